@@ -1,0 +1,8 @@
+//! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation, and the
+//! resolved [`Workspace`] every use case works on.
+
+mod model;
+mod workspace;
+
+pub use model::{AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, RegistryConfig, RegistryLocation, WorkspaceSection};
+pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

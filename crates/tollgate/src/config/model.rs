@@ -1,0 +1,153 @@
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::parse_duration;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub workspace: WorkspaceSection,
+    #[serde(default)]
+    pub registries: Vec<RegistryConfig>,
+    #[serde(default)]
+    pub apps: Vec<AppConfig>,
+    #[serde(default)]
+    pub approvers: Vec<ApproverConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSection {
+    pub name: String,
+    /// Path of the history database, relative to the directory of tollgate.toml.
+    pub database: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    pub name: String,
+    /// `https://host[:port]`, `http://127.0.0.1:port` (loopback, or with `insecure = true`),
+    /// or `oci:PATH` for a local OCI image-layout folder (relative to tollgate.toml).
+    pub url: String,
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// Where a registry lives, once its `url` is understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryLocation {
+    /// An OCI Distribution registry. `host` is `host[:port]`, as used for credentials.
+    Remote { host: String, plain_http: bool },
+    /// A folder holding one OCI image layout per repository path.
+    Layout { root: PathBuf },
+}
+
+impl RegistryConfig {
+    pub fn location(&self, base_dir: &Path) -> Result<RegistryLocation> {
+        let bad = |why: &str| {
+            Error::config(format!(
+                "registry '{}': url '{}' {why}; write https://host[:port], http://127.0.0.1:PORT, or oci:PATH",
+                self.name, self.url
+            ))
+        };
+        if let Some(path) = self.url.strip_prefix("oci:") {
+            if path.is_empty() {
+                return Err(bad("names no folder"));
+            }
+            return Ok(RegistryLocation::Layout { root: base_dir.join(path) });
+        }
+        let (scheme, rest) = self.url.split_once("://").ok_or_else(|| bad("has no scheme"))?;
+        let host = rest.trim_end_matches('/');
+        if host.is_empty() || host.contains('/') || host.contains('@') {
+            return Err(bad("must be a scheme and a host[:port] only, without a path or user"));
+        }
+        match scheme {
+            "https" => Ok(RegistryLocation::Remote { host: host.to_string(), plain_http: false }),
+            "http" => {
+                if !(self.insecure || is_loopback(host)) {
+                    return Err(bad("uses plain http for a host that is not loopback (add insecure = true if you really mean it)"));
+                }
+                Ok(RegistryLocation::Remote { host: host.to_string(), plain_http: true })
+            }
+            _ => Err(bad("has an unknown scheme")),
+        }
+    }
+}
+
+fn is_loopback(host_port: &str) -> bool {
+    let host = if let Some(rest) = host_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub name: String,
+    /// `<registry name>/<repository path>`
+    pub repository: String,
+    pub environments: Vec<EnvConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvConfig {
+    pub name: String,
+    pub tag: String,
+    /// Overrides the app's repository for this environment.
+    pub repository: Option<String>,
+    pub policy: Option<PolicyConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Distinct approvers needed.
+    #[serde(default)]
+    pub approvals: u32,
+    /// At least one approval from each of these roles.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// How long the digest must have been in the previous environment, e.g. "24h".
+    pub min_soak: Option<String>,
+    /// An approver may not be the actor who put the digest into the previous environment.
+    #[serde(default)]
+    pub four_eyes: bool,
+}
+
+impl PolicyConfig {
+    pub fn min_soak(&self) -> Result<Option<chrono::Duration>> {
+        self.min_soak.as_deref().map(parse_duration).transpose()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverConfig {
+    pub id: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// OpenSSH public key: `ssh-ed25519 AAAA... comment`.
+    pub key: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "127.3.2.1", "localhost"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["10.0.0.1:5000", "registry.example.com", "[2001:db8::1]:5000"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::config::{AppConfig, Config, EnvConfig, RegistryConfig, RegistryLocation};
+use crate::domain::reference::split_repository;
+use crate::{Error, Result};
+
+pub const DEFAULT_CONFIG: &str = "tollgate.toml";
+/// Environment variable naming the workspace file when `--config` is not given.
+pub const CONFIG_ENV: &str = "TOLLGATE_CONFIG";
+
+/// A loaded, validated workspace: the config, where it came from, and the database it uses.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub db_path: PathBuf,
+}
+
+impl Workspace {
+    /// Find the workspace file: `--config`, then `$TOLLGATE_CONFIG`, then `./tollgate.toml`.
+    pub fn locate(explicit: Option<&Path>) -> PathBuf {
+        explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
+
+    /// Read and validate `config_path`; `db_override` (`--db`) wins over the file's `database`.
+    pub fn load(config_path: &Path, db_override: Option<&Path>) -> Result<Self> {
+        let text = std::fs::read_to_string(config_path).map_err(|e| {
+            Error::config(format!(
+                "cannot read workspace file {}: {e}; run `tollgate init` to write one, or pass --config FILE",
+                config_path.display()
+            ))
+        })?;
+        Self::from_str(&text, config_path, db_override)
+    }
+
+    pub fn from_str(text: &str, config_path: &Path, db_override: Option<&Path>) -> Result<Self> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|s| format!(" line {}", text[..s.start].matches('\n').count() + 1))
+                .unwrap_or_default();
+            Error::config(format!(
+                "{}{place}: {}; fix the file (see the tollgate.toml reference in the README)",
+                config_path.display(),
+                e.message().trim().replace('\n', " ")
+            ))
+        })?;
+        let config_path = absolute(config_path);
+        let dir = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let db_path = match (db_override, &config.workspace.database) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Some(p)) => dir.join(p),
+            (None, None) => default_db_path(&config.workspace.name)?,
+        };
+        let ws = Workspace { config, config_path, db_path };
+        ws.validate()?;
+        Ok(ws)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.config_path.parent().unwrap_or(Path::new("."))
+    }
+
+    fn validate(&self) -> Result<()> {
+        let c = &self.config;
+        let bad = |m: String| Err(Error::config(format!("{}: {m}", self.config_path.display())));
+        if c.workspace.name.trim().is_empty() {
+            return bad("[workspace] name is empty".into());
+        }
+        let mut names = HashSet::new();
+        for r in &c.registries {
+            if !names.insert(r.name.as_str()) {
+                return bad(format!("registry '{}' is defined twice", r.name));
+            }
+            r.location(self.dir())?;
+        }
+        let mut apps = HashSet::new();
+        for app in &c.apps {
+            if !apps.insert(app.name.as_str()) {
+                return bad(format!("app '{}' is defined twice", app.name));
+            }
+            if app.environments.is_empty() {
+                return bad(format!("app '{}' has no environments", app.name));
+            }
+            let mut envs = HashSet::new();
+            for env in &app.environments {
+                if !envs.insert(env.name.as_str()) {
+                    return bad(format!("app '{}': environment '{}' is listed twice", app.name, env.name));
+                }
+                if !valid_tag(&env.tag) {
+                    return bad(format!("app '{}', environment '{}': '{}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name, env.tag));
+                }
+                let repo = env.repository.as_deref().unwrap_or(&app.repository);
+                let (registry, _) = split_repository(repo).map_err(|e| e.context(format!("app '{}', environment '{}'", app.name, env.name)))?;
+                if !c.registries.iter().any(|r| r.name == registry) {
+                    return bad(format!("app '{}', environment '{}': repository '{repo}' names registry '{registry}', which is not in [[registries]]", app.name, env.name));
+                }
+                if let Some(p) = &env.policy {
+                    p.min_soak().map_err(|e| e.context(format!("app '{}', environment '{}', policy.min_soak", app.name, env.name)))?;
+                    for role in &p.roles {
+                        if !c.approvers.iter().any(|a| a.roles.contains(role)) {
+                            return bad(format!("app '{}', environment '{}': policy needs role '{role}' but no approver has it", app.name, env.name));
+                        }
+                    }
+                }
+            }
+            if app.environments.first().is_some_and(|e| e.policy.is_some()) {
+                return bad(format!("app '{}': the first environment '{}' has a policy, but nothing is promoted into the first environment; move the policy to a later one", app.name, app.environments[0].name));
+            }
+        }
+        let mut ids = HashSet::new();
+        for a in &c.approvers {
+            if !ids.insert(a.id.as_str()) {
+                return bad(format!("approver '{}' is listed twice", a.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn app(&self, name: &str) -> Result<&AppConfig> {
+        self.config.apps.iter().find(|a| a.name == name).ok_or_else(|| {
+            let known: Vec<&str> = self.config.apps.iter().map(|a| a.name.as_str()).collect();
+            Error::bad_input(format!("no app '{name}' in {}; known apps: {}", self.config_path.display(), known.join(", ")))
+        })
+    }
+
+    pub fn env<'a>(&'a self, app: &'a AppConfig, name: &str) -> Result<&'a EnvConfig> {
+        app.environments.iter().find(|e| e.name == name).ok_or_else(|| {
+            let known: Vec<&str> = app.environments.iter().map(|e| e.name.as_str()).collect();
+            Error::bad_input(format!("app '{}' has no environment '{name}'; its environments are: {}", app.name, known.join(", ")))
+        })
+    }
+
+    /// The environment before `env` in the app's order (the source of a promotion into `env`).
+    pub fn previous_env<'a>(&'a self, app: &'a AppConfig, env: &str) -> Option<&'a EnvConfig> {
+        let i = app.environments.iter().position(|e| e.name == env)?;
+        i.checked_sub(1).map(|p| &app.environments[p])
+    }
+
+    /// `<registry name>/<path>` of an environment.
+    pub fn env_repository<'a>(&self, app: &'a AppConfig, env: &'a EnvConfig) -> &'a str {
+        env.repository.as_deref().unwrap_or(&app.repository)
+    }
+
+    /// The registry config and repository path of an environment.
+    pub fn resolve_repository(&self, repo: &str) -> Result<(&RegistryConfig, RegistryLocation, String)> {
+        let (registry, path) = split_repository(repo)?;
+        let r = self.config.registries.iter().find(|r| r.name == registry).ok_or_else(|| {
+            Error::bad_input(format!("'{repo}' names registry '{registry}', which is not in [[registries]] of {}", self.config_path.display()))
+        })?;
+        Ok((r, r.location(self.dir())?, path))
+    }
+}
+
+fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.len() <= 128
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && !tag.starts_with(['.', '-'])
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn default_db_path(workspace: &str) -> Result<PathBuf> {
+    let base = dirs::data_dir().ok_or_else(|| Error::config("no data directory for this user (is $HOME set?); set [workspace] database or pass --db FILE"))?;
+    let safe: String = workspace.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    Ok(base.join("tollgate").join(format!("{safe}.db")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[workspace]
+name = "payments"
+database = "t.db"
+
+[[registries]]
+name = "local"
+url = "http://127.0.0.1:5000"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  { name = "dev", tag = "dev" },
+  { name = "production", tag = "production", repository = "local/prod/api",
+    policy = { approvals = 1, roles = ["manager"], min_soak = "24h", four_eyes = true } },
+]
+
+[[approvers]]
+id = "alice@example.com"
+roles = ["manager"]
+key = "ssh-ed25519 AAAA alice"
+"#;
+
+    #[test]
+    fn loads_the_contract_example() {
+        let ws = Workspace::from_str(GOOD, Path::new("/w/tollgate.toml"), None).unwrap();
+        assert_eq!(ws.db_path, PathBuf::from("/w/t.db"));
+        let app = ws.app("api").unwrap();
+        assert_eq!(ws.previous_env(app, "production").unwrap().name, "dev");
+        assert!(ws.previous_env(app, "dev").is_none());
+        let prod = ws.env(app, "production").unwrap();
+        assert_eq!(ws.env_repository(app, prod), "local/prod/api");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_line() {
+        let text = GOOD.replace("url = \"http://127.0.0.1:5000\"", "url = \"http://127.0.0.1:5000\"\ncolour = \"red\"");
+        let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
+        assert_eq!(e.code, crate::Code::Config);
+        assert!(e.message.contains("colour") && e.message.contains("line 9"), "{}", e.message);
+        assert!(!e.message.contains('\n'));
+    }
+
+    #[test]
+    fn refuses_inconsistent_workspaces() {
+        for (from, to) in [
+            ("url = \"http://127.0.0.1:5000\"", "url = \"http://registry.example.com\""),
+            ("repository = \"local/prod/api\"", "repository = \"nowhere/prod/api\""),
+            ("min_soak = \"24h\"", "min_soak = \"a day\""),
+            ("roles = [\"manager\"], min", "roles = [\"qa\"], min"),
+            ("tag = \"dev\"", "tag = \"dev:1\""),
+        ] {
+            let text = GOOD.replace(from, to);
+            assert_ne!(text, GOOD);
+            let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
+            assert_eq!(e.code, crate::Code::Config, "{to}: {}", e.message);
+        }
+    }
+}

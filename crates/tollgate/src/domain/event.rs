@@ -1,0 +1,135 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::domain::Digest;
+
+/// What happened. Stored as the lower-case name; kinds may be added, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EventKind {
+    /// `sync` read an environment tag and saw this digest.
+    Observation,
+    /// A deployment recorded by CI or a person (`tollgate record`).
+    Record,
+    /// A signed approval of one digest for one source → target move.
+    Approval,
+    /// A digest re-published under the target environment's tag by Tollgate.
+    Promotion,
+    /// A promotion of an earlier digest back into an environment.
+    Rollback,
+    /// A tag moved outside Tollgate to a digest nothing explains.
+    Drift,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Observation => "observation",
+            EventKind::Record => "record",
+            EventKind::Approval => "approval",
+            EventKind::Promotion => "promotion",
+            EventKind::Rollback => "rollback",
+            EventKind::Drift => "drift",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "observation" => EventKind::Observation,
+            "record" => EventKind::Record,
+            "approval" => EventKind::Approval,
+            "promotion" => EventKind::Promotion,
+            "rollback" => EventKind::Rollback,
+            "drift" => EventKind::Drift,
+            _ => return None,
+        })
+    }
+}
+
+/// An event about to be appended. The store assigns `seq`, `prev_hash` and `hash`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub app: String,
+    pub env: String,
+    pub digest: Option<Digest>,
+    pub actor: Option<String>,
+    /// Kind-specific details (tag, repository, from/to digests, signature, ...): a JSON object.
+    pub data: serde_json::Value,
+}
+
+/// An event as stored: one link of the hash chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Event {
+    pub seq: i64,
+    #[ts(type = "string")]
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub app: String,
+    pub env: String,
+    #[ts(type = "string | null")]
+    pub digest: Option<Digest>,
+    pub actor: Option<String>,
+    #[ts(type = "Record<string, unknown>")]
+    pub data: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// How a digest got into an environment (the `via` of a timeline segment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Via {
+    Promotion,
+    Rollback,
+    Record,
+    Observed,
+    Drift,
+}
+
+/// One stretch of a timeline: this digest was in this environment from `from` until `until`
+/// (`None` for the current one). Field names are the `timeline --json` contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Segment {
+    pub app: String,
+    pub env: String,
+    #[ts(type = "string")]
+    pub digest: Digest,
+    #[ts(type = "string")]
+    pub from: DateTime<Utc>,
+    #[ts(type = "string | null")]
+    pub until: Option<DateTime<Utc>>,
+    pub via: Via,
+    pub actor: Option<String>,
+    /// The event that started this segment.
+    pub seq: i64,
+}
+
+/// One app × environment of `status --json`. Field names are the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StatusRow {
+    pub app: String,
+    pub env: String,
+    pub repository: String,
+    pub tag: String,
+    /// `None` when the tag does not exist (or was never observed).
+    #[ts(type = "string | null")]
+    pub digest: Option<Digest>,
+    /// When the current digest arrived in this environment.
+    #[ts(type = "string | null")]
+    pub since: Option<DateTime<Utc>>,
+    /// The tag moved, since Tollgate last observed it, to a digest nothing explains.
+    pub drift: bool,
+    /// How the current digest got there.
+    pub via: Option<Via>,
+    /// When `sync` last read this tag.
+    #[ts(type = "string | null")]
+    pub last_observed: Option<DateTime<Utc>>,
+}

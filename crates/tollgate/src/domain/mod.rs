@@ -1,0 +1,15 @@
+//! The vocabulary of Tollgate: digests, image references, history events and timeline segments.
+
+mod canonical;
+mod clock;
+mod digest;
+mod event;
+mod image;
+pub(crate) mod reference;
+
+pub use canonical::canonical_json;
+pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
+pub use digest::Digest;
+pub use image::ImageInfo;
+pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
+pub use reference::ImageRef;

@@ -1,0 +1,78 @@
+use std::fmt;
+
+use crate::domain::Digest;
+use crate::{Code, Error, Result};
+
+/// `<registry name>/<repository path>@sha256:<hex>`, as written in tollgate.toml and on the
+/// command line. The registry part is a registry *name* from tollgate.toml, not a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub registry: String,
+    pub repository: String,
+    pub digest: Digest,
+}
+
+impl ImageRef {
+    /// Parse `REGISTRY/PATH@sha256:HEX`. A tag-only reference is refused: Tollgate acts on digests.
+    pub fn parse(s: &str) -> Result<Self> {
+        let Some((repo, digest)) = s.split_once('@') else {
+            return Err(Error::new(
+                Code::InvalidReference,
+                format!("'{s}' has no digest: write REGISTRY/REPOSITORY@sha256:<64 hex>; tags are labels and are never enough to act on"),
+            ));
+        };
+        let digest = Digest::parse(digest)?;
+        let (registry, repository) = split_repository(repo)?;
+        Ok(ImageRef { registry, repository, digest })
+    }
+}
+
+/// Split `<registry name>/<repository path>` and check the path follows the OCI distribution
+/// grammar (lower-case components separated by `/`, with `.`, `_`, `__`, `-` inside).
+pub fn split_repository(s: &str) -> Result<(String, String)> {
+    let bad = |why: &str| {
+        Error::new(
+            Code::InvalidReference,
+            format!("'{s}' is not a repository: {why}; write <registry name>/<path>, e.g. local/payments/api"),
+        )
+    };
+    let (registry, path) = s.split_once('/').ok_or_else(|| bad("no registry name before '/'"))?;
+    if registry.is_empty() {
+        return Err(bad("the registry name is empty"));
+    }
+    if s.contains(':') {
+        return Err(bad("it contains ':' (a tag or a port); tags are not part of a repository"));
+    }
+    for component in path.split('/') {
+        let ok = !component.is_empty()
+            && component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && component.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && component.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            return Err(bad(&format!("path component '{component}' must be lower-case letters and digits, with . _ - only inside")));
+        }
+    }
+    Ok((registry.to_string(), path.to_string()))
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}@{}", self.registry, self.repository, self.digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_digest_references_only() {
+        let d = Digest::of(b"x");
+        let r = ImageRef::parse(&format!("local/payments/api@{d}")).unwrap();
+        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("local", "payments/api"));
+        assert_eq!(r.digest, d);
+        for bad in ["local/payments/api:v1", "local/payments/api", "api@sha256:00", "local/Payments@".to_string() + d.as_str(), "/x@".to_string() + d.as_str()].iter().map(|s| s.to_string()) {
+            assert_eq!(ImageRef::parse(&bad).unwrap_err().code, Code::InvalidReference, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Tollgate core: everything the CLI and the desktop app share. No Tauri in here.
+//!
+//! - [`api`]: one public function per use case; the CLI and the Tauri commands call only these.
+//! - [`config`]: the `tollgate.toml` workspace file.
+//! - [`domain`]: digests, references, events, segments: the vocabulary.
+//! - [`registry`]: OCI Distribution registries and local OCI image-layout folders.
+//! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
+//! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
+//! - [`policy`]: the per-environment gates a promotion must pass.
+//! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod keychain;
+pub mod policy;
+pub mod registry;
+pub mod signing;
+pub mod store;
+
+pub use error::{Code, Error, Result};

@@ -1,0 +1,3 @@
+//! Per-environment gates a promotion must pass: approvals, roles, soak time, four-eyes.
+//!
+//! OWNER: signing helper.

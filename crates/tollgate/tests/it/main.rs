@@ -1,0 +1,8 @@
+//! The one integration-test binary of the core crate: real SQLite files, a real
+//! `docker-registry`, real `skopeo`/`umoci`/`ssh-keygen`/`sqlite3`, and the real `tollgate` binary.
+
+mod support;
+
+mod cli;
+mod registry;
+mod store;

@@ -1,0 +1,1 @@
+//! Test harness: temp workspaces, registries, images.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything Tollgate needs on a fresh Debian 12 machine (run as root):
+# Debian packages, the WebDriver bridge for end-to-end tests, and the UI's npm packages.
+# Safe to run again: every step is an ordinary package-manager install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+APT_PACKAGES=(
+  # build + Tauri 2 on Linux
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
+  # the real parts the tests start: registry, image tools, keychain, display, WebDriver
+  docker-registry skopeo umoci apache2-utils gnome-keyring dbus dbus-x11 xvfb xauth
+  webkit2gtk-driver imagemagick
+  # tools the tests check Tollgate's output with
+  sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine
+)
+echo "setup: apt packages"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "setup: node.js from Debian"
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs) and run this again" >&2
+  exit 2
+fi
+
+echo "setup: tauri-driver (WebDriver bridge for the end-to-end tests)"
+cargo install tauri-driver --locked --quiet
+
+echo "setup: npm packages for the UI"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error)
+echo "setup: done"
