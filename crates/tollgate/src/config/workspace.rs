@@ -95,12 +95,12 @@ impl Workspace {
                     return bad(format!("app '{}', environment '{}': '{}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name, env.tag));
                 }
                 let repo = env.repository.as_deref().unwrap_or(&app.repository);
-                let (registry, _) = split_repository(repo).map_err(|e| e.context(format!("app '{}', environment '{}'", app.name, env.name)))?;
+                let (registry, _) = split_repository(repo).map_err(|e| as_config(e, format!("app '{}', environment '{}'", app.name, env.name)))?;
                 if !c.registries.iter().any(|r| r.name == registry) {
                     return bad(format!("app '{}', environment '{}': repository '{repo}' names registry '{registry}', which is not in [[registries]]", app.name, env.name));
                 }
                 if let Some(p) = &env.policy {
-                    p.min_soak().map_err(|e| e.context(format!("app '{}', environment '{}', policy.min_soak", app.name, env.name)))?;
+                    p.min_soak().map_err(|e| as_config(e, format!("app '{}', environment '{}', policy.min_soak", app.name, env.name)))?;
                     for role in &p.roles {
                         if !c.approvers.iter().any(|a| a.roles.contains(role)) {
                             return bad(format!("app '{}', environment '{}': policy needs role '{role}' but no approver has it", app.name, env.name));
@@ -154,6 +154,11 @@ impl Workspace {
         })?;
         Ok((r, r.location(self.dir())?, path))
     }
+}
+
+/// A problem found inside the workspace file is a config error, whatever found it.
+fn as_config(e: Error, place: String) -> Error {
+    Error::config(format!("{place}: {}", e.message))
 }
 
 fn valid_tag(tag: &str) -> bool {

@@ -71,7 +71,16 @@ mod tests {
         let r = ImageRef::parse(&format!("local/payments/api@{d}")).unwrap();
         assert_eq!((r.registry.as_str(), r.repository.as_str()), ("local", "payments/api"));
         assert_eq!(r.digest, d);
-        for bad in ["local/payments/api:v1", "local/payments/api", "api@sha256:00", "local/Payments@".to_string() + d.as_str(), "/x@".to_string() + d.as_str()].iter().map(|s| s.to_string()) {
+        let bad_refs = [
+            "local/payments/api:v1".to_string(),
+            "local/payments/api".to_string(),
+            "api@sha256:00".to_string(),
+            format!("local/Payments@{d}"),
+            format!("/x@{d}"),
+            format!("api@{d}"),
+            format!("local/payments/api:v1@{d}"),
+        ];
+        for bad in bad_refs {
             assert_eq!(ImageRef::parse(&bad).unwrap_err().code, Code::InvalidReference, "{bad}");
         }
     }
