@@ -5,4 +5,5 @@ mod support;
 
 mod cli;
 mod registry;
+mod signing;
 mod store;

@@ -1,0 +1,1 @@
+//! Real docker-registry instances, umoci images, skopeo pushes and inspections.

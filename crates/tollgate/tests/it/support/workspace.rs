@@ -1,0 +1,1 @@
+//! Temp workspaces and running the real tollgate binary.
