@@ -1,0 +1,180 @@
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::api::open::{self, Registries};
+use crate::api::Context;
+use crate::config::Workspace;
+use crate::domain::{Digest, EventKind, NewEvent};
+use crate::registry::Registry;
+use crate::{Error, Result};
+
+/// How many tags are resolved at once (the registry handle bounds requests further).
+const PARALLEL_TAGS: usize = 32;
+
+/// Progress of a running sync, for a progress bar.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncProgress {
+    pub done: usize,
+    pub total: usize,
+    pub app: String,
+    pub env: String,
+}
+
+/// What one environment tag looked like during this sync.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncedTag {
+    pub app: String,
+    pub env: String,
+    pub repository: String,
+    pub tag: String,
+    #[ts(type = "string | null")]
+    pub digest: Option<Digest>,
+    /// The digest sync saw the previous time, when it differs from `digest`.
+    #[ts(type = "string | null")]
+    pub previous: Option<Digest>,
+    /// The tag moved to a digest that no promotion or record explains.
+    pub drift: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncReport {
+    pub tags: Vec<SyncedTag>,
+    /// Digests whose manifest and config were read for the first time.
+    pub new_images: usize,
+    #[ts(type = "string")]
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl SyncReport {
+    pub fn drifted(&self) -> impl Iterator<Item = &SyncedTag> {
+        self.tags.iter().filter(|t| t.drift)
+    }
+}
+
+struct Target {
+    app: String,
+    env: String,
+    repository: String,
+    tag: String,
+    registry: Registry,
+    path: String,
+}
+
+/// Resolve every environment tag (of one app, or all), record an observation for each, and a
+/// drift event where a tag moved to a digest that no promotion or record explains.
+/// All or nothing: if any tag cannot be read, nothing is written and the first error is returned.
+#[tracing::instrument(skip_all, fields(workspace = %ws.config.workspace.name, app))]
+pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
+    if let Some(a) = app {
+        ws.app(a)?;
+    }
+    let mut registries = Registries::new(ws, ctx);
+    let mut targets = Vec::new();
+    for a in ws.config.apps.iter().filter(|a| app.is_none_or(|n| n == a.name)) {
+        for e in &a.environments {
+            let repository = ws.env_repository(a, e).to_string();
+            let (registry, path) = registries.get(&repository)?;
+            targets.push(Target { app: a.name.clone(), env: e.name.clone(), repository, tag: e.tag.clone(), registry, path });
+        }
+    }
+
+    // 1. Resolve every tag (HEAD requests, in parallel).
+    let total = targets.len();
+    let mut done = 0;
+    let mut resolved: Vec<(usize, Result<Option<Digest>>)> = Vec::with_capacity(total);
+    let mut results = stream::iter(targets.iter().enumerate())
+        .map(|(i, t)| async move { (i, t.registry.resolve_tag(&t.path, &t.tag).await) })
+        .buffer_unordered(PARALLEL_TAGS);
+    while let Some((i, r)) = results.next().await {
+        done += 1;
+        progress(SyncProgress { done, total, app: targets[i].app.clone(), env: targets[i].env.clone() });
+        resolved.push((i, r));
+    }
+    drop(results);
+    resolved.sort_by_key(|(i, _)| *i);
+    let mut digests = Vec::with_capacity(total);
+    for (i, r) in resolved {
+        let t = &targets[i];
+        digests.push(r.map_err(|e| e.context(format!("sync {} {} ({}:{})", t.app, t.env, t.repository, t.tag)))?);
+    }
+
+    // 2. Read manifest + config once per digest never seen before (this also checks that the
+    //    manifest bytes hash to the digest the registry claimed).
+    let mut store = open::store(ws)?;
+    let mut unseen: Vec<(usize, Digest)> = Vec::new();
+    for (i, d) in digests.iter().enumerate() {
+        if let Some(d) = d {
+            if !unseen.iter().any(|(_, u)| u == d) && store.image_info(d)?.is_none() {
+                unseen.push((i, d.clone()));
+            }
+        }
+    }
+    let infos: Vec<_> = stream::iter(unseen.iter())
+        .map(|(i, d)| {
+            let t = &targets[*i];
+            async move { t.registry.image_info(&t.path, d).await.map_err(|e| e.context(format!("sync {} {} ({}:{})", t.app, t.env, t.repository, t.tag))) }
+        })
+        .buffer_unordered(PARALLEL_TAGS)
+        .collect()
+        .await;
+    let infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
+
+    // 3. Decide observation / drift per tag, then write everything in one transaction.
+    let now = ctx.clock.now();
+    let mut events = Vec::new();
+    let mut tags = Vec::with_capacity(total);
+    for (t, digest) in targets.iter().zip(digests) {
+        let last = store.last_observation(&t.app, &t.env)?;
+        let previous = last.as_ref().and_then(|o| o.digest.clone());
+        let moved = matches!((&previous, &digest), (Some(p), Some(d)) if p != d);
+        let appeared = previous.is_none() && digest.is_some() && last.is_some();
+        let mut drift = false;
+        if let (Some(d), true) = (&digest, moved || appeared) {
+            let after = last.as_ref().map_or(0, |o| o.seq);
+            let head = store.head(&t.app, &t.env)?;
+            let already_there = head.segment.as_ref().is_some_and(|s| &s.digest == d);
+            drift = !already_there && !store.explained_since(&t.app, &t.env, d, after)?;
+        }
+        let data = serde_json::json!({ "repository": t.repository, "tag": t.tag });
+        if drift {
+            let mut drift_data = data.clone();
+            drift_data["previous"] = serde_json::json!(previous);
+            events.push(NewEvent { at: now, kind: EventKind::Drift, app: t.app.clone(), env: t.env.clone(), digest: digest.clone(), actor: None, data: drift_data });
+        }
+        events.push(NewEvent { at: now, kind: EventKind::Observation, app: t.app.clone(), env: t.env.clone(), digest: digest.clone(), actor: None, data });
+        tags.push(SyncedTag {
+            app: t.app.clone(),
+            env: t.env.clone(),
+            repository: t.repository.clone(),
+            tag: t.tag.clone(),
+            previous: if moved { previous } else { None },
+            digest,
+            drift,
+        });
+    }
+    for info in &infos {
+        store.put_image_info(info)?;
+    }
+    store.append(events)?;
+    let report = SyncReport { tags, new_images: infos.len(), at: now };
+    tracing::info!(tags = total, new_images = report.new_images, drift = report.drifted().count(), "sync done");
+    Ok(report)
+}
+
+impl From<&SyncedTag> for Error {
+    fn from(t: &SyncedTag) -> Error {
+        Error::refused(format!(
+            "drift: {} {} tag {}:{} moved outside Tollgate to {} (was {}); find out who moved it, then `tollgate record` it or promote the right digest",
+            t.app,
+            t.env,
+            t.repository,
+            t.tag,
+            t.digest.as_ref().map_or("nothing", |d| d.as_str()),
+            t.previous.as_ref().map_or("untracked", |d| d.as_str()),
+        ))
+    }
+}
