@@ -1,8 +1,7 @@
+//! The `tollgate` command line: a thin adapter over `tollgate::api`.
+
+mod cli;
+
 fn main() {
-    std::process::exit(tollgate_cli::run());
-}
-mod tollgate_cli {
-    pub fn run() -> i32 {
-        0
-    }
+    std::process::exit(cli::main());
 }

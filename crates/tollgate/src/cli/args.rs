@@ -1,0 +1,84 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Tollgate: promote exact image digests between environments, with signed approvals and an
+/// append-only, verifiable history.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, propagate_version = true)]
+pub struct Cli {
+    /// Workspace file (default: $TOLLGATE_CONFIG, then ./tollgate.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// History database (default: [workspace] database, then the platform data dir)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a starter tollgate.toml
+    Init,
+    /// Create a self-contained demo workspace (local OCI layout + history) and print its path
+    Demo {
+        /// Folder to create (must not exist or be empty)
+        #[arg(default_value = "tollgate-demo")]
+        dir: PathBuf,
+    },
+    /// Store registry credentials in the OS keychain
+    Login {
+        /// Registry name from tollgate.toml, or a host[:port]
+        registry: String,
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (required: passwords never go on the command line)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Resolve every environment tag, record observations and drift
+    Sync {
+        #[arg(long)]
+        app: Option<String>,
+    },
+    /// Current digest per app and environment, with drift flags
+    Status {
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What ran where and when: digest, from, until, how it got there
+    Timeline {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a deployment of an exact digest
+    Record {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        env: String,
+        /// REGISTRY/REPOSITORY@sha256:HEX
+        #[arg(long)]
+        image: String,
+        /// Who deployed it (default: $TOLLGATE_ACTOR, then $USER)
+        #[arg(long)]
+        actor: Option<String>,
+        /// When it was deployed, RFC 3339 (default: now)
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Check the database's hash chain (or an exported JSON report)
+    Verify {
+        /// An exported JSON report to verify instead of the database
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,107 @@
+use std::io::{IsTerminal, Read};
+
+use tollgate::api::{self, Context, RecordRequest};
+use tollgate::config::Workspace;
+use tollgate::domain::parse_time;
+use tollgate::{Error, Result};
+
+use super::args::{Cli, Command};
+use super::output;
+
+/// Run one command; `Ok(status)` is the exit status of a command that ran to its end
+/// (1 when it found drift or a broken chain), `Err` a failure to report in one line.
+pub async fn run(cli: Cli) -> Result<i32> {
+    let ctx = Context::system();
+    let load = || Workspace::load(&Workspace::locate(cli.config.as_deref()), cli.db.as_deref());
+    match cli.command {
+        Command::Init => {
+            let path = Workspace::locate(cli.config.as_deref());
+            api::init(&path)?;
+            println!("wrote {}", path.display());
+            Ok(0)
+        }
+        Command::Demo { dir } => {
+            // TEMP until Registry::push_blob lands: api::demo(&dir, &ctx)
+            let _ = (&dir, &ctx);
+            Err(Error::internal("demo: not wired yet"))
+        }
+        Command::Login { registry, username, password_stdin: _ } => {
+            let ws = load()?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).map_err(|e| Error::bad_input(format!("cannot read the password from standard input: {e}")))?;
+            // TEMP until registry::store_credentials lands: api::login(...)
+            let _ = (&ws, &registry, &username, &password);
+            Err(Error::internal("login: not wired yet"))
+        }
+        Command::Sync { app } => {
+            let ws = load()?;
+            let bar = output::progress_bar();
+            let report = api::sync(&ws, &ctx, app.as_deref(), &|p| {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+                bar.set_message(format!("{} {}", p.app, p.env));
+            })
+            .await;
+            bar.finish_and_clear();
+            let report = report?;
+            output::sync_report(&report);
+            Ok(if report.drifted().next().is_some() { 1 } else { 0 })
+        }
+        Command::Status { app, json } => {
+            let rows = api::status(&load()?, app.as_deref())?;
+            if json {
+                output::json(&rows)?;
+            } else {
+                output::status_table(&rows);
+            }
+            Ok(0)
+        }
+        Command::Timeline { app, env, json } => {
+            let segments = api::timeline(&load()?, &app, env.as_deref())?;
+            if json {
+                output::json(&segments)?;
+            } else {
+                output::timeline_table(&segments);
+            }
+            Ok(0)
+        }
+        Command::Record { app, env, image, actor, at } => {
+            let ws = load()?;
+            let actor = actor
+                .or_else(|| std::env::var("TOLLGATE_ACTOR").ok())
+                .or_else(|| std::env::var("USER").ok())
+                .ok_or_else(|| Error::bad_input("who deployed it? pass --actor NAME (or set $TOLLGATE_ACTOR)"))?;
+            let at = at.as_deref().map(parse_time).transpose()?;
+            let event = api::record(&ws, &ctx, RecordRequest { app, env, image, actor, at }).await?;
+            println!("recorded {} in {} {} (event {})", event.digest.map(|d| d.to_string()).unwrap_or_default(), event.app, event.env, event.seq);
+            Ok(0)
+        }
+        Command::Verify { file: Some(file), .. } => Err(Error::bad_input(format!(
+            "verifying an exported report ({}) comes with `tollgate export`, which this build does not have yet",
+            file.display()
+        ))),
+        Command::Verify { file: None, json } => {
+            let report = api::verify(&load()?)?;
+            if json {
+                output::json(&report)?;
+            }
+            match &report.broken {
+                None => {
+                    if !json {
+                        println!("chain intact: {} events, head {}", report.events, report.head);
+                    }
+                    Ok(0)
+                }
+                Some(b) => {
+                    eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+/// Whether standard error is a terminal (progress bars only there).
+pub fn interactive() -> bool {
+    std::io::stderr().is_terminal()
+}

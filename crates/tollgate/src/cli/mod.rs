@@ -1,0 +1,60 @@
+//! Argument parsing (clap), one handler per command, and the one-line error convention:
+//! every failure prints `error: <what is wrong and what to do>` and exits 1 (refused) or 2 (bad input).
+
+mod args;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+use args::Cli;
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.code.exit_status()
+        }
+    }
+}
+
+/// clap's own errors are several lines; keep help and version as they are, and turn usage
+/// errors into one line that says where to look.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("error: {first}; see `tollgate --help`");
+            2
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TOLLGATE_LOG").unwrap_or_else(|_| EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}

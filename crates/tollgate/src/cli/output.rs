@@ -1,0 +1,102 @@
+//! Human tables and JSON on standard output. Times are stored in UTC and shown in local time
+//! with their offset.
+
+use chrono::{DateTime, Local, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use tollgate::api::SyncReport;
+use tollgate::domain::{Segment, StatusRow, Via};
+use tollgate::{Error, Result};
+
+pub fn json<T: Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+pub fn time(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+fn via(v: Via) -> &'static str {
+    match v {
+        Via::Promotion => "promotion",
+        Via::Rollback => "rollback",
+        Via::Record => "record",
+        Via::Observed => "observed",
+        Via::Drift => "DRIFT",
+    }
+}
+
+fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", s.join("  ").trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r);
+    }
+}
+
+pub fn status_table(rows: &[StatusRow]) {
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.app.clone(),
+                r.env.clone(),
+                r.tag.clone(),
+                r.digest.as_ref().map_or("(no tag)".into(), |d| d.to_string()),
+                r.since.as_ref().map_or(String::new(), time),
+                if r.drift { "DRIFT".into() } else { String::new() },
+            ]
+        })
+        .collect();
+    print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "DRIFT"], rows);
+}
+
+pub fn timeline_table(segments: &[Segment]) {
+    let rows = segments
+        .iter()
+        .map(|s| {
+            vec![
+                s.env.clone(),
+                s.digest.to_string(),
+                time(&s.from),
+                s.until.as_ref().map_or("now".into(), time),
+                via(s.via).into(),
+                s.actor.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(&["ENV", "DIGEST", "FROM", "UNTIL", "VIA", "ACTOR"], rows);
+}
+
+pub fn sync_report(report: &SyncReport) {
+    let moved = report.tags.iter().filter(|t| t.previous.is_some()).count();
+    let missing = report.tags.iter().filter(|t| t.digest.is_none()).count();
+    println!(
+        "synced {} tags: {} moved, {} missing, {} new images read",
+        report.tags.len(),
+        moved,
+        missing,
+        report.new_images
+    );
+    for t in report.drifted() {
+        eprintln!("error: {}", Error::from(t).message);
+    }
+}
+
+pub fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, if super::commands::interactive() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} tags  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar
+}
