@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root): installs what it needs, then
+# lints, Rust tests (real SQLite, real docker-registry, real keychain), UI tests, the app build,
+# and the end-to-end tests of the real window over WebDriver.
+#   scripts/test.sh            everything
+#   SKIP_SETUP=1 scripts/test.sh   skip the install step (for a quick re-run on a set-up machine)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+if [ "${SKIP_SETUP:-}" != 1 ]; then
+  step "setup"
+  scripts/setup.sh
+fi
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "typed bindings are up to date"
+scripts/check-bindings.sh
+
+step "ui: svelte-check and vitest"
+(cd ui && npm run --silent check && npm test --silent)
+
+step "rust tests (real registry, SQLite and keychain)"
+scripts/with-keychain.sh cargo test --workspace --locked --exclude tollgate-e2e
+
+step "end to end: the real app under Xvfb over WebDriver"
+scripts/e2e.sh
+
+step "all tests passed"
