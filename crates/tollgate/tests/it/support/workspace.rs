@@ -1,1 +1,154 @@
-//! Temp workspaces and running the real tollgate binary.
+//! Temp workspaces and running the real `tollgate` binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// What one run of the CLI did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    /// Assert exit status `code` with exactly one `error: ...` line on stderr that contains
+    /// every one of `words`; returns that line.
+    pub fn fails_with(&self, code: i32, words: &[&str]) -> String {
+        assert_eq!(self.code, code, "exit status\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected one error line, got: {:?}", lines);
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        for w in words {
+            assert!(lines[0].contains(w), "'{w}' not in: {}", lines[0]);
+        }
+        lines[0].to_string()
+    }
+
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "command failed\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// A temporary folder holding a tollgate.toml and its database, with an isolated HOME so no
+/// docker config or data dir of the machine leaks in.
+pub struct TempWorkspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempWorkspace {
+    pub fn new(toml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("tollgate.toml"), toml).expect("write tollgate.toml");
+        std::fs::create_dir_all(dir.path().join("home")).expect("home");
+        TempWorkspace { dir }
+    }
+
+    /// An empty workspace folder (for `init` and `demo`).
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home")).expect("home");
+        TempWorkspace { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("tollgate.toml")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("tollgate.db")
+    }
+
+    /// Run `tollgate --config <this workspace> ARGS`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command();
+        cmd.arg("--config").arg(self.config()).args(args);
+        run_command(cmd, stdin)
+    }
+
+    /// Run `tollgate ARGS` in this folder without `--config`.
+    pub fn run_bare(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command();
+        cmd.args(args);
+        run_command(cmd, None)
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        cmd.current_dir(self.dir.path())
+            .env("HOME", self.dir.path().join("home"))
+            .env("DOCKER_CONFIG", self.dir.path().join("home/.docker"))
+            .env_remove("TOLLGATE_CONFIG")
+            .env_remove("TOLLGATE_LOG")
+            .env("TOLLGATE_ACTOR", "ci@example.com");
+        cmd
+    }
+
+    /// `sqlite3 <db> SQL`, the real tool.
+    pub fn sqlite(&self, sql: &str) -> String {
+        let out = Command::new("sqlite3").arg(self.db()).arg(sql).output().expect("sqlite3 runs");
+        assert!(out.status.success(), "sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn event_count(&self) -> i64 {
+        if !self.db().exists() {
+            return 0;
+        }
+        self.sqlite("SELECT count(*) FROM events").parse().expect("count")
+    }
+}
+
+fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("tollgate binary runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    Run::from(child.wait_with_output().expect("tollgate finishes"))
+}
+
+/// A tollgate.toml with one registry at `url` and one app `api` with dev → staging → production
+/// in `<registry>/payments/api` (production in `<registry>/prod/api`).
+pub fn toml_for(registry_url: &str, extra_registry: &str) -> String {
+    format!(
+        r#"[workspace]
+name = "test"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "{registry_url}"
+{extra_registry}
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  {{ name = "dev", tag = "dev" }},
+  {{ name = "staging", tag = "staging" }},
+  {{ name = "production", tag = "production", repository = "local/prod/api" }},
+]
+"#
+    )
+}
