@@ -1,4 +1,30 @@
 //! Approval signing: Ed25519 keys kept only in the OS keychain, SSHSIG signatures
 //! (namespace `tollgate-approval`, sha512) over the canonical approval message.
 //!
-//! OWNER: signing helper.
+//! - [`key`]: make, read and describe an approver's key; parse the keys listed in `tollgate.toml`;
+//!   the `allowed_signers` text that `ssh-keygen -Y verify` reads.
+//! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
+//! - [`sshsig`]: sign with the key in the keychain, verify against the key listed for an approver.
+//!
+//! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
+//! approver id) and, briefly, in memory while signing. It is never written to a file, the
+//! database, a log, `Debug` output or an error message.
+//!
+//! [`SIGNING_SERVICE`]: crate::keychain::SIGNING_SERVICE
+
+mod key;
+mod message;
+mod sshsig;
+
+pub use key::{
+    allowed_signers, allowed_signers_line, fingerprint, generate_key, parse_approver_key,
+    public_key, validate_approver, validate_approver_id, PublicKeyInfo,
+};
+pub use message::{ApprovalMessage, Target, KIND, VERSION};
+pub use sshsig::{sign, signer_key, verify, verify_approval, VerifiedSignature};
+
+/// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
+pub const NAMESPACE: &str = "tollgate-approval";
+
+/// The SSHSIG hash algorithm of every approval signature.
+pub const HASH_ALG: ssh_key::HashAlg = ssh_key::HashAlg::Sha512;

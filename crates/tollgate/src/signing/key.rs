@@ -1,0 +1,373 @@
+//! An approver's Ed25519 key: made and kept in the OS keychain, described by its public half.
+
+use rand_core::OsRng;
+use serde::Serialize;
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
+use ts_rs::TS;
+
+use super::NAMESPACE;
+use crate::config::ApproverConfig;
+use crate::keychain::{SecretStore, SIGNING_SERVICE};
+use crate::{Code, Error, Result};
+
+/// The public half of an approver's signing key: what `tollgate key show` prints and what goes
+/// into `tollgate.toml` (`key = "<public_key>"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PublicKeyInfo {
+    /// The approver id: the keychain account and the key's comment.
+    pub id: String,
+    /// OpenSSH form, `ssh-ed25519 AAAA… <id>`.
+    pub public_key: String,
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    /// `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`, one line of `allowed_signers`.
+    pub allowed_signers_line: String,
+}
+
+impl PublicKeyInfo {
+    fn new(id: &str, key: &PublicKey) -> Result<Self> {
+        let mut with_comment = key.clone();
+        with_comment.set_comment(id);
+        Ok(PublicKeyInfo {
+            id: id.to_string(),
+            public_key: openssh(&with_comment)?,
+            fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+            allowed_signers_line: allowed_signers_line(id, key)?,
+        })
+    }
+}
+
+/// Make a new Ed25519 key for approver `id` and store it in the OS keychain.
+/// Refused when the keychain already holds a key for `id`: an existing key is never replaced.
+pub fn generate_key(id: &str, secrets: &dyn SecretStore) -> Result<PublicKeyInfo> {
+    validate_approver_id(id)?;
+    if secrets.get(SIGNING_SERVICE, id)?.is_some() {
+        return Err(Error::refused(format!(
+            "a signing key for {id} already exists in the OS keychain and is kept as it is; see its public key with `tollgate key show --id {id}`"
+        )));
+    }
+    let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
+        .map_err(|e| Error::internal(format!("could not make an Ed25519 key: {e}")))?;
+    key.set_comment(id);
+    let pem = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| Error::internal(format!("could not encode the new key: {e}")))?;
+    secrets.set(SIGNING_SERVICE, id, &pem)?;
+    drop(pem);
+    // Read it back: a keychain that silently dropped the secret must not leave the approver
+    // with a public key that nothing can sign for.
+    let stored = load_private_key(id, secrets)?;
+    if stored.public_key().key_data() != key.public_key().key_data() {
+        return Err(Error::new(
+            Code::Keychain,
+            format!("the OS keychain did not keep the new signing key for {id}; check the keychain is unlocked and writable, then run `tollgate key init --id {id}` again"),
+        ));
+    }
+    PublicKeyInfo::new(id, key.public_key())
+}
+
+/// The public half of the key the OS keychain holds for approver `id`.
+pub fn public_key(id: &str, secrets: &dyn SecretStore) -> Result<PublicKeyInfo> {
+    validate_approver_id(id)?;
+    let key = load_private_key(id, secrets)?;
+    PublicKeyInfo::new(id, key.public_key())
+}
+
+/// The private key for `id`, from the keychain. Errors never include the secret.
+pub(super) fn load_private_key(id: &str, secrets: &dyn SecretStore) -> Result<PrivateKey> {
+    let Some(pem) = secrets.get(SIGNING_SERVICE, id)? else {
+        return Err(Error::new(
+            Code::NotFound,
+            format!(
+                "no signing key for {id} in the OS keychain: run `tollgate key init --id {id}`"
+            ),
+        ));
+    };
+    let unusable = |why: &str| {
+        Error::new(
+            Code::Keychain,
+            format!("the OS keychain entry '{SIGNING_SERVICE}' for {id} {why}; delete that entry and run `tollgate key init --id {id}`"),
+        )
+    };
+    let key = PrivateKey::from_openssh(pem.as_bytes())
+        .map_err(|_| unusable("is not an OpenSSH private key"))?;
+    if key.is_encrypted() {
+        return Err(unusable(
+            "is a passphrase-protected key, which Tollgate cannot use",
+        ));
+    }
+    if key.algorithm() != Algorithm::Ed25519 {
+        return Err(unusable("is not an Ed25519 key"));
+    }
+    Ok(key)
+}
+
+/// Check an approver id can be a principal of an `allowed_signers` line: not empty, no white
+/// space or control characters, none of `, " * ? !` (list separators and patterns to
+/// ssh-keygen), and not starting with `#`.
+pub fn validate_approver_id(id: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Error::bad_input(format!(
+            "approver id {id:?} {why}; use an e-mail address such as alice@example.com"
+        ))
+    };
+    if id.is_empty() {
+        return Err(bad("is empty"));
+    }
+    if id.starts_with('#') {
+        return Err(bad("starts with '#'"));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || ",\"*?!".contains(*c))
+    {
+        return Err(bad(&format!("contains {c:?}")));
+    }
+    Ok(())
+}
+
+/// Parse the `key` of an approver in `tollgate.toml`: an OpenSSH Ed25519 public key
+/// (`ssh-ed25519 AAAA… comment`). Anything else is a [`Code::Config`] error that names the
+/// approver and never repeats the text (it could be a private key pasted by mistake).
+pub fn parse_approver_key(approver: &ApproverConfig) -> Result<PublicKey> {
+    let id = &approver.id;
+    let text = approver.key.trim();
+    let bad = |why: String| {
+        Error::config(format!(
+            "approver '{id}': key {why}; write the line `tollgate key show --id {id}` prints, e.g. key = \"ssh-ed25519 AAAAC3… {id}\""
+        ))
+    };
+    if text.contains("PRIVATE KEY") {
+        return Err(Error::config(format!(
+            "approver '{id}': key holds a PRIVATE key; remove it from tollgate.toml now, treat that key as leaked, and put the public key from `tollgate key show --id {id}` there instead"
+        )));
+    }
+    let algorithm = text.split_whitespace().next().unwrap_or("");
+    if algorithm != Algorithm::Ed25519.as_str() {
+        let shown = match Algorithm::new(algorithm) {
+            Ok(a) if !matches!(a, Algorithm::Other(_)) => {
+                format!("is a {a} key, and Tollgate accepts only ssh-ed25519 keys")
+            }
+            _ if text.is_empty() => "is empty".to_string(),
+            _ => "is not an OpenSSH public key".to_string(),
+        };
+        return Err(bad(shown));
+    }
+    let key = PublicKey::from_openssh(text)
+        .map_err(|_| bad("is not a valid ssh-ed25519 public key (damaged or cut short?)".into()))?;
+    if key.algorithm() != Algorithm::Ed25519 {
+        return Err(bad("is not an Ed25519 key".into()));
+    }
+    Ok(key)
+}
+
+/// Check one `[[approvers]]` entry: a usable id and an Ed25519 public key. Errors are
+/// [`Code::Config`]; config validation calls this for every approver.
+pub fn validate_approver(approver: &ApproverConfig) -> Result<()> {
+    validate_approver_id(&approver.id)
+        .map_err(|e| Error::config(format!("[[approvers]]: {}", e.message)))?;
+    parse_approver_key(approver).map(|_| ())
+}
+
+/// The `SHA256:…` fingerprint of an OpenSSH public key, as `ssh-keygen -l` prints it.
+pub fn fingerprint(public_key: &str) -> Result<String> {
+    PublicKey::from_openssh(public_key.trim())
+        .map(|k| k.fingerprint(HashAlg::Sha256).to_string())
+        .map_err(|_| Error::bad_input("not an OpenSSH public key: expected `ssh-ed25519 AAAA…`"))
+}
+
+/// One `allowed_signers` line: `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`
+/// (the key's comment is left out).
+pub fn allowed_signers_line(id: &str, key: &PublicKey) -> Result<String> {
+    let bare = PublicKey::new(key.key_data().clone(), "");
+    Ok(format!(
+        "{id} namespaces=\"{NAMESPACE}\" {}",
+        openssh(&bare)?
+    ))
+}
+
+/// The `allowed_signers` file for these approvers, one line each, as
+/// `ssh-keygen -Y verify -f allowed_signers` reads it. An approver whose id or key is not valid
+/// becomes a `#` comment line (ssh-keygen skips it) so nothing is dropped silently;
+/// `tollgate.toml` validation reports those approvers.
+pub fn allowed_signers(approvers: &[ApproverConfig]) -> String {
+    let mut out = String::new();
+    for a in approvers {
+        let line = validate_approver_id(&a.id)
+            .and_then(|()| parse_approver_key(a))
+            .and_then(|key| allowed_signers_line(&a.id, &key));
+        match line {
+            Ok(line) => out.push_str(&line),
+            Err(_) => {
+                out.push_str("# skipped an approver whose id or key in tollgate.toml is not valid")
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn openssh(key: &PublicKey) -> Result<String> {
+    key.to_openssh()
+        .map_err(|e| Error::internal(format!("could not encode a public key: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::MemoryKeychain;
+
+    fn approver(id: &str, key: &str) -> ApproverConfig {
+        ApproverConfig {
+            id: id.into(),
+            roles: vec!["qa".into()],
+            key: key.into(),
+        }
+    }
+
+    #[test]
+    fn generates_once_and_shows_the_public_half() {
+        let kc = MemoryKeychain::default();
+        let info = generate_key("alice@example.com", &kc).unwrap();
+        assert!(info.public_key.starts_with("ssh-ed25519 AAAA"));
+        assert!(info.public_key.ends_with(" alice@example.com"));
+        assert!(info.fingerprint.starts_with("SHA256:"));
+        let bare = info.public_key.trim_end_matches(" alice@example.com");
+        assert_eq!(
+            info.allowed_signers_line,
+            format!("alice@example.com namespaces=\"tollgate-approval\" {bare}")
+        );
+        assert_eq!(public_key("alice@example.com", &kc).unwrap(), info);
+        assert_eq!(fingerprint(&info.public_key).unwrap(), info.fingerprint);
+
+        let again = generate_key("alice@example.com", &kc).unwrap_err();
+        assert_eq!(again.code, Code::Refused);
+        assert!(
+            again
+                .message
+                .contains("tollgate key show --id alice@example.com"),
+            "{}",
+            again.message
+        );
+        assert_eq!(
+            public_key("alice@example.com", &kc).unwrap(),
+            info,
+            "the first key is kept"
+        );
+    }
+
+    #[test]
+    fn missing_or_damaged_keys_say_what_to_do() {
+        let kc = MemoryKeychain::default();
+        let e = public_key("bob@example.com", &kc).unwrap_err();
+        assert_eq!(e.code, Code::NotFound);
+        assert!(
+            e.message.contains("tollgate key init --id bob@example.com"),
+            "{}",
+            e.message
+        );
+
+        kc.set(SIGNING_SERVICE, "bob@example.com", "not a key")
+            .unwrap();
+        let e = public_key("bob@example.com", &kc).unwrap_err();
+        assert_eq!(e.code, Code::Keychain);
+        assert!(!e.message.contains("not a key"));
+    }
+
+    #[test]
+    fn the_private_key_is_only_in_the_keychain_and_never_in_output() {
+        let kc = MemoryKeychain::default();
+        let info = generate_key("alice@example.com", &kc).unwrap();
+        let pem = kc
+            .get(SIGNING_SERVICE, "alice@example.com")
+            .unwrap()
+            .unwrap();
+        assert!(pem.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let shown = format!("{info:?}{}", serde_json::to_string(&info).unwrap());
+        assert!(!shown.contains(&body[..40]));
+    }
+
+    #[test]
+    fn approver_ids_must_be_allowed_signers_principals() {
+        assert!(validate_approver_id("alice@example.com").is_ok());
+        for bad in ["", "a b", "a,b", "#a", "a*", "a\nb", "a\"b"] {
+            assert_eq!(
+                validate_approver_id(bad).unwrap_err().code,
+                Code::BadInput,
+                "{bad:?}"
+            );
+        }
+        let e = generate_key("a b", &MemoryKeychain::default()).unwrap_err();
+        assert_eq!(e.code, Code::BadInput);
+    }
+
+    #[test]
+    fn approver_keys_must_be_ed25519() {
+        let kc = MemoryKeychain::default();
+        let info = generate_key("alice@example.com", &kc).unwrap();
+        let ok = approver("alice@example.com", &info.public_key);
+        assert!(validate_approver(&ok).is_ok());
+        assert_eq!(
+            parse_approver_key(&ok)
+                .unwrap()
+                .fingerprint(HashAlg::Sha256)
+                .to_string(),
+            info.fingerprint
+        );
+
+        let rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 alice@example.com";
+        let e = parse_approver_key(&approver("alice@example.com", rsa)).unwrap_err();
+        assert_eq!(e.code, Code::Config);
+        assert!(
+            e.message.contains("ssh-rsa key") && e.message.contains("only ssh-ed25519"),
+            "{}",
+            e.message
+        );
+
+        let cut = &info.public_key[..40];
+        let e = parse_approver_key(&approver("alice@example.com", cut)).unwrap_err();
+        assert!(
+            e.message.contains("not a valid ssh-ed25519 public key"),
+            "{}",
+            e.message
+        );
+
+        let e = parse_approver_key(&approver("alice@example.com", "")).unwrap_err();
+        assert!(e.message.contains("is empty"), "{}", e.message);
+
+        let pem = kc
+            .get(SIGNING_SERVICE, "alice@example.com")
+            .unwrap()
+            .unwrap();
+        let e = parse_approver_key(&approver("alice@example.com", &pem)).unwrap_err();
+        assert_eq!(e.code, Code::Config);
+        assert!(
+            e.message.contains("PRIVATE key") && !e.message.contains(&pem[40..80]),
+            "{}",
+            e.message
+        );
+
+        let e = validate_approver(&approver("a b", &info.public_key)).unwrap_err();
+        assert_eq!(e.code, Code::Config);
+    }
+
+    #[test]
+    fn allowed_signers_has_one_line_per_approver() {
+        let kc = MemoryKeychain::default();
+        let a = generate_key("alice@example.com", &kc).unwrap();
+        let b = generate_key("bob@example.com", &kc).unwrap();
+        let text = allowed_signers(&[
+            approver("alice@example.com", &a.public_key),
+            approver("bob@example.com", &b.public_key),
+            approver("mallory@example.com", "ssh-rsa AAAA"),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0], a.allowed_signers_line);
+        assert_eq!(lines[1], b.allowed_signers_line);
+        assert!(lines[2].starts_with('#'));
+        assert!(text.ends_with('\n'));
+    }
+}
