@@ -2,11 +2,30 @@
 //! event log guarded by triggers, and the timeline/status queries built on it.
 //!
 //! OWNER: store helper. Public API below is what the use cases call; keep it stable.
+//!
+//! - [`migrations`]: numbered `.sql` files, `PRAGMA user_version`, one transaction.
+//! - [`chain`]: the hash formula ([`chain::event_hash`]) and the chain walk behind
+//!   [`Store::verify_chain`].
+//! - [`timeline`]: the segment and drift rules, kept incrementally in the `segments` and
+//!   `heads` tables in the same transaction as each append.
+//! - `events`: appending and reading rows; `images`: the image metadata cache.
 
-use std::path::Path;
+pub mod chain;
+mod events;
+mod images;
+pub mod migrations;
+pub mod timeline;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
-use crate::Result;
+use crate::{Error, Result};
+
+pub use chain::event_hash;
+pub use timeline::derive_timeline;
 
 /// Result of walking the chain.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -46,57 +65,178 @@ pub struct EventFilter {
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-pub struct Store {}
+/// An open history database. Reads take `&self`, writes `&mut self`; the connection is not
+/// shared between threads (wrap the store in a mutex, or open one per thread: SQLite in WAL
+/// mode lets readers and one writer work at the same time, across processes too).
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Store {
     /// Open (creating if needed) the database at `path`: WAL, busy timeout, pending migrations
     /// in one transaction; a database from a newer Tollgate is refused (`Code::SchemaTooNew`).
-    pub fn open(_path: &Path) -> Result<Self> {
-        todo!("store helper")
+    #[tracing::instrument(level = "debug", fields(path = %path.display()))]
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::database(format!(
+                    "cannot create the folder {} for the history database: {e}; choose another place with --db",
+                    parent.display()
+                ))
+            })?;
+        }
+        let opening = |e: rusqlite::Error| open_error(path, e);
+        let mut conn = Connection::open(path).map_err(opening)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(opening)?;
+        // The first read of the file: this is where "not a database" shows up.
+        let version = migrations::schema_version(&conn).map_err(opening)?;
+        migrations::check_not_newer(path, version)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(opening)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "the history database could not switch to WAL");
+        }
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(opening)?;
+        migrations::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
-    /// Append events in one transaction, chaining each to the previous; returns them as stored.
-    pub fn append(&mut self, _events: Vec<NewEvent>) -> Result<Vec<Event>> {
-        todo!("store helper")
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append events in one transaction, chaining each to the previous; returns them as stored
+    /// (times truncated to milliseconds, `seq`, `prev_hash` and `hash` filled in).
+    #[tracing::instrument(level = "debug", skip_all, fields(events = events.len()))]
+    pub fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored = events::append(&tx, events)?;
+        tx.commit()?;
+        tracing::debug!(last_seq = stored.last().map(|e| e.seq), "appended");
+        Ok(stored)
     }
 
     /// The newest observation of this app × environment.
-    pub fn last_observation(&self, _app: &str, _env: &str) -> Result<Option<Event>> {
-        todo!("store helper")
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn last_observation(&self, app: &str, env: &str) -> Result<Option<Event>> {
+        Ok(self.head(app, env)?.last_observation)
     }
 
     /// Is there a record, promotion or rollback of `digest` into this app × environment with
     /// `seq > after_seq`? (What makes a moved tag *not* drift.)
-    pub fn explained_since(&self, _app: &str, _env: &str, _digest: &Digest, _after_seq: i64) -> Result<bool> {
-        todo!("store helper")
+    #[tracing::instrument(level = "debug", skip(self), fields(digest = %digest))]
+    pub fn explained_since(
+        &self,
+        app: &str,
+        env: &str,
+        digest: &Digest,
+        after_seq: i64,
+    ) -> Result<bool> {
+        timeline::explained_since(&self.conn, app, env, digest, after_seq)
     }
 
-    /// Segments of one app (one environment, or all), oldest first.
-    pub fn timeline(&self, _app: &str, _env: Option<&str>) -> Result<Vec<Segment>> {
-        todo!("store helper")
+    /// Segments of one app (one environment, or all), oldest first. The rules are in
+    /// [`timeline`].
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn timeline(&self, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
+        timeline::timeline(&self.conn, app, env)
     }
 
     /// Current segment, drift flag and last observation of one app × environment.
-    pub fn head(&self, _app: &str, _env: &str) -> Result<Head> {
-        todo!("store helper")
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn head(&self, app: &str, env: &str) -> Result<Head> {
+        timeline::head(&self.conn, app, env)
     }
 
-    /// Events in `seq` order, narrowed by `filter`.
-    pub fn events(&self, _filter: &EventFilter) -> Result<Vec<Event>> {
-        todo!("store helper")
+    /// Events in `seq` order, narrowed by `filter`. For large exports use
+    /// [`for_each_event`](Self::for_each_event), which does not hold them all in memory.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        events::for_each(&self.conn, filter, |e| {
+            out.push(e);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
-    /// Walk the whole chain and report the first broken link.
+    /// Call `f` with each event that matches `filter`, in `seq` order, reading them one at a
+    /// time; an error from `f` stops the walk and is returned.
+    #[tracing::instrument(level = "debug", skip(self, f))]
+    pub fn for_each_event(
+        &self,
+        filter: &EventFilter,
+        f: impl FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
+        events::for_each(&self.conn, filter, f)
+    }
+
+    /// Walk the whole chain and report the first broken link: a missing `seq` (deleted row), a
+    /// `prev_hash` that does not link to the previous row (reordered or replaced rows), or
+    /// content that no longer produces its hash (an edited row). Also reported: missing
+    /// append-only triggers (with `seq` 0 when the chain itself holds), and `segments`/`heads`
+    /// tables that disagree with the events. Only the events are trusted.
+    #[tracing::instrument(level = "debug", skip(self))]
     pub fn verify_chain(&self) -> Result<ChainReport> {
-        todo!("store helper")
+        chain::verify(&self.conn)
+    }
+
+    /// Recompute the derived timeline tables (`segments`, `heads`) from the events, in one
+    /// transaction: the repair when [`verify_chain`](Self::verify_chain) finds them altered.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn rebuild_timeline(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        timeline::rebuild(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Cached registry metadata of a digest.
-    pub fn image_info(&self, _digest: &Digest) -> Result<Option<ImageInfo>> {
-        todo!("store helper")
+    #[tracing::instrument(level = "debug", skip(self), fields(digest = %digest))]
+    pub fn image_info(&self, digest: &Digest) -> Result<Option<ImageInfo>> {
+        images::get(&self.conn, digest)
     }
 
-    pub fn put_image_info(&mut self, _info: &ImageInfo) -> Result<()> {
-        todo!("store helper")
+    /// Cache registry metadata of a digest (replacing what was cached).
+    #[tracing::instrument(level = "debug", skip_all, fields(digest = %info.digest))]
+    pub fn put_image_info(&mut self, info: &ImageInfo) -> Result<()> {
+        images::put(&self.conn, info)
+    }
+}
+
+/// One line for a database that cannot be opened.
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::database(format!(
+            "{} is not a Tollgate history database (not an SQLite file): point --db at the right file, or move this one away",
+            path.display()
+        )),
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::database(format!(
+            "history database {} is locked by another process: wait for it to finish and try again",
+            path.display()
+        )),
+        _ => Error::database(format!("cannot open the history database {}: {e}", path.display())),
     }
 }

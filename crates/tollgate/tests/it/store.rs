@@ -1,1 +1,1084 @@
-//! store integration tests.
+//! The history store against real SQLite files, tampered with by the real `sqlite3` CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+use tempfile::TempDir;
+use tollgate::domain::{Digest, EventKind, ImageInfo, NewEvent, Via};
+use tollgate::store::{chain, derive_timeline, migrations, EventFilter, Store};
+use tollgate::Code;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
+}
+
+fn minutes(n: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(n)
+}
+
+fn digest(n: u32) -> Digest {
+    Digest::of(format!("image {n}").as_bytes())
+}
+
+fn ev(
+    at: i64,
+    kind: EventKind,
+    app: &str,
+    env: &str,
+    d: Option<u32>,
+    actor: Option<&str>,
+) -> NewEvent {
+    NewEvent {
+        at: minutes(at),
+        kind,
+        app: app.into(),
+        env: env.into(),
+        digest: d.map(digest),
+        actor: actor.map(Into::into),
+        data: json!({"tag": env, "repository": format!("local/payments/{app}")}),
+    }
+}
+
+fn obs(at: i64, env: &str, d: Option<u32>) -> NewEvent {
+    ev(at, EventKind::Observation, "api", env, d, None)
+}
+
+fn temp_db() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tollgate.db");
+    (dir, path)
+}
+
+/// Run SQL with the real `sqlite3` CLI; panics with its stderr when it fails.
+fn sqlite3(db: &Path, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 CLI is installed");
+    assert!(
+        out.status.success(),
+        "sqlite3 {sql:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .to_string()
+}
+
+/// Run SQL with `sqlite3`, expecting it to fail; returns stderr.
+fn sqlite3_fails(db: &Path, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 CLI is installed");
+    assert!(!out.status.success(), "sqlite3 {sql:?} should have failed");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Five events of `api/staging` (seq 1..=5), the store closed afterwards.
+fn five_events(path: &Path) -> Vec<tollgate::domain::Event> {
+    let mut store = Store::open(path).unwrap();
+    let stored = store
+        .append(vec![
+            obs(0, "staging", Some(1)),
+            ev(10, EventKind::Record, "api", "staging", Some(2), Some("ci")),
+            obs(20, "staging", Some(2)),
+            ev(
+                30,
+                EventKind::Approval,
+                "api",
+                "production",
+                Some(2),
+                Some("alice@example.com"),
+            ),
+            ev(
+                40,
+                EventKind::Promotion,
+                "api",
+                "production",
+                Some(2),
+                Some("alice@example.com"),
+            ),
+        ])
+        .unwrap();
+    assert!(store.verify_chain().unwrap().broken.is_none());
+    stored
+}
+
+#[test]
+fn chain_appends_and_verifies() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let empty = store.verify_chain().unwrap();
+    assert_eq!(
+        (empty.events, empty.head.as_str(), &empty.broken),
+        (0, chain::GENESIS, &None)
+    );
+    assert!(store.append(Vec::new()).unwrap().is_empty());
+
+    let first = store
+        .append(vec![obs(0, "dev", Some(1)), obs(1, "staging", None)])
+        .unwrap();
+    let second = store
+        .append(vec![ev(
+            2,
+            EventKind::Record,
+            "api",
+            "dev",
+            Some(2),
+            Some("ci"),
+        )])
+        .unwrap();
+    drop(store);
+    // A new connection continues the same chain.
+    let mut store = Store::open(&path).unwrap();
+    let third = store.append(vec![obs(3, "dev", Some(2))]).unwrap();
+
+    let all: Vec<_> = first.into_iter().chain(second).chain(third).collect();
+    assert_eq!(
+        all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(all[0].prev_hash, chain::GENESIS);
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    for e in &all {
+        assert_eq!(
+            chain::recompute(e),
+            e.hash,
+            "the stored hash is the documented formula"
+        );
+        assert_eq!(e.hash.len(), 64);
+        assert!(e
+            .hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    }
+    // What was returned is what is stored.
+    assert_eq!(store.events(&EventFilter::default()).unwrap(), all);
+
+    let report = store.verify_chain().unwrap();
+    assert_eq!(report.events, 4);
+    assert_eq!(report.head, all[3].hash);
+    assert_eq!(report.broken, None);
+    assert_eq!(
+        sqlite3(&path, "SELECT at FROM events WHERE seq = 1"),
+        "2026-11-25T08:00:00.000Z"
+    );
+}
+
+#[test]
+fn times_are_stored_in_utc_with_milliseconds() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let at = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456789+01:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let stored = store
+        .append(vec![NewEvent {
+            at,
+            ..obs(0, "dev", Some(1))
+        }])
+        .unwrap();
+    assert_eq!(
+        sqlite3(&path, "SELECT at FROM events"),
+        "2026-11-25T08:30:00.123Z"
+    );
+    assert_eq!(
+        stored[0].at,
+        Utc.with_ymd_and_hms(2026, 11, 25, 8, 30, 0).unwrap() + Duration::milliseconds(123)
+    );
+    assert_eq!(store.events(&EventFilter::default()).unwrap(), stored);
+}
+
+#[test]
+fn event_data_must_be_an_object() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let err = store
+        .append(vec![
+            obs(0, "dev", Some(1)),
+            NewEvent {
+                data: json!([1]),
+                ..obs(1, "dev", Some(1))
+            },
+        ])
+        .unwrap_err();
+    assert_eq!(err.code, Code::BadInput);
+    assert!(
+        store.events(&EventFilter::default()).unwrap().is_empty(),
+        "the batch is all or nothing"
+    );
+    let stored = store
+        .append(vec![NewEvent {
+            data: serde_json::Value::Null,
+            ..obs(0, "dev", Some(1))
+        }])
+        .unwrap();
+    assert_eq!(stored[0].data, json!({}));
+}
+
+/// The shell recipe of `chain::event_hash`'s documentation, run for real.
+#[test]
+fn hash_recipe_with_sqlite3_and_sha256sum() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let stored = store
+        .append(vec![
+            obs(0, "dev", None),
+            NewEvent {
+                data: json!({"note": "déployé \"vite\"\nligne 2\ttab", "z": [1, {"b": true, "a": null}], "n": -42}),
+                ..ev(1, EventKind::Approval, "api", "production", Some(3), Some("Ålice <a@example.com>"))
+            },
+            obs(2, "dev", Some(1)),
+        ])
+        .unwrap();
+    drop(store);
+    for e in &stored {
+        let script = format!(
+            r#"sqlite3 "$DB" "SELECT prev_hash || char(10) || json_object('actor',actor,'app',app,'at',at,'data',json(data),'digest',digest,'env',env,'kind',kind,'seq',seq) FROM events WHERE seq = {}" | head -c -1 | sha256sum"#,
+            e.seq
+        );
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("DB", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            line.split_whitespace().next(),
+            Some(e.hash.as_str()),
+            "seq {}",
+            e.seq
+        );
+    }
+}
+
+#[test]
+fn triggers_refuse_update_and_delete() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    let err = sqlite3_fails(&path, "UPDATE events SET actor = 'mallory' WHERE seq = 2");
+    assert!(err.contains("events are append-only"), "{err}");
+    let err = sqlite3_fails(&path, "DELETE FROM events WHERE seq = 5");
+    assert!(err.contains("events are append-only"), "{err}");
+    assert_eq!(sqlite3(&path, "SELECT count(*) FROM events"), "5");
+    assert!(Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .is_none());
+}
+
+#[test]
+fn edited_row_is_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(
+        &path,
+        &format!(
+            "DROP TRIGGER events_no_update; UPDATE events SET digest = '{}' WHERE seq = 3",
+            digest(9)
+        ),
+    );
+    let report = Store::open(&path).unwrap().verify_chain().unwrap();
+    let broken = report.broken.expect("an edited row is detected");
+    assert_eq!(broken.seq, 3);
+    assert!(
+        broken.reason.starts_with("event 3 was edited"),
+        "{}",
+        broken.reason
+    );
+    assert!(
+        broken.reason.contains("events_no_update"),
+        "the dropped trigger is reported too: {}",
+        broken.reason
+    );
+    assert!(!broken.reason.contains('\n'));
+    assert_eq!(report.events, 5);
+}
+
+#[test]
+fn edited_row_with_recomputed_hash_breaks_the_next_link() {
+    let (_dir, path) = temp_db();
+    let stored = five_events(&path);
+    // A careful forger recomputes the edited row's own hash; the next row still points at the old one.
+    let mut forged = stored[2].clone();
+    forged.actor = Some("mallory".into());
+    let forged_hash = chain::recompute(&forged);
+    sqlite3(
+        &path,
+        &format!("DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory', hash = '{forged_hash}' WHERE seq = 3"),
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 4);
+    assert!(
+        broken.reason.contains("does not follow event 3"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn deleted_row_is_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(
+        &path,
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2",
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        broken.reason.starts_with("event 2 is missing"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn deleted_first_rows_are_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(
+        &path,
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq <= 2",
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 1);
+    assert!(
+        broken.reason.starts_with("events 1 to 2 are missing"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn swapped_rows_are_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    // Swap everything but seq between rows 2 and 4, hashes included: a reordering.
+    let cols = [
+        "at",
+        "kind",
+        "app",
+        "env",
+        "digest",
+        "actor",
+        "data",
+        "prev_hash",
+        "hash",
+    ];
+    let set = |from: &str| {
+        cols.iter()
+            .map(|c| format!("{c} = (SELECT {c} FROM {from})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    sqlite3(
+        &path,
+        &format!(
+            "DROP TRIGGER events_no_update;
+             CREATE TEMP TABLE saved AS SELECT * FROM events WHERE seq = 2;
+             UPDATE events SET {} WHERE seq = 2;
+             UPDATE events SET {} WHERE seq = 4;",
+            set("events WHERE seq = 4"),
+            set("saved")
+        ),
+    );
+    assert_eq!(
+        sqlite3(
+            &path,
+            "SELECT kind FROM events WHERE seq IN (2, 4) ORDER BY seq"
+        ),
+        "approval\nrecord"
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        broken.reason.contains("does not follow event 1"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn swapped_contents_keeping_hashes_are_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    let cols = ["at", "kind", "app", "env", "digest", "actor", "data"];
+    let set = |from: &str| {
+        cols.iter()
+            .map(|c| format!("{c} = (SELECT {c} FROM {from})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    sqlite3(
+        &path,
+        &format!(
+            "DROP TRIGGER events_no_update;
+             CREATE TEMP TABLE saved AS SELECT * FROM events WHERE seq = 2;
+             UPDATE events SET {} WHERE seq = 2;
+             UPDATE events SET {} WHERE seq = 3;",
+            set("events WHERE seq = 3"),
+            set("saved")
+        ),
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        broken.reason.starts_with("event 2 was edited"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn missing_triggers_are_reported_on_an_intact_chain() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(&path, "DROP TRIGGER events_no_delete");
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 0);
+    assert!(
+        broken.reason.contains("append-only triggers")
+            && broken.reason.contains("events_no_delete"),
+        "{}",
+        broken.reason
+    );
+    assert!(
+        !broken.reason.contains("events_no_update"),
+        "{}",
+        broken.reason
+    );
+
+    // A trigger of the right name that no longer refuses anything is no better than none.
+    let (_dir2, path2) = temp_db();
+    five_events(&path2);
+    sqlite3(&path2, "DROP TRIGGER events_no_update; CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END;");
+    let broken = Store::open(&path2)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert!(
+        broken.reason.contains("events_no_update"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
+fn altered_timeline_tables_are_reported_and_rebuilt() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    store
+        .append(vec![
+            obs(0, "production", Some(1)),
+            ev(1, EventKind::Drift, "api", "production", Some(2), None),
+        ])
+        .unwrap();
+    assert!(store.head("api", "production").unwrap().drift);
+    drop(store);
+    // Hiding drift by editing the derived table is noticed: only the events are trusted.
+    sqlite3(&path, "UPDATE heads SET drift = 0");
+    let mut store = Store::open(&path).unwrap();
+    let broken = store.verify_chain().unwrap().broken.unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        broken.reason.contains("derived timeline") && broken.reason.contains("api/production"),
+        "{}",
+        broken.reason
+    );
+    store.rebuild_timeline().unwrap();
+    assert_eq!(store.verify_chain().unwrap().broken, None);
+    assert!(store.head("api", "production").unwrap().drift);
+    drop(store);
+
+    sqlite3(&path, "DELETE FROM segments WHERE seq = 2");
+    let mut store = Store::open(&path).unwrap();
+    let broken = store.verify_chain().unwrap().broken.unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        broken.reason.contains("a segment is missing"),
+        "{}",
+        broken.reason
+    );
+    store.rebuild_timeline().unwrap();
+    assert_eq!(store.verify_chain().unwrap().broken, None);
+    assert_eq!(store.timeline("api", None).unwrap().len(), 2);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(&path, "PRAGMA user_version = 99");
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code, Code::SchemaTooNew);
+    assert_eq!(
+        err.message,
+        format!(
+            "history database {} was written by a newer Tollgate (schema 99, this build knows {}): upgrade Tollgate",
+            path.display(),
+            migrations::SCHEMA_VERSION
+        )
+    );
+    assert_eq!(
+        sqlite3(&path, "PRAGMA user_version"),
+        "99",
+        "nothing was written"
+    );
+}
+
+#[test]
+fn not_a_database_is_a_one_line_error() {
+    let (dir, _) = temp_db();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "these are not the rows you are looking for\n".repeat(200),
+    )
+    .unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code, Code::Database);
+    assert!(
+        err.message.contains("is not a Tollgate history database"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("notes.txt"));
+    assert!(!err.message.contains('\n'));
+}
+
+#[test]
+fn migrations_are_idempotent_on_reopen() {
+    let (_dir, path) = temp_db();
+    let stored = five_events(&path);
+    let schema = sqlite3(&path, "SELECT type, name FROM sqlite_master ORDER BY name");
+    for _ in 0..3 {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.events(&EventFilter::default()).unwrap(), stored);
+    }
+    assert_eq!(
+        sqlite3(&path, "SELECT type, name FROM sqlite_master ORDER BY name"),
+        schema
+    );
+    assert_eq!(
+        sqlite3(&path, "PRAGMA user_version"),
+        migrations::SCHEMA_VERSION.to_string()
+    );
+    for table in ["events", "segments", "heads", "image_info"] {
+        assert!(
+            schema.contains(&format!("table|{table}")),
+            "{table} in {schema}"
+        );
+    }
+}
+
+#[test]
+fn creates_the_folder_and_uses_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data").join("tollgate").join("history.db");
+    let mut store = Store::open(&path).unwrap();
+    store.append(vec![obs(0, "dev", Some(1))]).unwrap();
+    assert_eq!(sqlite3(&path, "PRAGMA journal_mode"), "wal");
+    assert_eq!(store.path(), path);
+}
+
+#[test]
+fn concurrent_writers_keep_one_chain() {
+    let (_dir, path) = temp_db();
+    Store::open(&path).unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                for i in 0..25 {
+                    store
+                        .append(vec![
+                            obs(i, &format!("env{w}"), Some(i as u32)),
+                            obs(i, &format!("env{w}"), Some(i as u32)),
+                        ])
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let report = Store::open(&path).unwrap().verify_chain().unwrap();
+    assert_eq!((report.events, report.broken), (200, None));
+}
+
+/// A realistic history of one app: baseline observations, CI records, repeated observations,
+/// a tag moved behind Tollgate's back, a signed promotion, a rollback.
+#[test]
+fn timeline_of_a_realistic_history() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    use EventKind::*;
+    store
+        .append(vec![
+            obs(0, "staging", Some(1)),    // 1 baseline staging
+            obs(0, "production", Some(1)), // 2 baseline production
+            ev(60, Record, "api", "staging", Some(2), Some("ci")), // 3
+            obs(61, "staging", Some(2)),   // 4
+            obs(62, "production", Some(1)), // 5
+            ev(90, Observation, "web", "staging", Some(7), None), // 6 another app
+            obs(120, "staging", Some(3)),  // 7 tag moved: an observation never starts a segment...
+            ev(120, Drift, "api", "staging", Some(3), None), // 8 ...the drift event sync writes does
+            ev(
+                180,
+                Approval,
+                "api",
+                "production",
+                Some(2),
+                Some("alice@example.com"),
+            ), // 9
+            ev(
+                181,
+                Promotion,
+                "api",
+                "production",
+                Some(2),
+                Some("bob@example.com"),
+            ), // 10
+            obs(200, "production", Some(2)),                 // 11
+            ev(
+                240,
+                Rollback,
+                "api",
+                "production",
+                Some(1),
+                Some("bob@example.com"),
+            ), // 12
+            obs(241, "production", Some(1)),                 // 13
+            ev(300, Record, "api", "staging", Some(3), Some("ci")), // 14 acknowledges the drift, same digest
+            obs(301, "staging", None),                              // 15 the tag was deleted
+        ])
+        .unwrap();
+
+    let staging = store.timeline("api", Some("staging")).unwrap();
+    let summary = |segs: &[tollgate::domain::Segment]| {
+        segs.iter()
+            .map(|s| {
+                (
+                    s.seq,
+                    s.env.clone(),
+                    s.digest.clone(),
+                    s.via,
+                    s.actor.clone(),
+                    s.from,
+                    s.until,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let st = |s: &str| s.to_string();
+    assert_eq!(
+        summary(&staging),
+        vec![
+            (
+                1,
+                st("staging"),
+                digest(1),
+                Via::Observed,
+                None,
+                minutes(0),
+                Some(minutes(60))
+            ),
+            (
+                3,
+                st("staging"),
+                digest(2),
+                Via::Record,
+                Some(st("ci")),
+                minutes(60),
+                Some(minutes(120))
+            ),
+            (
+                8,
+                st("staging"),
+                digest(3),
+                Via::Drift,
+                None,
+                minutes(120),
+                None
+            ),
+        ]
+    );
+    let production = store.timeline("api", Some("production")).unwrap();
+    assert_eq!(
+        summary(&production),
+        vec![
+            (
+                2,
+                st("production"),
+                digest(1),
+                Via::Observed,
+                None,
+                minutes(0),
+                Some(minutes(181))
+            ),
+            (
+                10,
+                st("production"),
+                digest(2),
+                Via::Promotion,
+                Some(st("bob@example.com")),
+                minutes(181),
+                Some(minutes(240))
+            ),
+            (
+                12,
+                st("production"),
+                digest(1),
+                Via::Rollback,
+                Some(st("bob@example.com")),
+                minutes(240),
+                None
+            ),
+        ]
+    );
+    // All environments: oldest first, each segment closed by the next one of its own environment.
+    let all = store.timeline("api", None).unwrap();
+    assert_eq!(
+        all.iter().map(|s| s.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 8, 10, 12]
+    );
+    let web = store.timeline("web", None).unwrap();
+    assert_eq!(
+        summary(&web),
+        vec![(
+            6,
+            st("staging"),
+            digest(7),
+            Via::Observed,
+            None,
+            minutes(90),
+            None
+        )]
+    );
+    assert!(store.timeline("nope", None).unwrap().is_empty());
+
+    // The stored (incremental) timeline is the reference derivation over the events.
+    let events = store.events(&EventFilter::default()).unwrap();
+    let mut reference: Vec<_> = derive_timeline(&events)
+        .into_iter()
+        .filter(|s| s.app == "api")
+        .collect();
+    reference.sort_by_key(|s| s.seq);
+    assert_eq!(all, reference);
+
+    let head = store.head("api", "staging").unwrap();
+    assert_eq!(head.segment.as_ref().map(|s| s.seq), Some(8));
+    assert!(!head.drift, "acknowledged by the record at seq 14");
+    let last = head.last_observation.unwrap();
+    assert_eq!(
+        (last.seq, last.digest),
+        (15, None),
+        "the newest observation, even without a digest"
+    );
+    let head = store.head("api", "production").unwrap();
+    assert_eq!(head.segment.unwrap().via, Via::Rollback);
+    assert_eq!(head.last_observation.unwrap().seq, 13);
+    assert!(store.verify_chain().unwrap().broken.is_none());
+}
+
+#[test]
+fn drift_is_flagged_until_a_later_record_acknowledges_it() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let empty = store.head("api", "production").unwrap();
+    assert_eq!(
+        (empty.segment, empty.drift, empty.last_observation),
+        (None, false, None)
+    );
+    assert_eq!(store.last_observation("api", "production").unwrap(), None);
+
+    let stored = store.append(vec![obs(0, "production", Some(1))]).unwrap();
+    let head = store.head("api", "production").unwrap();
+    assert!(
+        !head.drift,
+        "the first observation is a baseline, not drift"
+    );
+    assert_eq!(head.segment.unwrap().via, Via::Observed);
+    assert_eq!(
+        store.last_observation("api", "production").unwrap(),
+        Some(stored[0].clone())
+    );
+
+    // sync sees the tag moved to digest 2 and nothing explains it.
+    let seen = store.append(vec![obs(10, "production", Some(2))]).unwrap()[0].clone();
+    assert!(!store
+        .explained_since("api", "production", &digest(2), 1)
+        .unwrap());
+    store
+        .append(vec![ev(
+            10,
+            EventKind::Drift,
+            "api",
+            "production",
+            Some(2),
+            None,
+        )])
+        .unwrap();
+    let head = store.head("api", "production").unwrap();
+    assert!(head.drift);
+    assert_eq!(head.segment.as_ref().unwrap().via, Via::Drift);
+    assert_eq!(head.last_observation.unwrap(), seen);
+
+    // An approval or another observation does not acknowledge it.
+    store
+        .append(vec![
+            ev(
+                20,
+                EventKind::Approval,
+                "api",
+                "production",
+                Some(2),
+                Some("alice@example.com"),
+            ),
+            obs(21, "production", Some(2)),
+        ])
+        .unwrap();
+    assert!(store.head("api", "production").unwrap().drift);
+    // A record of the drifted digest does (and explains it from then on), without a new segment.
+    store
+        .append(vec![ev(
+            30,
+            EventKind::Record,
+            "api",
+            "production",
+            Some(2),
+            Some("ci"),
+        )])
+        .unwrap();
+    let head = store.head("api", "production").unwrap();
+    assert!(!head.drift);
+    assert_eq!(head.segment.unwrap().seq, 3);
+    assert!(store
+        .explained_since("api", "production", &digest(2), 2)
+        .unwrap());
+    assert!(
+        !store
+            .explained_since("api", "production", &digest(2), 6)
+            .unwrap(),
+        "only after after_seq"
+    );
+    assert!(
+        !store
+            .explained_since("api", "staging", &digest(2), 0)
+            .unwrap(),
+        "only this environment"
+    );
+    assert!(
+        !store
+            .explained_since("api", "production", &digest(1), 0)
+            .unwrap(),
+        "observations explain nothing"
+    );
+
+    // Drift again, then a promotion of another digest: the newest change is not a drift.
+    store
+        .append(vec![ev(
+            40,
+            EventKind::Drift,
+            "api",
+            "production",
+            Some(3),
+            None,
+        )])
+        .unwrap();
+    assert!(store.head("api", "production").unwrap().drift);
+    store
+        .append(vec![ev(
+            50,
+            EventKind::Promotion,
+            "api",
+            "production",
+            Some(4),
+            Some("bob"),
+        )])
+        .unwrap();
+    let head = store.head("api", "production").unwrap();
+    assert!(!head.drift);
+    assert_eq!(head.segment.unwrap().digest, digest(4));
+    assert!(store
+        .explained_since("api", "production", &digest(4), 0)
+        .unwrap());
+}
+
+#[test]
+fn events_are_filtered_by_app_environment_and_period() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    store
+        .append(vec![
+            obs(0, "dev", Some(1)),
+            obs(10, "staging", Some(1)),
+            ev(20, EventKind::Record, "web", "dev", Some(2), None),
+            obs(30, "dev", Some(1)),
+            obs(40, "dev", Some(1)),
+        ])
+        .unwrap();
+    let seqs = |f: EventFilter| {
+        store
+            .events(&f)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seqs(EventFilter::default()), vec![1, 2, 3, 4, 5]);
+    assert_eq!(
+        seqs(EventFilter {
+            app: Some("api".into()),
+            ..Default::default()
+        }),
+        vec![1, 2, 4, 5]
+    );
+    assert_eq!(
+        seqs(EventFilter {
+            env: Some("dev".into()),
+            ..Default::default()
+        }),
+        vec![1, 3, 4, 5]
+    );
+    assert_eq!(
+        seqs(EventFilter {
+            app: Some("api".into()),
+            env: Some("dev".into()),
+            ..Default::default()
+        }),
+        vec![1, 4, 5]
+    );
+    // since inclusive, until exclusive
+    assert_eq!(
+        seqs(EventFilter {
+            since: Some(minutes(10)),
+            until: Some(minutes(30)),
+            ..Default::default()
+        }),
+        vec![2, 3]
+    );
+    assert_eq!(
+        seqs(EventFilter {
+            since: Some(minutes(10) + Duration::microseconds(1)),
+            ..Default::default()
+        }),
+        vec![3, 4, 5],
+        "a bound finer than the stored milliseconds"
+    );
+    assert_eq!(
+        seqs(EventFilter {
+            until: Some(minutes(30) + Duration::microseconds(1)),
+            ..Default::default()
+        }),
+        vec![1, 2, 3, 4]
+    );
+    assert!(seqs(EventFilter {
+        app: Some("nope".into()),
+        ..Default::default()
+    })
+    .is_empty());
+
+    // Streaming: each event once, in order; an error stops the walk.
+    let mut seen = Vec::new();
+    let err = store
+        .for_each_event(&EventFilter::default(), |e| {
+            seen.push(e.seq);
+            if e.seq == 3 {
+                return Err(tollgate::Error::internal("stop"));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!((seen, err.message.as_str()), (vec![1, 2, 3], "stop"));
+}
+
+#[test]
+fn image_info_is_a_cache_outside_the_chain() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut info = ImageInfo {
+        digest: digest(1),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        size: 1234,
+        created: Some(t0()),
+        revision: Some("abc123".into()),
+        version: None,
+        source: Some("https://example.com/api".into()),
+        labels: [(
+            "org.opencontainers.image.revision".to_string(),
+            "abc123".to_string(),
+        )]
+        .into(),
+        platforms: vec![],
+    };
+    assert_eq!(store.image_info(&info.digest).unwrap(), None);
+    store.put_image_info(&info).unwrap();
+    assert_eq!(store.image_info(&info.digest).unwrap(), Some(info.clone()));
+    info.size = 99;
+    info.platforms = vec!["linux/amd64".into(), "linux/arm64".into()];
+    store.put_image_info(&info).unwrap();
+    assert_eq!(store.image_info(&info.digest).unwrap(), Some(info.clone()));
+    assert_eq!(store.verify_chain().unwrap().events, 0);
+    drop(store);
+    // A damaged cache row is a miss, not an error.
+    sqlite3(&path, "UPDATE image_info SET json = 'garbage'");
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .image_info(&info.digest)
+            .unwrap(),
+        None
+    );
+}

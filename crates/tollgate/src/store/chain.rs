@@ -1,0 +1,487 @@
+//! The hash chain: how an event's hash is computed ([`event_hash`], the one definition used by
+//! the store, the audit export and `docs/AUDIT-FORMAT.md`) and how the whole chain is checked.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::timeline::HeadState;
+use super::{BrokenLink, ChainReport};
+use crate::domain::{Event, EventKind};
+use crate::{Error, Result};
+
+/// `prev_hash` of the first event: 64 `0`s.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The append-only triggers that migration 1 creates on `events`.
+pub const TRIGGERS: [&str; 2] = ["events_no_update", "events_no_delete"];
+
+/// How an event time is stored and hashed: RFC 3339, UTC, milliseconds, `Z`
+/// (`2026-11-25T08:00:00.000Z`). Finer precision is dropped when an event is appended.
+pub fn format_at(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The fields of an event that its hash covers, exactly as stored.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Hashed<'a> {
+    pub seq: i64,
+    /// The stored time string ([`format_at`]), not a re-formatted time.
+    pub at: &'a str,
+    /// The kind's lower-case name (`observation`, `record`, ...).
+    pub kind: &'a str,
+    pub app: &'a str,
+    pub env: &'a str,
+    /// `sha256:<hex>`, or `None` (JSON `null`).
+    pub digest: Option<&'a str>,
+    /// `None` is JSON `null`.
+    pub actor: Option<&'a str>,
+    /// The event's details: a JSON object.
+    pub data: &'a serde_json::Value,
+}
+
+impl<'a> Hashed<'a> {
+    /// The hashed fields of a stored event; `at` must be `format_at(event.at)`.
+    pub fn of(event: &'a Event, at: &'a str) -> Self {
+        Hashed {
+            seq: event.seq,
+            at,
+            kind: event.kind.as_str(),
+            app: &event.app,
+            env: &event.env,
+            digest: event.digest.as_ref().map(|d| d.as_str()),
+            actor: event.actor.as_deref(),
+            data: &event.data,
+        }
+    }
+}
+
+/// The hash of one event of the chain: lower-case hex SHA-256 of the UTF-8 bytes of
+///
+/// ```text
+/// prev_hash + "\n" + canonical_json({"seq", "at", "kind", "app", "env", "digest", "actor", "data"})
+/// ```
+///
+/// - `prev_hash` is the previous event's `hash`; for the first event (`seq` 1) it is 64 `0`s
+///   ([`GENESIS`]). There is no newline after the JSON.
+/// - [`canonical_json`](crate::domain::canonical_json): object keys sorted (at every depth), no
+///   white space between tokens, UTF-8, strings escaped as JSON requires, so the object is
+///   `{"actor":…,"app":…,"at":…,"data":{…},"digest":…,"env":…,"kind":…,"seq":…}`.
+/// - `seq` is a JSON number; `at` the stored string, RFC 3339 UTC with milliseconds
+///   (`"2026-11-25T08:00:00.000Z"`); `kind` the lower-case kind name; `digest` and `actor` are
+///   `null` when absent; `data` is the event's JSON object.
+///
+/// Recomputing it with shell tools, from the database (the `data` column is already canonical):
+///
+/// ```sh
+/// sqlite3 tollgate.db "SELECT prev_hash || char(10) || json_object('actor',actor,'app',app,
+///   'at',at,'data',json(data),'digest',digest,'env',env,'kind',kind,'seq',seq)
+///   FROM events WHERE seq = 3" | head -c -1 | sha256sum
+/// ```
+///
+/// or from an exported event `$e` (`jq -cS` sorts keys and prints compactly):
+///
+/// ```sh
+/// printf '%s\n%s' "$(jq -r .prev_hash <<<"$e")" \
+///   "$(jq -cS '{seq,at,kind,app,env,digest,actor,data}' <<<"$e")" | sha256sum
+/// ```
+pub fn event_hash(prev_hash: &str, fields: &Hashed<'_>) -> String {
+    let mut hasher = HashWriter(Sha256::new());
+    hasher.0.update(prev_hash.as_bytes());
+    hasher.0.update(b"\n");
+    // Serializing a `Value` writes its (BTreeMap) keys sorted: the same bytes as
+    // `canonical_json(fields)`, streamed into the hasher (checked by a test below).
+    let value = serde_json::to_value(fields).expect("hashed fields always serialize");
+    serde_json::to_writer(&mut hasher, &value).expect("writing to a hasher cannot fail");
+    hex::encode(hasher.0.finalize())
+}
+
+/// [`event_hash`] of a stored event, from its own fields and `prev_hash`.
+pub fn recompute(event: &Event) -> String {
+    let at = format_at(event.at);
+    event_hash(&event.prev_hash, &Hashed::of(event, &at))
+}
+
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Walk every event in `seq` order (streaming) and report the first link that does not hold:
+/// a missing `seq` (a deleted row), a `prev_hash` that is not the previous row's hash (rows
+/// reordered or replaced), a hash that its content does not produce (an edited row). Then check
+/// the append-only triggers, and that the derived timeline tables agree with the events.
+pub fn verify(conn: &Connection) -> Result<ChainReport> {
+    let _span = tracing::debug_span!("verify_chain").entered();
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, kind, app, env, digest, actor, data, prev_hash, hash FROM events ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut count: u64 = 0;
+    let mut expected_seq: i64 = 1;
+    let mut prev_hash = GENESIS.to_string();
+    let mut broken: Option<BrokenLink> = None;
+    let mut derived = Derived::default();
+    while let Some(row) = rows.next()? {
+        count += 1;
+        let seq: i64 = row.get(0)?;
+        let text = |i: usize| -> Result<&str> { text_at(row.get_ref(i)?, seq, i) };
+        let opt_text = |i: usize| -> Result<Option<&str>> {
+            match row.get_ref(i)? {
+                ValueRef::Null => Ok(None),
+                v => text_at(v, seq, i).map(Some),
+            }
+        };
+        let stored_prev = text(8)?;
+        let stored_hash = text(9)?;
+        if broken.is_none() {
+            let (at, kind, app, env) = (text(1)?, text(2)?, text(3)?, text(4)?);
+            let (digest, actor) = (opt_text(5)?, opt_text(6)?);
+            let data: Option<serde_json::Value> = serde_json::from_str(text(7)?).ok();
+            let link = if seq != expected_seq {
+                Some(missing(expected_seq, seq))
+            } else if stored_prev != prev_hash {
+                Some(BrokenLink {
+                    seq,
+                    reason: format!(
+                        "event {seq} does not follow event {}: its prev_hash is not that event's hash, so rows were reordered or replaced",
+                        seq - 1
+                    ),
+                })
+            } else if data.as_ref().is_none_or(|d| !d.is_object()) {
+                Some(edited(seq, "its data is not a JSON object"))
+            } else {
+                let fields = Hashed {
+                    seq,
+                    at,
+                    kind,
+                    app,
+                    env,
+                    digest,
+                    actor,
+                    data: data.as_ref().expect("checked above"),
+                };
+                (event_hash(stored_prev, &fields) != stored_hash)
+                    .then(|| edited(seq, "its content no longer produces its hash"))
+            };
+            match link {
+                Some(link) => broken = Some(link),
+                None => derived.apply(seq, kind, app, env, digest),
+            }
+        }
+        expected_seq = seq + 1;
+        prev_hash.clear();
+        prev_hash.push_str(stored_hash);
+    }
+    drop(rows);
+    tracing::debug!(events = count, "chain walked");
+
+    if broken.is_none() {
+        broken = derived.compare(conn)?;
+    }
+    let missing_triggers = missing_triggers(conn)?;
+    if !missing_triggers.is_empty() {
+        let what = format!(
+            "the append-only triggers on events are missing or altered ({}): the database was modified outside Tollgate",
+            missing_triggers.join(", ")
+        );
+        broken = Some(match broken {
+            Some(b) => BrokenLink {
+                seq: b.seq,
+                reason: format!("{}; also, {what}", b.reason),
+            },
+            None => BrokenLink {
+                seq: 0,
+                reason: what,
+            },
+        });
+    }
+    Ok(ChainReport {
+        events: count,
+        head: prev_hash,
+        broken,
+    })
+}
+
+fn text_at(v: ValueRef<'_>, seq: i64, col: usize) -> Result<&str> {
+    match v {
+        ValueRef::Text(t) => std::str::from_utf8(t).map_err(|_| {
+            Error::database(format!(
+                "event {seq}: column {col} is not UTF-8 text; the row was edited outside Tollgate"
+            ))
+        }),
+        _ => Err(Error::database(format!(
+            "event {seq}: column {col} is not text; the row was edited outside Tollgate"
+        ))),
+    }
+}
+
+fn missing(expected: i64, found: i64) -> BrokenLink {
+    let what = if found == expected + 1 {
+        format!("event {expected} is missing")
+    } else {
+        format!("events {expected} to {} are missing", found - 1)
+    };
+    BrokenLink {
+        seq: expected,
+        reason: format!("{what} (the next is {found}): rows were deleted from the history"),
+    }
+}
+
+fn edited(seq: i64, why: &str) -> BrokenLink {
+    BrokenLink {
+        seq,
+        reason: format!("event {seq} was edited: {why}"),
+    }
+}
+
+/// Names of the append-only triggers that are absent or no longer refuse the change.
+fn missing_triggers(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'",
+    )?;
+    let found: HashMap<String, String> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(TRIGGERS
+        .iter()
+        .filter(|name| {
+            found
+                .get(**name)
+                .is_none_or(|sql| !sql.to_ascii_uppercase().contains("RAISE(ABORT"))
+        })
+        .map(|name| name.to_string())
+        .collect())
+}
+
+/// The timeline tables recomputed from the events during the walk, to compare with the stored ones.
+#[derive(Default)]
+struct Derived {
+    heads: HashMap<String, HashMap<String, HeadState>>,
+    segments: Vec<i64>,
+}
+
+impl Derived {
+    fn apply(&mut self, seq: i64, kind: &str, app: &str, env: &str, digest: Option<&str>) {
+        // A kind this build does not know takes no part in the timeline.
+        let Some(kind) = EventKind::parse(kind) else {
+            return;
+        };
+        if !self.heads.contains_key(app) {
+            self.heads.insert(app.to_string(), HashMap::new());
+        }
+        let envs = self.heads.get_mut(app).expect("inserted above");
+        if !envs.contains_key(env) {
+            envs.insert(env.to_string(), HeadState::default());
+        }
+        if envs
+            .get_mut(env)
+            .expect("inserted above")
+            .apply(seq, kind, digest)
+        {
+            self.segments.push(seq);
+        }
+    }
+
+    /// The first disagreement between the stored `segments`/`heads` and the events.
+    fn compare(&self, conn: &Connection) -> Result<Option<BrokenLink>> {
+        let altered = |seq: i64, what: &str| {
+            Some(BrokenLink {
+                seq,
+                reason: format!(
+                    "the derived timeline disagrees with the events at event {seq} ({what}): the segments/heads tables were altered outside Tollgate; the events themselves are intact"
+                ),
+            })
+        };
+        let mut stmt = conn.prepare(
+            "SELECT s.seq, e.seq IS NOT NULL AND s.app = e.app AND s.env = e.env
+             FROM segments s LEFT JOIN events e ON e.seq = s.seq ORDER BY s.seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut expected = self.segments.iter();
+        loop {
+            let stored: Option<(i64, bool)> = match rows.next()? {
+                Some(r) => Some((r.get(0)?, r.get(1)?)),
+                None => None,
+            };
+            match (expected.next(), stored) {
+                (None, None) => break,
+                (Some(&e), Some((s, ok))) if e == s => {
+                    if !ok {
+                        return Ok(altered(
+                            s,
+                            "a segment is filed under the wrong app or environment",
+                        ));
+                    }
+                }
+                (Some(&e), Some((s, _))) if e < s => return Ok(altered(e, "a segment is missing")),
+                (_, Some((s, _))) => return Ok(altered(s, "a segment no event starts")),
+                (Some(&e), None) => return Ok(altered(e, "a segment is missing")),
+            }
+        }
+        drop(rows);
+
+        let mut stmt = conn.prepare(
+            "SELECT app, env, segment_seq, segment_digest, last_observation_seq, last_change_seq, drift FROM heads",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut seen = 0usize;
+        while let Some(r) = rows.next()? {
+            seen += 1;
+            let (app, env): (String, String) = (r.get(0)?, r.get(1)?);
+            let stored = HeadState {
+                segment_seq: r.get(2)?,
+                segment_digest: r.get(3)?,
+                last_observation_seq: r.get(4)?,
+                last_change_seq: r.get(5)?,
+                drift: r.get(6)?,
+            };
+            let Some(expected) = self.heads.get(&app).and_then(|e| e.get(&env)) else {
+                return Ok(altered(
+                    stored.last_seq(),
+                    &format!("a head for {app}/{env}, which has no events"),
+                ));
+            };
+            if &stored != expected {
+                return Ok(altered(
+                    expected.last_seq(),
+                    &format!("the head of {app}/{env}"),
+                ));
+            }
+        }
+        let total: usize = self.heads.values().map(HashMap::len).sum();
+        if seen != total {
+            let (app, env, head) = self
+                .heads
+                .iter()
+                .flat_map(|(a, envs)| envs.iter().map(move |(e, h)| (a, e, h)))
+                .min_by_key(|(_, _, h)| h.last_seq())
+                .expect("more expected heads than stored ones");
+            return Ok(altered(
+                head.last_seq(),
+                &format!("the head of {app}/{env} is missing"),
+            ));
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::canonical_json;
+
+    fn fields(data: &serde_json::Value) -> Hashed<'_> {
+        Hashed {
+            seq: 3,
+            at: "2026-11-25T08:00:00.000Z",
+            kind: "record",
+            app: "api",
+            env: "staging",
+            digest: Some("sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
+            actor: None,
+            data,
+        }
+    }
+
+    #[test]
+    fn hash_is_sha256_of_prev_newline_canonical_json() {
+        let data = serde_json::json!({"tag": "staging", "a": {"z": 1, "b": "é\n"}});
+        let f = fields(&data);
+        let preimage = format!("{GENESIS}\n{}", canonical_json(&f));
+        assert_eq!(
+            canonical_json(&f),
+            r#"{"actor":null,"app":"api","at":"2026-11-25T08:00:00.000Z","data":{"a":{"b":"é\n","z":1},"tag":"staging"},"digest":"sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","env":"staging","kind":"record","seq":3}"#
+        );
+        assert_eq!(
+            event_hash(GENESIS, &f),
+            hex::encode(Sha256::digest(preimage.as_bytes()))
+        );
+        // A known answer, so that a change of the formula cannot go unnoticed.
+        assert_eq!(
+            event_hash(GENESIS, &fields(&serde_json::json!({}))),
+            hex::encode(Sha256::digest(
+                format!("{GENESIS}\n{{\"actor\":null,\"app\":\"api\",\"at\":\"2026-11-25T08:00:00.000Z\",\"data\":{{}},\"digest\":\"sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\",\"env\":\"staging\",\"kind\":\"record\",\"seq\":3}}").as_bytes()
+            ))
+        );
+    }
+
+    #[test]
+    fn every_field_is_covered() {
+        let data = serde_json::json!({"tag": "staging"});
+        let base = event_hash(GENESIS, &fields(&data));
+        let other_data = serde_json::json!({"tag": "prod"});
+        let variants = [
+            Hashed {
+                seq: 4,
+                ..fields(&data)
+            },
+            Hashed {
+                at: "2026-11-25T08:00:00.001Z",
+                ..fields(&data)
+            },
+            Hashed {
+                kind: "promotion",
+                ..fields(&data)
+            },
+            Hashed {
+                app: "web",
+                ..fields(&data)
+            },
+            Hashed {
+                env: "dev",
+                ..fields(&data)
+            },
+            Hashed {
+                digest: None,
+                ..fields(&data)
+            },
+            Hashed {
+                actor: Some("ci"),
+                ..fields(&data)
+            },
+            Hashed {
+                data: &other_data,
+                ..fields(&data)
+            },
+        ];
+        for v in variants {
+            assert_ne!(event_hash(GENESIS, &v), base, "{v:?}");
+        }
+        assert_ne!(event_hash(&"1".repeat(64), &fields(&data)), base);
+    }
+
+    #[test]
+    fn times_are_stored_with_milliseconds_in_utc() {
+        let t = DateTime::parse_from_rfc3339("2026-11-25T09:00:00.123456+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(format_at(t), "2026-11-25T08:00:00.123Z");
+    }
+
+    #[test]
+    fn missing_rows_are_named() {
+        assert_eq!(missing(2, 3).seq, 2);
+        assert!(missing(2, 3).reason.starts_with("event 2 is missing"));
+        assert!(missing(2, 5)
+            .reason
+            .starts_with("events 2 to 4 are missing"));
+    }
+}

@@ -1,0 +1,426 @@
+//! Timelines: what ran in each app × environment, and since when.
+//!
+//! The rules, over the events of one app × environment in `seq` order:
+//! - a segment starts at a `record`, `promotion`, `rollback` or `drift` event whose digest
+//!   differs from the current segment's digest (or when there is no segment yet);
+//! - the *first* observation starts a segment only if none exists yet: the baseline
+//!   (`via = observed`); later observations never start one;
+//! - approvals never start a segment, nor does any event without a digest (a missing tag);
+//! - a segment lasts until the next one's `from`; the current one has no `until`.
+//!
+//! The head of an app × environment is drifting when the newest of its record, promotion,
+//! rollback and drift events is a drift (a later record or promotion acknowledges it).
+//!
+//! [`derive_timeline`] states the rules over a list of events; the store keeps the same result
+//! incrementally (tables `segments` and `heads`, written by [`HeadState::apply`] in the append
+//! transaction) so that a timeline or a status costs a few index lookups on a large history.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::events::{event_by_seq, parse_time};
+use super::Head;
+use crate::domain::{Digest, Event, EventKind, Segment, Via};
+use crate::{Error, Result};
+
+/// How an event that starts a segment got its digest there.
+pub fn via(kind: EventKind) -> Via {
+    match kind {
+        EventKind::Observation => Via::Observed,
+        EventKind::Record => Via::Record,
+        EventKind::Promotion => Via::Promotion,
+        EventKind::Rollback => Via::Rollback,
+        EventKind::Drift => Via::Drift,
+        // Never starts a segment; kept total for safety.
+        EventKind::Approval => Via::Record,
+    }
+}
+
+/// The derived state of one app × environment after some prefix of its events (a row of the
+/// `heads` table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeadState {
+    /// The event that started the current segment.
+    pub segment_seq: Option<i64>,
+    pub segment_digest: Option<String>,
+    pub last_observation_seq: Option<i64>,
+    /// The newest record, promotion, rollback or drift.
+    pub last_change_seq: Option<i64>,
+    /// `last_change_seq` is a drift.
+    pub drift: bool,
+}
+
+impl HeadState {
+    /// Take the next event of this app × environment into account; `true` when it starts a segment.
+    pub fn apply(&mut self, seq: i64, kind: EventKind, digest: Option<&str>) -> bool {
+        let starts = match (kind, digest) {
+            (_, None) | (EventKind::Approval, _) => false,
+            (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
+            (_, Some(d)) => self.segment_digest.as_deref() != Some(d),
+        };
+        match kind {
+            EventKind::Observation => self.last_observation_seq = Some(seq),
+            EventKind::Record | EventKind::Promotion | EventKind::Rollback | EventKind::Drift => {
+                self.last_change_seq = Some(seq);
+                self.drift = kind == EventKind::Drift;
+            }
+            EventKind::Approval => {}
+        }
+        if starts {
+            self.segment_seq = Some(seq);
+            self.segment_digest = digest.map(str::to_owned);
+        }
+        starts
+    }
+
+    /// The newest event this state refers to (0 if none).
+    pub fn last_seq(&self) -> i64 {
+        [
+            self.segment_seq,
+            self.last_observation_seq,
+            self.last_change_seq,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+    }
+}
+
+/// The segments of every app × environment in `events` (taken in `seq` order), oldest first
+/// (by the `seq` of the starting event). The reference statement of the rules above.
+pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Segment> {
+    let mut events: Vec<&Event> = events.into_iter().collect();
+    events.sort_by_key(|e| e.seq);
+    let mut heads: HashMap<(&str, &str), HeadState> = HashMap::new();
+    let mut starts = Vec::new();
+    for e in events {
+        let digest = e.digest.as_ref().map(Digest::as_str);
+        if heads
+            .entry((&e.app, &e.env))
+            .or_default()
+            .apply(e.seq, e.kind, digest)
+        {
+            starts.push(Start {
+                env: e.env.clone(),
+                seq: e.seq,
+                kind: e.kind,
+                at: e.at,
+                digest: e
+                    .digest
+                    .clone()
+                    .expect("a segment starts only at an event with a digest"),
+                actor: e.actor.clone(),
+                app: e.app.clone(),
+            });
+        }
+    }
+    close_segments(starts)
+}
+
+/// An event that starts a segment.
+struct Start {
+    app: String,
+    env: String,
+    seq: i64,
+    kind: EventKind,
+    at: chrono::DateTime<chrono::Utc>,
+    digest: Digest,
+    actor: Option<String>,
+}
+
+/// Turn segment starts (in `seq` order) into segments: each lasts until the next one of its
+/// app × environment begins.
+fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::with_capacity(starts.len());
+    let mut current: HashMap<(String, String), usize> = HashMap::new();
+    for s in starts {
+        if let Some(&i) = current.get(&(s.app.clone(), s.env.clone())) {
+            out[i].until = Some(s.at);
+        }
+        current.insert((s.app.clone(), s.env.clone()), out.len());
+        out.push(Segment {
+            app: s.app,
+            env: s.env,
+            digest: s.digest,
+            from: s.at,
+            until: None,
+            via: via(s.kind),
+            actor: s.actor,
+            seq: s.seq,
+        });
+    }
+    out
+}
+
+/// Load the stored head state of one app × environment (default when it has no events yet).
+pub(super) fn load_head(conn: &Connection, app: &str, env: &str) -> Result<HeadState> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT segment_seq, segment_digest, last_observation_seq, last_change_seq, drift
+         FROM heads WHERE app = ?1 AND env = ?2",
+    )?;
+    Ok(stmt
+        .query_row(params![app, env], |r| {
+            Ok(HeadState {
+                segment_seq: r.get(0)?,
+                segment_digest: r.get(1)?,
+                last_observation_seq: r.get(2)?,
+                last_change_seq: r.get(3)?,
+                drift: r.get(4)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Write the head state of one app × environment.
+pub(super) fn save_head(conn: &Connection, app: &str, env: &str, h: &HeadState) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO heads (app, env, segment_seq, segment_digest, last_observation_seq, last_change_seq, drift)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    stmt.execute(params![
+        app,
+        env,
+        h.segment_seq,
+        h.segment_digest,
+        h.last_observation_seq,
+        h.last_change_seq,
+        h.drift
+    ])?;
+    Ok(())
+}
+
+/// Record that event `seq` starts a segment of app × environment.
+pub(super) fn insert_segment(conn: &Connection, app: &str, env: &str, seq: i64) -> Result<()> {
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO segments (app, env, seq) VALUES (?1, ?2, ?3)")?;
+    stmt.execute(params![app, env, seq])?;
+    Ok(())
+}
+
+/// Recompute `segments` and `heads` from the events (inside the caller's transaction).
+pub(super) fn rebuild(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM segments; DELETE FROM heads;")?;
+    let mut heads: HashMap<(String, String), HeadState> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT seq, kind, app, env, digest FROM events ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let kind: String = r.get(1)?;
+        let Some(kind) = EventKind::parse(&kind) else {
+            continue;
+        };
+        let key: (String, String) = (r.get(2)?, r.get(3)?);
+        let digest: Option<String> = r.get(4)?;
+        if heads
+            .entry(key.clone())
+            .or_default()
+            .apply(seq, kind, digest.as_deref())
+        {
+            insert_segment(conn, &key.0, &key.1, seq)?;
+        }
+    }
+    for ((app, env), state) in &heads {
+        save_head(conn, app, env, state)?;
+    }
+    tracing::debug!(heads = heads.len(), "timeline rebuilt");
+    Ok(())
+}
+
+/// Segments of one app (one environment, or all), oldest first.
+pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
+    const BY_APP: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor
+        FROM segments s JOIN events e ON e.seq = s.seq WHERE s.app = ?1 ORDER BY s.seq";
+    const BY_APP_ENV: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor
+        FROM segments s JOIN events e ON e.seq = s.seq WHERE s.app = ?1 AND s.env = ?2 ORDER BY s.seq";
+    let mut stmt = conn.prepare_cached(if env.is_some() { BY_APP_ENV } else { BY_APP })?;
+    let mut rows = match env {
+        Some(env) => stmt.query(params![app, env])?,
+        None => stmt.query(params![app])?,
+    };
+    let mut starts = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(2)?;
+        let kind: String = r.get(3)?;
+        let at: String = r.get(4)?;
+        let digest: Option<String> = r.get(5)?;
+        let bad = |what: &str| {
+            Error::database(format!(
+                "event {seq} starts a timeline segment but {what}; run `tollgate verify` to check the history"
+            ))
+        };
+        starts.push(Start {
+            app: r.get(0)?,
+            env: r.get(1)?,
+            seq,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| bad(&format!("has an unknown kind '{kind}'")))?,
+            at: parse_time(seq, &at)?,
+            digest: Digest::parse(digest.as_deref().ok_or_else(|| bad("has no digest"))?)
+                .map_err(|_| bad("its digest is malformed"))?,
+            actor: r.get(6)?,
+        });
+    }
+    Ok(close_segments(starts))
+}
+
+/// Current segment, drift flag and last observation of one app × environment.
+pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
+    let state = load_head(conn, app, env)?;
+    let segment = match state.segment_seq {
+        Some(seq) => {
+            let e = event_by_seq(conn, seq)?;
+            let digest = e.digest.ok_or_else(|| {
+                Error::database(format!(
+                    "event {seq} starts the current segment of {app}/{env} but has no digest; run `tollgate verify`"
+                ))
+            })?;
+            Some(Segment {
+                app: e.app,
+                env: e.env,
+                digest,
+                from: e.at,
+                until: None,
+                via: via(e.kind),
+                actor: e.actor,
+                seq,
+            })
+        }
+        None => None,
+    };
+    let last_observation = match state.last_observation_seq {
+        Some(seq) => Some(event_by_seq(conn, seq)?),
+        None => None,
+    };
+    Ok(Head {
+        segment,
+        drift: state.drift,
+        last_observation,
+    })
+}
+
+/// Is there a record, promotion or rollback of `digest` into app × environment after `after_seq`?
+pub(super) fn explained_since(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    digest: &Digest,
+    after_seq: i64,
+) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM events
+          WHERE app = ?1 AND env = ?2 AND kind IN ('record', 'promotion', 'rollback')
+            AND seq > ?3 AND digest = ?4)",
+    )?;
+    Ok(stmt.query_row(params![app, env, after_seq, digest.as_str()], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn d(n: u8) -> Digest {
+        Digest::of(&[n])
+    }
+
+    fn ev(seq: i64, kind: EventKind, env: &str, digest: Option<u8>) -> Event {
+        Event {
+            seq,
+            at: Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
+                + chrono::Duration::minutes(seq),
+            kind,
+            app: "api".into(),
+            env: env.into(),
+            digest: digest.map(d),
+            actor: Some(format!("actor{seq}")),
+            data: serde_json::json!({}),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    use EventKind::*;
+
+    #[test]
+    fn baseline_then_changes() {
+        let events = vec![
+            ev(1, Observation, "prod", Some(1)), // baseline
+            ev(2, Observation, "prod", Some(1)),
+            ev(3, Record, "prod", Some(2)),
+            ev(4, Observation, "prod", Some(2)),
+            ev(5, Approval, "prod", Some(3)),    // never starts one
+            ev(6, Observation, "prod", Some(3)), // later observations never do
+            ev(7, Drift, "prod", Some(3)),
+            ev(8, Promotion, "prod", Some(3)), // same digest: acknowledges, no new segment
+            ev(9, Promotion, "prod", Some(4)),
+            ev(10, Rollback, "prod", Some(2)),
+            ev(11, Record, "prod", None), // no digest: nothing
+        ];
+        let segs = derive_timeline(&events);
+        let got: Vec<(i64, Via, Digest, Option<i64>)> = segs
+            .iter()
+            .map(|s| {
+                (
+                    s.seq,
+                    s.via,
+                    s.digest.clone(),
+                    s.until.map(|u| (u - events[0].at).num_minutes() + 1),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Via::Observed, d(1), Some(3)),
+                (3, Via::Record, d(2), Some(7)),
+                (7, Via::Drift, d(3), Some(9)),
+                (9, Via::Promotion, d(4), Some(10)),
+                (10, Via::Rollback, d(2), None),
+            ]
+        );
+        assert_eq!(segs[1].actor.as_deref(), Some("actor3"));
+        assert_eq!(segs[1].from, events[2].at);
+    }
+
+    #[test]
+    fn environments_are_independent_and_missing_tags_wait_for_a_digest() {
+        let events = vec![
+            ev(1, Observation, "dev", None), // the tag does not exist yet: no baseline
+            ev(2, Observation, "staging", Some(1)),
+            ev(3, Observation, "dev", Some(2)), // first observation with a digest: baseline
+            ev(4, Record, "staging", Some(1)),  // same digest as the baseline: nothing new
+        ];
+        let segs = derive_timeline(&events);
+        assert_eq!(
+            segs.iter()
+                .map(|s| (s.seq, s.env.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(2, "staging"), (3, "dev")]
+        );
+        assert!(segs.iter().all(|s| s.until.is_none()));
+    }
+
+    #[test]
+    fn drift_flag_follows_the_newest_change() {
+        let mut h = HeadState::default();
+        assert!(h.apply(1, Observation, Some("a")));
+        assert!(!h.drift);
+        assert!(h.apply(2, Drift, Some("b")));
+        assert!(h.drift);
+        assert!(!h.apply(3, Observation, Some("b")));
+        assert!(!h.apply(4, Approval, Some("b")));
+        assert!(
+            h.drift,
+            "observations and approvals do not acknowledge drift"
+        );
+        assert!(!h.apply(5, Record, Some("b")));
+        assert!(!h.drift, "a record of the drifted digest acknowledges it");
+        assert_eq!(h.last_observation_seq, Some(3));
+        assert_eq!(h.last_change_seq, Some(5));
+        assert_eq!(h.segment_seq, Some(2));
+        assert_eq!(h.last_seq(), 5);
+    }
+}
