@@ -1,0 +1,36 @@
+use std::path::PathBuf;
+
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+/// Log to stderr and, when the app's log directory is usable, to a daily file there
+/// (`tollgate.YYYY-MM-DD.log`, the last 7 kept). `RUST_LOG` overrides the default `info`.
+pub fn init(log_dir: Option<PathBuf>) {
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let file = log_dir.and_then(|dir| {
+        RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix("tollgate")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(&dir)
+            .inspect_err(|e| eprintln!("tollgate-app: no log file in {}: {e}", dir.display()))
+            .ok()
+    });
+    let file_layer = file.map(|f| {
+        fmt::layer()
+            .with_ansi(false)
+            .with_writer(f)
+            .with_filter(filter())
+    });
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
+    // Fails only when a subscriber is already set, which is fine to ignore.
+    let _ = tracing_subscriber::registry()
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
+}

@@ -1,0 +1,44 @@
+//! Tollgate desktop app: a thin Tauri 2 shell over the `tollgate` core API.
+//!
+//! - [`state`]: the one managed [`state::AppState`] (the workspace this window shows).
+//! - [`commands`]: every command the UI may call, declared once; each is a one-line adapter.
+//! - [`ipc`]: the `commands!` macro that registers them and writes their TypeScript map.
+//! - [`logging`]: stderr plus a rolling log file in the app's log directory.
+
+// A release build on Windows gets no console window.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod ipc;
+mod logging;
+mod state;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tauri::Manager;
+
+/// Tollgate: what runs where, and signed promotions of exact image digests.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// The workspace file (tollgate.toml) to open; default: $TOLLGATE_CONFIG.
+    #[arg(long, value_name = "FILE")]
+    workspace: Option<PathBuf>,
+}
+
+fn main() {
+    let args = Args::parse();
+    let result = tauri::Builder::default()
+        .setup(move |app| {
+            logging::init(app.path().app_log_dir().ok());
+            app.manage(state::AppState::open(args.workspace.as_deref()));
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("tollgate-app: cannot start the window: {e}");
+        std::process::exit(1);
+    }
+}
