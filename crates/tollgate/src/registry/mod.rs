@@ -1,21 +1,66 @@
-//! OCI Distribution registries (through `oci-client`) and local OCI image-layout folders,
-//! behind one [`Registry`] handle. Every manifest read is checked against its digest.
+//! OCI Distribution registries and local OCI image-layout folders, behind one [`Registry`]
+//! handle. Every manifest read is checked against its digest.
 //!
-//! OWNER: registry helper. Public API below is what the use cases call; keep it stable.
+//! - `remote`: the distribution HTTP API (bounded requests in flight, timeouts, retries,
+//!   Basic/Bearer auth, a [`Code`] for every failure).
+//! - `layout`: a folder holding one OCI image layout per repository path, read and written.
+//! - `credentials`: the OS keychain, then the docker config, then anonymous.
+//! - `media`: manifest media types; what a manifest references; config labels.
+//! - `retry`: backoff and `Retry-After`.
+
+mod auth;
+mod credentials;
+mod layout;
+mod media;
+mod remote;
+mod retry;
+
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::config::RegistryLocation;
 use crate::domain::{Digest, ImageInfo};
-use crate::keychain::SecretStore;
-use crate::Result;
+use crate::{Code, Error, Result};
+
+pub use credentials::{credentials_for, store_credentials};
+pub use media::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
+pub use retry::RetryPolicy;
+
+use layout::Layout;
+use media::{Kind, ParsedManifest, MAX_CONFIG_BYTES};
+use remote::Remote;
 
 /// Manifests larger than this are refused (the distribution spec's recommended limit).
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 
+/// Blobs up to this size are copied through memory (and retried); larger ones are streamed.
+const BUFFERED_COPY_BYTES: u64 = 32 * 1024 * 1024;
+/// Blobs copied at once by one `copy_image`.
+const PARALLEL_BLOB_COPIES: usize = 4;
+
+/// A stream of blob bytes, for copies between registries.
+pub(crate) type BlobStream = Pin<Box<dyn futures::Stream<Item = std::io::Result<Vec<u8>>> + Send>>;
+
 #[derive(Clone)]
 pub enum Credentials {
     Anonymous,
-    Basic { username: String, password: String },
-    Bearer { token: String },
+    Basic {
+        username: String,
+        password: String,
+    },
+    /// A registry token, sent as `Authorization: Bearer` as is (docker config `registrytoken`).
+    Bearer {
+        token: String,
+    },
+    /// An OAuth2 refresh token, exchanged at the registry's token service for access tokens
+    /// (docker config `identitytoken`, or a credential helper's `<token>` user).
+    IdentityToken {
+        token: String,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -25,6 +70,7 @@ impl std::fmt::Debug for Credentials {
             Credentials::Anonymous => f.write_str("Anonymous"),
             Credentials::Basic { username, .. } => write!(f, "Basic({username}, ***)"),
             Credentials::Bearer { .. } => f.write_str("Bearer(***)"),
+            Credentials::IdentityToken { .. } => f.write_str("IdentityToken(***)"),
         }
     }
 }
@@ -37,40 +83,584 @@ pub struct Manifest {
     pub bytes: Vec<u8>,
 }
 
-/// A handle on one registry. Cheap to clone; safe to use from many tasks at once.
-#[derive(Clone)]
-pub struct Registry {}
+/// How a remote registry is talked to. The defaults suit real use; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// Requests in flight at once on this handle (and its clones).
+    pub max_in_flight: usize,
+    /// TCP + TLS connection set-up.
+    pub connect_timeout: Duration,
+    /// One API request, from sending to the last byte of a manifest; for blob streams, the
+    /// longest silence.
+    pub request_timeout: Duration,
+    /// Retries after 429 and 5xx answers.
+    pub retry: RetryPolicy,
+    /// `n` asked for per page of a tag list (`None`: the registry's default page).
+    pub tag_page_size: Option<usize>,
+}
 
-impl Registry {
-    /// Open a registry at `location` with these credentials. No network traffic yet.
-    pub fn open(_location: &RegistryLocation, _credentials: Credentials) -> Result<Self> {
-        todo!("registry helper")
-    }
-
-    /// All tags of a repository (following pagination).
-    pub async fn list_tags(&self, _repository: &str) -> Result<Vec<String>> {
-        todo!("registry helper")
-    }
-
-    /// The digest a tag points to now, or `None` when the tag (or repository) does not exist.
-    pub async fn resolve_tag(&self, _repository: &str, _tag: &str) -> Result<Option<Digest>> {
-        todo!("registry helper")
-    }
-
-    /// The manifest bytes of `digest`, checked to hash to it, refused over 4 MiB.
-    pub async fn fetch_manifest(&self, _repository: &str, _digest: &Digest) -> Result<Manifest> {
-        todo!("registry helper")
-    }
-
-    /// Manifest + config metadata: created time, OCI labels, platforms of an index.
-    pub async fn image_info(&self, _repository: &str, _digest: &Digest) -> Result<ImageInfo> {
-        todo!("registry helper")
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            max_in_flight: 16,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            tag_page_size: Some(1000),
+        }
     }
 }
 
-/// Credentials for `host`: the OS keychain (`tollgate login`), then the docker config
-/// (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`: `auths`, `credHelpers`,
-/// `credsStore`), then anonymous.
-pub fn credentials_for(_host: &str, _secrets: &dyn SecretStore) -> Result<Credentials> {
-    todo!("registry helper")
+enum Backend {
+    Remote(Box<Remote>),
+    Layout(Layout),
+}
+
+struct Inner {
+    location: RegistryLocation,
+    backend: Backend,
+}
+
+/// A handle on one registry. Cheap to clone; safe to use from many tasks at once: clones share
+/// one connection pool, one token cache and one bound on requests in flight.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("location", &self.inner.location)
+            .finish()
+    }
+}
+
+/// Check a repository path (`payments/api`): lower-case components of letters and digits
+/// with `.`, `_`, `-` inside, separated by `/`. Keeps URLs and layout paths safe.
+fn validate_repository(repository: &str) -> Result<()> {
+    let ok = !repository.is_empty()
+        && repository.len() <= 255
+        && repository.split('/').all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Code::InvalidReference,
+            format!("'{repository}' is not a repository path: use lower-case letters and digits, with . _ - inside and / between parts, e.g. payments/api"),
+        ))
+    }
+}
+
+/// Check a tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+fn validate_tag(tag: &str) -> Result<()> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && tag
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Code::InvalidReference,
+            format!("'{tag}' is not a valid tag: use up to 128 letters, digits, _ . - (not starting with . or -)"),
+        ))
+    }
+}
+
+impl Registry {
+    /// Open a registry at `location` with these credentials. No network traffic yet.
+    pub fn open(location: &RegistryLocation, credentials: Credentials) -> Result<Self> {
+        Self::open_with(location, credentials, RegistryOptions::default())
+    }
+
+    /// [`Registry::open`] with explicit limits, timeouts and retry policy.
+    pub fn open_with(
+        location: &RegistryLocation,
+        credentials: Credentials,
+        options: RegistryOptions,
+    ) -> Result<Self> {
+        let backend = match location {
+            RegistryLocation::Remote { host, plain_http } => Backend::Remote(Box::new(
+                Remote::new(host, *plain_http, credentials, options)?,
+            )),
+            RegistryLocation::Layout { root } => Backend::Layout(Layout::new(root)),
+        };
+        Ok(Registry {
+            inner: Arc::new(Inner {
+                location: location.clone(),
+                backend,
+            }),
+        })
+    }
+
+    /// Where this registry is.
+    pub fn location(&self) -> &RegistryLocation {
+        &self.inner.location
+    }
+
+    /// "registry HOST" or "OCI layout ROOT", for messages.
+    fn describe(&self) -> String {
+        match &self.inner.backend {
+            Backend::Remote(r) => format!("registry {}", r.host()),
+            Backend::Layout(l) => format!("OCI layout {}", l.root().display()),
+        }
+    }
+
+    /// Whether blobs can move between repositories of `self` and `other` without a copy.
+    fn same_store(&self, other: &Registry) -> bool {
+        match (&self.inner.location, &other.inner.location) {
+            (
+                RegistryLocation::Remote { host: a, .. },
+                RegistryLocation::Remote { host: b, .. },
+            ) => a == b,
+            _ => false,
+        }
+    }
+
+    /// All tags of a repository (following pagination), sorted.
+    pub async fn list_tags(&self, repository: &str) -> Result<Vec<String>> {
+        validate_repository(repository)?;
+        match &self.inner.backend {
+            Backend::Remote(r) => r.list_tags(repository).await,
+            Backend::Layout(l) => l.list_tags(repository).await,
+        }
+    }
+
+    /// The digest a tag points to now, or `None` when the tag (or repository) does not exist.
+    /// On a remote registry this is one HEAD request.
+    pub async fn resolve_tag(&self, repository: &str, tag: &str) -> Result<Option<Digest>> {
+        validate_repository(repository)?;
+        validate_tag(tag)?;
+        match &self.inner.backend {
+            Backend::Remote(r) => r.resolve_tag(repository, tag).await,
+            Backend::Layout(l) => l.resolve_tag(repository, tag).await,
+        }
+    }
+
+    /// The manifest bytes of `digest`, checked to hash to it, refused over 4 MiB.
+    pub async fn fetch_manifest(&self, repository: &str, digest: &Digest) -> Result<Manifest> {
+        validate_repository(repository)?;
+        let (bytes, declared) = match &self.inner.backend {
+            Backend::Remote(r) => {
+                r.get_manifest(
+                    repository,
+                    digest.as_str(),
+                    &format!("reading manifest {repository}@{digest}"),
+                )
+                .await?
+            }
+            Backend::Layout(l) => l.get_manifest(repository, digest).await?,
+        };
+        digest.verify(&bytes).map_err(|e| {
+            e.context(format!(
+                "{} served manifest {repository}@{digest}",
+                self.describe()
+            ))
+        })?;
+        let media_type = match media::parse_manifest(&bytes, declared.as_deref(), "manifest") {
+            Ok(p) => p.media_type,
+            Err(_) => declared.unwrap_or_else(|| "application/octet-stream".to_string()),
+        };
+        Ok(Manifest {
+            digest: digest.clone(),
+            media_type,
+            bytes,
+        })
+    }
+
+    /// A whole blob, checked to hash to `digest`, refused over `limit` bytes.
+    async fn read_blob(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        limit: usize,
+        kind: &str,
+    ) -> Result<Vec<u8>> {
+        let bytes = match &self.inner.backend {
+            Backend::Remote(r) => r.get_blob(repository, digest, limit).await?,
+            Backend::Layout(l) => l.get_blob(repository, digest, limit, kind).await?,
+        };
+        digest.verify(&bytes).map_err(|e| {
+            e.context(format!(
+                "{} served {kind} {digest} of {repository}",
+                self.describe()
+            ))
+        })?;
+        Ok(bytes)
+    }
+
+    fn parse(manifest: &Manifest, repository: &str) -> Result<ParsedManifest> {
+        media::parse_manifest(
+            &manifest.bytes,
+            Some(&manifest.media_type),
+            &format!("manifest {repository}@{}", manifest.digest),
+        )
+    }
+
+    /// Manifest + config metadata: created time, OCI labels, platforms of an index.
+    /// For an index, `created` and labels come from its first platform's image.
+    pub async fn image_info(&self, repository: &str, digest: &Digest) -> Result<ImageInfo> {
+        let manifest = self.fetch_manifest(repository, digest).await?;
+        let parsed = Self::parse(&manifest, repository)?;
+        let mut labels = BTreeMap::new();
+        let mut created = None;
+        let mut platforms = Vec::new();
+        let image = match parsed.kind {
+            Kind::Image => Some(parsed.clone()),
+            Kind::Index => {
+                platforms = parsed.platforms();
+                let first = parsed
+                    .manifests
+                    .iter()
+                    .find(|m| m.platform.is_some())
+                    .or(parsed.manifests.first());
+                match first {
+                    Some(child) => {
+                        let child = self.fetch_manifest(repository, &child.digest).await?;
+                        let child = Self::parse(&child, repository)?;
+                        (child.kind == Kind::Image).then_some(child)
+                    }
+                    None => None,
+                }
+            }
+        };
+        if let Some(image) = &image {
+            if let Some(config) = &image.config {
+                if config.size <= MAX_CONFIG_BYTES as u64 {
+                    let bytes = self
+                        .read_blob(repository, &config.digest, MAX_CONFIG_BYTES, "config")
+                        .await?;
+                    let (c, l) = media::config_metadata(&bytes);
+                    created = c;
+                    labels.extend(l);
+                }
+            }
+            labels.extend(image.annotations.clone());
+        }
+        labels.extend(parsed.annotations.clone());
+        if created.is_none() {
+            created = labels
+                .get("org.opencontainers.image.created")
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| t.with_timezone(&chrono::Utc));
+        }
+        let label = |k: &str| labels.get(k).cloned();
+        Ok(ImageInfo {
+            digest: digest.clone(),
+            media_type: manifest.media_type.clone(),
+            size: manifest.bytes.len() as u64,
+            created,
+            revision: label("org.opencontainers.image.revision"),
+            version: label("org.opencontainers.image.version"),
+            source: label("org.opencontainers.image.source"),
+            labels,
+            platforms,
+        })
+    }
+
+    /// Whether the repository holds this blob.
+    pub async fn blob_exists(&self, repository: &str, digest: &Digest) -> Result<bool> {
+        validate_repository(repository)?;
+        match &self.inner.backend {
+            Backend::Remote(r) => r.blob_exists(repository, digest).await,
+            Backend::Layout(l) => l.blob_exists(repository, digest).await,
+        }
+    }
+
+    /// Upload a blob (skipped when the repository already has it). Returns its digest.
+    pub async fn push_blob(&self, repository: &str, bytes: &[u8]) -> Result<Digest> {
+        validate_repository(repository)?;
+        let digest = Digest::of(bytes);
+        self.put_blob(repository, &digest, bytes).await?;
+        Ok(digest)
+    }
+
+    async fn put_blob(&self, repository: &str, digest: &Digest, bytes: &[u8]) -> Result<()> {
+        match &self.inner.backend {
+            Backend::Remote(r) => r.put_blob(repository, digest, bytes).await,
+            Backend::Layout(l) => l.put_blob(repository, digest, bytes).await,
+        }
+    }
+
+    /// Publish these exact manifest bytes under `tag` (the blobs they reference must already
+    /// be there). Returns the digest of the bytes, which is what the tag now resolves to.
+    pub async fn push_manifest(
+        &self,
+        repository: &str,
+        tag: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest> {
+        validate_repository(repository)?;
+        validate_tag(tag)?;
+        self.put_manifest(repository, Some(tag), bytes, media_type)
+            .await
+    }
+
+    /// Push manifest bytes under `tag`, or by digest only when `tag` is `None`.
+    async fn put_manifest(
+        &self,
+        repository: &str,
+        tag: Option<&str>,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Digest> {
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(Error::new(
+                Code::TooLarge,
+                format!("the manifest for {repository} is {} bytes, over the {MAX_MANIFEST_BYTES}-byte limit registries accept; it cannot be pushed", bytes.len()),
+            ));
+        }
+        let digest = Digest::of(bytes);
+        match &self.inner.backend {
+            Backend::Remote(r) => {
+                let reference = tag.map_or_else(|| digest.to_string(), str::to_string);
+                r.put_manifest(repository, &reference, bytes, media_type)
+                    .await?;
+                Ok(digest)
+            }
+            Backend::Layout(l) => l.put_manifest(repository, tag, bytes, media_type).await,
+        }
+    }
+
+    /// Copy the image `src_repository@digest` of this registry to `dst_repository:tag` of
+    /// `dst` (which may be this registry): every blob it references (config and layers, and
+    /// those of every child manifest of an index) is mounted or copied, child manifests are
+    /// pushed by digest, then the exact manifest bytes are pushed under `tag`.
+    /// Returns the digest the tag now points to (always `digest`).
+    pub async fn copy_image(
+        &self,
+        src_repository: &str,
+        digest: &Digest,
+        dst: &Registry,
+        dst_repository: &str,
+        tag: &str,
+    ) -> Result<Digest> {
+        validate_repository(src_repository)?;
+        validate_repository(dst_repository)?;
+        validate_tag(tag)?;
+        let manifest = self.fetch_manifest(src_repository, digest).await?;
+        self.copy_contents(src_repository, &manifest, dst, dst_repository)
+            .await?;
+        let pushed = dst
+            .put_manifest(
+                dst_repository,
+                Some(tag),
+                &manifest.bytes,
+                &manifest.media_type,
+            )
+            .await?;
+        debug_assert_eq!(&pushed, digest);
+        Ok(pushed)
+    }
+
+    /// Everything `manifest` references, copied into `dst_repository` of `dst`.
+    async fn copy_contents(
+        &self,
+        src_repository: &str,
+        manifest: &Manifest,
+        dst: &Registry,
+        dst_repository: &str,
+    ) -> Result<()> {
+        let parsed = Self::parse(manifest, src_repository)?;
+        match parsed.kind {
+            Kind::Image => {
+                stream::iter(parsed.blobs().cloned().collect::<Vec<_>>())
+                    .map(|blob| async move {
+                        self.copy_blob(src_repository, &blob.digest, blob.size, dst, dst_repository)
+                            .await
+                    })
+                    .buffer_unordered(PARALLEL_BLOB_COPIES)
+                    .try_collect::<Vec<()>>()
+                    .await?;
+            }
+            Kind::Index => {
+                for child in &parsed.manifests {
+                    let child = self.fetch_manifest(src_repository, &child.digest).await?;
+                    Box::pin(self.copy_contents(src_repository, &child, dst, dst_repository))
+                        .await?;
+                    dst.put_manifest(dst_repository, None, &child.bytes, &child.media_type)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One blob into `dst_repository` of `dst`: nothing if it is there, a cross-repository
+    /// mount on the same registry, else a copy (through memory when small, streamed otherwise).
+    async fn copy_blob(
+        &self,
+        src_repository: &str,
+        digest: &Digest,
+        size: u64,
+        dst: &Registry,
+        dst_repository: &str,
+    ) -> Result<()> {
+        if dst.blob_exists(dst_repository, digest).await? {
+            return Ok(());
+        }
+        if self.same_store(dst) && src_repository != dst_repository {
+            if let Backend::Remote(r) = &dst.inner.backend {
+                match r.mount_blob(dst_repository, src_repository, digest).await {
+                    Ok(true) => return Ok(()),
+                    Ok(false) => {}
+                    Err(e) if e.code == Code::Unreachable => return Err(e),
+                    Err(e) => {
+                        tracing::debug!(error = %e.message, "blob mount refused; copying instead")
+                    }
+                }
+            }
+        }
+        if size <= BUFFERED_COPY_BYTES {
+            let bytes = self
+                .read_blob(src_repository, digest, BUFFERED_COPY_BYTES as usize, "blob")
+                .await?;
+            return dst.put_blob(dst_repository, digest, &bytes).await;
+        }
+        let (len, stream) = match &self.inner.backend {
+            Backend::Remote(r) => r.open_blob(src_repository, digest).await?,
+            Backend::Layout(l) => l.open_blob(src_repository, digest).await?,
+        };
+        match &dst.inner.backend {
+            Backend::Remote(r) => r.put_blob_stream(dst_repository, digest, len, stream).await,
+            Backend::Layout(l) => l.put_blob_stream(dst_repository, digest, stream).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_repositories_and_tags() {
+        for ok in ["api", "payments/api", "a.b_c-d/e2"] {
+            validate_repository(ok).unwrap();
+        }
+        for bad in [
+            "", "Api", "a//b", "../etc", "a/..", "/a", "a/", "-a", "a b", "a:b",
+        ] {
+            assert_eq!(
+                validate_repository(bad).unwrap_err().code,
+                Code::InvalidReference,
+                "{bad}"
+            );
+        }
+        for ok in ["dev", "v1.2.3", "_x", "A-b_c.d"] {
+            validate_tag(ok).unwrap();
+        }
+        for bad in ["", ".x", "-x", "a/b", "a:b", &"x".repeat(129)] {
+            assert_eq!(
+                validate_tag(bad).unwrap_err().code,
+                Code::InvalidReference,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_never_show_secrets() {
+        let all = [
+            Credentials::Basic {
+                username: "u".into(),
+                password: "hunter2".into(),
+            },
+            Credentials::Bearer {
+                token: "hunter2".into(),
+            },
+            Credentials::IdentityToken {
+                token: "hunter2".into(),
+            },
+        ];
+        for c in all {
+            assert!(!format!("{c:?}").contains("hunter2"));
+        }
+    }
+
+    #[tokio::test]
+    async fn layout_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(
+            &RegistryLocation::Layout {
+                root: dir.path().to_path_buf(),
+            },
+            Credentials::Anonymous,
+        )
+        .unwrap();
+        assert_eq!(reg.resolve_tag("p/api", "dev").await.unwrap(), None);
+        assert_eq!(
+            reg.list_tags("p/api").await.unwrap_err().code,
+            Code::NotFound
+        );
+        let config = br#"{"created":"2026-11-20T10:00:00Z","config":{"Labels":{"org.opencontainers.image.revision":"abc"}}}"#;
+        let layer = b"layer bytes";
+        let cd = reg.push_blob("p/api", config).await.unwrap();
+        let ld = reg.push_blob("p/api", layer).await.unwrap();
+        assert!(reg.blob_exists("p/api", &ld).await.unwrap());
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{cd}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{ld}","size":{}}}]}}"#,
+            config.len(),
+            layer.len()
+        );
+        let d = reg
+            .push_manifest("p/api", "dev", manifest.as_bytes(), OCI_MANIFEST)
+            .await
+            .unwrap();
+        assert_eq!(
+            reg.resolve_tag("p/api", "dev").await.unwrap(),
+            Some(d.clone())
+        );
+        assert_eq!(reg.list_tags("p/api").await.unwrap(), vec!["dev"]);
+        let info = reg.image_info("p/api", &d).await.unwrap();
+        assert_eq!(info.revision.as_deref(), Some("abc"));
+        assert_eq!(info.media_type, OCI_MANIFEST);
+
+        // Retag, then copy into another repository of the same layout.
+        reg.push_manifest("p/api", "staging", manifest.as_bytes(), OCI_MANIFEST)
+            .await
+            .unwrap();
+        reg.push_manifest("p/api", "dev", manifest.as_bytes(), OCI_MANIFEST)
+            .await
+            .unwrap();
+        assert_eq!(
+            reg.list_tags("p/api").await.unwrap(),
+            vec!["dev", "staging"]
+        );
+        assert_eq!(
+            reg.copy_image("p/api", &d, &reg, "prod/api", "production")
+                .await
+                .unwrap(),
+            d
+        );
+        assert_eq!(
+            reg.resolve_tag("prod/api", "production").await.unwrap(),
+            Some(d.clone())
+        );
+        assert!(reg.blob_exists("prod/api", &cd).await.unwrap());
+
+        // Tampered storage is caught.
+        let path = dir.path().join("p/api/blobs/sha256").join(d.hex());
+        std::fs::write(&path, manifest.replace("layers", "layerz")).unwrap();
+        assert_eq!(
+            reg.fetch_manifest("p/api", &d).await.unwrap_err().code,
+            Code::DigestMismatch
+        );
+        assert_eq!(
+            reg.resolve_tag("p/../x", "dev").await.unwrap_err().code,
+            Code::InvalidReference
+        );
+    }
 }
