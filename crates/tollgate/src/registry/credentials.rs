@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
@@ -64,10 +64,16 @@ pub fn credentials_for(host: &str, secrets: &dyn SecretStore) -> Result<Credenti
             tracing::debug!(%host, error = %e.message, "OS keychain unavailable; trying the docker config")
         }
     }
-    let Some(path) = docker_config_path() else {
-        return Ok(Credentials::Anonymous);
-    };
-    let text = match std::fs::read_to_string(&path) {
+    match docker_config_path() {
+        Some(path) => from_docker_config(&path, &host, None),
+        None => Ok(Credentials::Anonymous),
+    }
+}
+
+/// Credentials for (normalized) `host` from the docker config file at `path`; anonymous when
+/// the file does not exist. Credential helpers are looked up on `PATH`, or in `helper_dir`.
+fn from_docker_config(path: &Path, host: &str, helper_dir: Option<&Path>) -> Result<Credentials> {
+    let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Credentials::Anonymous),
         Err(e) => {
@@ -77,9 +83,9 @@ pub fn credentials_for(host: &str, secrets: &dyn SecretStore) -> Result<Credenti
     let config = DockerConfig::parse(&text).map_err(|e| {
         Error::config(format!("the docker config {} is not valid JSON ({e}); fix it or set DOCKER_CONFIG to another folder", path.display()))
     })?;
-    let found = match config.lookup(&host)? {
+    let found = match config.lookup(host)? {
         Lookup::Found(c) => c,
-        Lookup::Helper { helper, fallback } => match run_helper(&helper, &host)? {
+        Lookup::Helper { helper, fallback } => match run_helper(&helper, host, helper_dir)? {
             Some(c) => c,
             None => fallback.unwrap_or(Credentials::Anonymous),
         },
@@ -241,9 +247,10 @@ fn helper_credentials(reply: &[u8]) -> Option<Credentials> {
 
 /// Run `docker-credential-<helper> get` with the host on stdin. `None` when it has nothing
 /// for the host (it exits non-zero with "credentials not found").
-fn run_helper(helper: &str, host: &str) -> Result<Option<Credentials>> {
+fn run_helper(helper: &str, host: &str, helper_dir: Option<&Path>) -> Result<Option<Credentials>> {
     let program = format!("docker-credential-{helper}");
-    let mut child = Command::new(&program)
+    let path = helper_dir.map_or_else(|| PathBuf::from(&program), |d| d.join(&program));
+    let mut child = Command::new(&path)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -393,6 +400,37 @@ mod tests {
             helper_credentials(br#"{"ServerURL":"h","Username":"<token>","Secret":"t"}"#).unwrap();
         assert!(same(&c, &Credentials::IdentityToken { token: "t".into() }));
         assert!(helper_credentials(b"credentials not found").is_none());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn docker_config_file_and_helper_program() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        assert!(same(
+            &from_docker_config(&config, "h", None).unwrap(),
+            &Credentials::Anonymous
+        ));
+        std::fs::write(&config, r#"{"auths":{"plain:5000":{"auth":"dTpw"}},"credHelpers":{"helped:5000":"fake","missing:5000":"absent"}}"#).unwrap();
+        // The helper echoes back the host it was asked about as the user name.
+        let helper = dir.path().join("docker-credential-fake");
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread host\nif [ \"$host\" = helped:5000 ]; then printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"pw\"}' \"$host\" \"$host\"; else echo 'credentials not found in native keychain'; exit 1; fi\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let got = |host: &str| from_docker_config(&config, host, Some(dir.path()));
+        assert!(same(&got("plain:5000").unwrap(), &basic("u", "p")));
+        assert!(same(
+            &got("helped:5000").unwrap(),
+            &basic("helped:5000", "pw")
+        ));
+        assert!(same(&got("other:5000").unwrap(), &Credentials::Anonymous));
+        assert_eq!(got("missing:5000").unwrap_err().code, Code::Config);
+        std::fs::write(&config, "{not json").unwrap();
+        assert_eq!(got("plain:5000").unwrap_err().code, Code::Config);
     }
 
     #[test]
