@@ -21,7 +21,7 @@ pub use key::{
     public_key, validate_approver, validate_approver_id, PublicKeyInfo,
 };
 pub use message::{ApprovalMessage, Target, KIND, VERSION};
-pub use sshsig::{sign, signer_key, verify, verify_approval, VerifiedSignature};
+pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 
 /// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
 pub const NAMESPACE: &str = "tollgate-approval";

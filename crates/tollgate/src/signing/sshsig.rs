@@ -46,6 +46,38 @@ pub fn verify(
     check(message, armored, &allowed, None)
 }
 
+/// [`verify`] for many signatures at once, spread over the machine's cores: what checking a
+/// whole history or an exported report uses. Each item is `(message, armored signature, allowed
+/// public key)`; the results are in the same order.
+pub fn verify_many(items: &[(&[u8], &str, &str)]) -> Vec<Result<VerifiedSignature>> {
+    const MIN_PER_THREAD: usize = 256;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(items.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(|(m, s, k)| verify(m, s, k)).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(m, s, k)| verify(m, s, k))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// [`verify`] against the key `tollgate.toml` lists for `approver`; a signature by any other key
 /// is refused with a message that names the approver.
 pub fn verify_approval(
@@ -277,6 +309,21 @@ mod tests {
             .unwrap();
         let e = verify(&msg, &sha256, &public).unwrap_err();
         assert!(e.message.contains("sha256"), "{}", e.message);
+    }
+
+    #[test]
+    fn verify_many_keeps_order_and_reports_each_failure() {
+        let (kc, key) = setup();
+        let msg = message();
+        let sig = sign("alice@example.com", &msg, &kc).unwrap();
+        // Enough items for more than one thread.
+        let mut items: Vec<(&[u8], &str, &str)> = vec![(&msg, &sig, &key); 600];
+        items[417].0 = b"altered";
+        let results = verify_many(&items);
+        assert_eq!(results.len(), 600);
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i != 417, "{i}");
+        }
     }
 
     #[test]
