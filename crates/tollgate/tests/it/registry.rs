@@ -1,1 +1,803 @@
-//! registry integration tests.
+//! registry integration tests: `tollgate::registry` against a real `docker-registry`, images
+//! made with `umoci`, every answer cross-checked with `skopeo`.
+
+use std::time::{Duration, Instant};
+
+use tollgate::config::RegistryLocation;
+use tollgate::domain::Digest;
+use tollgate::keychain::MemoryKeychain;
+use tollgate::registry::{
+    self, Credentials, Registry, RegistryOptions, RetryPolicy, MAX_MANIFEST_BYTES, OCI_INDEX,
+    OCI_MANIFEST,
+};
+use tollgate::Code;
+
+use crate::support::registry::*;
+
+fn digest(s: &str) -> Digest {
+    Digest::parse(s).unwrap()
+}
+
+/// One line, and no secret in it.
+fn assert_clean_message(e: &tollgate::Error, secrets: &[&str]) {
+    assert!(
+        !e.message.contains('\n'),
+        "multi-line message: {}",
+        e.message
+    );
+    for s in secrets {
+        assert!(!e.message.contains(s), "secret in message: {}", e.message);
+    }
+}
+
+#[tokio::test]
+async fn resolve_matches_skopeo_and_missing_tags_are_none() {
+    let reg = TestRegistry::start();
+    let image = make_image("resolve");
+    push(&image, &reg, "payments/api:dev");
+    let client = reg.client();
+
+    let got = client
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .expect("tag exists");
+    assert_eq!(got.as_str(), skopeo_digest(&reg, "payments/api:dev"));
+    assert_eq!(got.as_str(), image.digest());
+
+    assert_eq!(
+        client.resolve_tag("payments/api", "nope").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        client.resolve_tag("payments/missing", "dev").await.unwrap(),
+        None
+    );
+
+    let m = client.fetch_manifest("payments/api", &got).await.unwrap();
+    assert_eq!(m.media_type, OCI_MANIFEST);
+    assert_eq!(m.bytes, skopeo_raw(&reg, "payments/api:dev"));
+
+    let unknown = Digest::of(b"no such manifest");
+    let e = client
+        .fetch_manifest("payments/api", &unknown)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::NotFound, "{}", e.message);
+    assert_clean_message(&e, &[]);
+
+    for (repo, tag) in [
+        ("Payments/API", "dev"),
+        ("payments/../etc", "dev"),
+        ("payments/api", "a/b"),
+        ("payments/api", ""),
+    ] {
+        let e = client.resolve_tag(repo, tag).await.unwrap_err();
+        assert_eq!(e.code, Code::InvalidReference, "{repo}:{tag}");
+    }
+}
+
+#[tokio::test]
+async fn list_tags_follows_pagination() {
+    let reg = TestRegistry::start();
+    let image = make_image("tags");
+    push(&image, &reg, "payments/api:t00");
+    let client = reg.client();
+    let m = client
+        .fetch_manifest("payments/api", &digest(&image.digest()))
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = (0..11).map(|i| format!("t{i:02}")).collect();
+    for t in &expected[1..] {
+        client
+            .push_manifest("payments/api", t, &m.bytes, &m.media_type)
+            .await
+            .unwrap();
+    }
+    expected.sort();
+
+    // Straight from the registry (distribution 2.8 answers every tag at once).
+    assert_eq!(client.list_tags("payments/api").await.unwrap(), expected);
+
+    // Through a proxy that pages by n/last with Link headers, 3 tags a page.
+    let proxy = FaultProxy::start(reg.port());
+    proxy.page_tags(true);
+    let paged = proxy.client(
+        Credentials::Anonymous,
+        RegistryOptions {
+            tag_page_size: Some(3),
+            ..fast_options()
+        },
+    );
+    assert_eq!(paged.list_tags("payments/api").await.unwrap(), expected);
+    let pages: Vec<String> = proxy
+        .requests()
+        .into_iter()
+        .filter(|(_, p)| p.contains("/tags/list"))
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    assert!(pages[0].ends_with("tags/list?n=3"), "{pages:?}");
+    assert!(pages[1].contains("last=t02"), "{pages:?}");
+
+    let e = client.list_tags("payments/missing").await.unwrap_err();
+    assert_eq!(e.code, Code::NotFound, "{}", e.message);
+}
+
+#[tokio::test]
+async fn image_info_reads_labels_created_and_platforms() {
+    let reg = TestRegistry::start();
+    let client = reg.client();
+
+    let single = make_image("info");
+    push(&single, &reg, "payments/api:dev");
+    let d = client
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    let info = client.image_info("payments/api", &d).await.unwrap();
+    assert_eq!(info.digest, d);
+    assert_eq!(info.media_type, OCI_MANIFEST);
+    assert_eq!(info.size, skopeo_raw(&reg, "payments/api:dev").len() as u64);
+    assert_eq!(
+        info.created.unwrap().to_rfc3339(),
+        "2026-01-02T03:04:05+00:00"
+    );
+    assert_eq!(
+        info.revision.as_ref(),
+        single.labels.get("org.opencontainers.image.revision")
+    );
+    assert_eq!(
+        info.version.as_ref(),
+        single.labels.get("org.opencontainers.image.version")
+    );
+    assert_eq!(
+        info.source.as_deref(),
+        Some("https://git.example.com/payments/api")
+    );
+    assert!(info.platforms.is_empty());
+
+    let multi = make_multiarch_image("info");
+    push(&multi, &reg, "payments/api:multi");
+    let d = client
+        .resolve_tag("payments/api", "multi")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.as_str(), multi.digest());
+    assert_eq!(d.as_str(), skopeo_digest(&reg, "payments/api:multi"));
+    let info = client.image_info("payments/api", &d).await.unwrap();
+    assert_eq!(info.media_type, OCI_INDEX);
+    assert_eq!(info.platforms, vec!["linux/amd64", "linux/arm64/v8"]);
+    assert_eq!(
+        info.revision.as_ref(),
+        multi.labels.get("org.opencontainers.image.revision")
+    );
+    assert_eq!(
+        info.created.unwrap().to_rfc3339(),
+        "2026-01-02T03:04:05+00:00"
+    );
+    assert_eq!(
+        info.labels
+            .get("org.opencontainers.image.title")
+            .map(String::as_str),
+        Some("multi")
+    );
+}
+
+#[tokio::test]
+async fn docker_v2_manifests_are_read_too() {
+    let reg = TestRegistry::start();
+    let image = make_image("docker-v2");
+    // skopeo converts to Docker schema 2 on request.
+    run(std::process::Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--format",
+            "v2s2",
+            "--dest-tls-verify=false",
+        ])
+        .arg(image.oci_ref())
+        .arg(format!("docker://{}/payments/api:docker", reg.host())));
+    let client = reg.client();
+    let d = client
+        .resolve_tag("payments/api", "docker")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.as_str(), skopeo_digest(&reg, "payments/api:docker"));
+    let info = client.image_info("payments/api", &d).await.unwrap();
+    assert_eq!(info.media_type, registry::DOCKER_MANIFEST);
+    assert_eq!(
+        info.revision.as_ref(),
+        image.labels.get("org.opencontainers.image.revision")
+    );
+    assert!(info.created.is_some());
+}
+
+#[tokio::test]
+async fn basic_auth_needs_the_right_password() {
+    let reg = TestRegistry::start_with_auth("alice", "s3cret-pw");
+    let image = make_image("auth");
+    push(&image, &reg, "payments/api:dev");
+
+    let right = reg.client();
+    let d = right
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.as_str(), skopeo_digest(&reg, "payments/api:dev"));
+    right.image_info("payments/api", &d).await.unwrap();
+    assert_eq!(right.list_tags("payments/api").await.unwrap(), vec!["dev"]);
+
+    let anonymous = reg.client_with(Credentials::Anonymous);
+    let e = anonymous
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::AuthRequired, "{}", e.message);
+    assert!(
+        e.message
+            .contains(&format!("tollgate login {}", reg.host())),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("payments/api"), "{}", e.message);
+    assert_clean_message(&e, &[]);
+
+    let wrong = reg.client_with(Credentials::Basic {
+        username: "alice".into(),
+        password: "not-the-pw".into(),
+    });
+    for e in [
+        wrong.resolve_tag("payments/api", "dev").await.unwrap_err(),
+        wrong.fetch_manifest("payments/api", &d).await.unwrap_err(),
+        wrong.list_tags("payments/api").await.unwrap_err(),
+    ] {
+        assert_eq!(e.code, Code::AuthRequired, "{}", e.message);
+        assert!(e.message.contains("rejected"), "{}", e.message);
+        assert_clean_message(&e, &["not-the-pw", "s3cret-pw"]);
+    }
+
+    // Credentials stored the way `tollgate login` stores them are found and work.
+    let keychain = MemoryKeychain::default();
+    registry::store_credentials(&reg.host(), "alice", "s3cret-pw", &keychain).unwrap();
+    let creds = registry::credentials_for(&reg.host(), &keychain).unwrap();
+    assert_eq!(format!("{creds:?}"), "Basic(alice, ***)");
+    let from_keychain = reg.client_with(creds);
+    assert_eq!(
+        from_keychain
+            .resolve_tag("payments/api", "dev")
+            .await
+            .unwrap(),
+        Some(d.clone())
+    );
+
+    // Pushing needs the credentials too.
+    let m = right.fetch_manifest("payments/api", &d).await.unwrap();
+    let e = anonymous
+        .push_manifest("payments/api", "staging", &m.bytes, &m.media_type)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::AuthRequired, "{}", e.message);
+    right
+        .push_manifest("payments/api", "staging", &m.bytes, &m.media_type)
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&reg, "payments/api:staging"), d.as_str());
+}
+
+#[tokio::test]
+async fn unreachable_registry_fails_fast() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let host = format!("127.0.0.1:{port}");
+    let client = Registry::open_with(
+        &RegistryLocation::Remote {
+            host: host.clone(),
+            plain_http: true,
+        },
+        Credentials::Anonymous,
+        fast_options(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let e = client.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(e.code, Code::Unreachable, "{}", e.message);
+    assert!(e.message.contains(&host), "{}", e.message);
+    assert_clean_message(&e, &[]);
+
+    // HTTPS against a plain-HTTP registry: unreachable, with a hint about http://.
+    let reg = TestRegistry::start();
+    let tls = Registry::open_with(
+        &RegistryLocation::Remote {
+            host: reg.host(),
+            plain_http: false,
+        },
+        Credentials::Anonymous,
+        fast_options(),
+    )
+    .unwrap();
+    let e = tls.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert_eq!(e.code, Code::Unreachable, "{}", e.message);
+    assert!(e.message.contains("http://"), "{}", e.message);
+    assert_clean_message(&e, &[]);
+}
+
+#[tokio::test]
+async fn tampered_manifest_is_a_digest_mismatch() {
+    let mut reg = TestRegistry::start();
+    let image = make_image("tamper");
+    push(&image, &reg, "payments/api:dev");
+    let client = reg.client();
+    let d = client
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    let original = client.fetch_manifest("payments/api", &d).await.unwrap();
+
+    // Same manifest, one annotation more: valid JSON the registry will serve, other bytes.
+    let mut altered: serde_json::Value = serde_json::from_slice(&original.bytes).unwrap();
+    altered["annotations"] = serde_json::json!({"evil": "yes"});
+    reg.tamper(d.as_str(), &serde_json::to_vec(&altered).unwrap());
+    let client = reg.client();
+
+    let e = client.fetch_manifest("payments/api", &d).await.unwrap_err();
+    assert_eq!(e.code, Code::DigestMismatch, "{}", e.message);
+    assert!(e.message.contains(d.as_str()), "{}", e.message);
+    assert_clean_message(&e, &[]);
+    assert_eq!(
+        client
+            .image_info("payments/api", &d)
+            .await
+            .unwrap_err()
+            .code,
+        Code::DigestMismatch
+    );
+    let e = client
+        .copy_image("payments/api", &d, &client, "prod/api", "production")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::DigestMismatch, "{}", e.message);
+    assert_eq!(
+        client.resolve_tag("prod/api", "production").await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn manifests_over_4_mib_are_refused() {
+    let reg = TestRegistry::start();
+    let image = make_image("huge");
+    push(&image, &reg, "payments/api:dev");
+    let client = reg.client();
+    let d = client
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    let original = client.fetch_manifest("payments/api", &d).await.unwrap();
+
+    let mut huge: serde_json::Value = serde_json::from_slice(&original.bytes).unwrap();
+    huge["annotations"] = serde_json::json!({"padding": "x".repeat(MAX_MANIFEST_BYTES + 1)});
+    let huge = serde_json::to_vec(&huge).unwrap();
+
+    // Our own push refuses it before sending.
+    let e = client
+        .push_manifest("payments/api", "huge", &huge, OCI_MANIFEST)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::TooLarge, "{}", e.message);
+
+    // distribution 2.8 itself will not serve a stored manifest over 4 MiB ("storage: read
+    // exceeds limit", HTTP 500), so a proxy in front of it swaps the body: once with a
+    // Content-Length (refused before reading), once chunked (refused while reading).
+    for chunked in [false, true] {
+        let proxy = FaultProxy::start(reg.port());
+        proxy.replace_body(&format!("/manifests/{d}"), huge.clone(), chunked);
+        let via_proxy = proxy.client(Credentials::Anonymous, fast_options());
+        let e = via_proxy
+            .fetch_manifest("payments/api", &d)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::TooLarge, "chunked={chunked}: {}", e.message);
+        assert_clean_message(&e, &[]);
+        assert_eq!(
+            via_proxy
+                .image_info("payments/api", &d)
+                .await
+                .unwrap_err()
+                .code,
+            Code::TooLarge
+        );
+    }
+}
+
+#[tokio::test]
+async fn retries_429_and_5xx_then_maps_them() {
+    let reg = TestRegistry::start();
+    let image = make_image("retry");
+    push(&image, &reg, "payments/api:dev");
+    let proxy = FaultProxy::start(reg.port());
+    let client = proxy.client(Credentials::Anonymous, fast_options());
+    let expected = Some(digest(&image.digest()));
+    let fault = |status: u16, retry_after: Option<&str>| Fault {
+        status,
+        retry_after: retry_after.map(str::to_string),
+    };
+
+    // Two 503s and a 429, then an answer: retried, succeeds.
+    proxy.fail_next(&[fault(503, None), fault(429, Some("0")), fault(502, None)]);
+    assert_eq!(
+        client.resolve_tag("payments/api", "dev").await.unwrap(),
+        expected
+    );
+    assert_eq!(proxy.requests().len(), 4);
+
+    // 429 four times: rate limited. Retry-After of an hour is capped by the policy.
+    proxy.clear_requests();
+    proxy.fail_next(&[
+        fault(429, Some("3600")),
+        fault(429, Some("3600")),
+        fault(429, Some("3600")),
+        fault(429, Some("3600")),
+    ]);
+    let started = Instant::now();
+    let e = client.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert_eq!(e.code, Code::RateLimited, "{}", e.message);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(proxy.requests().len(), 4, "max 4 attempts");
+    assert_clean_message(&e, &[]);
+
+    // 5xx four times: unreachable.
+    proxy.fail_next(&[
+        fault(503, None),
+        fault(500, None),
+        fault(503, None),
+        fault(504, None),
+    ]);
+    let e = client.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert_eq!(e.code, Code::Unreachable, "{}", e.message);
+    assert!(e.message.contains("HTTP 504"), "{}", e.message);
+
+    // Retry-After is honoured (within the cap).
+    let patient = proxy.client(
+        Credentials::Anonymous,
+        RegistryOptions {
+            retry: RetryPolicy {
+                max_attempts: 2,
+                initial_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_secs(5),
+            },
+            ..RegistryOptions::default()
+        },
+    );
+    proxy.fail_next(&[fault(429, Some("1"))]);
+    let started = Instant::now();
+    assert_eq!(
+        patient.resolve_tag("payments/api", "dev").await.unwrap(),
+        expected
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // 403 is forbidden; other 4xx are protocol errors. Neither is retried.
+    proxy.clear_requests();
+    proxy.fail_next(&[fault(403, None)]);
+    assert_eq!(
+        client
+            .resolve_tag("payments/api", "dev")
+            .await
+            .unwrap_err()
+            .code,
+        Code::Forbidden
+    );
+    proxy.fail_next(&[fault(400, None)]);
+    assert_eq!(
+        client
+            .fetch_manifest("payments/api", expected.as_ref().unwrap())
+            .await
+            .unwrap_err()
+            .code,
+        Code::Protocol
+    );
+    assert_eq!(proxy.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn resolving_is_one_head_per_tag_with_bounded_concurrency() {
+    let reg = TestRegistry::start();
+    let image = make_image("heads");
+    push(&image, &reg, "payments/api:t0");
+    let setup = reg.client();
+    let m = setup
+        .fetch_manifest("payments/api", &digest(&image.digest()))
+        .await
+        .unwrap();
+    let tags: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+    for t in &tags[1..] {
+        setup
+            .push_manifest("payments/api", t, &m.bytes, &m.media_type)
+            .await
+            .unwrap();
+    }
+
+    let proxy = FaultProxy::start(reg.port());
+    let client = proxy.client(
+        Credentials::Anonymous,
+        RegistryOptions {
+            max_in_flight: 4,
+            ..fast_options()
+        },
+    );
+    let tasks: Vec<_> = tags
+        .iter()
+        .map(|t| {
+            let (c, t) = (client.clone(), t.clone());
+            tokio::spawn(async move { c.resolve_tag("payments/api", &t).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), Some(m.digest.clone()));
+    }
+    let requests = proxy.requests();
+    assert_eq!(requests.len(), tags.len(), "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .all(|(method, path)| method == "HEAD" && path.contains("/manifests/t")),
+        "{requests:?}"
+    );
+    assert!(
+        proxy.max_in_flight() <= 4,
+        "max in flight {}",
+        proxy.max_in_flight()
+    );
+    assert!(proxy.max_in_flight() >= 2, "requests never overlapped");
+}
+
+#[tokio::test]
+async fn push_manifest_and_copy_image_across_repositories() {
+    let reg = TestRegistry::start();
+    let image = make_image("copy");
+    push(&image, &reg, "payments/api:staging");
+    let client = reg.client();
+    let d = client
+        .resolve_tag("payments/api", "staging")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Retag in place: the same bytes under another tag.
+    let m = client.fetch_manifest("payments/api", &d).await.unwrap();
+    assert_eq!(
+        client
+            .push_manifest("payments/api", "production", &m.bytes, &m.media_type)
+            .await
+            .unwrap(),
+        d
+    );
+    assert_eq!(skopeo_digest(&reg, "payments/api:production"), d.as_str());
+
+    // Another repository of the same registry: blobs mounted, exact bytes pushed.
+    assert_eq!(
+        client
+            .copy_image("payments/api", &d, &client, "prod/api", "production")
+            .await
+            .unwrap(),
+        d
+    );
+    assert_eq!(skopeo_digest(&reg, "prod/api:production"), d.as_str());
+    assert_eq!(skopeo_raw(&reg, "prod/api:production"), m.bytes);
+    // Copying again is a no-op that still succeeds.
+    client
+        .copy_image("payments/api", &d, &client, "prod/api", "production")
+        .await
+        .unwrap();
+    // Seen on the wire: cross-repository mounts, no blob bytes uploaded.
+    let proxy = FaultProxy::start(reg.port());
+    let watched = proxy.client(Credentials::Anonymous, fast_options());
+    watched
+        .copy_image("payments/api", &d, &watched, "mirror/api", "production")
+        .await
+        .unwrap();
+    let requests = proxy.requests();
+    let mounts = requests
+        .iter()
+        .filter(|(m, p)| m == "POST" && p.contains("mount=") && p.contains("from=payments%2Fapi"))
+        .count();
+    assert_eq!(mounts, 2, "config + one layer mounted: {requests:?}");
+    assert!(
+        !requests
+            .iter()
+            .any(|(m, p)| m == "PUT" && p.contains("/blobs/")),
+        "{requests:?}"
+    );
+    assert_eq!(skopeo_digest(&reg, "mirror/api:production"), d.as_str());
+
+    // Another registry (with auth), a multi-platform index: every child and blob copied.
+    let other = TestRegistry::start_with_auth("bob", "pw-bob");
+    let multi = make_multiarch_image("copy");
+    push(&multi, &reg, "payments/api:multi");
+    let md = client
+        .resolve_tag("payments/api", "multi")
+        .await
+        .unwrap()
+        .unwrap();
+    let dst = other.client();
+    assert_eq!(
+        client
+            .copy_image("payments/api", &md, &dst, "prod/api", "production")
+            .await
+            .unwrap(),
+        md
+    );
+    assert_eq!(skopeo_digest(&other, "prod/api:production"), md.as_str());
+    let index: serde_json::Value =
+        serde_json::from_slice(&skopeo_raw(&other, "prod/api:production")).unwrap();
+    for child in index["manifests"].as_array().unwrap() {
+        let cd = child["digest"].as_str().unwrap();
+        assert_eq!(
+            Digest::of(&skopeo_raw(&other, &format!("prod/api@{cd}"))).as_str(),
+            cd
+        );
+    }
+    // skopeo can pull the whole copied image (every blob is there).
+    let out = tempfile::tempdir().unwrap();
+    run(std::process::Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--all",
+            "--src-tls-verify=false",
+            "--src-creds=bob:pw-bob",
+        ])
+        .arg(format!("docker://{}/prod/api:production", other.host()))
+        .arg(format!("oci:{}:x", out.path().display())));
+    let info = dst.image_info("prod/api", &md).await.unwrap();
+    assert_eq!(info.platforms, vec!["linux/amd64", "linux/arm64/v8"]);
+
+    // push_blob / blob_exists
+    let blob = b"a small blob";
+    let bd = dst.push_blob("prod/api", blob).await.unwrap();
+    assert_eq!(bd, Digest::of(blob));
+    assert!(dst.blob_exists("prod/api", &bd).await.unwrap());
+    assert!(!dst
+        .blob_exists("prod/api", &Digest::of(b"absent"))
+        .await
+        .unwrap());
+}
+
+#[tokio::test]
+async fn layout_folder_works_as_a_registry_both_ways() {
+    let root = tempfile::tempdir().unwrap();
+    let layout = Registry::open(
+        &RegistryLocation::Layout {
+            root: root.path().to_path_buf(),
+        },
+        Credentials::Anonymous,
+    )
+    .unwrap();
+    let image = make_image("layout");
+
+    // skopeo writes, tollgate reads.
+    push_to_layout(&image, &root.path().join("payments/api"), "dev");
+    assert_eq!(layout.list_tags("payments/api").await.unwrap(), vec!["dev"]);
+    let d = layout
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.as_str(),
+        skopeo_layout_digest(&root.path().join("payments/api"), "dev")
+    );
+    assert_eq!(
+        layout.resolve_tag("payments/api", "nope").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        layout.resolve_tag("payments/none", "dev").await.unwrap(),
+        None
+    );
+    let info = layout.image_info("payments/api", &d).await.unwrap();
+    assert_eq!(
+        info.revision.as_ref(),
+        image.labels.get("org.opencontainers.image.revision")
+    );
+    assert_eq!(
+        info.created.unwrap().to_rfc3339(),
+        "2026-01-02T03:04:05+00:00"
+    );
+
+    // tollgate writes (retag, copy to another repository), skopeo reads.
+    let m = layout.fetch_manifest("payments/api", &d).await.unwrap();
+    layout
+        .push_manifest("payments/api", "staging", &m.bytes, &m.media_type)
+        .await
+        .unwrap();
+    assert_eq!(
+        skopeo_layout_digest(&root.path().join("payments/api"), "staging"),
+        d.as_str()
+    );
+    assert_eq!(
+        skopeo_layout_digest(&root.path().join("payments/api"), "dev"),
+        d.as_str()
+    );
+    layout
+        .copy_image("payments/api", &d, &layout, "prod/api", "production")
+        .await
+        .unwrap();
+    assert_eq!(
+        skopeo_layout_digest(&root.path().join("prod/api"), "production"),
+        d.as_str()
+    );
+
+    // Between a real registry and the layout, both directions, an index included.
+    let reg = TestRegistry::start();
+    let client = reg.client();
+    layout
+        .copy_image("payments/api", &d, &client, "payments/api", "dev")
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&reg, "payments/api:dev"), d.as_str());
+    let multi = make_multiarch_image("layout");
+    push(&multi, &reg, "payments/api:multi");
+    let md = digest(&multi.digest());
+    client
+        .copy_image("payments/api", &md, &layout, "mirror/api", "multi")
+        .await
+        .unwrap();
+    assert_eq!(
+        skopeo_layout_digest(&root.path().join("mirror/api"), "multi"),
+        md.as_str()
+    );
+    let out = tempfile::tempdir().unwrap();
+    run(std::process::Command::new("skopeo")
+        .args(["copy", "--quiet", "--all"])
+        .arg(format!(
+            "oci:{}:multi",
+            root.path().join("mirror/api").display()
+        ))
+        .arg(format!("oci:{}:x", out.path().display())));
+    assert_eq!(
+        layout
+            .image_info("mirror/api", &md)
+            .await
+            .unwrap()
+            .platforms,
+        vec!["linux/amd64", "linux/arm64/v8"]
+    );
+
+    // A tampered layout blob is caught.
+    let blob = root.path().join("payments/api/blobs/sha256").join(d.hex());
+    let mut altered = m.bytes.clone();
+    altered.push(b' ');
+    std::fs::write(blob, altered).unwrap();
+    assert_eq!(
+        layout
+            .fetch_manifest("payments/api", &d)
+            .await
+            .unwrap_err()
+            .code,
+        Code::DigestMismatch
+    );
+}

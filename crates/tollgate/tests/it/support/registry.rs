@@ -14,7 +14,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -31,9 +31,16 @@ pub const IMAGE_CREATED: &str = "2026-01-02T03:04:05Z";
 
 /// Run a command, panic with its output if it fails; its stdout.
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     if !out.status.success() {
-        panic!("{cmd:?} failed ({}):\nstdout: {}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        panic!(
+            "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -41,13 +48,21 @@ pub fn run(cmd: &mut Command) -> String {
 /// Options that keep retries short in tests: 4 attempts, 10 ms doubling, 100 ms cap.
 pub fn fast_options() -> RegistryOptions {
     RegistryOptions {
-        retry: RetryPolicy { max_attempts: 4, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(100) },
+        retry: RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(100),
+        },
         ..RegistryOptions::default()
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("local addr")
+        .port()
 }
 
 /// A real `docker-registry serve` on 127.0.0.1.
@@ -75,14 +90,22 @@ impl TestRegistry {
             let line = run(Command::new("htpasswd").args(["-Bbn", user, pass]));
             std::fs::write(dir.path().join("htpasswd"), line.trim()).expect("write htpasswd");
         }
-        let mut reg = TestRegistry { child: None, port: 0, dir, auth };
+        let mut reg = TestRegistry {
+            child: None,
+            port: 0,
+            dir,
+            auth,
+        };
         for _ in 0..20 {
             reg.port = free_port();
             if reg.spawn() {
                 return reg;
             }
         }
-        panic!("docker-registry did not start; see {}", reg.log_path().display());
+        panic!(
+            "docker-registry did not start; see {}",
+            reg.log_path().display()
+        );
     }
 
     fn log_path(&self) -> PathBuf {
@@ -98,11 +121,18 @@ impl TestRegistry {
             self.port
         );
         if self.auth.is_some() {
-            config.push_str(&format!("auth:\n  htpasswd:\n    realm: tollgate-test\n    path: {}\n", self.dir.path().join("htpasswd").display()));
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: tollgate-test\n    path: {}\n",
+                self.dir.path().join("htpasswd").display()
+            ));
         }
         let config_path = self.dir.path().join("config.yml");
         std::fs::write(&config_path, config).expect("write config.yml");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("log file");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(&config_path)
@@ -142,7 +172,11 @@ impl TestRegistry {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.spawn() {
-            assert!(Instant::now() < deadline, "docker-registry did not restart on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "docker-registry did not restart on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -162,7 +196,10 @@ impl TestRegistry {
     }
 
     pub fn location(&self) -> RegistryLocation {
-        RegistryLocation::Remote { host: self.host(), plain_http: true }
+        RegistryLocation::Remote {
+            host: self.host(),
+            plain_http: true,
+        }
     }
 
     /// The storage root (`docker/registry/v2/...` below it).
@@ -178,7 +215,10 @@ impl TestRegistry {
     /// The credentials this registry accepts (anonymous if it has no auth).
     pub fn credentials(&self) -> Credentials {
         match &self.auth {
-            Some((u, p)) => Credentials::Basic { username: u.clone(), password: p.clone() },
+            Some((u, p)) => Credentials::Basic {
+                username: u.clone(),
+                password: p.clone(),
+            },
             None => Credentials::Anonymous,
         }
     }
@@ -203,7 +243,11 @@ impl TestRegistry {
     /// The file that stores blob (or manifest) `digest` (`sha256:...`).
     pub fn blob_file(&self, digest: &str) -> PathBuf {
         let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
-        self.storage().join("docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data")
+        self.storage()
+            .join("docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
     }
 
     /// Make the registry serve `bytes` for `digest` from now on: stop it, overwrite the stored
@@ -225,9 +269,17 @@ impl Drop for TestRegistry {
 
 /// One HTTP/1.1 request on a fresh connection; the status, or `None` if nothing answers.
 fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
-    let mut s = TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().ok()?, Duration::from_millis(200)).ok()?;
+    let mut s = TcpStream::connect_timeout(
+        &format!("127.0.0.1:{port}").parse().ok()?,
+        Duration::from_millis(200),
+    )
+    .ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut line = String::new();
     BufReader::new(s).read_line(&mut line).ok()?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -254,7 +306,10 @@ impl OciLayoutImage {
 
     /// The digest of the image's top manifest (from the layout's index.json).
     pub fn digest(&self) -> String {
-        let index: serde_json::Value = serde_json::from_slice(&std::fs::read(self.dir.join("index.json")).expect("index.json")).expect("index json");
+        let index: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.dir.join("index.json")).expect("index.json"),
+        )
+        .expect("index json");
         index["manifests"]
             .as_array()
             .expect("manifests")
@@ -270,7 +325,13 @@ impl OciLayoutImage {
 /// guaranteed; it is a temp dir).
 fn images_root() -> &'static Path {
     static ROOT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    ROOT.get_or_init(|| tempfile::Builder::new().prefix("tollgate-it-images").tempdir().expect("tempdir")).path()
+    ROOT.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("tollgate-it-images")
+            .tempdir()
+            .expect("tempdir")
+    })
+    .path()
 }
 
 /// The empty base image (`umoci init` + `umoci new`), built once.
@@ -279,7 +340,9 @@ fn base_layout() -> &'static Path {
     BASE.get_or_init(|| {
         let dir = images_root().join("base");
         run(Command::new("umoci").args(["init", "--layout"]).arg(&dir));
-        run(Command::new("umoci").args(["new", "--image"]).arg(format!("{}:v", dir.display())));
+        run(Command::new("umoci")
+            .args(["new", "--image"])
+            .arg(format!("{}:v", dir.display())));
         dir
     })
 }
@@ -299,9 +362,18 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Labels of the image made from `content`.
 pub fn labels_for(content: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("org.opencontainers.image.revision".to_string(), format!("rev-{}", short_hash(content))),
-        ("org.opencontainers.image.version".to_string(), format!("1.0.0-{}", &short_hash(content)[..6])),
-        ("org.opencontainers.image.source".to_string(), "https://git.example.com/payments/api".to_string()),
+        (
+            "org.opencontainers.image.revision".to_string(),
+            format!("rev-{}", short_hash(content)),
+        ),
+        (
+            "org.opencontainers.image.version".to_string(),
+            format!("1.0.0-{}", &short_hash(content)[..6]),
+        ),
+        (
+            "org.opencontainers.image.source".to_string(),
+            "https://git.example.com/payments/api".to_string(),
+        ),
     ])
 }
 
@@ -316,14 +388,33 @@ fn build_image(content: &str, arch: &str) -> PathBuf {
         return dir.clone();
     }
     let dir = images_root().join(format!("img-{}", short_hash(&key)));
-    let tmp = images_root().join(format!("tmp-{}-{:?}", short_hash(&key), std::thread::current().id()).replace(['(', ')'], ""));
+    let tmp = images_root().join(
+        format!("tmp-{}-{:?}", short_hash(&key), std::thread::current().id())
+            .replace(['(', ')'], ""),
+    );
     copy_dir(base_layout(), &tmp);
-    let file = images_root().join(format!("content-{}", short_hash(&format!("{key}{:?}", std::thread::current().id()))));
+    let file = images_root().join(format!(
+        "content-{}",
+        short_hash(&format!("{key}{:?}", std::thread::current().id()))
+    ));
     std::fs::write(&file, content).expect("content file");
     let image = format!("{}:v", tmp.display());
-    run(Command::new("umoci").args(["insert", "--image", &image]).arg(&file).arg("/content"));
+    run(Command::new("umoci")
+        .args(["insert", "--image", &image])
+        .arg(&file)
+        .arg("/content"));
     let mut config = Command::new("umoci");
-    config.args(["config", "--image", &image, "--created", IMAGE_CREATED, "--architecture", arch, "--os", "linux"]);
+    config.args([
+        "config",
+        "--image",
+        &image,
+        "--created",
+        IMAGE_CREATED,
+        "--architecture",
+        arch,
+        "--os",
+        "linux",
+    ]);
     for (k, v) in labels_for(content) {
         config.arg("--config.label").arg(format!("{k}={v}"));
     }
@@ -346,7 +437,12 @@ fn build_image(content: &str, arch: &str) -> PathBuf {
 /// The same content gives the same image (and digest) within a test run.
 pub fn make_image(tag_content: &str) -> OciLayoutImage {
     let dir = build_image(tag_content, "amd64");
-    OciLayoutImage { dir, tag: "v".into(), labels: labels_for(tag_content), platforms: Vec::new() }
+    OciLayoutImage {
+        dir,
+        tag: "v".into(),
+        labels: labels_for(tag_content),
+        platforms: Vec::new(),
+    }
 }
 
 /// An OCI index over two images holding `tag_content`: linux/amd64 and linux/arm64/v8,
@@ -354,7 +450,14 @@ pub fn make_image(tag_content: &str) -> OciLayoutImage {
 pub fn make_multiarch_image(tag_content: &str) -> OciLayoutImage {
     let amd = build_image(tag_content, "amd64");
     let arm = build_image(tag_content, "arm64");
-    let dir = images_root().join(format!("multi-{}-{:?}", short_hash(tag_content), std::thread::current().id()).replace(['(', ')'], ""));
+    let dir = images_root().join(
+        format!(
+            "multi-{}-{:?}",
+            short_hash(tag_content),
+            std::thread::current().id()
+        )
+        .replace(['(', ')'], ""),
+    );
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(&amd, &dir);
     // Bring the arm64 image's blobs over.
@@ -366,9 +469,16 @@ pub fn make_multiarch_image(tag_content: &str) -> OciLayoutImage {
         }
     }
     let desc = |layout: &Path, platform: serde_json::Value| {
-        let img = OciLayoutImage { dir: layout.to_path_buf(), tag: "v".into(), labels: BTreeMap::new(), platforms: Vec::new() };
+        let img = OciLayoutImage {
+            dir: layout.to_path_buf(),
+            tag: "v".into(),
+            labels: BTreeMap::new(),
+            platforms: Vec::new(),
+        };
         let digest = img.digest();
-        let size = std::fs::metadata(layout.join("blobs/sha256").join(&digest["sha256:".len()..])).expect("manifest blob").len();
+        let size = std::fs::metadata(layout.join("blobs/sha256").join(&digest["sha256:".len()..]))
+            .expect("manifest blob")
+            .len();
         serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size, "platform": platform})
     };
     let index = serde_json::json!({
@@ -392,8 +502,17 @@ pub fn make_multiarch_image(tag_content: &str) -> OciLayoutImage {
             "annotations": {"org.opencontainers.image.ref.name": "multi"}
         }]
     });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&top).expect("top")).expect("index.json");
-    OciLayoutImage { dir, tag: "multi".into(), labels: labels_for(tag_content), platforms: vec!["linux/amd64".into(), "linux/arm64/v8".into()] }
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&top).expect("top"),
+    )
+    .expect("index.json");
+    OciLayoutImage {
+        dir,
+        tag: "multi".into(),
+        labels: labels_for(tag_content),
+        platforms: vec!["linux/amd64".into(), "linux/arm64/v8".into()],
+    }
 }
 
 // ----- skopeo -----
@@ -401,9 +520,16 @@ pub fn make_multiarch_image(tag_content: &str) -> OciLayoutImage {
 /// `skopeo copy --all oci:... docker://HOST/REPO:TAG` (with the registry's credentials).
 pub fn push(image: &OciLayoutImage, registry: &TestRegistry, repo_tag: &str) {
     let mut cmd = Command::new("skopeo");
-    cmd.args(["copy", "--quiet", "--all", "--preserve-digests", "--dest-tls-verify=false"]);
+    cmd.args([
+        "copy",
+        "--quiet",
+        "--all",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+    ]);
     cmd.args(registry.skopeo_creds("--dest-creds"));
-    cmd.arg(image.oci_ref()).arg(format!("docker://{}/{repo_tag}", registry.host()));
+    cmd.arg(image.oci_ref())
+        .arg(format!("docker://{}/{repo_tag}", registry.host()));
     run(&mut cmd);
 }
 
@@ -423,29 +549,48 @@ pub fn skopeo_raw(registry: &TestRegistry, reference: &str) -> Vec<u8> {
     cmd.args(registry.skopeo_creds("--creds"));
     cmd.arg(format!("docker://{}/{reference}", registry.host()));
     let out = cmd.output().expect("skopeo");
-    assert!(out.status.success(), "skopeo inspect --raw {reference}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "skopeo inspect --raw {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 /// Point `dst` (`REPO:TAG`) at what `src` (`REPO:TAG`) points at, outside Tollgate.
 pub fn skopeo_retag(registry: &TestRegistry, src: &str, dst: &str) {
     let mut cmd = Command::new("skopeo");
-    cmd.args(["copy", "--quiet", "--all", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false"]);
+    cmd.args([
+        "copy",
+        "--quiet",
+        "--all",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+    ]);
     cmd.args(registry.skopeo_creds("--src-creds"));
     cmd.args(registry.skopeo_creds("--dest-creds"));
-    cmd.arg(format!("docker://{}/{src}", registry.host())).arg(format!("docker://{}/{dst}", registry.host()));
+    cmd.arg(format!("docker://{}/{src}", registry.host()))
+        .arg(format!("docker://{}/{dst}", registry.host()));
     run(&mut cmd);
 }
 
 /// The digest of `oci:PATH:TAG` as skopeo sees it.
 pub fn skopeo_layout_digest(path: &Path, tag: &str) -> String {
-    run(Command::new("skopeo").args(["inspect", "--format", "{{.Digest}}"]).arg(format!("oci:{}:{tag}", path.display()))).trim().to_string()
+    run(Command::new("skopeo")
+        .args(["inspect", "--format", "{{.Digest}}"])
+        .arg(format!("oci:{}:{tag}", path.display())))
+    .trim()
+    .to_string()
 }
 
 /// Copy `image` into `oci:PATH:TAG` with skopeo (a layout registry's repository folder).
 pub fn push_to_layout(image: &OciLayoutImage, path: &Path, tag: &str) {
     std::fs::create_dir_all(path).expect("layout dir");
-    run(Command::new("skopeo").args(["copy", "--quiet", "--all", "--preserve-digests"]).arg(image.oci_ref()).arg(format!("oci:{}:{tag}", path.display())));
+    run(Command::new("skopeo")
+        .args(["copy", "--quiet", "--all", "--preserve-digests"])
+        .arg(image.oci_ref())
+        .arg(format!("oci:{}:{tag}", path.display())));
 }
 
 // ----- a fault-injecting, paging proxy -----
@@ -464,6 +609,8 @@ struct ProxyState {
     requests: Vec<(String, String)>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Requests whose path contains the key get this body (chunked when the flag is set).
+    bodies: Vec<(String, Vec<u8>, bool)>,
 }
 
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry. It keeps client connections
@@ -503,7 +650,10 @@ impl FaultProxy {
     }
 
     pub fn location(&self) -> RegistryLocation {
-        RegistryLocation::Remote { host: self.host(), plain_http: true }
+        RegistryLocation::Remote {
+            host: self.host(),
+            plain_http: true,
+        }
     }
 
     pub fn client(&self, credentials: Credentials, options: RegistryOptions) -> Registry {
@@ -517,7 +667,21 @@ impl FaultProxy {
 
     /// Answer the next requests with these statuses instead of forwarding them.
     pub fn fail_next(&self, faults: &[Fault]) {
-        self.state.lock().unwrap().faults.extend(faults.iter().cloned());
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .extend(faults.iter().cloned());
+    }
+
+    /// Answer requests whose path contains `path_part` with the registry's status and headers
+    /// but `body` (sent with `Transfer-Encoding: chunked` and no length when `chunked`).
+    pub fn replace_body(&self, path_part: &str, body: Vec<u8>, chunked: bool) {
+        self.state
+            .lock()
+            .unwrap()
+            .bodies
+            .push((path_part.to_string(), body, chunked));
     }
 
     /// `(method, path-and-query)` of every request seen so far.
@@ -553,11 +717,17 @@ struct Message {
 
 impl Message {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
-fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<(String, Vec<(String, String)>)>> {
+/// A start line and its headers.
+type Head = (String, Vec<(String, String)>);
+
+fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<Head>> {
     let mut start = String::new();
     if r.read_line(&mut start)? == 0 {
         return Ok(None);
@@ -577,14 +747,24 @@ fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<(String, Vec<(Strin
     Ok(Some((start.trim_end().to_string(), headers)))
 }
 
-fn read_body(r: &mut impl BufRead, headers: &[(String, String)], until_eof: bool) -> std::io::Result<Vec<u8>> {
-    let get = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+fn read_body(
+    r: &mut impl BufRead,
+    headers: &[(String, String)],
+    until_eof: bool,
+) -> std::io::Result<Vec<u8>> {
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
     let mut body = Vec::new();
     if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         loop {
             let mut size = String::new();
             r.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
             let mut chunk = vec![0; n + 2];
             r.read_exact(&mut chunk)?;
             if n == 0 {
@@ -601,32 +781,50 @@ fn read_body(r: &mut impl BufRead, headers: &[(String, String)], until_eof: bool
     Ok(body)
 }
 
-fn serve_connection(conn: TcpStream, upstream_port: u16, state: &Mutex<ProxyState>) -> std::io::Result<()> {
+fn serve_connection(
+    conn: TcpStream,
+    upstream_port: u16,
+    state: &Mutex<ProxyState>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut writer = conn;
     while let Some((start, headers)) = read_head(&mut reader)? {
         let body = read_body(&mut reader, &headers, false)?;
-        let req = Message { start, headers, body };
+        let req = Message {
+            start,
+            headers,
+            body,
+        };
         let mut parts = req.start.split_whitespace();
         let method = parts.next().unwrap_or("").to_string();
         let target = parts.next().unwrap_or("/").to_string();
-        let (fault, page) = {
+        let (fault, page, replacement) = {
             let mut st = state.lock().unwrap();
             st.requests.push((method.clone(), target.clone()));
             st.in_flight += 1;
             st.max_in_flight = st.max_in_flight.max(st.in_flight);
-            (st.faults.pop_front(), st.page_tags)
+            let body = st
+                .bodies
+                .iter()
+                .find(|(p, _, _)| target.contains(p.as_str()))
+                .map(|(_, b, c)| (b.clone(), *c));
+            (st.faults.pop_front(), st.page_tags, body)
         };
         // Hold each request a moment so concurrent ones overlap visibly.
         std::thread::sleep(Duration::from_millis(2));
-        let resp = match fault {
+        let mut resp = match fault {
             Some(f) => {
-                let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+                let mut headers =
+                    vec![("Content-Type".to_string(), "application/json".to_string())];
                 if let Some(ra) = f.retry_after {
                     headers.push(("Retry-After".to_string(), ra));
                 }
                 let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"injected by the test proxy"}]}"#.to_vec();
-                Message { start: format!("HTTP/1.1 {} Injected", f.status), headers, body }
+                Message {
+                    start: format!("HTTP/1.1 {} Injected", f.status),
+                    headers,
+                    body,
+                }
             }
             None => {
                 let mut resp = match forward(&req, upstream_port) {
@@ -636,25 +834,49 @@ fn serve_connection(conn: TcpStream, upstream_port: u16, state: &Mutex<ProxyStat
                         return Err(e);
                     }
                 };
-                if page && method == "GET" && target.contains("/tags/list") && resp.start.contains(" 200") {
+                if page
+                    && method == "GET"
+                    && target.contains("/tags/list")
+                    && resp.start.contains(" 200")
+                {
                     page_tags(&target, &mut resp);
                 }
                 resp
             }
         };
+        let chunked = match replacement {
+            Some((body, chunked)) => {
+                resp.body = body;
+                chunked
+            }
+            None => false,
+        };
         write!(writer, "{}\r\n", resp.start)?;
         for (k, v) in &resp.headers {
-            if k.eq_ignore_ascii_case("transfer-encoding") || k.eq_ignore_ascii_case("connection") || (k.eq_ignore_ascii_case("content-length") && method != "HEAD") {
+            if k.eq_ignore_ascii_case("transfer-encoding")
+                || k.eq_ignore_ascii_case("connection")
+                || (k.eq_ignore_ascii_case("content-length") && method != "HEAD")
+            {
                 continue;
             }
             write!(writer, "{k}: {v}\r\n")?;
         }
-        if method != "HEAD" {
-            write!(writer, "Content-Length: {}\r\n", resp.body.len())?;
-        }
-        write!(writer, "\r\n")?;
-        if method != "HEAD" {
-            writer.write_all(&resp.body)?;
+        if chunked && method != "HEAD" {
+            write!(writer, "Transfer-Encoding: chunked\r\n\r\n")?;
+            for chunk in resp.body.chunks(64 * 1024) {
+                write!(writer, "{:x}\r\n", chunk.len())?;
+                writer.write_all(chunk)?;
+                write!(writer, "\r\n")?;
+            }
+            write!(writer, "0\r\n\r\n")?;
+        } else {
+            if method != "HEAD" {
+                write!(writer, "Content-Length: {}\r\n", resp.body.len())?;
+            }
+            write!(writer, "\r\n")?;
+            if method != "HEAD" {
+                writer.write_all(&resp.body)?;
+            }
         }
         writer.flush()?;
         state.lock().unwrap().in_flight -= 1;
@@ -666,34 +888,71 @@ fn forward(req: &Message, upstream_port: u16) -> std::io::Result<Message> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
     write!(up, "{}\r\n", req.start)?;
     for (k, v) in &req.headers {
-        if k.eq_ignore_ascii_case("connection") || k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding") {
+        if k.eq_ignore_ascii_case("connection")
+            || k.eq_ignore_ascii_case("content-length")
+            || k.eq_ignore_ascii_case("transfer-encoding")
+        {
             continue;
         }
         write!(up, "{k}: {v}\r\n")?;
     }
-    write!(up, "Content-Length: {}\r\nConnection: close\r\n\r\n", req.body.len())?;
+    write!(
+        up,
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        req.body.len()
+    )?;
     up.write_all(&req.body)?;
     up.flush()?;
     let mut r = BufReader::new(up);
-    let (start, headers) = read_head(&mut r)?.ok_or_else(|| std::io::Error::other("upstream closed"))?;
+    let (start, headers) =
+        read_head(&mut r)?.ok_or_else(|| std::io::Error::other("upstream closed"))?;
     let is_head = req.start.starts_with("HEAD ");
-    let body = if is_head { Vec::new() } else { read_body(&mut r, &headers, true)? };
-    Ok(Message { start, headers, body })
+    let body = if is_head {
+        Vec::new()
+    } else {
+        read_body(&mut r, &headers, true)?
+    };
+    Ok(Message {
+        start,
+        headers,
+        body,
+    })
 }
 
 /// Apply `n` and `last` to a tags list answer, sorted, with a Link to the next page.
 fn page_tags(target: &str, resp: &mut Message) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let param = |name: &str| query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
-    let Some(n) = param("n").and_then(|v| v.parse::<usize>().ok()) else { return };
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    };
+    let Some(n) = param("n").and_then(|v| v.parse::<usize>().ok()) else {
+        return;
+    };
     let last = param("last");
     let mut v: serde_json::Value = serde_json::from_slice(&resp.body).expect("tags json");
-    let mut tags: Vec<String> = v["tags"].as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let mut tags: Vec<String> = v["tags"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     tags.sort();
-    let rest: Vec<String> = tags.into_iter().filter(|t| last.as_ref().is_none_or(|l| t > l)).collect();
+    let rest: Vec<String> = tags
+        .into_iter()
+        .filter(|t| last.as_ref().is_none_or(|l| t > l))
+        .collect();
     let page: Vec<String> = rest.iter().take(n).cloned().collect();
     if rest.len() > n {
-        let link = format!("<{path}?n={n}&last={}>; rel=\"next\"", page.last().expect("page"));
+        let link = format!(
+            "<{path}?n={n}&last={}>; rel=\"next\"",
+            page.last().expect("page")
+        );
         resp.headers.push(("Link".to_string(), link));
     }
     v["tags"] = serde_json::json!(page);
