@@ -53,7 +53,9 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
     // What a failing count rule adds to its reason: why approvals were set aside.
     let mut why_not_more: Vec<String> = ignored.iter().map(|i| i.reason.clone()).collect();
     if let Some(actor) = actor {
-        let (own, others): (Vec<_>, Vec<_>) = valid.into_iter().partition(|a| a.approver == actor);
+        let (own, others): (Vec<_>, Vec<_>) = valid
+            .into_iter()
+            .partition(|a| a.approver.eq_ignore_ascii_case(actor));
         valid = others;
         if !own.is_empty() {
             let note =
@@ -640,6 +642,10 @@ mod tests {
             e.ignored[0].reason,
             format!("approval by bob@example.com ignored: {note}")
         );
+
+        // Ids are compared without regard to case: BOB@example.com is bob@example.com.
+        let e = f.eval(&policy, &approvals, Some("BOB@example.com"));
+        assert_eq!(e.counted, vec![2]);
 
         let approvals = [f.approval(1, CAROL, "qa"), f.approval(2, ALICE, "manager")];
         let e = f.eval(&policy, &approvals, Some(BOB));

@@ -1,7 +1,7 @@
 //! SSHSIG signatures over approval messages, as `ssh-keygen -Y sign/verify` makes and checks them.
 
 use serde::Serialize;
-use ssh_key::{HashAlg, LineEnding, PublicKey, SshSig};
+use ssh_key::{Algorithm, HashAlg, LineEnding, PublicKey, SshSig};
 use ts_rs::TS;
 
 use super::key::{load_private_key, parse_approver_key};
@@ -119,6 +119,12 @@ fn check(
             sig.namespace()
         )));
     }
+    if sig.algorithm() != Algorithm::Ed25519 {
+        return Err(invalid(format!(
+            "the signature was made with a {} key; Tollgate approvals are Ed25519",
+            sig.algorithm()
+        )));
+    }
     if sig.hash_alg() != HASH_ALG {
         return Err(invalid(format!(
             "the signature uses hash {}, Tollgate approvals use {HASH_ALG}",
@@ -153,7 +159,7 @@ fn invalid(message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use ssh_key::{Algorithm, PrivateKey};
+    use ssh_key::PrivateKey;
 
     use super::*;
     use crate::domain::Digest;
