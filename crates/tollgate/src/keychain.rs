@@ -59,16 +59,30 @@ pub struct MemoryKeychain(Mutex<HashMap<(String, String), String>>);
 
 impl SecretStore for MemoryKeychain {
     fn get(&self, service: &str, account: &str) -> Result<Option<String>> {
-        let map = self.0.lock().map_err(|_| Error::internal("keychain lock poisoned"))?;
-        Ok(map.get(&(service.to_string(), account.to_string())).cloned())
+        let map = self
+            .0
+            .lock()
+            .map_err(|_| Error::internal("keychain lock poisoned"))?;
+        Ok(map
+            .get(&(service.to_string(), account.to_string()))
+            .cloned())
     }
     fn set(&self, service: &str, account: &str, secret: &str) -> Result<()> {
-        let mut map = self.0.lock().map_err(|_| Error::internal("keychain lock poisoned"))?;
-        map.insert((service.to_string(), account.to_string()), secret.to_string());
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| Error::internal("keychain lock poisoned"))?;
+        map.insert(
+            (service.to_string(), account.to_string()),
+            secret.to_string(),
+        );
         Ok(())
     }
     fn delete(&self, service: &str, account: &str) -> Result<()> {
-        let mut map = self.0.lock().map_err(|_| Error::internal("keychain lock poisoned"))?;
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| Error::internal("keychain lock poisoned"))?;
         map.remove(&(service.to_string(), account.to_string()));
         Ok(())
     }

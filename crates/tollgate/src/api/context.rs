@@ -14,6 +14,9 @@ pub struct Context {
 impl Context {
     /// The real clock and the OS keychain.
     pub fn system() -> Self {
-        Context { clock: Arc::new(SystemClock), secrets: Arc::new(OsKeychain) }
+        Context {
+            clock: Arc::new(SystemClock),
+            secrets: Arc::new(OsKeychain),
+        }
     }
 }

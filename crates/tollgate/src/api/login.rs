@@ -6,7 +6,13 @@ use crate::{Error, Result};
 /// Store credentials for a registry of the workspace (by name or host) in the OS keychain.
 /// Returns the host they are stored for. The password never goes anywhere else.
 #[tracing::instrument(skip_all, fields(registry = %registry_name))]
-pub fn login(ws: &Workspace, ctx: &Context, registry_name: &str, username: &str, password: &str) -> Result<String> {
+pub fn login(
+    ws: &Workspace,
+    ctx: &Context,
+    registry_name: &str,
+    username: &str,
+    password: &str,
+) -> Result<String> {
     let host = ws
         .config
         .registries
@@ -16,7 +22,9 @@ pub fn login(ws: &Workspace, ctx: &Context, registry_name: &str, username: &str,
         .transpose()?
         .map(|loc| match loc {
             RegistryLocation::Remote { host, .. } => Ok(host),
-            RegistryLocation::Layout { .. } => Err(Error::bad_input(format!("registry '{registry_name}' is a local folder and needs no login"))),
+            RegistryLocation::Layout { .. } => Err(Error::bad_input(format!(
+                "registry '{registry_name}' is a local folder and needs no login"
+            ))),
         })
         .transpose()?
         .unwrap_or_else(|| registry_name.to_string());

@@ -4,9 +4,9 @@
 //! Every function opens a `tracing` span named after the use case.
 
 mod context;
-// mod demo; (waits for Registry::push_blob/push_manifest)
+mod demo;
 mod init;
-// mod login; (waits for registry::store_credentials)
+mod login;
 mod open;
 mod record;
 mod status;
@@ -15,9 +15,9 @@ mod timeline;
 mod verify;
 
 pub use context::Context;
-// pub use demo::demo;
+pub use demo::demo;
 pub use init::init;
-// pub use login::login;
+pub use login::login;
 pub use record::{record, RecordRequest};
 pub use status::status;
 pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};

@@ -22,7 +22,11 @@ pub(crate) struct Registries<'a> {
 
 impl<'a> Registries<'a> {
     pub(crate) fn new(ws: &'a Workspace, ctx: &'a Context) -> Self {
-        Registries { ws, ctx, open: HashMap::new() }
+        Registries {
+            ws,
+            ctx,
+            open: HashMap::new(),
+        }
     }
 
     /// The registry and repository path behind `<registry name>/<path>`.
@@ -32,7 +36,9 @@ impl<'a> Registries<'a> {
             return Ok((r.clone(), path));
         }
         let credentials = match &location {
-            RegistryLocation::Remote { host, .. } => credentials_for(host, self.ctx.secrets.as_ref())?,
+            RegistryLocation::Remote { host, .. } => {
+                credentials_for(host, self.ctx.secrets.as_ref())?
+            }
             RegistryLocation::Layout { .. } => Credentials::Anonymous,
         };
         let registry = Registry::open(&location, credentials)?;

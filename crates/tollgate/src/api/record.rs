@@ -26,7 +26,10 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
     ws.env(app, &req.env)?;
     let image = ImageRef::parse(&req.image)?;
     let repository = format!("{}/{}", image.registry, image.repository);
-    let known = app.environments.iter().any(|e| ws.env_repository(app, e) == repository);
+    let known = app
+        .environments
+        .iter()
+        .any(|e| ws.env_repository(app, e) == repository);
     if !known {
         return Err(Error::bad_input(format!(
             "{repository} is not a repository of app '{}' in {}; record an image from one of the app's repositories",
@@ -35,15 +38,23 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
         )));
     }
     if req.actor.trim().is_empty() {
-        return Err(Error::bad_input("--actor is empty: say who deployed it (or set $TOLLGATE_ACTOR)"));
+        return Err(Error::bad_input(
+            "--actor is empty: say who deployed it (or set $TOLLGATE_ACTOR)",
+        ));
     }
     let now = ctx.clock.now();
     let at = req.at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
-        return Err(Error::bad_input(format!("--at {} is in the future; record deployments that happened", at.to_rfc3339())));
+        return Err(Error::bad_input(format!(
+            "--at {} is in the future; record deployments that happened",
+            at.to_rfc3339()
+        )));
     }
     let (registry, path) = Registries::new(ws, ctx).get(&repository)?;
-    let info = registry.image_info(&path, &image.digest).await.map_err(|e| e.context(format!("record {}", image)))?;
+    let info = registry
+        .image_info(&path, &image.digest)
+        .await
+        .map_err(|e| e.context(format!("record {}", image)))?;
     let mut store = open::store(ws)?;
     store.put_image_info(&info)?;
     let event = NewEvent {
@@ -56,5 +67,7 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
         data: serde_json::json!({ "repository": repository, "image": image.to_string() }),
     };
     let mut stored = store.append(vec![event])?;
-    stored.pop().ok_or_else(|| Error::internal("append returned no event"))
+    stored
+        .pop()
+        .ok_or_else(|| Error::internal("append returned no event"))
 }

@@ -11,7 +11,12 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     }
     let store = Store::open(&ws.db_path)?;
     let mut rows = Vec::new();
-    for a in ws.config.apps.iter().filter(|a| app.is_none_or(|n| n == a.name)) {
+    for a in ws
+        .config
+        .apps
+        .iter()
+        .filter(|a| app.is_none_or(|n| n == a.name))
+    {
         for e in &a.environments {
             let head = store.head(&a.name, &e.name)?;
             let seg = head.segment.as_ref();

@@ -68,17 +68,34 @@ struct Target {
 /// drift event where a tag moved to a digest that no promotion or record explains.
 /// All or nothing: if any tag cannot be read, nothing is written and the first error is returned.
 #[tracing::instrument(skip_all, fields(workspace = %ws.config.workspace.name, app))]
-pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
+pub async fn sync(
+    ws: &Workspace,
+    ctx: &Context,
+    app: Option<&str>,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<SyncReport> {
     if let Some(a) = app {
         ws.app(a)?;
     }
     let mut registries = Registries::new(ws, ctx);
     let mut targets = Vec::new();
-    for a in ws.config.apps.iter().filter(|a| app.is_none_or(|n| n == a.name)) {
+    for a in ws
+        .config
+        .apps
+        .iter()
+        .filter(|a| app.is_none_or(|n| n == a.name))
+    {
         for e in &a.environments {
             let repository = ws.env_repository(a, e).to_string();
             let (registry, path) = registries.get(&repository)?;
-            targets.push(Target { app: a.name.clone(), env: e.name.clone(), repository, tag: e.tag.clone(), registry, path });
+            targets.push(Target {
+                app: a.name.clone(),
+                env: e.name.clone(),
+                repository,
+                tag: e.tag.clone(),
+                registry,
+                path,
+            });
         }
     }
 
@@ -91,7 +108,12 @@ pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(
         .buffer_unordered(PARALLEL_TAGS);
     while let Some((i, r)) = results.next().await {
         done += 1;
-        progress(SyncProgress { done, total, app: targets[i].app.clone(), env: targets[i].env.clone() });
+        progress(SyncProgress {
+            done,
+            total,
+            app: targets[i].app.clone(),
+            env: targets[i].env.clone(),
+        });
         resolved.push((i, r));
     }
     drop(results);
@@ -99,7 +121,12 @@ pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(
     let mut digests = Vec::with_capacity(total);
     for (i, r) in resolved {
         let t = &targets[i];
-        digests.push(r.map_err(|e| e.context(format!("sync {} {} ({}:{})", t.app, t.env, t.repository, t.tag)))?);
+        digests.push(r.map_err(|e| {
+            e.context(format!(
+                "sync {} {} ({}:{})",
+                t.app, t.env, t.repository, t.tag
+            ))
+        })?);
     }
 
     // 2. Read manifest + config once per digest never seen before (this also checks that the
@@ -116,7 +143,14 @@ pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(
     let infos: Vec<_> = stream::iter(unseen.iter())
         .map(|(i, d)| {
             let t = &targets[*i];
-            async move { t.registry.image_info(&t.path, d).await.map_err(|e| e.context(format!("sync {} {} ({}:{})", t.app, t.env, t.repository, t.tag))) }
+            async move {
+                t.registry.image_info(&t.path, d).await.map_err(|e| {
+                    e.context(format!(
+                        "sync {} {} ({}:{})",
+                        t.app, t.env, t.repository, t.tag
+                    ))
+                })
+            }
         })
         .buffer_unordered(PARALLEL_TAGS)
         .collect()
@@ -143,9 +177,25 @@ pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(
         if drift {
             let mut drift_data = data.clone();
             drift_data["previous"] = serde_json::json!(previous);
-            events.push(NewEvent { at: now, kind: EventKind::Drift, app: t.app.clone(), env: t.env.clone(), digest: digest.clone(), actor: None, data: drift_data });
+            events.push(NewEvent {
+                at: now,
+                kind: EventKind::Drift,
+                app: t.app.clone(),
+                env: t.env.clone(),
+                digest: digest.clone(),
+                actor: None,
+                data: drift_data,
+            });
         }
-        events.push(NewEvent { at: now, kind: EventKind::Observation, app: t.app.clone(), env: t.env.clone(), digest: digest.clone(), actor: None, data });
+        events.push(NewEvent {
+            at: now,
+            kind: EventKind::Observation,
+            app: t.app.clone(),
+            env: t.env.clone(),
+            digest: digest.clone(),
+            actor: None,
+            data,
+        });
         tags.push(SyncedTag {
             app: t.app.clone(),
             env: t.env.clone(),
@@ -160,8 +210,17 @@ pub async fn sync(ws: &Workspace, ctx: &Context, app: Option<&str>, progress: &(
         store.put_image_info(info)?;
     }
     store.append(events)?;
-    let report = SyncReport { tags, new_images: infos.len(), at: now };
-    tracing::info!(tags = total, new_images = report.new_images, drift = report.drifted().count(), "sync done");
+    let report = SyncReport {
+        tags,
+        new_images: infos.len(),
+        at: now,
+    };
+    tracing::info!(
+        tags = total,
+        new_images = report.new_images,
+        drift = report.drifted().count(),
+        "sync done"
+    );
     Ok(report)
 }
 

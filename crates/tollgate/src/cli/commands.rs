@@ -21,17 +21,17 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Demo { dir } => {
-            // TEMP until Registry::push_blob lands: api::demo(&dir, &ctx)
-            let _ = (&dir, &ctx);
-            Err(Error::internal("demo: not wired yet"))
+            let path = api::demo(&dir, &ctx).await?;
+            println!("{}", path.display());
+            Ok(0)
         }
         Command::Login { registry, username, password_stdin: _ } => {
             let ws = load()?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).map_err(|e| Error::bad_input(format!("cannot read the password from standard input: {e}")))?;
-            // TEMP until registry::store_credentials lands: api::login(...)
-            let _ = (&ws, &registry, &username, &password);
-            Err(Error::internal("login: not wired yet"))
+            let host = api::login(&ws, &ctx, &registry, &username, password.trim_end_matches(['\n', '\r']))?;
+            println!("stored credentials for {username} at {host} in the OS keychain");
+            Ok(0)
         }
         Command::Sync { app } => {
             let ws = load()?;

@@ -10,13 +10,16 @@ use tollgate::domain::{Segment, StatusRow, Via};
 use tollgate::{Error, Result};
 
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }
 
 pub fn time(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M %:z").to_string()
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
 }
 
 fn via(v: Via) -> &'static str {
@@ -37,7 +40,11 @@ fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
         }
     }
     let line = |cells: Vec<String>| {
-        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let s: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", s.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
@@ -54,9 +61,15 @@ pub fn status_table(rows: &[StatusRow]) {
                 r.app.clone(),
                 r.env.clone(),
                 r.tag.clone(),
-                r.digest.as_ref().map_or("(no tag)".into(), |d| d.to_string()),
+                r.digest
+                    .as_ref()
+                    .map_or("(no tag)".into(), |d| d.to_string()),
                 r.since.as_ref().map_or(String::new(), time),
-                if r.drift { "DRIFT".into() } else { String::new() },
+                if r.drift {
+                    "DRIFT".into()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -96,7 +109,17 @@ pub fn sync_report(report: &SyncReport) {
 }
 
 pub fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(None, if super::commands::interactive() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} tags  {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if super::commands::interactive() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} tags  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     bar
 }

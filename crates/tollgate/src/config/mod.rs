@@ -4,5 +4,8 @@
 mod model;
 mod workspace;
 
-pub use model::{AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, RegistryConfig, RegistryLocation, WorkspaceSection};
+pub use model::{
+    AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, RegistryConfig, RegistryLocation,
+    WorkspaceSection,
+};
 pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

@@ -57,20 +57,33 @@ impl RegistryConfig {
             if path.is_empty() {
                 return Err(bad("names no folder"));
             }
-            return Ok(RegistryLocation::Layout { root: base_dir.join(path) });
+            return Ok(RegistryLocation::Layout {
+                root: base_dir.join(path),
+            });
         }
-        let (scheme, rest) = self.url.split_once("://").ok_or_else(|| bad("has no scheme"))?;
+        let (scheme, rest) = self
+            .url
+            .split_once("://")
+            .ok_or_else(|| bad("has no scheme"))?;
         let host = rest.trim_end_matches('/');
         if host.is_empty() || host.contains('/') || host.contains('@') {
-            return Err(bad("must be a scheme and a host[:port] only, without a path or user"));
+            return Err(bad(
+                "must be a scheme and a host[:port] only, without a path or user",
+            ));
         }
         match scheme {
-            "https" => Ok(RegistryLocation::Remote { host: host.to_string(), plain_http: false }),
+            "https" => Ok(RegistryLocation::Remote {
+                host: host.to_string(),
+                plain_http: false,
+            }),
             "http" => {
                 if !(self.insecure || is_loopback(host)) {
                     return Err(bad("uses plain http for a host that is not loopback (add insecure = true if you really mean it)"));
                 }
-                Ok(RegistryLocation::Remote { host: host.to_string(), plain_http: true })
+                Ok(RegistryLocation::Remote {
+                    host: host.to_string(),
+                    plain_http: true,
+                })
             }
             _ => Err(bad("has an unknown scheme")),
         }
@@ -83,7 +96,10 @@ fn is_loopback(host_port: &str) -> bool {
     } else {
         host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
     };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,10 +159,20 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "127.3.2.1", "localhost"] {
+        for h in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "[::1]:5000",
+            "127.3.2.1",
+            "localhost",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["10.0.0.1:5000", "registry.example.com", "[2001:db8::1]:5000"] {
+        for h in [
+            "10.0.0.1:5000",
+            "registry.example.com",
+            "[2001:db8::1]:5000",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }

@@ -50,13 +50,20 @@ impl Workspace {
             ))
         })?;
         let config_path = absolute(config_path);
-        let dir = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = config_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let db_path = match (db_override, &config.workspace.database) {
             (Some(p), _) => p.to_path_buf(),
             (None, Some(p)) => dir.join(p),
             (None, None) => default_db_path(&config.workspace.name)?,
         };
-        let ws = Workspace { config, config_path, db_path };
+        let ws = Workspace {
+            config,
+            config_path,
+            db_path,
+        };
         ws.validate()?;
         Ok(ws)
     }
@@ -67,7 +74,12 @@ impl Workspace {
 
     fn validate(&self) -> Result<()> {
         let c = &self.config;
-        let bad = |m: String| Err(Error::config(format!("{}: {m}", self.config_path.display())));
+        let bad = |m: String| {
+            Err(Error::config(format!(
+                "{}: {m}",
+                self.config_path.display()
+            )))
+        };
         if c.workspace.name.trim().is_empty() {
             return bad("[workspace] name is empty".into());
         }
@@ -89,18 +101,31 @@ impl Workspace {
             let mut envs = HashSet::new();
             for env in &app.environments {
                 if !envs.insert(env.name.as_str()) {
-                    return bad(format!("app '{}': environment '{}' is listed twice", app.name, env.name));
+                    return bad(format!(
+                        "app '{}': environment '{}' is listed twice",
+                        app.name, env.name
+                    ));
                 }
                 if !valid_tag(&env.tag) {
                     return bad(format!("app '{}', environment '{}': '{}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name, env.tag));
                 }
                 let repo = env.repository.as_deref().unwrap_or(&app.repository);
-                let (registry, _) = split_repository(repo).map_err(|e| as_config(e, format!("app '{}', environment '{}'", app.name, env.name)))?;
+                let (registry, _) = split_repository(repo).map_err(|e| {
+                    as_config(e, format!("app '{}', environment '{}'", app.name, env.name))
+                })?;
                 if !c.registries.iter().any(|r| r.name == registry) {
                     return bad(format!("app '{}', environment '{}': repository '{repo}' names registry '{registry}', which is not in [[registries]]", app.name, env.name));
                 }
                 if let Some(p) = &env.policy {
-                    p.min_soak().map_err(|e| as_config(e, format!("app '{}', environment '{}', policy.min_soak", app.name, env.name)))?;
+                    p.min_soak().map_err(|e| {
+                        as_config(
+                            e,
+                            format!(
+                                "app '{}', environment '{}', policy.min_soak",
+                                app.name, env.name
+                            ),
+                        )
+                    })?;
                     for role in &p.roles {
                         if !c.approvers.iter().any(|a| a.roles.contains(role)) {
                             return bad(format!("app '{}', environment '{}': policy needs role '{role}' but no approver has it", app.name, env.name));
@@ -122,17 +147,32 @@ impl Workspace {
     }
 
     pub fn app(&self, name: &str) -> Result<&AppConfig> {
-        self.config.apps.iter().find(|a| a.name == name).ok_or_else(|| {
-            let known: Vec<&str> = self.config.apps.iter().map(|a| a.name.as_str()).collect();
-            Error::bad_input(format!("no app '{name}' in {}; known apps: {}", self.config_path.display(), known.join(", ")))
-        })
+        self.config
+            .apps
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.config.apps.iter().map(|a| a.name.as_str()).collect();
+                Error::bad_input(format!(
+                    "no app '{name}' in {}; known apps: {}",
+                    self.config_path.display(),
+                    known.join(", ")
+                ))
+            })
     }
 
     pub fn env<'a>(&'a self, app: &'a AppConfig, name: &str) -> Result<&'a EnvConfig> {
-        app.environments.iter().find(|e| e.name == name).ok_or_else(|| {
-            let known: Vec<&str> = app.environments.iter().map(|e| e.name.as_str()).collect();
-            Error::bad_input(format!("app '{}' has no environment '{name}'; its environments are: {}", app.name, known.join(", ")))
-        })
+        app.environments
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = app.environments.iter().map(|e| e.name.as_str()).collect();
+                Error::bad_input(format!(
+                    "app '{}' has no environment '{name}'; its environments are: {}",
+                    app.name,
+                    known.join(", ")
+                ))
+            })
     }
 
     /// The environment before `env` in the app's order (the source of a promotion into `env`).
@@ -147,11 +187,22 @@ impl Workspace {
     }
 
     /// The registry config and repository path of an environment.
-    pub fn resolve_repository(&self, repo: &str) -> Result<(&RegistryConfig, RegistryLocation, String)> {
+    pub fn resolve_repository(
+        &self,
+        repo: &str,
+    ) -> Result<(&RegistryConfig, RegistryLocation, String)> {
         let (registry, path) = split_repository(repo)?;
-        let r = self.config.registries.iter().find(|r| r.name == registry).ok_or_else(|| {
-            Error::bad_input(format!("'{repo}' names registry '{registry}', which is not in [[registries]] of {}", self.config_path.display()))
-        })?;
+        let r = self
+            .config
+            .registries
+            .iter()
+            .find(|r| r.name == registry)
+            .ok_or_else(|| {
+                Error::bad_input(format!(
+                    "'{repo}' names registry '{registry}', which is not in [[registries]] of {}",
+                    self.config_path.display()
+                ))
+            })?;
         Ok((r, r.location(self.dir())?, path))
     }
 }
@@ -164,7 +215,9 @@ fn as_config(e: Error, place: String) -> Error {
 fn valid_tag(tag: &str) -> bool {
     !tag.is_empty()
         && tag.len() <= 128
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
         && !tag.starts_with(['.', '-'])
 }
 
@@ -174,7 +227,16 @@ fn absolute(p: &Path) -> PathBuf {
 
 fn default_db_path(workspace: &str) -> Result<PathBuf> {
     let base = dirs::data_dir().ok_or_else(|| Error::config("no data directory for this user (is $HOME set?); set [workspace] database or pass --db FILE"))?;
-    let safe: String = workspace.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let safe: String = workspace
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     Ok(base.join("tollgate").join(format!("{safe}.db")))
 }
 
@@ -219,18 +281,31 @@ key = "ssh-ed25519 AAAA alice"
 
     #[test]
     fn unknown_key_names_the_key_and_the_line() {
-        let text = GOOD.replace("url = \"http://127.0.0.1:5000\"", "url = \"http://127.0.0.1:5000\"\ncolour = \"red\"");
+        let text = GOOD.replace(
+            "url = \"http://127.0.0.1:5000\"",
+            "url = \"http://127.0.0.1:5000\"\ncolour = \"red\"",
+        );
         let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
         assert_eq!(e.code, crate::Code::Config);
-        assert!(e.message.contains("colour") && e.message.contains("line 9"), "{}", e.message);
+        assert!(
+            e.message.contains("colour") && e.message.contains("line 9"),
+            "{}",
+            e.message
+        );
         assert!(!e.message.contains('\n'));
     }
 
     #[test]
     fn refuses_inconsistent_workspaces() {
         for (from, to) in [
-            ("url = \"http://127.0.0.1:5000\"", "url = \"http://registry.example.com\""),
-            ("repository = \"local/prod/api\"", "repository = \"nowhere/prod/api\""),
+            (
+                "url = \"http://127.0.0.1:5000\"",
+                "url = \"http://registry.example.com\"",
+            ),
+            (
+                "repository = \"local/prod/api\"",
+                "repository = \"nowhere/prod/api\"",
+            ),
             ("min_soak = \"24h\"", "min_soak = \"a day\""),
             ("roles = [\"manager\"], min", "roles = [\"qa\"], min"),
             ("tag = \"dev\"", "tag = \"dev:1\""),

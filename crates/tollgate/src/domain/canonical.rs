@@ -14,6 +14,9 @@ mod tests {
     #[test]
     fn sorts_keys_at_every_depth() {
         let v = serde_json::json!({"b": 1, "a": {"z": [1, {"y": 2, "x": 3}], "c": "é"}});
-        assert_eq!(super::canonical_json(&v), r#"{"a":{"c":"é","z":[1,{"x":3,"y":2}]},"b":1}"#);
+        assert_eq!(
+            super::canonical_json(&v),
+            r#"{"a":{"c":"é","z":[1,{"x":3,"y":2}]},"b":1}"#
+        );
     }
 }

@@ -28,12 +28,20 @@ impl Clock for FixedClock {
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::bad_input(format!("'{s}' is not an RFC 3339 time ({e}): write e.g. 2026-11-25T08:00:00Z")))
+        .map_err(|e| {
+            Error::bad_input(format!(
+                "'{s}' is not an RFC 3339 time ({e}): write e.g. 2026-11-25T08:00:00Z"
+            ))
+        })
 }
 
 /// Parse a duration such as `90s`, `30m`, `24h`, `7d`, or a sum like `1d12h`.
 pub fn parse_duration(s: &str) -> Result<Duration> {
-    let bad = || Error::bad_input(format!("'{s}' is not a duration: write a number and a unit (s, m, h, d), e.g. 24h or 1d12h"));
+    let bad = || {
+        Error::bad_input(format!(
+            "'{s}' is not a duration: write a number and a unit (s, m, h, d), e.g. 24h or 1d12h"
+        ))
+    };
     let mut total = Duration::zero();
     let mut number = String::new();
     for c in s.trim().chars() {

@@ -21,7 +21,11 @@ impl Digest {
                 format!("'{s}' is not a digest: expected sha256:<64 hex digits>, e.g. the output of `skopeo inspect --format '{{{{.Digest}}}}'`"),
             ));
         };
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if hex.len() != 64
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(Error::new(
                 Code::InvalidReference,
                 format!("'{s}' is not a digest: after 'sha256:' expected 64 lower-case hex digits, found {} characters", hex.len()),
@@ -102,7 +106,13 @@ mod tests {
         );
         assert_eq!(Digest::parse(d.as_str()).unwrap(), d);
         assert_eq!(d.short(), "2cf24dba5fb0");
-        for bad in ["latest", "sha256:abc", "sha512:00", "SHA256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824"] {
+        for bad in [
+            "latest",
+            "sha256:abc",
+            "sha512:00",
+            "SHA256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+            "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+        ] {
             let e = Digest::parse(bad).unwrap_err();
             assert_eq!(e.code, Code::InvalidReference, "{bad}");
         }

@@ -10,6 +10,6 @@ pub(crate) mod reference;
 pub use canonical::canonical_json;
 pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
 pub use digest::Digest;
-pub use image::ImageInfo;
 pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
+pub use image::ImageInfo;
 pub use reference::ImageRef;

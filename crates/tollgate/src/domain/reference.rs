@@ -23,7 +23,11 @@ impl ImageRef {
         };
         let digest = Digest::parse(digest)?;
         let (registry, repository) = split_repository(repo)?;
-        Ok(ImageRef { registry, repository, digest })
+        Ok(ImageRef {
+            registry,
+            repository,
+            digest,
+        })
     }
 }
 
@@ -36,18 +40,30 @@ pub fn split_repository(s: &str) -> Result<(String, String)> {
             format!("'{s}' is not a repository: {why}; write <registry name>/<path>, e.g. local/payments/api"),
         )
     };
-    let (registry, path) = s.split_once('/').ok_or_else(|| bad("no registry name before '/'"))?;
+    let (registry, path) = s
+        .split_once('/')
+        .ok_or_else(|| bad("no registry name before '/'"))?;
     if registry.is_empty() {
         return Err(bad("the registry name is empty"));
     }
     if s.contains(':') {
-        return Err(bad("it contains ':' (a tag or a port); tags are not part of a repository"));
+        return Err(bad(
+            "it contains ':' (a tag or a port); tags are not part of a repository",
+        ));
     }
     for component in path.split('/') {
         let ok = !component.is_empty()
-            && component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-            && component.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && component.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+            && component
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && component
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && component
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         if !ok {
             return Err(bad(&format!("path component '{component}' must be lower-case letters and digits, with . _ - only inside")));
         }
@@ -69,7 +85,10 @@ mod tests {
     fn parses_digest_references_only() {
         let d = Digest::of(b"x");
         let r = ImageRef::parse(&format!("local/payments/api@{d}")).unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("local", "payments/api"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("local", "payments/api")
+        );
         assert_eq!(r.digest, d);
         let bad_refs = [
             "local/payments/api:v1".to_string(),
@@ -81,7 +100,11 @@ mod tests {
             format!("local/payments/api:v1@{d}"),
         ];
         for bad in bad_refs {
-            assert_eq!(ImageRef::parse(&bad).unwrap_err().code, Code::InvalidReference, "{bad}");
+            assert_eq!(
+                ImageRef::parse(&bad).unwrap_err().code,
+                Code::InvalidReference,
+                "{bad}"
+            );
         }
     }
 }

@@ -25,7 +25,8 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
 
 #[test]
 fn unknown_key_in_tollgate_toml_names_key_and_line() {
-    let text = toml_for("http://127.0.0.1:9", "").replace("name = \"api\"", "name = \"api\"\ncolour = \"blue\"");
+    let text = toml_for("http://127.0.0.1:9", "")
+        .replace("name = \"api\"", "name = \"api\"\ncolour = \"blue\"");
     let ws = TempWorkspace::new(&text);
     ws.run(&["status"]).fails_with(2, &["colour", "line 11"]);
     assert!(!ws.db().exists(), "nothing may be written");
@@ -34,31 +35,81 @@ fn unknown_key_in_tollgate_toml_names_key_and_line() {
 #[test]
 fn missing_workspace_file_says_how_to_make_one() {
     let ws = TempWorkspace::empty();
-    ws.run_bare(&["status"]).fails_with(2, &["tollgate.toml", "tollgate init"]);
+    ws.run_bare(&["status"])
+        .fails_with(2, &["tollgate.toml", "tollgate init"]);
 }
 
 #[test]
 fn plain_http_to_a_remote_host_is_refused() {
     let ws = TempWorkspace::new(&toml_for("http://registry.example.com", ""));
-    ws.run(&["status"]).fails_with(2, &["plain http", "insecure = true"]);
+    ws.run(&["status"])
+        .fails_with(2, &["plain http", "insecure = true"]);
 }
 
 #[test]
 fn record_refuses_bad_references_and_writes_nothing() {
     let ws = workspace();
     for (image, words) in [
-        ("local/payments/api:v1".to_string(), vec!["has no digest", "tags are labels"]),
+        (
+            "local/payments/api:v1".to_string(),
+            vec!["has no digest", "tags are labels"],
+        ),
         ("local/payments/api".to_string(), vec!["has no digest"]),
-        ("local/payments/api@sha256:abc".to_string(), vec!["not a digest", "64"]),
-        (format!("local/payments/api@{}", DIGEST.to_uppercase().replace("SHA256", "sha256")), vec!["not a digest"]),
-        (format!("local/Payments/API@{DIGEST}"), vec!["not a repository"]),
-        (format!("other/payments/api@{DIGEST}"), vec!["not a repository of app 'api'"]),
+        (
+            "local/payments/api@sha256:abc".to_string(),
+            vec!["not a digest", "64"],
+        ),
+        (
+            format!(
+                "local/payments/api@{}",
+                DIGEST.to_uppercase().replace("SHA256", "sha256")
+            ),
+            vec!["not a digest"],
+        ),
+        (
+            format!("local/Payments/API@{DIGEST}"),
+            vec!["not a repository"],
+        ),
+        (
+            format!("other/payments/api@{DIGEST}"),
+            vec!["not a repository of app 'api'"],
+        ),
     ] {
-        ws.run(&["record", "--app", "api", "--env", "dev", "--image", &image]).fails_with(2, &words);
+        ws.run(&["record", "--app", "api", "--env", "dev", "--image", &image])
+            .fails_with(2, &words);
     }
-    ws.run(&["record", "--app", "api", "--env", "qa", "--image", &format!("local/payments/api@{DIGEST}")]).fails_with(2, &["no environment 'qa'", "dev, staging, production"]);
-    ws.run(&["record", "--app", "web", "--env", "dev", "--image", &format!("local/payments/api@{DIGEST}")]).fails_with(2, &["no app 'web'"]);
-    ws.run(&["record", "--app", "api", "--env", "dev", "--image", &format!("local/payments/api@{DIGEST}"), "--at", "yesterday"]).fails_with(2, &["RFC 3339"]);
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "qa",
+        "--image",
+        &format!("local/payments/api@{DIGEST}"),
+    ])
+    .fails_with(2, &["no environment 'qa'", "dev, staging, production"]);
+    ws.run(&[
+        "record",
+        "--app",
+        "web",
+        "--env",
+        "dev",
+        "--image",
+        &format!("local/payments/api@{DIGEST}"),
+    ])
+    .fails_with(2, &["no app 'web'"]);
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "dev",
+        "--image",
+        &format!("local/payments/api@{DIGEST}"),
+        "--at",
+        "yesterday",
+    ])
+    .fails_with(2, &["RFC 3339"]);
     assert_eq!(ws.event_count(), 0);
 }
 

@@ -18,7 +18,12 @@ pub(super) struct DemoImage<'a> {
 }
 
 /// Build the image, push its blobs and manifest into `repository` of `registry` under `tag`.
-pub(super) async fn push(registry: &Registry, repository: &str, tag: &str, image: &DemoImage<'_>) -> Result<Digest> {
+pub(super) async fn push(
+    registry: &Registry,
+    repository: &str,
+    tag: &str,
+    image: &DemoImage<'_>,
+) -> Result<Digest> {
     let layer = layer_tar(image)?;
     let layer_digest = Digest::of(&layer);
     let config = serde_json::to_vec(&serde_json::json!({
@@ -49,18 +54,26 @@ pub(super) async fn push(registry: &Registry, repository: &str, tag: &str, image
     .map_err(|e| Error::internal(format!("demo manifest: {e}")))?;
     registry.push_blob(repository, &layer).await?;
     registry.push_blob(repository, &config).await?;
-    registry.push_manifest(repository, tag, &manifest, OCI_MANIFEST).await
+    registry
+        .push_manifest(repository, tag, &manifest, OCI_MANIFEST)
+        .await
 }
 
 fn layer_tar(image: &DemoImage<'_>) -> Result<Vec<u8>> {
     let body = format!("{} {} ({})\n", image.app, image.version, image.revision);
     let mut header = tar::Header::new_gnu();
-    header.set_path(format!("srv/{}/VERSION", image.app)).map_err(|e| Error::internal(format!("demo layer: {e}")))?;
+    header
+        .set_path(format!("srv/{}/VERSION", image.app))
+        .map_err(|e| Error::internal(format!("demo layer: {e}")))?;
     header.set_size(body.len() as u64);
     header.set_mode(0o644);
     header.set_mtime(image.created.timestamp().max(0) as u64);
     header.set_cksum();
     let mut builder = tar::Builder::new(Vec::new());
-    builder.append(&header, body.as_bytes()).map_err(|e| Error::internal(format!("demo layer: {e}")))?;
-    builder.into_inner().map_err(|e| Error::internal(format!("demo layer: {e}")))
+    builder
+        .append(&header, body.as_bytes())
+        .map_err(|e| Error::internal(format!("demo layer: {e}")))?;
+    builder
+        .into_inner()
+        .map_err(|e| Error::internal(format!("demo layer: {e}")))
 }

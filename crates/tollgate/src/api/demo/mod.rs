@@ -24,10 +24,18 @@ const VERSIONS: [&str; 4] = ["1.4.0", "1.5.0", "1.6.0", "1.7.0"];
 /// of its tollgate.toml.
 #[tracing::instrument(skip(ctx))]
 pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Error::bad_input(format!("{} already exists and is not empty; name a new folder for the demo", dir.display())));
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::bad_input(format!(
+            "{} already exists and is not empty; name a new folder for the demo",
+            dir.display()
+        )));
     }
-    std::fs::create_dir_all(dir.join("registry")).map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir.join("registry"))
+        .map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
     let config_path = dir.join("tollgate.toml");
     std::fs::write(&config_path, workspace_toml())?;
     let ws = Workspace::load(&config_path, None)?;
@@ -43,7 +51,12 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
         let (registry, path) = registries.get(&repository)?;
         for (v, version) in VERSIONS.iter().enumerate() {
             let start = 30 - 8 * v as i64;
-            let image = DemoImage { app, version, revision: format!("{:040x}", (a * 16 + v + 1) * 0x9e3779b1), created: at(start, 0) };
+            let image = DemoImage {
+                app,
+                version,
+                revision: format!("{:040x}", (a * 16 + v + 1) * 0x9e3779b1),
+                created: at(start, 0),
+            };
             let reached = match v {
                 0 | 1 => 3,
                 2 => 2,
@@ -52,12 +65,24 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
             for (e, env) in ENVS.iter().enumerate().take(reached) {
                 let digest = Some(images::push(&registry, &path, env, &image).await?);
                 let when = at(start, 1 + 30 * e as i64);
-                let (kind, actor) = if e == 0 { (EventKind::Record, "ci@example.com") } else { (EventKind::Promotion, "alice@example.com") };
+                let (kind, actor) = if e == 0 {
+                    (EventKind::Record, "ci@example.com")
+                } else {
+                    (EventKind::Promotion, "alice@example.com")
+                };
                 let mut data = serde_json::json!({ "repository": repository, "tag": env });
                 if e > 0 {
                     data["from"] = serde_json::json!(ENVS[e - 1]);
                 }
-                events.push(NewEvent { at: when, kind, app: app.to_string(), env: env.to_string(), digest, actor: Some(actor.into()), data });
+                events.push(NewEvent {
+                    at: when,
+                    kind,
+                    app: app.to_string(),
+                    env: env.to_string(),
+                    digest,
+                    actor: Some(actor.into()),
+                    data,
+                });
             }
         }
     }
@@ -66,10 +91,18 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
 
     // Sync an hour ago (the baseline), then a hotfix tag move outside Tollgate: the next sync
     // shows it as drift.
-    let earlier = Context { clock: Arc::new(FixedClock(now - Duration::hours(1))), secrets: ctx.secrets.clone() };
+    let earlier = Context {
+        clock: Arc::new(FixedClock(now - Duration::hours(1))),
+        secrets: ctx.secrets.clone(),
+    };
     crate::api::sync(&ws, &earlier, None, &|_| {}).await?;
     let (registry, path) = registries.get("demo/payments/worker")?;
-    let hotfix = DemoImage { app: "worker", version: "1.6.1-hotfix", revision: format!("{:040x}", 0xbadc0ffeeu64), created: now - Duration::minutes(40) };
+    let hotfix = DemoImage {
+        app: "worker",
+        version: "1.6.1-hotfix",
+        revision: format!("{:040x}", 0xbadc0ffeeu64),
+        created: now - Duration::minutes(40),
+    };
     images::push(&registry, &path, "staging", &hotfix).await?;
     crate::api::sync(&ws, ctx, None, &|_| {}).await?;
     Ok(config_path)

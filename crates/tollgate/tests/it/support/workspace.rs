@@ -21,14 +21,27 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Assert exit status `code` with exactly one `error: ...` line on stderr that contains
     /// every one of `words`; returns that line.
     pub fn fails_with(&self, code: i32, words: &[&str]) -> String {
-        assert_eq!(self.code, code, "exit status\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            self.code, code,
+            "exit status\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
         assert_eq!(lines.len(), 1, "expected one error line, got: {:?}", lines);
         assert!(lines[0].starts_with("error: "), "{}", lines[0]);
         for w in words {
@@ -38,7 +51,11 @@ impl Run {
     }
 
     pub fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "command failed\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -107,8 +124,16 @@ impl TempWorkspace {
 
     /// `sqlite3 <db> SQL`, the real tool.
     pub fn sqlite(&self, sql: &str) -> String {
-        let out = Command::new("sqlite3").arg(self.db()).arg(sql).output().expect("sqlite3 runs");
-        assert!(out.status.success(), "sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("sqlite3")
+            .arg(self.db())
+            .arg(sql)
+            .output()
+            .expect("sqlite3 runs");
+        assert!(
+            out.status.success(),
+            "sqlite3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
@@ -116,15 +141,28 @@ impl TempWorkspace {
         if !self.db().exists() {
             return 0;
         }
-        self.sqlite("SELECT count(*) FROM events").parse().expect("count")
+        self.sqlite("SELECT count(*) FROM events")
+            .parse()
+            .expect("count")
     }
 }
 
 fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("tollgate binary runs");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
     }
     Run::from(child.wait_with_output().expect("tollgate finishes"))
 }
