@@ -17,6 +17,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("migrations/0003_image_info.sql")),
 ];
 
+/// Migrations that create or change the derived timeline tables: after any of them, the tables
+/// are recomputed from the events in the same transaction (a no-op on a new database).
+const REBUILD_TIMELINE_AFTER: &[u32] = &[2];
+
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -64,6 +68,9 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<Vec<u32>> {
             ))
         })?;
         applied.push(version);
+    }
+    if applied.iter().any(|v| REBUILD_TIMELINE_AFTER.contains(v)) {
+        super::timeline::rebuild(&tx)?;
     }
     // PRAGMA takes no parameters; the version is our own integer.
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;

@@ -139,7 +139,7 @@ impl Store {
     /// The newest observation of this app × environment.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn last_observation(&self, app: &str, env: &str) -> Result<Option<Event>> {
-        Ok(self.head(app, env)?.last_observation)
+        timeline::last_observation(&self.conn, app, env)
     }
 
     /// Is there a record, promotion or rollback of `digest` into this app × environment with
@@ -198,7 +198,12 @@ impl Store {
     /// tables that disagree with the events. Only the events are trusted.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn verify_chain(&self) -> Result<ChainReport> {
-        chain::verify(&self.conn)
+        // One read transaction: the walk and the checks after it see the same snapshot, even
+        // while another process appends.
+        let tx = self.conn.unchecked_transaction()?;
+        let report = chain::verify(&tx)?;
+        tx.commit()?;
+        Ok(report)
     }
 
     /// Recompute the derived timeline tables (`segments`, `heads`) from the events, in one

@@ -290,15 +290,23 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
         }
         None => None,
     };
-    let last_observation = match state.last_observation_seq {
-        Some(seq) => Some(event_by_seq(conn, seq)?),
-        None => None,
-    };
+    let last_observation = state
+        .last_observation_seq
+        .map(|seq| event_by_seq(conn, seq))
+        .transpose()?;
     Ok(Head {
         segment,
         drift: state.drift,
         last_observation,
     })
+}
+
+/// The newest observation of one app × environment.
+pub(super) fn last_observation(conn: &Connection, app: &str, env: &str) -> Result<Option<Event>> {
+    load_head(conn, app, env)?
+        .last_observation_seq
+        .map(|seq| event_by_seq(conn, seq))
+        .transpose()
 }
 
 /// Is there a record, promotion or rollback of `digest` into app × environment after `after_seq`?

@@ -266,6 +266,46 @@ fn hash_recipe_with_sqlite3_and_sha256sum() {
     }
 }
 
+/// The `jq` recipe of `chain::event_hash`'s documentation, on events laid out as an export
+/// writes them: every field of the event, with `at` as stored (`chain::format_at`).
+#[test]
+fn hash_recipe_with_jq_and_sha256sum() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let stored = store
+        .append(vec![
+            obs(0, "dev", None),
+            NewEvent {
+                data: json!({"note": "déployé \"vite\"\nligne 2\ttab", "z": [1, {"b": true, "a": null}], "n": -42}),
+                ..ev(1, EventKind::Approval, "api", "production", Some(3), Some("Ålice <a@example.com>"))
+            },
+        ])
+        .unwrap();
+    for e in &stored {
+        let mut exported = serde_json::to_value(e).unwrap();
+        exported["at"] = json!(chain::format_at(e.at));
+        let script = r#"printf '%s\n%s' "$(jq -r .prev_hash <<<"$E")" "$(jq -cS '{seq,at,kind,app,env,digest,actor,data}' <<<"$E")" | sha256sum"#;
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .env("E", exported.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            line.split_whitespace().next(),
+            Some(e.hash.as_str()),
+            "seq {}",
+            e.seq
+        );
+    }
+}
+
 #[test]
 fn triggers_refuse_update_and_delete() {
     let (_dir, path) = temp_db();
@@ -618,6 +658,27 @@ fn migrations_are_idempotent_on_reopen() {
             "{table} in {schema}"
         );
     }
+}
+
+#[test]
+fn older_schema_is_upgraded_in_one_go() {
+    let (_dir, path) = temp_db();
+    let stored = five_events(&path);
+    let timeline = Store::open(&path).unwrap().timeline("api", None).unwrap();
+    // Make it a schema-1 database: events only.
+    sqlite3(
+        &path,
+        "DROP TABLE segments; DROP TABLE heads; DROP TABLE image_info; PRAGMA user_version = 1",
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        sqlite3(&path, "PRAGMA user_version"),
+        migrations::SCHEMA_VERSION.to_string()
+    );
+    // The derived tables that migration 2 created were filled from the existing events.
+    assert_eq!(store.timeline("api", None).unwrap(), timeline);
+    assert_eq!(store.verify_chain().unwrap().broken, None);
+    assert_eq!(store.events(&EventFilter::default()).unwrap(), stored);
 }
 
 #[test]
