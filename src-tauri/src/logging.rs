@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -10,6 +11,9 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 pub fn init(log_dir: Option<PathBuf>) {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let file = log_dir.and_then(|dir| {
+        std::fs::create_dir_all(&dir)
+            .inspect_err(|e| eprintln!("tollgate-app: cannot create {}: {e}", dir.display()))
+            .ok()?;
         RollingFileAppender::builder()
             .rotation(Rotation::DAILY)
             .filename_prefix("tollgate")
@@ -26,6 +30,7 @@ pub fn init(log_dir: Option<PathBuf>) {
             .with_filter(filter())
     });
     let stderr_layer = fmt::layer()
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .with_filter(filter());
     // Fails only when a subscriber is already set, which is fine to ignore.
