@@ -35,7 +35,8 @@ pub struct SyncedTag {
     /// The digest sync saw the previous time, when it differs from `digest`.
     #[ts(type = "string | null")]
     pub previous: Option<Digest>,
-    /// The tag moved to a digest that no promotion or record explains.
+    /// After this sync the tag points to a digest it drifted to: moved outside Tollgate to a
+    /// digest that no promotion or record explains (now or earlier, and not acknowledged since).
     pub drift: bool,
 }
 
@@ -166,15 +167,19 @@ pub async fn sync(
         let previous = last.as_ref().and_then(|o| o.digest.clone());
         let moved = matches!((&previous, &digest), (Some(p), Some(d)) if p != d);
         let appeared = previous.is_none() && digest.is_some() && last.is_some();
-        let mut drift = false;
+        let head = store.head(&t.app, &t.env)?;
+        // New drift: the tag moved (or appeared) to a digest nothing explains.
+        let mut new_drift = false;
         if let (Some(d), true) = (&digest, moved || appeared) {
             let after = last.as_ref().map_or(0, |o| o.seq);
-            let head = store.head(&t.app, &t.env)?;
             let already_there = head.segment.as_ref().is_some_and(|s| &s.digest == d);
-            drift = !already_there && !store.explained_since(&t.app, &t.env, d, after)?;
+            new_drift = !already_there && !store.explained_since(&t.app, &t.env, d, after)?;
         }
+        // Standing drift: the tag still points where it drifted to and nobody acknowledged it.
+        let standing = !moved && !appeared && head.drift;
+        let drift = new_drift || standing;
         let data = serde_json::json!({ "repository": t.repository, "tag": t.tag });
-        if drift {
+        if new_drift {
             let mut drift_data = data.clone();
             drift_data["previous"] = serde_json::json!(previous);
             events.push(NewEvent {
@@ -226,14 +231,14 @@ pub async fn sync(
 
 impl From<&SyncedTag> for Error {
     fn from(t: &SyncedTag) -> Error {
+        let now = t.digest.as_ref().map_or("nothing", |d| d.as_str());
+        let how = match &t.previous {
+            Some(was) => format!("moved outside Tollgate to {now} (was {was})"),
+            None => format!("points to {now}, where it was moved outside Tollgate, and nobody has acknowledged it"),
+        };
         Error::refused(format!(
-            "drift: {} {} tag {}:{} moved outside Tollgate to {} (was {}); find out who moved it, then `tollgate record` it or promote the right digest",
-            t.app,
-            t.env,
-            t.repository,
-            t.tag,
-            t.digest.as_ref().map_or("nothing", |d| d.as_str()),
-            t.previous.as_ref().map_or("untracked", |d| d.as_str()),
+            "drift: {} {} tag {}:{} {how}; find out who moved it, then `tollgate record` that digest or promote the right one",
+            t.app, t.env, t.repository, t.tag,
         ))
     }
 }

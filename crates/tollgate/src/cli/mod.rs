@@ -50,13 +50,16 @@ fn clap_error(e: clap::Error) -> i32 {
             }
         }
         _ => {
+            // The message is the text before the first blank line, folded onto one line.
             let rendered = e.render().to_string();
-            let first = rendered
+            let lines: Vec<&str> = rendered
                 .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("error: {first}; see `tollgate --help`");
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = lines.join(" ");
+            let message = message.trim_start_matches("error: ");
+            eprintln!("error: {message}; see `tollgate --help`");
             2
         }
     }

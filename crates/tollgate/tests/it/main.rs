@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod cli_registry;
 mod registry;
 mod signing;
 mod store;

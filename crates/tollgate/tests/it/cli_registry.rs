@@ -1,0 +1,342 @@
+//! The CLI against a real `docker-registry`: digests cross-checked with skopeo, drift made with
+//! `skopeo copy`, credentials from the real keychain and the docker config, tampering.
+
+use crate::support::registry::{
+    make_image, push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_raw,
+    skopeo_retag, FaultProxy, TestRegistry,
+};
+use crate::support::workspace::{toml_for, TempWorkspace};
+
+fn seg_vias(ws: &TempWorkspace, env: &str) -> Vec<(String, String)> {
+    let tl = ws.run(&["timeline", "--app", "api", "--env", env, "--json"]);
+    tl.ok();
+    tl.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["digest"].as_str().unwrap().to_string(),
+                s["via"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn row(ws: &TempWorkspace, env: &str) -> serde_json::Value {
+    let st = ws.run(&["status", "--json"]);
+    st.ok();
+    st.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["env"] == env)
+        .cloned()
+        .unwrap()
+}
+
+/// A registry with dev = image A and staging = image B in payments/api, nothing in production.
+fn setup() -> (TestRegistry, TempWorkspace, String, String) {
+    let reg = TestRegistry::start();
+    push(&make_image("cli-a"), &reg, "payments/api:dev");
+    push(&make_image("cli-b"), &reg, "payments/api:staging");
+    let ws = TempWorkspace::new(&toml_for(&reg.url(), ""));
+    let a = skopeo_digest(&reg, "payments/api:dev");
+    let b = skopeo_digest(&reg, "payments/api:staging");
+    assert_ne!(a, b);
+    (reg, ws, a, b)
+}
+
+#[test]
+fn sync_reports_the_digests_skopeo_sees() {
+    let (_reg, ws, a, b) = setup();
+    let out = ws.run(&["sync"]);
+    out.ok();
+    assert!(out.stdout.contains("synced 3 tags"), "{}", out.stdout);
+    let st = ws.run(&["status", "--json"]);
+    st.ok();
+    let rows = st.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let by_env = |e: &str| rows.iter().find(|r| r["env"] == e).unwrap();
+    assert_eq!(by_env("dev")["digest"], a.as_str());
+    assert_eq!(by_env("staging")["digest"], b.as_str());
+    assert!(
+        by_env("production")["digest"].is_null(),
+        "missing tag is null"
+    );
+    for r in rows {
+        assert_eq!(r["drift"], false);
+        for key in [
+            "app",
+            "env",
+            "repository",
+            "tag",
+            "digest",
+            "since",
+            "drift",
+        ] {
+            assert!(r.get(key).is_some(), "status --json lacks {key}: {r}");
+        }
+    }
+    assert_eq!(by_env("production")["repository"], "local/prod/api");
+    assert_eq!(
+        seg_vias(&ws, "dev"),
+        vec![(a.clone(), "observed".to_string())]
+    );
+    let tl = ws.run(&["timeline", "--app", "api", "--json"]).json();
+    for s in tl.as_array().unwrap() {
+        for key in ["app", "env", "digest", "from", "until", "via", "actor"] {
+            assert!(s.get(key).is_some(), "timeline --json lacks {key}: {s}");
+        }
+    }
+    // A repeat sync with nothing changed adds observations but no segment.
+    ws.run(&["sync"]).ok();
+    assert_eq!(seg_vias(&ws, "dev").len(), 1);
+    assert!(ws.run(&["verify"]).ok().stdout.contains("chain intact"));
+}
+
+#[test]
+fn a_tag_moved_outside_tollgate_is_drift() {
+    let (reg, ws, a, b) = setup();
+    ws.run(&["sync"]).ok();
+    skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
+    assert_eq!(skopeo_digest(&reg, "payments/api:staging"), a);
+    let out = ws.run(&["sync"]);
+    out.fails_with(1, &["drift", "api staging", &a, &b]);
+    let staging = row(&ws, "staging");
+    assert_eq!(staging["drift"], true);
+    assert_eq!(staging["digest"], a.as_str());
+    assert_eq!(row(&ws, "dev")["drift"], false);
+    assert_eq!(
+        seg_vias(&ws, "staging"),
+        vec![(b, "observed".into()), (a.clone(), "drift".into())]
+    );
+    // Still drift on the next sync, until someone records (acknowledges) it.
+    ws.run(&["sync"]).fails_with(1, &["drift"]);
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "staging",
+        "--image",
+        &format!("local/payments/api@{a}"),
+    ])
+    .ok();
+    assert_eq!(row(&ws, "staging")["drift"], false);
+    ws.run(&["sync"]).ok();
+}
+
+#[test]
+fn a_recorded_deployment_explains_a_moved_tag() {
+    let (reg, ws, a, b) = setup();
+    ws.run(&["sync"]).ok();
+    let rec = ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "staging",
+        "--image",
+        &format!("local/payments/api@{a}"),
+        "--actor",
+        "deployer@example.com",
+    ]);
+    rec.ok();
+    skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
+    ws.run(&["sync"]).ok();
+    assert_eq!(row(&ws, "staging")["drift"], false);
+    assert_eq!(
+        seg_vias(&ws, "staging"),
+        vec![(b, "observed".into()), (a, "record".into())]
+    );
+    let tl = ws
+        .run(&["timeline", "--app", "api", "--env", "staging", "--json"])
+        .json();
+    assert_eq!(tl[1]["actor"], "deployer@example.com");
+    assert_eq!(tl[0]["until"], tl[1]["from"]);
+    assert!(tl[1]["until"].is_null());
+}
+
+#[test]
+fn record_refuses_a_digest_the_registry_does_not_have() {
+    let (_reg, ws, _a, _b) = setup();
+    let missing = format!("local/payments/api@sha256:{}", "0".repeat(64));
+    ws.run(&[
+        "record", "--app", "api", "--env", "dev", "--image", &missing,
+    ])
+    .fails_with(1, &["no such", "check the repository path"]);
+    assert_eq!(ws.event_count(), 0);
+}
+
+#[test]
+fn a_registry_serving_altered_bytes_is_refused_and_nothing_is_written() {
+    let (reg, _ws, a, _b) = setup();
+    // A real registry behind a proxy that swaps the manifest body for other bytes.
+    let proxy = FaultProxy::start(reg.port());
+    let ws = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host()), ""));
+    let mut altered = skopeo_raw(&reg, &format!("payments/api@{a}"));
+    let at = altered.len() - 2;
+    altered[at] = b' ';
+    proxy.replace_body(&format!("/manifests/{a}"), altered, false);
+    ws.run(&["sync"]).fails_with(1, &["does not match", &a]);
+    assert_eq!(ws.event_count(), 0);
+}
+
+#[test]
+fn an_oci_layout_with_an_altered_manifest_is_refused() {
+    let ws = TempWorkspace::empty();
+    let demo = ws.path().join("demo");
+    ws.run_bare(&["demo", demo.to_str().unwrap()]).ok();
+    let config = demo.join("tollgate.toml");
+    let config = config.to_str().unwrap();
+    // A new image arrives under the dev tag (the next sync reads its manifest), and its
+    // manifest file is altered on disk.
+    let layout = demo.join("registry/payments/api");
+    push_to_layout(&make_image("layout-tamper"), &layout, "dev");
+    let digest = skopeo_layout_digest(&layout, "dev");
+    let blob = layout.join("blobs/sha256").join(&digest[7..]);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes.push(b' ');
+    std::fs::write(&blob, bytes).unwrap();
+    let count = || ws.run_bare(&["--config", config, "verify"]).stdout;
+    let before = count();
+    ws.run_bare(&["--config", config, "sync"])
+        .fails_with(1, &["does not match"]);
+    assert_eq!(count(), before, "nothing written");
+}
+
+#[test]
+fn basic_auth_from_the_keychain_and_from_docker_config() {
+    let reg = TestRegistry::start_with_auth("ci", "s3cret-pass");
+    push(&make_image("cli-auth"), &reg, "payments/api:dev");
+    let a = skopeo_digest(&reg, "payments/api:dev");
+    let ws = TempWorkspace::new(&toml_for(&reg.url(), ""));
+
+    ws.run(&["sync"])
+        .fails_with(1, &["credentials", "tollgate login"]);
+    ws.run_with_stdin(
+        &["login", "local", "--username", "ci", "--password-stdin"],
+        Some("wrong-pass\n"),
+    )
+    .ok();
+    ws.run(&["sync"]).fails_with(1, &["credentials"]);
+    let login = ws.run_with_stdin(
+        &["login", "local", "--username", "ci", "--password-stdin"],
+        Some("s3cret-pass\n"),
+    );
+    login.ok();
+    assert!(!login.stdout.contains("s3cret-pass") && !login.stderr.contains("s3cret-pass"));
+    ws.run(&["sync"]).ok();
+    assert_eq!(row(&ws, "dev")["digest"], a.as_str());
+    let db = std::fs::read(ws.db()).unwrap();
+    assert!(
+        !db.windows(11).any(|w| w == b"s3cret-pass"),
+        "password in the database"
+    );
+
+    // The same registry through a docker config only (a fresh HOME, nothing in the keychain for it).
+    let other = TestRegistry::start_with_auth("ci", "other-pass");
+    push(&make_image("cli-auth"), &other, "payments/api:dev");
+    let ws2 = TempWorkspace::new(&toml_for(&other.url(), ""));
+    let docker = ws2.path().join("home/.docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    let auth = base64_encode(b"ci:other-pass");
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, other.host()),
+    )
+    .unwrap();
+    ws2.run(&["sync"]).ok();
+    assert_eq!(row(&ws2, "dev")["digest"], a.as_str());
+}
+
+#[test]
+fn login_refuses_empty_password() {
+    let ws = TempWorkspace::new(&toml_for("http://127.0.0.1:9", ""));
+    ws.run_with_stdin(
+        &["login", "local", "--username", "ci", "--password-stdin"],
+        Some(""),
+    )
+    .fails_with(2, &["empty"]);
+    ws.run(&["login", "local", "--username", "ci"])
+        .fails_with(2, &["--password-stdin"]);
+}
+
+#[test]
+fn editing_or_deleting_a_row_with_sqlite3_is_named_by_verify() {
+    let (_reg, ws, a, _b) = setup();
+    ws.run(&["sync"]).ok();
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "staging",
+        "--image",
+        &format!("local/payments/api@{a}"),
+    ])
+    .ok();
+    ws.run(&["verify"]).ok();
+    // The trigger refuses edits through SQL...
+    let out = std::process::Command::new("sqlite3")
+        .arg(ws.db())
+        .arg("UPDATE events SET actor='mallory' WHERE seq=4")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the append-only trigger must refuse an UPDATE"
+    );
+    // ...so an attacker drops it first.
+    let triggers =
+        ws.sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'");
+    for t in triggers.lines() {
+        ws.sqlite(&format!("DROP TRIGGER {t}"));
+    }
+    ws.sqlite("UPDATE events SET actor='mallory' WHERE seq=4");
+    ws.run(&["verify"]).fails_with(1, &["event 4"]);
+
+    let (_reg2, ws2, _, _) = setup();
+    ws2.run(&["sync"]).ok();
+    ws2.run(&["sync"]).ok();
+    for t in ws2
+        .sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'")
+        .lines()
+    {
+        ws2.sqlite(&format!("DROP TRIGGER {t}"));
+    }
+    ws2.sqlite("DELETE FROM events WHERE seq=2");
+    ws2.run(&["verify"]).fails_with(1, &["event 2"]);
+}
+
+#[test]
+fn a_database_from_a_newer_tollgate_is_refused() {
+    let (_reg, ws, _a, _b) = setup();
+    ws.run(&["sync"]).ok();
+    ws.sqlite("PRAGMA user_version = 999");
+    ws.run(&["status"]).fails_with(1, &["newer"]);
+    assert_eq!(ws.sqlite("PRAGMA user_version"), "999");
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
