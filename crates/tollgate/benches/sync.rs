@@ -1,1 +1,397 @@
-fn main() {}
+//! Sync benchmark: `cargo bench -p tollgate --bench sync`.
+//!
+//! Starts a real `docker-registry` on 127.0.0.1, pushes 100 repositories × 5 environment tags
+//! (500 tags; by default every tag a distinct digest, so the first sync reads 500 manifests and
+//! configs), writes a tollgate.toml with 100 apps × 5 environments, then measures in one run:
+//!
+//! - (a) a shell loop of `skopeo inspect --format '{{.Digest}}'` (a sample of tags, extrapolated),
+//! - (b) a bare loop of HEAD requests over one keep-alive connection (raw HTTP/1.1 on a TcpStream),
+//! - (c) the first `tollgate::api::sync` (empty history: resolve + read every new image),
+//! - (d) a repeat sync with no change (HEAD requests only),
+//!
+//! and prints ms per tag with the ratios against the targets: first sync at least 20× faster
+//! than (a), repeat sync no slower than (b).
+//!
+//! `TOLLGATE_BENCH_APPS=N` (default 100), `TOLLGATE_BENCH_SKOPEO_SAMPLE=N` (default 50; 0 = all),
+//! `TOLLGATE_BENCH_DISTINCT=N` (distinct digests per app, 1..=5, default 5).
+
+#[path = "../tests/it/support/registry.rs"]
+mod registry_support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use registry_support::{make_image, TestRegistry};
+use tollgate::api::{self, Context};
+use tollgate::config::{RegistryLocation, Workspace};
+use tollgate::domain::{Digest, SystemClock};
+use tollgate::keychain::MemoryKeychain;
+use tollgate::registry::{Credentials, Registry};
+
+const ENVS: [&str; 5] = ["dev", "qa", "staging", "preprod", "production"];
+const RUNS: usize = 3;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn repo(i: usize) -> String {
+    format!("bench/app{i:03}")
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms_per_tag(d: Duration, tags: usize) -> f64 {
+    d.as_secs_f64() * 1000.0 / tags as f64
+}
+
+/// 100 repositories × 5 tags. Blobs go up once (from a umoci layout) and are mounted into the
+/// other repositories; each tag gets its own manifest (an annotation makes the digest distinct).
+async fn populate(reg: &TestRegistry, apps: usize, distinct: usize) -> Vec<Vec<Digest>> {
+    let image = make_image("sync bench");
+    let layout_root = image.dir.parent().expect("layout parent");
+    let layout_repo = image
+        .dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("layout name");
+    let layout = Registry::open(
+        &RegistryLocation::Layout {
+            root: layout_root.to_path_buf(),
+        },
+        Credentials::Anonymous,
+    )
+    .expect("layout");
+    let base = Digest::parse(&image.digest()).expect("digest");
+    let remote = reg.client();
+    let manifest = layout
+        .fetch_manifest(layout_repo, &base)
+        .await
+        .expect("base manifest");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&manifest.bytes).expect("manifest json");
+    let mut digests = Vec::with_capacity(apps);
+    for i in 0..apps {
+        if i == 0 {
+            layout
+                .copy_image(layout_repo, &base, &remote, &repo(0), "base")
+                .await
+                .expect("copy base");
+        } else {
+            remote
+                .copy_image(&repo(0), &base, &remote, &repo(i), "base")
+                .await
+                .expect("mount base");
+        }
+        let mut per_env = Vec::new();
+        for (e, env) in ENVS.iter().enumerate() {
+            // With `distinct` < 5, later environments reuse an earlier environment's digest,
+            // as a promotion would.
+            let variant = e.min(distinct.max(1) - 1);
+            value["annotations"] =
+                serde_json::json!({ "bench.build": format!("{}-{variant}", repo(i)) });
+            let bytes = serde_json::to_vec(&value).expect("json");
+            per_env.push(
+                remote
+                    .push_manifest(&repo(i), env, &bytes, &manifest.media_type)
+                    .await
+                    .expect("push manifest"),
+            );
+        }
+        digests.push(per_env);
+    }
+    digests
+}
+
+fn write_workspace(dir: &Path, registry_url: &str, apps: usize) -> Workspace {
+    let mut toml = format!("[workspace]\nname = \"bench\"\ndatabase = \"tollgate.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"{registry_url}\"\n");
+    for i in 0..apps {
+        toml.push_str(&format!(
+            "\n[[apps]]\nname = \"app{i:03}\"\nrepository = \"local/{}\"\nenvironments = [\n",
+            repo(i)
+        ));
+        for env in ENVS {
+            toml.push_str(&format!("  {{ name = \"{env}\", tag = \"{env}\" }},\n"));
+        }
+        toml.push_str("]\n");
+    }
+    let path = dir.join("tollgate.toml");
+    std::fs::write(&path, toml).expect("write tollgate.toml");
+    Workspace::load(&path, None).expect("load workspace")
+}
+
+fn remove_db(ws: &Workspace) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", ws.db_path.display()));
+    }
+}
+
+/// (a) `skopeo inspect` once per tag, in one shell loop, as a person would script it.
+fn skopeo_loop(reg: &TestRegistry, tags: &[(String, &str)]) -> Duration {
+    let mut script = String::new();
+    for (r, t) in tags {
+        script.push_str(&format!("skopeo inspect --tls-verify=false --format '{{{{.Digest}}}}' docker://{}/{r}:{t} >/dev/null || exit 1\n", reg.host()));
+    }
+    let started = Instant::now();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("sh");
+    let took = started.elapsed();
+    assert!(status.success(), "skopeo loop failed");
+    took
+}
+
+/// (b) HEAD requests one after another over one keep-alive HTTP/1.1 connection.
+fn head_loop(reg: &TestRegistry, tags: &[(String, &str)]) -> Duration {
+    let stream = TcpStream::connect(reg.host()).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+    let started = Instant::now();
+    for (r, t) in tags {
+        write!(
+            writer,
+            "HEAD /v2/{r}/manifests/{t} HTTP/1.1\r\nHost: {}\r\nAccept: {accept}\r\n\r\n",
+            reg.host()
+        )
+        .expect("write");
+        writer.flush().expect("flush");
+        let mut status = String::new();
+        reader.read_line(&mut status).expect("status");
+        assert!(status.contains(" 200 "), "HEAD {r}:{t}: {status}");
+        let mut digest = false;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("header");
+            digest |= line
+                .to_ascii_lowercase()
+                .starts_with("docker-content-digest:");
+            if line.trim().is_empty() {
+                break;
+            }
+        }
+        assert!(digest, "no Docker-Content-Digest for {r}:{t}");
+    }
+    started.elapsed()
+}
+
+fn main() {
+    let apps = env_usize("TOLLGATE_BENCH_APPS", 100);
+    let sample = env_usize("TOLLGATE_BENCH_SKOPEO_SAMPLE", 50);
+    let distinct = env_usize("TOLLGATE_BENCH_DISTINCT", 5).clamp(1, 5);
+    let n_tags = apps * ENVS.len();
+
+    // No credentials from this machine: an empty docker config and an in-memory keychain.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("docker")).expect("docker dir");
+    std::env::set_var("DOCKER_CONFIG", dir.path().join("docker"));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let reg = TestRegistry::start();
+    println!("registry {} (docker-registry), {apps} repositories × {} tags = {n_tags} tags, {distinct} distinct digest(s) per app", reg.host(), ENVS.len());
+
+    let started = Instant::now();
+    let digests = runtime.block_on(populate(&reg, apps, distinct));
+    println!("pushed {n_tags} tags in {:.1} s (tollgate push_manifest; blobs mounted across repositories)", started.elapsed().as_secs_f64());
+
+    let ws = write_workspace(dir.path(), &reg.url(), apps);
+    let ctx = Context {
+        clock: Arc::new(SystemClock),
+        secrets: Arc::new(MemoryKeychain::default()),
+    };
+    let tags: Vec<(String, &str)> = (0..apps)
+        .flat_map(|i| ENVS.iter().map(move |e| (repo(i), *e)))
+        .collect();
+
+    // (a) skopeo, on an evenly spread sample.
+    let step = if sample == 0 || sample >= n_tags {
+        1
+    } else {
+        n_tags / sample
+    };
+    let sampled: Vec<(String, &str)> = tags.iter().step_by(step).cloned().collect();
+    let skopeo = skopeo_loop(&reg, &sampled);
+    let skopeo_per_tag = ms_per_tag(skopeo, sampled.len());
+
+    // (b) bare HEADs, best of RUNS.
+    let heads = (0..RUNS)
+        .map(|_| head_loop(&reg, &tags))
+        .min()
+        .expect("runs");
+    let heads_per_tag = ms_per_tag(heads, n_tags);
+
+    // (c) first sync on an empty history (median of RUNS, a fresh database each time).
+    let mut firsts = Vec::new();
+    for _ in 0..RUNS {
+        remove_db(&ws);
+        let started = Instant::now();
+        let report = runtime
+            .block_on(api::sync(&ws, &ctx, None, &|_| {}))
+            .expect("first sync");
+        firsts.push(started.elapsed());
+        assert_eq!(report.tags.len(), n_tags);
+        assert_eq!(report.new_images, apps * distinct);
+        for (t, i) in report.tags.iter().zip(0..) {
+            assert_eq!(
+                t.digest.as_ref(),
+                Some(&digests[i / ENVS.len()][i % ENVS.len()]),
+                "{} {}",
+                t.app,
+                t.env
+            );
+        }
+    }
+    let first = median(firsts);
+
+    // (c') the registry's share of a first sync: every tag resolved and every image read,
+    // 32 at a time like sync, with no history store involved.
+    let registry_only = {
+        let client = Registry::open(
+            &RegistryLocation::Remote {
+                host: reg.host(),
+                plain_http: true,
+            },
+            Credentials::Anonymous,
+        )
+        .expect("client");
+        let started = Instant::now();
+        runtime.block_on(async {
+            let resolved: Vec<Digest> = futures::stream::iter(tags.iter())
+                .map(|(r, t)| {
+                    let client = client.clone();
+                    async move {
+                        client
+                            .resolve_tag(r, t)
+                            .await
+                            .expect("resolve")
+                            .expect("tag")
+                    }
+                })
+                .buffered(32)
+                .collect()
+                .await;
+            let mut unique: Vec<(usize, Digest)> = Vec::new();
+            for (i, d) in resolved.into_iter().enumerate() {
+                if !unique.iter().any(|(_, u)| *u == d) {
+                    unique.push((i, d));
+                }
+            }
+            futures::stream::iter(unique)
+                .map(|(i, d)| {
+                    let client = client.clone();
+                    let r = &tags[i].0;
+                    async move { client.image_info(r, &d).await.expect("image info") }
+                })
+                .buffer_unordered(32)
+                .collect::<Vec<_>>()
+                .await;
+        });
+        started.elapsed()
+    };
+
+    // (d) repeat sync, nothing changed (median of RUNS).
+    let mut repeats = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let report = runtime
+            .block_on(api::sync(&ws, &ctx, None, &|_| {}))
+            .expect("repeat sync");
+        repeats.push(started.elapsed());
+        assert_eq!(report.new_images, 0);
+        assert_eq!(report.drifted().count(), 0);
+    }
+    let repeat = median(repeats);
+
+    // (d') the registry's share of a repeat sync: every tag resolved, 32 at a time.
+    let resolve_only = {
+        let client = Registry::open(
+            &RegistryLocation::Remote {
+                host: reg.host(),
+                plain_http: true,
+            },
+            Credentials::Anonymous,
+        )
+        .expect("client");
+        let run = || {
+            runtime.block_on(async {
+                futures::stream::iter(tags.iter())
+                    .map(|(r, t)| {
+                        let client = client.clone();
+                        async move {
+                            client
+                                .resolve_tag(r, t)
+                                .await
+                                .expect("resolve")
+                                .expect("tag")
+                        }
+                    })
+                    .buffer_unordered(32)
+                    .collect::<Vec<_>>()
+                    .await
+            })
+        };
+        run(); // connections warm, as in a repeat sync
+        median(
+            (0..RUNS)
+                .map(|_| {
+                    let started = Instant::now();
+                    run();
+                    started.elapsed()
+                })
+                .collect(),
+        )
+    };
+
+    let first_per_tag = ms_per_tag(first, n_tags);
+    let repeat_per_tag = ms_per_tag(repeat, n_tags);
+    let skopeo_total_ms = skopeo_per_tag * n_tags as f64;
+    println!();
+    println!("| measurement | total ms ({n_tags} tags) | ms per tag | target | result |");
+    println!("| --- | ---: | ---: | --- | --- |");
+    println!(
+        "| (a) skopeo inspect loop ({} tags sampled, extrapolated) | {skopeo_total_ms:.0} | {skopeo_per_tag:.2} | baseline | |",
+        sampled.len()
+    );
+    println!("| (b) bare HEAD loop, one keep-alive connection (best of {RUNS}) | {:.0} | {heads_per_tag:.3} | baseline | |", heads.as_secs_f64() * 1000.0);
+    let first_ratio = skopeo_per_tag / first_per_tag;
+    println!(
+        "| (c) first sync (median of {RUNS}; {} image reads) | {:.0} | {first_per_tag:.3} | ≥ 20× faster than (a) | {first_ratio:.1}× faster: {} |",
+        apps * distinct,
+        first.as_secs_f64() * 1000.0,
+        if first_ratio >= 20.0 { "MET" } else { "NOT MET" }
+    );
+    println!(
+        "| (c') registry share of (c): resolve all + read new images, no store | {:.0} | {:.3} | | |",
+        registry_only.as_secs_f64() * 1000.0,
+        ms_per_tag(registry_only, n_tags)
+    );
+    let repeat_ratio = heads_per_tag / repeat_per_tag;
+    println!(
+        "| (d) repeat sync, no change (median of {RUNS}) | {:.0} | {repeat_per_tag:.3} | no slower than (b) | {repeat_ratio:.2}× the speed of (b): {} |",
+        repeat.as_secs_f64() * 1000.0,
+        if repeat_per_tag <= heads_per_tag { "MET" } else { "NOT MET" }
+    );
+    println!(
+        "| (d') registry share of (d): resolve all, 32 at a time, warm connections (median of {RUNS}) | {:.0} | {:.3} | | |",
+        resolve_only.as_secs_f64() * 1000.0,
+        ms_per_tag(resolve_only, n_tags)
+    );
+}
