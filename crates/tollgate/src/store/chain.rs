@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use super::timeline::HeadState;
 use super::{BrokenLink, ChainReport};
 use crate::domain::{Event, EventKind};
-use crate::{Error, Result};
+use crate::Result;
 
 /// `prev_hash` of the first event: 64 `0`s.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -137,53 +137,14 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
     while let Some(row) = rows.next()? {
         count += 1;
         let seq: i64 = row.get(0)?;
-        let text = |i: usize| -> Result<&str> { text_at(row.get_ref(i)?, seq, i) };
-        let opt_text = |i: usize| -> Result<Option<&str>> {
-            match row.get_ref(i)? {
-                ValueRef::Null => Ok(None),
-                v => text_at(v, seq, i).map(Some),
-            }
-        };
-        let stored_prev = text(8)?;
-        let stored_hash = text(9)?;
         if broken.is_none() {
-            let (at, kind, app, env) = (text(1)?, text(2)?, text(3)?, text(4)?);
-            let (digest, actor) = (opt_text(5)?, opt_text(6)?);
-            let data: Option<serde_json::Value> = serde_json::from_str(text(7)?).ok();
-            let link = if seq != expected_seq {
-                Some(missing(expected_seq, seq))
-            } else if stored_prev != prev_hash {
-                Some(BrokenLink {
-                    seq,
-                    reason: format!(
-                        "event {seq} does not follow event {}: its prev_hash is not that event's hash, so rows were reordered or replaced",
-                        seq - 1
-                    ),
-                })
-            } else if data.as_ref().is_none_or(|d| !d.is_object()) {
-                Some(edited(seq, "its data is not a JSON object"))
-            } else {
-                let fields = Hashed {
-                    seq,
-                    at,
-                    kind,
-                    app,
-                    env,
-                    digest,
-                    actor,
-                    data: data.as_ref().expect("checked above"),
-                };
-                (event_hash(stored_prev, &fields) != stored_hash)
-                    .then(|| edited(seq, "its content no longer produces its hash"))
-            };
-            match link {
-                Some(link) => broken = Some(link),
-                None => derived.apply(seq, kind, app, env, digest),
-            }
+            broken = check_row(row, seq, expected_seq, &prev_hash, &mut derived)?;
         }
         expected_seq = seq + 1;
         prev_hash.clear();
-        prev_hash.push_str(stored_hash);
+        if let ValueRef::Text(hash) = row.get_ref(9)? {
+            prev_hash.push_str(&String::from_utf8_lossy(hash));
+        }
     }
     drop(rows);
     tracing::debug!(events = count, "chain walked");
@@ -215,17 +176,70 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
     })
 }
 
-fn text_at(v: ValueRef<'_>, seq: i64, col: usize) -> Result<&str> {
-    match v {
-        ValueRef::Text(t) => std::str::from_utf8(t).map_err(|_| {
-            Error::database(format!(
-                "event {seq}: column {col} is not UTF-8 text; the row was edited outside Tollgate"
-            ))
-        }),
-        _ => Err(Error::database(format!(
-            "event {seq}: column {col} is not text; the row was edited outside Tollgate"
-        ))),
+/// Check one row against the previous one; on success, take it into the derived timeline.
+fn check_row(
+    row: &rusqlite::Row<'_>,
+    seq: i64,
+    expected_seq: i64,
+    prev_hash: &str,
+    derived: &mut Derived,
+) -> Result<Option<BrokenLink>> {
+    if seq != expected_seq {
+        return Ok(Some(missing(expected_seq, seq)));
     }
+    const COLUMNS: [&str; 10] = [
+        "seq",
+        "at",
+        "kind",
+        "app",
+        "env",
+        "digest",
+        "actor",
+        "data",
+        "prev_hash",
+        "hash",
+    ];
+    let mut text: [Option<&str>; 10] = [None; 10];
+    for (i, name) in COLUMNS.iter().enumerate().skip(1) {
+        text[i] = match row.get_ref(i)? {
+            ValueRef::Null if *name == "digest" || *name == "actor" => None,
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(t) => Some(t),
+                Err(_) => return Ok(Some(edited(seq, &format!("its {name} is not UTF-8 text")))),
+            },
+            _ => return Ok(Some(edited(seq, &format!("its {name} is not text")))),
+        };
+    }
+    let req = |i: usize| text[i].expect("required columns are text");
+    if req(8) != prev_hash {
+        return Ok(Some(BrokenLink {
+            seq,
+            reason: format!(
+                "event {seq} does not follow event {}: its prev_hash is not that event's hash, so rows were reordered or replaced",
+                seq - 1
+            ),
+        }));
+    }
+    let data = match serde_json::from_str::<serde_json::Value>(req(7)) {
+        Ok(d) if d.is_object() => d,
+        _ => return Ok(Some(edited(seq, "its data is not a JSON object"))),
+    };
+    let (at, kind, app, env, digest, actor) = (req(1), req(2), req(3), req(4), text[5], text[6]);
+    let fields = Hashed {
+        seq,
+        at,
+        kind,
+        app,
+        env,
+        digest,
+        actor,
+        data: &data,
+    };
+    if event_hash(prev_hash, &fields) != req(9) {
+        return Ok(Some(edited(seq, "its content no longer produces its hash")));
+    }
+    derived.apply(seq, kind, app, env, digest);
+    Ok(None)
 }
 
 fn missing(expected: i64, found: i64) -> BrokenLink {
@@ -342,9 +356,8 @@ impl Derived {
             "SELECT app, env, segment_seq, segment_digest, last_observation_seq, last_change_seq, drift FROM heads",
         )?;
         let mut rows = stmt.query([])?;
-        let mut seen = 0usize;
+        let mut seen: HashMap<String, Vec<String>> = HashMap::new();
         while let Some(r) = rows.next()? {
-            seen += 1;
             let (app, env): (String, String) = (r.get(0)?, r.get(1)?);
             let stored = HeadState {
                 segment_seq: r.get(2)?,
@@ -365,15 +378,16 @@ impl Derived {
                     &format!("the head of {app}/{env}"),
                 ));
             }
+            seen.entry(app).or_default().push(env);
         }
-        let total: usize = self.heads.values().map(HashMap::len).sum();
-        if seen != total {
-            let (app, env, head) = self
-                .heads
-                .iter()
-                .flat_map(|(a, envs)| envs.iter().map(move |(e, h)| (a, e, h)))
-                .min_by_key(|(_, _, h)| h.last_seq())
-                .expect("more expected heads than stored ones");
+        // The (app, env) primary key makes each stored head unique: count the expected ones not seen.
+        let unseen = self
+            .heads
+            .iter()
+            .flat_map(|(a, envs)| envs.iter().map(move |(e, h)| (a, e, h)))
+            .filter(|(a, e, _)| !seen.get(*a).is_some_and(|envs| envs.contains(e)))
+            .min_by_key(|(_, _, h)| h.last_seq());
+        if let Some((app, env, head)) = unseen {
             return Ok(altered(
                 head.last_seq(),
                 &format!("the head of {app}/{env} is missing"),

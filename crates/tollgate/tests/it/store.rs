@@ -352,6 +352,30 @@ fn edited_row_is_named() {
 }
 
 #[test]
+fn edited_row_with_a_value_of_another_type_is_named() {
+    let (_dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(
+        &path,
+        "DROP TRIGGER events_no_update; UPDATE events SET app = X'ff00' WHERE seq = 4",
+    );
+    let broken = Store::open(&path)
+        .unwrap()
+        .verify_chain()
+        .unwrap()
+        .broken
+        .unwrap();
+    assert_eq!(broken.seq, 4);
+    assert!(
+        broken
+            .reason
+            .starts_with("event 4 was edited: its app is not text"),
+        "{}",
+        broken.reason
+    );
+}
+
+#[test]
 fn edited_row_with_recomputed_hash_breaks_the_next_link() {
     let (_dir, path) = temp_db();
     let stored = five_events(&path);
@@ -591,6 +615,20 @@ fn altered_timeline_tables_are_reported_and_rebuilt() {
     store.rebuild_timeline().unwrap();
     assert_eq!(store.verify_chain().unwrap().broken, None);
     assert_eq!(store.timeline("api", None).unwrap().len(), 2);
+    store.append(vec![obs(2, "staging", Some(5))]).unwrap();
+    drop(store);
+
+    sqlite3(&path, "DELETE FROM heads WHERE env = 'staging'");
+    let mut store = Store::open(&path).unwrap();
+    let broken = store.verify_chain().unwrap().broken.unwrap();
+    assert_eq!(broken.seq, 3);
+    assert!(
+        broken.reason.contains("the head of api/staging is missing"),
+        "{}",
+        broken.reason
+    );
+    store.rebuild_timeline().unwrap();
+    assert_eq!(store.verify_chain().unwrap().broken, None);
 }
 
 #[test]
@@ -665,11 +703,16 @@ fn older_schema_is_upgraded_in_one_go() {
     let (_dir, path) = temp_db();
     let stored = five_events(&path);
     let timeline = Store::open(&path).unwrap().timeline("api", None).unwrap();
-    // Make it a schema-1 database: events only.
-    sqlite3(
+    // Make it a schema-1 database: every table but events goes (children before parents).
+    let tables = sqlite3(
         &path,
-        "DROP TABLE segments; DROP TABLE heads; DROP TABLE image_info; PRAGMA user_version = 1",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'events' ORDER BY rowid DESC",
     );
+    let drops: String = tables
+        .lines()
+        .map(|t| format!("DROP TABLE {t}; "))
+        .collect();
+    sqlite3(&path, &format!("{drops} PRAGMA user_version = 1"));
     let store = Store::open(&path).unwrap();
     assert_eq!(
         sqlite3(&path, "PRAGMA user_version"),
