@@ -3,21 +3,29 @@
 //!
 //! Every function opens a `tracing` span named after the use case.
 
+mod approve;
 mod context;
 mod demo;
+mod gate;
 mod init;
+mod key;
 mod login;
 mod open;
+mod promote;
 mod record;
 mod status;
 mod sync;
 mod timeline;
 mod verify;
 
+pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;
+pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
+pub use key::{key_init, key_show};
 pub use login::login;
+pub use promote::{promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep, RollbackRequest};
 pub use record::{record, RecordRequest};
 pub use status::status;
 pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};

@@ -74,11 +74,94 @@ pub enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Signing key in the OS keychain
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign an approval of one digest for one move (needs --confirm with its first 12 hex digits)
+    Approve {
+        #[arg(long)]
+        app: String,
+        /// Target environment
+        #[arg(long)]
+        to: String,
+        /// sha256:HEX
+        #[arg(long)]
+        digest: String,
+        /// The first 12 hex digits of the digest, typed to confirm
+        #[arg(long)]
+        confirm: String,
+        /// The role you approve in (default: your only role)
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Approver id (default: $TOLLGATE_APPROVER, then the id of `key init`)
+        #[arg(long)]
+        approver: Option<String>,
+    },
+    /// Promote an approved digest into the next environment (same bytes, read back, recorded)
+    Promote {
+        #[arg(long)]
+        app: String,
+        /// Target environment
+        #[arg(long)]
+        to: String,
+        /// sha256:HEX
+        #[arg(long)]
+        digest: String,
+        /// Who promotes (default: $TOLLGATE_ACTOR, then $USER)
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an earlier digest of an environment back, with the same gates
+    Rollback {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        env: String,
+        /// sha256:HEX of a digest that ran there before
+        #[arg(long)]
+        digest: String,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the policy checklist for a promotion without doing it
+    Check {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        digest: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the database's hash chain (or an exported JSON report)
     Verify {
         /// An exported JSON report to verify instead of the database
         file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make an Ed25519 signing key, kept only in the OS keychain
+    Init {
+        /// Your approver id, as listed in tollgate.toml (e.g. alice@example.com)
+        #[arg(long)]
+        id: String,
+    },
+    /// Print the public key and the allowed_signers line
+    Show {
+        #[arg(long)]
+        id: Option<String>,
     },
 }

@@ -1,11 +1,11 @@
 use std::io::{IsTerminal, Read};
 
-use tollgate::api::{self, Context, RecordRequest};
+use tollgate::api::{self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest};
 use tollgate::config::Workspace;
 use tollgate::domain::parse_time;
 use tollgate::{Error, Result};
 
-use super::args::{Cli, Command};
+use super::args::{Cli, Command, KeyCommand};
 use super::output;
 
 /// Run one command; `Ok(status)` is the exit status of a command that ran to its end
@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Sync { app } => {
-            let ws = load()?;
+            let ws = load_and_recover(&load, &ctx).await?;
             let bar = output::progress_bar();
             let report = api::sync(&ws, &ctx, app.as_deref(), &|p| {
                 bar.set_length(p.total as u64);
@@ -48,7 +48,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(if report.drifted().next().is_some() { 1 } else { 0 })
         }
         Command::Status { app, json } => {
-            let rows = api::status(&load()?, app.as_deref())?;
+            let rows = api::status(&load_and_recover(&load, &ctx).await?, app.as_deref())?;
             if json {
                 output::json(&rows)?;
             } else {
@@ -57,7 +57,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Timeline { app, env, json } => {
-            let segments = api::timeline(&load()?, &app, env.as_deref())?;
+            let segments = api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
             if json {
                 output::json(&segments)?;
             } else {
@@ -66,14 +66,65 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Record { app, env, image, actor, at } => {
-            let ws = load()?;
-            let actor = actor
-                .or_else(|| std::env::var("TOLLGATE_ACTOR").ok())
-                .or_else(|| std::env::var("USER").ok())
-                .ok_or_else(|| Error::bad_input("who deployed it? pass --actor NAME (or set $TOLLGATE_ACTOR)"))?;
+            let ws = load_and_recover(&load, &ctx).await?;
+            let actor = actor_or_default(actor)?;
             let at = at.as_deref().map(parse_time).transpose()?;
             let event = api::record(&ws, &ctx, RecordRequest { app, env, image, actor, at }).await?;
             println!("recorded {} in {} {} (event {})", event.digest.map(|d| d.to_string()).unwrap_or_default(), event.app, event.env, event.seq);
+            Ok(0)
+        }
+        Command::Key { command: KeyCommand::Init { id } } => {
+            output::key(&api::key_init(&ctx, &id)?);
+            Ok(0)
+        }
+        Command::Key { command: KeyCommand::Show { id } } => {
+            output::key(&api::key_show(&ctx, id.as_deref())?);
+            Ok(0)
+        }
+        Command::Approve { app, to, digest, confirm, role, note, approver } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let receipt = api::approve(&ws, &ctx, ApproveRequest { app, to, digest, confirm, role, note, approver })?;
+            println!(
+                "approved {} for {} {} as {} (event {}, key {})",
+                receipt.event.digest.as_ref().map(|d| d.as_str()).unwrap_or_default(),
+                receipt.event.app,
+                receipt.event.env,
+                receipt.event.actor.as_deref().unwrap_or_default(),
+                receipt.event.seq,
+                receipt.fingerprint
+            );
+            Ok(0)
+        }
+        Command::Check { app, to, digest, json } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
+            if json {
+                output::json(&check)?;
+            } else {
+                output::checklist(&check);
+            }
+            Ok(if check.evaluation.passed { 0 } else { 1 })
+        }
+        Command::Promote { app, to, digest, actor, json } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let actor = actor_or_default(actor)?;
+            let outcome = api::promote(&ws, &ctx, PromoteRequest { app, to, digest, actor }, &output::step).await?;
+            if json {
+                output::json(&outcome)?;
+            } else {
+                output::promotion(&outcome);
+            }
+            Ok(0)
+        }
+        Command::Rollback { app, env, digest, actor, json } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let actor = actor_or_default(actor)?;
+            let outcome = api::rollback(&ws, &ctx, RollbackRequest { app, env, digest, actor }, &output::step).await?;
+            if json {
+                output::json(&outcome)?;
+            } else {
+                output::promotion(&outcome);
+            }
             Ok(0)
         }
         Command::Verify { file: Some(file), .. } => Err(Error::bad_input(format!(
@@ -81,7 +132,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             file.display()
         ))),
         Command::Verify { file: None, json } => {
-            let report = api::verify(&load()?)?;
+            let report = api::verify(&load_and_recover(&load, &ctx).await?)?;
             if json {
                 output::json(&report)?;
             }
@@ -104,4 +155,34 @@ pub async fn run(cli: Cli) -> Result<i32> {
 /// Whether standard error is a terminal (progress bars only there).
 pub fn interactive() -> bool {
     std::io::stderr().is_terminal()
+}
+
+fn actor_or_default(actor: Option<String>) -> Result<String> {
+    actor
+        .or_else(|| std::env::var("TOLLGATE_ACTOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.trim().is_empty())
+        .ok_or_else(|| Error::bad_input("who is acting? pass --actor NAME (or set $TOLLGATE_ACTOR)"))
+}
+
+/// Load the workspace, then finish or fail any promotion a stopped process left open.
+async fn load_and_recover(load: &dyn Fn() -> Result<Workspace>, ctx: &Context) -> Result<Workspace> {
+    let ws = load()?;
+    match api::recover(&ws, ctx).await {
+        Ok(touched) => {
+            for p in touched {
+                eprintln!(
+                    "note: promotion {} of {} {} → {} left open by a stopped process is now {}{}",
+                    p.id,
+                    p.app,
+                    p.from_env,
+                    p.to_env,
+                    p.state.as_str(),
+                    p.error.map(|e| format!(" ({e})")).unwrap_or_default()
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: an interrupted promotion could not be finished yet: {}", e.message),
+    }
+    Ok(ws)
 }

@@ -28,7 +28,10 @@ pub fn main() -> i32 {
     match runtime.block_on(commands::run(cli)) {
         Ok(status) => status,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            // A refusal may list several unmet rules: one line each.
+            for line in e.message.lines() {
+                eprintln!("error: {line}");
+            }
             e.code.exit_status()
         }
     }

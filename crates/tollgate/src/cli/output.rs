@@ -123,3 +123,56 @@ pub fn progress_bar() -> ProgressBar {
     );
     bar
 }
+
+pub fn key(info: &tollgate::signing::PublicKeyInfo) {
+    println!("approver:        {}", info.id);
+    println!("fingerprint:     {}", info.fingerprint);
+    println!("public key:      {}", info.public_key);
+    println!("allowed_signers: {}", info.allowed_signers_line);
+    println!("(hand the public key to whoever keeps tollgate.toml: [[approvers]] key = \"...\"; the private key stays in the OS keychain)");
+}
+
+pub fn checklist(check: &tollgate::api::PromotionCheck) {
+    println!(
+        "{} {} → {}  {}  {}",
+        check.app,
+        check.from,
+        check.to,
+        check.digest,
+        if check.evaluation.passed { "READY" } else { "NOT READY" }
+    );
+    for r in &check.evaluation.rules {
+        let mark = if r.passed { "ok  " } else if r.blocking { "FAIL" } else { "warn" };
+        println!("  {mark} {:<10} {}", r.rule, r.reason);
+    }
+    for i in &check.evaluation.ignored {
+        println!("  ignored approval {} by {}: {}", i.id, i.approver, i.reason);
+    }
+}
+
+pub fn step(step: tollgate::api::PromotionStep) {
+    use tollgate::api::PromotionStep::*;
+    let text = match step {
+        Intended => "policy holds; intent journalled, approvals reserved",
+        Pushed => "pushed the exact manifest bytes under the target tag",
+        Verified => "read the target tag back: it resolves to the approved digest",
+        Recorded => "recorded in the history",
+    };
+    eprintln!("  {text}");
+}
+
+pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
+    let p = &outcome.promotion;
+    println!(
+        "{} {} {} → {} as {} (journal {}, event {})",
+        if p.kind == tollgate::domain::EventKind::Rollback { "rolled back" } else { "promoted" },
+        p.app,
+        p.from_env,
+        p.to_env,
+        p.digest,
+        p.id,
+        outcome.event.seq
+    );
+    println!("  {}", outcome.snippets.kubectl);
+    println!("  {}", outcome.snippets.compose);
+}

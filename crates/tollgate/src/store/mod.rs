@@ -13,6 +13,7 @@
 pub mod chain;
 mod events;
 mod images;
+mod journal;
 pub mod migrations;
 pub mod timeline;
 
@@ -25,6 +26,7 @@ use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
 use crate::{Error, Result};
 
 pub use chain::event_hash;
+pub use journal::{JournalState, NewPromotion, Promotion};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

@@ -1,0 +1,132 @@
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::api::gate::{self, resolve};
+use crate::api::key::default_approver;
+use crate::api::{open, Context};
+use crate::config::Workspace;
+use crate::domain::{Event, EventKind, NewEvent};
+use crate::signing::{self, ApprovalMessage, Target};
+use crate::{Code, Error, Result};
+
+/// A person's signed "yes" for one digest moving from one environment to the next.
+#[derive(Debug, Clone)]
+pub struct ApproveRequest {
+    pub app: String,
+    pub to: String,
+    pub digest: String,
+    /// Must equal the first 12 hex digits of the digest: the typed twin of the explicit click.
+    pub confirm: String,
+    /// Which of the approver's roles this approval is given in (default: their only role).
+    pub role: Option<String>,
+    pub note: Option<String>,
+    /// Approver id (default: `$TOLLGATE_APPROVER`, then the id `key init` remembered).
+    pub approver: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ApprovalReceipt {
+    pub event: Event,
+    /// `SHA256:…` of the key that signed.
+    pub fingerprint: String,
+    /// The exact signed bytes (canonical JSON).
+    pub message: String,
+    /// The armored SSHSIG.
+    pub signature: String,
+}
+
+/// Sign the canonical approval message with the approver's key from the OS keychain and append
+/// it to the history. Refused unless the approver, key and role qualify and the digest ran in
+/// the source environment.
+#[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
+pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<ApprovalReceipt> {
+    let (app, target, source, digest) = resolve(ws, &req.app, &req.to, &req.digest)?;
+    if !req.confirm.eq_ignore_ascii_case(digest.short()) {
+        return Err(Error::bad_input(format!(
+            "--confirm {} does not match the digest: type its first 12 hex digits ({}) to confirm you mean this exact image",
+            req.confirm,
+            digest.short()
+        )));
+    }
+    let approver_id = match req.approver.clone() {
+        Some(id) => id,
+        None => default_approver(ctx.secrets.as_ref())?
+            .ok_or_else(|| Error::bad_input("who is approving? run `tollgate key init --id YOUR-ID` once, or pass --approver ID"))?,
+    };
+    let approver = ws.config.approvers.iter().find(|a| a.id == approver_id).ok_or_else(|| {
+        Error::refused(format!(
+            "{approver_id} is not an approver in {}: ask whoever keeps it to add your allowed_signers line (`tollgate key show`)",
+            ws.config_path.display()
+        ))
+    })?;
+    let role = match &req.role {
+        Some(r) => r.clone(),
+        None => {
+            let wanted: Vec<&String> = approver
+                .roles
+                .iter()
+                .filter(|r| target.policy.as_ref().is_some_and(|p| p.roles.contains(r)))
+                .collect();
+            match (approver.roles.as_slice(), wanted.as_slice()) {
+                ([only], _) => only.clone(),
+                (_, [only]) => (*only).clone(),
+                ([], _) => return Err(Error::refused(format!("{approver_id} holds no role in {}", ws.config_path.display()))),
+                _ => return Err(Error::bad_input(format!("{approver_id} holds several roles ({}): pass --role", approver.roles.join(", ")))),
+            }
+        }
+    };
+    if !approver.roles.contains(&role) {
+        return Err(Error::refused(format!(
+            "{approver_id} does not hold role '{role}' (roles: {}); approve in a role you hold",
+            approver.roles.join(", ")
+        )));
+    }
+    // The key in this machine's keychain must be the one tollgate.toml lists for the approver.
+    let mine = signing::public_key(&approver_id, ctx.secrets.as_ref())?;
+    let listed = signing::parse_approver_key(approver)?;
+    let listed_fp = listed.fingerprint(ssh_key::HashAlg::Sha256).to_string();
+    if mine.fingerprint != listed_fp {
+        return Err(Error::new(
+            Code::SignatureInvalid,
+            format!(
+                "the key in your keychain ({}) is not the key listed for {approver_id} in {} ({listed_fp}); hand over your allowed_signers line (`tollgate key show`)",
+                mine.fingerprint,
+                ws.config_path.display()
+            ),
+        ));
+    }
+    let mut store = open::store(ws)?;
+    if gate::last_stay(&store, &app.name, &source.name, &digest)?.is_none() {
+        return Err(Error::refused(format!(
+            "{digest} never ran in {} {}: approve only what ran in the previous environment (see `tollgate timeline --app {} --env {}`)",
+            app.name, source.name, app.name, source.name
+        )));
+    }
+    let now = ctx.clock.now();
+    let t = Target { app: app.name.clone(), digest: digest.clone(), from: source.name.clone(), to: target.name.clone() };
+    let message = ApprovalMessage::new(&t, &approver_id, &role, now, req.note.as_deref());
+    let bytes = message.to_bytes();
+    let signature = signing::sign(&approver_id, &bytes, ctx.secrets.as_ref())?;
+    let verified = signing::verify_approval(&bytes, &signature, approver)?;
+    let message_text = String::from_utf8(bytes).map_err(|e| Error::internal(format!("approval message is not UTF-8: {e}")))?;
+    let event = NewEvent {
+        at: now,
+        kind: EventKind::Approval,
+        app: app.name.clone(),
+        env: target.name.clone(),
+        digest: Some(digest.clone()),
+        actor: Some(approver_id.clone()),
+        data: serde_json::json!({
+            "from": source.name,
+            "to": target.name,
+            "role": role,
+            "note": req.note.clone().unwrap_or_default(),
+            "message": message_text,
+            "signature": signature,
+            "fingerprint": verified.fingerprint,
+        }),
+    };
+    let event = store.append(vec![event])?.pop().ok_or_else(|| Error::internal("append returned no event"))?;
+    Ok(ApprovalReceipt { event, fingerprint: verified.fingerprint, message: message_text, signature })
+}

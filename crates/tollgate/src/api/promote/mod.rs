@@ -1,0 +1,195 @@
+//! Promotion and rollback: re-publish the exact manifest bytes of an approved digest under the
+//! target environment's tag, read the tag back, and record it — as a journalled state machine
+//! (intended → pushed → verified → recorded) that survives the process dying at any step.
+
+mod fault;
+mod recover;
+mod snippets;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::api::gate::{self, resolve, PromotionCheck};
+use crate::api::open::{self, Registries};
+use crate::api::Context;
+use crate::config::Workspace;
+use crate::domain::{Digest, Event, EventKind, NewEvent};
+use crate::store::{JournalState, NewPromotion, Promotion, Store};
+use crate::{Error, Result};
+
+pub use recover::recover;
+pub use snippets::DeploySnippets;
+
+#[derive(Debug, Clone)]
+pub struct PromoteRequest {
+    pub app: String,
+    pub to: String,
+    pub digest: String,
+    /// Who promotes (recorded as the event's actor).
+    pub actor: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RollbackRequest {
+    pub app: String,
+    pub env: String,
+    pub digest: String,
+    pub actor: String,
+}
+
+/// A step of a running promotion, for the UI and the CLI to show as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PromotionStep {
+    /// The policy holds; the intent is journalled and the approvals reserved.
+    Intended,
+    /// The manifest (and its blobs) are published under the target tag.
+    Pushed,
+    /// The target tag was read back and resolves to the approved digest.
+    Verified,
+    /// The promotion is in the history.
+    Recorded,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PromotionOutcome {
+    pub promotion: Promotion,
+    pub event: Event,
+    pub check: PromotionCheck,
+    pub snippets: DeploySnippets,
+}
+
+/// Promote `digest` of `app` from the previous environment into `to`.
+#[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
+pub async fn promote(ws: &Workspace, ctx: &Context, req: PromoteRequest, progress: &(dyn Fn(PromotionStep) + Send + Sync)) -> Result<PromotionOutcome> {
+    let (app, target, source, digest) = resolve(ws, &req.app, &req.to, &req.digest)?;
+    recover(ws, ctx).await?;
+    let mut store = open::store(ws)?;
+    if gate::last_stay(&store, &app.name, &source.name, &digest)?.is_none() {
+        return Err(Error::refused(format!(
+            "{digest} never ran in {} {}: promote only what ran in the previous environment",
+            app.name, source.name
+        )));
+    }
+    let src_repository = ws.env_repository(app, source).to_string();
+    let dst_repository = ws.env_repository(app, target).to_string();
+    let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
+    run(ws, ctx, &mut store, EventKind::Promotion, check, src_repository, dst_repository, target.tag.clone(), req.actor, progress).await
+}
+
+/// Put an earlier digest of `env` back, with the same gates as a promotion into `env`.
+#[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
+pub async fn rollback(ws: &Workspace, ctx: &Context, req: RollbackRequest, progress: &(dyn Fn(PromotionStep) + Send + Sync)) -> Result<PromotionOutcome> {
+    let digest = Digest::parse(&req.digest)?;
+    let app = ws.app(&req.app)?;
+    let env = ws.env(app, &req.env)?;
+    recover(ws, ctx).await?;
+    let mut store = open::store(ws)?;
+    let segments = store.timeline(&app.name, Some(&env.name))?;
+    let current = segments.last().map(|s| s.digest.clone());
+    if current.as_ref() == Some(&digest) {
+        return Err(Error::refused(format!("{digest} is what {} {} runs now: roll back to an earlier digest", app.name, env.name)));
+    }
+    if !segments.iter().any(|s| s.digest == digest) {
+        return Err(Error::refused(format!(
+            "{digest} never ran in {} {}: a rollback returns to a digest that ran there before (see `tollgate timeline --app {} --env {}`)",
+            app.name, env.name, app.name, env.name
+        )));
+    }
+    let repository = ws.env_repository(app, env).to_string();
+    // The bytes must still be in the registry: a rollback never rebuilds.
+    let (registry, path) = Registries::new(ws, ctx).get(&repository)?;
+    registry
+        .fetch_manifest(&path, &digest)
+        .await
+        .map_err(|e| e.context(format!("rollback {} {}: {digest} is no longer readable in {repository}", app.name, env.name)))?;
+    // Same gates as promoting into `env`: from the previous environment, or from `env` itself
+    // when it is the first one.
+    let source = ws.previous_env(app, &env.name).unwrap_or(env);
+    let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
+    run(ws, ctx, &mut store, EventKind::Rollback, check, repository.clone(), repository, env.tag.clone(), req.actor, progress).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    kind: EventKind,
+    check: PromotionCheck,
+    src_repository: String,
+    dst_repository: String,
+    tag: String,
+    actor: String,
+    progress: &(dyn Fn(PromotionStep) + Send + Sync),
+) -> Result<PromotionOutcome> {
+    if actor.trim().is_empty() {
+        return Err(Error::bad_input("who is promoting? pass --actor (or set $TOLLGATE_ACTOR)"));
+    }
+    if !check.evaluation.passed {
+        return Err(Error::refused(gate::unmet(&check).join("\n")));
+    }
+    let mut registries = Registries::new(ws, ctx);
+    let (src, src_path) = registries.get(&src_repository)?;
+    let (dst, dst_path) = registries.get(&dst_repository)?;
+    let previous = dst.resolve_tag(&dst_path, &tag).await?;
+
+    let entry = store.journal_begin(&NewPromotion {
+        kind,
+        app: check.app.clone(),
+        from_env: check.from.clone(),
+        to_env: check.to.clone(),
+        digest: check.digest.clone(),
+        src_repository: src_repository.clone(),
+        dst_repository: dst_repository.clone(),
+        tag: tag.clone(),
+        approvals: check.evaluation.counted.clone(),
+        evaluation: serde_json::to_value(&check.evaluation).map_err(|e| Error::internal(e.to_string()))?,
+        actor: actor.clone(),
+        previous,
+        at: ctx.clock.now(),
+    })?;
+    progress(PromotionStep::Intended);
+    fault::point("intended");
+
+    if let Err(e) = src.copy_image(&src_path, &check.digest, &dst, &dst_path, &tag).await {
+        store.journal_fail(entry.id, &e.message, ctx.clock.now())?;
+        return Err(e.context(format!("promotion {} failed while pushing, nothing was recorded", entry.id)));
+    }
+    store.journal_advance(entry.id, JournalState::Pushed, ctx.clock.now())?;
+    progress(PromotionStep::Pushed);
+    fault::point("pushed");
+
+    let event = recover::verify_and_record(ws, ctx, store, &entry, &dst, &dst_path, false).await?;
+    progress(PromotionStep::Verified);
+    progress(PromotionStep::Recorded);
+    let promotion = store.journal_get(entry.id)?;
+    let snippets = DeploySnippets::new(ws, &check.app, &dst_repository, &check.digest)?;
+    Ok(PromotionOutcome { promotion, event, check, snippets })
+}
+
+/// The history event of a finished promotion.
+fn promotion_event(entry: &Promotion, at: chrono::DateTime<chrono::Utc>, recovered: bool) -> NewEvent {
+    NewEvent {
+        at,
+        kind: entry.kind,
+        app: entry.app.clone(),
+        env: entry.to_env.clone(),
+        digest: Some(entry.digest.clone()),
+        actor: Some(entry.actor.clone()),
+        data: serde_json::json!({
+            "from": entry.from_env,
+            "to": entry.to_env,
+            "repository": entry.dst_repository,
+            "source_repository": entry.src_repository,
+            "tag": entry.tag,
+            "previous": entry.previous,
+            "approvals": entry.approvals,
+            "evaluation": entry.evaluation,
+            "journal": entry.id,
+            "recovered": recovered,
+        }),
+    }
+}
