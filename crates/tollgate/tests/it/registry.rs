@@ -801,3 +801,79 @@ async fn layout_folder_works_as_a_registry_both_ways() {
         Code::DigestMismatch
     );
 }
+
+#[tokio::test]
+async fn bearer_token_auth_against_a_token_service() {
+    let reg = TestRegistry::start_with_token_auth("carol", "tok-pw");
+    let image = make_image("bearer");
+    push(&image, &reg, "payments/api:dev");
+    let by_skopeo = skopeo_digest(&reg, "payments/api:dev");
+    let before = reg.token_requests().len();
+
+    // The right password: one token per repository scope, reused for every later request.
+    let client = reg.client();
+    let d = client
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.as_str(), by_skopeo);
+    for _ in 0..5 {
+        assert_eq!(
+            client.resolve_tag("payments/api", "dev").await.unwrap(),
+            Some(d.clone())
+        );
+    }
+    client.image_info("payments/api", &d).await.unwrap();
+    let tokens: Vec<String> = reg.token_requests()[before..].to_vec();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    assert!(
+        tokens[0].contains("scope=repository%3Apayments%2Fapi%3Apull"),
+        "{tokens:?}"
+    );
+    assert!(tokens[0].contains("service=tollgate-test"), "{tokens:?}");
+
+    // Push scope, and a cross-repository mount (a token for both repositories).
+    let m = client.fetch_manifest("payments/api", &d).await.unwrap();
+    client
+        .push_manifest("payments/api", "staging", &m.bytes, &m.media_type)
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&reg, "payments/api:staging"), d.as_str());
+    client
+        .copy_image("payments/api", &d, &client, "prod/api", "production")
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&reg, "prod/api:production"), d.as_str());
+    assert!(
+        reg.token_requests().iter().any(|t| t
+            .contains("scope=repository%3Aprod%2Fapi%3Apull%2Cpush")
+            && t.contains("scope=repository%3Apayments%2Fapi%3Apull")),
+        "{:?}",
+        reg.token_requests()
+    );
+
+    // No credentials: the anonymous token grants nothing.
+    let anonymous = reg.client_with(Credentials::Anonymous);
+    let e = anonymous
+        .resolve_tag("payments/api", "dev")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::AuthRequired, "{}", e.message);
+    assert!(
+        e.message
+            .contains(&format!("tollgate login {}", reg.host())),
+        "{}",
+        e.message
+    );
+
+    // A wrong password: the token service refuses it.
+    let wrong = reg.client_with(Credentials::Basic {
+        username: "carol".into(),
+        password: "nope-pw".into(),
+    });
+    let e = wrong.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert_eq!(e.code, Code::AuthRequired, "{}", e.message);
+    assert!(e.message.contains("rejected"), "{}", e.message);
+    assert_clean_message(&e, &["nope-pw", "tok-pw"]);
+}

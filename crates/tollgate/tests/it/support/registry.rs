@@ -71,6 +71,7 @@ pub struct TestRegistry {
     port: u16,
     dir: tempfile::TempDir,
     auth: Option<(String, String)>,
+    token: Option<TokenServer>,
 }
 
 impl TestRegistry {
@@ -84,17 +85,36 @@ impl TestRegistry {
         Self::launch(Some((user.to_string(), pass.to_string())))
     }
 
+    /// A registry with the Docker/OCI token flow: it answers 401 with a Bearer challenge
+    /// pointing at a small token service (also started here) that grants JWTs signed with a
+    /// throw-away RSA key to `user`/`pass` (and nothing to anonymous callers).
+    pub fn start_with_token_auth(user: &str, pass: &str) -> Self {
+        Self::launch_with(Some((user.to_string(), pass.to_string())), true)
+    }
+
     fn launch(auth: Option<(String, String)>) -> Self {
+        Self::launch_with(auth, false)
+    }
+
+    fn launch_with(auth: Option<(String, String)>, token: bool) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        if let Some((user, pass)) = &auth {
-            let line = run(Command::new("htpasswd").args(["-Bbn", user, pass]));
-            std::fs::write(dir.path().join("htpasswd"), line.trim()).expect("write htpasswd");
+        let mut token_server = None;
+        match &auth {
+            Some((user, pass)) if token => {
+                token_server = Some(TokenServer::start(dir.path(), user, pass))
+            }
+            Some((user, pass)) => {
+                let line = run(Command::new("htpasswd").args(["-Bbn", user, pass]));
+                std::fs::write(dir.path().join("htpasswd"), line.trim()).expect("write htpasswd");
+            }
+            None => {}
         }
         let mut reg = TestRegistry {
             child: None,
             port: 0,
             dir,
             auth,
+            token: token_server,
         };
         for _ in 0..20 {
             reg.port = free_port();
@@ -120,7 +140,13 @@ impl TestRegistry {
             storage.display(),
             self.port
         );
-        if self.auth.is_some() {
+        if let Some(token) = &self.token {
+            config.push_str(&format!(
+                "auth:\n  token:\n    realm: http://127.0.0.1:{}/token\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+                token.port,
+                token.cert.display()
+            ));
+        } else if self.auth.is_some() {
             config.push_str(&format!(
                 "auth:\n  htpasswd:\n    realm: tollgate-test\n    path: {}\n",
                 self.dir.path().join("htpasswd").display()
@@ -205,6 +231,14 @@ impl TestRegistry {
     /// The storage root (`docker/registry/v2/...` below it).
     pub fn storage(&self) -> PathBuf {
         self.dir.path().join("storage")
+    }
+
+    /// Token requests the token service answered (`path?query`), for a token-auth registry.
+    pub fn token_requests(&self) -> Vec<String> {
+        self.token
+            .as_ref()
+            .map(|t| t.requests.lock().unwrap().clone())
+            .unwrap_or_default()
     }
 
     /// `(user, pass)` of an auth registry.
@@ -957,4 +991,194 @@ fn page_tags(target: &str, resp: &mut Message) {
     }
     v["tags"] = serde_json::json!(page);
     resp.body = serde_json::to_vec(&v).expect("json");
+}
+
+// ----- a token service for the registry's `auth.token` mode -----
+
+const TOKEN_SERVICE: &str = "tollgate-test";
+const TOKEN_ISSUER: &str = "tollgate-test-issuer";
+
+/// The token endpoint of the Docker/OCI token flow: `GET /token?service=S&scope=...` with
+/// optional Basic credentials answers `{"token": JWT}`; the JWT is RS256-signed (with
+/// `openssl dgst`) by a key whose self-signed certificate is the registry's `rootcertbundle`
+/// and travels in the `x5c` header.
+struct TokenServer {
+    port: u16,
+    cert: PathBuf,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl TokenServer {
+    fn start(dir: &Path, user: &str, pass: &str) -> Self {
+        let key = dir.join("token.key");
+        let cert = dir.join("token.crt");
+        run(Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=tollgate-test-token",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert));
+        let der = Command::new("openssl")
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(&cert)
+            .output()
+            .expect("openssl x509")
+            .stdout;
+        let x5c = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind token server");
+        let port = listener.local_addr().expect("addr").port();
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, stopping) = (requests.clone(), stop.clone());
+        let expected = format!(
+            "Basic {}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("{user}:{pass}")
+            )
+        );
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { break };
+                let (log, key, x5c, expected) =
+                    (log.clone(), key.clone(), x5c.clone(), expected.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_token(conn, &log, &key, &x5c, &expected);
+                });
+            }
+        });
+        TokenServer {
+            port,
+            cert,
+            requests,
+            stop,
+        }
+    }
+}
+
+impl Drop for TokenServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)).map(|s| s.shutdown(Shutdown::Both));
+    }
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn serve_token(
+    conn: TcpStream,
+    log: &Mutex<Vec<String>>,
+    key: &Path,
+    x5c: &str,
+    expected: &str,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut writer = conn;
+    while let Some((start, headers)) = read_head(&mut reader)? {
+        let _ = read_body(&mut reader, &headers, false)?;
+        let target = start.split_whitespace().nth(1).unwrap_or("/").to_string();
+        log.lock().unwrap().push(target.clone());
+        let auth = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone());
+        let (status, body) = match auth {
+            Some(a) if a != expected => (
+                "401 Unauthorized",
+                r#"{"details":"wrong credentials"}"#.to_string(),
+            ),
+            auth => {
+                let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
+                let access: Vec<serde_json::Value> = if auth.is_some() {
+                    query
+                        .split('&')
+                        .filter_map(|kv| kv.split_once('='))
+                        .filter(|(k, _)| *k == "scope")
+                        .flat_map(|(_, v)| percent_decode(v).split(' ').map(str::to_string).collect::<Vec<_>>())
+                        .filter_map(|scope| {
+                            let mut parts = scope.splitn(3, ':');
+                            let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+                            Some(serde_json::json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("clock")
+                    .as_secs();
+                let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5c": [x5c]});
+                let claims = serde_json::json!({
+                    "iss": TOKEN_ISSUER, "sub": if auth.is_some() { "user" } else { "" }, "aud": TOKEN_SERVICE,
+                    "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}-{}", log.lock().unwrap().len()),
+                    "access": access,
+                });
+                let input = format!(
+                    "{}.{}",
+                    b64url(header.to_string().as_bytes()),
+                    b64url(claims.to_string().as_bytes())
+                );
+                let mut sign = Command::new("openssl")
+                    .args(["dgst", "-sha256", "-binary", "-sign"])
+                    .arg(key)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()?;
+                sign.stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(input.as_bytes())?;
+                let signature = sign.wait_with_output()?.stdout;
+                let jwt = format!("{input}.{}", b64url(&signature));
+                (
+                    "200 OK",
+                    serde_json::json!({"token": jwt, "access_token": jwt, "expires_in": 300})
+                        .to_string(),
+                )
+            }
+        };
+        write!(writer, "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
+        writer.flush()?;
+    }
+    Ok(())
 }
