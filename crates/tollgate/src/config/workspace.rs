@@ -142,6 +142,7 @@ impl Workspace {
             if !ids.insert(a.id.as_str()) {
                 return bad(format!("approver '{}' is listed twice", a.id));
             }
+            crate::signing::validate_approver(a).map_err(|e| as_config(e, format!("approver '{}'", a.id)))?;
         }
         Ok(())
     }
@@ -265,7 +266,7 @@ environments = [
 [[approvers]]
 id = "alice@example.com"
 roles = ["manager"]
-key = "ssh-ed25519 AAAA alice"
+key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw alice"
 "#;
 
     #[test]
