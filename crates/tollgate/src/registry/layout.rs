@@ -242,7 +242,7 @@ impl Layout {
         if len > limit as u64 {
             return Err(Error::new(
                 Code::TooLarge,
-                format!("{kind} {digest} in the OCI layout of {repository} is {len} bytes, over the {limit}-byte limit; Tollgate refuses manifests over 4 MiB (the OCI limit)"),
+                format!("{kind} {digest} in the OCI layout of {repository} is {len} bytes, over the {limit}-byte limit for a {kind}; check the image"),
             ));
         }
         let mut bytes = Vec::with_capacity(len as usize);

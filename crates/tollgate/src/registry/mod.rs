@@ -95,7 +95,9 @@ pub struct RegistryOptions {
     pub request_timeout: Duration,
     /// Retries after 429 and 5xx answers.
     pub retry: RetryPolicy,
-    /// `n` asked for per page of a tag list (`None`: the registry's default page).
+    /// `n` asked for per page of a tag list. `None` (the default): the registry's own page
+    /// size, following its `Link` headers (some registries refuse a large `n`). With `Some`,
+    /// a registry that pages without `Link` is also followed with `n` + `last`.
     pub tag_page_size: Option<usize>,
 }
 
@@ -106,7 +108,7 @@ impl Default for RegistryOptions {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
-            tag_page_size: Some(1000),
+            tag_page_size: None,
         }
     }
 }

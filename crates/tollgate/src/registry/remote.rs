@@ -873,7 +873,16 @@ impl Remote {
             Ok(b) => Ok(b),
             Err(ReadError::TooLarge(n)) => Err(Error::new(
                 Code::TooLarge,
-                format!("registry {} sent more than {limit} bytes ({n}) while {}; Tollgate refuses manifests over 4 MiB (the OCI limit): check the image", self.host, call.what),
+                format!(
+                    "registry {} sent more than {limit} bytes ({n}) while {}; {}",
+                    self.host,
+                    call.what,
+                    if limit == super::MAX_MANIFEST_BYTES {
+                        "Tollgate refuses manifests over 4 MiB (the OCI limit): do not use this image"
+                    } else {
+                        "that is more than this kind of content may be: check the image"
+                    }
+                ),
             )),
             Err(ReadError::Transport(e)) => Err(self.transport_error(&e, call.what)),
         }
