@@ -110,6 +110,9 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(opening)?;
+        // 32 MB of page cache (default 2 MB): index pages of a large history stay in memory.
+        conn.pragma_update(None, "cache_size", -32_000)
+            .map_err(opening)?;
         migrations::migrate(&mut conn, path)?;
         Ok(Store {
             conn,
