@@ -317,6 +317,36 @@ async fn unreachable_registry_fails_fast() {
     assert!(e.message.contains(&host), "{}", e.message);
     assert_clean_message(&e, &[]);
 
+    // A registry that accepts the connection and never answers: the request timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_host = silent.local_addr().unwrap().to_string();
+    let client = Registry::open_with(
+        &RegistryLocation::Remote {
+            host: silent_host.clone(),
+            plain_http: true,
+        },
+        Credentials::Anonymous,
+        RegistryOptions {
+            request_timeout: Duration::from_millis(300),
+            ..fast_options()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    let e = client.resolve_tag("payments/api", "dev").await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(e.code, Code::Unreachable, "{}", e.message);
+    assert!(
+        e.message.contains("did not answer in time"),
+        "{}",
+        e.message
+    );
+    drop(silent);
+
     // HTTPS against a plain-HTTP registry: unreachable, with a hint about http://.
     let reg = TestRegistry::start();
     let tls = Registry::open_with(
