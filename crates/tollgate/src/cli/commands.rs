@@ -182,6 +182,8 @@ async fn load_and_recover(load: &dyn Fn() -> Result<Workspace>, ctx: &Context) -
                 );
             }
         }
+        // The database itself is unusable: that is the command's error, not a warning.
+        Err(e) if matches!(e.code, tollgate::Code::Database | tollgate::Code::SchemaTooNew) => return Err(e),
         Err(e) => eprintln!("warning: an interrupted promotion could not be finished yet: {}", e.message),
     }
     Ok(ws)

@@ -66,7 +66,10 @@ pub struct NewEvent {
 #[ts(export)]
 pub struct Event {
     pub seq: i64,
+    /// Always written with milliseconds (`2026-11-25T08:00:00.000Z`), exactly as stored and
+    /// hashed, so an exported event's hash can be recomputed from its JSON.
     #[ts(type = "string")]
+    #[serde(serialize_with = "millis")]
     pub at: DateTime<Utc>,
     pub kind: EventKind,
     pub app: String,
@@ -132,4 +135,8 @@ pub struct StatusRow {
     /// When `sync` last read this tag.
     #[ts(type = "string | null")]
     pub last_observed: Option<DateTime<Utc>>,
+}
+
+fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

@@ -8,16 +8,17 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::api::open::{self, Registries};
-use crate::api::Context;
+use crate::api::open::Registries;
+use crate::api::{ApproveRequest, Context, PromoteRequest, RecordRequest};
 use crate::config::Workspace;
-use crate::domain::{EventKind, FixedClock, NewEvent};
+use crate::domain::{Digest, FixedClock};
+use crate::keychain::{MemoryKeychain, SecretStore};
+use crate::signing;
 use crate::{Error, Result};
 
 use images::DemoImage;
 
 const APPS: [&str; 3] = ["api", "web", "worker"];
-const ENVS: [&str; 3] = ["dev", "staging", "production"];
 const VERSIONS: [&str; 4] = ["1.4.0", "1.5.0", "1.6.0", "1.7.0"];
 
 /// Create the demo workspace in `dir` (which must not exist or be empty) and return the path
@@ -37,15 +38,24 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
     std::fs::create_dir_all(dir.join("registry"))
         .map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
     let config_path = dir.join("tollgate.toml");
-    std::fs::write(&config_path, workspace_toml())?;
+    // The demo approvers' keys live in a throwaway in-memory keychain: their signatures in the
+    // history are real (ssh-keygen verifies them), and nobody can sign as them afterwards.
+    let keys: Arc<dyn SecretStore> = Arc::new(MemoryKeychain::default());
+    std::fs::write(
+        &config_path,
+        workspace_toml(&demo_approvers(keys.as_ref())?),
+    )?;
     let ws = Workspace::load(&config_path, None)?;
     let now = ctx.clock.now();
     let at = |days: i64, hours: i64| now - Duration::days(days) + Duration::hours(hours);
+    let when = |t| Context {
+        clock: Arc::new(FixedClock(t)),
+        secrets: keys.clone(),
+    };
 
-    // Four releases of each app, each recorded in dev and promoted to staging then production
-    // (the newest ones not yet all the way), 8 days apart.
+    // Four releases of each app, 8 days apart, each recorded in dev by CI, then approved and
+    // promoted through the real use cases (the newest ones not yet all the way).
     let mut registries = Registries::new(&ws, ctx);
-    let mut events = Vec::new();
     for (a, app) in APPS.iter().enumerate() {
         let repository = format!("demo/payments/{app}");
         let (registry, path) = registries.get(&repository)?;
@@ -57,45 +67,33 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
                 revision: format!("{:040x}", (a * 16 + v + 1) * 0x9e3779b1),
                 created: at(start, 0),
             };
-            let reached = match v {
-                0 | 1 => 3,
-                2 => 2,
-                _ => 1,
+            let digest = images::push(&registry, &path, "dev", &image).await?;
+            let image_ref = format!("{repository}@{digest}");
+            let record = RecordRequest {
+                app: app.to_string(),
+                env: "dev".into(),
+                image: image_ref,
+                actor: "ci@example.com".into(),
+                at: None,
             };
-            for (e, env) in ENVS.iter().enumerate().take(reached) {
-                let digest = Some(images::push(&registry, &path, env, &image).await?);
-                let when = at(start, 1 + 30 * e as i64);
-                let (kind, actor) = if e == 0 {
-                    (EventKind::Record, "ci@example.com")
-                } else {
-                    (EventKind::Promotion, "alice@example.com")
-                };
-                let mut data = serde_json::json!({ "repository": repository, "tag": env });
-                if e > 0 {
-                    data["from"] = serde_json::json!(ENVS[e - 1]);
-                }
-                events.push(NewEvent {
-                    at: when,
-                    kind,
-                    app: app.to_string(),
-                    env: env.to_string(),
-                    digest,
-                    actor: Some(actor.into()),
-                    data,
-                });
+            crate::api::record(&ws, &when(at(start, 1)), record).await?;
+            if v == 3 {
+                continue;
             }
+            approve(&ws, &when(at(start, 20)), app, "staging", &digest, QUINN)?;
+            promote(&ws, &when(at(start, 31)), app, "staging", &digest).await?;
+            approve(&ws, &when(at(start, 50)), app, "production", &digest, QUINN)?;
+            if v == 2 {
+                continue; // waiting for a manager's approval
+            }
+            approve(&ws, &when(at(start, 52)), app, "production", &digest, ALICE)?;
+            promote(&ws, &when(at(start, 61)), app, "production", &digest).await?;
         }
     }
-    events.sort_by_key(|e| e.at);
-    open::store(&ws)?.append(events)?;
 
     // Sync an hour ago (the baseline), then a hotfix tag move outside Tollgate: the next sync
     // shows it as drift.
-    let earlier = Context {
-        clock: Arc::new(FixedClock(now - Duration::hours(1))),
-        secrets: ctx.secrets.clone(),
-    };
-    crate::api::sync(&ws, &earlier, None, &|_| {}).await?;
+    crate::api::sync(&ws, &when(now - Duration::hours(1)), None, &|_| {}).await?;
     let (registry, path) = registries.get("demo/payments/worker")?;
     let hotfix = DemoImage {
         app: "worker",
@@ -104,11 +102,63 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
         created: now - Duration::minutes(40),
     };
     images::push(&registry, &path, "staging", &hotfix).await?;
-    crate::api::sync(&ws, ctx, None, &|_| {}).await?;
+    crate::api::sync(&ws, &when(now), None, &|_| {}).await?;
     Ok(config_path)
 }
 
-fn workspace_toml() -> String {
+const ALICE: &str = "alice@example.com";
+const QUINN: &str = "quinn@example.com";
+
+fn approve(
+    ws: &Workspace,
+    ctx: &Context,
+    app: &str,
+    to: &str,
+    digest: &Digest,
+    who: &str,
+) -> Result<()> {
+    let req = ApproveRequest {
+        app: app.into(),
+        to: to.into(),
+        digest: digest.to_string(),
+        confirm: digest.short().into(),
+        role: None,
+        note: Some(format!("checked {to} readiness")),
+        approver: Some(who.into()),
+    };
+    crate::api::approve(ws, ctx, req).map(|_| ())
+}
+
+async fn promote(
+    ws: &Workspace,
+    ctx: &Context,
+    app: &str,
+    to: &str,
+    digest: &Digest,
+) -> Result<()> {
+    let req = PromoteRequest {
+        app: app.into(),
+        to: to.into(),
+        digest: digest.to_string(),
+        actor: "release-bot@example.com".into(),
+    };
+    crate::api::promote(ws, ctx, req, &|_| {}).await.map(|_| ())
+}
+
+/// Fresh Ed25519 keys for the demo approvers in `keys`, and their `[[approvers]]` entries.
+fn demo_approvers(keys: &dyn SecretStore) -> Result<String> {
+    let mut toml = String::new();
+    for (id, role) in [(ALICE, "manager"), (QUINN, "qa")] {
+        let key = signing::generate_key(id, keys)?;
+        toml.push_str(&format!(
+            "\n[[approvers]]\nid = \"{id}\"\nroles = [\"{role}\"]\nkey = \"{}\"\n",
+            key.public_key
+        ));
+    }
+    Ok(toml)
+}
+
+fn workspace_toml(approvers: &str) -> String {
     let mut s = String::from(
         r#"# The Tollgate demo workspace: a local OCI image-layout registry (./registry) and its history.
 [workspace]
@@ -134,19 +184,6 @@ environments = [
 "#
         ));
     }
-    s.push_str(DEMO_APPROVERS);
+    s.push_str(approvers);
     s
 }
-
-/// Public keys only; the demo's history carries no approvals yet, so no private key is needed.
-const DEMO_APPROVERS: &str = r#"
-[[approvers]]
-id = "alice@example.com"
-roles = ["manager"]
-key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw alice@example.com"
-
-[[approvers]]
-id = "quinn@example.com"
-roles = ["qa"]
-key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDy4Fu8aYdnwmJUTdadAE8VIFPafCGiS/dNh6DSSbLkn quinn@example.com"
-"#;
