@@ -10,14 +10,16 @@ use crate::process::Group;
 /// `tauri-driver` on a free port, with its own free port for WebKitWebDriver, so several runs
 /// can share a machine. The app it launches inherits its environment: `DISPLAY`, the workspace
 /// (`TOLLGATE_CONFIG`) and private XDG directories (the app's logs and WebKit data stay in the
-/// test's temporary directory).
+/// test's temporary directory). Its output, and the app's, goes to `log`.
 pub struct TauriDriver {
     pub url: String,
     process: Group,
 }
 
 impl TauriDriver {
-    pub fn start(display: &str, home: &Path, env: &[(&str, &Path)]) -> Result<Self> {
+    pub fn start(display: &str, home: &Path, env: &[(&str, &Path)], log: &Path) -> Result<Self> {
+        let out =
+            std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
         let port = free_port()?;
         let native_port = free_port()?;
         let mut command = Command::new(tauri_driver());
@@ -33,7 +35,9 @@ impl TauriDriver {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env_remove("TOLLGATE_CONFIG")
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
         for (k, v) in env {
             command.env(k, v);
         }
@@ -41,7 +45,9 @@ impl TauriDriver {
             .context("install it with `cargo install tauri-driver --locked`")?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            process.check_running()?;
+            process
+                .check_running()
+                .with_context(|| format!("see {}", log.display()))?;
             if Instant::now() > deadline {
                 bail!("tauri-driver did not listen on port {port} within 20 s");
             }

@@ -39,11 +39,15 @@ fn overview_shows_the_digest_of_every_environment() -> Result<()> {
     let drifted = rows.iter().filter(|r| r["drift"] == true).count();
 
     let xvfb = Xvfb::start()?;
-    let mut driver =
-        TauriDriver::start(&xvfb.display, tmp.path(), &[("TOLLGATE_CONFIG", &config)])?;
-    let window = Session::start(&driver.url, &app()?, &[]).context(
-        "is the app built with its UI (scripts/build-app.sh: --features custom-protocol)?",
-    )?;
+    let log = output_dir().join("overview.log");
+    let env = [("TOLLGATE_CONFIG", config.as_path())];
+    let mut driver = TauriDriver::start(&xvfb.display, tmp.path(), &env, &log)?;
+    let window = Session::start(&driver.url, &app()?, &[]).with_context(|| {
+        format!(
+            "is the app built with its UI (scripts/build-app.sh)? see {}",
+            log.display()
+        )
+    })?;
 
     window.wait_for("table.status-grid", WAIT)?;
     let shot = output_dir().join("overview.png");
@@ -110,12 +114,11 @@ fn without_a_workspace_the_window_says_why() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let missing = tmp.path().join("nowhere/tollgate.toml");
     let xvfb = Xvfb::start()?;
-    let driver = TauriDriver::start(&xvfb.display, tmp.path(), &[])?;
-    let window = Session::start(
-        &driver.url,
-        &app()?,
-        &["--workspace", &missing.display().to_string()],
-    )?;
+    let log = output_dir().join("no-workspace.log");
+    let driver = TauriDriver::start(&xvfb.display, tmp.path(), &[], &log)?;
+    let args = ["--workspace", &missing.display().to_string()];
+    let window = Session::start(&driver.url, &app()?, &args)
+        .with_context(|| format!("see {}", log.display()))?;
 
     window.wait_for(".no-workspace", WAIT)?;
     let alert = window.wait_for(".no-workspace [role=alert]", WAIT)?;
