@@ -74,7 +74,7 @@ struct Call<'a> {
 struct Reply {
     resp: Response,
     attempts: u32,
-    _permit: OwnedSemaphorePermit,
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 enum ReadError {
@@ -457,7 +457,8 @@ impl Remote {
         url.query_pairs_mut().append_pair("digest", digest.as_str());
         let what = format!("uploading blob {digest} to {repository}");
         let scopes = [Scope::push(repository)];
-        let permit = self.acquire().await?;
+        // No request slot is taken here: the source stream feeding this upload holds one (a
+        // slot for each side could deadlock copies within one registry).
         let header = self.authorization(&scopes, &what).await?;
         let mut rb = self
             .http
@@ -492,7 +493,7 @@ impl Remote {
                 Reply {
                     resp,
                     attempts: 1,
-                    _permit: permit,
+                    _permit: None,
                 },
                 &call,
             )
@@ -667,7 +668,7 @@ impl Remote {
             return Ok(Reply {
                 resp,
                 attempts: attempt,
-                _permit: permit,
+                _permit: Some(permit),
             });
         }
     }
