@@ -4,4 +4,9 @@ import type { EventKind } from "./EventKind";
 /**
  * An event as stored: one link of the hash chain.
  */
-export type Event = { seq: bigint, at: string, kind: EventKind, app: string, env: string, digest: string | null, actor: string | null, data: Record<string, unknown>, prev_hash: string, hash: string, };
+export type Event = { seq: bigint, 
+/**
+ * Always written with milliseconds (`2026-11-25T08:00:00.000Z`), exactly as stored and
+ * hashed, so an exported event's hash can be recomputed from its JSON.
+ */
+at: string, kind: EventKind, app: string, env: string, digest: string | null, actor: string | null, data: Record<string, unknown>, prev_hash: string, hash: string, };

@@ -9,6 +9,7 @@ export type SyncedTag = { app: string, env: string, repository: string, tag: str
  */
 previous: string | null, 
 /**
- * The tag moved to a digest that no promotion or record explains.
+ * After this sync the tag points to a digest it drifted to: moved outside Tollgate to a
+ * digest that no promotion or record explains (now or earlier, and not acknowledged since).
  */
 drift: boolean, };
