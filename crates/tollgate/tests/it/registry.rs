@@ -907,3 +907,69 @@ async fn bearer_token_auth_against_a_token_service() {
     assert!(e.message.contains("rejected"), "{}", e.message);
     assert_clean_message(&e, &["nope-pw", "tok-pw"]);
 }
+
+#[tokio::test]
+async fn large_blobs_are_streamed_between_registries() {
+    // A 33 MiB layer is over the in-memory copy size: it is streamed, registry to registry,
+    // registry to layout and layout to registry, and checked against its digest on the way.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let layer: Vec<u8> = (0..33 * 1024 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let config = br#"{"created":"2026-01-02T03:04:05Z","architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let src = TestRegistry::start();
+    let a = src.client();
+    let ld = a.push_blob("big/app", &layer).await.unwrap();
+    let cd = a.push_blob("big/app", config).await.unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd.as_str(), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld.as_str(), "size": layer.len()}],
+    }))
+    .unwrap();
+    let d = a
+        .push_manifest("big/app", "v1", &manifest, OCI_MANIFEST)
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&src, "big/app:v1"), d.as_str());
+
+    let other = TestRegistry::start_with_auth("dave", "pw-dave");
+    let b = other.client();
+    a.copy_image("big/app", &d, &b, "big/app", "v1")
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&other, "big/app:v1"), d.as_str());
+    assert!(b.blob_exists("big/app", &ld).await.unwrap());
+
+    let root = tempfile::tempdir().unwrap();
+    let layout = Registry::open(
+        &RegistryLocation::Layout {
+            root: root.path().to_path_buf(),
+        },
+        Credentials::Anonymous,
+    )
+    .unwrap();
+    b.copy_image("big/app", &d, &layout, "big/app", "v1")
+        .await
+        .unwrap();
+    assert_eq!(
+        skopeo_layout_digest(&root.path().join("big/app"), "v1"),
+        d.as_str()
+    );
+    let stored = std::fs::read(root.path().join("big/app/blobs/sha256").join(ld.hex())).unwrap();
+    assert_eq!(Digest::of(&stored), ld);
+
+    let third = TestRegistry::start();
+    layout
+        .copy_image("big/app", &d, &third.client(), "mirror/app", "v1")
+        .await
+        .unwrap();
+    assert_eq!(skopeo_digest(&third, "mirror/app:v1"), d.as_str());
+    assert!(third.client().blob_exists("mirror/app", &ld).await.unwrap());
+}
