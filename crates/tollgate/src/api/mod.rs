@@ -6,11 +6,13 @@
 mod approve;
 mod context;
 mod demo;
+mod detail;
 mod gate;
 mod init;
 mod key;
 mod login;
 mod open;
+mod overview;
 mod promote;
 mod record;
 mod status;
@@ -21,11 +23,16 @@ mod verify;
 pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;
+pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
 pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_show};
 pub use login::login;
-pub use promote::{promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep, RollbackRequest};
+pub use overview::{overview, Overview, OverviewCell};
+pub use promote::{
+    promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
+    RollbackRequest,
+};
 pub use record::{record, RecordRequest};
 pub use status::status;
 pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};

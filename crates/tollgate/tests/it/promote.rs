@@ -239,6 +239,24 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
     assert!(out.snippets.kubectl.contains(&format!("@{}", f.a)));
     assert!(out.snippets.compose.starts_with("image: ") && out.snippets.compose.ends_with(&f.a));
 
+    // The overview shows A waiting for production, with nobody's approval yet.
+    let overview = api::overview(&f.ws, t0() + Duration::hours(3)).unwrap();
+    let prod = overview
+        .cells
+        .iter()
+        .find(|c| c.status.env == "production")
+        .unwrap();
+    let waiting = prod.candidate.as_ref().expect("A waits for production");
+    assert_eq!(waiting.digest.as_str(), f.a);
+    assert!(!waiting.evaluation.passed && waiting.evaluation.counted.is_empty());
+    assert!(overview
+        .cells
+        .iter()
+        .find(|c| c.status.env == "staging")
+        .unwrap()
+        .candidate
+        .is_none());
+
     // staging → production (another repository): manager + QA, 24h soak.
     approve(&f, &at(3), &f.p.alice, "production", &f.a, None).unwrap();
     approve(&f, &at(3), &f.p.quinn, "production", &f.a, None).unwrap();
@@ -272,6 +290,22 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
         "{vias:?}"
     );
     assert_eq!(ssh_keygen_verifies_every_approval(&f), 3);
+    let detail = api::digest_detail(&f.ws, "api", &f.a).unwrap();
+    assert_eq!(detail.approvals.len(), 3);
+    assert!(detail
+        .approvals
+        .iter()
+        .all(|a| a.verified && a.consumed && a.fingerprint.starts_with("SHA256:")));
+    assert_eq!(
+        detail
+            .stays
+            .iter()
+            .map(|s| s.env.as_str())
+            .collect::<Vec<_>>(),
+        ["dev", "staging", "production"]
+    );
+    assert!(detail.image.as_ref().is_some_and(|i| i.created.is_some()));
+    assert_eq!(detail.snippets.len(), 3);
     // A second promotion with the same (now consumed) approvals is refused.
     let again = promote(&f, &at(28), "production", &f.a, "release-bot").unwrap_err();
     assert!(again.message.contains("approvals"), "{}", again.message);
