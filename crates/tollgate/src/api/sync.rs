@@ -6,7 +6,7 @@ use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
-use crate::registry::Registry;
+use crate::registry::{Manifest, Registry};
 use crate::{Error, Result};
 
 /// How many tags are resolved at once (the registry handle bounds requests further).
@@ -100,12 +100,36 @@ pub async fn sync(
         }
     }
 
-    // 1. Resolve every tag (HEAD requests, in parallel).
+    // 1. Resolve every tag, in parallel. A tag never observed before is read with one GET of
+    //    its manifest (its digest is the hash of the bytes received, and the manifest is needed
+    //    for its metadata anyway); the others with one HEAD.
+    let mut store = open::store(ws)?;
+    let first_time = targets
+        .iter()
+        .map(|t| Ok(store.last_observation(&t.app, &t.env)?.is_none()))
+        .collect::<Result<Vec<bool>>>()?;
     let total = targets.len();
     let mut done = 0;
-    let mut resolved: Vec<(usize, Result<Option<Digest>>)> = Vec::with_capacity(total);
+    let mut resolved: Vec<(usize, Result<Option<(Digest, Option<Manifest>)>>)> =
+        Vec::with_capacity(total);
     let mut results = stream::iter(targets.iter().enumerate())
-        .map(|(i, t)| async move { (i, t.registry.resolve_tag(&t.path, &t.tag).await) })
+        .map(|(i, t)| {
+            let first = first_time[i];
+            async move {
+                let r = if first {
+                    t.registry
+                        .fetch_tag(&t.path, &t.tag)
+                        .await
+                        .map(|m| m.map(|m| (m.digest.clone(), Some(m))))
+                } else {
+                    t.registry
+                        .resolve_tag(&t.path, &t.tag)
+                        .await
+                        .map(|d| d.map(|d| (d, None)))
+                };
+                (i, r)
+            }
+        })
         .buffer_unordered(PARALLEL_TAGS);
     while let Some((i, r)) = results.next().await {
         done += 1;
@@ -120,19 +144,22 @@ pub async fn sync(
     drop(results);
     resolved.sort_by_key(|(i, _)| *i);
     let mut digests = Vec::with_capacity(total);
+    let mut manifests = Vec::with_capacity(total);
     for (i, r) in resolved {
         let t = &targets[i];
-        digests.push(r.map_err(|e| {
+        let found = r.map_err(|e| {
             e.context(format!(
                 "sync {} {} ({}:{})",
                 t.app, t.env, t.repository, t.tag
             ))
-        })?);
+        })?;
+        let (digest, manifest) = found.map_or((None, None), |(d, m)| (Some(d), m));
+        digests.push(digest);
+        manifests.push(manifest);
     }
 
     // 2. Read manifest + config once per digest never seen before (this also checks that the
     //    manifest bytes hash to the digest the registry claimed).
-    let mut store = open::store(ws)?;
     let mut unseen: Vec<(usize, Digest)> = Vec::new();
     for (i, d) in digests.iter().enumerate() {
         if let Some(d) = d {
@@ -144,8 +171,13 @@ pub async fn sync(
     let infos: Vec<_> = stream::iter(unseen.iter())
         .map(|(i, d)| {
             let t = &targets[*i];
+            let manifest = manifests[*i].as_ref();
             async move {
-                t.registry.image_info(&t.path, d).await.map_err(|e| {
+                let info = match manifest {
+                    Some(m) => t.registry.image_info_of(&t.path, m).await,
+                    None => t.registry.image_info(&t.path, d).await,
+                };
+                info.map_err(|e| {
                     e.context(format!(
                         "sync {} {} ({}:{})",
                         t.app, t.env, t.repository, t.tag
@@ -211,9 +243,7 @@ pub async fn sync(
             drift,
         });
     }
-    for info in &infos {
-        store.put_image_info(info)?;
-    }
+    store.put_image_infos(&infos)?;
     store.append(events)?;
     let report = SyncReport {
         tags,

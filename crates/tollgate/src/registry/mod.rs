@@ -311,10 +311,67 @@ impl Registry {
         )
     }
 
+    /// The manifest a tag points to now (one GET), or `None` when the tag does not exist. Its
+    /// digest is computed from the bytes received, so it cannot disagree with them. Cheaper than
+    /// [`Self::resolve_tag`] + [`Self::fetch_manifest`] when the manifest is needed anyway.
+    pub async fn fetch_tag(&self, repository: &str, tag: &str) -> Result<Option<Manifest>> {
+        validate_repository(repository)?;
+        validate_tag(tag)?;
+        let fetched = match &self.inner.backend {
+            Backend::Remote(r) => {
+                r.get_manifest_claimed(
+                    repository,
+                    tag,
+                    &format!("reading manifest {repository}:{tag}"),
+                )
+                .await
+            }
+            Backend::Layout(l) => match l.resolve_tag(repository, tag).await? {
+                Some(digest) => {
+                    return self.fetch_manifest(repository, &digest).await.map(Some);
+                }
+                None => return Ok(None),
+            },
+        };
+        let (bytes, declared, claimed) = match fetched {
+            Ok(found) => found,
+            Err(e) if e.code == Code::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let digest = Digest::of(&bytes);
+        // The registry's claimed digest must be the hash of what it sent.
+        if let Some(claimed) = claimed {
+            let claimed = Digest::parse(&claimed).map_err(|_| {
+                Error::new(Code::Protocol, format!("{} answered manifest {repository}:{tag} with digest '{claimed}', which is not sha256:<64 hex>", self.describe()))
+            })?;
+            claimed.verify(&bytes).map_err(|e| {
+                e.context(format!(
+                    "{} served manifest {repository}:{tag}",
+                    self.describe()
+                ))
+            })?;
+        }
+        let media_type = match media::parse_manifest(&bytes, declared.as_deref(), "manifest") {
+            Ok(p) => p.media_type,
+            Err(_) => declared.unwrap_or_else(|| "application/octet-stream".to_string()),
+        };
+        Ok(Some(Manifest {
+            digest,
+            media_type,
+            bytes,
+        }))
+    }
+
     /// Manifest + config metadata: created time, OCI labels, platforms of an index.
     /// For an index, `created` and labels come from its first platform's image.
     pub async fn image_info(&self, repository: &str, digest: &Digest) -> Result<ImageInfo> {
         let manifest = self.fetch_manifest(repository, digest).await?;
+        self.image_info_of(repository, &manifest).await
+    }
+
+    /// [`Self::image_info`] of a manifest already read (and checked).
+    pub async fn image_info_of(&self, repository: &str, manifest: &Manifest) -> Result<ImageInfo> {
+        let digest = &manifest.digest;
         let parsed = Self::parse(&manifest, repository)?;
         let mut labels = BTreeMap::new();
         let mut created = None;

@@ -258,6 +258,19 @@ impl Remote {
         reference: &str,
         what: &str,
     ) -> Result<(Vec<u8>, Option<String>)> {
+        self.get_manifest_claimed(repository, reference, what)
+            .await
+            .map(|(bytes, content_type, _)| (bytes, content_type))
+    }
+
+    /// [`Self::get_manifest`], plus the digest the registry claims for it
+    /// (`Docker-Content-Digest`), for the caller to check against the bytes.
+    pub(crate) async fn get_manifest_claimed(
+        &self,
+        repository: &str,
+        reference: &str,
+        what: &str,
+    ) -> Result<(Vec<u8>, Option<String>, Option<String>)> {
         let scopes = [Scope::pull(repository)];
         let call = Call {
             method: Method::GET,
@@ -279,10 +292,16 @@ impl Remote {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|s| essence(s).to_string());
+        let claimed = reply
+            .resp
+            .headers()
+            .get(DIGEST_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_string());
         let bytes = self
             .read_body(reply, super::MAX_MANIFEST_BYTES, &call)
             .await?;
-        Ok((bytes, content_type))
+        Ok((bytes, content_type, claimed))
     }
 
     pub(crate) async fn blob_exists(&self, repository: &str, digest: &Digest) -> Result<bool> {

@@ -234,6 +234,19 @@ impl Store {
     pub fn put_image_info(&mut self, info: &ImageInfo) -> Result<()> {
         images::put(&self.conn, info)
     }
+
+    /// Cache the metadata of many digests in one transaction.
+    #[tracing::instrument(level = "debug", skip_all, fields(images = infos.len()))]
+    pub fn put_image_infos(&mut self, infos: &[ImageInfo]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for info in infos {
+            images::put(&tx, info)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }
 
 /// One line for a database that cannot be opened.

@@ -172,16 +172,33 @@ fn record_refuses_a_digest_the_registry_does_not_have() {
 
 #[test]
 fn a_registry_serving_altered_bytes_is_refused_and_nothing_is_written() {
-    let (reg, _ws, a, _b) = setup();
-    // A real registry behind a proxy that swaps the manifest body for other bytes.
+    let (reg, _ws, a, b) = setup();
+    // A real registry behind a proxy that swaps a manifest body for other bytes, keeping the
+    // registry's Docker-Content-Digest header.
     let proxy = FaultProxy::start(reg.port());
     let ws = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host()), ""));
-    let mut altered = skopeo_raw(&reg, &format!("payments/api@{a}"));
-    let at = altered.len() - 2;
-    altered[at] = b' ';
-    proxy.replace_body(&format!("/manifests/{a}"), altered, false);
+    let altered = |digest: &str| {
+        let mut bytes = skopeo_raw(&reg, &format!("payments/api@{digest}"));
+        let at = bytes.len() - 2;
+        bytes[at] = b' ';
+        bytes
+    };
+    // First sync: a tag never seen is read with one GET by tag.
+    proxy.replace_body("/manifests/dev", altered(&a), false);
     ws.run(&["sync"]).fails_with(1, &["does not match", &a]);
     assert_eq!(ws.event_count(), 0);
+
+    // Repeat sync: a HEAD finds a new digest, whose manifest is then read by digest.
+    let proxy = FaultProxy::start(reg.port());
+    let clean = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host()), ""));
+    clean.run(&["sync"]).ok();
+    let before = clean.event_count();
+    push(&make_image("cli-c"), &reg, "payments/api:dev");
+    let c = skopeo_digest(&reg, "payments/api:dev");
+    assert_ne!(c, b);
+    proxy.replace_body(&format!("/manifests/{c}"), altered(&c), false);
+    clean.run(&["sync"]).fails_with(1, &["does not match", &c]);
+    assert_eq!(clean.event_count(), before);
 }
 
 #[test]
