@@ -56,6 +56,9 @@ impl SyncReport {
     }
 }
 
+/// What resolving one tag found: its digest, and its manifest when it was read by tag.
+type Found = Option<(Digest, Option<Manifest>)>;
+
 struct Target {
     app: String,
     env: String,
@@ -110,8 +113,7 @@ pub async fn sync(
         .collect::<Result<Vec<bool>>>()?;
     let total = targets.len();
     let mut done = 0;
-    let mut resolved: Vec<(usize, Result<Option<(Digest, Option<Manifest>)>>)> =
-        Vec::with_capacity(total);
+    let mut resolved: Vec<(usize, Result<Found>)> = Vec::with_capacity(total);
     let mut results = stream::iter(targets.iter().enumerate())
         .map(|(i, t)| {
             let first = first_time[i];

@@ -372,7 +372,7 @@ impl Registry {
     /// [`Self::image_info`] of a manifest already read (and checked).
     pub async fn image_info_of(&self, repository: &str, manifest: &Manifest) -> Result<ImageInfo> {
         let digest = &manifest.digest;
-        let parsed = Self::parse(&manifest, repository)?;
+        let parsed = Self::parse(manifest, repository)?;
         let mut labels = BTreeMap::new();
         let mut created = None;
         let mut platforms = Vec::new();
