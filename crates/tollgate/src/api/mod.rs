@@ -7,6 +7,7 @@ mod approve;
 mod context;
 mod demo;
 mod detail;
+mod export;
 mod gate;
 mod init;
 mod key;
@@ -15,6 +16,8 @@ mod open;
 mod overview;
 mod promote;
 mod record;
+mod registries;
+mod signer;
 mod status;
 mod sync;
 mod timeline;
@@ -24,6 +27,10 @@ pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
+pub use export::{
+    export, verify_report, ExportFormat, ExportRequest, ExportSummary, ReportProblem,
+    ReportVerification, SignatureCheck,
+};
 pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_show};
@@ -34,6 +41,8 @@ pub use promote::{
     RollbackRequest,
 };
 pub use record::{record, RecordRequest};
+pub use registries::{registries, RegistryKind, RegistryView};
+pub use signer::{signer_status, SignerStatus};
 pub use status::status;
 pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};
 pub use timeline::timeline;
