@@ -7,6 +7,7 @@
 //! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
 //! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
 //! - [`policy`]: the per-environment gates a promotion must pass.
+//! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
 //! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod keychain;
 pub mod policy;
 pub mod registry;
+pub mod report;
 pub mod signing;
 pub mod store;
 

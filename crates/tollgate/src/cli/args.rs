@@ -142,6 +142,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write an audit report: PDF for people, CSV for spreadsheets, JSON for tools (checkable offline)
+    Export {
+        #[arg(long, value_parser = ["pdf", "csv", "json"])]
+        format: String,
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        env: Option<String>,
+        /// Start of the period, RFC 3339, inclusive
+        #[arg(long)]
+        since: Option<String>,
+        /// End of the period, RFC 3339, exclusive
+        #[arg(long)]
+        until: Option<String>,
+        /// The report file (replaced atomically if it is an existing regular file)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Print the export summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the database's hash chain (or an exported JSON report)
     Verify {
         /// An exported JSON report to verify instead of the database

@@ -127,10 +127,23 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Verify { file: Some(file), .. } => Err(Error::bad_input(format!(
-            "verifying an exported report ({}) comes with `tollgate export`, which this build does not have yet",
-            file.display()
-        ))),
+        Command::Export { format, app, env, since, until, out, json } => {
+            let format = match format.as_str() {
+                "pdf" => api::ExportFormat::Pdf,
+                "csv" => api::ExportFormat::Csv,
+                _ => api::ExportFormat::Json,
+            };
+            let since = since.as_deref().map(parse_time).transpose()?;
+            let until = until.as_deref().map(parse_time).transpose()?;
+            let summary = api::export(&load()?, ctx.clock.now(), api::ExportRequest { format, app, env, since, until, out })?;
+            output::export_summary(&summary, json)?;
+            Ok(if summary.clean() { 0 } else { 1 })
+        }
+        Command::Verify { file: Some(file), json } => {
+            let result = api::verify_report(&file)?;
+            output::report_verification(&result, json)?;
+            Ok(if result.ok() { 0 } else { 1 })
+        }
         Command::Verify { file: None, json } => {
             let report = api::verify(&load_and_recover(&load, &ctx).await?)?;
             if json {

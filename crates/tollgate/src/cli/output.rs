@@ -176,3 +176,65 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     println!("  {}", outcome.snippets.kubectl);
     println!("  {}", outcome.snippets.compose);
 }
+
+/// What `export` wrote; a broken chain or a failed signature is a warning line each.
+pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result<()> {
+    if as_json {
+        json(s)?;
+    } else {
+        let range = match (s.first_seq, s.last_seq) {
+            (Some(a), Some(b)) => format!(" (events {a} to {b})"),
+            _ => String::new(),
+        };
+        println!(
+            "wrote {} ({}, {} bytes): {} events{range}, {} approvals counted from outside the filters, {} link stubs; {} of {} approval signatures verify; chain head {}",
+            s.path,
+            s.format.as_str(),
+            s.bytes,
+            s.events,
+            s.context_events,
+            s.stubs,
+            s.signatures.verified,
+            s.signatures.approvals,
+            s.database.head_hash
+        );
+    }
+    if let Some(b) = &s.database.broken {
+        eprintln!(
+            "warning: the history chain is broken at event {}: {}; the report says so",
+            b.seq, b.reason
+        );
+    }
+    for p in &s.signatures.problems {
+        eprintln!("warning: {}", p.message);
+    }
+    Ok(())
+}
+
+/// The check of an exported report: one line when it holds, one `error:` line per problem.
+pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool) -> Result<()> {
+    if as_json {
+        json(v)?;
+    }
+    if v.ok() {
+        if !as_json {
+            let range = match (v.first_seq, v.last_seq) {
+                (Some(a), Some(b)) => format!("events {a} to {b}"),
+                _ => "no events".to_string(),
+            };
+            println!(
+                "report intact: {} events and {} link stubs ({range}), {} of {} approval signatures verify; range ends at hash {}",
+                v.events,
+                v.stubs,
+                v.signatures_verified,
+                v.approvals,
+                v.end_hash.as_deref().unwrap_or("-")
+            );
+        }
+    } else {
+        for p in &v.problems {
+            eprintln!("error: {}", p.message);
+        }
+    }
+    Ok(())
+}

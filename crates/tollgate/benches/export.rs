@@ -1,0 +1,2 @@
+//! Audit export benchmark (filled in below).
+fn main() {}

@@ -1,0 +1,283 @@
+//! `export` and `verify FILE`: audit reports of the history, and the offline check of a JSON one.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::api::open;
+use crate::config::Workspace;
+use crate::report::csv::CsvWriter;
+use crate::report::json::JsonWriter;
+use crate::report::output::{check_target, AtomicFile};
+use crate::report::pdf::PdfReport;
+use crate::report::verify::{verify_report_bytes, ApprovalSignatures};
+use crate::report::{self, BrokenCheck, DatabaseCheck, Filters, Meta, Selection, Summary};
+use crate::signing;
+use crate::store::{EventFilter, Store};
+use crate::{Error, Result};
+
+pub use crate::report::verify::{ReportProblem, ReportVerification, SignatureCheck};
+pub use crate::report::ExportFormat;
+
+/// What to export and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportRequest {
+    pub format: ExportFormat,
+    pub app: Option<String>,
+    pub env: Option<String>,
+    /// Inclusive.
+    #[ts(type = "string | null")]
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive.
+    #[ts(type = "string | null")]
+    pub until: Option<DateTime<Utc>>,
+    /// The report file: created, or replaced when it is an existing regular file.
+    #[ts(type = "string")]
+    pub out: PathBuf,
+}
+
+/// What an export wrote, and what the checks made while writing it found.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ExportSummary {
+    pub format: ExportFormat,
+    pub path: String,
+    pub bytes: u64,
+    /// Events that match the filters.
+    pub events: u64,
+    /// Approvals outside the filters that promotions in the report counted.
+    pub context_events: u64,
+    /// Events of the range outside the filters (link stubs in the JSON report).
+    pub stubs: u64,
+    pub first_seq: Option<i64>,
+    pub last_seq: Option<i64>,
+    /// The database's chain, checked just before the export.
+    pub database: DatabaseCheck,
+    /// The report's approvals against the approvers' keys.
+    pub signatures: SignatureCheck,
+    pub summary: Summary,
+}
+
+impl ExportSummary {
+    /// Everything checked out: the chain is intact and every signature verifies.
+    pub fn clean(&self) -> bool {
+        self.database.intact && self.signatures.problems.is_empty()
+    }
+}
+
+/// Write an audit report of the history: the events matching the filters, the approvals their
+/// promotions counted, and (JSON) link stubs for the rest of the range. The database's chain is
+/// checked first and the result stated in the report; a broken chain or a signature that does
+/// not verify is reported (see [`ExportSummary::clean`]), not hidden. The file is written
+/// atomically: a failure leaves nothing at `out` (or the previous file there).
+#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name, format = req.format.as_str(), out = %req.out.display()))]
+pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<ExportSummary> {
+    if let (Some(s), Some(u)) = (req.since, req.until) {
+        if s >= u {
+            return Err(Error::bad_input(format!(
+                "--since {} is not before --until {}: the period would be empty",
+                report::rfc3339(s),
+                report::rfc3339(u)
+            )));
+        }
+    }
+    refuse_own_files(ws, &req.out)?;
+    check_target(&req.out)?;
+    let store = open::store(ws)?;
+    check_names(ws, &store, &req)?;
+
+    let chain = store.verify_chain()?;
+    let head_seq = match &chain.broken {
+        None => chain.events as i64,
+        Some(_) => seq_of_hash(&store, &chain.head)?,
+    };
+    let database = DatabaseCheck {
+        events: chain.events,
+        head_seq,
+        head_hash: chain.head.clone(),
+        intact: chain.broken.is_none(),
+        broken: chain.broken.as_ref().map(BrokenCheck::from),
+    };
+    let filters = Filters {
+        app: req.app.clone(),
+        env: req.env.clone(),
+        since: req.since,
+        until: req.until,
+    };
+    let meta = Meta {
+        workspace: ws.config.workspace.name.clone(),
+        generated_at: now,
+        filters: filters.clone(),
+        database: database.clone(),
+        allowed_signers: signing::allowed_signers(&ws.config.approvers),
+    };
+
+    let mut file = AtomicFile::create(&req.out)?;
+    let mut sigs = ApprovalSignatures::default();
+    let mut pdf = None;
+    let (selection, summary) = match req.format {
+        report::ExportFormat::Json => {
+            let mut w = JsonWriter::start(&mut file, &meta)?;
+            let sel = report::select(&store, &filters, head_seq, |item| {
+                sigs.item(&item);
+                w.item(&item)
+            })?;
+            let (summary, _) = w.finish(&sel)?;
+            (sel, summary)
+        }
+        report::ExportFormat::Csv => {
+            let mut w = CsvWriter::start(&mut file)?;
+            let sel = report::select(&store, &filters, head_seq, |item| {
+                sigs.item(&item);
+                w.item(&item)
+            })?;
+            let (summary, _) = w.finish()?;
+            (sel, summary)
+        }
+        report::ExportFormat::Pdf => {
+            let mut p = PdfReport::new(meta.clone());
+            let sel = report::select(&store, &filters, head_seq, |item| {
+                sigs.item(&item);
+                p.item(&item);
+                Ok(())
+            })?;
+            pdf = Some(p);
+            (sel, Summary::default())
+        }
+    };
+    let signatures = sigs.check(&meta.allowed_signers);
+    let summary = match pdf {
+        Some(p) => {
+            let (summary, bytes) = p.render(&selection, &signatures);
+            std::io::Write::write_all(&mut file, &bytes)
+                .map_err(|e| Error::internal(format!("cannot write the report: {e}")))?;
+            summary
+        }
+        None => summary,
+    };
+    let bytes = file.commit()?;
+    let Selection {
+        first_seq,
+        last_seq,
+        matched,
+        context,
+        stubs,
+        ..
+    } = selection;
+    tracing::info!(bytes, events = matched, stubs, "report written");
+    Ok(ExportSummary {
+        format: req.format,
+        path: req.out.display().to_string(),
+        bytes,
+        events: matched,
+        context_events: context,
+        stubs,
+        first_seq,
+        last_seq,
+        database,
+        signatures,
+        summary,
+    })
+}
+
+/// Check an exported JSON report with nothing but the file: chain links, content hashes,
+/// approval signatures against the report's own `allowed_signers`, the range without gaps, the
+/// filters and the summary. Problems are listed (one line each); a file that is not a Tollgate
+/// report is an error ([`crate::Code::BadInput`]).
+#[tracing::instrument(fields(path = %path.display()))]
+pub fn verify_report(path: &Path) -> Result<ReportVerification> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::bad_input(format!(
+            "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
+            path.display()
+        ))
+    })?;
+    let result = verify_report_bytes(&bytes, &path.display().to_string())?;
+    tracing::info!(
+        events = result.events,
+        problems = result.problems.len(),
+        "report checked"
+    );
+    Ok(result)
+}
+
+/// Never write a report over the history database or the workspace file.
+fn refuse_own_files(ws: &Workspace, out: &Path) -> Result<()> {
+    let same = |a: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    for (what, path) in [
+        ("the history database", &ws.db_path),
+        ("the workspace file", &ws.config_path),
+    ] {
+        if same(path) {
+            return Err(Error::bad_input(format!(
+                "--out {} is {what}; write the report to another file",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An app or environment named in the filters must exist in tollgate.toml or in the history.
+fn check_names(ws: &Workspace, store: &Store, req: &ExportRequest) -> Result<()> {
+    let apps = &ws.config.apps;
+    if let Some(app) = &req.app {
+        if !apps.iter().any(|a| &a.name == app) && !any_event(store, Some(app), None)? {
+            let known: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+            return Err(Error::bad_input(format!(
+                "no app '{app}' in tollgate.toml or the history (apps: {}); check --app",
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(env) = &req.env {
+        let known = apps
+            .iter()
+            .any(|a| a.environments.iter().any(|e| &e.name == env));
+        if !known && !any_event(store, None, Some(env))? {
+            return Err(Error::bad_input(format!(
+                "no environment '{env}' in tollgate.toml or the history; check --env"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn any_event(store: &Store, app: Option<&str>, env: Option<&str>) -> Result<bool> {
+    let mut found = false;
+    let filter = EventFilter {
+        app: app.map(str::to_string),
+        env: env.map(str::to_string),
+        ..Default::default()
+    };
+    let stop = "found";
+    let walk = store.for_each_event(&filter, |_| {
+        found = true;
+        Err(Error::internal(stop))
+    });
+    match walk {
+        Err(e) if found && e.message == stop => Ok(true),
+        Err(e) => Err(e),
+        Ok(()) => Ok(found),
+    }
+}
+
+/// The `seq` of the event with this hash (the head of a chain that is not intact).
+fn seq_of_hash(store: &Store, hash: &str) -> Result<i64> {
+    let mut seq = 0;
+    let mut last = 0;
+    store.for_each_event(&EventFilter::default(), |e| {
+        last = e.seq;
+        if e.hash == hash {
+            seq = e.seq;
+        }
+        Ok(())
+    })?;
+    Ok(if seq == 0 { last } else { seq })
+}

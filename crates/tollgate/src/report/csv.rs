@@ -1,0 +1,168 @@
+//! The CSV report: one row per event that matches the filters (RFC 4180: comma-separated,
+//! `"`-quoted where needed, CRLF line ends, a header row). The columns are [`COLUMNS`], documented
+//! in `docs/AUDIT-FORMAT.md`; columns may be added at the end, never renamed or reordered.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use super::{counted_approvals, rfc3339, ApprovalInfo, Item, Summary, SummaryBuilder};
+use crate::domain::{Event, EventKind};
+use crate::{Error, Result};
+
+/// The header row.
+pub const COLUMNS: [&str; 22] = [
+    "seq",
+    "at",
+    "kind",
+    "app",
+    "env",
+    "digest",
+    "actor",
+    "from",
+    "to",
+    "repository",
+    "image",
+    "tag",
+    "previous",
+    "role",
+    "note",
+    "fingerprint",
+    "approvals",
+    "approvers",
+    "policy_passed",
+    "policy",
+    "prev_hash",
+    "hash",
+];
+
+fn csv_error(e: ::csv::Error) -> Error {
+    Error::internal(format!("cannot write the CSV report: {e}"))
+}
+
+/// Streams a CSV report: [`start`](Self::start), [`item`](Self::item) for each item in order,
+/// then [`finish`](Self::finish).
+pub struct CsvWriter<W: Write> {
+    out: ::csv::Writer<W>,
+    approvals: HashMap<i64, ApprovalInfo>,
+    summary: SummaryBuilder,
+}
+
+impl<W: Write> CsvWriter<W> {
+    pub fn start(out: W) -> Result<Self> {
+        let mut out = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(out);
+        out.write_record(COLUMNS).map_err(csv_error)?;
+        Ok(CsvWriter {
+            out,
+            approvals: HashMap::new(),
+            summary: SummaryBuilder::default(),
+        })
+    }
+
+    pub fn item(&mut self, item: &Item) -> Result<()> {
+        let (event, in_filter) = match item {
+            Item::Event { event, in_filter } => (event, *in_filter),
+            Item::Stub { .. } => {
+                self.summary.stub();
+                return Ok(());
+            }
+        };
+        self.summary.event(event);
+        if let Some(info) = ApprovalInfo::of(event) {
+            self.approvals.insert(event.seq, info);
+        }
+        if in_filter {
+            let row = row(event, &self.approvals);
+            self.out.write_record(&row).map_err(csv_error)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(Summary, W)> {
+        let out = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::internal(format!("cannot write the CSV report: {}", e.error())))?;
+        Ok((self.summary.finish(), out))
+    }
+}
+
+/// The cells of one event, in [`COLUMNS`] order.
+pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String> {
+    let d = &event.data;
+    let text = |k: &str| match d.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let counted = counted_approvals(event);
+    let approvers: Vec<String> = counted
+        .iter()
+        .map(|seq| match approvals.get(seq) {
+            Some(a) => format!("#{seq} {}", a.describe()),
+            None => format!("#{seq} (not in the report)"),
+        })
+        .collect();
+    let evaluation = d.get("evaluation");
+    let policy_passed = evaluation
+        .and_then(|e| e.get("passed"))
+        .and_then(|p| p.as_bool())
+        .map_or(String::new(), |p| p.to_string());
+    let policy = evaluation
+        .and_then(|e| e.get("rules"))
+        .and_then(|r| r.as_array())
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| {
+                    let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                    let passed = r.get("passed").and_then(|v| v.as_bool()) == Some(true);
+                    format!(
+                        "{} {}: {}",
+                        if passed { "PASS" } else { "FAIL" },
+                        s("rule"),
+                        s("reason")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default();
+    let is_move = matches!(event.kind, EventKind::Promotion | EventKind::Rollback);
+    vec![
+        event.seq.to_string(),
+        rfc3339(event.at),
+        event.kind.as_str().to_string(),
+        event.app.clone(),
+        event.env.clone(),
+        event
+            .digest
+            .as_ref()
+            .map_or(String::new(), |x| x.to_string()),
+        event.actor.clone().unwrap_or_default(),
+        text("from"),
+        text("to"),
+        text("repository"),
+        text("image"),
+        text("tag"),
+        text("previous"),
+        text("role"),
+        text("note"),
+        text("fingerprint"),
+        if is_move {
+            counted
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(";")
+        } else {
+            String::new()
+        },
+        approvers.join("; "),
+        policy_passed,
+        policy,
+        event.prev_hash.clone(),
+        event.hash.clone(),
+    ]
+}

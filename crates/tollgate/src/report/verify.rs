@@ -1,0 +1,914 @@
+//! `tollgate verify FILE`: check an exported JSON report with nothing but the file.
+//!
+//! What is checked, each failure one [`ReportProblem`] that names the event:
+//! - the range: `seq` ascending without gaps or repeats, from `range.first_seq` to
+//!   `range.last_seq`; the first `prev_hash` is `range.start_prev_hash` (64 zeros at `seq` 1), the
+//!   last `hash` is `range.end_hash`, and the database head when the range ends there;
+//! - the links: each event's `prev_hash` is the previous event's `hash` (stubs included);
+//! - every whole event: its fields are the ones in `hashed` (so an edited field is named), `hashed`
+//!   is canonical JSON, and `sha256(prev_hash + "\n" + hashed)` is its `hash`;
+//! - every approval: the signed message is a Tollgate approval for the event's app, digest,
+//!   environments, approver and role; its SSHSIG verifies against the key `allowed_signers` lists
+//!   for the approver (namespace `tollgate-approval`), and the recorded fingerprint is that key's;
+//! - every promotion and rollback: each approval it counted is in the report, for the same app,
+//!   digest and move;
+//! - the filters: each whole event matches them, or is an approval a promotion counted;
+//! - the summary: it agrees with the events.
+//!
+//! A file that is not a Tollgate report is an error ([`Code::BadInput`]), not a problem list.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
+use ts_rs::TS;
+
+use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
+use crate::domain::{canonical_json, Digest, Event, EventKind};
+use crate::signing::{self, ApprovalMessage, NAMESPACE};
+use crate::store::chain::GENESIS;
+use crate::{Error, Result};
+
+/// The outcome of checking a report: `problems` is empty when every check held.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ReportVerification {
+    pub version: u32,
+    pub workspace: String,
+    pub generated_at: String,
+    /// Whole events in the report.
+    pub events: u64,
+    /// Link stubs in the report.
+    pub stubs: u64,
+    pub first_seq: Option<i64>,
+    pub last_seq: Option<i64>,
+    /// The hash of the last event of the range: compare it with the database's history
+    /// (`tollgate verify`) or with a head published elsewhere.
+    pub end_hash: Option<String>,
+    /// Approvals in the report, and how many of their signatures verified.
+    pub approvals: u64,
+    pub signatures_verified: u64,
+    pub problems: Vec<ReportProblem>,
+}
+
+impl ReportVerification {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One thing wrong with a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ReportProblem {
+    /// The event it concerns, when it concerns one.
+    pub seq: Option<i64>,
+    /// One line: what is wrong.
+    pub message: String,
+}
+
+/// Check the bytes of a JSON report. `name` is how the file is called in errors.
+pub fn verify_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification> {
+    let not_report = |why: &str| {
+        Error::bad_input(format!(
+            "{name} is not a Tollgate audit report ({why}); pass a file written by `tollgate export --format json`"
+        ))
+    };
+    let root: Value =
+        serde_json::from_slice(bytes).map_err(|e| not_report(&format!("not JSON: {e}")))?;
+    let Some(top) = root.as_object() else {
+        return Err(not_report("not a JSON object"));
+    };
+    if top.get("format").and_then(Value::as_str) != Some(FORMAT) {
+        return Err(not_report(&format!("no \"format\": \"{FORMAT}\"")));
+    }
+    match top.get("version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => {}
+        Some(v) => {
+            return Err(Error::bad_input(format!(
+                "{name} is a version {v} report; this tollgate reads version {VERSION}: verify it with a newer tollgate"
+            )))
+        }
+        None => return Err(not_report("no version")),
+    }
+    Ok(Checker::new(top).run())
+}
+
+/// A whole event, read back from the report.
+struct Whole {
+    event: Event,
+    /// The `at` string as written (the hash covers the string).
+    at: String,
+    hashed: String,
+    in_filter: bool,
+}
+
+enum Entry {
+    Whole(Box<Whole>),
+    Stub {
+        seq: i64,
+        prev_hash: String,
+        hash: String,
+    },
+}
+
+impl Entry {
+    fn seq(&self) -> i64 {
+        match self {
+            Entry::Whole(w) => w.event.seq,
+            Entry::Stub { seq, .. } => *seq,
+        }
+    }
+    fn prev_hash(&self) -> &str {
+        match self {
+            Entry::Whole(w) => &w.event.prev_hash,
+            Entry::Stub { prev_hash, .. } => prev_hash,
+        }
+    }
+    fn hash(&self) -> &str {
+        match self {
+            Entry::Whole(w) => &w.event.hash,
+            Entry::Stub { hash, .. } => hash,
+        }
+    }
+}
+
+struct Checker<'a> {
+    top: &'a Map<String, Value>,
+    problems: Vec<ReportProblem>,
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl<'a> Checker<'a> {
+    fn new(top: &'a Map<String, Value>) -> Self {
+        Checker {
+            top,
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, seq: Option<i64>, message: impl Into<String>) {
+        let message = message.into();
+        let message = match seq {
+            Some(s) => format!("event {s}: {message}"),
+            None => message,
+        };
+        self.problems.push(ReportProblem { seq, message });
+    }
+
+    fn text(&self, key: &str) -> String {
+        self.top
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn run(mut self) -> ReportVerification {
+        let entries = self.read_events();
+        let (first_seq, last_seq, end_hash) = self.check_range(&entries);
+        let wholes: BTreeMap<i64, &Whole> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Whole(w) => Some((w.event.seq, &**w)),
+                Entry::Stub { .. } => None,
+            })
+            .collect();
+        for w in wholes.values() {
+            self.check_content(w);
+        }
+        let (approvals, verified) = self.check_approvals(&wholes);
+        self.check_moves(&wholes);
+        self.check_filters(&wholes);
+        self.check_summary(&entries);
+        let stubs = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Stub { .. }))
+            .count() as u64;
+        ReportVerification {
+            version: VERSION,
+            workspace: self.text("workspace"),
+            generated_at: self.text("generated_at"),
+            events: wholes.len() as u64,
+            stubs,
+            first_seq,
+            last_seq,
+            end_hash,
+            approvals,
+            signatures_verified: verified,
+            problems: self.problems,
+        }
+    }
+
+    /// Read `events`; entries that are not events at all are problems and left out.
+    fn read_events(&mut self) -> Vec<Entry> {
+        let Some(list) = self.top.get("events").and_then(Value::as_array) else {
+            self.problem(None, "the report has no \"events\" list");
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            let obj = v.as_object();
+            let seq = obj.and_then(|o| o.get("seq")).and_then(Value::as_i64);
+            let hash_of = |k: &str| {
+                obj.and_then(|o| o.get(k))
+                    .and_then(Value::as_str)
+                    .filter(|h| is_hash(h))
+                    .map(str::to_string)
+            };
+            let (Some(o), Some(seq), Some(prev_hash), Some(hash)) =
+                (obj, seq, hash_of("prev_hash"), hash_of("hash"))
+            else {
+                self.problem(
+                    seq,
+                    format!("entry {} of \"events\" is not an event: it needs seq, and prev_hash and hash as 64 lower-case hex digits", i + 1),
+                );
+                continue;
+            };
+            if o.get("stub").and_then(Value::as_bool) == Some(true) {
+                out.push(Entry::Stub {
+                    seq,
+                    prev_hash,
+                    hash,
+                });
+                continue;
+            }
+            match read_whole(o, seq, prev_hash, hash) {
+                Ok(w) => out.push(Entry::Whole(Box::new(w))),
+                Err(why) => self.problem(Some(seq), why),
+            }
+        }
+        out
+    }
+
+    /// Order, gaps, links, and the stated ends of the range.
+    fn check_range(&mut self, entries: &[Entry]) -> (Option<i64>, Option<i64>, Option<String>) {
+        // Order as written.
+        for pair in entries.windows(2) {
+            let (a, b) = (pair[0].seq(), pair[1].seq());
+            if b == a {
+                self.problem(Some(b), "appears twice");
+            } else if b < a {
+                self.problem(
+                    Some(b),
+                    format!("is out of order: it comes after event {a}"),
+                );
+            }
+        }
+        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        sorted.sort_by_key(|e| e.seq());
+        sorted.dedup_by_key(|e| e.seq());
+        // Gaps and links, in seq order.
+        for pair in sorted.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if b.seq() > a.seq() + 1 {
+                let missing = if b.seq() == a.seq() + 2 {
+                    format!("event {} is missing", a.seq() + 1)
+                } else {
+                    format!("events {} to {} are missing", a.seq() + 1, b.seq() - 1)
+                };
+                self.problems.push(ReportProblem {
+                    seq: Some(a.seq() + 1),
+                    message: format!(
+                        "{missing} (between events {} and {}): a report's range has no gaps, so it was removed from the file",
+                        a.seq(),
+                        b.seq()
+                    ),
+                });
+            } else if b.prev_hash() != a.hash() {
+                self.problem(
+                    Some(b.seq()),
+                    format!(
+                        "prev_hash does not link to the hash of event {}: the chain is broken here",
+                        a.seq()
+                    ),
+                );
+            }
+        }
+        let range = self.top.get("range").and_then(Value::as_object);
+        let stated = |k: &str| range.and_then(|r| r.get(k)).cloned().unwrap_or(Value::Null);
+        let (first, last) = (sorted.first(), sorted.last());
+        let first_seq = first.map(|e| e.seq());
+        let last_seq = last.map(|e| e.seq());
+        let end_hash = last.map(|e| e.hash().to_string());
+        if range.is_none() {
+            self.problem(None, "the report has no \"range\"");
+        } else {
+            let checks = [
+                ("first_seq", first_seq.map(Value::from)),
+                ("last_seq", last_seq.map(Value::from)),
+                ("start_prev_hash", first.map(|e| Value::from(e.prev_hash()))),
+                ("end_hash", end_hash.clone().map(Value::from)),
+            ];
+            for (k, actual) in checks {
+                let actual = actual.unwrap_or(Value::Null);
+                if stated(k) != actual {
+                    self.problem(
+                        None,
+                        format!(
+                            "range.{k} is {} but the events give {}: the range was edited or events were added or removed at its ends",
+                            short(&stated(k)),
+                            short(&actual)
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(f) = first {
+            if f.seq() == 1 && f.prev_hash() != GENESIS {
+                self.problem(
+                    Some(1),
+                    "prev_hash of the first event of the history is not 64 zeros",
+                );
+            }
+        }
+        // The database head stated at export time.
+        let db = self.top.get("database").and_then(Value::as_object);
+        let head_seq = db.and_then(|d| d.get("head_seq")).and_then(Value::as_i64);
+        let head_hash = db.and_then(|d| d.get("head_hash")).and_then(Value::as_str);
+        match (last, head_seq, head_hash) {
+            (Some(l), Some(hs), Some(hh)) => {
+                if l.seq() > hs {
+                    self.problem(
+                        Some(l.seq()),
+                        format!("is after the database head (event {hs}) stated in the report"),
+                    );
+                } else if l.seq() == hs && l.hash() != hh {
+                    self.problem(
+                        Some(l.seq()),
+                        "ends the history but its hash is not the database head stated in the report",
+                    );
+                }
+            }
+            (_, None, _) | (_, _, None) => self.problem(
+                None,
+                "the report states no database head (database.head_seq, database.head_hash)",
+            ),
+            _ => {}
+        }
+        (first_seq, last_seq, end_hash)
+    }
+
+    /// The fields against `hashed`, and `hashed` against `hash`.
+    fn check_content(&mut self, w: &Whole) {
+        let seq = Some(w.event.seq);
+        let hashed: Value = match serde_json::from_str(&w.hashed) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                self.problem(seq, "its \"hashed\" text is not a JSON object");
+                return;
+            }
+        };
+        let fields = fields_of(w);
+        let mut differs = false;
+        for (k, v) in &fields {
+            let h = hashed.get(k).unwrap_or(&Value::Null);
+            if h != v {
+                differs = true;
+                self.problem(
+                    seq,
+                    format!(
+                        "{k} is {} in the report but {} in the hashed content: the event was edited",
+                        short(v),
+                        short(h)
+                    ),
+                );
+            }
+        }
+        if let Some(extra) = hashed
+            .as_object()
+            .and_then(|o| o.keys().find(|k| !fields.contains_key(*k)))
+        {
+            differs = true;
+            self.problem(
+                seq,
+                format!("the hashed content has a field {extra:?} that no event has"),
+            );
+        }
+        if !differs && canonical_json(&hashed) != w.hashed {
+            self.problem(
+                seq,
+                "its \"hashed\" text is not canonical JSON (sorted keys, no white space)",
+            );
+        }
+        let preimage = format!("{}\n{}", w.event.prev_hash, w.hashed);
+        if hex::encode(Sha256::digest(preimage.as_bytes())) != w.event.hash {
+            self.problem(
+                seq,
+                "its hash is not sha256(prev_hash + \"\\n\" + hashed): the hashed text or the hash was edited",
+            );
+        }
+    }
+
+    /// Messages, signatures against `allowed_signers`, fingerprints.
+    fn check_approvals(&mut self, wholes: &BTreeMap<i64, &Whole>) -> (u64, u64) {
+        let signers_text = self.top.get("allowed_signers").and_then(Value::as_str);
+        if signers_text.is_none() {
+            self.problem(None, "the report has no \"allowed_signers\" text");
+        }
+        let (signers, bad_lines) = parse_allowed_signers(signers_text.unwrap_or_default());
+        for line in bad_lines {
+            self.problem(
+                None,
+                format!(
+                    "allowed_signers line {line} is not `principal [options] key-type base64-key`"
+                ),
+            );
+        }
+        let mut checks: Vec<(i64, String, &str, &str, String)> = Vec::new();
+        let mut approvals = 0;
+        for (&seq, w) in wholes {
+            if w.event.kind != EventKind::Approval {
+                continue;
+            }
+            approvals += 1;
+            let e = &w.event;
+            let data_str = |k: &str| e.data.get(k).and_then(Value::as_str);
+            let (Some(message), Some(signature)) = (data_str("message"), data_str("signature"))
+            else {
+                self.problem(
+                    Some(seq),
+                    "approval without data.message and data.signature",
+                );
+                continue;
+            };
+            let m = match ApprovalMessage::parse(message.as_bytes()) {
+                Ok(m) => m,
+                Err(err) => {
+                    self.problem(Some(seq), format!("approval message: {}", err.message));
+                    continue;
+                }
+            };
+            let expect = [
+                ("app", m.app.as_str(), e.app.as_str()),
+                (
+                    "digest",
+                    m.digest.as_str(),
+                    e.digest.as_ref().map_or("", |d| d.as_str()),
+                ),
+                ("to", m.to.as_str(), e.env.as_str()),
+                ("from", m.from.as_str(), data_str("from").unwrap_or("")),
+                (
+                    "approver",
+                    m.approver.as_str(),
+                    e.actor.as_deref().unwrap_or(""),
+                ),
+                ("role", m.role.as_str(), data_str("role").unwrap_or("")),
+            ];
+            for (k, signed, event) in expect {
+                if signed != event {
+                    self.problem(
+                        Some(seq),
+                        format!(
+                            "the signed message says {k} {signed:?} but the event says {event:?}"
+                        ),
+                    );
+                }
+            }
+            let Some(key) = signers.get(&m.approver) else {
+                self.problem(
+                    Some(seq),
+                    format!(
+                        "approver {} has no key in the report's allowed_signers (namespace {NAMESPACE}): the signature cannot be checked",
+                        m.approver
+                    ),
+                );
+                continue;
+            };
+            checks.push((seq, m.approver.clone(), message, signature, key.clone()));
+        }
+        let items: Vec<(&[u8], &str, &str)> = checks
+            .iter()
+            .map(|(_, _, m, s, k)| (m.as_bytes(), *s, k.as_str()))
+            .collect();
+        let results = signing::verify_many(&items);
+        let mut verified = 0;
+        for ((seq, approver, _, _, _), result) in checks.iter().zip(results) {
+            match result {
+                Ok(ok) => {
+                    verified += 1;
+                    let recorded = wholes[seq]
+                        .event
+                        .data
+                        .get("fingerprint")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    if recorded != ok.fingerprint {
+                        self.problem(
+                            Some(*seq),
+                            format!(
+                                "the recorded key fingerprint {recorded} is not the key that signed ({})",
+                                ok.fingerprint
+                            ),
+                        );
+                    }
+                }
+                Err(err) => self.problem(
+                    Some(*seq),
+                    format!(
+                        "the signature of {approver} does not verify against allowed_signers: {}",
+                        err.message
+                    ),
+                ),
+            }
+        }
+        (approvals, verified)
+    }
+
+    /// Each approval a promotion or rollback counted is in the report, for the same move.
+    fn check_moves(&mut self, wholes: &BTreeMap<i64, &Whole>) {
+        for (&seq, w) in wholes {
+            let e = &w.event;
+            if !matches!(e.kind, EventKind::Promotion | EventKind::Rollback) {
+                continue;
+            }
+            let from = e.data.get("from").and_then(Value::as_str).unwrap_or("");
+            for a in super::counted_approvals(e) {
+                let Some(approval) = wholes.get(&a).map(|w| &w.event) else {
+                    self.problem(
+                        Some(seq),
+                        format!(
+                            "the {} counted approval {a}, which is not in the report (removed, or made a stub)",
+                            e.kind.as_str()
+                        ),
+                    );
+                    continue;
+                };
+                let same = approval.kind == EventKind::Approval
+                    && approval.app == e.app
+                    && approval.env == e.env
+                    && approval.digest == e.digest
+                    && approval.data.get("from").and_then(Value::as_str) == Some(from);
+                if !same {
+                    self.problem(
+                        Some(seq),
+                        format!(
+                            "the {} counted event {a}, which is not an approval of this app, digest and move",
+                            e.kind.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Whole events match the filters, or are approvals a promotion in the report counted.
+    fn check_filters(&mut self, wholes: &BTreeMap<i64, &Whole>) {
+        let filters: Filters = match self.top.get("filters") {
+            Some(f) => match serde_json::from_value(f.clone()) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.problem(None, format!("the report's filters are unreadable: {e}"));
+                    return;
+                }
+            },
+            None => {
+                self.problem(None, "the report has no \"filters\"");
+                return;
+            }
+        };
+        let counted: std::collections::HashSet<i64> = wholes
+            .values()
+            .filter(|w| w.in_filter)
+            .flat_map(|w| super::counted_approvals(&w.event))
+            .collect();
+        for (&seq, w) in wholes {
+            let matches = filters.matches(&w.event.app, &w.event.env, w.event.at);
+            if w.in_filter && !matches {
+                self.problem(
+                    Some(seq),
+                    format!(
+                        "does not match the report's filters ({}) yet is marked in_filter",
+                        filters.describe()
+                    ),
+                );
+            } else if !w.in_filter && !counted.contains(&seq) {
+                self.problem(
+                    Some(seq),
+                    "is included outside the filters, but no promotion in the report counted it",
+                );
+            }
+        }
+    }
+
+    fn check_summary(&mut self, entries: &[Entry]) {
+        let mut b = SummaryBuilder::default();
+        for e in entries {
+            match e {
+                Entry::Whole(w) => b.event(&w.event),
+                Entry::Stub { .. } => b.stub(),
+            }
+        }
+        let actual = b.finish();
+        let stated: Option<Summary> = self
+            .top
+            .get("summary")
+            .and_then(|s| serde_json::from_value(s.clone()).ok());
+        match stated {
+            None => self.problem(None, "the report has no readable \"summary\""),
+            Some(s) if s != actual => {
+                let what = summary_difference(&s, &actual);
+                self.problem(
+                    None,
+                    format!("the summary does not agree with the events: {what}"),
+                )
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The first difference between a stated and a recomputed summary, in words.
+fn summary_difference(stated: &Summary, actual: &Summary) -> String {
+    if stated.events != actual.events {
+        return format!(
+            "{} events stated, {} in the report",
+            stated.events, actual.events
+        );
+    }
+    if stated.stubs != actual.stubs {
+        return format!(
+            "{} stubs stated, {} in the report",
+            stated.stubs, actual.stubs
+        );
+    }
+    for a in &actual.apps {
+        match stated.apps.iter().find(|s| s.app == a.app) {
+            None => return format!("app {} is missing from it", a.app),
+            Some(s) if s != a => {
+                let s_json = serde_json::to_value(s).unwrap_or_default();
+                let a_json = serde_json::to_value(a).unwrap_or_default();
+                let field = a_json
+                    .as_object()
+                    .and_then(|o| {
+                        o.iter()
+                            .find(|(k, v)| s_json.get(k.as_str()) != Some(*v))
+                            .map(|(k, v)| {
+                                format!(
+                                    "app {}: {k} {} stated, {} in the events",
+                                    a.app,
+                                    short(s_json.get(k.as_str()).unwrap_or(&Value::Null)),
+                                    short(v)
+                                )
+                            })
+                    })
+                    .unwrap_or_else(|| format!("app {}", a.app));
+                return field;
+            }
+            Some(_) => {}
+        }
+    }
+    "it names an app that has no events in the report".into()
+}
+
+/// The fields the hash covers, as the report states them.
+fn fields_of(w: &Whole) -> Map<String, Value> {
+    let e = &w.event;
+    let mut m = Map::new();
+    m.insert("seq".into(), Value::from(e.seq));
+    m.insert("at".into(), Value::from(w.at.clone()));
+    m.insert("kind".into(), Value::from(e.kind.as_str()));
+    m.insert("app".into(), Value::from(e.app.clone()));
+    m.insert("env".into(), Value::from(e.env.clone()));
+    m.insert(
+        "digest".into(),
+        e.digest
+            .as_ref()
+            .map_or(Value::Null, |d| Value::from(d.as_str())),
+    );
+    m.insert(
+        "actor".into(),
+        e.actor.clone().map_or(Value::Null, Value::from),
+    );
+    m.insert("data".into(), e.data.clone());
+    m
+}
+
+/// Read a whole event; `Err` is why it cannot be read.
+fn read_whole(
+    o: &Map<String, Value>,
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+) -> std::result::Result<Whole, String> {
+    let string = |k: &str| -> std::result::Result<String, String> {
+        o.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("{k} is missing or not a string"))
+    };
+    let optional = |k: &str| -> std::result::Result<Option<String>, String> {
+        match o.get(k) {
+            Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            _ => Err(format!("{k} is missing or neither a string nor null")),
+        }
+    };
+    let at = string("at")?;
+    let parsed_at: DateTime<Utc> = DateTime::parse_from_rfc3339(&at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("at {at:?} is not an RFC 3339 time"))?;
+    let kind_text = string("kind")?;
+    let kind = EventKind::parse(&kind_text)
+        .ok_or_else(|| format!("kind {kind_text:?} is not a kind this tollgate knows"))?;
+    let digest = optional("digest")?
+        .map(|d| Digest::parse(&d).map_err(|e| format!("digest: {}", e.message)))
+        .transpose()?;
+    let data = match o.get("data") {
+        Some(d @ Value::Object(_)) => d.clone(),
+        _ => return Err("data is missing or not a JSON object".into()),
+    };
+    Ok(Whole {
+        event: Event {
+            seq,
+            at: parsed_at,
+            kind,
+            app: string("app")?,
+            env: string("env")?,
+            digest,
+            actor: optional("actor")?,
+            data,
+            prev_hash,
+            hash,
+        },
+        at,
+        hashed: string("hashed")?,
+        in_filter: o.get("in_filter").and_then(Value::as_bool).unwrap_or(true),
+    })
+}
+
+/// The approvals of a report being written, gathered to check their signatures against the
+/// `allowed_signers` the report carries (what the title page and the export summary state).
+#[derive(Debug, Default)]
+pub struct ApprovalSignatures {
+    /// `(seq, approver, message, signature)`
+    items: Vec<(i64, String, String, String)>,
+}
+
+/// How the approvals of a report fared against its `allowed_signers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SignatureCheck {
+    pub approvals: u64,
+    pub verified: u64,
+    pub problems: Vec<ReportProblem>,
+}
+
+impl ApprovalSignatures {
+    pub fn item(&mut self, item: &Item) {
+        let Item::Event { event, .. } = item else {
+            return;
+        };
+        if event.kind != EventKind::Approval {
+            return;
+        }
+        let s = |k: &str| {
+            event
+                .data
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let approver = event.actor.clone().unwrap_or_default();
+        self.items
+            .push((event.seq, approver, s("message"), s("signature")));
+    }
+
+    pub fn check(&self, allowed_signers: &str) -> SignatureCheck {
+        let (keys, _) = parse_allowed_signers(allowed_signers);
+        let mut problems = Vec::new();
+        let mut checks = Vec::new();
+        for (seq, approver, message, signature) in &self.items {
+            match keys.get(approver) {
+                Some(key) => checks.push((*seq, approver, message, signature, key)),
+                None => problems.push(ReportProblem {
+                    seq: Some(*seq),
+                    message: format!(
+                        "event {seq}: approver {approver} has no key in allowed_signers: the signature cannot be checked"
+                    ),
+                }),
+            }
+        }
+        let items: Vec<(&[u8], &str, &str)> = checks
+            .iter()
+            .map(|(_, _, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+            .collect();
+        let mut verified = 0;
+        for ((seq, approver, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
+            match result {
+                Ok(_) => verified += 1,
+                Err(e) => problems.push(ReportProblem {
+                    seq: Some(*seq),
+                    message: format!(
+                        "event {seq}: the signature of {approver} does not verify: {}",
+                        e.message
+                    ),
+                }),
+            }
+        }
+        problems.sort_by_key(|p| p.seq);
+        SignatureCheck {
+            approvals: self.items.len() as u64,
+            verified,
+            problems,
+        }
+    }
+}
+
+/// `allowed_signers` (ssh-keygen's format) → principal → `key-type base64` for the lines whose
+/// namespaces (if restricted) include [`NAMESPACE`]; and the numbers of unreadable lines.
+pub fn parse_allowed_signers(text: &str) -> (HashMap<String, String>, Vec<usize>) {
+    let mut keys = HashMap::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let Some(key_at) = tokens
+            .iter()
+            .position(|t| t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-"))
+        else {
+            bad.push(i + 1);
+            continue;
+        };
+        if key_at == 0 || key_at + 1 >= tokens.len() {
+            bad.push(i + 1);
+            continue;
+        }
+        let options = tokens[1..key_at].join(" ");
+        let namespace_ok = match options
+            .split(',')
+            .find_map(|o| o.trim().strip_prefix("namespaces="))
+        {
+            None => true,
+            Some(list) => list.trim_matches('"').split(',').any(|n| n == NAMESPACE),
+        };
+        if !namespace_ok || options.contains("cert-authority") {
+            continue;
+        }
+        let key = format!("{} {}", tokens[key_at], tokens[key_at + 1]);
+        for principal in tokens[0].split(',') {
+            keys.entry(principal.to_string())
+                .or_insert_with(|| key.clone());
+        }
+    }
+    (keys, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_signers_lines() {
+        let text =
+            "# comment\nalice@example.com namespaces=\"tollgate-approval\" ssh-ed25519 AAAAa\n\
+                    bob@example.com,b2 ssh-ed25519 AAAAb comment\n\
+                    carol namespaces=\"git\" ssh-ed25519 AAAAc\n\
+                    broken line\n";
+        let (keys, bad) = parse_allowed_signers(text);
+        assert_eq!(keys["alice@example.com"], "ssh-ed25519 AAAAa");
+        assert_eq!(keys["b2"], "ssh-ed25519 AAAAb");
+        assert!(!keys.contains_key("carol"));
+        assert_eq!(bad, vec![5]);
+    }
+
+    #[test]
+    fn not_a_report_is_an_error() {
+        for bytes in [&b"not json"[..], b"[]", b"{\"format\":\"x\"}"] {
+            let e = verify_report_bytes(bytes, "f.json").unwrap_err();
+            assert_eq!(e.code, crate::Code::BadInput);
+            assert!(e
+                .message
+                .starts_with("f.json is not a Tollgate audit report"));
+        }
+        let e = verify_report_bytes(
+            br#"{"format":"tollgate.audit-report","version":9}"#,
+            "f.json",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("version 9"), "{}", e.message);
+    }
+}
