@@ -145,8 +145,8 @@ fn short(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(57).collect::<String>())
+    if s.chars().count() > 100 {
+        format!("{}…", s.chars().take(97).collect::<String>())
     } else {
         s
     }
@@ -200,6 +200,8 @@ impl<'a> Checker<'a> {
         self.check_moves(&wholes);
         self.check_filters(&wholes);
         self.check_summary(&entries);
+        // One event's problems together, report-wide ones first.
+        self.problems.sort_by_key(|p| p.seq.unwrap_or(i64::MIN));
         let stubs = entries
             .iter()
             .filter(|e| matches!(e, Entry::Stub { .. }))

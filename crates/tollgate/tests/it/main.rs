@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod cli_registry;
+mod export;
 mod promote;
 mod registry;
 mod signing;

@@ -1,0 +1,776 @@
+//! Audit exports against the demo workspace (real history, real SSHSIG approvals) and a history
+//! built through the store: the PDF read back with `pdftotext` and rendered with `pdftoppm`,
+//! the CSV parsed back, the JSON checked by `tollgate verify` and by the shell recipe of
+//! docs/AUDIT-FORMAT.md (`jq`, `sha256sum`, `ssh-keygen`), intact and tampered.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::Value;
+use tollgate::api::{self, ExportFormat, ExportRequest};
+use tollgate::config::Workspace;
+use tollgate::domain::{Digest, Event, EventKind, NewEvent};
+use tollgate::store::{EventFilter, Store};
+
+use crate::support::workspace::{Run, TempWorkspace};
+
+/// A demo workspace (`tollgate demo`): records, approvals, promotions and a drift.
+struct Demo {
+    tmp: TempWorkspace,
+    config: PathBuf,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let tmp = TempWorkspace::empty();
+        let run = tmp.run_bare(&["demo", "demo"]);
+        run.ok();
+        let config = PathBuf::from(run.stdout.trim());
+        let config = if config.is_absolute() {
+            config
+        } else {
+            tmp.path().join(config)
+        };
+        Demo { tmp, config }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--config", self.config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        self.tmp.run_bare(&all)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn events(&self) -> Vec<Event> {
+        let ws = Workspace::load(&self.config, None).unwrap();
+        Store::open(&ws.db_path)
+            .unwrap()
+            .events(&EventFilter::default())
+            .unwrap()
+    }
+
+    /// Export and return the path written.
+    fn export(&self, format: &str, name: &str, extra: &[&str]) -> PathBuf {
+        let out = self.file(name);
+        let mut args = vec!["export", "--format", format, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.run(&args).ok();
+        out
+    }
+
+    fn verify(&self, file: &Path) -> Run {
+        self.run(&["verify", file.to_str().unwrap()])
+    }
+}
+
+fn tool(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn no_space(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-output/export");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn pdf_shows_every_digest_and_approver_and_every_page_renders() {
+    let demo = Demo::new();
+    let pdf = demo.export("pdf", "audit.pdf", &[]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+
+    let text = tool(Command::new("pdftotext").arg(&pdf).arg("-"));
+    let flat = no_space(&text);
+    let events = demo.events();
+    let moves: Vec<&Event> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Promotion | EventKind::Rollback | EventKind::Drift
+            )
+        })
+        .collect();
+    assert!(moves.len() >= 10, "the demo has promotions and a drift");
+    for e in &moves {
+        let digest = e.digest.as_ref().unwrap().to_string();
+        assert!(
+            flat.contains(&digest),
+            "digest {digest} of event {} not in the PDF text",
+            e.seq
+        );
+        assert!(flat.contains(&format!("#{}", e.seq)));
+    }
+    for who in ["alice@example.com", "quinn@example.com"] {
+        assert!(flat.contains(who), "{who} not in the PDF");
+    }
+    // Key fingerprints of the approvals, wrapped or not.
+    for e in events.iter().filter(|e| e.kind == EventKind::Approval) {
+        let fp = e.data["fingerprint"].as_str().unwrap();
+        assert!(flat.contains(fp), "fingerprint {fp} not in the PDF");
+    }
+    assert!(text.contains("DRIFT"), "drift is highlighted");
+    assert!(text.contains("Audit report"));
+    assert!(text.contains("History chain intact"));
+    let head = demo.run(&["verify"]).stdout;
+    let head = head.split("head ").nth(1).unwrap().trim();
+    assert!(
+        flat.contains(head),
+        "the chain head {head} is on the title page"
+    );
+
+    // Every page renders; keep pictures of the title page and the first table page.
+    let pages: usize = tool(Command::new("pdfinfo").arg(&pdf))
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pages >= 3, "title, summary, table");
+    assert!(text.contains(&format!("page {pages} of {pages}")));
+    let render = tempfile::tempdir().unwrap();
+    tool(
+        Command::new("pdftoppm")
+            .args(["-r", "60", "-png"])
+            .arg(&pdf)
+            .arg(render.path().join("p")),
+    );
+    let rendered = std::fs::read_dir(render.path()).unwrap().count();
+    assert_eq!(rendered, pages, "pdftoppm rendered every page");
+    let out = output_dir();
+    for (page, name) in [(1, "page-1"), (3, "page-3")] {
+        tool(
+            Command::new("pdftoppm")
+                .args(["-r", "100", "-png", "-singlefile", "-f"])
+                .arg(page.to_string())
+                .args(["-l", &page.to_string()])
+                .arg(&pdf)
+                .arg(out.join(name)),
+        );
+    }
+    assert!(out.join("page-1.png").exists());
+}
+
+#[test]
+fn csv_parses_back_to_the_events() {
+    let demo = Demo::new();
+    let path = demo.export("csv", "audit.csv", &[]);
+    let raw = std::fs::read_to_string(&path).unwrap();
+    assert!(raw.contains("\r\n"), "RFC 4180 line ends");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, tollgate::report::csv::COLUMNS.map(String::from));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let events = demo.events();
+    assert_eq!(rows.len(), events.len());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (row, e) in rows.iter().zip(&events) {
+        assert_eq!(row[col("seq")], e.seq.to_string());
+        assert_eq!(row[col("kind")], *e.kind.as_str());
+        assert_eq!(row[col("app")], e.app);
+        assert_eq!(row[col("env")], e.env);
+        assert_eq!(
+            row[col("digest")],
+            e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default()
+        );
+        assert_eq!(row[col("actor")], e.actor.clone().unwrap_or_default());
+        assert_eq!(
+            tollgate::domain::parse_time(&row[col("at")]).unwrap(),
+            e.at,
+            "times are RFC 3339 with their offset"
+        );
+        assert_eq!(row[col("hash")], e.hash);
+        assert_eq!(row[col("prev_hash")], e.prev_hash);
+        if e.kind == EventKind::Promotion {
+            assert!(matches!(&row[col("policy_passed")], "true" | "false"));
+            assert!(row[col("policy")].contains("approvals"));
+            for seq in e.data["approvals"].as_array().unwrap() {
+                assert!(row[col("approvers")].contains(&format!("#{seq} ")));
+            }
+        }
+        if e.kind == EventKind::Approval {
+            assert_eq!(
+                &row[col("fingerprint")],
+                e.data["fingerprint"].as_str().unwrap()
+            );
+        }
+    }
+
+    // Filters: exactly the events of one app in a period.
+    let since = events[events.len() / 3].at;
+    let until = events[2 * events.len() / 3].at;
+    let (s, u) = (since.to_rfc3339(), until.to_rfc3339());
+    let path = demo.export(
+        "csv",
+        "web.csv",
+        &["--app", "web", "--since", &s, "--until", &u],
+    );
+    let seqs: Vec<i64> = csv::Reader::from_path(&path)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect();
+    let expected: Vec<i64> = events
+        .iter()
+        .filter(|e| e.app == "web" && e.at >= since && e.at < until)
+        .map(|e| e.seq)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(seqs, expected, "since inclusive, until exclusive");
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn write_json(path: &Path, v: &Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+}
+
+/// Index in `events` of the first whole event of `kind`, after `skip` of them.
+fn nth_of(report: &Value, kind: &str, skip: usize) -> usize {
+    report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["kind"] == kind)
+        .nth(skip)
+        .map(|(i, _)| i)
+        .unwrap()
+}
+
+/// Run `tollgate verify` on a tampered copy and return its error lines (exit status 1).
+fn tampered(demo: &Demo, good: &Value, name: &str, edit: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut v = good.clone();
+    edit(&mut v);
+    let path = demo.file(name);
+    write_json(&path, &v);
+    let run = demo.verify(&path);
+    assert_eq!(
+        run.code, 1,
+        "{name}: stdout {} stderr {}",
+        run.stdout, run.stderr
+    );
+    let lines: Vec<String> = run.stderr.lines().map(String::from).collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        assert!(l.starts_with("error: "), "{l}");
+    }
+    lines
+}
+
+fn any(lines: &[String], words: &[&str]) -> bool {
+    lines.iter().any(|l| words.iter().all(|w| l.contains(w)))
+}
+
+#[test]
+fn json_report_verifies_and_every_tampering_is_named() {
+    let demo = Demo::new();
+    let path = demo.export("json", "audit.json", &[]);
+    let run = demo.verify(&path);
+    run.ok();
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(run.stdout.starts_with("report intact: "), "{}", run.stdout);
+    assert!(run.stderr.is_empty());
+    let good = read_json(&path);
+    assert_eq!(good["format"], "tollgate.audit-report");
+    assert_eq!(good["version"], 1);
+    // Self-contained: each approval's signed message and armored signature, and the keys.
+    let a = &good["events"][nth_of(&good, "approval", 0)];
+    assert!(a["data"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"kind\":\"tollgate.approval\""));
+    assert!(a["data"]["signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN SSH SIGNATURE-----"));
+    assert!(good["allowed_signers"]
+        .as_str()
+        .unwrap()
+        .contains("alice@example.com namespaces=\"tollgate-approval\" ssh-ed25519 "));
+    // No secret: no private key material anywhere.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("PRIVATE KEY"));
+
+    // A changed digest.
+    let i = nth_of(&good, "promotion", 0);
+    let seq = good["events"][i]["seq"].as_i64().unwrap();
+    let lines = tampered(&demo, &good, "digest.json", |v| {
+        v["events"][i]["digest"] = Value::from(format!("sha256:{}", "0".repeat(64)));
+    });
+    assert!(
+        any(&lines, &[&format!("event {seq}:"), "digest"]),
+        "{lines:?}"
+    );
+
+    // A removed event.
+    let lines = tampered(&demo, &good, "removed.json", |v| {
+        v["events"].as_array_mut().unwrap().remove(10);
+    });
+    let gone = good["events"][10]["seq"].as_i64().unwrap();
+    assert!(
+        any(&lines, &[&format!("event {gone} is missing")]),
+        "{lines:?}"
+    );
+
+    // Two events swapped.
+    let lines = tampered(&demo, &good, "reordered.json", |v| {
+        v["events"].as_array_mut().unwrap().swap(20, 21);
+    });
+    let moved = good["events"][20]["seq"].as_i64().unwrap();
+    assert!(
+        any(&lines, &[&format!("event {moved}:"), "out of order"]),
+        "{lines:?}"
+    );
+
+    // Signatures swapped between two approvals.
+    let (x, y) = (nth_of(&good, "approval", 0), nth_of(&good, "approval", 1));
+    let (sx, sy) = (
+        good["events"][x]["seq"].as_i64().unwrap(),
+        good["events"][y]["seq"].as_i64().unwrap(),
+    );
+    let lines = tampered(&demo, &good, "swapped.json", |v| {
+        let a = v["events"][x]["data"]["signature"].take();
+        let b = v["events"][y]["data"]["signature"].take();
+        v["events"][x]["data"]["signature"] = b;
+        v["events"][y]["data"]["signature"] = a;
+    });
+    for s in [sx, sy] {
+        assert!(
+            any(
+                &lines,
+                &[&format!("event {s}:"), "signature", "does not verify"]
+            ),
+            "{lines:?}"
+        );
+    }
+
+    // allowed_signers edited: alice's key replaced by quinn's.
+    let signers = good["allowed_signers"].as_str().unwrap().to_string();
+    let key_of = |id: &str| {
+        signers
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let (alice, quinn) = (key_of("alice@example.com"), key_of("quinn@example.com"));
+    let lines = tampered(&demo, &good, "signers.json", |v| {
+        v["allowed_signers"] = Value::from(signers.replace(&alice, &quinn));
+    });
+    assert!(
+        any(
+            &lines,
+            &["signature of alice@example.com", "does not verify"]
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        !any(&lines, &["quinn@example.com"]),
+        "quinn's approvals still verify: {lines:?}"
+    );
+
+    // One event rewritten consistently (fields, hashed text and hash): the next link breaks.
+    let lines = tampered(&demo, &good, "rewritten.json", |v| {
+        let e = &mut v["events"][i];
+        let hashed = e["hashed"]
+            .as_str()
+            .unwrap()
+            .replace("release-bot", "mallory");
+        e["actor"] = Value::from("mallory@example.com");
+        let prev = e["prev_hash"].as_str().unwrap().to_string();
+        e["hash"] = Value::from(sha256_hex(&format!("{prev}\n{hashed}")));
+        e["hashed"] = Value::from(hashed);
+    });
+    assert!(
+        any(&lines, &[&format!("event {}:", seq + 1), "prev_hash"]),
+        "{lines:?}"
+    );
+
+    // Not a report at all: exit 2, one line.
+    let other = demo.file("other.json");
+    std::fs::write(&other, "{\"hello\": 1}").unwrap();
+    demo.verify(&other)
+        .fails_with(2, &["not a Tollgate audit report"]);
+    std::fs::write(&other, "%PDF-1.7 not json").unwrap();
+    demo.verify(&other)
+        .fails_with(2, &["not a Tollgate audit report"]);
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+#[test]
+fn filtered_reports_keep_the_chain_checkable() {
+    let demo = Demo::new();
+    let events = demo.events();
+    // Production promotions of web, from a time after their approvals were signed: the
+    // approvals come along (in_filter false) and the rest of the range is link stubs.
+    let first_prod = events
+        .iter()
+        .find(|e| e.app == "web" && e.env == "production" && e.kind == EventKind::Promotion)
+        .unwrap();
+    let since = (first_prod.at - Duration::minutes(1)).to_rfc3339();
+    let path = demo.export(
+        "json",
+        "web-prod.json",
+        &["--app", "web", "--env", "production", "--since", &since],
+    );
+    let run = demo.verify(&path);
+    run.ok();
+    let v = read_json(&path);
+    let list = v["events"].as_array().unwrap();
+    let stubs = list.iter().filter(|e| e["stub"] == true).count();
+    assert!(stubs > 0, "other apps' events are stubs");
+    assert!(
+        list.iter()
+            .any(|e| e["in_filter"] == false && e["kind"] == "approval"),
+        "approvals signed before --since come along"
+    );
+    for e in list.iter().filter(|e| e["in_filter"] == true) {
+        assert_eq!(e["app"], "web");
+        assert_eq!(e["env"], "production");
+    }
+    let seqs: Vec<i64> = list.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "contiguous range"
+    );
+    assert_eq!(recipe(&path).0, 0, "the shell recipe agrees");
+
+    // A stub turned into nothing (removed) is named; a whole event outside the filters is too.
+    let mut cut = v.clone();
+    let k = list.iter().position(|e| e["stub"] == true).unwrap();
+    cut["events"].as_array_mut().unwrap().remove(k);
+    let cut_path = demo.file("cut.json");
+    write_json(&cut_path, &cut);
+    let run = demo.verify(&cut_path);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("is missing"), "{}", run.stderr);
+
+    // Nothing matches: an empty report that still verifies.
+    let path = demo.export(
+        "json",
+        "empty.json",
+        &["--app", "web", "--since", "2099-01-01T00:00:00Z"],
+    );
+    demo.verify(&path).ok();
+    assert_eq!(read_json(&path)["events"].as_array().unwrap().len(), 0);
+}
+
+/// The recipe of docs/AUDIT-FORMAT.md, between its marker comments, run with bash.
+fn recipe(report: &Path) -> (i32, String) {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/AUDIT-FORMAT.md"),
+    )
+    .unwrap();
+    let start = doc.find("<!-- recipe:begin -->").expect("begin marker");
+    let end = doc.find("<!-- recipe:end -->").expect("end marker");
+    let block = &doc[start..end];
+    let script: String = block
+        .lines()
+        .skip_while(|l| !l.starts_with("```"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(script.contains("ssh-keygen -Y verify"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("verify-report.sh");
+    std::fs::write(&file, script).unwrap();
+    let out = Command::new("bash")
+        .arg(&file)
+        .arg(report)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_documented_shell_recipe_checks_real_and_tampered_reports() {
+    let demo = Demo::new();
+    let path = demo.export("json", "audit.json", &[]);
+    let (code, out) = recipe(&path);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("report OK: "), "{out}");
+    let good = read_json(&path);
+
+    let check = |name: &str, edit: &dyn Fn(&mut Value), words: &[&str]| {
+        let mut v = good.clone();
+        edit(&mut v);
+        let p = demo.file(name);
+        write_json(&p, &v);
+        let (code, out) = recipe(&p);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(
+            words.iter().all(|w| out.contains(w)),
+            "{name}: {words:?} not in {out}"
+        );
+    };
+    let i = nth_of(&good, "promotion", 0);
+    let seq = good["events"][i]["seq"].as_i64().unwrap();
+    check(
+        "digest.json",
+        &|v| v["events"][i]["digest"] = Value::from(format!("sha256:{}", "1".repeat(64))),
+        &[&format!("event {seq}: its fields differ")],
+    );
+    check(
+        "hashed.json",
+        &|v| {
+            let h = v["events"][i]["hashed"]
+                .as_str()
+                .unwrap()
+                .replace("release-bot", "mallory");
+            v["events"][i]["hashed"] = Value::from(h);
+        },
+        &[&format!("event {seq}: hash does not match")],
+    );
+    let (x, y) = (nth_of(&good, "approval", 0), nth_of(&good, "approval", 1));
+    let sx = good["events"][x]["seq"].as_i64().unwrap();
+    check(
+        "swapped.json",
+        &|v| {
+            let a = v["events"][x]["data"]["signature"].take();
+            let b = v["events"][y]["data"]["signature"].take();
+            v["events"][x]["data"]["signature"] = b;
+            v["events"][y]["data"]["signature"] = a;
+        },
+        &[&format!(
+            "event {sx}: the approval signature does not verify"
+        )],
+    );
+    check(
+        "removed.json",
+        &|v| {
+            v["events"].as_array_mut().unwrap().remove(5);
+        },
+        &["does not follow"],
+    );
+    let not_report = demo.file("not.json");
+    std::fs::write(&not_report, "[1,2,3]").unwrap();
+    assert_eq!(recipe(&not_report).0, 2);
+}
+
+#[test]
+fn export_refuses_bad_targets_and_writes_atomically() {
+    let demo = Demo::new();
+    let out = demo.file("audit.json");
+    std::fs::write(&out, "an older report").unwrap();
+    demo.export("json", "audit.json", &[]);
+    assert!(
+        read_json(&out)["format"] == "tollgate.audit-report",
+        "replaced"
+    );
+
+    let dir = demo.file("reports");
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    demo.run(&["export", "--format", "csv", "--out", d])
+        .fails_with(2, &["a folder"]);
+    let missing = demo.file("nowhere/audit.csv");
+    demo.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        missing.to_str().unwrap(),
+    ])
+    .fails_with(2, &["does not exist"]);
+    let ws = Workspace::load(&demo.config, None).unwrap();
+    let db = ws.db_path.to_str().unwrap();
+    demo.run(&["export", "--format", "csv", "--out", db])
+        .fails_with(2, &["history database"]);
+    let csv = demo.file("r.csv");
+    let c = csv.to_str().unwrap();
+    demo.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        c,
+        "--since",
+        "yesterday",
+    ])
+    .fails_with(2, &["RFC 3339"]);
+    demo.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        c,
+        "--since",
+        "2026-01-02T00:00:00Z",
+        "--until",
+        "2026-01-01T00:00:00Z",
+    ])
+    .fails_with(2, &["not before"]);
+    demo.run(&["export", "--format", "csv", "--out", c, "--app", "nope"])
+        .fails_with(2, &["no app 'nope'"]);
+    demo.run(&["export", "--format", "xml", "--out", c])
+        .fails_with(2, &["xml"]);
+    assert!(!csv.exists(), "a refused export writes nothing");
+    let leftovers: Vec<_> = std::fs::read_dir(demo.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // --json prints the export summary.
+    let run = demo.run(&["export", "--format", "csv", "--out", c, "--json"]);
+    run.ok();
+    let summary = run.json();
+    assert_eq!(summary["format"], "csv");
+    assert_eq!(summary["database"]["intact"], true);
+    assert_eq!(
+        summary["signatures"]["verified"],
+        summary["signatures"]["approvals"]
+    );
+}
+
+/// A history made through the store: a rollback, a failed checklist, a non-Latin name and an
+/// approval whose key is not in tollgate.toml.
+#[test]
+fn library_export_of_rollbacks_and_unknown_keys() {
+    let tmp = TempWorkspace::new(
+        r#"[workspace]
+name = "store-made"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "http://127.0.0.1:9"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  { name = "staging", tag = "staging" },
+  { name = "production", tag = "production" },
+]
+"#,
+    );
+    let ws = Workspace::load(&tmp.config(), None).unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let a = Digest::of(b"release a");
+    let b = Digest::of(b"release b");
+    let evaluation = |passed: bool| {
+        serde_json::json!({
+            "passed": passed,
+            "rules": [
+                {"rule": "approvals", "passed": passed, "reason": "has 1 distinct approver, needs 1", "blocking": true},
+                {"rule": "signatures", "passed": false, "reason": "1 approval was set aside", "blocking": false}
+            ],
+            "counted": [2],
+            "ignored": []
+        })
+    };
+    let event = |hours: i64, kind: EventKind, digest: &Digest, actor: &str, data: Value| NewEvent {
+        at: t0 + Duration::hours(hours),
+        kind,
+        app: "api".into(),
+        env: "production".into(),
+        digest: Some(digest.clone()),
+        actor: Some(actor.into()),
+        data,
+    };
+    let mut store = Store::open(&ws.db_path).unwrap();
+    store
+        .append(vec![
+            event(0, EventKind::Record, &a, "ci", serde_json::json!({"repository": "local/payments/api", "image": format!("local/payments/api@{a}")})),
+            event(1, EventKind::Approval, &b, "Zoë 李", serde_json::json!({"from": "staging", "to": "production", "role": "qa", "note": "", "message": "{}", "signature": "", "fingerprint": "SHA256:x"})),
+            event(2, EventKind::Promotion, &b, "release-bot", serde_json::json!({"from": "staging", "to": "production", "repository": "local/payments/api", "tag": "production", "previous": a.to_string(), "approvals": [2], "evaluation": evaluation(true)})),
+            event(3, EventKind::Rollback, &a, "release-bot", serde_json::json!({"from": "production", "to": "production", "repository": "local/payments/api", "tag": "production", "previous": b.to_string(), "approvals": [], "evaluation": evaluation(false)})),
+        ])
+        .unwrap();
+    drop(store);
+    let out = tmp.path().join("r.pdf");
+    let summary = api::export(
+        &ws,
+        t0 + Duration::days(1),
+        ExportRequest {
+            format: ExportFormat::Pdf,
+            app: None,
+            env: None,
+            since: None,
+            until: None,
+            out: out.clone(),
+        },
+    )
+    .unwrap();
+    assert!(summary.database.intact);
+    assert!(!summary.clean(), "the approval cannot be checked");
+    assert_eq!(summary.signatures.approvals, 1);
+    assert_eq!(summary.signatures.verified, 0);
+    assert!(
+        summary.signatures.problems[0]
+            .message
+            .contains("no key in allowed_signers"),
+        "{:?}",
+        summary.signatures.problems
+    );
+    assert_eq!(summary.summary.apps[0].rollbacks, 1);
+    let text = tool(Command::new("pdftotext").arg(&out).arg("-"));
+    let flat = no_space(&text);
+    assert!(
+        text.contains("ROLLBACK") && text.contains("NOT PASSED"),
+        "{text}"
+    );
+    assert!(text.contains("Zoë"), "Latin-1 names are kept: {text}");
+    assert!(flat.contains(&a.to_string()) && flat.contains(&b.to_string()));
+    assert!(
+        text.contains("1 verify") || text.contains("0 of 1 verify"),
+        "{text}"
+    );
+
+    // The JSON of the same history: the unverifiable approval is named by `verify`.
+    let json = tmp.path().join("r.json");
+    api::export(
+        &ws,
+        t0 + Duration::days(1),
+        ExportRequest {
+            format: ExportFormat::Json,
+            app: None,
+            env: None,
+            since: None,
+            until: None,
+            out: json.clone(),
+        },
+    )
+    .unwrap();
+    let result = api::verify_report(&json).unwrap();
+    assert!(
+        result
+            .problems
+            .iter()
+            .any(|p| p.seq == Some(2) && p.message.contains("approval message")),
+        "{:?}",
+        result.problems
+    );
+}
