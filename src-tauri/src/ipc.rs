@@ -11,6 +11,55 @@
 //! The first parameter of every command is the managed `AppState`; the others are the
 //! arguments the UI passes (camelCase on the JavaScript side, as Tauri converts them).
 
+/// A stream of values from a running command to the UI (sync progress, promotion steps): the
+/// UI passes a `Channel` from `@tauri-apps/api/core` as the argument. A thin wrapper over
+/// [`tauri::ipc::Channel`] that also has a TypeScript type (`Channel<T>`) for the command map.
+pub struct Channel<T>(tauri::ipc::Channel<T>);
+
+impl<T: serde::Serialize + Clone> Channel<T> {
+    /// Send one value. A window that went away is no reason to stop the work: logged only.
+    pub fn send(&self, value: T) {
+        if let Err(e) = self.0.send(value) {
+            tracing::debug!("a progress message was not delivered: {e}");
+        }
+    }
+}
+
+impl<'de, R: tauri::Runtime, T> tauri::ipc::CommandArg<'de, R> for Channel<T> {
+    fn from_command(
+        command: tauri::ipc::CommandItem<'de, R>,
+    ) -> Result<Self, tauri::ipc::InvokeError> {
+        tauri::ipc::Channel::from_command(command).map(Channel)
+    }
+}
+
+impl<T: ts_rs::TS + 'static> ts_rs::TS for Channel<T> {
+    type WithoutGenerics = Channel<ts_rs::Dummy>;
+    type OptionInnerType = Self;
+
+    fn name() -> String {
+        format!("Channel<{}>", T::name())
+    }
+    fn inline() -> String {
+        format!("Channel<{}>", T::inline())
+    }
+    fn inline_flattened() -> String {
+        panic!("a Channel cannot be flattened")
+    }
+    fn decl() -> String {
+        panic!("a Channel is declared by @tauri-apps/api")
+    }
+    fn decl_concrete() -> String {
+        panic!("a Channel is declared by @tauri-apps/api")
+    }
+    fn visit_generics(v: &mut impl ts_rs::TypeVisitor)
+    where
+        Self: 'static,
+    {
+        v.visit::<T>();
+    }
+}
+
 macro_rules! commands {
     ($(
         $(#[$meta:meta])*
@@ -114,6 +163,9 @@ mod typescript {
             for i in &self.imports {
                 out.push_str(i);
                 out.push('\n');
+            }
+            if self.entries.iter().any(|e| e.contains("Channel<")) {
+                out.push_str("import type { Channel } from \"@tauri-apps/api/core\";\n");
             }
             out.push_str("\n/** Every command the app declares: its arguments and what it resolves to. */\nexport type Commands = {\n");
             for e in &self.entries {

@@ -30,9 +30,17 @@ struct Args {
 fn main() {
     let args = Args::parse();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             logging::init(app.path().app_log_dir().ok());
-            app.manage(state::AppState::open(args.workspace.as_deref()));
+            let state =
+                state::AppState::open(args.workspace.as_deref(), app.path().app_data_dir().ok());
+            // Finish or fail what a process that died mid-promotion left open, before the UI
+            // shows anything (errors are logged; the UI gets them from its own commands).
+            if let Ok(ws) = state.workspace() {
+                let _ = tauri::async_runtime::block_on(state::recover(&ws, &state.ctx));
+            }
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(commands::handler())

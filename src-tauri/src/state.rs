@@ -1,53 +1,188 @@
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tollgate::config::{Workspace, CONFIG_ENV};
 use tollgate::{Error, Result};
 
-/// What every command works on: the workspace this window shows (or why there is none) and the
-/// real clock and keychain.
+/// What every command works on: the workspace this window shows (or why there is none; the UI
+/// may open another one at any time), the real clock and keychain, and the app's data folder
+/// (where `openDemo` creates demo workspaces).
 pub struct AppState {
-    workspace: Result<Arc<Workspace>>,
-    #[allow(dead_code)] // the signing/sync commands of the full UI use it
+    workspace: RwLock<Result<Arc<Workspace>>>,
     pub ctx: tollgate::api::Context,
+    data_dir: Option<PathBuf>,
+    /// Reports this window exported: the only files `reveal_file` will show.
+    exported: Mutex<Vec<PathBuf>>,
 }
 
 impl AppState {
     /// Open `--workspace FILE`, else `$TOLLGATE_CONFIG`. Unlike the CLI there is no
     /// `./tollgate.toml` fallback: a desktop app's working directory means nothing to its user.
-    pub fn open(explicit: Option<&Path>) -> Self {
-        Self::with_workspace(load(explicit))
+    pub fn open(explicit: Option<&Path>, data_dir: Option<PathBuf>) -> Self {
+        Self::with_workspace(load(explicit), tollgate::api::Context::system(), data_dir)
     }
 
-    pub fn with_workspace(workspace: Result<Workspace>) -> Self {
-        match &workspace {
-            Ok(ws) => {
-                tracing::info!(config = %ws.config_path.display(), db = %ws.db_path.display(), "workspace opened")
-            }
-            Err(e) => tracing::warn!(code = ?e.code, "no workspace: {}", e.message),
-        }
+    pub fn with_workspace(
+        workspace: Result<Workspace>,
+        ctx: tollgate::api::Context,
+        data_dir: Option<PathBuf>,
+    ) -> Self {
+        log_opened(&workspace);
         AppState {
-            workspace: workspace.map(Arc::new),
-            ctx: tollgate::api::Context::system(),
+            workspace: RwLock::new(workspace.map(Arc::new)),
+            ctx,
+            data_dir,
+            exported: Mutex::new(Vec::new()),
         }
     }
 
     pub fn workspace(&self) -> Result<Arc<Workspace>> {
-        self.workspace.clone()
+        self.workspace
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Show `workspace` from now on (commands already running finish on the previous one).
+    fn replace(&self, workspace: Arc<Workspace>) {
+        *self
+            .workspace
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Ok(workspace);
+    }
+
+    /// Load the tollgate.toml at `path`, finish what a dead process left open in its history
+    /// (`recover`), and show it. On failure the current workspace stays.
+    pub async fn open_workspace(&self, path: PathBuf) -> Result<Arc<Workspace>> {
+        let ws = tauri::async_runtime::spawn_blocking(move || Workspace::load(&path, None))
+            .await
+            .map_err(|e| Error::internal(format!("a background task failed: {e}")));
+        let ws = ws.and_then(|r| r);
+        log_opened(&ws);
+        let ws = Arc::new(ws?);
+        recover(&ws, &self.ctx).await?;
+        self.replace(ws.clone());
+        Ok(ws)
+    }
+
+    /// Create the demo workspace in a new folder of the app's data folder (`demo`, else
+    /// `demo-2`, ...) and open it.
+    pub async fn open_demo(&self) -> Result<Arc<Workspace>> {
+        let base = self.data_dir.as_ref().ok_or_else(|| {
+            Error::internal("the app has no data folder to create the demo in; create one with `tollgate demo DIR` and open its tollgate.toml")
+        })?;
+        let dir = fresh_dir(base, "demo");
+        tracing::info!(dir = %dir.display(), "creating the demo workspace");
+        let ctx = self.ctx.clone();
+        let config = not_send(move || async move { tollgate::api::demo(&dir, &ctx).await }).await?;
+        self.open_workspace(config).await
+    }
+
+    /// Remember a file this window exported, so that it may be shown in the file manager.
+    pub fn remember_export(&self, path: PathBuf) {
+        self.exported
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(path);
+    }
+
+    /// `path` if this window exported it; otherwise a `forbidden` error.
+    pub fn exported_file(&self, path: &str) -> Result<PathBuf> {
+        let path = PathBuf::from(path);
+        let known = self
+            .exported
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&path);
+        if known {
+            Ok(path)
+        } else {
+            Err(Error::new(
+                tollgate::Code::Forbidden,
+                format!(
+                    "{} was not exported from this window; Tollgate only shows its own reports in the file manager",
+                    path.display()
+                ),
+            ))
+        }
     }
 
     /// Run blocking core work (SQLite, file I/O) on the blocking thread pool, off the IPC thread.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Workspace) -> Result<T> + Send + 'static,
+        F: FnOnce(&Workspace, &tollgate::api::Context) -> Result<T> + Send + 'static,
     {
         let ws = self.workspace()?;
-        tauri::async_runtime::spawn_blocking(move || f(&ws))
+        let ctx = self.ctx.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&ws, &ctx))
             .await
             .map_err(|e| {
                 Error::internal(format!("a background task failed: {e}; see the log file"))
             })?
+    }
+}
+
+/// Run a core future that the compiler cannot prove `Send` (its streams hold closures over
+/// borrowed data, a known rustc limitation) to completion on a blocking thread, where it may
+/// block on the async runtime; Tauri's async commands need `Send` futures.
+pub async fn not_send<T, Fut, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    tauri::async_runtime::spawn_blocking(move || tauri::async_runtime::block_on(f()))
+        .await
+        .map_err(|e| Error::internal(format!("a background task failed: {e}; see the log file")))?
+}
+
+/// Finish or fail the promotions a dead process left open, and say what was done.
+pub async fn recover(ws: &Workspace, ctx: &tollgate::api::Context) -> Result<()> {
+    let done = tollgate::api::recover(ws, ctx).await.inspect_err(
+        |e| tracing::warn!(code = ?e.code, "recovering open promotions failed: {}", e.message),
+    )?;
+    if done.is_empty() {
+        tracing::info!("no promotion was left open");
+    }
+    for p in &done {
+        tracing::warn!(
+            id = p.id,
+            app = %p.app,
+            to = %p.to_env,
+            digest = %p.digest,
+            state = ?p.state,
+            error = p.error.as_deref().unwrap_or(""),
+            "recovered a promotion a previous process left open"
+        );
+    }
+    Ok(())
+}
+
+/// `base/name`, or `base/name-2`, `-3`, ... : the first that does not exist or is empty.
+fn fresh_dir(base: &Path, name: &str) -> PathBuf {
+    let usable = |p: &Path| {
+        !p.exists()
+            || std::fs::read_dir(p)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false)
+    };
+    let first = base.join(name);
+    if usable(&first) {
+        return first;
+    }
+    (2..)
+        .map(|i| base.join(format!("{name}-{i}")))
+        .find(|p| usable(p))
+        .expect("an unbounded range yields a free name")
+}
+
+fn log_opened(workspace: &Result<Workspace>) {
+    match workspace {
+        Ok(ws) => {
+            tracing::info!(config = %ws.config_path.display(), db = %ws.db_path.display(), "workspace opened")
+        }
+        Err(e) => tracing::warn!(code = ?e.code, "no workspace: {}", e.message),
     }
 }
 
@@ -79,23 +214,35 @@ repository = "local/payments/api"
 environments = [{ name = "dev", tag = "dev" }]
 "#;
 
+    fn test_ctx() -> tollgate::api::Context {
+        tollgate::api::Context {
+            clock: Arc::new(tollgate::domain::SystemClock),
+            secrets: Arc::new(tollgate::keychain::MemoryKeychain::default()),
+        }
+    }
+
+    fn write_workspace(dir: &Path, name: &str) -> PathBuf {
+        let file = dir.join("tollgate.toml");
+        std::fs::write(&file, WORKSPACE.replace("payments", name)).unwrap();
+        file
+    }
+
     #[test]
     fn opens_an_explicit_workspace_and_runs_blocking_work_on_it() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("tollgate.toml");
-        std::fs::write(&file, WORKSPACE).unwrap();
-        let state = AppState::open(Some(&file));
+        let file = write_workspace(dir.path(), "payments");
+        let state = AppState::open(Some(&file), None);
         let ws = state.workspace().unwrap();
         assert_eq!(ws.db_path, dir.path().join("history.db"));
         let name = tauri::async_runtime::block_on(
-            state.blocking(|ws| Ok(ws.config.workspace.name.clone())),
+            state.blocking(|ws, _| Ok(ws.config.workspace.name.clone())),
         );
         assert_eq!(name.unwrap(), "payments");
     }
 
     #[test]
     fn without_a_workspace_every_command_gets_the_reason() {
-        let state = AppState::open(Some(Path::new("/nonexistent/tollgate.toml")));
+        let state = AppState::open(Some(Path::new("/nonexistent/tollgate.toml")), None);
         let e = state.workspace().unwrap_err();
         assert_eq!(e.code, tollgate::Code::Config);
         assert!(
@@ -103,7 +250,72 @@ environments = [{ name = "dev", tag = "dev" }]
             "{}",
             e.message
         );
-        let e = tauri::async_runtime::block_on(state.blocking(|_| Ok(()))).unwrap_err();
+        let e = tauri::async_runtime::block_on(state.blocking(|_, _| Ok(()))).unwrap_err();
         assert_eq!(e.code, tollgate::Code::Config);
+    }
+
+    #[test]
+    fn another_workspace_can_be_opened_and_a_bad_one_keeps_the_current() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let state =
+            AppState::with_workspace(Err(Error::config("no workspace is open")), test_ctx(), None);
+        let file = write_workspace(first.path(), "first");
+        let ws = tauri::async_runtime::block_on(state.open_workspace(file)).unwrap();
+        assert_eq!(ws.config.workspace.name, "first");
+        assert_eq!(state.workspace().unwrap().config.workspace.name, "first");
+
+        let e = tauri::async_runtime::block_on(
+            state.open_workspace(second.path().join("missing.toml")),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, tollgate::Code::Config);
+        assert_eq!(state.workspace().unwrap().config.workspace.name, "first");
+
+        let file = write_workspace(second.path(), "second");
+        tauri::async_runtime::block_on(state.open_workspace(file)).unwrap();
+        assert_eq!(state.workspace().unwrap().config.workspace.name, "second");
+    }
+
+    #[test]
+    fn the_demo_goes_into_a_fresh_folder_of_the_data_dir() {
+        let data = tempfile::tempdir().unwrap();
+        let state = AppState::with_workspace(
+            Err(Error::config("no workspace is open")),
+            test_ctx(),
+            Some(data.path().to_path_buf()),
+        );
+        let ws = tauri::async_runtime::block_on(state.open_demo()).unwrap();
+        assert_eq!(ws.config_path, data.path().join("demo/tollgate.toml"));
+        let ws = tauri::async_runtime::block_on(state.open_demo()).unwrap();
+        assert_eq!(ws.config_path, data.path().join("demo-2/tollgate.toml"));
+        let rows =
+            tauri::async_runtime::block_on(state.blocking(|ws, _| tollgate::api::status(ws, None)))
+                .unwrap();
+        assert!(rows.iter().any(|r| r.drift), "the demo has drift");
+    }
+
+    #[test]
+    fn fresh_dir_skips_folders_in_use_but_takes_empty_ones() {
+        let base = tempfile::tempdir().unwrap();
+        assert_eq!(fresh_dir(base.path(), "demo"), base.path().join("demo"));
+        std::fs::create_dir(base.path().join("demo")).unwrap();
+        assert_eq!(fresh_dir(base.path(), "demo"), base.path().join("demo"));
+        std::fs::write(base.path().join("demo/x"), "x").unwrap();
+        std::fs::create_dir(base.path().join("demo-2")).unwrap();
+        std::fs::write(base.path().join("demo-2/x"), "x").unwrap();
+        assert_eq!(fresh_dir(base.path(), "demo"), base.path().join("demo-3"));
+    }
+
+    #[test]
+    fn only_exported_files_may_be_revealed() {
+        let state = AppState::with_workspace(Err(Error::config("none")), test_ctx(), None);
+        let e = state.exported_file("/etc/passwd").unwrap_err();
+        assert_eq!(e.code, tollgate::Code::Forbidden);
+        state.remember_export(PathBuf::from("/tmp/report.pdf"));
+        assert_eq!(
+            state.exported_file("/tmp/report.pdf").unwrap(),
+            PathBuf::from("/tmp/report.pdf")
+        );
     }
 }
