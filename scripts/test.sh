@@ -29,6 +29,6 @@ step "rust tests (real registry, SQLite and keychain)"
 scripts/with-keychain.sh cargo test --workspace --locked --exclude tollgate-e2e
 
 step "end to end: the real app under Xvfb over WebDriver"
-scripts/e2e.sh
+scripts/with-keychain.sh scripts/e2e.sh
 
 step "all tests passed"
