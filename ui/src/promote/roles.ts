@@ -2,7 +2,7 @@
 // button's state. Only reads what the core reported (SignerStatus, PromotionCheck); the core's
 // `approve` checks all of it again and is the authority.
 import type { PromotionCheck } from '../lib/bindings/PromotionCheck';
-import type { SignerStatus } from './contract';
+import type { SignerStatus } from '../lib/backend';
 
 /** The roles the target's policy asks for, when the check carries the policy; else `null`. */
 export function policyRoles(check: PromotionCheck): string[] | null {

@@ -1,0 +1,217 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { backendContext, type Backend as BaseBackend } from '../lib/backend';
+import type { PromotionStep } from '../lib/bindings/PromotionStep';
+import type { Backend } from '../lib/backend';
+import { check, digestA, digestB, fullBackend, outcome, passedEvaluation, sampleKey, signer } from './fake';
+import PromoteView from './PromoteView.svelte';
+
+function show(backend: Backend) {
+  return render(PromoteView, {
+    props: { app: 'api', to: 'staging', digest: digestA },
+    context: backendContext(backend as BaseBackend),
+  });
+}
+
+const approveButton = () => screen.findByRole('button', { name: /^Approve / });
+const runButton = () => screen.findByRole('button', { name: /^Promote .* to staging$/ });
+
+describe('PromoteView', () => {
+  it('shows the policy checklist with pass/fail and reasons, and the ignored approvals with why', async () => {
+    const backend = fullBackend();
+    const { container } = show(backend);
+    await screen.findByText('needs 1 approval, has 0');
+    expect(backend.checkPromotion).toHaveBeenCalledWith('api', 'staging', digestA);
+    const rules = [...container.querySelectorAll('.rule')].map((r) => [
+      r.getAttribute('data-rule'),
+      r.getAttribute('data-passed'),
+    ]);
+    expect(rules).toEqual([
+      ['approvals', 'false'],
+      ['roles', 'false'],
+      ['signatures', 'false'],
+    ]);
+    expect(container.querySelector('.checklist .verdict')!.textContent).toBe('not met');
+    expect(screen.getByText(/mallory@example.com ignored: not an approver/)).toBeTruthy();
+  });
+
+  it('shows the full digest with its first 12 hex digits emphasised, and what changes', async () => {
+    const { container } = show(fullBackend());
+    const head = container.querySelector('.head .digest-text')!;
+    expect(head.textContent).toBe(digestA);
+    expect(head.querySelector('strong')!.textContent).toBe(digestA.slice(7, 19));
+    const change = await screen.findByRole('region', { name: 'What changes in staging' });
+    await within(change).findByText('rev-new');
+    expect(within(change).getByText('rev-old')).toBeTruthy();
+    expect(within(change).getByText(digestB.slice(7, 19))).toBeTruthy();
+    expect(within(change).getByText('2026-11-01 08:00 UTC')).toBeTruthy();
+  });
+
+  it('signs with confirm = the first 12 hex digits and shows the fingerprint, then re-checks', async () => {
+    const backend = fullBackend();
+    const { container } = show(backend);
+    const button = await approveButton();
+    expect(button.textContent).toContain(digestA.slice(7, 19));
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(button);
+    expect(backend.approve).toHaveBeenCalledWith({
+      app: 'api',
+      to: 'staging',
+      digest: digestA,
+      confirm: digestA.slice(7, 19),
+      role: 'qa',
+      note: null,
+    });
+    await screen.findByText(/^Signed\./);
+    expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(sampleKey.fingerprint);
+    await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
+  });
+
+  it('disables approve with the reason when the signer has a problem', async () => {
+    const problem = 'the key in your keychain is not the key listed for quinn@example.com: hand over your allowed_signers line';
+    show(fullBackend({ signer: async () => signer({ listed: false, problem }) }));
+    const button = (await approveButton()) as HTMLButtonElement;
+    await screen.findByText(problem);
+    expect(button.disabled).toBe(true);
+    expect(button.getAttribute('aria-describedby')).toBe('approve-why');
+  });
+
+  it('disables approve with the reason when the approver holds no role the policy needs', async () => {
+    show(
+      fullBackend({
+        checkPromotion: async () => check({ to: 'production', policy: { roles: ['manager'] } }),
+        signer: async () => signer({ roles: ['qa'] }),
+      }),
+    );
+    const reason = await screen.findByText(/needs an approval from manager; quinn@example.com holds qa/);
+    expect(reason).toBeTruthy();
+    expect(((await approveButton()) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('lets the approver pick a role when they hold several that qualify', async () => {
+    const backend = fullBackend({
+      checkPromotion: async () => check({ policy: { roles: ['qa', 'manager'] } }),
+      signer: async () => signer({ roles: ['qa', 'manager', 'dev'] }),
+    });
+    show(backend);
+    const select = (await screen.findByRole('combobox', { name: 'Approve as role' })) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['qa', 'manager']);
+    await fireEvent.change(select, { target: { value: 'manager' } });
+    await fireEvent.click(await approveButton());
+    expect(backend.approve).toHaveBeenCalledWith(expect.objectContaining({ role: 'manager' }));
+  });
+
+  it('shows a refused approval from the core in place', async () => {
+    show(
+      fullBackend({
+        approve: async () => {
+          throw { code: 'refused', message: 'sha256:… never ran in api dev: approve only what ran in the previous environment' };
+        },
+      }),
+    );
+    const button = await approveButton();
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(button);
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('refused');
+    expect(alert.textContent).toContain('never ran in api dev');
+  });
+
+  it('keeps Promote disabled, with the unmet rules, until the policy is met', async () => {
+    const backend = fullBackend();
+    show(backend);
+    const button = (await runButton()) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(screen.getByText(/policy for staging is not met yet: approvals, roles/)).toBeTruthy();
+    expect(backend.promote).not.toHaveBeenCalled();
+  });
+
+  it('promotes with every step visible, then shows the snippets with copy buttons', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const backend = fullBackend({
+      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      promote: async (_req, onStep: (s: PromotionStep) => void) => {
+        onStep('intended');
+        onStep('pushed');
+        await gate;
+        onStep('verified');
+        onStep('recorded');
+        return outcome();
+      },
+    });
+    const { container } = show(backend);
+    const button = (await runButton()) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(false));
+    await fireEvent.click(button);
+    const states = () =>
+      [...container.querySelectorAll('.step')].map((s) => `${s.getAttribute('data-step')}:${s.getAttribute('data-state')}`);
+    await waitFor(() =>
+      expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:active', 'recorded:todo']),
+    );
+    release();
+    await screen.findByText('kubectl');
+    expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:done', 'recorded:done']);
+    const kubectl = container.querySelector('[data-snippet="kubectl"]')!;
+    expect(kubectl.textContent).toBe(`kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`);
+    expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(
+      `image: 127.0.0.1:5000/payments/api@${digestA}`,
+    );
+    expect(screen.getAllByRole('button', { name: 'Copy' })).toHaveLength(2);
+    expect(button.disabled).toBe(true);
+  });
+
+  it('shows a failed promotion plainly: the failed step and the core error in place', async () => {
+    const backend = fullBackend({
+      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      promote: async (_req, onStep: (s: PromotionStep) => void) => {
+        onStep('intended');
+        onStep('pushed');
+        throw {
+          code: 'digest_mismatch',
+          message: 'the staging tag reads back as sha256:0f1e… not the approved digest; the promotion was failed and its approvals released',
+        };
+      },
+    });
+    const { container } = show(backend);
+    const button = (await runButton()) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(false));
+    await fireEvent.click(button);
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('digest_mismatch');
+    expect(alert.textContent).toContain('approvals released');
+    expect(screen.getByText('Promote failed after “pushed”.')).toBeTruthy();
+    expect(container.querySelector('[data-step="verified"]')!.getAttribute('data-state')).toBe('failed');
+    expect(container.querySelector('[data-snippet]')).toBeNull();
+  });
+
+  it('says no approval is needed for an environment without policy', async () => {
+    show(
+      fullBackend({
+        checkPromotion: async () =>
+          check({
+            evaluation: {
+              passed: true,
+              rules: [{ rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true }],
+              counted: [],
+              ignored: [],
+            },
+          }),
+      }),
+    );
+    expect(await screen.findByText(/no approval is needed/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /^Approve / })).toBeNull();
+  });
+
+  it('shows a failed check in place', async () => {
+    show(
+      fullBackend({
+        checkPromotion: async () => {
+          throw { code: 'bad_input', message: 'dev is the first environment of api: nothing is promoted into it' };
+        },
+      }),
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('bad_input');
+  });
+});

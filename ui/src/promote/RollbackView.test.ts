@@ -1,0 +1,90 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { backendContext, type Backend as BaseBackend } from '../lib/backend';
+import type { PromotionStep } from '../lib/bindings/PromotionStep';
+import { check, digestA, digestB, fullBackend, outcome, passedEvaluation, segment } from './fake';
+import { earlierDigests } from './rollback';
+import RollbackView from './RollbackView.svelte';
+
+const digestC = `sha256:${'c0ffee'.repeat(10)}c0ff`;
+const digestD = `sha256:${'d00d'.repeat(16)}`;
+
+// staging ran C, then B, then C again, then A (now); dev ran D (never in staging).
+const timeline = [
+  segment('dev', digestD, '2026-10-01T00:00:00Z', null, 1),
+  segment('staging', digestC, '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z', 2),
+  segment('staging', digestB, '2026-10-05T00:00:00Z', '2026-10-08T00:00:00Z', 3),
+  segment('staging', digestC, '2026-10-08T00:00:00Z', '2026-10-10T00:00:00Z', 4),
+  segment('staging', digestA, '2026-10-10T00:00:00Z', null, 5),
+];
+
+describe('earlierDigests', () => {
+  it('lists the digests the environment ran before, newest first, once each, never the current one', () => {
+    const c = earlierDigests(timeline, 'staging');
+    expect(c.current?.digest).toBe(digestA);
+    expect(c.earlier.map((s) => s.digest)).toEqual([digestC, digestB]);
+    expect(c.earlier[0]!.seq).toBe(4n);
+  });
+
+  it('has nothing to offer an environment that ran one digest', () => {
+    expect(earlierDigests(timeline, 'dev').earlier).toEqual([]);
+    expect(earlierDigests(timeline, 'production')).toEqual({ current: null, earlier: [] });
+  });
+});
+
+describe('RollbackView', () => {
+  it('offers only earlier digests of that environment, then checks, approves and rolls back the picked one', async () => {
+    const steps: PromotionStep[] = ['intended', 'pushed', 'verified', 'recorded'];
+    const backend = fullBackend({
+      timeline: async () => timeline,
+      checkPromotion: async (_app: string, to: string, digest: string) =>
+        check({ to, digest, current: digestA, evaluation: passedEvaluation }),
+      rollback: async (_req, onStep: (s: PromotionStep) => void) => {
+        steps.forEach(onStep);
+        return outcome(digestC);
+      },
+    });
+    const { container } = render(RollbackView, {
+      props: { app: 'api', env: 'staging' },
+      context: backendContext(backend as BaseBackend),
+    });
+    const radios = (await screen.findAllByRole('radio')) as HTMLInputElement[];
+    expect(radios.map((r) => r.value)).toEqual([digestC, digestB]);
+    expect(backend.timeline).toHaveBeenCalledWith('api');
+    expect(container.querySelector('.head [data-digest]')!.getAttribute('data-digest')).toBe(digestA);
+
+    await fireEvent.click(radios[0]!);
+    const run = (await screen.findByRole('button', { name: /^Roll back .* to staging$/ })) as HTMLButtonElement;
+    expect(backend.checkPromotion).toHaveBeenCalledWith('api', 'staging', digestC);
+    await screen.findByRole('button', { name: /^Approve / });
+    await waitFor(() => expect(run.disabled).toBe(false));
+    await fireEvent.click(run);
+    expect(backend.rollback).toHaveBeenCalledWith({ app: 'api', env: 'staging', digest: digestC }, expect.any(Function));
+    await screen.findByText('kubectl');
+    expect([...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done')).toBe(true);
+    expect(backend.promote).not.toHaveBeenCalled();
+  });
+
+  it('says so when there is nothing to roll back to', async () => {
+    render(RollbackView, {
+      props: { app: 'api', env: 'dev' },
+      context: backendContext(fullBackend({ timeline: async () => timeline }) as BaseBackend),
+    });
+    expect(await screen.findByText(/has run no other digest of api before/)).toBeTruthy();
+    expect(screen.queryByRole('radio')).toBeNull();
+  });
+
+  it('shows a timeline error in place', async () => {
+    render(RollbackView, {
+      props: { app: 'nope', env: 'dev' },
+      context: backendContext(
+        fullBackend({
+          timeline: async () => {
+            throw { code: 'config', message: 'no app nope in tollgate.toml' };
+          },
+        }) as BaseBackend,
+      ),
+    });
+    expect((await screen.findByRole('alert')).dataset.code).toBe('config');
+  });
+});

@@ -1,0 +1,66 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { backendContext, type Backend as BaseBackend } from '../lib/backend';
+import { sampleWorkspace } from '../lib/testing';
+import { fullBackend, sampleKey } from '../promote/fake';
+import SettingsView from './SettingsView.svelte';
+
+const SECRET = 'hunter2-s3cret-token';
+
+function show(backend = fullBackend()) {
+  const view = render(SettingsView, { context: backendContext(backend as BaseBackend) });
+  return { backend, ...view };
+}
+
+describe('SettingsView', () => {
+  it('shows the workspace file, the registries with their credential state, and the signing key', async () => {
+    const { container } = show();
+    expect(await screen.findByText(sampleWorkspace.config_path)).toBeTruthy();
+    expect(await screen.findByText('http://127.0.0.1:5000')).toBeTruthy();
+    expect(screen.getByText('local folder: none needed')).toBeTruthy();
+    expect((await screen.findByTestId('public-key')).textContent).toBe(sampleKey.public_key);
+    expect(screen.getByTestId('allowed-signers').textContent).toBe(sampleKey.allowed_signers_line);
+    expect(container.querySelectorAll('.signing-key .copy-button')).toHaveLength(2);
+  });
+
+  it('sends the password to the core once and never displays or keeps it', async () => {
+    const { backend, container } = show();
+    const password = (await screen.findByLabelText('Password or token')) as HTMLInputElement;
+    expect(password.type).toBe('password');
+    await fireEvent.input(screen.getByLabelText('Username'), { target: { value: 'ci' } });
+    await fireEvent.input(password, { target: { value: SECRET } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    await screen.findByText(/stored in the OS keychain/);
+    expect(backend.login).toHaveBeenCalledWith('local', 'ci', SECRET);
+    expect(password.value).toBe('');
+    expect(container.innerHTML).not.toContain(SECRET);
+    expect(document.body.textContent).not.toContain(SECRET);
+    await waitFor(() => expect(backend.registries).toHaveBeenCalledTimes(2));
+  });
+
+  it('clears the password and shows the error in place when login fails', async () => {
+    const backend = fullBackend({
+      login: async () => {
+        throw { code: 'auth_required', message: '127.0.0.1:5000 refused these credentials: check the username and password' };
+      },
+    });
+    const { container } = show(backend);
+    const password = (await screen.findByLabelText('Password or token')) as HTMLInputElement;
+    await fireEvent.input(screen.getByLabelText('Username'), { target: { value: 'ci' } });
+    await fireEvent.input(password, { target: { value: SECRET } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    expect((await screen.findByRole('alert')).dataset.code).toBe('auth_required');
+    expect(password.value).toBe('');
+    expect(container.innerHTML).not.toContain(SECRET);
+  });
+
+  it('creates a signing key when there is none and shows its public half', async () => {
+    const backend = fullBackend({ keyShow: async () => null });
+    show(backend);
+    const id = await screen.findByLabelText('Your approver id');
+    await fireEvent.input(id, { target: { value: 'quinn@example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Create signing key' }));
+    expect(backend.keyInit).toHaveBeenCalledWith('quinn@example.com');
+    expect((await screen.findByTestId('public-key')).textContent).toBe(sampleKey.public_key);
+  });
+});
