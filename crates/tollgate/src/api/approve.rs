@@ -71,8 +71,18 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
             match (approver.roles.as_slice(), wanted.as_slice()) {
                 ([only], _) => only.clone(),
                 (_, [only]) => (*only).clone(),
-                ([], _) => return Err(Error::refused(format!("{approver_id} holds no role in {}", ws.config_path.display()))),
-                _ => return Err(Error::bad_input(format!("{approver_id} holds several roles ({}): pass --role", approver.roles.join(", ")))),
+                ([], _) => {
+                    return Err(Error::refused(format!(
+                        "{approver_id} holds no role in {}",
+                        ws.config_path.display()
+                    )))
+                }
+                _ => {
+                    return Err(Error::bad_input(format!(
+                        "{approver_id} holds several roles ({}): pass --role",
+                        approver.roles.join(", ")
+                    )))
+                }
             }
         }
     };
@@ -104,12 +114,18 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
         )));
     }
     let now = ctx.clock.now();
-    let t = Target { app: app.name.clone(), digest: digest.clone(), from: source.name.clone(), to: target.name.clone() };
+    let t = Target {
+        app: app.name.clone(),
+        digest: digest.clone(),
+        from: source.name.clone(),
+        to: target.name.clone(),
+    };
     let message = ApprovalMessage::new(&t, &approver_id, &role, now, req.note.as_deref());
     let bytes = message.to_bytes();
     let signature = signing::sign(&approver_id, &bytes, ctx.secrets.as_ref())?;
     let verified = signing::verify_approval(&bytes, &signature, approver)?;
-    let message_text = String::from_utf8(bytes).map_err(|e| Error::internal(format!("approval message is not UTF-8: {e}")))?;
+    let message_text = String::from_utf8(bytes)
+        .map_err(|e| Error::internal(format!("approval message is not UTF-8: {e}")))?;
     let event = NewEvent {
         at: now,
         kind: EventKind::Approval,
@@ -127,6 +143,14 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
             "fingerprint": verified.fingerprint,
         }),
     };
-    let event = store.append(vec![event])?.pop().ok_or_else(|| Error::internal("append returned no event"))?;
-    Ok(ApprovalReceipt { event, fingerprint: verified.fingerprint, message: message_text, signature })
+    let event = store
+        .append(vec![event])?
+        .pop()
+        .ok_or_else(|| Error::internal("append returned no event"))?;
+    Ok(ApprovalReceipt {
+        event,
+        fingerprint: verified.fingerprint,
+        message: message_text,
+        signature,
+    })
 }

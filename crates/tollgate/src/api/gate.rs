@@ -32,7 +32,12 @@ pub struct PromotionCheck {
 }
 
 /// Parse the digest and find the app, the target environment and its source (the one before).
-pub(crate) fn resolve<'a>(ws: &'a Workspace, app: &str, to: &str, digest: &str) -> Result<(&'a AppConfig, &'a EnvConfig, &'a EnvConfig, Digest)> {
+pub(crate) fn resolve<'a>(
+    ws: &'a Workspace,
+    app: &str,
+    to: &str,
+    digest: &str,
+) -> Result<(&'a AppConfig, &'a EnvConfig, &'a EnvConfig, Digest)> {
     let digest = Digest::parse(digest)?;
     let a = ws.app(app)?;
     let target = ws.env(a, to)?;
@@ -43,18 +48,45 @@ pub(crate) fn resolve<'a>(ws: &'a Workspace, app: &str, to: &str, digest: &str) 
 }
 
 /// The most recent stay of `digest` in `env`.
-pub(crate) fn last_stay(store: &Store, app: &str, env: &str, digest: &Digest) -> Result<Option<Segment>> {
-    Ok(store.timeline(app, Some(env))?.into_iter().rev().find(|s| &s.digest == digest))
+pub(crate) fn last_stay(
+    store: &Store,
+    app: &str,
+    env: &str,
+    digest: &Digest,
+) -> Result<Option<Segment>> {
+    Ok(store
+        .timeline(app, Some(env))?
+        .into_iter()
+        .rev()
+        .find(|s| &s.digest == digest))
 }
 
 /// The approvals on record for this app, target environment and digest, as the policy sees them.
-pub(crate) fn candidates(store: &Store, app: &str, to: &str, digest: &Digest) -> Result<Vec<CandidateApproval>> {
+pub(crate) fn candidates(
+    store: &Store,
+    app: &str,
+    to: &str,
+    digest: &Digest,
+) -> Result<Vec<CandidateApproval>> {
     let in_use = store.approvals_in_use()?;
     let mut out = Vec::new();
     for e in store.approval_events(app, to, digest)? {
-        let message = e.data.get("message").and_then(|m| m.as_str()).unwrap_or_default();
-        let signature = e.data.get("signature").and_then(|m| m.as_str()).unwrap_or_default();
-        match CandidateApproval::from_signed(e.seq, message.as_bytes(), signature, in_use.contains(&e.seq)) {
+        let message = e
+            .data
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
+        let signature = e
+            .data
+            .get("signature")
+            .and_then(|m| m.as_str())
+            .unwrap_or_default();
+        match CandidateApproval::from_signed(
+            e.seq,
+            message.as_bytes(),
+            signature,
+            in_use.contains(&e.seq),
+        ) {
             Ok(c) => out.push(c),
             Err(err) => tracing::warn!(seq = e.seq, error = %err, "unreadable approval ignored"),
         }
@@ -63,10 +95,23 @@ pub(crate) fn candidates(store: &Store, app: &str, to: &str, digest: &Digest) ->
 }
 
 /// Evaluate the target environment's policy for promoting `digest` from `from` into `to`.
-pub(crate) fn evaluate(ws: &Workspace, store: &Store, now: DateTime<Utc>, app: &AppConfig, from: &EnvConfig, to: &EnvConfig, digest: &Digest) -> Result<PromotionCheck> {
+pub(crate) fn evaluate(
+    ws: &Workspace,
+    store: &Store,
+    now: DateTime<Utc>,
+    app: &AppConfig,
+    from: &EnvConfig,
+    to: &EnvConfig,
+    digest: &Digest,
+) -> Result<PromotionCheck> {
     let stay = last_stay(store, &app.name, &from.name, digest)?;
     let approvals = candidates(store, &app.name, &to.name, digest)?;
-    let target = Target { app: app.name.clone(), digest: digest.clone(), from: from.name.clone(), to: to.name.clone() };
+    let target = Target {
+        app: app.name.clone(),
+        digest: digest.clone(),
+        from: from.name.clone(),
+        to: to.name.clone(),
+    };
     let evaluation = policy::evaluate(&PolicyInput {
         policy: to.policy.as_ref(),
         now,
@@ -91,7 +136,13 @@ pub(crate) fn evaluate(ws: &Workspace, store: &Store, now: DateTime<Utc>, app: &
 
 /// The policy checklist for promoting `digest` of `app` into `to`, before anyone clicks.
 #[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
-pub fn check_promotion(ws: &Workspace, now: DateTime<Utc>, app: &str, to: &str, digest: &str) -> Result<PromotionCheck> {
+pub fn check_promotion(
+    ws: &Workspace,
+    now: DateTime<Utc>,
+    app: &str,
+    to: &str,
+    digest: &str,
+) -> Result<PromotionCheck> {
     let (a, target, source, digest) = resolve(ws, app, to, digest)?;
     let store = open::store(ws)?;
     evaluate(ws, &store, now, a, source, target, &digest)
@@ -99,5 +150,11 @@ pub fn check_promotion(ws: &Workspace, now: DateTime<Utc>, app: &str, to: &str, 
 
 /// One line per unmet blocking rule: what the CLI prints and the UI lists when refusing.
 pub(crate) fn unmet(check: &PromotionCheck) -> Vec<String> {
-    check.evaluation.rules.iter().filter(|r| r.blocking && !r.passed).map(|r| format!("{}: {}", r.rule, r.reason)).collect()
+    check
+        .evaluation
+        .rules
+        .iter()
+        .filter(|r| r.blocking && !r.passed)
+        .map(|r| format!("{}: {}", r.rule, r.reason))
+        .collect()
 }

@@ -40,7 +40,11 @@ impl JournalState {
             "verified" => JournalState::Verified,
             "recorded" => JournalState::Recorded,
             "failed" => JournalState::Failed,
-            other => return Err(Error::database(format!("promotion journal holds an unknown state '{other}'"))),
+            other => {
+                return Err(Error::database(format!(
+                    "promotion journal holds an unknown state '{other}'"
+                )))
+            }
         })
     }
 }
@@ -97,7 +101,9 @@ fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
     let kind = text(1)?;
     Ok(Promotion {
         id: r.get(0)?,
-        kind: EventKind::parse(&kind).ok_or_else(|| Error::database(format!("promotion journal holds an unknown kind '{kind}'")))?,
+        kind: EventKind::parse(&kind).ok_or_else(|| {
+            Error::database(format!("promotion journal holds an unknown kind '{kind}'"))
+        })?,
         app: text(2)?,
         from_env: text(3)?,
         to_env: text(4)?,
@@ -105,10 +111,15 @@ fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
         src_repository: text(6)?,
         dst_repository: text(7)?,
         tag: text(8)?,
-        approvals: serde_json::from_str(&text(9)?).map_err(|e| Error::database(format!("promotion journal: approvals: {e}")))?,
-        evaluation: serde_json::from_str(&text(10)?).map_err(|e| Error::database(format!("promotion journal: evaluation: {e}")))?,
+        approvals: serde_json::from_str(&text(9)?)
+            .map_err(|e| Error::database(format!("promotion journal: approvals: {e}")))?,
+        evaluation: serde_json::from_str(&text(10)?)
+            .map_err(|e| Error::database(format!("promotion journal: evaluation: {e}")))?,
         actor: text(11)?,
-        previous: r.get::<_, Option<String>>(12)?.map(|d| Digest::parse(&d)).transpose()?,
+        previous: r
+            .get::<_, Option<String>>(12)?
+            .map(|d| Digest::parse(&d))
+            .transpose()?,
         state: JournalState::parse(&text(13)?)?,
         error: r.get(14)?,
         event_seq: r.get(15)?,
@@ -126,7 +137,9 @@ impl Store {
     /// Start a promotion: write the `intended` row and reserve its approvals, in one
     /// transaction. Refused when an approval is already reserved or consumed.
     pub fn journal_begin(&mut self, p: &NewPromotion) -> Result<Promotion> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for seq in &p.approvals {
             let used: Option<(i64, String)> = tx
                 .query_row(
@@ -141,8 +154,10 @@ impl Store {
                 )));
             }
         }
-        let approvals = serde_json::to_string(&p.approvals).map_err(|e| Error::internal(e.to_string()))?;
-        let evaluation = serde_json::to_string(&p.evaluation).map_err(|e| Error::internal(e.to_string()))?;
+        let approvals =
+            serde_json::to_string(&p.approvals).map_err(|e| Error::internal(e.to_string()))?;
+        let evaluation =
+            serde_json::to_string(&p.evaluation).map_err(|e| Error::internal(e.to_string()))?;
         tx.execute(
             "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13)",
@@ -166,51 +181,84 @@ impl Store {
         // Approvals are reserved in a table of their own (one row per approval, primary key),
         // so two processes racing for the same approval cannot both win.
         for seq in &p.approvals {
-            tx.execute("DELETE FROM promotion_approvals WHERE approval_seq = ?1", [seq])?;
-            tx.execute("INSERT INTO promotion_approvals (approval_seq, promotion_id) VALUES (?1, ?2)", params![seq, id])?;
+            tx.execute(
+                "DELETE FROM promotion_approvals WHERE approval_seq = ?1",
+                [seq],
+            )?;
+            tx.execute(
+                "INSERT INTO promotion_approvals (approval_seq, promotion_id) VALUES (?1, ?2)",
+                params![seq, id],
+            )?;
         }
-        let row = tx.query_row(&format!("SELECT {COLUMNS} FROM promotions WHERE id = ?1"), [id], |r| Ok(read(r)))??;
+        let row = tx.query_row(
+            &format!("SELECT {COLUMNS} FROM promotions WHERE id = ?1"),
+            [id],
+            |r| Ok(read(r)),
+        )??;
         tx.commit()?;
         Ok(row)
     }
 
     /// Move an open entry to `pushed` or `verified`.
-    pub fn journal_advance(&mut self, id: i64, state: JournalState, at: DateTime<Utc>) -> Result<()> {
+    pub fn journal_advance(
+        &mut self,
+        id: i64,
+        state: JournalState,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         if !matches!(state, JournalState::Pushed | JournalState::Verified) {
-            return Err(Error::internal(format!("journal_advance to {}", state.as_str())));
+            return Err(Error::internal(format!(
+                "journal_advance to {}",
+                state.as_str()
+            )));
         }
         let n = self.conn.execute(
             "UPDATE promotions SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state NOT IN ('recorded', 'failed')",
             params![id, state.as_str(), stamp(at)],
         )?;
         if n != 1 {
-            return Err(Error::new(Code::Refused, format!("promotion {id} is no longer open")));
+            return Err(Error::new(
+                Code::Refused,
+                format!("promotion {id} is no longer open"),
+            ));
         }
         Ok(())
     }
 
     /// Mark an open entry failed and release its approvals.
     pub fn journal_fail(&mut self, id: i64, error: &str, at: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE promotions SET state = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1 AND state NOT IN ('recorded', 'failed')",
             params![id, error, stamp(at)],
         )?;
-        tx.execute("DELETE FROM promotion_approvals WHERE promotion_id = ?1", [id])?;
+        tx.execute(
+            "DELETE FROM promotion_approvals WHERE promotion_id = ?1",
+            [id],
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Append the promotion's history event and mark the entry recorded, in one transaction.
     pub fn journal_record(&mut self, id: i64, event: NewEvent) -> Result<Event> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let state: String = tx.query_row("SELECT state FROM promotions WHERE id = ?1", [id], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let state: String =
+            tx.query_row("SELECT state FROM promotions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
         if state == "recorded" || state == "failed" {
             return Err(Error::refused(format!("promotion {id} is already {state}")));
         }
         let at = stamp(event.at);
         let mut stored = super::events::append(&tx, vec![event])?;
-        let event = stored.pop().ok_or_else(|| Error::internal("append returned no event"))?;
+        let event = stored
+            .pop()
+            .ok_or_else(|| Error::internal("append returned no event"))?;
         tx.execute(
             "UPDATE promotions SET state = 'recorded', event_seq = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, event.seq, at],
@@ -228,14 +276,20 @@ impl Store {
 
     pub fn journal_get(&self, id: i64) -> Result<Promotion> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM promotions WHERE id = ?1"), [id], |r| Ok(read(r)))
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM promotions WHERE id = ?1"),
+                [id],
+                |r| Ok(read(r)),
+            )
             .optional()?
             .ok_or_else(|| Error::bad_input(format!("no promotion {id}")))?
     }
 
     /// Approval seqs reserved by an open entry or consumed by a recorded one.
     pub fn approvals_in_use(&self) -> Result<std::collections::HashSet<i64>> {
-        let mut stmt = self.conn.prepare_cached("SELECT approval_seq FROM promotion_approvals")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT approval_seq FROM promotion_approvals")?;
         let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -246,7 +300,9 @@ impl Store {
             "SELECT {} FROM events WHERE app = ?1 AND env = ?2 AND kind = 'approval' AND digest = ?3 ORDER BY seq",
             super::events::COLUMNS
         ))?;
-        let rows = stmt.query_map(params![app, to_env, digest.as_str()], |r| Ok(super::events::read_event(r)))?;
+        let rows = stmt.query_map(params![app, to_env, digest.as_str()], |r| {
+            Ok(super::events::read_event(r))
+        })?;
         rows.map(|r| r?).collect()
     }
 }

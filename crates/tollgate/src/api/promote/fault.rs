@@ -6,7 +6,9 @@
 pub(super) fn point(step: &str) {
     if std::env::var("TOLLGATE_TEST_KILL_AT").is_ok_and(|s| s == step) {
         let pid = std::process::id().to_string();
-        let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
         // SIGKILL is not catchable; wait for it to land.
         loop {
             std::thread::sleep(std::time::Duration::from_secs(1));

@@ -63,7 +63,12 @@ pub struct PromotionOutcome {
 
 /// Promote `digest` of `app` from the previous environment into `to`.
 #[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
-pub async fn promote(ws: &Workspace, ctx: &Context, req: PromoteRequest, progress: &(dyn Fn(PromotionStep) + Send + Sync)) -> Result<PromotionOutcome> {
+pub async fn promote(
+    ws: &Workspace,
+    ctx: &Context,
+    req: PromoteRequest,
+    progress: &(dyn Fn(PromotionStep) + Send + Sync),
+) -> Result<PromotionOutcome> {
     let (app, target, source, digest) = resolve(ws, &req.app, &req.to, &req.digest)?;
     recover(ws, ctx).await?;
     let mut store = open::store(ws)?;
@@ -76,12 +81,29 @@ pub async fn promote(ws: &Workspace, ctx: &Context, req: PromoteRequest, progres
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
-    run(ws, ctx, &mut store, EventKind::Promotion, check, src_repository, dst_repository, target.tag.clone(), req.actor, progress).await
+    run(
+        ws,
+        ctx,
+        &mut store,
+        EventKind::Promotion,
+        check,
+        src_repository,
+        dst_repository,
+        target.tag.clone(),
+        req.actor,
+        progress,
+    )
+    .await
 }
 
 /// Put an earlier digest of `env` back, with the same gates as a promotion into `env`.
 #[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
-pub async fn rollback(ws: &Workspace, ctx: &Context, req: RollbackRequest, progress: &(dyn Fn(PromotionStep) + Send + Sync)) -> Result<PromotionOutcome> {
+pub async fn rollback(
+    ws: &Workspace,
+    ctx: &Context,
+    req: RollbackRequest,
+    progress: &(dyn Fn(PromotionStep) + Send + Sync),
+) -> Result<PromotionOutcome> {
     let digest = Digest::parse(&req.digest)?;
     let app = ws.app(&req.app)?;
     let env = ws.env(app, &req.env)?;
@@ -90,7 +112,10 @@ pub async fn rollback(ws: &Workspace, ctx: &Context, req: RollbackRequest, progr
     let segments = store.timeline(&app.name, Some(&env.name))?;
     let current = segments.last().map(|s| s.digest.clone());
     if current.as_ref() == Some(&digest) {
-        return Err(Error::refused(format!("{digest} is what {} {} runs now: roll back to an earlier digest", app.name, env.name)));
+        return Err(Error::refused(format!(
+            "{digest} is what {} {} runs now: roll back to an earlier digest",
+            app.name, env.name
+        )));
     }
     if !segments.iter().any(|s| s.digest == digest) {
         return Err(Error::refused(format!(
@@ -101,15 +126,29 @@ pub async fn rollback(ws: &Workspace, ctx: &Context, req: RollbackRequest, progr
     let repository = ws.env_repository(app, env).to_string();
     // The bytes must still be in the registry: a rollback never rebuilds.
     let (registry, path) = Registries::new(ws, ctx).get(&repository)?;
-    registry
-        .fetch_manifest(&path, &digest)
-        .await
-        .map_err(|e| e.context(format!("rollback {} {}: {digest} is no longer readable in {repository}", app.name, env.name)))?;
+    registry.fetch_manifest(&path, &digest).await.map_err(|e| {
+        e.context(format!(
+            "rollback {} {}: {digest} is no longer readable in {repository}",
+            app.name, env.name
+        ))
+    })?;
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
-    run(ws, ctx, &mut store, EventKind::Rollback, check, repository.clone(), repository, env.tag.clone(), req.actor, progress).await
+    run(
+        ws,
+        ctx,
+        &mut store,
+        EventKind::Rollback,
+        check,
+        repository.clone(),
+        repository,
+        env.tag.clone(),
+        req.actor,
+        progress,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -126,7 +165,9 @@ async fn run(
     progress: &(dyn Fn(PromotionStep) + Send + Sync),
 ) -> Result<PromotionOutcome> {
     if actor.trim().is_empty() {
-        return Err(Error::bad_input("who is promoting? pass --actor (or set $TOLLGATE_ACTOR)"));
+        return Err(Error::bad_input(
+            "who is promoting? pass --actor (or set $TOLLGATE_ACTOR)",
+        ));
     }
     if !check.evaluation.passed {
         return Err(Error::refused(gate::unmet(&check).join("\n")));
@@ -146,7 +187,8 @@ async fn run(
         dst_repository: dst_repository.clone(),
         tag: tag.clone(),
         approvals: check.evaluation.counted.clone(),
-        evaluation: serde_json::to_value(&check.evaluation).map_err(|e| Error::internal(e.to_string()))?,
+        evaluation: serde_json::to_value(&check.evaluation)
+            .map_err(|e| Error::internal(e.to_string()))?,
         actor: actor.clone(),
         previous,
         at: ctx.clock.now(),
@@ -154,9 +196,15 @@ async fn run(
     progress(PromotionStep::Intended);
     fault::point("intended");
 
-    if let Err(e) = src.copy_image(&src_path, &check.digest, &dst, &dst_path, &tag).await {
+    if let Err(e) = src
+        .copy_image(&src_path, &check.digest, &dst, &dst_path, &tag)
+        .await
+    {
         store.journal_fail(entry.id, &e.message, ctx.clock.now())?;
-        return Err(e.context(format!("promotion {} failed while pushing, nothing was recorded", entry.id)));
+        return Err(e.context(format!(
+            "promotion {} failed while pushing, nothing was recorded",
+            entry.id
+        )));
     }
     store.journal_advance(entry.id, JournalState::Pushed, ctx.clock.now())?;
     progress(PromotionStep::Pushed);
@@ -167,11 +215,20 @@ async fn run(
     progress(PromotionStep::Recorded);
     let promotion = store.journal_get(entry.id)?;
     let snippets = DeploySnippets::new(ws, &check.app, &dst_repository, &check.digest)?;
-    Ok(PromotionOutcome { promotion, event, check, snippets })
+    Ok(PromotionOutcome {
+        promotion,
+        event,
+        check,
+        snippets,
+    })
 }
 
 /// The history event of a finished promotion.
-fn promotion_event(entry: &Promotion, at: chrono::DateTime<chrono::Utc>, recovered: bool) -> NewEvent {
+fn promotion_event(
+    entry: &Promotion,
+    at: chrono::DateTime<chrono::Utc>,
+    recovered: bool,
+) -> NewEvent {
     NewEvent {
         at,
         kind: entry.kind,

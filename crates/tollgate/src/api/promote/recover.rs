@@ -20,35 +20,67 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
     let mut registries = Registries::new(ws, ctx);
     for entry in open_entries {
         let (dst, path) = registries.get(&entry.dst_repository)?;
-        tracing::info!(id = entry.id, state = entry.state.as_str(), "recovering promotion");
-        verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true).await.ok();
+        tracing::info!(
+            id = entry.id,
+            state = entry.state.as_str(),
+            "recovering promotion"
+        );
+        verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true)
+            .await
+            .ok();
         touched.push(store.journal_get(entry.id)?);
     }
     Ok(touched)
 }
 
 /// Read the target tag back; record the promotion if it shows the digest, else fail the entry.
-pub(super) async fn verify_and_record(_ws: &Workspace, ctx: &Context, store: &mut Store, entry: &Promotion, dst: &Registry, path: &str, recovering: bool) -> Result<Event> {
+pub(super) async fn verify_and_record(
+    _ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    entry: &Promotion,
+    dst: &Registry,
+    path: &str,
+    recovering: bool,
+) -> Result<Event> {
     let seen = dst.resolve_tag(path, &entry.tag).await?;
     let shows_digest = seen.as_ref() == Some(&entry.digest);
     let state = store.journal_get(entry.id)?.state;
     match (state, shows_digest) {
-        (JournalState::Recorded | JournalState::Failed, _) => Err(Error::refused(format!("promotion {} is already {}", entry.id, state.as_str()))),
+        (JournalState::Recorded | JournalState::Failed, _) => Err(Error::refused(format!(
+            "promotion {} is already {}",
+            entry.id,
+            state.as_str()
+        ))),
         (JournalState::Verified, _) | (JournalState::Intended | JournalState::Pushed, true) => {
             if state != JournalState::Verified {
                 store.journal_advance(entry.id, JournalState::Verified, ctx.clock.now())?;
                 fault::point("verified");
             }
-            store.journal_record(entry.id, promotion_event(entry, ctx.clock.now(), recovering))
+            store.journal_record(
+                entry.id,
+                promotion_event(entry, ctx.clock.now(), recovering),
+            )
         }
         (_, false) => {
             let reason = match (state, &seen) {
-                (JournalState::Intended, _) => "interrupted before the push; nothing was published".to_string(),
-                (_, Some(other)) => format!("read-back of {}:{} shows {other}, not {}", entry.dst_repository, entry.tag, entry.digest),
-                (_, None) => format!("read-back of {}:{} finds no such tag", entry.dst_repository, entry.tag),
+                (JournalState::Intended, _) => {
+                    "interrupted before the push; nothing was published".to_string()
+                }
+                (_, Some(other)) => format!(
+                    "read-back of {}:{} shows {other}, not {}",
+                    entry.dst_repository, entry.tag, entry.digest
+                ),
+                (_, None) => format!(
+                    "read-back of {}:{} finds no such tag",
+                    entry.dst_repository, entry.tag
+                ),
             };
             store.journal_fail(entry.id, &reason, ctx.clock.now())?;
-            Err(Error::refused(format!("promotion {} failed: {reason}; its approvals are released, nothing was recorded", entry.id)))
+            Err(Error::refused(format!(
+                "promotion {} failed: {reason}; its approvals are released, nothing was recorded",
+                entry.id
+            )))
         }
     }
 }
