@@ -736,6 +736,12 @@ environments = [
         summary.signatures.problems
     );
     assert_eq!(summary.summary.apps[0].rollbacks, 1);
+    tool(
+        Command::new("pdftoppm")
+            .args(["-r", "100", "-png", "-singlefile", "-f", "3", "-l", "3"])
+            .arg(&out)
+            .arg(output_dir().join("rollback-page-3")),
+    );
     let text = tool(Command::new("pdftotext").arg(&out).arg("-"));
     let flat = no_space(&text);
     assert!(

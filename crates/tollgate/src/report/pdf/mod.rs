@@ -103,6 +103,11 @@ impl PdfReport {
     }
 }
 
+/// `1 event`, `2 events`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A label on the left, paragraphs on the right.
 fn key_value(c: &mut Canvas, label: &str, value: &[Para]) {
     const LABEL_W: f32 = 118.0;
@@ -175,23 +180,40 @@ fn title_page(
         &[Para::new(local(meta.generated_at), BODY)],
     );
     let events = match (sel.first_seq, sel.last_seq) {
-        (Some(a), Some(b)) => vec![
-            Para::new(
+        (Some(a), Some(b)) => {
+            let mut paras = vec![Para::new(
                 format!(
-                    "{} events match the filters, in the chain range from event {a} to event {b}.",
-                    sel.matched
+                    "{} matching the filters, in the chain range from event {a} to event {b}.",
+                    plural(sel.matched, "event", "events")
                 ),
                 BODY,
-            ),
-            Para::new(
-                format!(
-                    "{} approvals from outside the filters are included because promotions in the period counted them; {} other events of the range are listed in the JSON export as link stubs (seq and hashes only).",
-                    sel.context, sel.stubs
-                ),
-                SMALL_MUTED,
-            )
-            .gap(2.0),
-        ],
+            )];
+            if sel.context > 0 {
+                paras.push(
+                    Para::new(
+                        format!(
+                            "Also included: {} from outside the filters that promotions in the period counted.",
+                            plural(sel.context, "approval", "approvals")
+                        ),
+                        SMALL_MUTED,
+                    )
+                    .gap(2.0),
+                );
+            }
+            if sel.stubs > 0 {
+                paras.push(
+                    Para::new(
+                        format!(
+                            "{} of the range outside the filters appear in the JSON export as link stubs (seq and hashes only).",
+                            plural(sel.stubs, "other event", "other events")
+                        ),
+                        SMALL_MUTED,
+                    )
+                    .gap(2.0),
+                );
+            }
+            paras
+        }
         _ => vec![Para::new("No events match the filters.", BODY)],
     };
     key_value(c, "Events", &events);
@@ -291,12 +313,12 @@ fn title_page(
         "In this report",
         &[Para::new(
             format!(
-                "{} promotions, {} rollbacks, {} drift incidents, {} approvals, across {} apps.",
-                totals[0],
-                totals[1],
-                totals[2],
-                totals[3],
-                summary.apps.len()
+                "{}, {}, {}, {}, across {}.",
+                plural(totals[0], "promotion", "promotions"),
+                plural(totals[1], "rollback", "rollbacks"),
+                plural(totals[2], "drift incident", "drift incidents"),
+                plural(totals[3], "approval", "approvals"),
+                plural(summary.apps.len() as u64, "app", "apps")
             ),
             BODY,
         )],
