@@ -46,4 +46,4 @@ pub use signer::{signer_status, SignerStatus};
 pub use status::status;
 pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};
 pub use timeline::timeline;
-pub use verify::verify;
+pub use verify::{verify, Problem, VerifyReport};

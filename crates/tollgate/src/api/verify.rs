@@ -1,10 +1,108 @@
+use std::collections::HashMap;
+
+use serde::Serialize;
+use ts_rs::TS;
+
 use crate::api::open;
 use crate::config::Workspace;
-use crate::store::ChainReport;
+use crate::domain::EventKind;
+use crate::signing;
+use crate::store::{ChainReport, EventFilter};
 use crate::Result;
 
-/// Walk the database's hash chain and report the first broken link.
+/// What `tollgate verify` found in the database.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VerifyReport {
+    pub chain: ChainReport,
+    /// Approval events whose signature was checked against tollgate.toml's keys.
+    pub approvals: u64,
+    /// Every problem besides the chain: an approval that does not verify, an approval used by
+    /// two promotions. Empty when all holds.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Problem {
+    pub seq: i64,
+    pub reason: String,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.chain.broken.is_none() && self.problems.is_empty()
+    }
+}
+
+/// Walk the database's hash chain, check every approval's signature against the keys
+/// tollgate.toml lists, and check that no approval was consumed twice.
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
-pub fn verify(ws: &Workspace) -> Result<ChainReport> {
-    open::store(ws)?.verify_chain()
+pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
+    let store = open::store(ws)?;
+    let chain = store.verify_chain()?;
+    let mut problems = Vec::new();
+    let mut signed: Vec<(i64, String, String, String)> = Vec::new();
+    let mut used_by: HashMap<i64, i64> = HashMap::new();
+    store.for_each_event(&EventFilter::default(), |e| {
+        let text = |k: &str| {
+            e.data
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        match e.kind {
+            EventKind::Approval => {
+                let approver = e.actor.clone().unwrap_or_default();
+                match ws.config.approvers.iter().find(|a| a.id == approver) {
+                    Some(a) => {
+                        signed.push((e.seq, text("message"), text("signature"), a.key.clone()))
+                    }
+                    None => problems.push(Problem {
+                        seq: e.seq,
+                        reason: format!(
+                            "approval by {approver}, who is not an approver in tollgate.toml"
+                        ),
+                    }),
+                }
+            }
+            EventKind::Promotion | EventKind::Rollback => {
+                let approvals = e
+                    .data
+                    .get("approvals")
+                    .and_then(|v| v.as_array())
+                    .cloned()
+                    .unwrap_or_default();
+                for seq in approvals.iter().filter_map(|v| v.as_i64()) {
+                    if let Some(first) = used_by.insert(seq, e.seq) {
+                        problems.push(Problem {
+                            seq: e.seq,
+                            reason: format!("approval {seq} was already consumed by event {first}"),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let items: Vec<(&[u8], &str, &str)> = signed
+        .iter()
+        .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+        .collect();
+    for ((seq, ..), result) in signed.iter().zip(signing::verify_many(&items)) {
+        if let Err(e) = result {
+            problems.push(Problem {
+                seq: *seq,
+                reason: e.message,
+            });
+        }
+    }
+    problems.sort_by_key(|p| p.seq);
+    Ok(VerifyReport {
+        approvals: signed.len() as u64,
+        chain,
+        problems,
+    })
 }

@@ -1,6 +1,8 @@
 use std::io::{IsTerminal, Read};
 
-use tollgate::api::{self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest};
+use tollgate::api::{
+    self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest,
+};
 use tollgate::config::Workspace;
 use tollgate::domain::parse_time;
 use tollgate::{Error, Result};
@@ -25,11 +27,25 @@ pub async fn run(cli: Cli) -> Result<i32> {
             println!("{}", path.display());
             Ok(0)
         }
-        Command::Login { registry, username, password_stdin: _ } => {
+        Command::Login {
+            registry,
+            username,
+            password_stdin: _,
+        } => {
             let ws = load()?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).map_err(|e| Error::bad_input(format!("cannot read the password from standard input: {e}")))?;
-            let host = api::login(&ws, &ctx, &registry, &username, password.trim_end_matches(['\n', '\r']))?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    Error::bad_input(format!("cannot read the password from standard input: {e}"))
+                })?;
+            let host = api::login(
+                &ws,
+                &ctx,
+                &registry,
+                &username,
+                password.trim_end_matches(['\n', '\r']),
+            )?;
             println!("stored credentials for {username} at {host} in the OS keychain");
             Ok(0)
         }
@@ -45,7 +61,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
             bar.finish_and_clear();
             let report = report?;
             output::sync_report(&report);
-            Ok(if report.drifted().next().is_some() { 1 } else { 0 })
+            Ok(if report.drifted().next().is_some() {
+                1
+            } else {
+                0
+            })
         }
         Command::Status { app, json } => {
             let rows = api::status(&load_and_recover(&load, &ctx).await?, app.as_deref())?;
@@ -57,7 +77,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Timeline { app, env, json } => {
-            let segments = api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
+            let segments =
+                api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
             if json {
                 output::json(&segments)?;
             } else {
@@ -65,28 +86,80 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Record { app, env, image, actor, at } => {
+        Command::Record {
+            app,
+            env,
+            image,
+            actor,
+            at,
+        } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = actor_or_default(actor)?;
             let at = at.as_deref().map(parse_time).transpose()?;
-            let event = api::record(&ws, &ctx, RecordRequest { app, env, image, actor, at }).await?;
-            println!("recorded {} in {} {} (event {})", event.digest.map(|d| d.to_string()).unwrap_or_default(), event.app, event.env, event.seq);
+            let event = api::record(
+                &ws,
+                &ctx,
+                RecordRequest {
+                    app,
+                    env,
+                    image,
+                    actor,
+                    at,
+                },
+            )
+            .await?;
+            println!(
+                "recorded {} in {} {} (event {})",
+                event.digest.map(|d| d.to_string()).unwrap_or_default(),
+                event.app,
+                event.env,
+                event.seq
+            );
             Ok(0)
         }
-        Command::Key { command: KeyCommand::Init { id } } => {
+        Command::Key {
+            command: KeyCommand::Init { id },
+        } => {
             output::key(&api::key_init(&ctx, &id)?);
             Ok(0)
         }
-        Command::Key { command: KeyCommand::Show { id } } => {
+        Command::Key {
+            command: KeyCommand::Show { id },
+        } => {
             output::key(&api::key_show(&ctx, id.as_deref())?);
             Ok(0)
         }
-        Command::Approve { app, to, digest, confirm, role, note, approver } => {
+        Command::Approve {
+            app,
+            to,
+            digest,
+            confirm,
+            role,
+            note,
+            approver,
+        } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let receipt = api::approve(&ws, &ctx, ApproveRequest { app, to, digest, confirm, role, note, approver })?;
+            let receipt = api::approve(
+                &ws,
+                &ctx,
+                ApproveRequest {
+                    app,
+                    to,
+                    digest,
+                    confirm,
+                    role,
+                    note,
+                    approver,
+                },
+            )?;
             println!(
                 "approved {} for {} {} as {} (event {}, key {})",
-                receipt.event.digest.as_ref().map(|d| d.as_str()).unwrap_or_default(),
+                receipt
+                    .event
+                    .digest
+                    .as_ref()
+                    .map(|d| d.as_str())
+                    .unwrap_or_default(),
                 receipt.event.app,
                 receipt.event.env,
                 receipt.event.actor.as_deref().unwrap_or_default(),
@@ -95,7 +168,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Check { app, to, digest, json } => {
+        Command::Check {
+            app,
+            to,
+            digest,
+            json,
+        } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
             if json {
@@ -105,10 +183,27 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if check.evaluation.passed { 0 } else { 1 })
         }
-        Command::Promote { app, to, digest, actor, json } => {
+        Command::Promote {
+            app,
+            to,
+            digest,
+            actor,
+            json,
+        } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = actor_or_default(actor)?;
-            let outcome = api::promote(&ws, &ctx, PromoteRequest { app, to, digest, actor }, &output::step).await?;
+            let outcome = api::promote(
+                &ws,
+                &ctx,
+                PromoteRequest {
+                    app,
+                    to,
+                    digest,
+                    actor,
+                },
+                &output::step,
+            )
+            .await?;
             if json {
                 output::json(&outcome)?;
             } else {
@@ -116,10 +211,27 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Rollback { app, env, digest, actor, json } => {
+        Command::Rollback {
+            app,
+            env,
+            digest,
+            actor,
+            json,
+        } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = actor_or_default(actor)?;
-            let outcome = api::rollback(&ws, &ctx, RollbackRequest { app, env, digest, actor }, &output::step).await?;
+            let outcome = api::rollback(
+                &ws,
+                &ctx,
+                RollbackRequest {
+                    app,
+                    env,
+                    digest,
+                    actor,
+                },
+                &output::step,
+            )
+            .await?;
             if json {
                 output::json(&outcome)?;
             } else {
@@ -127,7 +239,15 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Export { format, app, env, since, until, out, json } => {
+        Command::Export {
+            format,
+            app,
+            env,
+            since,
+            until,
+            out,
+            json,
+        } => {
             let format = match format.as_str() {
                 "pdf" => api::ExportFormat::Pdf,
                 "csv" => api::ExportFormat::Csv,
@@ -135,11 +255,25 @@ pub async fn run(cli: Cli) -> Result<i32> {
             };
             let since = since.as_deref().map(parse_time).transpose()?;
             let until = until.as_deref().map(parse_time).transpose()?;
-            let summary = api::export(&load()?, ctx.clock.now(), api::ExportRequest { format, app, env, since, until, out })?;
+            let summary = api::export(
+                &load()?,
+                ctx.clock.now(),
+                api::ExportRequest {
+                    format,
+                    app,
+                    env,
+                    since,
+                    until,
+                    out,
+                },
+            )?;
             output::export_summary(&summary, json)?;
             Ok(if summary.clean() { 0 } else { 1 })
         }
-        Command::Verify { file: Some(file), json } => {
+        Command::Verify {
+            file: Some(file),
+            json,
+        } => {
             let result = api::verify_report(&file)?;
             output::report_verification(&result, json)?;
             Ok(if result.ok() { 0 } else { 1 })
@@ -149,18 +283,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
             if json {
                 output::json(&report)?;
             }
-            match &report.broken {
-                None => {
-                    if !json {
-                        println!("chain intact: {} events, head {}", report.events, report.head);
-                    }
-                    Ok(0)
-                }
-                Some(b) => {
-                    eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
-                    Ok(1)
-                }
+            if let Some(b) = &report.chain.broken {
+                eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
             }
+            for p in &report.problems {
+                eprintln!("error: event {}: {}", p.seq, p.reason);
+            }
+            if report.ok() && !json {
+                println!(
+                    "chain intact: {} events, {} approval signatures verify, head {}",
+                    report.chain.events, report.approvals, report.chain.head
+                );
+            }
+            Ok(if report.ok() { 0 } else { 1 })
         }
     }
 }
@@ -175,11 +310,16 @@ fn actor_or_default(actor: Option<String>) -> Result<String> {
         .or_else(|| std::env::var("TOLLGATE_ACTOR").ok())
         .or_else(|| std::env::var("USER").ok())
         .filter(|a| !a.trim().is_empty())
-        .ok_or_else(|| Error::bad_input("who is acting? pass --actor NAME (or set $TOLLGATE_ACTOR)"))
+        .ok_or_else(|| {
+            Error::bad_input("who is acting? pass --actor NAME (or set $TOLLGATE_ACTOR)")
+        })
 }
 
 /// Load the workspace, then finish or fail any promotion a stopped process left open.
-async fn load_and_recover(load: &dyn Fn() -> Result<Workspace>, ctx: &Context) -> Result<Workspace> {
+async fn load_and_recover(
+    load: &dyn Fn() -> Result<Workspace>,
+    ctx: &Context,
+) -> Result<Workspace> {
     let ws = load()?;
     match api::recover(&ws, ctx).await {
         Ok(touched) => {
@@ -196,8 +336,18 @@ async fn load_and_recover(load: &dyn Fn() -> Result<Workspace>, ctx: &Context) -
             }
         }
         // The database itself is unusable: that is the command's error, not a warning.
-        Err(e) if matches!(e.code, tollgate::Code::Database | tollgate::Code::SchemaTooNew) => return Err(e),
-        Err(e) => eprintln!("warning: an interrupted promotion could not be finished yet: {}", e.message),
+        Err(e)
+            if matches!(
+                e.code,
+                tollgate::Code::Database | tollgate::Code::SchemaTooNew
+            ) =>
+        {
+            return Err(e)
+        }
+        Err(e) => eprintln!(
+            "warning: an interrupted promotion could not be finished yet: {}",
+            e.message
+        ),
     }
     Ok(ws)
 }

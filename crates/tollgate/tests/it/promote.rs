@@ -309,7 +309,9 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
     // A second promotion with the same (now consumed) approvals is refused.
     let again = promote(&f, &at(28), "production", &f.a, "release-bot").unwrap_err();
     assert!(again.message.contains("approvals"), "{}", again.message);
-    assert_eq!(api::verify(&f.ws).unwrap().broken, None);
+    let verified = api::verify(&f.ws).unwrap();
+    assert!(verified.ok(), "{verified:?}");
+    assert_eq!(verified.approvals, 3);
 }
 
 #[test]
@@ -449,8 +451,13 @@ fn refusals_each_say_why_and_push_nothing() {
         e.message
     );
     assert_eq!(tag(&f, "prod/api:production"), None);
+    let verified = api::verify(&f.ws).unwrap();
     assert!(
-        api::verify(&f.ws).unwrap().broken.is_some(),
+        verified.problems.iter().any(|p| p.seq.to_string() == seq),
+        "the altered approval is named: {verified:?}"
+    );
+    assert!(
+        verified.chain.broken.is_some(),
         "the chain notices the edit too"
     );
 }
