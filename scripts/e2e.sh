@@ -4,8 +4,11 @@
 # Builds the app with its UI embedded and the CLI first. Screenshots: test-output/e2e/*.png.
 #   scripts/e2e.sh                  all end-to-end tests
 #   scripts/e2e.sh overview         only those whose name contains "overview"
+# The app and the CLI share the real OS keychain (gnome-keyring in a private D-Bus session):
+# without one already set up (scripts/with-keychain.sh), this script starts one for itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${TOLLGATE_KEYCHAIN_READY:-}" != 1 ]; then exec scripts/with-keychain.sh scripts/e2e.sh "$@"; fi
 scripts/build-app.sh
 cargo build -p tollgate --bin tollgate
 rm -rf test-output/e2e

@@ -102,3 +102,115 @@ fn run(command: &mut Command) -> Result<String> {
     }
     Ok(String::from_utf8(out.stdout)?)
 }
+
+/// The public half of a key in the real OS keychain, as `tollgate key init|show` prints it.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub id: String,
+    pub fingerprint: String,
+    pub public_key: String,
+    pub allowed_signers: String,
+}
+
+/// `tollgate key init --id ID` (the CLI, the real keychain): a new Ed25519 key.
+pub fn key_init(cli: &Path, id: &str) -> Result<KeyInfo> {
+    let out = run(Command::new(cli).args(["key", "init", "--id", id]))?;
+    let field = |name: &str| -> Result<String> {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .with_context(|| format!("`key init` printed no {name:?}: {out}"))
+    };
+    Ok(KeyInfo {
+        id: field("approver:")?,
+        fingerprint: field("fingerprint:")?,
+        public_key: field("public key:")?,
+        allowed_signers: field("allowed_signers:")?,
+    })
+}
+
+/// A workspace over a real registry for the approval flow: app `api` with dev, staging (one qa
+/// approval) and production (one manager approval); approvers `qa` (the key this machine holds,
+/// or `qa_key` instead when given) and a manager whose key nobody here holds. CI history made
+/// with `tollgate record`: dev ran `b` then `a`, staging runs `b`; the registry's tags agree
+/// (dev → a, staging → b), so the first sync in the window finds no drift.
+pub struct ApprovalWorkspace {
+    pub config: PathBuf,
+    /// Runs in dev; the candidate for staging.
+    pub a: String,
+    /// Runs in staging; ran in dev before `a` (so staging can roll back to it).
+    pub b: String,
+}
+
+pub fn approval_workspace(
+    cli: &Path,
+    dir: &Path,
+    registry: &crate::registry::Registry,
+    qa: &str,
+    qa_key: &str,
+) -> Result<ApprovalWorkspace> {
+    let image_a = registry.image("payments api a")?;
+    let image_b = registry.image("payments api b")?;
+    registry.push(&image_b, "payments/api:staging")?;
+    registry.push(&image_a, "payments/api:dev")?;
+    let a = registry.digest("payments/api:dev")?;
+    let b = registry.digest("payments/api:staging")?;
+    let manager_key = crate::registry::other_public_key(dir, "manager-e2e")?;
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace)?;
+    let config = workspace.join("tollgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[workspace]
+name = "payments-e2e"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "http://{host}"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  {{ name = "dev", tag = "dev" }},
+  {{ name = "staging", tag = "staging", policy = {{ approvals = 1, roles = ["qa"] }} }},
+  {{ name = "production", tag = "production", policy = {{ approvals = 1, roles = ["manager"] }} }},
+]
+
+[[approvers]]
+id = "{qa}"
+roles = ["qa"]
+key = "{qa_key}"
+
+[[approvers]]
+id = "manager-e2e@example.com"
+roles = ["manager"]
+key = "{manager_key}"
+"#,
+            host = registry.host(),
+        ),
+    )?;
+    for (env, digest, at) in [
+        ("dev", &b, "2025-01-01T09:00:00Z"),
+        ("staging", &b, "2025-01-02T09:00:00Z"),
+        ("dev", &a, "2025-01-03T09:00:00Z"),
+    ] {
+        run(Command::new(cli)
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "record",
+                "--app",
+                "api",
+                "--env",
+                env,
+                "--actor",
+                "ci@example.com",
+            ])
+            .args(["--at", at, "--image"])
+            .arg(format!("local/payments/api@{digest}")))?;
+    }
+    Ok(ApprovalWorkspace { config, a, b })
+}

@@ -11,11 +11,13 @@
 //! - [`webdriver`]: the handful of W3C WebDriver calls the tests need.
 //! - [`fixture`]: a workspace with history, made with the CLI, and what `status --json` says.
 //! - [`process`]: a child process in its own process group, stopped on drop.
+//! - [`registry`]: a real docker-registry, umoci images, skopeo pushes and reads.
 
 pub mod display;
 pub mod driver;
 pub mod fixture;
 pub mod process;
+pub mod registry;
 pub mod webdriver;
 
 use std::path::PathBuf;

@@ -71,11 +71,31 @@ impl Session {
             .collect()
     }
 
-    /// Wait until at least one element matches `css`.
+    /// Every element matching an XPath expression (`//button[contains(., 'Sync')]`).
+    pub fn find_xpath(&self, xpath: &str) -> Result<Vec<Element>> {
+        let found = self.post("/elements", json!({ "using": "xpath", "value": xpath }))?;
+        found
+            .as_array()
+            .context("find elements did not return an array")?
+            .iter()
+            .map(|e| {
+                e[ELEMENT]
+                    .as_str()
+                    .map(|id| Element(id.to_string()))
+                    .context("not an element reference")
+            })
+            .collect()
+    }
+
+    /// Wait until at least one element matches `css` (or, starting with `/`, an XPath).
     pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Vec<Element>> {
         let deadline = Instant::now() + timeout;
         loop {
-            let found = self.find_all(css)?;
+            let found = if css.starts_with('/') {
+                self.find_xpath(css)?
+            } else {
+                self.find_all(css)?
+            };
             if !found.is_empty() {
                 return Ok(found);
             }
@@ -115,6 +135,62 @@ impl Session {
             .get(&format!("/element/{}/displayed", e.0))?
             .as_bool()
             .unwrap_or(false))
+    }
+
+    /// Click an element (scrolled into view first by the driver).
+    pub fn click(&self, e: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/click", e.0), json!({}))?;
+        Ok(())
+    }
+
+    /// Type `text` into an input element.
+    pub fn send_keys(&self, e: &Element, text: &str) -> Result<()> {
+        self.post(&format!("/element/{}/value", e.0), json!({ "text": text }))?;
+        Ok(())
+    }
+
+    /// Whether a form control is enabled (not `disabled`).
+    pub fn enabled(&self, e: &Element) -> Result<bool> {
+        Ok(self
+            .get(&format!("/element/{}/enabled", e.0))?
+            .as_bool()
+            .unwrap_or(false))
+    }
+
+    /// Run a synchronous script in the page; its return value.
+    pub fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+    }
+
+    /// Go to a route of the single-page UI (`#/promote/...`).
+    pub fn route(&self, hash: &str) -> Result<()> {
+        self.execute("location.hash = arguments[0]; return true;", json!([hash]))?;
+        Ok(())
+    }
+
+    /// Wait until `css` matches an element that is enabled; that element.
+    pub fn wait_enabled(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            for e in self.find_all(css)? {
+                if self.enabled(&e)? {
+                    return Ok(e);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "no enabled element matched {css:?} within {timeout:?}; the page was:\n{}",
+                    self.source().unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The text of the first element matching `css`, once there is one.
+    pub fn wait_text(&self, css: &str, timeout: Duration) -> Result<String> {
+        let found = self.wait_for(css, timeout)?;
+        self.text(&found[0])
     }
 
     pub fn title(&self) -> Result<String> {

@@ -2,12 +2,13 @@
 //! against a workspace made with the real CLI. Run with `scripts/e2e.sh` (it builds the app
 //! with its UI embedded, and the CLI, first).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use tollgate_e2e::display::Xvfb;
 use tollgate_e2e::driver::TauriDriver;
+use tollgate_e2e::registry::Registry;
 use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
 
@@ -131,6 +132,218 @@ fn without_a_workspace_the_window_says_why() -> Result<()> {
         message.contains(&missing.display().to_string()),
         "the error does not name the file: {message}"
     );
-    window.screenshot(&output_dir().join("no-workspace.png"))?;
+    window.screenshot(&output_dir().join("first-start.png"))?;
+
+    // First start: open the demo workspace with one click; the overview follows.
+    let demo = window.wait_for(".no-workspace .open-demo", WAIT)?;
+    window.click(&demo[0])?;
+    window.wait_for("table.status-grid", Duration::from_secs(120))?;
+    window.screenshot(&output_dir().join("first-start-demo.png"))?;
+    Ok(())
+}
+
+/// One running window: the session first, so that dropping closes the app before its driver
+/// and its display go away.
+struct Window {
+    session: Session,
+    log: PathBuf,
+    _driver: TauriDriver,
+    _xvfb: Xvfb,
+}
+
+impl std::ops::Deref for Window {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl Window {
+    fn shot(&self, name: &str) -> Result<()> {
+        let path = output_dir().join(format!("{name}.png"));
+        self.session.screenshot(&path)?;
+        eprintln!("e2e: screenshot {}", path.display());
+        Ok(())
+    }
+}
+
+/// Start the app on `config` in a fresh Xvfb, through tauri-driver; its output goes to
+/// test-output/e2e/<name>.log.
+fn open_window(home: &Path, config: &Path, name: &str) -> Result<Window> {
+    let xvfb = Xvfb::start()?;
+    let log = output_dir().join(format!("{name}.log"));
+    let env = [("TOLLGATE_CONFIG", config)];
+    let driver = TauriDriver::start(&xvfb.display, home, &env, &log)?;
+    let session = Session::start(&driver.url, &app()?, &[])
+        .with_context(|| format!("see {}", log.display()))?;
+    Ok(Window {
+        session,
+        log,
+        _driver: driver,
+        _xvfb: xvfb,
+    })
+}
+
+/// `skopeo inspect` of the staging tag: the registry's truth, not the app's.
+fn staging(registry: &Registry) -> Result<String> {
+    registry.digest("payments/api:staging")
+}
+
+/// Approve with the click and run the promotion (or rollback) on the view that is showing;
+/// returns the fingerprint the window shows for the signature.
+fn approve_and_run(w: &Window) -> Result<String> {
+    let approve = w.wait_enabled(".approve-button", WAIT)?;
+    w.click(&approve)?;
+    let fingerprint = w.wait_text(".signed .fingerprint", WAIT)?;
+    let run = w.wait_enabled(".run-button", WAIT)?;
+    w.click(&run)?;
+    w.wait_for(".outcome .success, .outcome .failed-outcome", WAIT)?;
+    if let Some(failed) = w.find_all(".outcome .failed-outcome")?.first() {
+        anyhow::bail!("the window shows a failure: {}", w.text(failed)?);
+    }
+    let done = w.find_all(".steps .step[data-state=done]")?;
+    ensure!(done.len() == 4, "{} of 4 steps done", done.len());
+    Ok(fingerprint)
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, docker-registry, the keychain and the app: run scripts/e2e.sh"]
+fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let cli = cli_binary();
+    let registry = Registry::start()?;
+    let key = fixture::key_init(&cli, "qa-e2e@example.com")
+        .context("the keychain (run under scripts/with-keychain.sh)")?;
+    let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
+    let short_a = &ws.a["sha256:".len()..][..12];
+    let w = open_window(tmp.path(), &ws.config, "promote")?;
+
+    // Sync with the click: the grid then shows what the registry's tags say.
+    w.wait_for("table.status-grid", WAIT)?;
+    let sync = w.wait_for("//button[contains(., 'Sync')]", WAIT)?;
+    w.click(&sync[0])?;
+    w.wait_for(
+        &format!(
+            "[data-app=\"api\"][data-env=\"dev\"] [data-digest=\"{}\"]",
+            ws.a
+        ),
+        WAIT,
+    )?;
+    w.wait_for(
+        &format!(
+            "[data-app=\"api\"][data-env=\"staging\"] [data-digest=\"{}\"]",
+            ws.b
+        ),
+        WAIT,
+    )?;
+    w.shot("overview-synced")?;
+
+    // The app's timeline and the candidate's detail.
+    w.route("#/timeline/api")?;
+    w.wait_for(&format!("[data-digest=\"{}\"]", ws.b), WAIT)?;
+    w.shot("timeline")?;
+    w.route(&format!("#/digest/api/{}", ws.a))?;
+    w.wait_for(&format!("//*[contains(., '{short_a}')]"), WAIT)?;
+    w.shot("digest-detail")?;
+
+    // Promote dev → staging: the checklist first, then the signed click, then the steps.
+    w.route(&format!("#/promote/api/staging/{}", ws.a))?;
+    w.wait_for(
+        ".checklist[data-passed=false] .rule[data-rule=approvals][data-passed=false]",
+        WAIT,
+    )?;
+    w.wait_enabled(".approve-button", WAIT)?;
+    let run = w.wait_for(".run-button", WAIT)?;
+    ensure!(
+        !w.enabled(&run[0])?,
+        "Promote is enabled before any approval"
+    );
+    assert_eq!(
+        w.wait_text(".promote-view .head .digest-text strong", WAIT)?,
+        short_a,
+        "the first 12 hex digits are the emphasised part"
+    );
+    w.shot("promote-before")?;
+    let fingerprint = approve_and_run(&w)?;
+    assert_eq!(
+        fingerprint, key.fingerprint,
+        "signed with the keychain's key"
+    );
+    w.wait_for(".checklist[data-passed=true]", WAIT).ok(); // refreshed after signing; the promotion itself is the proof
+    let kubectl = w.wait_text("[data-snippet=kubectl]", WAIT)?;
+    ensure!(
+        kubectl.contains(&format!("@{}", ws.a)),
+        "kubectl snippet not pinned by digest: {kubectl}"
+    );
+    w.shot("promote-after")?;
+    assert_eq!(
+        staging(&registry)?,
+        ws.a,
+        "skopeo: staging is the promoted digest"
+    );
+
+    // Roll staging back to b: only earlier digests are offered, then the same gates.
+    w.route("#/rollback/api/staging")?;
+    let options = w.wait_for(".pick .option", WAIT)?;
+    let offered: Vec<String> = options
+        .iter()
+        .filter_map(|o| w.attribute(o, "data-digest").ok().flatten())
+        .collect();
+    assert_eq!(offered, vec![ws.b.clone()], "staging ran only b before a");
+    w.click(&w.wait_for(".pick .option input", WAIT)?[0])?;
+    w.wait_for(".checklist", WAIT)?;
+    w.wait_enabled(".approve-button", WAIT)?;
+    w.shot("rollback")?;
+    approve_and_run(&w)?;
+    w.shot("rollback-after")?;
+    assert_eq!(staging(&registry)?, ws.b, "skopeo: staging is back on b");
+
+    // Export and settings as they look on this workspace.
+    w.route("#/export")?;
+    w.wait_for(".export-view form", WAIT)?;
+    w.shot("export")?;
+    w.route("#/settings")?;
+    let public = w.wait_text("[data-testid=public-key]", WAIT)?;
+    assert_eq!(
+        public, key.public_key,
+        "settings shows this machine's public key"
+    );
+    let path = w.wait_text("[data-testid=config-path]", WAIT)?;
+    assert_eq!(path, ws.config.display().to_string());
+    w.wait_for(".registries table", WAIT)?;
+    w.shot("settings")?;
+    eprintln!(
+        "e2e: promote/rollback flow done; app log {}",
+        w.log.display()
+    );
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, docker-registry, the keychain and the app: run scripts/e2e.sh"]
+fn approve_is_refused_with_its_reason_when_the_key_is_not_the_listed_one() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let cli = cli_binary();
+    let registry = Registry::start()?;
+    let key = fixture::key_init(&cli, "qa-refused@example.com")
+        .context("the keychain (run under scripts/with-keychain.sh)")?;
+    // tollgate.toml lists this approver with somebody else's key.
+    let other = tollgate_e2e::registry::other_public_key(tmp.path(), "not-qa")?;
+    let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &other)?;
+    let w = open_window(tmp.path(), &ws.config, "refused")?;
+    w.wait_for("table.status-grid", WAIT)?;
+    w.route(&format!("#/promote/api/staging/{}", ws.a))?;
+    let reason = w.wait_text(".approve .disabled-reason", WAIT)?;
+    ensure!(
+        reason.contains("is not the key listed for qa-refused@example.com"),
+        "the reason does not say what is wrong: {reason}"
+    );
+    let approve = w.wait_for(".approve-button", WAIT)?;
+    ensure!(
+        !w.enabled(&approve[0])?,
+        "approve is enabled for an unlisted key"
+    );
+    w.shot("promote-refused")?;
+    assert_eq!(staging(&registry)?, ws.b, "nothing was pushed");
     Ok(())
 }
