@@ -654,6 +654,45 @@ fn export_refuses_bad_targets_and_writes_atomically() {
     );
 }
 
+#[test]
+fn a_broken_history_is_exported_with_the_break_stated_and_named_by_verify() {
+    let demo = Demo::new();
+    let ws = Workspace::load(&demo.config, None).unwrap();
+    let sql = |q: &str| {
+        tool(Command::new("sqlite3").arg(&ws.db_path).arg(q));
+    };
+    sql("DROP TRIGGER events_no_update");
+    sql("UPDATE events SET actor = 'mallory@example.com' WHERE seq = 9");
+    let out = demo.file("broken.json");
+    let run = demo.run(&["export", "--format", "json", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: the history chain is broken at event 9"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(read_json(&out)["database"]["intact"], false);
+    let lines = demo.verify(&out);
+    assert_eq!(lines.code, 1);
+    assert!(
+        lines
+            .stderr
+            .contains("error: event 9: its hash is not sha256"),
+        "{}",
+        lines.stderr
+    );
+    // The PDF says it on its title page.
+    let pdf = demo.file("broken.pdf");
+    assert_eq!(
+        demo.run(&["export", "--format", "pdf", "--out", pdf.to_str().unwrap()])
+            .code,
+        1
+    );
+    let text = tool(Command::new("pdftotext").arg(&pdf).arg("-"));
+    assert!(text.contains("BROKEN at event 9"), "{text}");
+}
+
 /// A history made through the store: a rollback, a failed checklist, a non-Latin name and an
 /// approval whose key is not in tollgate.toml.
 #[test]
@@ -779,4 +818,237 @@ environments = [
         "{:?}",
         result.problems
     );
+}
+
+// ---- Real keys in the OS keychain, a real registry: run under scripts/with-keychain.sh ----
+
+mod real {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use tollgate::api::{
+        self, ApproveRequest, Context, ExportFormat, ExportRequest, PromoteRequest, RollbackRequest,
+    };
+    use tollgate::config::Workspace;
+    use tollgate::domain::FixedClock;
+    use tollgate::keychain::OsKeychain;
+
+    use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
+    use crate::support::workspace::TempWorkspace;
+
+    static N: AtomicUsize = AtomicUsize::new(0);
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
+    }
+
+    fn at(hours: i64) -> Context {
+        Context {
+            clock: Arc::new(FixedClock(t0() + Duration::hours(hours))),
+            secrets: Arc::new(OsKeychain),
+        }
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    struct Fixture {
+        _reg: TestRegistry,
+        tmp: TempWorkspace,
+        ws: Workspace,
+        quinn: String,
+        a: String,
+        b: String,
+    }
+
+    fn fixture() -> Fixture {
+        let reg = TestRegistry::start();
+        push(&make_image("export-a"), &reg, "payments/api:dev");
+        let a = skopeo_digest(&reg, "payments/api:dev");
+        push(&make_image("export-b"), &reg, "payments/api:next");
+        let b = skopeo_digest(&reg, "payments/api:next");
+        let n = format!(
+            "{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let quinn = format!("quinn-export-{n}@example.com");
+        let key = tollgate::signing::generate_key(&quinn, &OsKeychain)
+            .expect("keychain (run under scripts/with-keychain.sh)");
+        let toml = format!(
+            r#"[workspace]
+name = "export-real"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "{}"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  {{ name = "dev", tag = "dev" }},
+  {{ name = "staging", tag = "staging", policy = {{ approvals = 1, roles = ["qa"] }} }},
+]
+
+[[approvers]]
+id = "{quinn}"
+roles = ["qa"]
+key = "{}"
+"#,
+            reg.url(),
+            key.public_key
+        );
+        let tmp = TempWorkspace::new(&toml);
+        let ws = Workspace::load(&tmp.config(), None).unwrap();
+        Fixture {
+            _reg: reg,
+            tmp,
+            ws,
+            quinn,
+            a,
+            b,
+        }
+    }
+
+    fn approve(f: &Fixture, hours: i64, digest: &str) {
+        api::approve(
+            &f.ws,
+            &at(hours),
+            ApproveRequest {
+                app: "api".into(),
+                to: "staging".into(),
+                digest: digest.into(),
+                confirm: digest[7..19].into(),
+                role: None,
+                note: Some("ran clean in dev".into()),
+                approver: Some(f.quinn.clone()),
+            },
+        )
+        .unwrap();
+    }
+
+    fn promote(f: &Fixture, hours: i64, digest: &str) {
+        rt().block_on(api::promote(
+            &f.ws,
+            &at(hours),
+            PromoteRequest {
+                app: "api".into(),
+                to: "staging".into(),
+                digest: digest.into(),
+                actor: "release-bot".into(),
+            },
+            &|_| {},
+        ))
+        .unwrap();
+    }
+
+    fn export(f: &Fixture, ws: &Workspace, format: ExportFormat, name: &str) -> api::ExportSummary {
+        api::export(
+            ws,
+            t0() + Duration::days(2),
+            ExportRequest {
+                format,
+                app: Some("api".into()),
+                env: Some("staging".into()),
+                since: None,
+                until: None,
+                out: f.tmp.path().join(name),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn promotion_and_rollback_signed_in_the_keychain_export_and_verify() {
+        let f = fixture();
+        rt().block_on(api::sync(&f.ws, &at(0), None, &|_| {}))
+            .unwrap();
+        approve(&f, 1, &f.a);
+        promote(&f, 2, &f.a);
+        rt().block_on(api::record(
+            &f.ws,
+            &at(3),
+            api::RecordRequest {
+                app: "api".into(),
+                env: "dev".into(),
+                image: format!("local/payments/api@{}", f.b),
+                actor: "ci".into(),
+                at: None,
+            },
+        ))
+        .unwrap();
+        approve(&f, 4, &f.b);
+        promote(&f, 5, &f.b);
+        approve(&f, 6, &f.a);
+        rt().block_on(api::rollback(
+            &f.ws,
+            &at(7),
+            RollbackRequest {
+                app: "api".into(),
+                env: "staging".into(),
+                digest: f.a.clone(),
+                actor: "release-bot".into(),
+            },
+            &|_| {},
+        ))
+        .unwrap();
+
+        let json = export(&f, &f.ws, ExportFormat::Json, "staging.json");
+        assert!(json.clean(), "{:?}", json.signatures);
+        assert_eq!(json.signatures.verified, 3);
+        assert!(json.stubs > 0, "dev events are link stubs");
+        let path = f.tmp.path().join("staging.json");
+        let check = api::verify_report(&path).unwrap();
+        assert!(check.ok(), "{:?}", check.problems);
+        assert_eq!(check.signatures_verified, 3);
+        assert_eq!(
+            super::recipe(&path).0,
+            0,
+            "ssh-keygen verifies the real keys"
+        );
+
+        let pdf = export(&f, &f.ws, ExportFormat::Pdf, "staging.pdf");
+        assert_eq!(pdf.summary.apps[0].rollbacks, 1);
+        let text = super::tool(
+            std::process::Command::new("pdftotext")
+                .arg(f.tmp.path().join("staging.pdf"))
+                .arg("-"),
+        );
+        let flat = super::no_space(&text);
+        assert!(
+            text.contains("ROLLBACK") && text.contains("PROMOTION"),
+            "{text}"
+        );
+        assert!(flat.contains(&f.quinn) && flat.contains(&f.a) && flat.contains(&f.b));
+
+        // Quinn's key is replaced in tollgate.toml: the old approvals no longer check out, and
+        // the export says so instead of hiding it.
+        let other =
+            tollgate::signing::generate_key(&format!("other-{}", f.quinn), &OsKeychain).unwrap();
+        let text = std::fs::read_to_string(f.tmp.config()).unwrap();
+        let listed = f.ws.config.approvers[0].key.clone();
+        std::fs::write(f.tmp.config(), text.replace(&listed, &other.public_key)).unwrap();
+        let rotated = Workspace::load(&f.tmp.config(), None).unwrap();
+        let summary = export(&f, &rotated, ExportFormat::Json, "rotated.json");
+        assert!(!summary.clean());
+        assert_eq!(summary.signatures.problems.len(), 3);
+        let check = api::verify_report(&f.tmp.path().join("rotated.json")).unwrap();
+        assert_eq!(
+            check
+                .problems
+                .iter()
+                .filter(|p| p.message.contains("does not verify"))
+                .count(),
+            3,
+            "{:?}",
+            check.problems
+        );
+    }
 }
