@@ -3,7 +3,7 @@
 // context (`useBackend`): main.ts mounts the app with `tauriBackend`, tests render components
 // with a fake one (`fakeBackend` in ./testing). Every method rejects only with `{code, message}`.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { getContext } from 'svelte';
+import { getContext, setContext } from 'svelte';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { Commands } from './bindings/Commands';
 import type { DigestDetail } from './bindings/DigestDetail';
@@ -176,6 +176,11 @@ export function useBackend(): Backend {
   const backend = getContext<Backend | undefined>(BACKEND);
   if (!backend) throw new Error('no Backend in context: mount with { context: backendContext(backend) }');
   return backend;
+}
+
+/** Give the components below this one `backend` (App wraps the one it was mounted with). */
+export function provideBackend(backend: Backend): void {
+  setContext(BACKEND, backend);
 }
 
 /** The `context` option of `mount` (or of a test's `render`) that gives every component `backend`. */

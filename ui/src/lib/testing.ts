@@ -138,9 +138,9 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   return {
     passed: false,
     rules: [
-      { rule: 'approvals', passed: false, reason: '1 of 2 approvals from distinct approvers', blocking: true },
-      { rule: 'roles', passed: true, reason: 'manager: alice@example.com', blocking: true },
-      { rule: 'min_soak', passed: true, reason: 'in staging for 3d 2h (needs 24h)', blocking: true },
+      { rule: 'approvals', passed: false, reason: 'needs 2 distinct approvers, has 1 (alice@example.com)', blocking: true },
+      { rule: 'roles', passed: true, reason: 'has an approval from each role: manager (alice@example.com)', blocking: true },
+      { rule: 'min_soak', passed: true, reason: 'soaked 3d2h in staging, needs 24h', blocking: true },
     ],
     counted: [n(7)],
     ignored: [],

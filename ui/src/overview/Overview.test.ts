@@ -1,74 +1,191 @@
-import { render, screen, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
-import { digestA, digestB, fakeBackend, row } from '../lib/testing';
+import type { SyncReport } from '../lib/bindings/SyncReport';
+import {
+  cell,
+  digestA,
+  digestB,
+  digestC,
+  evaluation,
+  fakeBackend,
+  row,
+  sampleCheck,
+  sampleOverview,
+  sampleSyncReport,
+  type FakeBackend,
+} from '../lib/testing';
 import Overview from './Overview.svelte';
 
-function renderWith(backend: ReturnType<typeof fakeBackend>) {
+const NOW = '2025-11-25T10:00:00Z';
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(NOW));
+});
+afterEach(() => vi.useRealTimers());
+
+function renderWith(backend: FakeBackend) {
   return render(Overview, { context: backendContext(backend) });
 }
 
+const threeEnvs = () => [
+  cell(row({ app: 'api', env: 'dev', digest: digestC, since: '2025-11-25T07:30:00Z', via: 'record' })),
+  cell(
+    row({ app: 'api', env: 'staging', digest: digestB, since: '2025-11-22T06:00:00Z' }),
+    sampleCheck({ app: 'api', from: 'dev', to: 'staging', digest: digestC, evaluation: evaluation({ passed: true, rules: [] }) }),
+  ),
+  cell(
+    row({ app: 'api', env: 'production', digest: digestA, since: '2025-10-01T10:00:00Z' }),
+    sampleCheck({ app: 'api', to: 'production', digest: digestB }),
+  ),
+  cell(row({ app: 'web', env: 'dev' })),
+  cell(row({ app: 'web', env: 'staging' })),
+];
+
 describe('Overview', () => {
   it('shows one row per app and one column per environment, in workspace order', async () => {
-    renderWith(
-      fakeBackend({
-        status: [
-          row({ app: 'api', env: 'dev' }),
-          row({ app: 'api', env: 'staging' }),
-          row({ app: 'api', env: 'production' }),
-          row({ app: 'web', env: 'dev' }),
-          row({ app: 'web', env: 'staging' }),
-        ],
-      }),
-    );
+    renderWith(fakeBackend({ overview: sampleOverview(threeEnvs()) }));
     const table = await screen.findByRole('table');
     const headers = within(table)
       .getAllByRole('columnheader')
       .map((h) => h.textContent?.trim());
     expect(headers).toEqual(['App', 'dev', 'staging', 'production']);
-    expect(within(table).getAllByRole('rowheader').map((h) => h.textContent)).toEqual(['api', 'web']);
+    expect(
+      within(table)
+        .getAllByRole('rowheader')
+        .map((h) => within(h).getByTitle(/^Timeline of/).textContent),
+    ).toEqual(['api', 'web']);
     // web has no production environment: an empty, explained cell.
     expect(within(table).getByTitle('web has no production environment')).toBeTruthy();
   });
 
-  it('shows the short digest, with the full one in the title and data-digest', async () => {
-    const { container } = renderWith(
-      fakeBackend({ status: [row({ app: 'api', env: 'dev', digest: digestB, tag: 'dev-latest' })] }),
-    );
-    const short = await screen.findByText(digestB.slice(7, 19));
-    expect(short.getAttribute('title')).toBe(digestB);
-    expect(short.getAttribute('data-digest')).toBe(digestB);
-    expect(container.querySelector(`[data-digest="${digestB}"]`)).toBe(short);
-    expect(screen.getByText(':dev-latest')).toBeTruthy();
-    expect(screen.getByText('since 2025-11-20 09:30 UTC')).toBeTruthy();
-    expect(screen.getByText('promotion')).toBeTruthy();
+  it('shows the short digest, the tag and the soak time (now − since), linking to the digest', async () => {
+    const { container } = renderWith(fakeBackend({ overview: sampleOverview(threeEnvs()) }));
+    await screen.findByRole('table');
+    const staging = container.querySelector<HTMLElement>('td[data-app="api"][data-env="staging"]')!;
+    const short = within(staging).getByText(digestB.slice(7, 19));
+    expect(short.closest('[data-digest]')?.getAttribute('data-digest')).toBe(digestB);
+    expect(within(staging).getByText(':staging')).toBeTruthy();
+    expect(within(staging).getByText('3d 4h').parentElement?.textContent).toContain('for 3d 4h');
+    expect(within(staging).getByTitle('since 2025-11-22 06:00 UTC')).toBeTruthy();
+    const link = within(staging).getByRole('link', { name: /api staging/ });
+    expect(link.getAttribute('href')).toBe(`#/digest/api/${digestB}`);
+    const dev = container.querySelector<HTMLElement>('td[data-app="api"][data-env="dev"]')!;
+    expect(within(dev).getByText('2h 30m')).toBeTruthy();
+    const prod = container.querySelector<HTMLElement>('td[data-app="api"][data-env="production"]')!;
+    expect(within(prod).getByText('55d')).toBeTruthy();
   });
 
-  it('marks a drifted environment loudly, and only that one', async () => {
+  it('shows the digest waiting to come in with its pending approvals and a review link', async () => {
+    const { container } = renderWith(fakeBackend({ overview: sampleOverview(threeEnvs()) }));
+    await screen.findByRole('table');
+    const prod = container.querySelector<HTMLElement>('td[data-env="production"]')!;
+    const waiting = prod.querySelector<HTMLElement>('.candidate')!;
+    expect(waiting.dataset.candidate).toBe(digestB);
+    expect(within(waiting).getByText('waiting in staging')).toBeTruthy();
+    expect(within(waiting).getByText('1 of 2 approvals')).toBeTruthy();
+    expect(within(waiting).getByText('needs approvals')).toBeTruthy();
+    expect(within(waiting).getByRole('link', { name: 'Review & promote' }).getAttribute('href')).toBe(
+      `#/promote/api/production/${digestB}`,
+    );
+    const staging = container.querySelector<HTMLElement>('td[data-env="staging"] .candidate')!;
+    expect(within(staging).getByText('ready')).toBeTruthy();
+    expect(container.querySelector('td[data-env="dev"] .candidate')).toBeNull();
+    expect(screen.getByText('2')).toBeTruthy(); // "2 waiting for promotion"
+  });
+
+  it('marks a drifted environment loudly, and only that one, with a banner naming it', async () => {
     const { container } = renderWith(
       fakeBackend({
-        status: [
-          row({ app: 'api', env: 'dev', digest: digestA }),
-          row({ app: 'api', env: 'staging', digest: digestB, drift: true, via: 'drift' }),
-        ],
+        overview: sampleOverview([
+          cell(row({ app: 'api', env: 'dev', digest: digestA })),
+          cell(row({ app: 'api', env: 'staging', digest: digestB, drift: true, via: 'drift', tag: 'staging' })),
+        ]),
       }),
     );
-    const badge = await screen.findByText('Drift');
+    const badge = await screen.findByText('Drift', { selector: '.drift-badge' });
     expect(badge.closest('td')?.dataset.env).toBe('staging');
     expect(badge.closest('td')?.classList.contains('drift')).toBe(true);
-    expect(screen.getAllByText('Drift')).toHaveLength(1);
+    expect(container.querySelectorAll('.drift-badge')).toHaveLength(1);
     expect(container.querySelector('td[data-env="dev"]')?.classList.contains('drift')).toBe(false);
+    const banner = screen.getByTestId('drift-banner');
+    expect(within(banner).getByRole('link', { name: 'api staging' }).getAttribute('href')).toBe('#/timeline/api');
+    expect(banner.textContent).toContain('local/payments/api:staging');
+    expect(screen.getByText('1 drifted')).toBeTruthy();
   });
 
   it('says so when a tag has no image', async () => {
-    renderWith(fakeBackend({ status: [row({ app: 'api', env: 'dev', digest: null, since: null, via: null })] }));
+    renderWith(
+      fakeBackend({ overview: sampleOverview([cell(row({ app: 'api', env: 'dev', digest: null, since: null, via: null }))]) }),
+    );
     expect(await screen.findByText('no image')).toBeTruthy();
+  });
+
+  it('syncs with a progress bar, then shows the new state and the time of the sync', async () => {
+    let finish!: (r: SyncReport) => void;
+    let report!: (p: { done: number; total: number; app: string; env: string }) => void;
+    let synced = false;
+    const backend = fakeBackend({
+      overview: () =>
+        sampleOverview(
+          [cell(row({ app: 'api', env: 'dev', drift: synced }))],
+          synced ? '2025-11-25T09:59:00Z' : '2025-11-24T10:00:00Z',
+        ),
+      syncProgress: [],
+      sync: (onProgress) => {
+        report = onProgress;
+        return new Promise<SyncReport>((resolve) => (finish = resolve));
+      },
+    });
+    renderWith(backend);
+    expect(await screen.findByText('1d ago')).toBeTruthy();
+    expect(screen.queryByRole('progressbar')).toBeNull();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    const bar = await screen.findByRole('progressbar');
+    expect(screen.getByRole('button', { name: 'Syncing…' })).toHaveProperty('disabled', true);
+    expect(screen.getByText('Connecting to the registries…')).toBeTruthy();
+
+    report({ done: 1, total: 4, app: 'api', env: 'dev' });
+    await waitFor(() => expect(bar.getAttribute('aria-valuenow')).toBe('1'));
+    expect(bar.getAttribute('aria-valuemax')).toBe('4');
+    expect(bar.querySelector<HTMLElement>('.fill')!.style.width).toBe('25%');
+    expect(screen.getByText('1 of 4 tags · api dev')).toBeTruthy();
+
+    report({ done: 4, total: 4, app: 'api', env: 'production' });
+    await waitFor(() => expect(bar.querySelector<HTMLElement>('.fill')!.style.width).toBe('100%'));
+
+    synced = true;
+    finish({ ...sampleSyncReport([row({ app: 'api', env: 'dev', drift: true })]), new_images: 2 });
+    expect(await screen.findByText('1m ago')).toBeTruthy();
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('Synced 1 tag, 2 new images.');
+    expect(screen.getByText('Drift found.')).toBeTruthy();
+    expect(screen.getByTestId('drift-banner')).toBeTruthy();
+    expect(backend.calls.filter((c) => c.method === 'overview')).toHaveLength(2);
+  });
+
+  it('shows a failed sync in place with what to do and a retry', async () => {
+    const backend = fakeBackend({
+      overview: sampleOverview([cell(row({ app: 'api', env: 'dev' }))]),
+      sync: { code: 'unreachable', message: 'sync api dev (local/payments/api:dev): cannot reach 127.0.0.1:5000' },
+    });
+    renderWith(backend);
+    await screen.findByRole('table');
+    await fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('unreachable');
+    expect(within(alert).getByText(/Check the network/)).toBeTruthy();
+    expect(screen.getByRole('table')).toBeTruthy(); // the last known state stays
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(backend.calls.filter((c) => c.method === 'sync')).toHaveLength(2));
   });
 
   it('shows an error in place as {code, message}', async () => {
     renderWith(
       fakeBackend({
-        status: { code: 'database', message: 'history database error: file is not a database' },
+        overview: { code: 'database', message: 'history database error: file is not a database' },
       }),
     );
     const alert = await screen.findByRole('alert');
