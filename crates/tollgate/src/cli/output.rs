@@ -139,14 +139,27 @@ pub fn checklist(check: &tollgate::api::PromotionCheck) {
         check.from,
         check.to,
         check.digest,
-        if check.evaluation.passed { "READY" } else { "NOT READY" }
+        if check.evaluation.passed {
+            "READY"
+        } else {
+            "NOT READY"
+        }
     );
     for r in &check.evaluation.rules {
-        let mark = if r.passed { "ok  " } else if r.blocking { "FAIL" } else { "warn" };
+        let mark = if r.passed {
+            "ok  "
+        } else if r.blocking {
+            "FAIL"
+        } else {
+            "warn"
+        };
         println!("  {mark} {:<10} {}", r.rule, r.reason);
     }
     for i in &check.evaluation.ignored {
-        println!("  ignored approval {} by {}: {}", i.id, i.approver, i.reason);
+        println!(
+            "  ignored approval {} by {}: {}",
+            i.id, i.approver, i.reason
+        );
     }
 }
 
@@ -165,7 +178,11 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
     println!(
         "{} {} {} → {} as {} (journal {}, event {})",
-        if p.kind == tollgate::domain::EventKind::Rollback { "rolled back" } else { "promoted" },
+        if p.kind == tollgate::domain::EventKind::Rollback {
+            "rolled back"
+        } else {
+            "promoted"
+        },
         p.app,
         p.from_env,
         p.to_env,

@@ -142,7 +142,8 @@ impl Workspace {
             if !ids.insert(a.id.as_str()) {
                 return bad(format!("approver '{}' is listed twice", a.id));
             }
-            crate::signing::validate_approver(a).map_err(|e| as_config(e, format!("approver '{}'", a.id)))?;
+            crate::signing::validate_approver(a)
+                .map_err(|e| as_config(e, format!("approver '{}'", a.id)))?;
         }
         Ok(())
     }
