@@ -326,3 +326,14 @@ export function sampleExportSummary(path: string, format: ExportSummary['format'
     summary: { events: n(120), stubs: n(0), apps: [] },
   };
 }
+
+/** jsdom has no ResizeObserver (`bind:clientWidth` uses it): a stub that never reports. */
+export function stubResizeObserver(): void {
+  if (typeof globalThis.ResizeObserver === 'undefined') {
+    globalThis.ResizeObserver = class {
+      observe() {}
+      unobserve() {}
+      disconnect() {}
+    } as unknown as typeof ResizeObserver;
+  }
+}

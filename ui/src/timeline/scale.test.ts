@@ -22,7 +22,9 @@ describe('timeline window', () => {
   });
 
   it('has presets that end now, and a domain with a margin around the history', () => {
-    expect(lastSpan(7 * DAY, domain)).toEqual({ start: domain.end - 7 * DAY, end: domain.end });
+    const now = domain.end - DAY;
+    expect(lastSpan(10 * DAY, now, domain)).toEqual({ start: now - 9.7 * DAY, end: now + 0.3 * DAY });
+    expect(lastSpan(10 * DAY, domain.end, domain)).toEqual({ start: domain.end - 10 * DAY, end: domain.end });
     const d = domainOf(domain.start, domain.end);
     expect(d.start).toBeLessThan(domain.start);
     expect(d.end).toBeGreaterThan(domain.end);

@@ -36,9 +36,10 @@ export function pan(w: Window, fraction: number, domain: Window): Window {
   return clampWindow({ start: w.start + d, end: w.end + d }, domain);
 }
 
-/** The last `span` ms up to the end of the domain (a preset: 7 days, 30 days, ...). */
-export function lastSpan(span: number, domain: Window): Window {
-  return clampWindow({ start: domain.end - span, end: domain.end }, domain);
+/** A preset (7 days, 30 days, ...): the last `span` ms up to `now`, with a little room after it. */
+export function lastSpan(span: number, now: number, domain: Window): Window {
+  const end = now + span * 0.03;
+  return clampWindow({ start: end - span, end }, domain);
 }
 
 /** The whole history, from the first segment to now, with a little room on both sides. */
