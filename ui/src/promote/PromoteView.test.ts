@@ -157,7 +157,8 @@ describe('PromoteView', () => {
     expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(
       `image: 127.0.0.1:5000/payments/api@${digestA}`,
     );
-    expect(screen.getAllByRole('button', { name: 'Copy' })).toHaveLength(2);
+    expect(screen.getByRole('button', { name: 'Copy kubectl command' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Copy compose line' })).toBeTruthy();
     expect(button.disabled).toBe(true);
   });
 
