@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import type { PromotionStep } from '../lib/bindings/PromotionStep';
 import type { Backend } from '../lib/backend';
-import { check, digestA, digestB, fullBackend, outcome, passedEvaluation, sampleKey, signer } from './fake';
+import { check, detail, digestA, digestB, fullBackend, outcome, passedEvaluation, sampleKey, signer } from './fake';
 import PromoteView from './PromoteView.svelte';
 
 function show(backend: Backend) {
@@ -65,6 +65,25 @@ describe('PromoteView', () => {
     await screen.findByText(/^Signed\./);
     expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(sampleKey.fingerprint);
     await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
+    // One approval per role: the button now says so instead of signing the same thing twice.
+    expect(button.textContent?.trim()).toBe('Approved ✓');
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('knows an earlier live approval by this approver (from the digest detail) and does not offer to sign again', async () => {
+    const backend = fullBackend({
+      digestDetail: async (_app: string, digest: string) => {
+        const d = detail(digest, '2026-11-01T08:00:00Z', 'rev');
+        d.approvals = [
+          { seq: 5n, at: '2026-11-02T09:00:00Z', approver: 'quinn@example.com', role: 'qa', from: 'dev', to: 'staging', note: '', fingerprint: sampleKey.fingerprint, verified: true, problem: null, consumed: false },
+        ];
+        return d;
+      },
+    });
+    show(backend);
+    await screen.findByText(/You have approved this digest as qa/);
+    const button = screen.getByRole('button', { name: 'Approved ✓' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
   });
 
   it('disables approve with the reason when the signer has a problem', async () => {
@@ -99,6 +118,10 @@ describe('PromoteView', () => {
     await fireEvent.change(select, { target: { value: 'manager' } });
     await fireEvent.click(await approveButton());
     expect(backend.approve).toHaveBeenCalledWith(expect.objectContaining({ role: 'manager' }));
+    // The other qualifying role is still offered.
+    await screen.findByText(/^Signed\./);
+    expect(screen.getByTestId('role').textContent).toBe('qa');
+    expect(((await approveButton()) as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('shows a refused approval from the core in place', async () => {
@@ -152,6 +175,7 @@ describe('PromoteView', () => {
     release();
     await screen.findByText('kubectl');
     expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:done', 'recorded:done']);
+    expect(button.textContent?.trim()).toBe('Promoted ✓');
     const kubectl = container.querySelector('[data-snippet="kubectl"]')!;
     expect(kubectl.textContent).toBe(`kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`);
     expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(

@@ -20,7 +20,21 @@ export type SigningChoice = {
   roles: string[];
   /** Why the approve button is disabled, with what to do; `null` when it is enabled. */
   problem: string | null;
+  /** Disabled because the approver has already approved in every role they could. */
+  done?: boolean;
 };
+
+/** Take out the roles the approver already has a live approval in for this move. */
+export function withoutSigned(choice: SigningChoice, signed: string[]): SigningChoice {
+  if (choice.problem || signed.length === 0) return choice;
+  const roles = choice.roles.filter((r) => !signed.includes(r));
+  if (roles.length > 0) return { roles, problem: null };
+  return {
+    roles: [],
+    problem: `You have approved this digest as ${[...new Set(signed)].join(', ')}; it waits for the rest of the policy.`,
+    done: true,
+  };
+}
 
 export function signingChoice(signer: SignerStatus, to: string, needed: string[] | null): SigningChoice {
   if (signer.problem) return { roles: [], problem: signer.problem };
