@@ -102,6 +102,25 @@ describe('DigestDetailView', () => {
     expect(within(section).getAllByRole('button')).toHaveLength(3);
   });
 
+  it('shows one set of snippets for environments that share a repository', async () => {
+    const image = (repo: string) => `127.0.0.1:5000/${repo}@${digestB}`;
+    const snippets = (env: string, repo: string) => ({
+      env,
+      snippets: { image: image(repo), kubectl: `kubectl set image deployment/api api=${image(repo)}`, compose: `image: ${image(repo)}` },
+    });
+    renderDetail({
+      ...detail,
+      snippets: [snippets('dev', 'payments/api'), snippets('staging', 'payments/api'), snippets('production', 'prod/api')],
+    });
+    const section = await screen.findByRole('region', { name: 'Deploy exactly this digest' });
+    expect(within(section).getAllByRole('heading', { level: 4 }).map((h) => h.textContent)).toEqual([
+      'dev · staging',
+      'production',
+    ]);
+    expect(within(section).getByRole('button', { name: 'Copy production compose line' })).toBeTruthy();
+    expect(within(section).getByRole('button', { name: 'Copy dev and staging image reference' })).toBeTruthy();
+  });
+
   it('says what is missing instead of empty tables', async () => {
     renderDetail({ ...detail, image: null, approvals: [], tags: [] });
     expect(await screen.findByText(/Not read from the registry yet/)).toBeTruthy();

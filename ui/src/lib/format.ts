@@ -66,16 +66,30 @@ export function num(value: bigint | number): number {
   return Number(value);
 }
 
+/** Hues far from each other and from the red that marks drift. */
+const HUES = [30, 50, 85, 130, 165, 190, 210, 235, 260, 285, 310, 335];
+/** Lightness and text colour of the three tones: dark, middle, light. */
+const TONES = [
+  { s: 60, l: 30, text: '#ffffff' },
+  { s: 55, l: 44, text: '#ffffff' },
+  { s: 70, l: 76, text: '#111827' },
+];
+
 /**
- * The colour of a digest, derived from its hex so that the same digest has the same colour in
- * every lane, view and session. Hue from the first 3 bytes, a little saturation and lightness
- * spread from the next two, kept in a range where white text stays readable.
+ * The colour of a digest, derived from its hex alone, so that the same digest has the same
+ * colour in every lane, view and session. All of the hex is hashed (FNV-1a) into one of 12 hues
+ * in 3 tones (dark, middle, light): 36 colours, and digests that merely start alike do not look
+ * alike. Bars also print their short digest, so two digests that do share a colour are still
+ * told apart.
  */
 export function digestColor(digest: string): { fill: string; text: string } {
   const hex = hexOf(digest);
-  const byte = (i: number) => parseInt(hex.slice(i * 2, i * 2 + 2), 16) || 0;
-  const hue = Math.round((((byte(0) << 16) | (byte(1) << 8) | byte(2)) / 0xffffff) * 360) % 360;
-  const saturation = 55 + Math.round((byte(3) / 255) * 20);
-  const lightness = 36 + Math.round((byte(4) / 255) * 10);
-  return { fill: `hsl(${hue} ${saturation}% ${lightness}%)`, text: '#ffffff' };
+  let h = 0x811c9dc5;
+  for (let i = 0; i < hex.length; i++) {
+    h ^= hex.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const hue = HUES[(h >>> 3) % HUES.length]!;
+  const tone = TONES[(h >>> 9) % TONES.length]!;
+  return { fill: `hsl(${hue} ${tone.s}% ${tone.l}%)`, text: tone.text };
 }
