@@ -50,7 +50,7 @@ fn overview_shows_the_digest_of_every_environment() -> Result<()> {
         )
     })?;
 
-    window.wait_for("table.status-grid", WAIT)?;
+    window.wait_for("table.overview-grid", WAIT)?;
     let shot = output_dir().join("overview.png");
     // First, so that a failing assertion below still leaves a picture to look at.
     window.screenshot(&shot)?;
@@ -83,7 +83,7 @@ fn overview_shows_the_digest_of_every_environment() -> Result<()> {
         drifted,
         "one drift badge per drifted environment"
     );
-    let header = window.wait_for(".workspace-header .paths", WAIT)?;
+    let header = window.wait_for(".app-header .path", WAIT)?;
     assert_eq!(
         window.property(&header[0], "textContent")?,
         config.display().to_string()
@@ -137,7 +137,7 @@ fn without_a_workspace_the_window_says_why() -> Result<()> {
     // First start: open the demo workspace with one click; the overview follows.
     let demo = window.wait_for(".no-workspace .open-demo", WAIT)?;
     window.click(&demo[0])?;
-    window.wait_for("table.status-grid", Duration::from_secs(120))?;
+    window.wait_for("table.overview-grid", Duration::from_secs(120))?;
     window.screenshot(&output_dir().join("first-start-demo.png"))?;
     Ok(())
 }
@@ -219,8 +219,8 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     let w = open_window(tmp.path(), &ws.config, "promote")?;
 
     // Sync with the click: the grid then shows what the registry's tags say.
-    w.wait_for("table.status-grid", WAIT)?;
-    let sync = w.wait_for("//button[contains(., 'Sync')]", WAIT)?;
+    w.wait_for("table.overview-grid", WAIT)?;
+    let sync = w.wait_for("button.sync-button", WAIT)?;
     w.click(&sync[0])?;
     w.wait_for(
         &format!(
@@ -240,10 +240,10 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
 
     // The app's timeline and the candidate's detail.
     w.route("#/timeline/api")?;
-    w.wait_for(&format!("[data-digest=\"{}\"]", ws.b), WAIT)?;
+    w.wait_for(&format!(".timeline [data-digest=\"{}\"]", ws.b), WAIT)?;
     w.shot("timeline")?;
     w.route(&format!("#/digest/api/{}", ws.a))?;
-    w.wait_for(&format!("//*[contains(., '{short_a}')]"), WAIT)?;
+    w.wait_for(&format!(".detail [data-digest=\"{}\"]", ws.a), WAIT)?;
     w.shot("digest-detail")?;
 
     // Promote dev → staging: the checklist first, then the signed click, then the steps.
@@ -331,7 +331,7 @@ fn approve_is_refused_with_its_reason_when_the_key_is_not_the_listed_one() -> Re
     let other = tollgate_e2e::registry::other_public_key(tmp.path(), "not-qa")?;
     let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &other)?;
     let w = open_window(tmp.path(), &ws.config, "refused")?;
-    w.wait_for("table.status-grid", WAIT)?;
+    w.wait_for("table.overview-grid", WAIT)?;
     w.route(&format!("#/promote/api/staging/{}", ws.a))?;
     let reason = w.wait_text(".approve .disabled-reason", WAIT)?;
     ensure!(
