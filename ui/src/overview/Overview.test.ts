@@ -77,6 +77,25 @@ describe('Overview', () => {
     expect(within(prod).getByText('55d')).toBeTruthy();
   });
 
+  it('opens a cell with Enter (a link) or Space, in Tab order row by row', async () => {
+    const { container } = renderWith(fakeBackend({ overview: sampleOverview(threeEnvs()) }));
+    await screen.findByRole('table');
+    const links = [...container.querySelectorAll<HTMLAnchorElement>('td a.main')];
+    expect(links.map((a) => `${a.closest('td')!.dataset.app} ${a.closest('td')!.dataset.env}`)).toEqual([
+      'api dev',
+      'api staging',
+      'api production',
+      'web dev',
+      'web staging',
+    ]);
+    const clicked = vi.fn((e: Event) => e.preventDefault());
+    links[1]!.addEventListener('click', clicked);
+    const space = new KeyboardEvent('keydown', { key: ' ', bubbles: true, cancelable: true });
+    links[1]!.dispatchEvent(space);
+    expect(space.defaultPrevented).toBe(true); // no page scroll
+    expect(clicked).toHaveBeenCalledTimes(1);
+  });
+
   it('shows the digest waiting to come in with its pending approvals and a review link', async () => {
     const { container } = renderWith(fakeBackend({ overview: sampleOverview(threeEnvs()) }));
     await screen.findByRole('table');
