@@ -3,7 +3,7 @@ use ts_rs::TS;
 
 use crate::api::Context;
 use crate::config::{RegistryLocation, Workspace};
-use crate::keychain::REGISTRY_SERVICE;
+use crate::registry::{credential_host, has_stored_credentials};
 use crate::Result;
 
 /// One registry of the workspace as the settings view shows it. No secret is ever part of it:
@@ -38,9 +38,8 @@ pub fn registries(ws: &Workspace, ctx: &Context) -> Result<Vec<RegistryView>> {
     for r in &ws.config.registries {
         let (kind, host, keychain_credentials) = match r.location(ws.dir())? {
             RegistryLocation::Remote { host, .. } => {
-                let host = keychain_account(&host);
-                let stored = ctx.secrets.get(REGISTRY_SERVICE, &host)?.is_some();
-                (RegistryKind::Remote, Some(host), stored)
+                let stored = has_stored_credentials(&host, ctx.secrets.as_ref())?;
+                (RegistryKind::Remote, Some(credential_host(&host)), stored)
             }
             RegistryLocation::Layout { .. } => (RegistryKind::Layout, None, false),
         };
@@ -53,18 +52,6 @@ pub fn registries(ws: &Workspace, ctx: &Context) -> Result<Vec<RegistryView>> {
         });
     }
     Ok(out)
-}
-
-/// The keychain account `tollgate login` stores a host's credentials under (the registry
-/// module's host normalization: lower case, Docker Hub's aliases as `index.docker.io`).
-fn keychain_account(host: &str) -> String {
-    let host = host.to_ascii_lowercase();
-    match host.as_str() {
-        "docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            "index.docker.io".to_string()
-        }
-        _ => host,
-    }
 }
 
 #[cfg(test)]

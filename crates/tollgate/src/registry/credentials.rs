@@ -102,6 +102,18 @@ fn docker_config_path() -> Option<PathBuf> {
     }
 }
 
+/// Whether the OS keychain holds credentials for `host` (`tollgate login`); never reads them out.
+pub fn has_stored_credentials(host: &str, secrets: &dyn SecretStore) -> Result<bool> {
+    Ok(secrets
+        .get(REGISTRY_SERVICE, &normalize_host(host))?
+        .is_some())
+}
+
+/// The host credentials are stored and looked up under (see [`normalize_host`]).
+pub fn credential_host(host: &str) -> String {
+    normalize_host(host)
+}
+
 /// `https://index.docker.io/v1/` → `index.docker.io`; `HOST:5000/` → `host:5000`; the Docker
 /// Hub aliases all become `index.docker.io`, the key docker itself uses.
 pub(crate) fn normalize_host(s: &str) -> String {

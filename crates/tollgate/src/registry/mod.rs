@@ -26,7 +26,9 @@ use crate::config::RegistryLocation;
 use crate::domain::{Digest, ImageInfo};
 use crate::{Code, Error, Result};
 
-pub use credentials::{credentials_for, store_credentials};
+pub use credentials::{
+    credential_host, credentials_for, has_stored_credentials, store_credentials,
+};
 pub use media::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
 pub use retry::RetryPolicy;
 
