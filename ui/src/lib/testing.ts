@@ -144,6 +144,8 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
     ],
     counted: [n(7)],
     ignored: [],
+    approvers: ['alice@example.com'],
+    approvals_needed: 2,
     ...over,
   };
 }

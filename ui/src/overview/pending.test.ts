@@ -3,19 +3,20 @@ import { evaluation } from '../lib/testing';
 import { approvalCount, approvalsText, blockers } from './pending';
 
 describe('pending approvals', () => {
-  it('reads counted and needed approvers from the approvals rule, passing or not', () => {
-    const rule = (reason: string, passed = false) =>
-      evaluation({ rules: [{ rule: 'approvals', passed, reason, blocking: true }] });
-    expect(approvalCount(rule('needs 2 distinct approvers, has 1 (alice@example.com)'))).toEqual({ has: 1, needs: 2 });
-    expect(approvalCount(rule('needs 2 distinct approvers, has none'))).toEqual({ has: 0, needs: 2 });
-    expect(approvalCount(rule('has 2 distinct approvers (a, b), needs 2', true))).toEqual({ has: 2, needs: 2 });
-    expect(approvalsText(rule('needs 1 distinct approver, has none'))).toBe('0 of 1 approval');
+  it('reads counted and needed approvers from the evaluation', () => {
+    const e = (approvers: string[], approvals_needed: number) => evaluation({ approvers, approvals_needed });
+    expect(approvalCount(e(['alice@example.com'], 2))).toEqual({ has: 1, needs: 2 });
+    expect(approvalCount(e([], 2))).toEqual({ has: 0, needs: 2 });
+    expect(approvalCount(e(['a', 'b'], 2))).toEqual({ has: 2, needs: 2 });
+    expect(approvalsText(e([], 1))).toBe('0 of 1 approval');
   });
 
   it('says when no approval is needed', () => {
     const e = evaluation({
       passed: true,
       rules: [{ rule: 'policy', passed: true, reason: 'the policy sets no gate', blocking: true }],
+      approvers: [],
+      approvals_needed: 0,
     });
     expect(approvalsText(e)).toBe('no approval needed');
     expect(blockers(e)).toEqual([]);

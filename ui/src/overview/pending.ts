@@ -2,14 +2,10 @@
 // block it. Read from the core's evaluation; no policy is decided here.
 import type { Evaluation } from '../lib/bindings/Evaluation';
 
-/** Distinct approvers counted and needed, from the `approvals` rule ("needs 2 …, has 1 …"). */
+/** Distinct approvers counted and needed, as the core's evaluation states them. */
 export function approvalCount(e: Evaluation): { has: number; needs: number } | null {
-  const rule = e.rules.find((r) => r.rule === 'approvals');
-  if (!rule) return null;
-  const needs = /needs (\d+)/.exec(rule.reason);
-  const has = /has (\d+|none)/.exec(rule.reason);
-  if (!needs) return null;
-  return { needs: Number(needs[1]), has: has && has[1] !== 'none' ? Number(has[1]) : 0 };
+  if (e.approvals_needed === 0) return null;
+  return { needs: e.approvals_needed, has: e.approvers.length };
 }
 
 /** "1 of 2 approvals", or how many approvals count when the policy asks for no number. */

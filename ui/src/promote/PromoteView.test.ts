@@ -220,6 +220,8 @@ describe('PromoteView', () => {
               rules: [{ rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true }],
               counted: [],
               ignored: [],
+              approvers: [],
+              approvals_needed: 0,
             },
           }),
       }),

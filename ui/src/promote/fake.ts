@@ -45,6 +45,8 @@ export function check(over: Partial<PromotionCheck> & { policy?: { roles: string
         { rule: 'signatures', passed: false, reason: '1 approval set aside', blocking: false },
       ],
       counted: [],
+      approvers: [],
+      approvals_needed: 1,
       ignored: [
         { id: 7n, approver: 'mallory@example.com', reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml' },
       ],
@@ -61,6 +63,8 @@ export const passedEvaluation: PromotionCheck['evaluation'] = {
   ],
   counted: [9n],
   ignored: [],
+  approvers: ['quinn@example.com'],
+  approvals_needed: 1,
 };
 
 export function detail(digest: string, created: string, revision: string): DigestDetail {

@@ -23,6 +23,8 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
             rules: vec![rule("policy", true, "no policy: no approval needed".into())],
             counted: Vec::new(),
             ignored: Vec::new(),
+            approvers: Vec::new(),
+            approvals_needed: 0,
         };
     };
 
@@ -188,6 +190,11 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
         rules,
         counted: valid.iter().map(|a| a.id).collect(),
         ignored,
+        approvers: distinct(valid.iter().map(|a| a.approver.as_str()))
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        approvals_needed: policy.approvals,
     }
 }
 

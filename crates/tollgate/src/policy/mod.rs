@@ -87,6 +87,10 @@ pub struct Evaluation {
     pub counted: Vec<i64>,
     /// The approvals that do not count, each with why.
     pub ignored: Vec<IgnoredApproval>,
+    /// Distinct approvers whose approvals count, in the order they first approved.
+    pub approvers: Vec<String>,
+    /// Distinct approvers the policy needs (`approvals`); 0 when it sets no number.
+    pub approvals_needed: u32,
 }
 
 /// One rule: `approvals`, `roles`, `min_soak`, `four_eyes`, `signatures`, or `policy` (none set).

@@ -21,4 +21,12 @@ counted: Array<bigint>,
 /**
  * The approvals that do not count, each with why.
  */
-ignored: Array<IgnoredApproval>, };
+ignored: Array<IgnoredApproval>, 
+/**
+ * Distinct approvers whose approvals count, in the order they first approved.
+ */
+approvers: Array<string>, 
+/**
+ * Distinct approvers the policy needs (`approvals`); 0 when it sets no number.
+ */
+approvals_needed: number, };
