@@ -62,6 +62,11 @@ impl TauriDriver {
     pub fn check_running(&mut self) -> Result<()> {
         self.process.check_running()
     }
+
+    /// The tauri-driver process id: the app it starts runs below it.
+    pub fn pid(&mut self) -> u32 {
+        self.process.child().id()
+    }
 }
 
 /// `$TAURI_DRIVER`, else `tauri-driver` from PATH, else from cargo's bin directory.

@@ -27,7 +27,6 @@ use tollgate_e2e::display::Xvfb;
 use tollgate_e2e::driver::TauriDriver;
 use tollgate_e2e::webdriver::Session;
 
-const IDLE: Duration = Duration::from_secs(5);
 const APPS: usize = 100;
 const ENVS: [&str; 4] = ["dev", "staging", "preprod", "production"];
 
@@ -50,6 +49,9 @@ struct Subject {
 
 #[derive(Debug, Clone)]
 struct Sample {
+    /// WebKit processes of other programs running at the time: they share library pages with
+    /// ours, which lowers our PSS. Runs with none are the comparable ones.
+    others: usize,
     start: Duration,
     /// (process name, PSS in kB)
     pss: Vec<(String, u64)>,
@@ -71,12 +73,14 @@ impl Sample {
 fn main() -> Result<()> {
     let mut runs = 5usize;
     let mut events = 1_000_000usize;
+    let mut idle = Duration::from_secs(5);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--runs" => runs = args.next().context("--runs N")?.parse()?,
             "--events" => events = args.next().context("--events N")?.parse()?,
-            other => bail!("unknown argument {other}: use --runs N, --events N"),
+            "--idle" => idle = Duration::from_secs(args.next().context("--idle SECONDS")?.parse()?),
+            other => bail!("unknown argument {other}: use --runs N, --events N, --idle SECONDS"),
         }
     }
     let work = tempfile::tempdir()?;
@@ -118,9 +122,9 @@ fn main() -> Result<()> {
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); subjects.len()];
     for run in 0..runs {
         for (i, s) in subjects.iter().enumerate() {
-            let sample = measure(&xvfb, work.path(), s, run)?;
+            let sample = measure(&xvfb, work.path(), s, run, idle)?;
             eprintln!(
-                "run {run}: {:<28} start {:>6.0} ms  PSS {:>6.1} MB ({})",
+                "run {run}: {:<28} start {:>6.0} ms  PSS {:>6.1} MB ({}){}",
                 s.name,
                 sample.start.as_secs_f64() * 1e3,
                 sample.total_kb() as f64 / 1024.0,
@@ -129,7 +133,12 @@ fn main() -> Result<()> {
                     .iter()
                     .map(|(n, kb)| format!("{n} {:.1}", *kb as f64 / 1024.0))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if sample.others > 0 {
+                    format!("  [{} other WebKit web processes running]", sample.others)
+                } else {
+                    String::new()
+                }
             );
             samples[i].push(sample);
         }
@@ -179,7 +188,7 @@ fn median_u64(mut v: Vec<u64>) -> u64 {
     v[v.len() / 2]
 }
 
-fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize) -> Result<Sample> {
+fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize, idle: Duration) -> Result<Sample> {
     let home = work.join(format!("home-{}-{run}", s.name.replace([' ', ','], "-")));
     std::fs::create_dir_all(&home)?;
     let log = work.join(format!(
@@ -191,7 +200,7 @@ fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize) -> Result<Sample> 
         .as_deref()
         .map(|c| vec![("TOLLGATE_CONFIG", c)])
         .unwrap_or_default();
-    let driver = TauriDriver::start(&xvfb.display, &home, &config_env, &log)?;
+    let mut driver = TauriDriver::start(&xvfb.display, &home, &config_env, &log)?;
     let t0 = Instant::now();
     let session = Session::start(&driver.url, &s.binary, &[])
         .with_context(|| format!("see {}", log.display()))?;
@@ -212,15 +221,35 @@ fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize) -> Result<Sample> 
         std::thread::sleep(Duration::from_millis(10));
     }
     let start = t0.elapsed();
-    std::thread::sleep(IDLE);
-    let pss = pss_of_app(&s.binary)?;
+    std::thread::sleep(idle);
+    if std::env::var_os("TOLLGATE_BENCH_SMAPS").is_some() {
+        dump_smaps(&s.binary, driver.pid());
+    }
+    let ours = processes_of_app(&s.binary, driver.pid())?;
+    let others = std::fs::read_dir("/proc")?
+        .flatten()
+        .filter(|e| {
+            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            let pid: u32 = e.file_name().to_string_lossy().parse().unwrap_or(0);
+            comm.starts_with("WebKitWebProces") && !ours.iter().any(|(_, p)| *p == pid)
+        })
+        .count();
+    let pss = pss_of_app(&s.binary, driver.pid())?;
     drop(session);
     drop(driver);
-    Ok(Sample { start, pss })
+    Ok(Sample { others, start, pss })
 }
 
-/// The app process (the only running one with this executable) and its WebKit children.
-fn pss_of_app(binary: &Path) -> Result<Vec<(String, u64)>> {
+/// PSS of the app process (the one with this executable below `driver`) and its WebKit children.
+fn pss_of_app(binary: &Path, driver: u32) -> Result<Vec<(String, u64)>> {
+    processes_of_app(binary, driver)?
+        .into_iter()
+        .map(|(name, pid)| Ok((name, pss_kb(pid)?)))
+        .collect()
+}
+
+/// The app process (named `app:`) and its WebKit children (by their 15-character `comm`).
+fn processes_of_app(binary: &Path, driver: u32) -> Result<Vec<(String, u32)>> {
     let binary = binary.canonicalize()?;
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut app = Vec::new();
@@ -249,21 +278,22 @@ fn pss_of_app(binary: &Path) -> Result<Vec<(String, u64)>> {
             app.push(pid);
         }
     }
+    let below = |mut pid: u32, ancestor: u32| {
+        while let Some(&pp) = parent.get(&pid) {
+            if pp == ancestor {
+                return true;
+            }
+            pid = pp;
+        }
+        false
+    };
+    app.retain(|&pid| below(pid, driver));
     let [app] = app[..] else {
         bail!("expected one {} process, found {app:?}", binary.display());
     };
-    let mut out = vec![("app:".to_string(), pss_kb(app)?)];
-    for (&pid, _) in parent.iter() {
-        let mut p = pid;
-        let mut below_app = false;
-        while let Some(&pp) = parent.get(&p) {
-            if pp == app {
-                below_app = true;
-                break;
-            }
-            p = pp;
-        }
-        if !below_app {
+    let mut out = vec![("app:".to_string(), app)];
+    for &pid in parent.keys() {
+        if !below(pid, app) {
             continue;
         }
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
@@ -271,10 +301,29 @@ fn pss_of_app(binary: &Path) -> Result<Vec<(String, u64)>> {
             .trim()
             .to_string();
         if comm.starts_with("WebKit") {
-            out.push((comm, pss_kb(pid)?));
+            out.push((comm, pid));
         }
     }
     Ok(out)
+}
+
+/// `TOLLGATE_BENCH_SMAPS=1`: the main lines of each measured process's smaps_rollup, to see
+/// where the memory is (anonymous vs file-backed).
+fn dump_smaps(binary: &Path, driver: u32) {
+    for (name, pid) in processes_of_app(binary, driver).unwrap_or_default() {
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let keep: Vec<String> = rollup
+            .lines()
+            .filter(|l| {
+                ["Rss:", "Pss:", "Pss_Anon:", "Pss_File:", "Pss_Shmem:"]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        eprintln!("  {name} ({pid}): {}", keep.join(", "));
+    }
 }
 
 fn pss_kb(pid: u32) -> Result<u64> {
