@@ -68,6 +68,7 @@ describe('PromoteView', () => {
     // One approval per role: the button now says so instead of signing the same thing twice.
     expect(button.textContent?.trim()).toBe('Approved ✓');
     expect((button as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('role').textContent).toBe('qa');
   });
 
   it('knows an earlier live approval by this approver (from the digest detail) and does not offer to sign again', async () => {
