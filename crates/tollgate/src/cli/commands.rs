@@ -69,21 +69,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Status { app, json } => {
             let rows = api::status(&load_and_recover(&load, &ctx).await?, app.as_deref())?;
-            if json {
-                output::json(&rows)?;
-            } else {
-                output::status_table(&rows);
-            }
+            output::show(json, rows.as_slice(), output::status_table)?;
             Ok(0)
         }
         Command::Timeline { app, env, json } => {
             let segments =
                 api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
-            if json {
-                output::json(&segments)?;
-            } else {
-                output::timeline_table(&segments);
-            }
+            output::show(json, segments.as_slice(), output::timeline_table)?;
             Ok(0)
         }
         Command::Record {
@@ -176,11 +168,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
-            if json {
-                output::json(&check)?;
-            } else {
-                output::checklist(&check);
-            }
+            output::show(json, &check, output::checklist)?;
             Ok(if check.evaluation.passed { 0 } else { 1 })
         }
         Command::Promote {
@@ -204,11 +192,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 &output::step,
             )
             .await?;
-            if json {
-                output::json(&outcome)?;
-            } else {
-                output::promotion(&outcome);
-            }
+            output::show(json, &outcome, output::promotion)?;
             Ok(0)
         }
         Command::Rollback {
@@ -232,11 +216,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 &output::step,
             )
             .await?;
-            if json {
-                output::json(&outcome)?;
-            } else {
-                output::promotion(&outcome);
-            }
+            output::show(json, &outcome, output::promotion)?;
             Ok(0)
         }
         Command::Export {

@@ -9,11 +9,21 @@ use tollgate::api::SyncReport;
 use tollgate::domain::{Segment, StatusRow, Via};
 use tollgate::{Error, Result};
 
-pub fn json<T: Serialize>(value: &T) -> Result<()> {
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+/// JSON when `--json` was given, else the human form.
+pub fn show<T: Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T)) -> Result<()> {
+    if json {
+        self::json(value)
+    } else {
+        human(value);
+        Ok(())
+    }
 }
 
 pub fn time(t: &DateTime<Utc>) -> String {
