@@ -276,6 +276,15 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         "kubectl snippet not pinned by digest: {kubectl}"
     );
     w.shot("promote-after")?;
+    w.execute(
+        "document.documentElement.dataset.theme = 'dark'; return true;",
+        serde_json::json!([]),
+    )?;
+    w.shot("promote-after-dark")?;
+    w.execute(
+        "delete document.documentElement.dataset.theme; return true;",
+        serde_json::json!([]),
+    )?;
     assert_eq!(
         staging(&registry)?,
         ws.a,

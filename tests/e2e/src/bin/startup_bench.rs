@@ -188,8 +188,33 @@ fn median_u64(mut v: Vec<u64>) -> u64 {
     v[v.len() / 2]
 }
 
+/// One measurement; a session that WebKitWebDriver fails to create (it happens now and then on a
+/// busy machine, before the app starts) is retried with a fresh driver, up to 3 times.
 fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize, idle: Duration) -> Result<Sample> {
-    let home = work.join(format!("home-{}-{run}", s.name.replace([' ', ','], "-")));
+    let mut attempt = 0;
+    loop {
+        match measure_once(xvfb, work, s, run, attempt, idle) {
+            Err(e) if attempt < 2 && e.to_string().starts_with("new session: ") => {
+                eprintln!("run {run}: {}: {e:#}; trying again", s.name);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn measure_once(
+    xvfb: &Xvfb,
+    work: &Path,
+    s: &Subject,
+    run: usize,
+    attempt: usize,
+    idle: Duration,
+) -> Result<Sample> {
+    let home = work.join(format!(
+        "home-{}-{run}-{attempt}",
+        s.name.replace([' ', ','], "-")
+    ));
     std::fs::create_dir_all(&home)?;
     let log = work.join(format!(
         "{}.log",
@@ -203,7 +228,7 @@ fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize, idle: Duration) ->
     let mut driver = TauriDriver::start(&xvfb.display, &home, &config_env, &log)?;
     let t0 = Instant::now();
     let session = Session::start(&driver.url, &s.binary, &[])
-        .with_context(|| format!("see {}", log.display()))?;
+        .map_err(|e| anyhow::anyhow!("new session: {e:#} (see {})", log.display()))?;
     let deadline = t0 + Duration::from_secs(120);
     loop {
         if !session.find_all(s.ready)?.is_empty() {
