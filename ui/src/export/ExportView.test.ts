@@ -24,7 +24,7 @@ beforeEach(() => {
 });
 
 describe('ExportView', () => {
-  it('asks where to save, then has the core write the report, then shows its summary and can reveal it', async () => {
+  it('asks where to save, has the core write the report, shows the file in its folder, and its summary', async () => {
     const order: string[] = [];
     dialog.save.mockImplementation(async () => {
       order.push('dialog');
@@ -36,6 +36,9 @@ describe('ExportView', () => {
       const { exportSummary } = await import('../promote/fake');
       return { ...exportSummary(req.out), format: req.format };
     });
+    backend.revealFile.mockImplementation(async () => {
+      order.push('reveal');
+    });
     await screen.findByRole('option', { name: 'web' });
     await fireEvent.change(screen.getByLabelText('App'), { target: { value: 'api' } });
     await fireEvent.change(screen.getByLabelText('Environment'), { target: { value: 'staging' } });
@@ -45,7 +48,7 @@ describe('ExportView', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Export CSV…' }));
 
     await screen.findByText('Report written');
-    expect(order).toEqual(['dialog', 'export']);
+    await waitFor(() => expect(order).toEqual(['dialog', 'export', 'reveal']));
     expect(dialog.save).toHaveBeenCalledWith(
       expect.objectContaining({ filters: [{ name: 'CSV', extensions: ['csv'] }], defaultPath: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/) }),
     );
@@ -62,8 +65,23 @@ describe('ExportView', () => {
     expect(screen.getByText('6 of 6 approvals verify')).toBeTruthy();
     expect(container.querySelector('table.apps tbody th')!.textContent).toBe('api');
 
-    await fireEvent.click(screen.getByRole('button', { name: 'Show in folder' }));
     expect(backend.revealFile).toHaveBeenCalledWith('/home/me/audit.csv');
+    await fireEvent.click(screen.getByRole('button', { name: 'Show in folder' }));
+    expect(backend.revealFile).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not reveal the file when asked not to, and shows a reveal failure in place', async () => {
+    dialog.save.mockResolvedValue('/tmp/r.json');
+    const backend = fullBackend();
+    backend.revealFile.mockRejectedValue({ code: 'not_found', message: 'no file manager to show /tmp/r.json: open it yourself' });
+    show(backend);
+    await fireEvent.click(await screen.findByRole('checkbox', { name: /Show the file/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
+    await screen.findByText('Report written');
+    expect(backend.revealFile).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Show in folder' }));
+    expect((await screen.findByRole('alert')).dataset.code).toBe('not_found');
+    expect(screen.getByText('Report written')).toBeTruthy();
   });
 
   it('does nothing when the save dialog is cancelled', async () => {
