@@ -99,7 +99,7 @@ describe('PromoteView', () => {
   it('disables approve with the reason when the approver holds no role the policy needs', async () => {
     show(
       fullBackend({
-        checkPromotion: async () => check({ to: 'production', policy: { roles: ['manager'] } }),
+        checkPromotion: async () => check({ to: 'production', roles_needed: ['manager'] }),
         signer: async () => signer({ roles: ['qa'] }),
       }),
     );
@@ -110,7 +110,7 @@ describe('PromoteView', () => {
 
   it('lets the approver pick a role when they hold several that qualify', async () => {
     const backend = fullBackend({
-      checkPromotion: async () => check({ policy: { roles: ['qa', 'manager'] } }),
+      checkPromotion: async () => check({ roles_needed: ['qa', 'manager'] }),
       signer: async () => signer({ roles: ['qa', 'manager', 'dev'] }),
     });
     show(backend);

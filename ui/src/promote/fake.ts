@@ -28,8 +28,8 @@ export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
 }
 
 /** dev → staging of digestA, staging runs digestB now; staging's policy wants one qa approval. */
-export function check(over: Partial<PromotionCheck> & { policy?: { roles: string[] } } = {}): PromotionCheck {
-  return {
+export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { roles_needed?: string[] } = {}): PromotionCheck {
+  const c = {
     app: 'api',
     from: 'dev',
     to: 'staging',
@@ -53,6 +53,8 @@ export function check(over: Partial<PromotionCheck> & { policy?: { roles: string
     },
     ...over,
   } as PromotionCheck;
+  if (roles_needed) (c.evaluation as unknown as Record<string, unknown>).roles_needed = roles_needed;
+  return c;
 }
 
 export const passedEvaluation: PromotionCheck['evaluation'] = {

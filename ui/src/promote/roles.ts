@@ -4,10 +4,14 @@
 import type { PromotionCheck } from '../lib/bindings/PromotionCheck';
 import type { SignerStatus } from '../lib/backend';
 
-/** The roles the target's policy asks for, when the check carries the policy; else `null`. */
+/**
+ * The roles the target's policy asks for (`Evaluation.roles_needed`, next to `approvals_needed`),
+ * when the core reports them; `null` when it does not (then any role the approver holds is
+ * offered and the core's checklist says which roles are missing).
+ */
 export function policyRoles(check: PromotionCheck): string[] | null {
-  const policy = (check as PromotionCheck & { policy?: { roles?: string[] } | null }).policy;
-  return policy?.roles ?? null;
+  const evaluation = check.evaluation as PromotionCheck['evaluation'] & { roles_needed?: string[] };
+  return evaluation.roles_needed ?? null;
 }
 
 /** The policy of the target needs no approval at all (the core's `policy` rule). */
