@@ -149,6 +149,25 @@ impl Session {
         Ok(())
     }
 
+    /// Press keys on whatever has the focus, one after the other (W3C key codes: Tab is
+    /// `\u{E004}`, Enter `\u{E007}`).
+    pub fn press(&self, keys: &[&str]) -> Result<()> {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )?;
+        Ok(())
+    }
+
     /// Whether a form control is enabled (not `disabled`).
     pub fn enabled(&self, e: &Element) -> Result<bool> {
         Ok(self

@@ -189,11 +189,20 @@ fn staging(registry: &Registry) -> Result<String> {
     registry.digest("payments/api:staging")
 }
 
-/// Approve with the click and run the promotion (or rollback) on the view that is showing;
-/// returns the fingerprint the window shows for the signature.
-fn approve_and_run(w: &Window) -> Result<String> {
+/// Approve and run the promotion (or rollback) on the view that is showing; returns the
+/// fingerprint the window shows for the signature. With `note`, by keyboard: type the note,
+/// Tab to the approve button, Enter.
+fn approve_and_run(w: &Window, note: Option<&str>) -> Result<String> {
     let approve = w.wait_enabled(".approve-button", WAIT)?;
-    w.click(&approve)?;
+    match note {
+        Some(note) => {
+            let input = w.wait_for(".approve .note input", WAIT)?;
+            w.click(&input[0])?;
+            w.send_keys(&input[0], note)?;
+            w.press(&["\u{E004}", "\u{E007}"])?;
+        }
+        None => w.click(&approve)?,
+    }
     let fingerprint = w.wait_text(".signed .fingerprint", WAIT)?;
     let run = w.wait_enabled(".run-button", WAIT)?;
     w.click(&run)?;
@@ -264,7 +273,7 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         "the first 12 hex digits are the emphasised part"
     );
     w.shot("promote-before")?;
-    let fingerprint = approve_and_run(&w)?;
+    let fingerprint = approve_and_run(&w, Some("verified in staging by e2e"))?;
     assert_eq!(
         fingerprint, key.fingerprint,
         "signed with the keychain's key"
@@ -303,7 +312,7 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     w.wait_for(".checklist", WAIT)?;
     w.wait_enabled(".approve-button", WAIT)?;
     w.shot("rollback")?;
-    approve_and_run(&w)?;
+    approve_and_run(&w, None)?;
     w.shot("rollback-after")?;
     assert_eq!(staging(&registry)?, ws.b, "skopeo: staging is back on b");
 
