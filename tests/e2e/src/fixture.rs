@@ -170,6 +170,11 @@ database = "tollgate.db"
 name = "local"
 url = "http://{host}"
 
+# Used by no app: the settings view's login form stores credentials for it.
+[[registries]]
+name = "private"
+url = "http://127.0.0.1:1"
+
 [[apps]]
 name = "api"
 repository = "local/payments/api"

@@ -330,6 +330,31 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     assert_eq!(path, ws.config.display().to_string());
     w.wait_for(".registries table", WAIT)?;
     w.shot("settings")?;
+
+    // Log in to a registry: the password goes to the OS keychain and is never shown again.
+    const SECRET: &str = "e2e-s3cret-never-shown";
+    w.click(&w.wait_for(".login select[name=registry] option[value=private]", WAIT)?[0])?;
+    let user = w.wait_for(".login input[name=username]", WAIT)?;
+    w.send_keys(&user[0], "e2e-user")?;
+    let password = w.wait_for(".login input[name=password]", WAIT)?;
+    w.send_keys(&password[0], SECRET)?;
+    w.click(&w.wait_for(".login button[type=submit]", WAIT)?[0])?;
+    let done = w.wait_text(".login-result .good", WAIT)?;
+    assert_eq!(
+        done,
+        "Stored credentials for 127.0.0.1:1 in the OS keychain."
+    );
+    w.wait_for("[data-registry=private] .good", WAIT)?;
+    assert_eq!(
+        w.property(&password[0], "value")?.as_str(),
+        Some(""),
+        "the password field is cleared"
+    );
+    ensure!(
+        !w.source()?.contains(SECRET),
+        "the password is somewhere in the page"
+    );
+    w.shot("settings-logged-in")?;
     eprintln!(
         "e2e: promote/rollback flow done; app log {}",
         w.log.display()

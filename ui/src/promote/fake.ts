@@ -188,7 +188,7 @@ export function fullBackend(over: Partial<Backend> = {}) {
       { name: 'local', url: 'http://127.0.0.1:5000', kind: 'remote' as const, host: '127.0.0.1:5000', keychain_credentials: false },
       { name: 'demo', url: 'oci:registry', kind: 'layout' as const, host: null, keychain_credentials: false },
     ]),
-    login: vi.fn(async () => 'credentials for 127.0.0.1:5000 stored in the OS keychain'),
+    login: vi.fn(async () => '127.0.0.1:5000'),
     openWorkspace: vi.fn(async () => sampleWorkspace),
     openDemo: vi.fn(async () => sampleWorkspace),
   };

@@ -30,7 +30,7 @@ describe('SettingsView', () => {
     await fireEvent.input(screen.getByLabelText('Username'), { target: { value: 'ci' } });
     await fireEvent.input(password, { target: { value: SECRET } });
     await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
-    await screen.findByText(/stored in the OS keychain/);
+    await screen.findByText('Stored credentials for 127.0.0.1:5000 in the OS keychain.');
     expect(backend.login).toHaveBeenCalledWith('local', 'ci', SECRET);
     expect(password.value).toBe('');
     expect(container.innerHTML).not.toContain(SECRET);
