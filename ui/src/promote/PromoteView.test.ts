@@ -209,6 +209,8 @@ describe('PromoteView', () => {
     expect(screen.getByText('Promote failed after “pushed”.')).toBeTruthy();
     expect(container.querySelector('[data-step="verified"]')!.getAttribute('data-state')).toBe('failed');
     expect(container.querySelector('[data-snippet]')).toBeNull();
+    // The approvals may have been released: the checklist is read again.
+    await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
   });
 
   it('says no approval is needed for an environment without policy', async () => {
@@ -231,15 +233,19 @@ describe('PromoteView', () => {
     expect(screen.queryByRole('button', { name: /^Approve / })).toBeNull();
   });
 
-  it('shows a failed check in place', async () => {
-    show(
-      fullBackend({
-        checkPromotion: async () => {
-          throw { code: 'bad_input', message: 'dev is the first environment of api: nothing is promoted into it' };
-        },
-      }),
-    );
+  it('shows a failed check in place, with a retry', async () => {
+    let calls = 0;
+    const backend = fullBackend({
+      checkPromotion: async () => {
+        calls += 1;
+        if (calls === 1) throw { code: 'unreachable', message: 'the history database is busy: try again' };
+        return check();
+      },
+    });
+    show(backend);
     const alert = await screen.findByRole('alert');
-    expect(alert.dataset.code).toBe('bad_input');
+    expect(alert.dataset.code).toBe('unreachable');
+    await fireEvent.click(within(alert).getByRole('button'));
+    await screen.findByText('needs 1 approval, has 0');
   });
 });
