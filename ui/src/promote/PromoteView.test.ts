@@ -51,7 +51,7 @@ describe('PromoteView', () => {
     const backend = fullBackend();
     const { container } = show(backend);
     const button = await approveButton();
-    expect(button.textContent).toContain(digestA.slice(7, 19));
+    expect(button).toBe(screen.getByRole('button', { name: `Approve ${digestA.slice(7, 19)}` }));
     await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
     await fireEvent.click(button);
     expect(backend.approve).toHaveBeenCalledWith({
@@ -66,7 +66,7 @@ describe('PromoteView', () => {
     expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(sampleKey.fingerprint);
     await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
     // One approval per role: the button now says so instead of signing the same thing twice.
-    expect(button.textContent?.trim()).toBe('Approved ✓');
+    expect(button).toBe(screen.getByRole('button', { name: 'Approved ✓' }));
     expect((button as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId('role').textContent).toBe('qa');
   });
@@ -176,7 +176,7 @@ describe('PromoteView', () => {
     release();
     await screen.findByText('kubectl');
     expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:done', 'recorded:done']);
-    expect(button.textContent?.trim()).toBe('Promoted ✓');
+    expect(button).toBe(screen.getByRole('button', { name: 'Promoted ✓' }));
     const kubectl = container.querySelector('[data-snippet="kubectl"]')!;
     expect(kubectl.textContent).toBe(`kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`);
     expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(
