@@ -146,6 +146,7 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
     ignored: [],
     approvers: ['alice@example.com'],
     approvals_needed: 2,
+    roles_needed: [],
     ...over,
   };
 }

@@ -225,6 +225,7 @@ describe('PromoteView', () => {
               ignored: [],
               approvers: [],
               approvals_needed: 0,
+              roles_needed: [],
             },
           }),
       }),

@@ -47,6 +47,7 @@ export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { rol
       counted: [],
       approvers: [],
       approvals_needed: 1,
+      roles_needed: [],
       ignored: [
         { id: 7n, approver: 'mallory@example.com', reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml' },
       ],
@@ -67,6 +68,7 @@ export const passedEvaluation: PromotionCheck['evaluation'] = {
   ignored: [],
   approvers: ['quinn@example.com'],
   approvals_needed: 1,
+  roles_needed: [],
 };
 
 export function detail(digest: string, created: string, revision: string): DigestDetail {

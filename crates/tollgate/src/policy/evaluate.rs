@@ -25,6 +25,7 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
             ignored: Vec::new(),
             approvers: Vec::new(),
             approvals_needed: 0,
+            roles_needed: Vec::new(),
         };
     };
 
@@ -195,6 +196,7 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
             .map(str::to_string)
             .collect(),
         approvals_needed: policy.approvals,
+        roles_needed: policy.roles.clone(),
     }
 }
 

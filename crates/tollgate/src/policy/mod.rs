@@ -91,6 +91,8 @@ pub struct Evaluation {
     pub approvers: Vec<String>,
     /// Distinct approvers the policy needs (`approvals`); 0 when it sets no number.
     pub approvals_needed: u32,
+    /// Roles the policy needs one counted approval from each of (`roles`).
+    pub roles_needed: Vec<String>,
 }
 
 /// One rule: `approvals`, `roles`, `min_soak`, `four_eyes`, `signatures`, or `policy` (none set).

@@ -29,4 +29,8 @@ approvers: Array<string>,
 /**
  * Distinct approvers the policy needs (`approvals`); 0 when it sets no number.
  */
-approvals_needed: number, };
+approvals_needed: number, 
+/**
+ * Roles the policy needs one counted approval from each of (`roles`).
+ */
+roles_needed: Array<string>, };
