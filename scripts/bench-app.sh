@@ -2,12 +2,22 @@
 # Desktop app benchmark: cold start to the rendered overview and idle memory (PSS of the app and
 # its WebKit processes), against a bare Tauri window (tests/e2e/bare), in the same run, on the
 # demo workspace and on a 1,000,000-event history. Figures: docs/BENCHMARKS.md.
-#   scripts/bench-app.sh                      5 runs per subject, 1,000,000 events
-#   scripts/bench-app.sh --runs 3 --events 100000
+#   scripts/bench-app.sh                      debug builds (as scripts/build-app.sh makes them), 5 runs
+#   scripts/bench-app.sh --release            release builds of the app, the bare window and the CLI
+#   scripts/bench-app.sh --runs 3 --events 100000 --only demo
+# The first run builds the big history (signed approvals; ~5 min in a debug build) into
+# target/bench-app/ and keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build-app.sh
-cargo build -q -p tollgate-bare-window --features custom-protocol
-cargo build -q -p tollgate --bin tollgate
-cargo build -q -p tollgate-e2e --bin startup_bench
-exec "${CARGO_TARGET_DIR:-target}/debug/startup_bench" "$@"
+profile=debug
+flags=()
+if [ "${1:-}" = --release ]; then
+  shift
+  profile=release
+  flags=(--release)
+fi
+[ -d ui/node_modules ] || npm --prefix ui ci --no-audit --no-fund --loglevel=error
+npm --prefix ui run --silent build
+cargo build -q "${flags[@]}" -p tollgate -p tollgate-app -p tollgate-bare-window -p tollgate-e2e --bins \
+  --features tollgate-app/custom-protocol,tollgate-bare-window/custom-protocol
+exec "${CARGO_TARGET_DIR:-target}/$profile/startup_bench" "$@"
