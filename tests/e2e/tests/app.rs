@@ -300,6 +300,20 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         "skopeo: staging is the promoted digest"
     );
 
+    // On to production, which needs a manager: this qa approver's button is disabled, saying so.
+    w.route(&format!("#/promote/api/production/{}", ws.a))?;
+    let reason = w.wait_text(".approve .disabled-reason", WAIT)?;
+    ensure!(
+        reason.contains("production needs an approval from manager; qa-e2e@example.com holds qa"),
+        "the refusal does not name the role: {reason}"
+    );
+    ensure!(
+        !w.enabled(&w.wait_for(".approve-button", WAIT)?[0])?,
+        "approve is enabled for a role production does not take"
+    );
+    w.wait_for(".rule[data-rule=roles][data-passed=false]", WAIT)?;
+    w.shot("promote-refused-role")?;
+
     // Roll staging back to b: only earlier digests are offered, then the same gates.
     w.route("#/rollback/api/staging")?;
     let options = w.wait_for(".pick .option", WAIT)?;

@@ -106,6 +106,7 @@ describe('PromoteView', () => {
     const reason = await screen.findByText(/needs an approval from manager; quinn@example.com holds qa/);
     expect(reason).toBeTruthy();
     expect(((await approveButton()) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('role').textContent).toBe('qa');
   });
 
   it('lets the approver pick a role when they hold several that qualify', async () => {

@@ -54,7 +54,7 @@ export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { rol
     },
     ...over,
   } as PromotionCheck;
-  if (roles_needed) (c.evaluation as unknown as Record<string, unknown>).roles_needed = roles_needed;
+  if (roles_needed) c.evaluation = { ...c.evaluation, roles_needed };
   return c;
 }
 

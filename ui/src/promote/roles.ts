@@ -4,14 +4,10 @@
 import type { PromotionCheck } from '../lib/bindings/PromotionCheck';
 import type { SignerStatus } from '../lib/backend';
 
-/**
- * The roles the target's policy asks for (`Evaluation.roles_needed`, next to `approvals_needed`),
- * when the core reports them; `null` when it does not (then any role the approver holds is
- * offered and the core's checklist says which roles are missing).
- */
+/** The roles the target's policy asks for (the core's `roles_needed`); `null` when it names none. */
 export function policyRoles(check: PromotionCheck): string[] | null {
-  const evaluation = check.evaluation as PromotionCheck['evaluation'] & { roles_needed?: string[] };
-  return evaluation.roles_needed ?? null;
+  const roles = check.evaluation.roles_needed;
+  return roles.length > 0 ? roles : null;
 }
 
 /** The policy of the target needs no approval at all (the core's `policy` rule). */
