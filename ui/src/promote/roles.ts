@@ -31,7 +31,7 @@ export function withoutSigned(choice: SigningChoice, signed: string[]): SigningC
   if (roles.length > 0) return { roles, problem: null };
   return {
     roles: [],
-    problem: `You have approved this digest as ${[...new Set(signed)].join(', ')}; it waits for the rest of the policy.`,
+    problem: `You have approved this digest as ${[...new Set(signed)].join(', ')}.`,
     done: true,
   };
 }
