@@ -54,7 +54,7 @@ commands! {
 
     /// Every app × environment with what waits to come in and its checklist, and the last sync.
     async fn overview(state) -> Overview {
-        state.blocking(|ws, ctx| tollgate::api::overview(ws, ctx.clock.now())).await
+        state.overview().await
     }
 
     /// Read every environment tag (`tollgate sync`), reporting each tag read on `on_progress`.

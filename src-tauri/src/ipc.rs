@@ -9,7 +9,9 @@
 //!   `scripts/check-bindings.sh`.
 //!
 //! The first parameter of every command is the managed `AppState`; the others are the
-//! arguments the UI passes (camelCase on the JavaScript side, as Tauri converts them).
+//! arguments the UI passes (camelCase on the JavaScript side, as Tauri converts them). Each
+//! command first tells the state its name
+//! ([`AppState::command_started`](crate::state::AppState::command_started)).
 
 /// A stream of values from a running command to the UI (sync progress, promotion steps): the
 /// UI passes a `Channel` from `@tauri-apps/api/core` as the argument. A thin wrapper over
@@ -71,7 +73,10 @@ macro_rules! commands {
             pub async fn $name(
                 $state: tauri::State<'_, $crate::state::AppState>
                 $(, $arg: $ty)*
-            ) -> Result<$ret, tollgate::Error> $body
+            ) -> Result<$ret, tollgate::Error> {
+                $state.command_started(stringify!($name));
+                $body
+            }
         )*
 
         /// The invoke handler with every declared command.

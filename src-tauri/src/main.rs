@@ -27,8 +27,17 @@ struct Args {
     workspace: Option<PathBuf>,
 }
 
+/// SQLite page cache per connection (KiB) for this process: SQLite's own default. The CLI's
+/// 32 MB speeds up appends to a large history; here the memory would stay with the idle window
+/// (malloc keeps what a closed connection's cache held: +34 MB after the overview of a
+/// 1,000,000-event history), and the overview is no slower with the small cache.
+const SQLITE_CACHE_KIB: u32 = 2_000;
+
 fn main() {
     let args = Args::parse();
+    tollgate::store::set_cache_kib(SQLITE_CACHE_KIB);
+    #[cfg(target_os = "linux")]
+    cpu_rendering_without_gpu();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
@@ -40,6 +49,8 @@ fn main() {
             if let Ok(ws) = state.workspace() {
                 let _ = tauri::async_runtime::block_on(state::recover(&ws, &state.ctx));
             }
+            // The landing view is the overview: compute it while the web view starts.
+            state.prefetch_overview();
             app.manage(state);
             Ok(())
         })
@@ -48,5 +59,28 @@ fn main() {
     if let Err(e) = result {
         eprintln!("tollgate-app: cannot start the window: {e}");
         std::process::exit(1);
+    }
+}
+
+/// On a Linux machine without a GPU (no `/dev/dri/renderD*`, or `LIBGL_ALWAYS_SOFTWARE` set),
+/// WebKitGTK's GPU painting runs on Mesa's software OpenGL (llvmpipe): the same pixels
+/// computed by the CPU, through an emulated GPU that holds ~40 MB more per page and scrolls the
+/// overview ~3× slower than WebKit's own CPU painting (docs/BENCHMARKS.md). There, ask WebKit for
+/// the CPU painting (`WEBKIT_SKIA_ENABLE_CPU_RENDERING`), unless the user set that variable.
+/// Machines with a GPU keep WebKit's default. Runs first in `main`, before any thread exists.
+#[cfg(target_os = "linux")]
+fn cpu_rendering_without_gpu() {
+    const CPU: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    if std::env::var_os(CPU).is_some() {
+        return;
+    }
+    let forced_software = std::env::var_os("LIBGL_ALWAYS_SOFTWARE")
+        .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let render_node = std::fs::read_dir("/dev/dri").is_ok_and(|dir| {
+        dir.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
+    if forced_software || !render_node {
+        std::env::set_var(CPU, "1");
     }
 }

@@ -1,8 +1,21 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
+use tollgate::api::Overview;
 use tollgate::config::{Workspace, CONFIG_ENV};
 use tollgate::{Error, Result};
+
+/// How long an overview computed while the window starts may stand in for the first `overview`
+/// call (counted from when its computation started).
+const PREFETCH_FRESH: Duration = Duration::from_secs(5);
+
+/// The overview of a workspace, computed on the blocking pool while the web view starts.
+struct Prefetch {
+    workspace: Arc<Workspace>,
+    started: Instant,
+    result: tauri::async_runtime::JoinHandle<Result<Overview>>,
+}
 
 /// What every command works on: the workspace this window shows (or why there is none; the UI
 /// may open another one at any time), the real clock and keychain, and the app's data folder
@@ -13,6 +26,8 @@ pub struct AppState {
     data_dir: Option<PathBuf>,
     /// Reports this window exported: the only files `reveal_file` will show.
     exported: Mutex<Vec<PathBuf>>,
+    /// See [`AppState::prefetch_overview`].
+    prefetched: Mutex<Option<Prefetch>>,
 }
 
 impl AppState {
@@ -33,7 +48,62 @@ impl AppState {
             ctx,
             data_dir,
             exported: Mutex::new(Vec::new()),
+            prefetched: Mutex::new(None),
         }
+    }
+
+    /// Start computing the overview of the open workspace now, on the blocking pool, so that the
+    /// first `overview` call (the landing view's) finds it ready or under way instead of starting
+    /// it only once the web view has loaded the page (on a 1,000,000-event history the overview
+    /// takes most of the start). It serves only that first call, only within
+    /// [`PREFETCH_FRESH`], and only if no other command ran before it
+    /// ([`command_started`](Self::command_started)); otherwise the overview is computed anew.
+    pub fn prefetch_overview(&self) {
+        let Ok(workspace) = self.workspace() else {
+            return;
+        };
+        let (ws, ctx) = (workspace.clone(), self.ctx.clone());
+        let result = tauri::async_runtime::spawn_blocking(move || {
+            tollgate::api::overview(&ws, ctx.clock.now())
+        });
+        *self.prefetch_slot() = Some(Prefetch {
+            workspace,
+            started: Instant::now(),
+            result,
+        });
+    }
+
+    /// Every command calls this first: any command but `overview` and `workspace_info` may
+    /// change what the overview shows (or show another workspace), so a prefetched overview is
+    /// dropped.
+    pub fn command_started(&self, name: &str) {
+        if name != "overview" && name != "workspace_info" {
+            self.prefetch_slot().take();
+        }
+    }
+
+    /// The overview: the prefetched one if it may still be served, else computed now.
+    pub async fn overview(&self) -> Result<Overview> {
+        let ws = self.workspace()?;
+        let prefetched = self.prefetch_slot().take();
+        if let Some(p) = prefetched {
+            if Arc::ptr_eq(&p.workspace, &ws) && p.started.elapsed() < PREFETCH_FRESH {
+                match p.result.await {
+                    Ok(Ok(overview)) => return Ok(overview),
+                    // Computed again below, to report its error as any other call would.
+                    Ok(Err(e)) => tracing::debug!("the prefetched overview failed: {}", e.message),
+                    Err(e) => tracing::debug!("the overview prefetch stopped: {e}"),
+                }
+            }
+        }
+        self.blocking(|ws, ctx| tollgate::api::overview(ws, ctx.clock.now()))
+            .await
+    }
+
+    fn prefetch_slot(&self) -> std::sync::MutexGuard<'_, Option<Prefetch>> {
+        self.prefetched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn workspace(&self) -> Result<Arc<Workspace>> {
@@ -305,6 +375,84 @@ environments = [{ name = "dev", tag = "dev" }]
         std::fs::create_dir(base.path().join("demo-2")).unwrap();
         std::fs::write(base.path().join("demo-2/x"), "x").unwrap();
         assert_eq!(fresh_dir(base.path(), "demo"), base.path().join("demo-3"));
+    }
+
+    /// A history with one record of `api` in dev, at `at`.
+    fn record(ws: &Workspace, at: &str) {
+        let mut store = tollgate::store::Store::open(&ws.db_path).unwrap();
+        store
+            .append(vec![tollgate::domain::NewEvent {
+                at: tollgate::domain::parse_time(at).unwrap(),
+                kind: tollgate::domain::EventKind::Record,
+                app: "api".into(),
+                env: "dev".into(),
+                digest: Some(tollgate::domain::Digest::of(at.as_bytes())),
+                actor: Some("ci".into()),
+                data: serde_json::json!({}),
+            }])
+            .unwrap();
+    }
+
+    fn since(o: &Overview) -> Option<String> {
+        o.cells[0].status.since.map(|t| t.to_rfc3339())
+    }
+
+    #[test]
+    fn the_prefetched_overview_serves_the_first_call_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_workspace(dir.path(), "payments");
+        let state = AppState::with_workspace(Workspace::load(&file, None), test_ctx(), None);
+        let ws = state.workspace().unwrap();
+        record(&ws, "2025-11-20T09:00:00Z");
+        state.prefetch_overview();
+        // Wait for it, then change the history behind its back: the first call still gets the
+        // prefetched overview, the next one computes the new state.
+        std::thread::sleep(Duration::from_millis(300));
+        while state
+            .prefetch_slot()
+            .as_ref()
+            .is_some_and(|p| !p.result.inner().is_finished())
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        record(&ws, "2025-11-21T09:00:00Z");
+        let first = tauri::async_runtime::block_on(state.overview()).unwrap();
+        assert_eq!(since(&first).as_deref(), Some("2025-11-20T09:00:00+00:00"));
+        let second = tauri::async_runtime::block_on(state.overview()).unwrap();
+        assert_eq!(since(&second).as_deref(), Some("2025-11-21T09:00:00+00:00"));
+    }
+
+    #[test]
+    fn another_command_or_workspace_or_time_makes_the_prefetch_unusable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_workspace(dir.path(), "payments");
+        let state = AppState::with_workspace(Workspace::load(&file, None), test_ctx(), None);
+        let ws = state.workspace().unwrap();
+        record(&ws, "2025-11-20T09:00:00Z");
+
+        // workspace_info does not touch it; sync (any other command) drops it.
+        state.prefetch_overview();
+        state.command_started("workspace_info");
+        assert!(state.prefetch_slot().is_some());
+        state.command_started("sync");
+        assert!(state.prefetch_slot().is_none());
+
+        // Another workspace opened since: computed anew on the one open now.
+        state.prefetch_overview();
+        let other = tempfile::tempdir().unwrap();
+        tauri::async_runtime::block_on(
+            state.open_workspace(write_workspace(other.path(), "other")),
+        )
+        .unwrap();
+        let o = tauri::async_runtime::block_on(state.overview()).unwrap();
+        assert_eq!(since(&o), None, "the other workspace has no history");
+
+        // Too old: computed anew.
+        state.prefetch_overview();
+        state.prefetch_slot().as_mut().unwrap().started -= PREFETCH_FRESH;
+        record(&state.workspace().unwrap(), "2025-11-22T09:00:00Z");
+        let o = tauri::async_runtime::block_on(state.overview()).unwrap();
+        assert_eq!(since(&o).as_deref(), Some("2025-11-22T09:00:00+00:00"));
     }
 
     #[test]

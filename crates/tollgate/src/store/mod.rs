@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
@@ -83,6 +84,16 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Page cache of every connection opened from now on, in KiB.
+static CACHE_KIB: AtomicI64 = AtomicI64::new(32_000);
+
+/// Set the page cache of every store this process opens from now on, in KiB (default 32,000;
+/// SQLite's own default is 2,000). The CLI keeps the default; the desktop app, which stays open
+/// with the history idle, takes less.
+pub fn set_cache_kib(kib: u32) {
+    CACHE_KIB.store(i64::from(kib.max(1)), Ordering::Relaxed);
+}
+
 impl Store {
     /// Open (creating if needed) the database at `path`: WAL, busy timeout, pending migrations
     /// in one transaction; a database from a newer Tollgate is refused (`Code::SchemaTooNew`).
@@ -110,8 +121,9 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(opening)?;
-        // 32 MB of page cache (default 2 MB): index pages of a large history stay in memory.
-        conn.pragma_update(None, "cache_size", -32_000)
+        // 32 MB of page cache by default (SQLite's is 2 MB): index pages of a large history
+        // stay in memory. A long-running process may choose less: `set_cache_kib`.
+        conn.pragma_update(None, "cache_size", -CACHE_KIB.load(Ordering::Relaxed))
             .map_err(opening)?;
         migrations::migrate(&mut conn, path)?;
         Ok(Store {
@@ -261,5 +273,27 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
             path.display()
         )),
         _ => Error::database(format!("cannot open the history database {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn stores_opened_after_set_cache_kib_use_that_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = |s: &Store| {
+            s.conn
+                .query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        let before = Store::open(&dir.path().join("a.db")).unwrap();
+        assert_eq!(size(&before), -32_000);
+        set_cache_kib(2_000);
+        let after = Store::open(&dir.path().join("b.db")).unwrap();
+        set_cache_kib(32_000);
+        assert_eq!(size(&after), -2_000);
+        assert_eq!(size(&before), -32_000, "open stores keep theirs");
     }
 }
