@@ -201,6 +201,75 @@ describe('Overview', () => {
     await waitFor(() => expect(backend.calls.filter((c) => c.method === 'sync')).toHaveLength(2));
   });
 
+  describe('with many apps', () => {
+    // jsdom lays nothing out: rows are as tall as the element boxes these tests give them.
+    const many = (n: number) =>
+      sampleOverview(
+        Array.from({ length: n }, (_, i) => `app${String(i).padStart(2, '0')}`).flatMap((app) => [
+          cell(row({ app, env: 'dev' })),
+          cell(row({ app, env: 'production' })),
+        ]),
+      );
+    /** Each row `rowHeight` px tall, the table's top `tableTop()` px from the window's top. */
+    function layout(rowHeight: number, tableTop: () => number) {
+      vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(function (this: HTMLElement) {
+        if (this.tagName === 'TBODY') return new DOMRect(0, tableTop(), 1200, 60 * rowHeight);
+        if (this.tagName === 'TR' && this.dataset.app) {
+          const tbody = this.parentElement!;
+          let top = tableTop();
+          for (const tr of tbody.children) {
+            if (tr === this) break;
+            top += (tr as HTMLElement).dataset.app ? rowHeight : parseFloat((tr.firstElementChild as HTMLElement).style.height);
+          }
+          return new DOMRect(0, top, 1200, rowHeight);
+        }
+        return new DOMRect();
+      });
+    }
+    const rendered = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('tbody tr[data-app]')].map((r) => r.dataset.app);
+    const gaps = (c: HTMLElement) =>
+      [...c.querySelectorAll<HTMLElement>('tbody tr.gap td')].map((td) => parseFloat(td.style.height));
+    afterEach(() => vi.restoreAllMocks());
+
+    it('puts only the rows near the window in the page, the others as spacers of their height', async () => {
+      let top = 100;
+      layout(80, () => top);
+      const { container } = renderWith(fakeBackend({ overview: many(60) }));
+      const table = await screen.findByRole('table');
+      expect(table.getAttribute('aria-rowcount')).toBe('61');
+      // The window (768 px in jsdom) and 400 px below it: rows of 80 px from 100 px down.
+      await waitFor(() => expect(rendered(container)).toHaveLength(14));
+      expect(rendered(container)[0]).toBe('app00');
+      expect(container.querySelector('tbody tr[data-app="app13"]')?.getAttribute('aria-rowindex')).toBe('15');
+      // The rows left out are estimated from the measured ones (80 px each).
+      expect(gaps(container)).toEqual([46 * 80]);
+      // Scrolled down: the rows around the window come in, those above become a spacer.
+      top = -3000;
+      window.dispatchEvent(new Event('scroll'));
+      await waitFor(() => expect(rendered(container)[0]).toBe('app32'));
+      // 2600 px (3000 − 400) to 4168 px (3000 + 768 + 400) down the table: rows 32 to 52.
+      expect(rendered(container)).toEqual(Array.from({ length: 21 }, (_, i) => `app${32 + i}`));
+      expect(gaps(container)).toEqual([32 * 80, 7 * 80]);
+      expect(within(table).getAllByRole('rowheader')).toHaveLength(21);
+    });
+
+    it('keeps the focused row and its neighbours in, so Tab goes on from there', async () => {
+      let top = 0;
+      layout(80, () => top);
+      const { container } = renderWith(fakeBackend({ overview: many(60) }));
+      await screen.findByRole('table');
+      await waitFor(() => expect(rendered(container)).toHaveLength(15));
+      const link = container.querySelector<HTMLAnchorElement>('tr[data-app="app05"] a.main')!;
+      link.focus();
+      top = -3000;
+      window.dispatchEvent(new Event('scroll'));
+      await waitFor(() => expect(rendered(container)).toContain('app40'));
+      expect(rendered(container).slice(0, 3)).toEqual(['app04', 'app05', 'app06']);
+      expect(document.activeElement).toBe(link);
+      expect(gaps(container)).toEqual([4 * 80, 25 * 80, 7 * 80]);
+    });
+  });
+
   it('shows an error in place as {code, message}', async () => {
     renderWith(
       fakeBackend({
