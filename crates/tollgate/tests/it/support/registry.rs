@@ -185,6 +185,12 @@ impl TestRegistry {
         false
     }
 
+    /// The registry's process id (for CPU accounting in benchmarks).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kill the registry process (storage stays).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
