@@ -6,7 +6,7 @@ use crate::support::workspace::{toml_for, TempWorkspace};
 const DIGEST: &str = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
 fn workspace() -> TempWorkspace {
-    TempWorkspace::new(&toml_for("http://127.0.0.1:9", ""))
+    TempWorkspace::new(&toml_for("http://127.0.0.1:9"))
 }
 
 #[test]
@@ -25,7 +25,7 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
 
 #[test]
 fn unknown_key_in_tollgate_toml_names_key_and_line() {
-    let text = toml_for("http://127.0.0.1:9", "")
+    let text = toml_for("http://127.0.0.1:9")
         .replace("name = \"api\"", "name = \"api\"\ncolour = \"blue\"");
     let ws = TempWorkspace::new(&text);
     ws.run(&["status"]).fails_with(2, &["colour", "line 11"]);
@@ -41,7 +41,7 @@ fn missing_workspace_file_says_how_to_make_one() {
 
 #[test]
 fn plain_http_to_a_remote_host_is_refused() {
-    let ws = TempWorkspace::new(&toml_for("http://registry.example.com", ""));
+    let ws = TempWorkspace::new(&toml_for("http://registry.example.com"));
     ws.run(&["status"])
         .fails_with(2, &["plain http", "insecure = true"]);
 }

@@ -5,7 +5,23 @@ use crate::support::registry::{
     make_image, push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_raw,
     skopeo_retag, FaultProxy, TestRegistry,
 };
-use crate::support::workspace::{toml_for, TempWorkspace};
+use crate::support::workspace::{sqlite3_fails, toml_for, Run, TempWorkspace};
+
+/// `tollgate record --app api --env ENV --image local/payments/api@DIGEST EXTRA...`
+fn record(ws: &TempWorkspace, env: &str, digest: &str, extra: &[&str]) -> Run {
+    let image = format!("local/payments/api@{digest}");
+    let mut args = vec!["record", "--app", "api", "--env", env, "--image", &image];
+    args.extend_from_slice(extra);
+    ws.run(&args)
+}
+
+/// `tollgate login local --username ci --password-stdin`, with `stdin` as its input.
+fn login(ws: &TempWorkspace, stdin: &str) -> Run {
+    ws.run_with_stdin(
+        &["login", "local", "--username", "ci", "--password-stdin"],
+        Some(stdin),
+    )
+}
 
 fn seg_vias(ws: &TempWorkspace, env: &str) -> Vec<(String, String)> {
     let tl = ws.run(&["timeline", "--app", "api", "--env", env, "--json"]);
@@ -40,7 +56,7 @@ fn setup() -> (TestRegistry, TempWorkspace, String, String) {
     let reg = TestRegistry::start();
     push(&make_image("cli-a"), &reg, "payments/api:dev");
     push(&make_image("cli-b"), &reg, "payments/api:staging");
-    let ws = TempWorkspace::new(&toml_for(&reg.url(), ""));
+    let ws = TempWorkspace::new(&toml_for(&reg.url()));
     let a = skopeo_digest(&reg, "payments/api:dev");
     let b = skopeo_digest(&reg, "payments/api:staging");
     assert_ne!(a, b);
@@ -114,16 +130,7 @@ fn a_tag_moved_outside_tollgate_is_drift() {
     );
     // Still drift on the next sync, until someone records (acknowledges) it.
     ws.run(&["sync"]).fails_with(1, &["drift"]);
-    ws.run(&[
-        "record",
-        "--app",
-        "api",
-        "--env",
-        "staging",
-        "--image",
-        &format!("local/payments/api@{a}"),
-    ])
-    .ok();
+    record(&ws, "staging", &a, &[]).ok();
     assert_eq!(row(&ws, "staging")["drift"], false);
     ws.run(&["sync"]).ok();
 }
@@ -132,18 +139,7 @@ fn a_tag_moved_outside_tollgate_is_drift() {
 fn a_recorded_deployment_explains_a_moved_tag() {
     let (reg, ws, a, b) = setup();
     ws.run(&["sync"]).ok();
-    let rec = ws.run(&[
-        "record",
-        "--app",
-        "api",
-        "--env",
-        "staging",
-        "--image",
-        &format!("local/payments/api@{a}"),
-        "--actor",
-        "deployer@example.com",
-    ]);
-    rec.ok();
+    record(&ws, "staging", &a, &["--actor", "deployer@example.com"]).ok();
     skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
     ws.run(&["sync"]).ok();
     assert_eq!(row(&ws, "staging")["drift"], false);
@@ -162,11 +158,8 @@ fn a_recorded_deployment_explains_a_moved_tag() {
 #[test]
 fn record_refuses_a_digest_the_registry_does_not_have() {
     let (_reg, ws, _a, _b) = setup();
-    let missing = format!("local/payments/api@sha256:{}", "0".repeat(64));
-    ws.run(&[
-        "record", "--app", "api", "--env", "dev", "--image", &missing,
-    ])
-    .fails_with(1, &["no such", "check the repository path"]);
+    let missing = format!("sha256:{}", "0".repeat(64));
+    record(&ws, "dev", &missing, &[]).fails_with(1, &["no such", "check the repository path"]);
     assert_eq!(ws.event_count(), 0);
 }
 
@@ -176,7 +169,7 @@ fn a_registry_serving_altered_bytes_is_refused_and_nothing_is_written() {
     // A real registry behind a proxy that swaps a manifest body for other bytes, keeping the
     // registry's Docker-Content-Digest header.
     let proxy = FaultProxy::start(reg.port());
-    let ws = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host()), ""));
+    let ws = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host())));
     let altered = |digest: &str| {
         let mut bytes = skopeo_raw(&reg, &format!("payments/api@{digest}"));
         let at = bytes.len() - 2;
@@ -190,7 +183,7 @@ fn a_registry_serving_altered_bytes_is_refused_and_nothing_is_written() {
 
     // Repeat sync: a HEAD finds a new digest, whose manifest is then read by digest.
     let proxy = FaultProxy::start(reg.port());
-    let clean = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host()), ""));
+    let clean = TempWorkspace::new(&toml_for(&format!("http://{}", proxy.host())));
     clean.run(&["sync"]).ok();
     let before = clean.event_count();
     push(&make_image("cli-c"), &reg, "payments/api:dev");
@@ -229,22 +222,15 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
     let reg = TestRegistry::start_with_auth("ci", "s3cret-pass");
     push(&make_image("cli-auth"), &reg, "payments/api:dev");
     let a = skopeo_digest(&reg, "payments/api:dev");
-    let ws = TempWorkspace::new(&toml_for(&reg.url(), ""));
+    let ws = TempWorkspace::new(&toml_for(&reg.url()));
 
     ws.run(&["sync"])
         .fails_with(1, &["credentials", "tollgate login"]);
-    ws.run_with_stdin(
-        &["login", "local", "--username", "ci", "--password-stdin"],
-        Some("wrong-pass\n"),
-    )
-    .ok();
+    login(&ws, "wrong-pass\n").ok();
     ws.run(&["sync"]).fails_with(1, &["credentials"]);
-    let login = ws.run_with_stdin(
-        &["login", "local", "--username", "ci", "--password-stdin"],
-        Some("s3cret-pass\n"),
-    );
-    login.ok();
-    assert!(!login.stdout.contains("s3cret-pass") && !login.stderr.contains("s3cret-pass"));
+    let right = login(&ws, "s3cret-pass\n");
+    right.ok();
+    assert!(!right.stdout.contains("s3cret-pass") && !right.stderr.contains("s3cret-pass"));
     ws.run(&["sync"]).ok();
     assert_eq!(row(&ws, "dev")["digest"], a.as_str());
     let db = std::fs::read(ws.db()).unwrap();
@@ -256,10 +242,10 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
     // The same registry through a docker config only (a fresh HOME, nothing in the keychain for it).
     let other = TestRegistry::start_with_auth("ci", "other-pass");
     push(&make_image("cli-auth"), &other, "payments/api:dev");
-    let ws2 = TempWorkspace::new(&toml_for(&other.url(), ""));
+    let ws2 = TempWorkspace::new(&toml_for(&other.url()));
     let docker = ws2.path().join("home/.docker");
     std::fs::create_dir_all(&docker).unwrap();
-    let auth = base64_encode(b"ci:other-pass");
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"ci:other-pass");
     std::fs::write(
         docker.join("config.json"),
         format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, other.host()),
@@ -271,12 +257,8 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
 
 #[test]
 fn login_refuses_empty_password() {
-    let ws = TempWorkspace::new(&toml_for("http://127.0.0.1:9", ""));
-    ws.run_with_stdin(
-        &["login", "local", "--username", "ci", "--password-stdin"],
-        Some(""),
-    )
-    .fails_with(2, &["empty"]);
+    let ws = TempWorkspace::new(&toml_for("http://127.0.0.1:9"));
+    login(&ws, "").fails_with(2, &["empty"]);
     ws.run(&["login", "local", "--username", "ci"])
         .fails_with(2, &["--password-stdin"]);
 }
@@ -285,45 +267,20 @@ fn login_refuses_empty_password() {
 fn editing_or_deleting_a_row_with_sqlite3_is_named_by_verify() {
     let (_reg, ws, a, _b) = setup();
     ws.run(&["sync"]).ok();
-    ws.run(&[
-        "record",
-        "--app",
-        "api",
-        "--env",
-        "staging",
-        "--image",
-        &format!("local/payments/api@{a}"),
-    ])
-    .ok();
+    record(&ws, "staging", &a, &[]).ok();
     ws.run(&["verify"]).ok();
     // The trigger refuses edits through SQL...
-    let out = std::process::Command::new("sqlite3")
-        .arg(ws.db())
-        .arg("UPDATE events SET actor='mallory' WHERE seq=4")
-        .output()
-        .unwrap();
-    assert!(
-        !out.status.success(),
-        "the append-only trigger must refuse an UPDATE"
-    );
+    let refused = sqlite3_fails(&ws.db(), "UPDATE events SET actor='mallory' WHERE seq=4");
+    assert!(refused.contains("append-only"), "{refused}");
     // ...so an attacker drops it first.
-    let triggers =
-        ws.sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'");
-    for t in triggers.lines() {
-        ws.sqlite(&format!("DROP TRIGGER {t}"));
-    }
+    ws.drop_append_only_triggers();
     ws.sqlite("UPDATE events SET actor='mallory' WHERE seq=4");
     ws.run(&["verify"]).fails_with(1, &["event 4"]);
 
     let (_reg2, ws2, _, _) = setup();
     ws2.run(&["sync"]).ok();
     ws2.run(&["sync"]).ok();
-    for t in ws2
-        .sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'")
-        .lines()
-    {
-        ws2.sqlite(&format!("DROP TRIGGER {t}"));
-    }
+    ws2.drop_append_only_triggers();
     ws2.sqlite("DELETE FROM events WHERE seq=2");
     ws2.run(&["verify"]).fails_with(1, &["event 2"]);
 }
@@ -335,25 +292,4 @@ fn a_database_from_a_newer_tollgate_is_refused() {
     ws.sqlite("PRAGMA user_version = 999");
     ws.run(&["status"]).fails_with(1, &["newer"]);
     assert_eq!(ws.sqlite("PRAGMA user_version"), "999");
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

@@ -13,7 +13,7 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Digest, Event, EventKind, NewEvent};
 use tollgate::store::{EventFilter, Store};
 
-use crate::support::workspace::{Run, TempWorkspace};
+use crate::support::workspace::{sqlite3, workspace_toml, Run, TempWorkspace};
 
 /// A demo workspace (`tollgate demo`): records, approvals, promotions and a drift.
 struct Demo {
@@ -53,12 +53,17 @@ impl Demo {
             .unwrap()
     }
 
-    /// Export and return the path written.
-    fn export(&self, format: &str, name: &str, extra: &[&str]) -> PathBuf {
-        let out = self.file(name);
+    /// `tollgate export --format FORMAT --out OUT EXTRA...`, as it ran.
+    fn export_run(&self, format: &str, out: &Path, extra: &[&str]) -> Run {
         let mut args = vec!["export", "--format", format, "--out", out.to_str().unwrap()];
         args.extend_from_slice(extra);
-        self.run(&args).ok();
+        self.run(&args)
+    }
+
+    /// Export to `name` in the demo folder, which must succeed; the path written.
+    fn export(&self, format: &str, name: &str, extra: &[&str]) -> PathBuf {
+        let out = self.file(name);
+        self.export_run(format, &out, extra).ok();
         out
     }
 
@@ -256,12 +261,26 @@ fn nth_of(report: &Value, kind: &str, skip: usize) -> usize {
         .unwrap()
 }
 
-/// Run `tollgate verify` on a tampered copy and return its error lines (exit status 1).
-fn tampered(demo: &Demo, good: &Value, name: &str, edit: impl FnOnce(&mut Value)) -> Vec<String> {
+/// A copy of the report `good`, changed by `edit`, written to the demo folder as `name`.
+fn write_edited(demo: &Demo, good: &Value, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
     let mut v = good.clone();
     edit(&mut v);
     let path = demo.file(name);
     write_json(&path, &v);
+    path
+}
+
+/// Swap the signatures of events `x` and `y` (indexes in `events`).
+fn swap_signatures(v: &mut Value, x: usize, y: usize) {
+    let a = v["events"][x]["data"]["signature"].take();
+    let b = v["events"][y]["data"]["signature"].take();
+    v["events"][x]["data"]["signature"] = b;
+    v["events"][y]["data"]["signature"] = a;
+}
+
+/// Run `tollgate verify` on a tampered copy and return its error lines (exit status 1).
+fn tampered(demo: &Demo, good: &Value, name: &str, edit: impl FnOnce(&mut Value)) -> Vec<String> {
+    let path = write_edited(demo, good, name, edit);
     let run = demo.verify(&path);
     assert_eq!(
         run.code, 1,
@@ -347,12 +366,7 @@ fn json_report_verifies_and_every_tampering_is_named() {
         good["events"][x]["seq"].as_i64().unwrap(),
         good["events"][y]["seq"].as_i64().unwrap(),
     );
-    let lines = tampered(&demo, &good, "swapped.json", |v| {
-        let a = v["events"][x]["data"]["signature"].take();
-        let b = v["events"][y]["data"]["signature"].take();
-        v["events"][x]["data"]["signature"] = b;
-        v["events"][y]["data"]["signature"] = a;
-    });
+    let lines = tampered(&demo, &good, "swapped.json", |v| swap_signatures(v, x, y));
     for s in [sx, sy] {
         assert!(
             any(
@@ -522,11 +536,7 @@ fn the_documented_shell_recipe_checks_real_and_tampered_reports() {
     let good = read_json(&path);
 
     let check = |name: &str, edit: &dyn Fn(&mut Value), words: &[&str]| {
-        let mut v = good.clone();
-        edit(&mut v);
-        let p = demo.file(name);
-        write_json(&p, &v);
-        let (code, out) = recipe(&p);
+        let (code, out) = recipe(&write_edited(&demo, &good, name, edit));
         assert_eq!(code, 1, "{name}: {out}");
         assert!(
             words.iter().all(|w| out.contains(w)),
@@ -555,12 +565,7 @@ fn the_documented_shell_recipe_checks_real_and_tampered_reports() {
     let sx = good["events"][x]["seq"].as_i64().unwrap();
     check(
         "swapped.json",
-        &|v| {
-            let a = v["events"][x]["data"]["signature"].take();
-            let b = v["events"][y]["data"]["signature"].take();
-            v["events"][x]["data"]["signature"] = b;
-            v["events"][y]["data"]["signature"] = a;
-        },
+        &|v| swap_signatures(v, x, y),
         &[&format!(
             "event {sx}: the approval signature does not verify"
         )],
@@ -588,52 +593,36 @@ fn export_refuses_bad_targets_and_writes_atomically() {
         "replaced"
     );
 
+    // Targets it refuses: a folder, a file in a missing folder, the history database itself.
     let dir = demo.file("reports");
     std::fs::create_dir(&dir).unwrap();
-    let d = dir.to_str().unwrap();
-    demo.run(&["export", "--format", "csv", "--out", d])
-        .fails_with(2, &["a folder"]);
-    let missing = demo.file("nowhere/audit.csv");
-    demo.run(&[
-        "export",
-        "--format",
-        "csv",
-        "--out",
-        missing.to_str().unwrap(),
-    ])
-    .fails_with(2, &["does not exist"]);
     let ws = Workspace::load(&demo.config, None).unwrap();
-    let db = ws.db_path.to_str().unwrap();
-    demo.run(&["export", "--format", "csv", "--out", db])
-        .fails_with(2, &["history database"]);
+    for (out, words) in [
+        (dir, "a folder"),
+        (demo.file("nowhere/audit.csv"), "does not exist"),
+        (ws.db_path.clone(), "history database"),
+    ] {
+        demo.export_run("csv", &out, &[]).fails_with(2, &[words]);
+    }
+    // Arguments it refuses, with a good target.
     let csv = demo.file("r.csv");
-    let c = csv.to_str().unwrap();
-    demo.run(&[
-        "export",
-        "--format",
-        "csv",
-        "--out",
-        c,
-        "--since",
-        "yesterday",
-    ])
-    .fails_with(2, &["RFC 3339"]);
-    demo.run(&[
-        "export",
-        "--format",
-        "csv",
-        "--out",
-        c,
-        "--since",
-        "2026-01-02T00:00:00Z",
-        "--until",
-        "2026-01-01T00:00:00Z",
-    ])
-    .fails_with(2, &["not before"]);
-    demo.run(&["export", "--format", "csv", "--out", c, "--app", "nope"])
-        .fails_with(2, &["no app 'nope'"]);
-    demo.run(&["export", "--format", "xml", "--out", c])
-        .fails_with(2, &["xml"]);
+    for (format, extra, words) in [
+        ("csv", &["--since", "yesterday"][..], "RFC 3339"),
+        (
+            "csv",
+            &[
+                "--since",
+                "2026-01-02T00:00:00Z",
+                "--until",
+                "2026-01-01T00:00:00Z",
+            ],
+            "not before",
+        ),
+        ("csv", &["--app", "nope"], "no app 'nope'"),
+        ("xml", &[], "xml"),
+    ] {
+        demo.export_run(format, &csv, extra).fails_with(2, &[words]);
+    }
     assert!(!csv.exists(), "a refused export writes nothing");
     let leftovers: Vec<_> = std::fs::read_dir(demo.tmp.path())
         .unwrap()
@@ -643,7 +632,7 @@ fn export_refuses_bad_targets_and_writes_atomically() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // --json prints the export summary.
-    let run = demo.run(&["export", "--format", "csv", "--out", c, "--json"]);
+    let run = demo.export_run("csv", &csv, &["--json"]);
     run.ok();
     let summary = run.json();
     assert_eq!(summary["format"], "csv");
@@ -658,13 +647,13 @@ fn export_refuses_bad_targets_and_writes_atomically() {
 fn a_broken_history_is_exported_with_the_break_stated_and_named_by_verify() {
     let demo = Demo::new();
     let ws = Workspace::load(&demo.config, None).unwrap();
-    let sql = |q: &str| {
-        tool(Command::new("sqlite3").arg(&ws.db_path).arg(q));
-    };
-    sql("DROP TRIGGER events_no_update");
-    sql("UPDATE events SET actor = 'mallory@example.com' WHERE seq = 9");
+    sqlite3(&ws.db_path, "DROP TRIGGER events_no_update");
+    sqlite3(
+        &ws.db_path,
+        "UPDATE events SET actor = 'mallory@example.com' WHERE seq = 9",
+    );
     let out = demo.file("broken.json");
-    let run = demo.run(&["export", "--format", "json", "--out", out.to_str().unwrap()]);
+    let run = demo.export_run("json", &out, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr
@@ -684,11 +673,7 @@ fn a_broken_history_is_exported_with_the_break_stated_and_named_by_verify() {
     );
     // The PDF says it on its title page.
     let pdf = demo.file("broken.pdf");
-    assert_eq!(
-        demo.run(&["export", "--format", "pdf", "--out", pdf.to_str().unwrap()])
-            .code,
-        1
-    );
+    assert_eq!(demo.export_run("pdf", &pdf, &[]).code, 1);
     let text = tool(Command::new("pdftotext").arg(&pdf).arg("-"));
     assert!(text.contains("BROKEN at event 9"), "{text}");
 }
@@ -697,24 +682,14 @@ fn a_broken_history_is_exported_with_the_break_stated_and_named_by_verify() {
 /// approval whose key is not in tollgate.toml.
 #[test]
 fn library_export_of_rollbacks_and_unknown_keys() {
-    let tmp = TempWorkspace::new(
-        r#"[workspace]
-name = "store-made"
-database = "tollgate.db"
-
-[[registries]]
-name = "local"
-url = "http://127.0.0.1:9"
-
-[[apps]]
-name = "api"
-repository = "local/payments/api"
-environments = [
-  { name = "staging", tag = "staging" },
-  { name = "production", tag = "production" },
-]
-"#,
-    );
+    let tmp = TempWorkspace::new(&workspace_toml(
+        "store-made",
+        "http://127.0.0.1:9",
+        &[
+            r#"{ name = "staging", tag = "staging" }"#,
+            r#"{ name = "production", tag = "production" }"#,
+        ],
+    ));
     let ws = Workspace::load(&tmp.config(), None).unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
     let a = Digest::of(b"release a");
@@ -750,19 +725,22 @@ environments = [
         .unwrap();
     drop(store);
     let out = tmp.path().join("r.pdf");
-    let summary = api::export(
-        &ws,
-        t0 + Duration::days(1),
-        ExportRequest {
-            format: ExportFormat::Pdf,
-            app: None,
-            env: None,
-            since: None,
-            until: None,
-            out: out.clone(),
-        },
-    )
-    .unwrap();
+    let export_all = |format: ExportFormat, out: &Path| {
+        api::export(
+            &ws,
+            t0 + Duration::days(1),
+            ExportRequest {
+                format,
+                app: None,
+                env: None,
+                since: None,
+                until: None,
+                out: out.to_path_buf(),
+            },
+        )
+        .unwrap()
+    };
+    let summary = export_all(ExportFormat::Pdf, &out);
     assert!(summary.database.intact);
     assert!(!summary.clean(), "the approval cannot be checked");
     assert_eq!(summary.signatures.approvals, 1);
@@ -796,19 +774,7 @@ environments = [
 
     // The JSON of the same history: the unverifiable approval is named by `verify`.
     let json = tmp.path().join("r.json");
-    api::export(
-        &ws,
-        t0 + Duration::days(1),
-        ExportRequest {
-            format: ExportFormat::Json,
-            app: None,
-            env: None,
-            since: None,
-            until: None,
-            out: json.clone(),
-        },
-    )
-    .unwrap();
+    export_all(ExportFormat::Json, &json);
     let result = api::verify_report(&json).unwrap();
     assert!(
         result
@@ -823,133 +789,43 @@ environments = [
 // ---- Real keys in the OS keychain, a real registry: run under scripts/with-keychain.sh ----
 
 mod real {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    use chrono::{DateTime, Duration, TimeZone, Utc};
-    use tollgate::api::{
-        self, ApproveRequest, Context, ExportFormat, ExportRequest, PromoteRequest, RollbackRequest,
-    };
+    use chrono::Duration;
+    use tollgate::api::{self, ExportFormat, ExportRequest};
     use tollgate::config::Workspace;
-    use tollgate::domain::FixedClock;
-    use tollgate::keychain::OsKeychain;
 
-    use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
-    use crate::support::workspace::TempWorkspace;
+    use crate::support::signed::{at, t0, SignedWorkspace};
 
-    static N: AtomicUsize = AtomicUsize::new(0);
-
-    fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
-    }
-
-    fn at(hours: i64) -> Context {
-        Context {
-            clock: Arc::new(FixedClock(t0() + Duration::hours(hours))),
-            secrets: Arc::new(OsKeychain),
-        }
-    }
-
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    struct Fixture {
-        _reg: TestRegistry,
-        tmp: TempWorkspace,
-        ws: Workspace,
-        quinn: String,
+    /// What the test calls the digests of images A and B, and its one approver.
+    struct Names {
         a: String,
         b: String,
+        quinn: String,
     }
 
-    fn fixture() -> Fixture {
-        let reg = TestRegistry::start();
-        push(&make_image("export-a"), &reg, "payments/api:dev");
-        let a = skopeo_digest(&reg, "payments/api:dev");
-        push(&make_image("export-b"), &reg, "payments/api:next");
-        let b = skopeo_digest(&reg, "payments/api:next");
-        let n = format!(
-            "{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let quinn = format!("quinn-export-{n}@example.com");
-        let key = tollgate::signing::generate_key(&quinn, &OsKeychain)
-            .expect("keychain (run under scripts/with-keychain.sh)");
-        let toml = format!(
-            r#"[workspace]
-name = "export-real"
-database = "tollgate.db"
-
-[[registries]]
-name = "local"
-url = "{}"
-
-[[apps]]
-name = "api"
-repository = "local/payments/api"
-environments = [
-  {{ name = "dev", tag = "dev" }},
-  {{ name = "staging", tag = "staging", policy = {{ approvals = 1, roles = ["qa"] }} }},
-]
-
-[[approvers]]
-id = "{quinn}"
-roles = ["qa"]
-key = "{}"
-"#,
-            reg.url(),
-            key.public_key
-        );
-        let tmp = TempWorkspace::new(&toml);
-        let ws = Workspace::load(&tmp.config(), None).unwrap();
-        Fixture {
-            _reg: reg,
-            tmp,
-            ws,
-            quinn,
-            a,
-            b,
-        }
-    }
-
-    fn approve(f: &Fixture, hours: i64, digest: &str) {
-        api::approve(
-            &f.ws,
-            &at(hours),
-            ApproveRequest {
-                app: "api".into(),
-                to: "staging".into(),
-                digest: digest.into(),
-                confirm: digest[7..19].into(),
-                role: None,
-                note: Some("ran clean in dev".into()),
-                approver: Some(f.quinn.clone()),
-            },
+    /// Image A in dev, image B under the tag `next`; staging needs one approval by QA (quinn).
+    fn fixture() -> (SignedWorkspace, Names) {
+        let f = SignedWorkspace::builder(
+            "export-real",
+            &[
+                r#"{ name = "dev", tag = "dev" }"#,
+                r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
+            ],
         )
-        .unwrap();
+        .image("dev", "export-a")
+        .image("next", "export-b")
+        .approver("quinn-export", &["qa"])
+        .build();
+        let [a, b] = <[String; 2]>::try_from(f.digests.clone()).unwrap();
+        let quinn = f.approvers[0].clone();
+        (f, Names { a, b, quinn })
     }
 
-    fn promote(f: &Fixture, hours: i64, digest: &str) {
-        rt().block_on(api::promote(
-            &f.ws,
-            &at(hours),
-            PromoteRequest {
-                app: "api".into(),
-                to: "staging".into(),
-                digest: digest.into(),
-                actor: "release-bot".into(),
-            },
-            &|_| {},
-        ))
-        .unwrap();
-    }
-
-    fn export(f: &Fixture, ws: &Workspace, format: ExportFormat, name: &str) -> api::ExportSummary {
+    fn export(
+        f: &SignedWorkspace,
+        ws: &Workspace,
+        format: ExportFormat,
+        name: &str,
+    ) -> api::ExportSummary {
         api::export(
             ws,
             t0() + Duration::days(2),
@@ -967,38 +843,15 @@ key = "{}"
 
     #[test]
     fn promotion_and_rollback_signed_in_the_keychain_export_and_verify() {
-        let f = fixture();
-        rt().block_on(api::sync(&f.ws, &at(0), None, &|_| {}))
-            .unwrap();
-        approve(&f, 1, &f.a);
-        promote(&f, 2, &f.a);
-        rt().block_on(api::record(
-            &f.ws,
-            &at(3),
-            api::RecordRequest {
-                app: "api".into(),
-                env: "dev".into(),
-                image: format!("local/payments/api@{}", f.b),
-                actor: "ci".into(),
-                at: None,
-            },
-        ))
-        .unwrap();
-        approve(&f, 4, &f.b);
-        promote(&f, 5, &f.b);
-        approve(&f, 6, &f.a);
-        rt().block_on(api::rollback(
-            &f.ws,
-            &at(7),
-            RollbackRequest {
-                app: "api".into(),
-                env: "staging".into(),
-                digest: f.a.clone(),
-                actor: "release-bot".into(),
-            },
-            &|_| {},
-        ))
-        .unwrap();
+        let (f, n) = fixture();
+        f.sync(&at(0));
+        f.approve(&at(1), &n.quinn, "staging", &n.a, None).unwrap();
+        f.promote(&at(2), "staging", &n.a, "release-bot").unwrap();
+        f.record(&at(3), "dev", &n.b);
+        f.approve(&at(4), &n.quinn, "staging", &n.b, None).unwrap();
+        f.promote(&at(5), "staging", &n.b, "release-bot").unwrap();
+        f.approve(&at(6), &n.quinn, "staging", &n.a, None).unwrap();
+        f.rollback(&at(7), "staging", &n.a, "release-bot").unwrap();
 
         let json = export(&f, &f.ws, ExportFormat::Json, "staging.json");
         assert!(json.clean(), "{:?}", json.signatures);
@@ -1026,16 +879,11 @@ key = "{}"
             text.contains("ROLLBACK") && text.contains("PROMOTION"),
             "{text}"
         );
-        assert!(flat.contains(&f.quinn) && flat.contains(&f.a) && flat.contains(&f.b));
+        assert!(flat.contains(&n.quinn) && flat.contains(&n.a) && flat.contains(&n.b));
 
         // Quinn's key is replaced in tollgate.toml: the old approvals no longer check out, and
         // the export says so instead of hiding it.
-        let other =
-            tollgate::signing::generate_key(&format!("other-{}", f.quinn), &OsKeychain).unwrap();
-        let text = std::fs::read_to_string(f.tmp.config()).unwrap();
-        let listed = f.ws.config.approvers[0].key.clone();
-        std::fs::write(f.tmp.config(), text.replace(&listed, &other.public_key)).unwrap();
-        let rotated = Workspace::load(&f.tmp.config(), None).unwrap();
+        let rotated = f.rotate_key(&n.quinn);
         let summary = export(&f, &rotated, ExportFormat::Json, "rotated.json");
         assert!(!summary.clean());
         assert_eq!(summary.signatures.problems.len(), 3);

@@ -1,179 +1,74 @@
 //! Signed approvals, policy gates, promotion and rollback against a real registry and the real
 //! OS keychain. Library-level tests pass the clock in; CLI-level tests kill -9 the real binary.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use tollgate::api::{self, ApproveRequest, Context, PromoteRequest, RollbackRequest};
+use chrono::Duration;
+use tollgate::api::{self, ApproveRequest, Context};
 use tollgate::config::Workspace;
-use tollgate::domain::FixedClock;
-use tollgate::keychain::OsKeychain;
 use tollgate::Code;
 
-use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
-use crate::support::workspace::TempWorkspace;
+use crate::support::registry::skopeo_retag;
+use crate::support::signed::{at, t0, SignedWorkspace, APPROVAL_NOTE};
 
-static N: AtomicUsize = AtomicUsize::new(0);
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
-}
-
-fn at(hours: i64) -> Context {
-    Context {
-        clock: Arc::new(FixedClock(t0() + Duration::hours(hours))),
-        secrets: Arc::new(OsKeychain),
-    }
-}
-
-/// Approvers with fresh keys in the real keychain (unique ids per test).
-struct People {
+/// What the tests call the digests of images A and B and the approvers (with fresh keys in the
+/// real keychain, unique ids per test).
+struct Names {
+    a: String,
+    b: String,
     alice: String,
     quinn: String,
     bob: String,
 }
 
-fn people() -> (People, String) {
-    let n = format!(
-        "{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    let p = People {
-        alice: format!("alice-{n}@example.com"),
-        quinn: format!("quinn-{n}@example.com"),
-        bob: format!("bob-{n}@example.com"),
-    };
-    let ctx = at(0);
-    let mut toml = String::new();
-    for (id, roles) in [
-        (&p.alice, "\"manager\""),
-        (&p.quinn, "\"qa\""),
-        (&p.bob, "\"qa\", \"manager\""),
-    ] {
-        let key = tollgate::signing::generate_key(id, ctx.secrets.as_ref())
-            .expect("keychain (run under scripts/with-keychain.sh)");
-        toml.push_str(&format!(
-            "\n[[approvers]]\nid = \"{id}\"\nroles = [{roles}]\nkey = \"{}\"\n",
-            key.public_key
-        ));
-    }
-    (p, toml)
-}
-
-struct Fixture {
-    reg: TestRegistry,
-    ws: Workspace,
-    tmp: TempWorkspace,
-    p: People,
-    a: String,
-    b: String,
-}
-
-fn fixture() -> Fixture {
-    let reg = TestRegistry::start();
-    push(&make_image("promote-a"), &reg, "payments/api:dev");
-    push(&make_image("promote-b"), &reg, "payments/api:old");
-    let a = skopeo_digest(&reg, "payments/api:dev");
-    let b = skopeo_digest(&reg, "payments/api:old");
-    let (p, approvers) = people();
-    let toml = format!(
-        r#"[workspace]
-name = "promote"
-database = "tollgate.db"
-
-[[registries]]
-name = "local"
-url = "{}"
-
-[[apps]]
-name = "api"
-repository = "local/payments/api"
-environments = [
-  {{ name = "dev", tag = "dev" }},
-  {{ name = "staging", tag = "staging", policy = {{ approvals = 1, roles = ["qa"] }} }},
-  {{ name = "production", tag = "production", repository = "local/prod/api",
-    policy = {{ approvals = 2, roles = ["manager", "qa"], min_soak = "24h", four_eyes = true }} }},
-]
-{approvers}"#,
-        reg.url()
-    );
-    let tmp = TempWorkspace::new(&toml);
-    let ws = Workspace::load(&tmp.config(), None).unwrap();
-    Fixture {
-        reg,
+/// `api::check_promotion` of `digest` into production, `hours` after t0.
+fn production_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
+    api::check_promotion(
         ws,
-        tmp,
-        p,
+        t0() + Duration::hours(hours),
+        "api",
+        "production",
+        digest,
+    )
+    .unwrap()
+}
+
+/// Image A in dev and image B under the tag `old`; staging needs one QA approval, production
+/// (in another repository) a manager's and a QA's, 24 hours in staging and four eyes.
+fn fixture() -> (SignedWorkspace, Names) {
+    let f = SignedWorkspace::builder(
+        "promote",
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
+            r#"{ name = "production", tag = "production", repository = "local/prod/api", policy = { approvals = 2, roles = ["manager", "qa"], min_soak = "24h", four_eyes = true } }"#,
+        ],
+    )
+    .image("dev", "promote-a")
+    .image("old", "promote-b")
+    .approver("alice", &["manager"])
+    .approver("quinn", &["qa"])
+    .approver("bob", &["qa", "manager"])
+    .build();
+    let [a, b] = <[String; 2]>::try_from(f.digests.clone()).unwrap();
+    let [alice, quinn, bob] = <[String; 3]>::try_from(f.approvers.clone()).unwrap();
+    let names = Names {
         a,
         b,
-    }
+        alice,
+        quinn,
+        bob,
+    };
+    (f, names)
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn approve(
-    f: &Fixture,
-    ctx: &Context,
-    who: &str,
-    to: &str,
-    digest: &str,
-    role: Option<&str>,
-) -> tollgate::Result<api::ApprovalReceipt> {
-    api::approve(
-        &f.ws,
-        ctx,
-        ApproveRequest {
-            app: "api".into(),
-            to: to.into(),
-            digest: digest.into(),
-            confirm: digest[7..19].into(),
-            role: role.map(str::to_string),
-            note: Some("looks good".into()),
-            approver: Some(who.into()),
-        },
-    )
-}
-
-fn promote(
-    f: &Fixture,
-    ctx: &Context,
-    to: &str,
-    digest: &str,
-    actor: &str,
-) -> tollgate::Result<api::PromotionOutcome> {
-    rt().block_on(api::promote(
-        &f.ws,
-        ctx,
-        PromoteRequest {
-            app: "api".into(),
-            to: to.into(),
-            digest: digest.into(),
-            actor: actor.into(),
-        },
-        &|_| {},
-    ))
-}
-
-fn tag(f: &Fixture, repo_tag: &str) -> Option<String> {
-    let out = std::process::Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-        .arg(format!("docker://{}/{repo_tag}", f.reg.host()))
-        .output()
-        .unwrap();
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+/// Sync at hour 0; quinn approves A for staging at hour 1 and `actor` promotes it at hour 2.
+fn sync_then_a_into_staging(f: &SignedWorkspace, n: &Names, actor: &str) {
+    f.sync(&at(0));
+    f.approve(&at(1), &n.quinn, "staging", &n.a, None).unwrap();
+    f.promote(&at(2), "staging", &n.a, actor).unwrap();
 }
 
 /// Every approval in the history verifies with the real `ssh-keygen -Y verify`.
-fn ssh_keygen_verifies_every_approval(f: &Fixture) -> usize {
+fn ssh_keygen_verifies_every_approval(f: &SignedWorkspace) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let signers = dir.path().join("allowed_signers");
     std::fs::write(
@@ -223,21 +118,20 @@ fn ssh_keygen_verifies_every_approval(f: &Fixture) -> usize {
 
 #[test]
 fn dev_to_staging_to_production_with_roles_and_soak() {
-    let f = fixture();
-    rt().block_on(api::sync(&f.ws, &at(0), None, &|_| {}))
-        .unwrap();
+    let (f, n) = fixture();
+    f.sync(&at(0));
 
     // dev → staging: one QA approval.
-    let r = approve(&f, &at(1), &f.p.quinn, "staging", &f.a, None).unwrap();
+    let r = f.approve(&at(1), &n.quinn, "staging", &n.a, None).unwrap();
     assert!(r.fingerprint.starts_with("SHA256:"));
-    let out = promote(&f, &at(2), "staging", &f.a, "release-bot").unwrap();
+    let out = f.promote(&at(2), "staging", &n.a, "release-bot").unwrap();
     assert_eq!(
-        tag(&f, "payments/api:staging").as_deref(),
-        Some(f.a.as_str()),
+        f.tag("payments/api:staging").as_deref(),
+        Some(n.a.as_str()),
         "skopeo sees the promoted digest"
     );
-    assert!(out.snippets.kubectl.contains(&format!("@{}", f.a)));
-    assert!(out.snippets.compose.starts_with("image: ") && out.snippets.compose.ends_with(&f.a));
+    assert!(out.snippets.kubectl.contains(&format!("@{}", n.a)));
+    assert!(out.snippets.compose.starts_with("image: ") && out.snippets.compose.ends_with(&n.a));
 
     // The overview shows A waiting for production, with nobody's approval yet.
     let overview = api::overview(&f.ws, t0() + Duration::hours(3)).unwrap();
@@ -247,7 +141,7 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
         .find(|c| c.status.env == "production")
         .unwrap();
     let waiting = prod.candidate.as_ref().expect("A waits for production");
-    assert_eq!(waiting.digest.as_str(), f.a);
+    assert_eq!(waiting.digest.as_str(), n.a);
     assert!(!waiting.evaluation.passed && waiting.evaluation.counted.is_empty());
     assert!(overview
         .cells
@@ -258,25 +152,27 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
         .is_none());
 
     // staging → production (another repository): manager + QA, 24h soak.
-    approve(&f, &at(3), &f.p.alice, "production", &f.a, None).unwrap();
-    approve(&f, &at(3), &f.p.quinn, "production", &f.a, None).unwrap();
-    let early = promote(&f, &at(4), "production", &f.a, "release-bot").unwrap_err();
+    f.approve(&at(3), &n.alice, "production", &n.a, None)
+        .unwrap();
+    f.approve(&at(3), &n.quinn, "production", &n.a, None)
+        .unwrap();
+    let early = f
+        .promote(&at(4), "production", &n.a, "release-bot")
+        .unwrap_err();
     assert_eq!(early.code, Code::Refused);
     assert!(early.message.contains("min_soak"), "{}", early.message);
     assert_eq!(
-        tag(&f, "prod/api:production"),
+        f.tag("prod/api:production"),
         None,
         "nothing pushed when refused"
     );
 
-    let check =
-        api::check_promotion(&f.ws, t0() + Duration::hours(27), "api", "production", &f.a).unwrap();
+    let check = production_check(&f.ws, 27, &n.a);
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
-    let out = promote(&f, &at(27), "production", &f.a, "release-bot").unwrap();
-    assert_eq!(
-        tag(&f, "prod/api:production").as_deref(),
-        Some(f.a.as_str())
-    );
+    let out = f
+        .promote(&at(27), "production", &n.a, "release-bot")
+        .unwrap();
+    assert_eq!(f.tag("prod/api:production").as_deref(), Some(n.a.as_str()));
     assert_eq!(out.promotion.approvals.len(), 2);
 
     let tl = api::timeline(&f.ws, "api", None).unwrap();
@@ -290,7 +186,7 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
         "{vias:?}"
     );
     assert_eq!(ssh_keygen_verifies_every_approval(&f), 3);
-    let detail = api::digest_detail(&f.ws, "api", &f.a).unwrap();
+    let detail = api::digest_detail(&f.ws, "api", &n.a).unwrap();
     assert_eq!(detail.approvals.len(), 3);
     assert!(detail
         .approvals
@@ -307,7 +203,9 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
     assert!(detail.image.as_ref().is_some_and(|i| i.created.is_some()));
     assert_eq!(detail.snippets.len(), 3);
     // A second promotion with the same (now consumed) approvals is refused.
-    let again = promote(&f, &at(28), "production", &f.a, "release-bot").unwrap_err();
+    let again = f
+        .promote(&at(28), "production", &n.a, "release-bot")
+        .unwrap_err();
     assert!(again.message.contains("approvals"), "{}", again.message);
     let verified = api::verify(&f.ws).unwrap();
     assert!(verified.ok(), "{verified:?}");
@@ -316,17 +214,13 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
 
 #[test]
 fn refusals_each_say_why_and_push_nothing() {
-    let f = fixture();
-    let ctx = at(0);
-    rt().block_on(api::sync(&f.ws, &ctx, None, &|_| {}))
-        .unwrap();
+    let (f, n) = fixture();
     // Put A into staging (bob promotes, so bob may not approve it for production).
-    approve(&f, &at(1), &f.p.quinn, "staging", &f.a, None).unwrap();
-    promote(&f, &at(2), "staging", &f.a, &f.p.bob).unwrap();
+    sync_then_a_into_staging(&f, &n, &n.bob);
 
     // Tag-only and malformed input.
     assert_eq!(
-        promote(&f, &at(30), "production", "dev", "x")
+        f.promote(&at(30), "production", "dev", "x")
             .unwrap_err()
             .code,
         Code::InvalidReference
@@ -337,19 +231,21 @@ fn refusals_each_say_why_and_push_nothing() {
         ApproveRequest {
             app: "api".into(),
             to: "production".into(),
-            digest: f.a.clone(),
+            digest: n.a.clone(),
             confirm: "000000000000".into(),
             role: None,
             note: None,
-            approver: Some(f.p.alice.clone()),
+            approver: Some(n.alice.clone()),
         },
     )
     .unwrap_err();
     assert_eq!(bad_confirm.code, Code::BadInput);
-    assert!(bad_confirm.message.contains(&f.a[7..19]));
+    assert!(bad_confirm.message.contains(&n.a[7..19]));
 
     // Valid key, wrong role.
-    let e = approve(&f, &at(30), &f.p.quinn, "production", &f.a, Some("manager")).unwrap_err();
+    let e = f
+        .approve(&at(30), &n.quinn, "production", &n.a, Some("manager"))
+        .unwrap_err();
     assert_eq!(e.code, Code::Refused);
     assert!(
         e.message.contains("does not hold role 'manager'"),
@@ -358,8 +254,11 @@ fn refusals_each_say_why_and_push_nothing() {
     );
 
     // Not enough approvers, and the missing role.
-    approve(&f, &at(30), &f.p.quinn, "production", &f.a, None).unwrap();
-    let e = promote(&f, &at(30), "production", &f.a, "release-bot").unwrap_err();
+    f.approve(&at(30), &n.quinn, "production", &n.a, None)
+        .unwrap();
+    let e = f
+        .promote(&at(30), "production", &n.a, "release-bot")
+        .unwrap_err();
     assert!(
         e.message.contains("approvals") && e.message.contains("roles"),
         "{}",
@@ -367,8 +266,11 @@ fn refusals_each_say_why_and_push_nothing() {
     );
 
     // Four-eyes: bob put A into staging; his approval does not count.
-    approve(&f, &at(30), &f.p.bob, "production", &f.a, Some("manager")).unwrap();
-    let e = promote(&f, &at(31), "production", &f.a, "release-bot").unwrap_err();
+    f.approve(&at(30), &n.bob, "production", &n.a, Some("manager"))
+        .unwrap();
+    let e = f
+        .promote(&at(31), "production", &n.a, "release-bot")
+        .unwrap_err();
     assert!(
         e.message.contains("four-eyes") || e.message.contains("four_eyes"),
         "{}",
@@ -376,81 +278,61 @@ fn refusals_each_say_why_and_push_nothing() {
     );
 
     // Replay: approvals for another digest or another environment do not count.
-    let for_staging = approve(&f, &at(31), &f.p.alice, "staging", &f.a, Some("manager")).unwrap();
-    let check =
-        api::check_promotion(&f.ws, t0() + Duration::hours(31), "api", "production", &f.a).unwrap();
+    let for_staging = f
+        .approve(&at(31), &n.alice, "staging", &n.a, Some("manager"))
+        .unwrap();
+    let check = production_check(&f.ws, 31, &n.a);
     assert!(!check.evaluation.passed);
     assert!(
         !check.evaluation.counted.contains(&for_staging.event.seq),
         "an approval for staging never counts for production"
     );
     // An approval of A never counts for B (B never ran in staging at all: refused outright).
-    let e = promote(&f, &at(31), "production", &f.b, "release-bot").unwrap_err();
+    let e = f
+        .promote(&at(31), "production", &n.b, "release-bot")
+        .unwrap_err();
     assert!(e.message.contains("never ran"), "{}", e.message);
     assert_eq!(
-        tag(&f, "prod/api:production"),
+        f.tag("prod/api:production"),
         None,
         "nothing was pushed by any refusal"
     );
 
     // Unknown key: the approver's listed key changes (a key rotation nobody signed with).
-    approve(&f, &at(32), &f.p.alice, "production", &f.a, None).unwrap();
-    let check =
-        api::check_promotion(&f.ws, t0() + Duration::hours(32), "api", "production", &f.a).unwrap();
+    f.approve(&at(32), &n.alice, "production", &n.a, None)
+        .unwrap();
+    let check = production_check(&f.ws, 32, &n.a);
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
-    let other =
-        tollgate::signing::generate_key(&format!("other-{}", f.p.alice), &OsKeychain).unwrap();
-    let text = std::fs::read_to_string(f.tmp.config()).unwrap();
-    let alice_key =
-        f.ws.config
-            .approvers
-            .iter()
-            .find(|a| a.id == f.p.alice)
-            .unwrap()
-            .key
-            .clone();
-    std::fs::write(f.tmp.config(), text.replace(&alice_key, &other.public_key)).unwrap();
-    let rotated = Workspace::load(&f.tmp.config(), None).unwrap();
-    let check = api::check_promotion(
-        &rotated,
-        t0() + Duration::hours(32),
-        "api",
-        "production",
-        &f.a,
-    )
-    .unwrap();
+    let rotated = f.rotate_key(&n.alice);
+    let check = production_check(&rotated, 32, &n.a);
     assert!(!check.evaluation.passed);
     assert!(
         check
             .evaluation
             .ignored
             .iter()
-            .any(|i| i.approver == f.p.alice),
+            .any(|i| i.approver == n.alice),
         "{:?}",
         check.evaluation.ignored
     );
-    std::fs::write(f.tmp.config(), text).unwrap();
+    f.restore_config();
 
     // Forged signature: alter a stored signature behind the store's back.
-    for t in f
-        .tmp
-        .sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'")
-        .lines()
-    {
-        f.tmp.sqlite(&format!("DROP TRIGGER {t}"));
-    }
+    f.tmp.drop_append_only_triggers();
     let seq = f.tmp.sqlite(&format!(
         "SELECT max(seq) FROM events WHERE kind='approval' AND actor='{}'",
-        f.p.alice
+        n.alice
     ));
-    f.tmp.sqlite(&format!("UPDATE events SET data = json_set(data, '$.message', replace(json_extract(data, '$.message'), 'looks good', 'looks fine')) WHERE seq = {seq}"));
-    let e = promote(&f, &at(33), "production", &f.a, "release-bot").unwrap_err();
+    f.tmp.sqlite(&format!("UPDATE events SET data = json_set(data, '$.message', replace(json_extract(data, '$.message'), '{APPROVAL_NOTE}', 'looks fine')) WHERE seq = {seq}"));
+    let e = f
+        .promote(&at(33), "production", &n.a, "release-bot")
+        .unwrap_err();
     assert!(
         e.message.contains("approvals") || e.message.contains("roles"),
         "{}",
         e.message
     );
-    assert_eq!(tag(&f, "prod/api:production"), None);
+    assert_eq!(f.tag("prod/api:production"), None);
     let verified = api::verify(&f.ws).unwrap();
     assert!(
         verified.problems.iter().any(|p| p.seq.to_string() == seq),
@@ -464,92 +346,35 @@ fn refusals_each_say_why_and_push_nothing() {
 
 #[test]
 fn rollback_returns_to_an_earlier_digest_with_the_same_gates() {
-    let f = fixture();
-    rt().block_on(api::sync(&f.ws, &at(0), None, &|_| {}))
-        .unwrap();
-    approve(&f, &at(1), &f.p.quinn, "staging", &f.a, None).unwrap();
-    promote(&f, &at(2), "staging", &f.a, "release-bot").unwrap();
+    let (f, n) = fixture();
+    sync_then_a_into_staging(&f, &n, "release-bot");
     // B reaches dev and then staging.
-    std::process::Command::new("skopeo")
-        .args([
-            "copy",
-            "--quiet",
-            "--src-tls-verify=false",
-            "--dest-tls-verify=false",
-        ])
-        .arg(format!("docker://{}/payments/api:old", f.reg.host()))
-        .arg(format!("docker://{}/payments/api:dev", f.reg.host()))
-        .status()
-        .unwrap();
-    rt().block_on(api::record(
-        &f.ws,
-        &at(3),
-        api::RecordRequest {
-            app: "api".into(),
-            env: "dev".into(),
-            image: format!("local/payments/api@{}", f.b),
-            actor: "ci".into(),
-            at: None,
-        },
-    ))
-    .unwrap();
-    approve(&f, &at(4), &f.p.quinn, "staging", &f.b, None).unwrap();
-    promote(&f, &at(5), "staging", &f.b, "release-bot").unwrap();
-    assert_eq!(
-        tag(&f, "payments/api:staging").as_deref(),
-        Some(f.b.as_str())
-    );
+    skopeo_retag(&f.reg, "payments/api:old", "payments/api:dev");
+    f.record(&at(3), "dev", &n.b);
+    f.approve(&at(4), &n.quinn, "staging", &n.b, None).unwrap();
+    f.promote(&at(5), "staging", &n.b, "release-bot").unwrap();
+    assert_eq!(f.tag("payments/api:staging").as_deref(), Some(n.b.as_str()));
 
-    let rb = |h| {
-        rt().block_on(api::rollback(
-            &f.ws,
-            &at(h),
-            RollbackRequest {
-                app: "api".into(),
-                env: "staging".into(),
-                digest: f.a.clone(),
-                actor: "release-bot".into(),
-            },
-            &|_| {},
-        ))
-    };
+    let rb = |h| f.rollback(&at(h), "staging", &n.a, "release-bot");
     // The earlier approval of A for staging was consumed by the first promotion.
     let e = rb(6).unwrap_err();
     assert!(e.message.contains("approvals"), "{}", e.message);
-    assert_eq!(
-        tag(&f, "payments/api:staging").as_deref(),
-        Some(f.b.as_str())
-    );
-    approve(&f, &at(6), &f.p.quinn, "staging", &f.a, None).unwrap();
+    assert_eq!(f.tag("payments/api:staging").as_deref(), Some(n.b.as_str()));
+    f.approve(&at(6), &n.quinn, "staging", &n.a, None).unwrap();
     let out = rb(7).unwrap();
     assert_eq!(out.promotion.kind, tollgate::domain::EventKind::Rollback);
-    assert_eq!(
-        tag(&f, "payments/api:staging").as_deref(),
-        Some(f.a.as_str())
-    );
+    assert_eq!(f.tag("payments/api:staging").as_deref(), Some(n.a.as_str()));
     let last = api::timeline(&f.ws, "api", Some("staging"))
         .unwrap()
         .pop()
         .unwrap();
     assert_eq!(
         (last.digest.as_str(), last.via),
-        (f.a.as_str(), tollgate::domain::Via::Rollback)
+        (n.a.as_str(), tollgate::domain::Via::Rollback)
     );
     // A digest that never ran there is refused.
     let never = format!("sha256:{}", "1".repeat(64));
-    let e = rt()
-        .block_on(api::rollback(
-            &f.ws,
-            &at(8),
-            RollbackRequest {
-                app: "api".into(),
-                env: "staging".into(),
-                digest: never,
-                actor: "x".into(),
-            },
-            &|_| {},
-        ))
-        .unwrap_err();
+    let e = f.rollback(&at(8), "staging", &never, "x").unwrap_err();
     assert!(e.message.contains("never ran"), "{}", e.message);
 }
 
@@ -558,7 +383,7 @@ fn rollback_returns_to_an_earlier_digest_with_the_same_gates() {
 #[test]
 fn a_promotion_killed_at_any_step_is_finished_or_failed_on_the_next_start() {
     for step in ["intended", "pushed", "verified"] {
-        let f = fixture();
+        let (f, n) = fixture();
         let cli = |args: &[&str], env: &[(&str, &str)]| {
             let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
             cmd.arg("--config")
@@ -571,13 +396,12 @@ fn a_promotion_killed_at_any_step_is_finished_or_failed_on_the_next_start() {
             cmd.output().unwrap()
         };
         assert!(cli(&["sync"], &[]).status.success());
-        approve(&f, &Context::system(), &f.p.quinn, "staging", &f.a, None).unwrap();
-        let killed = cli(
-            &[
-                "promote", "--app", "api", "--to", "staging", "--digest", &f.a,
-            ],
-            &[("TOLLGATE_TEST_KILL_AT", step)],
-        );
+        f.approve(&Context::system(), &n.quinn, "staging", &n.a, None)
+            .unwrap();
+        let promote_a = [
+            "promote", "--app", "api", "--to", "staging", "--digest", &n.a,
+        ];
+        let killed = cli(&promote_a, &[("TOLLGATE_TEST_KILL_AT", step)]);
         assert_eq!(
             killed.status.code(),
             None,
@@ -592,23 +416,15 @@ fn a_promotion_killed_at_any_step_is_finished_or_failed_on_the_next_start() {
         let promotions = f
             .tmp
             .sqlite("SELECT count(*) FROM events WHERE kind = 'promotion'");
-        let registry = tag(&f, "payments/api:staging");
+        let registry = f.tag("payments/api:staging");
         match step {
             "intended" => {
                 assert_eq!((state.as_str(), promotions.as_str()), ("failed", "0"));
                 assert_eq!(registry, None, "nothing published, nothing claimed");
                 // The approval was released, not lost: the promotion can run again.
-                let again = cli(
-                    &[
-                        "promote", "--app", "api", "--to", "staging", "--digest", &f.a,
-                    ],
-                    &[],
-                );
+                let again = cli(&promote_a, &[]);
                 assert!(again.status.success(), "{again:?}");
-                assert_eq!(
-                    tag(&f, "payments/api:staging").as_deref(),
-                    Some(f.a.as_str())
-                );
+                assert_eq!(f.tag("payments/api:staging").as_deref(), Some(n.a.as_str()));
             }
             _ => {
                 assert_eq!(
@@ -618,16 +434,11 @@ fn a_promotion_killed_at_any_step_is_finished_or_failed_on_the_next_start() {
                 );
                 assert_eq!(
                     registry.as_deref(),
-                    Some(f.a.as_str()),
+                    Some(n.a.as_str()),
                     "the history claims only what the registry shows"
                 );
                 // The approval is consumed: a second promotion with it is refused.
-                let again = cli(
-                    &[
-                        "promote", "--app", "api", "--to", "staging", "--digest", &f.a,
-                    ],
-                    &[],
-                );
+                let again = cli(&promote_a, &[]);
                 assert_eq!(again.status.code(), Some(1), "{again:?}");
             }
         }

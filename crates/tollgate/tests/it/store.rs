@@ -1,5 +1,6 @@
 //! The history store against real SQLite files, tampered with by the real `sqlite3` CLI.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -7,8 +8,12 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 use tempfile::TempDir;
 use tollgate::domain::{Digest, EventKind, ImageInfo, NewEvent, Via};
-use tollgate::store::{chain, derive_timeline, migrations, EventFilter, Store};
+use tollgate::store::{
+    chain, derive_timeline, migrations, BrokenLink, ChainReport, EventFilter, Store,
+};
 use tollgate::Code;
+
+use crate::support::workspace::{sqlite3, sqlite3_fails};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
@@ -45,39 +50,54 @@ fn obs(at: i64, env: &str, d: Option<u32>) -> NewEvent {
     ev(at, EventKind::Observation, "api", env, d, None)
 }
 
+/// An event of `kind` of `api/production` with digest `d`.
+fn prod(at: i64, kind: EventKind, d: u32, actor: Option<&str>) -> NewEvent {
+    ev(at, kind, "api", "production", Some(d), actor)
+}
+
+/// An approval whose data and actor need every kind of escaping (quotes, newlines, tabs,
+/// non-ASCII, nested arrays and objects, null), at minute 1.
+fn awkward_approval() -> NewEvent {
+    NewEvent {
+        data: json!({"note": "déployé \"vite\"\nligne 2\ttab", "z": [1, {"b": true, "a": null}], "n": -42}),
+        ..prod(1, EventKind::Approval, 3, Some("Ålice <a@example.com>"))
+    }
+}
+
 fn temp_db() -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tollgate.db");
     (dir, path)
 }
 
-/// Run SQL with the real `sqlite3` CLI; panics with its stderr when it fails.
-fn sqlite3(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 CLI is installed");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim_end()
-        .to_string()
+/// A store in a fresh file.
+fn temp_store() -> (TempDir, PathBuf, Store) {
+    let (dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    (dir, path, store)
 }
 
-/// Run SQL with `sqlite3`, expecting it to fail; returns stderr.
-fn sqlite3_fails(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 CLI is installed");
-    assert!(!out.status.success(), "sqlite3 {sql:?} should have failed");
-    String::from_utf8(out.stderr).unwrap()
+/// `verify_chain` on a fresh connection to the file.
+fn verify(path: &Path) -> ChainReport {
+    Store::open(path).unwrap().verify_chain().unwrap()
+}
+
+/// The first broken link `verify_chain` finds in the file; panics when the chain holds.
+fn broken(path: &Path) -> BrokenLink {
+    verify(path).broken.expect("the chain is reported broken")
+}
+
+/// Assert the link is broken at `seq` and its reason starts with `prefix`.
+fn assert_broken_at(broken: &BrokenLink, seq: i64, prefix: &str) {
+    assert_eq!(broken.seq, seq, "{}", broken.reason);
+    assert!(broken.reason.starts_with(prefix), "{}", broken.reason);
+}
+
+/// Assert the reason contains every one of `words`.
+fn assert_reason_has(broken: &BrokenLink, words: &[&str]) {
+    for w in words {
+        assert!(broken.reason.contains(w), "'{w}' not in: {}", broken.reason);
+    }
 }
 
 /// Five events of `api/staging` (seq 1..=5), the store closed afterwards.
@@ -88,32 +108,67 @@ fn five_events(path: &Path) -> Vec<tollgate::domain::Event> {
             obs(0, "staging", Some(1)),
             ev(10, EventKind::Record, "api", "staging", Some(2), Some("ci")),
             obs(20, "staging", Some(2)),
-            ev(
-                30,
-                EventKind::Approval,
-                "api",
-                "production",
-                Some(2),
-                Some("alice@example.com"),
-            ),
-            ev(
-                40,
-                EventKind::Promotion,
-                "api",
-                "production",
-                Some(2),
-                Some("alice@example.com"),
-            ),
+            prod(30, EventKind::Approval, 2, Some("alice@example.com")),
+            prod(40, EventKind::Promotion, 2, Some("alice@example.com")),
         ])
         .unwrap();
     assert!(store.verify_chain().unwrap().broken.is_none());
     stored
 }
 
+/// [`five_events`] in a fresh file, then `sql` run on it by the real `sqlite3`.
+fn five_events_then(sql: &str) -> (TempDir, PathBuf) {
+    let (dir, path) = temp_db();
+    five_events(&path);
+    sqlite3(&path, sql);
+    (dir, path)
+}
+
+/// The columns of an event that its hash covers, but for `seq` (and the links themselves).
+const CONTENT_COLUMNS: [&str; 7] = ["at", "kind", "app", "env", "digest", "actor", "data"];
+
+/// SQL that drops the update trigger and swaps `cols` between events `a` and `b`.
+fn swap_sql(a: i64, b: i64, cols: &[&str]) -> String {
+    let set = |from: &str| {
+        cols.iter()
+            .map(|c| format!("{c} = (SELECT {c} FROM {from})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "DROP TRIGGER events_no_update;
+         CREATE TEMP TABLE saved AS SELECT * FROM events WHERE seq = {a};
+         UPDATE events SET {} WHERE seq = {a};
+         UPDATE events SET {} WHERE seq = {b};",
+        set(&format!("events WHERE seq = {b}")),
+        set("saved")
+    )
+}
+
+/// `sh -c SCRIPT` (or `bash`) with `var` set to `value`; the first word it prints (the hash of
+/// `sha256sum`).
+fn shell_hash(shell: &str, script: &str, var: &str, value: impl AsRef<OsStr>) -> String {
+    let out = Command::new(shell)
+        .arg("-c")
+        .arg(script)
+        .env(var, value)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    line.split_whitespace()
+        .next()
+        .expect("sha256sum printed a hash")
+        .to_string()
+}
+
 #[test]
 fn chain_appends_and_verifies() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let empty = store.verify_chain().unwrap();
     assert_eq!(
         (empty.events, empty.head.as_str(), &empty.broken),
@@ -175,8 +230,7 @@ fn chain_appends_and_verifies() {
 
 #[test]
 fn times_are_stored_in_utc_with_milliseconds() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let at = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456789+01:00")
         .unwrap()
         .with_timezone(&Utc);
@@ -199,8 +253,7 @@ fn times_are_stored_in_utc_with_milliseconds() {
 
 #[test]
 fn event_data_must_be_an_object() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, _path, mut store) = temp_store();
     let err = store
         .append(vec![
             obs(0, "dev", Some(1)),
@@ -227,15 +280,11 @@ fn event_data_must_be_an_object() {
 /// The shell recipe of `chain::event_hash`'s documentation, run for real.
 #[test]
 fn hash_recipe_with_sqlite3_and_sha256sum() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let stored = store
         .append(vec![
             obs(0, "dev", None),
-            NewEvent {
-                data: json!({"note": "déployé \"vite\"\nligne 2\ttab", "z": [1, {"b": true, "a": null}], "n": -42}),
-                ..ev(1, EventKind::Approval, "api", "production", Some(3), Some("Ålice <a@example.com>"))
-            },
+            awkward_approval(),
             obs(2, "dev", Some(1)),
         ])
         .unwrap();
@@ -245,21 +294,9 @@ fn hash_recipe_with_sqlite3_and_sha256sum() {
             r#"sqlite3 "$DB" "SELECT prev_hash || char(10) || json_object('actor',actor,'app',app,'at',at,'data',json(data),'digest',digest,'env',env,'kind',kind,'seq',seq) FROM events WHERE seq = {}" | head -c -1 | sha256sum"#,
             e.seq
         );
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .env("DB", &path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line = String::from_utf8(out.stdout).unwrap();
         assert_eq!(
-            line.split_whitespace().next(),
-            Some(e.hash.as_str()),
+            shell_hash("sh", &script, "DB", &path),
+            e.hash,
             "seq {}",
             e.seq
         );
@@ -270,36 +307,17 @@ fn hash_recipe_with_sqlite3_and_sha256sum() {
 /// writes them: every field of the event, with `at` as stored (`chain::format_at`).
 #[test]
 fn hash_recipe_with_jq_and_sha256sum() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, _path, mut store) = temp_store();
     let stored = store
-        .append(vec![
-            obs(0, "dev", None),
-            NewEvent {
-                data: json!({"note": "déployé \"vite\"\nligne 2\ttab", "z": [1, {"b": true, "a": null}], "n": -42}),
-                ..ev(1, EventKind::Approval, "api", "production", Some(3), Some("Ålice <a@example.com>"))
-            },
-        ])
+        .append(vec![obs(0, "dev", None), awkward_approval()])
         .unwrap();
     for e in &stored {
         let mut exported = serde_json::to_value(e).unwrap();
         exported["at"] = json!(chain::format_at(e.at));
         let script = r#"printf '%s\n%s' "$(jq -r .prev_hash <<<"$E")" "$(jq -cS '{seq,at,kind,app,env,digest,actor,data}' <<<"$E")" | sha256sum"#;
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(script)
-            .env("E", exported.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line = String::from_utf8(out.stdout).unwrap();
         assert_eq!(
-            line.split_whitespace().next(),
-            Some(e.hash.as_str()),
+            shell_hash("bash", script, "E", exported.to_string()),
+            e.hash,
             "seq {}",
             e.seq
         );
@@ -315,33 +333,18 @@ fn triggers_refuse_update_and_delete() {
     let err = sqlite3_fails(&path, "DELETE FROM events WHERE seq = 5");
     assert!(err.contains("events are append-only"), "{err}");
     assert_eq!(sqlite3(&path, "SELECT count(*) FROM events"), "5");
-    assert!(Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .is_none());
+    assert!(verify(&path).broken.is_none());
 }
 
 #[test]
 fn edited_row_is_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    sqlite3(
-        &path,
-        &format!(
-            "DROP TRIGGER events_no_update; UPDATE events SET digest = '{}' WHERE seq = 3",
-            digest(9)
-        ),
-    );
-    let report = Store::open(&path).unwrap().verify_chain().unwrap();
+    let (_dir, path) = five_events_then(&format!(
+        "DROP TRIGGER events_no_update; UPDATE events SET digest = '{}' WHERE seq = 3",
+        digest(9)
+    ));
+    let report = verify(&path);
     let broken = report.broken.expect("an edited row is detected");
-    assert_eq!(broken.seq, 3);
-    assert!(
-        broken.reason.starts_with("event 3 was edited"),
-        "{}",
-        broken.reason
-    );
+    assert_broken_at(&broken, 3, "event 3 was edited");
     assert!(
         broken.reason.contains("events_no_update"),
         "the dropped trigger is reported too: {}",
@@ -353,26 +356,10 @@ fn edited_row_is_named() {
 
 #[test]
 fn edited_row_with_a_value_of_another_type_is_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    sqlite3(
-        &path,
+    let (_dir, path) = five_events_then(
         "DROP TRIGGER events_no_update; UPDATE events SET app = X'ff00' WHERE seq = 4",
     );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.seq, 4);
-    assert!(
-        broken
-            .reason
-            .starts_with("event 4 was edited: its app is not text"),
-        "{}",
-        broken.reason
-    );
+    assert_broken_at(&broken(&path), 4, "event 4 was edited: its app is not text");
 }
 
 #[test]
@@ -387,97 +374,30 @@ fn edited_row_with_recomputed_hash_breaks_the_next_link() {
         &path,
         &format!("DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory', hash = '{forged_hash}' WHERE seq = 3"),
     );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
+    let broken = broken(&path);
     assert_eq!(broken.seq, 4);
-    assert!(
-        broken.reason.contains("does not follow event 3"),
-        "{}",
-        broken.reason
-    );
+    assert_reason_has(&broken, &["does not follow event 3"]);
 }
 
 #[test]
 fn deleted_row_is_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    sqlite3(
-        &path,
-        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2",
-    );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.seq, 2);
-    assert!(
-        broken.reason.starts_with("event 2 is missing"),
-        "{}",
-        broken.reason
-    );
+    let (_dir, path) =
+        five_events_then("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2");
+    assert_broken_at(&broken(&path), 2, "event 2 is missing");
 }
 
 #[test]
 fn deleted_first_rows_are_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    sqlite3(
-        &path,
-        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq <= 2",
-    );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.seq, 1);
-    assert!(
-        broken.reason.starts_with("events 1 to 2 are missing"),
-        "{}",
-        broken.reason
-    );
+    let (_dir, path) =
+        five_events_then("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq <= 2");
+    assert_broken_at(&broken(&path), 1, "events 1 to 2 are missing");
 }
 
 #[test]
 fn swapped_rows_are_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
     // Swap everything but seq between rows 2 and 4, hashes included: a reordering.
-    let cols = [
-        "at",
-        "kind",
-        "app",
-        "env",
-        "digest",
-        "actor",
-        "data",
-        "prev_hash",
-        "hash",
-    ];
-    let set = |from: &str| {
-        cols.iter()
-            .map(|c| format!("{c} = (SELECT {c} FROM {from})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    sqlite3(
-        &path,
-        &format!(
-            "DROP TRIGGER events_no_update;
-             CREATE TEMP TABLE saved AS SELECT * FROM events WHERE seq = 2;
-             UPDATE events SET {} WHERE seq = 2;
-             UPDATE events SET {} WHERE seq = 4;",
-            set("events WHERE seq = 4"),
-            set("saved")
-        ),
-    );
+    let cols = [&CONTENT_COLUMNS[..], &["prev_hash", "hash"]].concat();
+    let (_dir, path) = five_events_then(&swap_sql(2, 4, &cols));
     assert_eq!(
         sqlite3(
             &path,
@@ -485,150 +405,84 @@ fn swapped_rows_are_named() {
         ),
         "approval\nrecord"
     );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
+    let broken = broken(&path);
     assert_eq!(broken.seq, 2);
-    assert!(
-        broken.reason.contains("does not follow event 1"),
-        "{}",
-        broken.reason
-    );
+    assert_reason_has(&broken, &["does not follow event 1"]);
 }
 
 #[test]
 fn swapped_contents_keeping_hashes_are_named() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    let cols = ["at", "kind", "app", "env", "digest", "actor", "data"];
-    let set = |from: &str| {
-        cols.iter()
-            .map(|c| format!("{c} = (SELECT {c} FROM {from})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    sqlite3(
-        &path,
-        &format!(
-            "DROP TRIGGER events_no_update;
-             CREATE TEMP TABLE saved AS SELECT * FROM events WHERE seq = 2;
-             UPDATE events SET {} WHERE seq = 2;
-             UPDATE events SET {} WHERE seq = 3;",
-            set("events WHERE seq = 3"),
-            set("saved")
-        ),
-    );
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.seq, 2);
-    assert!(
-        broken.reason.starts_with("event 2 was edited"),
-        "{}",
-        broken.reason
-    );
+    let (_dir, path) = five_events_then(&swap_sql(2, 3, &CONTENT_COLUMNS));
+    assert_broken_at(&broken(&path), 2, "event 2 was edited");
 }
 
 #[test]
 fn missing_triggers_are_reported_on_an_intact_chain() {
-    let (_dir, path) = temp_db();
-    five_events(&path);
-    sqlite3(&path, "DROP TRIGGER events_no_delete");
-    let broken = Store::open(&path)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.seq, 0);
+    let (_dir, path) = five_events_then("DROP TRIGGER events_no_delete");
+    let broken_link = broken(&path);
+    assert_eq!(broken_link.seq, 0);
+    assert_reason_has(&broken_link, &["append-only triggers", "events_no_delete"]);
     assert!(
-        broken.reason.contains("append-only triggers")
-            && broken.reason.contains("events_no_delete"),
+        !broken_link.reason.contains("events_no_update"),
         "{}",
-        broken.reason
-    );
-    assert!(
-        !broken.reason.contains("events_no_update"),
-        "{}",
-        broken.reason
+        broken_link.reason
     );
 
     // A trigger of the right name that no longer refuses anything is no better than none.
-    let (_dir2, path2) = temp_db();
-    five_events(&path2);
-    sqlite3(&path2, "DROP TRIGGER events_no_update; CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END;");
-    let broken = Store::open(&path2)
-        .unwrap()
-        .verify_chain()
-        .unwrap()
-        .broken
-        .unwrap();
-    assert!(
-        broken.reason.contains("events_no_update"),
-        "{}",
-        broken.reason
-    );
+    let (_dir2, path2) = five_events_then("DROP TRIGGER events_no_update; CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END;");
+    assert_reason_has(&broken(&path2), &["events_no_update"]);
+}
+
+/// Run `sql` on the file; then `verify_chain` names event `seq` with every one of `words`, and
+/// holds again after `rebuild_timeline`. The store, still open.
+fn reported_then_rebuilt(path: &Path, sql: &str, seq: i64, words: &[&str]) -> Store {
+    sqlite3(path, sql);
+    let mut store = Store::open(path).unwrap();
+    let broken = store.verify_chain().unwrap().broken.unwrap();
+    assert_eq!(broken.seq, seq, "{}", broken.reason);
+    assert_reason_has(&broken, words);
+    store.rebuild_timeline().unwrap();
+    assert_eq!(store.verify_chain().unwrap().broken, None);
+    store
 }
 
 #[test]
 fn altered_timeline_tables_are_reported_and_rebuilt() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     store
         .append(vec![
             obs(0, "production", Some(1)),
-            ev(1, EventKind::Drift, "api", "production", Some(2), None),
+            prod(1, EventKind::Drift, 2, None),
         ])
         .unwrap();
     assert!(store.head("api", "production").unwrap().drift);
     drop(store);
     // Hiding drift by editing the derived table is noticed: only the events are trusted.
-    sqlite3(&path, "UPDATE heads SET drift = 0");
-    let mut store = Store::open(&path).unwrap();
-    let broken = store.verify_chain().unwrap().broken.unwrap();
-    assert_eq!(broken.seq, 2);
-    assert!(
-        broken.reason.contains("derived timeline") && broken.reason.contains("api/production"),
-        "{}",
-        broken.reason
+    let store = reported_then_rebuilt(
+        &path,
+        "UPDATE heads SET drift = 0",
+        2,
+        &["derived timeline", "api/production"],
     );
-    store.rebuild_timeline().unwrap();
-    assert_eq!(store.verify_chain().unwrap().broken, None);
     assert!(store.head("api", "production").unwrap().drift);
     drop(store);
 
-    sqlite3(&path, "DELETE FROM segments WHERE seq = 2");
-    let mut store = Store::open(&path).unwrap();
-    let broken = store.verify_chain().unwrap().broken.unwrap();
-    assert_eq!(broken.seq, 2);
-    assert!(
-        broken.reason.contains("a segment is missing"),
-        "{}",
-        broken.reason
+    let mut store = reported_then_rebuilt(
+        &path,
+        "DELETE FROM segments WHERE seq = 2",
+        2,
+        &["a segment is missing"],
     );
-    store.rebuild_timeline().unwrap();
-    assert_eq!(store.verify_chain().unwrap().broken, None);
     assert_eq!(store.timeline("api", None).unwrap().len(), 2);
     store.append(vec![obs(2, "staging", Some(5))]).unwrap();
     drop(store);
 
-    sqlite3(&path, "DELETE FROM heads WHERE env = 'staging'");
-    let mut store = Store::open(&path).unwrap();
-    let broken = store.verify_chain().unwrap().broken.unwrap();
-    assert_eq!(broken.seq, 3);
-    assert!(
-        broken.reason.contains("the head of api/staging is missing"),
-        "{}",
-        broken.reason
+    reported_then_rebuilt(
+        &path,
+        "DELETE FROM heads WHERE env = 'staging'",
+        3,
+        &["the head of api/staging is missing"],
     );
-    store.rebuild_timeline().unwrap();
-    assert_eq!(store.verify_chain().unwrap().broken, None);
 }
 
 #[test]
@@ -765,8 +619,7 @@ fn concurrent_writers_keep_one_chain() {
 /// a tag moved behind Tollgate's back, a signed promotion, a rollback.
 #[test]
 fn timeline_of_a_realistic_history() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, _path, mut store) = temp_store();
     use EventKind::*;
     store
         .append(vec![
@@ -778,31 +631,10 @@ fn timeline_of_a_realistic_history() {
             ev(90, Observation, "web", "staging", Some(7), None), // 6 another app
             obs(120, "staging", Some(3)),  // 7 tag moved: an observation never starts a segment...
             ev(120, Drift, "api", "staging", Some(3), None), // 8 ...the drift event sync writes does
-            ev(
-                180,
-                Approval,
-                "api",
-                "production",
-                Some(2),
-                Some("alice@example.com"),
-            ), // 9
-            ev(
-                181,
-                Promotion,
-                "api",
-                "production",
-                Some(2),
-                Some("bob@example.com"),
-            ), // 10
+            prod(180, Approval, 2, Some("alice@example.com")), // 9
+            prod(181, Promotion, 2, Some("bob@example.com")), // 10
             obs(200, "production", Some(2)),                 // 11
-            ev(
-                240,
-                Rollback,
-                "api",
-                "production",
-                Some(1),
-                Some("bob@example.com"),
-            ), // 12
+            prod(240, Rollback, 1, Some("bob@example.com")), // 12
             obs(241, "production", Some(1)),                 // 13
             ev(300, Record, "api", "staging", Some(3), Some("ci")), // 14 acknowledges the drift, same digest
             obs(301, "staging", None),                              // 15 the tag was deleted
@@ -936,10 +768,16 @@ fn timeline_of_a_realistic_history() {
     assert!(store.verify_chain().unwrap().broken.is_none());
 }
 
+/// Whether a record or promotion of digest `d` into `api/{env}` after event `after` explains it.
+fn explained(store: &Store, env: &str, d: u32, after: i64) -> bool {
+    store
+        .explained_since("api", env, &digest(d), after)
+        .unwrap()
+}
+
 #[test]
 fn drift_is_flagged_until_a_later_record_acknowledges_it() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, _path, mut store) = temp_store();
     let empty = store.head("api", "production").unwrap();
     assert_eq!(
         (empty.segment, empty.drift, empty.last_observation),
@@ -961,18 +799,9 @@ fn drift_is_flagged_until_a_later_record_acknowledges_it() {
 
     // sync sees the tag moved to digest 2 and nothing explains it.
     let seen = store.append(vec![obs(10, "production", Some(2))]).unwrap()[0].clone();
-    assert!(!store
-        .explained_since("api", "production", &digest(2), 1)
-        .unwrap());
+    assert!(!explained(&store, "production", 2, 1));
     store
-        .append(vec![ev(
-            10,
-            EventKind::Drift,
-            "api",
-            "production",
-            Some(2),
-            None,
-        )])
+        .append(vec![prod(10, EventKind::Drift, 2, None)])
         .unwrap();
     let head = store.head("api", "production").unwrap();
     assert!(head.drift);
@@ -982,88 +811,46 @@ fn drift_is_flagged_until_a_later_record_acknowledges_it() {
     // An approval or another observation does not acknowledge it.
     store
         .append(vec![
-            ev(
-                20,
-                EventKind::Approval,
-                "api",
-                "production",
-                Some(2),
-                Some("alice@example.com"),
-            ),
+            prod(20, EventKind::Approval, 2, Some("alice@example.com")),
             obs(21, "production", Some(2)),
         ])
         .unwrap();
     assert!(store.head("api", "production").unwrap().drift);
     // A record of the drifted digest does (and explains it from then on), without a new segment.
     store
-        .append(vec![ev(
-            30,
-            EventKind::Record,
-            "api",
-            "production",
-            Some(2),
-            Some("ci"),
-        )])
+        .append(vec![prod(30, EventKind::Record, 2, Some("ci"))])
         .unwrap();
     let head = store.head("api", "production").unwrap();
     assert!(!head.drift);
     assert_eq!(head.segment.unwrap().seq, 3);
-    assert!(store
-        .explained_since("api", "production", &digest(2), 2)
-        .unwrap());
+    assert!(explained(&store, "production", 2, 2));
     assert!(
-        !store
-            .explained_since("api", "production", &digest(2), 6)
-            .unwrap(),
+        !explained(&store, "production", 2, 6),
         "only after after_seq"
     );
+    assert!(!explained(&store, "staging", 2, 0), "only this environment");
     assert!(
-        !store
-            .explained_since("api", "staging", &digest(2), 0)
-            .unwrap(),
-        "only this environment"
-    );
-    assert!(
-        !store
-            .explained_since("api", "production", &digest(1), 0)
-            .unwrap(),
+        !explained(&store, "production", 1, 0),
         "observations explain nothing"
     );
 
     // Drift again, then a promotion of another digest: the newest change is not a drift.
     store
-        .append(vec![ev(
-            40,
-            EventKind::Drift,
-            "api",
-            "production",
-            Some(3),
-            None,
-        )])
+        .append(vec![prod(40, EventKind::Drift, 3, None)])
         .unwrap();
     assert!(store.head("api", "production").unwrap().drift);
     store
-        .append(vec![ev(
-            50,
-            EventKind::Promotion,
-            "api",
-            "production",
-            Some(4),
-            Some("bob"),
-        )])
+        .append(vec![prod(50, EventKind::Promotion, 4, Some("bob"))])
         .unwrap();
     let head = store.head("api", "production").unwrap();
     assert!(!head.drift);
     assert_eq!(head.segment.unwrap().digest, digest(4));
-    assert!(store
-        .explained_since("api", "production", &digest(4), 0)
-        .unwrap());
+    assert!(explained(&store, "production", 4, 0));
 }
 
 #[test]
 fn events_are_filtered_by_app_environment_and_period() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, _path, mut store) = temp_store();
     store
         .append(vec![
             obs(0, "dev", Some(1)),
@@ -1150,8 +937,7 @@ fn events_are_filtered_by_app_environment_and_period() {
 
 #[test]
 fn image_info_is_a_cache_outside_the_chain() {
-    let (_dir, path) = temp_db();
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let mut info = ImageInfo {
         digest: digest(1),
         media_type: "application/vnd.oci.image.manifest.v1+json".into(),

@@ -1,6 +1,7 @@
 //! Test harness: temp workspaces and the `tollgate` binary (workspace.rs), real registries and
-//! images (registry.rs).
+//! images (registry.rs), workspaces with approvers whose keys are in the OS keychain (signed.rs).
 #![allow(dead_code)]
 
 pub mod registry;
+pub mod signed;
 pub mod workspace;

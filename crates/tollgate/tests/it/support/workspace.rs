@@ -124,17 +124,18 @@ impl TempWorkspace {
 
     /// `sqlite3 <db> SQL`, the real tool.
     pub fn sqlite(&self, sql: &str) -> String {
-        let out = Command::new("sqlite3")
-            .arg(self.db())
-            .arg(sql)
-            .output()
-            .expect("sqlite3 runs");
-        assert!(
-            out.status.success(),
-            "sqlite3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        sqlite3(&self.db(), sql)
+    }
+
+    /// Drop the triggers that keep `events` append-only, as an attacker with the file would
+    /// before editing a row.
+    pub fn drop_append_only_triggers(&self) {
+        for t in self
+            .sqlite("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'")
+            .lines()
+        {
+            self.sqlite(&format!("DROP TRIGGER {t}"));
+        }
     }
 
     pub fn event_count(&self) -> i64 {
@@ -145,6 +146,36 @@ impl TempWorkspace {
             .parse()
             .expect("count")
     }
+}
+
+/// Run SQL with the real `sqlite3` CLI; its output without the trailing newline. Panics with
+/// its stderr when it fails.
+pub fn sqlite3(db: &Path, sql: &str) -> String {
+    let out = sqlite3_output(db, sql);
+    assert!(
+        out.status.success(),
+        "sqlite3 {sql:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("sqlite3 prints UTF-8")
+        .trim_end()
+        .to_string()
+}
+
+/// Run SQL with `sqlite3`, expecting it to fail; its stderr.
+pub fn sqlite3_fails(db: &Path, sql: &str) -> String {
+    let out = sqlite3_output(db, sql);
+    assert!(!out.status.success(), "sqlite3 {sql:?} should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn sqlite3_output(db: &Path, sql: &str) -> Output {
+    Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 CLI is installed")
 }
 
 fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
@@ -167,26 +198,38 @@ fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
     Run::from(child.wait_with_output().expect("tollgate finishes"))
 }
 
-/// A tollgate.toml with one registry at `url` and one app `api` with dev → staging → production
-/// in `<registry>/payments/api` (production in `<registry>/prod/api`).
-pub fn toml_for(registry_url: &str, extra_registry: &str) -> String {
+/// A tollgate.toml: workspace `name`, one registry `local` at `registry_url`, and one app `api`
+/// in `local/payments/api` whose `environments` are the given entries (`{ name = ..., ... }`).
+pub fn workspace_toml(name: &str, registry_url: &str, environments: &[&str]) -> String {
+    let environments: String = environments.iter().map(|e| format!("  {e},\n")).collect();
     format!(
         r#"[workspace]
-name = "test"
+name = "{name}"
 database = "tollgate.db"
 
 [[registries]]
 name = "local"
 url = "{registry_url}"
-{extra_registry}
+
 [[apps]]
 name = "api"
 repository = "local/payments/api"
 environments = [
-  {{ name = "dev", tag = "dev" }},
-  {{ name = "staging", tag = "staging" }},
-  {{ name = "production", tag = "production", repository = "local/prod/api" }},
-]
+{environments}]
 "#
+    )
+}
+
+/// [`workspace_toml`] `test` with dev → staging → production in `<registry>/payments/api`
+/// (production in `<registry>/prod/api`).
+pub fn toml_for(registry_url: &str) -> String {
+    workspace_toml(
+        "test",
+        registry_url,
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging" }"#,
+            r#"{ name = "production", tag = "production", repository = "local/prod/api" }"#,
+        ],
     )
 }
