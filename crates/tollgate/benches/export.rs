@@ -193,19 +193,8 @@ fn time(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn export(ws: &Workspace, format: ExportFormat, out: &Path) -> api::ExportSummary {
-    let summary = api::export(
-        ws,
-        Utc::now(),
-        ExportRequest {
-            format,
-            app: None,
-            env: None,
-            since: None,
-            until: None,
-            out: out.to_path_buf(),
-        },
-    )
-    .expect("export");
+    let summary =
+        api::export(ws, Utc::now(), ExportRequest::everything(format, out)).expect("export");
     assert!(summary.clean(), "{:?}", summary.signatures.problems.first());
     summary
 }

@@ -39,6 +39,20 @@ pub struct ExportRequest {
     pub out: PathBuf,
 }
 
+impl ExportRequest {
+    /// The whole history (every app, environment and time) in `format`, written to `out`.
+    pub fn everything(format: ExportFormat, out: impl Into<PathBuf>) -> Self {
+        Self {
+            format,
+            app: None,
+            env: None,
+            since: None,
+            until: None,
+            out: out.into(),
+        }
+    }
+}
+
 /// What an export wrote, and what the checks made while writing it found.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]

@@ -729,14 +729,7 @@ fn library_export_of_rollbacks_and_unknown_keys() {
         api::export(
             &ws,
             t0 + Duration::days(1),
-            ExportRequest {
-                format,
-                app: None,
-                env: None,
-                since: None,
-                until: None,
-                out: out.to_path_buf(),
-            },
+            ExportRequest::everything(format, out),
         )
         .unwrap()
     };
