@@ -36,7 +36,7 @@ impl VerifyReport {
 }
 
 /// Walk the database's hash chain, check every approval's signature against the keys
-/// tollgate.toml lists, and check that no approval was consumed twice.
+/// tollgate.toml lists (a previous key only for what it signed before its `until`), and check that no approval was consumed twice.
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
 pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let store = open::store(ws)?;
@@ -44,6 +44,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut problems = Vec::new();
     let mut signed: Vec<(i64, String, String, String)> = Vec::new();
     let mut used_by: HashMap<i64, i64> = HashMap::new();
+    let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     store.for_each_event(&EventFilter::default(), |e| {
         let text = |k: &str| {
             e.data
@@ -55,10 +56,12 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         match e.kind {
             EventKind::Approval => {
                 let approver = e.actor.clone().unwrap_or_default();
-                match ws.config.approvers.iter().find(|a| a.id == approver) {
-                    Some(a) => {
-                        signed.push((e.seq, text("message"), text("signature"), a.key.clone()))
-                    }
+                let (message, signature) = (text("message"), text("signature"));
+                match trusted.of(&approver) {
+                    Some(_) => match trusted.key_for(&approver, message.as_bytes(), &signature) {
+                        Ok(key) => signed.push((e.seq, message, signature, key)),
+                        Err(reason) => problems.push(Problem { seq: e.seq, reason }),
+                    },
                     None => problems.push(Problem {
                         seq: e.seq,
                         reason: format!(

@@ -5,7 +5,7 @@ mod model;
 mod workspace;
 
 pub use model::{
-    AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, RegistryConfig, RegistryLocation,
-    WorkspaceSection,
+    AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, PreviousKeyConfig, RegistryConfig,
+    RegistryLocation, WorkspaceSection,
 };
 pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

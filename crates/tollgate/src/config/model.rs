@@ -151,6 +151,20 @@ pub struct ApproverConfig {
     pub roles: Vec<String>,
     /// OpenSSH public key: `ssh-ed25519 AAAA... comment`.
     pub key: String,
+    /// Keys this approver signed with before `key` (a key rotation): each still verifies the
+    /// approvals signed at or before its `until`, and nothing signed later.
+    #[serde(default)]
+    pub previous_keys: Vec<PreviousKeyConfig>,
+}
+
+/// A retired key of an approver: `{ key = "ssh-ed25519 AAAA…", until = "2026-11-01T00:00:00Z" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousKeyConfig {
+    /// OpenSSH public key, as `key` above.
+    pub key: String,
+    /// RFC 3339: the last moment an approval signed with this key is valid.
+    pub until: String,
 }
 
 #[cfg(test)]

@@ -210,7 +210,12 @@ impl Workspace {
 }
 
 /// A problem found inside the workspace file is a config error, whatever found it.
+/// `e` as a config error that names `place` (once: messages that already start with it are
+/// kept as they are).
 fn as_config(e: Error, place: String) -> Error {
+    if e.message.starts_with(&format!("{place}:")) {
+        return Error::config(e.message);
+    }
     Error::config(format!("{place}: {}", e.message))
 }
 

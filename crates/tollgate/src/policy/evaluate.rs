@@ -1,12 +1,12 @@
 //! The rules, in order: which approvals count, then `approvals`, `roles`, `min_soak`,
 //! `four_eyes`, and the advisory `signatures`.
 
-use chrono::{Duration, SecondsFormat};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use ssh_key::PublicKey;
 
 use super::{CandidateApproval, Evaluation, IgnoredApproval, PolicyInput, RuleResult, Target};
 use crate::config::ApproverConfig;
-use crate::signing::{fingerprint, parse_approver_key};
+use crate::signing::{approver_keys, parse_approver_key, pick};
 
 /// Decide whether the promotion `input.target` may go ahead. Pure: the same input always gives
 /// the same evaluation.
@@ -229,20 +229,19 @@ fn check(input: &PolicyInput, a: &CandidateApproval) -> Result<(), Skip> {
             a.approver
         )));
     };
-    let Ok(listed) = parse_approver_key(approver) else {
+    if parse_approver_key(approver).is_err() {
         return Err(broken(format!(
             "the key listed for {} in tollgate.toml is not a valid Ed25519 key",
             a.approver
         )));
-    };
-    let signer = PublicKey::from_openssh(a.signer_key.trim()).ok();
-    if signer.as_ref().map(|k| k.key_data()) != Some(listed.key_data()) {
-        let fp = fingerprint(&a.signer_key).unwrap_or_else(|_| "(unreadable)".into());
-        return Err(broken(format!(
-            "key {fp} is not the key listed for {} in tollgate.toml",
-            a.approver
-        )));
     }
+    let Ok(signer) = PublicKey::from_openssh(a.signer_key.trim()) else {
+        return Err(broken("the key that signed it is unreadable".into()));
+    };
+    let signed_at = DateTime::parse_from_rfc3339(&m.at)
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    pick(&approver_keys(approver), &a.approver, &signer, signed_at).map_err(broken)?;
     if !a.signature_verified {
         return Err(broken(
             "its signature does not verify: the message or signature was altered".into(),
@@ -409,6 +408,7 @@ mod tests {
                     id: id.into(),
                     roles: roles.into_iter().map(String::from).collect(),
                     key,
+                    previous_keys: vec![],
                 });
             }
             generate_key("mallory@example.com", &kc).unwrap();

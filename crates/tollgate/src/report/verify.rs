@@ -17,7 +17,7 @@
 //!
 //! A file that is not a Tollgate report is an error ([`Code::BadInput`]), not a problem list.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -27,7 +27,7 @@ use ts_rs::TS;
 
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
-use crate::signing::{self, ApprovalMessage, NAMESPACE};
+use crate::signing::{self, ApprovalMessage, TrustedKey, TrustedKeys, NAMESPACE};
 use crate::store::chain::GENESIS;
 use crate::{Error, Result};
 
@@ -486,7 +486,7 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
-            let Some(key) = signers.get(&m.approver) else {
+            if signers.of(&m.approver).is_none() {
                 self.problem(
                     Some(seq),
                     format!(
@@ -495,8 +495,17 @@ impl<'a> Checker<'a> {
                     ),
                 );
                 continue;
-            };
-            checks.push((seq, m.approver.clone(), message, signature, key.clone()));
+            }
+            match signers.key_for(&m.approver, message.as_bytes(), signature) {
+                Ok(key) => checks.push((seq, m.approver.clone(), message, signature, key)),
+                Err(why) => self.problem(
+                    Some(seq),
+                    format!(
+                        "the signature of {} does not verify against allowed_signers: {why}",
+                        m.approver
+                    ),
+                ),
+            }
         }
         let items: Vec<(&[u8], &str, &str)> = checks
             .iter()
@@ -801,12 +810,21 @@ impl ApprovalSignatures {
         let mut problems = Vec::new();
         let mut checks = Vec::new();
         for (seq, approver, message, signature) in &self.items {
-            match keys.get(approver) {
-                Some(key) => checks.push((*seq, approver, message, signature, key)),
-                None => problems.push(ReportProblem {
+            if keys.of(approver).is_none() {
+                problems.push(ReportProblem {
                     seq: Some(*seq),
                     message: format!(
                         "event {seq}: approver {approver} has no key in allowed_signers: the signature cannot be checked"
+                    ),
+                });
+                continue;
+            }
+            match keys.key_for(approver, message.as_bytes(), signature) {
+                Ok(key) => checks.push((*seq, approver, message, signature, key)),
+                Err(why) => problems.push(ReportProblem {
+                    seq: Some(*seq),
+                    message: format!(
+                        "event {seq}: the signature of {approver} does not verify: {why}"
                     ),
                 }),
             }
@@ -837,10 +855,12 @@ impl ApprovalSignatures {
     }
 }
 
-/// `allowed_signers` (ssh-keygen's format) → principal → `key-type base64` for the lines whose
-/// namespaces (if restricted) include [`NAMESPACE`]; and the numbers of unreadable lines.
-pub fn parse_allowed_signers(text: &str) -> (HashMap<String, String>, Vec<usize>) {
-    let mut keys = HashMap::new();
+/// `allowed_signers` (ssh-keygen's format) → each principal's keys, for the lines whose
+/// namespaces (if restricted) include [`NAMESPACE`], with `valid-before="YYYYMMDD[HHMM[SS]]Z"`
+/// when a line has it; and the numbers of unreadable lines (a `valid-after` or a time without
+/// `Z` counts as unreadable: Tollgate never writes them and will not guess a time zone).
+pub fn parse_allowed_signers(text: &str) -> (TrustedKeys, Vec<usize>) {
+    let mut keys = TrustedKeys::default();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -860,41 +880,124 @@ pub fn parse_allowed_signers(text: &str) -> (HashMap<String, String>, Vec<usize>
             continue;
         }
         let options = tokens[1..key_at].join(" ");
-        let namespace_ok = match options
-            .split(',')
-            .find_map(|o| o.trim().strip_prefix("namespaces="))
-        {
+        let option = |name: &str| {
+            options
+                .split(',')
+                .find_map(|o| o.trim().strip_prefix(name))
+                .map(|v| v.trim_matches('"'))
+        };
+        let namespace_ok = match option("namespaces=") {
             None => true,
-            Some(list) => list.trim_matches('"').split(',').any(|n| n == NAMESPACE),
+            Some(list) => list.split(',').any(|n| n == NAMESPACE),
         };
         if !namespace_ok || options.contains("cert-authority") {
             continue;
         }
+        let valid_before = match option("valid-before=") {
+            None => None,
+            Some(t) => match parse_ssh_time(t) {
+                Some(t) => Some(t),
+                None => {
+                    bad.push(i + 1);
+                    continue;
+                }
+            },
+        };
         let key = format!("{} {}", tokens[key_at], tokens[key_at + 1]);
+        let Ok(key) = ssh_key::PublicKey::from_openssh(&key) else {
+            bad.push(i + 1);
+            continue;
+        };
+        if option("valid-after=").is_some() {
+            bad.push(i + 1);
+            continue;
+        }
         for principal in tokens[0].split(',') {
-            keys.entry(principal.to_string())
-                .or_insert_with(|| key.clone());
+            keys.add(
+                principal,
+                TrustedKey {
+                    key: key.clone(),
+                    valid_before,
+                },
+            );
         }
     }
     (keys, bad)
+}
+
+/// `YYYYMMDDZ`, `YYYYMMDDHHMMZ` or `YYYYMMDDHHMMSSZ` (UTC), as `allowed_signers` options write
+/// times; a date alone means its first second, as ssh-keygen reads it.
+fn parse_ssh_time(text: &str) -> Option<DateTime<Utc>> {
+    let digits = text.strip_suffix('Z')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let padded = match digits.len() {
+        8 => format!("{digits}000000"),
+        12 => format!("{digits}00"),
+        14 => digits.to_string(),
+        _ => return None,
+    };
+    chrono::NaiveDateTime::parse_from_str(&padded, "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn key() -> String {
+        ssh_key::PrivateKey::random(&mut rand_core::OsRng, ssh_key::Algorithm::Ed25519)
+            .unwrap()
+            .public_key()
+            .to_openssh()
+            .unwrap()
+    }
+
     #[test]
     fn allowed_signers_lines() {
-        let text =
-            "# comment\nalice@example.com namespaces=\"tollgate-approval\" ssh-ed25519 AAAAa\n\
-                    bob@example.com,b2 ssh-ed25519 AAAAb comment\n\
-                    carol namespaces=\"git\" ssh-ed25519 AAAAc\n\
-                    broken line\n";
-        let (keys, bad) = parse_allowed_signers(text);
-        assert_eq!(keys["alice@example.com"], "ssh-ed25519 AAAAa");
-        assert_eq!(keys["b2"], "ssh-ed25519 AAAAb");
-        assert!(!keys.contains_key("carol"));
-        assert_eq!(bad, vec![5]);
+        let (a, a_old, b, c) = (key(), key(), key(), key());
+        let text = format!(
+            "# comment\nalice@example.com namespaces=\"tollgate-approval\" {a}\n\
+             bob@example.com,b2 {b} comment\n\
+             carol namespaces=\"git\" {c}\n\
+             broken line\n\
+             alice@example.com namespaces=\"tollgate-approval\",valid-before=\"20261101120000Z\" {a_old}\n\
+             dave valid-before=\"20261101\" {c}\n\
+             erin valid-after=\"20261101Z\" {c}\n\
+             frank ssh-ed25519 AAAAnot-a-key\n"
+        );
+        let (keys, bad) = parse_allowed_signers(&text);
+        let alice = keys.of("alice@example.com").unwrap();
+        assert_eq!(alice.len(), 2);
+        assert_eq!(alice[0].openssh(), a);
+        assert_eq!(alice[0].valid_before, None);
+        assert_eq!(alice[1].openssh(), a_old);
+        assert_eq!(
+            alice[1].valid_before,
+            Some("2026-11-01T12:00:00Z".parse().unwrap())
+        );
+        assert_eq!(keys.of("b2").unwrap()[0].openssh(), b);
+        assert!(keys.of("carol").is_none());
+        // No time zone, valid-after, and a key that does not parse: unreadable.
+        assert_eq!(bad, vec![5, 7, 8, 9]);
+    }
+
+    #[test]
+    fn ssh_times() {
+        let t = |s: &str| parse_ssh_time(s).map(|t| t.to_rfc3339());
+        assert_eq!(t("20261101Z").as_deref(), Some("2026-11-01T00:00:00+00:00"));
+        assert_eq!(
+            t("202611011230Z").as_deref(),
+            Some("2026-11-01T12:30:00+00:00")
+        );
+        assert_eq!(
+            t("20261101123059Z").as_deref(),
+            Some("2026-11-01T12:30:59+00:00")
+        );
+        assert_eq!(t("20261101"), None);
+        assert_eq!(t("20261301Z"), None);
     }
 
     #[test]

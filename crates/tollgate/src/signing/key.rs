@@ -131,8 +131,12 @@ pub fn validate_approver_id(id: &str) -> Result<()> {
 /// (`ssh-ed25519 AAAA… comment`). Anything else is a [`Code::Config`] error that names the
 /// approver and never repeats the text (it could be a private key pasted by mistake).
 pub fn parse_approver_key(approver: &ApproverConfig) -> Result<PublicKey> {
-    let id = &approver.id;
-    let text = approver.key.trim();
+    parse_key_text(&approver.id, &approver.key)
+}
+
+/// [`parse_approver_key`] for any key text of approver `id` (its `key` or a previous one).
+pub(super) fn parse_key_text(id: &str, text: &str) -> Result<PublicKey> {
+    let text = text.trim();
     let bad = |why: String| {
         Error::config(format!(
             "approver '{id}': key {why}; write the line `tollgate key show --id {id}` prints, e.g. key = \"ssh-ed25519 AAAAC3… {id}\""
@@ -167,7 +171,29 @@ pub fn parse_approver_key(approver: &ApproverConfig) -> Result<PublicKey> {
 pub fn validate_approver(approver: &ApproverConfig) -> Result<()> {
     validate_approver_id(&approver.id)
         .map_err(|e| Error::config(format!("[[approvers]]: {}", e.message)))?;
-    parse_approver_key(approver).map(|_| ())
+    let current = parse_approver_key(approver)?;
+    let id = &approver.id;
+    for (i, previous) in approver.previous_keys.iter().enumerate() {
+        let n = i + 1;
+        let key = parse_key_text(id, &previous.key).map_err(|e| {
+            Error::config(
+                e.message
+                    .replacen(": key ", &format!(": previous_keys #{n}: key "), 1),
+            )
+        })?;
+        if key.key_data() == current.key_data() {
+            return Err(Error::config(format!(
+                "approver '{id}': previous_keys #{n} is the current key; list only keys it no longer signs with"
+            )));
+        }
+        if super::trust::parse_until(&previous.until).is_none() {
+            return Err(Error::config(format!(
+                "approver '{id}': previous_keys #{n}: until {:?} is not an RFC 3339 time; write the moment the key was retired, e.g. until = \"2026-11-01T00:00:00Z\"",
+                previous.until
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `SHA256:…` fingerprint of an OpenSSH public key, as `ssh-keygen -l` prints it.
@@ -191,12 +217,29 @@ pub fn allowed_signers_line(id: &str, key: &PublicKey) -> Result<String> {
 /// `ssh-keygen -Y verify -f allowed_signers` reads it. An approver whose id or key is not valid
 /// becomes a `#` comment line (ssh-keygen skips it) so nothing is dropped silently;
 /// `tollgate.toml` validation reports those approvers.
+/// A previous key (`previous_keys`) becomes a line with `valid-before="<until>"`, so that
+/// `ssh-keygen -Y verify -Overify-time=<signed at>` accepts it only for what it signed in time.
 pub fn allowed_signers(approvers: &[ApproverConfig]) -> String {
     let mut out = String::new();
     for a in approvers {
-        let line = validate_approver_id(&a.id)
-            .and_then(|()| parse_approver_key(a))
-            .and_then(|key| allowed_signers_line(&a.id, &key));
+        let line = validate_approver(a).and_then(|()| {
+            let mut lines = Vec::new();
+            for k in super::trust::approver_keys(a) {
+                let line = allowed_signers_line(&a.id, &k.key)?;
+                lines.push(match k.valid_before {
+                    None => line,
+                    Some(until) => line.replacen(
+                        &format!("namespaces=\"{NAMESPACE}\""),
+                        &format!(
+                            "namespaces=\"{NAMESPACE}\",valid-before=\"{}\"",
+                            super::trust::ssh_time(until)
+                        ),
+                        1,
+                    ),
+                });
+            }
+            Ok(lines.join("\n"))
+        });
         match line {
             Ok(line) => out.push_str(&line),
             Err(_) => {
@@ -223,6 +266,7 @@ mod tests {
             id: id.into(),
             roles: vec!["qa".into()],
             key: key.into(),
+            previous_keys: vec![],
         }
     }
 
@@ -369,5 +413,67 @@ mod tests {
         assert_eq!(lines[1], b.allowed_signers_line);
         assert!(lines[2].starts_with('#'));
         assert!(text.ends_with('\n'));
+    }
+
+    fn rotated(current: &str, previous: &str, until: &str) -> ApproverConfig {
+        ApproverConfig {
+            previous_keys: vec![crate::config::PreviousKeyConfig {
+                key: previous.into(),
+                until: until.into(),
+            }],
+            ..approver("alice@example.com", current)
+        }
+    }
+
+    #[test]
+    fn a_previous_key_is_listed_valid_before_its_end() {
+        let kc = MemoryKeychain::default();
+        let new = generate_key("alice@example.com", &kc).unwrap();
+        let old = generate_key("old-alice@example.com", &kc).unwrap();
+        let a = rotated(
+            &new.public_key,
+            &old.public_key,
+            "2026-11-01T13:30:00+01:00",
+        );
+        validate_approver(&a).unwrap();
+        let text = allowed_signers(&[a]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], new.allowed_signers_line);
+        let bare = old.public_key.trim_end_matches(" old-alice@example.com");
+        assert_eq!(
+            lines[1],
+            format!("alice@example.com namespaces=\"tollgate-approval\",valid-before=\"20261101123000Z\" {bare}")
+        );
+    }
+
+    #[test]
+    fn previous_keys_are_checked_like_the_key() {
+        let kc = MemoryKeychain::default();
+        let new = generate_key("alice@example.com", &kc).unwrap().public_key;
+        let old = generate_key("old@example.com", &kc).unwrap().public_key;
+        let refused = |a: ApproverConfig| validate_approver(&a).unwrap_err().message;
+        let why = refused(rotated(&new, &old, "last week"));
+        assert!(
+            why.contains("previous_keys #1: until \"last week\" is not an RFC 3339 time"),
+            "{why}"
+        );
+        let why = refused(rotated(&new, &new, "2026-11-01T00:00:00Z"));
+        assert!(why.contains("previous_keys #1 is the current key"), "{why}");
+        let why = refused(rotated(&new, "ssh-rsa AAAAB3Nza", "2026-11-01T00:00:00Z"));
+        assert!(why.contains("previous_keys #1: key is a"), "{why}");
+        let why = refused(rotated(
+            &new,
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "2026-11-01T00:00:00Z",
+        ));
+        assert!(
+            why.contains("PRIVATE key") && !why.contains("BEGIN"),
+            "{why}"
+        );
+        assert_eq!(
+            allowed_signers(&[rotated(&new, &new, "x")]).lines().count(),
+            1,
+            "skipped whole"
+        );
     }
 }

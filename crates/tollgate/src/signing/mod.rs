@@ -5,6 +5,7 @@
 //!   the `allowed_signers` text that `ssh-keygen -Y verify` reads.
 //! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
 //! - [`sshsig`]: sign with the key in the keychain, verify against the key listed for an approver.
+//! - [`trust`]: which of an approver's keys (current, or previous until a time) verifies what.
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -15,6 +16,7 @@
 mod key;
 mod message;
 mod sshsig;
+mod trust;
 
 pub use key::{
     allowed_signers, allowed_signers_line, fingerprint, generate_key, parse_approver_key,
@@ -22,6 +24,7 @@ pub use key::{
 };
 pub use message::{ApprovalMessage, Target, KIND, VERSION};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
+pub use trust::{approver_keys, pick, signed_at, ssh_time, TrustedKey, TrustedKeys};
 
 /// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
 pub const NAMESPACE: &str = "tollgate-approval";

@@ -5,6 +5,7 @@ use ssh_key::{Algorithm, HashAlg, LineEnding, PublicKey, SshSig};
 use ts_rs::TS;
 
 use super::key::{load_private_key, parse_approver_key};
+use super::trust::{approver_keys, pick, signed_at};
 use super::{HASH_ALG, NAMESPACE};
 use crate::config::ApproverConfig;
 use crate::keychain::SecretStore;
@@ -78,14 +79,26 @@ pub fn verify_many(items: &[(&[u8], &str, &str)]) -> Vec<Result<VerifiedSignatur
     })
 }
 
-/// [`verify`] against the key `tollgate.toml` lists for `approver`; a signature by any other key
-/// is refused with a message that names the approver.
+/// [`verify`] against the keys `tollgate.toml` lists for `approver`: its `key`, or one of its
+/// `previous_keys` when the message was signed at or before that key's `until`. A signature by
+/// any other key, or by a previous key after its time, is refused with a message that names the
+/// approver.
 pub fn verify_approval(
     message: &[u8],
     armored: &str,
     approver: &ApproverConfig,
 ) -> Result<VerifiedSignature> {
-    let allowed = parse_approver_key(approver)?;
+    let current = parse_approver_key(approver)?;
+    let sig = parse(armored)?;
+    let signer = PublicKey::new(sig.public_key().clone(), "");
+    let keys = approver_keys(approver);
+    let allowed = match pick(&keys, &approver.id, &signer, signed_at(message)) {
+        Ok(key) => key.key.clone(),
+        Err(why) if keys.iter().any(|k| k.key.key_data() == signer.key_data()) => {
+            return Err(invalid(why))
+        }
+        Err(_) => current,
+    };
     check(message, armored, &allowed, Some(&approver.id))
 }
 
@@ -201,6 +214,7 @@ mod tests {
             id: "alice@example.com".into(),
             roles: vec![],
             key,
+            previous_keys: vec![],
         };
         assert_eq!(verify_approval(&msg, &sig, &approver).unwrap(), ok);
     }
@@ -286,6 +300,7 @@ mod tests {
             id: "alice@example.com".into(),
             roles: vec![],
             key: alice,
+            previous_keys: vec![],
         };
         let e = verify_approval(&msg, &sig, &approver).unwrap_err();
         assert_eq!(

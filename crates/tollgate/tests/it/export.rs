@@ -891,5 +891,93 @@ mod real {
             "{:?}",
             check.problems
         );
+
+        // The same rotation done right: the old key stays under previous_keys until 2026-11-02
+        // 14:00 (t0 + 5 h). The approvals it signed at t0 + 1 h and + 4 h still verify, in
+        // Tollgate and in ssh-keygen (valid-before, -Overify-time); the one of t0 + 6 h does not.
+        let kept = f.rotate_key_keeping_old(&n.quinn, "2026-11-02T14:00:00Z");
+        let summary = export(&f, &kept, ExportFormat::Json, "kept.json");
+        let late = |problems: Vec<String>| {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].contains("is retired") && problems[0].contains("2026-11-02T15:00:00Z"),
+                "{problems:?}"
+            );
+        };
+        assert_eq!(summary.signatures.verified, 2);
+        late(
+            summary
+                .signatures
+                .problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect(),
+        );
+        let kept_path = f.tmp.path().join("kept.json");
+        let report = super::read_json(&kept_path);
+        assert!(
+            report["allowed_signers"]
+                .as_str()
+                .unwrap()
+                .contains("valid-before=\"20261102140000Z\""),
+            "{}",
+            report["allowed_signers"]
+        );
+        let check = api::verify_report(&kept_path).unwrap();
+        assert_eq!(check.signatures_verified, 2);
+        late(check.problems.into_iter().map(|p| p.message).collect());
+        let (code, out) = super::recipe(&kept_path);
+        let late_seq = check_seq_of_late(&report);
+        assert_eq!(code, 1, "{out}");
+        assert_eq!(
+            out.trim(),
+            format!(
+                "event {late_seq}: the approval signature does not verify against allowed_signers"
+            ),
+            "ssh-keygen refuses only the approval signed after the key was retired"
+        );
+        late(
+            api::verify(&kept)
+                .unwrap()
+                .problems
+                .into_iter()
+                .map(|p| p.reason)
+                .collect(),
+        );
+
+        // Retired after the last approval: everything verifies, with both tools.
+        let kept = f.rotate_key_keeping_old(&n.quinn, "2026-11-02T16:00:00+01:00");
+        let summary = export(&f, &kept, ExportFormat::Json, "kept-all.json");
+        assert!(summary.clean(), "{:?}", summary.signatures);
+        assert_eq!(summary.signatures.verified, 3);
+        let path = f.tmp.path().join("kept-all.json");
+        assert!(api::verify_report(&path).unwrap().ok());
+        assert_eq!(
+            super::recipe(&path).0,
+            0,
+            "ssh-keygen verifies with the previous key"
+        );
+        assert!(api::verify(&kept).unwrap().ok());
+        // A new approval must be signed with the new key: the keychain still holds the old one.
+        let e = f
+            .approve_in(&kept, &at(8), &n.quinn, "staging", &n.b, None)
+            .unwrap_err();
+        assert!(e.message.contains("is not the key listed"), "{}", e.message);
+        f.restore_config();
+    }
+
+    /// The seq of the approval signed at t0 + 6 h.
+    fn check_seq_of_late(report: &serde_json::Value) -> i64 {
+        report["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["kind"] == "approval"
+                    && e["at"].as_str().unwrap().starts_with("2026-11-02T15:00:00")
+            })
+            .expect("the approval of t0 + 6 h")["seq"]
+            .as_i64()
+            .unwrap()
     }
 }

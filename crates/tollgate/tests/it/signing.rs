@@ -89,6 +89,7 @@ fn ssh_keygen_verifies_an_approval_signed_with_the_os_keychain_key() {
         id: key.id.clone(),
         roles: vec!["manager".into()],
         key: info.public_key.clone(),
+        previous_keys: vec![],
     };
     assert_eq!(
         signing::verify_approval(&msg, &sig, &approver)
@@ -205,6 +206,7 @@ fn tollgate_verifies_a_signature_made_by_ssh_keygen() {
         id: id.into(),
         roles: vec![],
         key: public.trim().into(),
+        previous_keys: vec![],
     };
     signing::verify_approval(&msg, &sig, &approver).expect("an ssh-keygen signature verifies");
     assert_eq!(

@@ -445,7 +445,7 @@ fn summary_pages(c: &mut Canvas, meta: &Meta, summary: &Summary) {
         MARGIN_X,
         BODY_W,
         &[Para::new(
-            "The keys listed for the approvers in tollgate.toml when this report was made; approval signatures are checked against them.",
+            "The keys listed for the approvers in tollgate.toml when this report was made; approval signatures are checked against them. A previous key (a key rotation) counts only for approvals signed until the time shown.",
             SMALL_MUTED,
         )],
     );
@@ -456,8 +456,7 @@ fn summary_pages(c: &mut Canvas, meta: &Meta, summary: &Summary) {
     ];
     table_header(c, cols);
     let (keys, _) = parse_allowed_signers(&meta.allowed_signers);
-    let mut keys: Vec<_> = keys.into_iter().collect();
-    keys.sort();
+    let keys = keys.all();
     if keys.is_empty() {
         table_row(
             c,
@@ -467,7 +466,14 @@ fn summary_pages(c: &mut Canvas, meta: &Meta, summary: &Summary) {
         );
     }
     for (id, key) in keys {
-        let fp = crate::signing::fingerprint(&key).unwrap_or_else(|_| "unreadable key".into());
+        let fp = match key.valid_before {
+            None => key.fingerprint(),
+            Some(until) => format!(
+                "{} (previous key: approvals signed until {})",
+                key.fingerprint(),
+                local(until)
+            ),
+        };
         table_row(
             c,
             cols,

@@ -162,8 +162,21 @@ impl SignedWorkspace {
         digest: &str,
         role: Option<&str>,
     ) -> tollgate::Result<ApprovalReceipt> {
+        self.approve_in(&self.ws, ctx, who, to, digest, role)
+    }
+
+    /// [`Self::approve`] under another reading of tollgate.toml (after a key rotation).
+    pub fn approve_in(
+        &self,
+        ws: &Workspace,
+        ctx: &Context,
+        who: &str,
+        to: &str,
+        digest: &str,
+        role: Option<&str>,
+    ) -> tollgate::Result<ApprovalReceipt> {
         api::approve(
-            &self.ws,
+            ws,
             ctx,
             ApproveRequest {
                 app: "api".into(),
@@ -244,7 +257,22 @@ impl SignedWorkspace {
     /// another id) that none of their approvals was signed with; the workspace loaded from the
     /// changed file. [`Self::restore_config`] puts the file back.
     pub fn rotate_key(&self, id: &str) -> Workspace {
-        let other = tollgate::signing::generate_key(&format!("other-{id}"), &OsKeychain).unwrap();
+        self.rotate(id, "other", None)
+    }
+
+    /// A key rotation done right: `id` gets a new key and the one it signed with stays under
+    /// `previous_keys`, valid for approvals signed until `until` (RFC 3339).
+    /// [`Self::restore_config`] puts the file back.
+    pub fn rotate_key_keeping_old(&self, id: &str, until: &str) -> Workspace {
+        self.rotate(id, "next", Some(until))
+    }
+
+    fn rotate(&self, id: &str, prefix: &str, keep_until: Option<&str>) -> Workspace {
+        let account = format!("{prefix}-{id}");
+        let new = tollgate::signing::generate_key(&account, &OsKeychain)
+            .or_else(|_| tollgate::signing::public_key(&account, &OsKeychain))
+            .unwrap()
+            .public_key;
         let listed = &self
             .ws
             .config
@@ -253,11 +281,15 @@ impl SignedWorkspace {
             .find(|a| a.id == id)
             .expect("a listed approver")
             .key;
-        std::fs::write(
-            self.tmp.config(),
-            self.toml.replace(listed.as_str(), &other.public_key),
-        )
-        .unwrap();
+        let old_line = format!("key = \"{listed}\"\n");
+        assert!(self.toml.contains(&old_line), "the approver's key line");
+        let new_lines = match keep_until {
+            None => format!("key = \"{new}\"\n"),
+            Some(until) => format!(
+                "key = \"{new}\"\nprevious_keys = [{{ key = \"{listed}\", until = \"{until}\" }}]\n"
+            ),
+        };
+        std::fs::write(self.tmp.config(), self.toml.replace(&old_line, &new_lines)).unwrap();
         Workspace::load(&self.tmp.config(), None).unwrap()
     }
 
