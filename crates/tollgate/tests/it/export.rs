@@ -779,6 +779,150 @@ fn library_export_of_rollbacks_and_unknown_keys() {
     );
 }
 
+/// A PDF of a history made through the store in workspace `workspace`: a record, an approval by
+/// `approver` and a promotion by `actor` (staging → production); the workspace and the PDF's path.
+fn names_pdf(workspace: &str, approver: &str, actor: &str) -> (TempWorkspace, PathBuf) {
+    let tmp = TempWorkspace::new(&workspace_toml(
+        workspace,
+        "http://127.0.0.1:9",
+        &[
+            r#"{ name = "staging", tag = "staging" }"#,
+            r#"{ name = "production", tag = "production" }"#,
+        ],
+    ));
+    let ws = Workspace::load(&tmp.config(), None).unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let a = Digest::of(b"release a");
+    let event = |hours: i64, kind: EventKind, actor: &str, data: Value| NewEvent {
+        at: t0 + Duration::hours(hours),
+        kind,
+        app: "api".into(),
+        env: "production".into(),
+        digest: Some(a.clone()),
+        actor: Some(actor.into()),
+        data,
+    };
+    let mut store = Store::open(&ws.db_path).unwrap();
+    store
+        .append(vec![
+            event(0, EventKind::Record, "ci", serde_json::json!({"repository": "local/payments/api", "image": format!("local/payments/api@{a}")})),
+            event(1, EventKind::Approval, approver, serde_json::json!({"from": "staging", "to": "production", "role": "qa", "note": "", "message": "{}", "signature": "", "fingerprint": "SHA256:x"})),
+            event(2, EventKind::Promotion, actor, serde_json::json!({"from": "staging", "to": "production", "repository": "local/payments/api", "tag": "production", "approvals": [2], "evaluation": {"passed": true, "rules": [], "counted": [2], "ignored": []}})),
+        ])
+        .unwrap();
+    drop(store);
+    let out = tmp.path().join("names.pdf");
+    let request = ExportRequest::everything(ExportFormat::Pdf, &out);
+    api::export(&ws, t0 + Duration::days(1), request).unwrap();
+    (tmp, out)
+}
+
+/// `pdffonts` rows: (name, the rest of the row split at spaces).
+fn pdf_fonts(pdf: &Path) -> Vec<(String, Vec<String>)> {
+    tool(Command::new("pdffonts").arg(pdf))
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let mut words = l.split_whitespace().map(String::from);
+            (words.next().unwrap(), words.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
+    let (tmp, pdf) = names_pdf("Zoë Ærø", "Ελένη", "Ярослав");
+    let text = tool(Command::new("pdftotext").arg(&pdf).arg("-"));
+    for exact in [
+        "Workspace Zoë Ærø",
+        "Ελένη",
+        "by Ярослав",
+        "api: staging → production",
+        "Tollgate audit report · Zoë Ærø · generated",
+    ] {
+        assert!(
+            text.contains(exact),
+            "{exact:?} not in the PDF text: {text}"
+        );
+    }
+    assert!(!text.contains('?'), "nothing replaced: {text}");
+    assert!(
+        !text.contains("cannot be drawn"),
+        "every character is drawn, so no notice: {text}"
+    );
+
+    // The three DejaVu fonts, embedded as subsets with a ToUnicode map.
+    let fonts = pdf_fonts(&pdf);
+    let mut names: Vec<&str> = fonts
+        .iter()
+        .map(|(name, _)| name.split_once('+').expect("a subset tag").1)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"]);
+    for (name, rest) in &fonts {
+        let (tag, _) = name.split_once('+').unwrap();
+        assert!(tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()));
+        // type (2 words), encoding, emb, sub, uni, object, generation
+        assert_eq!(
+            rest[..6],
+            ["CID", "TrueType", "Identity-H", "yes", "yes", "yes"],
+            "{name}"
+        );
+    }
+    // Subsets keep the file small (the three whole fonts are 1.8 MB).
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 80_000, "{size} bytes");
+
+    // The same history gives the same bytes.
+    let first = std::fs::read(&pdf).unwrap();
+    let ws = Workspace::load(&tmp.config(), None).unwrap();
+    let again = tmp.path().join("again.pdf");
+    let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    api::export(&ws, t, ExportRequest::everything(ExportFormat::Pdf, &again)).unwrap();
+    assert!(
+        first == std::fs::read(&again).unwrap(),
+        "the PDF is deterministic"
+    );
+
+    for (page, name) in [(1, "names-page-1"), (3, "names-page-3")] {
+        tool(
+            Command::new("pdftoppm")
+                .args(["-r", "60", "-png", "-singlefile", "-f"])
+                .arg(page.to_string())
+                .args(["-l", &page.to_string()])
+                .arg(&pdf)
+                .arg(output_dir().join(name)),
+        );
+    }
+}
+
+#[test]
+fn pdf_says_which_characters_it_cannot_draw() {
+    let (_tmp, pdf) = names_pdf("支付 Zoë", "Zoë 李", "Ярослав");
+    let text = tool(Command::new("pdftotext").arg(&pdf).arg("-"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Three characters: 支 U+652F, 付 U+4ED8, 李 U+674E, in code point order.
+    assert!(
+        flat.contains("3 characters of this report (U+4ED8, U+652F, U+674E) cannot be drawn with its fonts and are shown as □"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("the JSON and CSV reports carry them exactly"),
+        "{flat}"
+    );
+    assert_eq!(flat.matches("cannot be drawn").count(), 1, "said once");
+    // The rest of each name is intact, and copied text has the characters drawn as boxes.
+    assert!(text.contains("Zoë 李"), "{text}");
+    assert!(text.contains("Workspace 支付 Zoë"), "{text}");
+    assert!(text.contains("by Ярослав"), "{text}");
+    tool(
+        Command::new("pdftoppm")
+            .args(["-r", "60", "-png", "-singlefile", "-f", "1", "-l", "1"])
+            .arg(&pdf)
+            .arg(output_dir().join("missing-page-1")),
+    );
+}
+
 // ---- Real keys in the OS keychain, a real registry: run under scripts/with-keychain.sh ----
 
 mod real {

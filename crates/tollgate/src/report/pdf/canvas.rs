@@ -2,6 +2,8 @@
 //! text (long words such as digests are broken, never cut), tables whose rows move to the next
 //! page whole, and a footer with "page N of M" added once the page count is known.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
@@ -222,17 +224,71 @@ impl Canvas {
         }
     }
 
+    /// The characters of the laid-out text, in the font each is drawn in, that the fonts cannot
+    /// draw (see [`fonts::missing`]); the footer included.
+    pub fn missing(&self) -> BTreeSet<char> {
+        let footer = (Font::Regular, self.footer_left.as_str());
+        fonts::missing(self.texts().chain([footer]))
+    }
+
+    /// Every text drawn on the pages (not the footers), with its font.
+    fn texts(&self) -> impl Iterator<Item = (Font, &str)> + '_ {
+        self.pages.iter().flatten().filter_map(|op| match op {
+            Op::Text { style, text, .. } => Some((style.font, text.as_str())),
+            _ => None,
+        })
+    }
+
     /// Render every page (with the footer) to PDF bytes.
     pub fn finish(self, title: &str, created: DateTime<Utc>) -> Vec<u8> {
+        let count = self.pages.len();
+        // The footer's font is the one `missing` checks the footer in.
+        let footer = Style::new(Font::Regular, 7.5, MUTED);
+        let footers: Vec<Vec<Op>> = (0..count)
+            .map(|i| {
+                let number = format!("page {} of {count}", i + 1);
+                vec![
+                    Op::Line {
+                        x1: MARGIN_X,
+                        y1: BOTTOM - 18.0,
+                        x2: PAGE_W - MARGIN_X,
+                        y2: BOTTOM - 18.0,
+                        color: RULE,
+                    },
+                    Op::Text {
+                        x: MARGIN_X,
+                        y: BOTTOM - 30.0,
+                        style: footer,
+                        text: self.footer_left.clone(),
+                    },
+                    Op::Text {
+                        x: PAGE_W - MARGIN_X - fonts::width(footer.font, footer.size, &number),
+                        y: BOTTOM - 30.0,
+                        style: footer,
+                        text: number,
+                    },
+                ]
+            })
+            .collect();
+
+        // The characters each font draws: they decide the subsets and the codes.
+        let mut usage = fonts::Usage::default();
+        for op in self.pages.iter().chain(&footers).flatten() {
+            if let Op::Text { style, text, .. } = op {
+                usage.add(style.font, text);
+            }
+        }
+        usage.seal();
+        let used: Vec<Font> = usage.fonts().collect();
+
         let mut pdf = Pdf::new();
         let catalog = Ref::new(1);
         let tree = Ref::new(2);
         let info = Ref::new(3);
-        let font_ref = |i: usize| Ref::new(4 + i as i32);
-        let first_page = 4 + fonts::ALL.len() as i32;
+        let font_ref = |i: usize| Ref::new(4 + fonts::OBJECTS * i as i32);
+        let first_page = 4 + fonts::OBJECTS * used.len() as i32;
         let page_ref = |i: usize| Ref::new(first_page + 2 * i as i32);
         let content_ref = |i: usize| Ref::new(first_page + 2 * i as i32 + 1);
-        let count = self.pages.len();
 
         pdf.catalog(catalog).pages(tree);
         pdf.pages(tree)
@@ -250,21 +306,17 @@ impl Canvas {
                     .second(created.second() as u8)
                     .utc_offset_hour(0),
             );
-        for (i, font) in fonts::ALL.iter().enumerate() {
-            let mut f = pdf.type1_font(font_ref(i));
-            f.base_font(Name(font.base_font()));
-            if *font != Font::Symbol {
-                f.encoding_predefined(Name(b"WinAnsiEncoding"));
-            }
+        for (i, font) in used.iter().enumerate() {
+            usage.write(&mut pdf, *font, font_ref(i));
         }
-        for (i, ops) in self.pages.iter().enumerate() {
+        for (i, (ops, footer)) in self.pages.iter().zip(&footers).enumerate() {
             let mut page = pdf.page(page_ref(i));
             page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
                 .parent(tree)
                 .contents(content_ref(i));
             let mut resources = page.resources();
             let mut dict = resources.fonts();
-            for (j, font) in fonts::ALL.iter().enumerate() {
+            for (j, font) in used.iter().enumerate() {
                 dict.pair(Name(font.resource()), font_ref(j));
             }
             dict.finish();
@@ -272,49 +324,18 @@ impl Canvas {
             page.finish();
 
             let mut content = Content::new();
-            for op in ops {
-                draw(&mut content, op);
+            for op in ops.iter().chain(footer) {
+                draw(&mut content, op, &usage);
             }
-            let footer = Style::new(Font::Regular, 7.5, MUTED);
-            draw(
-                &mut content,
-                &Op::Line {
-                    x1: MARGIN_X,
-                    y1: BOTTOM - 18.0,
-                    x2: PAGE_W - MARGIN_X,
-                    y2: BOTTOM - 18.0,
-                    color: RULE,
-                },
-            );
-            draw(
-                &mut content,
-                &Op::Text {
-                    x: MARGIN_X,
-                    y: BOTTOM - 30.0,
-                    style: footer,
-                    text: self.footer_left.clone(),
-                },
-            );
-            let number = format!("page {} of {count}", i + 1);
-            draw(
-                &mut content,
-                &Op::Text {
-                    x: PAGE_W - MARGIN_X - fonts::width(footer.font, footer.size, &number),
-                    y: BOTTOM - 30.0,
-                    style: footer,
-                    text: number,
-                },
-            );
             let raw = content.finish();
-            let packed = miniz_oxide::deflate::compress_to_vec_zlib(raw.as_slice(), 6);
-            pdf.stream(content_ref(i), &packed)
+            pdf.stream(content_ref(i), &fonts::deflate(raw.as_slice()))
                 .filter(Filter::FlateDecode);
         }
         pdf.finish()
     }
 }
 
-fn draw(content: &mut Content, op: &Op) {
+fn draw(content: &mut Content, op: &Op, usage: &fonts::Usage) {
     match op {
         Op::Fill { x, y, w, h, color } => {
             content
@@ -344,23 +365,8 @@ fn draw(content: &mut Content, op: &Op) {
             content.begin_text();
             content.set_fill_rgb(style.color.0, style.color.1, style.color.2);
             content.next_line(*x, *y);
-            // Runs of one font: the arrow comes from Symbol.
-            let mut run: Vec<u8> = Vec::new();
-            let mut run_font = style.font;
-            for c in text.chars() {
-                let (font, byte) = fonts::glyph(style.font, c);
-                if font != run_font && !run.is_empty() {
-                    content.set_font(Name(run_font.resource()), style.size);
-                    content.show(Str(&run));
-                    run.clear();
-                }
-                run_font = font;
-                run.push(byte);
-            }
-            if !run.is_empty() {
-                content.set_font(Name(run_font.resource()), style.size);
-                content.show(Str(&run));
-            }
+            content.set_font(Name(style.font.resource()), style.size);
+            content.show(Str(&usage.encode(style.font, text)));
             content.end_text();
         }
     }

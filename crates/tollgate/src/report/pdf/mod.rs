@@ -5,14 +5,19 @@
 //! Drift rows are highlighted. Times are shown in the exporting machine's time zone with their
 //! UTC offset.
 //!
+//! Names and other text in any Latin, Greek or Cyrillic script are drawn as they are, in embedded
+//! DejaVu fonts (see `fonts`); a character the fonts cannot draw is shown as a box and the title
+//! page says so, with its code point, never replaced silently.
+//!
 //! Written with `pdf-writer` (the typst project's PDF writer): it writes PDF objects directly,
-//! fast and with four tiny dependencies, and the standard PDF fonts it uses need no font files.
-//! `printpdf` 0.12 needs Rust 1.88 (above this workspace's 1.85) and brings a layout engine.
+//! fast and with four tiny dependencies; the fonts are subset with `subsetter` (also typst's)
+//! and measured with `ttf-parser`. `printpdf` 0.12 needs Rust 1.88 (above this workspace's 1.85)
+//! and brings a layout engine.
 
 mod canvas;
 mod fonts;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
@@ -30,6 +35,7 @@ const H1: Style = Style::new(Font::Bold, 24.0, INK);
 const H2: Style = Style::new(Font::Bold, 15.0, INK);
 const LABEL: Style = Style::new(Font::Bold, 9.0, MUTED);
 const BODY: Style = Style::new(Font::Regular, 9.5, INK);
+const BAD_BODY: Style = Style::new(Font::Regular, 9.5, BAD);
 const SMALL: Style = Style::new(Font::Regular, 7.5, INK);
 const SMALL_MUTED: Style = Style::new(Font::Regular, 7.0, MUTED);
 const SMALL_BOLD: Style = Style::new(Font::Bold, 7.5, INK);
@@ -91,12 +97,22 @@ impl PdfReport {
             self.meta.workspace,
             local(self.meta.generated_at)
         );
-        let mut c = Canvas::new(footer);
-        title_page(&mut c, &self.meta, selection, signatures, &summary);
-        c.new_page();
-        summary_pages(&mut c, &self.meta, &summary);
-        c.new_page();
-        moves_table(&mut c, &self.rows, &self.approvals);
+        let lay_out_all = |missing: &BTreeSet<char>| {
+            let mut c = Canvas::new(footer.clone());
+            title_page(&mut c, &self.meta, selection, signatures, &summary, missing);
+            c.new_page();
+            summary_pages(&mut c, &self.meta, &summary);
+            c.new_page();
+            moves_table(&mut c, &self.rows, &self.approvals);
+            c
+        };
+        // Laid out once more, with the notice on the title page, if some characters cannot be
+        // drawn: the notice itself is drawable.
+        let mut c = lay_out_all(&BTreeSet::new());
+        let missing = c.missing();
+        if !missing.is_empty() {
+            c = lay_out_all(&missing);
+        }
         let title = format!("Tollgate audit report: {}", self.meta.workspace);
         let bytes = c.finish(&title, self.meta.generated_at);
         (summary, bytes)
@@ -136,6 +152,7 @@ fn title_page(
     sel: &Selection,
     signatures: &SignatureCheck,
     summary: &Summary,
+    missing: &BTreeSet<char>,
 ) {
     c.paras(
         MARGIN_X,
@@ -323,6 +340,13 @@ fn title_page(
             BODY,
         )],
     );
+    if !missing.is_empty() {
+        key_value(
+            c,
+            "Characters",
+            &[Para::new(missing_notice(missing), BAD_BODY)],
+        );
+    }
     key_value(
         c,
         "Checking it",
@@ -331,6 +355,28 @@ fn title_page(
             SMALL,
         )],
     );
+}
+
+/// What the report says when some of its characters cannot be drawn: how many and which (by
+/// code point, as the characters themselves would not show).
+fn missing_notice(missing: &BTreeSet<char>) -> String {
+    const LISTED: usize = 12;
+    let mut codes: Vec<String> = missing
+        .iter()
+        .take(LISTED)
+        .map(|c| format!("U+{:04X}", u32::from(*c)))
+        .collect();
+    if missing.len() > LISTED {
+        codes.push(format!("and {} more", missing.len() - LISTED));
+    }
+    let (n, verb) = match missing.len() {
+        1 => ("1 character".to_string(), "is"),
+        n => (format!("{n} characters"), "are"),
+    };
+    format!(
+        "{n} of this report ({}) cannot be drawn with its fonts and {verb} shown as □; text copied from this PDF has them, and the JSON and CSV reports carry them exactly.",
+        codes.join(", ")
+    )
 }
 
 /// One column of a table: heading and width.
