@@ -1,3 +1,7 @@
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
 use crate::api::Context;
 use crate::keychain::SecretStore;
 use crate::signing::{self, PublicKeyInfo};
@@ -26,6 +30,50 @@ pub fn key_show(ctx: &Context, id: Option<&str>) -> Result<PublicKeyInfo> {
         })?,
     };
     signing::public_key(&id, ctx.secrets.as_ref())
+}
+
+/// What `key rotate` did, and what tollgate.toml needs now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeyRotation {
+    /// The key the keychain held until now (its private half is gone).
+    pub previous: PublicKeyInfo,
+    /// The key the keychain holds now.
+    pub current: PublicKeyInfo,
+    /// When the previous key was retired: the `until` of its `previous_keys` entry.
+    #[ts(type = "string")]
+    pub retired_at: DateTime<Utc>,
+    /// The lines for the approver's `[[approvers]]` entry in tollgate.toml.
+    pub toml: String,
+}
+
+/// Replace approver `id`'s key (default: this machine's) in the OS keychain with a new one,
+/// and say what to write in tollgate.toml: the new `key`, and the previous key under
+/// `previous_keys` until now, so that the approvals it signed keep verifying.
+#[tracing::instrument(skip(ctx))]
+pub fn key_rotate(ctx: &Context, id: Option<&str>) -> Result<KeyRotation> {
+    let id = match id {
+        Some(id) => id.to_string(),
+        None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
+            Error::bad_input("no signing key on this machine to rotate: pass --id YOUR-ID")
+        })?,
+    };
+    let retired_at = DateTime::from_timestamp(ctx.clock.now().timestamp(), 0)
+        .ok_or_else(|| Error::internal("the clock is out of range"))?;
+    let (previous, current) = signing::rotate_key(&id, ctx.secrets.as_ref())?;
+    let toml = format!(
+        "key = \"{}\"\nprevious_keys = [{{ key = \"{}\", until = \"{}\" }}]",
+        current.public_key,
+        previous.public_key,
+        retired_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    );
+    tracing::info!(approver = %id, previous = %previous.fingerprint, current = %current.fingerprint, "signing key rotated");
+    Ok(KeyRotation {
+        previous,
+        current,
+        retired_at,
+        toml,
+    })
 }
 
 /// The approver id this machine signs as: `$TOLLGATE_APPROVER`, else the one `key init` remembered.

@@ -33,7 +33,7 @@ pub use export::{
 };
 pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
-pub use key::{key_init, key_show};
+pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
 pub use promote::{

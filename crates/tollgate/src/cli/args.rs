@@ -185,4 +185,13 @@ pub enum KeyCommand {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Replace the signing key in the OS keychain with a new one; prints the tollgate.toml lines
+    /// that keep the previous key valid for what it signed until now
+    Rotate {
+        #[arg(long)]
+        id: Option<String>,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -121,6 +121,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
             output::key(&api::key_show(&ctx, id.as_deref())?);
             Ok(0)
         }
+        Command::Key {
+            command: KeyCommand::Rotate { id, json },
+        } => {
+            let rotation = api::key_rotate(&ctx, id.as_deref())?;
+            output::show(json, &rotation, output::key_rotation)?;
+            Ok(0)
+        }
         Command::Approve {
             app,
             to,

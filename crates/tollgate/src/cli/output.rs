@@ -142,6 +142,23 @@ pub fn key(info: &tollgate::signing::PublicKeyInfo) {
     println!("(hand the public key to whoever keeps tollgate.toml: [[approvers]] key = \"...\"; the private key stays in the OS keychain)");
 }
 
+pub fn key_rotation(r: &tollgate::api::KeyRotation) {
+    println!(
+        "rotated the signing key of {}: {} -> {} (the previous private key is gone from the OS keychain)",
+        r.current.id, r.previous.fingerprint, r.current.fingerprint
+    );
+    println!("In tollgate.toml, in the [[approvers]] entry of {}, write (add the entry to previous_keys if it already has some):", r.current.id);
+    println!();
+    for line in r.toml.lines() {
+        println!("  {line}");
+    }
+    println!();
+    println!(
+        "Until tollgate.toml lists the new key, approvals by {} are refused.",
+        r.current.id
+    );
+}
+
 pub fn checklist(check: &tollgate::api::PromotionCheck) {
     println!(
         "{} {} → {}  {}  {}",

@@ -44,9 +44,34 @@ pub fn generate_key(id: &str, secrets: &dyn SecretStore) -> Result<PublicKeyInfo
     validate_approver_id(id)?;
     if secrets.get(SIGNING_SERVICE, id)?.is_some() {
         return Err(Error::refused(format!(
-            "a signing key for {id} already exists in the OS keychain and is kept as it is; see its public key with `tollgate key show --id {id}`"
+            "a signing key for {id} already exists in the OS keychain and is kept as it is; see its public key with `tollgate key show --id {id}`; to replace it, `tollgate key rotate --id {id}`"
         )));
     }
+    store_new_key(id, secrets)
+}
+
+/// Replace approver `id`'s key in the OS keychain with a new one (a key rotation). Returns the
+/// public halves of the previous and the new key. Refused when there is no key to replace; if
+/// the keychain does not keep the new key, the previous one is put back.
+pub fn rotate_key(id: &str, secrets: &dyn SecretStore) -> Result<(PublicKeyInfo, PublicKeyInfo)> {
+    validate_approver_id(id)?;
+    let Some(previous_pem) = secrets.get(SIGNING_SERVICE, id)? else {
+        return Err(Error::bad_input(format!(
+            "there is no signing key for {id} in the OS keychain to rotate; make one with `tollgate key init --id {id}`"
+        )));
+    };
+    let previous = public_key(id, secrets)?;
+    match store_new_key(id, secrets) {
+        Ok(current) => Ok((previous, current)),
+        Err(e) => {
+            secrets.set(SIGNING_SERVICE, id, &previous_pem)?;
+            Err(e)
+        }
+    }
+}
+
+/// Make an Ed25519 key for `id`, write it to the keychain and read it back.
+fn store_new_key(id: &str, secrets: &dyn SecretStore) -> Result<PublicKeyInfo> {
     let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
         .map_err(|e| Error::internal(format!("could not make an Ed25519 key: {e}")))?;
     key.set_comment(id);
@@ -61,7 +86,7 @@ pub fn generate_key(id: &str, secrets: &dyn SecretStore) -> Result<PublicKeyInfo
     if stored.public_key().key_data() != key.public_key().key_data() {
         return Err(Error::new(
             Code::Keychain,
-            format!("the OS keychain did not keep the new signing key for {id}; check the keychain is unlocked and writable, then run `tollgate key init --id {id}` again"),
+            format!("the OS keychain did not keep the new signing key for {id}; check the keychain is unlocked and writable, then try again"),
         ));
     }
     PublicKeyInfo::new(id, key.public_key())

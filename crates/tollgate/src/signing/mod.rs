@@ -20,7 +20,7 @@ mod trust;
 
 pub use key::{
     allowed_signers, allowed_signers_line, fingerprint, generate_key, parse_approver_key,
-    public_key, validate_approver, validate_approver_id, PublicKeyInfo,
+    public_key, rotate_key, validate_approver, validate_approver_id, PublicKeyInfo,
 };
 pub use message::{ApprovalMessage, Target, KIND, VERSION};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};

@@ -214,3 +214,128 @@ fn tollgate_verifies_a_signature_made_by_ssh_keygen() {
         public.trim().trim_end_matches(&format!(" {id}"))
     );
 }
+
+/// `ssh-keygen -Y verify` as [`ssh_keygen_verify`], at the time `when` (`-Overify-time`).
+fn ssh_keygen_verify_at(dir: &Path, id: &str, msg: &str, sig: &str, when: &str) -> bool {
+    Command::new("ssh-keygen")
+        .args([
+            "-Y",
+            "verify",
+            "-f",
+            "allowed_signers",
+            "-I",
+            id,
+            "-n",
+            NAMESPACE,
+        ])
+        .args(["-s", sig, &format!("-Overify-time={when}")])
+        .current_dir(dir)
+        .stdin(Stdio::from(std::fs::File::open(dir.join(msg)).unwrap()))
+        .output()
+        .expect("ssh-keygen")
+        .status
+        .success()
+}
+
+fn message_at(approver: &str, hour: u32) -> Vec<u8> {
+    let target = Target {
+        app: "api".into(),
+        digest: Digest::of(b"payments-api v2"),
+        from: "staging".into(),
+        to: "production".into(),
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap();
+    ApprovalMessage::new(&target, approver, "manager", at, None).to_bytes()
+}
+
+#[test]
+fn key_rotate_replaces_the_keychain_key_and_keeps_what_the_old_one_signed() {
+    let key = KeychainKey::new("rotating");
+    let tmp = crate::support::workspace::TempWorkspace::new("");
+    // Nothing to rotate yet: one line, exit 2, nothing made.
+    let none = tmp.run_bare(&["key", "rotate", "--id", &key.id]);
+    none.fails_with(2, &["tollgate key init --id"]);
+    assert!(OsKeychain.get(SIGNING_SERVICE, &key.id).unwrap().is_none());
+
+    let old = signing::generate_key(&key.id, &OsKeychain).unwrap();
+    // Signed with the old key: one message of 08:00, one dated 10:00 (after the rotation).
+    let (early, late) = (message_at(&key.id, 8), message_at(&key.id, 10));
+    let early_sig = signing::sign(&key.id, &early, &OsKeychain).unwrap();
+    let late_sig = signing::sign(&key.id, &late, &OsKeychain).unwrap();
+
+    let out = tmp.run_bare(&["key", "rotate", "--id", &key.id, "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rotation: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rotation["previous"]["public_key"], old.public_key.as_str());
+    let new = signing::public_key(&key.id, &OsKeychain).unwrap();
+    assert_ne!(new.fingerprint, old.fingerprint);
+    assert_eq!(rotation["current"]["public_key"], new.public_key.as_str());
+    assert!(!out.stdout.contains("PRIVATE") && !out.stderr.contains("PRIVATE"));
+
+    // The printed lines, as they go into tollgate.toml, retire the old key at the rotation,
+    // which the test places at 09:00 by rewriting `until` (the CLI used the real clock).
+    let lines = rotation["toml"].as_str().unwrap();
+    let until = rotation["retired_at"].as_str().unwrap();
+    assert!(lines.contains(&format!("until = \"{until}\"")), "{lines}");
+    let lines = lines.replace(until, "2026-11-25T09:00:00Z");
+    let approver: ApproverConfig = toml::from_str(&format!(
+        "id = \"{}\"\nroles = [\"manager\"]\n{lines}\n",
+        key.id
+    ))
+    .unwrap();
+    signing::validate_approver(&approver).unwrap();
+    assert_eq!(approver.key, new.public_key);
+
+    // Tollgate: the old key verifies what it signed until 09:00, not later; the new key signs.
+    signing::verify_approval(&early, &early_sig, &approver).unwrap();
+    let e = signing::verify_approval(&late, &late_sig, &approver).unwrap_err();
+    assert!(e.message.contains("is retired"), "{}", e.message);
+    let fresh = message_at(&key.id, 11);
+    let fresh_sig = signing::sign(&key.id, &fresh, &OsKeychain).unwrap();
+    signing::verify_approval(&fresh, &fresh_sig, &approver).unwrap();
+
+    // ssh-keygen agrees, from the allowed_signers Tollgate writes (valid-before on the old key).
+    let dir = tempfile::tempdir().unwrap();
+    let signers = signing::allowed_signers(std::slice::from_ref(&approver));
+    assert!(
+        signers.contains("valid-before=\"20261125090000Z\""),
+        "{signers}"
+    );
+    std::fs::write(dir.path().join("allowed_signers"), &signers).unwrap();
+    for (name, bytes) in [
+        ("early", early.as_slice()),
+        ("late", late.as_slice()),
+        ("fresh", fresh.as_slice()),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    for (name, sig) in [
+        ("early.sig", &early_sig),
+        ("late.sig", &late_sig),
+        ("fresh.sig", &fresh_sig),
+    ] {
+        std::fs::write(dir.path().join(name), sig).unwrap();
+    }
+    let id = key.id.as_str();
+    assert!(ssh_keygen_verify_at(
+        dir.path(),
+        id,
+        "early",
+        "early.sig",
+        "20261125080000Z"
+    ));
+    assert!(!ssh_keygen_verify_at(
+        dir.path(),
+        id,
+        "late",
+        "late.sig",
+        "20261125100000Z"
+    ));
+    assert!(ssh_keygen_verify_at(
+        dir.path(),
+        id,
+        "fresh",
+        "fresh.sig",
+        "20261125110000Z"
+    ));
+}
