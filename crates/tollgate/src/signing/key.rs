@@ -440,6 +440,51 @@ mod tests {
         assert!(text.ends_with('\n'));
     }
 
+    /// A keychain that mangles the next secret written to it, once.
+    #[derive(Default)]
+    struct MangleOnce {
+        inner: MemoryKeychain,
+        armed: std::sync::atomic::AtomicBool,
+    }
+
+    impl SecretStore for MangleOnce {
+        fn get(&self, service: &str, account: &str) -> Result<Option<String>> {
+            self.inner.get(service, account)
+        }
+        fn set(&self, service: &str, account: &str, secret: &str) -> Result<()> {
+            let mangle = self.armed.swap(false, std::sync::atomic::Ordering::SeqCst);
+            let secret = if mangle { "not a key" } else { secret };
+            self.inner.set(service, account, secret)
+        }
+        fn delete(&self, service: &str, account: &str) -> Result<()> {
+            self.inner.delete(service, account)
+        }
+    }
+
+    #[test]
+    fn rotate_replaces_the_key_or_keeps_the_old_one() {
+        let kc = MangleOnce::default();
+        let e = rotate_key("alice@example.com", &kc).unwrap_err();
+        assert_eq!(e.code, Code::BadInput);
+        assert!(
+            e.message
+                .contains("tollgate key init --id alice@example.com"),
+            "{}",
+            e.message
+        );
+
+        let first = generate_key("alice@example.com", &kc).unwrap();
+        let (previous, current) = rotate_key("alice@example.com", &kc).unwrap();
+        assert_eq!(previous, first);
+        assert_ne!(current.fingerprint, first.fingerprint);
+        assert_eq!(public_key("alice@example.com", &kc).unwrap(), current);
+
+        // The keychain garbles the new key: the rotation fails and the key before it stays.
+        kc.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(rotate_key("alice@example.com", &kc).is_err());
+        assert_eq!(public_key("alice@example.com", &kc).unwrap(), current);
+    }
+
     fn rotated(current: &str, previous: &str, until: &str) -> ApproverConfig {
         ApproverConfig {
             previous_keys: vec![crate::config::PreviousKeyConfig {
