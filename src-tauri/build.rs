@@ -15,6 +15,7 @@ fn main() {
         "rollback",
         "key_init",
         "key_show",
+        "key_rotate",
         "registries",
         "login",
         "open_workspace",

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, DigestDetail, ExportRequest, ExportSummary, Overview,
-    PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep, RegistryView, RollbackRequest,
-    SignerStatus, SyncProgress, SyncReport,
+    ApprovalReceipt, ApproveRequest, DigestDetail, ExportRequest, ExportSummary, KeyRotation,
+    Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep, RegistryView,
+    RollbackRequest, SignerStatus, SyncProgress, SyncReport,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{Segment, StatusRow};
@@ -142,6 +142,13 @@ commands! {
     async fn key_show(state) -> Option<PublicKeyInfo> {
         let ctx = state.ctx.clone();
         off_thread(move || no_key_is_none(tollgate::api::key_show(&ctx, None))).await
+    }
+
+    /// Replace this machine's signing key with a new one (`tollgate key rotate`); the result
+    /// holds the tollgate.toml lines that keep the previous key valid for what it signed.
+    async fn key_rotate(state) -> KeyRotation {
+        let ctx = state.ctx.clone();
+        off_thread(move || tollgate::api::key_rotate(&ctx, None)).await
     }
 
     /// The workspace's registries and whether the keychain holds credentials for each

@@ -114,12 +114,21 @@ pub struct KeyInfo {
 
 /// `tollgate key init --id ID` (the CLI, the real keychain): a new Ed25519 key.
 pub fn key_init(cli: &Path, id: &str) -> Result<KeyInfo> {
-    let out = run(Command::new(cli).args(["key", "init", "--id", id]))?;
+    key_info(cli, "init", id)
+}
+
+/// `tollgate key show --id ID`: the key the OS keychain holds for `id` now.
+pub fn key_show(cli: &Path, id: &str) -> Result<KeyInfo> {
+    key_info(cli, "show", id)
+}
+
+fn key_info(cli: &Path, command: &str, id: &str) -> Result<KeyInfo> {
+    let out = run(Command::new(cli).args(["key", command, "--id", id]))?;
     let field = |name: &str| -> Result<String> {
         out.lines()
             .find_map(|l| l.strip_prefix(name))
             .map(|v| v.trim().to_string())
-            .with_context(|| format!("`key init` printed no {name:?}: {out}"))
+            .with_context(|| format!("`key {command}` printed no {name:?}: {out}"))
     };
     Ok(KeyInfo {
         id: field("approver:")?,

@@ -369,6 +369,30 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         "the password is somewhere in the page"
     );
     w.shot("settings-logged-in")?;
+
+    // Rotate the signing key: ask, confirm; the keychain now holds a new key (read back with the
+    // CLI) and the window shows the tollgate.toml lines that keep the old one for what it signed.
+    w.click(&w.find_xpath("//button[normalize-space()='Rotate key…']")?[0])?;
+    w.click(&w.find_xpath("//button[normalize-space()='Rotate now']")?[0])?;
+    let lines = w.wait_text("[data-testid=rotation-toml]", WAIT)?;
+    let now = fixture::key_show(&cli, &key.id)?;
+    ensure!(
+        now.fingerprint != key.fingerprint,
+        "the keychain still holds the old key"
+    );
+    ensure!(
+        lines.starts_with(&format!("key = \"{}\"", now.public_key))
+            && lines.contains(&format!(
+                "previous_keys = [{{ key = \"{}\", until = \"",
+                key.public_key
+            )),
+        "rotation lines: {lines}"
+    );
+    assert_eq!(
+        w.wait_text("[data-testid=public-key]", WAIT)?,
+        now.public_key
+    );
+    w.shot("settings-rotated")?;
     eprintln!(
         "e2e: promote/rollback flow done; app log {}",
         w.log.display()

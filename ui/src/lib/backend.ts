@@ -14,6 +14,7 @@ import type { Overview } from './bindings/Overview';
 import type { PromotionCheck } from './bindings/PromotionCheck';
 import type { PromotionOutcome } from './bindings/PromotionOutcome';
 import type { PromotionStep } from './bindings/PromotionStep';
+import type { KeyRotation } from './bindings/KeyRotation';
 import type { PublicKeyInfo } from './bindings/PublicKeyInfo';
 import type { RegistryView } from './bindings/RegistryView';
 import type { Segment } from './bindings/Segment';
@@ -31,6 +32,7 @@ export type {
   PromotionCheck,
   PromotionOutcome,
   PromotionStep,
+  KeyRotation,
   PublicKeyInfo,
   RegistryView,
   Segment,
@@ -98,6 +100,8 @@ export interface Backend {
   keyInit(id: string): Promise<PublicKeyInfo>;
   /** This machine's public key, or null when it has none yet. */
   keyShow(): Promise<PublicKeyInfo | null>;
+  /** Replace this machine's signing key with a new one; the result says what to write in tollgate.toml. */
+  keyRotate(): Promise<KeyRotation>;
   /** The workspace's registries and whether the keychain holds credentials for each (never the secret). */
   registries(): Promise<RegistryView[]>;
   /** Store registry credentials in the OS keychain; resolves to the host they are stored for. */
@@ -153,6 +157,7 @@ export const tauriBackend: Backend = {
   },
   keyInit: (id) => call('key_init', { id }),
   keyShow: () => call('key_show', {}),
+  keyRotate: () => call('key_rotate', {}),
   registries: () => call('registries', {}),
   login: (registry, username, password) => call('login', { registry, username, password }),
   openWorkspace: (path) => call('open_workspace', { path }),

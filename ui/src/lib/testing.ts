@@ -19,6 +19,7 @@ import type { OverviewCell } from './bindings/OverviewCell';
 import type { PromotionCheck } from './bindings/PromotionCheck';
 import type { PromotionOutcome } from './bindings/PromotionOutcome';
 import type { PromotionStep } from './bindings/PromotionStep';
+import type { KeyRotation } from './bindings/KeyRotation';
 import type { PublicKeyInfo } from './bindings/PublicKeyInfo';
 import type { RegistryView } from './bindings/RegistryView';
 import type { Segment } from './bindings/Segment';
@@ -103,6 +104,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     revealFile: (path) => answer('revealFile', () => undefined, [path]),
     keyInit: (id) => answer('keyInit', () => sampleKey(id), [id]),
     keyShow: () => answer('keyShow', () => null, []),
+    keyRotate: () => answer('keyRotate', () => sampleRotation('alice@example.com'), []),
     registries: () => answer('registries', () => sampleRegistries, []),
     login: (registry, username, password) =>
       answer('login', () => 'registry.example.com', [registry, username, password]),
@@ -248,6 +250,22 @@ export const sampleKey: (id: string) => PublicKeyInfo = (id) => ({
   fingerprint: 'SHA256:3q2+7w0Yd1bWkq5xQ0F9dXo4mDhD3t1n0ZlC9aQm4pE',
   allowed_signers_line: `${id} namespaces="tollgate-approval" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFake`,
 });
+
+/** A rotation of `id`'s key at 2026-11-25 09:00 UTC. */
+export const sampleRotation: (id: string) => KeyRotation = (id) => {
+  const previous = sampleKey(id);
+  const current: PublicKeyInfo = {
+    ...previous,
+    public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewNewNewNewNewNewNewNewNewNewNewNewNewNew ${id}`,
+    fingerprint: 'SHA256:NewNewNewNewNewNewNewNewNewNewNewNewNewNewNew',
+  };
+  return {
+    previous,
+    current,
+    retired_at: '2026-11-25T09:00:00Z',
+    toml: `key = "${current.public_key}"\nprevious_keys = [{ key = "${previous.public_key}", until = "2026-11-25T09:00:00Z" }]`,
+  };
+};
 
 export const sampleSigner: SignerStatus = {
   approver: 'alice@example.com',

@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import type { PromotionCheck } from '../lib/bindings/PromotionCheck';
 import type { DigestDetail } from '../lib/bindings/DigestDetail';
 import type { PromotionOutcome } from '../lib/bindings/PromotionOutcome';
+import type { KeyRotation } from '../lib/bindings/KeyRotation';
 import type { PublicKeyInfo } from '../lib/bindings/PublicKeyInfo';
 import type { Segment } from '../lib/bindings/Segment';
 import { digestA, digestB, fakeBackend, sampleWorkspace } from '../lib/testing';
@@ -161,6 +162,14 @@ export function exportSummary(path: string): ExportSummary {
 }
 
 /** Every method a `vi.fn`, answering from sample data unless overridden. */
+/** The rotation `keyRotate` answers with: sampleKey retired at 2026-11-25 09:00 UTC. */
+export const rotation: KeyRotation = {
+  previous: sampleKey,
+  current: { ...sampleKey, public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com', fingerprint: 'SHA256:nEwQuInN' },
+  retired_at: '2026-11-25T09:00:00Z',
+  toml: `key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com"\nprevious_keys = [{ key = "${sampleKey.public_key}", until = "2026-11-25T09:00:00Z" }]`,
+};
+
 export function fullBackend(over: Partial<Backend> = {}) {
   const base = fakeBackend({ workspaceInfo: sampleWorkspace });
   const backend = {
@@ -186,6 +195,7 @@ export function fullBackend(over: Partial<Backend> = {}) {
     revealFile: vi.fn(async () => {}),
     keyInit: vi.fn(async () => sampleKey),
     keyShow: vi.fn(async () => sampleKey as PublicKeyInfo | null),
+    keyRotate: vi.fn(async () => rotation),
     registries: vi.fn(async () => [
       { name: 'local', url: 'http://127.0.0.1:5000', kind: 'remote' as const, host: '127.0.0.1:5000', keychain_credentials: false },
       { name: 'demo', url: 'oci:registry', kind: 'layout' as const, host: null, keychain_credentials: false },

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { sampleWorkspace } from '../lib/testing';
-import { fullBackend, sampleKey } from '../promote/fake';
+import { fullBackend, rotation, sampleKey } from '../promote/fake';
 import SettingsView from './SettingsView.svelte';
 
 const SECRET = 'hunter2-s3cret-token';
@@ -62,5 +62,34 @@ describe('SettingsView', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Create signing key' }));
     expect(backend.keyInit).toHaveBeenCalledWith('quinn@example.com');
     expect((await screen.findByTestId('public-key')).textContent).toBe(sampleKey.public_key);
+  });
+
+  it('rotates the key only after a second click and shows the tollgate.toml lines', async () => {
+    const backend = fullBackend();
+    show(backend);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Rotate key…' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(backend.keyRotate).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Rotate key…' }));
+    expect(backend.keyRotate).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Rotate now' }));
+    expect(backend.keyRotate).toHaveBeenCalledTimes(1);
+    expect((await screen.findByTestId('rotation-toml')).textContent).toBe(rotation.toml);
+    expect(screen.getByTestId('public-key').textContent).toBe(rotation.current.public_key);
+    expect(screen.queryByRole('button', { name: 'Rotate key…' })).toBeNull();
+  });
+
+  it('keeps the key and shows the error in place when the rotation fails', async () => {
+    const backend = fullBackend({
+      keyRotate: async () => {
+        throw { code: 'keychain', message: 'the OS keychain did not keep the new signing key for quinn@example.com; check the keychain is unlocked and writable, then try again' };
+      },
+    });
+    show(backend);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Rotate key…' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Rotate now' }));
+    expect((await screen.findByRole('alert')).dataset.code).toBe('keychain');
+    expect(screen.getByTestId('public-key').textContent).toBe(sampleKey.public_key);
   });
 });

@@ -3,6 +3,7 @@ import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { DigestDetail } from "./DigestDetail";
 import type { ExportRequest } from "./ExportRequest";
 import type { ExportSummary } from "./ExportSummary";
+import type { KeyRotation } from "./KeyRotation";
 import type { Overview } from "./Overview";
 import type { PromotionCheck } from "./PromotionCheck";
 import type { PromotionOutcome } from "./PromotionOutcome";
@@ -33,6 +34,7 @@ export type Commands = {
   export_report: { args: { req: ExportRequest }; result: ExportSummary };
   key_init: { args: { id: string }; result: PublicKeyInfo };
   key_show: { args: {}; result: PublicKeyInfo | null };
+  key_rotate: { args: {}; result: KeyRotation };
   registries: { args: {}; result: Array<RegistryView> };
   login: { args: { registry: string; username: string; password: string }; result: string };
   open_workspace: { args: { path: string }; result: WorkspaceInfo };
