@@ -23,12 +23,7 @@ pub fn key_init(ctx: &Context, id: &str) -> Result<PublicKeyInfo> {
 /// The public key and `allowed_signers` line of approver `id` (default: this machine's).
 #[tracing::instrument(skip(ctx))]
 pub fn key_show(ctx: &Context, id: Option<&str>) -> Result<PublicKeyInfo> {
-    let id = match id {
-        Some(id) => id.to_string(),
-        None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
-            Error::bad_input("no signing key on this machine yet: run `tollgate key init --id YOUR-ID` (or pass --id)")
-        })?,
-    };
+    let id = approver_or_default(ctx, id)?;
     signing::public_key(&id, ctx.secrets.as_ref())
 }
 
@@ -52,12 +47,7 @@ pub struct KeyRotation {
 /// `previous_keys` until now, so that the approvals it signed keep verifying.
 #[tracing::instrument(skip(ctx))]
 pub fn key_rotate(ctx: &Context, id: Option<&str>) -> Result<KeyRotation> {
-    let id = match id {
-        Some(id) => id.to_string(),
-        None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
-            Error::bad_input("no signing key on this machine to rotate: pass --id YOUR-ID")
-        })?,
-    };
+    let id = approver_or_default(ctx, id)?;
     let retired_at = DateTime::from_timestamp(ctx.clock.now().timestamp(), 0)
         .ok_or_else(|| Error::internal("the clock is out of range"))?;
     let (previous, current) = signing::rotate_key(&id, ctx.secrets.as_ref())?;
@@ -74,6 +64,16 @@ pub fn key_rotate(ctx: &Context, id: Option<&str>) -> Result<KeyRotation> {
         retired_at,
         toml,
     })
+}
+
+/// `id`, or this machine's approver when none is given.
+fn approver_or_default(ctx: &Context, id: Option<&str>) -> Result<String> {
+    match id {
+        Some(id) => Ok(id.to_string()),
+        None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
+            Error::bad_input("no signing key on this machine yet: run `tollgate key init --id YOUR-ID` (or pass --id)")
+        }),
+    }
 }
 
 /// The approver id this machine signs as: `$TOLLGATE_APPROVER`, else the one `key init` remembered.

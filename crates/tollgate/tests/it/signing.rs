@@ -40,31 +40,36 @@ impl Drop for KeychainKey {
 }
 
 fn message_for(approver: &str) -> Vec<u8> {
+    message_with(approver, 8, Some("checked in staging"))
+}
+
+/// An approval message of `approver` signed at `hour`:00 on 2026-11-25 (UTC).
+fn message_with(approver: &str, hour: u32, note: Option<&str>) -> Vec<u8> {
     let target = Target {
         app: "api".into(),
         digest: Digest::of(b"payments-api v2"),
         from: "staging".into(),
         to: "production".into(),
     };
-    let at = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
-    ApprovalMessage::new(&target, approver, "manager", at, Some("checked in staging")).to_bytes()
+    let at = Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap();
+    ApprovalMessage::new(&target, approver, "manager", at, note).to_bytes()
 }
 
 /// `ssh-keygen -Y verify -f allowed_signers -I <id> -n tollgate-approval -s <sig> < <msg>`
 fn ssh_keygen_verify(dir: &Path, id: &str, msg: &str, sig: &str) -> (bool, String) {
+    ssh_keygen(dir, id, msg, sig, &[])
+}
+
+/// [`ssh_keygen_verify`] at the time `when` (`-Overify-time=YYYYMMDDHHMMSSZ`).
+fn ssh_keygen_verify_at(dir: &Path, id: &str, msg: &str, sig: &str, when: &str) -> bool {
+    ssh_keygen(dir, id, msg, sig, &[&format!("-Overify-time={when}")]).0
+}
+
+fn ssh_keygen(dir: &Path, id: &str, msg: &str, sig: &str, extra: &[&str]) -> (bool, String) {
     let out = Command::new("ssh-keygen")
-        .args([
-            "-Y",
-            "verify",
-            "-f",
-            "allowed_signers",
-            "-I",
-            id,
-            "-n",
-            NAMESPACE,
-            "-s",
-            sig,
-        ])
+        .args(["-Y", "verify", "-f", "allowed_signers", "-I", id])
+        .args(["-n", NAMESPACE, "-s", sig])
+        .args(extra)
         .current_dir(dir)
         .stdin(Stdio::from(std::fs::File::open(dir.join(msg)).unwrap()))
         .output()
@@ -215,37 +220,8 @@ fn tollgate_verifies_a_signature_made_by_ssh_keygen() {
     );
 }
 
-/// `ssh-keygen -Y verify` as [`ssh_keygen_verify`], at the time `when` (`-Overify-time`).
-fn ssh_keygen_verify_at(dir: &Path, id: &str, msg: &str, sig: &str, when: &str) -> bool {
-    Command::new("ssh-keygen")
-        .args([
-            "-Y",
-            "verify",
-            "-f",
-            "allowed_signers",
-            "-I",
-            id,
-            "-n",
-            NAMESPACE,
-        ])
-        .args(["-s", sig, &format!("-Overify-time={when}")])
-        .current_dir(dir)
-        .stdin(Stdio::from(std::fs::File::open(dir.join(msg)).unwrap()))
-        .output()
-        .expect("ssh-keygen")
-        .status
-        .success()
-}
-
 fn message_at(approver: &str, hour: u32) -> Vec<u8> {
-    let target = Target {
-        app: "api".into(),
-        digest: Digest::of(b"payments-api v2"),
-        from: "staging".into(),
-        to: "production".into(),
-    };
-    let at = Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap();
-    ApprovalMessage::new(&target, approver, "manager", at, None).to_bytes()
+    message_with(approver, hour, None)
 }
 
 #[test]
