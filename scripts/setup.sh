@@ -23,6 +23,12 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "setup: node.js from Debian"
   apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
+# Vite 7 needs Node.js 20.19+ (or 22.12+); Debian 12's own nodejs is 18, which cannot build the UI.
+node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number); console.log(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 1 : 0)')
+if [ "$node_ok" != 1 ]; then
+  echo "setup: Node.js $(node --version) is too old for the UI build (Vite 7 needs 20.19+ or 22.12+): install a newer Node.js (e.g. from nodejs.org or NodeSource) and run this again" >&2
+  exit 2
+fi
 if ! command -v cargo >/dev/null; then
   echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs) and run this again" >&2
   exit 2
