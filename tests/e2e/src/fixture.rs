@@ -1,8 +1,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::Value;
+
+use crate::registry::run;
 
 /// A workspace with history, made only through the real CLI: `tollgate demo DIR`; until that
 /// command works, a minimal one (a local OCI image layout made with `umoci`, a tollgate.toml,
@@ -61,20 +63,7 @@ repository = "local/payments/api"
 environments = [{ name = "dev", tag = "dev" }, { name = "staging", tag = "staging" }]
 "#,
     )?;
-    run(Command::new(cli)
-        .arg("--config")
-        .arg(&config)
-        .args([
-            "record",
-            "--app",
-            "api",
-            "--env",
-            "dev",
-            "--actor",
-            "ci@example.com",
-            "--image",
-        ])
-        .arg(format!("local/payments/api@{digest}")))?;
+    record(cli, &config, "dev", digest, None)?;
     Ok(config)
 }
 
@@ -89,18 +78,26 @@ pub fn status(cli: &Path, config: &Path) -> Result<Vec<Value>> {
     Ok(rows)
 }
 
-fn run(command: &mut Command) -> Result<String> {
-    let out = command
-        .output()
-        .with_context(|| format!("cannot run {command:?}"))?;
-    if !out.status.success() {
-        bail!(
-            "{command:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+/// `tollgate --config FILE record`: CI (`ci@example.com`) deployed `local/payments/api@DIGEST`
+/// to `env` of app `api` (at `at`, RFC 3339, or now).
+fn record(cli: &Path, config: &Path, env: &str, digest: &str, at: Option<&str>) -> Result<()> {
+    let mut command = Command::new(cli);
+    command.arg("--config").arg(config).args([
+        "record",
+        "--app",
+        "api",
+        "--env",
+        env,
+        "--actor",
+        "ci@example.com",
+    ]);
+    if let Some(at) = at {
+        command.args(["--at", at]);
     }
-    Ok(String::from_utf8(out.stdout)?)
+    command
+        .arg("--image")
+        .arg(format!("local/payments/api@{digest}"));
+    run(&mut command).map(drop)
 }
 
 /// The public half of a key in the real OS keychain, as `tollgate key init|show` prints it.
@@ -211,20 +208,7 @@ key = "{manager_key}"
         ("staging", &b, "2025-01-02T09:00:00Z"),
         ("dev", &a, "2025-01-03T09:00:00Z"),
     ] {
-        run(Command::new(cli)
-            .arg("--config")
-            .arg(&config)
-            .args([
-                "record",
-                "--app",
-                "api",
-                "--env",
-                env,
-                "--actor",
-                "ci@example.com",
-            ])
-            .args(["--at", at, "--image"])
-            .arg(format!("local/payments/api@{digest}")))?;
+        record(cli, &config, env, digest, Some(at))?;
     }
     Ok(ApprovalWorkspace { config, a, b })
 }

@@ -54,26 +54,16 @@ impl Session {
 
     /// Every element matching a CSS selector (none is not an error).
     pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        let found = self.post(
-            "/elements",
-            json!({ "using": "css selector", "value": css }),
-        )?;
-        found
-            .as_array()
-            .context("find elements did not return an array")?
-            .iter()
-            .map(|e| {
-                e[ELEMENT]
-                    .as_str()
-                    .map(|id| Element(id.to_string()))
-                    .context("not an element reference")
-            })
-            .collect()
+        self.find("css selector", css)
     }
 
     /// Every element matching an XPath expression (`//button[contains(., 'Sync')]`).
     pub fn find_xpath(&self, xpath: &str) -> Result<Vec<Element>> {
-        let found = self.post("/elements", json!({ "using": "xpath", "value": xpath }))?;
+        self.find("xpath", xpath)
+    }
+
+    fn find(&self, using: &str, value: &str) -> Result<Vec<Element>> {
+        let found = self.post("/elements", json!({ "using": using, "value": value }))?;
         found
             .as_array()
             .context("find elements did not return an array")?
