@@ -89,13 +89,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
             });
         }
         for e in store.approval_events(app, &env.name, &digest)? {
-            let text = |k: &str| {
-                e.data
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
             let approver = e.actor.clone().unwrap_or_default();
             let check = match ws.config.approvers.iter().find(|x| x.id == approver) {
                 Some(cfg) => {

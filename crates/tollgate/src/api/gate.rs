@@ -71,16 +71,8 @@ pub(crate) fn candidates(
     let in_use = store.approvals_in_use()?;
     let mut out = Vec::new();
     for e in store.approval_events(app, to, digest)? {
-        let message = e
-            .data
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or_default();
-        let signature = e
-            .data
-            .get("signature")
-            .and_then(|m| m.as_str())
-            .unwrap_or_default();
+        let message = e.data_str("message").unwrap_or_default();
+        let signature = e.data_str("signature").unwrap_or_default();
         match CandidateApproval::from_signed(
             e.seq,
             message.as_bytes(),

@@ -46,13 +46,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut used_by: HashMap<i64, i64> = HashMap::new();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     store.for_each_event(&EventFilter::default(), |e| {
-        let text = |k: &str| {
-            e.data
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
+        let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
         match e.kind {
             EventKind::Approval => {
                 let approver = e.actor.clone().unwrap_or_default();
@@ -71,13 +65,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
                 }
             }
             EventKind::Promotion | EventKind::Rollback => {
-                let approvals = e
-                    .data
-                    .get("approvals")
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default();
-                for seq in approvals.iter().filter_map(|v| v.as_i64()) {
+                for seq in e.counted_approvals() {
                     if let Some(first) = used_by.insert(seq, e.seq) {
                         problems.push(Problem {
                             seq: e.seq,

@@ -83,6 +83,26 @@ pub struct Event {
     pub hash: String,
 }
 
+impl Event {
+    /// A string field of `data` (`None` when it is absent or not a string).
+    pub fn data_str(&self, key: &str) -> Option<&str> {
+        self.data.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    /// The `seq`s of the approvals a promotion or rollback counted (`data.approvals`); none for
+    /// any other kind.
+    pub fn counted_approvals(&self) -> Vec<i64> {
+        if !matches!(self.kind, EventKind::Promotion | EventKind::Rollback) {
+            return Vec::new();
+        }
+        self.data
+            .get("approvals")
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// How a digest got into an environment (the `via` of a timeline segment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::{counted_approvals, rfc3339, ApprovalInfo, Item, Summary, SummaryBuilder};
+use super::{rfc3339, ApprovalInfo, Item, Summary, SummaryBuilder};
 use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
@@ -96,7 +96,7 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String>
         Some(serde_json::Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    let counted = counted_approvals(event);
+    let counted = event.counted_approvals();
     let approvers: Vec<String> = counted
         .iter()
         .map(|seq| match approvals.get(seq) {

@@ -186,7 +186,7 @@ impl ApprovalInfo {
         if event.kind != EventKind::Approval {
             return None;
         }
-        let s = |k: &str| event.data.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let s = |k: &str| event.data_str(k).unwrap_or("");
         Some(ApprovalInfo {
             seq: event.seq,
             approver: event.actor.clone().unwrap_or_default(),
@@ -200,19 +200,6 @@ impl ApprovalInfo {
     pub fn describe(&self) -> String {
         format!("{} ({}, {})", self.approver, self.role, self.fingerprint)
     }
-}
-
-/// The `seq`s of the approvals a promotion or rollback counted (`data.approvals`).
-pub fn counted_approvals(event: &Event) -> Vec<i64> {
-    if !matches!(event.kind, EventKind::Promotion | EventKind::Rollback) {
-        return Vec::new();
-    }
-    event
-        .data
-        .get("approvals")
-        .and_then(|a| a.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
-        .unwrap_or_default()
 }
 
 /// Per-app counts: what the summary of every report shows, and what `verify` recomputes.

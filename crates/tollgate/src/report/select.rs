@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{counted_approvals, Filters};
+use super::Filters;
 use crate::domain::Event;
 use crate::store::{EventFilter, Store};
 use crate::{Code, Error, Result};
@@ -78,7 +78,7 @@ pub fn select(
     if !unfiltered {
         store.for_each_event(&filters.event_filter(), |e| {
             if e.seq <= head_seq {
-                referenced.extend(counted_approvals(&e));
+                referenced.extend(e.counted_approvals());
                 matched.push(e.seq);
             }
             Ok(())

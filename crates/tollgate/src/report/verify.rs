@@ -444,7 +444,7 @@ impl<'a> Checker<'a> {
             }
             approvals += 1;
             let e = &w.event;
-            let data_str = |k: &str| e.data.get(k).and_then(Value::as_str);
+            let data_str = |k: &str| e.data_str(k);
             let (Some(message), Some(signature)) = (data_str("message"), data_str("signature"))
             else {
                 self.problem(
@@ -517,12 +517,7 @@ impl<'a> Checker<'a> {
             match result {
                 Ok(ok) => {
                     verified += 1;
-                    let recorded = wholes[seq]
-                        .event
-                        .data
-                        .get("fingerprint")
-                        .and_then(Value::as_str)
-                        .unwrap_or("");
+                    let recorded = wholes[seq].event.data_str("fingerprint").unwrap_or("");
                     if recorded != ok.fingerprint {
                         self.problem(
                             Some(*seq),
@@ -552,8 +547,8 @@ impl<'a> Checker<'a> {
             if !matches!(e.kind, EventKind::Promotion | EventKind::Rollback) {
                 continue;
             }
-            let from = e.data.get("from").and_then(Value::as_str).unwrap_or("");
-            for a in super::counted_approvals(e) {
+            let from = e.data_str("from").unwrap_or("");
+            for a in e.counted_approvals() {
                 let Some(approval) = wholes.get(&a).map(|w| &w.event) else {
                     self.problem(
                         Some(seq),
@@ -568,7 +563,7 @@ impl<'a> Checker<'a> {
                     && approval.app == e.app
                     && approval.env == e.env
                     && approval.digest == e.digest
-                    && approval.data.get("from").and_then(Value::as_str) == Some(from);
+                    && approval.data_str("from") == Some(from);
                 if !same {
                     self.problem(
                         Some(seq),
@@ -600,7 +595,7 @@ impl<'a> Checker<'a> {
         let counted: std::collections::HashSet<i64> = wholes
             .values()
             .filter(|w| w.in_filter)
-            .flat_map(|w| super::counted_approvals(&w.event))
+            .flat_map(|w| w.event.counted_approvals())
             .collect();
         for (&seq, w) in wholes {
             let matches = filters.matches(&w.event.app, &w.event.env, w.event.at);
@@ -792,14 +787,7 @@ impl ApprovalSignatures {
         if event.kind != EventKind::Approval {
             return;
         }
-        let s = |k: &str| {
-            event
-                .data
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
+        let s = |k: &str| event.data_str(k).unwrap_or_default().to_string();
         let approver = event.actor.clone().unwrap_or_default();
         self.items
             .push((event.seq, approver, s("message"), s("signature")));

@@ -23,7 +23,7 @@ use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
 use super::verify::{parse_allowed_signers, SignatureCheck};
-use super::{counted_approvals, ApprovalInfo, Item, Meta, Selection, Summary, SummaryBuilder};
+use super::{ApprovalInfo, Item, Meta, Selection, Summary, SummaryBuilder};
 use crate::domain::{Event, EventKind};
 use canvas::{
     lay_out, Canvas, Para, Rgb, Style, BAD, BODY_W, DRIFT_BG, GOOD, HEADER_BG, INK, MARGIN_X,
@@ -581,10 +581,6 @@ fn when_cell(e: &Event, label: &str, color: Rgb) -> Vec<Para> {
     ]
 }
 
-fn data_str<'a>(e: &'a Event, k: &str) -> Option<&'a str> {
-    e.data.get(k).and_then(Value::as_str)
-}
-
 fn digest_of(e: &Event) -> String {
     e.digest
         .as_ref()
@@ -598,7 +594,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
         if rollback { "ROLLBACK" } else { "PROMOTION" },
         if rollback { Rgb(0.62, 0.35, 0.0) } else { INK },
     );
-    let from = data_str(e, "from").unwrap_or("?");
+    let from = e.data_str("from").unwrap_or("?");
     let mut what = vec![
         Para::new(
             format!("{}: {from} → {}", e.app, e.env),
@@ -609,15 +605,15 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
     if let Some(actor) = &e.actor {
         what.push(Para::new(format!("by {actor}"), SMALL).gap(2.0));
     }
-    if let (Some(tag), Some(repo)) = (data_str(e, "tag"), data_str(e, "repository")) {
+    if let (Some(tag), Some(repo)) = (e.data_str("tag"), e.data_str("repository")) {
         what.push(Para::new(format!("tag {tag} in {repo}"), SMALL_MUTED));
     }
-    if let Some(prev) = data_str(e, "previous") {
+    if let Some(prev) = e.data_str("previous") {
         what.push(Para::new("replaced", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
     }
 
-    let counted = counted_approvals(e);
+    let counted = e.counted_approvals();
     let mut who = Vec::new();
     if counted.is_empty() {
         who.push(Para::new("none counted", SMALL_MUTED));
@@ -691,7 +687,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
 
 fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
     let when = when_cell(e, "DRIFT", BAD);
-    let tag = data_str(e, "tag").unwrap_or(&e.env);
+    let tag = e.data_str("tag").unwrap_or(&e.env);
     let mut what = vec![
         Para::new(
             format!("{}: {}", e.app, e.env),
@@ -700,10 +696,10 @@ fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
         Para::new(format!("tag {tag} moved outside Tollgate to"), SMALL).gap(1.0),
         Para::new(digest_of(e), MONO).gap(1.0),
     ];
-    if let Some(repo) = data_str(e, "repository") {
+    if let Some(repo) = e.data_str("repository") {
         what.push(Para::new(format!("in {repo}"), SMALL_MUTED));
     }
-    if let Some(prev) = data_str(e, "previous") {
+    if let Some(prev) = e.data_str("previous") {
         what.push(Para::new("previously", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
     }
