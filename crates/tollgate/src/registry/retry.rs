@@ -43,6 +43,14 @@ pub fn is_retryable(status: u16) -> bool {
     status == 429 || (500..=599).contains(&status) && status != 501 && status != 505
 }
 
+/// The wait a response asks for in its `Retry-After` header, if any (see [`parse_retry_after`]).
+pub fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, Utc::now()))
+}
+
 /// Parse a `Retry-After` value: delay-seconds (`120`) or an HTTP-date
 /// (`Wed, 21 Oct 2015 07:28:00 GMT`), relative to `now`. A date in the past means no wait.
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use reqwest::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, Response, StatusCode, Url};
 use serde::Deserialize;
@@ -24,7 +24,7 @@ mod manifests;
 mod tags;
 
 use super::auth::{parse_challenge, scopes_key, Challenge, Scope, TokenCache};
-use super::retry::{is_retryable, parse_retry_after};
+use super::retry::{is_retryable, retry_after};
 use super::{Credentials, RegistryOptions};
 use crate::{Code, Error, Result};
 
@@ -240,12 +240,7 @@ impl Remote {
                 }
             }
             if is_retryable(status.as_u16()) && attempt < policy.max_attempts.max(1) {
-                let retry_after = resp
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                let wait = policy.backoff(attempt, retry_after);
+                let wait = policy.backoff(attempt, retry_after(&resp));
                 tracing::debug!(host = %self.host, status = status.as_u16(), attempt, wait_ms = wait.as_millis() as u64, what = call.what, "retrying");
                 drop(resp);
                 drop(permit);
@@ -414,13 +409,9 @@ impl Remote {
                 })?;
             let status = resp.status();
             if is_retryable(status.as_u16()) && attempt < policy.max_attempts.max(1) {
-                let retry_after = resp
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                let wait = policy.backoff(attempt, retry_after(&resp));
                 drop(resp);
-                tokio::time::sleep(policy.backoff(attempt, retry_after)).await;
+                tokio::time::sleep(wait).await;
                 continue;
             }
             match status {
