@@ -107,16 +107,16 @@ pub async fn sync(
     //    its manifest (its digest is the hash of the bytes received, and the manifest is needed
     //    for its metadata anyway); the others with one HEAD.
     let mut store = open::store(ws)?;
-    let first_time = targets
+    let lasts = targets
         .iter()
-        .map(|t| Ok(store.last_observation(&t.app, &t.env)?.is_none()))
-        .collect::<Result<Vec<bool>>>()?;
+        .map(|t| store.last_observation(&t.app, &t.env))
+        .collect::<Result<Vec<_>>>()?;
     let total = targets.len();
     let mut done = 0;
     let mut resolved: Vec<(usize, Result<Found>)> = Vec::with_capacity(total);
     let mut results = stream::iter(targets.iter().enumerate())
         .map(|(i, t)| {
-            let first = first_time[i];
+            let first = lasts[i].is_none();
             async move {
                 let r = if first {
                     t.registry
@@ -196,8 +196,7 @@ pub async fn sync(
     let now = ctx.clock.now();
     let mut events = Vec::new();
     let mut tags = Vec::with_capacity(total);
-    for (t, digest) in targets.iter().zip(digests) {
-        let last = store.last_observation(&t.app, &t.env)?;
+    for ((t, digest), last) in targets.iter().zip(digests).zip(lasts) {
         let previous = last.as_ref().and_then(|o| o.digest.clone());
         let moved = matches!((&previous, &digest), (Some(p), Some(d)) if p != d);
         let appeared = previous.is_none() && digest.is_some() && last.is_some();
