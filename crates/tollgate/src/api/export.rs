@@ -218,17 +218,31 @@ pub fn verify_report(path: &Path) -> Result<ReportVerification> {
     Ok(result)
 }
 
-/// Never write a report over the history database or the workspace file.
+/// Never write a report over the history database, its companion files (`-wal`, `-shm`,
+/// `-journal`: SQLite's write-ahead log, shared memory and rollback journal, which may not
+/// exist yet) or the workspace file.
 fn refuse_own_files(ws: &Workspace, out: &Path) -> Result<()> {
-    let same = |a: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(out)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    let Some(target) = resolved(out) else {
+        return Ok(());
     };
-    for (what, path) in [
-        ("the history database", &ws.db_path),
-        ("the workspace file", &ws.config_path),
-    ] {
-        if same(path) {
+    // The database as opened and, when it is a symlink, the file it points to: SQLite may
+    // name its companion files after either.
+    let dbs = [resolved(&ws.db_path), in_folder(&ws.db_path)];
+    let mut own = vec![("the workspace file", resolved(&ws.config_path))];
+    for db in dbs.iter().flatten() {
+        own.push(("the history database", Some(db.clone())));
+        for (suffix, what) in [
+            ("-wal", "the history database's write-ahead log"),
+            ("-shm", "the history database's shared-memory file"),
+            ("-journal", "the history database's rollback journal"),
+        ] {
+            let mut name = db.as_os_str().to_os_string();
+            name.push(suffix);
+            own.push((what, Some(PathBuf::from(name))));
+        }
+    }
+    for (what, path) in own {
+        if path.as_ref() == Some(&target) {
             return Err(Error::bad_input(format!(
                 "--out {} is {what}; write the report to another file",
                 out.display()
@@ -236,6 +250,22 @@ fn refuse_own_files(ws: &Workspace, out: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where `p` is or would be created: the canonical path of the file, or of its folder joined
+/// with its name when the file does not exist yet.
+fn resolved(p: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(p).ok().or_else(|| in_folder(p))
+}
+
+/// The canonical folder of `p` joined with its file name (a symlink there is not followed).
+fn in_folder(p: &Path) -> Option<PathBuf> {
+    let name = p.file_name()?;
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(name))
 }
 
 /// An app or environment named in the filters must exist in tollgate.toml or in the history.

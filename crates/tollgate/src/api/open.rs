@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::api::Context;
 use crate::config::{RegistryLocation, Workspace};
-use crate::registry::{credentials_for, Credentials, Registry};
+use crate::registry::{credentials_for, Credentials, Registry, RegistryOptions};
 use crate::store::Store;
 use crate::Result;
 
@@ -41,7 +41,11 @@ impl<'a> Registries<'a> {
             }
             RegistryLocation::Layout { .. } => Credentials::Anonymous,
         };
-        let registry = Registry::open(&location, credentials)?;
+        let options = RegistryOptions {
+            insecure: config.insecure,
+            ..RegistryOptions::default()
+        };
+        let registry = Registry::open_with(&location, credentials, options)?;
         self.open.insert(config.name.clone(), registry.clone());
         Ok((registry, path))
     }

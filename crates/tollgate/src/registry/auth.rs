@@ -5,6 +5,34 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use reqwest::Url;
+
+/// The most a token service's answer may hold; a token is a few kilobytes.
+pub const MAX_TOKEN_REPLY_BYTES: usize = 1024 * 1024;
+
+/// The longest a fetched token is kept, whatever `expires_in` claims (a token refused earlier
+/// than that is fetched again after the 401).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// How long to keep a token whose answer said `expires_in` (seconds; absent: 60, as the
+/// Docker token spec says), clamped to 1 s ..= [`MAX_TOKEN_LIFETIME`].
+pub fn token_lifetime(expires_in: Option<u64>) -> Duration {
+    Duration::from_secs(expires_in.unwrap_or(60)).clamp(Duration::from_secs(1), MAX_TOKEN_LIFETIME)
+}
+
+/// May credentials be sent to this token service? Only over https, to a loopback host, or for
+/// a registry marked `insecure = true` in tollgate.toml: a registry (or whoever answers for it)
+/// must not be able to collect passwords by naming a plain-http realm.
+pub fn may_send_credentials(realm: &Url, insecure: bool) -> bool {
+    let host = realm.host_str().unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    realm.scheme() == "https" || loopback || insecure
+}
+
 /// What a registry asked for in a `401` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
@@ -150,11 +178,14 @@ impl TokenCache {
     }
 
     pub fn insert(&self, key: &str, token: String, expires_in: Duration) {
-        // Renew a little early so a token never expires between lookup and use.
-        let until = Instant::now()
-            + expires_in
-                .saturating_sub(Duration::from_secs(10))
-                .max(Duration::from_secs(1));
+        // Renew a little early so a token never expires between lookup and use. Checked: an
+        // instant that far out may not exist (a huge `expires_in` used to panic here).
+        let keep = expires_in
+            .min(MAX_TOKEN_LIFETIME)
+            .saturating_sub(Duration::from_secs(10))
+            .max(Duration::from_secs(1));
+        let now = Instant::now();
+        let until = now.checked_add(keep).unwrap_or(now);
         if let Ok(mut tokens) = self.tokens.lock() {
             tokens.insert(key.to_string(), (token, until));
         }
@@ -234,5 +265,40 @@ mod tests {
         cache.remove("k");
         assert_eq!(cache.get("k"), None);
         assert!(Arc::ptr_eq(&cache.lock_for("a"), &cache.lock_for("a")));
+        // A lifetime no clock can hold is clamped, not a panic.
+        cache.insert("huge", "t".into(), Duration::MAX);
+        assert_eq!(cache.get("huge").as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn token_lifetimes_are_clamped() {
+        assert_eq!(token_lifetime(None), Duration::from_secs(60));
+        assert_eq!(token_lifetime(Some(0)), Duration::from_secs(1));
+        assert_eq!(token_lifetime(Some(300)), Duration::from_secs(300));
+        assert_eq!(token_lifetime(Some(u64::MAX)), MAX_TOKEN_LIFETIME);
+    }
+
+    #[test]
+    fn credentials_go_only_to_https_loopback_or_insecure_realms() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        for ok in [
+            "https://auth.example.com/token",
+            "http://127.0.0.1:5001/token",
+            "http://localhost/token",
+            "http://[::1]:5001/token",
+        ] {
+            assert!(may_send_credentials(&url(ok), false), "{ok}");
+        }
+        for no in [
+            "http://auth.example.com/token",
+            "http://0.0.0.0:5001/token",
+            "http://192.0.2.7/t",
+        ] {
+            assert!(!may_send_credentials(&url(no), false), "{no}");
+            assert!(
+                may_send_credentials(&url(no), true),
+                "{no} with insecure = true"
+            );
+        }
     }
 }

@@ -101,6 +101,9 @@ pub struct RegistryOptions {
     /// size, following its `Link` headers (some registries refuse a large `n`). With `Some`,
     /// a registry that pages without `Link` is also followed with `n` + `last`.
     pub tag_page_size: Option<usize>,
+    /// The registry is `insecure = true` in tollgate.toml: its token service may get
+    /// credentials over plain http too (otherwise only over https or to a loopback host).
+    pub insecure: bool,
 }
 
 impl Default for RegistryOptions {
@@ -111,6 +114,7 @@ impl Default for RegistryOptions {
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             tag_page_size: None,
+            insecure: false,
         }
     }
 }

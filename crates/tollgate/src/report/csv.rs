@@ -1,6 +1,8 @@
 //! The CSV report: one row per event that matches the filters (RFC 4180: comma-separated,
 //! `"`-quoted where needed, CRLF line ends, a header row). The columns are [`COLUMNS`], documented
 //! in `docs/AUDIT-FORMAT.md`; columns may be added at the end, never renamed or reordered.
+//! A cell that a spreadsheet would run as a formula is written with a leading `'`
+//! ([`spreadsheet_safe`]); the JSON report keeps every text exactly.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -73,8 +75,10 @@ impl<W: Write> CsvWriter<W> {
             self.approvals.insert(event.seq, info);
         }
         if in_filter {
-            let row = row(event, &self.approvals);
-            self.out.write_record(&row).map_err(csv_error)?;
+            let row = row(event, &self.approvals)
+                .into_iter()
+                .map(spreadsheet_safe);
+            self.out.write_record(row).map_err(csv_error)?;
         }
         Ok(())
     }
@@ -88,7 +92,21 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
-/// The cells of one event, in [`COLUMNS`] order.
+/// A cell as a spreadsheet may show it without running it: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (which Excel, LibreOffice and Google Sheets take for a
+/// formula) gets a leading `'`, the OWASP recipe against CSV injection. Other cells are
+/// unchanged: Tollgate's own values (seqs, RFC 3339 UTC times, digests, hashes) never start
+/// with one of those characters, so only free text (notes, actors, names) is ever changed.
+pub fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// The cells of one event, in [`COLUMNS`] order, exactly as the history holds them (see
+/// [`spreadsheet_safe`] for what the CSV file writes).
 pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String> {
     let d = &event.data;
     let text = |k: &str| match d.get(k) {
@@ -165,4 +183,27 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String>
         event.prev_hash.clone(),
         event.hash.clone(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("sha256:ab", "sha256:ab"),
+            ("2026-11-02T09:00:00.000Z", "2026-11-02T09:00:00.000Z"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell.to_string()), written, "{cell:?}");
+        }
+    }
 }

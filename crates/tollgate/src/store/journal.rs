@@ -1,6 +1,9 @@
 //! The promotion journal (migration 0004): each promotion or rollback moves through
 //! `intended → pushed → verified → recorded` (or `failed`), one committed step at a time, so a
 //! process killed at any point leaves a row that the next start finishes or cleanly fails.
+//! Migration 0005 gives each open entry an owner (host, pid, process start, a random token) and
+//! a heartbeat, so that recovery can tell a running promotion from an abandoned one; at most one
+//! entry per target repository and tag is open at a time.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -49,6 +52,21 @@ impl JournalState {
     }
 }
 
+/// The process that holds an open journal entry: written when the entry begins (or when a
+/// recovery claims it), cleared when that process stops without deciding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalOwner {
+    /// The host name of the machine it runs on.
+    pub host: String,
+    pub pid: u32,
+    /// An identity of that process beyond its pid (on Linux the boot id and the process start
+    /// time), so that a pid reused by another program is not taken for the owner; `None` where
+    /// the platform does not tell.
+    pub started: Option<String>,
+    /// Random, one per run holding the entry: only that run refreshes or releases it.
+    pub token: String,
+}
+
 /// A promotion (or rollback) about to start.
 #[derive(Debug, Clone)]
 pub struct NewPromotion {
@@ -65,6 +83,8 @@ pub struct NewPromotion {
     pub actor: String,
     pub previous: Option<Digest>,
     pub at: DateTime<Utc>,
+    /// The process running it.
+    pub owner: JournalOwner,
 }
 
 /// One journal row.
@@ -92,12 +112,23 @@ pub struct Promotion {
     pub event_seq: Option<i64>,
     #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
+    /// Who holds the entry while it is open (operational, not shown at the boundary).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub owner: Option<JournalOwner>,
+    /// When the owner last said it is still running.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub heartbeat_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at";
+const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at";
+
+const OPEN: &str = "state NOT IN ('recorded', 'failed')";
 
 fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
     let text = |i: usize| -> Result<String> { Ok(r.get::<_, String>(i)?) };
+    let time = |i: usize, what: &str| time_at(r, i, what);
     let kind = text(1)?;
     Ok(Promotion {
         id: r.get(0)?,
@@ -123,23 +154,100 @@ fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
         state: JournalState::parse(&text(13)?)?,
         error: r.get(14)?,
         event_seq: r.get(15)?,
-        created_at: DateTime::parse_from_rfc3339(&text(16)?)
-            .map_err(|e| Error::database(format!("promotion journal: created_at: {e}")))?
-            .with_timezone(&Utc),
+        created_at: time(16, "created_at")?
+            .ok_or_else(|| Error::database("promotion journal: created_at is empty"))?,
+        owner: match (
+            r.get::<_, Option<String>>(17)?,
+            r.get::<_, Option<u32>>(18)?,
+            r.get::<_, Option<String>>(20)?,
+        ) {
+            (Some(host), Some(pid), Some(token)) => Some(JournalOwner {
+                host,
+                pid,
+                started: r.get(19)?,
+                token,
+            }),
+            _ => None,
+        },
+        heartbeat_at: time(21, "heartbeat_at")?,
     })
+}
+
+fn time_at(r: &rusqlite::Row<'_>, i: usize, what: &str) -> Result<Option<DateTime<Utc>>> {
+    r.get::<_, Option<String>>(i)?
+        .map(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| Error::database(format!("promotion journal: {what}: {e}")))
+        })
+        .transpose()
+}
+
+/// The refusal of a second promotion into a tag that an open entry is still moving.
+pub fn busy(open: &Promotion) -> Error {
+    let who = match &open.owner {
+        Some(o) => format!("process {} on {}", o.pid, o.host),
+        None => "no running process".to_string(),
+    };
+    let beat = open
+        .heartbeat_at
+        .map(|t| format!(", last heartbeat {}", stamp(t)))
+        .unwrap_or_default();
+    Error::refused(format!(
+        "promotion {} ({} of {} by {}, {who}, open since {}, now {}{beat}) is still moving {}:{}: wait for it to finish and try again; if its process is gone, any tollgate command finishes or fails it first",
+        open.id,
+        open.kind.as_str(),
+        open.digest,
+        open.actor,
+        stamp(open.created_at),
+        open.state.as_str(),
+        open.dst_repository,
+        open.tag
+    ))
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+fn open_for(conn: &rusqlite::Connection, repository: &str, tag: &str) -> Result<Option<Promotion>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM promotions WHERE dst_repository = ?1 AND tag = ?2 AND {OPEN} ORDER BY id LIMIT 1"),
+        params![repository, tag],
+        |r| Ok(read(r)),
+    )
+    .optional()?
+    .transpose()
+}
+
+/// The refusal of a state change on an entry that is no longer open (or does not exist).
+fn no_longer_open(conn: &rusqlite::Connection, id: i64) -> Error {
+    let state: Option<String> = conn
+        .query_row("SELECT state FROM promotions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten();
+    match state {
+        Some(state) => Error::refused(format!(
+            "promotion {id} is no longer open (it is {state}); nothing was changed"
+        )),
+        None => Error::bad_input(format!("no promotion {id}")),
+    }
+}
+
 impl Store {
-    /// Start a promotion: write the `intended` row and reserve its approvals, in one
-    /// transaction. Refused when an approval is already reserved or consumed.
+    /// Start a promotion: write the `intended` row, owned by `p.owner`, and reserve its
+    /// approvals, in one transaction. Refused ([`busy`]) while another entry targeting the same
+    /// repository and tag is open, and when an approval is already reserved or consumed.
     pub fn journal_begin(&mut self, p: &NewPromotion) -> Result<Promotion> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(open) = open_for(&tx, &p.dst_repository, &p.tag)? {
+            return Err(busy(&open));
+        }
         for seq in &p.approvals {
             let used: Option<(i64, String)> = tx
                 .query_row(
@@ -159,8 +267,8 @@ impl Store {
         let evaluation =
             serde_json::to_string(&p.evaluation).map_err(|e| Error::internal(e.to_string()))?;
         tx.execute(
-            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13)",
+            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13, ?14, ?15, ?16, ?17, ?13)",
             params![
                 p.kind.as_str(),
                 p.app,
@@ -175,6 +283,10 @@ impl Store {
                 p.actor,
                 p.previous.as_ref().map(Digest::as_str),
                 stamp(p.at),
+                p.owner.host,
+                p.owner.pid,
+                p.owner.started,
+                p.owner.token,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -225,15 +337,19 @@ impl Store {
         Ok(())
     }
 
-    /// Mark an open entry failed and release its approvals.
+    /// Mark an open entry failed and release its approvals. Refused, with nothing changed, when
+    /// the entry is no longer open: the approvals of a recorded entry stay consumed.
     pub fn journal_fail(&mut self, id: i64, error: &str, at: DateTime<Utc>) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE promotions SET state = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1 AND state NOT IN ('recorded', 'failed')",
+        let n = tx.execute(
+            &format!("UPDATE promotions SET state = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1 AND {OPEN}"),
             params![id, error, stamp(at)],
         )?;
+        if n != 1 {
+            return Err(no_longer_open(&tx, id));
+        }
         tx.execute(
             "DELETE FROM promotion_approvals WHERE promotion_id = ?1",
             [id],
@@ -242,8 +358,15 @@ impl Store {
         Ok(())
     }
 
-    /// Append the promotion's history event and mark the entry recorded, in one transaction.
-    pub fn journal_record(&mut self, id: i64, event: NewEvent) -> Result<Event> {
+    /// Append the promotion's history event, then `observation` (what the read-back of the
+    /// target tag showed) when given, and mark the entry recorded, in one transaction.
+    /// Returns the promotion's event.
+    pub fn journal_record(
+        &mut self,
+        id: i64,
+        event: NewEvent,
+        observation: Option<NewEvent>,
+    ) -> Result<Event> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -255,16 +378,62 @@ impl Store {
             return Err(Error::refused(format!("promotion {id} is already {state}")));
         }
         let at = stamp(event.at);
-        let mut stored = super::events::append(&tx, vec![event])?;
-        let event = stored
-            .pop()
+        let events = std::iter::once(event).chain(observation).collect();
+        let event = super::events::append(&tx, events)?
+            .into_iter()
+            .next()
             .ok_or_else(|| Error::internal("append returned no event"))?;
-        tx.execute(
-            "UPDATE promotions SET state = 'recorded', event_seq = ?2, updated_at = ?3 WHERE id = ?1",
+        let n = tx.execute(
+            &format!("UPDATE promotions SET state = 'recorded', event_seq = ?2, updated_at = ?3 WHERE id = ?1 AND {OPEN}"),
             params![id, event.seq, at],
         )?;
+        if n != 1 {
+            return Err(no_longer_open(&tx, id));
+        }
         tx.commit()?;
         Ok(event)
+    }
+
+    /// The owner says it is still running `id`: refresh the heartbeat. `false` when the entry is
+    /// no longer open or no longer held by `token`.
+    pub fn journal_heartbeat(&mut self, id: i64, token: &str, at: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn.execute(
+            &format!("UPDATE promotions SET heartbeat_at = ?3 WHERE id = ?1 AND owner_token = ?2 AND {OPEN}"),
+            params![id, token, stamp(at)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Take over an open entry whose owner is gone: `true` when this call won (the entry was
+    /// still open and still held by `was`, the token seen when deciding it was abandoned;
+    /// `None` for an entry without owner). Two recoveries racing for one entry: one wins.
+    pub fn journal_claim(
+        &mut self,
+        id: i64,
+        was: Option<&str>,
+        owner: &JournalOwner,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = self.conn.execute(
+            &format!("UPDATE promotions SET owner_host = ?3, owner_pid = ?4, owner_started = ?5, owner_token = ?6, heartbeat_at = ?7 WHERE id = ?1 AND owner_token IS ?2 AND {OPEN}"),
+            params![id, was, owner.host, owner.pid, owner.started, owner.token, stamp(at)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The run holding `token` stops without deciding the entry: clear its owner, so that the
+    /// next recovery (of any process) finishes or fails it. A closed entry is left as it is.
+    pub fn journal_release(&mut self, id: i64, token: &str) -> Result<()> {
+        self.conn.execute(
+            &format!("UPDATE promotions SET owner_host = NULL, owner_pid = NULL, owner_started = NULL, owner_token = NULL WHERE id = ?1 AND owner_token = ?2 AND {OPEN}"),
+            params![id, token],
+        )?;
+        Ok(())
+    }
+
+    /// The open entry moving `repository:tag`, if any.
+    pub fn journal_open_for(&self, repository: &str, tag: &str) -> Result<Option<Promotion>> {
+        open_for(&self.conn, repository, tag)
     }
 
     /// Entries neither recorded nor failed, oldest first.

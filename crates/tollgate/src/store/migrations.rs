@@ -16,6 +16,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("migrations/0002_timeline.sql")),
     (3, include_str!("migrations/0003_image_info.sql")),
     (4, include_str!("migrations/0004_promotions.sql")),
+    (5, include_str!("migrations/0005_journal_owner.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

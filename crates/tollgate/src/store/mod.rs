@@ -27,7 +27,7 @@ use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
 use crate::{Error, Result};
 
 pub use chain::event_hash;
-pub use journal::{JournalState, NewPromotion, Promotion};
+pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

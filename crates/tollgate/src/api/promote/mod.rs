@@ -3,6 +3,7 @@
 //! (intended → pushed → verified → recorded) that survives the process dying at any step.
 
 mod fault;
+mod owner;
 mod recover;
 mod snippets;
 
@@ -169,6 +170,10 @@ async fn run(
             "who is promoting? pass --actor (or set $TOLLGATE_ACTOR)",
         ));
     }
+    // One promotion at a time into a tag (checked again, atomically, when the entry begins).
+    if let Some(open) = store.journal_open_for(&dst_repository, &tag)? {
+        return Err(crate::store::journal_busy(&open));
+    }
     if !check.evaluation.passed {
         return Err(Error::refused(gate::unmet(&check).join("\n")));
     }
@@ -192,19 +197,28 @@ async fn run(
         actor: actor.clone(),
         previous,
         at: ctx.clock.now(),
+        owner: owner::this_process(),
     })?;
+    // Keeps the entry marked as running; dropped on any return, it releases an entry left
+    // undecided to the next recovery.
+    let _heartbeat = owner::Heartbeat::start(
+        store.path(),
+        entry.id,
+        entry
+            .owner
+            .as_ref()
+            .map(|o| o.token.clone())
+            .unwrap_or_default(),
+        ctx.clock.clone(),
+    );
     progress(PromotionStep::Intended);
     fault::point("intended");
 
-    if let Err(e) = src
+    let pushed = src
         .copy_image(&src_path, &check.digest, &dst, &dst_path, &tag)
-        .await
-    {
-        store.journal_fail(entry.id, &e.message, ctx.clock.now())?;
-        return Err(e.context(format!(
-            "promotion {} failed while pushing, nothing was recorded",
-            entry.id
-        )));
+        .await;
+    if let Err(e) = pushed {
+        pushed_anyway(ctx, store, &entry, &dst, &dst_path, e).await?;
     }
     store.journal_advance(entry.id, JournalState::Pushed, ctx.clock.now())?;
     progress(PromotionStep::Pushed);
@@ -221,6 +235,41 @@ async fn run(
         check,
         snippets,
     })
+}
+
+/// After a push error: the manifest PUT may have been applied though its answer was lost, so
+/// read the tag back before failing the entry. `Ok` when the tag shows the approved digest (the
+/// promotion goes on to be recorded); otherwise the entry is failed and its approvals released,
+/// or, when the tag cannot be read either, left open for the next recovery to decide.
+async fn pushed_anyway(
+    ctx: &Context,
+    store: &mut Store,
+    entry: &Promotion,
+    dst: &crate::registry::Registry,
+    dst_path: &str,
+    e: Error,
+) -> Result<()> {
+    match dst.resolve_tag(dst_path, &entry.tag).await {
+        Ok(Some(seen)) if seen == entry.digest => {
+            tracing::warn!(
+                id = entry.id,
+                "the push reported an error ({}), but the tag shows the approved digest: recording",
+                e.message
+            );
+            Ok(())
+        }
+        Ok(_) => {
+            store.journal_fail(entry.id, &e.message, ctx.clock.now())?;
+            Err(e.context(format!(
+                "promotion {} failed while pushing (the tag does not show the digest), nothing was recorded",
+                entry.id
+            )))
+        }
+        Err(read) => Err(e.context(format!(
+            "promotion {} stopped while pushing and the tag cannot be read back to tell whether it moved ({}); it stays open and the next tollgate command finishes or fails it",
+            entry.id, read.message
+        ))),
+    }
 }
 
 /// The history event of a finished promotion.

@@ -1,17 +1,21 @@
 use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
-use crate::domain::Event;
+use crate::domain::{Event, EventKind, NewEvent};
 use crate::registry::Registry;
 use crate::store::{JournalState, Promotion, Store};
 use crate::{Error, Result};
 
-use super::{fault, promotion_event};
+use super::{fault, owner, promotion_event};
 
-/// Finish or cleanly fail every promotion a dead process left open. The history never claims a
+/// Finish or cleanly fail every promotion whose process is gone (see [`owner`] for how that is
+/// decided); entries of running promotions are left alone. The history never claims a
 /// promotion the registry does not show: an entry is recorded only when the target tag reads
-/// back as the approved digest, and failed (its approvals released) otherwise.
-/// Returns the entries it touched, as they are now.
+/// back as the approved digest, and failed (its approvals released) otherwise. An entry whose
+/// registry is no longer in tollgate.toml is failed with that reason; one whose registry cannot
+/// be reached now stays open for a later recovery, without holding up the others.
+/// Returns the entries it touched, as they are now (one left open carries, in `error`, why it
+/// could not be finished yet; that text is not stored).
 #[tracing::instrument(skip_all)]
 pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
     let mut store = open::store(ws)?;
@@ -19,16 +23,46 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
     let mut touched = Vec::new();
     let mut registries = Registries::new(ws, ctx);
     for entry in open_entries {
-        let (dst, path) = registries.get(&entry.dst_repository)?;
+        let Some(why) = owner::gone(&entry, ctx.clock.now()) else {
+            tracing::debug!(id = entry.id, "promotion still running; not recovered");
+            continue;
+        };
+        let me = owner::this_process();
+        let was = entry.owner.as_ref().map(|o| o.token.as_str());
+        if !store.journal_claim(entry.id, was, &me, ctx.clock.now())? {
+            // Another recovery took it first, or it was just decided.
+            continue;
+        }
+        let _heartbeat =
+            owner::Heartbeat::start(store.path(), entry.id, me.token, ctx.clock.clone());
         tracing::info!(
             id = entry.id,
             state = entry.state.as_str(),
+            why,
             "recovering promotion"
         );
-        verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true)
-            .await
-            .ok();
-        touched.push(store.journal_get(entry.id)?);
+        if let Err(e) = ws.resolve_repository(&entry.dst_repository) {
+            let reason = format!(
+                "cannot be recovered: {}; whether its push landed is unknown, check the tag and `tollgate sync`",
+                e.message
+            );
+            store.journal_fail(entry.id, &reason, ctx.clock.now())?;
+            touched.push(store.journal_get(entry.id)?);
+            continue;
+        }
+        let outcome = match registries.get(&entry.dst_repository) {
+            Ok((dst, path)) => {
+                verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true).await
+            }
+            Err(e) => Err(e),
+        };
+        let mut now = store.journal_get(entry.id)?;
+        if let (Err(e), JournalState::Intended | JournalState::Pushed | JournalState::Verified) =
+            (&outcome, now.state)
+        {
+            now.error = Some(format!("not finished yet: {}", e.message));
+        }
+        touched.push(now);
     }
     Ok(touched)
 }
@@ -57,9 +91,26 @@ pub(super) async fn verify_and_record(
                 store.journal_advance(entry.id, JournalState::Verified, ctx.clock.now())?;
                 fault::point("verified");
             }
+            let now = ctx.clock.now();
+            // What the read-back showed is what the tag is labelled with from now on, so the
+            // status never shows the digest from before the promotion.
+            let observation = shows_digest.then(|| NewEvent {
+                at: now,
+                kind: EventKind::Observation,
+                app: entry.app.clone(),
+                env: entry.to_env.clone(),
+                digest: seen.clone(),
+                actor: None,
+                data: serde_json::json!({
+                    "repository": entry.dst_repository,
+                    "tag": entry.tag,
+                    "journal": entry.id,
+                }),
+            });
             store.journal_record(
                 entry.id,
-                promotion_event(entry, ctx.clock.now(), recovering),
+                promotion_event(entry, now, recovering),
+                observation,
             )
         }
         (_, false) => {

@@ -23,7 +23,10 @@ mod errors;
 mod manifests;
 mod tags;
 
-use super::auth::{parse_challenge, scopes_key, Challenge, Scope, TokenCache};
+use super::auth::{
+    may_send_credentials, parse_challenge, scopes_key, token_lifetime, Challenge, Scope,
+    TokenCache, MAX_TOKEN_REPLY_BYTES,
+};
 use super::retry::{is_retryable, retry_after};
 use super::{Credentials, RegistryOptions};
 use crate::{Code, Error, Result};
@@ -78,8 +81,9 @@ struct TokenReply {
     token: Option<String>,
     #[serde(default)]
     access_token: Option<String>,
+    /// Seconds; any JSON number (a fraction, a negative or a huge one is clamped).
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Number>,
 }
 
 impl<'a> Call<'a> {
@@ -344,6 +348,20 @@ impl Remote {
                 ),
             ));
         }
+        let has_credentials = matches!(
+            self.credentials,
+            Credentials::Basic { .. } | Credentials::IdentityToken { .. }
+        );
+        if has_credentials && !may_send_credentials(&url, self.options.insecure) {
+            return Err(Error::new(
+                Code::Protocol,
+                format!(
+                    "registry {} sends its credentials to the token service {} over plain http while {what}; Tollgate sends credentials only over https or to a loopback host: fix the registry's token realm, or add insecure = true to this registry in tollgate.toml if that network is trusted",
+                    self.host,
+                    url.origin().ascii_serialization()
+                ),
+            ));
+        }
         let policy = &self.options.retry;
         let mut attempt = 0;
         loop {
@@ -431,17 +449,32 @@ impl Remote {
                     ));
                 }
             }
-            let body = resp
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(&e, what))?;
+            let body = match errors::read_limited(resp, MAX_TOKEN_REPLY_BYTES).await {
+                Ok(b) => b,
+                Err(errors::ReadError::Transport(e)) => return Err(self.transport_error(&e, what)),
+                Err(errors::ReadError::TooLarge(n)) => {
+                    return Err(Error::new(
+                        Code::Protocol,
+                        format!(
+                            "the token service of registry {} answered {n} bytes or more while {what}, over the {MAX_TOKEN_REPLY_BYTES}-byte limit for a token; check the registry's token realm",
+                            self.host
+                        ),
+                    ))
+                }
+            };
             let reply: TokenReply = serde_json::from_slice(&body).map_err(|_| {
                 Error::new(Code::Protocol, format!("the token service of registry {} answered something that is not a token while {what}", self.host))
             })?;
             let token = reply.token.or(reply.access_token).filter(|t| !t.is_empty()).ok_or_else(|| {
                 Error::new(Code::Protocol, format!("the token service of registry {} answered without a token while {what}", self.host))
             })?;
-            let expires_in = Duration::from_secs(reply.expires_in.unwrap_or(60).max(1));
+            let expires_in = token_lifetime(reply.expires_in.map(|n| {
+                n.as_u64().unwrap_or_else(|| match n.as_f64() {
+                    // `as` saturates: 1e300 becomes u64::MAX, then the clamp.
+                    Some(f) if f >= 1.0 => f as u64,
+                    _ => 0,
+                })
+            }));
             return Ok((token, expires_in));
         }
     }
