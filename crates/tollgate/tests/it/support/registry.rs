@@ -89,25 +89,30 @@ impl TestRegistry {
     /// pointing at a small token service (also started here) that grants JWTs signed with a
     /// throw-away RSA key to `user`/`pass` (and nothing to anonymous callers).
     pub fn start_with_token_auth(user: &str, pass: &str) -> Self {
-        Self::launch_with(Some((user.to_string(), pass.to_string())), true)
+        Self::start_with_token_quirks(user, pass, TokenQuirks::default())
+    }
+
+    /// [`Self::start_with_token_auth`] with a token service that misbehaves as `quirks` say.
+    pub fn start_with_token_quirks(user: &str, pass: &str, quirks: TokenQuirks) -> Self {
+        Self::launch_with(Some((user.to_string(), pass.to_string())), Some(quirks))
     }
 
     fn launch(auth: Option<(String, String)>) -> Self {
-        Self::launch_with(auth, false)
+        Self::launch_with(auth, None)
     }
 
-    fn launch_with(auth: Option<(String, String)>, token: bool) -> Self {
+    fn launch_with(auth: Option<(String, String)>, token: Option<TokenQuirks>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut token_server = None;
-        match &auth {
-            Some((user, pass)) if token => {
-                token_server = Some(TokenServer::start(dir.path(), user, pass))
+        match (&auth, token) {
+            (Some((user, pass)), Some(quirks)) => {
+                token_server = Some(TokenServer::start(dir.path(), user, pass, quirks))
             }
-            Some((user, pass)) => {
+            (Some((user, pass)), None) => {
                 let line = run(Command::new("htpasswd").args(["-Bbn", user, pass]));
                 std::fs::write(dir.path().join("htpasswd"), line.trim()).expect("write htpasswd");
             }
-            None => {}
+            (None, _) => {}
         }
         let mut reg = TestRegistry {
             child: None,
@@ -142,7 +147,8 @@ impl TestRegistry {
         );
         if let Some(token) = &self.token {
             config.push_str(&format!(
-                "auth:\n  token:\n    realm: http://127.0.0.1:{}/token\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+                "auth:\n  token:\n    realm: http://{}:{}/token\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+                token.quirks.realm_host,
                 token.port,
                 token.cert.display()
             ));
@@ -692,6 +698,9 @@ struct ProxyState {
     max_in_flight: usize,
     /// Requests whose path contains the key get this body (chunked when the flag is set).
     bodies: Vec<(String, Vec<u8>, bool)>,
+    /// `(method, path part)`: the next such request is forwarded, and its answer is lost (the
+    /// proxy closes the client connection without a response), once.
+    lose_answer: Vec<(String, String)>,
 }
 
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry. It keeps client connections
@@ -763,6 +772,17 @@ impl FaultProxy {
             .unwrap()
             .bodies
             .push((path_part.to_string(), body, chunked));
+    }
+
+    /// Forward the next `method` request whose path contains `path_part` to the registry, then
+    /// close the client's connection without answering: a request applied whose answer never
+    /// came back (a timeout, a dropped connection).
+    pub fn lose_answer_to(&self, method: &str, path_part: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .lose_answer
+            .push((method.to_string(), path_part.to_string()));
     }
 
     /// `(method, path-and-query)` of every request seen so far.
@@ -879,7 +899,7 @@ fn serve_connection(
         let mut parts = req.start.split_whitespace();
         let method = parts.next().unwrap_or("").to_string();
         let target = parts.next().unwrap_or("/").to_string();
-        let (fault, page, replacement) = {
+        let (fault, page, replacement, lose) = {
             let mut st = state.lock().unwrap();
             st.requests.push((method.clone(), target.clone()));
             st.in_flight += 1;
@@ -889,8 +909,21 @@ fn serve_connection(
                 .iter()
                 .find(|(p, _, _)| target.contains(p.as_str()))
                 .map(|(_, b, c)| (b.clone(), *c));
-            (st.faults.pop_front(), st.page_tags, body)
+            let lose = st
+                .lose_answer
+                .iter()
+                .position(|(m, p)| *m == method && target.contains(p.as_str()));
+            let lose = lose.map(|i| st.lose_answer.remove(i)).is_some();
+            let fault = if lose { None } else { st.faults.pop_front() };
+            (fault, st.page_tags, body, lose)
         };
+        if lose {
+            let forwarded = forward(&req, upstream_port);
+            state.lock().unwrap().in_flight -= 1;
+            forwarded?;
+            let _ = writer.shutdown(Shutdown::Both);
+            return Ok(());
+        }
         // Hold each request a moment so concurrent ones overlap visibly.
         std::thread::sleep(Duration::from_millis(2));
         let mut resp = match fault {
@@ -1049,15 +1082,39 @@ const TOKEN_ISSUER: &str = "tollgate-test-issuer";
 /// optional Basic credentials answers `{"token": JWT}`; the JWT is RS256-signed (with
 /// `openssl dgst`) by a key whose self-signed certificate is the registry's `rootcertbundle`
 /// and travels in the `x5c` header.
+/// How the test token service departs from a well-behaved one.
+#[derive(Debug, Clone)]
+pub struct TokenQuirks {
+    /// The host the registry's challenge names in its `realm` (`http://HOST:PORT/token`); the
+    /// service listens on 127.0.0.1, so `0.0.0.0` (not a loopback address, but reaching this
+    /// machine on Linux) makes a plain-http, non-loopback realm that still answers.
+    pub realm_host: String,
+    /// The `expires_in` of every answer (any JSON value).
+    pub expires_in: serde_json::Value,
+    /// Bytes of padding added to every answer (in a `padding` field).
+    pub padding: usize,
+}
+
+impl Default for TokenQuirks {
+    fn default() -> Self {
+        TokenQuirks {
+            realm_host: "127.0.0.1".into(),
+            expires_in: serde_json::json!(300),
+            padding: 0,
+        }
+    }
+}
+
 struct TokenServer {
     port: u16,
     cert: PathBuf,
+    quirks: TokenQuirks,
     requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl TokenServer {
-    fn start(dir: &Path, user: &str, pass: &str) -> Self {
+    fn start(dir: &Path, user: &str, pass: &str, quirks: TokenQuirks) -> Self {
         let key = dir.join("token.key");
         let cert = dir.join("token.crt");
         run(Command::new("openssl")
@@ -1087,7 +1144,7 @@ impl TokenServer {
         let port = listener.local_addr().expect("addr").port();
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
-        let (log, stopping) = (requests.clone(), stop.clone());
+        let (log, stopping, answer) = (requests.clone(), stop.clone(), quirks.clone());
         let expected = format!(
             "Basic {}",
             base64::Engine::encode(
@@ -1101,16 +1158,22 @@ impl TokenServer {
                     break;
                 }
                 let Ok(conn) = conn else { break };
-                let (log, key, x5c, expected) =
-                    (log.clone(), key.clone(), x5c.clone(), expected.clone());
+                let (log, key, x5c, expected, answer) = (
+                    log.clone(),
+                    key.clone(),
+                    x5c.clone(),
+                    expected.clone(),
+                    answer.clone(),
+                );
                 std::thread::spawn(move || {
-                    let _ = serve_token(conn, &log, &key, &x5c, &expected);
+                    let _ = serve_token(conn, &log, &key, &x5c, &expected, &answer);
                 });
             }
         });
         TokenServer {
             port,
             cert,
+            quirks,
             requests,
             stop,
         }
@@ -1157,6 +1220,7 @@ fn serve_token(
     key: &Path,
     x5c: &str,
     expected: &str,
+    quirks: &TokenQuirks,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut writer = conn;
@@ -1219,7 +1283,7 @@ fn serve_token(
                 let jwt = format!("{input}.{}", b64url(&signature));
                 (
                     "200 OK",
-                    serde_json::json!({"token": jwt, "access_token": jwt, "expires_in": 300})
+                    serde_json::json!({"token": jwt, "access_token": jwt, "expires_in": quirks.expires_in, "padding": "x".repeat(quirks.padding)})
                         .to_string(),
                 )
             }
