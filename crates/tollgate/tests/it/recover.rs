@@ -433,3 +433,85 @@ fn failing_a_recorded_entry_changes_nothing() {
         "1"
     );
 }
+
+/// The journal's owner operations on a real SQLite file: a heartbeat, a claim and a release
+/// count only for the token that holds the entry, and a second entry into the same tag cannot
+/// begin while the first is open.
+#[test]
+fn only_the_holder_of_an_entry_refreshes_claims_or_releases_it() {
+    use tollgate::store::{JournalOwner, NewPromotion};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let owner = |token: &str| JournalOwner {
+        host: "host-a".into(),
+        pid: 4242,
+        started: None,
+        token: token.into(),
+    };
+    let new = |tag: &str| NewPromotion {
+        kind: tollgate::domain::EventKind::Promotion,
+        app: "api".into(),
+        from_env: "dev".into(),
+        to_env: "staging".into(),
+        digest: tollgate::domain::Digest::of(b"a"),
+        src_repository: "local/api".into(),
+        dst_repository: "local/api".into(),
+        tag: tag.into(),
+        approvals: vec![],
+        evaluation: serde_json::json!({}),
+        actor: "ci".into(),
+        previous: None,
+        at: t0(),
+        owner: owner("first"),
+    };
+    let entry = store.journal_begin(&new("staging")).unwrap();
+    assert_eq!(entry.owner, Some(owner("first")));
+    assert_eq!(entry.heartbeat_at, Some(t0()));
+
+    let e = store.journal_begin(&new("staging")).unwrap_err();
+    assert_eq!(e.code, Code::Refused);
+    assert!(
+        e.message.contains("promotion 1") && e.message.contains("process 4242 on host-a"),
+        "{}",
+        e.message
+    );
+    assert!(
+        store.journal_begin(&new("other-tag")).is_ok(),
+        "another tag may go"
+    );
+
+    let later = t0() + Duration::minutes(1);
+    assert!(!store
+        .journal_heartbeat(entry.id, "intruder", later)
+        .unwrap());
+    assert!(store.journal_heartbeat(entry.id, "first", later).unwrap());
+    assert_eq!(
+        store.journal_get(entry.id).unwrap().heartbeat_at,
+        Some(later)
+    );
+
+    // A claim must name the token it saw: a stale view loses.
+    assert!(!store
+        .journal_claim(entry.id, Some("intruder"), &owner("second"), later)
+        .unwrap());
+    assert!(store
+        .journal_claim(entry.id, Some("first"), &owner("second"), later)
+        .unwrap());
+    assert!(
+        !store.journal_heartbeat(entry.id, "first", later).unwrap(),
+        "the old holder lost it"
+    );
+    store.journal_release(entry.id, "first").unwrap();
+    assert_eq!(
+        store.journal_get(entry.id).unwrap().owner,
+        Some(owner("second"))
+    );
+    store.journal_release(entry.id, "second").unwrap();
+    assert_eq!(store.journal_get(entry.id).unwrap().owner, None);
+    assert!(
+        store
+            .journal_claim(entry.id, None, &owner("third"), later)
+            .unwrap(),
+        "an entry without owner can be claimed"
+    );
+}

@@ -237,3 +237,86 @@ impl Drop for Heartbeat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::{Digest, EventKind};
+    use crate::store::JournalState;
+
+    fn entry(owner: Option<JournalOwner>, beat_minutes_ago: Option<i64>) -> Promotion {
+        let now = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        Promotion {
+            id: 1,
+            kind: EventKind::Promotion,
+            app: "api".into(),
+            from_env: "dev".into(),
+            to_env: "staging".into(),
+            digest: Digest::of(b"a"),
+            src_repository: "local/api".into(),
+            dst_repository: "local/api".into(),
+            tag: "staging".into(),
+            approvals: vec![],
+            evaluation: serde_json::json!({}),
+            actor: "ci".into(),
+            previous: None,
+            state: JournalState::Intended,
+            error: None,
+            event_seq: None,
+            created_at: now,
+            owner,
+            heartbeat_at: beat_minutes_ago.map(|m| now - chrono::Duration::minutes(m)),
+        }
+    }
+
+    fn now() -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn this_process_is_running_and_each_run_has_its_own_token() {
+        let me = this_process();
+        assert_ne!(me.token, this_process().token);
+        assert_eq!(me.token.len(), 32);
+        // However old its heartbeat, a live process on this host is not gone.
+        assert_eq!(gone(&entry(Some(me.clone()), Some(600)), now()), None);
+        assert_eq!(gone(&entry(Some(me), None), now()), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_dead_or_reused_pid_on_this_host_is_gone() {
+        // A child that has exited and been reaped: its pid runs nothing (or something else).
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let dead = JournalOwner {
+            pid,
+            ..this_process()
+        };
+        let why = gone(&entry(Some(dead), Some(0)), now()).expect("gone");
+        assert!(why.contains(&format!("process {pid}")), "{why}");
+        // Our own pid, but started at another time: a reused pid.
+        let reused = JournalOwner {
+            started: Some("another-boot:1".into()),
+            ..this_process()
+        };
+        let why = gone(&entry(Some(reused), Some(0)), now()).expect("gone");
+        assert!(why.contains("another process"), "{why}");
+    }
+
+    #[test]
+    fn another_hosts_owner_is_judged_by_its_heartbeat() {
+        let elsewhere = JournalOwner {
+            host: "another-host.example".into(),
+            ..this_process()
+        };
+        assert_eq!(gone(&entry(Some(elsewhere.clone()), Some(9)), now()), None);
+        let why = gone(&entry(Some(elsewhere.clone()), Some(11)), now()).expect("stale");
+        assert!(why.contains("more than 10 minutes"), "{why}");
+        assert!(gone(&entry(Some(elsewhere), None), now()).is_some());
+        assert!(gone(&entry(None, Some(0)), now()).is_some(), "no owner");
+    }
+}
