@@ -185,16 +185,22 @@ fn time_at(r: &rusqlite::Row<'_>, i: usize, what: &str) -> Result<Option<DateTim
 
 /// The refusal of a second promotion into a tag that an open entry is still moving.
 pub fn busy(open: &Promotion) -> Error {
-    let who = match &open.owner {
-        Some(o) => format!("process {} on {}", o.pid, o.host),
-        None => "no running process".to_string(),
-    };
     let beat = open
         .heartbeat_at
         .map(|t| format!(", last heartbeat {}", stamp(t)))
         .unwrap_or_default();
+    let (who, what_to_do) = match &open.owner {
+        Some(o) => (
+            format!("process {} on {}", o.pid, o.host),
+            "wait for it to finish and try again; if its process is gone, the next tollgate command finishes or fails it",
+        ),
+        None => (
+            "held by no process".to_string(),
+            "it could not be finished yet (its tag could not be read back) and every tollgate command retries it: check that the registry is reachable and try again",
+        ),
+    };
     Error::refused(format!(
-        "promotion {} ({} of {} by {}, {who}, open since {}, now {}{beat}) is still moving {}:{}: wait for it to finish and try again; if its process is gone, any tollgate command finishes or fails it first",
+        "promotion {} ({} of {} by {}, {who}, open since {}, now {}{beat}) is still moving {}:{}: {what_to_do}",
         open.id,
         open.kind.as_str(),
         open.digest,

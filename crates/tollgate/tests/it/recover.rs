@@ -344,6 +344,56 @@ fn a_push_whose_answer_was_lost_is_recorded_when_the_tag_moved() {
     assert!(api::verify(&ws).unwrap().ok());
 }
 
+/// The manifest PUT never reaches the registry (the connection drops on the way): the read-back
+/// shows the tag did not move, so the entry is failed and its approval released for a retry.
+#[test]
+fn a_push_lost_on_the_way_fails_the_entry_and_releases_its_approval() {
+    let (f, a, _, quinn, _) = fixture("dropped");
+    let proxy = FaultProxy::start(f.reg.port());
+    let toml = std::fs::read_to_string(f.tmp.config()).unwrap();
+    std::fs::write(
+        f.tmp.config(),
+        toml.replace(&f.reg.url(), &format!("http://{}", proxy.host())),
+    )
+    .unwrap();
+    let ws = Workspace::load(&f.tmp.config(), None).unwrap();
+    rt().block_on(api::sync(&ws, &at(0), None, &|_| {}))
+        .unwrap();
+    f.approve_in(&ws, &at(1), &quinn, "staging", &a, None)
+        .unwrap();
+    let promote = |hours: i64| {
+        rt().block_on(api::promote(
+            &ws,
+            &at(hours),
+            PromoteRequest {
+                app: "api".into(),
+                to: "staging".into(),
+                digest: a.clone(),
+                actor: "release-bot".into(),
+            },
+            &|_| {},
+        ))
+    };
+    proxy.drop_request_to("PUT", "/manifests/staging");
+    let e = promote(2).unwrap_err();
+    assert!(
+        e.message.contains("failed while pushing") && e.message.contains("does not show"),
+        "{}",
+        e.message
+    );
+    assert_eq!(f.tag("payments/api:staging"), None);
+    assert_eq!(
+        f.tmp.sqlite("SELECT state FROM promotions WHERE id = 1"),
+        "failed"
+    );
+    assert_eq!(
+        f.tmp.sqlite("SELECT count(*) FROM promotion_approvals"),
+        "0"
+    );
+    promote(3).unwrap();
+    assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
+}
+
 /// After a promotion and a rollback the status shows the digest the read-back saw, observed
 /// then, and the next sync finds nothing moved.
 #[test]

@@ -698,9 +698,9 @@ struct ProxyState {
     max_in_flight: usize,
     /// Requests whose path contains the key get this body (chunked when the flag is set).
     bodies: Vec<(String, Vec<u8>, bool)>,
-    /// `(method, path part)`: the next such request is forwarded, and its answer is lost (the
-    /// proxy closes the client connection without a response), once.
-    lose_answer: Vec<(String, String)>,
+    /// `(method, path part, forward)`: the next such request is forwarded (or not), and its
+    /// answer is lost (the proxy closes the client connection without a response), once.
+    lose_answer: Vec<(String, String, bool)>,
 }
 
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry. It keeps client connections
@@ -778,11 +778,21 @@ impl FaultProxy {
     /// close the client's connection without answering: a request applied whose answer never
     /// came back (a timeout, a dropped connection).
     pub fn lose_answer_to(&self, method: &str, path_part: &str) {
-        self.state
-            .lock()
-            .unwrap()
-            .lose_answer
-            .push((method.to_string(), path_part.to_string()));
+        self.state.lock().unwrap().lose_answer.push((
+            method.to_string(),
+            path_part.to_string(),
+            true,
+        ));
+    }
+
+    /// Close the client's connection on the next `method` request whose path contains
+    /// `path_part`, without forwarding it: a request lost on the way.
+    pub fn drop_request_to(&self, method: &str, path_part: &str) {
+        self.state.lock().unwrap().lose_answer.push((
+            method.to_string(),
+            path_part.to_string(),
+            false,
+        ));
     }
 
     /// `(method, path-and-query)` of every request seen so far.
@@ -912,13 +922,21 @@ fn serve_connection(
             let lose = st
                 .lose_answer
                 .iter()
-                .position(|(m, p)| *m == method && target.contains(p.as_str()));
-            let lose = lose.map(|i| st.lose_answer.remove(i)).is_some();
-            let fault = if lose { None } else { st.faults.pop_front() };
+                .position(|(m, p, _)| *m == method && target.contains(p.as_str()));
+            let lose = lose.map(|i| st.lose_answer.remove(i).2);
+            let fault = if lose.is_some() {
+                None
+            } else {
+                st.faults.pop_front()
+            };
             (fault, st.page_tags, body, lose)
         };
-        if lose {
-            let forwarded = forward(&req, upstream_port);
+        if let Some(forwarding) = lose {
+            let forwarded = if forwarding {
+                forward(&req, upstream_port).map(drop)
+            } else {
+                Ok(())
+            };
             state.lock().unwrap().in_flight -= 1;
             forwarded?;
             let _ = writer.shutdown(Shutdown::Both);
