@@ -46,7 +46,11 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
                 "cannot be recovered: {}; whether its push landed is unknown, check the tag and `tollgate sync`",
                 e.message
             );
-            store.journal_fail(entry.id, &reason, ctx.clock.now())?;
+            match store.journal_fail(entry.id, &reason, ctx.clock.now()) {
+                // Decided meanwhile by someone else: nothing to do.
+                Err(e) if e.code == crate::Code::Refused => {}
+                other => other?,
+            }
             touched.push(store.journal_get(entry.id)?);
             continue;
         }
