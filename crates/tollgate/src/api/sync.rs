@@ -7,7 +7,7 @@ use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
 use crate::registry::{Manifest, Registry};
-use crate::store::timeline::{decide_drift, DriftDecision};
+use crate::store::timeline::{decide_drift, DriftDecision, JournalOutcome};
 use crate::{Error, Result};
 
 /// How many tags are resolved at once (the registry handle bounds requests further).
@@ -223,16 +223,29 @@ pub async fn sync(
         let moved = matches!((&previous, &digest), (Some(p), Some(d)) if p != d);
         let head = store.head(&t.app, &t.env)?;
         let known = head.segment.is_some() || last.is_some();
-        let decision = decide_drift(known, head.expected.as_ref(), head.drift, digest.as_ref());
-        let new_drift = decision == DriftDecision::New;
-        // A tag that moved to the digest of a promotion whose journal entry failed: its PUT
-        // landed after the entry was given up.
-        let late_promotion = match (&digest, new_drift) {
-            (Some(d), true) => store
-                .late_promotion(&t.app, &t.env, &t.repository, &t.tag, d)?
-                .map(|(journal, actor)| LatePromotion { journal, actor }),
+        let mut decision = decide_drift(known, head.expected.as_ref(), head.drift, digest.as_ref());
+        // A tag that moved to the digest of the newest promotion journal entry for it: still
+        // running (not drift: it records the move when it finishes, or recovery does), or its
+        // PUT landing after the entry was failed (drift, named).
+        let promotion = match (&digest, decision) {
+            (Some(d), DriftDecision::New) => store
+                .newest_promotion(&t.app, &t.env, &t.repository, &t.tag)?
+                .filter(|p| &p.digest == d),
             _ => None,
         };
+        if promotion
+            .as_ref()
+            .is_some_and(|p| p.outcome == JournalOutcome::Open)
+        {
+            decision = DriftDecision::Clean;
+        }
+        let late_promotion = promotion
+            .filter(|p| p.outcome == JournalOutcome::Failed)
+            .map(|p| LatePromotion {
+                journal: p.journal,
+                actor: p.actor,
+            });
+        let new_drift = decision == DriftDecision::New;
         let data = serde_json::json!({ "repository": t.repository, "tag": t.tag });
         if new_drift {
             let mut drift_data = data.clone();

@@ -209,19 +209,18 @@ impl Store {
         timeline::record_unapproved(&self.conn, event)
     }
 
-    /// The newest promotion journal entry for this app × environment and `repository:tag`, when
-    /// it failed and targeted `digest`: `(journal id, who started it)`. A tag that moves there
-    /// afterwards is that promotion's PUT landing late.
-    #[tracing::instrument(level = "debug", skip(self), fields(digest = %digest))]
-    pub fn late_promotion(
+    /// The newest promotion journal entry for this app × environment and `repository:tag`
+    /// (read only): a tag that moved to its digest is that promotion still running (open) or its
+    /// PUT landing after the entry was failed.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn newest_promotion(
         &self,
         app: &str,
         env: &str,
         repository: &str,
         tag: &str,
-        digest: &Digest,
-    ) -> Result<Option<(i64, String)>> {
-        timeline::late_promotion(&self.conn, app, env, repository, tag, digest)
+    ) -> Result<Option<timeline::TagPromotion>> {
+        timeline::newest_promotion(&self.conn, app, env, repository, tag)
     }
 
     /// Events in `seq` order, narrowed by `filter`. For large exports use

@@ -394,3 +394,48 @@ fn a_failed_promotion_that_lands_late_is_named_by_the_drift() {
     assert_eq!(row(&ws, "staging")["drift"], true);
     verify_ok(&ws);
 }
+
+#[test]
+fn a_tag_moved_by_a_promotion_still_running_is_not_drift() {
+    let (reg, ws, a, _b) = setup("inflight");
+    ws.run(&["sync"]).ok();
+    // The promotion has pushed (the tag shows A) but not recorded yet; a sync runs meanwhile
+    // (the library call: a CLI command would first finish the entry of this dead process).
+    let killed = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .arg("--config")
+        .arg(ws.config())
+        .args(["promote", "--app", "api", "--to", "staging", "--digest", &a])
+        .env("HOME", ws.path().join("home"))
+        .env("TOLLGATE_ACTOR", "release-bot")
+        .env("TOLLGATE_TEST_KILL_AT", "pushed")
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "killed by a signal: {killed:?}");
+    assert_eq!(skopeo_digest(&reg, "payments/api:staging"), a);
+    assert_eq!(ws.sqlite("SELECT state FROM promotions"), "pushed");
+    let workspace = tollgate::config::Workspace::load(&ws.config(), None).unwrap();
+    let report = crate::support::signed::rt()
+        .block_on(tollgate::api::sync(
+            &workspace,
+            &Context::system(),
+            None,
+            &|_| {},
+        ))
+        .unwrap();
+    let staging = report.tags.iter().find(|t| t.env == "staging").unwrap();
+    assert_eq!(
+        staging.digest.as_ref().map(|d| d.to_string()),
+        Some(a.clone())
+    );
+    assert!(!staging.drift, "the open journal entry explains the move");
+    assert_eq!(
+        ws.sqlite("SELECT count(*) FROM events WHERE kind = 'drift'"),
+        "0"
+    );
+    // The next command finishes the promotion; the history and the registry agree.
+    ws.run(&["sync"]).ok();
+    assert_eq!(ws.sqlite("SELECT state FROM promotions"), "recorded");
+    assert_eq!(row(&ws, "staging")["via"], "promotion");
+    assert_eq!(row(&ws, "staging")["drift"], false);
+    verify_ok(&ws);
+}
