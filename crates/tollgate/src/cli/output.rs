@@ -79,7 +79,7 @@ pub fn status_table(rows: &[StatusRow]) {
             ]
         })
         .collect();
-    print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "DRIFT"], rows);
+    print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
 }
 
 /// `DRIFT`, `UNAPPROVED`, both (space-separated) or nothing.
