@@ -132,6 +132,7 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     drift: false,
     via: 'promotion',
     last_observed: '2025-11-25T08:00:00Z',
+    unapproved: false,
     ...over,
   };
 }
@@ -182,6 +183,8 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
       digest: r.digest,
       previous: null,
       drift: r.drift,
+      expected: r.digest,
+      late_promotion: null,
     })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
@@ -189,7 +192,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
 }
 
 export function segment(over: Partial<Segment> & Pick<Segment, 'env' | 'digest' | 'from'>): Segment {
-  return { app: 'api', until: null, via: 'promotion', actor: 'alice@example.com', seq: n(1), ...over };
+  return { app: 'api', until: null, via: 'promotion', actor: 'alice@example.com', seq: n(1), unapproved: false, ...over };
 }
 
 export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {

@@ -134,6 +134,24 @@ describe('Overview', () => {
     expect(screen.getByText('1 drifted')).toBeTruthy();
   });
 
+  it('flags an unapproved deployment in its cell, and only there', async () => {
+    const { container } = renderWith(
+      fakeBackend({
+        overview: sampleOverview([
+          cell(row({ app: 'api', env: 'dev', digest: digestA })),
+          cell(row({ app: 'api', env: 'production', digest: digestB, via: 'record', unapproved: true })),
+        ]),
+      }),
+    );
+    const badge = await screen.findByText('Unapproved', { selector: '.unapproved-badge' });
+    const td = badge.closest('td')!;
+    expect(td.dataset.env).toBe('production');
+    expect(td.classList.contains('unapproved')).toBe(true);
+    expect(within(td).getByText('Deployed without approvals')).toBeTruthy();
+    expect(within(td).getByRole('link', { name: /, unapproved$/ })).toBeTruthy();
+    expect(container.querySelectorAll('.unapproved-badge')).toHaveLength(1);
+  });
+
   it('says so when a tag has no image', async () => {
     renderWith(
       fakeBackend({ overview: sampleOverview([cell(row({ app: 'api', env: 'dev', digest: null, since: null, via: null }))]) }),

@@ -138,7 +138,7 @@ export function outcome(digest = digestA): PromotionOutcome {
 }
 
 export function segment(env: string, digest: string, from: string, until: string | null, seq: number): Segment {
-  return { app: 'api', env, digest, from, until, via: 'promotion', actor: 'quinn@example.com', seq: BigInt(seq) };
+  return { app: 'api', env, digest, from, until, via: 'promotion', actor: 'quinn@example.com', seq: BigInt(seq), unapproved: false };
 }
 
 export function exportSummary(path: string): ExportSummary {

@@ -115,6 +115,20 @@ describe('Timeline', () => {
     expect(within(d2).queryByRole('link', { name: /Roll staging back/ })).toBeNull(); // it is the current one
   });
 
+  it('shows an unapproved stay as such, in its label and when selected', async () => {
+    const backend = fakeBackend({
+      timeline: [segment({ env: 'production', digest: digestB, from: '2025-11-20T09:00:00Z', via: 'record', unapproved: true, seq: n(1) })],
+      status: [row({ app: 'api', env: 'production' })],
+    });
+    const { container } = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
+    await screen.findByRole('group', { name: /Timeline chart/ });
+    const seg = segs(container)[0]!;
+    expect(seg.getAttribute('aria-label')).toContain('unapproved');
+    await fireEvent.click(seg);
+    const details = await screen.findByRole('region', { name: 'Selected stay' });
+    expect(within(details).getByText(/UNAPPROVED: recorded without the policy's approvals/)).toBeTruthy();
+  });
+
   it('has a "Roll back…" link per environment lane', async () => {
     renderTimeline();
     const links = await screen.findAllByRole('link', { name: 'Roll back…' });

@@ -129,13 +129,14 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         allowed_signers: signing::allowed_signers(&ws.config.approvers),
     };
 
+    let gated = |app: &str, env: &str| crate::api::status::gated(ws, app, env);
     let mut file = AtomicFile::create(&req.out)?;
     let mut sigs = ApprovalSignatures::default();
     let mut pdf = None;
     let (selection, summary) = match req.format {
         report::ExportFormat::Json => {
             let mut w = JsonWriter::start(&mut file, &meta)?;
-            let sel = report::select(&store, &filters, head_seq, |item| {
+            let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)
             })?;
@@ -144,7 +145,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         }
         report::ExportFormat::Csv => {
             let mut w = CsvWriter::start(&mut file)?;
-            let sel = report::select(&store, &filters, head_seq, |item| {
+            let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)
             })?;
@@ -153,7 +154,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         }
         report::ExportFormat::Pdf => {
             let mut p = PdfReport::new(meta.clone());
-            let sel = report::select(&store, &filters, head_seq, |item| {
+            let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 p.item(&item);
                 Ok(())

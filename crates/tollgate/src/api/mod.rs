@@ -43,7 +43,7 @@ pub use promote::{
 pub use record::{record, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
 pub use signer::{signer_status, SignerStatus};
-pub use status::status;
-pub use sync::{sync, SyncProgress, SyncReport, SyncedTag};
+pub use status::{record_is_unapproved, status};
+pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
 pub use timeline::timeline;
 pub use verify::{verify, Problem, VerifyReport};

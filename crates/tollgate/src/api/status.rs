@@ -1,15 +1,16 @@
 use crate::config::Workspace;
-use crate::domain::StatusRow;
+use crate::domain::{Event, StatusRow};
 use crate::store::Store;
 use crate::Result;
 
-/// Current digest per app and environment, with drift flags (`status --json`).
+/// Current digest per app and environment, with drift and unapproved flags (`status --json`).
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
 pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     if let Some(a) = app {
         ws.app(a)?;
     }
     let store = Store::open(&ws.db_path)?;
+    let is_gated = |a: &str, e: &str| gated(ws, a, e);
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -19,7 +20,9 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     {
         for e in &a.environments {
             let head = store.head(&a.name, &e.name)?;
-            let seg = head.segment.as_ref();
+            let mut current: Vec<_> = head.segment.iter().cloned().collect();
+            store.flag_unapproved(&mut current, &is_gated)?;
+            let seg = current.first();
             rows.push(StatusRow {
                 app: a.name.clone(),
                 env: e.name.clone(),
@@ -34,8 +37,31 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
                 drift: head.drift,
                 via: seg.map(|s| s.via),
                 last_observed: head.last_observation.as_ref().map(|o| o.at),
+                unapproved: seg.is_some_and(|s| s.unapproved),
             });
         }
     }
     Ok(rows)
+}
+
+/// Does this app × environment have a policy in tollgate.toml (so that a `record` into it is a
+/// deployment that skipped the approvals)? `false` for names tollgate.toml does not have.
+pub(crate) fn gated(ws: &Workspace, app: &str, env: &str) -> bool {
+    ws.config
+        .apps
+        .iter()
+        .filter(|a| a.name == app)
+        .flat_map(|a| &a.environments)
+        .any(|e| e.name == env && e.policy.is_some())
+}
+
+/// Is this just-appended `record` event an unapproved deployment: its environment has a policy
+/// and no approved promotion or rollback put its digest there during the current stay? The CLI
+/// warns when it is.
+#[tracing::instrument(skip_all, fields(seq = event.seq))]
+pub fn record_is_unapproved(ws: &Workspace, event: &Event) -> Result<bool> {
+    if !gated(ws, &event.app, &event.env) {
+        return Ok(false);
+    }
+    Store::open(&ws.db_path)?.record_unapproved(event)
 }

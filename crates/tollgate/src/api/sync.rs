@@ -7,6 +7,7 @@ use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
 use crate::registry::{Manifest, Registry};
+use crate::store::timeline::{decide_drift, DriftDecision, JournalOutcome};
 use crate::{Error, Result};
 
 /// How many tags are resolved at once (the registry handle bounds requests further).
@@ -35,9 +36,28 @@ pub struct SyncedTag {
     /// The digest sync saw the previous time, when it differs from `digest`.
     #[ts(type = "string | null")]
     pub previous: Option<Digest>,
-    /// After this sync the tag points to a digest it drifted to: moved outside Tollgate to a
-    /// digest that no promotion or record explains (now or earlier, and not acknowledged since).
+    /// After this sync the tag points to a digest it drifted to (or is missing where the history
+    /// says a digest runs): it differs from what the history's current segment says, with no
+    /// promotion, rollback or record explaining it (now or earlier, not acknowledged since).
     pub drift: bool,
+    /// What the history said the tag points to before this sync: the current segment's digest
+    /// (`null` when it has none, or when the newest change is a drift to a missing tag). A
+    /// drifting tag whose `digest` differs from it drifted in this sync.
+    #[ts(type = "string | null")]
+    pub expected: Option<Digest>,
+    /// The new drift is a failed promotion's PUT that landed late.
+    pub late_promotion: Option<LatePromotion>,
+}
+
+/// A promotion whose journal entry was failed (by recovery, or after a push error) but whose
+/// tag update reached the registry anyway: the tag now shows its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LatePromotion {
+    /// The promotion journal entry (`promotions.id`).
+    pub journal: i64,
+    /// Who started it.
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -192,29 +212,49 @@ pub async fn sync(
         .await;
     let infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
 
-    // 3. Decide observation / drift per tag, then write everything in one transaction.
+    // 3. Decide observation / drift per tag against what the history says runs there (the
+    //    current segment; see store::timeline::decide_drift), then write everything in one
+    //    transaction.
     let now = ctx.clock.now();
     let mut events = Vec::new();
     let mut tags = Vec::with_capacity(total);
     for ((t, digest), last) in targets.iter().zip(digests).zip(lasts) {
         let previous = last.as_ref().and_then(|o| o.digest.clone());
         let moved = matches!((&previous, &digest), (Some(p), Some(d)) if p != d);
-        let appeared = previous.is_none() && digest.is_some() && last.is_some();
         let head = store.head(&t.app, &t.env)?;
-        // New drift: the tag moved (or appeared) to a digest nothing explains.
-        let mut new_drift = false;
-        if let (Some(d), true) = (&digest, moved || appeared) {
-            let after = last.as_ref().map_or(0, |o| o.seq);
-            let already_there = head.segment.as_ref().is_some_and(|s| &s.digest == d);
-            new_drift = !already_there && !store.explained_since(&t.app, &t.env, d, after)?;
+        let known = head.segment.is_some() || last.is_some();
+        let mut decision = decide_drift(known, head.expected.as_ref(), head.drift, digest.as_ref());
+        // A tag that moved to the digest of the newest promotion journal entry for it: still
+        // running (not drift: it records the move when it finishes, or recovery does), or its
+        // PUT landing after the entry was failed (drift, named).
+        let promotion = match (&digest, decision) {
+            (Some(d), DriftDecision::New) => store
+                .newest_promotion(&t.app, &t.env, &t.repository, &t.tag)?
+                .filter(|p| &p.digest == d),
+            _ => None,
+        };
+        if promotion
+            .as_ref()
+            .is_some_and(|p| p.outcome == JournalOutcome::Open)
+        {
+            decision = DriftDecision::Clean;
         }
-        // Standing drift: the tag still points where it drifted to and nobody acknowledged it.
-        let standing = !moved && !appeared && head.drift;
-        let drift = new_drift || standing;
+        let late_promotion = promotion
+            .filter(|p| p.outcome == JournalOutcome::Failed)
+            .map(|p| LatePromotion {
+                journal: p.journal,
+                actor: p.actor,
+            });
+        let new_drift = decision == DriftDecision::New;
         let data = serde_json::json!({ "repository": t.repository, "tag": t.tag });
         if new_drift {
             let mut drift_data = data.clone();
             drift_data["previous"] = serde_json::json!(previous);
+            drift_data["expected"] = serde_json::json!(head.expected);
+            if let Some(late) = &late_promotion {
+                drift_data["late_promotion"] =
+                    serde_json::json!({ "journal": late.journal, "actor": late.actor });
+            }
             events.push(NewEvent {
                 at: now,
                 kind: EventKind::Drift,
@@ -240,8 +280,10 @@ pub async fn sync(
             repository: t.repository.clone(),
             tag: t.tag.clone(),
             previous: if moved { previous } else { None },
+            expected: head.expected,
             digest,
-            drift,
+            drift: decision != DriftDecision::Clean,
+            late_promotion,
         });
     }
     store.put_image_infos(&infos)?;
@@ -263,9 +305,29 @@ pub async fn sync(
 impl From<&SyncedTag> for Error {
     fn from(t: &SyncedTag) -> Error {
         let now = t.digest.as_ref().map_or("nothing", |d| d.as_str());
-        let how = match &t.previous {
-            Some(was) => format!("moved outside Tollgate to {now} (was {was})"),
-            None => format!("points to {now}, where it was moved outside Tollgate, and nobody has acknowledged it"),
+        let said = match &t.expected {
+            Some(e) => format!("the history says {e} runs there"),
+            None => "the history has no digest there".to_string(),
+        };
+        let new = t.expected != t.digest;
+        let how = match (&t.late_promotion, &t.digest, &t.previous) {
+            (Some(late), _, _) => format!(
+                "moved to {now}: failed promotion {} (started by {}) landed late, after its journal entry was failed ({said})",
+                late.journal, late.actor
+            ),
+            (None, Some(_), _) if !new => format!(
+                "points to {now}, where it was moved outside Tollgate, and nobody has acknowledged it"
+            ),
+            (None, None, _) if !new => "is still missing: it was removed outside Tollgate, and nobody has acknowledged it".to_string(),
+            (None, None, _) => format!("is missing: it was removed outside Tollgate ({said})"),
+            (None, Some(_), Some(was)) if Some(was) == t.expected.as_ref() => {
+                format!("moved outside Tollgate to {now} (was {was})")
+            }
+            (None, Some(_), Some(was)) => {
+                format!("moved outside Tollgate to {now} (was {was}; {said})")
+            }
+            (None, Some(_), None) if t.expected.is_some() => format!("points to {now}, but {said}"),
+            (None, Some(_), None) => format!("appeared outside Tollgate at {now} ({said})"),
         };
         Error::refused(format!(
             "drift: {} {} tag {}:{} {how}; find out who moved it, then `tollgate record` that digest or promote the right one",

@@ -102,11 +102,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await?;
             println!(
                 "recorded {} in {} {} (event {})",
-                event.digest.map(|d| d.to_string()).unwrap_or_default(),
+                event
+                    .digest
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
                 event.app,
                 event.env,
                 event.seq
             );
+            if api::record_is_unapproved(&ws, &event)? {
+                eprintln!("warning: {} {} has a policy and this record skipped its approvals: it is flagged UNAPPROVED until an approved promotion of that digest replaces it", event.app, event.env);
+            }
             Ok(0)
         }
         Command::Key {

@@ -75,15 +75,21 @@ pub fn status_table(rows: &[StatusRow]) {
                     .as_ref()
                     .map_or("(no tag)".into(), |d| d.to_string()),
                 r.since.as_ref().map_or(String::new(), time),
-                if r.drift {
-                    "DRIFT".into()
-                } else {
-                    String::new()
-                },
+                flags(r.drift, r.unapproved),
             ]
         })
         .collect();
-    print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "DRIFT"], rows);
+    print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
+}
+
+/// `DRIFT`, `UNAPPROVED`, both (space-separated) or nothing.
+fn flags(drift: bool, unapproved: bool) -> String {
+    [(drift, "DRIFT"), (unapproved, "UNAPPROVED")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn timeline_table(segments: &[Segment]) {
@@ -95,7 +101,11 @@ pub fn timeline_table(segments: &[Segment]) {
                 s.digest.to_string(),
                 time(&s.from),
                 s.until.as_ref().map_or("now".into(), time),
-                via(s.via).into(),
+                if s.unapproved {
+                    format!("{} UNAPPROVED", via(s.via))
+                } else {
+                    via(s.via).into()
+                },
                 s.actor.clone().unwrap_or_default(),
             ]
         })

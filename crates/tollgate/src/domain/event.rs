@@ -132,6 +132,11 @@ pub struct Segment {
     pub actor: Option<String>,
     /// The event that started this segment.
     pub seq: i64,
+    /// The environment has a policy and this stay was put there (or acknowledged) by a
+    /// `record`, with no promotion or rollback of its digest into it during the stay: a
+    /// deployment that skipped the approvals. Decided with tollgate.toml's current policies.
+    #[serde(default)]
+    pub unapproved: bool,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.
@@ -148,13 +153,19 @@ pub struct StatusRow {
     /// When the current digest arrived in this environment.
     #[ts(type = "string | null")]
     pub since: Option<DateTime<Utc>>,
-    /// The tag moved, since Tollgate last observed it, to a digest nothing explains.
+    /// The tag points to a digest other than the one the history says runs there (its current
+    /// segment), with no promotion, rollback or record explaining it, and nobody has
+    /// acknowledged it since; also `true` while a tag the history says holds a digest is missing.
     pub drift: bool,
     /// How the current digest got there.
     pub via: Option<Via>,
     /// When `sync` last read this tag.
     #[ts(type = "string | null")]
     pub last_observed: Option<DateTime<Utc>>,
+    /// The current stay is an unapproved deployment (see [`Segment::unapproved`]): a `record`
+    /// into an environment with a policy that no approved promotion or rollback has replaced.
+    #[serde(default)]
+    pub unapproved: bool,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

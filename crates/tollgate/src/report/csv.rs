@@ -12,7 +12,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 23] = [
     "seq",
     "at",
     "kind",
@@ -35,6 +35,7 @@ pub const COLUMNS: [&str; 22] = [
     "policy",
     "prev_hash",
     "hash",
+    "unapproved",
 ];
 
 fn csv_error(e: ::csv::Error) -> Error {
@@ -63,8 +64,12 @@ impl<W: Write> CsvWriter<W> {
     }
 
     pub fn item(&mut self, item: &Item) -> Result<()> {
-        let (event, in_filter) = match item {
-            Item::Event { event, in_filter } => (event, *in_filter),
+        let (event, in_filter, unapproved) = match item {
+            Item::Event {
+                event,
+                in_filter,
+                unapproved,
+            } => (event, *in_filter, *unapproved),
             Item::Stub { .. } => {
                 self.summary.stub();
                 return Ok(());
@@ -75,7 +80,7 @@ impl<W: Write> CsvWriter<W> {
             self.approvals.insert(event.seq, info);
         }
         if in_filter {
-            let row = row(event, &self.approvals)
+            let row = row(event, &self.approvals, unapproved)
                 .into_iter()
                 .map(spreadsheet_safe);
             self.out.write_record(row).map_err(csv_error)?;
@@ -106,8 +111,8 @@ pub fn spreadsheet_safe(cell: String) -> String {
 }
 
 /// The cells of one event, in [`COLUMNS`] order, exactly as the history holds them (see
-/// [`spreadsheet_safe`] for what the CSV file writes).
-pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String> {
+/// [`spreadsheet_safe`] for what the CSV file writes); `unapproved` as [`Item::Event`] has it.
+pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bool) -> Vec<String> {
     let d = &event.data;
     let text = |k: &str| match d.get(k) {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -182,6 +187,7 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<String>
         policy,
         event.prev_hash.clone(),
         event.hash.clone(),
+        unapproved.to_string(),
     ]
 }
 

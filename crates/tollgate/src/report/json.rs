@@ -42,6 +42,8 @@ struct FullEvent<'a> {
     /// The exact string whose hash (after `prev_hash` and a newline) is `hash`.
     hashed: &'a str,
     in_filter: bool,
+    /// A `record` that skipped a policy's approvals (derived at export time, not hashed).
+    unapproved: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,7 +123,11 @@ impl<W: Write> JsonWriter<W> {
 
     pub fn item(&mut self, item: &Item) -> Result<()> {
         let line = match item {
-            Item::Event { event, in_filter } => {
+            Item::Event {
+                event,
+                in_filter,
+                unapproved,
+            } => {
                 self.summary.event(event);
                 let at = format_at(event.at);
                 let hashed = canonical_json(&Hashed::of(event, &at));
@@ -138,6 +144,7 @@ impl<W: Write> JsonWriter<W> {
                     data: &event.data,
                     hashed: &hashed,
                     in_filter: *in_filter,
+                    unapproved: *unapproved,
                 })?
             }
             Item::Stub {

@@ -22,8 +22,14 @@ use crate::{Code, Error, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// A whole event. `in_filter` is `false` for an approval included only because a promotion
-    /// in the report counted it.
-    Event { event: Event, in_filter: bool },
+    /// in the report counted it. `unapproved`: a `record` into an environment with a policy
+    /// that no approved promotion or rollback had put its digest there before (derived from the
+    /// history and tollgate.toml at export time, not part of the hashed event).
+    Event {
+        event: Event,
+        in_filter: bool,
+        unapproved: bool,
+    },
     /// An event of the range that the report leaves out: enough to check the links.
     Stub {
         seq: i64,
@@ -61,11 +67,13 @@ pub struct Selection {
 const STOP: &str = "report selection complete";
 
 /// Walk the report's items in `seq` order, calling `f` with each. `head_seq` bounds the walk:
-/// events appended after the chain check that preceded the export are left out.
+/// events appended after the chain check that preceded the export are left out. `gated(app,
+/// env)`: the environment has a policy (its records are checked for being unapproved).
 pub fn select(
     store: &Store,
     filters: &Filters,
     head_seq: i64,
+    gated: &dyn Fn(&str, &str) -> bool,
     mut f: impl FnMut(Item) -> Result<()>,
 ) -> Result<Selection> {
     let unfiltered = filters.app.is_none()
@@ -140,7 +148,14 @@ pub fn select(
         } else {
             sel.context += 1;
         }
-        f(Item::Event { event, in_filter })
+        let unapproved = event.kind == crate::domain::EventKind::Record
+            && gated(&event.app, &event.env)
+            && store.record_unapproved(&event)?;
+        f(Item::Event {
+            event,
+            in_filter,
+            unapproved,
+        })
     });
     match walk {
         Err(e) if e.code == Code::Internal && e.message == STOP => {}

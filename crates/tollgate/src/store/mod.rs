@@ -57,6 +57,10 @@ pub struct Head {
     pub segment: Option<Segment>,
     pub drift: bool,
     pub last_observation: Option<Event>,
+    /// What the history says the tag points to now ([`timeline::expected`]): the current
+    /// segment's digest, or `None` when there is none or the newest change is a drift to a
+    /// missing tag. `sync` compares the registry with this.
+    pub expected: Option<Digest>,
 }
 
 /// Which events to read (for exports and the UI); every field narrows.
@@ -183,6 +187,40 @@ impl Store {
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn head(&self, app: &str, env: &str) -> Result<Head> {
         timeline::head(&self.conn, app, env)
+    }
+
+    /// Fill in [`Segment::unapproved`] for the segments of environments where `gated(app, env)`
+    /// (those with a policy). `segments` must be whole timelines of their app × environments,
+    /// oldest first, as [`timeline`](Self::timeline) returns them (a lone current segment too).
+    #[tracing::instrument(level = "debug", skip_all, fields(segments = segments.len()))]
+    pub fn flag_unapproved(
+        &self,
+        segments: &mut [Segment],
+        gated: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<()> {
+        timeline::flag_unapproved(&self.conn, segments, gated)
+    }
+
+    /// Was this `record` event an unapproved deployment when it was appended: no promotion or
+    /// rollback into its app × environment since the segment it belongs to began? (The caller
+    /// checks that the environment has a policy.) `false` for any other kind.
+    #[tracing::instrument(level = "debug", skip_all, fields(seq = event.seq))]
+    pub fn record_unapproved(&self, event: &Event) -> Result<bool> {
+        timeline::record_unapproved(&self.conn, event)
+    }
+
+    /// The newest promotion journal entry for this app × environment and `repository:tag`
+    /// (read only): a tag that moved to its digest is that promotion still running (open) or its
+    /// PUT landing after the entry was failed.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn newest_promotion(
+        &self,
+        app: &str,
+        env: &str,
+        repository: &str,
+        tag: &str,
+    ) -> Result<Option<timeline::TagPromotion>> {
+        timeline::newest_promotion(&self.conn, app, env, repository, tag)
     }
 
     /// Events in `seq` order, narrowed by `filter`. For large exports use

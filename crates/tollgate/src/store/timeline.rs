@@ -11,6 +11,18 @@
 //! The head of an app × environment is drifting when the newest of its record, promotion,
 //! rollback and drift events is a drift (a later record or promotion acknowledges it).
 //!
+//! Drift is decided against the current segment ([`decide_drift`]): what the history says the
+//! tag points to ([`Head::expected`]) is the current segment's digest, or nothing when the newest
+//! change is a drift to a missing tag. An observed digest (or a missing tag) that differs from it
+//! is new drift, whatever the previous observation saw; once the history knows anything about
+//! the environment, only its very first observation is a baseline.
+//!
+//! A stay is *unapproved* ([`StayApproval`]) when a `record` put it there or acknowledged it and
+//! no promotion or rollback of its digest into the environment happened during the stay (within
+//! a segment every record, promotion and rollback is of the segment's digest). Only environments
+//! with a policy are flagged; the store does not know policies, so the caller says which are
+//! gated ([`flag_unapproved`]).
+//!
 //! [`derive_timeline`] states the rules over a list of events; the store keeps the same result
 //! incrementally (tables `segments` and `heads`, written by [`HeadState::apply`] in the append
 //! transaction) so that a timeline or a status costs a few index lookups on a large history.
@@ -88,6 +100,93 @@ impl HeadState {
     }
 }
 
+/// What one sync decides about one tag ([`decide_drift`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftDecision {
+    /// Nothing to report: the tag shows what the history says (or this is the baseline).
+    Clean,
+    /// The tag differs from what the history says runs there: append a drift event.
+    New,
+    /// The tag still shows the digest it drifted to (or is still missing), unacknowledged.
+    Standing,
+}
+
+/// The drift rule. `known`: the history holds an observation or a segment of this app ×
+/// environment (if not, the first observation is the baseline); `expected`: what the history
+/// says the tag points to ([`Head::expected`]); `drifting`: the newest change is a drift;
+/// `observed`: what the registry shows now (`None`: no such tag).
+pub fn decide_drift(
+    known: bool,
+    expected: Option<&Digest>,
+    drifting: bool,
+    observed: Option<&Digest>,
+) -> DriftDecision {
+    if !known {
+        DriftDecision::Clean
+    } else if observed != expected {
+        DriftDecision::New
+    } else if drifting {
+        DriftDecision::Standing
+    } else {
+        DriftDecision::Clean
+    }
+}
+
+/// Whether one stay (segment) was approved: fed the kinds of the events inside it, in order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StayApproval {
+    /// A `record` put the digest there or acknowledged it.
+    pub recorded: bool,
+    /// A promotion or rollback (which passed the gate) put the digest there.
+    pub approved: bool,
+}
+
+impl StayApproval {
+    pub fn apply(&mut self, kind: EventKind) {
+        match kind {
+            EventKind::Record => self.recorded = true,
+            EventKind::Promotion | EventKind::Rollback => self.approved = true,
+            _ => {}
+        }
+    }
+
+    /// Recorded and never approved (in an environment with a policy, that is unapproved).
+    pub fn unapproved(self) -> bool {
+        self.recorded && !self.approved
+    }
+}
+
+/// The reference statement of the unapproved rule: set [`Segment::unapproved`] on `segments`
+/// (from [`derive_timeline`] of the same `events`) for the environments where `gated`.
+pub fn derive_unapproved<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    segments: &mut [Segment],
+    gated: &dyn Fn(&str, &str) -> bool,
+) {
+    let mut events: Vec<&Event> = events.into_iter().collect();
+    events.sort_by_key(|e| e.seq);
+    for (i, until) in next_in_lane(segments).into_iter().enumerate() {
+        let s = &segments[i];
+        let mut stay = StayApproval::default();
+        for e in events.iter().filter(|e| {
+            e.app == s.app && e.env == s.env && e.seq >= s.seq && until.is_none_or(|u| e.seq < u)
+        }) {
+            stay.apply(e.kind);
+        }
+        segments[i].unapproved = gated(&s.app, &s.env) && stay.unapproved();
+    }
+}
+
+/// For each segment, the `seq` of the next segment of its app × environment (`None`: current).
+fn next_in_lane(segments: &[Segment]) -> Vec<Option<i64>> {
+    let mut next: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut out = vec![None; segments.len()];
+    for (i, s) in segments.iter().enumerate().rev() {
+        out[i] = next.insert((&s.app, &s.env), s.seq);
+    }
+    out
+}
+
 /// The segments of every app × environment in `events` (taken in `seq` order), oldest first
 /// (by the `seq` of the starting event). The reference statement of the rules above.
 pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Segment> {
@@ -149,6 +248,7 @@ fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             via: via(s.kind),
             actor: s.actor,
             seq: s.seq,
+            unapproved: false,
         });
     }
     out
@@ -286,6 +386,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 via: via(e.kind),
                 actor: e.actor,
                 seq,
+                unapproved: false,
             })
         }
         None => None,
@@ -294,11 +395,134 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
         .last_observation_seq
         .map(|seq| event_by_seq(conn, seq))
         .transpose()?;
+    // Drifting: the newest change is a drift, to the segment's digest or to a missing tag.
+    let expected = match (state.drift, state.last_change_seq) {
+        (true, Some(seq)) => event_by_seq(conn, seq)?.digest,
+        _ => segment.as_ref().map(|s| s.digest.clone()),
+    };
     Ok(Head {
         segment,
         drift: state.drift,
         last_observation,
+        expected,
     })
+}
+
+/// Which of record / promotion-or-rollback happened in app × environment with
+/// `from_seq <= seq < until_seq` (`None`: no end).
+fn stay_approval(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    from_seq: i64,
+    until_seq: Option<i64>,
+) -> Result<StayApproval> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT
+           EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind = 'record'
+                     AND seq >= ?3 AND seq < ?4),
+           EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind IN ('promotion', 'rollback')
+                     AND seq >= ?3 AND seq < ?4)",
+    )?;
+    let until = until_seq.unwrap_or(i64::MAX);
+    Ok(stmt.query_row(params![app, env, from_seq, until], |r| {
+        Ok(StayApproval {
+            recorded: r.get(0)?,
+            approved: r.get(1)?,
+        })
+    })?)
+}
+
+/// [`Segment::unapproved`] of the segments of gated environments, from the events (two indexed
+/// lookups per such segment). `segments` are whole lanes, oldest first.
+pub(super) fn flag_unapproved(
+    conn: &Connection,
+    segments: &mut [Segment],
+    gated: &dyn Fn(&str, &str) -> bool,
+) -> Result<()> {
+    for (i, until) in next_in_lane(segments).into_iter().enumerate() {
+        let s = &segments[i];
+        if !gated(&s.app, &s.env) {
+            segments[i].unapproved = false;
+            continue;
+        }
+        let stay = stay_approval(conn, &s.app, &s.env, s.seq, until)?;
+        segments[i].unapproved = stay.unapproved();
+    }
+    Ok(())
+}
+
+/// Was this record unapproved when appended: no promotion or rollback into its app ×
+/// environment between the start of its segment and it.
+pub(super) fn record_unapproved(conn: &Connection, event: &Event) -> Result<bool> {
+    if event.kind != EventKind::Record || event.digest.is_none() {
+        return Ok(false);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT max(seq) FROM segments WHERE app = ?1 AND env = ?2 AND seq <= ?3",
+    )?;
+    let start: Option<i64> =
+        stmt.query_row(params![event.app, event.env, event.seq], |r| r.get(0))?;
+    let start = start.unwrap_or(event.seq);
+    let stay = stay_approval(conn, &event.app, &event.env, start, Some(event.seq))?;
+    Ok(!stay.approved)
+}
+
+/// Where a promotion journal entry stands, as far as drift is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalOutcome {
+    /// `intended`, `pushed` or `verified`: still running (recovery finishes or fails entries
+    /// whose process is gone before any CLI command, `sync` included).
+    Open,
+    Recorded,
+    Failed,
+}
+
+/// The newest promotion journal entry that targets one tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPromotion {
+    pub journal: i64,
+    pub actor: String,
+    pub digest: Digest,
+    pub outcome: JournalOutcome,
+}
+
+/// The newest journal entry for app × environment and `repository:tag` (read only).
+pub(super) fn newest_promotion(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    repository: &str,
+    tag: &str,
+) -> Result<Option<TagPromotion>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, actor, state, digest FROM promotions
+          WHERE app = ?1 AND to_env = ?2 AND dst_repository = ?3 AND tag = ?4
+          ORDER BY id DESC LIMIT 1",
+    )?;
+    let newest: Option<(i64, String, String, String)> = stmt
+        .query_row(params![app, env, repository, tag], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((journal, actor, state, digest)) = newest else {
+        return Ok(None);
+    };
+    let digest = Digest::parse(&digest).map_err(|_| {
+        Error::database(format!(
+            "promotion journal entry {journal} holds a malformed digest; run `tollgate verify`"
+        ))
+    })?;
+    Ok(Some(TagPromotion {
+        journal,
+        actor,
+        digest,
+        outcome: match state.as_str() {
+            "recorded" => JournalOutcome::Recorded,
+            "failed" => JournalOutcome::Failed,
+            _ => JournalOutcome::Open,
+        },
+    }))
 }
 
 /// The newest observation of one app × environment.
@@ -430,5 +654,125 @@ mod tests {
         assert_eq!(h.last_change_seq, Some(5));
         assert_eq!(h.segment_seq, Some(2));
         assert_eq!(h.last_seq(), 5);
+    }
+
+    #[test]
+    fn drift_is_decided_against_what_the_history_says_runs_there() {
+        use DriftDecision::*;
+        let (w, x) = (d(1), d(2));
+        // Nothing known yet: the first observation is the baseline, whatever it shows.
+        assert_eq!(decide_drift(false, None, false, Some(&w)), Clean);
+        assert_eq!(decide_drift(false, None, false, None), Clean);
+        // The tag shows what the current segment says.
+        assert_eq!(decide_drift(true, Some(&x), false, Some(&x)), Clean);
+        // Promoted X, then reset to W: drift, even if the previous observation also saw W.
+        assert_eq!(decide_drift(true, Some(&x), false, Some(&w)), New);
+        // The tag is gone where the history says X runs.
+        assert_eq!(decide_drift(true, Some(&x), false, None), New);
+        // Seen missing, never had a digest, now appears without explanation.
+        assert_eq!(decide_drift(true, None, false, Some(&w)), New);
+        assert_eq!(decide_drift(true, None, false, None), Clean);
+        // Still where it drifted to, or still missing after a drift to nothing.
+        assert_eq!(decide_drift(true, Some(&w), true, Some(&w)), Standing);
+        assert_eq!(decide_drift(true, None, true, None), Standing);
+        // Drifted to nothing, then back: a move nobody explained either.
+        assert_eq!(decide_drift(true, None, true, Some(&x)), New);
+    }
+
+    #[test]
+    fn a_recorded_stay_is_unapproved_until_a_promotion_of_it() {
+        let events = vec![
+            ev(1, Observation, "prod", Some(1)), // baseline: not a record
+            ev(2, Record, "prod", Some(2)),      // unapproved hotfix...
+            ev(3, Promotion, "prod", Some(2)),   // ...until an approved promotion of it
+            ev(4, Record, "prod", Some(3)),      // unapproved, replaced by the drift below
+            ev(5, Drift, "prod", Some(4)),       // drift alone is drift, not unapproved
+            ev(6, Promotion, "prod", Some(5)),
+            ev(7, Record, "prod", Some(5)), // CI confirms an approved promotion: fine
+            ev(8, Drift, "prod", Some(6)),
+            ev(9, Record, "prod", Some(6)), // acknowledging drift by a record: unapproved
+            ev(10, Record, "dev", Some(6)), // no policy in dev
+        ];
+        let mut segs = derive_timeline(&events);
+        derive_unapproved(&events, &mut segs, &|_, env| env == "prod");
+        let got: Vec<(i64, &str, bool)> = segs
+            .iter()
+            .map(|s| (s.seq, s.env.as_str(), s.unapproved))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "prod", false),
+                (2, "prod", false),
+                (4, "prod", true),
+                (5, "prod", false),
+                (6, "prod", false),
+                (8, "prod", true),
+                (10, "dev", false),
+            ]
+        );
+        let mut stay = StayApproval::default();
+        stay.apply(Record);
+        assert!(stay.unapproved());
+        stay.apply(Rollback);
+        assert!(!stay.unapproved(), "a rollback passes the same gate");
+    }
+
+    /// The store's queries (flag_unapproved, record_unapproved, head's expected digest) agree
+    /// with the reference rules on a real SQLite file.
+    #[test]
+    fn the_store_flags_what_the_reference_rules_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("t.db")).unwrap();
+        let events = vec![
+            ev(1, Observation, "prod", Some(1)),
+            ev(2, Record, "prod", Some(2)),
+            ev(3, Promotion, "prod", Some(2)),
+            ev(4, Record, "prod", Some(2)),
+            ev(5, Record, "prod", Some(3)),
+            ev(6, Observation, "prod", Some(3)),
+            ev(7, Drift, "prod", None), // the tag went missing
+            ev(8, Observation, "prod", None),
+        ];
+        let stored = store
+            .append(
+                events
+                    .iter()
+                    .map(|e| crate::domain::NewEvent {
+                        at: e.at,
+                        kind: e.kind,
+                        app: e.app.clone(),
+                        env: e.env.clone(),
+                        digest: e.digest.clone(),
+                        actor: e.actor.clone(),
+                        data: serde_json::json!({}),
+                    })
+                    .collect(),
+            )
+            .unwrap();
+        let gated = |_: &str, env: &str| env == "prod";
+        let mut expected = derive_timeline(&events);
+        derive_unapproved(&events, &mut expected, &gated);
+        let mut got = store.timeline("api", None).unwrap();
+        store.flag_unapproved(&mut got, &gated).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(
+            got.iter().map(|s| s.unapproved).collect::<Vec<_>>(),
+            vec![false, false, true]
+        );
+        let records: Vec<(i64, bool)> = stored
+            .iter()
+            .filter(|e| e.kind == Record)
+            .map(|e| (e.seq, store.record_unapproved(e).unwrap()))
+            .collect();
+        assert_eq!(records, vec![(2, true), (4, false), (5, true)]);
+        let head = store.head("api", "prod").unwrap();
+        assert!(head.drift);
+        assert_eq!(head.segment.unwrap().digest, d(3), "the segment stays open");
+        assert_eq!(head.expected, None, "the history says the tag is missing");
+        assert_eq!(
+            decide_drift(true, head.expected.as_ref(), head.drift, None),
+            DriftDecision::Standing
+        );
     }
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod cli_registry;
+mod drift;
 mod export;
 mod export_safety;
 mod promote;

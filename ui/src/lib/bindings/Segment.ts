@@ -9,4 +9,10 @@ export type Segment = { app: string, env: string, digest: string, from: string, 
 /**
  * The event that started this segment.
  */
-seq: bigint, };
+seq: bigint, 
+/**
+ * The environment has a policy and this stay was put there (or acknowledged) by a
+ * `record`, with no promotion or rollback of its digest into it during the stay: a
+ * deployment that skipped the approvals. Decided with tollgate.toml's current policies.
+ */
+unapproved: boolean, };

@@ -14,7 +14,9 @@ digest: string | null,
  */
 since: string | null, 
 /**
- * The tag moved, since Tollgate last observed it, to a digest nothing explains.
+ * The tag points to a digest other than the one the history says runs there (its current
+ * segment), with no promotion, rollback or record explaining it, and nobody has
+ * acknowledged it since; also `true` while a tag the history says holds a digest is missing.
  */
 drift: boolean, 
 /**
@@ -24,4 +26,9 @@ via: Via | null,
 /**
  * When `sync` last read this tag.
  */
-last_observed: string | null, };
+last_observed: string | null, 
+/**
+ * The current stay is an unapproved deployment (see [`Segment::unapproved`]): a `record`
+ * into an environment with a policy that no approved promotion or rollback has replaced.
+ */
+unapproved: boolean, };

@@ -2,7 +2,8 @@
 //! chain head and what the checks found), a summary per app, the approvers' key fingerprints,
 //! and a table of every promotion, rollback and drift in the period with the digest, the move,
 //! when, who approved (role and key fingerprint) and the policy checklist as it was evaluated.
-//! Drift rows are highlighted. Times are shown in the exporting machine's time zone with their
+//! Drift rows are highlighted, and so are unapproved deployments (a `record` into an environment
+//! with a policy that no approved promotion had put there). Times are shown in the exporting machine's time zone with their
 //! UTC offset.
 //!
 //! Names and other text in any Latin, Greek or Cyrillic script are drawn as they are, in embedded
@@ -54,7 +55,8 @@ pub fn local(t: DateTime<Utc>) -> String {
 pub struct PdfReport {
     meta: Meta,
     approvals: HashMap<i64, ApprovalInfo>,
-    rows: Vec<Event>,
+    /// Promotions, rollbacks, drift, and unapproved records, with whether each is unapproved.
+    rows: Vec<(Event, bool)>,
     summary: SummaryBuilder,
 }
 
@@ -69,8 +71,12 @@ impl PdfReport {
     }
 
     pub fn item(&mut self, item: &Item) {
-        let (event, in_filter) = match item {
-            Item::Event { event, in_filter } => (event, *in_filter),
+        let (event, in_filter, unapproved) = match item {
+            Item::Event {
+                event,
+                in_filter,
+                unapproved,
+            } => (event, *in_filter, *unapproved),
             Item::Stub { .. } => {
                 self.summary.stub();
                 return;
@@ -80,12 +86,13 @@ impl PdfReport {
         if let Some(info) = ApprovalInfo::of(event) {
             self.approvals.insert(event.seq, info);
         }
-        let listed = matches!(
-            event.kind,
-            EventKind::Promotion | EventKind::Rollback | EventKind::Drift
-        );
+        let listed = unapproved
+            || matches!(
+                event.kind,
+                EventKind::Promotion | EventKind::Rollback | EventKind::Drift
+            );
         if in_filter && listed {
-            self.rows.push(event.clone());
+            self.rows.push((event.clone(), unapproved));
         }
     }
 
@@ -532,13 +539,13 @@ fn summary_pages(c: &mut Canvas, meta: &Meta, summary: &Summary) {
     }
 }
 
-fn moves_table(c: &mut Canvas, rows: &[Event], approvals: &HashMap<i64, ApprovalInfo>) {
+fn moves_table(c: &mut Canvas, rows: &[(Event, bool)], approvals: &HashMap<i64, ApprovalInfo>) {
     heading(c, "Promotions, rollbacks and drift");
     c.paras(
         MARGIN_X,
         BODY_W,
         &[Para::new(
-            "Every promotion and rollback in the period, with the approvals it counted and the policy checklist as it was evaluated at the time; drift (a tag moved outside Tollgate) is highlighted.",
+            "Every promotion and rollback in the period, with the approvals it counted and the policy checklist as it was evaluated at the time; drift (a tag moved outside Tollgate) and unapproved deployments (a record into an environment with a policy, with no approved promotion) are highlighted.",
             SMALL_MUTED,
         )],
     );
@@ -561,9 +568,10 @@ fn moves_table(c: &mut Canvas, rows: &[Event], approvals: &HashMap<i64, Approval
             None,
         );
     }
-    for e in rows {
+    for (e, unapproved) in rows {
         let (cells, bg) = match e.kind {
             EventKind::Drift => (drift_cells(e), Some(DRIFT_BG)),
+            EventKind::Record if *unapproved => (unapproved_cells(e), Some(DRIFT_BG)),
             _ => (move_cells(e, approvals), None),
         };
         table_row(c, cols, &cells, bg);
@@ -703,6 +711,24 @@ fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
         what.push(Para::new("previously", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
     }
+    if let Some(expected) = e
+        .data_str("expected")
+        .filter(|x| Some(*x) != e.data_str("previous"))
+    {
+        what.push(Para::new("the history said", SMALL_MUTED).gap(2.0));
+        what.push(Para::new(expected, MONO_MUTED));
+    }
+    if let Some(late) = e.data.get("late_promotion") {
+        let journal = late.get("journal").and_then(Value::as_i64).unwrap_or(0);
+        let actor = late.get("actor").and_then(Value::as_str).unwrap_or("?");
+        what.push(
+            Para::new(
+                format!("failed promotion {journal} (started by {actor}) landed late"),
+                Style::new(Font::Bold, 7.5, BAD),
+            )
+            .gap(2.0),
+        );
+    }
     vec![
         when,
         what,
@@ -712,6 +738,35 @@ fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
         )],
         vec![Para::new(
             "not evaluated: the tag was moved without Tollgate",
+            SMALL_MUTED,
+        )],
+    ]
+}
+
+fn unapproved_cells(e: &Event) -> Vec<Vec<Para>> {
+    let when = when_cell(e, "UNAPPROVED", BAD);
+    let mut what = vec![
+        Para::new(
+            format!("{}: recorded in {}", e.app, e.env),
+            Style::new(Font::Bold, 8.5, BAD),
+        ),
+        Para::new(digest_of(e), MONO).gap(2.0),
+    ];
+    if let Some(actor) = &e.actor {
+        what.push(Para::new(format!("by {actor}"), SMALL).gap(2.0));
+    }
+    if let Some(image) = e.data_str("image") {
+        what.push(Para::new(image, SMALL_MUTED));
+    }
+    vec![
+        when,
+        what,
+        vec![Para::new(
+            "none: a deployment record skips the approvals",
+            Style::new(Font::Regular, 7.5, BAD),
+        )],
+        vec![Para::new(
+            "not evaluated: the environment has a policy, and no approved promotion put this digest there",
             SMALL_MUTED,
         )],
     ]
