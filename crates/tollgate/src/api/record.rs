@@ -61,15 +61,15 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
             at.to_rfc3339()
         )));
     }
-    let mut store = open::store(ws)?;
-    if req.at.is_some() {
-        not_before_current_stay(&store, &req.app, &req.env, at)?;
-    }
     let (registry, path) = Registries::new(ws, ctx).get(&repository)?;
     let info = registry
         .image_info(&path, &image.digest)
         .await
         .map_err(|e| e.context(format!("record {}", image)))?;
+    let mut store = open::store(ws)?;
+    if req.at.is_some() {
+        not_before_current_stay(&store, &req.app, &req.env, at)?;
+    }
     if let (Some(_), Some(created)) = (req.at, info.created) {
         if at < created {
             return Err(Error::bad_input(format!(

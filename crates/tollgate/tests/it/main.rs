@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod cli_registry;
 mod export;
+mod gate;
 mod promote;
 mod registry;
 mod signing;
