@@ -115,7 +115,7 @@ pub(super) fn min_soak(input: &PolicyInput, policy: &PolicyConfig) -> Option<Rul
             ));
         }
         if let Some(e) = earlier {
-            return Some(rollback_soak(&input.target, e.longest, needs));
+            return Some(rollback_soak(input.target, e.longest, needs));
         }
         let ready = entered
             .checked_add_signed(min)
@@ -128,7 +128,7 @@ pub(super) fn min_soak(input: &PolicyInput, policy: &PolicyConfig) -> Option<Rul
         ));
     }
     if let Some(e) = earlier {
-        return Some(rollback_soak(&input.target, e.longest, needs));
+        return Some(rollback_soak(input.target, e.longest, needs));
     }
     let reason = match input.earlier_stays {
         Some(e) => format!(
@@ -197,7 +197,7 @@ pub(super) fn provenance(input: &PolicyInput) -> Option<RuleResult> {
     if input.previous_via != Some(Via::Drift) {
         return None;
     }
-    let (t, from) = (&input.target, &input.target.from);
+    let (t, from) = (input.target, &input.target.from);
     Some(match input.previous_actor {
         Some(actor) => rule(
             Rule::Provenance,

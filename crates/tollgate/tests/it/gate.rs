@@ -124,7 +124,8 @@ fn min_soak_counts_only_the_digest_s_current_stay_in_the_source_environment() {
     let soak = rule(&check, Rule::MinSoak);
     assert!(!soak.passed);
     assert!(
-        soak.reason.starts_with("this digest is no longer in staging")
+        soak.reason
+            .starts_with("this digest is no longer in staging")
             && soak.reason.contains("its longest stay there was 2h")
             && soak.reason.contains("counts only its current stay"),
         "{}",
@@ -206,10 +207,8 @@ fn record_at_is_refused_before_the_image_was_created_or_the_current_stay_began()
         "1970-01-01T00:00:00Z".to_string(),
         rfc3339(created - Duration::seconds(1)),
     ] {
-        record("dev", &image_a, &early).fails_with(
-            2,
-            &[&early, "before", &rfc3339(created), "created"],
-        );
+        record("dev", &image_a, &early)
+            .fails_with(2, &[&early, "before", &rfc3339(created), "created"]);
     }
     assert_eq!(f.tmp.event_count(), 0);
     // At the moment it was created: accepted.
@@ -218,10 +217,14 @@ fn record_at_is_refused_before_the_image_was_created_or_the_current_stay_began()
     // B arrives in dev now (the real clock); a claim placing A after it but before B's
     // arrival would end B's stay before it began.
     f.tmp
-        .run(&["record", "--app", "api", "--env", "dev", "--image", &image_b])
+        .run(&[
+            "record", "--app", "api", "--env", "dev", "--image", &image_b,
+        ])
         .ok();
     let timeline = |env: &str| {
-        let out = f.tmp.run(&["timeline", "--app", "api", "--env", env, "--json"]);
+        let out = f
+            .tmp
+            .run(&["timeline", "--app", "api", "--env", env, "--json"]);
         out.ok();
         out.json().as_array().unwrap().clone()
     };
@@ -320,9 +323,7 @@ fn four_eyes_fails_closed_for_a_digest_first_seen_by_sync_until_a_record_names_t
     );
     // Someone else's approval counts; the soak still runs from the first sighting.
     f.approve(&at(32), &quinn, "production", &a, None).unwrap();
-    let out = f
-        .promote(&at(33), "production", &a, "release-bot")
-        .unwrap();
+    let out = f.promote(&at(33), "production", &a, "release-bot").unwrap();
     assert_eq!(out.check.evaluation.counted.len(), 1);
     assert_eq!(f.tag("prod/api:production").as_deref(), Some(a.as_str()));
 }
@@ -343,7 +344,8 @@ fn a_digest_that_arrived_by_drift_is_not_promoted_until_a_record_vouches_for_it(
         .unwrap_err();
     assert_eq!(e.code, Code::Refused);
     assert!(
-        e.message.contains("provenance: this digest came into staging by drift")
+        e.message
+            .contains("provenance: this digest came into staging by drift")
             && e.message.contains("no record vouches for it")
             && e.message.contains("four_eyes: no one is known"),
         "{}",
@@ -362,9 +364,7 @@ fn a_digest_that_arrived_by_drift_is_not_promoted_until_a_record_vouches_for_it(
     );
     // ...so her approval would not count, alice's does.
     f.approve(&at(31), &quinn, "production", &b, None).unwrap();
-    let out = f
-        .promote(&at(32), "production", &b, "release-bot")
-        .unwrap();
+    let out = f.promote(&at(32), "production", &b, "release-bot").unwrap();
     assert_eq!(out.check.evaluation.approvers, [alice.as_str()]);
     assert_eq!(f.tag("prod/api:production").as_deref(), Some(b.as_str()));
 }
@@ -419,7 +419,10 @@ fn the_cli_resolves_actors_as_identities_with_the_keychain_identity_before_the_l
     let base = workspace_toml(
         "actors",
         &reg.url(),
-        &[r#"{ name = "dev", tag = "dev" }"#, r#"{ name = "staging", tag = "staging" }"#],
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging" }"#,
+        ],
     );
     // This machine's signing identity: `tollgate key init` puts it in the real keychain.
     let outside = TempWorkspace::new(&base);
@@ -443,7 +446,9 @@ fn the_cli_resolves_actors_as_identities_with_the_keychain_identity_before_the_l
 
     // $TOLLGATE_ACTOR comes before the keychain; a name that is an approver's is their id.
     let short = dana.split('@').next().unwrap().to_uppercase();
-    let staging = ["record", "--app", "api", "--env", "staging", "--image", &image];
+    let staging = [
+        "record", "--app", "api", "--env", "staging", "--image", &image,
+    ];
     cli(&listed, &staging, &[("TOLLGATE_ACTOR", "ci@example.com")]).ok();
     assert_eq!(last_actor(&listed, "staging"), "ci@example.com");
     // --actor comes before $TOLLGATE_ACTOR.
