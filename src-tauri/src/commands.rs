@@ -104,7 +104,7 @@ commands! {
     /// Promote `digest` into `to` (`tollgate promote`), reporting each journalled step on `on_step`.
     async fn promote(state, app: String, to: String, digest: String, on_step: Channel<PromotionStep>) -> PromotionOutcome {
         let ws = state.workspace()?;
-        let actor = actor(&state).await;
+        let actor = actor(&state).await?;
         let req = PromoteRequest { app, to, digest, actor };
         tollgate::api::promote(&ws, &state.ctx, req, &|s| on_step.send(s)).await
     }
@@ -112,7 +112,7 @@ commands! {
     /// Put an earlier digest back into `env` (`tollgate rollback`), reporting each step on `on_step`.
     async fn rollback(state, app: String, env: String, digest: String, on_step: Channel<PromotionStep>) -> PromotionOutcome {
         let ws = state.workspace()?;
-        let actor = actor(&state).await;
+        let actor = actor(&state).await?;
         let req = RollbackRequest { app, env, digest, actor };
         tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_step.send(s)).await
     }
@@ -188,15 +188,13 @@ commands! {
     }
 }
 
-/// Who promotes: this machine's approver id, else the login name.
-async fn actor(state: &crate::state::AppState) -> String {
-    let ctx = state.ctx.clone();
-    let id = off_thread(move || tollgate::api::key_show(&ctx, None).map(|k| k.id)).await;
-    id.ok()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "tollgate-app".to_string())
+/// Who promotes or rolls back: resolved by the core exactly as the CLI does
+/// ([`tollgate::api::resolve_actor`]: `$TOLLGATE_ACTOR`, this machine's listed signing
+/// identity, the login name), as an approver's id where the name is one.
+async fn actor(state: &crate::state::AppState) -> tollgate::Result<String> {
+    state
+        .blocking(|ws, ctx| tollgate::api::resolve_actor(ws, ctx, None))
+        .await
 }
 
 /// `key show` without a key is not an error for the UI: it shows the "make a key" step.

@@ -1,6 +1,7 @@
 // What a cell says about the digest waiting to come in: "1 of 2 approvals", which rules still
 // block it. Read from the core's evaluation; no policy is decided here.
 import type { Evaluation } from '../lib/bindings/Evaluation';
+import type { Rule } from '../lib/bindings/Rule';
 
 /** Distinct approvers counted and needed, as the core's evaluation states them. */
 export function approvalCount(e: Evaluation): { has: number; needs: number } | null {
@@ -17,11 +18,13 @@ export function approvalsText(e: Evaluation): string {
   return `${n} approval${n === 1 ? '' : 's'} counted`;
 }
 
-const RULE_NAMES: Record<string, string> = {
+const RULE_NAMES: Record<Rule, string> = {
+  policy: 'policy',
   approvals: 'approvals',
   roles: 'roles',
   min_soak: 'soak time',
   four_eyes: 'four eyes',
+  provenance: 'provenance',
   signatures: 'signatures',
 };
 

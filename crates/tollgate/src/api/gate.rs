@@ -1,14 +1,16 @@
 //! The facts a promotion gate looks at, gathered from the workspace and the history: which
-//! environment a digest comes from, when and by whom it got there, and the approvals on record.
+//! environment a digest comes from, its stays there in append time, how and by whom it got
+//! there (or who vouched for it), whether it ran in the target before, and the approvals on
+//! record.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::api::open;
+use crate::api::{actor, open};
 use crate::config::{AppConfig, EnvConfig, Workspace};
 use crate::domain::{Digest, Segment};
-use crate::policy::{self, CandidateApproval, Evaluation, PolicyInput, Target};
+use crate::policy::{self, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Target};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -24,7 +26,9 @@ pub struct PromotionCheck {
     /// The digest the target environment has now (`None`: nothing yet).
     #[ts(type = "string | null")]
     pub current: Option<Digest>,
-    /// When the digest entered `from`, and who put it there.
+    /// When the digest entered `from` (its current stay there, else its last one, as the
+    /// timeline shows it), and who put it there or vouched for it with a later record (an
+    /// approver's id where the name is one).
     #[ts(type = "string | null")]
     pub entered_from: Option<DateTime<Utc>>,
     pub entered_by: Option<String>,
@@ -78,11 +82,69 @@ pub(crate) fn candidates(
             message.as_bytes(),
             signature,
             in_use.contains(&e.seq),
+            e.at,
         ) {
             Ok(c) => out.push(c),
             Err(err) => tracing::warn!(seq = e.seq, error = %err, "unreadable approval ignored"),
         }
     }
+    Ok(out)
+}
+
+/// What the gate knows about a digest's stays in the source environment of a promotion.
+#[derive(Debug, Default)]
+struct SourceStay {
+    /// The stay considered: the current one, else the newest.
+    stay: Option<Segment>,
+    /// When the current stay began, in append time (`None`: not there now).
+    entered: Option<DateTime<Utc>>,
+    /// Who put it there, or vouched for it with a later record, as an identity.
+    actor: Option<String>,
+    earlier: Option<EarlierStays>,
+}
+
+/// Read the digest's stays in `env`: each in append time (from when the history learned of it
+/// to when it learned of the next digest there), and who is accountable for the one considered.
+fn source_stay(
+    ws: &Workspace,
+    store: &Store,
+    app: &str,
+    env: &str,
+    digest: &Digest,
+) -> Result<SourceStay> {
+    let segments = store.timeline(app, Some(env))?;
+    let mut out = SourceStay::default();
+    let mut considered = None;
+    for (i, s) in segments.iter().enumerate() {
+        if &s.digest != digest {
+            continue;
+        }
+        considered = Some(i);
+        let Some(next) = segments.get(i + 1) else {
+            continue;
+        };
+        let since = store.event(s.seq)?.appended_at();
+        let left = store.event(next.seq)?.appended_at();
+        let length = (left - since).max(chrono::Duration::zero());
+        let longest = out.earlier.map_or(length, |e| e.longest.max(length));
+        out.earlier = Some(EarlierStays { longest, left });
+    }
+    let Some(i) = considered else {
+        return Ok(out);
+    };
+    let stay = &segments[i];
+    let next = segments.get(i + 1).map(|s| s.seq);
+    if next.is_none() {
+        out.entered = Some(store.event(stay.seq)?.appended_at());
+    }
+    let actor = match &stay.actor {
+        Some(a) => Some(a.clone()),
+        None => store
+            .last_vouch(app, env, digest, stay.seq, next)?
+            .and_then(|e| e.actor),
+    };
+    out.actor = actor.map(|a| actor::recorded_identity(ws, &a));
+    out.stay = Some(stay.clone());
     Ok(out)
 }
 
@@ -96,7 +158,11 @@ pub(crate) fn evaluate(
     to: &EnvConfig,
     digest: &Digest,
 ) -> Result<PromotionCheck> {
-    let stay = last_stay(store, &app.name, &from.name, digest)?;
+    let source = source_stay(ws, store, &app.name, &from.name, digest)?;
+    let returning = store
+        .timeline(&app.name, Some(&to.name))?
+        .iter()
+        .any(|s| &s.digest == digest);
     let approvals = candidates(store, &app.name, &to.name, digest)?;
     let target = Target {
         app: app.name.clone(),
@@ -110,8 +176,11 @@ pub(crate) fn evaluate(
         approvers: &ws.config.approvers,
         approvals: &approvals,
         target: &target,
-        entered_previous: stay.as_ref().map(|s| s.from),
-        previous_actor: stay.as_ref().and_then(|s| s.actor.as_deref()),
+        entered_previous: source.entered,
+        previous_actor: source.actor.as_deref(),
+        previous_via: source.stay.as_ref().map(|s| s.via),
+        earlier_stays: source.earlier,
+        returning,
     });
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
     Ok(PromotionCheck {
@@ -120,8 +189,8 @@ pub(crate) fn evaluate(
         to: to.name.clone(),
         digest: digest.clone(),
         current,
-        entered_from: stay.as_ref().map(|s| s.from),
-        entered_by: stay.and_then(|s| s.actor),
+        entered_from: source.stay.as_ref().map(|s| s.from),
+        entered_by: source.actor,
         evaluation,
     })
 }

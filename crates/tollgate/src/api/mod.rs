@@ -3,6 +3,7 @@
 //!
 //! Every function opens a `tracing` span named after the use case.
 
+mod actor;
 mod approve;
 mod context;
 mod demo;
@@ -23,6 +24,7 @@ mod sync;
 mod timeline;
 mod verify;
 
+pub use actor::{resolve_actor, ACTOR_ENV};
 pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;

@@ -67,10 +67,10 @@ pub enum Command {
         /// REGISTRY/REPOSITORY@sha256:HEX
         #[arg(long)]
         image: String,
-        /// Who deployed it (default: $TOLLGATE_ACTOR, then $USER)
+        /// Who deployed it (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
         #[arg(long)]
         actor: Option<String>,
-        /// When it was deployed, RFC 3339 (default: now)
+        /// When it was deployed, RFC 3339, in the past (default: now); soak still counts from now
         #[arg(long)]
         at: Option<String>,
     },
@@ -111,7 +111,7 @@ pub enum Command {
         /// sha256:HEX
         #[arg(long)]
         digest: String,
-        /// Who promotes (default: $TOLLGATE_ACTOR, then $USER)
+        /// Who promotes (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
         #[arg(long)]
         actor: Option<String>,
         #[arg(long)]
@@ -126,6 +126,7 @@ pub enum Command {
         /// sha256:HEX of a digest that ran there before
         #[arg(long)]
         digest: String,
+        /// Who rolls back (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
         #[arg(long)]
         actor: Option<String>,
         #[arg(long)]

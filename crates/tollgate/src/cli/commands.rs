@@ -86,7 +86,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             at,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let actor = actor_or_default(actor)?;
+            let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let at = at.as_deref().map(parse_time).transpose()?;
             let event = api::record(
                 &ws,
@@ -193,7 +193,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             json,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let actor = actor_or_default(actor)?;
+            let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let outcome = api::promote(
                 &ws,
                 &ctx,
@@ -217,7 +217,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             json,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let actor = actor_or_default(actor)?;
+            let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let outcome = api::rollback(
                 &ws,
                 &ctx,
@@ -297,16 +297,6 @@ pub async fn run(cli: Cli) -> Result<i32> {
 /// Whether standard error is a terminal (progress bars only there).
 pub fn interactive() -> bool {
     std::io::stderr().is_terminal()
-}
-
-fn actor_or_default(actor: Option<String>) -> Result<String> {
-    actor
-        .or_else(|| std::env::var("TOLLGATE_ACTOR").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|a| !a.trim().is_empty())
-        .ok_or_else(|| {
-            Error::bad_input("who is acting? pass --actor NAME (or set $TOLLGATE_ACTOR)")
-        })
 }
 
 /// Load the workspace, then finish or fail any promotion a stopped process left open.

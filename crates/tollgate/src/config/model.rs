@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 
 use crate::domain::parse_duration;
 use crate::{Error, Result};
@@ -130,17 +131,51 @@ pub struct PolicyConfig {
     /// At least one approval from each of these roles.
     #[serde(default)]
     pub roles: Vec<String>,
-    /// How long the digest must have been in the previous environment, e.g. "24h".
+    /// How long the digest's current stay in the previous environment must have lasted, e.g.
+    /// "24h", counted from when the history learned of it. Checked while loading.
+    #[serde(default, deserialize_with = "min_soak")]
     pub min_soak: Option<String>,
-    /// An approver may not be the actor who put the digest into the previous environment.
+    /// An approver may not be the actor who put the digest into the previous environment, and
+    /// that actor must be known.
     #[serde(default)]
     pub four_eyes: bool,
+    /// Approvals older than this (e.g. "7d", counted from when they were signed and appended)
+    /// do not count. Checked while loading.
+    #[serde(default, deserialize_with = "approval_max_age")]
+    pub approval_max_age: Option<String>,
 }
 
 impl PolicyConfig {
     pub fn min_soak(&self) -> Result<Option<chrono::Duration>> {
         self.min_soak.as_deref().map(parse_duration).transpose()
     }
+
+    pub fn approval_max_age(&self) -> Result<Option<chrono::Duration>> {
+        self.approval_max_age
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+    }
+}
+
+/// A duration setting, checked as it is read, so that a bad one is reported with its line.
+fn duration_setting<'de, D: Deserializer<'de>>(
+    d: D,
+    key: &str,
+) -> std::result::Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(|e| D::Error::custom(format!("{key}: {}", e.message)))?;
+    Ok(Some(text))
+}
+
+fn min_soak<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    duration_setting(d, "min_soak")
+}
+
+fn approval_max_age<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    duration_setting(d, "approval_max_age")
 }
 
 #[derive(Debug, Clone, Deserialize)]

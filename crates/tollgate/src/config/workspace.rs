@@ -117,15 +117,15 @@ impl Workspace {
                     return bad(format!("app '{}', environment '{}': repository '{repo}' names registry '{registry}', which is not in [[registries]]", app.name, env.name));
                 }
                 if let Some(p) = &env.policy {
-                    p.min_soak().map_err(|e| {
-                        as_config(
-                            e,
-                            format!(
-                                "app '{}', environment '{}', policy.min_soak",
-                                app.name, env.name
-                            ),
+                    let place = |key: &str| {
+                        format!(
+                            "app '{}', environment '{}', policy.{key}",
+                            app.name, env.name
                         )
-                    })?;
+                    };
+                    p.min_soak().map_err(|e| as_config(e, place("min_soak")))?;
+                    p.approval_max_age()
+                        .map_err(|e| as_config(e, place("approval_max_age")))?;
                     for role in &p.roles {
                         if !c.approvers.iter().any(|a| a.roles.contains(role)) {
                             return bad(format!("app '{}', environment '{}': policy needs role '{role}' but no approver has it", app.name, env.name));
@@ -300,6 +300,64 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
             e.message
         );
         assert!(!e.message.contains('\n'));
+    }
+
+    #[test]
+    fn durations_too_long_are_config_errors_with_their_key_and_line() {
+        for (key, value) in [
+            ("min_soak", "200000000000d"),
+            ("min_soak", "100000000d"),
+            ("min_soak", "99999999999999999999999h"),
+            ("approval_max_age", "100000000d"),
+        ] {
+            let text = GOOD.replace(
+                "min_soak = \"24h\"",
+                &format!("min_soak = \"24h\", {key} = \"{value}\""),
+            );
+            let text = text.replacen("min_soak = \"24h\", min_soak", "min_soak", 1);
+            let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
+            assert_eq!(e.code, crate::Code::Config, "{value}: {}", e.message);
+            assert!(
+                e.message.contains(key)
+                    && e.message.contains("line 16")
+                    && e.message.contains("too long a duration"),
+                "{key} = {value}: {}",
+                e.message
+            );
+            assert!(!e.message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn approval_max_age_is_read_and_checked() {
+        let text = GOOD.replace(
+            "min_soak = \"24h\"",
+            "min_soak = \"24h\", approval_max_age = \"7d\"",
+        );
+        let ws = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap();
+        let app = ws.app("api").unwrap();
+        let policy = ws.env(app, "production").unwrap().policy.as_ref().unwrap();
+        assert_eq!(
+            policy.approval_max_age().unwrap(),
+            Some(chrono::Duration::days(7))
+        );
+        let bad = GOOD.replace(
+            "min_soak = \"24h\"",
+            "min_soak = \"24h\", approval_max_age = \"a week\"",
+        );
+        let e = Workspace::from_str(&bad, Path::new("t.toml"), None).unwrap_err();
+        assert!(
+            e.message.contains("approval_max_age") && e.message.contains("line 16"),
+            "{}",
+            e.message
+        );
+        // Unknown policy keys are still errors that name the key.
+        let unknown = GOOD.replace(
+            "min_soak = \"24h\"",
+            "min_soak = \"24h\", approval_max_ages = \"7d\"",
+        );
+        let e = Workspace::from_str(&unknown, Path::new("t.toml"), None).unwrap_err();
+        assert!(e.message.contains("approval_max_ages"), "{}", e.message);
     }
 
     #[test]

@@ -35,13 +35,24 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
         })
 }
 
-/// Parse a duration such as `90s`, `30m`, `24h`, `7d`, or a sum like `1d12h`.
+/// The longest duration a setting may name: 36500 days (about a hundred years). Anything
+/// longer is a mistake, and would overflow the time arithmetic of the checks.
+pub const MAX_DURATION_DAYS: i64 = 36_500;
+
+/// Parse a duration such as `90s`, `30m`, `24h`, `7d`, or a sum like `1d12h`; at most
+/// [`MAX_DURATION_DAYS`]. Never panics: every step is checked arithmetic.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let bad = || {
         Error::bad_input(format!(
             "'{s}' is not a duration: write a number and a unit (s, m, h, d), e.g. 24h or 1d12h"
         ))
     };
+    let too_long = || {
+        Error::bad_input(format!(
+            "'{s}' is too long a duration: at most {MAX_DURATION_DAYS}d (about a hundred years); write a shorter one"
+        ))
+    };
+    let max = Duration::days(MAX_DURATION_DAYS);
     let mut total = Duration::zero();
     let mut number = String::new();
     for c in s.trim().chars() {
@@ -49,15 +60,23 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             number.push(c);
             continue;
         }
-        let n: i64 = number.parse().map_err(|_| bad())?;
+        if number.is_empty() {
+            return Err(bad());
+        }
+        // More digits than an i64 holds is still a number, just far too long.
+        let n: i64 = number.parse().map_err(|_| too_long())?;
         number.clear();
-        total += match c {
-            's' => Duration::seconds(n),
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
+        let part = match c {
+            's' => Duration::try_seconds(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
             _ => return Err(bad()),
         };
+        total = part
+            .and_then(|p| total.checked_add(&p))
+            .filter(|t| *t <= max)
+            .ok_or_else(too_long)?;
     }
     if !number.is_empty() || s.trim().is_empty() {
         return Err(bad());
@@ -75,6 +94,26 @@ mod tests {
         assert_eq!(parse_duration("1d12h").unwrap(), Duration::hours(36));
         for bad in ["", "24", "h", "24x", "-1h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_duration("36500d").unwrap(),
+            Duration::days(MAX_DURATION_DAYS)
+        );
+        // Too long for a setting, for chrono, or for an i64: a clear error, never a panic.
+        for long in [
+            "36501d",
+            "36500d1s",
+            "100000000d",
+            "200000000000d",
+            "99999999999999999999999h",
+            "9223372036854775807s",
+        ] {
+            let e = parse_duration(long).unwrap_err();
+            assert!(
+                e.message.contains("too long a duration"),
+                "{long}: {}",
+                e.message
+            );
         }
         let t = parse_time("2026-11-25T09:00:00+01:00").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-25T08:00:00+00:00");

@@ -89,6 +89,15 @@ impl Event {
         self.data.get(key).and_then(serde_json::Value::as_str)
     }
 
+    /// When the history appended this event: `data.appended_at` for a `record` given `--at`
+    /// (whose `at` is the claimed deployment time), else `at` (every other event is stamped
+    /// when it is appended). Soak and approval ages are counted from here.
+    pub fn appended_at(&self) -> DateTime<Utc> {
+        self.data_str("appended_at")
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map_or(self.at, |t| t.with_timezone(&Utc))
+    }
+
     /// The `seq`s of the approvals a promotion or rollback counted (`data.approvals`); none for
     /// any other kind.
     pub fn counted_approvals(&self) -> Vec<i64> {
@@ -170,4 +179,37 @@ pub struct StatusRow {
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn record(data: serde_json::Value) -> Event {
+        Event {
+            seq: 1,
+            at: Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+            kind: EventKind::Record,
+            app: "api".into(),
+            env: "staging".into(),
+            digest: None,
+            actor: Some("ci".into()),
+            data,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn appended_at_is_the_append_time_of_a_backdated_record_else_at() {
+        let e = record(serde_json::json!({ "appended_at": "2026-11-03T09:30:00.000Z" }));
+        assert_eq!(
+            e.appended_at(),
+            Utc.with_ymd_and_hms(2026, 11, 3, 9, 30, 0).unwrap()
+        );
+        let e = record(serde_json::json!({}));
+        assert_eq!(e.appended_at(), e.at);
+    }
 }

@@ -1,11 +1,14 @@
-//! The rules, in order: which approvals count, then `approvals`, `roles`, `min_soak`,
-//! `four_eyes`, and the advisory `signatures`.
+//! [`evaluate`] composes the rules of [`super::rules`], in order: `approvals`, `roles`,
+//! `min_soak`, `four_eyes` (or `policy` when none is set), `provenance`, and the advisory
+//! `signatures`, after deciding which approvals count ([`sort`]).
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use ssh_key::PublicKey;
 
-use super::{CandidateApproval, Evaluation, IgnoredApproval, PolicyInput, RuleResult, Target};
-use crate::config::ApproverConfig;
+use super::identity::same_identity;
+use super::rules::{self, describe, human, rule, secs};
+use super::{CandidateApproval, Evaluation, IgnoredApproval, PolicyInput, Rule};
+use crate::config::{ApproverConfig, PolicyConfig};
 use crate::signing::{approver_keys, parse_approver_key, pick};
 
 /// Decide whether the promotion `input.target` may go ahead. Pure: the same input always gives
@@ -14,13 +17,19 @@ use crate::signing::{approver_keys, parse_approver_key, pick};
 /// An approval counts only if its approver is listed in `tollgate.toml`, the signing key is the
 /// key listed for that approver, the signature verifies, the record matches the signed message,
 /// the message names this app, digest, source and target, it was not used by a promotion yet,
-/// the approver holds the claimed role, and (with `four_eyes`) the approver is not the one who
-/// put the digest into the source environment.
+/// it is not older than `approval_max_age`, the approver holds the claimed role, and (with
+/// `four_eyes`) the approver is not the one who put the digest into the source environment.
 pub fn evaluate(input: &PolicyInput) -> Evaluation {
     let Some(policy) = input.policy else {
+        let mut rules = vec![rule(
+            Rule::Policy,
+            true,
+            "no policy: no approval needed".into(),
+        )];
+        rules.extend(rules::provenance(input));
         return Evaluation {
-            passed: true,
-            rules: vec![rule("policy", true, "no policy: no approval needed".into())],
+            passed: rules.iter().all(|r| r.passed || !r.blocking),
+            rules,
             counted: Vec::new(),
             ignored: Vec::new(),
             approvers: Vec::new(),
@@ -28,12 +37,74 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
             roles_needed: Vec::new(),
         };
     };
+    let sorted = sort(input, policy);
+    let mut rules: Vec<_> = [
+        rules::approvals(policy, &sorted),
+        rules::roles(policy, &sorted),
+        rules::min_soak(input, policy),
+        rules::four_eyes(input, policy, &sorted),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if rules.is_empty() {
+        rules.push(rule(
+            Rule::Policy,
+            true,
+            "the policy sets no gate: no approval needed".into(),
+        ));
+    }
+    rules.extend(rules::provenance(input));
+    rules.extend(rules::signatures(input, &sorted));
 
+    Evaluation {
+        passed: rules.iter().all(|r| r.passed || !r.blocking),
+        rules,
+        counted: sorted.valid.iter().map(|a| a.id).collect(),
+        approvers: rules::distinct(sorted.valid.iter().map(|a| a.approver.as_str()))
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        ignored: sorted.ignored,
+        approvals_needed: policy.approvals,
+        roles_needed: policy.roles.clone(),
+    }
+}
+
+/// The approvals on record, sorted into those that count and those set aside (with why).
+pub(super) struct Sorted<'a> {
+    /// The approvals that count, in the order given.
+    pub valid: Vec<&'a CandidateApproval>,
+    /// The others, by `id`.
+    pub ignored: Vec<IgnoredApproval>,
+    /// Reasons of the approvals whose record, signature or keys disagree (the `signatures` rule).
+    pub tampered: Vec<String>,
+    /// Four-eyes: why the deployer's own approvals were set aside, when some were.
+    pub four_eyes_note: Option<String>,
+    /// What a failing count rule adds to its reason: why approvals were set aside.
+    why_not_more: Vec<String>,
+}
+
+impl Sorted<'_> {
+    /// `reason`, and when the rule fails, why approvals were set aside.
+    pub fn explain(&self, mut reason: String, passed: bool) -> String {
+        if !passed && !self.why_not_more.is_empty() {
+            reason.push_str("; ");
+            reason.push_str(&self.why_not_more.join("; "));
+        }
+        reason
+    }
+}
+
+/// Check each approval ([`check`]), then (with `four_eyes`) set aside those of whoever put the
+/// digest into the source environment.
+fn sort<'a>(input: &'a PolicyInput, policy: &PolicyConfig) -> Sorted<'a> {
+    let max_age = MaxAge::of(policy);
     let mut valid: Vec<&CandidateApproval> = Vec::new();
     let mut ignored: Vec<IgnoredApproval> = Vec::new();
     let mut tampered: Vec<String> = Vec::new();
     for a in input.approvals {
-        match check(input, a) {
+        match check(input, &max_age, a) {
             Ok(()) => valid.push(a),
             Err(skip) => {
                 let reason = format!("approval by {} ignored: {}", a.approver, skip.why);
@@ -49,16 +120,14 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
         }
     }
 
-    // Four-eyes: whoever put the digest into the source environment may not approve it.
     let from = &input.target.from;
     let actor = input.previous_actor.filter(|_| policy.four_eyes);
     let mut four_eyes_note = None;
-    // What a failing count rule adds to its reason: why approvals were set aside.
     let mut why_not_more: Vec<String> = ignored.iter().map(|i| i.reason.clone()).collect();
     if let Some(actor) = actor {
         let (own, others): (Vec<_>, Vec<_>) = valid
             .into_iter()
-            .partition(|a| a.approver.eq_ignore_ascii_case(actor));
+            .partition(|a| same_identity(actor, &a.approver));
         valid = others;
         if !own.is_empty() {
             let note =
@@ -76,127 +145,54 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
         }
     }
     ignored.sort_by_key(|i| i.id);
-    let explain = |mut reason: String, passed: bool| {
-        if !passed && !why_not_more.is_empty() {
-            reason.push_str("; ");
-            reason.push_str(&why_not_more.join("; "));
-        }
-        reason
-    };
-
-    let mut rules = Vec::new();
-    if policy.approvals > 0 {
-        let approvers = distinct(valid.iter().map(|a| a.approver.as_str()));
-        let (needs, has) = (policy.approvals as usize, approvers.len());
-        let passed = has >= needs;
-        let listed = if has == 0 {
-            String::new()
-        } else {
-            format!(" ({})", approvers.join(", "))
-        };
-        let reason = if passed {
-            format!(
-                "has {has} distinct approver{}{listed}, needs {needs}",
-                plural(has)
-            )
-        } else {
-            let has_text = if has == 0 {
-                "none".to_string()
-            } else {
-                has.to_string()
-            };
-            format!(
-                "needs {needs} distinct approver{}, has {has_text}{listed}",
-                plural(needs)
-            )
-        };
-        rules.push(rule("approvals", passed, explain(reason, passed)));
-    }
-    if !policy.roles.is_empty() {
-        let mut have = Vec::new();
-        let mut missing = Vec::new();
-        for role in &policy.roles {
-            let by = distinct(
-                valid
-                    .iter()
-                    .filter(|a| &a.role == role)
-                    .map(|a| a.approver.as_str()),
-            );
-            if by.is_empty() {
-                missing.push(role.as_str());
-            } else {
-                have.push(format!("{role} ({})", by.join(", ")));
-            }
-        }
-        let passed = missing.is_empty();
-        let reason = if passed {
-            format!("has an approval from each role: {}", have.join(", "))
-        } else {
-            let mut r = format!(
-                "needs an approval from each of {}; missing {}",
-                policy.roles.join(", "),
-                missing.join(", ")
-            );
-            if !have.is_empty() {
-                r.push_str(&format!("; has {}", have.join(", ")));
-            }
-            r
-        };
-        rules.push(rule("roles", passed, explain(reason, passed)));
-    }
-    if policy.min_soak.is_some() {
-        rules.push(soak_rule(
-            input,
-            policy.min_soak.as_deref().unwrap_or_default(),
-            policy.min_soak(),
-        ));
-    }
-    if policy.four_eyes {
-        let reason = match (input.previous_actor, &four_eyes_note) {
-            (_, Some(note)) => format!("{note}; that approval does not count"),
-            (Some(actor), None) => format!("{actor} put this digest into {from} and has not approved it (four-eyes)"),
-            (None, None) => format!("no one is recorded as having put this digest into {from}, so no approver is excluded (four-eyes)"),
-        };
-        rules.push(rule("four_eyes", true, reason));
-    }
-    if rules.is_empty() {
-        rules.push(rule(
-            "policy",
-            true,
-            "the policy sets no gate: no approval needed".into(),
-        ));
-    }
-    if !input.approvals.is_empty() {
-        let checked = input.approvals.len() - tampered.len();
-        let passed = tampered.is_empty();
-        let reason = if passed {
-            format!(
-                "{checked} approval{} on record verif{} against the keys in tollgate.toml",
-                plural(checked),
-                if checked == 1 { "ies" } else { "y" }
-            )
-        } else {
-            tampered.join("; ")
-        };
-        rules.push(RuleResult {
-            rule: "signatures".into(),
-            passed,
-            reason,
-            blocking: false,
-        });
-    }
-
-    Evaluation {
-        passed: rules.iter().all(|r| r.passed || !r.blocking),
-        rules,
-        counted: valid.iter().map(|a| a.id).collect(),
+    Sorted {
+        valid,
         ignored,
-        approvers: distinct(valid.iter().map(|a| a.approver.as_str()))
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-        approvals_needed: policy.approvals,
-        roles_needed: policy.roles.clone(),
+        tampered,
+        four_eyes_note,
+        why_not_more,
+    }
+}
+
+/// `approval_max_age` as set: none, a duration (with its text), or a setting that does not
+/// parse (then no approval counts: the policy fails closed).
+enum MaxAge<'a> {
+    None,
+    Set(Duration, &'a str),
+    Invalid(String),
+}
+
+impl<'a> MaxAge<'a> {
+    fn of(policy: &'a PolicyConfig) -> Self {
+        match (
+            policy.approval_max_age.as_deref(),
+            policy.approval_max_age(),
+        ) {
+            (Some(text), Ok(Some(d))) => MaxAge::Set(d, text.trim()),
+            (Some(text), Err(e)) => MaxAge::Invalid(format!(
+                "approval_max_age {text:?} in tollgate.toml: {}",
+                e.message
+            )),
+            _ => MaxAge::None,
+        }
+    }
+
+    /// Why an approval appended at `at` is too old at `now`, if it is.
+    fn too_old(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+        match self {
+            MaxAge::None => None,
+            MaxAge::Invalid(why) => Some(why.clone()),
+            MaxAge::Set(max, text) => {
+                let age = now - at;
+                (age > *max).then(|| {
+                    format!(
+                        "it was signed {} ago ({}), older than approval_max_age {text}; sign a fresh one",
+                        human(age),
+                        secs(at)
+                    )
+                })
+            }
+        }
     }
 }
 
@@ -207,7 +203,7 @@ struct Skip {
     signature: bool,
 }
 
-fn check(input: &PolicyInput, a: &CandidateApproval) -> Result<(), Skip> {
+fn check(input: &PolicyInput, max_age: &MaxAge, a: &CandidateApproval) -> Result<(), Skip> {
     let broken = |why: String| Skip {
         why,
         signature: true,
@@ -258,6 +254,9 @@ fn check(input: &PolicyInput, a: &CandidateApproval) -> Result<(), Skip> {
     if a.consumed {
         return Err(not_for_this("it was already used by a promotion".into()));
     }
+    if let Some(why) = max_age.too_old(a.appended_at, input.now) {
+        return Err(not_for_this(why));
+    }
     if !holds(approver, &a.role) {
         return Err(not_for_this(format!(
             "{} does not hold role {:?} in tollgate.toml (has: {})",
@@ -278,103 +277,15 @@ fn holds(approver: &ApproverConfig, role: &str) -> bool {
     role.is_empty() || approver.roles.iter().any(|r| r == role)
 }
 
-fn soak_rule(input: &PolicyInput, text: &str, min: crate::Result<Option<Duration>>) -> RuleResult {
-    let from = &input.target.from;
-    let min = match min {
-        Ok(Some(d)) => d,
-        Ok(None) => return rule("min_soak", true, "no minimum soak time".into()),
-        Err(e) => {
-            return rule(
-                "min_soak",
-                false,
-                format!("min_soak {text:?} in tollgate.toml: {}", e.message),
-            )
-        }
-    };
-    // The minimum as written in tollgate.toml, so people recognise their own setting.
-    let needs = text.trim();
-    let Some(entered) = input.entered_previous else {
-        return rule(
-            "min_soak",
-            false,
-            format!("no record of this digest in {from}; it needs {needs} there first"),
-        );
-    };
-    let soaked = (input.now - entered).max(Duration::zero());
-    if soaked >= min {
-        rule(
-            "min_soak",
-            true,
-            format!("soaked {} in {from}, needs {needs}", human(soaked)),
-        )
-    } else {
-        let ready = (entered + min).to_rfc3339_opts(SecondsFormat::Secs, true);
-        rule(
-            "min_soak",
-            false,
-            format!(
-                "soaked {} in {from}, needs {needs} (ready at {ready})",
-                human(soaked)
-            ),
-        )
-    }
-}
-
-fn rule(name: &str, passed: bool, reason: String) -> RuleResult {
-    RuleResult {
-        rule: name.into(),
-        passed,
-        reason,
-        blocking: true,
-    }
-}
-
-fn describe(t: &Target) -> String {
-    format!("{} {} {} → {}", t.app, t.digest.short(), t.from, t.to)
-}
-
-fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for i in items {
-        if !out.contains(&i) {
-            out.push(i);
-        }
-    }
-    out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// `45s`, `3h`, `2h30m`, `1d2h`: days, hours and minutes (seconds only under a minute).
-pub(crate) fn human(d: Duration) -> String {
-    let secs = d.num_seconds().max(0);
-    if secs < 60 {
-        return format!("{secs}s");
-    }
-    let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    let mut out = String::new();
-    for (n, unit) in [(days, "d"), (hours, "h"), (minutes, "m")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, TimeZone, Utc};
 
     use super::*;
     use crate::config::PolicyConfig;
-    use crate::domain::Digest;
+    use crate::domain::{Digest, Via};
     use crate::keychain::MemoryKeychain;
+    use crate::policy::{EarlierStays, PolicyInput, Rule, RuleResult, Target};
     use crate::signing::{generate_key, sign, ApprovalMessage};
 
     const ALICE: &str = "alice@example.com"; // manager
@@ -437,7 +348,7 @@ mod tests {
         ) -> CandidateApproval {
             let msg = ApprovalMessage::new(target, approver, role, t(29), None).to_bytes();
             let sig = sign(signer, &msg, &self.kc).unwrap();
-            CandidateApproval::from_signed(id, &msg, &sig, false).unwrap()
+            CandidateApproval::from_signed(id, &msg, &sig, false, t(29)).unwrap()
         }
 
         fn approval(&self, id: i64, approver: &str, role: &str) -> CandidateApproval {
@@ -458,6 +369,9 @@ mod tests {
                 target: &self.target,
                 entered_previous: Some(t(0)),
                 previous_actor: actor,
+                previous_via: Some(Via::Promotion),
+                earlier_stays: None,
+                returning: false,
             })
         }
     }
@@ -472,7 +386,7 @@ mod tests {
     fn rule<'e>(e: &'e Evaluation, name: &str) -> &'e RuleResult {
         e.rules
             .iter()
-            .find(|r| r.rule == name)
+            .find(|r| r.rule.as_str() == name)
             .unwrap_or_else(|| panic!("no rule {name} in {e:?}"))
     }
 
@@ -487,6 +401,9 @@ mod tests {
             target: &f.target,
             entered_previous: None,
             previous_actor: None,
+            previous_via: None,
+            earlier_stays: None,
+            returning: false,
         });
         assert!(e.passed);
         assert_eq!(e.rules.len(), 1);
@@ -622,6 +539,9 @@ mod tests {
             target: &f.target,
             entered_previous: Some(t(0)),
             previous_actor: None,
+            previous_via: Some(Via::Promotion),
+            earlier_stays: None,
+            returning: false,
         }
     }
 
@@ -800,7 +720,7 @@ mod tests {
             ApprovalMessage::new(&f.target, ALICE, "manager", t(1), Some("looks good")).to_bytes();
         let sig = sign(ALICE, &msg, &f.kc).unwrap();
         assert!(
-            CandidateApproval::from_signed(1, &msg, &sig, false)
+            CandidateApproval::from_signed(1, &msg, &sig, false, t(1))
                 .unwrap()
                 .signature_verified
         );
@@ -808,7 +728,7 @@ mod tests {
             .unwrap()
             .replace("looks good", "looks bad!");
         assert!(
-            !CandidateApproval::from_signed(1, altered.as_bytes(), &sig, false)
+            !CandidateApproval::from_signed(1, altered.as_bytes(), &sig, false, t(1))
                 .unwrap()
                 .signature_verified
         );
@@ -822,6 +742,7 @@ mod tests {
             roles: vec!["manager".into(), "qa".into()],
             min_soak: Some("24h".into()),
             four_eyes: true,
+            approval_max_age: None,
         };
         let approvals = [f.approval(1, ALICE, "manager"), f.approval(2, CAROL, "qa")];
         let e = f.eval(&policy, &approvals, Some(BOB));
@@ -832,6 +753,247 @@ mod tests {
             ["approvals", "roles", "min_soak", "four_eyes", "signatures"]
         );
         assert_eq!(e.counted, vec![1, 2]);
+    }
+
+    fn soak_24h() -> PolicyConfig {
+        PolicyConfig {
+            min_soak: Some("24h".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn min_soak_counts_only_the_current_stay() {
+        let mut f = Fixture::new();
+        f.now = t(24 * 8);
+        let policy = soak_24h();
+        // It ran a minute last week and was replaced: not there now.
+        let gone = PolicyInput {
+            entered_previous: None,
+            earlier_stays: Some(EarlierStays {
+                longest: Duration::minutes(1),
+                left: t(1),
+            }),
+            ..input(&f, &policy)
+        };
+        let e = evaluate(&gone);
+        assert!(!e.passed);
+        assert_eq!(
+            rule(&e, "min_soak").reason,
+            "this digest is no longer in staging (another digest replaced it at 2026-11-25T01:00:00Z; its longest stay there was 1m); min_soak counts only its current stay, which needs 24h: promote what runs in staging now"
+        );
+        // Even a long earlier stay does not count for a promotion...
+        let long_ago = PolicyInput {
+            earlier_stays: Some(EarlierStays {
+                longest: Duration::days(3),
+                left: t(72),
+            }),
+            ..gone
+        };
+        assert!(!evaluate(&long_ago).passed);
+        // ...while its current stay does, from when it began.
+        let back = PolicyInput {
+            entered_previous: Some(f.now - Duration::hours(2)),
+            ..long_ago
+        };
+        let e = evaluate(&back);
+        assert!(!e.passed);
+        assert!(rule(&e, "min_soak")
+            .reason
+            .starts_with("soaked 2h in staging, needs 24h (ready at "));
+        // For a rollback (it ran in production before), a finished stay long enough counts.
+        let e = evaluate(&PolicyInput {
+            returning: true,
+            ..back
+        });
+        assert!(e.passed, "{e:?}");
+        assert_eq!(
+            rule(&e, "min_soak").reason,
+            "soaked 3d in staging before it was replaced there, needs 24h (a rollback: it ran in production before)"
+        );
+        let e = evaluate(&PolicyInput {
+            returning: true,
+            ..gone
+        });
+        assert!(
+            !e.passed,
+            "a rollback still needs a stay as long as min_soak"
+        );
+    }
+
+    #[test]
+    fn durations_too_long_fail_the_rule_instead_of_panicking() {
+        let f = Fixture::new();
+        for text in ["100000000d", "200000000000d"] {
+            let policy = PolicyConfig {
+                min_soak: Some(text.into()),
+                approval_max_age: Some(text.into()),
+                approvals: 1,
+                ..Default::default()
+            };
+            let e = evaluate(&input(&f, &policy));
+            assert!(!e.passed);
+            assert!(
+                rule(&e, "min_soak").reason.contains("too long a duration"),
+                "{e:?}"
+            );
+            let e = f.eval(&policy, &[f.approval(1, ALICE, "manager")], None);
+            assert!(e.counted.is_empty(), "an unreadable max age counts nothing");
+            assert!(e.ignored[0].reason.contains("approval_max_age"), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn four_eyes_fails_closed_when_nobody_is_known_to_have_put_it_there() {
+        let f = Fixture::new();
+        let policy = PolicyConfig {
+            approvals: 1,
+            four_eyes: true,
+            ..Default::default()
+        };
+        let approvals = [f.approval(1, ALICE, "manager")];
+        for (via, how) in [
+            (Via::Drift, ": it arrived there by drift (the tag moved outside Tollgate) and no record names who deployed it"),
+            (Via::Observed, ": it was first seen there by a sync and no record names who deployed it"),
+        ] {
+            let e = evaluate(&PolicyInput {
+                approvals: &approvals,
+                previous_via: Some(via),
+                ..input(&f, &policy)
+            });
+            assert!(!e.passed, "{via:?}: {e:?}");
+            let r = rule(&e, "four_eyes");
+            assert!(!r.passed && r.blocking);
+            assert_eq!(
+                r.reason,
+                format!("no one is known to have put this digest into staging{how}, so four-eyes cannot tell who may not approve it; say who deployed it with `tollgate record --actor ID`")
+            );
+        }
+        // Once a record names who deployed it, four-eyes holds again.
+        let e = evaluate(&PolicyInput {
+            approvals: &approvals,
+            previous_via: Some(Via::Observed),
+            previous_actor: Some(BOB),
+            ..input(&f, &policy)
+        });
+        assert!(e.passed, "{e:?}");
+    }
+
+    #[test]
+    fn four_eyes_compares_identities_not_spellings() {
+        let f = Fixture::new();
+        let policy = PolicyConfig {
+            approvals: 1,
+            four_eyes: true,
+            ..Default::default()
+        };
+        // "bob" deployed it; bob@example.com's approval does not count.
+        let e = f.eval(&policy, &[f.approval(1, BOB, "qa")], Some("bob"));
+        assert!(!e.passed);
+        assert!(e.counted.is_empty());
+        assert_eq!(
+            e.ignored[0].reason,
+            "approval by bob@example.com ignored: bob put this digest into staging and may not approve it (four-eyes)"
+        );
+        // Someone else named bob, at another domain, is another person.
+        let e = f.eval(
+            &policy,
+            &[f.approval(1, BOB, "qa")],
+            Some("bob@corp.example"),
+        );
+        assert!(e.passed, "{e:?}");
+    }
+
+    #[test]
+    fn a_stay_that_began_by_drift_blocks_until_a_record_vouches_for_it() {
+        let f = Fixture::new();
+        let policy = two_approvals();
+        let approvals = [f.approval(1, ALICE, "manager"), f.approval(2, CAROL, "qa")];
+        let drifted = PolicyInput {
+            approvals: &approvals,
+            previous_via: Some(Via::Drift),
+            ..input(&f, &policy)
+        };
+        let e = evaluate(&drifted);
+        assert!(!e.passed, "{e:?}");
+        let r = rule(&e, "provenance");
+        assert!(!r.passed && r.blocking);
+        assert_eq!(
+            r.reason,
+            format!("this digest came into staging by drift (the tag moved outside Tollgate) and no record vouches for it; acknowledge it with `tollgate record --app api --env staging --image REPOSITORY@{}`, which names who vouched for it, before promoting it", f.target.digest)
+        );
+        let names: Vec<&str> = e.rules.iter().map(|r| r.rule.as_str()).collect();
+        assert_eq!(names, ["approvals", "provenance", "signatures"]);
+
+        let e = evaluate(&PolicyInput {
+            previous_actor: Some(BOB),
+            ..drifted
+        });
+        assert!(e.passed, "{e:?}");
+        assert_eq!(
+            rule(&e, "provenance").reason,
+            "this digest came into staging by drift; bob@example.com vouched for it with a record"
+        );
+        // Even into an environment without a policy.
+        let e = evaluate(&PolicyInput {
+            policy: None,
+            ..drifted
+        });
+        assert!(!e.passed);
+        assert!(!rule(&e, "provenance").passed);
+        assert!(rule(&e, "policy").passed);
+    }
+
+    #[test]
+    fn approvals_older_than_approval_max_age_do_not_count() {
+        let mut f = Fixture::new();
+        let policy = PolicyConfig {
+            approvals: 1,
+            approval_max_age: Some("7d".into()),
+            ..Default::default()
+        };
+        let mut old = f.approval(1, ALICE, "manager");
+        old.appended_at = t(0);
+        f.now = t(24 * 7);
+        let e = f.eval(&policy, std::slice::from_ref(&old), None);
+        assert!(e.passed, "exactly 7 days old still counts: {e:?}");
+        f.now = t(24 * 8);
+        let e = f.eval(&policy, &[old], None);
+        assert!(!e.passed);
+        let why = "approval by alice@example.com ignored: it was signed 8d ago (2026-11-25T00:00:00Z), older than approval_max_age 7d; sign a fresh one";
+        assert_eq!(e.ignored[0].reason, why);
+        assert_eq!(
+            rule(&e, "approvals").reason,
+            format!("needs 1 distinct approver, has none; {why}")
+        );
+        assert!(
+            rule(&e, "signatures").passed,
+            "an old approval is not a broken one"
+        );
+    }
+
+    #[test]
+    fn rule_names_serialize_as_their_snake_case_names() {
+        let all = [
+            Rule::Policy,
+            Rule::Approvals,
+            Rule::Roles,
+            Rule::MinSoak,
+            Rule::FourEyes,
+            Rule::Provenance,
+            Rule::Signatures,
+        ];
+        for r in all {
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::Value::from(r.as_str())
+            );
+            assert_eq!(
+                serde_json::from_value::<Rule>(r.as_str().into()).unwrap(),
+                r
+            );
+        }
+        assert_eq!(format!("{:<10}|", Rule::MinSoak), "min_soak  |");
     }
 
     #[test]

@@ -1,17 +1,22 @@
-//! Per-environment gates a promotion must pass: approvals, roles, soak time, four-eyes.
+//! Per-environment gates a promotion must pass: approvals, roles, soak time, four-eyes,
+//! provenance.
 //!
 //! [`evaluate`] is pure: no I/O, no clock. The use case gathers the facts (the target
-//! environment's policy, the approvers of `tollgate.toml`, the recorded approvals, when and by
-//! whom the digest entered the previous environment, and `now`) into a [`PolicyInput`] and gets
-//! back an [`Evaluation`] whose rules read as sentences.
+//! environment's policy, the approvers of `tollgate.toml`, the recorded approvals, when, how
+//! and by whom the digest entered the previous environment, and `now`) into a [`PolicyInput`]
+//! and gets back an [`Evaluation`] whose rules read as sentences. [`identity`] decides when an
+//! actor's name is an approver's id (who is who, for four-eyes and for recording actors).
 
 mod evaluate;
+pub mod identity;
+mod rules;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::config::{ApproverConfig, PolicyConfig};
+use crate::domain::Via;
 use crate::signing::{self, ApprovalMessage};
 use crate::Result;
 
@@ -30,10 +35,31 @@ pub struct PolicyInput<'a> {
     pub approvals: &'a [CandidateApproval],
     /// The promotion being gated.
     pub target: &'a Target,
-    /// When the digest entered the source environment (`target.from`), per the timeline.
+    /// When the digest's *current* stay in the source environment (`target.from`) began, as
+    /// the history learned of it (the append time of the event that began it, never a
+    /// backdated `record --at`); `None` when the digest is not there now.
     pub entered_previous: Option<DateTime<Utc>>,
-    /// Who put the digest into the source environment, when known.
+    /// Who put the digest into the source environment (the actor of the event that began its
+    /// stay, else whoever vouched for it with a later record), resolved to an approver id where
+    /// it names one; `None` when nobody is known.
     pub previous_actor: Option<&'a str>,
+    /// How that stay began (`None`: the digest never ran there).
+    pub previous_via: Option<Via>,
+    /// The digest's finished stays in the source environment, if it had any.
+    pub earlier_stays: Option<EarlierStays>,
+    /// The digest ran in the target environment before (a rollback): its longest finished stay
+    /// in the source environment counts toward `min_soak` too.
+    pub returning: bool,
+}
+
+/// The finished stays of a digest in an environment, in append time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarlierStays {
+    /// The longest of them: from when the history learned of it to when it learned of the next
+    /// digest there.
+    pub longest: Duration,
+    /// When the last of them ended.
+    pub left: DateTime<Utc>,
 }
 
 /// One recorded approval, as the policy sees it.
@@ -53,13 +79,22 @@ pub struct CandidateApproval {
     pub message: ApprovalMessage,
     /// Already used by a promotion.
     pub consumed: bool,
+    /// When the history appended the approval (its event's `at`: approvals are appended when
+    /// signed). `approval_max_age` is counted from here.
+    pub appended_at: DateTime<Utc>,
 }
 
 impl CandidateApproval {
     /// Read a stored approval: parse the signed bytes and check the signature against the key
     /// inside it. Whether that key is the approver's is for [`evaluate`] to decide. Errors
     /// (message or signature unreadable) are [`crate::Code::SignatureInvalid`].
-    pub fn from_signed(id: i64, message: &[u8], armored: &str, consumed: bool) -> Result<Self> {
+    pub fn from_signed(
+        id: i64,
+        message: &[u8],
+        armored: &str,
+        consumed: bool,
+        appended_at: DateTime<Utc>,
+    ) -> Result<Self> {
         let parsed = ApprovalMessage::parse(message)?;
         let signer_key = signing::signer_key(armored)?;
         let signature_verified = signing::verify(message, armored, &signer_key).is_ok();
@@ -71,6 +106,7 @@ impl CandidateApproval {
             signature_verified,
             message: parsed,
             consumed,
+            appended_at,
         })
     }
 }
@@ -95,11 +131,56 @@ pub struct Evaluation {
     pub roles_needed: Vec<String>,
 }
 
-/// One rule: `approvals`, `roles`, `min_soak`, `four_eyes`, `signatures`, or `policy` (none set).
+/// The name of a rule of the checklist (serialized as its snake_case name, e.g. `min_soak`).
+/// Rules may be added, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Rule {
+    /// The target has no policy, or a policy that sets no gate.
+    Policy,
+    /// `approvals`: enough distinct approvers.
+    Approvals,
+    /// `roles`: one counted approval from each role.
+    Roles,
+    /// `min_soak`: the digest's current stay in the source environment lasted long enough.
+    MinSoak,
+    /// `four_eyes`: whoever put the digest into the source environment is known and did not
+    /// approve it.
+    FourEyes,
+    /// The digest's stay in the source environment did not begin by drift, or a record vouches
+    /// for it. Shown only when the stay began by drift.
+    Provenance,
+    /// Advisory: approvals whose record, signature or key disagree.
+    Signatures,
+}
+
+impl Rule {
+    /// The name as serialized and as written in tollgate.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Policy => "policy",
+            Rule::Approvals => "approvals",
+            Rule::Roles => "roles",
+            Rule::MinSoak => "min_soak",
+            Rule::FourEyes => "four_eyes",
+            Rule::Provenance => "provenance",
+            Rule::Signatures => "signatures",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One rule of the checklist and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct RuleResult {
-    pub rule: String,
+    pub rule: Rule,
     pub passed: bool,
     /// One human sentence.
     pub reason: String,

@@ -162,6 +162,32 @@ pub(super) fn event_by_seq(conn: &Connection, seq: i64) -> Result<Event> {
     }
 }
 
+/// The newest record, promotion or rollback of `digest` into this app × environment with
+/// `after < seq < before` (no upper bound when `before` is `None`): who vouched for a stay.
+pub(super) fn last_vouch(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    digest: &Digest,
+    after: i64,
+    before: Option<i64>,
+) -> Result<Option<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM events
+          WHERE app = ?1 AND env = ?2 AND kind IN ('record', 'promotion', 'rollback')
+            AND digest = ?3 AND seq > ?4 AND seq < ?5
+          ORDER BY seq DESC LIMIT 1"
+    ))?;
+    let mut rows = stmt.query(params![
+        app,
+        env,
+        digest.as_str(),
+        after,
+        before.unwrap_or(i64::MAX)
+    ])?;
+    rows.next()?.map(read_event).transpose()
+}
+
 /// Round up to a whole millisecond.
 fn ceil_ms(t: DateTime<Utc>) -> DateTime<Utc> {
     let sub = t.timestamp_subsec_nanos() % 1_000_000;

@@ -223,6 +223,27 @@ impl Store {
         timeline::newest_promotion(&self.conn, app, env, repository, tag)
     }
 
+    /// The event with this `seq` (a database error when there is none).
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn event(&self, seq: i64) -> Result<Event> {
+        events::event_by_seq(&self.conn, seq)
+    }
+
+    /// The newest record, promotion or rollback of `digest` into this app × environment after
+    /// event `after` (and before event `before`, when given): who vouched for the stay that
+    /// event `after` began.
+    #[tracing::instrument(level = "debug", skip(self), fields(digest = %digest))]
+    pub fn last_vouch(
+        &self,
+        app: &str,
+        env: &str,
+        digest: &Digest,
+        after: i64,
+        before: Option<i64>,
+    ) -> Result<Option<Event>> {
+        events::last_vouch(&self.conn, app, env, digest, after, before)
+    }
+
     /// Events in `seq` order, narrowed by `filter`. For large exports use
     /// [`for_each_event`](Self::for_each_event), which does not hold them all in memory.
     #[tracing::instrument(level = "debug", skip(self))]

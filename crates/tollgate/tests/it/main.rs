@@ -8,6 +8,7 @@ mod cli_registry;
 mod drift;
 mod export;
 mod export_safety;
+mod gate;
 mod promote;
 mod recover;
 mod registry;

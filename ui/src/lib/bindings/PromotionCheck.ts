@@ -10,6 +10,8 @@ export type PromotionCheck = { app: string, from: string, to: string, digest: st
  */
 current: string | null, 
 /**
- * When the digest entered `from`, and who put it there.
+ * When the digest entered `from` (its current stay there, else its last one, as the
+ * timeline shows it), and who put it there or vouched for it with a later record (an
+ * approver's id where the name is one).
  */
 entered_from: string | null, entered_by: string | null, evaluation: Evaluation, };

@@ -1,0 +1,180 @@
+//! Who is acting: one identity, resolved the same way for the CLI (`record`, `promote`,
+//! `rollback`) and the desktop app, so that the history names people consistently and
+//! four-eyes compares identities, not spellings.
+
+use crate::api::key::default_approver;
+use crate::api::Context;
+use crate::config::Workspace;
+use crate::policy::identity::{identify, Identity};
+use crate::{Error, Result};
+
+/// Environment variable naming who acts (CI sets it).
+pub const ACTOR_ENV: &str = "TOLLGATE_ACTOR";
+
+/// Who is acting, as an identity. The first of: `explicit` (`--actor`), `$TOLLGATE_ACTOR`,
+/// this machine's signing identity (the approver id `tollgate key init` remembered in the
+/// keychain, or `$TOLLGATE_APPROVER`) when tollgate.toml lists it, and the login name
+/// (`$USER`, or `%USERNAME%` on Windows). A name that is an approver's (see
+/// [`crate::policy::identity`]) becomes that approver's id; one that could be several
+/// approvers is refused. With none of them, a bad-input error saying what to set.
+#[tracing::instrument(skip(ws, ctx))]
+pub fn resolve_actor(ws: &Workspace, ctx: &Context, explicit: Option<&str>) -> Result<String> {
+    let var = |name: &str| std::env::var(name).ok();
+    let chosen = choose(
+        explicit,
+        var(ACTOR_ENV),
+        || machine_identity(ws, ctx),
+        var("USER").or_else(|| var("USERNAME")),
+    )?;
+    identity(ws, &chosen)
+}
+
+/// The first name given, in the order of [`resolve_actor`]; empty ones are skipped, except an
+/// explicit `--actor ""`, which is an error.
+fn choose(
+    explicit: Option<&str>,
+    env_actor: Option<String>,
+    machine: impl FnOnce() -> Option<String>,
+    user: Option<String>,
+) -> Result<String> {
+    if let Some(a) = explicit {
+        if a.trim().is_empty() {
+            return Err(Error::bad_input(
+                "--actor is empty: say who is acting (an approver id, or a name such as ci@example.com)",
+            ));
+        }
+        return Ok(a.trim().to_string());
+    }
+    let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    given(env_actor)
+        .or_else(|| given(machine()))
+        .or_else(|| given(user))
+        .ok_or_else(|| {
+            Error::bad_input(format!(
+                "who is acting? nothing names you: pass --actor ID, set ${ACTOR_ENV}, or make this machine's signing key (`tollgate key init --id ID`) and have it listed in tollgate.toml"
+            ))
+        })
+}
+
+/// This machine's signing identity, when tollgate.toml lists it as an approver. A keychain
+/// that cannot be read (no Secret Service, as under cron) names nobody; the next source is
+/// asked.
+fn machine_identity(ws: &Workspace, ctx: &Context) -> Option<String> {
+    match default_approver(ctx.secrets.as_ref()) {
+        Ok(Some(id)) => ws
+            .config
+            .approvers
+            .iter()
+            .find(|a| a.id.eq_ignore_ascii_case(&id))
+            .map(|a| a.id.clone()),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::debug!(error = %e.message, "no signing identity from the keychain");
+            None
+        }
+    }
+}
+
+/// `actor` as the history records it: the id of the approver it names (`bob`,
+/// `BOB@example.com` → `bob@example.com`), else as given (trimmed). A name several approvers
+/// share is refused: say which one.
+pub(crate) fn identity(ws: &Workspace, actor: &str) -> Result<String> {
+    match identify(&ws.config.approvers, actor) {
+        Identity::Approver(id) => Ok(id.to_string()),
+        Identity::Other => Ok(actor.trim().to_string()),
+        Identity::Ambiguous(ids) => Err(Error::bad_input(format!(
+            "actor '{}' could be any of {}: give the full approver id",
+            actor.trim(),
+            ids.join(", ")
+        ))),
+    }
+}
+
+/// An actor already in the history, as an identity: [`identity`], but a name several approvers
+/// share stays as written (four-eyes then excludes all of them).
+pub(crate) fn recorded_identity(ws: &Workspace, actor: &str) -> String {
+    identity(ws, actor).unwrap_or_else(|_| actor.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::SystemClock;
+    use crate::keychain::MemoryKeychain;
+
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw";
+
+    fn workspace(ids: &[&str]) -> Workspace {
+        let mut text = String::from(
+            "[workspace]\nname = \"t\"\ndatabase = \"t.db\"\n[[registries]]\nname = \"r\"\nurl = \"oci:x\"\n",
+        );
+        for id in ids {
+            text.push_str(&format!(
+                "[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{KEY} {id}\"\n"
+            ));
+        }
+        Workspace::from_str(&text, Path::new("/w/tollgate.toml"), None).unwrap()
+    }
+
+    fn some(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn the_first_source_that_names_someone_wins() {
+        let none = || None;
+        assert_eq!(
+            choose(Some("x"), some("y"), || some("z"), some("u")).unwrap(),
+            "x"
+        );
+        assert_eq!(
+            choose(None, some("y"), || some("z"), some("u")).unwrap(),
+            "y"
+        );
+        assert_eq!(
+            choose(None, some(" "), || some("z"), some("u")).unwrap(),
+            "z"
+        );
+        assert_eq!(choose(None, None, none, some("u")).unwrap(), "u");
+        let e = choose(None, None, none, None).unwrap_err();
+        assert_eq!(e.code, crate::Code::BadInput);
+        assert!(e.message.contains("pass --actor"), "{}", e.message);
+        assert!(choose(Some("  "), some("y"), none, None).is_err());
+    }
+
+    #[test]
+    fn the_keychain_identity_counts_only_when_listed() {
+        let secrets = Arc::new(MemoryKeychain::default());
+        let ctx = Context {
+            clock: Arc::new(SystemClock),
+            secrets: secrets.clone(),
+        };
+        let ws = workspace(&["bob@example.com"]);
+        assert_eq!(machine_identity(&ws, &ctx), None, "no key yet");
+        crate::api::key_init(&ctx, "BOB@example.com").unwrap();
+        assert_eq!(
+            machine_identity(&ws, &ctx).as_deref(),
+            Some("bob@example.com")
+        );
+        assert_eq!(machine_identity(&workspace(&[]), &ctx), None, "not listed");
+    }
+
+    #[test]
+    fn names_of_approvers_are_recorded_as_their_ids() {
+        let ws = workspace(&["bob@example.com", "bob@corp.example", "carol@example.com"]);
+        assert_eq!(identity(&ws, "Carol").unwrap(), "carol@example.com");
+        assert_eq!(identity(&ws, "BOB@EXAMPLE.COM").unwrap(), "bob@example.com");
+        assert_eq!(identity(&ws, " ci-bot ").unwrap(), "ci-bot");
+        let e = identity(&ws, "bob").unwrap_err();
+        assert!(
+            e.message.contains("bob@example.com, bob@corp.example"),
+            "{}",
+            e.message
+        );
+        assert_eq!(recorded_identity(&ws, "bob"), "bob");
+    }
+}
