@@ -87,7 +87,9 @@ fn a_tag_reset_after_a_promotion_is_drift_even_when_the_last_sync_saw_that_diges
             "drift",
             "api staging",
             &b,
-            &format!("the history says {a} runs there"),
+            // The promotion appended an observation of its read-back, so the move is named
+            // from what the history says runs there (A), not from what the last sync saw (B).
+            &format!("moved outside Tollgate to {b} (was {a})"),
         ],
     );
     assert!(!line.contains("nobody has acknowledged"), "{line}");
