@@ -1,4 +1,7 @@
+//! `verify`: the database's chain and signatures; `verify_report`: an exported JSON report.
+
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -6,9 +9,12 @@ use ts_rs::TS;
 use crate::api::open;
 use crate::config::Workspace;
 use crate::domain::EventKind;
+use crate::report::check::check_report_bytes;
 use crate::signing;
 use crate::store::{ChainReport, EventFilter};
-use crate::Result;
+use crate::{Error, Result};
+
+pub use crate::report::check::{Problem, ReportVerification};
 
 /// What `tollgate verify` found in the database.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -20,13 +26,6 @@ pub struct VerifyReport {
     /// Every problem besides the chain: an approval that does not verify, an approval used by
     /// two promotions. Empty when all holds.
     pub problems: Vec<Problem>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct Problem {
-    pub seq: i64,
-    pub reason: String,
 }
 
 impl VerifyReport {
@@ -54,23 +53,21 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
                 match trusted.of(&approver) {
                     Some(_) => match trusted.key_for(&approver, message.as_bytes(), &signature) {
                         Ok(key) => signed.push((e.seq, message, signature, key)),
-                        Err(reason) => problems.push(Problem { seq: e.seq, reason }),
+                        Err(reason) => problems.push(Problem::new(Some(e.seq), reason)),
                     },
-                    None => problems.push(Problem {
-                        seq: e.seq,
-                        reason: format!(
-                            "approval by {approver}, who is not an approver in tollgate.toml"
-                        ),
-                    }),
+                    None => problems.push(Problem::new(
+                        Some(e.seq),
+                        format!("approval by {approver}, who is not an approver in tollgate.toml"),
+                    )),
                 }
             }
             EventKind::Promotion | EventKind::Rollback => {
                 for seq in e.counted_approvals() {
                     if let Some(first) = used_by.insert(seq, e.seq) {
-                        problems.push(Problem {
-                            seq: e.seq,
-                            reason: format!("approval {seq} was already consumed by event {first}"),
-                        });
+                        problems.push(Problem::new(
+                            Some(e.seq),
+                            format!("approval {seq} was already consumed by event {first}"),
+                        ));
                     }
                 }
             }
@@ -84,10 +81,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         .collect();
     for ((seq, ..), result) in signed.iter().zip(signing::verify_many(&items)) {
         if let Err(e) = result {
-            problems.push(Problem {
-                seq: *seq,
-                reason: e.message,
-            });
+            problems.push(Problem::new(Some(*seq), e.message));
         }
     }
     problems.sort_by_key(|p| p.seq);
@@ -96,4 +90,25 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         chain,
         problems,
     })
+}
+
+/// Check an exported JSON report with nothing but the file: chain links, content hashes,
+/// approval signatures against the report's own `allowed_signers`, the range without gaps, the
+/// filters and the summary. Problems are listed (one line each); a file that is not a Tollgate
+/// report is an error ([`crate::Code::BadInput`]).
+#[tracing::instrument(fields(path = %path.display()))]
+pub fn verify_report(path: &Path) -> Result<ReportVerification> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::bad_input(format!(
+            "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
+            path.display()
+        ))
+    })?;
+    let result = check_report_bytes(&bytes, &path.display().to_string())?;
+    tracing::info!(
+        events = result.events,
+        problems = result.problems.len(),
+        "report checked"
+    );
+    Ok(result)
 }

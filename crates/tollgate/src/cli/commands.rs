@@ -274,7 +274,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
             }
             for p in &report.problems {
-                eprintln!("error: event {}: {}", p.seq, p.reason);
+                eprintln!("error: {}", p.message);
             }
             if report.ok() && !json {
                 println!(

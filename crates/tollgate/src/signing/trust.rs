@@ -74,11 +74,6 @@ pub fn parse_until(text: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.timestamp(), 0)
 }
 
-/// `20261101000000Z`: a time as `allowed_signers` options and `-Overify-time` write it.
-pub fn ssh_time(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%d%H%M%SZ").to_string()
-}
-
 /// When an approval message says it was signed; `None` when the message does not parse.
 pub fn signed_at(message: &[u8]) -> Option<DateTime<Utc>> {
     let m = ApprovalMessage::parse(message).ok()?;
@@ -189,6 +184,7 @@ impl TrustedKeys {
 mod tests {
     use super::*;
     use crate::config::PreviousKeyConfig;
+    use crate::signing::ssh_time;
     use rand_core::OsRng;
     use ssh_key::{Algorithm, PrivateKey};
 

@@ -1,6 +1,6 @@
 //! `tollgate verify FILE`: check an exported JSON report with nothing but the file.
 //!
-//! What is checked, each failure one [`ReportProblem`] that names the event:
+//! What is checked, each failure one [`Problem`] that names the event:
 //! - the range: `seq` ascending without gaps or repeats, from `range.first_seq` to
 //!   `range.last_seq`; the first `prev_hash` is `range.start_prev_hash` (64 zeros at `seq` 1), the
 //!   last `hash` is `range.end_hash`, and the database head when the range ends there;
@@ -27,7 +27,7 @@ use ts_rs::TS;
 
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
-use crate::signing::{self, ApprovalMessage, TrustedKey, TrustedKeys, NAMESPACE};
+use crate::signing::{self, parse_allowed_signers, ApprovalMessage, NAMESPACE};
 use crate::store::chain::GENESIS;
 use crate::{Error, Result};
 
@@ -50,7 +50,7 @@ pub struct ReportVerification {
     /// Approvals in the report, and how many of their signatures verified.
     pub approvals: u64,
     pub signatures_verified: u64,
-    pub problems: Vec<ReportProblem>,
+    pub problems: Vec<Problem>,
 }
 
 impl ReportVerification {
@@ -59,18 +59,46 @@ impl ReportVerification {
     }
 }
 
-/// One thing wrong with a report.
+/// One thing found wrong, by `tollgate verify` (the database) or `tollgate verify FILE` (a
+/// report).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct ReportProblem {
+pub struct Problem {
     /// The event it concerns, when it concerns one.
     pub seq: Option<i64>,
-    /// One line: what is wrong.
+    /// What is wrong, without naming the event.
+    pub reason: String,
+    /// One line: `event <seq>: <reason>`, or the reason alone.
     pub message: String,
 }
 
+impl Problem {
+    /// A problem with `seq` (named first in [`Problem::message`]), or with the whole report.
+    pub fn new(seq: Option<i64>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let message = match seq {
+            Some(s) => format!("event {s}: {reason}"),
+            None => reason.clone(),
+        };
+        Problem {
+            seq,
+            reason,
+            message,
+        }
+    }
+
+    /// A problem about `seq` whose line already says which events it concerns.
+    fn worded(seq: i64, message: String) -> Self {
+        Problem {
+            seq: Some(seq),
+            reason: message.clone(),
+            message,
+        }
+    }
+}
+
 /// Check the bytes of a JSON report. `name` is how the file is called in errors.
-pub fn verify_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification> {
+pub fn check_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification> {
     let not_report = |why: &str| {
         Error::bad_input(format!(
             "{name} is not a Tollgate audit report ({why}); pass a file written by `tollgate export --format json`"
@@ -137,7 +165,7 @@ impl Entry {
 
 struct Checker<'a> {
     top: &'a Map<String, Value>,
-    problems: Vec<ReportProblem>,
+    problems: Vec<Problem>,
 }
 
 fn short(v: &Value) -> String {
@@ -167,12 +195,7 @@ impl<'a> Checker<'a> {
     }
 
     fn problem(&mut self, seq: Option<i64>, message: impl Into<String>) {
-        let message = message.into();
-        let message = match seq {
-            Some(s) => format!("event {s}: {message}"),
-            None => message,
-        };
-        self.problems.push(ReportProblem { seq, message });
+        self.problems.push(Problem::new(seq, message));
     }
 
     fn text(&self, key: &str) -> String {
@@ -288,14 +311,14 @@ impl<'a> Checker<'a> {
                 } else {
                     format!("events {} to {} are missing", a.seq() + 1, b.seq() - 1)
                 };
-                self.problems.push(ReportProblem {
-                    seq: Some(a.seq() + 1),
-                    message: format!(
+                self.problems.push(Problem::worded(
+                    a.seq() + 1,
+                    format!(
                         "{missing} (between events {} and {}): a report's range has no gaps, so it was removed from the file",
                         a.seq(),
                         b.seq()
                     ),
-                });
+                ));
             } else if b.prev_hash() != a.hash() {
                 self.problem(
                     Some(b.seq()),
@@ -776,7 +799,7 @@ pub struct ApprovalSignatures {
 pub struct SignatureCheck {
     pub approvals: u64,
     pub verified: u64,
-    pub problems: Vec<ReportProblem>,
+    pub problems: Vec<Problem>,
 }
 
 impl ApprovalSignatures {
@@ -799,22 +822,18 @@ impl ApprovalSignatures {
         let mut checks = Vec::new();
         for (seq, approver, message, signature) in &self.items {
             if keys.of(approver).is_none() {
-                problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: approver {approver} has no key in allowed_signers: the signature cannot be checked"
-                    ),
-                });
+                problems.push(Problem::new(
+                    Some(*seq),
+                    format!("approver {approver} has no key in allowed_signers: the signature cannot be checked"),
+                ));
                 continue;
             }
             match keys.key_for(approver, message.as_bytes(), signature) {
                 Ok(key) => checks.push((*seq, approver, message, signature, key)),
-                Err(why) => problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: the signature of {approver} does not verify: {why}"
-                    ),
-                }),
+                Err(why) => problems.push(Problem::new(
+                    Some(*seq),
+                    format!("the signature of {approver} does not verify: {why}"),
+                )),
             }
         }
         let items: Vec<(&[u8], &str, &str)> = checks
@@ -825,13 +844,10 @@ impl ApprovalSignatures {
         for ((seq, approver, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
             match result {
                 Ok(_) => verified += 1,
-                Err(e) => problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: the signature of {approver} does not verify: {}",
-                        e.message
-                    ),
-                }),
+                Err(e) => problems.push(Problem::new(
+                    Some(*seq),
+                    format!("the signature of {approver} does not verify: {}", e.message),
+                )),
             }
         }
         problems.sort_by_key(|p| p.seq);
@@ -843,161 +859,20 @@ impl ApprovalSignatures {
     }
 }
 
-/// `allowed_signers` (ssh-keygen's format) → each principal's keys, for the lines whose
-/// namespaces (if restricted) include [`NAMESPACE`], with `valid-before="YYYYMMDD[HHMM[SS]]Z"`
-/// when a line has it; and the numbers of unreadable lines (a `valid-after` or a time without
-/// `Z` counts as unreadable: Tollgate never writes them and will not guess a time zone).
-pub fn parse_allowed_signers(text: &str) -> (TrustedKeys, Vec<usize>) {
-    let mut keys = TrustedKeys::default();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let Some(key_at) = tokens
-            .iter()
-            .position(|t| t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-"))
-        else {
-            bad.push(i + 1);
-            continue;
-        };
-        if key_at == 0 || key_at + 1 >= tokens.len() {
-            bad.push(i + 1);
-            continue;
-        }
-        let options = tokens[1..key_at].join(" ");
-        let option = |name: &str| {
-            options
-                .split(',')
-                .find_map(|o| o.trim().strip_prefix(name))
-                .map(|v| v.trim_matches('"'))
-        };
-        let namespace_ok = match option("namespaces=") {
-            None => true,
-            Some(list) => list.split(',').any(|n| n == NAMESPACE),
-        };
-        if !namespace_ok || options.contains("cert-authority") {
-            continue;
-        }
-        let valid_before = match option("valid-before=") {
-            None => None,
-            Some(t) => match parse_ssh_time(t) {
-                Some(t) => Some(t),
-                None => {
-                    bad.push(i + 1);
-                    continue;
-                }
-            },
-        };
-        let key = format!("{} {}", tokens[key_at], tokens[key_at + 1]);
-        let Ok(key) = ssh_key::PublicKey::from_openssh(&key) else {
-            bad.push(i + 1);
-            continue;
-        };
-        if option("valid-after=").is_some() {
-            bad.push(i + 1);
-            continue;
-        }
-        for principal in tokens[0].split(',') {
-            keys.add(
-                principal,
-                TrustedKey {
-                    key: key.clone(),
-                    valid_before,
-                },
-            );
-        }
-    }
-    (keys, bad)
-}
-
-/// `YYYYMMDDZ`, `YYYYMMDDHHMMZ` or `YYYYMMDDHHMMSSZ` (UTC), as `allowed_signers` options write
-/// times; a date alone means its first second, as ssh-keygen reads it.
-fn parse_ssh_time(text: &str) -> Option<DateTime<Utc>> {
-    let digits = text.strip_suffix('Z')?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let padded = match digits.len() {
-        8 => format!("{digits}000000"),
-        12 => format!("{digits}00"),
-        14 => digits.to_string(),
-        _ => return None,
-    };
-    chrono::NaiveDateTime::parse_from_str(&padded, "%Y%m%d%H%M%S")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn key() -> String {
-        ssh_key::PrivateKey::random(&mut rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-            .unwrap()
-            .public_key()
-            .to_openssh()
-            .unwrap()
-    }
-
-    #[test]
-    fn allowed_signers_lines() {
-        let (a, a_old, b, c) = (key(), key(), key(), key());
-        let text = format!(
-            "# comment\nalice@example.com namespaces=\"tollgate-approval\" {a}\n\
-             bob@example.com,b2 {b} comment\n\
-             carol namespaces=\"git\" {c}\n\
-             broken line\n\
-             alice@example.com namespaces=\"tollgate-approval\",valid-before=\"20261101120000Z\" {a_old}\n\
-             dave valid-before=\"20261101\" {c}\n\
-             erin valid-after=\"20261101Z\" {c}\n\
-             frank ssh-ed25519 AAAAnot-a-key\n"
-        );
-        let (keys, bad) = parse_allowed_signers(&text);
-        let alice = keys.of("alice@example.com").unwrap();
-        assert_eq!(alice.len(), 2);
-        assert_eq!(alice[0].openssh(), a);
-        assert_eq!(alice[0].valid_before, None);
-        assert_eq!(alice[1].openssh(), a_old);
-        assert_eq!(
-            alice[1].valid_before,
-            Some("2026-11-01T12:00:00Z".parse().unwrap())
-        );
-        assert_eq!(keys.of("b2").unwrap()[0].openssh(), b);
-        assert!(keys.of("carol").is_none());
-        // No time zone, valid-after, and a key that does not parse: unreadable.
-        assert_eq!(bad, vec![5, 7, 8, 9]);
-    }
-
-    #[test]
-    fn ssh_times() {
-        let t = |s: &str| parse_ssh_time(s).map(|t| t.to_rfc3339());
-        assert_eq!(t("20261101Z").as_deref(), Some("2026-11-01T00:00:00+00:00"));
-        assert_eq!(
-            t("202611011230Z").as_deref(),
-            Some("2026-11-01T12:30:00+00:00")
-        );
-        assert_eq!(
-            t("20261101123059Z").as_deref(),
-            Some("2026-11-01T12:30:59+00:00")
-        );
-        assert_eq!(t("20261101"), None);
-        assert_eq!(t("20261301Z"), None);
-    }
-
     #[test]
     fn not_a_report_is_an_error() {
         for bytes in [&b"not json"[..], b"[]", b"{\"format\":\"x\"}"] {
-            let e = verify_report_bytes(bytes, "f.json").unwrap_err();
+            let e = check_report_bytes(bytes, "f.json").unwrap_err();
             assert_eq!(e.code, crate::Code::BadInput);
             assert!(e
                 .message
                 .starts_with("f.json is not a Tollgate audit report"));
         }
-        let e = verify_report_bytes(
+        let e = check_report_bytes(
             br#"{"format":"tollgate.audit-report","version":9}"#,
             "f.json",
         )
