@@ -79,7 +79,7 @@ pub(crate) fn candidates(
             signature,
             in_use.contains(&e.seq),
         ) {
-            Ok(c) => out.push(c),
+            Ok(c) => out.push(c.appended_at(e.at)),
             Err(err) => tracing::warn!(seq = e.seq, error = %err, "unreadable approval ignored"),
         }
     }

@@ -1,7 +1,7 @@
 //! The rules, in order: which approvals count, then `approvals`, `roles`, `min_soak`,
 //! `four_eyes`, and the advisory `signatures`.
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{Duration, SecondsFormat};
 use ssh_key::PublicKey;
 
 use super::{CandidateApproval, Evaluation, IgnoredApproval, PolicyInput, RuleResult, Target};
@@ -238,10 +238,13 @@ fn check(input: &PolicyInput, a: &CandidateApproval) -> Result<(), Skip> {
     let Ok(signer) = PublicKey::from_openssh(a.signer_key.trim()) else {
         return Err(broken("the key that signed it is unreadable".into()));
     };
-    let signed_at = DateTime::parse_from_rfc3339(&m.at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc));
-    pick(&approver_keys(approver), &a.approver, &signer, signed_at).map_err(broken)?;
+    pick(
+        &approver_keys(approver),
+        &a.approver,
+        &signer,
+        a.appended_at,
+    )
+    .map_err(broken)?;
     if !a.signature_verified {
         return Err(broken(
             "its signature does not verify: the message or signature was altered".into(),
@@ -375,7 +378,7 @@ mod tests {
     use crate::config::PolicyConfig;
     use crate::domain::Digest;
     use crate::keychain::MemoryKeychain;
-    use crate::signing::{generate_key, sign, ApprovalMessage};
+    use crate::signing::{generate_key, sign, Anchor, ApprovalMessage};
 
     const ALICE: &str = "alice@example.com"; // manager
     const CAROL: &str = "carol@example.com"; // qa
@@ -435,7 +438,8 @@ mod tests {
             role: &str,
             target: &Target,
         ) -> CandidateApproval {
-            let msg = ApprovalMessage::new(target, approver, role, t(29), None).to_bytes();
+            let msg = ApprovalMessage::new(target, approver, role, t(29), None, &Anchor::genesis())
+                .to_bytes();
             let sig = sign(signer, &msg, &self.kc).unwrap();
             CandidateApproval::from_signed(id, &msg, &sig, false).unwrap()
         }
@@ -796,8 +800,15 @@ mod tests {
     #[test]
     fn from_signed_notices_an_altered_message() {
         let f = Fixture::new();
-        let msg =
-            ApprovalMessage::new(&f.target, ALICE, "manager", t(1), Some("looks good")).to_bytes();
+        let msg = ApprovalMessage::new(
+            &f.target,
+            ALICE,
+            "manager",
+            t(1),
+            Some("looks good"),
+            &Anchor::genesis(),
+        )
+        .to_bytes();
         let sig = sign(ALICE, &msg, &f.kc).unwrap();
         assert!(
             CandidateApproval::from_signed(1, &msg, &sig, false)

@@ -53,6 +53,10 @@ pub struct CandidateApproval {
     pub message: ApprovalMessage,
     /// Already used by a promotion.
     pub consumed: bool,
+    /// When the history appended it (its event's `at`): what a previous key's `until` is
+    /// compared with, never the `at` inside the message, which the signer chose. `None` (not
+    /// known) counts only for the current key.
+    pub appended_at: Option<DateTime<Utc>>,
 }
 
 impl CandidateApproval {
@@ -71,7 +75,16 @@ impl CandidateApproval {
             signature_verified,
             message: parsed,
             consumed,
+            appended_at: None,
         })
+    }
+
+    /// The same approval, appended to the history at `at`.
+    pub fn appended_at(self, at: DateTime<Utc>) -> Self {
+        CandidateApproval {
+            appended_at: Some(at),
+            ..self
+        }
     }
 }
 

@@ -8,10 +8,14 @@
 //! - every whole event: its fields are the ones in `hashed` (so an edited field is named), `hashed`
 //!   is canonical JSON, and `sha256(prev_hash + "\n" + hashed)` is its `hash`;
 //! - every approval: the signed message is a Tollgate approval for the event's app, digest,
-//!   environments, approver and role; its SSHSIG verifies against the key `allowed_signers` lists
-//!   for the approver (namespace `tollgate-approval`), and the recorded fingerprint is that key's;
-//! - every promotion and rollback: each approval it counted is in the report, for the same app,
-//!   digest and move;
+//!   environments, approver and role; its SSHSIG verifies against the approver's key (namespace
+//!   `tollgate-approval`) valid when the history appended it (the event's `at`), and the recorded
+//!   fingerprint is that key's. The keys are the report's own `allowed_signers`, or, when given,
+//!   a workspace's (`verify FILE --config tollgate.toml`): [`ReportKeys`];
+//! - every promotion and rollback: each approval it counted is in the report, before it, signed
+//!   for the same app, digest and move, and counted by no other ([`super::crosscheck`]);
+//! - every anchor (an approval's signed chain head, a promotion's stated head) inside the range
+//!   is an earlier event with that hash ([`super::crosscheck`]);
 //! - the filters: each whole event matches them, or is an approval a promotion counted;
 //! - the summary: it agrees with the events.
 //!
@@ -25,9 +29,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
+use super::crosscheck::{check_anchor, stated_anchor, AtSeq, Consumption};
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
-use crate::signing::{self, parse_allowed_signers, ApprovalMessage, NAMESPACE};
+use crate::signing::{self, parse_allowed_signers, ApprovalMessage, TrustedKeys, NAMESPACE};
 use crate::store::chain::GENESIS;
 use crate::{Error, Result};
 
@@ -50,7 +55,24 @@ pub struct ReportVerification {
     /// Approvals in the report, and how many of their signatures verified.
     pub approvals: u64,
     pub signatures_verified: u64,
+    /// Where the keys the signatures were checked against came from: `"report"` (the file's
+    /// own `allowed_signers`, so a report forged whole, with its own keys, passes) or
+    /// `"workspace"` (a tollgate.toml's approvers).
+    pub keys: String,
+    /// The same in words, naming the workspace file.
+    pub keys_from: String,
+    /// The highest event a verified approval's signed chain head vouches for (0: none).
+    pub anchored_seq: i64,
     pub problems: Vec<Problem>,
+}
+
+/// The keys a report's approvals are checked against.
+#[derive(Debug, Clone)]
+pub enum ReportKeys {
+    /// The report's own `allowed_signers` text.
+    Report,
+    /// A workspace's approvers (`from` names its file).
+    Workspace { keys: TrustedKeys, from: String },
 }
 
 impl ReportVerification {
@@ -98,7 +120,11 @@ impl Problem {
 }
 
 /// Check the bytes of a JSON report. `name` is how the file is called in errors.
-pub fn check_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification> {
+pub fn check_report_bytes(
+    bytes: &[u8],
+    name: &str,
+    keys: ReportKeys,
+) -> Result<ReportVerification> {
     let not_report = |why: &str| {
         Error::bad_input(format!(
             "{name} is not a Tollgate audit report ({why}); pass a file written by `tollgate export --format json`"
@@ -121,7 +147,7 @@ pub fn check_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification
         }
         None => return Err(not_report("no version")),
     }
-    Ok(Checker::new(top).run())
+    Ok(Checker::new(top, keys).run())
 }
 
 /// A whole event, read back from the report.
@@ -165,6 +191,7 @@ impl Entry {
 
 struct Checker<'a> {
     top: &'a Map<String, Value>,
+    keys: ReportKeys,
     problems: Vec<Problem>,
 }
 
@@ -187,9 +214,10 @@ fn is_hash(s: &str) -> bool {
 }
 
 impl<'a> Checker<'a> {
-    fn new(top: &'a Map<String, Value>) -> Self {
+    fn new(top: &'a Map<String, Value>, keys: ReportKeys) -> Self {
         Checker {
             top,
+            keys,
             problems: Vec::new(),
         }
     }
@@ -219,8 +247,9 @@ impl<'a> Checker<'a> {
         for w in wholes.values() {
             self.check_content(w);
         }
-        let (approvals, verified) = self.check_approvals(&wholes);
+        let (approvals, verified, signed_ok) = self.check_approvals(&wholes);
         self.check_moves(&wholes);
+        let anchored_seq = self.check_anchors(&entries, &wholes, &signed_ok);
         self.check_filters(&wholes);
         self.check_summary(&entries);
         // One event's problems together, report-wide ones first.
@@ -240,6 +269,15 @@ impl<'a> Checker<'a> {
             end_hash,
             approvals,
             signatures_verified: verified,
+            keys: match &self.keys {
+                ReportKeys::Report => "report".into(),
+                ReportKeys::Workspace { .. } => "workspace".into(),
+            },
+            keys_from: match &self.keys {
+                ReportKeys::Report => "the report's own allowed_signers".into(),
+                ReportKeys::Workspace { from, .. } => format!("the approvers of {from}"),
+            },
+            anchored_seq,
             problems: self.problems,
         }
     }
@@ -444,13 +482,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Messages, signatures against `allowed_signers`, fingerprints.
-    fn check_approvals(&mut self, wholes: &BTreeMap<i64, &Whole>) -> (u64, u64) {
+    /// Messages, signatures against the keys ([`ReportKeys`]), fingerprints. Returns the
+    /// approvals, the signatures that verified, and the seqs of those.
+    fn check_approvals(
+        &mut self,
+        wholes: &BTreeMap<i64, &Whole>,
+    ) -> (u64, u64, std::collections::HashSet<i64>) {
         let signers_text = self.top.get("allowed_signers").and_then(Value::as_str);
         if signers_text.is_none() {
             self.problem(None, "the report has no \"allowed_signers\" text");
         }
-        let (signers, bad_lines) = parse_allowed_signers(signers_text.unwrap_or_default());
+        let (own, bad_lines) = parse_allowed_signers(signers_text.unwrap_or_default());
         for line in bad_lines {
             self.problem(
                 None,
@@ -459,6 +501,10 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
+        let (signers, where_keys) = match &self.keys {
+            ReportKeys::Report => (own, "the report's allowed_signers".to_string()),
+            ReportKeys::Workspace { keys, from } => (keys.clone(), from.clone()),
+        };
         let mut checks: Vec<(i64, String, &str, &str, String)> = Vec::new();
         let mut approvals = 0;
         for (&seq, w) in wholes {
@@ -513,18 +559,18 @@ impl<'a> Checker<'a> {
                 self.problem(
                     Some(seq),
                     format!(
-                        "approver {} has no key in the report's allowed_signers (namespace {NAMESPACE}): the signature cannot be checked",
+                        "approver {} has no key in {where_keys} (namespace {NAMESPACE}): the signature cannot be checked",
                         m.approver
                     ),
                 );
                 continue;
             }
-            match signers.key_for(&m.approver, message.as_bytes(), signature) {
+            match signers.key_for(&m.approver, e.at, signature) {
                 Ok(key) => checks.push((seq, m.approver.clone(), message, signature, key)),
                 Err(why) => self.problem(
                     Some(seq),
                     format!(
-                        "the signature of {} does not verify against allowed_signers: {why}",
+                        "the signature of {} does not verify against {where_keys}: {why}",
                         m.approver
                     ),
                 ),
@@ -536,10 +582,12 @@ impl<'a> Checker<'a> {
             .collect();
         let results = signing::verify_many(&items);
         let mut verified = 0;
+        let mut verified_seqs = std::collections::HashSet::new();
         for ((seq, approver, _, _, _), result) in checks.iter().zip(results) {
             match result {
                 Ok(ok) => {
                     verified += 1;
+                    verified_seqs.insert(*seq);
                     let recorded = wholes[seq].event.data_str("fingerprint").unwrap_or("");
                     if recorded != ok.fingerprint {
                         self.problem(
@@ -554,50 +602,62 @@ impl<'a> Checker<'a> {
                 Err(err) => self.problem(
                     Some(*seq),
                     format!(
-                        "the signature of {approver} does not verify against allowed_signers: {}",
+                        "the signature of {approver} does not verify against {where_keys}: {}",
                         err.message
                     ),
                 ),
             }
         }
-        (approvals, verified)
+        (approvals, verified, verified_seqs)
     }
 
-    /// Each approval a promotion or rollback counted is in the report, for the same move.
+    /// Each approval a promotion or rollback counted is in the report, before it, signed for
+    /// the same app, digest and move, and counted once ([`super::crosscheck::Consumption`]).
     fn check_moves(&mut self, wholes: &BTreeMap<i64, &Whole>) {
+        let mut consumption = Consumption::default();
         for (&seq, w) in wholes {
             let e = &w.event;
-            if !matches!(e.kind, EventKind::Promotion | EventKind::Rollback) {
-                continue;
-            }
-            let from = e.data_str("from").unwrap_or("");
-            for a in e.counted_approvals() {
-                let Some(approval) = wholes.get(&a).map(|w| &w.event) else {
-                    self.problem(
-                        Some(seq),
-                        format!(
-                            "the {} counted approval {a}, which is not in the report (removed, or made a stub)",
-                            e.kind.as_str()
-                        ),
-                    );
-                    continue;
-                };
-                let same = approval.kind == EventKind::Approval
-                    && approval.app == e.app
-                    && approval.env == e.env
-                    && approval.digest == e.digest
-                    && approval.data_str("from") == Some(from);
-                if !same {
-                    self.problem(
-                        Some(seq),
-                        format!(
-                            "the {} counted event {a}, which is not an approval of this app, digest and move",
-                            e.kind.as_str()
-                        ),
-                    );
-                }
+            let kind = e.kind.as_str();
+            for why in consumption.event(e, |a| {
+                format!("the {kind} counted approval {a}, which is not in the report (removed, or made a stub)")
+            }) {
+                self.problem(Some(seq), why);
             }
         }
+    }
+
+    /// The chain heads approvals signed and promotions state, against the events of the range;
+    /// returns the highest one a verified approval vouches for.
+    fn check_anchors(
+        &mut self,
+        entries: &[Entry],
+        wholes: &BTreeMap<i64, &Whole>,
+        verified: &std::collections::HashSet<i64>,
+    ) -> i64 {
+        let hashes: BTreeMap<i64, &str> = entries.iter().map(|e| (e.seq(), e.hash())).collect();
+        let first = hashes.keys().next().copied().unwrap_or(0);
+        let mut anchored = 0;
+        for (&seq, w) in wholes {
+            let anchor = match stated_anchor(&w.event) {
+                Ok(Some(a)) => a,
+                Ok(None) => continue,
+                Err(why) => {
+                    self.problem(Some(seq), why);
+                    continue;
+                }
+            };
+            let at = match hashes.get(&anchor.seq) {
+                Some(h) => AtSeq::Hash(h.to_string()),
+                None if anchor.seq < first => AtSeq::Unknown,
+                None => AtSeq::Missing,
+            };
+            match check_anchor(seq, w.event.kind, &anchor, at) {
+                Some(why) => self.problem(Some(seq), why),
+                None if verified.contains(&seq) => anchored = anchored.max(anchor.seq),
+                None => {}
+            }
+        }
+        anchored
     }
 
     /// Whole events match the filters, or are approvals a promotion in the report counted.
@@ -789,8 +849,8 @@ fn read_whole(
 /// `allowed_signers` the report carries (what the title page and the export summary state).
 #[derive(Debug, Default)]
 pub struct ApprovalSignatures {
-    /// `(seq, approver, message, signature)`
-    items: Vec<(i64, String, String, String)>,
+    /// `(seq, appended at, approver, message, signature)`
+    items: Vec<(i64, DateTime<Utc>, String, String, String)>,
 }
 
 /// How the approvals of a report fared against its `allowed_signers`.
@@ -813,14 +873,14 @@ impl ApprovalSignatures {
         let s = |k: &str| event.data_str(k).unwrap_or_default().to_string();
         let approver = event.actor.clone().unwrap_or_default();
         self.items
-            .push((event.seq, approver, s("message"), s("signature")));
+            .push((event.seq, event.at, approver, s("message"), s("signature")));
     }
 
     pub fn check(&self, allowed_signers: &str) -> SignatureCheck {
         let (keys, _) = parse_allowed_signers(allowed_signers);
         let mut problems = Vec::new();
         let mut checks = Vec::new();
-        for (seq, approver, message, signature) in &self.items {
+        for (seq, at, approver, message, signature) in &self.items {
             if keys.of(approver).is_none() {
                 problems.push(Problem::new(
                     Some(*seq),
@@ -828,7 +888,7 @@ impl ApprovalSignatures {
                 ));
                 continue;
             }
-            match keys.key_for(approver, message.as_bytes(), signature) {
+            match keys.key_for(approver, *at, signature) {
                 Ok(key) => checks.push((*seq, approver, message, signature, key)),
                 Err(why) => problems.push(Problem::new(
                     Some(*seq),
@@ -866,7 +926,7 @@ mod tests {
     #[test]
     fn not_a_report_is_an_error() {
         for bytes in [&b"not json"[..], b"[]", b"{\"format\":\"x\"}"] {
-            let e = check_report_bytes(bytes, "f.json").unwrap_err();
+            let e = check_report_bytes(bytes, "f.json", ReportKeys::Report).unwrap_err();
             assert_eq!(e.code, crate::Code::BadInput);
             assert!(e
                 .message
@@ -875,6 +935,7 @@ mod tests {
         let e = check_report_bytes(
             br#"{"format":"tollgate.audit-report","version":9}"#,
             "f.json",
+            ReportKeys::Report,
         )
         .unwrap_err();
         assert!(e.message.contains("version 9"), "{}", e.message);

@@ -27,9 +27,9 @@ pub use key::{
     fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,
     validate_approver_id, PublicKeyInfo,
 };
-pub use message::{ApprovalMessage, Target, KIND, VERSION};
+pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
-pub use trust::{approver_keys, pick, signed_at, TrustedKey, TrustedKeys};
+pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 
 /// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
 pub const NAMESPACE: &str = "tollgate-approval";

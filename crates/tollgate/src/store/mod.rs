@@ -153,6 +153,16 @@ impl Store {
         Ok(stored)
     }
 
+    /// `seq` and `hash` of the last event: the chain head (`0` and 64 zeros when empty).
+    pub fn chain_head(&self) -> Result<(i64, String)> {
+        events::chain_head(&self.conn)
+    }
+
+    /// The hash of the event at `seq`; `None` when there is no such event.
+    pub fn hash_at(&self, seq: i64) -> Result<Option<String>> {
+        events::hash_at(&self.conn, seq)
+    }
+
     /// The newest observation of this app × environment.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn last_observation(&self, app: &str, env: &str) -> Result<Option<Event>> {

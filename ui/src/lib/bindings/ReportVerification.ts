@@ -21,4 +21,18 @@ end_hash: string | null,
 /**
  * Approvals in the report, and how many of their signatures verified.
  */
-approvals: bigint, signatures_verified: bigint, problems: Array<Problem>, };
+approvals: bigint, signatures_verified: bigint, 
+/**
+ * Where the keys the signatures were checked against came from: `"report"` (the file's
+ * own `allowed_signers`, so a report forged whole, with its own keys, passes) or
+ * `"workspace"` (a tollgate.toml's approvers).
+ */
+keys: string, 
+/**
+ * The same in words, naming the workspace file.
+ */
+keys_from: string, 
+/**
+ * The highest event a verified approval's signed chain head vouches for (0: none).
+ */
+anchored_seq: bigint, problems: Array<Problem>, };

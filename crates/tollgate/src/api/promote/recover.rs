@@ -59,7 +59,7 @@ pub(super) async fn verify_and_record(
             }
             store.journal_record(
                 entry.id,
-                promotion_event(entry, ctx.clock.now(), recovering),
+                promotion_event(store, entry, ctx.clock.now(), recovering)?,
             )
         }
         (_, false) => {
