@@ -79,7 +79,7 @@ pub(crate) fn candidates(
             signature,
             in_use.contains(&e.seq),
         ) {
-            Ok(c) => out.push(c.appended_at(e.at)),
+            Ok(c) => out.push(c.appended_at(store.approval_appended_at(&e)?)),
             Err(err) => tracing::warn!(seq = e.seq, error = %err, "unreadable approval ignored"),
         }
     }

@@ -9,7 +9,7 @@ use crate::api::open;
 use crate::config::Workspace;
 use crate::domain::EventKind;
 use crate::report::check::{check_report_bytes, ReportKeys};
-use crate::report::crosscheck::{check_anchor, stated_anchor, AtSeq, Consumption};
+use crate::report::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
 use crate::signing::{self, Anchor};
 use crate::store::{ChainReport, EventFilter};
 use crate::{Error, Result};
@@ -46,6 +46,9 @@ impl VerifyReport {
 ///   its app, digest and move, none counted twice;
 /// - every anchor (the head an approval signed, the head a promotion states): an earlier event
 ///   of the chain with that hash.
+///
+/// An approval's append time is the later of its `at` and the latest before it
+/// ([`AppendOrder`]): a previous key cannot gain by setting an approval's `at` back.
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
 pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let store = open::store(ws)?;
@@ -54,8 +57,10 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut signed: Vec<(i64, String, String, String)> = Vec::new();
     let mut anchors: Vec<(i64, EventKind, Anchor)> = Vec::new();
     let mut consumption = Consumption::default();
+    let mut order = AppendOrder::default();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     store.for_each_event(&EventFilter::default(), |e| {
+        let appended = order.event(&e);
         match stated_anchor(&e) {
             Ok(Some(a)) => anchors.push((e.seq, e.kind, a)),
             Ok(None) => {}
@@ -74,7 +79,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             let approver = e.actor.clone().unwrap_or_default();
             let (message, signature) = (text("message"), text("signature"));
             match trusted.of(&approver) {
-                Some(_) => match trusted.key_for(&approver, e.at, &signature) {
+                Some(_) => match trusted.key_for(&approver, appended, &signature) {
                     Ok(key) => signed.push((e.seq, message, signature, key)),
                     Err(reason) => problems.push(Problem::new(Some(e.seq), reason)),
                 },

@@ -15,7 +15,8 @@
 //! - every promotion and rollback: each approval it counted is in the report, before it, signed
 //!   for the same app, digest and move, and counted by no other ([`super::crosscheck`]);
 //! - every anchor (an approval's signed chain head, a promotion's stated head) inside the range
-//!   is an earlier event with that hash ([`super::crosscheck`]);
+//!   is an earlier event with that hash ([`super::crosscheck`]); an approval's append time is
+//!   the later of its `at` and the latest `at` before it in the report;
 //! - the filters: each whole event matches them, or is an approval a promotion counted;
 //! - the summary: it agrees with the events.
 //!
@@ -29,7 +30,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
-use super::crosscheck::{check_anchor, stated_anchor, AtSeq, Consumption};
+use super::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
 use crate::signing::{self, parse_allowed_signers, ApprovalMessage, TrustedKeys, NAMESPACE};
@@ -507,7 +508,9 @@ impl<'a> Checker<'a> {
         };
         let mut checks: Vec<(i64, String, &str, &str, String)> = Vec::new();
         let mut approvals = 0;
+        let mut order = AppendOrder::default();
         for (&seq, w) in wholes {
+            let appended = order.event(&w.event);
             if w.event.kind != EventKind::Approval {
                 continue;
             }
@@ -565,7 +568,7 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            match signers.key_for(&m.approver, e.at, signature) {
+            match signers.key_for(&m.approver, appended, signature) {
                 Ok(key) => checks.push((seq, m.approver.clone(), message, signature, key)),
                 Err(why) => self.problem(
                     Some(seq),
@@ -849,6 +852,7 @@ fn read_whole(
 /// `allowed_signers` the report carries (what the title page and the export summary state).
 #[derive(Debug, Default)]
 pub struct ApprovalSignatures {
+    order: AppendOrder,
     /// `(seq, appended at, approver, message, signature)`
     items: Vec<(i64, DateTime<Utc>, String, String, String)>,
 }
@@ -867,13 +871,14 @@ impl ApprovalSignatures {
         let Item::Event { event, .. } = item else {
             return;
         };
+        let appended = self.order.event(event);
         if event.kind != EventKind::Approval {
             return;
         }
         let s = |k: &str| event.data_str(k).unwrap_or_default().to_string();
         let approver = event.actor.clone().unwrap_or_default();
         self.items
-            .push((event.seq, event.at, approver, s("message"), s("signature")));
+            .push((event.seq, appended, approver, s("message"), s("signature")));
     }
 
     pub fn check(&self, allowed_signers: &str) -> SignatureCheck {

@@ -10,8 +10,13 @@
 //!   earlier approval event whose *signed message* is for the same app, digest and move
 //!   (`from` → `to`), and no approval is counted twice. Read from the chained events only, never
 //!   from the database's unchained `promotion_approvals` table.
+//! - **append time**: an approval cannot have been appended before an event that precedes it in
+//!   the chain, so the time a previous key's `until` is compared with is the later of its own
+//!   `at` and the latest append time before it: setting its `at` back does not help.
 
 use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 
 use crate::domain::{Event, EventKind};
 use crate::signing::{is_hash, Anchor, ApprovalMessage, Target};
@@ -85,6 +90,38 @@ pub fn check_anchor(seq: i64, kind: EventKind, anchor: &Anchor, at: AtSeq) -> Op
             "{whose} is event {n} (hash {short}…), which the chain does not have: events were removed"
         )),
         AtSeq::Unknown => None,
+    }
+}
+
+/// When the history appended `e`: its `at`, except for a `record` (whose `at` may be the
+/// claimed deployment time), which counts only by its `data.appended_at` when it has one.
+pub fn append_time(e: &Event) -> Option<DateTime<Utc>> {
+    match e.kind {
+        EventKind::Record => e
+            .data_str("appended_at")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        _ => Some(e.at),
+    }
+}
+
+/// The append times of a chain read in `seq` order.
+#[derive(Debug, Default)]
+pub struct AppendOrder {
+    latest: Option<DateTime<Utc>>,
+}
+
+impl AppendOrder {
+    /// Take in one event; returns when it was appended as the chain shows it: the later of its
+    /// own `at` and the latest append time of the events before it.
+    pub fn event(&mut self, e: &Event) -> DateTime<Utc> {
+        let appended = self.latest.map_or(e.at, |l| l.max(e.at));
+        if let Some(at) = append_time(e) {
+            if self.latest.is_none_or(|l| at > l) {
+                self.latest = Some(at);
+            }
+        }
+        appended
     }
 }
 

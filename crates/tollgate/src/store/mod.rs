@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
@@ -156,6 +157,22 @@ impl Store {
     /// `seq` and `hash` of the last event: the chain head (`0` and 64 zeros when empty).
     pub fn chain_head(&self) -> Result<(i64, String)> {
         events::chain_head(&self.conn)
+    }
+
+    /// When the history appended the approval `e`, as the chain shows it: its `at`, or the
+    /// latest append time of an event before it when that is later (an approval cannot have
+    /// been appended before what precedes it; a `record`'s own `at` may be a claimed time and
+    /// does not count). What a previous key's `until` is compared with.
+    pub fn approval_appended_at(&self, e: &Event) -> Result<DateTime<Utc>> {
+        let latest: Option<String> = self.conn.query_row(
+            "SELECT max(at) FROM events WHERE seq < ?1 AND kind != 'record'",
+            [e.seq],
+            |r| r.get(0),
+        )?;
+        let latest = latest
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(latest.map_or(e.at, |l| l.max(e.at)))
     }
 
     /// The hash of the event at `seq`; `None` when there is no such event.

@@ -283,6 +283,20 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
         .unwrap()
         .pop()
         .unwrap();
+    // A second one, its event dated before `until` too (t0 + 1 h 30), appended after the first.
+    let signed = message_at_head(&mut store, &target, &quinn);
+    let set_back = store
+        .append(vec![approval_event(
+            t0() + chrono::Duration::minutes(90),
+            &quinn,
+            &target,
+            &signed,
+            &old_key.fingerprint,
+        )])
+        .unwrap()
+        .pop()
+        .unwrap()
+        .seq;
     drop(store);
     let seq = appended.seq;
 
@@ -292,6 +306,14 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
         lines
             .iter()
             .any(|l| l.starts_with(&format!("event {seq}: "))
+                && l.contains("is retired")
+                && l.contains("appended at 2026-11-02T14:00:00Z")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("event {set_back}: "))
                 && l.contains("is retired")
                 && l.contains("appended at 2026-11-02T14:00:00Z")),
         "{lines:?}"
@@ -315,6 +337,15 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
         "{:?}",
         check.evaluation.ignored
     );
+    assert!(
+        check
+            .evaluation
+            .ignored
+            .iter()
+            .any(|i| i.id == set_back && i.reason.contains("appended at 2026-11-02T14:00:00Z")),
+        "the gate takes the append time of what precedes it: {:?}",
+        check.evaluation.ignored
+    );
     // Nor does an export: Tollgate's check and the documented ssh-keygen recipe, which use the
     // append time for -Overify-time.
     let path = f.tmp.path().join("backdated.json");
@@ -333,13 +364,66 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
         "{:?}",
         check.problems
     );
+    assert!(
+        check
+            .problems
+            .iter()
+            .any(|p| p.seq == Some(set_back) && p.reason.contains("is retired")),
+        "{:?}",
+        check.problems
+    );
     let (code, out) = crate::export::recipe(&path);
     assert_eq!(code, 1, "{out}");
     assert_eq!(
-        out.trim(),
-        format!("event {seq}: the approval signature does not verify against allowed_signers")
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("event {seq}: the approval signature does not verify against allowed_signers"),
+            format!(
+                "event {set_back}: the approval signature does not verify against allowed_signers"
+            ),
+        ],
+        "{out}"
     );
     f.restore_config();
+}
+
+/// A message for `target` by `who`, dated t0 + 1 h, on the store's head, signed in the keychain:
+/// `(message, signature)`.
+fn message_at_head(store: &mut Store, target: &Target, who: &str) -> (String, String) {
+    let (seq, hash) = store.chain_head().unwrap();
+    let m = ApprovalMessage::new(
+        target,
+        who,
+        "qa",
+        t0() + chrono::Duration::hours(1),
+        None,
+        &Anchor { seq, hash },
+    );
+    let bytes = m.to_bytes();
+    let signature = signing::sign(who, &bytes, &OsKeychain).unwrap();
+    (String::from_utf8(bytes).unwrap(), signature)
+}
+
+/// The approval event `approve` would append, at `at`.
+fn approval_event(
+    at: chrono::DateTime<chrono::Utc>,
+    who: &str,
+    target: &Target,
+    (message, signature): &(String, String),
+    fingerprint: &str,
+) -> NewEvent {
+    NewEvent {
+        at,
+        kind: EventKind::Approval,
+        app: target.app.clone(),
+        env: target.to.clone(),
+        digest: Some(target.digest.clone()),
+        actor: Some(who.into()),
+        data: serde_json::json!({
+            "from": target.from, "to": target.to, "role": "qa", "note": "",
+            "message": message, "signature": signature, "fingerprint": fingerprint,
+        }),
+    }
 }
 
 #[test]
