@@ -95,9 +95,13 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         .iter()
         .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
         .collect();
+    let mut verified = std::collections::HashSet::new();
     for ((seq, ..), result) in signed.iter().zip(signing::verify_many(&items)) {
-        if let Err(e) = result {
-            problems.push(Problem::new(Some(*seq), e.message));
+        match result {
+            Ok(_) => {
+                verified.insert(*seq);
+            }
+            Err(e) => problems.push(Problem::new(Some(*seq), e.message)),
         }
     }
     let mut anchored_seq = 0;
@@ -108,7 +112,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         };
         match check_anchor(*seq, *kind, anchor, at) {
             Some(why) => problems.push(Problem::new(Some(*seq), why)),
-            None if *kind == EventKind::Approval => anchored_seq = anchored_seq.max(anchor.seq),
+            None if verified.contains(seq) => anchored_seq = anchored_seq.max(anchor.seq),
             None => {}
         }
     }
