@@ -45,7 +45,9 @@ impl VerifyReport {
 /// - every promotion and rollback: the approvals it counted are earlier approvals signed for
 ///   its app, digest and move, none counted twice;
 /// - every anchor (the head an approval signed, the head a promotion states): an earlier event
-///   of the chain with that hash.
+///   of the chain with that hash;
+/// - a witness outside the chain: every promotion the (unchained) journal marks recorded is in
+///   the chain, which catches a cut tail as long as the journal was left alone.
 ///
 /// An approval's append time is the later of its `at` and the latest before it
 /// ([`AppendOrder`]): a previous key cannot gain by setting an approval's `at` back.
@@ -124,6 +126,12 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
                 format!("the chain ends at event {head_seq}, below event {highest} that a signature or promotion vouches for: events were removed"),
             ));
         }
+    }
+    for (id, seq) in store.recorded_promotions_not_in_chain()? {
+        problems.push(Problem::new(
+            None,
+            format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
+        ));
     }
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {

@@ -175,6 +175,21 @@ impl Store {
         Ok(latest.map_or(e.at, |l| l.max(e.at)))
     }
 
+    /// `(journal id, event seq)` of each promotion the journal marks recorded whose history
+    /// event the chain does not have (no event at that seq, or not that entry's promotion or
+    /// rollback). The journal is not chained: this is a witness of removed events only as long
+    /// as whoever removed them left the journal alone.
+    pub fn recorded_promotions_not_in_chain(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, p.event_seq FROM promotions p LEFT JOIN events e ON e.seq = p.event_seq
+             WHERE p.state = 'recorded' AND (e.seq IS NULL OR e.kind NOT IN ('promotion', 'rollback')
+                 OR json_extract(e.data, '$.journal') IS NOT p.id)
+             ORDER BY p.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The hash of the event at `seq`; `None` when there is no such event.
     pub fn hash_at(&self, seq: i64) -> Result<Option<String>> {
         events::hash_at(&self.conn, seq)

@@ -147,8 +147,8 @@ fn removing_a_promotion_below_a_later_approval_is_detected_even_with_the_chain_r
 }
 
 #[test]
-fn deleting_everything_after_the_last_signature_is_not_detected_and_verify_says_how_far_it_vouches()
-{
+fn a_cut_tail_is_caught_only_while_the_journal_remembers_it_and_verify_says_how_far_signatures_vouch(
+) {
     let (f, a, _, quinn) = fixture("anchor-tail");
     f.sync(&at(0));
     let approval = f.approve(&at(1), &quinn, "staging", &a, None).unwrap();
@@ -164,13 +164,26 @@ fn deleting_everything_after_the_last_signature_is_not_detected_and_verify_says_
         "{}",
         run.stdout
     );
-    // Cut the promotion and what follows: nothing surviving vouches for them.
+    // Cut the promotion and what follows. Left alone, the promotion journal (not chained) still
+    // says the promotion was recorded: that witness catches it.
     f.tmp.drop_append_only_triggers();
     f.tmp.sqlite(&format!(
-        "DELETE FROM events WHERE seq >= {}; DELETE FROM promotion_approvals; DELETE FROM promotions;",
+        "DELETE FROM events WHERE seq >= {}",
         promoted.event.seq
     ));
     rechain(&f, promoted.event.seq);
+    let report = api::verify(&f.ws).unwrap();
+    let lines = problems(&report);
+    assert_eq!(
+        lines,
+        [format!(
+            "the promotion journal says promotion {} was recorded as event {}, which the chain does not have (or not as that promotion): events were removed or rewritten",
+            promoted.promotion.id, promoted.event.seq
+        )]
+    );
+    // Clear the journal as well: nothing surviving vouches for the cut events.
+    f.tmp
+        .sqlite("DELETE FROM promotion_approvals; DELETE FROM promotions;");
     let report = api::verify(&f.ws).unwrap();
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.anchored_seq, anchored);
