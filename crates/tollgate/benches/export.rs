@@ -18,7 +18,7 @@ use tollgate::api::{self, ExportFormat, ExportRequest};
 use tollgate::config::Workspace;
 use tollgate::domain::{Digest, EventKind, NewEvent};
 use tollgate::keychain::MemoryKeychain;
-use tollgate::signing::{self, ApprovalMessage, Target};
+use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::store::Store;
 
 const APPS: usize = 20;
@@ -70,7 +70,14 @@ fn approval(
         from: "staging".into(),
         to: "production".into(),
     };
-    let message = ApprovalMessage::new(&target, id, role, at, Some("soaked fine"));
+    let message = ApprovalMessage::new(
+        &target,
+        id,
+        role,
+        at,
+        Some("soaked fine"),
+        &Anchor::genesis(),
+    );
     let bytes = message.to_bytes();
     let signature = signing::sign(id, &bytes, keys).expect("sign");
     let fingerprint = signing::signer_key(&signature)
@@ -245,7 +252,7 @@ fn main() {
         &format!("({:.1} MB)", size as f64 / 1e6),
     );
     let took = time(3, || {
-        let v = api::verify_report(&json).expect("verify");
+        let v = api::verify_report(&json, None).expect("verify");
         assert!(v.ok(), "{:?}", v.problems.first());
     });
     report(

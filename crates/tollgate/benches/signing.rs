@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use tollgate::domain::Digest;
 use tollgate::keychain::MemoryKeychain;
-use tollgate::signing::{self, ApprovalMessage, Target};
+use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 
 const APPROVALS: usize = 10_000;
 const KEYS: usize = 4;
@@ -39,7 +39,8 @@ fn main() {
                 to: "production".into(),
             };
             let at = start + Duration::seconds(i as i64);
-            let msg = ApprovalMessage::new(&target, id, "qa", at, None).to_bytes();
+            let msg =
+                ApprovalMessage::new(&target, id, "qa", at, None, &Anchor::genesis()).to_bytes();
             let sig = signing::sign(id, &msg, &keychain).expect("sign");
             (msg, sig, key.as_str())
         })

@@ -6,7 +6,7 @@ use crate::api::key::default_approver;
 use crate::api::{open, Context};
 use crate::config::Workspace;
 use crate::domain::{Event, EventKind, NewEvent};
-use crate::signing::{self, ApprovalMessage, Target};
+use crate::signing::{self, Anchor, ApprovalMessage, Target};
 use crate::{Code, Error, Result};
 
 /// A person's signed "yes" for one digest moving from one environment to the next.
@@ -36,8 +36,8 @@ pub struct ApprovalReceipt {
     pub signature: String,
 }
 
-/// Sign the canonical approval message with the approver's key from the OS keychain and append
-/// it to the history. Refused unless the approver, key and role qualify and the digest ran in
+/// Sign the canonical approval message (version 2: with the chain head it is given on) with the
+/// approver's key from the OS keychain and append it to the history. Refused unless the approver, key and role qualify and the digest ran in
 /// the source environment.
 #[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
 pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<ApprovalReceipt> {
@@ -114,16 +114,23 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
         )));
     }
     let now = ctx.clock.now();
+    // The chain head this approval is given on: signed, so that removing or rewriting the
+    // events below it is detected (`tollgate verify`).
+    let (head_seq, head) = store.chain_head()?;
+    let head = Anchor {
+        seq: head_seq,
+        hash: head,
+    };
     let t = Target {
         app: app.name.clone(),
         digest: digest.clone(),
         from: source.name.clone(),
         to: target.name.clone(),
     };
-    let message = ApprovalMessage::new(&t, &approver_id, &role, now, req.note.as_deref());
+    let message = ApprovalMessage::new(&t, &approver_id, &role, now, req.note.as_deref(), &head);
     let bytes = message.to_bytes();
     let signature = signing::sign(&approver_id, &bytes, ctx.secrets.as_ref())?;
-    let verified = signing::verify_approval(&bytes, &signature, approver)?;
+    let verified = signing::verify_approval(&bytes, &signature, approver, now)?;
     let message_text = String::from_utf8(bytes)
         .map_err(|e| Error::internal(format!("approval message is not UTF-8: {e}")))?;
     let event = NewEvent {

@@ -92,10 +92,13 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
             let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
             let approver = e.actor.clone().unwrap_or_default();
             let check = match ws.config.approvers.iter().find(|x| x.id == approver) {
-                Some(cfg) => {
-                    signing::verify_approval(text("message").as_bytes(), &text("signature"), cfg)
-                        .map(|_| ())
-                }
+                Some(cfg) => signing::verify_approval(
+                    text("message").as_bytes(),
+                    &text("signature"),
+                    cfg,
+                    e.at,
+                )
+                .map(|_| ()),
                 None => Err(crate::Error::new(
                     crate::Code::SignatureInvalid,
                     format!("{approver} is not an approver in tollgate.toml"),

@@ -1,4 +1,5 @@
-//! `export` and `verify FILE`: audit reports of the history, and the offline check of a JSON one.
+//! `export`: audit reports of the history (the offline check of a JSON one is `verify_report`,
+//! beside `verify`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,17 +9,17 @@ use ts_rs::TS;
 
 use crate::api::open;
 use crate::config::Workspace;
+use crate::report::check::ApprovalSignatures;
 use crate::report::csv::CsvWriter;
 use crate::report::json::JsonWriter;
 use crate::report::output::{check_target, AtomicFile};
 use crate::report::pdf::PdfReport;
-use crate::report::verify::{verify_report_bytes, ApprovalSignatures};
 use crate::report::{self, BrokenCheck, DatabaseCheck, Filters, Meta, Selection, Summary};
 use crate::signing;
 use crate::store::{EventFilter, Store};
 use crate::{Error, Result};
 
-pub use crate::report::verify::{ReportProblem, ReportVerification, SignatureCheck};
+pub use crate::report::check::SignatureCheck;
 pub use crate::report::ExportFormat;
 
 /// What to export and where.
@@ -196,27 +197,6 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         signatures,
         summary,
     })
-}
-
-/// Check an exported JSON report with nothing but the file: chain links, content hashes,
-/// approval signatures against the report's own `allowed_signers`, the range without gaps, the
-/// filters and the summary. Problems are listed (one line each); a file that is not a Tollgate
-/// report is an error ([`crate::Code::BadInput`]).
-#[tracing::instrument(fields(path = %path.display()))]
-pub fn verify_report(path: &Path) -> Result<ReportVerification> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::bad_input(format!(
-            "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
-            path.display()
-        ))
-    })?;
-    let result = verify_report_bytes(&bytes, &path.display().to_string())?;
-    tracing::info!(
-        events = result.events,
-        problems = result.problems.len(),
-        "report checked"
-    );
-    Ok(result)
 }
 
 /// Never write a report over the history database, its companion files (`-wal`, `-shm`,

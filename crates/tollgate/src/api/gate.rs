@@ -82,7 +82,7 @@ pub(crate) fn candidates(
             message.as_bytes(),
             signature,
             in_use.contains(&e.seq),
-            e.at,
+            store.approval_appended_at(&e)?,
         ) {
             Ok(c) => out.push(c),
             Err(err) => tracing::warn!(seq = e.seq, error = %err, "unreadable approval ignored"),

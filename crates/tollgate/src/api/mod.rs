@@ -29,10 +29,7 @@ pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
-pub use export::{
-    export, verify_report, ExportFormat, ExportRequest, ExportSummary, ReportProblem,
-    ReportVerification, SignatureCheck,
-};
+pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
@@ -48,4 +45,4 @@ pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
 pub use timeline::timeline;
-pub use verify::{verify, Problem, VerifyReport};
+pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};

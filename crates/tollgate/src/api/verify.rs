@@ -1,4 +1,6 @@
-use std::collections::HashMap;
+//! `verify`: the database's chain and signatures; `verify_report`: an exported JSON report.
+
+use std::path::Path;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -6,9 +8,13 @@ use ts_rs::TS;
 use crate::api::open;
 use crate::config::Workspace;
 use crate::domain::EventKind;
-use crate::signing;
+use crate::report::check::{check_report_bytes, ReportKeys};
+use crate::report::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
+use crate::signing::{self, Anchor};
 use crate::store::{ChainReport, EventFilter};
-use crate::Result;
+use crate::{Error, Result};
+
+pub use crate::report::check::{Problem, ReportVerification};
 
 /// What `tollgate verify` found in the database.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -17,16 +23,14 @@ pub struct VerifyReport {
     pub chain: ChainReport,
     /// Approval events whose signature was checked against tollgate.toml's keys.
     pub approvals: u64,
-    /// Every problem besides the chain: an approval that does not verify, an approval used by
-    /// two promotions. Empty when all holds.
+    /// The highest event a signed approval (message version 2) vouches for: events up to it
+    /// cannot be removed or rewritten without `verify` noticing while that approval survives.
+    /// Events after it could be removed without a trace (0: nothing is anchored).
+    pub anchored_seq: i64,
+    /// Every problem besides the chain: an approval that does not verify, a promotion whose
+    /// approvals are not for its move or were used twice, a chain head signed by an approval
+    /// or stated by a promotion that the chain no longer has. Empty when all holds.
     pub problems: Vec<Problem>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct Problem {
-    pub seq: i64,
-    pub reason: String,
 }
 
 impl VerifyReport {
@@ -35,46 +39,57 @@ impl VerifyReport {
     }
 }
 
-/// Walk the database's hash chain, check every approval's signature against the keys
-/// tollgate.toml lists (a previous key only for what it signed before its `until`), and check that no approval was consumed twice.
+/// Walk the database's hash chain and check, from the chained events alone:
+/// - every approval's signature against the keys tollgate.toml lists (a previous key only for
+///   what the history appended by its `until`);
+/// - every promotion and rollback: the approvals it counted are earlier approvals signed for
+///   its app, digest and move, none counted twice;
+/// - every anchor (the head an approval signed, the head a promotion states): an earlier event
+///   of the chain with that hash;
+/// - a witness outside the chain: every promotion the (unchained) journal marks recorded is in
+///   the chain, which catches a cut tail as long as the journal was left alone.
+///
+/// An approval's append time is the later of its `at` and the latest before it
+/// ([`AppendOrder`]): a previous key cannot gain by setting an approval's `at` back.
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
 pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let store = open::store(ws)?;
     let chain = store.verify_chain()?;
     let mut problems = Vec::new();
     let mut signed: Vec<(i64, String, String, String)> = Vec::new();
-    let mut used_by: HashMap<i64, i64> = HashMap::new();
+    let mut anchors: Vec<(i64, EventKind, Anchor)> = Vec::new();
+    let mut consumption = Consumption::default();
+    let mut order = AppendOrder::default();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     store.for_each_event(&EventFilter::default(), |e| {
-        let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
-        match e.kind {
-            EventKind::Approval => {
-                let approver = e.actor.clone().unwrap_or_default();
-                let (message, signature) = (text("message"), text("signature"));
-                match trusted.of(&approver) {
-                    Some(_) => match trusted.key_for(&approver, message.as_bytes(), &signature) {
-                        Ok(key) => signed.push((e.seq, message, signature, key)),
-                        Err(reason) => problems.push(Problem { seq: e.seq, reason }),
-                    },
-                    None => problems.push(Problem {
-                        seq: e.seq,
-                        reason: format!(
-                            "approval by {approver}, who is not an approver in tollgate.toml"
-                        ),
-                    }),
-                }
+        let appended = order.event(&e);
+        match stated_anchor(&e) {
+            Ok(Some(a)) => anchors.push((e.seq, e.kind, a)),
+            Ok(None) => {}
+            Err(why) => problems.push(Problem::new(Some(e.seq), why)),
+        }
+        for why in consumption.event(&e, |a| {
+            format!(
+                "the {} counted event {a}, which is not an approval in the history",
+                e.kind.as_str()
+            )
+        }) {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
+        if e.kind == EventKind::Approval {
+            let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
+            let approver = e.actor.clone().unwrap_or_default();
+            let (message, signature) = (text("message"), text("signature"));
+            match trusted.of(&approver) {
+                Some(_) => match trusted.key_for(&approver, appended, &signature) {
+                    Ok(key) => signed.push((e.seq, message, signature, key)),
+                    Err(reason) => problems.push(Problem::new(Some(e.seq), reason)),
+                },
+                None => problems.push(Problem::new(
+                    Some(e.seq),
+                    format!("approval by {approver}, who is not an approver in tollgate.toml"),
+                )),
             }
-            EventKind::Promotion | EventKind::Rollback => {
-                for seq in e.counted_approvals() {
-                    if let Some(first) = used_by.insert(seq, e.seq) {
-                        problems.push(Problem {
-                            seq: e.seq,
-                            reason: format!("approval {seq} was already consumed by event {first}"),
-                        });
-                    }
-                }
-            }
-            _ => {}
         }
         Ok(())
     })?;
@@ -82,18 +97,77 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         .iter()
         .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
         .collect();
+    let mut verified = std::collections::HashSet::new();
     for ((seq, ..), result) in signed.iter().zip(signing::verify_many(&items)) {
-        if let Err(e) = result {
-            problems.push(Problem {
-                seq: *seq,
-                reason: e.message,
-            });
+        match result {
+            Ok(_) => {
+                verified.insert(*seq);
+            }
+            Err(e) => problems.push(Problem::new(Some(*seq), e.message)),
         }
+    }
+    let mut anchored_seq = 0;
+    for (seq, kind, anchor) in &anchors {
+        let at = match store.hash_at(anchor.seq)? {
+            Some(h) => AtSeq::Hash(h),
+            None => AtSeq::Missing,
+        };
+        match check_anchor(*seq, *kind, anchor, at) {
+            Some(why) => problems.push(Problem::new(Some(*seq), why)),
+            None if verified.contains(seq) => anchored_seq = anchored_seq.max(anchor.seq),
+            None => {}
+        }
+    }
+    let (head_seq, _) = store.chain_head()?;
+    if let Some(highest) = anchors.iter().map(|(_, _, a)| a.seq).max() {
+        if head_seq < highest {
+            problems.push(Problem::new(
+                None,
+                format!("the chain ends at event {head_seq}, below event {highest} that a signature or promotion vouches for: events were removed"),
+            ));
+        }
+    }
+    for (id, seq) in store.recorded_promotions_not_in_chain()? {
+        problems.push(Problem::new(
+            None,
+            format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
+        ));
     }
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
         approvals: signed.len() as u64,
         chain,
+        anchored_seq,
         problems,
     })
+}
+
+/// Check an exported JSON report offline: chain links, content hashes, the range without gaps,
+/// anchors, consumed approvals, the filters and the summary, and every approval signature:
+/// against the report's own `allowed_signers` (`keys` `None`: a report forged whole, with its
+/// own keys, passes that), or against the approvers of a workspace's tollgate.toml. The result
+/// says which ([`ReportVerification::keys`]). Problems are listed (one line each); a file that is
+/// not a Tollgate report is an error ([`crate::Code::BadInput`]).
+#[tracing::instrument(skip(keys), fields(path = %path.display(), keys = keys.map_or("report", |_| "workspace")))]
+pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVerification> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::bad_input(format!(
+            "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
+            path.display()
+        ))
+    })?;
+    let keys = match keys {
+        None => ReportKeys::Report,
+        Some(ws) => ReportKeys::Workspace {
+            keys: signing::TrustedKeys::from_approvers(&ws.config.approvers),
+            from: ws.config_path.display().to_string(),
+        },
+    };
+    let result = check_report_bytes(&bytes, &path.display().to_string(), keys)?;
+    tracing::info!(
+        events = result.events,
+        problems = result.problems.len(),
+        "report checked"
+    );
+    Ok(result)
 }

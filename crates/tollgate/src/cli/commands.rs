@@ -268,7 +268,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             file: Some(file),
             json,
         } => {
-            let result = api::verify_report(&file)?;
+            // The workspace's keys only when --config names one: without it, the report's own.
+            let ws = match cli.config.as_deref() {
+                Some(_) => Some(load()?),
+                None => None,
+            };
+            let result = api::verify_report(&file, ws.as_ref())?;
             output::report_verification(&result, json)?;
             Ok(if result.ok() { 0 } else { 1 })
         }
@@ -281,16 +286,32 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
             }
             for p in &report.problems {
-                eprintln!("error: event {}: {}", p.seq, p.reason);
+                eprintln!("error: {}", p.message);
             }
             if report.ok() && !json {
                 println!(
                     "chain intact: {} events, {} approval signatures verify, head {}",
                     report.chain.events, report.approvals, report.chain.head
                 );
+                println!(
+                    "{}",
+                    anchored_line(report.anchored_seq, report.chain.events)
+                );
             }
             Ok(if report.ok() { 0 } else { 1 })
         }
+    }
+}
+
+/// What the signed chain heads vouch for, in one line.
+fn anchored_line(anchored: i64, events: u64) -> String {
+    match anchored {
+        0 => "no signed approval anchors the chain yet: removing events would go unnoticed here".into(),
+        n if n as u64 + 1 >= events => format!("anchored: every event up to {n} is vouched for by a signed approval"),
+        n => format!(
+            "anchored up to event {n} by a signed approval; the {} events after it are not: removing them would go unnoticed here (compare the head with an export or a copy kept elsewhere)",
+            events - n as u64
+        ),
     }
 }
 

@@ -290,5 +290,13 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
             eprintln!("error: {}", p.message);
         }
     }
+    if !as_json {
+        // Said whatever the outcome: what the signatures were checked against.
+        let line = match v.keys.as_str() {
+            "report" => format!("keys: {}: the signatures are checked against keys the file itself carries, so a report forged whole with its own keys also passes; pass --config tollgate.toml to check them against your workspace's keys", v.keys_from),
+            _ => format!("keys: {} (the report's own allowed_signers were not used)", v.keys_from),
+        };
+        println!("{line}");
+    }
     Ok(())
 }

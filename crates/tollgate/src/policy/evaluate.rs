@@ -234,10 +234,13 @@ fn check(input: &PolicyInput, max_age: &MaxAge, a: &CandidateApproval) -> Result
     let Ok(signer) = PublicKey::from_openssh(a.signer_key.trim()) else {
         return Err(broken("the key that signed it is unreadable".into()));
     };
-    let signed_at = DateTime::parse_from_rfc3339(&m.at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc));
-    pick(&approver_keys(approver), &a.approver, &signer, signed_at).map_err(broken)?;
+    pick(
+        &approver_keys(approver),
+        &a.approver,
+        &signer,
+        Some(a.appended_at),
+    )
+    .map_err(broken)?;
     if !a.signature_verified {
         return Err(broken(
             "its signature does not verify: the message or signature was altered".into(),
@@ -286,7 +289,7 @@ mod tests {
     use crate::domain::{Digest, Via};
     use crate::keychain::MemoryKeychain;
     use crate::policy::{EarlierStays, PolicyInput, Rule, RuleResult, Target};
-    use crate::signing::{generate_key, sign, ApprovalMessage};
+    use crate::signing::{generate_key, sign, Anchor, ApprovalMessage};
 
     const ALICE: &str = "alice@example.com"; // manager
     const CAROL: &str = "carol@example.com"; // qa
@@ -346,7 +349,8 @@ mod tests {
             role: &str,
             target: &Target,
         ) -> CandidateApproval {
-            let msg = ApprovalMessage::new(target, approver, role, t(29), None).to_bytes();
+            let msg = ApprovalMessage::new(target, approver, role, t(29), None, &Anchor::genesis())
+                .to_bytes();
             let sig = sign(signer, &msg, &self.kc).unwrap();
             CandidateApproval::from_signed(id, &msg, &sig, false, t(29)).unwrap()
         }
@@ -716,8 +720,15 @@ mod tests {
     #[test]
     fn from_signed_notices_an_altered_message() {
         let f = Fixture::new();
-        let msg =
-            ApprovalMessage::new(&f.target, ALICE, "manager", t(1), Some("looks good")).to_bytes();
+        let msg = ApprovalMessage::new(
+            &f.target,
+            ALICE,
+            "manager",
+            t(1),
+            Some("looks good"),
+            &Anchor::genesis(),
+        )
+        .to_bytes();
         let sig = sign(ALICE, &msg, &f.kc).unwrap();
         assert!(
             CandidateApproval::from_signed(1, &msg, &sig, false, t(1))

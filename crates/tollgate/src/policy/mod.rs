@@ -79,8 +79,10 @@ pub struct CandidateApproval {
     pub message: ApprovalMessage,
     /// Already used by a promotion.
     pub consumed: bool,
-    /// When the history appended the approval (its event's `at`: approvals are appended when
-    /// signed). `approval_max_age` is counted from here.
+    /// When the history appended it (its approval event's place in the chain, see
+    /// [`Store::approval_appended_at`](crate::store::Store::approval_appended_at)): what a
+    /// previous key's `until` is compared with, never the `at` inside the message, which the
+    /// signer chose; `approval_max_age` is counted from here too.
     pub appended_at: DateTime<Utc>,
 }
 

@@ -8,17 +8,20 @@
 //! - [`csv`]: one row per event, stable columns ([`csv::COLUMNS`]).
 //! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.
-//! - [`verify`]: `tollgate verify FILE`, checking a JSON report with nothing but the file.
+//! - [`check`]: `tollgate verify FILE`, checking a JSON report with nothing but the file.
+//! - [`crosscheck`]: what chained events must say of each other (anchors, consumed approvals),
+//!   for both `tollgate verify` and `tollgate verify FILE`.
 //! - [`output`]: writing a report atomically (temporary file in the same folder, then rename).
 //!
 //! Domain code: no clock (the generation time is passed in), no configuration file reading.
 
+pub mod check;
+pub mod crosscheck;
 pub mod csv;
 pub mod json;
 pub mod output;
 pub mod pdf;
 mod select;
-pub mod verify;
 
 use std::collections::BTreeMap;
 

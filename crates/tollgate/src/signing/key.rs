@@ -5,7 +5,7 @@ use serde::Serialize;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
 use ts_rs::TS;
 
-use super::NAMESPACE;
+use super::allowed_signers::allowed_signers_line;
 use crate::config::ApproverConfig;
 use crate::keychain::{SecretStore, SIGNING_SERVICE};
 use crate::{Code, Error, Result};
@@ -228,55 +228,7 @@ pub fn fingerprint(public_key: &str) -> Result<String> {
         .map_err(|_| Error::bad_input("not an OpenSSH public key: expected `ssh-ed25519 AAAA…`"))
 }
 
-/// One `allowed_signers` line: `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`
-/// (the key's comment is left out).
-pub fn allowed_signers_line(id: &str, key: &PublicKey) -> Result<String> {
-    let bare = PublicKey::new(key.key_data().clone(), "");
-    Ok(format!(
-        "{id} namespaces=\"{NAMESPACE}\" {}",
-        openssh(&bare)?
-    ))
-}
-
-/// The `allowed_signers` file for these approvers, one line each, as
-/// `ssh-keygen -Y verify -f allowed_signers` reads it. An approver whose id or key is not valid
-/// becomes a `#` comment line (ssh-keygen skips it) so nothing is dropped silently;
-/// `tollgate.toml` validation reports those approvers.
-/// A previous key (`previous_keys`) becomes a line with `valid-before="<until>"`, so that
-/// `ssh-keygen -Y verify -Overify-time=<signed at>` accepts it only for what it signed in time.
-pub fn allowed_signers(approvers: &[ApproverConfig]) -> String {
-    let mut out = String::new();
-    for a in approvers {
-        let line = validate_approver(a).and_then(|()| {
-            let mut lines = Vec::new();
-            for k in super::trust::approver_keys(a) {
-                let line = allowed_signers_line(&a.id, &k.key)?;
-                lines.push(match k.valid_before {
-                    None => line,
-                    Some(until) => line.replacen(
-                        &format!("namespaces=\"{NAMESPACE}\""),
-                        &format!(
-                            "namespaces=\"{NAMESPACE}\",valid-before=\"{}\"",
-                            super::trust::ssh_time(until)
-                        ),
-                        1,
-                    ),
-                });
-            }
-            Ok(lines.join("\n"))
-        });
-        match line {
-            Ok(line) => out.push_str(&line),
-            Err(_) => {
-                out.push_str("# skipped an approver whose id or key in tollgate.toml is not valid")
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn openssh(key: &PublicKey) -> Result<String> {
+pub(super) fn openssh(key: &PublicKey) -> Result<String> {
     key.to_openssh()
         .map_err(|e| Error::internal(format!("could not encode a public key: {e}")))
 }
@@ -285,6 +237,7 @@ fn openssh(key: &PublicKey) -> Result<String> {
 mod tests {
     use super::*;
     use crate::keychain::MemoryKeychain;
+    use crate::signing::allowed_signers;
 
     fn approver(id: &str, key: &str) -> ApproverConfig {
         ApproverConfig {
@@ -422,24 +375,6 @@ mod tests {
         assert_eq!(e.code, Code::Config);
     }
 
-    #[test]
-    fn allowed_signers_has_one_line_per_approver() {
-        let kc = MemoryKeychain::default();
-        let a = generate_key("alice@example.com", &kc).unwrap();
-        let b = generate_key("bob@example.com", &kc).unwrap();
-        let text = allowed_signers(&[
-            approver("alice@example.com", &a.public_key),
-            approver("bob@example.com", &b.public_key),
-            approver("mallory@example.com", "ssh-rsa AAAA"),
-        ]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0], a.allowed_signers_line);
-        assert_eq!(lines[1], b.allowed_signers_line);
-        assert!(lines[2].starts_with('#'));
-        assert!(text.ends_with('\n'));
-    }
-
     /// A keychain that mangles the next secret written to it, once.
     #[derive(Default)]
     struct MangleOnce {
@@ -493,27 +428,6 @@ mod tests {
             }],
             ..approver("alice@example.com", current)
         }
-    }
-
-    #[test]
-    fn a_previous_key_is_listed_valid_before_its_end() {
-        let kc = MemoryKeychain::default();
-        let new = generate_key("alice@example.com", &kc).unwrap();
-        let old = generate_key("old-alice@example.com", &kc).unwrap();
-        let a = rotated(
-            &new.public_key,
-            &old.public_key,
-            "2026-11-01T13:30:00+01:00",
-        );
-        validate_approver(&a).unwrap();
-        let text = allowed_signers(&[a]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], new.allowed_signers_line);
-        let bare = old.public_key.trim_end_matches(" old-alice@example.com");
-        assert_eq!(
-            lines[1],
-            format!("alice@example.com namespaces=\"tollgate-approval\",valid-before=\"20261101123000Z\" {bare}")
-        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Approval signing: Ed25519 keys kept only in the OS keychain, SSHSIG signatures
 //! (namespace `tollgate-approval`, sha512) over the canonical approval message.
 //!
-//! - [`key`]: make, read and describe an approver's key; parse the keys listed in `tollgate.toml`;
-//!   the `allowed_signers` text that `ssh-keygen -Y verify` reads.
+//! - [`key`]: make, read and describe an approver's key; parse the keys listed in `tollgate.toml`.
+//! - [`allowed_signers`]: the `allowed_signers` text that `ssh-keygen -Y verify` reads: written
+//!   into exports, read back from them.
 //! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
 //! - [`sshsig`]: sign with the key in the keychain, verify against the key listed for an approver.
 //! - [`trust`]: which of an approver's keys (current, or previous until a time) verifies what.
@@ -13,18 +14,22 @@
 //!
 //! [`SIGNING_SERVICE`]: crate::keychain::SIGNING_SERVICE
 
+mod allowed_signers;
 mod key;
 mod message;
 mod sshsig;
 mod trust;
 
-pub use key::{
-    allowed_signers, allowed_signers_line, fingerprint, generate_key, parse_approver_key,
-    public_key, rotate_key, validate_approver, validate_approver_id, PublicKeyInfo,
+pub use allowed_signers::{
+    allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
 };
-pub use message::{ApprovalMessage, Target, KIND, VERSION};
+pub use key::{
+    fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,
+    validate_approver_id, PublicKeyInfo,
+};
+pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
-pub use trust::{approver_keys, pick, signed_at, ssh_time, TrustedKey, TrustedKeys};
+pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 
 /// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
 pub const NAMESPACE: &str = "tollgate-approval";

@@ -1,11 +1,12 @@
 //! SSHSIG signatures over approval messages, as `ssh-keygen -Y sign/verify` makes and checks them.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PublicKey, SshSig};
 use ts_rs::TS;
 
 use super::key::{load_private_key, parse_approver_key};
-use super::trust::{approver_keys, pick, signed_at};
+use super::trust::{approver_keys, pick};
 use super::{HASH_ALG, NAMESPACE};
 use crate::config::ApproverConfig;
 use crate::keychain::SecretStore;
@@ -80,19 +81,21 @@ pub fn verify_many(items: &[(&[u8], &str, &str)]) -> Vec<Result<VerifiedSignatur
 }
 
 /// [`verify`] against the keys `tollgate.toml` lists for `approver`: its `key`, or one of its
-/// `previous_keys` when the message was signed at or before that key's `until`. A signature by
+/// `previous_keys` when the history appended the approval (`appended_at`) at or before that
+/// key's `until`. A signature by
 /// any other key, or by a previous key after its time, is refused with a message that names the
 /// approver.
 pub fn verify_approval(
     message: &[u8],
     armored: &str,
     approver: &ApproverConfig,
+    appended_at: DateTime<Utc>,
 ) -> Result<VerifiedSignature> {
     let current = parse_approver_key(approver)?;
     let sig = parse(armored)?;
     let signer = PublicKey::new(sig.public_key().clone(), "");
     let keys = approver_keys(approver);
-    let allowed = match pick(&keys, &approver.id, &signer, signed_at(message)) {
+    let allowed = match pick(&keys, &approver.id, &signer, Some(appended_at)) {
         Ok(key) => key.key.clone(),
         Err(why) if keys.iter().any(|k| k.key.key_data() == signer.key_data()) => {
             return Err(invalid(why))
@@ -187,7 +190,15 @@ mod tests {
             to: "production".into(),
         };
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
-        ApprovalMessage::new(&target, "alice@example.com", "manager", at, None).to_bytes()
+        ApprovalMessage::new(
+            &target,
+            "alice@example.com",
+            "manager",
+            at,
+            None,
+            &crate::signing::Anchor::genesis(),
+        )
+        .to_bytes()
     }
 
     fn setup() -> (MemoryKeychain, String) {
@@ -216,7 +227,10 @@ mod tests {
             key,
             previous_keys: vec![],
         };
-        assert_eq!(verify_approval(&msg, &sig, &approver).unwrap(), ok);
+        assert_eq!(
+            verify_approval(&msg, &sig, &approver, Utc::now()).unwrap(),
+            ok
+        );
     }
 
     #[test]
@@ -302,7 +316,7 @@ mod tests {
             key: alice,
             previous_keys: vec![],
         };
-        let e = verify_approval(&msg, &sig, &approver).unwrap_err();
+        let e = verify_approval(&msg, &sig, &approver, Utc::now()).unwrap_err();
         assert_eq!(
             e.message,
             format!("signed by key {} which is not the key listed for approver alice@example.com in tollgate.toml", mallory.fingerprint)

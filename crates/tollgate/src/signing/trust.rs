@@ -1,7 +1,9 @@
 //! Which key may have signed an approval, and when: an approver's current `key`, and the
-//! `previous_keys` of a key rotation, each valid for approvals signed at or before its `until`.
-//! The same rule as an `allowed_signers` line with `valid-before="…"` checked by
-//! `ssh-keygen -Y verify -Overify-time=<signed at>`.
+//! `previous_keys` of a key rotation, each valid for approvals the history appended at or before
+//! its `until`. "When" is where the approval sits in the chain (its event's `at`, the append
+//! time, in whole seconds), never the `at` inside the signed message, which the signer chose: a
+//! leaked old key cannot backdate an approval. The same rule as an `allowed_signers` line with
+//! `valid-before="…"` checked by `ssh-keygen -Y verify -Overify-time=<appended at>`.
 
 use std::collections::HashMap;
 
@@ -9,15 +11,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use ssh_key::{HashAlg, PublicKey};
 
 use super::key::parse_key_text;
-use super::ApprovalMessage;
 use crate::config::ApproverConfig;
 
 /// One key an approver may sign with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedKey {
     pub key: PublicKey,
-    /// The last moment (whole seconds, inclusive) an approval signed with it is valid;
-    /// `None` for the current key.
+    /// The last moment (whole seconds, inclusive) an approval signed with it may have been
+    /// appended to the history; `None` for the current key.
     pub valid_before: Option<DateTime<Utc>>,
 }
 
@@ -34,10 +35,12 @@ impl TrustedKey {
             .unwrap_or_default()
     }
 
+    /// Whether an approval appended at `at` may count with this key: `at`, cut to whole
+    /// seconds (what `-Overify-time` states), is not after `valid_before`.
     fn valid_at(&self, at: Option<DateTime<Utc>>) -> bool {
         match (self.valid_before, at) {
             (None, _) => true,
-            (Some(until), Some(at)) => at <= until,
+            (Some(until), Some(at)) => whole_seconds(at) <= until,
             (Some(_), None) => false,
         }
     }
@@ -74,21 +77,14 @@ pub fn parse_until(text: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.timestamp(), 0)
 }
 
-/// `20261101000000Z`: a time as `allowed_signers` options and `-Overify-time` write it.
-pub fn ssh_time(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%d%H%M%SZ").to_string()
+/// `t` without its fraction of a second.
+pub fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
-/// When an approval message says it was signed; `None` when the message does not parse.
-pub fn signed_at(message: &[u8]) -> Option<DateTime<Utc>> {
-    let m = ApprovalMessage::parse(message).ok()?;
-    DateTime::parse_from_rfc3339(&m.at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Among `keys`, the one that made a signature (`signer`) and was valid when it was signed
-/// (`at`); otherwise why not, naming `approver` (one line, without the word "error").
+/// Among `keys`, the one that made a signature (`signer`) and was valid when the history
+/// appended the approval (`at`); otherwise why not, naming `approver` (one line, without the
+/// word "error").
 pub fn pick<'k>(
     keys: &'k [TrustedKey],
     approver: &str,
@@ -110,11 +106,11 @@ pub fn pick<'k>(
         .unwrap_or_default();
     Err(match at {
         Some(at) => format!(
-            "key {fp} of {approver} is retired: it verifies approvals signed until {until}, and this one was signed at {}",
-            at.to_rfc3339_opts(SecondsFormat::Secs, true)
+            "key {fp} of {approver} is retired: it verifies approvals appended to the history until {until}, and this one was appended at {}",
+            whole_seconds(at).to_rfc3339_opts(SecondsFormat::Secs, true)
         ),
         None => format!(
-            "key {fp} of {approver} is retired (until {until}) and the approval does not say when it was signed"
+            "key {fp} of {approver} is retired (until {until}) and it is not known when the approval was appended"
         ),
     })
 }
@@ -167,10 +163,15 @@ impl TrustedKeys {
         out
     }
 
-    /// The key (OpenSSH form) to check an armored approval signature of `approver` over
-    /// `message` with: the approver's key that made it, valid when the message says it was
-    /// signed. `Err` says why there is none.
-    pub fn key_for(&self, approver: &str, message: &[u8], armored: &str) -> Result<String, String> {
+    /// The key (OpenSSH form) to check an armored approval signature of `approver` with: the
+    /// approver's key that made it, valid when the history appended the approval
+    /// (`appended_at`, its event's `at`). `Err` says why there is none.
+    pub fn key_for(
+        &self,
+        approver: &str,
+        appended_at: DateTime<Utc>,
+        armored: &str,
+    ) -> Result<String, String> {
         let Some(keys) = self.of(approver) else {
             return Err(format!("{approver} has no key listed"));
         };
@@ -178,7 +179,7 @@ impl TrustedKeys {
             .ok()
             .and_then(|k| PublicKey::from_openssh(&k).ok());
         match signer {
-            Some(signer) => pick(keys, approver, &signer, signed_at(message)).map(|k| k.openssh()),
+            Some(signer) => pick(keys, approver, &signer, Some(appended_at)).map(|k| k.openssh()),
             // An unreadable signature: check it against the current key, which names the damage.
             None => Ok(keys[0].openssh()),
         }
@@ -189,6 +190,7 @@ impl TrustedKeys {
 mod tests {
     use super::*;
     use crate::config::PreviousKeyConfig;
+    use crate::signing::ssh_time;
     use rand_core::OsRng;
     use ssh_key::{Algorithm, PrivateKey};
 

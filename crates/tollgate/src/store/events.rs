@@ -24,6 +24,12 @@ pub(super) fn chain_head(conn: &Connection) -> Result<(i64, String)> {
         .unwrap_or_else(|| (0, GENESIS.to_string())))
 }
 
+/// The hash of the event at `seq`, if there is one.
+pub(super) fn hash_at(conn: &Connection, seq: i64) -> Result<Option<String>> {
+    let mut stmt = conn.prepare_cached("SELECT hash FROM events WHERE seq = ?1")?;
+    Ok(stmt.query_row([seq], |r| r.get(0)).optional()?)
+}
+
 /// Append `events` after the current head, chaining each, and keep the timeline tables up to
 /// date. The caller runs this inside one `BEGIN IMMEDIATE` transaction.
 pub(super) fn append(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<Event>> {

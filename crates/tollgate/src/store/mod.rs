@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
@@ -155,6 +156,47 @@ impl Store {
         tx.commit()?;
         tracing::debug!(last_seq = stored.last().map(|e| e.seq), "appended");
         Ok(stored)
+    }
+
+    /// `seq` and `hash` of the last event: the chain head (`0` and 64 zeros when empty).
+    pub fn chain_head(&self) -> Result<(i64, String)> {
+        events::chain_head(&self.conn)
+    }
+
+    /// When the history appended the approval `e`, as the chain shows it: its `at`, or the
+    /// latest append time of an event before it when that is later (an approval cannot have
+    /// been appended before what precedes it; a `record`'s own `at` may be a claimed time and
+    /// does not count). What a previous key's `until` is compared with.
+    pub fn approval_appended_at(&self, e: &Event) -> Result<DateTime<Utc>> {
+        let latest: Option<String> = self.conn.query_row(
+            "SELECT max(at) FROM events WHERE seq < ?1 AND kind != 'record'",
+            [e.seq],
+            |r| r.get(0),
+        )?;
+        let latest = latest
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(latest.map_or(e.at, |l| l.max(e.at)))
+    }
+
+    /// `(journal id, event seq)` of each promotion the journal marks recorded whose history
+    /// event the chain does not have (no event at that seq, or not that entry's promotion or
+    /// rollback). The journal is not chained: this is a witness of removed events only as long
+    /// as whoever removed them left the journal alone.
+    pub fn recorded_promotions_not_in_chain(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id, p.event_seq FROM promotions p LEFT JOIN events e ON e.seq = p.event_seq
+             WHERE p.state = 'recorded' AND (e.seq IS NULL OR e.kind NOT IN ('promotion', 'rollback')
+                 OR json_extract(e.data, '$.journal') IS NOT p.id)
+             ORDER BY p.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The hash of the event at `seq`; `None` when there is no such event.
+    pub fn hash_at(&self, seq: i64) -> Result<Option<String>> {
+        events::hash_at(&self.conn, seq)
     }
 
     /// The newest observation of this app × environment.

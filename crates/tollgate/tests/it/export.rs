@@ -67,8 +67,9 @@ impl Demo {
         out
     }
 
+    /// `tollgate verify FILE` without `--config`: the report's own keys.
     fn verify(&self, file: &Path) -> Run {
-        self.run(&["verify", file.to_str().unwrap()])
+        self.tmp.run_bare(&["verify", file.to_str().unwrap()])
     }
 }
 
@@ -133,7 +134,14 @@ fn pdf_shows_every_digest_and_approver_and_every_page_renders() {
     assert!(text.contains("Audit report"));
     assert!(text.contains("History chain intact"));
     let head = demo.run(&["verify"]).stdout;
-    let head = head.split("head ").nth(1).unwrap().trim();
+    let head = head
+        .lines()
+        .next()
+        .unwrap()
+        .split("head ")
+        .nth(1)
+        .unwrap()
+        .trim();
     assert!(
         flat.contains(head),
         "the chain head {head} is on the title page"
@@ -305,8 +313,17 @@ fn json_report_verifies_and_every_tampering_is_named() {
     let path = demo.export("json", "audit.json", &[]);
     let run = demo.verify(&path);
     run.ok();
-    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
     assert!(run.stdout.starts_with("report intact: "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("keys: the report's own allowed_signers"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.is_empty());
     let good = read_json(&path);
     assert_eq!(good["format"], "tollgate.audit-report");
@@ -496,7 +513,7 @@ fn filtered_reports_keep_the_chain_checkable() {
 }
 
 /// The recipe of docs/AUDIT-FORMAT.md, between its marker comments, run with bash.
-fn recipe(report: &Path) -> (i32, String) {
+pub(crate) fn recipe(report: &Path) -> (i32, String) {
     let doc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/AUDIT-FORMAT.md"),
     )
@@ -768,7 +785,7 @@ fn library_export_of_rollbacks_and_unknown_keys() {
     // The JSON of the same history: the unverifiable approval is named by `verify`.
     let json = tmp.path().join("r.json");
     export_all(ExportFormat::Json, &json);
-    let result = api::verify_report(&json).unwrap();
+    let result = api::verify_report(&json, None).unwrap();
     assert!(
         result
             .problems
@@ -995,7 +1012,7 @@ mod real {
         assert_eq!(json.signatures.verified, 3);
         assert!(json.stubs > 0, "dev events are link stubs");
         let path = f.tmp.path().join("staging.json");
-        let check = api::verify_report(&path).unwrap();
+        let check = api::verify_report(&path, None).unwrap();
         assert!(check.ok(), "{:?}", check.problems);
         assert_eq!(check.signatures_verified, 3);
         assert_eq!(
@@ -1024,7 +1041,7 @@ mod real {
         let summary = export(&f, &rotated, ExportFormat::Json, "rotated.json");
         assert!(!summary.clean());
         assert_eq!(summary.signatures.problems.len(), 3);
-        let check = api::verify_report(&f.tmp.path().join("rotated.json")).unwrap();
+        let check = api::verify_report(&f.tmp.path().join("rotated.json"), None).unwrap();
         assert_eq!(
             check
                 .problems
@@ -1067,7 +1084,7 @@ mod real {
             "{}",
             report["allowed_signers"]
         );
-        let check = api::verify_report(&kept_path).unwrap();
+        let check = api::verify_report(&kept_path, None).unwrap();
         assert_eq!(check.signatures_verified, 2);
         late(check.problems.into_iter().map(|p| p.message).collect());
         let (code, out) = super::recipe(&kept_path);
@@ -1095,7 +1112,7 @@ mod real {
         assert!(summary.clean(), "{:?}", summary.signatures);
         assert_eq!(summary.signatures.verified, 3);
         let path = f.tmp.path().join("kept-all.json");
-        assert!(api::verify_report(&path).unwrap().ok());
+        assert!(api::verify_report(&path, None).unwrap().ok());
         assert_eq!(
             super::recipe(&path).0,
             0,

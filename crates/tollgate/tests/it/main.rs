@@ -3,6 +3,7 @@
 
 mod support;
 
+mod anchor;
 mod cli;
 mod cli_registry;
 mod drift;

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use tollgate::config::ApproverConfig;
 use tollgate::domain::Digest;
 use tollgate::keychain::{OsKeychain, SecretStore, SIGNING_SERVICE};
-use tollgate::signing::{self, ApprovalMessage, Target, NAMESPACE};
+use tollgate::signing::{self, Anchor, ApprovalMessage, Target, NAMESPACE};
 use tollgate::Code;
 
 /// A keychain entry for a fresh approver id, removed again when dropped.
@@ -52,7 +52,7 @@ fn message_with(approver: &str, hour: u32, note: Option<&str>) -> Vec<u8> {
         to: "production".into(),
     };
     let at = Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap();
-    ApprovalMessage::new(&target, approver, "manager", at, note).to_bytes()
+    ApprovalMessage::new(&target, approver, "manager", at, note, &Anchor::genesis()).to_bytes()
 }
 
 /// `ssh-keygen -Y verify -f allowed_signers -I <id> -n tollgate-approval -s <sig> < <msg>`
@@ -97,7 +97,7 @@ fn ssh_keygen_verifies_an_approval_signed_with_the_os_keychain_key() {
         previous_keys: vec![],
     };
     assert_eq!(
-        signing::verify_approval(&msg, &sig, &approver)
+        signing::verify_approval(&msg, &sig, &approver, Utc::now())
             .unwrap()
             .fingerprint,
         info.fingerprint
@@ -213,11 +213,17 @@ fn tollgate_verifies_a_signature_made_by_ssh_keygen() {
         key: public.trim().into(),
         previous_keys: vec![],
     };
-    signing::verify_approval(&msg, &sig, &approver).expect("an ssh-keygen signature verifies");
+    signing::verify_approval(&msg, &sig, &approver, Utc::now())
+        .expect("an ssh-keygen signature verifies");
     assert_eq!(
         signing::signer_key(&sig).unwrap(),
         public.trim().trim_end_matches(&format!(" {id}"))
     );
+}
+
+/// When the history appended an approval signed at `hour`:00 on 2026-11-25 (the same moment).
+fn appended(hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, hour, 0, 0).unwrap()
 }
 
 fn message_at(approver: &str, hour: u32) -> Vec<u8> {
@@ -263,12 +269,12 @@ fn key_rotate_replaces_the_keychain_key_and_keeps_what_the_old_one_signed() {
     assert_eq!(approver.key, new.public_key);
 
     // Tollgate: the old key verifies what it signed until 09:00, not later; the new key signs.
-    signing::verify_approval(&early, &early_sig, &approver).unwrap();
-    let e = signing::verify_approval(&late, &late_sig, &approver).unwrap_err();
+    signing::verify_approval(&early, &early_sig, &approver, appended(8)).unwrap();
+    let e = signing::verify_approval(&late, &late_sig, &approver, appended(10)).unwrap_err();
     assert!(e.message.contains("is retired"), "{}", e.message);
     let fresh = message_at(&key.id, 11);
     let fresh_sig = signing::sign(&key.id, &fresh, &OsKeychain).unwrap();
-    signing::verify_approval(&fresh, &fresh_sig, &approver).unwrap();
+    signing::verify_approval(&fresh, &fresh_sig, &approver, appended(11)).unwrap();
 
     // ssh-keygen agrees, from the allowed_signers Tollgate writes (valid-before on the old key).
     let dir = tempfile::tempdir().unwrap();

@@ -23,7 +23,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{TimeZone, Utc};
 use tollgate::domain::{Digest, EventKind, NewEvent};
 use tollgate::keychain::MemoryKeychain;
-use tollgate::signing::{self, ApprovalMessage, Target};
+use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::store::Store;
 use tollgate_e2e::display::Xvfb;
 use tollgate_e2e::driver::TauriDriver;
@@ -523,7 +523,8 @@ impl World {
                 from: ENVS[to - 1].to_string(),
                 to: ENVS[to].to_string(),
             };
-            let message = ApprovalMessage::new(&target, APPROVER, "manager", at, None);
+            let message =
+                ApprovalMessage::new(&target, APPROVER, "manager", at, None, &Anchor::genesis());
             let bytes = message.to_bytes();
             let signature = signing::sign(APPROVER, &bytes, &self.keys)?;
             return Ok(NewEvent {

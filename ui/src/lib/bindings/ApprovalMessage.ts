@@ -2,11 +2,12 @@
 
 /**
  * The message an approver signs. Its bytes are [`canonical_json`] of this struct: keys sorted,
- * compact, UTF-8. Fields may be added only with a new `v`.
+ * compact, UTF-8. Fields may be added only with a new `v`: version 2 added `head` and
+ * `head_seq`, which a version 1 message does not have.
  */
 export type ApprovalMessage = { 
 /**
- * Always [`VERSION`].
+ * [`VERSION`] (2), or [`VERSION_1`] for an approval signed before the chain head was.
  */
 v: number, 
 /**
@@ -40,4 +41,12 @@ nonce: string,
 /**
  * Free text from the approver; `""` when none.
  */
-note: string, };
+note: string, 
+/**
+ * Version 2: the hash of the last event of the history when the approver signed.
+ */
+head?: string, 
+/**
+ * Version 2: the `seq` of that event (0 for an empty history).
+ */
+head_seq?: bigint, };

@@ -11,7 +11,14 @@ export type VerifyReport = { chain: ChainReport,
  */
 approvals: bigint, 
 /**
- * Every problem besides the chain: an approval that does not verify, an approval used by
- * two promotions. Empty when all holds.
+ * The highest event a signed approval (message version 2) vouches for: events up to it
+ * cannot be removed or rewritten without `verify` noticing while that approval survives.
+ * Events after it could be removed without a trace (0: nothing is anchored).
+ */
+anchored_seq: bigint, 
+/**
+ * Every problem besides the chain: an approval that does not verify, a promotion whose
+ * approvals are not for its move or were used twice, a chain head signed by an approval
+ * or stated by a promotion that the chain no longer has. Empty when all holds.
  */
 problems: Array<Problem>, };

@@ -272,13 +272,17 @@ async fn pushed_anyway(
     }
 }
 
-/// The history event of a finished promotion.
+/// The history event of a finished promotion. It states the chain head it is appended after
+/// (`head`, `head_seq`: the last event when it was made), so that `tollgate verify` notices
+/// events below it removed or rewritten while it was left as it was.
 fn promotion_event(
+    store: &Store,
     entry: &Promotion,
     at: chrono::DateTime<chrono::Utc>,
     recovered: bool,
-) -> NewEvent {
-    NewEvent {
+) -> Result<NewEvent> {
+    let (head_seq, head) = store.chain_head()?;
+    Ok(NewEvent {
         at,
         kind: entry.kind,
         app: entry.app.clone(),
@@ -296,6 +300,8 @@ fn promotion_event(
             "evaluation": entry.evaluation,
             "journal": entry.id,
             "recovered": recovered,
+            "head": head,
+            "head_seq": head_seq,
         }),
-    }
+    })
 }

@@ -113,7 +113,7 @@ pub(super) async fn verify_and_record(
             });
             store.journal_record(
                 entry.id,
-                promotion_event(entry, now, recovering),
+                promotion_event(store, entry, now, recovering)?,
                 observation,
             )
         }

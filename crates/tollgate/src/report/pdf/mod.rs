@@ -23,9 +23,10 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
-use super::verify::{parse_allowed_signers, SignatureCheck};
+use super::check::SignatureCheck;
 use super::{ApprovalInfo, Item, Meta, Selection, Summary, SummaryBuilder};
 use crate::domain::{Event, EventKind};
+use crate::signing::parse_allowed_signers;
 use canvas::{
     lay_out, Canvas, Para, Rgb, Style, BAD, BODY_W, DRIFT_BG, GOOD, HEADER_BG, INK, MARGIN_X,
     MUTED, RULE,

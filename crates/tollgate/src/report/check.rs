@@ -1,6 +1,6 @@
 //! `tollgate verify FILE`: check an exported JSON report with nothing but the file.
 //!
-//! What is checked, each failure one [`ReportProblem`] that names the event:
+//! What is checked, each failure one [`Problem`] that names the event:
 //! - the range: `seq` ascending without gaps or repeats, from `range.first_seq` to
 //!   `range.last_seq`; the first `prev_hash` is `range.start_prev_hash` (64 zeros at `seq` 1), the
 //!   last `hash` is `range.end_hash`, and the database head when the range ends there;
@@ -8,10 +8,15 @@
 //! - every whole event: its fields are the ones in `hashed` (so an edited field is named), `hashed`
 //!   is canonical JSON, and `sha256(prev_hash + "\n" + hashed)` is its `hash`;
 //! - every approval: the signed message is a Tollgate approval for the event's app, digest,
-//!   environments, approver and role; its SSHSIG verifies against the key `allowed_signers` lists
-//!   for the approver (namespace `tollgate-approval`), and the recorded fingerprint is that key's;
-//! - every promotion and rollback: each approval it counted is in the report, for the same app,
-//!   digest and move;
+//!   environments, approver and role; its SSHSIG verifies against the approver's key (namespace
+//!   `tollgate-approval`) valid when the history appended it (the event's `at`), and the recorded
+//!   fingerprint is that key's. The keys are the report's own `allowed_signers`, or, when given,
+//!   a workspace's (`verify FILE --config tollgate.toml`): [`ReportKeys`];
+//! - every promotion and rollback: each approval it counted is in the report, before it, signed
+//!   for the same app, digest and move, and counted by no other ([`super::crosscheck`]);
+//! - every anchor (an approval's signed chain head, a promotion's stated head) inside the range
+//!   is an earlier event with that hash ([`super::crosscheck`]); an approval's append time is
+//!   the later of its `at` and the latest `at` before it in the report;
 //! - the filters: each whole event matches them, or is an approval a promotion counted;
 //! - the summary: it agrees with the events.
 //!
@@ -25,9 +30,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
+use super::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
-use crate::signing::{self, ApprovalMessage, TrustedKey, TrustedKeys, NAMESPACE};
+use crate::signing::{self, parse_allowed_signers, ApprovalMessage, TrustedKeys, NAMESPACE};
 use crate::store::chain::GENESIS;
 use crate::{Error, Result};
 
@@ -50,7 +56,24 @@ pub struct ReportVerification {
     /// Approvals in the report, and how many of their signatures verified.
     pub approvals: u64,
     pub signatures_verified: u64,
-    pub problems: Vec<ReportProblem>,
+    /// Where the keys the signatures were checked against came from: `"report"` (the file's
+    /// own `allowed_signers`, so a report forged whole, with its own keys, passes) or
+    /// `"workspace"` (a tollgate.toml's approvers).
+    pub keys: String,
+    /// The same in words, naming the workspace file.
+    pub keys_from: String,
+    /// The highest event a verified approval's signed chain head vouches for (0: none).
+    pub anchored_seq: i64,
+    pub problems: Vec<Problem>,
+}
+
+/// The keys a report's approvals are checked against.
+#[derive(Debug, Clone)]
+pub enum ReportKeys {
+    /// The report's own `allowed_signers` text.
+    Report,
+    /// A workspace's approvers (`from` names its file).
+    Workspace { keys: TrustedKeys, from: String },
 }
 
 impl ReportVerification {
@@ -59,18 +82,50 @@ impl ReportVerification {
     }
 }
 
-/// One thing wrong with a report.
+/// One thing found wrong, by `tollgate verify` (the database) or `tollgate verify FILE` (a
+/// report).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
-pub struct ReportProblem {
+pub struct Problem {
     /// The event it concerns, when it concerns one.
     pub seq: Option<i64>,
-    /// One line: what is wrong.
+    /// What is wrong, without naming the event.
+    pub reason: String,
+    /// One line: `event <seq>: <reason>`, or the reason alone.
     pub message: String,
 }
 
+impl Problem {
+    /// A problem with `seq` (named first in [`Problem::message`]), or with the whole report.
+    pub fn new(seq: Option<i64>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let message = match seq {
+            Some(s) => format!("event {s}: {reason}"),
+            None => reason.clone(),
+        };
+        Problem {
+            seq,
+            reason,
+            message,
+        }
+    }
+
+    /// A problem about `seq` whose line already says which events it concerns.
+    fn worded(seq: i64, message: String) -> Self {
+        Problem {
+            seq: Some(seq),
+            reason: message.clone(),
+            message,
+        }
+    }
+}
+
 /// Check the bytes of a JSON report. `name` is how the file is called in errors.
-pub fn verify_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerification> {
+pub fn check_report_bytes(
+    bytes: &[u8],
+    name: &str,
+    keys: ReportKeys,
+) -> Result<ReportVerification> {
     let not_report = |why: &str| {
         Error::bad_input(format!(
             "{name} is not a Tollgate audit report ({why}); pass a file written by `tollgate export --format json`"
@@ -93,7 +148,7 @@ pub fn verify_report_bytes(bytes: &[u8], name: &str) -> Result<ReportVerificatio
         }
         None => return Err(not_report("no version")),
     }
-    Ok(Checker::new(top).run())
+    Ok(Checker::new(top, keys).run())
 }
 
 /// A whole event, read back from the report.
@@ -137,7 +192,8 @@ impl Entry {
 
 struct Checker<'a> {
     top: &'a Map<String, Value>,
-    problems: Vec<ReportProblem>,
+    keys: ReportKeys,
+    problems: Vec<Problem>,
 }
 
 fn short(v: &Value) -> String {
@@ -159,20 +215,16 @@ fn is_hash(s: &str) -> bool {
 }
 
 impl<'a> Checker<'a> {
-    fn new(top: &'a Map<String, Value>) -> Self {
+    fn new(top: &'a Map<String, Value>, keys: ReportKeys) -> Self {
         Checker {
             top,
+            keys,
             problems: Vec::new(),
         }
     }
 
     fn problem(&mut self, seq: Option<i64>, message: impl Into<String>) {
-        let message = message.into();
-        let message = match seq {
-            Some(s) => format!("event {s}: {message}"),
-            None => message,
-        };
-        self.problems.push(ReportProblem { seq, message });
+        self.problems.push(Problem::new(seq, message));
     }
 
     fn text(&self, key: &str) -> String {
@@ -196,8 +248,9 @@ impl<'a> Checker<'a> {
         for w in wholes.values() {
             self.check_content(w);
         }
-        let (approvals, verified) = self.check_approvals(&wholes);
+        let (approvals, verified, signed_ok) = self.check_approvals(&wholes);
         self.check_moves(&wholes);
+        let anchored_seq = self.check_anchors(&entries, &wholes, &signed_ok);
         self.check_filters(&wholes);
         self.check_summary(&entries);
         // One event's problems together, report-wide ones first.
@@ -217,6 +270,15 @@ impl<'a> Checker<'a> {
             end_hash,
             approvals,
             signatures_verified: verified,
+            keys: match &self.keys {
+                ReportKeys::Report => "report".into(),
+                ReportKeys::Workspace { .. } => "workspace".into(),
+            },
+            keys_from: match &self.keys {
+                ReportKeys::Report => "the report's own allowed_signers".into(),
+                ReportKeys::Workspace { from, .. } => format!("the approvers of {from}"),
+            },
+            anchored_seq,
             problems: self.problems,
         }
     }
@@ -288,14 +350,14 @@ impl<'a> Checker<'a> {
                 } else {
                     format!("events {} to {} are missing", a.seq() + 1, b.seq() - 1)
                 };
-                self.problems.push(ReportProblem {
-                    seq: Some(a.seq() + 1),
-                    message: format!(
+                self.problems.push(Problem::worded(
+                    a.seq() + 1,
+                    format!(
                         "{missing} (between events {} and {}): a report's range has no gaps, so it was removed from the file",
                         a.seq(),
                         b.seq()
                     ),
-                });
+                ));
             } else if b.prev_hash() != a.hash() {
                 self.problem(
                     Some(b.seq()),
@@ -421,13 +483,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Messages, signatures against `allowed_signers`, fingerprints.
-    fn check_approvals(&mut self, wholes: &BTreeMap<i64, &Whole>) -> (u64, u64) {
+    /// Messages, signatures against the keys ([`ReportKeys`]), fingerprints. Returns the
+    /// approvals, the signatures that verified, and the seqs of those.
+    fn check_approvals(
+        &mut self,
+        wholes: &BTreeMap<i64, &Whole>,
+    ) -> (u64, u64, std::collections::HashSet<i64>) {
         let signers_text = self.top.get("allowed_signers").and_then(Value::as_str);
         if signers_text.is_none() {
             self.problem(None, "the report has no \"allowed_signers\" text");
         }
-        let (signers, bad_lines) = parse_allowed_signers(signers_text.unwrap_or_default());
+        let (own, bad_lines) = parse_allowed_signers(signers_text.unwrap_or_default());
         for line in bad_lines {
             self.problem(
                 None,
@@ -436,9 +502,15 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
+        let (signers, where_keys) = match &self.keys {
+            ReportKeys::Report => (own, "the report's allowed_signers".to_string()),
+            ReportKeys::Workspace { keys, from } => (keys.clone(), from.clone()),
+        };
         let mut checks: Vec<(i64, String, &str, &str, String)> = Vec::new();
         let mut approvals = 0;
+        let mut order = AppendOrder::default();
         for (&seq, w) in wholes {
+            let appended = order.event(&w.event);
             if w.event.kind != EventKind::Approval {
                 continue;
             }
@@ -490,18 +562,18 @@ impl<'a> Checker<'a> {
                 self.problem(
                     Some(seq),
                     format!(
-                        "approver {} has no key in the report's allowed_signers (namespace {NAMESPACE}): the signature cannot be checked",
+                        "approver {} has no key in {where_keys} (namespace {NAMESPACE}): the signature cannot be checked",
                         m.approver
                     ),
                 );
                 continue;
             }
-            match signers.key_for(&m.approver, message.as_bytes(), signature) {
+            match signers.key_for(&m.approver, appended, signature) {
                 Ok(key) => checks.push((seq, m.approver.clone(), message, signature, key)),
                 Err(why) => self.problem(
                     Some(seq),
                     format!(
-                        "the signature of {} does not verify against allowed_signers: {why}",
+                        "the signature of {} does not verify against {where_keys}: {why}",
                         m.approver
                     ),
                 ),
@@ -513,10 +585,12 @@ impl<'a> Checker<'a> {
             .collect();
         let results = signing::verify_many(&items);
         let mut verified = 0;
+        let mut verified_seqs = std::collections::HashSet::new();
         for ((seq, approver, _, _, _), result) in checks.iter().zip(results) {
             match result {
                 Ok(ok) => {
                     verified += 1;
+                    verified_seqs.insert(*seq);
                     let recorded = wholes[seq].event.data_str("fingerprint").unwrap_or("");
                     if recorded != ok.fingerprint {
                         self.problem(
@@ -531,50 +605,62 @@ impl<'a> Checker<'a> {
                 Err(err) => self.problem(
                     Some(*seq),
                     format!(
-                        "the signature of {approver} does not verify against allowed_signers: {}",
+                        "the signature of {approver} does not verify against {where_keys}: {}",
                         err.message
                     ),
                 ),
             }
         }
-        (approvals, verified)
+        (approvals, verified, verified_seqs)
     }
 
-    /// Each approval a promotion or rollback counted is in the report, for the same move.
+    /// Each approval a promotion or rollback counted is in the report, before it, signed for
+    /// the same app, digest and move, and counted once ([`super::crosscheck::Consumption`]).
     fn check_moves(&mut self, wholes: &BTreeMap<i64, &Whole>) {
+        let mut consumption = Consumption::default();
         for (&seq, w) in wholes {
             let e = &w.event;
-            if !matches!(e.kind, EventKind::Promotion | EventKind::Rollback) {
-                continue;
-            }
-            let from = e.data_str("from").unwrap_or("");
-            for a in e.counted_approvals() {
-                let Some(approval) = wholes.get(&a).map(|w| &w.event) else {
-                    self.problem(
-                        Some(seq),
-                        format!(
-                            "the {} counted approval {a}, which is not in the report (removed, or made a stub)",
-                            e.kind.as_str()
-                        ),
-                    );
-                    continue;
-                };
-                let same = approval.kind == EventKind::Approval
-                    && approval.app == e.app
-                    && approval.env == e.env
-                    && approval.digest == e.digest
-                    && approval.data_str("from") == Some(from);
-                if !same {
-                    self.problem(
-                        Some(seq),
-                        format!(
-                            "the {} counted event {a}, which is not an approval of this app, digest and move",
-                            e.kind.as_str()
-                        ),
-                    );
-                }
+            let kind = e.kind.as_str();
+            for why in consumption.event(e, |a| {
+                format!("the {kind} counted approval {a}, which is not in the report (removed, or made a stub)")
+            }) {
+                self.problem(Some(seq), why);
             }
         }
+    }
+
+    /// The chain heads approvals signed and promotions state, against the events of the range;
+    /// returns the highest one a verified approval vouches for.
+    fn check_anchors(
+        &mut self,
+        entries: &[Entry],
+        wholes: &BTreeMap<i64, &Whole>,
+        verified: &std::collections::HashSet<i64>,
+    ) -> i64 {
+        let hashes: BTreeMap<i64, &str> = entries.iter().map(|e| (e.seq(), e.hash())).collect();
+        let first = hashes.keys().next().copied().unwrap_or(0);
+        let mut anchored = 0;
+        for (&seq, w) in wholes {
+            let anchor = match stated_anchor(&w.event) {
+                Ok(Some(a)) => a,
+                Ok(None) => continue,
+                Err(why) => {
+                    self.problem(Some(seq), why);
+                    continue;
+                }
+            };
+            let at = match hashes.get(&anchor.seq) {
+                Some(h) => AtSeq::Hash(h.to_string()),
+                None if anchor.seq < first => AtSeq::Unknown,
+                None => AtSeq::Missing,
+            };
+            match check_anchor(seq, w.event.kind, &anchor, at) {
+                Some(why) => self.problem(Some(seq), why),
+                None if verified.contains(&seq) => anchored = anchored.max(anchor.seq),
+                None => {}
+            }
+        }
+        anchored
     }
 
     /// Whole events match the filters, or are approvals a promotion in the report counted.
@@ -766,8 +852,9 @@ fn read_whole(
 /// `allowed_signers` the report carries (what the title page and the export summary state).
 #[derive(Debug, Default)]
 pub struct ApprovalSignatures {
-    /// `(seq, approver, message, signature)`
-    items: Vec<(i64, String, String, String)>,
+    order: AppendOrder,
+    /// `(seq, appended at, approver, message, signature)`
+    items: Vec<(i64, DateTime<Utc>, String, String, String)>,
 }
 
 /// How the approvals of a report fared against its `allowed_signers`.
@@ -776,7 +863,7 @@ pub struct ApprovalSignatures {
 pub struct SignatureCheck {
     pub approvals: u64,
     pub verified: u64,
-    pub problems: Vec<ReportProblem>,
+    pub problems: Vec<Problem>,
 }
 
 impl ApprovalSignatures {
@@ -784,37 +871,34 @@ impl ApprovalSignatures {
         let Item::Event { event, .. } = item else {
             return;
         };
+        let appended = self.order.event(event);
         if event.kind != EventKind::Approval {
             return;
         }
         let s = |k: &str| event.data_str(k).unwrap_or_default().to_string();
         let approver = event.actor.clone().unwrap_or_default();
         self.items
-            .push((event.seq, approver, s("message"), s("signature")));
+            .push((event.seq, appended, approver, s("message"), s("signature")));
     }
 
     pub fn check(&self, allowed_signers: &str) -> SignatureCheck {
         let (keys, _) = parse_allowed_signers(allowed_signers);
         let mut problems = Vec::new();
         let mut checks = Vec::new();
-        for (seq, approver, message, signature) in &self.items {
+        for (seq, at, approver, message, signature) in &self.items {
             if keys.of(approver).is_none() {
-                problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: approver {approver} has no key in allowed_signers: the signature cannot be checked"
-                    ),
-                });
+                problems.push(Problem::new(
+                    Some(*seq),
+                    format!("approver {approver} has no key in allowed_signers: the signature cannot be checked"),
+                ));
                 continue;
             }
-            match keys.key_for(approver, message.as_bytes(), signature) {
+            match keys.key_for(approver, *at, signature) {
                 Ok(key) => checks.push((*seq, approver, message, signature, key)),
-                Err(why) => problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: the signature of {approver} does not verify: {why}"
-                    ),
-                }),
+                Err(why) => problems.push(Problem::new(
+                    Some(*seq),
+                    format!("the signature of {approver} does not verify: {why}"),
+                )),
             }
         }
         let items: Vec<(&[u8], &str, &str)> = checks
@@ -825,13 +909,10 @@ impl ApprovalSignatures {
         for ((seq, approver, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
             match result {
                 Ok(_) => verified += 1,
-                Err(e) => problems.push(ReportProblem {
-                    seq: Some(*seq),
-                    message: format!(
-                        "event {seq}: the signature of {approver} does not verify: {}",
-                        e.message
-                    ),
-                }),
+                Err(e) => problems.push(Problem::new(
+                    Some(*seq),
+                    format!("the signature of {approver} does not verify: {}", e.message),
+                )),
             }
         }
         problems.sort_by_key(|p| p.seq);
@@ -843,163 +924,23 @@ impl ApprovalSignatures {
     }
 }
 
-/// `allowed_signers` (ssh-keygen's format) → each principal's keys, for the lines whose
-/// namespaces (if restricted) include [`NAMESPACE`], with `valid-before="YYYYMMDD[HHMM[SS]]Z"`
-/// when a line has it; and the numbers of unreadable lines (a `valid-after` or a time without
-/// `Z` counts as unreadable: Tollgate never writes them and will not guess a time zone).
-pub fn parse_allowed_signers(text: &str) -> (TrustedKeys, Vec<usize>) {
-    let mut keys = TrustedKeys::default();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let Some(key_at) = tokens
-            .iter()
-            .position(|t| t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-"))
-        else {
-            bad.push(i + 1);
-            continue;
-        };
-        if key_at == 0 || key_at + 1 >= tokens.len() {
-            bad.push(i + 1);
-            continue;
-        }
-        let options = tokens[1..key_at].join(" ");
-        let option = |name: &str| {
-            options
-                .split(',')
-                .find_map(|o| o.trim().strip_prefix(name))
-                .map(|v| v.trim_matches('"'))
-        };
-        let namespace_ok = match option("namespaces=") {
-            None => true,
-            Some(list) => list.split(',').any(|n| n == NAMESPACE),
-        };
-        if !namespace_ok || options.contains("cert-authority") {
-            continue;
-        }
-        let valid_before = match option("valid-before=") {
-            None => None,
-            Some(t) => match parse_ssh_time(t) {
-                Some(t) => Some(t),
-                None => {
-                    bad.push(i + 1);
-                    continue;
-                }
-            },
-        };
-        let key = format!("{} {}", tokens[key_at], tokens[key_at + 1]);
-        let Ok(key) = ssh_key::PublicKey::from_openssh(&key) else {
-            bad.push(i + 1);
-            continue;
-        };
-        if option("valid-after=").is_some() {
-            bad.push(i + 1);
-            continue;
-        }
-        for principal in tokens[0].split(',') {
-            keys.add(
-                principal,
-                TrustedKey {
-                    key: key.clone(),
-                    valid_before,
-                },
-            );
-        }
-    }
-    (keys, bad)
-}
-
-/// `YYYYMMDDZ`, `YYYYMMDDHHMMZ` or `YYYYMMDDHHMMSSZ` (UTC), as `allowed_signers` options write
-/// times; a date alone means its first second, as ssh-keygen reads it.
-fn parse_ssh_time(text: &str) -> Option<DateTime<Utc>> {
-    let digits = text.strip_suffix('Z')?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let padded = match digits.len() {
-        8 => format!("{digits}000000"),
-        12 => format!("{digits}00"),
-        14 => digits.to_string(),
-        _ => return None,
-    };
-    chrono::NaiveDateTime::parse_from_str(&padded, "%Y%m%d%H%M%S")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn key() -> String {
-        ssh_key::PrivateKey::random(&mut rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-            .unwrap()
-            .public_key()
-            .to_openssh()
-            .unwrap()
-    }
-
-    #[test]
-    fn allowed_signers_lines() {
-        let (a, a_old, b, c) = (key(), key(), key(), key());
-        let text = format!(
-            "# comment\nalice@example.com namespaces=\"tollgate-approval\" {a}\n\
-             bob@example.com,b2 {b} comment\n\
-             carol namespaces=\"git\" {c}\n\
-             broken line\n\
-             alice@example.com namespaces=\"tollgate-approval\",valid-before=\"20261101120000Z\" {a_old}\n\
-             dave valid-before=\"20261101\" {c}\n\
-             erin valid-after=\"20261101Z\" {c}\n\
-             frank ssh-ed25519 AAAAnot-a-key\n"
-        );
-        let (keys, bad) = parse_allowed_signers(&text);
-        let alice = keys.of("alice@example.com").unwrap();
-        assert_eq!(alice.len(), 2);
-        assert_eq!(alice[0].openssh(), a);
-        assert_eq!(alice[0].valid_before, None);
-        assert_eq!(alice[1].openssh(), a_old);
-        assert_eq!(
-            alice[1].valid_before,
-            Some("2026-11-01T12:00:00Z".parse().unwrap())
-        );
-        assert_eq!(keys.of("b2").unwrap()[0].openssh(), b);
-        assert!(keys.of("carol").is_none());
-        // No time zone, valid-after, and a key that does not parse: unreadable.
-        assert_eq!(bad, vec![5, 7, 8, 9]);
-    }
-
-    #[test]
-    fn ssh_times() {
-        let t = |s: &str| parse_ssh_time(s).map(|t| t.to_rfc3339());
-        assert_eq!(t("20261101Z").as_deref(), Some("2026-11-01T00:00:00+00:00"));
-        assert_eq!(
-            t("202611011230Z").as_deref(),
-            Some("2026-11-01T12:30:00+00:00")
-        );
-        assert_eq!(
-            t("20261101123059Z").as_deref(),
-            Some("2026-11-01T12:30:59+00:00")
-        );
-        assert_eq!(t("20261101"), None);
-        assert_eq!(t("20261301Z"), None);
-    }
-
     #[test]
     fn not_a_report_is_an_error() {
         for bytes in [&b"not json"[..], b"[]", b"{\"format\":\"x\"}"] {
-            let e = verify_report_bytes(bytes, "f.json").unwrap_err();
+            let e = check_report_bytes(bytes, "f.json", ReportKeys::Report).unwrap_err();
             assert_eq!(e.code, crate::Code::BadInput);
             assert!(e
                 .message
                 .starts_with("f.json is not a Tollgate audit report"));
         }
-        let e = verify_report_bytes(
+        let e = check_report_bytes(
             br#"{"format":"tollgate.audit-report","version":9}"#,
             "f.json",
+            ReportKeys::Report,
         )
         .unwrap_err();
         assert!(e.message.contains("version 9"), "{}", e.message);

@@ -1,0 +1,249 @@
+//! What the chained events must say of each other, checked the same way by `tollgate verify`
+//! (the database) and `tollgate verify FILE` (a report):
+//!
+//! - **anchors**: an approval (message version 2) signs the chain head it was given on
+//!   (`head_seq`, `head`), and a promotion or rollback states the head it was appended after
+//!   (`data.head_seq`, `data.head`). That point must be an earlier event of the chain with that
+//!   hash. Removing or rewriting events below a surviving signature is then detected even when
+//!   every hash after it was recomputed; removing everything after the last signature is not.
+//! - **consumption**: every approval a promotion or rollback counted (`data.approvals`) is an
+//!   earlier approval event whose *signed message* is for the same app, digest and move
+//!   (`from` → `to`), and no approval is counted twice. Read from the chained events only, never
+//!   from the database's unchained `promotion_approvals` table.
+//! - **append time**: an approval cannot have been appended before an event that precedes it in
+//!   the chain, so the time a previous key's `until` is compared with is the later of its own
+//!   `at` and the latest append time before it: setting its `at` back does not help.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Event, EventKind};
+use crate::signing::{is_hash, Anchor, ApprovalMessage, Target};
+use crate::store::chain::GENESIS;
+
+/// What the chain holds at a `seq` an anchor names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtSeq {
+    /// An event with this hash.
+    Hash(String),
+    /// No event: it was removed.
+    Missing,
+    /// Not known here (before the range a report covers): cannot be checked.
+    Unknown,
+}
+
+/// The chain point an event vouches for, if it states one: an approval's signed head (message
+/// version 2), or a promotion's or rollback's `data.head_seq`/`data.head`. `Err` says why what
+/// it states is unreadable. Version 1 approvals and promotions written before anchoring state
+/// none.
+pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
+    match e.kind {
+        EventKind::Approval => Ok(e
+            .data_str("message")
+            .and_then(|m| ApprovalMessage::parse(m.as_bytes()).ok())
+            .and_then(|m| m.anchor())),
+        EventKind::Promotion | EventKind::Rollback => {
+            let seq = e.data.get("head_seq");
+            let hash = e.data.get("head");
+            match (seq, hash) {
+                (None, None) => Ok(None),
+                (Some(seq), Some(hash)) => match (seq.as_i64(), hash.as_str()) {
+                    (Some(seq), Some(hash)) if seq >= 0 && is_hash(hash) => Ok(Some(Anchor {
+                        seq,
+                        hash: hash.to_string(),
+                    })),
+                    _ => Err("its data.head_seq or data.head is not a seq and a chain hash".into()),
+                },
+                _ => Err("it states only one of data.head_seq and data.head".into()),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Check the anchor `anchor` stated by the event at `seq` against what the chain holds at
+/// `anchor.seq`; `Some` is what is wrong (one line, naming the events).
+pub fn check_anchor(seq: i64, kind: EventKind, anchor: &Anchor, at: AtSeq) -> Option<String> {
+    let (n, short) = (anchor.seq, &anchor.hash[..12.min(anchor.hash.len())]);
+    let whose = match kind {
+        EventKind::Approval => "the chain head this approval signed",
+        _ => "the chain head this event states it was appended after",
+    };
+    if n >= seq {
+        return Some(format!(
+            "{whose} is event {n}, but this is event {seq}: events before it were removed (or it was moved)"
+        ));
+    }
+    if n == 0 {
+        return (anchor.hash != GENESIS).then(|| {
+            format!("{whose} is the empty chain, but its hash is {short}…, not 64 zeros")
+        });
+    }
+    match at {
+        AtSeq::Hash(h) if h == anchor.hash => None,
+        AtSeq::Hash(h) => Some(format!(
+            "{whose} is event {n} with hash {short}…, but event {n} of the chain has hash {}…: events at or below {n} were removed or rewritten",
+            &h[..12.min(h.len())]
+        )),
+        AtSeq::Missing => Some(format!(
+            "{whose} is event {n} (hash {short}…), which the chain does not have: events were removed"
+        )),
+        AtSeq::Unknown => None,
+    }
+}
+
+/// When the history appended `e`: its `at`, except for a `record` (whose `at` may be the
+/// claimed deployment time), which counts only by its `data.appended_at` when it has one.
+pub fn append_time(e: &Event) -> Option<DateTime<Utc>> {
+    match e.kind {
+        EventKind::Record => e
+            .data_str("appended_at")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        _ => Some(e.at),
+    }
+}
+
+/// The append times of a chain read in `seq` order.
+#[derive(Debug, Default)]
+pub struct AppendOrder {
+    latest: Option<DateTime<Utc>>,
+}
+
+impl AppendOrder {
+    /// Take in one event; returns when it was appended as the chain shows it: the later of its
+    /// own `at` and the latest append time of the events before it.
+    pub fn event(&mut self, e: &Event) -> DateTime<Utc> {
+        let appended = self.latest.map_or(e.at, |l| l.max(e.at));
+        if let Some(at) = append_time(e) {
+            if self.latest.is_none_or(|l| at > l) {
+                self.latest = Some(at);
+            }
+        }
+        appended
+    }
+}
+
+/// An approval as a promotion may count it.
+#[derive(Debug, Clone)]
+struct Approval {
+    /// What its signed message approves; `None` when the message is unreadable.
+    signed: Option<Target>,
+}
+
+/// The consumption of approvals by promotions and rollbacks: feed every event in `seq` order.
+#[derive(Debug, Default)]
+pub struct Consumption {
+    approvals: HashMap<i64, Approval>,
+    used_by: HashMap<i64, i64>,
+}
+
+impl Consumption {
+    /// Take in one event; for a promotion or rollback, what is wrong with the approvals it
+    /// counted (one line each). `absent(a)` words a counted event `a` that is not an approval
+    /// seen before it.
+    pub fn event(&mut self, e: &Event, absent: impl Fn(i64) -> String) -> Vec<String> {
+        match e.kind {
+            EventKind::Approval => {
+                let signed = e
+                    .data_str("message")
+                    .and_then(|m| ApprovalMessage::parse(m.as_bytes()).ok())
+                    .map(|m| m.target());
+                self.approvals.insert(e.seq, Approval { signed });
+                Vec::new()
+            }
+            EventKind::Promotion | EventKind::Rollback => self.promotion(e, absent),
+            _ => Vec::new(),
+        }
+    }
+
+    fn promotion(&mut self, e: &Event, absent: impl Fn(i64) -> String) -> Vec<String> {
+        let kind = e.kind.as_str();
+        let mut out = Vec::new();
+        let Some(digest) = e.digest.clone() else {
+            return vec![format!("the {kind} names no digest")];
+        };
+        let moved = Target {
+            app: e.app.clone(),
+            digest,
+            from: e.data_str("from").unwrap_or_default().to_string(),
+            to: e.env.clone(),
+        };
+        for a in e.counted_approvals() {
+            if a >= e.seq {
+                out.push(format!(
+                    "the {kind} counted event {a}, which is not before it"
+                ));
+                continue;
+            }
+            if let Some(first) = self.used_by.insert(a, e.seq) {
+                out.push(format!(
+                    "approval {a} was already consumed by event {first}"
+                ));
+            }
+            match self.approvals.get(&a) {
+                None => out.push(absent(a)),
+                Some(Approval { signed: None }) => out.push(format!(
+                    "the {kind} counted approval {a}, whose signed message is unreadable"
+                )),
+                Some(Approval {
+                    signed: Some(signed),
+                }) if signed != &moved => out.push(format!(
+                    "the {kind} counted approval {a}, which is signed for {}, not for this {}",
+                    describe(signed),
+                    describe(&moved)
+                )),
+                Some(_) => {}
+            }
+        }
+        out
+    }
+}
+
+fn describe(t: &Target) -> String {
+    format!("{} {} {} → {}", t.app, t.digest.short(), t.from, t.to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Digest;
+
+    fn anchor(seq: i64, hash: &str) -> Anchor {
+        Anchor {
+            seq,
+            hash: hash.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_anchor_must_be_an_earlier_event_with_its_hash() {
+        let (h, other) = ("a".repeat(64), "b".repeat(64));
+        let ok = |at| check_anchor(10, EventKind::Approval, &anchor(7, &h), at);
+        assert_eq!(ok(AtSeq::Hash(h.clone())), None);
+        assert_eq!(ok(AtSeq::Unknown), None);
+        let rewritten = ok(AtSeq::Hash(other.clone())).unwrap();
+        assert!(rewritten.contains("removed or rewritten"), "{rewritten}");
+        let missing = ok(AtSeq::Missing).unwrap();
+        assert!(missing.contains("does not have"), "{missing}");
+        let later = check_anchor(7, EventKind::Promotion, &anchor(7, &h), AtSeq::Unknown);
+        assert!(later.unwrap().contains("events before it were removed"));
+        assert_eq!(
+            check_anchor(3, EventKind::Approval, &Anchor::genesis(), AtSeq::Missing),
+            None
+        );
+        assert!(check_anchor(3, EventKind::Approval, &anchor(0, &h), AtSeq::Missing).is_some());
+    }
+
+    #[test]
+    fn describes_a_move() {
+        let t = Target {
+            app: "api".into(),
+            digest: Digest::of(b"x"),
+            from: "staging".into(),
+            to: "production".into(),
+        };
+        assert!(describe(&t).starts_with("api ") && describe(&t).ends_with("staging → production"));
+    }
+}
