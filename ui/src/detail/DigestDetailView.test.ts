@@ -29,7 +29,10 @@ const detail = sampleDetail({
 
 function renderDetail(d = detail) {
   const backend = fakeBackend({ digestDetail: d });
-  const r = render(DigestDetailView, { props: { app: 'api', digest: digestB }, context: backendContext(backend) });
+  const r = render(DigestDetailView, {
+    props: { app: 'api', digest: digestB },
+    context: backendContext(backend),
+  });
   return { ...r, backend };
 }
 
@@ -106,19 +109,30 @@ describe('DigestDetailView', () => {
     const image = (repo: string) => `127.0.0.1:5000/${repo}@${digestB}`;
     const snippets = (env: string, repo: string) => ({
       env,
-      snippets: { image: image(repo), kubectl: `kubectl set image deployment/api api=${image(repo)}`, compose: `image: ${image(repo)}` },
+      snippets: {
+        image: image(repo),
+        kubectl: `kubectl set image deployment/api api=${image(repo)}`,
+        compose: `image: ${image(repo)}`,
+      },
     });
     renderDetail({
       ...detail,
-      snippets: [snippets('dev', 'payments/api'), snippets('staging', 'payments/api'), snippets('production', 'prod/api')],
+      snippets: [
+        snippets('dev', 'payments/api'),
+        snippets('staging', 'payments/api'),
+        snippets('production', 'prod/api'),
+      ],
     });
     const section = await screen.findByRole('region', { name: 'Deploy exactly this digest' });
-    expect(within(section).getAllByRole('heading', { level: 4 }).map((h) => h.textContent)).toEqual([
-      'dev · staging',
-      'production',
-    ]);
+    expect(
+      within(section)
+        .getAllByRole('heading', { level: 4 })
+        .map((h) => h.textContent),
+    ).toEqual(['dev · staging', 'production']);
     expect(within(section).getByRole('button', { name: 'Copy production compose line' })).toBeTruthy();
-    expect(within(section).getByRole('button', { name: 'Copy dev and staging image reference' })).toBeTruthy();
+    expect(
+      within(section).getByRole('button', { name: 'Copy dev and staging image reference' }),
+    ).toBeTruthy();
   });
 
   it('says what is missing instead of empty tables', async () => {
@@ -132,7 +146,10 @@ describe('DigestDetailView', () => {
     const backend = fakeBackend({
       digestDetail: { code: 'bad_input', message: 'not a digest: sha256:zz; pass sha256: and 64 hex digits' },
     });
-    render(DigestDetailView, { props: { app: 'api', digest: 'sha256:zz' }, context: backendContext(backend) });
+    render(DigestDetailView, {
+      props: { app: 'api', digest: 'sha256:zz' },
+      context: backendContext(backend),
+    });
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('bad_input');
     expect(within(alert).getByText(/pass sha256: and 64 hex digits/)).toBeTruthy();

@@ -50,7 +50,10 @@ describe('ExportView', () => {
     await screen.findByText('Report written');
     await waitFor(() => expect(order).toEqual(['dialog', 'export', 'reveal']));
     expect(dialog.save).toHaveBeenCalledWith(
-      expect.objectContaining({ filters: [{ name: 'CSV', extensions: ['csv'] }], defaultPath: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/) }),
+      expect.objectContaining({
+        filters: [{ name: 'CSV', extensions: ['csv'] }],
+        defaultPath: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/),
+      }),
     );
     expect(backend.exportReport).toHaveBeenCalledWith({
       format: 'csv',
@@ -73,7 +76,10 @@ describe('ExportView', () => {
   it('does not reveal the file when asked not to, and shows a reveal failure in place', async () => {
     dialog.save.mockResolvedValue('/tmp/r.json');
     const backend = fullBackend();
-    backend.revealFile.mockRejectedValue({ code: 'not_found', message: 'no file manager to show /tmp/r.json: open it yourself' });
+    backend.revealFile.mockRejectedValue({
+      code: 'not_found',
+      message: 'no file manager to show /tmp/r.json: open it yourself',
+    });
     show(backend);
     await fireEvent.click(await screen.findByRole('checkbox', { name: /Show the file/ }));
     await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
@@ -96,12 +102,22 @@ describe('ExportView', () => {
   it('exports everything with no filters, and shows a failure in place', async () => {
     dialog.save.mockResolvedValue('/tmp/r.pdf');
     const backend = fullBackend();
-    backend.exportReport.mockRejectedValue({ code: 'bad_input', message: 'since must be before until: pick an earlier start' });
+    backend.exportReport.mockRejectedValue({
+      code: 'bad_input',
+      message: 'since must be before until: pick an earlier start',
+    });
     show(backend);
     await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('bad_input');
-    expect(backend.exportReport).toHaveBeenCalledWith({ format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' });
+    expect(backend.exportReport).toHaveBeenCalledWith({
+      format: 'pdf',
+      app: null,
+      env: null,
+      since: null,
+      until: null,
+      out: '/tmp/r.pdf',
+    });
   });
 
   it('turns the last day picked into an exclusive bound, across month and year ends', () => {

@@ -31,8 +31,22 @@ describe('tauriBackend', () => {
     await b.digestDetail('api', digestA);
     await b.checkPromotion('api', 'production', digestA);
     await b.signer();
-    await b.approve({ app: 'api', to: 'production', digest: digestA, confirm: 'a1b2c3d4e5f6', role: null, note: 'ok' });
-    await b.exportReport({ format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' });
+    await b.approve({
+      app: 'api',
+      to: 'production',
+      digest: digestA,
+      confirm: 'a1b2c3d4e5f6',
+      role: null,
+      note: 'ok',
+    });
+    await b.exportReport({
+      format: 'pdf',
+      app: null,
+      env: null,
+      since: null,
+      until: null,
+      out: '/tmp/r.pdf',
+    });
     await b.revealFile('/tmp/r.pdf');
     await b.keyInit('alice@example.com');
     await b.keyShow();
@@ -46,8 +60,14 @@ describe('tauriBackend', () => {
       ['digest_detail', { app: 'api', digest: digestA }],
       ['check_promotion', { app: 'api', to: 'production', digest: digestA }],
       ['signer', {}],
-      ['approve', { app: 'api', to: 'production', digest: digestA, confirm: 'a1b2c3d4e5f6', role: null, note: 'ok' }],
-      ['export_report', { req: { format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' } }],
+      [
+        'approve',
+        { app: 'api', to: 'production', digest: digestA, confirm: 'a1b2c3d4e5f6', role: null, note: 'ok' },
+      ],
+      [
+        'export_report',
+        { req: { format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' } },
+      ],
       ['reveal_file', { path: '/tmp/r.pdf' }],
       ['key_init', { id: 'alice@example.com' }],
       ['key_show', {}],
@@ -84,7 +104,10 @@ describe('tauriBackend', () => {
     mockIPC(() => {
       throw { code: 'config', message: 'no workspace is open' };
     });
-    await expect(tauriBackend.workspaceInfo()).rejects.toEqual({ code: 'config', message: 'no workspace is open' });
+    await expect(tauriBackend.workspaceInfo()).rejects.toEqual({
+      code: 'config',
+      message: 'no workspace is open',
+    });
   });
 
   it('turns anything else Tauri rejects with into an internal {code, message}', async () => {

@@ -34,7 +34,9 @@ type Method = keyof Backend;
 /** A fixed answer, or a function of the method's arguments that returns one. */
 type Data<M extends Method> =
   | Answer<Awaited<ReturnType<Backend[M]>>>
-  | ((...args: Parameters<Backend[M]>) => Answer<Awaited<ReturnType<Backend[M]>>> | Promise<Awaited<ReturnType<Backend[M]>>>);
+  | ((
+      ...args: Parameters<Backend[M]>
+    ) => Answer<Awaited<ReturnType<Backend[M]>>> | Promise<Awaited<ReturnType<Backend[M]>>>);
 
 export type FakeData = { [M in Method]?: Data<M> } & {
   /** Sent to `sync`'s `onProgress` before it resolves (default: one per status row). */
@@ -60,10 +62,19 @@ export function n(value: number): bigint {
 /** A Backend that answers from fixed data (or rejects with the given `{code, message}`). */
 export function fakeBackend(data: FakeData = {}): FakeBackend {
   const calls: FakeBackend['calls'] = [];
-  function answer<M extends Method>(method: M, fallback: () => Awaited<ReturnType<Backend[M]>>, args: unknown[]) {
+  function answer<M extends Method>(
+    method: M,
+    fallback: () => Awaited<ReturnType<Backend[M]>>,
+    args: unknown[],
+  ) {
     calls.push({ method, args });
     const d: unknown = data[method];
-    const a = typeof d === 'function' ? (d as (...a: unknown[]) => unknown)(...args) : d === undefined ? fallback() : d;
+    const a =
+      typeof d === 'function'
+        ? (d as (...a: unknown[]) => unknown)(...args)
+        : d === undefined
+          ? fallback()
+          : d;
     return Promise.resolve(a).then((v) => (isError(v) ? Promise.reject(v) : v)) as Promise<
       Awaited<ReturnType<Backend[M]>>
     >;
@@ -78,11 +89,16 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     workspaceInfo: () => answer('workspaceInfo', () => sampleWorkspace, []),
     status: () => answer('status', () => [], []),
     overview: () =>
-      answer('overview', () => sampleOverview(statusRows().map((status) => ({ status, candidate: null }))), []),
+      answer(
+        'overview',
+        () => sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
+        [],
+      ),
     sync: (onProgress) => {
       const rows = statusRows();
       const progress =
-        data.syncProgress ?? rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
+        data.syncProgress ??
+        rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
       progress.forEach((p) => onProgress(p));
       return answer('sync', () => sampleSyncReport(rows), [onProgress]);
     },
@@ -108,7 +124,8 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     registries: () => answer('registries', () => sampleRegistries, []),
     login: (registry, username, password) =>
       answer('login', () => 'registry.example.com', [registry, username, password]),
-    openWorkspace: (path) => answer('openWorkspace', () => ({ ...sampleWorkspace, config_path: path }), [path]),
+    openWorkspace: (path) =>
+      answer('openWorkspace', () => ({ ...sampleWorkspace, config_path: path }), [path]),
     openDemo: () => answer('openDemo', () => sampleWorkspace, []),
   };
 }
@@ -140,8 +157,18 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   return {
     passed: false,
     rules: [
-      { rule: 'approvals', passed: false, reason: 'needs 2 distinct approvers, has 1 (alice@example.com)', blocking: true },
-      { rule: 'roles', passed: true, reason: 'has an approval from each role: manager (alice@example.com)', blocking: true },
+      {
+        rule: 'approvals',
+        passed: false,
+        reason: 'needs 2 distinct approvers, has 1 (alice@example.com)',
+        blocking: true,
+      },
+      {
+        rule: 'roles',
+        passed: true,
+        reason: 'has an approval from each role: manager (alice@example.com)',
+        blocking: true,
+      },
       { rule: 'min_soak', passed: true, reason: 'soaked 3d2h in staging, needs 24h', blocking: true },
     ],
     counted: [n(7)],
@@ -153,7 +180,9 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   };
 }
 
-export function sampleCheck(over: Partial<PromotionCheck> & Pick<PromotionCheck, 'app' | 'to' | 'digest'>): PromotionCheck {
+export function sampleCheck(
+  over: Partial<PromotionCheck> & Pick<PromotionCheck, 'app' | 'to' | 'digest'>,
+): PromotionCheck {
   return {
     from: 'staging',
     current: digestA,
@@ -168,7 +197,10 @@ export function cell(status: StatusRow, candidate: PromotionCheck | null = null)
   return { status, candidate };
 }
 
-export function sampleOverview(cells: OverviewCell[], lastSync: string | null = '2025-11-25T08:00:00Z'): Overview {
+export function sampleOverview(
+  cells: OverviewCell[],
+  lastSync: string | null = '2025-11-25T08:00:00Z',
+): Overview {
   return { cells, last_sync: lastSync };
 }
 
@@ -209,7 +241,9 @@ export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   };
 }
 
-export function sampleDetail(over: Partial<DigestDetail> & Pick<DigestDetail, 'app' | 'digest'>): DigestDetail {
+export function sampleDetail(
+  over: Partial<DigestDetail> & Pick<DigestDetail, 'app' | 'digest'>,
+): DigestDetail {
   const digest = over.digest;
   const image = `127.0.0.1:5000/payments/${over.app}@${digest}`;
   return {
@@ -225,8 +259,23 @@ export function sampleDetail(over: Partial<DigestDetail> & Pick<DigestDetail, 'a
       platforms: ['linux/amd64', 'linux/arm64'],
     },
     stays: [
-      segment({ app: over.app, env: 'dev', digest, from: '2025-11-18T12:00:00Z', until: '2025-11-21T08:00:00Z', via: 'record', actor: 'ci' }),
-      segment({ app: over.app, env: 'staging', digest, from: '2025-11-20T09:30:00Z', via: 'promotion', seq: n(5) }),
+      segment({
+        app: over.app,
+        env: 'dev',
+        digest,
+        from: '2025-11-18T12:00:00Z',
+        until: '2025-11-21T08:00:00Z',
+        via: 'record',
+        actor: 'ci',
+      }),
+      segment({
+        app: over.app,
+        env: 'staging',
+        digest,
+        from: '2025-11-20T09:30:00Z',
+        via: 'promotion',
+        seq: n(5),
+      }),
     ],
     tags: [`local/payments/${over.app}:staging`],
     approvals: [approvalView()],
@@ -276,7 +325,13 @@ export const sampleSigner: SignerStatus = {
 };
 
 export const sampleRegistries: RegistryView[] = [
-  { name: 'hub', url: 'https://registry.example.com', kind: 'remote', host: 'registry.example.com', keychain_credentials: true },
+  {
+    name: 'hub',
+    url: 'https://registry.example.com',
+    kind: 'remote',
+    host: 'registry.example.com',
+    keychain_credentials: true,
+  },
   { name: 'local', url: 'oci:registry', kind: 'layout', host: null, keychain_credentials: false },
 ];
 
@@ -328,7 +383,11 @@ export function sampleOutcome(app: string, to: string, digest: string): Promotio
     },
     event: sampleEvent(app, to, digest, 'promotion'),
     check: sampleCheck({ app, to, digest, evaluation: evaluation({ passed: true }) }),
-    snippets: { image, kubectl: `kubectl set image deployment/${app} ${app}=${image}`, compose: `image: ${image}` },
+    snippets: {
+      image,
+      kubectl: `kubectl set image deployment/${app} ${app}=${image}`,
+      compose: `image: ${image}`,
+    },
   };
 }
 

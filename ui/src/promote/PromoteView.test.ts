@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import type { PromotionStep } from '../lib/bindings/PromotionStep';
 import type { Backend } from '../lib/backend';
-import { check, detail, digestA, digestB, fullBackend, outcome, passedEvaluation, sampleKey, signer } from './fake';
+import {
+  check,
+  detail,
+  digestA,
+  digestB,
+  fullBackend,
+  outcome,
+  passedEvaluation,
+  sampleKey,
+  signer,
+} from './fake';
 import PromoteView from './PromoteView.svelte';
 
 function show(backend: Backend) {
@@ -76,7 +86,19 @@ describe('PromoteView', () => {
       digestDetail: async (_app: string, digest: string) => {
         const d = detail(digest, '2026-11-01T08:00:00Z', 'rev');
         d.approvals = [
-          { seq: 5n, at: '2026-11-02T09:00:00Z', approver: 'quinn@example.com', role: 'qa', from: 'dev', to: 'staging', note: '', fingerprint: sampleKey.fingerprint, verified: true, problem: null, consumed: false },
+          {
+            seq: 5n,
+            at: '2026-11-02T09:00:00Z',
+            approver: 'quinn@example.com',
+            role: 'qa',
+            from: 'dev',
+            to: 'staging',
+            note: '',
+            fingerprint: sampleKey.fingerprint,
+            verified: true,
+            problem: null,
+            consumed: false,
+          },
         ];
         return d;
       },
@@ -88,7 +110,8 @@ describe('PromoteView', () => {
   });
 
   it('disables approve with the reason when the signer has a problem', async () => {
-    const problem = 'the key in your keychain is not the key listed for quinn@example.com: hand over your allowed_signers line';
+    const problem =
+      'the key in your keychain is not the key listed for quinn@example.com: hand over your allowed_signers line';
     show(fullBackend({ signer: async () => signer({ listed: false, problem }) }));
     const button = (await approveButton()) as HTMLButtonElement;
     await screen.findByText(problem);
@@ -130,7 +153,10 @@ describe('PromoteView', () => {
     show(
       fullBackend({
         approve: async () => {
-          throw { code: 'refused', message: 'sha256:… never ran in api dev: approve only what ran in the previous environment' };
+          throw {
+            code: 'refused',
+            message: 'sha256:… never ran in api dev: approve only what ran in the previous environment',
+          };
         },
       }),
     );
@@ -170,7 +196,9 @@ describe('PromoteView', () => {
     await waitFor(() => expect(button.disabled).toBe(false));
     await fireEvent.click(button);
     const states = () =>
-      [...container.querySelectorAll('.step')].map((s) => `${s.getAttribute('data-step')}:${s.getAttribute('data-state')}`);
+      [...container.querySelectorAll('.step')].map(
+        (s) => `${s.getAttribute('data-step')}:${s.getAttribute('data-state')}`,
+      );
     await waitFor(() =>
       expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:active', 'recorded:todo']),
     );
@@ -179,7 +207,9 @@ describe('PromoteView', () => {
     expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:done', 'recorded:done']);
     expect(button).toBe(screen.getByRole('button', { name: 'Promoted ✓' }));
     const kubectl = container.querySelector('[data-snippet="kubectl"]')!;
-    expect(kubectl.textContent).toBe(`kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`);
+    expect(kubectl.textContent).toBe(
+      `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`,
+    );
     expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(
       `image: 127.0.0.1:5000/payments/api@${digestA}`,
     );
@@ -196,7 +226,8 @@ describe('PromoteView', () => {
         onStep('pushed');
         throw {
           code: 'digest_mismatch',
-          message: 'the staging tag reads back as sha256:0f1e… not the approved digest; the promotion was failed and its approvals released',
+          message:
+            'the staging tag reads back as sha256:0f1e… not the approved digest; the promotion was failed and its approvals released',
         };
       },
     });
@@ -221,7 +252,9 @@ describe('PromoteView', () => {
           check({
             evaluation: {
               passed: true,
-              rules: [{ rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true }],
+              rules: [
+                { rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true },
+              ],
               counted: [],
               ignored: [],
               approvers: [],

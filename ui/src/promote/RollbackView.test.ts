@@ -54,14 +54,21 @@ describe('RollbackView', () => {
     expect(container.querySelector('.head [data-digest]')!.getAttribute('data-digest')).toBe(digestA);
 
     await fireEvent.click(radios[0]!);
-    const run = (await screen.findByRole('button', { name: /^Roll back .* to staging$/ })) as HTMLButtonElement;
+    const run = (await screen.findByRole('button', {
+      name: /^Roll back .* to staging$/,
+    })) as HTMLButtonElement;
     expect(backend.checkPromotion).toHaveBeenCalledWith('api', 'staging', digestC);
     await screen.findByRole('button', { name: /^Approve / });
     await waitFor(() => expect(run.disabled).toBe(false));
     await fireEvent.click(run);
-    expect(backend.rollback).toHaveBeenCalledWith({ app: 'api', env: 'staging', digest: digestC }, expect.any(Function));
+    expect(backend.rollback).toHaveBeenCalledWith(
+      { app: 'api', env: 'staging', digest: digestC },
+      expect.any(Function),
+    );
     await screen.findByText('kubectl');
-    expect([...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done')).toBe(true);
+    expect(
+      [...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done'),
+    ).toBe(true);
     expect(backend.promote).not.toHaveBeenCalled();
   });
 

@@ -25,11 +25,21 @@ export const sampleKey: PublicKeyInfo = {
 };
 
 export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
-  return { approver: 'quinn@example.com', key: sampleKey, listed: true, roles: ['qa'], problem: null, ...over };
+  return {
+    approver: 'quinn@example.com',
+    key: sampleKey,
+    listed: true,
+    roles: ['qa'],
+    problem: null,
+    ...over,
+  };
 }
 
 /** dev → staging of digestA, staging runs digestB now; staging's policy wants one qa approval. */
-export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { roles_needed?: string[] } = {}): PromotionCheck {
+export function check({
+  roles_needed,
+  ...over
+}: Partial<PromotionCheck> & { roles_needed?: string[] } = {}): PromotionCheck {
   const c = {
     app: 'api',
     from: 'dev',
@@ -42,7 +52,12 @@ export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { rol
       passed: false,
       rules: [
         { rule: 'approvals', passed: false, reason: 'needs 1 approval, has 0', blocking: true },
-        { rule: 'roles', passed: false, reason: 'needs an approval from each of qa; missing qa', blocking: true },
+        {
+          rule: 'roles',
+          passed: false,
+          reason: 'needs an approval from each of qa; missing qa',
+          blocking: true,
+        },
         { rule: 'signatures', passed: false, reason: '1 approval set aside', blocking: false },
       ],
       counted: [],
@@ -50,7 +65,11 @@ export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { rol
       approvals_needed: 1,
       roles_needed: [],
       ignored: [
-        { id: 7n, approver: 'mallory@example.com', reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml' },
+        {
+          id: 7n,
+          approver: 'mallory@example.com',
+          reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml',
+        },
       ],
     },
     ...over,
@@ -62,7 +81,12 @@ export function check({ roles_needed, ...over }: Partial<PromotionCheck> & { rol
 export const passedEvaluation: PromotionCheck['evaluation'] = {
   passed: true,
   rules: [
-    { rule: 'approvals', passed: true, reason: 'needs 1 approval, has 1 (quinn@example.com)', blocking: true },
+    {
+      rule: 'approvals',
+      passed: true,
+      reason: 'needs 1 approval, has 1 (quinn@example.com)',
+      blocking: true,
+    },
     { rule: 'roles', passed: true, reason: 'has qa (quinn@example.com)', blocking: true },
   ],
   counted: [9n],
@@ -137,8 +161,23 @@ export function outcome(digest = digestA): PromotionOutcome {
   };
 }
 
-export function segment(env: string, digest: string, from: string, until: string | null, seq: number): Segment {
-  return { app: 'api', env, digest, from, until, via: 'promotion', actor: 'quinn@example.com', seq: BigInt(seq) };
+export function segment(
+  env: string,
+  digest: string,
+  from: string,
+  until: string | null,
+  seq: number,
+): Segment {
+  return {
+    app: 'api',
+    env,
+    digest,
+    from,
+    until,
+    via: 'promotion',
+    actor: 'quinn@example.com',
+    seq: BigInt(seq),
+  };
 }
 
 export function exportSummary(path: string): ExportSummary {
@@ -151,12 +190,29 @@ export function exportSummary(path: string): ExportSummary {
     stubs: big(0),
     first_seq: big(1),
     last_seq: big(122),
-    database: { events: big(122), head_seq: big(122), head_hash: 'ab'.repeat(32), intact: true, broken: null },
+    database: {
+      events: big(122),
+      head_seq: big(122),
+      head_hash: 'ab'.repeat(32),
+      intact: true,
+      broken: null,
+    },
     signatures: { approvals: big(6), verified: big(6), problems: [] },
     summary: {
       events: big(122),
       stubs: big(0),
-      apps: [{ app: 'api', promotions: big(4), rollbacks: big(1), drift: big(1), approvals: big(6), records: big(10), observations: big(98), approvers: [] }],
+      apps: [
+        {
+          app: 'api',
+          promotions: big(4),
+          rollbacks: big(1),
+          drift: big(1),
+          approvals: big(6),
+          records: big(10),
+          observations: big(98),
+          approvers: [],
+        },
+      ],
     },
   };
 }
@@ -165,7 +221,11 @@ export function exportSummary(path: string): ExportSummary {
 /** The rotation `keyRotate` answers with: sampleKey retired at 2026-11-25 09:00 UTC. */
 export const rotation: KeyRotation = {
   previous: sampleKey,
-  current: { ...sampleKey, public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com', fingerprint: 'SHA256:nEwQuInN' },
+  current: {
+    ...sampleKey,
+    public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com',
+    fingerprint: 'SHA256:nEwQuInN',
+  },
   retired_at: '2026-11-25T09:00:00Z',
   toml: `key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com"\nprevious_keys = [{ key = "${sampleKey.public_key}", until = "2026-11-25T09:00:00Z" }]`,
 };
@@ -179,7 +239,9 @@ export function fullBackend(over: Partial<Backend> = {}) {
     sync: vi.fn(async () => ({ tags: [], new_images: 0, at: '2026-11-02T10:00:00Z' })),
     timeline: vi.fn(async () => [] as Segment[]),
     digestDetail: vi.fn(async (_app: string, digest: string) =>
-      digest === digestA ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new') : detail(digest, '2026-10-01T08:00:00Z', 'rev-old'),
+      digest === digestA
+        ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')
+        : detail(digest, '2026-10-01T08:00:00Z', 'rev-old'),
     ),
     checkPromotion: vi.fn(async () => check()),
     signer: vi.fn(async () => signer()),
@@ -197,7 +259,13 @@ export function fullBackend(over: Partial<Backend> = {}) {
     keyShow: vi.fn(async () => sampleKey as PublicKeyInfo | null),
     keyRotate: vi.fn(async () => rotation),
     registries: vi.fn(async () => [
-      { name: 'local', url: 'http://127.0.0.1:5000', kind: 'remote' as const, host: '127.0.0.1:5000', keychain_credentials: false },
+      {
+        name: 'local',
+        url: 'http://127.0.0.1:5000',
+        kind: 'remote' as const,
+        host: '127.0.0.1:5000',
+        keychain_credentials: false,
+      },
       { name: 'demo', url: 'oci:registry', kind: 'layout' as const, host: null, keychain_credentials: false },
     ]),
     login: vi.fn(async () => '127.0.0.1:5000'),

@@ -41,7 +41,10 @@ describe('SettingsView', () => {
   it('clears the password and shows the error in place when login fails', async () => {
     const backend = fullBackend({
       login: async () => {
-        throw { code: 'auth_required', message: '127.0.0.1:5000 refused these credentials: check the username and password' };
+        throw {
+          code: 'auth_required',
+          message: '127.0.0.1:5000 refused these credentials: check the username and password',
+        };
       },
     });
     const { container } = show(backend);
@@ -83,7 +86,11 @@ describe('SettingsView', () => {
   it('keeps the key and shows the error in place when the rotation fails', async () => {
     const backend = fullBackend({
       keyRotate: async () => {
-        throw { code: 'keychain', message: 'the OS keychain did not keep the new signing key for quinn@example.com; check the keychain is unlocked and writable, then try again' };
+        throw {
+          code: 'keychain',
+          message:
+            'the OS keychain did not keep the new signing key for quinn@example.com; check the keychain is unlocked and writable, then try again',
+        };
       },
     });
     show(backend);

@@ -8,7 +8,10 @@ import NoWorkspace from './NoWorkspace.svelte';
 const dialog = vi.hoisted(() => ({ save: vi.fn(), open: vi.fn() }));
 vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
-const error = { code: 'config' as const, message: 'no workspace is open: start Tollgate with --workspace FILE' };
+const error = {
+  code: 'config' as const,
+  message: 'no workspace is open: start Tollgate with --workspace FILE',
+};
 
 function show(backend = fullBackend()) {
   const onopen = vi.fn();
@@ -32,7 +35,9 @@ describe('NoWorkspace', () => {
     const { backend, onopen } = show();
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));
     await waitFor(() => expect(onopen).toHaveBeenCalled());
-    expect(dialog.open).toHaveBeenCalledWith(expect.objectContaining({ filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }] }));
+    expect(dialog.open).toHaveBeenCalledWith(
+      expect.objectContaining({ filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }] }),
+    );
     expect(backend.openWorkspace).toHaveBeenCalledWith('/home/me/payments/tollgate.toml');
   });
 
