@@ -11,7 +11,7 @@ APT_PACKAGES=(
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   # the real parts the tests start: registry, image tools, keychain, display, WebDriver
   docker-registry skopeo umoci apache2-utils gnome-keyring dbus dbus-x11 xvfb xauth
-  webkit2gtk-driver imagemagick
+  webkit2gtk-driver imagemagick xdotool
   # tools the tests check Tollgate's output with
   sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine
 )

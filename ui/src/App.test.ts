@@ -70,7 +70,9 @@ describe('App', () => {
 
     await go('#/timeline/api');
     expect(await screen.findByRole('heading', { name: /Timeline/ })).toBeTruthy();
-    expect(backend.calls.some((c) => c.method === 'timeline' && c.args[0] === 'api')).toBe(true);
+    expect(
+      backend.calls.some((c) => c.method === 'timeline' && (c.args[0] as { app: string }).app === 'api'),
+    ).toBe(true);
 
     await go(`#/digest/api/${digestA}`);
     expect(await screen.findByRole('heading', { name: /Digest of api/ })).toBeTruthy();

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
-import { approvalView, digestB, fakeBackend, n, sampleDetail } from '../lib/testing';
+import { approvalView, digestB, fakeBackend, sampleDetail } from '../lib/testing';
 import DigestDetailView from './DigestDetailView.svelte';
 
 beforeEach(() => {
@@ -14,9 +14,9 @@ const detail = sampleDetail({
   app: 'api',
   digest: digestB,
   approvals: [
-    approvalView({ seq: n(7), approver: 'alice@example.com', role: 'manager', consumed: true }),
+    approvalView({ seq: 7, approver: 'alice@example.com', role: 'manager', consumed: true }),
     approvalView({
-      seq: n(9),
+      seq: 9,
       approver: 'carol@example.com',
       role: 'qa',
       fingerprint: 'SHA256:qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq',
@@ -42,7 +42,7 @@ describe('DigestDetailView', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const { backend } = renderDetail();
     await screen.findByText('Tags now');
-    expect(backend.calls[0]).toEqual({ method: 'digestDetail', args: ['api', digestB] });
+    expect(backend.calls[0]).toEqual({ method: 'digestDetail', args: [{ app: 'api', digest: digestB }] });
     const head = screen.getByRole('heading', { level: 2 }).parentElement!;
     const strong = head.querySelector('.digest-text strong')!;
     expect(strong.textContent).toBe(digestB.slice(7, 19));

@@ -1,13 +1,19 @@
-// Test helpers: a fake Backend and sample boundary data. Imported only by *.test.ts files.
+// Test helpers: the one fake Backend and one builder per boundary type. Imported only by
+// *.test.ts files.
 //
 //   const backend = fakeBackend({ overview: sampleOverview([...cells]), timeline: [segment(...)] });
 //   render(View, { context: backendContext(backend) });
-//   expect(backend.calls).toContainEqual({ method: 'sync', args: [] });
+//   expect(backend.sync).toHaveBeenCalled();            // every method is a vi.fn spy
+//   expect(backend.calls).toContainEqual({ method: 'timeline', args: [{ app: 'api' }] });
 //
-// Every method answers from `data` (or rejects when the answer is a `{code, message}`); a
-// function in `data` is called with the method's arguments instead. Progress (sync) and steps
-// (promote, rollback) are sent before the method resolves.
-import type { Backend, TollgateError } from './backend';
+// The fake is typed by the same derived `Backend` type as the real one, so a new command does
+// not compile here until it has a default answer. Every method answers from `data` (or rejects
+// when the answer is a `{code, message}`); a function in `data` is called with the method's
+// arguments instead (and sends any progress itself). Otherwise progress (sync) and steps
+// (promote, rollback) are sent before the method resolves. `promoteData()` is the sample workspace of the promote, rollback, export, settings
+// and first-start views (quinn@example.com signs for qa; api moves dev → staging).
+import { vi, type Mock } from 'vitest';
+import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { ApprovalView } from './bindings/ApprovalView';
 import type { DigestDetail } from './bindings/DigestDetail';
@@ -29,105 +35,113 @@ import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
 
+import type { ExportTarget } from './bindings/ExportTarget';
 type Answer<T> = T | TollgateError;
-type Method = keyof Backend;
 /** A fixed answer, or a function of the method's arguments that returns one. */
-type Data<M extends Method> =
-  | Answer<Awaited<ReturnType<Backend[M]>>>
-  | ((
-      ...args: Parameters<Backend[M]>
-    ) => Answer<Awaited<ReturnType<Backend[M]>>> | Promise<Awaited<ReturnType<Backend[M]>>>);
+type Data<M extends BackendMethod> =
+  | Answer<ResultOf<M>>
+  | ((...args: Parameters<Backend[M]>) => Answer<ResultOf<M>> | Promise<Answer<ResultOf<M>>>);
 
-export type FakeData = { [M in Method]?: Data<M> } & {
-  /** Sent to `sync`'s `onProgress` before it resolves (default: one per status row). */
+export type FakeData = { [M in BackendMethod]?: Data<M> } & {
+  /** Sent to `sync`'s listener before it resolves (default: one per status row). */
   syncProgress?: SyncProgress[];
-  /** Sent to `promote`'s / `rollback`'s `onStep` before they resolve (default: all four). */
+  /** Sent to `promote`'s / `rollback`'s listener before they resolve (default: all four). */
   steps?: PromotionStep[];
 };
 
-export interface FakeBackend extends Backend {
-  /** Every call, in order, with its arguments (callbacks included). */
-  calls: { method: Method; args: unknown[] }[];
-}
+export type FakeBackend = { [M in BackendMethod]: Backend[M] & Mock<Backend[M]> } & {
+  /** Every call, in order, with its arguments (listeners included). */
+  calls: { method: BackendMethod; args: unknown[] }[];
+};
 
 function isError(a: unknown): a is TollgateError {
   return typeof a === 'object' && a !== null && 'code' in a && 'message' in a;
 }
 
-/** The 64-bit integers of the bindings (`bigint` in TypeScript) arrive as JSON numbers. */
-export function n(value: number): bigint {
-  return value as unknown as bigint;
-}
-
-/** A Backend that answers from fixed data (or rejects with the given `{code, message}`). */
+/** A Backend of `vi.fn` spies that answer from `data`, else from the sample builders below. */
 export function fakeBackend(data: FakeData = {}): FakeBackend {
   const calls: FakeBackend['calls'] = [];
-  function answer<M extends Method>(
-    method: M,
-    fallback: () => Awaited<ReturnType<Backend[M]>>,
-    args: unknown[],
-  ) {
-    calls.push({ method, args });
-    const d: unknown = data[method];
-    const a =
-      typeof d === 'function'
-        ? (d as (...a: unknown[]) => unknown)(...args)
-        : d === undefined
-          ? fallback()
-          : d;
-    return Promise.resolve(a).then((v) => (isError(v) ? Promise.reject(v) : v)) as Promise<
-      Awaited<ReturnType<Backend[M]>>
-    >;
-  }
   const statusRows = (): StatusRow[] => {
     const s = data.status;
     return Array.isArray(s) ? s : [];
   };
   const steps: PromotionStep[] = data.steps ?? ['intended', 'pushed', 'verified', 'recorded'];
-  return {
-    calls,
-    workspaceInfo: () => answer('workspaceInfo', () => sampleWorkspace, []),
-    status: () => answer('status', () => [], []),
-    overview: () =>
-      answer(
-        'overview',
-        () => sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
-        [],
-      ),
-    sync: (onProgress) => {
-      const rows = statusRows();
-      const progress =
-        data.syncProgress ??
-        rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
-      progress.forEach((p) => onProgress(p));
-      return answer('sync', () => sampleSyncReport(rows), [onProgress]);
-    },
-    timeline: (app) => answer('timeline', () => [], [app]),
-    digestDetail: (app, digest) => answer('digestDetail', () => sampleDetail({ app, digest }), [app, digest]),
-    checkPromotion: (app, to, digest) =>
-      answer('checkPromotion', () => sampleCheck({ app, to, digest }), [app, to, digest]),
-    signer: () => answer('signer', () => sampleSigner, []),
-    approve: (req) => answer('approve', () => sampleReceipt(req.app, req.to, req.digest), [req]),
-    promote: (req, onStep) => {
-      steps.forEach((s) => onStep(s));
-      return answer('promote', () => sampleOutcome(req.app, req.to, req.digest), [req, onStep]);
-    },
-    rollback: (req, onStep) => {
-      steps.forEach((s) => onStep(s));
-      return answer('rollback', () => sampleOutcome(req.app, req.env, req.digest), [req, onStep]);
-    },
-    exportReport: (req) => answer('exportReport', () => sampleExportSummary(req.out, req.format), [req]),
-    revealFile: (path) => answer('revealFile', () => undefined, [path]),
-    keyInit: (id) => answer('keyInit', () => sampleKey(id), [id]),
-    keyShow: () => answer('keyShow', () => null, []),
-    keyRotate: () => answer('keyRotate', () => sampleRotation('alice@example.com'), []),
-    registries: () => answer('registries', () => sampleRegistries, []),
-    login: (registry, username, password) =>
-      answer('login', () => 'registry.example.com', [registry, username, password]),
-    openWorkspace: (path) =>
-      answer('openWorkspace', () => ({ ...sampleWorkspace, config_path: path }), [path]),
-    openDemo: () => answer('openDemo', () => sampleWorkspace, []),
-  };
+  /** Method `method` answering from `data[method]`, else `fallback(...args)`. */
+  function method<M extends BackendMethod>(
+    method: M,
+    fallback: (...args: Parameters<Backend[M]>) => ResultOf<M>,
+    before?: (...args: Parameters<Backend[M]>) => void,
+  ) {
+    return vi.fn((...args: Parameters<Backend[M]>) => {
+      calls.push({ method, args });
+      const d: unknown = data[method];
+      // A function answer takes the call over, progress included.
+      if (typeof d !== 'function') before?.(...args);
+      const a =
+        typeof d === 'function'
+          ? (d as (...a: unknown[]) => unknown)(...args)
+          : d === undefined
+            ? fallback(...args)
+            : d;
+      return Promise.resolve(a).then((v) => (isError(v) ? Promise.reject(v) : v)) as Promise<ResultOf<M>>;
+    });
+  }
+  const backend = {
+    workspaceInfo: method('workspaceInfo', () => sampleWorkspace),
+    status: method('status', () => []),
+    overview: method('overview', () =>
+      sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
+    ),
+    sync: method(
+      'sync',
+      () => sampleSyncReport(statusRows()),
+      (onProgress) => {
+        const rows = statusRows();
+        const progress =
+          data.syncProgress ??
+          rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
+        progress.forEach((p) => onProgress(p));
+      },
+    ),
+    timeline: method('timeline', () => []),
+    digestDetail: method('digestDetail', (req) => sampleDetail(req)),
+    checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
+    signer: method('signer', () => sampleSigner),
+    approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
+    promote: method(
+      'promote',
+      (req) => sampleOutcome(req.app, req.to, req.digest),
+      (_req, onStep) => steps.forEach((s) => onStep(s)),
+    ),
+    rollback: method(
+      'rollback',
+      (req) => sampleOutcome(req.app, req.env, req.digest),
+      (_req, onStep) => steps.forEach((s) => onStep(s)),
+    ),
+    chooseExportPath: method('chooseExportPath', (req) =>
+      exportTarget(`/home/ci/reports/${req.suggested_name}`),
+    ),
+    exportReport: method('exportReport', (req) => sampleExportSummary(exportedPath(req.target), req.format)),
+    revealFile: method('revealFile', () => null),
+    keyInit: method('keyInit', (req) => sampleKey(req.id)),
+    keyShow: method('keyShow', () => null),
+    keyRotate: method('keyRotate', () => sampleRotation('alice@example.com')),
+    registries: method('registries', () => sampleRegistries),
+    login: method('login', () => 'registry.example.com'),
+    openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
+    openDemo: method('openDemo', () => sampleWorkspace),
+  } satisfies Backend;
+  return { ...backend, calls } as FakeBackend;
+}
+
+/** What `chooseExportPath` answers: the chosen `path` under the token `token:<path>`. */
+export function exportTarget(path: string): ExportTarget {
+  return { token: `token:${path}`, path };
+}
+
+/** The path behind a token made by `exportTarget`. */
+export function exportedPath(token: string): string {
+  return token.replace(/^token:/, '');
 }
 
 export const sampleWorkspace: WorkspaceInfo = {
@@ -171,7 +185,7 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
       },
       { rule: 'min_soak', passed: true, reason: 'soaked 3d2h in staging, needs 24h', blocking: true },
     ],
-    counted: [n(7)],
+    counted: [7],
     ignored: [],
     approvers: ['alice@example.com'],
     approvals_needed: 2,
@@ -221,12 +235,12 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
 }
 
 export function segment(over: Partial<Segment> & Pick<Segment, 'env' | 'digest' | 'from'>): Segment {
-  return { app: 'api', until: null, via: 'promotion', actor: 'alice@example.com', seq: n(1), ...over };
+  return { app: 'api', until: null, via: 'promotion', actor: 'alice@example.com', seq: 1, ...over };
 }
 
 export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   return {
-    seq: n(7),
+    seq: 7,
     at: '2025-11-23T10:00:00Z',
     approver: 'alice@example.com',
     role: 'manager',
@@ -250,7 +264,7 @@ export function sampleDetail(
     image: {
       digest,
       media_type: 'application/vnd.oci.image.manifest.v1+json',
-      size: n(1024),
+      size: 1024,
       created: '2025-11-18T12:00:00Z',
       revision: '4f2a9c1',
       version: '1.7.0',
@@ -274,7 +288,7 @@ export function sampleDetail(
         digest,
         from: '2025-11-20T09:30:00Z',
         via: 'promotion',
-        seq: n(5),
+        seq: 5,
       }),
     ],
     tags: [`local/payments/${over.app}:staging`],
@@ -337,7 +351,7 @@ export const sampleRegistries: RegistryView[] = [
 
 function sampleEvent(app: string, env: string, digest: string, kind: Event['kind']): Event {
   return {
-    seq: n(42),
+    seq: 42,
     at: '2025-11-25T09:00:00.000Z',
     kind,
     app,
@@ -363,7 +377,7 @@ export function sampleOutcome(app: string, to: string, digest: string): Promotio
   const image = `127.0.0.1:5000/payments/${app}@${digest}`;
   return {
     promotion: {
-      id: n(3),
+      id: 3,
       kind: 'promotion',
       app,
       from_env: 'staging',
@@ -372,13 +386,13 @@ export function sampleOutcome(app: string, to: string, digest: string): Promotio
       src_repository: `local/payments/${app}`,
       dst_repository: `local/payments/${app}`,
       tag: to,
-      approvals: [n(7), n(8)],
+      approvals: [7, 8],
       evaluation: {},
       actor: 'alice@example.com',
       previous: digestA,
       state: 'recorded',
       error: null,
-      event_seq: n(42),
+      event_seq: 42,
       created_at: '2025-11-25T09:00:00Z',
     },
     event: sampleEvent(app, to, digest, 'promotion'),
@@ -395,15 +409,15 @@ export function sampleExportSummary(path: string, format: ExportSummary['format'
   return {
     format,
     path,
-    bytes: n(20480),
-    events: n(120),
-    context_events: n(2),
-    stubs: n(0),
-    first_seq: n(1),
-    last_seq: n(120),
-    database: { events: n(120), head_seq: n(120), head_hash: 'f'.repeat(64), intact: true, broken: null },
-    signatures: { approvals: n(12), verified: n(12), problems: [] },
-    summary: { events: n(120), stubs: n(0), apps: [] },
+    bytes: 20480,
+    events: 120,
+    context_events: 2,
+    stubs: 0,
+    first_seq: 1,
+    last_seq: 120,
+    database: { events: 120, head_seq: 120, head_hash: 'f'.repeat(64), intact: true, broken: null },
+    signatures: { approvals: 12, verified: 12, problems: [] },
+    summary: { events: 120, stubs: 0, apps: [] },
   };
 }
 
@@ -416,4 +430,263 @@ export function stubResizeObserver(): void {
       disconnect() {}
     } as unknown as typeof ResizeObserver;
   }
+}
+
+// The promote, rollback, export, settings and first-start views' samples.
+
+/** quinn@example.com's key (the signer of `promoteData`). */
+export const quinnKey: PublicKeyInfo = {
+  id: 'quinn@example.com',
+  public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuinnQuinnQuinn quinn@example.com',
+  fingerprint: 'SHA256:qU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1',
+  allowed_signers_line:
+    'quinn@example.com namespaces="tollgate-approval" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuinnQuinnQuinn',
+};
+
+export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
+  return {
+    approver: 'quinn@example.com',
+    key: quinnKey,
+    listed: true,
+    roles: ['qa'],
+    problem: null,
+    ...over,
+  };
+}
+
+/** dev → staging of digestA, staging runs digestB now; staging's policy wants one qa approval. */
+export function check({
+  roles_needed,
+  ...over
+}: Partial<PromotionCheck> & { roles_needed?: string[] } = {}): PromotionCheck {
+  const c = {
+    app: 'api',
+    from: 'dev',
+    to: 'staging',
+    digest: digestA,
+    current: digestB,
+    entered_from: '2026-11-02T09:00:00Z',
+    entered_by: 'ci@example.com',
+    evaluation: {
+      passed: false,
+      rules: [
+        { rule: 'approvals', passed: false, reason: 'needs 1 approval, has 0', blocking: true },
+        {
+          rule: 'roles',
+          passed: false,
+          reason: 'needs an approval from each of qa; missing qa',
+          blocking: true,
+        },
+        { rule: 'signatures', passed: false, reason: '1 approval set aside', blocking: false },
+      ],
+      counted: [],
+      approvers: [],
+      approvals_needed: 1,
+      roles_needed: [],
+      ignored: [
+        {
+          id: 7,
+          approver: 'mallory@example.com',
+          reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml',
+        },
+      ],
+    },
+    ...over,
+  } as PromotionCheck;
+  if (roles_needed) c.evaluation = { ...c.evaluation, roles_needed };
+  return c;
+}
+
+export const passedEvaluation: PromotionCheck['evaluation'] = {
+  passed: true,
+  rules: [
+    {
+      rule: 'approvals',
+      passed: true,
+      reason: 'needs 1 approval, has 1 (quinn@example.com)',
+      blocking: true,
+    },
+    { rule: 'roles', passed: true, reason: 'has qa (quinn@example.com)', blocking: true },
+  ],
+  counted: [9],
+  ignored: [],
+  approvers: ['quinn@example.com'],
+  approvals_needed: 1,
+  roles_needed: [],
+};
+
+export function detail(digest: string, created: string, revision: string): DigestDetail {
+  return {
+    app: 'api',
+    digest,
+    image: {
+      digest,
+      media_type: 'application/vnd.oci.image.manifest.v1+json',
+      size: 500,
+      created,
+      revision,
+      version: null,
+      source: null,
+      labels: {},
+      platforms: [],
+    },
+    stays: [],
+    tags: [],
+    approvals: [],
+    snippets: [],
+  };
+}
+
+export function outcome(digest = digestA): PromotionOutcome {
+  const event = {
+    seq: 42,
+    at: '2026-11-02T10:00:00.000Z',
+    kind: 'promotion' as const,
+    app: 'api',
+    env: 'staging',
+    digest,
+    actor: 'quinn@example.com',
+    data: {},
+    prev_hash: '0'.repeat(64),
+    hash: '1'.repeat(64),
+  };
+  return {
+    promotion: {
+      id: 3,
+      kind: 'promotion',
+      app: 'api',
+      from_env: 'dev',
+      to_env: 'staging',
+      digest,
+      src_repository: 'local/payments/api',
+      dst_repository: 'local/payments/api',
+      tag: 'staging',
+      approvals: [9],
+      evaluation: {},
+      actor: 'quinn@example.com',
+      previous: digestB,
+      state: 'recorded',
+      error: null,
+      event_seq: 42,
+      created_at: '2026-11-02T10:00:00Z',
+    },
+    event,
+    check: check({ evaluation: passedEvaluation }),
+    snippets: {
+      image: `127.0.0.1:5000/payments/api@${digest}`,
+      kubectl: `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digest}`,
+      compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
+    },
+  };
+}
+
+export function laneSegment(
+  env: string,
+  digest: string,
+  from: string,
+  until: string | null,
+  seq: number,
+): Segment {
+  return {
+    app: 'api',
+    env,
+    digest,
+    from,
+    until,
+    via: 'promotion',
+    actor: 'quinn@example.com',
+    seq,
+  };
+}
+
+export function exportSummary(path: string): ExportSummary {
+  return {
+    format: 'pdf',
+    path,
+    bytes: 20480,
+    events: 120,
+    context_events: 2,
+    stubs: 0,
+    first_seq: 1,
+    last_seq: 122,
+    database: {
+      events: 122,
+      head_seq: 122,
+      head_hash: 'ab'.repeat(32),
+      intact: true,
+      broken: null,
+    },
+    signatures: { approvals: 6, verified: 6, problems: [] },
+    summary: {
+      events: 122,
+      stubs: 0,
+      apps: [
+        {
+          app: 'api',
+          promotions: 4,
+          rollbacks: 1,
+          drift: 1,
+          approvals: 6,
+          records: 10,
+          observations: 98,
+          approvers: [],
+        },
+      ],
+    },
+  };
+}
+
+/** The rotation `keyRotate` answers with: quinnKey retired at 2026-11-25 09:00 UTC. */
+export const rotation: KeyRotation = {
+  previous: quinnKey,
+  current: {
+    ...quinnKey,
+    public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com',
+    fingerprint: 'SHA256:nEwQuInN',
+  },
+  retired_at: '2026-11-25T09:00:00Z',
+  toml: `key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com"\nprevious_keys = [{ key = "${quinnKey.public_key}", until = "2026-11-25T09:00:00Z" }]`,
+};
+
+/** The promote, rollback, export, settings and first-start views' workspace (see the top). */
+export function promoteData(over: FakeData = {}): FakeData {
+  return {
+    overview: { cells: [], last_sync: null },
+    sync: { tags: [], new_images: 0, at: '2026-11-02T10:00:00Z' },
+    digestDetail: (req) =>
+      req.digest === digestA
+        ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')
+        : detail(req.digest, '2026-10-01T08:00:00Z', 'rev-old'),
+    checkPromotion: () => check(),
+    signer: () => signer(),
+    approve: () => ({
+      event: { ...outcome().event, seq: 9, kind: 'approval' as const },
+      fingerprint: quinnKey.fingerprint,
+      message: '{}',
+      signature: '-----BEGIN SSH SIGNATURE-----',
+    }),
+    promote: () => outcome(),
+    rollback: () => outcome(),
+    exportReport: (req) => exportSummary(exportedPath(req.target)),
+    keyInit: () => quinnKey,
+    keyShow: () => quinnKey,
+    keyRotate: () => rotation,
+    registries: [
+      {
+        name: 'local',
+        url: 'http://127.0.0.1:5000',
+        kind: 'remote' as const,
+        host: '127.0.0.1:5000',
+        keychain_credentials: false,
+      },
+      { name: 'demo', url: 'oci:registry', kind: 'layout' as const, host: null, keychain_credentials: false },
+    ],
+    login: '127.0.0.1:5000',
+    ...over,
+  };
+}
+
+/** The fake backend over `promoteData`, with `over` answering instead where given. */
+export function promoteBackend(over: FakeData = {}): FakeBackend {
+  return fakeBackend(promoteData(over));
 }

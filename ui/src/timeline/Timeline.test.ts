@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
 import { digestColor } from '../lib/format';
-import { digestA, digestB, digestC, fakeBackend, n, row, segment, stubResizeObserver } from '../lib/testing';
+import { digestA, digestB, digestC, fakeBackend, row, segment, stubResizeObserver } from '../lib/testing';
 import Timeline from './Timeline.svelte';
 
 const NOW = '2025-11-25T10:00:00Z';
@@ -23,14 +23,14 @@ const history = [
     from: '2025-11-01T09:00:00Z',
     until: '2025-11-10T09:00:00Z',
     via: 'record',
-    seq: n(1),
+    seq: 1,
   }),
   segment({
     env: 'staging',
     digest: digestA,
     from: '2025-11-03T09:00:00Z',
     until: '2025-11-12T09:00:00Z',
-    seq: n(2),
+    seq: 2,
   }),
   segment({
     env: 'production',
@@ -38,23 +38,23 @@ const history = [
     from: '2025-10-20T09:00:00Z',
     until: '2025-11-06T09:00:00Z',
     via: 'observed',
-    seq: n(3),
+    seq: 3,
   }),
   segment({
     env: 'production',
     digest: digestA,
     from: '2025-11-06T09:00:00Z',
     until: '2025-11-08T09:00:00Z',
-    seq: n(4),
+    seq: 4,
   }),
-  segment({ env: 'production', digest: digestC, from: '2025-11-08T09:00:00Z', via: 'rollback', seq: n(5) }),
-  segment({ env: 'dev', digest: digestB, from: '2025-11-10T09:00:00Z', via: 'record', seq: n(6) }),
+  segment({ env: 'production', digest: digestC, from: '2025-11-08T09:00:00Z', via: 'rollback', seq: 5 }),
+  segment({ env: 'dev', digest: digestB, from: '2025-11-10T09:00:00Z', via: 'record', seq: 6 }),
   segment({
     env: 'staging',
     digest: digestB,
     from: '2025-11-12T09:00:00Z',
     until: '2025-11-24T09:00:00Z',
-    seq: n(7),
+    seq: 7,
   }),
   segment({
     env: 'staging',
@@ -62,7 +62,7 @@ const history = [
     from: '2025-11-24T09:00:00Z',
     via: 'drift',
     actor: null,
-    seq: n(8),
+    seq: 8,
   }),
 ];
 

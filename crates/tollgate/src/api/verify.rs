@@ -16,6 +16,7 @@ use crate::Result;
 pub struct VerifyReport {
     pub chain: ChainReport,
     /// Approval events whose signature was checked against tollgate.toml's keys.
+    #[ts(type = "number")]
     pub approvals: u64,
     /// Every problem besides the chain: an approval that does not verify, an approval used by
     /// two promotions. Empty when all holds.
@@ -25,6 +26,7 @@ pub struct VerifyReport {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct Problem {
+    #[ts(type = "number")]
     pub seq: i64,
     pub reason: String,
 }

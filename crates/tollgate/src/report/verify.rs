@@ -39,16 +39,22 @@ pub struct ReportVerification {
     pub workspace: String,
     pub generated_at: String,
     /// Whole events in the report.
+    #[ts(type = "number")]
     pub events: u64,
     /// Link stubs in the report.
+    #[ts(type = "number")]
     pub stubs: u64,
+    #[ts(type = "number | null")]
     pub first_seq: Option<i64>,
+    #[ts(type = "number | null")]
     pub last_seq: Option<i64>,
     /// The hash of the last event of the range: compare it with the database's history
     /// (`tollgate verify`) or with a head published elsewhere.
     pub end_hash: Option<String>,
     /// Approvals in the report, and how many of their signatures verified.
+    #[ts(type = "number")]
     pub approvals: u64,
+    #[ts(type = "number")]
     pub signatures_verified: u64,
     pub problems: Vec<ReportProblem>,
 }
@@ -64,6 +70,7 @@ impl ReportVerification {
 #[ts(export)]
 pub struct ReportProblem {
     /// The event it concerns, when it concerns one.
+    #[ts(type = "number | null")]
     pub seq: Option<i64>,
     /// One line: what is wrong.
     pub message: String,
@@ -774,7 +781,9 @@ pub struct ApprovalSignatures {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct SignatureCheck {
+    #[ts(type = "number")]
     pub approvals: u64,
+    #[ts(type = "number")]
     pub verified: u64,
     pub problems: Vec<ReportProblem>,
 }

@@ -7,7 +7,7 @@ export type ReportProblem = {
 /**
  * The event it concerns, when it concerns one.
  */
-seq: bigint | null, 
+seq: number | null, 
 /**
  * One line: what is wrong.
  */

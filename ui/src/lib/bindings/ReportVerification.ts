@@ -8,11 +8,11 @@ export type ReportVerification = { version: number, workspace: string, generated
 /**
  * Whole events in the report.
  */
-events: bigint, 
+events: number, 
 /**
  * Link stubs in the report.
  */
-stubs: bigint, first_seq: bigint | null, last_seq: bigint | null, 
+stubs: number, first_seq: number | null, last_seq: number | null, 
 /**
  * The hash of the last event of the range: compare it with the database's history
  * (`tollgate verify`) or with a head published elsewhere.
@@ -21,4 +21,4 @@ end_hash: string | null,
 /**
  * Approvals in the report, and how many of their signatures verified.
  */
-approvals: bigint, signatures_verified: bigint, problems: Array<ReportProblem>, };
+approvals: number, signatures_verified: number, problems: Array<ReportProblem>, };

@@ -9,4 +9,4 @@ export type Segment = { app: string, env: string, digest: string, from: string, 
 /**
  * The event that started this segment.
  */
-seq: bigint, };
+seq: number, };

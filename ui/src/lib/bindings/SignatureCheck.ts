@@ -4,4 +4,4 @@ import type { ReportProblem } from "./ReportProblem";
 /**
  * How the approvals of a report fared against its `allowed_signers`.
  */
-export type SignatureCheck = { approvals: bigint, verified: bigint, problems: Array<ReportProblem>, };
+export type SignatureCheck = { approvals: number, verified: number, problems: Array<ReportProblem>, };

@@ -9,7 +9,7 @@ export type VerifyReport = { chain: ChainReport,
 /**
  * Approval events whose signature was checked against tollgate.toml's keys.
  */
-approvals: bigint, 
+approvals: number, 
 /**
  * Every problem besides the chain: an approval that does not verify, an approval used by
  * two promotions. Empty when all holds.
