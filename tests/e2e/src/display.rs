@@ -77,7 +77,14 @@ pub fn answer_dialog(
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
-    let mut args = vec!["windowfocus", "--sync", window.as_str(), "key", "--delay", "50"];
+    let mut args = vec![
+        "windowfocus",
+        "--sync",
+        window.as_str(),
+        "key",
+        "--delay",
+        "50",
+    ];
     args.extend_from_slice(keys);
     let out = xdotool(&args)?;
     if !out.status.success() {

@@ -470,7 +470,7 @@ export function check({
     evaluation: {
       passed: false,
       rules: [
-        { rule: 'approvals', passed: false, reason: 'needs 1 approval, has 0', blocking: true },
+        { rule: 'approvals', passed: false, reason: 'needs 1 distinct approver, has none', blocking: true },
         {
           rule: 'roles',
           passed: false,
@@ -503,10 +503,10 @@ export const passedEvaluation: PromotionCheck['evaluation'] = {
     {
       rule: 'approvals',
       passed: true,
-      reason: 'needs 1 approval, has 1 (quinn@example.com)',
+      reason: 'has 1 distinct approver (quinn@example.com), needs 1',
       blocking: true,
     },
-    { rule: 'roles', passed: true, reason: 'has qa (quinn@example.com)', blocking: true },
+    { rule: 'roles', passed: true, reason: 'has an approval from each role: qa (quinn@example.com)', blocking: true },
   ],
   counted: [9],
   ignored: [],

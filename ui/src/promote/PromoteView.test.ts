@@ -30,7 +30,7 @@ describe('PromoteView', () => {
   it('shows the policy checklist with pass/fail and reasons, and the ignored approvals with why', async () => {
     const backend = promoteBackend();
     const { container } = show(backend);
-    await screen.findByText('needs 1 approval, has 0');
+    await screen.findByText('needs 1 distinct approver, has none');
     expect(backend.checkPromotion).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestA });
     const rules = [...container.querySelectorAll('.rule')].map((r) => [
       r.getAttribute('data-rule'),
@@ -281,6 +281,6 @@ describe('PromoteView', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('unreachable');
     await fireEvent.click(within(alert).getByRole('button'));
-    await screen.findByText('needs 1 approval, has 0');
+    await screen.findByText('needs 1 distinct approver, has none');
   });
 });
