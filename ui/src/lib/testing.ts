@@ -506,7 +506,12 @@ export const passedEvaluation: PromotionCheck['evaluation'] = {
       reason: 'has 1 distinct approver (quinn@example.com), needs 1',
       blocking: true,
     },
-    { rule: 'roles', passed: true, reason: 'has an approval from each role: qa (quinn@example.com)', blocking: true },
+    {
+      rule: 'roles',
+      passed: true,
+      reason: 'has an approval from each role: qa (quinn@example.com)',
+      blocking: true,
+    },
   ],
   counted: [9],
   ignored: [],
