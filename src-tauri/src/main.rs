@@ -19,6 +19,8 @@ mod ipc;
 mod logging;
 mod prefetch;
 mod requests;
+#[cfg(test)]
+mod sentences;
 mod state;
 
 use std::path::PathBuf;

@@ -36,6 +36,8 @@ import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
 
 import type { ExportTarget } from './bindings/ExportTarget';
+// The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
+import sentences from './bindings/sentences.json';
 type Answer<T> = T | TollgateError;
 /** A fixed answer, or a function of the method's arguments that returns one. */
 type Data<M extends BackendMethod> =
@@ -470,11 +472,11 @@ export function check({
     evaluation: {
       passed: false,
       rules: [
-        { rule: 'approvals', passed: false, reason: 'needs 1 distinct approver, has none', blocking: true },
+        { rule: 'approvals', passed: false, reason: sentences.unapproved.approvals, blocking: true },
         {
           rule: 'roles',
           passed: false,
-          reason: 'needs an approval from each of qa; missing qa',
+          reason: sentences.unapproved.roles,
           blocking: true,
         },
         { rule: 'signatures', passed: false, reason: '1 approval set aside', blocking: false },
