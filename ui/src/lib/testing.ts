@@ -108,26 +108,26 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     timeline: method('timeline', () => []),
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
     checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
-    signer: method('signer', () => sampleSigner),
+    signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(
       'promote',
-      (req) => sampleOutcome(req.app, req.to, req.digest),
+      (req) => outcome(req.digest),
       (_req, onStep) => steps.forEach((s) => onStep(s)),
     ),
     rollback: method(
       'rollback',
-      (req) => sampleOutcome(req.app, req.env, req.digest),
+      (req) => outcome(req.digest),
       (_req, onStep) => steps.forEach((s) => onStep(s)),
     ),
     chooseExportPath: method('chooseExportPath', (req) =>
       exportTarget(`/home/ci/reports/${req.suggested_name}`),
     ),
-    exportReport: method('exportReport', (req) => sampleExportSummary(exportedPath(req.target), req.format)),
+    exportReport: method('exportReport', (req) => exportSummary(exportedPath(req.target), req.format)),
     revealFile: method('revealFile', () => null),
-    keyInit: method('keyInit', (req) => sampleKey(req.id)),
+    keyInit: method('keyInit', (req) => publicKey(req.id)),
     keyShow: method('keyShow', () => null),
-    keyRotate: method('keyRotate', () => sampleRotation('alice@example.com')),
+    keyRotate: method('keyRotate', () => keyRotation('alice@example.com')),
     registries: method('registries', () => sampleRegistries),
     login: method('login', () => 'registry.example.com'),
     openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
@@ -309,7 +309,8 @@ export function sampleDetail(
   };
 }
 
-export const sampleKey: (id: string) => PublicKeyInfo = (id) => ({
+/** `id`'s signing key (made up, but shaped like the real thing). */
+export const publicKey: (id: string) => PublicKeyInfo = (id) => ({
   id,
   public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFake ${id}`,
   fingerprint: 'SHA256:3q2+7w0Yd1bWkq5xQ0F9dXo4mDhD3t1n0ZlC9aQm4pE',
@@ -317,8 +318,8 @@ export const sampleKey: (id: string) => PublicKeyInfo = (id) => ({
 });
 
 /** A rotation of `id`'s key at 2026-11-25 09:00 UTC. */
-export const sampleRotation: (id: string) => KeyRotation = (id) => {
-  const previous = sampleKey(id);
+export const keyRotation: (id: string) => KeyRotation = (id) => {
+  const previous = publicKey(id);
   const current: PublicKeyInfo = {
     ...previous,
     public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewNewNewNewNewNewNewNewNewNewNewNewNewNew ${id}`,
@@ -330,14 +331,6 @@ export const sampleRotation: (id: string) => KeyRotation = (id) => {
     retired_at: '2026-11-25T09:00:00Z',
     toml: `key = "${current.public_key}"\nprevious_keys = [{ key = "${previous.public_key}", until = "2026-11-25T09:00:00Z" }]`,
   };
-};
-
-export const sampleSigner: SignerStatus = {
-  approver: 'alice@example.com',
-  key: sampleKey('alice@example.com'),
-  listed: true,
-  roles: ['manager'],
-  problem: null,
 };
 
 export const sampleRegistries: RegistryView[] = [
@@ -369,57 +362,9 @@ function sampleEvent(app: string, env: string, digest: string, kind: Event['kind
 export function sampleReceipt(app: string, to: string, digest: string): ApprovalReceipt {
   return {
     event: sampleEvent(app, to, digest, 'approval'),
-    fingerprint: sampleSigner.key!.fingerprint,
+    fingerprint: signer().key!.fingerprint,
     message: '{"app":"api"}',
     signature: '-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----',
-  };
-}
-
-export function sampleOutcome(app: string, to: string, digest: string): PromotionOutcome {
-  const image = `127.0.0.1:5000/payments/${app}@${digest}`;
-  return {
-    promotion: {
-      id: 3,
-      kind: 'promotion',
-      app,
-      from_env: 'staging',
-      to_env: to,
-      digest,
-      src_repository: `local/payments/${app}`,
-      dst_repository: `local/payments/${app}`,
-      tag: to,
-      approvals: [7, 8],
-      evaluation: {},
-      actor: 'alice@example.com',
-      previous: digestA,
-      state: 'recorded',
-      error: null,
-      event_seq: 42,
-      created_at: '2025-11-25T09:00:00Z',
-    },
-    event: sampleEvent(app, to, digest, 'promotion'),
-    check: sampleCheck({ app, to, digest, evaluation: evaluation({ passed: true }) }),
-    snippets: {
-      image,
-      kubectl: `kubectl set image deployment/${app} ${app}=${image}`,
-      compose: `image: ${image}`,
-    },
-  };
-}
-
-export function sampleExportSummary(path: string, format: ExportSummary['format']): ExportSummary {
-  return {
-    format,
-    path,
-    bytes: 20480,
-    events: 120,
-    context_events: 2,
-    stubs: 0,
-    first_seq: 1,
-    last_seq: 120,
-    database: { events: 120, head_seq: 120, head_hash: 'f'.repeat(64), intact: true, broken: null },
-    signatures: { approvals: 12, verified: 12, problems: [] },
-    summary: { events: 120, stubs: 0, apps: [] },
   };
 }
 
@@ -437,13 +382,7 @@ export function stubResizeObserver(): void {
 // The promote, rollback, export, settings and first-start views' samples.
 
 /** quinn@example.com's key (the signer of `promoteData`). */
-export const quinnKey: PublicKeyInfo = {
-  id: 'quinn@example.com',
-  public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuinnQuinnQuinn quinn@example.com',
-  fingerprint: 'SHA256:qU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1nNqU1',
-  allowed_signers_line:
-    'quinn@example.com namespaces="tollgate-approval" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuinnQuinnQuinn',
-};
+export const quinnKey: PublicKeyInfo = publicKey('quinn@example.com');
 
 export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
   return {
@@ -594,21 +533,12 @@ export function laneSegment(
   until: string | null,
   seq: number,
 ): Segment {
-  return {
-    app: 'api',
-    env,
-    digest,
-    from,
-    until,
-    via: 'promotion',
-    actor: 'quinn@example.com',
-    seq,
-  };
+  return segment({ env, digest, from, until, seq, actor: 'quinn@example.com' });
 }
 
-export function exportSummary(path: string): ExportSummary {
+export function exportSummary(path: string, format: ExportSummary['format'] = 'pdf'): ExportSummary {
   return {
-    format: 'pdf',
+    format,
     path,
     bytes: 20480,
     events: 120,
@@ -644,16 +574,7 @@ export function exportSummary(path: string): ExportSummary {
 }
 
 /** The rotation `keyRotate` answers with: quinnKey retired at 2026-11-25 09:00 UTC. */
-export const rotation: KeyRotation = {
-  previous: quinnKey,
-  current: {
-    ...quinnKey,
-    public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com',
-    fingerprint: 'SHA256:nEwQuInN',
-  },
-  retired_at: '2026-11-25T09:00:00Z',
-  toml: `key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewQuinnNew quinn@example.com"\nprevious_keys = [{ key = "${quinnKey.public_key}", until = "2026-11-25T09:00:00Z" }]`,
-};
+export const rotation: KeyRotation = keyRotation('quinn@example.com');
 
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
@@ -666,12 +587,6 @@ export function promoteData(over: FakeData = {}): FakeData {
         : detail(req.digest, '2026-10-01T08:00:00Z', 'rev-old'),
     checkPromotion: () => check(),
     signer: () => signer(),
-    approve: () => ({
-      event: { ...outcome().event, seq: 9, kind: 'approval' as const },
-      fingerprint: quinnKey.fingerprint,
-      message: '{}',
-      signature: '-----BEGIN SSH SIGNATURE-----',
-    }),
     promote: () => outcome(),
     rollback: () => outcome(),
     exportReport: (req) => exportSummary(exportedPath(req.target)),
