@@ -1,4 +1,4 @@
-// Test helpers: the one fake Backend and one builder per boundary type. Imported only by
+// Test helpers: the one fake Backend and the builders of boundary data. Imported only by
 // *.test.ts files.
 //
 //   const backend = fakeBackend({ overview: sampleOverview([...cells]), timeline: [segment(...)] });
@@ -10,8 +10,10 @@
 // not compile here until it has a default answer. Every method answers from `data` (or rejects
 // when the answer is a `{code, message}`); a function in `data` is called with the method's
 // arguments instead (and sends any progress itself). Otherwise progress (sync) and steps
-// (promote, rollback) are sent before the method resolves. `promoteData()` is the sample workspace of the promote, rollback, export, settings
-// and first-start views (quinn@example.com signs for qa; api moves dev → staging).
+// (promote, rollback) are sent before the method resolves. `promoteData()` is the sample
+// workspace of the promote, rollback, export, settings and first-start views
+// (quinn@example.com signs for qa; api moves dev → staging); two scenarios still have their own
+// builders there: `check` / `detail` beside the overview's `sampleCheck` / `sampleDetail`.
 import { vi, type Mock } from 'vitest';
 import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
