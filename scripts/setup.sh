@@ -11,7 +11,7 @@ APT_PACKAGES=(
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   # the real parts the tests start: registry, image tools, keychain, display, WebDriver
   docker-registry skopeo umoci apache2-utils gnome-keyring dbus dbus-x11 xvfb xauth
-  webkit2gtk-driver imagemagick
+  webkit2gtk-driver imagemagick xdotool
   # tools the tests check Tollgate's output with
   sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine
 )
@@ -28,6 +28,20 @@ node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number); 
 if [ "$node_ok" != 1 ]; then
   echo "setup: Node.js $(node --version) is too old for the UI build (Vite 7 needs 20.19+ or 22.12+): install a newer Node.js (e.g. from nodejs.org or NodeSource) and run this again" >&2
   exit 2
+fi
+# rust-toolchain.toml pins an exact version. rustup would download it under that name even when
+# the installed `stable` is that very version: give the installed one the pinned name instead.
+pinned=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q "^$pinned-"; then
+  stable=$(rustup run stable rustc -vV 2>/dev/null || true)
+  host=$(printf '%s\n' "$stable" | sed -n 's/^host: //p')
+  if [ "$(printf '%s\n' "$stable" | sed -n 's/^release: //p')" = "$pinned" ]; then
+    echo "setup: the installed stable toolchain is $pinned: using it for rust-toolchain.toml"
+    toolchains="${RUSTUP_HOME:-$HOME/.rustup}/toolchains"
+    ln -s "$toolchains/stable-$host" "$toolchains/$pinned-$host"
+  else
+    echo "setup: rust-toolchain.toml pins Rust $pinned; rustup installs it on first use"
+  fi
 fi
 if ! command -v cargo >/dev/null; then
   echo "setup: cargo is missing: install Rust with rustup (https://rustup.rs) and run this again" >&2

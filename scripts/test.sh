@@ -22,8 +22,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "typed bindings are up to date"
 scripts/check-bindings.sh
 
-step "ui: svelte-check and vitest"
-(cd ui && npm run --silent check && npm test --silent)
+step "ui: eslint, prettier, svelte-check and vitest"
+(cd ui && npm run --silent lint && npm run --silent format:check && npm run --silent check && npm test --silent)
 
 step "rust tests (real registry, SQLite and keychain)"
 scripts/with-keychain.sh cargo test --workspace --locked --exclude tollgate-e2e

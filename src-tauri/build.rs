@@ -23,6 +23,7 @@ fn main() {
         "reveal_file",
         "signer",
         "export_report",
+        "choose_export_path",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

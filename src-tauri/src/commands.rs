@@ -1,15 +1,15 @@
-//! Every command the UI may call. Each body is a one-line adapter over the core API
-//! (`tollgate::api`); blocking work goes through [`AppState::blocking`](crate::state::AppState::blocking).
-//! To add one: declare it here, add it to `build.rs`, grant `allow-<name>` in
-//! `capabilities/default.json`, and run `cargo test -p tollgate-app export_bindings`.
+//! Every command the UI may call. Each takes one request (or `()`) and resolves to one response
+//! type; each body is a one-line adapter over the core API (`tollgate::api`); blocking work goes
+//! through [`AppState::blocking`](crate::state::AppState::blocking) or [`run_blocking`].
+//! To add one, see CONTRIBUTING.md ("Add a desktop command").
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, DigestDetail, ExportRequest, ExportSummary, KeyRotation,
-    Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep, RegistryView,
-    RollbackRequest, SignerStatus, SyncProgress, SyncReport,
+    ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
+    KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep,
+    RegistryView, RollbackRequest, SignerStatus, SyncProgress, SyncReport,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{Segment, StatusRow};
@@ -17,8 +17,13 @@ use tollgate::signing::PublicKeyInfo;
 use tollgate::{Code, Error};
 use ts_rs::TS;
 
-use crate::ipc::{commands, Channel};
-use crate::state::not_send;
+use crate::dialogs::Dialogs;
+use crate::ipc::commands;
+use crate::requests::{
+    AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportReportRequest,
+    ExportTarget, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
+};
+use crate::state::{not_send, run_blocking, AppState};
 
 /// Which workspace the window shows.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -43,22 +48,22 @@ impl From<&Workspace> for WorkspaceInfo {
 
 commands! {
     /// Current digest per app and environment, with drift flags (`tollgate status`).
-    async fn status(state) -> Vec<StatusRow> {
+    async fn status(state, req: ()) -> Vec<StatusRow> {
         state.blocking(|ws, _| tollgate::api::status(ws, None)).await
     }
 
     /// The open workspace, or a `config` error saying why there is none.
-    async fn workspace_info(state) -> WorkspaceInfo {
+    async fn workspace_info(state, req: ()) -> WorkspaceInfo {
         state.workspace().map(|ws| WorkspaceInfo::from(ws.as_ref()))
     }
 
     /// Every app × environment with what waits to come in and its checklist, and the last sync.
-    async fn overview(state) -> Overview {
+    async fn overview(state, req: ()) -> Overview {
         state.overview().await
     }
 
     /// Read every environment tag (`tollgate sync`), reporting each tag read on `on_progress`.
-    async fn sync(state, on_progress: Channel<SyncProgress>) -> SyncReport {
+    async fn sync(state, req: (), on_progress: Channel<SyncProgress>) -> SyncReport {
         let (ws, ctx) = (state.workspace()?, state.ctx.clone());
         not_send(move || async move {
             tollgate::api::sync(&ws, &ctx, None, &|p| on_progress.send(p)).await
@@ -67,125 +72,170 @@ commands! {
     }
 
     /// What ran where and when for one app (`tollgate timeline`).
-    async fn timeline(state, app: String) -> Vec<Segment> {
-        state.blocking(move |ws, _| tollgate::api::timeline(ws, &app, None)).await
+    async fn timeline(state, req: AppRequest) -> Vec<Segment> {
+        state.blocking(move |ws, _| tollgate::api::timeline(ws, &req.app, None)).await
     }
 
     /// Everything known about one digest of one app.
-    async fn digest_detail(state, app: String, digest: String) -> DigestDetail {
-        state.blocking(move |ws, _| tollgate::api::digest_detail(ws, &app, &digest)).await
+    async fn digest_detail(state, req: DigestRequest) -> DigestDetail {
+        state.blocking(move |ws, _| tollgate::api::digest_detail(ws, &req.app, &req.digest)).await
     }
 
     /// The policy checklist for promoting `digest` into `to` (`tollgate check`).
-    async fn check_promotion(state, app: String, to: String, digest: String) -> PromotionCheck {
+    async fn check_promotion(state, req: CheckRequest) -> PromotionCheck {
         state
-            .blocking(move |ws, ctx| tollgate::api::check_promotion(ws, ctx.clock.now(), &app, &to, &digest))
+            .blocking(move |ws, ctx| tollgate::api::check_promotion(ws, ctx.clock.now(), &req.app, &req.to, &req.digest))
             .await
     }
 
-    /// Sign an approval with this machine's key (`tollgate approve`).
-    async fn approve(
-        state,
-        app: String,
-        to: String,
-        digest: String,
-        confirm: String,
-        role: Option<String>,
-        note: Option<String>,
-    ) -> ApprovalReceipt {
+    /// Sign an approval with this machine's key (`tollgate approve`). The approver is always the
+    /// default one (never named by the page).
+    async fn approve(state, req: ApproveRequest) -> ApprovalReceipt {
         state
-            .blocking(move |ws, ctx| {
-                let req = ApproveRequest { app, to, digest, confirm, role, note, approver: None };
-                tollgate::api::approve(ws, ctx, req)
-            })
+            .blocking(move |ws, ctx| tollgate::api::approve(ws, ctx, ApproveRequest { approver: None, ..req }))
             .await
     }
 
-    /// Promote `digest` into `to` (`tollgate promote`), reporting each journalled step on `on_step`.
-    async fn promote(state, app: String, to: String, digest: String, on_step: Channel<PromotionStep>) -> PromotionOutcome {
+    /// Promote `digest` into `to` (`tollgate promote`), reporting each journalled step on `on_progress`.
+    async fn promote(state, req: PromoteRequest, on_progress: Channel<PromotionStep>) -> PromotionOutcome {
         let ws = state.workspace()?;
-        let actor = actor(&state).await?;
-        let req = PromoteRequest { app, to, digest, actor };
-        tollgate::api::promote(&ws, &state.ctx, req, &|s| on_step.send(s)).await
+        let req = PromoteRequest { actor: actor(&state).await?, ..req };
+        tollgate::api::promote(&ws, &state.ctx, req, &|s| on_progress.send(s)).await
     }
 
-    /// Put an earlier digest back into `env` (`tollgate rollback`), reporting each step on `on_step`.
-    async fn rollback(state, app: String, env: String, digest: String, on_step: Channel<PromotionStep>) -> PromotionOutcome {
+    /// Put an earlier digest back into `env` (`tollgate rollback`), reporting each step on `on_progress`.
+    async fn rollback(state, req: RollbackRequest, on_progress: Channel<PromotionStep>) -> PromotionOutcome {
         let ws = state.workspace()?;
-        let actor = actor(&state).await?;
-        let req = RollbackRequest { app, env, digest, actor };
-        tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_step.send(s)).await
+        let req = RollbackRequest { actor: actor(&state).await?, ..req };
+        tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_progress.send(s)).await
     }
 
     /// Who this machine signs as, with which key and roles, and why it cannot sign if it cannot.
-    async fn signer(state) -> SignerStatus {
+    async fn signer(state, req: ()) -> SignerStatus {
         state.blocking(tollgate::api::signer_status).await
     }
 
-    /// Write an audit report (`tollgate export`) to `req.out`, chosen in the native save dialog.
-    async fn export_report(state, req: ExportRequest) -> ExportSummary {
-        let out = req.out.clone();
-        let summary = state
-            .blocking(move |ws, ctx| tollgate::api::export(ws, ctx.clock.now(), req))
-            .await?;
-        state.remember_export(out);
-        Ok(summary)
+    /// Ask where to save a report, in a native save dialog opened here; `null` when cancelled.
+    /// The result's token is what `export_report` accepts.
+    async fn choose_export_path(state, req: ChooseExportRequest) -> Option<ExportTarget> {
+        choose_export_target(&state, state.dialogs()?, req).await
+    }
+
+    /// Write an audit report (`tollgate export`) to the file chosen with `choose_export_path`.
+    async fn export_report(state, req: ExportReportRequest) -> ExportSummary {
+        export_to_chosen(&state, req).await
     }
 
     /// Make this machine's signing key for approver `id` (`tollgate key init`).
-    async fn key_init(state, id: String) -> PublicKeyInfo {
+    async fn key_init(state, req: KeyInitRequest) -> PublicKeyInfo {
         let ctx = state.ctx.clone();
-        off_thread(move || tollgate::api::key_init(&ctx, &id)).await
+        run_blocking(move || tollgate::api::key_init(&ctx, &req.id)).await
     }
 
     /// This machine's public key, or `null` when it has none yet (`tollgate key show`).
-    async fn key_show(state) -> Option<PublicKeyInfo> {
+    async fn key_show(state, req: ()) -> Option<PublicKeyInfo> {
         let ctx = state.ctx.clone();
-        off_thread(move || no_key_is_none(tollgate::api::key_show(&ctx, None))).await
+        run_blocking(move || no_key_is_none(tollgate::api::key_show(&ctx, None))).await
     }
 
-    /// Replace this machine's signing key with a new one (`tollgate key rotate`); the result
-    /// holds the tollgate.toml lines that keep the previous key valid for what it signed.
-    async fn key_rotate(state) -> KeyRotation {
-        let ctx = state.ctx.clone();
-        off_thread(move || tollgate::api::key_rotate(&ctx, None)).await
+    /// Replace this machine's signing key with a new one (`tollgate key rotate`) once the person
+    /// confirms in a native dialog; `null` when they do not. The result holds the tollgate.toml
+    /// lines that keep the previous key valid for what it signed.
+    async fn key_rotate(state, req: ()) -> Option<KeyRotation> {
+        let (dialogs, ctx) = (state.dialogs()?, state.ctx.clone());
+        run_blocking(move || rotate_if_confirmed(dialogs.as_ref(), &ctx)).await
     }
 
     /// The workspace's registries and whether the keychain holds credentials for each
     /// (never the credentials themselves).
-    async fn registries(state) -> Vec<RegistryView> {
+    async fn registries(state, req: ()) -> Vec<RegistryView> {
         state.blocking(tollgate::api::registries).await
     }
 
     /// Store registry credentials in the OS keychain (`tollgate login`); returns the host.
-    async fn login(state, registry: String, username: String, password: String) -> String {
+    async fn login(state, req: LoginRequest) -> String {
         state
-            .blocking(move |ws, ctx| tollgate::api::login(ws, ctx, &registry, &username, &password))
+            .blocking(move |ws, ctx| tollgate::api::login(ws, ctx, &req.registry, &req.username, &req.password))
             .await
     }
 
     /// Open the tollgate.toml at `path` (chosen in the native open dialog) and show it.
-    async fn open_workspace(state, path: String) -> WorkspaceInfo {
-        let ws = state.open_workspace(PathBuf::from(path)).await?;
+    async fn open_workspace(state, req: OpenWorkspaceRequest) -> WorkspaceInfo {
+        let ws = state.open_workspace(PathBuf::from(req.path)).await?;
         Ok(WorkspaceInfo::from(ws.as_ref()))
     }
 
     /// Create a demo workspace in the app's data folder and show it.
-    async fn open_demo(state) -> WorkspaceInfo {
+    async fn open_demo(state, req: ()) -> WorkspaceInfo {
         let ws = state.open_demo().await?;
         Ok(WorkspaceInfo::from(ws.as_ref()))
     }
 
     /// Show a report this window exported in the file manager. Any other path is refused.
-    async fn reveal_file(state, path: String) -> () {
-        let path = state.exported_file(&path)?;
-        off_thread(move || {
+    async fn reveal_file(state, req: RevealRequest) -> () {
+        let path = state.exports.written(&req.path)?;
+        run_blocking(move || {
             tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| {
                 Error::internal(format!("cannot show {} in the file manager: {e}; open its folder yourself", path.display()))
             })
         })
         .await
     }
+}
+
+/// The native save dialog for a report; what the person chose, kept under a new token.
+async fn choose_export_target(
+    state: &AppState,
+    dialogs: std::sync::Arc<dyn Dialogs>,
+    req: ChooseExportRequest,
+) -> tollgate::Result<Option<ExportTarget>> {
+    let extension = req.format.as_str();
+    let chosen = run_blocking(move || {
+        Ok(dialogs.save_file("Save audit report", &req.suggested_name, extension))
+    })
+    .await?;
+    Ok(chosen.map(|path| ExportTarget {
+        path: path.display().to_string(),
+        token: state.exports.issue(path),
+    }))
+}
+
+/// `export` to the file behind `req.target` (used up), remembered for `reveal_file`.
+async fn export_to_chosen(
+    state: &AppState,
+    req: ExportReportRequest,
+) -> tollgate::Result<ExportSummary> {
+    let out = state.exports.take(&req.target)?;
+    let export = ExportRequest {
+        format: req.format,
+        app: req.app,
+        env: req.env,
+        since: req.since,
+        until: req.until,
+        out: out.clone(),
+    };
+    let summary = state
+        .blocking(move |ws, ctx| tollgate::api::export(ws, ctx.clock.now(), export))
+        .await?;
+    state.exports.remember(out);
+    Ok(summary)
+}
+
+/// `key rotate`, only after the person said yes in a native confirmation.
+fn rotate_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ctx: &Context,
+) -> tollgate::Result<Option<KeyRotation>> {
+    let confirmed = dialogs.confirm(
+        "Rotate the signing key",
+        "A new key replaces this machine's signing key in the OS keychain, and the current private key is deleted. Approvals it signed stay valid once tollgate.toml lists it under previous_keys (Tollgate shows the lines next).",
+        "Rotate now",
+    );
+    if !confirmed {
+        tracing::info!("key rotation cancelled in the confirmation dialog");
+        return Ok(None);
+    }
+    tollgate::api::key_rotate(ctx, None).map(Some)
 }
 
 /// Who promotes or rolls back: resolved by the core exactly as the CLI does
@@ -206,15 +256,6 @@ fn no_key_is_none(r: tollgate::Result<PublicKeyInfo>) -> tollgate::Result<Option
     }
 }
 
-/// Keychain calls block (D-Bus): run them on the blocking pool.
-async fn off_thread<T: Send + 'static>(
-    f: impl FnOnce() -> tollgate::Result<T> + Send + 'static,
-) -> tollgate::Result<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal(format!("a background task failed: {e}; see the log file")))?
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,21 +274,189 @@ mod tests {
     fn typescript_map_names_every_command_and_imports_its_types() {
         let ts = typescript();
         for line in [
-            "  status: { args: {}; result: Array<StatusRow> };",
-            "  sync: { args: { onProgress: Channel<SyncProgress> }; result: SyncReport };",
-            "  promote: { args: { app: string; to: string; digest: string; onStep: Channel<PromotionStep> }; result: PromotionOutcome };",
-            "  approve: { args: { app: string; to: string; digest: string; confirm: string; role: string | null; note: string | null }; result: ApprovalReceipt };",
-            "  key_show: { args: {}; result: PublicKeyInfo | null };",
-            "  reveal_file: { args: { path: string }; result: null };",
-            "  export_report: { args: { req: ExportRequest }; result: ExportSummary };",
-            "  signer: { args: {}; result: SignerStatus };",
+            "  status: { args: null; result: Array<StatusRow> };",
+            "  sync: { args: null; progress: SyncProgress; result: SyncReport };",
+            "  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };",
+            "  approve: { args: ApproveRequest; result: ApprovalReceipt };",
+            "  key_show: { args: null; result: PublicKeyInfo | null };",
+            "  key_rotate: { args: null; result: KeyRotation | null };",
+            "  reveal_file: { args: RevealRequest; result: null };",
+            "  choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };",
+            "  export_report: { args: ExportReportRequest; result: ExportSummary };",
+            "  signer: { args: null; result: SignerStatus };",
             "import type { StatusRow } from \"./StatusRow\";",
             "import type { WorkspaceInfo } from \"./WorkspaceInfo\";",
             "import type { SyncProgress } from \"./SyncProgress\";",
-            "import type { Channel } from \"@tauri-apps/api/core\";",
+            "import type { PromoteRequest } from \"./PromoteRequest\";",
         ] {
             assert!(ts.contains(line), "{line}\n{ts}");
         }
+        for name in NAMES {
+            assert!(
+                ts.contains(&format!("  \"{name}\",\n")),
+                "{name} in COMMAND_NAMES"
+            );
+        }
+    }
+
+    /// What the page may send is exactly the request types: the actor of a promotion and the
+    /// approver of an approval are the app's to decide, so the page cannot set them.
+    #[test]
+    fn the_page_cannot_name_the_actor_or_the_approver() {
+        let req: PromoteRequest = serde_json::from_value(serde_json::json!({
+            "app": "api", "to": "prod", "digest": "sha256:ab", "actor": "mallory"
+        }))
+        .unwrap();
+        assert_eq!(req.actor, "");
+        let req: ApproveRequest = serde_json::from_value(serde_json::json!({
+            "app": "api", "to": "prod", "digest": "sha256:ab", "confirm": "ab",
+            "role": null, "note": null, "approver": "mallory@example.com"
+        }))
+        .unwrap();
+        assert_eq!(req.approver, None);
+        assert!(
+            !PromoteRequest::decl().contains("actor:"),
+            "{}",
+            PromoteRequest::decl()
+        );
+        assert!(
+            !ApproveRequest::decl().contains("approver:"),
+            "{}",
+            ApproveRequest::decl()
+        );
+    }
+
+    /// Dialogs that answer as scripted, and record what they were asked.
+    #[derive(Default)]
+    struct Scripted {
+        save_to: Option<PathBuf>,
+        confirm: bool,
+        asked: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Dialogs for Scripted {
+        fn save_file(&self, title: &str, suggested: &str, extension: &str) -> Option<PathBuf> {
+            self.asked
+                .lock()
+                .unwrap()
+                .push(format!("{title}: {suggested} (.{extension})"));
+            self.save_to.clone()
+        }
+        fn confirm(&self, title: &str, _message: &str, ok: &str) -> bool {
+            self.asked.lock().unwrap().push(format!("{title}? {ok}"));
+            self.confirm
+        }
+    }
+
+    fn memory_ctx() -> Context {
+        Context {
+            clock: std::sync::Arc::new(tollgate::domain::SystemClock),
+            secrets: std::sync::Arc::new(tollgate::keychain::MemoryKeychain::default()),
+        }
+    }
+
+    fn workspace(dir: &std::path::Path) -> tollgate::Result<Workspace> {
+        let file = dir.join("tollgate.toml");
+        std::fs::write(
+            &file,
+            "[workspace]\nname = \"payments\"\ndatabase = \"history.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"http://127.0.0.1:5000\"\n\n[[apps]]\nname = \"api\"\nrepository = \"local/payments/api\"\nenvironments = [{ name = \"dev\", tag = \"dev\" }]\n",
+        )
+        .unwrap();
+        Workspace::load(&file, None)
+    }
+
+    fn report_request(target: &str) -> ExportReportRequest {
+        serde_json::from_value(serde_json::json!({
+            "target": target, "format": "json", "app": null, "env": null, "since": null, "until": null
+        }))
+        .unwrap()
+    }
+
+    /// A report goes only to the file chosen in the native dialog, once; a path (or any string
+    /// the dialog did not issue) from the page is refused and nothing is written.
+    #[test]
+    fn a_report_is_written_only_where_the_save_dialog_chose() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::with_workspace(workspace(dir.path()), memory_ctx(), None);
+        let chosen = dir.path().join("audit.json");
+        let dialogs = std::sync::Arc::new(Scripted {
+            save_to: Some(chosen.clone()),
+            ..Scripted::default()
+        });
+        let req = ChooseExportRequest {
+            format: tollgate::api::ExportFormat::Json,
+            suggested_name: "tollgate-payments.json".into(),
+        };
+        let target = tauri::async_runtime::block_on(choose_export_target(
+            &state,
+            dialogs.clone(),
+            req.clone(),
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(target.path, chosen.display().to_string());
+        assert_eq!(
+            *dialogs.asked.lock().unwrap(),
+            ["Save audit report: tollgate-payments.json (.json)"]
+        );
+
+        let elsewhere = dir.path().join("elsewhere.json");
+        let e = tauri::async_runtime::block_on(export_to_chosen(
+            &state,
+            report_request(&elsewhere.display().to_string()),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, Code::Forbidden);
+        assert!(!elsewhere.exists());
+
+        let summary =
+            tauri::async_runtime::block_on(export_to_chosen(&state, report_request(&target.token)))
+                .unwrap();
+        assert_eq!(summary.path, chosen.display().to_string());
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&chosen).unwrap()).unwrap();
+        assert!(written.is_object(), "a JSON report");
+        assert_eq!(state.exports.written(&summary.path).unwrap(), chosen);
+
+        let again =
+            tauri::async_runtime::block_on(export_to_chosen(&state, report_request(&target.token)))
+                .unwrap_err();
+        assert_eq!(again.code, Code::Forbidden, "a token is used once");
+
+        let cancelled = Scripted::default();
+        let none = tauri::async_runtime::block_on(choose_export_target(
+            &state,
+            std::sync::Arc::new(cancelled),
+            req,
+        ))
+        .unwrap();
+        assert_eq!(none, None);
+    }
+
+    /// The key changes only when the person confirms in the native dialog.
+    #[test]
+    fn key_rotation_needs_the_native_confirmation() {
+        let ctx = memory_ctx();
+        let before = tollgate::api::key_init(&ctx, "alice@example.com").unwrap();
+        let no = Scripted::default();
+        assert!(rotate_if_confirmed(&no, &ctx).unwrap().is_none());
+        assert_eq!(
+            *no.asked.lock().unwrap(),
+            ["Rotate the signing key? Rotate now"]
+        );
+        assert_eq!(
+            tollgate::api::key_show(&ctx, None).unwrap().public_key,
+            before.public_key
+        );
+
+        let yes = Scripted {
+            confirm: true,
+            ..Scripted::default()
+        };
+        let rotated = rotate_if_confirmed(&yes, &ctx).unwrap().unwrap();
+        let now = tollgate::api::key_show(&ctx, None).unwrap();
+        assert_ne!(now.public_key, before.public_key);
+        assert_eq!(rotated.current.public_key, now.public_key);
     }
 
     #[test]
@@ -259,7 +468,8 @@ mod tests {
     }
 
     /// Least privilege: the main window is granted exactly the declared commands, plus the
-    /// native open/save dialogs and core events, and nothing else (no shell, no fs, no opener).
+    /// native open dialog and core events, and nothing else (no shell, no fs, no opener, no save
+    /// dialog: the export path comes from a dialog the Rust side opens).
     #[test]
     fn capability_grants_exactly_the_declared_commands() {
         let text = include_str!("../capabilities/default.json");
@@ -284,14 +494,7 @@ mod tests {
             .filter(|p| !p.starts_with("allow-"))
             .collect();
         others.sort();
-        assert_eq!(
-            others,
-            [
-                "core:event:default",
-                "dialog:allow-open",
-                "dialog:allow-save"
-            ]
-        );
+        assert_eq!(others, ["core:event:default", "dialog:allow-open"]);
         let build_rs = include_str!("../build.rs");
         for name in NAMES {
             assert!(

@@ -3,19 +3,21 @@
 //!   always receives `{code, message}` on failure;
 //! - registers all of them ([`handler`](crate::commands::handler));
 //! - lists their names ([`NAMES`](crate::commands::NAMES)), checked against the capability;
-//! - in tests, writes `Commands.ts`: a map from command name to its arguments and result type,
-//!   which the UI's `invoke` wrapper is typed with. A command without its TypeScript twin
-//!   cannot be called from the UI without a type error, and a stale map fails
-//!   `scripts/check-bindings.sh`.
+//! - in tests, writes `Commands.ts`: a map from command name to its request, progress and result
+//!   types, plus the list of names, from which the UI derives its whole backend type. A command
+//!   without its TypeScript twin cannot be called from the UI without a type error, and a stale
+//!   map fails `scripts/check-bindings.sh`.
 //!
-//! The first parameter of every command is the managed `AppState`; the others are the
-//! arguments the UI passes (camelCase on the JavaScript side, as Tauri converts them). Each
-//! command first tells the state its name
-//! ([`AppState::command_started`](crate::state::AppState::command_started)).
+//! Every command has the same shape: the managed `AppState`, one request named `req` (a struct
+//! that derives `Deserialize` and `TS`, or `()` for none) and, for a command that reports
+//! progress, a `Channel<T>` named `on_progress` (both names are checked at compile time: the UI
+//! passes exactly these keys); it resolves to one response type. In `Commands.ts` that is
+//! `name: { args: Request; progress?: T; result: Response }`. Each command first tells the state
+//! its name ([`AppState::command_started`](crate::state::AppState::command_started)).
 
 /// A stream of values from a running command to the UI (sync progress, promotion steps): the
 /// UI passes a `Channel` from `@tauri-apps/api/core` as the argument. A thin wrapper over
-/// [`tauri::ipc::Channel`] that also has a TypeScript type (`Channel<T>`) for the command map.
+/// [`tauri::ipc::Channel`] that logs instead of failing when the window went away.
 pub struct Channel<T>(tauri::ipc::Channel<T>);
 
 impl<T: serde::Serialize + Clone> Channel<T> {
@@ -35,45 +37,22 @@ impl<'de, R: tauri::Runtime, T> tauri::ipc::CommandArg<'de, R> for Channel<T> {
     }
 }
 
-impl<T: ts_rs::TS + 'static> ts_rs::TS for Channel<T> {
-    type WithoutGenerics = Channel<ts_rs::Dummy>;
-    type OptionInnerType = Self;
-
-    fn name() -> String {
-        format!("Channel<{}>", T::name())
-    }
-    fn inline() -> String {
-        format!("Channel<{}>", T::inline())
-    }
-    fn inline_flattened() -> String {
-        panic!("a Channel cannot be flattened")
-    }
-    fn decl() -> String {
-        panic!("a Channel is declared by @tauri-apps/api")
-    }
-    fn decl_concrete() -> String {
-        panic!("a Channel is declared by @tauri-apps/api")
-    }
-    fn visit_generics(v: &mut impl ts_rs::TypeVisitor)
-    where
-        Self: 'static,
-    {
-        v.visit::<T>();
-    }
-}
-
 macro_rules! commands {
     ($(
         $(#[$meta:meta])*
-        async fn $name:ident($state:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+        async fn $name:ident($state:ident, $req:ident: $req_ty:ty $(, $progress:ident: Channel<$step:ty>)? $(,)?) -> $ret:ty $body:block
     )*) => {
         $(
             $(#[$meta])*
             #[tauri::command]
             pub async fn $name(
-                $state: tauri::State<'_, $crate::state::AppState>
-                $(, $arg: $ty)*
+                $state: tauri::State<'_, $crate::state::AppState>,
+                $req: $req_ty
+                $(, $progress: $crate::ipc::Channel<$step>)?
             ) -> Result<$ret, tollgate::Error> {
+                const _: () = assert!($crate::ipc::same(stringify!($req), "req"), "the request parameter is named `req`");
+                $(const _: () = assert!($crate::ipc::same(stringify!($progress), "on_progress"), "the channel parameter is named `on_progress`");)?
+                let _ = &$req; // `()` for commands without a request
                 $state.command_started(stringify!($name));
                 $body
             }
@@ -92,7 +71,9 @@ macro_rules! commands {
         pub(crate) fn typescript() -> String {
             let mut map = $crate::ipc::TypeScriptMap::default();
             $(
-                map.command::<$ret>(stringify!($name), &[$((stringify!($arg), $crate::ipc::TypeScriptMap::arg::<$ty>)),*]);
+                let progress: [Option<$crate::ipc::TsType>; _] =
+                    [$(Some($crate::ipc::TypeScriptMap::ty::<$step>),)? None];
+                map.command::<$req_ty, $ret>(stringify!($name), progress[0]);
             )*
             map.render()
         }
@@ -100,8 +81,24 @@ macro_rules! commands {
 }
 pub(crate) use commands;
 
+/// `a == b` in a constant: the macro checks parameter names at compile time.
+pub const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 #[cfg(test)]
-pub(crate) use typescript::TypeScriptMap;
+pub(crate) use typescript::{TsType, TypeScriptMap};
 
 #[cfg(test)]
 mod typescript {
@@ -109,14 +106,16 @@ mod typescript {
 
     use ts_rs::{TypeVisitor, TS};
 
-    /// Writes one argument's TypeScript type (and records its imports): see [`TypeScriptMap::arg`].
-    pub(crate) type ArgType = fn(&mut BTreeSet<String>) -> String;
+    /// Writes one type's TypeScript name (and records its imports): see [`TypeScriptMap::ty`].
+    pub(crate) type TsType = fn(&mut BTreeSet<String>) -> String;
 
-    /// Collects `name: { args: {...}; result: T }` entries and the imports they need.
+    /// Collects `name: { args: Request; progress?: T; result: Response }` entries, the imports
+    /// they need and the command names.
     #[derive(Default)]
     pub(crate) struct TypeScriptMap {
         imports: BTreeSet<String>,
         entries: Vec<String>,
+        names: Vec<String>,
     }
 
     /// Records every exported type reachable through generics (`Array<StatusRow>` → `StatusRow`).
@@ -138,27 +137,26 @@ mod typescript {
     }
 
     impl TypeScriptMap {
-        /// A function per argument so the macro can name `T` without calling anything yet.
-        pub(crate) fn arg<T: TS + 'static>(imports: &mut BTreeSet<String>) -> String {
+        /// A function per type so the macro can name `T` without calling anything yet.
+        pub(crate) fn ty<T: TS + 'static>(imports: &mut BTreeSet<String>) -> String {
             Imports(imports).visit::<T>();
             T::name()
         }
 
-        pub(crate) fn command<R: TS + 'static>(&mut self, name: &str, args: &[(&str, ArgType)]) {
-            let args: Vec<String> = args
-                .iter()
-                .map(|(arg, ty)| format!("{}: {}", camel_case(arg), ty(&mut self.imports)))
-                .collect();
-            Imports(&mut self.imports).visit::<R>();
-            let args = if args.is_empty() {
-                "{}".to_string()
-            } else {
-                format!("{{ {} }}", args.join("; "))
-            };
+        pub(crate) fn command<Req: TS + 'static, R: TS + 'static>(
+            &mut self,
+            name: &str,
+            progress: Option<TsType>,
+        ) {
+            let args = Self::ty::<Req>(&mut self.imports);
+            let progress = progress
+                .map(|p| format!(" progress: {};", p(&mut self.imports)))
+                .unwrap_or_default();
+            let result = Self::ty::<R>(&mut self.imports);
             self.entries.push(format!(
-                "  {name}: {{ args: {args}; result: {} }};",
-                R::name()
+                "  {name}: {{ args: {args};{progress} result: {result} }};"
             ));
+            self.names.push(name.to_string());
         }
 
         pub(crate) fn render(&self) -> String {
@@ -169,62 +167,63 @@ mod typescript {
                 out.push_str(i);
                 out.push('\n');
             }
-            if self.entries.iter().any(|e| e.contains("Channel<")) {
-                out.push_str("import type { Channel } from \"@tauri-apps/api/core\";\n");
-            }
-            out.push_str("\n/** Every command the app declares: its arguments and what it resolves to. */\nexport type Commands = {\n");
+            out.push_str("\n/** Every command the app declares: its request, what it reports while it runs (if anything) and what it resolves to. */\nexport type Commands = {\n");
             for e in &self.entries {
                 out.push_str(e);
                 out.push('\n');
             }
-            out.push_str("};\n");
+            out.push_str("};\n\n/** The declared command names, in declaration order (the UI builds its backend from them). */\nexport const COMMAND_NAMES = [\n");
+            for n in &self.names {
+                out.push_str(&format!("  \"{n}\",\n"));
+            }
+            out.push_str("] as const satisfies readonly (keyof Commands)[];\n");
             out
         }
-    }
-
-    /// Tauri's default renaming of command arguments: `app_name` → `appName`.
-    fn camel_case(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut upper = false;
-        for c in s.chars() {
-            if c == '_' {
-                upper = true;
-            } else if upper {
-                out.extend(c.to_uppercase());
-                upper = false;
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn arguments_are_camel_case() {
-        assert_eq!(camel_case("app_name"), "appName");
-        assert_eq!(camel_case("app"), "app");
     }
 
     mod sample {
         use tollgate::domain::Segment;
 
+        /// A request, to see the map it produces.
+        #[derive(serde::Deserialize, ts_rs::TS)]
+        pub struct HistoryRequest {
+            pub app: String,
+        }
+
         crate::ipc::commands! {
-            /// A command with arguments, to see the map they produce.
-            async fn history(state, app_name: String, env: Option<String>) -> Vec<Segment> {
-                let _ = (app_name, env);
+            /// A command with a request.
+            async fn history(state, req: HistoryRequest) -> Vec<Segment> {
+                let _ = req.app;
                 state.workspace().map(|_| Vec::new())
+            }
+
+            /// A command without one that reports progress.
+            async fn watch(state, req: (), on_progress: Channel<String>) -> () {
+                on_progress.send(String::new());
+                state.workspace().map(|_| ())
             }
         }
 
         #[test]
-        fn arguments_are_listed_in_camel_case_with_their_types() {
-            assert_eq!(NAMES, ["history"]);
+        fn each_command_has_one_request_and_one_result() {
+            assert_eq!(NAMES, ["history", "watch"]);
             let ts = typescript();
             assert!(
                 ts.contains("import type { Segment } from \"./Segment\";"),
                 "{ts}"
             );
-            assert!(ts.contains("  history: { args: { appName: string; env: string | null }; result: Array<Segment> };"), "{ts}");
+            assert!(
+                ts.contains("  history: { args: HistoryRequest; result: Array<Segment> };"),
+                "{ts}"
+            );
+            assert!(
+                ts.contains("  watch: { args: null; progress: string; result: null };"),
+                "{ts}"
+            );
+            assert!(
+                ts.contains("  \"history\",\n  \"watch\",\n] as const"),
+                "{ts}"
+            );
             let _ = handler::<tauri::Wry>();
         }
     }

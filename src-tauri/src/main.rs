@@ -2,15 +2,25 @@
 //!
 //! - [`state`]: the one managed [`state::AppState`] (the workspace this window shows).
 //! - [`commands`]: every command the UI may call, declared once; each is a one-line adapter.
+//! - [`requests`]: the request types of the commands whose core function takes plain arguments.
 //! - [`ipc`]: the `commands!` macro that registers them and writes their TypeScript map.
+//! - [`dialogs`]: the native dialogs the Rust side opens (export save dialog, rotation confirm).
+//! - [`exports`]: the export allow-list (chosen targets, written reports).
+//! - [`prefetch`]: the overview computed while the web view starts.
 //! - [`logging`]: stderr plus a rolling log file in the app's log directory.
 
 // A release build on Windows gets no console window.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod dialogs;
+mod exports;
 mod ipc;
 mod logging;
+mod prefetch;
+mod requests;
+#[cfg(test)]
+mod sentences;
 mod state;
 
 use std::path::PathBuf;
@@ -51,6 +61,7 @@ fn main() {
             }
             // The landing view is the overview: compute it while the web view starts.
             state.prefetch_overview();
+            state.set_dialogs(std::sync::Arc::new(dialogs::Native(app.handle().clone())));
             app.manage(state);
             Ok(())
         })

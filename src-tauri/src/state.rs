@@ -1,21 +1,18 @@
+//! The one managed [`AppState`]: the workspace this window shows (or why there is none), the
+//! clock and keychain, the native dialogs, the [export allow-list](crate::exports) and the
+//! [overview prefetch](crate::prefetch); and [`run_blocking`], the one way commands leave the
+//! async runtime for blocking work (SQLite, file I/O, the keychain's D-Bus, native dialogs).
+
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tollgate::api::Overview;
 use tollgate::config::{Workspace, CONFIG_ENV};
 use tollgate::{Error, Result};
 
-/// How long an overview computed while the window starts may stand in for the first `overview`
-/// call (counted from when its computation started).
-const PREFETCH_FRESH: Duration = Duration::from_secs(5);
-
-/// The overview of a workspace, computed on the blocking pool while the web view starts.
-struct Prefetch {
-    workspace: Arc<Workspace>,
-    started: Instant,
-    result: tauri::async_runtime::JoinHandle<Result<Overview>>,
-}
+use crate::dialogs::Dialogs;
+use crate::exports::Exports;
+use crate::prefetch::Prefetch;
 
 /// What every command works on: the workspace this window shows (or why there is none; the UI
 /// may open another one at any time), the real clock and keychain, and the app's data folder
@@ -24,10 +21,11 @@ pub struct AppState {
     workspace: RwLock<Result<Arc<Workspace>>>,
     pub ctx: tollgate::api::Context,
     data_dir: Option<PathBuf>,
-    /// Reports this window exported: the only files `reveal_file` will show.
-    exported: Mutex<Vec<PathBuf>>,
-    /// See [`AppState::prefetch_overview`].
-    prefetched: Mutex<Option<Prefetch>>,
+    /// Export targets chosen in the save dialog and the reports this window wrote.
+    pub exports: Exports,
+    prefetched: Prefetch,
+    /// Set once the window exists (see `main`); tests set their own.
+    dialogs: OnceLock<Arc<dyn Dialogs>>,
 }
 
 impl AppState {
@@ -47,63 +45,45 @@ impl AppState {
             workspace: RwLock::new(workspace.map(Arc::new)),
             ctx,
             data_dir,
-            exported: Mutex::new(Vec::new()),
-            prefetched: Mutex::new(None),
+            exports: Exports::default(),
+            prefetched: Prefetch::default(),
+            dialogs: OnceLock::new(),
         }
     }
 
-    /// Start computing the overview of the open workspace now, on the blocking pool, so that the
-    /// first `overview` call (the landing view's) finds it ready or under way instead of starting
-    /// it only once the web view has loaded the page (on a 1,000,000-event history the overview
-    /// takes most of the start). It serves only that first call, only within
-    /// [`PREFETCH_FRESH`], and only if no other command ran before it
-    /// ([`command_started`](Self::command_started)); otherwise the overview is computed anew.
+    /// The native dialogs commands open (set once; later calls are ignored).
+    pub fn set_dialogs(&self, dialogs: Arc<dyn Dialogs>) {
+        let _ = self.dialogs.set(dialogs);
+    }
+
+    /// The native dialogs, or an `internal` error before the window exists.
+    pub fn dialogs(&self) -> Result<Arc<dyn Dialogs>> {
+        self.dialogs
+            .get()
+            .cloned()
+            .ok_or_else(|| Error::internal("the window has no native dialogs yet; try again"))
+    }
+
+    /// Start computing the overview of the open workspace now (see [`crate::prefetch`]).
     pub fn prefetch_overview(&self) {
-        let Ok(workspace) = self.workspace() else {
-            return;
-        };
-        let (ws, ctx) = (workspace.clone(), self.ctx.clone());
-        let result = tauri::async_runtime::spawn_blocking(move || {
-            tollgate::api::overview(&ws, ctx.clock.now())
-        });
-        *self.prefetch_slot() = Some(Prefetch {
-            workspace,
-            started: Instant::now(),
-            result,
-        });
+        if let Ok(workspace) = self.workspace() {
+            self.prefetched.start(workspace, self.ctx.clone());
+        }
     }
 
-    /// Every command calls this first: any command but `overview` and `workspace_info` may
-    /// change what the overview shows (or show another workspace), so a prefetched overview is
-    /// dropped.
+    /// Every command calls this first (a prefetched overview may have to be dropped).
     pub fn command_started(&self, name: &str) {
-        if name != "overview" && name != "workspace_info" {
-            self.prefetch_slot().take();
-        }
+        self.prefetched.command_started(name);
     }
 
     /// The overview: the prefetched one if it may still be served, else computed now.
     pub async fn overview(&self) -> Result<Overview> {
         let ws = self.workspace()?;
-        let prefetched = self.prefetch_slot().take();
-        if let Some(p) = prefetched {
-            if Arc::ptr_eq(&p.workspace, &ws) && p.started.elapsed() < PREFETCH_FRESH {
-                match p.result.await {
-                    Ok(Ok(overview)) => return Ok(overview),
-                    // Computed again below, to report its error as any other call would.
-                    Ok(Err(e)) => tracing::debug!("the prefetched overview failed: {}", e.message),
-                    Err(e) => tracing::debug!("the overview prefetch stopped: {e}"),
-                }
-            }
+        if let Some(overview) = self.prefetched.take(&ws).await {
+            return Ok(overview);
         }
         self.blocking(|ws, ctx| tollgate::api::overview(ws, ctx.clock.now()))
             .await
-    }
-
-    fn prefetch_slot(&self) -> std::sync::MutexGuard<'_, Option<Prefetch>> {
-        self.prefetched
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn workspace(&self) -> Result<Arc<Workspace>> {
@@ -124,10 +104,7 @@ impl AppState {
     /// Load the tollgate.toml at `path`, finish what a dead process left open in its history
     /// (`recover`), and show it. On failure the current workspace stays.
     pub async fn open_workspace(&self, path: PathBuf) -> Result<Arc<Workspace>> {
-        let ws = tauri::async_runtime::spawn_blocking(move || Workspace::load(&path, None))
-            .await
-            .map_err(|e| Error::internal(format!("a background task failed: {e}")));
-        let ws = ws.and_then(|r| r);
+        let ws = run_blocking(move || Workspace::load(&path, None)).await;
         log_opened(&ws);
         let ws = Arc::new(ws?);
         recover(&ws, &self.ctx).await?;
@@ -148,36 +125,7 @@ impl AppState {
         self.open_workspace(config).await
     }
 
-    /// Remember a file this window exported, so that it may be shown in the file manager.
-    pub fn remember_export(&self, path: PathBuf) {
-        self.exported
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(path);
-    }
-
-    /// `path` if this window exported it; otherwise a `forbidden` error.
-    pub fn exported_file(&self, path: &str) -> Result<PathBuf> {
-        let path = PathBuf::from(path);
-        let known = self
-            .exported
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(&path);
-        if known {
-            Ok(path)
-        } else {
-            Err(Error::new(
-                tollgate::Code::Forbidden,
-                format!(
-                    "{} was not exported from this window; Tollgate only shows its own reports in the file manager",
-                    path.display()
-                ),
-            ))
-        }
-    }
-
-    /// Run blocking core work (SQLite, file I/O) on the blocking thread pool, off the IPC thread.
+    /// Run blocking core work on the open workspace (see [`run_blocking`]).
     pub async fn blocking<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -185,12 +133,18 @@ impl AppState {
     {
         let ws = self.workspace()?;
         let ctx = self.ctx.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&ws, &ctx))
-            .await
-            .map_err(|e| {
-                Error::internal(format!("a background task failed: {e}; see the log file"))
-            })?
+        run_blocking(move || f(&ws, &ctx)).await
     }
+}
+
+/// Run blocking work (SQLite, file I/O, keychain calls over D-Bus, native dialogs) on the
+/// blocking thread pool, off the IPC thread. The one `spawn_blocking` of the commands.
+pub async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal(format!("a background task failed: {e}; see the log file")))?
 }
 
 /// Run a core future that the compiler cannot prove `Send` (its streams hold closures over
@@ -202,9 +156,7 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    tauri::async_runtime::spawn_blocking(move || tauri::async_runtime::block_on(f()))
-        .await
-        .map_err(|e| Error::internal(format!("a background task failed: {e}; see the log file")))?
+    run_blocking(move || tauri::async_runtime::block_on(f())).await
 }
 
 /// Finish or fail the promotions a dead process left open, and say what was done.
@@ -267,6 +219,8 @@ fn load(explicit: Option<&Path>) -> Result<Workspace> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     const WORKSPACE: &str = r#"
@@ -409,7 +363,8 @@ environments = [{ name = "dev", tag = "dev" }]
         // prefetched overview, the next one computes the new state.
         std::thread::sleep(Duration::from_millis(300));
         while state
-            .prefetch_slot()
+            .prefetched
+            .slot()
             .as_ref()
             .is_some_and(|p| !p.result.inner().is_finished())
         {
@@ -433,9 +388,9 @@ environments = [{ name = "dev", tag = "dev" }]
         // workspace_info does not touch it; sync (any other command) drops it.
         state.prefetch_overview();
         state.command_started("workspace_info");
-        assert!(state.prefetch_slot().is_some());
+        assert!(state.prefetched.slot().is_some());
         state.command_started("sync");
-        assert!(state.prefetch_slot().is_none());
+        assert!(state.prefetched.slot().is_none());
 
         // Another workspace opened since: computed anew on the one open now.
         state.prefetch_overview();
@@ -449,21 +404,9 @@ environments = [{ name = "dev", tag = "dev" }]
 
         // Too old: computed anew.
         state.prefetch_overview();
-        state.prefetch_slot().as_mut().unwrap().started -= PREFETCH_FRESH;
+        state.prefetched.slot().as_mut().unwrap().started -= crate::prefetch::FRESH;
         record(&state.workspace().unwrap(), "2025-11-22T09:00:00Z");
         let o = tauri::async_runtime::block_on(state.overview()).unwrap();
         assert_eq!(since(&o).as_deref(), Some("2025-11-22T09:00:00+00:00"));
-    }
-
-    #[test]
-    fn only_exported_files_may_be_revealed() {
-        let state = AppState::with_workspace(Err(Error::config("none")), test_ctx(), None);
-        let e = state.exported_file("/etc/passwd").unwrap_err();
-        assert_eq!(e.code, tollgate::Code::Forbidden);
-        state.remember_export(PathBuf::from("/tmp/report.pdf"));
-        assert_eq!(
-            state.exported_file("/tmp/report.pdf").unwrap(),
-            PathBuf::from("/tmp/report.pdf")
-        );
     }
 }

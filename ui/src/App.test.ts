@@ -2,7 +2,16 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import { backendContext } from './lib/backend';
-import { cell, digestA, fakeBackend, row, sampleOverview, sampleWorkspace, segment, stubResizeObserver } from './lib/testing';
+import {
+  cell,
+  digestA,
+  fakeBackend,
+  row,
+  sampleOverview,
+  sampleWorkspace,
+  segment,
+  stubResizeObserver,
+} from './lib/testing';
 
 beforeEach(() => {
   stubResizeObserver();
@@ -25,7 +34,11 @@ describe('App', () => {
     expect(await screen.findByText(sampleWorkspace.name)).toBeTruthy();
     expect(screen.getByText(sampleWorkspace.config_path)).toBeTruthy();
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect(within(nav).getAllByRole('link').map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((a) => [a.textContent, a.getAttribute('href')]),
+    ).toEqual([
       ['Overview', '#/'],
       ['Export', '#/export'],
       ['Settings', '#/settings'],
@@ -35,7 +48,10 @@ describe('App', () => {
   });
 
   it('shows the no-workspace screen with the reason when none is open', async () => {
-    const error = { code: 'config' as const, message: 'no workspace is open: start Tollgate with --workspace FILE' };
+    const error = {
+      code: 'config' as const,
+      message: 'no workspace is open: start Tollgate with --workspace FILE',
+    };
     render(App, { context: backendContext(fakeBackend({ workspaceInfo: error })) });
     expect(await screen.findByRole('heading', { name: 'No workspace open' })).toBeTruthy();
     expect(screen.getByRole('alert').dataset.code).toBe('config');
@@ -54,11 +70,12 @@ describe('App', () => {
 
     await go('#/timeline/api');
     expect(await screen.findByRole('heading', { name: /Timeline/ })).toBeTruthy();
-    expect(backend.calls.some((c) => c.method === 'timeline' && c.args[0] === 'api')).toBe(true);
+    expect(
+      backend.calls.some((c) => c.method === 'timeline' && (c.args[0] as { app: string }).app === 'api'),
+    ).toBe(true);
 
     await go(`#/digest/api/${digestA}`);
     expect(await screen.findByRole('heading', { name: /Digest of api/ })).toBeTruthy();
-
   });
 
   it('Escape goes one level up when there is nothing to go back to, and not from a text field', async () => {
@@ -84,7 +101,11 @@ describe('App', () => {
   });
 
   it('opens the demo from the first-start screen and shows it', async () => {
-    const demo = { name: 'demo-payments', config_path: '/data/demo/tollgate.toml', db_path: '/data/demo/tollgate.db' };
+    const demo = {
+      name: 'demo-payments',
+      config_path: '/data/demo/tollgate.toml',
+      db_path: '/data/demo/tollgate.db',
+    };
     let open = false;
     const backend = fakeBackend({
       workspaceInfo: () => (open ? demo : { code: 'config', message: 'no workspace is open' }),

@@ -7,6 +7,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::process::Group;
 
+/// How long tauri-driver and the WebKitWebDriver it starts may take to listen (a loaded machine).
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
 /// `tauri-driver` on a free port, with its own free port for WebKitWebDriver, so several runs
 /// can share a machine. The app it launches inherits its environment: `DISPLAY`, the workspace
 /// (`TOLLGATE_CONFIG`) and private XDG directories (the app's logs and WebKit data stay in the
@@ -43,15 +46,23 @@ impl TauriDriver {
         }
         let mut process = Group::spawn("tauri-driver", &mut command)
             .context("install it with `cargo install tauri-driver --locked`")?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            process
-                .check_running()
-                .with_context(|| format!("see {}", log.display()))?;
-            if Instant::now() > deadline {
-                bail!("tauri-driver did not listen on port {port} within 20 s");
+        // tauri-driver starts WebKitWebDriver first and then listens itself; under load the
+        // native driver can still be starting when tauri-driver already answers, and a new
+        // session sent then fails ("Connection refused"). Ready means both accept connections.
+        let deadline = Instant::now() + READY_WITHIN;
+        for (what, p) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            while TcpStream::connect(("127.0.0.1", p)).is_err() {
+                process
+                    .check_running()
+                    .with_context(|| format!("see {}", log.display()))?;
+                if Instant::now() > deadline {
+                    bail!(
+                        "{what} did not listen on port {p} within {READY_WITHIN:?}; see {}",
+                        log.display()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
         Ok(TauriDriver {
             url: format!("http://127.0.0.1:{port}"),

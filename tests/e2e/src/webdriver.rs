@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 /// The W3C key under which an element reference is returned.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// How long a new-session request is retried while the driver refuses connections.
+const NEW_SESSION_WITHIN: Duration = Duration::from_secs(30);
+
 /// One WebDriver session: one running app window. Deleted on drop, which closes the app.
 pub struct Session {
     agent: ureq::Agent,
@@ -30,7 +33,18 @@ impl Session {
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "tauri:options": { "application": application, "args": args }
         }}});
-        let reply = send(agent.post(format!("{driver_url}/session")).send_json(&caps))?;
+        // A refused or dropped connection means no session was created (tauri-driver answers
+        // with a closed connection while the native driver behind it is not reachable): retry
+        // within a deadline. A WebDriver error reply is final.
+        let deadline = Instant::now() + NEW_SESSION_WITHIN;
+        let reply = loop {
+            match agent.post(format!("{driver_url}/session")).send_json(&caps) {
+                Err(e) if is_connection_error(&e) && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                reply => break send(reply)?,
+            }
+        };
         let id = reply["sessionId"]
             .as_str()
             .context("no sessionId in the new-session reply")?;
@@ -236,6 +250,14 @@ impl Drop for Session {
     fn drop(&mut self) {
         let _ = self.agent.delete(&self.base).call();
     }
+}
+
+/// The request never got a reply: refused, reset or closed before any response.
+fn is_connection_error(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::HostNotFound
+    )
 }
 
 /// The `value` of a WebDriver reply, or its error as one line.

@@ -13,6 +13,9 @@ use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
 
 const WAIT: Duration = Duration::from_secs(30);
+/// The keys that press a native confirmation's OK button (the dialog opens with it focused? see
+/// `answer_dialog`).
+const DIALOG_OK: [&str; 1] = ["Return"];
 
 /// The app's binary must exist; a hint if it does not.
 fn app() -> Result<PathBuf> {
@@ -147,6 +150,8 @@ fn without_a_workspace_the_window_says_why() -> Result<()> {
 struct Window {
     session: Session,
     log: PathBuf,
+    /// The X display the window is on (`:N`), for native dialogs.
+    display: String,
     _driver: TauriDriver,
     _xvfb: Xvfb,
 }
@@ -179,6 +184,7 @@ fn open_window(home: &Path, config: &Path, name: &str) -> Result<Window> {
     Ok(Window {
         session,
         log,
+        display: xvfb.display.clone(),
         _driver: driver,
         _xvfb: xvfb,
     })
@@ -370,10 +376,12 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     );
     w.shot("settings-logged-in")?;
 
-    // Rotate the signing key: ask, confirm; the keychain now holds a new key (read back with the
-    // CLI) and the window shows the tollgate.toml lines that keep the old one for what it signed.
+    // Rotate the signing key: ask, then confirm in the native dialog the app opens (the page
+    // cannot answer it); the keychain now holds a new key (read back with the CLI) and the
+    // window shows the tollgate.toml lines that keep the old one for what it signed.
     w.click(&w.find_xpath("//button[normalize-space()='Rotate key…']")?[0])?;
     w.click(&w.find_xpath("//button[normalize-space()='Rotate now']")?[0])?;
+    tollgate_e2e::display::answer_dialog(&w.display, "Rotate the signing key", &DIALOG_OK, WAIT)?;
     let lines = w.wait_text("[data-testid=rotation-toml]", WAIT)?;
     let now = fixture::key_show(&cli, &key.id)?;
     ensure!(

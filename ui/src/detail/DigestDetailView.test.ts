@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
-import { approvalView, digestB, fakeBackend, n, sampleDetail } from '../lib/testing';
+import { approvalView, digestB, fakeBackend, sampleDetail } from '../lib/testing';
 import DigestDetailView from './DigestDetailView.svelte';
 
 beforeEach(() => {
@@ -14,9 +14,9 @@ const detail = sampleDetail({
   app: 'api',
   digest: digestB,
   approvals: [
-    approvalView({ seq: n(7), approver: 'alice@example.com', role: 'manager', consumed: true }),
+    approvalView({ seq: 7, approver: 'alice@example.com', role: 'manager', consumed: true }),
     approvalView({
-      seq: n(9),
+      seq: 9,
       approver: 'carol@example.com',
       role: 'qa',
       fingerprint: 'SHA256:qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq',
@@ -29,7 +29,10 @@ const detail = sampleDetail({
 
 function renderDetail(d = detail) {
   const backend = fakeBackend({ digestDetail: d });
-  const r = render(DigestDetailView, { props: { app: 'api', digest: digestB }, context: backendContext(backend) });
+  const r = render(DigestDetailView, {
+    props: { app: 'api', digest: digestB },
+    context: backendContext(backend),
+  });
   return { ...r, backend };
 }
 
@@ -39,7 +42,7 @@ describe('DigestDetailView', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const { backend } = renderDetail();
     await screen.findByText('Tags now');
-    expect(backend.calls[0]).toEqual({ method: 'digestDetail', args: ['api', digestB] });
+    expect(backend.calls[0]).toEqual({ method: 'digestDetail', args: [{ app: 'api', digest: digestB }] });
     const head = screen.getByRole('heading', { level: 2 }).parentElement!;
     const strong = head.querySelector('.digest-text strong')!;
     expect(strong.textContent).toBe(digestB.slice(7, 19));
@@ -106,19 +109,30 @@ describe('DigestDetailView', () => {
     const image = (repo: string) => `127.0.0.1:5000/${repo}@${digestB}`;
     const snippets = (env: string, repo: string) => ({
       env,
-      snippets: { image: image(repo), kubectl: `kubectl set image deployment/api api=${image(repo)}`, compose: `image: ${image(repo)}` },
+      snippets: {
+        image: image(repo),
+        kubectl: `kubectl set image deployment/api api=${image(repo)}`,
+        compose: `image: ${image(repo)}`,
+      },
     });
     renderDetail({
       ...detail,
-      snippets: [snippets('dev', 'payments/api'), snippets('staging', 'payments/api'), snippets('production', 'prod/api')],
+      snippets: [
+        snippets('dev', 'payments/api'),
+        snippets('staging', 'payments/api'),
+        snippets('production', 'prod/api'),
+      ],
     });
     const section = await screen.findByRole('region', { name: 'Deploy exactly this digest' });
-    expect(within(section).getAllByRole('heading', { level: 4 }).map((h) => h.textContent)).toEqual([
-      'dev · staging',
-      'production',
-    ]);
+    expect(
+      within(section)
+        .getAllByRole('heading', { level: 4 })
+        .map((h) => h.textContent),
+    ).toEqual(['dev · staging', 'production']);
     expect(within(section).getByRole('button', { name: 'Copy production compose line' })).toBeTruthy();
-    expect(within(section).getByRole('button', { name: 'Copy dev and staging image reference' })).toBeTruthy();
+    expect(
+      within(section).getByRole('button', { name: 'Copy dev and staging image reference' }),
+    ).toBeTruthy();
   });
 
   it('says what is missing instead of empty tables', async () => {
@@ -132,7 +146,10 @@ describe('DigestDetailView', () => {
     const backend = fakeBackend({
       digestDetail: { code: 'bad_input', message: 'not a digest: sha256:zz; pass sha256: and 64 hex digits' },
     });
-    render(DigestDetailView, { props: { app: 'api', digest: 'sha256:zz' }, context: backendContext(backend) });
+    render(DigestDetailView, {
+      props: { app: 'api', digest: 'sha256:zz' },
+      context: backendContext(backend),
+    });
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('bad_input');
     expect(within(alert).getByText(/pass sha256: and 64 hex digits/)).toBeTruthy();

@@ -1,15 +1,11 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
-import { row } from '../lib/testing';
-import { fullBackend } from '../promote/fake';
+import { exportSummary, exportTarget, promoteBackend, row } from '../lib/testing';
 import ExportView from './ExportView.svelte';
 import { untilBound } from './range';
 
-const dialog = vi.hoisted(() => ({ save: vi.fn(), open: vi.fn() }));
-vi.mock('@tauri-apps/plugin-dialog', () => dialog);
-
-function show(backend = fullBackend()) {
+function show(backend = promoteBackend()) {
   backend.status.mockResolvedValue([
     row({ app: 'api', env: 'dev' }),
     row({ app: 'api', env: 'staging' }),
@@ -19,25 +15,21 @@ function show(backend = fullBackend()) {
   return { backend, ...view };
 }
 
-beforeEach(() => {
-  dialog.save.mockReset();
-});
-
 describe('ExportView', () => {
   it('asks where to save, has the core write the report, shows the file in its folder, and its summary', async () => {
     const order: string[] = [];
-    dialog.save.mockImplementation(async () => {
-      order.push('dialog');
-      return '/home/me/audit.csv';
-    });
     const { backend, container } = show();
+    backend.chooseExportPath.mockImplementation(async () => {
+      order.push('dialog');
+      return exportTarget('/home/me/audit.csv');
+    });
     backend.exportReport.mockImplementation(async (req) => {
       order.push('export');
-      const { exportSummary } = await import('../promote/fake');
-      return { ...exportSummary(req.out), format: req.format };
+      return { ...exportSummary(req.target.replace(/^token:/, '')), format: req.format };
     });
     backend.revealFile.mockImplementation(async () => {
       order.push('reveal');
+      return null;
     });
     await screen.findByRole('option', { name: 'web' });
     await fireEvent.change(screen.getByLabelText('App'), { target: { value: 'api' } });
@@ -49,31 +41,34 @@ describe('ExportView', () => {
 
     await screen.findByText('Report written');
     await waitFor(() => expect(order).toEqual(['dialog', 'export', 'reveal']));
-    expect(dialog.save).toHaveBeenCalledWith(
-      expect.objectContaining({ filters: [{ name: 'CSV', extensions: ['csv'] }], defaultPath: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/) }),
-    );
+    expect(backend.chooseExportPath).toHaveBeenCalledWith({
+      format: 'csv',
+      suggested_name: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/),
+    });
     expect(backend.exportReport).toHaveBeenCalledWith({
+      target: 'token:/home/me/audit.csv',
       format: 'csv',
       app: 'api',
       env: 'staging',
       since: '2026-11-01T00:00:00Z',
       until: '2026-12-01T00:00:00Z',
-      out: '/home/me/audit.csv',
     });
     expect(screen.getByText('/home/me/audit.csv')).toBeTruthy();
     expect(screen.getByText(/intact \(122 events checked\)/)).toBeTruthy();
     expect(screen.getByText('6 of 6 approvals verify')).toBeTruthy();
     expect(container.querySelector('table.apps tbody th')!.textContent).toBe('api');
 
-    expect(backend.revealFile).toHaveBeenCalledWith('/home/me/audit.csv');
+    expect(backend.revealFile).toHaveBeenCalledWith({ path: '/home/me/audit.csv' });
     await fireEvent.click(screen.getByRole('button', { name: 'Show in folder' }));
     expect(backend.revealFile).toHaveBeenCalledTimes(2);
   });
 
   it('does not reveal the file when asked not to, and shows a reveal failure in place', async () => {
-    dialog.save.mockResolvedValue('/tmp/r.json');
-    const backend = fullBackend();
-    backend.revealFile.mockRejectedValue({ code: 'not_found', message: 'no file manager to show /tmp/r.json: open it yourself' });
+    const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
+    backend.revealFile.mockRejectedValue({
+      code: 'not_found',
+      message: 'no file manager to show /tmp/r.json: open it yourself',
+    });
     show(backend);
     await fireEvent.click(await screen.findByRole('checkbox', { name: /Show the file/ }));
     await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
@@ -85,23 +80,31 @@ describe('ExportView', () => {
   });
 
   it('does nothing when the save dialog is cancelled', async () => {
-    dialog.save.mockResolvedValue(null);
-    const { backend } = show();
+    const { backend } = show(promoteBackend({ chooseExportPath: null }));
     await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
-    await waitFor(() => expect(dialog.save).toHaveBeenCalled());
+    await waitFor(() => expect(backend.chooseExportPath).toHaveBeenCalled());
     expect(backend.exportReport).not.toHaveBeenCalled();
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('exports everything with no filters, and shows a failure in place', async () => {
-    dialog.save.mockResolvedValue('/tmp/r.pdf');
-    const backend = fullBackend();
-    backend.exportReport.mockRejectedValue({ code: 'bad_input', message: 'since must be before until: pick an earlier start' });
+    const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.pdf') });
+    backend.exportReport.mockRejectedValue({
+      code: 'bad_input',
+      message: 'since must be before until: pick an earlier start',
+    });
     show(backend);
     await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('bad_input');
-    expect(backend.exportReport).toHaveBeenCalledWith({ format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' });
+    expect(backend.exportReport).toHaveBeenCalledWith({
+      target: 'token:/tmp/r.pdf',
+      format: 'pdf',
+      app: null,
+      env: null,
+      since: null,
+      until: null,
+    });
   });
 
   it('turns the last day picked into an exclusive bound, across month and year ends', () => {

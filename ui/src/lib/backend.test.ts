@@ -1,7 +1,8 @@
 import { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tauriBackend, toTollgateError, type Backend } from './backend';
+import { methodName, tauriBackend, toTollgateError, type Backend } from './backend';
+import { COMMAND_NAMES } from './bindings/Commands';
 import type { SyncProgress } from './bindings/SyncProgress';
 import { digestA, row, sampleSyncReport, sampleWorkspace } from './testing';
 
@@ -19,7 +20,7 @@ describe('tauriBackend', () => {
     expect(calls).toEqual(['status', 'workspace_info']);
   });
 
-  it('passes each method’s arguments under the names the Rust commands take', async () => {
+  it('sends each method’s one request as `req` (null for commands without one)', async () => {
     const seen: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       seen.push([cmd, args]);
@@ -27,38 +28,75 @@ describe('tauriBackend', () => {
     });
     const b: Backend = tauriBackend;
     await b.overview();
-    await b.timeline('api');
-    await b.digestDetail('api', digestA);
-    await b.checkPromotion('api', 'production', digestA);
+    await b.timeline({ app: 'api' });
+    await b.digestDetail({ app: 'api', digest: digestA });
+    await b.checkPromotion({ app: 'api', to: 'production', digest: digestA });
     await b.signer();
-    await b.approve({ app: 'api', to: 'production', digest: digestA, confirm: 'a1b2c3d4e5f6', role: null, note: 'ok' });
-    await b.exportReport({ format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' });
-    await b.revealFile('/tmp/r.pdf');
-    await b.keyInit('alice@example.com');
+    await b.approve({
+      app: 'api',
+      to: 'production',
+      digest: digestA,
+      confirm: 'a1b2c3d4e5f6',
+      role: null,
+      note: 'ok',
+    });
+    await b.chooseExportPath({ format: 'pdf', suggested_name: 'r.pdf' });
+    await b.exportReport({
+      target: 'export-1',
+      format: 'pdf',
+      app: null,
+      env: null,
+      since: null,
+      until: null,
+    });
+    await b.revealFile({ path: '/tmp/r.pdf' });
+    await b.keyInit({ id: 'alice@example.com' });
     await b.keyShow();
+    await b.keyRotate();
     await b.registries();
-    await b.login('hub', 'ci', 'pw');
-    await b.openWorkspace('/w/tollgate.toml');
+    await b.login({ registry: 'hub', username: 'ci', password: 'pw' });
+    await b.openWorkspace({ path: '/w/tollgate.toml' });
     await b.openDemo();
     expect(seen).toEqual([
-      ['overview', {}],
-      ['timeline', { app: 'api' }],
-      ['digest_detail', { app: 'api', digest: digestA }],
-      ['check_promotion', { app: 'api', to: 'production', digest: digestA }],
-      ['signer', {}],
-      ['approve', { app: 'api', to: 'production', digest: digestA, confirm: 'a1b2c3d4e5f6', role: null, note: 'ok' }],
-      ['export_report', { req: { format: 'pdf', app: null, env: null, since: null, until: null, out: '/tmp/r.pdf' } }],
-      ['reveal_file', { path: '/tmp/r.pdf' }],
-      ['key_init', { id: 'alice@example.com' }],
-      ['key_show', {}],
-      ['registries', {}],
-      ['login', { registry: 'hub', username: 'ci', password: 'pw' }],
-      ['open_workspace', { path: '/w/tollgate.toml' }],
-      ['open_demo', {}],
+      ['overview', { req: null }],
+      ['timeline', { req: { app: 'api' } }],
+      ['digest_detail', { req: { app: 'api', digest: digestA } }],
+      ['check_promotion', { req: { app: 'api', to: 'production', digest: digestA } }],
+      ['signer', { req: null }],
+      [
+        'approve',
+        {
+          req: {
+            app: 'api',
+            to: 'production',
+            digest: digestA,
+            confirm: 'a1b2c3d4e5f6',
+            role: null,
+            note: 'ok',
+          },
+        },
+      ],
+      ['choose_export_path', { req: { format: 'pdf', suggested_name: 'r.pdf' } }],
+      [
+        'export_report',
+        { req: { target: 'export-1', format: 'pdf', app: null, env: null, since: null, until: null } },
+      ],
+      ['reveal_file', { req: { path: '/tmp/r.pdf' } }],
+      ['key_init', { req: { id: 'alice@example.com' } }],
+      ['key_show', { req: null }],
+      ['key_rotate', { req: null }],
+      ['registries', { req: null }],
+      ['login', { req: { registry: 'hub', username: 'ci', password: 'pw' } }],
+      ['open_workspace', { req: { path: '/w/tollgate.toml' } }],
+      ['open_demo', { req: null }],
     ]);
   });
 
-  it('hands sync progress and promotion steps from their channels to the callbacks', async () => {
+  it('has a method for every declared command', () => {
+    expect(Object.keys(tauriBackend).sort()).toEqual(COMMAND_NAMES.map(methodName).sort());
+  });
+
+  it('hands sync progress and promotion steps from their channels to the listeners', async () => {
     mockIPC((cmd, args) => {
       const a = args as Record<string, Channel<unknown>>;
       if (cmd === 'sync') {
@@ -66,9 +104,9 @@ describe('tauriBackend', () => {
         a.onProgress!.onmessage({ done: 2, total: 2, app: 'api', env: 'staging' });
         return sampleSyncReport();
       }
-      a.onStep!.onmessage('intended');
-      a.onStep!.onmessage('pushed');
-      return { cmd, app: (args as Record<string, unknown>).app };
+      a.onProgress!.onmessage('intended');
+      a.onProgress!.onmessage('pushed');
+      return { cmd, req: (args as Record<string, unknown>).req };
     });
     const progress: SyncProgress[] = [];
     await tauriBackend.sync((p) => progress.push(p));
@@ -84,7 +122,10 @@ describe('tauriBackend', () => {
     mockIPC(() => {
       throw { code: 'config', message: 'no workspace is open' };
     });
-    await expect(tauriBackend.workspaceInfo()).rejects.toEqual({ code: 'config', message: 'no workspace is open' });
+    await expect(tauriBackend.workspaceInfo()).rejects.toEqual({
+      code: 'config',
+      message: 'no workspace is open',
+    });
   });
 
   it('turns anything else Tauri rejects with into an internal {code, message}', async () => {

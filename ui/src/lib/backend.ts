@@ -1,14 +1,17 @@
-// The one way the UI reaches the core: a `Backend` whose methods mirror the Tauri commands
-// (src-tauri/src/commands.rs), each of which calls one core API function. Components get it from
+// The one way the UI reaches the core: a `Backend` with one method per Tauri command
+// (src-tauri/src/commands.rs), each of which calls one core API function. Its type is derived
+// from the generated command map (`bindings/Commands.ts`): a method takes the command's one
+// request (none when the request is `null`), plus a listener when the command reports progress,
+// and resolves to its result. Nothing here is written per command. Components get it from
 // context (`useBackend`): main.ts mounts the app with `tauriBackend`, tests render components
-// with a fake one (`fakeBackend` in ./testing). Every method rejects only with `{code, message}`.
+// with the fake one (`fakeBackend` in ./testing). Every method rejects only with `{code, message}`.
 import { Channel, invoke } from '@tauri-apps/api/core';
+import { open } from '@tauri-apps/plugin-dialog';
 import { getContext, setContext } from 'svelte';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
-import type { Commands } from './bindings/Commands';
+import { COMMAND_NAMES, type Commands } from './bindings/Commands';
 import type { DigestDetail } from './bindings/DigestDetail';
 import type { Error as TollgateError } from './bindings/Error';
-import type { ExportRequest } from './bindings/ExportRequest';
 import type { ExportSummary } from './bindings/ExportSummary';
 import type { Overview } from './bindings/Overview';
 import type { PromotionCheck } from './bindings/PromotionCheck';
@@ -44,125 +47,52 @@ export type {
   WorkspaceInfo,
 };
 
-/** What to export and where: the core's `ExportRequest` (format "pdf" | "csv" | "json"; times RFC 3339 or null). */
-export type ExportArgs = ExportRequest;
+/** `workspace_info` → `workspaceInfo`. */
+type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
-export interface ApproveArgs {
-  app: string;
-  to: string;
-  digest: string;
-  /** The first 12 hex digits of the digest, typed by the person approving. */
-  confirm: string;
-  role: string | null;
-  note: string | null;
+type CommandName = keyof Commands;
+/** The method name of a command. */
+export type MethodOf<K extends CommandName> = Camel<K>;
+
+/** A command's parameters: its request unless it has none, then its progress listener if any. */
+type Params<C> = [
+  ...(C extends { args: null } ? [] : C extends { args: infer A } ? [req: A] : never),
+  ...(C extends { progress: infer P } ? [onProgress: (progress: P) => void] : []),
+];
+type Method<C> = C extends { result: infer R } ? (...args: Params<C>) => Promise<R> : never;
+
+/** One method per declared command, typed by the generated map. */
+export type Backend = { [K in CommandName as Camel<K>]: Method<Commands[K]> };
+/** Every method name of the backend. */
+export type BackendMethod = keyof Backend;
+/** What method `M` resolves to. */
+export type ResultOf<M extends BackendMethod> = Awaited<ReturnType<Backend[M]>>;
+/** The request of method `M` (`undefined` for a command without one). */
+export type RequestOf<M extends BackendMethod> = Parameters<Backend[M]>[0];
+
+/** `workspace_info` → `workspaceInfo`, at run time. */
+export function methodName<K extends CommandName>(command: K): MethodOf<K> {
+  return command.replace(/_(.)/g, (_, c: string) => c.toUpperCase()) as MethodOf<K>;
 }
 
-export interface PromoteArgs {
-  app: string;
-  to: string;
-  digest: string;
-}
-
-export interface RollbackArgs {
-  app: string;
-  env: string;
-  digest: string;
-}
-
-export interface Backend {
-  /** The open workspace; rejects with a `config` error when there is none. */
-  workspaceInfo(): Promise<WorkspaceInfo>;
-  /** Current digest per app and environment, with drift flags. */
-  status(): Promise<StatusRow[]>;
-  /** Every app × environment with the digest waiting to come in and its checklist, and the last sync. */
-  overview(): Promise<Overview>;
-  /** Read every environment tag; `onProgress` gets one call per tag read. */
-  sync(onProgress: (p: SyncProgress) => void): Promise<SyncReport>;
-  /** What ran where and when for one app, oldest first. */
-  timeline(app: string): Promise<Segment[]>;
-  /** Everything known about one digest of one app. */
-  digestDetail(app: string, digest: string): Promise<DigestDetail>;
-  /** The policy checklist for promoting `digest` of `app` into `to`. */
-  checkPromotion(app: string, to: string, digest: string): Promise<PromotionCheck>;
-  /** Who this machine signs as, and why it cannot sign if it cannot. */
-  signer(): Promise<SignerStatus>;
-  /** Sign an approval with this machine's key. */
-  approve(req: ApproveArgs): Promise<ApprovalReceipt>;
-  /** Promote; `onStep` gets each journalled step (intended, pushed, verified, recorded). */
-  promote(req: PromoteArgs, onStep: (s: PromotionStep) => void): Promise<PromotionOutcome>;
-  /** Put an earlier digest back; `onStep` as for `promote`. */
-  rollback(req: RollbackArgs, onStep: (s: PromotionStep) => void): Promise<PromotionOutcome>;
-  /** Write an audit report to `req.out`. */
-  exportReport(req: ExportArgs): Promise<ExportSummary>;
-  /** Show a report this window exported in the file manager (any other path is refused). */
-  revealFile(path: string): Promise<void>;
-  /** Make this machine's signing key for approver `id`. */
-  keyInit(id: string): Promise<PublicKeyInfo>;
-  /** This machine's public key, or null when it has none yet. */
-  keyShow(): Promise<PublicKeyInfo | null>;
-  /** Replace this machine's signing key with a new one; the result says what to write in tollgate.toml. */
-  keyRotate(): Promise<KeyRotation>;
-  /** The workspace's registries and whether the keychain holds credentials for each (never the secret). */
-  registries(): Promise<RegistryView[]>;
-  /** Store registry credentials in the OS keychain; resolves to the host they are stored for. */
-  login(registry: string, username: string, password: string): Promise<string>;
-  /** Open the tollgate.toml at `path` and show it from now on. */
-  openWorkspace(path: string): Promise<WorkspaceInfo>;
-  /** Create a demo workspace in the app's data folder and open it. */
-  openDemo(): Promise<WorkspaceInfo>;
-}
-
-/** `invoke`, typed by the generated command map, rejecting only with `{code, message}`. */
-async function call<K extends keyof Commands>(
-  command: K,
-  args: Commands[K]['args'],
-): Promise<Commands[K]['result']> {
+/**
+ * `invoke` of one command, rejecting only with `{code, message}`: the request goes as `req`
+ * (`null` when the command takes none), a progress listener as the `onProgress` channel.
+ */
+async function call(command: CommandName, args: unknown[]): Promise<unknown> {
+  const listener = args.find((a): a is (value: unknown) => void => typeof a === 'function');
+  const req = typeof args[0] === 'function' || args[0] === undefined ? null : args[0];
   try {
-    return await invoke<Commands[K]['result']>(command, args);
+    return await invoke(command, listener ? { req, onProgress: new Channel(listener) } : { req });
   } catch (e) {
     throw toTollgateError(e);
   }
 }
 
-/** A Tauri `Channel` that hands every message to `listener`. */
-function channel<T>(listener: (value: T) => void): Channel<T> {
-  return new Channel<T>(listener);
-}
-
-export const tauriBackend: Backend = {
-  workspaceInfo: () => call('workspace_info', {}),
-  status: () => call('status', {}),
-  overview: () => call('overview', {}),
-  sync: (onProgress) => call('sync', { onProgress: channel(onProgress) }),
-  timeline: (app) => call('timeline', { app }),
-  digestDetail: (app, digest) => call('digest_detail', { app, digest }),
-  checkPromotion: (app, to, digest) => call('check_promotion', { app, to, digest }),
-  signer: () => call('signer', {}),
-  approve: (req) =>
-    call('approve', {
-      app: req.app,
-      to: req.to,
-      digest: req.digest,
-      confirm: req.confirm,
-      role: req.role,
-      note: req.note,
-    }),
-  promote: (req, onStep) =>
-    call('promote', { app: req.app, to: req.to, digest: req.digest, onStep: channel(onStep) }),
-  rollback: (req, onStep) =>
-    call('rollback', { app: req.app, env: req.env, digest: req.digest, onStep: channel(onStep) }),
-  exportReport: (req) => call('export_report', { req }),
-  revealFile: async (path) => {
-    await call('reveal_file', { path });
-  },
-  keyInit: (id) => call('key_init', { id }),
-  keyShow: () => call('key_show', {}),
-  keyRotate: () => call('key_rotate', {}),
-  registries: () => call('registries', {}),
-  login: (registry, username, password) => call('login', { registry, username, password }),
-  openWorkspace: (path) => call('open_workspace', { path }),
-  openDemo: () => call('open_demo', {}),
-};
+/** The backend of the real app: every declared command through `call`. */
+export const tauriBackend: Backend = Object.fromEntries(
+  COMMAND_NAMES.map((command) => [methodName(command), (...args: unknown[]) => call(command, args)]),
+) as Backend;
 
 /**
  * Commands reject with the core's `{code, message}`; Tauri itself rejects with a bare string
@@ -173,6 +103,21 @@ export function toTollgateError(e: unknown): TollgateError {
     return e as TollgateError;
   }
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The native open dialog for a tollgate.toml: its path, or null when cancelled; rejects with `{code, message}`. */
+export async function pickWorkspaceFile(): Promise<string | null> {
+  try {
+    const path = await open({
+      title: 'Open a Tollgate workspace',
+      multiple: false,
+      directory: false,
+      filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }],
+    });
+    return typeof path === 'string' ? path : null;
+  } catch (e) {
+    throw toTollgateError(e);
+  }
 }
 
 const BACKEND = Symbol('tollgate.backend');

@@ -61,11 +61,6 @@ export function uniqueInOrder<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
 }
 
-/** The bindings type 64-bit integers as `bigint`, but they arrive as JSON numbers. */
-export function num(value: bigint | number): number {
-  return Number(value);
-}
-
 /** Hues far from each other and from the red that marks drift. */
 const HUES = [30, 50, 85, 130, 165, 190, 210, 235, 260, 285, 310, 335];
 /** Lightness and text colour of the three tones: dark, middle, light. */

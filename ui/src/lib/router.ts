@@ -45,7 +45,8 @@ export function parseHash(hash: string): Route {
 
 /** The `href` of a route: `#/timeline/api`. Parts are URI-encoded (`:` of digests stays readable). */
 export function href(route: Route): string {
-  const p = (...parts: string[]) => `#/${parts.map((s) => encodeURIComponent(s).replace(/%3A/gi, ':')).join('/')}`;
+  const p = (...parts: string[]) =>
+    `#/${parts.map((s) => encodeURIComponent(s).replace(/%3A/gi, ':')).join('/')}`;
   switch (route.name) {
     case 'overview':
       return '#/';

@@ -1,13 +1,21 @@
-// Test helpers: a fake Backend and sample boundary data. Imported only by *.test.ts files.
+// Test helpers: the one fake Backend and the builders of boundary data. Imported only by
+// *.test.ts files.
 //
 //   const backend = fakeBackend({ overview: sampleOverview([...cells]), timeline: [segment(...)] });
 //   render(View, { context: backendContext(backend) });
-//   expect(backend.calls).toContainEqual({ method: 'sync', args: [] });
+//   expect(backend.sync).toHaveBeenCalled();            // every method is a vi.fn spy
+//   expect(backend.calls).toContainEqual({ method: 'timeline', args: [{ app: 'api' }] });
 //
-// Every method answers from `data` (or rejects when the answer is a `{code, message}`); a
-// function in `data` is called with the method's arguments instead. Progress (sync) and steps
-// (promote, rollback) are sent before the method resolves.
-import type { Backend, TollgateError } from './backend';
+// The fake is typed by the same derived `Backend` type as the real one, so a new command does
+// not compile here until it has a default answer. Every method answers from `data` (or rejects
+// when the answer is a `{code, message}`); a function in `data` is called with the method's
+// arguments instead (and sends any progress itself). Otherwise progress (sync) and steps
+// (promote, rollback) are sent before the method resolves. `promoteData()` is the sample
+// workspace of the promote, rollback, export, settings and first-start views
+// (quinn@example.com signs for qa; api moves dev → staging); two scenarios still have their own
+// builders there: `check` / `detail` beside the overview's `sampleCheck` / `sampleDetail`.
+import { vi, type Mock } from 'vitest';
+import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { ApprovalView } from './bindings/ApprovalView';
 import type { DigestDetail } from './bindings/DigestDetail';
@@ -29,88 +37,115 @@ import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
 
+import type { ExportTarget } from './bindings/ExportTarget';
+// The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
+import sentences from './bindings/sentences.json';
 type Answer<T> = T | TollgateError;
-type Method = keyof Backend;
 /** A fixed answer, or a function of the method's arguments that returns one. */
-type Data<M extends Method> =
-  | Answer<Awaited<ReturnType<Backend[M]>>>
-  | ((...args: Parameters<Backend[M]>) => Answer<Awaited<ReturnType<Backend[M]>>> | Promise<Awaited<ReturnType<Backend[M]>>>);
+type Data<M extends BackendMethod> =
+  | Answer<ResultOf<M>>
+  | ((...args: Parameters<Backend[M]>) => Answer<ResultOf<M>> | Promise<Answer<ResultOf<M>>>);
 
-export type FakeData = { [M in Method]?: Data<M> } & {
-  /** Sent to `sync`'s `onProgress` before it resolves (default: one per status row). */
+export type FakeData = { [M in BackendMethod]?: Data<M> } & {
+  /** Sent to `sync`'s listener before it resolves (default: one per status row). */
   syncProgress?: SyncProgress[];
-  /** Sent to `promote`'s / `rollback`'s `onStep` before they resolve (default: all four). */
+  /** Sent to `promote`'s / `rollback`'s listener before they resolve (default: all four). */
   steps?: PromotionStep[];
 };
 
-export interface FakeBackend extends Backend {
-  /** Every call, in order, with its arguments (callbacks included). */
-  calls: { method: Method; args: unknown[] }[];
-}
+export type FakeBackend = { [M in BackendMethod]: Backend[M] & Mock<Backend[M]> } & {
+  /** Every call, in order, with its arguments (listeners included). */
+  calls: { method: BackendMethod; args: unknown[] }[];
+};
 
 function isError(a: unknown): a is TollgateError {
   return typeof a === 'object' && a !== null && 'code' in a && 'message' in a;
 }
 
-/** The 64-bit integers of the bindings (`bigint` in TypeScript) arrive as JSON numbers. */
-export function n(value: number): bigint {
-  return value as unknown as bigint;
-}
-
-/** A Backend that answers from fixed data (or rejects with the given `{code, message}`). */
+/** A Backend of `vi.fn` spies that answer from `data`, else from the sample builders below. */
 export function fakeBackend(data: FakeData = {}): FakeBackend {
   const calls: FakeBackend['calls'] = [];
-  function answer<M extends Method>(method: M, fallback: () => Awaited<ReturnType<Backend[M]>>, args: unknown[]) {
-    calls.push({ method, args });
-    const d: unknown = data[method];
-    const a = typeof d === 'function' ? (d as (...a: unknown[]) => unknown)(...args) : d === undefined ? fallback() : d;
-    return Promise.resolve(a).then((v) => (isError(v) ? Promise.reject(v) : v)) as Promise<
-      Awaited<ReturnType<Backend[M]>>
-    >;
-  }
   const statusRows = (): StatusRow[] => {
     const s = data.status;
     return Array.isArray(s) ? s : [];
   };
   const steps: PromotionStep[] = data.steps ?? ['intended', 'pushed', 'verified', 'recorded'];
-  return {
-    calls,
-    workspaceInfo: () => answer('workspaceInfo', () => sampleWorkspace, []),
-    status: () => answer('status', () => [], []),
-    overview: () =>
-      answer('overview', () => sampleOverview(statusRows().map((status) => ({ status, candidate: null }))), []),
-    sync: (onProgress) => {
-      const rows = statusRows();
-      const progress =
-        data.syncProgress ?? rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
-      progress.forEach((p) => onProgress(p));
-      return answer('sync', () => sampleSyncReport(rows), [onProgress]);
-    },
-    timeline: (app) => answer('timeline', () => [], [app]),
-    digestDetail: (app, digest) => answer('digestDetail', () => sampleDetail({ app, digest }), [app, digest]),
-    checkPromotion: (app, to, digest) =>
-      answer('checkPromotion', () => sampleCheck({ app, to, digest }), [app, to, digest]),
-    signer: () => answer('signer', () => sampleSigner, []),
-    approve: (req) => answer('approve', () => sampleReceipt(req.app, req.to, req.digest), [req]),
-    promote: (req, onStep) => {
-      steps.forEach((s) => onStep(s));
-      return answer('promote', () => sampleOutcome(req.app, req.to, req.digest), [req, onStep]);
-    },
-    rollback: (req, onStep) => {
-      steps.forEach((s) => onStep(s));
-      return answer('rollback', () => sampleOutcome(req.app, req.env, req.digest), [req, onStep]);
-    },
-    exportReport: (req) => answer('exportReport', () => sampleExportSummary(req.out, req.format), [req]),
-    revealFile: (path) => answer('revealFile', () => undefined, [path]),
-    keyInit: (id) => answer('keyInit', () => sampleKey(id), [id]),
-    keyShow: () => answer('keyShow', () => null, []),
-    keyRotate: () => answer('keyRotate', () => sampleRotation('alice@example.com'), []),
-    registries: () => answer('registries', () => sampleRegistries, []),
-    login: (registry, username, password) =>
-      answer('login', () => 'registry.example.com', [registry, username, password]),
-    openWorkspace: (path) => answer('openWorkspace', () => ({ ...sampleWorkspace, config_path: path }), [path]),
-    openDemo: () => answer('openDemo', () => sampleWorkspace, []),
-  };
+  /** Method `method` answering from `data[method]`, else `fallback(...args)`. */
+  function method<M extends BackendMethod>(
+    method: M,
+    fallback: (...args: Parameters<Backend[M]>) => ResultOf<M>,
+    before?: (...args: Parameters<Backend[M]>) => void,
+  ) {
+    return vi.fn((...args: Parameters<Backend[M]>) => {
+      calls.push({ method, args });
+      const d: unknown = data[method];
+      // A function answer takes the call over, progress included.
+      if (typeof d !== 'function') before?.(...args);
+      const a =
+        typeof d === 'function'
+          ? (d as (...a: unknown[]) => unknown)(...args)
+          : d === undefined
+            ? fallback(...args)
+            : d;
+      return Promise.resolve(a).then((v) => (isError(v) ? Promise.reject(v) : v)) as Promise<ResultOf<M>>;
+    });
+  }
+  const backend = {
+    workspaceInfo: method('workspaceInfo', () => sampleWorkspace),
+    status: method('status', () => []),
+    overview: method('overview', () =>
+      sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
+    ),
+    sync: method(
+      'sync',
+      () => sampleSyncReport(statusRows()),
+      (onProgress) => {
+        const rows = statusRows();
+        const progress =
+          data.syncProgress ??
+          rows.map((r, i) => ({ done: i + 1, total: rows.length, app: r.app, env: r.env }));
+        progress.forEach((p) => onProgress(p));
+      },
+    ),
+    timeline: method('timeline', () => []),
+    digestDetail: method('digestDetail', (req) => sampleDetail(req)),
+    checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
+    signer: method('signer', () => signer()),
+    approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
+    promote: method(
+      'promote',
+      (req) => outcome(req.digest),
+      (_req, onStep) => steps.forEach((s) => onStep(s)),
+    ),
+    rollback: method(
+      'rollback',
+      (req) => outcome(req.digest),
+      (_req, onStep) => steps.forEach((s) => onStep(s)),
+    ),
+    chooseExportPath: method('chooseExportPath', (req) =>
+      exportTarget(`/home/ci/reports/${req.suggested_name}`),
+    ),
+    exportReport: method('exportReport', (req) => exportSummary(exportedPath(req.target), req.format)),
+    revealFile: method('revealFile', () => null),
+    keyInit: method('keyInit', (req) => publicKey(req.id)),
+    keyShow: method('keyShow', () => null),
+    keyRotate: method('keyRotate', () => keyRotation('alice@example.com')),
+    registries: method('registries', () => sampleRegistries),
+    login: method('login', () => 'registry.example.com'),
+    openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
+    openDemo: method('openDemo', () => sampleWorkspace),
+  } satisfies Backend;
+  return { ...backend, calls } as FakeBackend;
+}
+
+/** What `chooseExportPath` answers: the chosen `path` under the token `token:<path>`. */
+export function exportTarget(path: string): ExportTarget {
+  return { token: `token:${path}`, path };
+}
+
+/** The path behind a token made by `exportTarget`. */
+export function exportedPath(token: string): string {
+  return token.replace(/^token:/, '');
 }
 
 export const sampleWorkspace: WorkspaceInfo = {
@@ -141,11 +176,21 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   return {
     passed: false,
     rules: [
-      { rule: 'approvals', passed: false, reason: 'needs 2 distinct approvers, has 1 (alice@example.com)', blocking: true },
-      { rule: 'roles', passed: true, reason: 'has an approval from each role: manager (alice@example.com)', blocking: true },
+      {
+        rule: 'approvals',
+        passed: false,
+        reason: 'needs 2 distinct approvers, has 1 (alice@example.com)',
+        blocking: true,
+      },
+      {
+        rule: 'roles',
+        passed: true,
+        reason: 'has an approval from each role: manager (alice@example.com)',
+        blocking: true,
+      },
       { rule: 'min_soak', passed: true, reason: 'soaked 3d2h in staging, needs 24h', blocking: true },
     ],
-    counted: [n(7)],
+    counted: [7],
     ignored: [],
     approvers: ['alice@example.com'],
     approvals_needed: 2,
@@ -154,7 +199,9 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   };
 }
 
-export function sampleCheck(over: Partial<PromotionCheck> & Pick<PromotionCheck, 'app' | 'to' | 'digest'>): PromotionCheck {
+export function sampleCheck(
+  over: Partial<PromotionCheck> & Pick<PromotionCheck, 'app' | 'to' | 'digest'>,
+): PromotionCheck {
   return {
     from: 'staging',
     current: digestA,
@@ -169,7 +216,10 @@ export function cell(status: StatusRow, candidate: PromotionCheck | null = null)
   return { status, candidate };
 }
 
-export function sampleOverview(cells: OverviewCell[], lastSync: string | null = '2025-11-25T08:00:00Z'): Overview {
+export function sampleOverview(
+  cells: OverviewCell[],
+  lastSync: string | null = '2025-11-25T08:00:00Z',
+): Overview {
   return { cells, last_sync: lastSync };
 }
 
@@ -192,12 +242,20 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
 }
 
 export function segment(over: Partial<Segment> & Pick<Segment, 'env' | 'digest' | 'from'>): Segment {
-  return { app: 'api', until: null, via: 'promotion', actor: 'alice@example.com', seq: n(1), unapproved: false, ...over };
+  return {
+    app: 'api',
+    until: null,
+    via: 'promotion',
+    actor: 'alice@example.com',
+    seq: 1,
+    unapproved: false,
+    ...over,
+  };
 }
 
 export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   return {
-    seq: n(7),
+    seq: 7,
     at: '2025-11-23T10:00:00Z',
     approver: 'alice@example.com',
     role: 'manager',
@@ -212,14 +270,16 @@ export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   };
 }
 
-export function sampleDetail(over: Partial<DigestDetail> & Pick<DigestDetail, 'app' | 'digest'>): DigestDetail {
+export function sampleDetail(
+  over: Partial<DigestDetail> & Pick<DigestDetail, 'app' | 'digest'>,
+): DigestDetail {
   const digest = over.digest;
   const image = `127.0.0.1:5000/payments/${over.app}@${digest}`;
   return {
     image: {
       digest,
       media_type: 'application/vnd.oci.image.manifest.v1+json',
-      size: n(1024),
+      size: 1024,
       created: '2025-11-18T12:00:00Z',
       revision: '4f2a9c1',
       version: '1.7.0',
@@ -228,8 +288,23 @@ export function sampleDetail(over: Partial<DigestDetail> & Pick<DigestDetail, 'a
       platforms: ['linux/amd64', 'linux/arm64'],
     },
     stays: [
-      segment({ app: over.app, env: 'dev', digest, from: '2025-11-18T12:00:00Z', until: '2025-11-21T08:00:00Z', via: 'record', actor: 'ci' }),
-      segment({ app: over.app, env: 'staging', digest, from: '2025-11-20T09:30:00Z', via: 'promotion', seq: n(5) }),
+      segment({
+        app: over.app,
+        env: 'dev',
+        digest,
+        from: '2025-11-18T12:00:00Z',
+        until: '2025-11-21T08:00:00Z',
+        via: 'record',
+        actor: 'ci',
+      }),
+      segment({
+        app: over.app,
+        env: 'staging',
+        digest,
+        from: '2025-11-20T09:30:00Z',
+        via: 'promotion',
+        seq: 5,
+      }),
     ],
     tags: [`local/payments/${over.app}:staging`],
     approvals: [approvalView()],
@@ -247,7 +322,8 @@ export function sampleDetail(over: Partial<DigestDetail> & Pick<DigestDetail, 'a
   };
 }
 
-export const sampleKey: (id: string) => PublicKeyInfo = (id) => ({
+/** `id`'s signing key (made up, but shaped like the real thing). */
+export const publicKey: (id: string) => PublicKeyInfo = (id) => ({
   id,
   public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFake ${id}`,
   fingerprint: 'SHA256:3q2+7w0Yd1bWkq5xQ0F9dXo4mDhD3t1n0ZlC9aQm4pE',
@@ -255,8 +331,8 @@ export const sampleKey: (id: string) => PublicKeyInfo = (id) => ({
 });
 
 /** A rotation of `id`'s key at 2026-11-25 09:00 UTC. */
-export const sampleRotation: (id: string) => KeyRotation = (id) => {
-  const previous = sampleKey(id);
+export const keyRotation: (id: string) => KeyRotation = (id) => {
+  const previous = publicKey(id);
   const current: PublicKeyInfo = {
     ...previous,
     public_key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewNewNewNewNewNewNewNewNewNewNewNewNewNew ${id}`,
@@ -270,22 +346,20 @@ export const sampleRotation: (id: string) => KeyRotation = (id) => {
   };
 };
 
-export const sampleSigner: SignerStatus = {
-  approver: 'alice@example.com',
-  key: sampleKey('alice@example.com'),
-  listed: true,
-  roles: ['manager'],
-  problem: null,
-};
-
 export const sampleRegistries: RegistryView[] = [
-  { name: 'hub', url: 'https://registry.example.com', kind: 'remote', host: 'registry.example.com', keychain_credentials: true },
+  {
+    name: 'hub',
+    url: 'https://registry.example.com',
+    kind: 'remote',
+    host: 'registry.example.com',
+    keychain_credentials: true,
+  },
   { name: 'local', url: 'oci:registry', kind: 'layout', host: null, keychain_credentials: false },
 ];
 
 function sampleEvent(app: string, env: string, digest: string, kind: Event['kind']): Event {
   return {
-    seq: n(42),
+    seq: 42,
     at: '2025-11-25T09:00:00.000Z',
     kind,
     app,
@@ -301,53 +375,9 @@ function sampleEvent(app: string, env: string, digest: string, kind: Event['kind
 export function sampleReceipt(app: string, to: string, digest: string): ApprovalReceipt {
   return {
     event: sampleEvent(app, to, digest, 'approval'),
-    fingerprint: sampleSigner.key!.fingerprint,
+    fingerprint: signer().key!.fingerprint,
     message: '{"app":"api"}',
     signature: '-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----',
-  };
-}
-
-export function sampleOutcome(app: string, to: string, digest: string): PromotionOutcome {
-  const image = `127.0.0.1:5000/payments/${app}@${digest}`;
-  return {
-    promotion: {
-      id: n(3),
-      kind: 'promotion',
-      app,
-      from_env: 'staging',
-      to_env: to,
-      digest,
-      src_repository: `local/payments/${app}`,
-      dst_repository: `local/payments/${app}`,
-      tag: to,
-      approvals: [n(7), n(8)],
-      evaluation: {},
-      actor: 'alice@example.com',
-      previous: digestA,
-      state: 'recorded',
-      error: null,
-      event_seq: n(42),
-      created_at: '2025-11-25T09:00:00Z',
-    },
-    event: sampleEvent(app, to, digest, 'promotion'),
-    check: sampleCheck({ app, to, digest, evaluation: evaluation({ passed: true }) }),
-    snippets: { image, kubectl: `kubectl set image deployment/${app} ${app}=${image}`, compose: `image: ${image}` },
-  };
-}
-
-export function sampleExportSummary(path: string, format: ExportSummary['format']): ExportSummary {
-  return {
-    format,
-    path,
-    bytes: n(20480),
-    events: n(120),
-    context_events: n(2),
-    stubs: n(0),
-    first_seq: n(1),
-    last_seq: n(120),
-    database: { events: n(120), head_seq: n(120), head_hash: 'f'.repeat(64), intact: true, broken: null },
-    signatures: { approvals: n(12), verified: n(12), problems: [] },
-    summary: { events: n(120), stubs: n(0), apps: [] },
   };
 }
 
@@ -360,4 +390,238 @@ export function stubResizeObserver(): void {
       disconnect() {}
     } as unknown as typeof ResizeObserver;
   }
+}
+
+// The promote, rollback, export, settings and first-start views' samples.
+
+/** quinn@example.com's key (the signer of `promoteData`). */
+export const quinnKey: PublicKeyInfo = publicKey('quinn@example.com');
+
+export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
+  return {
+    approver: 'quinn@example.com',
+    key: quinnKey,
+    listed: true,
+    roles: ['qa'],
+    problem: null,
+    ...over,
+  };
+}
+
+/** dev → staging of digestA, staging runs digestB now; staging's policy wants one qa approval. */
+export function check({
+  roles_needed,
+  ...over
+}: Partial<PromotionCheck> & { roles_needed?: string[] } = {}): PromotionCheck {
+  const c = {
+    app: 'api',
+    from: 'dev',
+    to: 'staging',
+    digest: digestA,
+    current: digestB,
+    entered_from: '2026-11-02T09:00:00Z',
+    entered_by: 'ci@example.com',
+    evaluation: {
+      passed: false,
+      rules: [
+        { rule: 'approvals', passed: false, reason: sentences.unapproved.approvals, blocking: true },
+        {
+          rule: 'roles',
+          passed: false,
+          reason: sentences.unapproved.roles,
+          blocking: true,
+        },
+        { rule: 'signatures', passed: false, reason: '1 approval set aside', blocking: false },
+      ],
+      counted: [],
+      approvers: [],
+      approvals_needed: 1,
+      roles_needed: [],
+      ignored: [
+        {
+          id: 7,
+          approver: 'mallory@example.com',
+          reason: 'approval by mallory@example.com ignored: not an approver in tollgate.toml',
+        },
+      ],
+    },
+    ...over,
+  } as PromotionCheck;
+  if (roles_needed) c.evaluation = { ...c.evaluation, roles_needed };
+  return c;
+}
+
+export const passedEvaluation: PromotionCheck['evaluation'] = {
+  passed: true,
+  rules: [
+    {
+      rule: 'approvals',
+      passed: true,
+      reason: 'has 1 distinct approver (quinn@example.com), needs 1',
+      blocking: true,
+    },
+    {
+      rule: 'roles',
+      passed: true,
+      reason: 'has an approval from each role: qa (quinn@example.com)',
+      blocking: true,
+    },
+  ],
+  counted: [9],
+  ignored: [],
+  approvers: ['quinn@example.com'],
+  approvals_needed: 1,
+  roles_needed: [],
+};
+
+export function detail(digest: string, created: string, revision: string): DigestDetail {
+  return {
+    app: 'api',
+    digest,
+    image: {
+      digest,
+      media_type: 'application/vnd.oci.image.manifest.v1+json',
+      size: 500,
+      created,
+      revision,
+      version: null,
+      source: null,
+      labels: {},
+      platforms: [],
+    },
+    stays: [],
+    tags: [],
+    approvals: [],
+    snippets: [],
+  };
+}
+
+export function outcome(digest = digestA): PromotionOutcome {
+  const event = {
+    seq: 42,
+    at: '2026-11-02T10:00:00.000Z',
+    kind: 'promotion' as const,
+    app: 'api',
+    env: 'staging',
+    digest,
+    actor: 'quinn@example.com',
+    data: {},
+    prev_hash: '0'.repeat(64),
+    hash: '1'.repeat(64),
+  };
+  return {
+    promotion: {
+      id: 3,
+      kind: 'promotion',
+      app: 'api',
+      from_env: 'dev',
+      to_env: 'staging',
+      digest,
+      src_repository: 'local/payments/api',
+      dst_repository: 'local/payments/api',
+      tag: 'staging',
+      approvals: [9],
+      evaluation: {},
+      actor: 'quinn@example.com',
+      previous: digestB,
+      state: 'recorded',
+      error: null,
+      event_seq: 42,
+      created_at: '2026-11-02T10:00:00Z',
+    },
+    event,
+    check: check({ evaluation: passedEvaluation }),
+    snippets: {
+      image: `127.0.0.1:5000/payments/api@${digest}`,
+      kubectl: `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digest}`,
+      compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
+    },
+  };
+}
+
+export function laneSegment(
+  env: string,
+  digest: string,
+  from: string,
+  until: string | null,
+  seq: number,
+): Segment {
+  return segment({ env, digest, from, until, seq, actor: 'quinn@example.com' });
+}
+
+export function exportSummary(path: string, format: ExportSummary['format'] = 'pdf'): ExportSummary {
+  return {
+    format,
+    path,
+    bytes: 20480,
+    events: 120,
+    context_events: 2,
+    stubs: 0,
+    first_seq: 1,
+    last_seq: 122,
+    database: {
+      events: 122,
+      head_seq: 122,
+      head_hash: 'ab'.repeat(32),
+      intact: true,
+      broken: null,
+    },
+    signatures: { approvals: 6, verified: 6, problems: [] },
+    summary: {
+      events: 122,
+      stubs: 0,
+      apps: [
+        {
+          app: 'api',
+          promotions: 4,
+          rollbacks: 1,
+          drift: 1,
+          approvals: 6,
+          records: 10,
+          observations: 98,
+          approvers: [],
+        },
+      ],
+    },
+  };
+}
+
+/** The rotation `keyRotate` answers with: quinnKey retired at 2026-11-25 09:00 UTC. */
+export const rotation: KeyRotation = keyRotation('quinn@example.com');
+
+/** The promote, rollback, export, settings and first-start views' workspace (see the top). */
+export function promoteData(over: FakeData = {}): FakeData {
+  return {
+    overview: { cells: [], last_sync: null },
+    sync: { tags: [], new_images: 0, at: '2026-11-02T10:00:00Z' },
+    digestDetail: (req) =>
+      req.digest === digestA
+        ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')
+        : detail(req.digest, '2026-10-01T08:00:00Z', 'rev-old'),
+    checkPromotion: () => check(),
+    signer: () => signer(),
+    promote: () => outcome(),
+    rollback: () => outcome(),
+    exportReport: (req) => exportSummary(exportedPath(req.target)),
+    keyInit: () => quinnKey,
+    keyShow: () => quinnKey,
+    keyRotate: () => rotation,
+    registries: [
+      {
+        name: 'local',
+        url: 'http://127.0.0.1:5000',
+        kind: 'remote' as const,
+        host: '127.0.0.1:5000',
+        keychain_credentials: false,
+      },
+      { name: 'demo', url: 'oci:registry', kind: 'layout' as const, host: null, keychain_credentials: false },
+    ],
+    login: '127.0.0.1:5000',
+    ...over,
+  };
+}
+
+/** The fake backend over `promoteData`, with `over` answering instead where given. */
+export function promoteBackend(over: FakeData = {}): FakeBackend {
+  return fakeBackend(promoteData(over));
 }

@@ -33,7 +33,13 @@ const threeEnvs = () => [
   cell(row({ app: 'api', env: 'dev', digest: digestC, since: '2025-11-25T07:30:00Z', via: 'record' })),
   cell(
     row({ app: 'api', env: 'staging', digest: digestB, since: '2025-11-22T06:00:00Z' }),
-    sampleCheck({ app: 'api', from: 'dev', to: 'staging', digest: digestC, evaluation: evaluation({ passed: true, rules: [] }) }),
+    sampleCheck({
+      app: 'api',
+      from: 'dev',
+      to: 'staging',
+      digest: digestC,
+      evaluation: evaluation({ passed: true, rules: [] }),
+    }),
   ),
   cell(
     row({ app: 'api', env: 'production', digest: digestA, since: '2025-10-01T10:00:00Z' }),
@@ -119,7 +125,9 @@ describe('Overview', () => {
       fakeBackend({
         overview: sampleOverview([
           cell(row({ app: 'api', env: 'dev', digest: digestA })),
-          cell(row({ app: 'api', env: 'staging', digest: digestB, drift: true, via: 'drift', tag: 'staging' })),
+          cell(
+            row({ app: 'api', env: 'staging', digest: digestB, drift: true, via: 'drift', tag: 'staging' }),
+          ),
         ]),
       }),
     );
@@ -129,7 +137,9 @@ describe('Overview', () => {
     expect(container.querySelectorAll('.drift-badge')).toHaveLength(1);
     expect(container.querySelector('td[data-env="dev"]')?.classList.contains('drift')).toBe(false);
     const banner = screen.getByTestId('drift-banner');
-    expect(within(banner).getByRole('link', { name: 'api staging' }).getAttribute('href')).toBe('#/timeline/api');
+    expect(within(banner).getByRole('link', { name: 'api staging' }).getAttribute('href')).toBe(
+      '#/timeline/api',
+    );
     expect(banner.textContent).toContain('local/payments/api:staging');
     expect(screen.getByText('1 drifted')).toBeTruthy();
   });
@@ -154,7 +164,11 @@ describe('Overview', () => {
 
   it('says so when a tag has no image', async () => {
     renderWith(
-      fakeBackend({ overview: sampleOverview([cell(row({ app: 'api', env: 'dev', digest: null, since: null, via: null }))]) }),
+      fakeBackend({
+        overview: sampleOverview([
+          cell(row({ app: 'api', env: 'dev', digest: null, since: null, via: null })),
+        ]),
+      }),
     );
     expect(await screen.findByText('no image')).toBeTruthy();
   });
@@ -206,7 +220,10 @@ describe('Overview', () => {
   it('shows a failed sync in place with what to do and a retry', async () => {
     const backend = fakeBackend({
       overview: sampleOverview([cell(row({ app: 'api', env: 'dev' }))]),
-      sync: { code: 'unreachable', message: 'sync api dev (local/payments/api:dev): cannot reach 127.0.0.1:5000' },
+      sync: {
+        code: 'unreachable',
+        message: 'sync api dev (local/payments/api:dev): cannot reach 127.0.0.1:5000',
+      },
     });
     renderWith(backend);
     await screen.findByRole('table');
@@ -230,21 +247,26 @@ describe('Overview', () => {
       );
     /** Each row `rowHeight` px tall, the table's top `tableTop()` px from the window's top. */
     function layout(rowHeight: number, tableTop: () => number) {
-      vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(function (this: HTMLElement) {
+      vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(function (
+        this: HTMLElement,
+      ) {
         if (this.tagName === 'TBODY') return new DOMRect(0, tableTop(), 1200, 60 * rowHeight);
         if (this.tagName === 'TR' && this.dataset.app) {
           const tbody = this.parentElement!;
           let top = tableTop();
           for (const tr of tbody.children) {
             if (tr === this) break;
-            top += (tr as HTMLElement).dataset.app ? rowHeight : parseFloat((tr.firstElementChild as HTMLElement).style.height);
+            top += (tr as HTMLElement).dataset.app
+              ? rowHeight
+              : parseFloat((tr.firstElementChild as HTMLElement).style.height);
           }
           return new DOMRect(0, top, 1200, rowHeight);
         }
         return new DOMRect();
       });
     }
-    const rendered = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('tbody tr[data-app]')].map((r) => r.dataset.app);
+    const rendered = (c: HTMLElement) =>
+      [...c.querySelectorAll<HTMLElement>('tbody tr[data-app]')].map((r) => r.dataset.app);
     const gaps = (c: HTMLElement) =>
       [...c.querySelectorAll<HTMLElement>('tbody tr.gap td')].map((td) => parseFloat(td.style.height));
     afterEach(() => vi.restoreAllMocks());

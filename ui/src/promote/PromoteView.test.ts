@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import type { PromotionStep } from '../lib/bindings/PromotionStep';
 import type { Backend } from '../lib/backend';
-import { check, detail, digestA, digestB, fullBackend, outcome, passedEvaluation, sampleKey, signer } from './fake';
+import {
+  check,
+  detail,
+  digestA,
+  digestB,
+  promoteBackend,
+  outcome,
+  passedEvaluation,
+  quinnKey,
+  signer,
+} from '../lib/testing';
 import PromoteView from './PromoteView.svelte';
 
 function show(backend: Backend) {
@@ -18,10 +28,10 @@ const runButton = () => screen.findByRole('button', { name: /^Promote .* to stag
 
 describe('PromoteView', () => {
   it('shows the policy checklist with pass/fail and reasons, and the ignored approvals with why', async () => {
-    const backend = fullBackend();
+    const backend = promoteBackend();
     const { container } = show(backend);
-    await screen.findByText('needs 1 approval, has 0');
-    expect(backend.checkPromotion).toHaveBeenCalledWith('api', 'staging', digestA);
+    await screen.findByText('needs 1 distinct approver, has none');
+    expect(backend.checkPromotion).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestA });
     const rules = [...container.querySelectorAll('.rule')].map((r) => [
       r.getAttribute('data-rule'),
       r.getAttribute('data-passed'),
@@ -36,7 +46,7 @@ describe('PromoteView', () => {
   });
 
   it('shows the full digest with its first 12 hex digits emphasised, and what changes', async () => {
-    const { container } = show(fullBackend());
+    const { container } = show(promoteBackend());
     const head = container.querySelector('.head .digest-text')!;
     expect(head.textContent).toBe(digestA);
     expect(head.querySelector('strong')!.textContent).toBe(digestA.slice(7, 19));
@@ -48,7 +58,7 @@ describe('PromoteView', () => {
   });
 
   it('signs with confirm = the first 12 hex digits and shows the fingerprint, then re-checks', async () => {
-    const backend = fullBackend();
+    const backend = promoteBackend();
     const { container } = show(backend);
     const button = await approveButton();
     expect(button).toBe(screen.getByRole('button', { name: `Approve ${digestA.slice(7, 19)}` }));
@@ -63,7 +73,7 @@ describe('PromoteView', () => {
       note: null,
     });
     await screen.findByText(/^Signed\./);
-    expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(sampleKey.fingerprint);
+    expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(quinnKey.fingerprint);
     await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
     // One approval per role: the button now says so instead of signing the same thing twice.
     expect(button).toBe(screen.getByRole('button', { name: 'Approved ✓' }));
@@ -72,11 +82,23 @@ describe('PromoteView', () => {
   });
 
   it('knows an earlier live approval by this approver (from the digest detail) and does not offer to sign again', async () => {
-    const backend = fullBackend({
-      digestDetail: async (_app: string, digest: string) => {
+    const backend = promoteBackend({
+      digestDetail: async ({ digest }) => {
         const d = detail(digest, '2026-11-01T08:00:00Z', 'rev');
         d.approvals = [
-          { seq: 5n, at: '2026-11-02T09:00:00Z', approver: 'quinn@example.com', role: 'qa', from: 'dev', to: 'staging', note: '', fingerprint: sampleKey.fingerprint, verified: true, problem: null, consumed: false },
+          {
+            seq: 5,
+            at: '2026-11-02T09:00:00Z',
+            approver: 'quinn@example.com',
+            role: 'qa',
+            from: 'dev',
+            to: 'staging',
+            note: '',
+            fingerprint: quinnKey.fingerprint,
+            verified: true,
+            problem: null,
+            consumed: false,
+          },
         ];
         return d;
       },
@@ -88,8 +110,9 @@ describe('PromoteView', () => {
   });
 
   it('disables approve with the reason when the signer has a problem', async () => {
-    const problem = 'the key in your keychain is not the key listed for quinn@example.com: hand over your allowed_signers line';
-    show(fullBackend({ signer: async () => signer({ listed: false, problem }) }));
+    const problem =
+      'the key in your keychain is not the key listed for quinn@example.com: hand over your allowed_signers line';
+    show(promoteBackend({ signer: async () => signer({ listed: false, problem }) }));
     const button = (await approveButton()) as HTMLButtonElement;
     await screen.findByText(problem);
     expect(button.disabled).toBe(true);
@@ -98,7 +121,7 @@ describe('PromoteView', () => {
 
   it('disables approve with the reason when the approver holds no role the policy needs', async () => {
     show(
-      fullBackend({
+      promoteBackend({
         checkPromotion: async () => check({ to: 'production', roles_needed: ['manager'] }),
         signer: async () => signer({ roles: ['qa'] }),
       }),
@@ -110,7 +133,7 @@ describe('PromoteView', () => {
   });
 
   it('lets the approver pick a role when they hold several that qualify', async () => {
-    const backend = fullBackend({
+    const backend = promoteBackend({
       checkPromotion: async () => check({ roles_needed: ['qa', 'manager'] }),
       signer: async () => signer({ roles: ['qa', 'manager', 'dev'] }),
     });
@@ -128,9 +151,12 @@ describe('PromoteView', () => {
 
   it('shows a refused approval from the core in place', async () => {
     show(
-      fullBackend({
+      promoteBackend({
         approve: async () => {
-          throw { code: 'refused', message: 'sha256:… never ran in api dev: approve only what ran in the previous environment' };
+          throw {
+            code: 'refused',
+            message: 'sha256:… never ran in api dev: approve only what ran in the previous environment',
+          };
         },
       }),
     );
@@ -143,7 +169,7 @@ describe('PromoteView', () => {
   });
 
   it('keeps Promote disabled, with the unmet rules, until the policy is met', async () => {
-    const backend = fullBackend();
+    const backend = promoteBackend();
     show(backend);
     const button = (await runButton()) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
@@ -154,7 +180,7 @@ describe('PromoteView', () => {
   it('promotes with every step visible, then shows the snippets with copy buttons', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    const backend = fullBackend({
+    const backend = promoteBackend({
       checkPromotion: async () => check({ evaluation: passedEvaluation }),
       promote: async (_req, onStep: (s: PromotionStep) => void) => {
         onStep('intended');
@@ -170,7 +196,9 @@ describe('PromoteView', () => {
     await waitFor(() => expect(button.disabled).toBe(false));
     await fireEvent.click(button);
     const states = () =>
-      [...container.querySelectorAll('.step')].map((s) => `${s.getAttribute('data-step')}:${s.getAttribute('data-state')}`);
+      [...container.querySelectorAll('.step')].map(
+        (s) => `${s.getAttribute('data-step')}:${s.getAttribute('data-state')}`,
+      );
     await waitFor(() =>
       expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:active', 'recorded:todo']),
     );
@@ -179,7 +207,9 @@ describe('PromoteView', () => {
     expect(states()).toEqual(['intended:done', 'pushed:done', 'verified:done', 'recorded:done']);
     expect(button).toBe(screen.getByRole('button', { name: 'Promoted ✓' }));
     const kubectl = container.querySelector('[data-snippet="kubectl"]')!;
-    expect(kubectl.textContent).toBe(`kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`);
+    expect(kubectl.textContent).toBe(
+      `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digestA}`,
+    );
     expect(container.querySelector('[data-snippet="compose"]')!.textContent).toBe(
       `image: 127.0.0.1:5000/payments/api@${digestA}`,
     );
@@ -189,14 +219,15 @@ describe('PromoteView', () => {
   });
 
   it('shows a failed promotion plainly: the failed step and the core error in place', async () => {
-    const backend = fullBackend({
+    const backend = promoteBackend({
       checkPromotion: async () => check({ evaluation: passedEvaluation }),
       promote: async (_req, onStep: (s: PromotionStep) => void) => {
         onStep('intended');
         onStep('pushed');
         throw {
           code: 'digest_mismatch',
-          message: 'the staging tag reads back as sha256:0f1e… not the approved digest; the promotion was failed and its approvals released',
+          message:
+            'the staging tag reads back as sha256:0f1e… not the approved digest; the promotion was failed and its approvals released',
         };
       },
     });
@@ -216,12 +247,14 @@ describe('PromoteView', () => {
 
   it('says no approval is needed for an environment without policy', async () => {
     show(
-      fullBackend({
+      promoteBackend({
         checkPromotion: async () =>
           check({
             evaluation: {
               passed: true,
-              rules: [{ rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true }],
+              rules: [
+                { rule: 'policy', passed: true, reason: 'no policy: no approval needed', blocking: true },
+              ],
               counted: [],
               ignored: [],
               approvers: [],
@@ -237,7 +270,7 @@ describe('PromoteView', () => {
 
   it('shows a failed check in place, with a retry', async () => {
     let calls = 0;
-    const backend = fullBackend({
+    const backend = promoteBackend({
       checkPromotion: async () => {
         calls += 1;
         if (calls === 1) throw { code: 'unreachable', message: 'the history database is busy: try again' };
@@ -248,6 +281,6 @@ describe('PromoteView', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('unreachable');
     await fireEvent.click(within(alert).getByRole('button'));
-    await screen.findByText('needs 1 approval, has 0');
+    await screen.findByText('needs 1 distinct approver, has none');
   });
 });

@@ -2,7 +2,15 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import type { PromotionStep } from '../lib/bindings/PromotionStep';
-import { check, digestA, digestB, fullBackend, outcome, passedEvaluation, segment } from './fake';
+import {
+  check,
+  digestA,
+  digestB,
+  promoteBackend,
+  outcome,
+  passedEvaluation,
+  laneSegment,
+} from '../lib/testing';
 import { earlierDigests } from './rollback';
 import RollbackView from './RollbackView.svelte';
 
@@ -11,11 +19,11 @@ const digestD = `sha256:${'d00d'.repeat(16)}`;
 
 // staging ran C, then B, then C again, then A (now); dev ran D (never in staging).
 const timeline = [
-  segment('dev', digestD, '2026-10-01T00:00:00Z', null, 1),
-  segment('staging', digestC, '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z', 2),
-  segment('staging', digestB, '2026-10-05T00:00:00Z', '2026-10-08T00:00:00Z', 3),
-  segment('staging', digestC, '2026-10-08T00:00:00Z', '2026-10-10T00:00:00Z', 4),
-  segment('staging', digestA, '2026-10-10T00:00:00Z', null, 5),
+  laneSegment('dev', digestD, '2026-10-01T00:00:00Z', null, 1),
+  laneSegment('staging', digestC, '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z', 2),
+  laneSegment('staging', digestB, '2026-10-05T00:00:00Z', '2026-10-08T00:00:00Z', 3),
+  laneSegment('staging', digestC, '2026-10-08T00:00:00Z', '2026-10-10T00:00:00Z', 4),
+  laneSegment('staging', digestA, '2026-10-10T00:00:00Z', null, 5),
 ];
 
 describe('earlierDigests', () => {
@@ -23,7 +31,7 @@ describe('earlierDigests', () => {
     const c = earlierDigests(timeline, 'staging');
     expect(c.current?.digest).toBe(digestA);
     expect(c.earlier.map((s) => s.digest)).toEqual([digestC, digestB]);
-    expect(c.earlier[0]!.seq).toBe(4n);
+    expect(c.earlier[0]!.seq).toBe(4);
   });
 
   it('has nothing to offer an environment that ran one digest', () => {
@@ -35,9 +43,9 @@ describe('earlierDigests', () => {
 describe('RollbackView', () => {
   it('offers only earlier digests of that environment, then checks, approves and rolls back the picked one', async () => {
     const steps: PromotionStep[] = ['intended', 'pushed', 'verified', 'recorded'];
-    const backend = fullBackend({
+    const backend = promoteBackend({
       timeline: async () => timeline,
-      checkPromotion: async (_app: string, to: string, digest: string) =>
+      checkPromotion: async ({ to, digest }) =>
         check({ to, digest, current: digestA, evaluation: passedEvaluation }),
       rollback: async (_req, onStep: (s: PromotionStep) => void) => {
         steps.forEach(onStep);
@@ -50,25 +58,32 @@ describe('RollbackView', () => {
     });
     const radios = (await screen.findAllByRole('radio')) as HTMLInputElement[];
     expect(radios.map((r) => r.value)).toEqual([digestC, digestB]);
-    expect(backend.timeline).toHaveBeenCalledWith('api');
+    expect(backend.timeline).toHaveBeenCalledWith({ app: 'api' });
     expect(container.querySelector('.head [data-digest]')!.getAttribute('data-digest')).toBe(digestA);
 
     await fireEvent.click(radios[0]!);
-    const run = (await screen.findByRole('button', { name: /^Roll back .* to staging$/ })) as HTMLButtonElement;
-    expect(backend.checkPromotion).toHaveBeenCalledWith('api', 'staging', digestC);
+    const run = (await screen.findByRole('button', {
+      name: /^Roll back .* to staging$/,
+    })) as HTMLButtonElement;
+    expect(backend.checkPromotion).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestC });
     await screen.findByRole('button', { name: /^Approve / });
     await waitFor(() => expect(run.disabled).toBe(false));
     await fireEvent.click(run);
-    expect(backend.rollback).toHaveBeenCalledWith({ app: 'api', env: 'staging', digest: digestC }, expect.any(Function));
+    expect(backend.rollback).toHaveBeenCalledWith(
+      { app: 'api', env: 'staging', digest: digestC },
+      expect.any(Function),
+    );
     await screen.findByText('kubectl');
-    expect([...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done')).toBe(true);
+    expect(
+      [...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done'),
+    ).toBe(true);
     expect(backend.promote).not.toHaveBeenCalled();
   });
 
   it('says so when there is nothing to roll back to', async () => {
     render(RollbackView, {
       props: { app: 'api', env: 'dev' },
-      context: backendContext(fullBackend({ timeline: async () => timeline }) as BaseBackend),
+      context: backendContext(promoteBackend({ timeline: async () => timeline }) as BaseBackend),
     });
     expect(await screen.findByText(/has run no other digest of api before/)).toBeTruthy();
     expect(screen.queryByRole('radio')).toBeNull();
@@ -78,7 +93,7 @@ describe('RollbackView', () => {
     render(RollbackView, {
       props: { app: 'nope', env: 'dev' },
       context: backendContext(
-        fullBackend({
+        promoteBackend({
           timeline: async () => {
             throw { code: 'config', message: 'no app nope in tollgate.toml' };
           },

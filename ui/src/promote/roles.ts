@@ -41,7 +41,8 @@ export function signingChoice(signer: SignerStatus, to: string, needed: string[]
   if (!signer.approver || !signer.key) {
     return {
       roles: [],
-      problem: 'This machine has no signing key: create one in Settings, then have it listed in tollgate.toml.',
+      problem:
+        'This machine has no signing key: create one in Settings, then have it listed in tollgate.toml.',
     };
   }
   const who = signer.approver;

@@ -2,12 +2,12 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { sampleWorkspace } from '../lib/testing';
-import { fullBackend, rotation, sampleKey } from '../promote/fake';
+import { promoteBackend, rotation, quinnKey } from '../lib/testing';
 import SettingsView from './SettingsView.svelte';
 
 const SECRET = 'hunter2-s3cret-token';
 
-function show(backend = fullBackend()) {
+function show(backend = promoteBackend()) {
   const view = render(SettingsView, { context: backendContext(backend as BaseBackend) });
   return { backend, ...view };
 }
@@ -18,8 +18,8 @@ describe('SettingsView', () => {
     expect(await screen.findByText(sampleWorkspace.config_path)).toBeTruthy();
     expect(await screen.findByText('http://127.0.0.1:5000')).toBeTruthy();
     expect(screen.getByText('local folder: none needed')).toBeTruthy();
-    expect((await screen.findByTestId('public-key')).textContent).toBe(sampleKey.public_key);
-    expect(screen.getByTestId('allowed-signers').textContent).toBe(sampleKey.allowed_signers_line);
+    expect((await screen.findByTestId('public-key')).textContent).toBe(quinnKey.public_key);
+    expect(screen.getByTestId('allowed-signers').textContent).toBe(quinnKey.allowed_signers_line);
     expect(container.querySelectorAll('.signing-key .copy-button')).toHaveLength(2);
   });
 
@@ -31,7 +31,7 @@ describe('SettingsView', () => {
     await fireEvent.input(password, { target: { value: SECRET } });
     await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
     await screen.findByText('Stored credentials for 127.0.0.1:5000 in the OS keychain.');
-    expect(backend.login).toHaveBeenCalledWith('local', 'ci', SECRET);
+    expect(backend.login).toHaveBeenCalledWith({ registry: 'local', username: 'ci', password: SECRET });
     expect(password.value).toBe('');
     expect(container.innerHTML).not.toContain(SECRET);
     expect(document.body.textContent).not.toContain(SECRET);
@@ -39,9 +39,12 @@ describe('SettingsView', () => {
   });
 
   it('clears the password and shows the error in place when login fails', async () => {
-    const backend = fullBackend({
+    const backend = promoteBackend({
       login: async () => {
-        throw { code: 'auth_required', message: '127.0.0.1:5000 refused these credentials: check the username and password' };
+        throw {
+          code: 'auth_required',
+          message: '127.0.0.1:5000 refused these credentials: check the username and password',
+        };
       },
     });
     const { container } = show(backend);
@@ -55,17 +58,17 @@ describe('SettingsView', () => {
   });
 
   it('creates a signing key when there is none and shows its public half', async () => {
-    const backend = fullBackend({ keyShow: async () => null });
+    const backend = promoteBackend({ keyShow: async () => null });
     show(backend);
     const id = await screen.findByLabelText('Your approver id');
     await fireEvent.input(id, { target: { value: 'quinn@example.com' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Create signing key' }));
-    expect(backend.keyInit).toHaveBeenCalledWith('quinn@example.com');
-    expect((await screen.findByTestId('public-key')).textContent).toBe(sampleKey.public_key);
+    expect(backend.keyInit).toHaveBeenCalledWith({ id: 'quinn@example.com' });
+    expect((await screen.findByTestId('public-key')).textContent).toBe(quinnKey.public_key);
   });
 
   it('rotates the key only after a second click and shows the tollgate.toml lines', async () => {
-    const backend = fullBackend();
+    const backend = promoteBackend();
     show(backend);
     await fireEvent.click(await screen.findByRole('button', { name: 'Rotate key…' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
@@ -81,15 +84,19 @@ describe('SettingsView', () => {
   });
 
   it('keeps the key and shows the error in place when the rotation fails', async () => {
-    const backend = fullBackend({
+    const backend = promoteBackend({
       keyRotate: async () => {
-        throw { code: 'keychain', message: 'the OS keychain did not keep the new signing key for quinn@example.com; check the keychain is unlocked and writable, then try again' };
+        throw {
+          code: 'keychain',
+          message:
+            'the OS keychain did not keep the new signing key for quinn@example.com; check the keychain is unlocked and writable, then try again',
+        };
       },
     });
     show(backend);
     await fireEvent.click(await screen.findByRole('button', { name: 'Rotate key…' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Rotate now' }));
     expect((await screen.findByRole('alert')).dataset.code).toBe('keychain');
-    expect(screen.getByTestId('public-key').textContent).toBe(sampleKey.public_key);
+    expect(screen.getByTestId('public-key').textContent).toBe(quinnKey.public_key);
   });
 });

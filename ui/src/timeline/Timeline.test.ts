@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
 import { digestColor } from '../lib/format';
-import { digestA, digestB, digestC, fakeBackend, n, row, segment, stubResizeObserver } from '../lib/testing';
+import { digestA, digestB, digestC, fakeBackend, row, segment, stubResizeObserver } from '../lib/testing';
 import Timeline from './Timeline.svelte';
 
 const NOW = '2025-11-25T10:00:00Z';
@@ -17,20 +17,63 @@ afterEach(() => vi.useRealTimers());
 // digestA went dev → staging → production; digestB followed into dev and staging; production
 // was rolled back to digestC once; staging drifted to digestC.
 const history = [
-  segment({ env: 'dev', digest: digestA, from: '2025-11-01T09:00:00Z', until: '2025-11-10T09:00:00Z', via: 'record', seq: n(1) }),
-  segment({ env: 'staging', digest: digestA, from: '2025-11-03T09:00:00Z', until: '2025-11-12T09:00:00Z', seq: n(2) }),
-  segment({ env: 'production', digest: digestC, from: '2025-10-20T09:00:00Z', until: '2025-11-06T09:00:00Z', via: 'observed', seq: n(3) }),
-  segment({ env: 'production', digest: digestA, from: '2025-11-06T09:00:00Z', until: '2025-11-08T09:00:00Z', seq: n(4) }),
-  segment({ env: 'production', digest: digestC, from: '2025-11-08T09:00:00Z', via: 'rollback', seq: n(5) }),
-  segment({ env: 'dev', digest: digestB, from: '2025-11-10T09:00:00Z', via: 'record', seq: n(6) }),
-  segment({ env: 'staging', digest: digestB, from: '2025-11-12T09:00:00Z', until: '2025-11-24T09:00:00Z', seq: n(7) }),
-  segment({ env: 'staging', digest: digestC, from: '2025-11-24T09:00:00Z', via: 'drift', actor: null, seq: n(8) }),
+  segment({
+    env: 'dev',
+    digest: digestA,
+    from: '2025-11-01T09:00:00Z',
+    until: '2025-11-10T09:00:00Z',
+    via: 'record',
+    seq: 1,
+  }),
+  segment({
+    env: 'staging',
+    digest: digestA,
+    from: '2025-11-03T09:00:00Z',
+    until: '2025-11-12T09:00:00Z',
+    seq: 2,
+  }),
+  segment({
+    env: 'production',
+    digest: digestC,
+    from: '2025-10-20T09:00:00Z',
+    until: '2025-11-06T09:00:00Z',
+    via: 'observed',
+    seq: 3,
+  }),
+  segment({
+    env: 'production',
+    digest: digestA,
+    from: '2025-11-06T09:00:00Z',
+    until: '2025-11-08T09:00:00Z',
+    seq: 4,
+  }),
+  segment({ env: 'production', digest: digestC, from: '2025-11-08T09:00:00Z', via: 'rollback', seq: 5 }),
+  segment({ env: 'dev', digest: digestB, from: '2025-11-10T09:00:00Z', via: 'record', seq: 6 }),
+  segment({
+    env: 'staging',
+    digest: digestB,
+    from: '2025-11-12T09:00:00Z',
+    until: '2025-11-24T09:00:00Z',
+    seq: 7,
+  }),
+  segment({
+    env: 'staging',
+    digest: digestC,
+    from: '2025-11-24T09:00:00Z',
+    via: 'drift',
+    actor: null,
+    seq: 8,
+  }),
 ];
 
 function renderTimeline() {
   const backend = fakeBackend({
     timeline: history,
-    status: [row({ app: 'api', env: 'dev' }), row({ app: 'api', env: 'staging' }), row({ app: 'api', env: 'production' })],
+    status: [
+      row({ app: 'api', env: 'dev' }),
+      row({ app: 'api', env: 'staging' }),
+      row({ app: 'api', env: 'production' }),
+    ],
   });
   const r = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
   return { ...r, backend };
@@ -61,9 +104,15 @@ describe('Timeline', () => {
     const { container } = renderTimeline();
     await screen.findByRole('group', { name: /Timeline chart/ });
     const fills = (d: string) =>
-      new Set(segs(container, `[data-digest="${d}"]`).map((g) => g.querySelector('rect.bar')!.getAttribute('fill')));
+      new Set(
+        segs(container, `[data-digest="${d}"]`).map((g) => g.querySelector('rect.bar')!.getAttribute('fill')),
+      );
     expect(fills(digestA)).toEqual(new Set([digestColor(digestA).fill]));
-    expect(segs(container, `[data-digest="${digestA}"]`).map((g) => g.dataset.env)).toEqual(['dev', 'staging', 'production']);
+    expect(segs(container, `[data-digest="${digestA}"]`).map((g) => g.dataset.env)).toEqual([
+      'dev',
+      'staging',
+      'production',
+    ]);
     expect(fills(digestB)).toEqual(new Set([digestColor(digestB).fill]));
     expect(digestColor(digestA).fill).not.toBe(digestColor(digestB).fill);
   });
@@ -94,7 +143,9 @@ describe('Timeline', () => {
     expect(within(details).getByText('production')).toBeTruthy();
     expect(within(details).getByText('2025-11-06 09:00 UTC')).toBeTruthy();
     expect(within(details).getByText('2d')).toBeTruthy();
-    expect(within(details).getByRole('link', { name: 'Digest detail →' }).getAttribute('href')).toBe(`#/digest/api/${digestA}`);
+    expect(within(details).getByRole('link', { name: 'Digest detail →' }).getAttribute('href')).toBe(
+      `#/digest/api/${digestA}`,
+    );
     expect(within(details).getByRole('link', { name: 'Roll production back…' }).getAttribute('href')).toBe(
       '#/rollback/api/production',
     );
@@ -117,7 +168,16 @@ describe('Timeline', () => {
 
   it('shows an unapproved stay as such, in its label and when selected', async () => {
     const backend = fakeBackend({
-      timeline: [segment({ env: 'production', digest: digestB, from: '2025-11-20T09:00:00Z', via: 'record', unapproved: true, seq: n(1) })],
+      timeline: [
+        segment({
+          env: 'production',
+          digest: digestB,
+          from: '2025-11-20T09:00:00Z',
+          via: 'record',
+          unapproved: true,
+          seq: 1,
+        }),
+      ],
       status: [row({ app: 'api', env: 'production' })],
     });
     const { container } = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
@@ -174,7 +234,9 @@ describe('Timeline', () => {
   });
 
   it('shows a load error in place, with a retry', async () => {
-    const backend = fakeBackend({ timeline: { code: 'not_found', message: 'no app named nope in tollgate.toml' } });
+    const backend = fakeBackend({
+      timeline: { code: 'not_found', message: 'no app named nope in tollgate.toml' },
+    });
     render(Timeline, { props: { app: 'nope' }, context: backendContext(backend) });
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('not_found');

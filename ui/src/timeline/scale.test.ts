@@ -31,12 +31,31 @@ describe('timeline window', () => {
   });
 
   it('ticks on round UTC times that suit the zoom', () => {
-    const day = ticks({ start: Date.parse('2025-11-20T00:00:00Z'), end: Date.parse('2025-11-21T00:00:00Z') }, 900);
-    expect(day.map((t) => t.label)).toEqual(['20 Nov', '03:00', '06:00', '09:00', '12:00', '15:00', '18:00', '21:00', '21 Nov']);
-    const month = ticks({ start: Date.parse('2025-11-01T00:00:00Z'), end: Date.parse('2025-11-30T00:00:00Z') }, 900);
+    const day = ticks(
+      { start: Date.parse('2025-11-20T00:00:00Z'), end: Date.parse('2025-11-21T00:00:00Z') },
+      900,
+    );
+    expect(day.map((t) => t.label)).toEqual([
+      '20 Nov',
+      '03:00',
+      '06:00',
+      '09:00',
+      '12:00',
+      '15:00',
+      '18:00',
+      '21:00',
+      '21 Nov',
+    ]);
+    const month = ticks(
+      { start: Date.parse('2025-11-01T00:00:00Z'), end: Date.parse('2025-11-30T00:00:00Z') },
+      900,
+    );
     expect(month.map((t) => t.label)).toEqual(['6 Nov', '13 Nov', '20 Nov', '27 Nov']);
     expect(month.every((t) => (t.at - month[0]!.at) % (7 * DAY) === 0)).toBe(true);
-    const year = ticks({ start: Date.parse('2025-01-15T00:00:00Z'), end: Date.parse('2026-01-15T00:00:00Z') }, 900);
+    const year = ticks(
+      { start: Date.parse('2025-01-15T00:00:00Z'), end: Date.parse('2026-01-15T00:00:00Z') },
+      900,
+    );
     expect(year.map((t) => t.label)).toContain('2026');
     expect(year.map((t) => t.label)).toEqual(['Mar', 'May', 'Jul', 'Sep', 'Nov', '2026']);
   });

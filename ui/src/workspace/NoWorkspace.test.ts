@@ -2,15 +2,18 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { sampleWorkspace } from '../lib/testing';
-import { fullBackend } from '../promote/fake';
+import { promoteBackend } from '../lib/testing';
 import NoWorkspace from './NoWorkspace.svelte';
 
 const dialog = vi.hoisted(() => ({ save: vi.fn(), open: vi.fn() }));
 vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
-const error = { code: 'config' as const, message: 'no workspace is open: start Tollgate with --workspace FILE' };
+const error = {
+  code: 'config' as const,
+  message: 'no workspace is open: start Tollgate with --workspace FILE',
+};
 
-function show(backend = fullBackend()) {
+function show(backend = promoteBackend()) {
   const onopen = vi.fn();
   render(NoWorkspace, { props: { error, onopen }, context: backendContext(backend as BaseBackend) });
   return { backend, onopen };
@@ -32,13 +35,15 @@ describe('NoWorkspace', () => {
     const { backend, onopen } = show();
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));
     await waitFor(() => expect(onopen).toHaveBeenCalled());
-    expect(dialog.open).toHaveBeenCalledWith(expect.objectContaining({ filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }] }));
-    expect(backend.openWorkspace).toHaveBeenCalledWith('/home/me/payments/tollgate.toml');
+    expect(dialog.open).toHaveBeenCalledWith(
+      expect.objectContaining({ filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }] }),
+    );
+    expect(backend.openWorkspace).toHaveBeenCalledWith({ path: '/home/me/payments/tollgate.toml' });
   });
 
   it('does nothing when the dialog is cancelled, and shows a bad file in place', async () => {
     dialog.open.mockResolvedValueOnce(null);
-    const backend = fullBackend({
+    const backend = promoteBackend({
       openWorkspace: async () => {
         throw { code: 'config', message: 'unknown key `colour` at line 3 of /x/tollgate.toml: remove it' };
       },

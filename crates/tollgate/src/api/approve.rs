@@ -1,4 +1,4 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api::gate::{self, resolve};
@@ -10,7 +10,8 @@ use crate::signing::{self, Anchor, ApprovalMessage, Target};
 use crate::{Code, Error, Result};
 
 /// A person's signed "yes" for one digest moving from one environment to the next.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
 pub struct ApproveRequest {
     pub app: String,
     pub to: String,
@@ -21,6 +22,7 @@ pub struct ApproveRequest {
     pub role: Option<String>,
     pub note: Option<String>,
     /// Approver id (default: `$TOLLGATE_APPROVER`, then the id `key init` remembered).
+    #[serde(skip)]
     pub approver: Option<String>,
 }
 

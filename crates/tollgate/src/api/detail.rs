@@ -38,6 +38,7 @@ pub struct EnvSnippets {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApprovalView {
+    #[ts(type = "number")]
     pub seq: i64,
     #[ts(type = "string")]
     pub at: chrono::DateTime<chrono::Utc>,

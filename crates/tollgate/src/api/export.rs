@@ -60,14 +60,20 @@ impl ExportRequest {
 pub struct ExportSummary {
     pub format: ExportFormat,
     pub path: String,
+    #[ts(type = "number")]
     pub bytes: u64,
     /// Events that match the filters.
+    #[ts(type = "number")]
     pub events: u64,
     /// Approvals outside the filters that promotions in the report counted.
+    #[ts(type = "number")]
     pub context_events: u64,
     /// Events of the range outside the filters (link stubs in the JSON report).
+    #[ts(type = "number")]
     pub stubs: u64,
+    #[ts(type = "number | null")]
     pub first_seq: Option<i64>,
+    #[ts(type = "number | null")]
     pub last_seq: Option<i64>,
     /// The database's chain, checked just before the export.
     pub database: DatabaseCheck,

@@ -55,6 +55,7 @@ pub struct SyncedTag {
 #[ts(export)]
 pub struct LatePromotion {
     /// The promotion journal entry (`promotions.id`).
+    #[ts(type = "number")]
     pub journal: i64,
     /// Who started it.
     pub actor: String,

@@ -22,10 +22,12 @@ pub use crate::report::check::{Problem, ReportVerification};
 pub struct VerifyReport {
     pub chain: ChainReport,
     /// Approval events whose signature was checked against tollgate.toml's keys.
+    #[ts(type = "number")]
     pub approvals: u64,
     /// The highest event a signed approval (message version 2) vouches for: events up to it
     /// cannot be removed or rewritten without `verify` noticing while that approval survives.
     /// Events after it could be removed without a trace (0: nothing is anchored).
+    #[ts(type = "number")]
     pub anchored_seq: i64,
     /// Every problem besides the chain: an approval that does not verify, a promotion whose
     /// approvals are not for its move or were used twice, a chain head signed by an approval

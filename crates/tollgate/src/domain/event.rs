@@ -65,6 +65,7 @@ pub struct NewEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Event {
+    #[ts(type = "number")]
     pub seq: i64,
     /// Always written with milliseconds (`2026-11-25T08:00:00.000Z`), exactly as stored and
     /// hashed, so an exported event's hash can be recomputed from its JSON.
@@ -140,6 +141,7 @@ pub struct Segment {
     pub via: Via,
     pub actor: Option<String>,
     /// The event that started this segment.
+    #[ts(type = "number")]
     pub seq: i64,
     /// The environment has a policy and this stay was put there (or acknowledged) by a
     /// `record`, with no promotion or rollback of its digest into it during the stay: a

@@ -14,6 +14,7 @@ pub struct ImageInfo {
     pub digest: Digest,
     pub media_type: String,
     /// Size of the manifest in bytes.
+    #[ts(type = "number")]
     pub size: u64,
     /// The config's `created` (for an index: of the first platform's image, if read).
     #[ts(type = "string | null")]

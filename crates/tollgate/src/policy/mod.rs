@@ -122,6 +122,7 @@ pub struct Evaluation {
     /// One entry per rule checked, in a stable order.
     pub rules: Vec<RuleResult>,
     /// The approvals that count (their `id`s), oldest first as given.
+    #[ts(type = "Array<number>")]
     pub counted: Vec<i64>,
     /// The approvals that do not count, each with why.
     pub ignored: Vec<IgnoredApproval>,
@@ -195,6 +196,7 @@ pub struct RuleResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct IgnoredApproval {
+    #[ts(type = "number")]
     pub id: i64,
     pub approver: String,
     /// `approval by X ignored: …`

@@ -45,16 +45,22 @@ pub struct ReportVerification {
     pub workspace: String,
     pub generated_at: String,
     /// Whole events in the report.
+    #[ts(type = "number")]
     pub events: u64,
     /// Link stubs in the report.
+    #[ts(type = "number")]
     pub stubs: u64,
+    #[ts(type = "number | null")]
     pub first_seq: Option<i64>,
+    #[ts(type = "number | null")]
     pub last_seq: Option<i64>,
     /// The hash of the last event of the range: compare it with the database's history
     /// (`tollgate verify`) or with a head published elsewhere.
     pub end_hash: Option<String>,
     /// Approvals in the report, and how many of their signatures verified.
+    #[ts(type = "number")]
     pub approvals: u64,
+    #[ts(type = "number")]
     pub signatures_verified: u64,
     /// Where the keys the signatures were checked against came from: `"report"` (the file's
     /// own `allowed_signers`, so a report forged whole, with its own keys, passes) or
@@ -63,6 +69,7 @@ pub struct ReportVerification {
     /// The same in words, naming the workspace file.
     pub keys_from: String,
     /// The highest event a verified approval's signed chain head vouches for (0: none).
+    #[ts(type = "number")]
     pub anchored_seq: i64,
     pub problems: Vec<Problem>,
 }
@@ -88,6 +95,7 @@ impl ReportVerification {
 #[ts(export)]
 pub struct Problem {
     /// The event it concerns, when it concerns one.
+    #[ts(type = "number | null")]
     pub seq: Option<i64>,
     /// What is wrong, without naming the event.
     pub reason: String,
@@ -861,7 +869,9 @@ pub struct ApprovalSignatures {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct SignatureCheck {
+    #[ts(type = "number")]
     pub approvals: u64,
+    #[ts(type = "number")]
     pub verified: u64,
     pub problems: Vec<Problem>,
 }

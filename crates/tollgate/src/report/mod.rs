@@ -145,8 +145,10 @@ pub struct Meta {
 #[ts(export)]
 pub struct DatabaseCheck {
     /// Events in the database.
+    #[ts(type = "number")]
     pub events: u64,
     /// `seq` of the newest event (the chain head).
+    #[ts(type = "number")]
     pub head_seq: i64,
     /// Hash of the newest event; 64 zeros for an empty history.
     pub head_hash: String,
@@ -159,6 +161,7 @@ pub struct DatabaseCheck {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct BrokenCheck {
+    #[ts(type = "number")]
     pub seq: i64,
     pub reason: String,
 }
@@ -210,8 +213,10 @@ impl ApprovalInfo {
 #[ts(export)]
 pub struct Summary {
     /// Full events in the report (matching the filters, or counted by a promotion in it).
+    #[ts(type = "number")]
     pub events: u64,
     /// Link stubs: events in the range that the report does not include.
+    #[ts(type = "number")]
     pub stubs: u64,
     pub apps: Vec<AppSummary>,
 }
@@ -220,11 +225,17 @@ pub struct Summary {
 #[ts(export)]
 pub struct AppSummary {
     pub app: String,
+    #[ts(type = "number")]
     pub promotions: u64,
+    #[ts(type = "number")]
     pub rollbacks: u64,
+    #[ts(type = "number")]
     pub drift: u64,
+    #[ts(type = "number")]
     pub approvals: u64,
+    #[ts(type = "number")]
     pub records: u64,
+    #[ts(type = "number")]
     pub observations: u64,
     /// Everyone whose approval of this app is in the report, by id.
     pub approvers: Vec<ApproverSummary>,
@@ -236,6 +247,7 @@ pub struct ApproverSummary {
     pub id: String,
     /// The roles they approved in, sorted.
     pub roles: Vec<String>,
+    #[ts(type = "number")]
     pub approvals: u64,
 }
 

@@ -80,7 +80,7 @@ pub struct ApprovalMessage {
     pub head: Option<String>,
     /// Version 2: the `seq` of that event (0 for an empty history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[ts(optional, type = "number")]
     pub head_seq: Option<i64>,
 }
 

@@ -91,6 +91,7 @@ pub struct NewPromotion {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct Promotion {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: EventKind,
     pub app: String,
@@ -101,6 +102,7 @@ pub struct Promotion {
     pub src_repository: String,
     pub dst_repository: String,
     pub tag: String,
+    #[ts(type = "Array<number>")]
     pub approvals: Vec<i64>,
     #[ts(type = "Record<string, unknown>")]
     pub evaluation: serde_json::Value,
@@ -109,6 +111,7 @@ pub struct Promotion {
     pub previous: Option<Digest>,
     pub state: JournalState,
     pub error: Option<String>,
+    #[ts(type = "number | null")]
     pub event_seq: Option<i64>,
     #[ts(type = "string")]
     pub created_at: DateTime<Utc>,

@@ -36,6 +36,7 @@ pub use timeline::derive_timeline;
 #[ts(export)]
 pub struct ChainReport {
     /// Events checked.
+    #[ts(type = "number")]
     pub events: u64,
     /// Hash of the last event (the chain head); 64 zeros for an empty chain.
     pub head: String,
@@ -47,6 +48,7 @@ pub struct ChainReport {
 #[ts(export)]
 pub struct BrokenLink {
     /// The `seq` of the first row that does not hold (or that is missing).
+    #[ts(type = "number")]
     pub seq: i64,
     /// What is wrong, in one line.
     pub reason: String,

@@ -307,8 +307,8 @@ fn any(lines: &[String], words: &[&str]) -> bool {
     lines.iter().any(|l| words.iter().all(|w| l.contains(w)))
 }
 
-#[test]
-fn json_report_verifies_and_every_tampering_is_named() {
+/// The demo's JSON report, which verifies as intact, and its parsed content.
+fn good_report() -> (Demo, PathBuf, Value) {
     let demo = Demo::new();
     let path = demo.export("json", "audit.json", &[]);
     let run = demo.verify(&path);
@@ -326,6 +326,17 @@ fn json_report_verifies_and_every_tampering_is_named() {
     );
     assert!(run.stderr.is_empty());
     let good = read_json(&path);
+    (demo, path, good)
+}
+
+/// The `seq` of the event at `index` in `events`.
+fn seq_at(report: &Value, index: usize) -> i64 {
+    report["events"][index]["seq"].as_i64().unwrap()
+}
+
+#[test]
+fn json_report_verifies_and_is_self_contained() {
+    let (_demo, path, good) = good_report();
     assert_eq!(good["format"], "tollgate.audit-report");
     assert_eq!(good["version"], 1);
     // Self-contained: each approval's signed message and armored signature, and the keys.
@@ -345,10 +356,13 @@ fn json_report_verifies_and_every_tampering_is_named() {
     // No secret: no private key material anywhere.
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("PRIVATE KEY"));
+}
 
-    // A changed digest.
+#[test]
+fn tampered_report_a_changed_digest_is_named() {
+    let (demo, _, good) = good_report();
     let i = nth_of(&good, "promotion", 0);
-    let seq = good["events"][i]["seq"].as_i64().unwrap();
+    let seq = seq_at(&good, i);
     let lines = tampered(&demo, &good, "digest.json", |v| {
         v["events"][i]["digest"] = Value::from(format!("sha256:{}", "0".repeat(64)));
     });
@@ -356,33 +370,41 @@ fn json_report_verifies_and_every_tampering_is_named() {
         any(&lines, &[&format!("event {seq}:"), "digest"]),
         "{lines:?}"
     );
+}
 
-    // A removed event.
+#[test]
+fn tampered_report_a_removed_event_is_named() {
+    let (demo, _, good) = good_report();
+    let i = nth_of(&good, "approval", 0);
+    let gone = seq_at(&good, i);
     let lines = tampered(&demo, &good, "removed.json", |v| {
-        v["events"].as_array_mut().unwrap().remove(10);
+        v["events"].as_array_mut().unwrap().remove(i);
     });
-    let gone = good["events"][10]["seq"].as_i64().unwrap();
     assert!(
         any(&lines, &[&format!("event {gone} is missing")]),
         "{lines:?}"
     );
+}
 
-    // Two events swapped.
+#[test]
+fn tampered_report_two_swapped_events_are_named() {
+    let (demo, _, good) = good_report();
+    let i = nth_of(&good, "promotion", 0);
+    let moved = seq_at(&good, i);
     let lines = tampered(&demo, &good, "reordered.json", |v| {
-        v["events"].as_array_mut().unwrap().swap(20, 21);
+        v["events"].as_array_mut().unwrap().swap(i, i + 1);
     });
-    let moved = good["events"][20]["seq"].as_i64().unwrap();
     assert!(
         any(&lines, &[&format!("event {moved}:"), "out of order"]),
         "{lines:?}"
     );
+}
 
-    // Signatures swapped between two approvals.
+#[test]
+fn tampered_report_signatures_swapped_between_two_approvals_are_named() {
+    let (demo, _, good) = good_report();
     let (x, y) = (nth_of(&good, "approval", 0), nth_of(&good, "approval", 1));
-    let (sx, sy) = (
-        good["events"][x]["seq"].as_i64().unwrap(),
-        good["events"][y]["seq"].as_i64().unwrap(),
-    );
+    let (sx, sy) = (seq_at(&good, x), seq_at(&good, y));
     let lines = tampered(&demo, &good, "swapped.json", |v| swap_signatures(v, x, y));
     for s in [sx, sy] {
         assert!(
@@ -393,8 +415,12 @@ fn json_report_verifies_and_every_tampering_is_named() {
             "{lines:?}"
         );
     }
+}
 
-    // allowed_signers edited: alice's key replaced by quinn's.
+#[test]
+fn tampered_report_an_edited_allowed_signers_is_named() {
+    let (demo, _, good) = good_report();
+    // alice's key replaced by quinn's.
     let signers = good["allowed_signers"].as_str().unwrap().to_string();
     let key_of = |id: &str| {
         signers
@@ -421,8 +447,14 @@ fn json_report_verifies_and_every_tampering_is_named() {
         !any(&lines, &["quinn@example.com"]),
         "quinn's approvals still verify: {lines:?}"
     );
+}
 
-    // One event rewritten consistently (fields, hashed text and hash): the next link breaks.
+#[test]
+fn tampered_report_one_event_rewritten_consistently_breaks_the_next_link() {
+    let (demo, _, good) = good_report();
+    // Fields, hashed text and hash all rewritten: the event itself checks, its successor not.
+    let i = nth_of(&good, "promotion", 0);
+    let seq = seq_at(&good, i);
     let lines = tampered(&demo, &good, "rewritten.json", |v| {
         let e = &mut v["events"][i];
         let hashed = e["hashed"]
@@ -438,8 +470,12 @@ fn json_report_verifies_and_every_tampering_is_named() {
         any(&lines, &[&format!("event {}:", seq + 1), "prev_hash"]),
         "{lines:?}"
     );
+}
 
-    // Not a report at all: exit 2, one line.
+#[test]
+fn a_file_that_is_not_a_report_is_bad_input() {
+    let demo = Demo::new();
+    // Exit 2, one line.
     let other = demo.file("other.json");
     std::fs::write(&other, "{\"hello\": 1}").unwrap();
     demo.verify(&other)

@@ -49,4 +49,4 @@ head?: string,
 /**
  * Version 2: the `seq` of that event (0 for an empty history).
  */
-head_seq?: bigint, };
+head_seq?: number, };

@@ -3,7 +3,7 @@
 /**
  * One approval as a reviewer sees it: who, in which role, with which key, and whether it holds.
  */
-export type ApprovalView = { seq: bigint, at: string, approver: string, role: string, from: string, to: string, note: string, 
+export type ApprovalView = { seq: number, at: string, approver: string, role: string, from: string, to: string, note: string, 
 /**
  * `SHA256:…` of the key that signed.
  */

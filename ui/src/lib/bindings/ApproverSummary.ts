@@ -4,4 +4,4 @@ export type ApproverSummary = { id: string,
 /**
  * The roles they approved in, sorted.
  */
-roles: Array<string>, approvals: bigint, };
+roles: Array<string>, approvals: number, };

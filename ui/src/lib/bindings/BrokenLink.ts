@@ -4,7 +4,7 @@ export type BrokenLink = {
 /**
  * The `seq` of the first row that does not hold (or that is missing).
  */
-seq: bigint, 
+seq: number, 
 /**
  * What is wrong, in one line.
  */

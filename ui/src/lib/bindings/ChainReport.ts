@@ -8,7 +8,7 @@ export type ChainReport = {
 /**
  * Events checked.
  */
-events: bigint, 
+events: number, 
 /**
  * Hash of the last event (the chain head); 64 zeros for an empty chain.
  */

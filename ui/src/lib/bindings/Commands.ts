@@ -1,43 +1,80 @@
 // Generated from src-tauri/src/commands.rs by `cargo test -p tollgate-app export_bindings`. Do not edit.
+import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
+import type { ApproveRequest } from "./ApproveRequest";
+import type { CheckRequest } from "./CheckRequest";
+import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { DigestDetail } from "./DigestDetail";
-import type { ExportRequest } from "./ExportRequest";
+import type { DigestRequest } from "./DigestRequest";
+import type { ExportReportRequest } from "./ExportReportRequest";
 import type { ExportSummary } from "./ExportSummary";
+import type { ExportTarget } from "./ExportTarget";
+import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
+import type { LoginRequest } from "./LoginRequest";
+import type { OpenWorkspaceRequest } from "./OpenWorkspaceRequest";
 import type { Overview } from "./Overview";
+import type { PromoteRequest } from "./PromoteRequest";
 import type { PromotionCheck } from "./PromotionCheck";
 import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RegistryView } from "./RegistryView";
+import type { RevealRequest } from "./RevealRequest";
+import type { RollbackRequest } from "./RollbackRequest";
 import type { Segment } from "./Segment";
 import type { SignerStatus } from "./SignerStatus";
 import type { StatusRow } from "./StatusRow";
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
 import type { WorkspaceInfo } from "./WorkspaceInfo";
-import type { Channel } from "@tauri-apps/api/core";
 
-/** Every command the app declares: its arguments and what it resolves to. */
+/** Every command the app declares: its request, what it reports while it runs (if anything) and what it resolves to. */
 export type Commands = {
-  status: { args: {}; result: Array<StatusRow> };
-  workspace_info: { args: {}; result: WorkspaceInfo };
-  overview: { args: {}; result: Overview };
-  sync: { args: { onProgress: Channel<SyncProgress> }; result: SyncReport };
-  timeline: { args: { app: string }; result: Array<Segment> };
-  digest_detail: { args: { app: string; digest: string }; result: DigestDetail };
-  check_promotion: { args: { app: string; to: string; digest: string }; result: PromotionCheck };
-  approve: { args: { app: string; to: string; digest: string; confirm: string; role: string | null; note: string | null }; result: ApprovalReceipt };
-  promote: { args: { app: string; to: string; digest: string; onStep: Channel<PromotionStep> }; result: PromotionOutcome };
-  rollback: { args: { app: string; env: string; digest: string; onStep: Channel<PromotionStep> }; result: PromotionOutcome };
-  signer: { args: {}; result: SignerStatus };
-  export_report: { args: { req: ExportRequest }; result: ExportSummary };
-  key_init: { args: { id: string }; result: PublicKeyInfo };
-  key_show: { args: {}; result: PublicKeyInfo | null };
-  key_rotate: { args: {}; result: KeyRotation };
-  registries: { args: {}; result: Array<RegistryView> };
-  login: { args: { registry: string; username: string; password: string }; result: string };
-  open_workspace: { args: { path: string }; result: WorkspaceInfo };
-  open_demo: { args: {}; result: WorkspaceInfo };
-  reveal_file: { args: { path: string }; result: null };
+  status: { args: null; result: Array<StatusRow> };
+  workspace_info: { args: null; result: WorkspaceInfo };
+  overview: { args: null; result: Overview };
+  sync: { args: null; progress: SyncProgress; result: SyncReport };
+  timeline: { args: AppRequest; result: Array<Segment> };
+  digest_detail: { args: DigestRequest; result: DigestDetail };
+  check_promotion: { args: CheckRequest; result: PromotionCheck };
+  approve: { args: ApproveRequest; result: ApprovalReceipt };
+  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };
+  rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome };
+  signer: { args: null; result: SignerStatus };
+  choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };
+  export_report: { args: ExportReportRequest; result: ExportSummary };
+  key_init: { args: KeyInitRequest; result: PublicKeyInfo };
+  key_show: { args: null; result: PublicKeyInfo | null };
+  key_rotate: { args: null; result: KeyRotation | null };
+  registries: { args: null; result: Array<RegistryView> };
+  login: { args: LoginRequest; result: string };
+  open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
+  open_demo: { args: null; result: WorkspaceInfo };
+  reveal_file: { args: RevealRequest; result: null };
 };
+
+/** The declared command names, in declaration order (the UI builds its backend from them). */
+export const COMMAND_NAMES = [
+  "status",
+  "workspace_info",
+  "overview",
+  "sync",
+  "timeline",
+  "digest_detail",
+  "check_promotion",
+  "approve",
+  "promote",
+  "rollback",
+  "signer",
+  "choose_export_path",
+  "export_report",
+  "key_init",
+  "key_show",
+  "key_rotate",
+  "registries",
+  "login",
+  "open_workspace",
+  "open_demo",
+  "reveal_file",
+] as const satisfies readonly (keyof Commands)[];

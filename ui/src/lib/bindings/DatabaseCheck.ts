@@ -8,11 +8,11 @@ export type DatabaseCheck = {
 /**
  * Events in the database.
  */
-events: bigint, 
+events: number, 
 /**
  * `seq` of the newest event (the chain head).
  */
-head_seq: bigint, 
+head_seq: number, 
 /**
  * Hash of the newest event; 64 zeros for an empty history.
  */

@@ -17,7 +17,7 @@ rules: Array<RuleResult>,
 /**
  * The approvals that count (their `id`s), oldest first as given.
  */
-counted: Array<bigint>, 
+counted: Array<number>, 
 /**
  * The approvals that do not count, each with why.
  */

@@ -4,7 +4,7 @@ import type { EventKind } from "./EventKind";
 /**
  * An event as stored: one link of the hash chain.
  */
-export type Event = { seq: bigint, 
+export type Event = { seq: number, 
 /**
  * Always written with milliseconds (`2026-11-25T08:00:00.000Z`), exactly as stored and
  * hashed, so an exported event's hash can be recomputed from its JSON.

@@ -7,19 +7,19 @@ import type { Summary } from "./Summary";
 /**
  * What an export wrote, and what the checks made while writing it found.
  */
-export type ExportSummary = { format: ExportFormat, path: string, bytes: bigint, 
+export type ExportSummary = { format: ExportFormat, path: string, bytes: number, 
 /**
  * Events that match the filters.
  */
-events: bigint, 
+events: number, 
 /**
  * Approvals outside the filters that promotions in the report counted.
  */
-context_events: bigint, 
+context_events: number, 
 /**
  * Events of the range outside the filters (link stubs in the JSON report).
  */
-stubs: bigint, first_seq: bigint | null, last_seq: bigint | null, 
+stubs: number, first_seq: number | null, last_seq: number | null, 
 /**
  * The database's chain, checked just before the export.
  */

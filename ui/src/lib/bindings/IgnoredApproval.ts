@@ -3,7 +3,7 @@
 /**
  * An approval that was set aside.
  */
-export type IgnoredApproval = { id: bigint, approver: string, 
+export type IgnoredApproval = { id: number, approver: string, 
 /**
  * `approval by X ignored: …`
  */

@@ -7,7 +7,7 @@ export type ImageInfo = { digest: string, media_type: string,
 /**
  * Size of the manifest in bytes.
  */
-size: bigint, 
+size: number, 
 /**
  * The config's `created` (for an index: of the first platform's image, if read).
  */

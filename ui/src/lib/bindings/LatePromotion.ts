@@ -8,7 +8,7 @@ export type LatePromotion = {
 /**
  * The promotion journal entry (`promotions.id`).
  */
-journal: bigint, 
+journal: number, 
 /**
  * Who started it.
  */

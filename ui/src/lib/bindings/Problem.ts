@@ -8,7 +8,7 @@ export type Problem = {
 /**
  * The event it concerns, when it concerns one.
  */
-seq: bigint | null, 
+seq: number | null, 
 /**
  * What is wrong, without naming the event.
  */

@@ -5,4 +5,4 @@ import type { JournalState } from "./JournalState";
 /**
  * One journal row.
  */
-export type Promotion = { id: bigint, kind: EventKind, app: string, from_env: string, to_env: string, digest: string, src_repository: string, dst_repository: string, tag: string, approvals: Array<bigint>, evaluation: Record<string, unknown>, actor: string, previous: string | null, state: JournalState, error: string | null, event_seq: bigint | null, created_at: string, };
+export type Promotion = { id: number, kind: EventKind, app: string, from_env: string, to_env: string, digest: string, src_repository: string, dst_repository: string, tag: string, approvals: Array<number>, evaluation: Record<string, unknown>, actor: string, previous: string | null, state: JournalState, error: string | null, event_seq: number | null, created_at: string, };

@@ -8,11 +8,11 @@ export type ReportVerification = { version: number, workspace: string, generated
 /**
  * Whole events in the report.
  */
-events: bigint, 
+events: number, 
 /**
  * Link stubs in the report.
  */
-stubs: bigint, first_seq: bigint | null, last_seq: bigint | null, 
+stubs: number, first_seq: number | null, last_seq: number | null, 
 /**
  * The hash of the last event of the range: compare it with the database's history
  * (`tollgate verify`) or with a head published elsewhere.
@@ -21,7 +21,7 @@ end_hash: string | null,
 /**
  * Approvals in the report, and how many of their signatures verified.
  */
-approvals: bigint, signatures_verified: bigint, 
+approvals: number, signatures_verified: number, 
 /**
  * Where the keys the signatures were checked against came from: `"report"` (the file's
  * own `allowed_signers`, so a report forged whole, with its own keys, passes) or
@@ -35,4 +35,4 @@ keys_from: string,
 /**
  * The highest event a verified approval's signed chain head vouches for (0: none).
  */
-anchored_seq: bigint, problems: Array<Problem>, };
+anchored_seq: number, problems: Array<Problem>, };

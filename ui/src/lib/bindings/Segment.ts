@@ -9,7 +9,7 @@ export type Segment = { app: string, env: string, digest: string, from: string, 
 /**
  * The event that started this segment.
  */
-seq: bigint, 
+seq: number, 
 /**
  * The environment has a policy and this stay was put there (or acknowledged) by a
  * `record`, with no promotion or rollback of its digest into it during the stay: a

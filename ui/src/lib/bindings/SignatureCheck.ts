@@ -4,4 +4,4 @@ import type { Problem } from "./Problem";
 /**
  * How the approvals of a report fared against its `allowed_signers`.
  */
-export type SignatureCheck = { approvals: bigint, verified: bigint, problems: Array<Problem>, };
+export type SignatureCheck = { approvals: number, verified: number, problems: Array<Problem>, };

@@ -8,8 +8,8 @@ export type Summary = {
 /**
  * Full events in the report (matching the filters, or counted by a promotion in it).
  */
-events: bigint, 
+events: number, 
 /**
  * Link stubs: events in the range that the report does not include.
  */
-stubs: bigint, apps: Array<AppSummary>, };
+stubs: number, apps: Array<AppSummary>, };

@@ -9,13 +9,13 @@ export type VerifyReport = { chain: ChainReport,
 /**
  * Approval events whose signature was checked against tollgate.toml's keys.
  */
-approvals: bigint, 
+approvals: number, 
 /**
  * The highest event a signed approval (message version 2) vouches for: events up to it
  * cannot be removed or rewritten without `verify` noticing while that approval survives.
  * Events after it could be removed without a trace (0: nothing is anchored).
  */
-anchored_seq: bigint, 
+anchored_seq: number, 
 /**
  * Every problem besides the chain: an approval that does not verify, a promotion whose
  * approvals are not for its move or were used twice, a chain head signed by an approval

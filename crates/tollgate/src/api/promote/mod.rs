@@ -7,7 +7,7 @@ mod owner;
 mod recover;
 mod snippets;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api::gate::{self, resolve, PromotionCheck};
@@ -21,20 +21,24 @@ use crate::{Error, Result};
 pub use recover::recover;
 pub use snippets::DeploySnippets;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
 pub struct PromoteRequest {
     pub app: String,
     pub to: String,
     pub digest: String,
     /// Who promotes (recorded as the event's actor).
+    #[serde(skip)]
     pub actor: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
 pub struct RollbackRequest {
     pub app: String,
     pub env: String,
     pub digest: String,
+    #[serde(skip)]
     pub actor: String,
 }
 

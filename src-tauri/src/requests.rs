@@ -1,0 +1,97 @@
+//! The requests of the commands whose core function takes plain arguments (the others take the
+//! core's own request types: `ApproveRequest`, `PromoteRequest`, `RollbackRequest`). Each is
+//! what the page sends, deserialized as is, and exported to TypeScript.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tollgate::api::ExportFormat;
+use ts_rs::TS;
+
+/// One app (`timeline`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct AppRequest {
+    pub app: String,
+}
+
+/// One digest of one app (`digest_detail`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct DigestRequest {
+    pub app: String,
+    pub digest: String,
+}
+
+/// One digest of one app moving into environment `to` (`check_promotion`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct CheckRequest {
+    pub app: String,
+    pub to: String,
+    pub digest: String,
+}
+
+/// The approver id a new signing key is for (`key_init`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct KeyInitRequest {
+    pub id: String,
+}
+
+/// Registry credentials for the OS keychain (`login`). The password is never sent back.
+#[derive(Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct LoginRequest {
+    pub registry: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// A tollgate.toml to open (`open_workspace`), as picked in the native open dialog.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct OpenWorkspaceRequest {
+    pub path: String,
+}
+
+/// A file this window exported, to show in the file manager (`reveal_file`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RevealRequest {
+    pub path: String,
+}
+
+/// What the native save dialog offers (`choose_export_path`): the format's file type and a
+/// suggested file name (the person may pick any other).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ChooseExportRequest {
+    pub format: ExportFormat,
+    pub suggested_name: String,
+}
+
+/// The file the person chose in the native save dialog: `token` is what `export_report`
+/// accepts (once), `path` is for showing only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ExportTarget {
+    pub token: String,
+    pub path: String,
+}
+
+/// What to export (`export_report`): the core's `ExportRequest` without its `out`, which is the
+/// file behind `target` (a token `choose_export_path` issued): the page never names a path.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportReportRequest {
+    pub target: String,
+    pub format: ExportFormat,
+    pub app: Option<String>,
+    pub env: Option<String>,
+    /// Inclusive.
+    #[ts(type = "string | null")]
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive.
+    #[ts(type = "string | null")]
+    pub until: Option<DateTime<Utc>>,
+}
