@@ -204,9 +204,9 @@ key = "{manager_key}"
         ),
     )?;
     for (env, digest, at) in [
-        ("dev", &b, "2025-01-01T09:00:00Z"),
-        ("staging", &b, "2025-01-02T09:00:00Z"),
-        ("dev", &a, "2025-01-03T09:00:00Z"),
+        ("dev", &b, "2026-01-03T09:00:00Z"),
+        ("staging", &b, "2026-01-04T09:00:00Z"),
+        ("dev", &a, "2026-01-05T09:00:00Z"),
     ] {
         record(cli, &config, env, digest, Some(at))?;
     }
