@@ -199,17 +199,18 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   };
 }
 
+/** The overview's waiting candidate: staging → `to`, one of two approvals in (a preset of [`check`]). */
 export function sampleCheck(
   over: Partial<PromotionCheck> & Pick<PromotionCheck, 'app' | 'to' | 'digest'>,
 ): PromotionCheck {
-  return {
+  return check({
     from: 'staging',
     current: digestA,
     entered_from: '2025-11-22T06:00:00Z',
     entered_by: 'ci',
     evaluation: evaluation(),
     ...over,
-  };
+  });
 }
 
 export function cell(status: StatusRow, candidate: PromotionCheck | null = null): OverviewCell {
@@ -474,8 +475,9 @@ export const passedEvaluation: PromotionCheck['evaluation'] = {
   roles_needed: [],
 };
 
+/** A bare detail: only the image's created time and revision (a preset of [`sampleDetail`]). */
 export function detail(digest: string, created: string, revision: string): DigestDetail {
-  return {
+  return sampleDetail({
     app: 'api',
     digest,
     image: {
@@ -493,7 +495,7 @@ export function detail(digest: string, created: string, revision: string): Diges
     tags: [],
     approvals: [],
     snippets: [],
-  };
+  });
 }
 
 export function outcome(digest = digestA): PromotionOutcome {
