@@ -620,3 +620,84 @@ fn an_oci_layout_is_not_supported_for_team_sharing() {
     );
     let _ = run;
 }
+
+/// The README's "Check it without Tollgate" recipe, between its marker comments, run with bash
+/// against two approvals and a promotion published for one digest: both approvals verify; with
+/// one approval's message layer altered in storage, the recipe fails.
+#[test]
+fn the_readme_recipe_verifies_published_approvals() {
+    let mut reg = TestRegistry::start();
+    let subject = subject(&reg, "team-recipe");
+    let alice = Signer::new("alice@example.com");
+    let t = team(reg.client());
+    let rt = rt();
+    let first = alice.event(ArtifactKind::Approval, &subject, "one");
+    for e in [
+        &first,
+        &alice.event(ArtifactKind::Approval, &subject, "two"),
+        &alice.event(ArtifactKind::Promotion, &subject, "promoted"),
+    ] {
+        shared(rt.block_on(t.publish(REPO, e)).unwrap());
+    }
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let start = readme
+        .find("<!-- team-recipe:begin -->")
+        .expect("begin marker");
+    let end = readme.find("<!-- team-recipe:end -->").expect("end marker");
+    let script: String = readme[start..end]
+        .lines()
+        .skip_while(|l| !l.starts_with("```"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("recipe.sh"), &script).unwrap();
+    let host = reg.host();
+    let run_recipe = || {
+        Command::new("bash")
+            .arg("recipe.sh")
+            .current_dir(dir.path())
+            .env("REG", &host)
+            .env("REPO", REPO)
+            .env("DIGEST", subject.digest.as_str())
+            .env("SIGNER", &alice.id)
+            .env("KEY", &alice.public_key)
+            .env("TLS", "--tls-verify=false")
+            .env("SCHEME", "http")
+            .output()
+            .unwrap()
+    };
+    let out = run_recipe();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let said = format!("{stdout}{stderr}");
+    assert_eq!(
+        said.matches("Good \"tollgate-approval\" signature for alice@example.com")
+            .count(),
+        2,
+        "{said}"
+    );
+    assert_eq!(
+        stdout.matches("application/vnd.tollgate.").count(),
+        3,
+        "{stdout}"
+    );
+
+    // The registry now serves other bytes for the first approval's message layer.
+    let mut altered = first.message.clone();
+    altered[2] ^= 1;
+    reg.tamper(Digest::of(&first.message).as_str(), &altered);
+    let out = run_recipe();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("FAILED"), "{said}");
+}
