@@ -22,7 +22,7 @@ use std::sync::Mutex;
 pub use artifact::{ArtifactKind, ArtifactManifest, Descriptor, TeamEvent};
 pub use discover::{Fetched, Pulled, Referrers, Seen, Source};
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
-pub use publish::{Denied, FallbackWrite, Publish, Published};
+pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};
 
 use crate::config::{AppConfig, Workspace};
 use crate::domain::Digest;
@@ -78,4 +78,23 @@ pub fn repository_for<'a>(ws: &'a Workspace, app: &'a AppConfig) -> &'a str {
         .ledger
         .as_deref()
         .unwrap_or(app.repository.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_go_to_the_ledger_when_set_else_the_app_repository() {
+        let text = "[workspace]\nname = \"p\"\ndatabase = \"t.db\"\n[[registries]]\nname = \"local\"\nurl = \"http://127.0.0.1:5000\"\n[[apps]]\nname = \"api\"\nrepository = \"local/p/api\"\nenvironments = [{ name = \"dev\", tag = \"dev\" }]\n";
+        let path = std::path::Path::new("t.toml");
+        let ws = Workspace::from_str(text, path, None).unwrap();
+        assert_eq!(repository_for(&ws, ws.app("api").unwrap()), "local/p/api");
+        let with_ledger = format!("{text}[team]\nledger = \"local/tollgate/p\"\n");
+        let ws = Workspace::from_str(&with_ledger, path, None).unwrap();
+        assert_eq!(
+            repository_for(&ws, ws.app("api").unwrap()),
+            "local/tollgate/p"
+        );
+    }
 }

@@ -75,6 +75,19 @@ impl Denied {
     }
 }
 
+/// The index entry that lists an artifact this history knows (for [`TeamRegistry::ensure_listed`]);
+/// `None` when its kind is not one Tollgate publishes.
+pub fn known_entry(a: &crate::store::TeamArtifact) -> Option<Entry> {
+    let kind = super::ArtifactKind::parse(&a.kind)?;
+    Some(Entry {
+        digest: a.digest.clone(),
+        size: a.size,
+        media_type: OCI_MANIFEST.into(),
+        artifact_type: Some(kind.artifact_type()),
+        annotations: Default::default(),
+    })
+}
+
 /// The index entry that lists an event's artifact.
 fn entry_for(event: &TeamEvent, artifact: &Digest, size: u64) -> Entry {
     let mut annotations = event.annotations.clone();

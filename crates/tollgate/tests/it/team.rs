@@ -22,6 +22,8 @@ use crate::support::registry::{
 use crate::support::signed::rt;
 
 const REPO: &str = "payments/api";
+/// The same repository as the history names it (`<registry name>/<path>`).
+const STORE_REPO: &str = "local/payments/api";
 
 /// An image pushed as `payments/api:dev`, as a subject descriptor (digest, size and media type
 /// as skopeo reads them).
@@ -402,7 +404,7 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
             .put_team_artifact(&TeamArtifact {
                 digest: p.artifact.clone(),
                 subject: subject.digest.clone(),
-                repository: REPO.into(),
+                repository: STORE_REPO.into(),
                 kind: kind.into(),
                 size: p.size,
                 shared: true,
@@ -412,7 +414,7 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
     }
     store
         .set_team_index_digest(
-            REPO,
+            STORE_REPO,
             &subject.digest,
             Some(&b.fallback.as_ref().unwrap().index),
         )
@@ -433,7 +435,7 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
         &serde_json::to_vec(&v).unwrap(),
     );
 
-    let seen = store.team_seen(REPO, &subject.digest).unwrap();
+    let seen = store.team_seen(STORE_REPO, &subject.digest).unwrap();
     let found = rt
         .block_on(t.discover(REPO, &subject.digest, &seen))
         .unwrap();
@@ -457,13 +459,13 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
     assert_eq!(w.added, vec![b.artifact.clone()]);
     assert_eq!(index_by_skopeo(&reg, &subject.digest).1.len(), 2);
     store
-        .set_team_index_digest(REPO, &subject.digest, Some(&w.index))
+        .set_team_index_digest(STORE_REPO, &subject.digest, Some(&w.index))
         .unwrap();
 
     // Through a counting proxy: the unchanged index is one HEAD, after the one-time probe.
     let proxy = FaultProxy::start(reg.port());
     let t = team(proxy.client(Credentials::Anonymous, fast_options()));
-    let seen = store.team_seen(REPO, &subject.digest).unwrap();
+    let seen = store.team_seen(STORE_REPO, &subject.digest).unwrap();
     let first = rt
         .block_on(t.discover(REPO, &subject.digest, &seen))
         .unwrap();
@@ -700,4 +702,55 @@ fn the_readme_recipe_verifies_published_approvals() {
     );
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("FAILED"), "{said}");
+}
+
+/// Publishing writes the fallback tag `sha256-<hex>` into the app's repository; a sync of the
+/// workspace before and after sees no drift and observes environment tags only,
+/// and a tollgate.toml naming a `sha256-` tag as an environment tag is refused with its line.
+#[test]
+fn fallback_tags_are_never_environment_tags_nor_drift() {
+    use crate::support::workspace::{toml_for, TempWorkspace};
+    let reg = TestRegistry::start();
+    let subject = subject(&reg, "team-sync");
+    let ws = TempWorkspace::new(&toml_for(&reg.url()));
+    ws.run(&["sync"]).ok();
+    let alice = Signer::new("alice@example.com");
+    let t = team(reg.client());
+    let rt = rt();
+    shared(
+        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "s")))
+            .unwrap(),
+    );
+    // The fallback tag is there (skopeo reads it as an index).
+    let (media_type, _) = index_by_skopeo(&reg, &subject.digest);
+    assert_eq!(media_type, "application/vnd.oci.image.index.v1+json");
+    ws.run(&["sync"]).ok();
+    // What sync observed after the publish: the environment tags only, and no drift.
+    let observed = ws.sqlite(
+        "SELECT DISTINCT json_extract(data, '$.tag') FROM events WHERE kind = 'observation' ORDER BY 1",
+    );
+    assert_eq!(observed.trim(), "dev\nproduction\nstaging", "{observed}");
+    assert_eq!(
+        ws.sqlite("SELECT count(*) FROM events WHERE kind = 'drift'")
+            .trim(),
+        "0"
+    );
+    let status = ws.run(&["status", "--json"]).ok().json();
+    assert!(
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["drift"] == false),
+        "{status}"
+    );
+
+    let bad = TempWorkspace::new(&toml_for(&reg.url()).replace(
+        r#"tag = "staging""#,
+        &format!(r#"tag = "{}""#, fallback_tag(&subject.digest)),
+    ));
+    let msg = bad
+        .run(&["sync"])
+        .fails_with(2, &["sha256-", "line 14", "never environment tags"]);
+    assert!(!msg.trim().contains('\n'), "{msg}");
 }
