@@ -185,6 +185,25 @@ pub fn merge(existing: Option<&[u8]>, add: &[Entry], what: &str) -> Result<Optio
         .map_err(|e| Error::internal(format!("referrers index to JSON: {e}")))
 }
 
+/// `bytes` (an index) without the entries whose digest is in `remove`; other entries and
+/// fields kept as they are.
+pub fn without(bytes: &[u8], remove: &[Digest], what: &str) -> Result<Vec<u8>> {
+    let mut v = parse_value(bytes, what)?;
+    let list = v["manifests"]
+        .as_array_mut()
+        .expect("checked by parse_value");
+    let before = list.len();
+    list.retain(|m| {
+        !remove
+            .iter()
+            .any(|d| m.get("digest").and_then(Value::as_str) == Some(d.as_str()))
+    });
+    if list.len() == before {
+        return Ok(bytes.to_vec());
+    }
+    serde_json::to_vec(&v).map_err(|e| Error::internal(format!("referrers index to JSON: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,9 @@ pub struct FallbackWrite {
     pub attempts: u32,
     /// Entries this call added (those already listed are not counted).
     pub added: Vec<Digest>,
+    /// Entries left out because the registry no longer has their manifests (it refuses an
+    /// index that lists them).
+    pub dropped: Vec<Digest>,
 }
 
 /// A push the registry denied.
@@ -166,7 +169,8 @@ impl TeamRegistry {
 
     /// Re-add to `subject`'s fallback index the `known` artifacts (verified events this desktop
     /// holds) that it no longer lists: another writer's read-merge-write lost them. Returns the
-    /// write when something was missing, `None` when the index lists them all (one GET) or the
+    /// write when something was missing (added, or left out because its manifest is gone:
+    /// `dropped`), `None` when the index lists them all (one GET) or the
     /// registry has the referrers API (it lists artifacts itself).
     #[tracing::instrument(level = "debug", skip(self, known), fields(subject = %subject, known = known.len()))]
     pub async fn ensure_listed(
@@ -179,7 +183,7 @@ impl TeamRegistry {
             return Ok(None);
         }
         let w = self.add_to_fallback(repository, subject, known).await?;
-        Ok((!w.added.is_empty()).then_some(w))
+        Ok((!w.added.is_empty() || !w.dropped.is_empty()).then_some(w))
     }
 
     /// Read-merge-write the fallback index of `subject` until a read back lists every entry
@@ -194,27 +198,69 @@ impl TeamRegistry {
         let what = format!("the referrers index {repository}:{tag}");
         let r = &self.registry;
         let mut added: Vec<Digest> = Vec::new();
+        let mut dropped: Vec<Digest> = Vec::new();
         for attempt in 1..=MAX_INDEX_ATTEMPTS {
+            let wanted: Vec<Entry> = add
+                .iter()
+                .filter(|e| !dropped.contains(&e.digest))
+                .cloned()
+                .collect();
             let current = r.fetch_tag(repository, &tag).await?;
-            let merged = index::merge(current.as_ref().map(|m| m.bytes.as_slice()), add, &what)?;
+            let base = match &current {
+                Some(cur) if !dropped.is_empty() => {
+                    Some(index::without(&cur.bytes, &dropped, &what)?)
+                }
+                Some(cur) => Some(cur.bytes.clone()),
+                None => None,
+            };
+            let pruned = match (&base, &current) {
+                (Some(b), Some(cur)) => b != &cur.bytes,
+                _ => false,
+            };
+            let merged = match index::merge(base.as_deref(), &wanted, &what)? {
+                None if pruned => base.clone(),
+                m => m,
+            };
             let index_digest = match (merged, &current) {
                 (None, Some(cur)) => cur.digest.clone(),
                 (None, None) => return Err(Error::internal(format!("nothing to add to {what}"))),
                 (Some(bytes), _) => {
-                    if let Some(cur) = &current {
-                        let listing = index::read(&cur.bytes, &what)?;
-                        for e in add {
-                            if !listing.contains(&e.digest) && !added.contains(&e.digest) {
-                                added.push(e.digest.clone());
-                            }
+                    let before = match &current {
+                        Some(cur) => index::read(&cur.bytes, &what)?,
+                        None => index::Listing::default(),
+                    };
+                    for e in &wanted {
+                        if !before.contains(&e.digest) && !added.contains(&e.digest) {
+                            added.push(e.digest.clone());
                         }
-                    } else {
-                        added = add.iter().map(|e| e.digest.clone()).collect();
                     }
-                    r.push_manifest(repository, &tag, &bytes, OCI_INDEX).await?;
+                    match r.push_manifest(repository, &tag, &bytes, OCI_INDEX).await {
+                        Ok(_) => {}
+                        // Distribution refuses an index that lists a manifest it no longer has
+                        // (deleted by an admin or garbage collection): such an entry points at
+                        // nothing, so it is left out, and named in `dropped`.
+                        Err(e)
+                            if e.code == Code::Protocol
+                                && e.message.contains("MANIFEST_BLOB_UNKNOWN") =>
+                        {
+                            let missing = self.missing_children(repository, &bytes).await?;
+                            if missing.is_empty() || missing.iter().all(|d| dropped.contains(d)) {
+                                return Err(e);
+                            }
+                            tracing::warn!(%tag, missing = missing.len(), "leaving out index entries whose manifests are gone");
+                            for d in missing {
+                                if !dropped.contains(&d) {
+                                    dropped.push(d);
+                                }
+                            }
+                            added.retain(|d| !dropped.contains(d));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
                     match r.fetch_tag(repository, &tag).await? {
                         Some(back)
-                            if add.iter().all(|e| {
+                            if wanted.iter().all(|e| {
                                 index::read(&back.bytes, &what).is_ok_and(|l| l.contains(&e.digest))
                             }) =>
                         {
@@ -233,12 +279,32 @@ impl TeamRegistry {
                 index: index_digest,
                 attempts: attempt,
                 added,
+                dropped,
             });
         }
         Err(Error::new(
             Code::Refused,
             format!("{what} of registry {} kept being replaced by other writers ({MAX_INDEX_ATTEMPTS} attempts); the artifacts are pushed but not listed yet: run sync again, which re-adds them", r.display_name()),
         ))
+    }
+
+    /// The manifests an index lists that the repository does not have (one GET each: only
+    /// asked after the registry refused the index for that reason).
+    async fn missing_children(&self, repository: &str, index_bytes: &[u8]) -> Result<Vec<Digest>> {
+        let v: serde_json::Value = serde_json::from_slice(index_bytes)
+            .map_err(|e| Error::internal(format!("referrers index: {e}")))?;
+        let mut missing = Vec::new();
+        for m in v["manifests"].as_array().into_iter().flatten() {
+            let Some(d) = m["digest"].as_str().and_then(|d| Digest::parse(d).ok()) else {
+                continue;
+            };
+            match self.registry.fetch_manifest(repository, &d).await {
+                Ok(_) => {}
+                Err(e) if e.code == Code::NotFound => missing.push(d),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(missing)
     }
 }
 

@@ -754,3 +754,53 @@ fn fallback_tags_are_never_environment_tags_nor_drift() {
         .fails_with(2, &["sha256-", "line 14", "never environment tags"]);
     assert!(!msg.trim().contains('\n'), "{msg}");
 }
+
+/// An artifact whose manifest was deleted from the registry (an admin, garbage collection)
+/// makes distribution refuse every index that still lists it. Publishing another event then
+/// leaves that entry out, names it in `dropped`, and lists the rest; re-adding it is skipped the
+/// same way instead of failing.
+#[test]
+fn an_entry_whose_manifest_is_gone_is_left_out_and_named() {
+    let reg = TestRegistry::start();
+    let subject = subject(&reg, "team-gone");
+    let alice = Signer::new("alice@example.com");
+    let t = team(reg.client());
+    let rt = rt();
+    let a = shared(
+        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "a")))
+            .unwrap(),
+    );
+    let b = shared(
+        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "b")))
+            .unwrap(),
+    );
+    curl(&[
+        "-X",
+        "DELETE",
+        &format!("{}/v2/{REPO}/manifests/{}", reg.url(), b.artifact),
+    ]);
+    let c = shared(
+        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Promotion, &subject, "c")))
+            .unwrap(),
+    );
+    let w = c.fallback.unwrap();
+    assert_eq!(w.dropped, vec![b.artifact.clone()]);
+    assert_eq!(w.added, vec![c.artifact.clone()]);
+    let listed: Vec<String> = index_by_skopeo(&reg, &subject.digest)
+        .1
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(listed, vec![a.artifact.to_string(), c.artifact.to_string()]);
+    let known = vec![
+        entry(&a, ArtifactKind::Approval),
+        entry(&b, ArtifactKind::Approval),
+    ];
+    let again = rt
+        .block_on(t.ensure_listed(REPO, &subject.digest, &known))
+        .unwrap()
+        .expect("b was missing");
+    assert_eq!(again.dropped, vec![b.artifact.clone()]);
+    assert!(again.added.is_empty());
+    assert_eq!(index_by_skopeo(&reg, &subject.digest).1.len(), 2);
+}
