@@ -804,3 +804,73 @@ fn an_entry_whose_manifest_is_gone_is_left_out_and_named() {
     assert!(again.added.is_empty());
     assert_eq!(index_by_skopeo(&reg, &subject.digest).1.len(), 2);
 }
+
+/// Layers are read with size caps and checked against their digests: an artifact whose message
+/// layer the registry now serves altered, and one whose message layer is over 64 KiB, are
+/// skipped and named; the intact one is fetched.
+#[test]
+fn altered_and_oversized_layers_are_skipped_and_named() {
+    let mut reg = TestRegistry::start();
+    let subject = subject(&reg, "team-layers");
+    let alice = Signer::new("alice@example.com");
+    let t = team(reg.client());
+    let rt = rt();
+    let intact = shared(
+        rt.block_on(t.publish(
+            REPO,
+            &alice.event(ArtifactKind::Approval, &subject, "intact"),
+        ))
+        .unwrap(),
+    );
+    let altered_event = alice.event(ArtifactKind::Approval, &subject, "altered");
+    let altered = shared(rt.block_on(t.publish(REPO, &altered_event)).unwrap());
+
+    // A Tollgate-typed artifact whose message layer is a real 70,000-byte blob.
+    let big = vec![b'x'; 70_000];
+    let big_digest = rt.block_on(reg.client().push_blob(REPO, &big)).unwrap();
+    let mut oversized: serde_json::Value =
+        serde_json::from_slice(&skopeo_raw(&reg, &format!("{REPO}@{}", intact.artifact))).unwrap();
+    oversized["layers"][0]["digest"] = big_digest.as_str().into();
+    oversized["layers"][0]["size"] = 70_000.into();
+    let bytes = serde_json::to_vec(&oversized).unwrap();
+    let oversized_digest = Digest::of(&bytes);
+    curl_put_manifest(
+        &reg,
+        oversized_digest.as_str(),
+        "application/vnd.oci.image.manifest.v1+json",
+        &bytes,
+    );
+    let entry = Entry {
+        digest: oversized_digest.clone(),
+        size: bytes.len() as u64,
+        media_type: tollgate::registry::OCI_MANIFEST.into(),
+        artifact_type: Some(ArtifactKind::Approval.artifact_type()),
+        annotations: BTreeMap::new(),
+    };
+    rt.block_on(t.ensure_listed(REPO, &subject.digest, &[entry]))
+        .unwrap()
+        .unwrap();
+
+    let mut message = altered_event.message.clone();
+    message[3] ^= 1;
+    reg.tamper(Digest::of(&altered_event.message).as_str(), &message);
+    let t = team(reg.client());
+    let pulled = rt
+        .block_on(t.pull(REPO, &subject.digest, &Seen::default()))
+        .unwrap();
+    assert_eq!(pulled.fetched.len(), 1);
+    assert_eq!(pulled.fetched[0].manifest.digest, intact.artifact);
+    let lines: Vec<String> = pulled.skipped.iter().map(|s| s.line(REPO)).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let about = |d: &Digest| {
+        lines
+            .iter()
+            .find(|l| l.contains(d.as_str()))
+            .unwrap_or_else(|| panic!("{d} not named: {lines:?}"))
+    };
+    assert!(
+        about(&altered.artifact).contains("its message layer"),
+        "{lines:?}"
+    );
+    assert!(about(&oversized_digest).contains("over 65536"), "{lines:?}");
+}
