@@ -8,6 +8,7 @@
 //! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
 //! - [`policy`]: the per-environment gates a promotion must pass.
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
+//! - [`team`]: team history in the registry: events as OCI artifacts, published and discovered.
 //! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
 
 pub mod api;
@@ -20,5 +21,6 @@ pub mod registry;
 pub mod report;
 pub mod signing;
 pub mod store;
+pub mod team;
 
 pub use error::{Code, Error, Result};

@@ -16,6 +16,8 @@ pub struct Config {
     pub apps: Vec<AppConfig>,
     #[serde(default)]
     pub approvers: Vec<ApproverConfig>,
+    #[serde(default)]
+    pub team: TeamConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,11 +118,99 @@ pub struct AppConfig {
 #[serde(deny_unknown_fields)]
 pub struct EnvConfig {
     pub name: String,
+    /// Never `sha256-*`: those are the fallback tags of team sharing.
+    #[serde(deserialize_with = "environment_tag")]
     pub tag: String,
     /// Overrides the app's repository for this environment.
     pub repository: Option<String>,
     pub policy: Option<PolicyConfig>,
 }
+
+// ----- [team]: team history in the registry -----
+
+/// `[team]`: whether events are shared through the registry, and where.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    /// Publish and pull events through the registry (default `true`).
+    #[serde(default = "share_default")]
+    pub share: bool,
+    /// One repository for all events, `<registry name>/<path>`; default: each app's own.
+    #[serde(default)]
+    pub ledger: Option<String>,
+}
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        TeamConfig {
+            share: true,
+            ledger: None,
+        }
+    }
+}
+
+fn share_default() -> bool {
+    true
+}
+
+/// An environment tag, refused when it is a fallback tag of team sharing (`sha256-…`).
+fn environment_tag<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    let tag = String::deserialize(d)?;
+    if tag.starts_with("sha256-") {
+        return Err(D::Error::custom(format!(
+            "tag '{tag}': tags starting with sha256- hold the registry's list of signed events of a digest (team sharing) and are never environment tags; choose another tag"
+        )));
+    }
+    Ok(tag)
+}
+
+#[cfg(test)]
+mod team_tests {
+    use crate::config::Workspace;
+    use std::path::Path;
+
+    const BASE: &str = "[workspace]\nname = \"p\"\ndatabase = \"t.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"http://127.0.0.1:5000\"\n\n[[apps]]\nname = \"api\"\nrepository = \"local/p/api\"\nenvironments = [\n  { name = \"dev\", tag = \"dev\" },\n]\n";
+
+    fn load(text: &str) -> crate::Result<Workspace> {
+        Workspace::from_str(text, Path::new("t.toml"), None)
+    }
+
+    #[test]
+    fn team_section_defaults_reads_and_refuses() {
+        let ws = load(BASE).unwrap();
+        assert!(ws.config.team.share && ws.config.team.ledger.is_none());
+        let ws = load(&format!(
+            "{BASE}\n[team]\nshare = false\nledger = \"local/tollgate/p\"\n"
+        ))
+        .unwrap();
+        assert!(!ws.config.team.share);
+        assert_eq!(ws.config.team.ledger.as_deref(), Some("local/tollgate/p"));
+        let e = load(&format!("{BASE}\n[team]\nshared = true\n")).unwrap_err();
+        assert!(
+            e.message.contains("shared") && e.message.contains("line 17"),
+            "{}",
+            e.message
+        );
+        let e = load(&format!("{BASE}\n[team]\nledger = \"elsewhere/x\"\n")).unwrap_err();
+        assert!(e.message.contains("elsewhere"), "{}", e.message);
+    }
+
+    #[test]
+    fn sha256_tags_are_never_environment_tags() {
+        let text = BASE.replace("tag = \"dev\"", "tag = \"sha256-abc\"");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.code, crate::Code::Config);
+        assert!(
+            e.message.contains("sha256-abc")
+                && e.message.contains("line 13")
+                && !e.message.contains('\n'),
+            "{}",
+            e.message
+        );
+    }
+}
+
+// ----- end of [team] -----
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

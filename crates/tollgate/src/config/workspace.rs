@@ -137,6 +137,13 @@ impl Workspace {
                 return bad(format!("app '{}': the first environment '{}' has a policy, but nothing is promoted into the first environment; move the policy to a later one", app.name, app.environments[0].name));
             }
         }
+        if let Some(ledger) = &c.team.ledger {
+            let (registry, _) =
+                split_repository(ledger).map_err(|e| as_config(e, "[team] ledger".to_string()))?;
+            if !c.registries.iter().any(|r| r.name == registry) {
+                return bad(format!("[team] ledger '{ledger}' names registry '{registry}', which is not in [[registries]]"));
+            }
+        }
         let mut ids = HashSet::new();
         for a in &c.approvers {
             if !ids.insert(a.id.as_str()) {

@@ -9,12 +9,14 @@
 //! - [`timeline`]: the segment and drift rules, kept incrementally in the `segments` and
 //!   `heads` tables in the same transaction as each append.
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
+//! - `team`: the artifacts shared through the registry and the referrers index digests seen.
 
 pub mod chain;
 mod events;
 mod images;
 mod journal;
 pub mod migrations;
+mod team;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +31,7 @@ use crate::{Error, Result};
 
 pub use chain::event_hash;
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
+pub use team::TeamArtifact;
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

@@ -15,4 +15,5 @@ mod recover;
 mod registry;
 mod signing;
 mod store;
+mod team;
 mod token;

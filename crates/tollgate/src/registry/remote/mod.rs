@@ -21,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 mod blobs;
 mod errors;
 mod manifests;
+mod referrers;
 mod tags;
 
 use super::auth::{

@@ -253,6 +253,16 @@ impl TestRegistry {
             .unwrap_or_default()
     }
 
+    /// Make the token service of a token-auth registry grant pull only (`true`: a read-only
+    /// user) or pull and push again (`false`).
+    pub fn set_push_denied(&self, denied: bool) {
+        let token = self
+            .token
+            .as_ref()
+            .expect("a registry started with token auth");
+        token.deny_push.store(denied, Ordering::SeqCst);
+    }
+
     /// `(user, pass)` of an auth registry.
     pub fn auth(&self) -> Option<(&str, &str)> {
         self.auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str()))
@@ -1129,6 +1139,8 @@ struct TokenServer {
     quirks: TokenQuirks,
     requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
+    /// While set, tokens never grant `push` (a read-only user).
+    deny_push: Arc<AtomicBool>,
 }
 
 impl TokenServer {
@@ -1163,6 +1175,8 @@ impl TokenServer {
         let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (log, stopping, answer) = (requests.clone(), stop.clone(), quirks.clone());
+        let deny_push = Arc::new(AtomicBool::new(false));
+        let denying = deny_push.clone();
         let expected = format!(
             "Basic {}",
             base64::Engine::encode(
@@ -1176,6 +1190,7 @@ impl TokenServer {
                     break;
                 }
                 let Ok(conn) = conn else { break };
+                let denying = denying.clone();
                 let (log, key, x5c, expected, answer) = (
                     log.clone(),
                     key.clone(),
@@ -1184,7 +1199,7 @@ impl TokenServer {
                     answer.clone(),
                 );
                 std::thread::spawn(move || {
-                    let _ = serve_token(conn, &log, &key, &x5c, &expected, &answer);
+                    let _ = serve_token(conn, &log, &key, &x5c, &expected, &answer, &denying);
                 });
             }
         });
@@ -1194,6 +1209,7 @@ impl TokenServer {
             quirks,
             requests,
             stop,
+            deny_push,
         }
     }
 }
@@ -1239,6 +1255,7 @@ fn serve_token(
     x5c: &str,
     expected: &str,
     quirks: &TokenQuirks,
+    deny_push: &AtomicBool,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut writer = conn;
@@ -1262,11 +1279,23 @@ fn serve_token(
                         .split('&')
                         .filter_map(|kv| kv.split_once('='))
                         .filter(|(k, _)| *k == "scope")
-                        .flat_map(|(_, v)| percent_decode(v).split(' ').map(str::to_string).collect::<Vec<_>>())
+                        .flat_map(|(_, v)| {
+                            percent_decode(v)
+                                .split(' ')
+                                .map(str::to_string)
+                                .collect::<Vec<_>>()
+                        })
                         .filter_map(|scope| {
                             let mut parts = scope.splitn(3, ':');
-                            let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
-                            Some(serde_json::json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}))
+                            let (kind, name, actions) =
+                                (parts.next()?, parts.next()?, parts.next()?);
+                            let actions: Vec<&str> = actions
+                                .split(',')
+                                .filter(|a| !(*a == "push" && deny_push.load(Ordering::SeqCst)))
+                                .collect();
+                            Some(
+                                serde_json::json!({"type": kind, "name": name, "actions": actions}),
+                            )
                         })
                         .collect()
                 } else {

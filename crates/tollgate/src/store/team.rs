@@ -1,0 +1,207 @@
+//! The team-sharing tables (migration 0006): the event artifacts this desktop knows and the
+//! referrers index digest it read last per subject. Not part of the hash chain.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::domain::Digest;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// One event artifact this desktop knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamArtifact {
+    pub digest: Digest,
+    pub subject: Digest,
+    /// `<registry name>/<path>` of the repository holding it.
+    pub repository: String,
+    /// `approval`, `promotion`, `rollback`, `deployment`, `rejection`.
+    pub kind: String,
+    /// Its manifest's size in bytes.
+    pub size: u64,
+    /// In the registry (`false`: a push was denied; retried later).
+    pub shared: bool,
+    /// Its event in this history, once appended or imported.
+    pub event_seq: Option<i64>,
+}
+
+fn digest(s: String) -> rusqlite::Result<Digest> {
+    Digest::parse(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.message.into())
+    })
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<TeamArtifact> {
+    Ok(TeamArtifact {
+        digest: digest(r.get(0)?)?,
+        subject: digest(r.get(1)?)?,
+        repository: r.get(2)?,
+        kind: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        shared: r.get(5)?,
+        event_seq: r.get(6)?,
+    })
+}
+
+const COLUMNS: &str = "digest, subject, repository, kind, size, shared, event_seq";
+
+impl Store {
+    /// Remember an artifact. Known already: `shared` only goes from false to true, and an
+    /// `event_seq` once set is kept.
+    #[tracing::instrument(level = "debug", skip_all, fields(digest = %a.digest))]
+    pub fn put_team_artifact(&mut self, a: &TeamArtifact) -> Result<()> {
+        let size = i64::try_from(a.size)
+            .map_err(|_| Error::bad_input(format!("artifact {} is too large", a.digest)))?;
+        self.conn.execute(
+            "INSERT INTO team_artifacts (digest, subject, repository, kind, size, shared, event_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (digest) DO UPDATE SET
+                 shared = max(shared, excluded.shared),
+                 event_seq = coalesce(event_seq, excluded.event_seq)",
+            params![
+                a.digest.as_str(),
+                a.subject.as_str(),
+                a.repository,
+                a.kind,
+                size,
+                a.shared,
+                a.event_seq
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Mark an artifact as in the registry.
+    pub fn set_team_artifact_shared(&mut self, digest: &Digest) -> Result<()> {
+        self.conn.execute(
+            "UPDATE team_artifacts SET shared = 1 WHERE digest = ?1",
+            [digest.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// The artifact with this digest, if known.
+    pub fn team_artifact(&self, digest: &Digest) -> Result<Option<TeamArtifact>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM team_artifacts WHERE digest = ?1"),
+                [digest.as_str()],
+                row,
+            )
+            .optional()?)
+    }
+
+    /// The artifacts known for `subject` in `repository`, by digest.
+    pub fn team_artifacts(&self, repository: &str, subject: &Digest) -> Result<Vec<TeamArtifact>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM team_artifacts WHERE repository = ?1 AND subject = ?2 ORDER BY digest"
+        ))?;
+        let rows = stmt.query_map(params![repository, subject.as_str()], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Artifacts whose push was denied: what a later sync tries again.
+    pub fn unshared_team_artifacts(&self) -> Result<Vec<TeamArtifact>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM team_artifacts WHERE shared = 0 ORDER BY digest"
+        ))?;
+        let rows = stmt.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The referrers index digest read last for `subject` in `repository`.
+    pub fn team_index_digest(&self, repository: &str, subject: &Digest) -> Result<Option<Digest>> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT index_digest FROM team_indexes WHERE repository = ?1 AND subject = ?2",
+                params![repository, subject.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.and_then(|d| Digest::parse(&d).ok()))
+    }
+
+    /// Remember the index digest read for `subject` (`None`: there was no index).
+    pub fn set_team_index_digest(
+        &mut self,
+        repository: &str,
+        subject: &Digest,
+        index: Option<&Digest>,
+    ) -> Result<()> {
+        match index {
+            Some(d) => self.conn.execute(
+                "INSERT OR REPLACE INTO team_indexes (repository, subject, index_digest) VALUES (?1, ?2, ?3)",
+                params![repository, subject.as_str(), d.as_str()],
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM team_indexes WHERE repository = ?1 AND subject = ?2",
+                params![repository, subject.as_str()],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// What this history saw of `subject`'s referrers in `repository`: the index digest read
+    /// last and the artifacts known to be there (shared ones), for [`crate::team::TeamRegistry::discover`].
+    pub fn team_seen(&self, repository: &str, subject: &Digest) -> Result<crate::team::Seen> {
+        Ok(crate::team::Seen {
+            index_digest: self.team_index_digest(repository, subject)?,
+            known: self
+                .team_artifacts(repository, subject)?
+                .into_iter()
+                .filter(|a| a.shared)
+                .map(|a| a.digest)
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_and_index_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let subject = Digest::of(b"image");
+        let mut a = TeamArtifact {
+            digest: Digest::of(b"a"),
+            subject: subject.clone(),
+            repository: "local/p/api".into(),
+            kind: "approval".into(),
+            size: 600,
+            shared: false,
+            event_seq: Some(3),
+        };
+        s.put_team_artifact(&a).unwrap();
+        assert_eq!(s.unshared_team_artifacts().unwrap(), vec![a.clone()]);
+        assert!(s
+            .team_seen("local/p/api", &subject)
+            .unwrap()
+            .known
+            .is_empty());
+        s.set_team_artifact_shared(&a.digest).unwrap();
+        // A later put (pulled again, unshared, no seq) changes neither.
+        let mut again = a.clone();
+        again.event_seq = None;
+        s.put_team_artifact(&again).unwrap();
+        a.shared = true;
+        assert_eq!(s.team_artifact(&a.digest).unwrap(), Some(a.clone()));
+        assert_eq!(
+            s.team_seen("local/p/api", &subject).unwrap().known,
+            vec![a.digest.clone()]
+        );
+        let idx = Digest::of(b"index");
+        s.set_team_index_digest("local/p/api", &subject, Some(&idx))
+            .unwrap();
+        assert_eq!(
+            s.team_index_digest("local/p/api", &subject).unwrap(),
+            Some(idx)
+        );
+        s.set_team_index_digest("local/p/api", &subject, None)
+            .unwrap();
+        assert_eq!(s.team_index_digest("local/p/api", &subject).unwrap(), None);
+    }
+}

@@ -1,0 +1,259 @@
+//! Discovery: the referrers of a digest, through the referrers API where the registry has it,
+//! else the fallback tag. An unchanged index costs one request (a HEAD of the fallback tag
+//! compared with the index digest seen last); an index that lists fewer of the artifacts this
+//! desktop knows is reported (`lost`), never read as "nothing exists".
+
+use super::artifact::{
+    self, ArtifactManifest, MAX_ARTIFACT_MANIFEST_BYTES, MAX_MESSAGE_BYTES, MAX_SIGNATURE_BYTES,
+};
+use super::index::{self, fallback_tag, Listing, Skipped};
+use super::TeamRegistry;
+use crate::domain::Digest;
+use crate::{Code, Result};
+
+/// What the caller saw of a subject's referrers before (from its store).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// The digest of the index read last time.
+    pub index_digest: Option<Digest>,
+    /// The artifacts known to be among the referrers (published or imported).
+    pub known: Vec<Digest>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    ReferrersApi,
+    FallbackTag,
+}
+
+/// A subject's referrers as the registry lists them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referrers {
+    pub source: Source,
+    /// The digest of the index read (of the API answer's bytes, or of the fallback tag's
+    /// manifest); `None` when there is no fallback tag. Keep it for the next call.
+    pub index_digest: Option<Digest>,
+    /// The index is the one seen last: `listing` is empty, nothing new.
+    pub unchanged: bool,
+    pub listing: Listing,
+    /// Known artifacts the index no longer lists: it shrank (another writer's index replaced
+    /// one that had them, or someone removed them). `ensure_listed` puts them back.
+    pub lost: Vec<Digest>,
+}
+
+impl Referrers {
+    /// One line when the index shrank, naming where and how much.
+    pub fn lost_line(&self, repository: &str, subject: &Digest) -> Option<String> {
+        if self.lost.is_empty() {
+            return None;
+        }
+        let lost: Vec<&str> = self.lost.iter().map(Digest::short).collect();
+        Some(format!(
+            "the referrers of {repository}@{} no longer list {} event(s) this history knows ({}): another writer replaced the index (registries have no compare-and-swap) or someone removed them; they are not gone: the next sync lists them again",
+            subject.short(),
+            self.lost.len(),
+            lost.join(", ")
+        ))
+    }
+}
+
+/// An artifact's manifest and its two layers, read and checked against their digests and
+/// size caps (not verified: the caller checks the signature).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub manifest: ArtifactManifest,
+    pub message: Vec<u8>,
+    pub signature: String,
+}
+
+/// What [`TeamRegistry::pull`] read: the listing, the new artifacts, and what was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    pub referrers: Referrers,
+    pub fetched: Vec<Fetched>,
+    /// Entries that are not Tollgate artifacts or are malformed, each named.
+    pub skipped: Vec<Skipped>,
+}
+
+impl TeamRegistry {
+    /// The referrers of `subject` in `repository`.
+    #[tracing::instrument(level = "debug", skip(self, seen), fields(subject = %subject))]
+    pub async fn discover(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        seen: &Seen,
+    ) -> Result<Referrers> {
+        let tag = fallback_tag(subject);
+        let what = format!("the referrers index {repository}:{tag}");
+        let (source, index_digest, listing) = match self.api_listing(repository, subject).await? {
+            Some(bytes) => {
+                let d = Digest::of(&bytes);
+                if seen.index_digest.as_ref() == Some(&d) {
+                    return Ok(unchanged(Source::ReferrersApi, d));
+                }
+                let what = format!("the referrers of {repository}@{subject}");
+                (Source::ReferrersApi, Some(d), index::read(&bytes, &what)?)
+            }
+            None => {
+                if let Some(last) = &seen.index_digest {
+                    let now = self.registry.resolve_tag(repository, &tag).await?;
+                    if now.as_ref() == Some(last) {
+                        return Ok(unchanged(Source::FallbackTag, last.clone()));
+                    }
+                }
+                match self.registry.fetch_tag(repository, &tag).await? {
+                    Some(m) => (
+                        Source::FallbackTag,
+                        Some(m.digest.clone()),
+                        index::read(&m.bytes, &what)?,
+                    ),
+                    None => (Source::FallbackTag, None, Listing::default()),
+                }
+            }
+        };
+        let lost = seen
+            .known
+            .iter()
+            .filter(|d| !listing.contains(d))
+            .cloned()
+            .collect();
+        Ok(Referrers {
+            source,
+            index_digest,
+            unchanged: false,
+            listing,
+            lost,
+        })
+    }
+
+    /// Read artifact `digest` of `repository`: its manifest (checked to be a Tollgate artifact,
+    /// about `subject` when given) and its two layers (size caps, digests). `Err(Skipped)` names
+    /// what is wrong with an artifact that is not one; registry failures are errors.
+    pub async fn fetch(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        subject: Option<&Digest>,
+    ) -> Result<std::result::Result<Fetched, Skipped>> {
+        let skip = |reason: String| {
+            Ok(Err(Skipped {
+                digest: Some(digest.to_string()),
+                reason,
+            }))
+        };
+        let r = &self.registry;
+        let manifest = match r.fetch_manifest(repository, digest).await {
+            Ok(m) => m,
+            Err(e) if is_content_error(e.code) => return skip(e.message),
+            Err(e) => return Err(e),
+        };
+        if manifest.bytes.len() > MAX_ARTIFACT_MANIFEST_BYTES {
+            return skip(format!(
+                "its manifest is {} bytes, over {MAX_ARTIFACT_MANIFEST_BYTES}",
+                manifest.bytes.len()
+            ));
+        }
+        let parsed = match artifact::parse(&manifest.bytes, digest) {
+            Ok(p) => p,
+            Err(reason) => return skip(reason),
+        };
+        if let Some(s) = subject {
+            if &parsed.subject.digest != s {
+                return skip(format!("its subject is {}, not {s}", parsed.subject.digest));
+            }
+        }
+        let message = match r
+            .fetch_blob(
+                repository,
+                &parsed.message.digest,
+                MAX_MESSAGE_BYTES as usize,
+                "message",
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(e) if is_content_error(e.code) => {
+                return skip(format!("its message layer: {}", e.message))
+            }
+            Err(e) => return Err(e),
+        };
+        let signature = match r
+            .fetch_blob(
+                repository,
+                &parsed.signature.digest,
+                MAX_SIGNATURE_BYTES as usize,
+                "signature",
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(e) if is_content_error(e.code) => {
+                return skip(format!("its signature layer: {}", e.message))
+            }
+            Err(e) => return Err(e),
+        };
+        let Ok(signature) = String::from_utf8(signature) else {
+            return skip("its signature layer is not text".into());
+        };
+        Ok(Ok(Fetched {
+            manifest: parsed,
+            message,
+            signature,
+        }))
+    }
+
+    /// [`Self::discover`], then [`Self::fetch`] of every listed artifact not in `seen.known`.
+    #[tracing::instrument(level = "debug", skip(self, seen), fields(subject = %subject))]
+    pub async fn pull(&self, repository: &str, subject: &Digest, seen: &Seen) -> Result<Pulled> {
+        let referrers = self.discover(repository, subject, seen).await?;
+        let mut skipped = referrers.listing.skipped.clone();
+        let mut fetched = Vec::new();
+        for entry in &referrers.listing.entries {
+            if seen.known.contains(&entry.digest) {
+                continue;
+            }
+            match self.fetch(repository, &entry.digest, Some(subject)).await? {
+                Ok(f) => fetched.push(f),
+                Err(s) => skipped.push(s),
+            }
+        }
+        for s in &skipped {
+            tracing::info!(digest = s.digest.as_deref().unwrap_or("-"), reason = %s.reason, "skipped a referrer");
+        }
+        Ok(Pulled {
+            referrers,
+            fetched,
+            skipped,
+        })
+    }
+}
+
+impl Skipped {
+    /// One line naming the skipped entry.
+    pub fn line(&self, repository: &str) -> String {
+        format!(
+            "skipped referrer {} in {repository}: {}",
+            self.digest.as_deref().unwrap_or("(no digest)"),
+            self.reason
+        )
+    }
+}
+
+fn unchanged(source: Source, digest: Digest) -> Referrers {
+    Referrers {
+        source,
+        index_digest: Some(digest),
+        unchanged: true,
+        listing: Listing::default(),
+        lost: Vec::new(),
+    }
+}
+
+/// Failures that are about the artifact's content, not the registry's health.
+fn is_content_error(code: Code) -> bool {
+    matches!(
+        code,
+        Code::NotFound | Code::DigestMismatch | Code::TooLarge | Code::Protocol
+    )
+}
