@@ -153,7 +153,11 @@ impl Workspace {
                 return bad(format!("signer '{}' is listed twice", s.id));
             }
             crate::signing::validate_approver(&s.as_identity()).map_err(|e| {
-                let e = Error::config(e.message.replacen("approver '", "signer '", 1).replacen("[[approvers]]", "[[signers]]", 1));
+                let e = Error::config(e.message.replacen("approver '", "signer '", 1).replacen(
+                    "[[approvers]]",
+                    "[[signers]]",
+                    1,
+                ));
                 as_config(e, format!("signer '{}'", s.id))
             })?;
         }
@@ -394,7 +398,8 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         }
     }
 
-    const CI: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw ci";
+    const CI: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw ci";
 
     #[test]
     fn signers_are_identities_without_roles() {
@@ -406,14 +411,25 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         assert!(ci.roles.is_empty());
         assert_eq!(ws.config.identities().len(), 2);
 
-        let roles = format!("{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nroles = [\"qa\"]\nkey = \"{CI}\"\n");
+        let roles = format!(
+            "{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nroles = [\"qa\"]\nkey = \"{CI}\"\n"
+        );
         let e = Workspace::from_str(&roles, Path::new("t.toml"), None).unwrap_err();
         assert_eq!(e.code, crate::Code::Config);
-        assert!(e.message.contains("roles") && e.message.contains("line 26"), "{}", e.message);
+        assert!(
+            e.message.contains("roles") && e.message.contains("line 26"),
+            "{}",
+            e.message
+        );
 
-        let bad_key = format!("{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nkey = \"ssh-rsa AAAA\"\n");
+        let bad_key =
+            format!("{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nkey = \"ssh-rsa AAAA\"\n");
         let e = Workspace::from_str(&bad_key, Path::new("t.toml"), None).unwrap_err();
-        assert!(e.message.starts_with("signer 'ci@example.com'"), "{}", e.message);
+        assert!(
+            e.message.starts_with("signer 'ci@example.com'"),
+            "{}",
+            e.message
+        );
 
         let twice = format!("{GOOD}\n[[signers]]\nid = \"alice@example.com\"\nkey = \"{CI}\"\n");
         let e = Workspace::from_str(&twice, Path::new("t.toml"), None).unwrap_err();

@@ -46,8 +46,12 @@ pub(super) fn sign(socket: &Path, key: &PublicKey, data: &[u8]) -> Result<Signat
     put_string(&mut payload, &blob);
     put_string(&mut payload, data);
     payload.extend_from_slice(&0u32.to_be_bytes());
-    let answer = request(socket, SIGN_REQUEST, &payload)
-        .map_err(|e| agent_error(format!("{} (is the key still in it? `ssh-add -l`)", e.message)))?;
+    let answer = request(socket, SIGN_REQUEST, &payload).map_err(|e| {
+        agent_error(format!(
+            "{} (is the key still in it? `ssh-add -l`)",
+            e.message
+        ))
+    })?;
     let mut r = Reader(&answer);
     let sig = r.string()?;
     Signature::try_from(sig)
@@ -59,10 +63,13 @@ fn request(socket: &Path, kind: u8, payload: &[u8]) -> Result<Vec<u8>> {
     use std::io::{Read, Write};
     let shown = socket.display();
     let mut stream = std::os::unix::net::UnixStream::connect(socket).map_err(|e| {
-        agent_error(format!("cannot reach the ssh-agent at {shown} ({e}); check SSH_AUTH_SOCK"))
+        agent_error(format!(
+            "cannot reach the ssh-agent at {shown} ({e}); check SSH_AUTH_SOCK"
+        ))
     })?;
     let io = |e: std::io::Error| agent_error(format!("the ssh-agent at {shown} hung up ({e})"));
-    let len = u32::try_from(payload.len() + 1).map_err(|_| agent_error("request too long".into()))?;
+    let len =
+        u32::try_from(payload.len() + 1).map_err(|_| agent_error("request too long".into()))?;
     let mut message = Vec::with_capacity(payload.len() + 5);
     message.extend_from_slice(&len.to_be_bytes());
     message.push(kind);

@@ -54,6 +54,9 @@ pub struct EventMessage {
     pub signer: String,
     /// When it was signed: RFC 3339, UTC, whole seconds.
     pub at: String,
+    /// A record given `--at`: the claimed deployment time (RFC 3339, UTC, milliseconds);
+    /// `null` otherwise.
+    pub deployed_at: Option<String>,
     /// 16 random bytes, lower-case hex.
     pub nonce: String,
 }
@@ -76,6 +79,8 @@ pub struct Move {
     pub repository: String,
     pub tag: String,
     pub approvals: Vec<String>,
+    /// A record's claimed deployment time (`--at`).
+    pub deployed_at: Option<DateTime<Utc>>,
 }
 
 impl EventMessage {
@@ -100,6 +105,9 @@ impl EventMessage {
             head_seq: head.seq,
             signer: signer.to_string(),
             at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            deployed_at: m
+                .deployed_at
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
             nonce: hex::encode(nonce),
         }
     }
@@ -139,7 +147,7 @@ impl EventMessage {
         }
         if m.to_bytes() != bytes {
             return Err(bad(
-                "not in canonical form (sorted keys, no white space)".into(),
+                "not in canonical form (sorted keys, no white space)".into()
             ));
         }
         Ok(m)
@@ -168,6 +176,7 @@ mod tests {
                 repository: "local/payments/api".into(),
                 tag: "dev".into(),
                 approvals: vec!["b".repeat(64), "a".repeat(64)],
+                deployed_at: None,
             },
             "ci@example.com",
             "2026-11-25T08:00:00.500Z".parse().unwrap(),
@@ -182,7 +191,10 @@ mod tests {
         assert_eq!(m.approvals[0], "a".repeat(64), "sorted");
         let bytes = m.to_bytes();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with("{\"app\":\"api\",\"approvals\":["), "{text}");
+        assert!(
+            text.starts_with("{\"app\":\"api\",\"approvals\":["),
+            "{text}"
+        );
         assert!(text.contains("\"from\":null"), "{text}");
         assert_eq!(EventMessage::parse(&bytes).unwrap(), m);
         let spaced = text.replace(",\"", ", \"");

@@ -29,15 +29,15 @@ mod trust;
 pub use allowed_signers::{
     allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
 };
+pub use event::{
+    approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+};
 pub use key::{
     fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,
     validate_approver_id, PublicKeyInfo,
 };
-pub use event::{
-    approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
-};
-pub use source::{KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
+pub use source::{KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 

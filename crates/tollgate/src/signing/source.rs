@@ -30,6 +30,17 @@ pub enum KeySource {
     Keychain,
 }
 
+impl KeySource {
+    /// `file`, `ssh-agent` or `keychain`: what an event's `data.key_source` says (no path).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            KeySource::File(_) => "file",
+            KeySource::Agent(_) => "ssh-agent",
+            KeySource::Keychain => "keychain",
+        }
+    }
+}
+
 impl std::fmt::Display for KeySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -180,8 +191,13 @@ impl Signer {
                 let data = SshSig::signed_data(NAMESPACE, HASH_ALG, message)
                     .map_err(|e| Error::internal(format!("could not frame the message: {e}")))?;
                 let signature = agent::sign(socket, &self.public, &data)?;
-                SshSig::new(self.public.key_data().clone(), NAMESPACE, HASH_ALG, signature)
-                    .map_err(|e| Error::internal(format!("could not build the signature: {e}")))?
+                SshSig::new(
+                    self.public.key_data().clone(),
+                    NAMESPACE,
+                    HASH_ALG,
+                    signature,
+                )
+                .map_err(|e| Error::internal(format!("could not build the signature: {e}")))?
             }
         };
         sig.to_pem(LineEnding::LF)

@@ -1,0 +1,285 @@
+//! Signing identities: records are signed by a listed key from `TOLLGATE_SIGNING_KEY`, the
+//! real `ssh-agent` or the OS keychain, and every signature is checked with `ssh-keygen -Y
+//! verify`; `[[signers]]` are never approvers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use tollgate::keychain::OsKeychain;
+
+use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
+use crate::support::signed::unique_id;
+use crate::support::workspace::{toml_for, Run, TempWorkspace};
+
+/// A workspace over a real registry with `payments/api:dev` pushed, and `extra` toml appended.
+fn workspace(extra: &str) -> (TestRegistry, TempWorkspace, String) {
+    let reg = TestRegistry::start();
+    push(&make_image("identity v1"), &reg, "payments/api:dev");
+    let digest = skopeo_digest(&reg, "payments/api:dev");
+    let ws = TempWorkspace::new(&format!("{}{extra}", toml_for(&reg.url())));
+    (reg, ws, digest)
+}
+
+fn record(ws: &TempWorkspace, digest: &str, actor: &str, envs: &[(&str, &str)]) -> Run {
+    let image = format!("local/payments/api@{digest}");
+    ws.run_env(
+        &[
+            "record", "--app", "api", "--env", "dev", "--image", &image, "--actor", actor,
+        ],
+        envs,
+    )
+}
+
+/// `ssh-keygen -t ed25519 -N '' -f DIR/NAME`: the private key file and its public line.
+fn keygen(dir: &Path, name: &str, comment: &str) -> (PathBuf, String) {
+    let file = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(&file)
+        .output()
+        .expect("ssh-keygen (openssh-client) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(file.with_extension("pub")).unwrap();
+    (file, public.trim().to_string())
+}
+
+fn chmod(file: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn signer_toml(id: &str, key: &str) -> String {
+    format!("\n[[signers]]\nid = \"{id}\"\nkey = \"{key}\"\n")
+}
+
+/// The newest record event as `export --format json` holds it.
+fn last_record(ws: &TempWorkspace) -> serde_json::Value {
+    let out = ws.path().join("export.json");
+    ws.run(&["export", "--format", "json", "--out", out.to_str().unwrap()])
+        .ok();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "record")
+        .cloned()
+        .expect("a record event")
+}
+
+/// `ssh-keygen -Y verify` of the record's stored message and signature against `key` for `id`.
+fn ssh_keygen_verifies(dir: &Path, id: &str, key: &str, event: &serde_json::Value) -> bool {
+    let data = &event["data"];
+    std::fs::write(
+        dir.join("allowed_signers"),
+        format!("{id} namespaces=\"tollgate-approval\" {key}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("msg"), data["message"].as_str().unwrap()).unwrap();
+    std::fs::write(dir.join("msg.sig"), data["signature"].as_str().unwrap()).unwrap();
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f", "allowed_signers", "-I", id])
+        .args(["-n", "tollgate-approval", "-s", "msg.sig"])
+        .current_dir(dir)
+        .stdin(Stdio::from(std::fs::File::open(dir.join("msg")).unwrap()))
+        .output()
+        .unwrap();
+    out.status.success()
+}
+
+fn message(event: &serde_json::Value) -> serde_json::Value {
+    serde_json::from_str(event["data"]["message"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_record_is_signed_with_the_key_file_and_ssh_keygen_verifies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique_id("ci-file");
+    let (file, public) = keygen(dir.path(), "ci_key", &id);
+    let (_reg, ws, digest) = workspace(&signer_toml(&id, &public));
+    let key_file = file.to_str().unwrap();
+
+    chmod(&file, 0o644);
+    let refused = record(&ws, &digest, &id, &[("TOLLGATE_SIGNING_KEY", key_file)]);
+    let line = refused.fails_with(2, &["TOLLGATE_SIGNING_KEY", "group or others", "chmod 600"]);
+    assert_eq!(line.trim().lines().count(), 1, "{line}");
+    assert_eq!(ws.event_count(), 0, "nothing written");
+
+    chmod(&file, 0o600);
+    record(&ws, &digest, &id, &[("TOLLGATE_SIGNING_KEY", key_file)]).ok();
+    let event = last_record(&ws);
+    assert_eq!(event["actor"], id.as_str());
+    assert_eq!(event["data"]["key_source"], "file");
+    let m = message(&event);
+    assert_eq!(m["kind"], "tollgate.deployment");
+    assert_eq!(m["signer"], id.as_str());
+    assert_eq!(m["digest"], digest.as_str());
+    assert_eq!(m["repository"], "local/payments/api");
+    assert_eq!(m["tag"], "dev");
+    assert!(ssh_keygen_verifies(dir.path(), &id, &public, &event));
+    let (_, other) = keygen(dir.path(), "other", "other");
+    assert!(!ssh_keygen_verifies(dir.path(), &id, &other, &event));
+}
+
+#[test]
+fn a_key_file_that_is_encrypted_or_not_the_listed_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique_id("ci-locked");
+    let (listed, public) = keygen(dir.path(), "listed", &id);
+    let (_reg, ws, digest) = workspace(&signer_toml(&id, &public));
+
+    let locked = dir.path().join("locked");
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "a passphrase", "-f"])
+        .arg(&locked)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    chmod(&locked, 0o600);
+    let locked = locked.to_str().unwrap();
+    record(&ws, &digest, &id, &[("TOLLGATE_SIGNING_KEY", locked)])
+        .fails_with(2, &["passphrase-protected", "ssh-add"]);
+
+    let (other, _) = keygen(dir.path(), "other", &id);
+    chmod(&other, 0o600);
+    record(
+        &ws,
+        &digest,
+        &id,
+        &[("TOLLGATE_SIGNING_KEY", other.to_str().unwrap())],
+    )
+    .fails_with(1, &["not the key tollgate.toml lists for"]);
+    assert_eq!(ws.event_count(), 0);
+    drop(listed);
+}
+
+/// A real `ssh-agent` on a socket of its own, killed (by its pid) when dropped.
+struct Agent {
+    socket: PathBuf,
+    pid: i32,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        // Without -D the agent forks and its first process exits once the socket is bound.
+        let out = Command::new("ssh-agent")
+            .arg("-s")
+            .arg("-a")
+            .arg(&socket)
+            .output()
+            .expect("ssh-agent (openssh-client) is installed");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        let pid = text
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("SSH_AGENT_PID="))
+            .and_then(|p| p.parse().ok())
+            .expect("ssh-agent prints its pid");
+        Agent { socket, pid }
+    }
+
+    fn add(&self, key: &Path) {
+        let out = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+    }
+}
+
+#[test]
+fn a_record_is_signed_through_the_real_ssh_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique_id("ci-agent");
+    let (file, public) = keygen(dir.path(), "agent_key", &id);
+    let (_reg, ws, digest) = workspace(&signer_toml(&id, &public));
+    let agent = Agent::start(dir.path());
+    let sock = agent.socket.to_str().unwrap().to_string();
+
+    // The agent holds no key yet, and neither does the keychain: refused, saying how.
+    record(&ws, &digest, &id, &[("SSH_AUTH_SOCK", &sock)]).fails_with(
+        1,
+        &[
+            "no key to sign as",
+            "tollgate key init",
+            "TOLLGATE_SIGNING_KEY",
+            "ssh-add",
+        ],
+    );
+
+    agent.add(&file);
+    std::fs::remove_file(&file).unwrap();
+    record(&ws, &digest, &id, &[("SSH_AUTH_SOCK", &sock)]).ok();
+    let event = last_record(&ws);
+    assert_eq!(event["data"]["key_source"], "ssh-agent");
+    assert_eq!(event["actor"], id.as_str());
+    assert!(ssh_keygen_verifies(dir.path(), &id, &public, &event));
+    ws.run(&["verify"]).ok();
+}
+
+#[test]
+fn a_record_is_signed_with_the_os_keychain_key_and_strangers_are_refused() {
+    let (_reg, ws, digest) = workspace("");
+    // `ci@example.com` is a [[signers]] entry of every test workspace, its key in the keychain.
+    record(&ws, &digest, "ci@example.com", &[]).ok();
+    let event = last_record(&ws);
+    assert_eq!(event["data"]["key_source"], "keychain");
+    let key = tollgate::signing::public_key("ci@example.com", &OsKeychain).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(ssh_keygen_verifies(
+        dir.path(),
+        "ci@example.com",
+        &key.public_key,
+        &event
+    ));
+
+    let stranger = record(&ws, &digest, "stranger@example.com", &[]);
+    let line = stranger.fails_with(
+        1,
+        &[
+            "stranger@example.com is not an approver or signer",
+            "[[signers]]",
+            "tollgate key init",
+        ],
+    );
+    assert_eq!(line.trim().lines().count(), 1, "{line}");
+}
+
+#[test]
+fn a_signer_is_never_an_approver() {
+    let (_reg, ws, digest) = workspace("");
+    record(&ws, &digest, "ci@example.com", &[]).ok();
+    let short = &digest["sha256:".len()..][..12];
+    ws.run(&[
+        "approve",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--digest",
+        &digest,
+        "--confirm",
+        short,
+        "--approver",
+        "ci@example.com",
+    ])
+    .fails_with(1, &["ci@example.com is not an approver"]);
+}
