@@ -152,11 +152,14 @@ impl Signer {
             Err(e) => return Err(e),
         };
         if key.public_key().key_data() != listed.key_data() {
-            return Err(Error::refused(format!(
-                "the OS keychain's key for {id} ({}) is not the key tollgate.toml lists for {id} ({}); hand over the current public key (`tollgate key show --id {id}`) or sign with the listed key through {SIGNING_KEY_ENV} or ssh-agent",
-                key.public_key().fingerprint(HashAlg::Sha256),
-                listed.fingerprint(HashAlg::Sha256)
-            )));
+            return Err(Error::new(
+                Code::SignatureInvalid,
+                format!(
+                    "the key in your keychain ({}) is not the key listed for {id} in tollgate.toml ({}); hand over your allowed_signers line (`tollgate key show --id {id}`), or sign with the listed key through {SIGNING_KEY_ENV} or ssh-agent",
+                    key.public_key().fingerprint(HashAlg::Sha256),
+                    listed.fingerprint(HashAlg::Sha256)
+                ),
+            ));
         }
         Ok(found(
             listed,

@@ -283,3 +283,132 @@ fn a_signer_is_never_an_approver() {
     ])
     .fails_with(1, &["ci@example.com is not an approver"]);
 }
+
+#[test]
+fn promotions_are_signed_and_verify_checks_every_event_signature() {
+    use crate::support::signed::{at, SignedWorkspace};
+    let f = SignedWorkspace::builder(
+        "signed-events",
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging", policy = { approvals = 1 } }"#,
+        ],
+    )
+    .image("dev", "signed-events a")
+    .approver("quinn", &["qa"])
+    .build();
+    let digest = f.digests[0].clone();
+    let quinn = f.approvers[0].clone();
+    let recorded = f.record(&at(0), "dev", &digest);
+    let approval = f.approve(&at(1), &quinn, "staging", &digest, None).unwrap();
+    // An approver signs the promotion it makes: the keychain key listed for quinn.
+    let outcome = f.promote(&at(2), "staging", &digest, &quinn).unwrap();
+    let data = &outcome.event.data;
+    assert_eq!(data["key_source"], "keychain");
+    let m: serde_json::Value = serde_json::from_str(data["message"].as_str().unwrap()).unwrap();
+    assert_eq!(m["kind"], "tollgate.promotion");
+    assert_eq!(
+        (m["from"].as_str(), m["env"].as_str()),
+        (Some("dev"), Some("staging"))
+    );
+    assert_eq!(m["signer"], quinn.as_str());
+    assert_eq!(m["tag"], "staging");
+    // The approval it consumed, named by the sha256 of its signed bytes, as sha256sum says.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("approval"), &approval.message).unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(dir.path().join("approval"))
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    assert_eq!(
+        m["approvals"],
+        serde_json::json!([sum.split_whitespace().next().unwrap()])
+    );
+    let key = tollgate::signing::public_key(&quinn, &OsKeychain).unwrap();
+    let event = serde_json::json!({ "data": data });
+    assert!(ssh_keygen_verifies(
+        dir.path(),
+        &quinn,
+        &key.public_key,
+        &event
+    ));
+
+    let report = tollgate::api::verify(&f.ws).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.signed_events, report.unsigned_events), (2, 0));
+
+    // A record whose stored signature is altered in the database no longer verifies.
+    f.tmp.drop_append_only_triggers();
+    f.tmp.sqlite(&format!(
+        "UPDATE events SET data = json_set(data, '$.signature', replace(json_extract(data, '$.signature'), 'A', 'B')) WHERE seq = {}",
+        recorded.seq
+    ));
+    let report = tollgate::api::verify(&f.ws).unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.seq == Some(recorded.seq)),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique_id("qa-agent");
+    let (file, public) = keygen(dir.path(), "qa_key", &id);
+    let approver =
+        format!("\n[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{public}\"\n");
+    let (_reg, ws, digest) = workspace(&approver);
+    record(&ws, &digest, "ci@example.com", &[]).ok();
+    let short = &digest["sha256:".len()..][..12];
+    let approve = [
+        "approve",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--digest",
+        &digest,
+        "--confirm",
+        short,
+        "--approver",
+        &id,
+    ];
+    let agent = Agent::start(dir.path());
+    agent.add(&file);
+    let sock = agent.socket.to_str().unwrap().to_string();
+    ws.run_env(&approve, &[("SSH_AUTH_SOCK", &sock)]).ok();
+    chmod(&file, 0o600);
+    ws.run_env(
+        &approve,
+        &[("TOLLGATE_SIGNING_KEY", file.to_str().unwrap())],
+    )
+    .ok();
+    let out = ws.path().join("export.json");
+    ws.run(&["export", "--format", "json", "--out", out.to_str().unwrap()])
+        .ok();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let approvals: Vec<&serde_json::Value> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "approval")
+        .collect();
+    let sources: Vec<&str> = approvals
+        .iter()
+        .map(|e| e["data"]["key_source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["ssh-agent", "file"]);
+    for a in approvals {
+        assert!(ssh_keygen_verifies(dir.path(), &id, &public, a));
+    }
+    let verified = ws.run(&["verify"]);
+    verified.ok();
+    assert!(
+        verified.stdout.contains("2 approval signatures verify, 1 record/promotion/rollback signatures verify (0 unsigned)"),
+        "{}",
+        verified.stdout
+    );
+}

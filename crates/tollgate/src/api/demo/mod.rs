@@ -127,7 +127,8 @@ fn approve(
         note: Some(format!("checked {to} readiness")),
         approver: Some(who.into()),
     };
-    crate::api::approve(ws, ctx, req).map(|_| ())
+    let none = crate::signing::Sources::default();
+    crate::api::approve::approve_with(ws, ctx, req, &none).map(|_| ())
 }
 
 async fn promote(
