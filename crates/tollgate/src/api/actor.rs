@@ -6,13 +6,14 @@ use crate::api::key::default_approver;
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::policy::identity::{identify, Identity};
-use crate::signing::{Signer, Sources};
+use crate::signing::{self, Signer, Sources};
 use crate::{Error, Result};
 
 /// Environment variable naming who acts (CI sets it).
 pub const ACTOR_ENV: &str = "TOLLGATE_ACTOR";
 
 /// Who is acting, as an identity. The first of: `explicit` (`--actor`), `$TOLLGATE_ACTOR`,
+/// the listed identity whose key is in `TOLLGATE_SIGNING_KEY` or (the only one) in ssh-agent,
 /// this machine's signing identity (the approver id `tollgate key init` remembered in the
 /// keychain, or `$TOLLGATE_APPROVER`) when tollgate.toml lists it, and the login name
 /// (`$USER`, or `%USERNAME%` on Windows). A name that is an approver's (see
@@ -24,7 +25,10 @@ pub fn resolve_actor(ws: &Workspace, ctx: &Context, explicit: Option<&str>) -> R
     let chosen = choose(
         explicit,
         var(ACTOR_ENV),
-        || machine_identity(ws, ctx),
+        || {
+            signing::identity_in_sources(&ws.config.identities(), &Sources::from_env())
+                .or_else(|| machine_identity(ws, ctx))
+        },
         var("USER").or_else(|| var("USERNAME")),
     )?;
     identity(ws, &chosen)

@@ -37,7 +37,7 @@ pub use key::{
     validate_approver_id, PublicKeyInfo,
 };
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
-pub use source::{KeySource, Signer, Sources, SIGNING_KEY_ENV};
+pub use source::{identity_in_sources, KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 

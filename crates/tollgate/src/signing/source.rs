@@ -208,6 +208,35 @@ impl Signer {
     }
 }
 
+/// Who the key sources say signs, when nothing else names the actor: the listed identity whose
+/// `key` is in the `TOLLGATE_SIGNING_KEY` file, else the one listed identity whose key the
+/// ssh-agent holds (none when several are). A file that cannot be used names nobody here; the
+/// signing that follows refuses it with its reason.
+pub fn identity_in_sources(identities: &[ApproverConfig], sources: &Sources) -> Option<String> {
+    let listed = |key: &PublicKey| {
+        identities
+            .iter()
+            .filter(|i| parse_approver_key(i).is_ok_and(|k| k.key_data() == key.key_data()))
+            .map(|i| i.id.clone())
+            .collect::<Vec<_>>()
+    };
+    if let Some(path) = &sources.key_file {
+        let key = read_key_file(path).ok()?;
+        return listed(key.public_key()).into_iter().next();
+    }
+    let socket = sources.agent_socket.as_ref()?;
+    let mut ids: Vec<String> = agent::identities(socket)
+        .ok()?
+        .iter()
+        .flat_map(listed)
+        .collect();
+    ids.dedup();
+    match ids.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// The one line for an identity with no usable key anywhere.
 fn no_key(id: &str) -> Error {
     Error::refused(format!(

@@ -125,6 +125,17 @@ fn a_record_is_signed_with_the_key_file_and_ssh_keygen_verifies_it() {
     assert!(ssh_keygen_verifies(dir.path(), &id, &public, &event));
     let (_, other) = keygen(dir.path(), "other", "other");
     assert!(!ssh_keygen_verifies(dir.path(), &id, &other, &event));
+
+    // With no --actor and no $TOLLGATE_ACTOR, the key file names who acts.
+    let image = format!("local/payments/api@{digest}");
+    ws.run_env(
+        &[
+            "record", "--app", "api", "--env", "staging", "--image", &image,
+        ],
+        &[("TOLLGATE_SIGNING_KEY", key_file), ("TOLLGATE_ACTOR", "")],
+    )
+    .ok();
+    assert_eq!(last_record(&ws)["actor"], id.as_str());
 }
 
 #[test]
@@ -233,6 +244,17 @@ fn a_record_is_signed_through_the_real_ssh_agent() {
     assert_eq!(event["actor"], id.as_str());
     assert!(ssh_keygen_verifies(dir.path(), &id, &public, &event));
     ws.run(&["verify"]).ok();
+
+    // With no --actor and no $TOLLGATE_ACTOR, the one listed identity in the agent acts.
+    let image = format!("local/payments/api@{digest}");
+    ws.run_env(
+        &[
+            "record", "--app", "api", "--env", "staging", "--image", &image,
+        ],
+        &[("SSH_AUTH_SOCK", &sock), ("TOLLGATE_ACTOR", "")],
+    )
+    .ok();
+    assert_eq!(last_record(&ws)["actor"], id.as_str());
 }
 
 #[test]
