@@ -434,3 +434,71 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
         verified.stdout
     );
 }
+
+#[test]
+fn an_approval_signed_by_a_signer_only_key_is_ignored_with_a_reason() {
+    use tollgate::domain::{Digest, EventKind, NewEvent};
+    use tollgate::signing::{Anchor, ApprovalMessage, Target};
+    let policy =
+        r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#;
+    let reg = TestRegistry::start();
+    push(&make_image("signer approval"), &reg, "payments/api:dev");
+    let digest = skopeo_digest(&reg, "payments/api:dev");
+    let qa = tollgate::signing::generate_key(&unique_id("qa"), &OsKeychain).unwrap();
+    let toml = crate::support::workspace::workspace_toml(
+        "signer-approval",
+        &reg.url(),
+        &[r#"{ name = "dev", tag = "dev" }"#, policy],
+    );
+    let ws = TempWorkspace::new(&format!(
+        "{toml}\n[[approvers]]\nid = \"{}\"\nroles = [\"qa\"]\nkey = \"{}\"\n",
+        qa.id, qa.public_key
+    ));
+    record(&ws, &digest, "ci@example.com", &[]).ok();
+    // CI's key signs an approval message as if it were an approver, and it is appended as one.
+    let mut store = tollgate::store::Store::open(&ws.db()).unwrap();
+    let (seq, head) = store.chain_head().unwrap();
+    let target = Target {
+        app: "api".into(),
+        digest: Digest::parse(&digest).unwrap(),
+        from: "dev".into(),
+        to: "staging".into(),
+    };
+    let now = chrono::Utc::now();
+    let m = ApprovalMessage::new(
+        &target,
+        "ci@example.com",
+        "qa",
+        now,
+        None,
+        &Anchor { seq, hash: head },
+    );
+    let bytes = m.to_bytes();
+    let signature = tollgate::signing::sign("ci@example.com", &bytes, &OsKeychain).unwrap();
+    store
+        .append(vec![NewEvent {
+            at: now,
+            kind: EventKind::Approval,
+            app: "api".into(),
+            env: "staging".into(),
+            digest: Some(target.digest.clone()),
+            actor: Some("ci@example.com".into()),
+            data: serde_json::json!({
+                "from": "dev", "to": "staging", "role": "qa", "note": "",
+                "message": String::from_utf8(bytes).unwrap(), "signature": signature,
+            }),
+        }])
+        .unwrap();
+    drop(store);
+    let check = ws.run(&[
+        "check", "--app", "api", "--to", "staging", "--digest", &digest,
+    ]);
+    assert!(check.stdout.contains("NOT READY"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains(
+            "ignored approval 2 by ci@example.com: approval by ci@example.com ignored: ci@example.com is not an approver in tollgate.toml"
+        ),
+        "{}",
+        check.stdout
+    );
+}
