@@ -323,6 +323,17 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
     let quinn = f.approvers[0].clone();
     let recorded = f.record(&at(0), "dev", &digest);
     let approval = f.approve(&at(1), &quinn, "staging", &digest, None).unwrap();
+    // An actor with no listed key is refused before anything moves.
+    let e = f
+        .promote(&at(2), "staging", &digest, "stranger@example.com")
+        .unwrap_err();
+    assert_eq!(e.code, tollgate::Code::Refused);
+    assert!(
+        e.message.contains("not an approver or signer"),
+        "{}",
+        e.message
+    );
+    assert_eq!(f.tag("payments/api:staging"), None, "nothing pushed");
     // An approver signs the promotion it makes: the keychain key listed for quinn.
     let outcome = f.promote(&at(2), "staging", &digest, &quinn).unwrap();
     let data = &outcome.event.data;
