@@ -205,6 +205,7 @@ pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVeri
         None => ReportKeys::Report,
         Some(ws) => ReportKeys::Workspace {
             keys: signing::TrustedKeys::from_approvers(&ws.config.approvers),
+            identities: signing::TrustedKeys::from_approvers(&ws.config.identities()),
             from: ws.config_path.display().to_string(),
         },
     };

@@ -371,6 +371,31 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!((report.signed_events, report.unsigned_events), (2, 0));
 
+    // An export checked against the workspace: both event signatures verify there too; against
+    // the report's own keys (approvers only) they are counted but not verified.
+    let out = dir.path().join("report.json");
+    tollgate::api::export(
+        &f.ws,
+        crate::support::signed::t0() + chrono::Duration::hours(3),
+        tollgate::api::ExportRequest {
+            format: tollgate::api::ExportFormat::Json,
+            app: None,
+            env: None,
+            since: None,
+            until: None,
+            out: out.clone(),
+        },
+    )
+    .unwrap();
+    let offline = tollgate::api::verify_report(&out, Some(&f.ws)).unwrap();
+    assert!(offline.ok(), "{:?}", offline.problems);
+    assert_eq!(
+        (offline.signed_events, offline.event_signatures_verified),
+        (2, 2)
+    );
+    let own = tollgate::api::verify_report(&out, None).unwrap();
+    assert_eq!((own.signed_events, own.event_signatures_verified), (2, 0));
+
     // A record whose stored signature is altered in the database no longer verifies.
     f.tmp.drop_append_only_triggers();
     f.tmp.sqlite(&format!(
@@ -437,6 +462,21 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
     for a in approvals {
         assert!(ssh_keygen_verifies(dir.path(), &id, &public, a));
     }
+    let config = ws.config();
+    let offline = ws.run(&[
+        "verify",
+        ws.path().join("export.json").to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    offline.ok();
+    assert!(
+        offline.stdout.contains(
+            "signed records, promotions and rollbacks: 1, of which 1 verify against the listed identities"
+        ),
+        "{}",
+        offline.stdout
+    );
     let verified = ws.run(&["verify"]);
     verified.ok();
     assert!(
