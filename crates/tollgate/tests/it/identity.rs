@@ -553,3 +553,36 @@ fn an_approval_signed_by_a_signer_only_key_is_ignored_with_a_reason() {
         check.stdout
     );
 }
+
+#[test]
+fn a_rollback_is_signed_by_its_actor() {
+    use crate::support::signed::{at, SignedWorkspace};
+    let f = SignedWorkspace::builder("signed-rollback", &[r#"{ name = "dev", tag = "dev" }"#])
+        .image("dev", "signed-rollback a")
+        .image("old", "signed-rollback b")
+        .build();
+    let (a, b) = (f.digests[0].clone(), f.digests[1].clone());
+    f.record(&at(0), "dev", &b);
+    f.record(&at(1), "dev", &a);
+    let outcome = f.rollback(&at(2), "dev", &b, "ci@example.com").unwrap();
+    assert_eq!(f.tag("payments/api:dev").as_deref(), Some(b.as_str()));
+    let data = &outcome.event.data;
+    let m: serde_json::Value = serde_json::from_str(data["message"].as_str().unwrap()).unwrap();
+    assert_eq!(m["kind"], "tollgate.rollback");
+    assert_eq!(m["from"], serde_json::Value::Null);
+    assert_eq!(m["previous"], a.as_str(), "what the tag showed before");
+    assert_eq!(m["digest"], b.as_str());
+    assert_eq!(m["signer"], "ci@example.com");
+    let key = tollgate::signing::public_key("ci@example.com", &OsKeychain).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let event = serde_json::json!({ "data": data });
+    assert!(ssh_keygen_verifies(
+        dir.path(),
+        "ci@example.com",
+        &key.public_key,
+        &event
+    ));
+    let report = tollgate::api::verify(&f.ws).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.signed_events, 3);
+}
