@@ -12,12 +12,16 @@ use ssh_key::{PublicKey, Signature};
 
 use crate::{Code, Error, Result};
 
+#[cfg_attr(not(unix), allow(dead_code))]
 const FAILURE: u8 = 5;
 const REQUEST_IDENTITIES: u8 = 11;
+#[cfg_attr(not(unix), allow(dead_code))]
 const IDENTITIES_ANSWER: u8 = 12;
 const SIGN_REQUEST: u8 = 13;
+#[cfg_attr(not(unix), allow(dead_code))]
 const SIGN_RESPONSE: u8 = 14;
 /// Longest answer read from an agent (its own limit is 256 KiB).
+#[cfg_attr(not(unix), allow(dead_code))]
 const MAX_MESSAGE: usize = 256 * 1024;
 
 /// The public keys the agent holds (keys of types this crate cannot read are skipped).
