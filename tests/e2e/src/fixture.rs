@@ -49,7 +49,8 @@ fn minimal(cli: &Path, dir: &Path) -> Result<PathBuf> {
     let config = dir.join("tollgate.toml");
     std::fs::write(
         &config,
-        r#"[workspace]
+        format!(
+            r#"[workspace]
 name = "e2e"
 database = "tollgate.db"
 
@@ -60,8 +61,10 @@ url = "oci:registry"
 [[apps]]
 name = "api"
 repository = "local/payments/api"
-environments = [{ name = "dev", tag = "dev" }, { name = "staging", tag = "staging" }]
-"#,
+environments = [{{ name = "dev", tag = "dev" }}, {{ name = "staging", tag = "staging" }}]
+{signers}"#,
+            signers = ci_signer(dir)?,
+        ),
     )?;
     record(cli, &config, "dev", digest, None)?;
     Ok(config)
@@ -78,10 +81,37 @@ pub fn status(cli: &Path, config: &Path) -> Result<Vec<Value>> {
     Ok(rows)
 }
 
+/// The CI identity records are signed by: an Ed25519 key file `ci_signing_key` made with
+/// `ssh-keygen` in `dir` (the folder of the tollgate.toml), and its `[[signers]]` entry.
+fn ci_signer(dir: &Path) -> Result<String> {
+    let key = dir.join(CI_KEY);
+    run(Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "ci@example.com",
+            "-f",
+        ])
+        .arg(&key))?;
+    let public = std::fs::read_to_string(key.with_extension("pub"))?;
+    Ok(format!(
+        "\n[[signers]]\nid = \"ci@example.com\"\nkey = \"{}\"\n",
+        public.trim()
+    ))
+}
+
+const CI_KEY: &str = "ci_signing_key";
+
 /// `tollgate --config FILE record`: CI (`ci@example.com`) deployed `local/payments/api@DIGEST`
-/// to `env` of app `api` (at `at`, RFC 3339, or now).
+/// to `env` of app `api` (at `at`, RFC 3339, or now), signed with the [`ci_signer`] key file.
 fn record(cli: &Path, config: &Path, env: &str, digest: &str, at: Option<&str>) -> Result<()> {
     let mut command = Command::new(cli);
+    let key = config.parent().context("config folder")?.join(CI_KEY);
+    command.env("TOLLGATE_SIGNING_KEY", key);
     command.arg("--config").arg(config).args([
         "record",
         "--app",
@@ -199,8 +229,9 @@ key = "{qa_key}"
 id = "manager-e2e@example.com"
 roles = ["manager"]
 key = "{manager_key}"
-"#,
+{signers}"#,
             host = registry.host(),
+            signers = ci_signer(&workspace)?,
         ),
     )?;
     for (env, digest, at) in [

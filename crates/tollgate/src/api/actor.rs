@@ -6,12 +6,14 @@ use crate::api::key::default_approver;
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::policy::identity::{identify, Identity};
+use crate::signing::{self, Signer, Sources};
 use crate::{Error, Result};
 
 /// Environment variable naming who acts (CI sets it).
 pub const ACTOR_ENV: &str = "TOLLGATE_ACTOR";
 
 /// Who is acting, as an identity. The first of: `explicit` (`--actor`), `$TOLLGATE_ACTOR`,
+/// the listed identity whose key is in `TOLLGATE_SIGNING_KEY` or (the only one) in ssh-agent,
 /// this machine's signing identity (the approver id `tollgate key init` remembered in the
 /// keychain, or `$TOLLGATE_APPROVER`) when tollgate.toml lists it, and the login name
 /// (`$USER`, or `%USERNAME%` on Windows). A name that is an approver's (see
@@ -23,7 +25,10 @@ pub fn resolve_actor(ws: &Workspace, ctx: &Context, explicit: Option<&str>) -> R
     let chosen = choose(
         explicit,
         var(ACTOR_ENV),
-        || machine_identity(ws, ctx),
+        || {
+            signing::identity_in_sources(&ws.config.identities(), &Sources::from_env())
+                .or_else(|| machine_identity(ws, ctx))
+        },
         var("USER").or_else(|| var("USERNAME")),
     )?;
     identity(ws, &chosen)
@@ -63,10 +68,10 @@ fn machine_identity(ws: &Workspace, ctx: &Context) -> Option<String> {
     match default_approver(ctx.secrets.as_ref()) {
         Ok(Some(id)) => ws
             .config
-            .approvers
-            .iter()
+            .identities()
+            .into_iter()
             .find(|a| a.id.eq_ignore_ascii_case(&id))
-            .map(|a| a.id.clone()),
+            .map(|a| a.id),
         Ok(None) => None,
         Err(e) => {
             tracing::debug!(error = %e.message, "no signing identity from the keychain");
@@ -75,13 +80,43 @@ fn machine_identity(ws: &Workspace, ctx: &Context) -> Option<String> {
     }
 }
 
+/// The key that signs an event authored by `actor` (an identity from [`resolve_actor`]): the
+/// approver or `[[signers]]` entry with that id must be listed in tollgate.toml, and its listed
+/// key must be in `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain
+/// ([`Signer::resolve`]). Refused with one line saying how to get one otherwise.
+pub fn signer_for(ws: &Workspace, ctx: &Context, actor: &str) -> Result<Signer> {
+    signer_from(ws, ctx, actor, &Sources::from_env())
+}
+
+/// [`signer_for`] with the key file and agent given (the demo passes none: it signs with its
+/// in-memory keychain whatever the environment holds).
+pub(crate) fn signer_from(
+    ws: &Workspace,
+    ctx: &Context,
+    actor: &str,
+    sources: &Sources,
+) -> Result<Signer> {
+    let Some(listed) = ws.config.identity(actor) else {
+        return Err(Error::refused(format!(
+            "{actor} is not an approver or signer in {}: events are signed by a listed identity; add a [[signers]] entry with its public key (`tollgate key init --id {actor}`, then `tollgate key show --id {actor}`; or the .pub of the key in TOLLGATE_SIGNING_KEY or ssh-agent), or act as a listed identity (--actor, $TOLLGATE_ACTOR)",
+            ws.config_path.display()
+        )));
+    };
+    Signer::resolve(&listed, sources, ctx.secrets.as_ref())
+}
+
 /// `actor` as the history records it: the id of the approver it names (`bob`,
 /// `BOB@example.com` → `bob@example.com`), else as given (trimmed). A name several approvers
 /// share is refused: say which one.
 pub(crate) fn identity(ws: &Workspace, actor: &str) -> Result<String> {
     match identify(&ws.config.approvers, actor) {
         Identity::Approver(id) => Ok(id.to_string()),
-        Identity::Other => Ok(actor.trim().to_string()),
+        Identity::Other => Ok(ws
+            .config
+            .signers
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(actor.trim()))
+            .map_or_else(|| actor.trim().to_string(), |s| s.id.clone())),
         Identity::Ambiguous(ids) => Err(Error::bad_input(format!(
             "actor '{}' could be any of {}: give the full approver id",
             actor.trim(),

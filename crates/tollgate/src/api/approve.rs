@@ -6,8 +6,8 @@ use crate::api::key::default_approver;
 use crate::api::{open, Context};
 use crate::config::Workspace;
 use crate::domain::{Event, EventKind, NewEvent};
-use crate::signing::{self, Anchor, ApprovalMessage, Target};
-use crate::{Code, Error, Result};
+use crate::signing::{self, Anchor, ApprovalMessage, Signer, Sources, Target};
+use crate::{Error, Result};
 
 /// A person's signed "yes" for one digest moving from one environment to the next.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -39,10 +39,21 @@ pub struct ApprovalReceipt {
 }
 
 /// Sign the canonical approval message (version 2: with the chain head it is given on) with the
-/// approver's key from the OS keychain and append it to the history. Refused unless the approver, key and role qualify and the digest ran in
-/// the source environment.
-#[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
+/// approver's listed key (from `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain, see
+/// [`Signer::resolve`]) and append it to the history. Refused unless the approver, key and role
+/// qualify and the digest ran in the source environment.
 pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<ApprovalReceipt> {
+    approve_with(ws, ctx, req, &Sources::from_env())
+}
+
+/// [`approve`] with the key sources given (the demo passes none).
+#[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
+pub(crate) fn approve_with(
+    ws: &Workspace,
+    ctx: &Context,
+    req: ApproveRequest,
+    sources: &Sources,
+) -> Result<ApprovalReceipt> {
     let (app, target, source, digest) = resolve(ws, &req.app, &req.to, &req.digest)?;
     if !req.confirm.eq_ignore_ascii_case(digest.short()) {
         return Err(Error::bad_input(format!(
@@ -95,19 +106,8 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
         )));
     }
     // The key in this machine's keychain must be the one tollgate.toml lists for the approver.
-    let mine = signing::public_key(&approver_id, ctx.secrets.as_ref())?;
-    let listed = signing::parse_approver_key(approver)?;
-    let listed_fp = listed.fingerprint(ssh_key::HashAlg::Sha256).to_string();
-    if mine.fingerprint != listed_fp {
-        return Err(Error::new(
-            Code::SignatureInvalid,
-            format!(
-                "the key in your keychain ({}) is not the key listed for {approver_id} in {} ({listed_fp}); hand over your allowed_signers line (`tollgate key show`)",
-                mine.fingerprint,
-                ws.config_path.display()
-            ),
-        ));
-    }
+    // The listed key, from TOLLGATE_SIGNING_KEY, ssh-agent or the OS keychain.
+    let signer = Signer::resolve(approver, sources, ctx.secrets.as_ref())?;
     let mut store = open::store(ws)?;
     if gate::last_stay(&store, &app.name, &source.name, &digest)?.is_none() {
         return Err(Error::refused(format!(
@@ -131,7 +131,7 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
     };
     let message = ApprovalMessage::new(&t, &approver_id, &role, now, req.note.as_deref(), &head);
     let bytes = message.to_bytes();
-    let signature = signing::sign(&approver_id, &bytes, ctx.secrets.as_ref())?;
+    let signature = signer.sign(&bytes)?;
     let verified = signing::verify_approval(&bytes, &signature, approver, now)?;
     let message_text = String::from_utf8(bytes)
         .map_err(|e| Error::internal(format!("approval message is not UTF-8: {e}")))?;
@@ -150,6 +150,7 @@ pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<App
             "message": message_text,
             "signature": signature,
             "fingerprint": verified.fingerprint,
+            "key_source": signer.source().kind(),
         }),
     };
     let event = store

@@ -24,7 +24,7 @@ mod sync;
 mod timeline;
 mod verify;
 
-pub use actor::{resolve_actor, ACTOR_ENV};
+pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
 pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;

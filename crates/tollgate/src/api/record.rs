@@ -1,10 +1,11 @@
 use chrono::{DateTime, Utc};
 
-use crate::api::actor::identity;
+use crate::api::actor::{identity, signer_from};
 use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Event, EventKind, ImageRef, NewEvent};
+use crate::signing::{Anchor, EventMessage, Move, Sources, DEPLOYMENT_KIND};
 use crate::store::chain::format_at;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -31,7 +32,21 @@ pub struct RecordRequest {
 /// also carries `data.appended_at`, the moment the history learned of it: soak counts from
 /// there, so a backdated `at` never shortens a soak.
 #[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
+///
+/// The record is signed (a `tollgate.deployment` message, see [`EventMessage`]) by the
+/// actor's listed key, from `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain; an actor
+/// with no usable listed key is refused ([`crate::api::signer_for`]).
 pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result<Event> {
+    record_with(ws, ctx, req, &Sources::from_env()).await
+}
+
+/// [`record`] with the key sources given.
+pub(crate) async fn record_with(
+    ws: &Workspace,
+    ctx: &Context,
+    req: RecordRequest,
+    sources: &Sources,
+) -> Result<Event> {
     let app = ws.app(&req.app)?;
     ws.env(app, &req.env)?;
     let image = ImageRef::parse(&req.image)?;
@@ -53,6 +68,8 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
         ));
     }
     let actor = identity(ws, &req.actor)?;
+    let signer = signer_from(ws, ctx, &actor, sources)?;
+    let env_config = ws.env(app, &req.env)?;
     let now = ctx.clock.now();
     let at = req.at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
@@ -81,7 +98,38 @@ pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result
         }
     }
     store.put_image_info(&info)?;
-    let mut data = serde_json::json!({ "repository": repository, "image": image.to_string() });
+    let (head_seq, head) = store.chain_head()?;
+    let previous = store.head(&req.app, &req.env)?.segment.map(|s| s.digest);
+    let message = EventMessage::new(
+        Move {
+            kind: DEPLOYMENT_KIND,
+            app: req.app.clone(),
+            env: req.env.clone(),
+            from: None,
+            digest: image.digest.clone(),
+            previous,
+            repository: repository.clone(),
+            tag: env_config.tag.clone(),
+            approvals: Vec::new(),
+            deployed_at: req.at,
+        },
+        signer.id(),
+        now,
+        &Anchor {
+            seq: head_seq,
+            hash: head,
+        },
+    );
+    let bytes = message.to_bytes();
+    let signature = signer.sign(&bytes)?;
+    let mut data = serde_json::json!({
+        "repository": repository,
+        "image": image.to_string(),
+        "message": String::from_utf8_lossy(&bytes),
+        "signature": signature,
+        "fingerprint": signer.fingerprint(),
+        "key_source": signer.source().kind(),
+    });
     if req.at.is_some() {
         data["appended_at"] = format_at(now).into();
     }

@@ -9,7 +9,9 @@ use crate::api::open;
 use crate::config::Workspace;
 use crate::domain::EventKind;
 use crate::report::check::{check_report_bytes, ReportKeys};
-use crate::report::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
+use crate::report::crosscheck::{
+    check_anchor, signed_statement, stated_anchor, AppendOrder, AtSeq, Consumption,
+};
 use crate::signing::{self, Anchor};
 use crate::store::{ChainReport, EventFilter};
 use crate::{Error, Result};
@@ -24,6 +26,14 @@ pub struct VerifyReport {
     /// Approval events whose signature was checked against tollgate.toml's keys.
     #[ts(type = "number")]
     pub approvals: u64,
+    /// Records, promotions and rollbacks whose signature was checked against the keys
+    /// tollgate.toml lists for their actor (approvers and `[[signers]]`).
+    #[ts(type = "number")]
+    pub signed_events: u64,
+    /// Records, promotions and rollbacks without a signature: written before events were
+    /// signed, or a promotion a recovery finished without the actor's key (`data.unsigned`).
+    #[ts(type = "number")]
+    pub unsigned_events: u64,
     /// The highest event a signed approval (message version 2) vouches for: events up to it
     /// cannot be removed or rewritten without `verify` noticing while that approval survives.
     /// Events after it could be removed without a trace (0: nothing is anchored).
@@ -63,6 +73,9 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut consumption = Consumption::default();
     let mut order = AppendOrder::default();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
+    let identities = signing::TrustedKeys::from_approvers(&ws.config.identities());
+    let mut events: Vec<(i64, String, String, String)> = Vec::new();
+    let mut unsigned_events = 0;
     store.for_each_event(&EventFilter::default(), |e| {
         let appended = order.event(&e);
         match stated_anchor(&e) {
@@ -77,6 +90,29 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             )
         }) {
             problems.push(Problem::new(Some(e.seq), why));
+        }
+        match signed_statement(&e) {
+            Ok(Some((message, signature))) => {
+                let actor = e.actor.clone().unwrap_or_default();
+                match identities.of(&actor) {
+                    Some(_) => match identities.key_for(&actor, appended, &signature) {
+                        Ok(key) => events.push((e.seq, message, signature, key)),
+                        Err(reason) => problems.push(Problem::new(Some(e.seq), reason)),
+                    },
+                    None => problems.push(Problem::new(
+                        Some(e.seq),
+                        format!(
+                            "{} signed by {actor}, who is not an approver or signer in tollgate.toml",
+                            e.kind.as_str()
+                        ),
+                    )),
+                }
+            }
+            Ok(None) if matches!(e.kind, EventKind::Record | EventKind::Promotion | EventKind::Rollback) => {
+                unsigned_events += 1;
+            }
+            Ok(None) => {}
+            Err(why) => problems.push(Problem::new(Some(e.seq), why)),
         }
         if e.kind == EventKind::Approval {
             let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
@@ -106,6 +142,15 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
                 verified.insert(*seq);
             }
             Err(e) => problems.push(Problem::new(Some(*seq), e.message)),
+        }
+    }
+    let items: Vec<(&[u8], &str, &str)> = events
+        .iter()
+        .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+        .collect();
+    for ((seq, ..), result) in events.iter().zip(signing::verify_many(&items)) {
+        if let Err(e) = result {
+            problems.push(Problem::new(Some(*seq), e.message));
         }
     }
     let mut anchored_seq = 0;
@@ -138,6 +183,8 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
         approvals: signed.len() as u64,
+        signed_events: events.len() as u64,
+        unsigned_events,
         chain,
         anchored_seq,
         problems,
@@ -162,6 +209,7 @@ pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVeri
         None => ReportKeys::Report,
         Some(ws) => ReportKeys::Workspace {
             keys: signing::TrustedKeys::from_approvers(&ws.config.approvers),
+            identities: signing::TrustedKeys::from_approvers(&ws.config.identities()),
             from: ws.config_path.display().to_string(),
         },
     };

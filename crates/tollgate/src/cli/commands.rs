@@ -290,8 +290,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             if report.ok() && !json {
                 println!(
-                    "chain intact: {} events, {} approval signatures verify, head {}",
-                    report.chain.events, report.approvals, report.chain.head
+                    "chain intact: {} events, {} approval signatures verify, {} record/promotion/rollback signatures verify ({} unsigned), head {}",
+                    report.chain.events,
+                    report.approvals,
+                    report.signed_events,
+                    report.unsigned_events,
+                    report.chain.head
                 );
                 println!(
                     "{}",

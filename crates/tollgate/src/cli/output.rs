@@ -284,6 +284,12 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
                 v.approvals,
                 v.end_hash.as_deref().unwrap_or("-")
             );
+            if v.keys == "workspace" && v.signed_events > 0 {
+                println!(
+                    "signed records, promotions and rollbacks: {}, of which {} verify against the listed identities",
+                    v.signed_events, v.event_signatures_verified
+                );
+            }
         }
     } else {
         for p in &v.problems {

@@ -6,6 +6,6 @@ mod workspace;
 
 pub use model::{
     AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, PreviousKeyConfig, RegistryConfig,
-    RegistryLocation, TeamConfig, WorkspaceSection,
+    RegistryLocation, SignerConfig, TeamConfig, WorkspaceSection,
 };
 pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

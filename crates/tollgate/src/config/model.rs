@@ -18,6 +18,27 @@ pub struct Config {
     pub approvers: Vec<ApproverConfig>,
     #[serde(default)]
     pub team: TeamConfig,
+    /// CI identities (`[[signers]]`): they sign records, promotions and rollbacks, and never
+    /// count as approvers.
+    #[serde(default)]
+    pub signers: Vec<SignerConfig>,
+}
+
+impl Config {
+    /// Every identity that may sign an authored event (record, promotion, rollback): the
+    /// approvers, then the signers, each as an [`ApproverConfig`] (signers with no roles).
+    pub fn identities(&self) -> Vec<ApproverConfig> {
+        self.approvers
+            .iter()
+            .cloned()
+            .chain(self.signers.iter().map(SignerConfig::as_identity))
+            .collect()
+    }
+
+    /// The identity (approver or signer) with id `id`, exactly as listed.
+    pub fn identity(&self, id: &str) -> Option<ApproverConfig> {
+        self.identities().into_iter().find(|a| a.id == id)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -280,6 +301,30 @@ pub struct ApproverConfig {
     /// approvals signed at or before its `until`, and nothing signed later.
     #[serde(default)]
     pub previous_keys: Vec<PreviousKeyConfig>,
+}
+
+/// A CI identity: `[[signers]]` with `id`, `key` and optional `previous_keys`, like an
+/// approver but without roles: it signs records, promotions and rollbacks, never approvals.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerConfig {
+    pub id: String,
+    /// OpenSSH public key: `ssh-ed25519 AAAA... comment`.
+    pub key: String,
+    #[serde(default)]
+    pub previous_keys: Vec<PreviousKeyConfig>,
+}
+
+impl SignerConfig {
+    /// This signer as an identity with no roles, for the key and trust checks approvers share.
+    pub fn as_identity(&self) -> ApproverConfig {
+        ApproverConfig {
+            id: self.id.clone(),
+            roles: Vec::new(),
+            key: self.key.clone(),
+            previous_keys: self.previous_keys.clone(),
+        }
+    }
 }
 
 /// A retired key of an approver: `{ key = "ssh-ed25519 AAAA…", until = "2026-11-01T00:00:00Z" }`.

@@ -152,6 +152,22 @@ impl Workspace {
             crate::signing::validate_approver(a)
                 .map_err(|e| as_config(e, format!("approver '{}'", a.id)))?;
         }
+        for s in &c.signers {
+            if c.approvers.iter().any(|a| a.id == s.id) {
+                return bad(format!("signer '{}' is also an approver; an approver already signs records and promotions, so remove its [[signers]] entry", s.id));
+            }
+            if !ids.insert(s.id.as_str()) {
+                return bad(format!("signer '{}' is listed twice", s.id));
+            }
+            crate::signing::validate_approver(&s.as_identity()).map_err(|e| {
+                let e = Error::config(e.message.replacen("approver '", "signer '", 1).replacen(
+                    "[[approvers]]",
+                    "[[signers]]",
+                    1,
+                ));
+                as_config(e, format!("signer '{}'", s.id))
+            })?;
+        }
         Ok(())
     }
 
@@ -387,5 +403,43 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
             let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
             assert_eq!(e.code, crate::Code::Config, "{to}: {}", e.message);
         }
+    }
+
+    const CI: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw ci";
+
+    #[test]
+    fn signers_are_identities_without_roles() {
+        let text = format!("{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nkey = \"{CI}\"\n");
+        let ws = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap();
+        assert_eq!(ws.config.signers.len(), 1);
+        assert_eq!(ws.config.approvers.len(), 1, "a signer is not an approver");
+        let ci = ws.config.identity("ci@example.com").unwrap();
+        assert!(ci.roles.is_empty());
+        assert_eq!(ws.config.identities().len(), 2);
+
+        let roles = format!(
+            "{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nroles = [\"qa\"]\nkey = \"{CI}\"\n"
+        );
+        let e = Workspace::from_str(&roles, Path::new("t.toml"), None).unwrap_err();
+        assert_eq!(e.code, crate::Code::Config);
+        assert!(
+            e.message.contains("roles") && e.message.contains("line 26"),
+            "{}",
+            e.message
+        );
+
+        let bad_key =
+            format!("{GOOD}\n[[signers]]\nid = \"ci@example.com\"\nkey = \"ssh-rsa AAAA\"\n");
+        let e = Workspace::from_str(&bad_key, Path::new("t.toml"), None).unwrap_err();
+        assert!(
+            e.message.starts_with("signer 'ci@example.com'"),
+            "{}",
+            e.message
+        );
+
+        let twice = format!("{GOOD}\n[[signers]]\nid = \"alice@example.com\"\nkey = \"{CI}\"\n");
+        let e = Workspace::from_str(&twice, Path::new("t.toml"), None).unwrap_err();
+        assert!(e.message.contains("is also an approver"), "{}", e.message);
     }
 }

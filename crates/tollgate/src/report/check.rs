@@ -30,7 +30,9 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
-use super::crosscheck::{check_anchor, stated_anchor, AppendOrder, AtSeq, Consumption};
+use super::crosscheck::{
+    check_anchor, signed_statement, stated_anchor, AppendOrder, AtSeq, Consumption,
+};
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
 use crate::signing::{self, parse_allowed_signers, ApprovalMessage, TrustedKeys, NAMESPACE};
@@ -71,6 +73,14 @@ pub struct ReportVerification {
     /// The highest event a verified approval's signed chain head vouches for (0: none).
     #[ts(type = "number")]
     pub anchored_seq: i64,
+    /// Records, promotions and rollbacks in the report that carry a signed message.
+    #[ts(type = "number")]
+    pub signed_events: u64,
+    /// How many of their signatures verified against a workspace's listed identities
+    /// (approvers and `[[signers]]`); always 0 against the report's own keys, which list
+    /// approvers only.
+    #[ts(type = "number")]
+    pub event_signatures_verified: u64,
     pub problems: Vec<Problem>,
 }
 
@@ -79,8 +89,13 @@ pub struct ReportVerification {
 pub enum ReportKeys {
     /// The report's own `allowed_signers` text.
     Report,
-    /// A workspace's approvers (`from` names its file).
-    Workspace { keys: TrustedKeys, from: String },
+    /// A workspace's approvers (`from` names its file), and every identity it lists
+    /// (approvers and `[[signers]]`) for the signatures of records, promotions and rollbacks.
+    Workspace {
+        keys: TrustedKeys,
+        identities: TrustedKeys,
+        from: String,
+    },
 }
 
 impl ReportVerification {
@@ -257,6 +272,7 @@ impl<'a> Checker<'a> {
             self.check_content(w);
         }
         let (approvals, verified, signed_ok) = self.check_approvals(&wholes);
+        let (signed_events, event_signatures_verified) = self.check_event_signatures(&wholes);
         self.check_moves(&wholes);
         let anchored_seq = self.check_anchors(&entries, &wholes, &signed_ok);
         self.check_filters(&wholes);
@@ -287,8 +303,63 @@ impl<'a> Checker<'a> {
                 ReportKeys::Workspace { from, .. } => format!("the approvers of {from}"),
             },
             anchored_seq,
+            signed_events,
+            event_signatures_verified,
             problems: self.problems,
         }
+    }
+
+    /// Records, promotions and rollbacks with a signed message: the message must say what the
+    /// event says ([`signed_statement`]); against a workspace, the signature must verify with a
+    /// key it lists for the actor (previous keys by append time). Returns how many carry one
+    /// and how many verified.
+    fn check_event_signatures(&mut self, wholes: &BTreeMap<i64, &Whole>) -> (u64, u64) {
+        let mut order = AppendOrder::default();
+        let mut checks: Vec<(i64, String, String, String)> = Vec::new();
+        let mut signed = 0;
+        for (&seq, w) in wholes {
+            let appended = order.event(&w.event);
+            let (message, signature) = match signed_statement(&w.event) {
+                Ok(Some(pair)) => pair,
+                Ok(None) => continue,
+                Err(why) => {
+                    self.problem(Some(seq), why);
+                    continue;
+                }
+            };
+            signed += 1;
+            let ReportKeys::Workspace {
+                identities, from, ..
+            } = &self.keys
+            else {
+                continue;
+            };
+            let actor = w.event.actor.clone().unwrap_or_default();
+            if identities.of(&actor).is_none() {
+                let why = format!(
+                    "{} signed by {actor}, who is not an approver or signer in {from}",
+                    w.event.kind.as_str()
+                );
+                self.problem(Some(seq), why);
+                continue;
+            }
+            match identities.key_for(&actor, appended, &signature) {
+                Ok(key) => checks.push((seq, message, signature, key)),
+                Err(why) => self.problem(Some(seq), why),
+            }
+        }
+        let items: Vec<(&[u8], &str, &str)> = checks
+            .iter()
+            .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+            .collect();
+        let mut verified = 0;
+        for ((seq, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
+            match result {
+                Ok(_) => verified += 1,
+                Err(e) => self.problem(Some(*seq), e.message),
+            }
+        }
+        (signed, verified)
     }
 
     /// Read `events`; entries that are not events at all are problems and left out.
@@ -512,7 +583,7 @@ impl<'a> Checker<'a> {
         }
         let (signers, where_keys) = match &self.keys {
             ReportKeys::Report => (own, "the report's allowed_signers".to_string()),
-            ReportKeys::Workspace { keys, from } => (keys.clone(), from.clone()),
+            ReportKeys::Workspace { keys, from, .. } => (keys.clone(), from.clone()),
         };
         let mut checks: Vec<(i64, String, &str, &str, String)> = Vec::new();
         let mut approvals = 0;

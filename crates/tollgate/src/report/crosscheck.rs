@@ -10,6 +10,9 @@
 //!   earlier approval event whose *signed message* is for the same app, digest and move
 //!   (`from` → `to`), and no approval is counted twice. Read from the chained events only, never
 //!   from the database's unchained `promotion_approvals` table.
+//! - **signed events**: a record, promotion or rollback carrying a signed message
+//!   (`data.message`, `data.signature`) says in it what the event says: its kind, app,
+//!   environment, digest, and the actor as `signer` ([`signed_statement`]).
 //! - **append time**: an approval cannot have been appended before an event that precedes it in
 //!   the chain, so the time a previous key's `until` is compared with is the later of its own
 //!   `at` and the latest append time before it: setting its `at` back does not help.
@@ -19,8 +22,53 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Event, EventKind};
-use crate::signing::{is_hash, Anchor, ApprovalMessage, Target};
+use crate::signing::{
+    is_hash, Anchor, ApprovalMessage, EventMessage, Target, DEPLOYMENT_KIND, PROMOTION_KIND,
+    ROLLBACK_KIND,
+};
 use crate::store::chain::GENESIS;
+
+/// The signed message and armored signature of a record, promotion or rollback, checked to
+/// state what the event does (kind, app, environment, digest, signer = actor). `Ok(None)` for
+/// other kinds and for events written unsigned (before signed events, or a promotion finished
+/// by a recovery without the actor's key: `data.unsigned`); `Err` says what disagrees.
+pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
+    let kind = match e.kind {
+        EventKind::Record => DEPLOYMENT_KIND,
+        EventKind::Promotion => PROMOTION_KIND,
+        EventKind::Rollback => ROLLBACK_KIND,
+        _ => return Ok(None),
+    };
+    let (Some(message), signature) = (e.data_str("message"), e.data_str("signature")) else {
+        return Ok(None);
+    };
+    let Some(signature) = signature else {
+        return Err(format!(
+            "the {} holds a signed message but no signature",
+            e.kind.as_str()
+        ));
+    };
+    let m = EventMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
+    let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+    let signed_digest = m.digest.to_string();
+    let actor = e.actor.as_deref().unwrap_or_default();
+    let disagree = [
+        ("kind", m.kind.as_str(), kind),
+        ("app", m.app.as_str(), e.app.as_str()),
+        ("env", m.env.as_str(), e.env.as_str()),
+        ("digest", signed_digest.as_str(), digest.as_str()),
+        ("signer", m.signer.as_str(), actor),
+    ]
+    .into_iter()
+    .find(|(_, signed, stored)| signed != stored);
+    if let Some((field, signed, stored)) = disagree {
+        return Err(format!(
+            "the {}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered",
+            e.kind.as_str()
+        ));
+    }
+    Ok(Some((message.to_string(), signature.to_string())))
+}
 
 /// What the chain holds at a `seq` an anchor names.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,9 @@
 //! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
 //! - [`sshsig`]: sign with the key in the keychain, verify against the key listed for an approver.
 //! - [`trust`]: which of an approver's keys (current, or previous until a time) verifies what.
+//! - [`source`]: where the key that signs for an identity is: `TOLLGATE_SIGNING_KEY`, ssh-agent
+//!   ([`agent`]: the two requests of its protocol), or the OS keychain.
+//! - [`event`]: the signed message of a record, promotion or rollback.
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -14,20 +17,27 @@
 //!
 //! [`SIGNING_SERVICE`]: crate::keychain::SIGNING_SERVICE
 
+mod agent;
 mod allowed_signers;
+mod event;
 mod key;
 mod message;
+mod source;
 mod sshsig;
 mod trust;
 
 pub use allowed_signers::{
     allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
 };
+pub use event::{
+    approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+};
 pub use key::{
     fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,
     validate_approver_id, PublicKeyInfo,
 };
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
+pub use source::{identity_in_sources, KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 

@@ -275,7 +275,29 @@ fn editing_or_deleting_a_row_with_sqlite3_is_named_by_verify() {
     // ...so an attacker drops it first.
     ws.drop_append_only_triggers();
     ws.sqlite("UPDATE events SET actor='mallory' WHERE seq=4");
-    ws.run(&["verify"]).fails_with(1, &["event 4"]);
+    // Two witnesses name it: the chain, and the record's signed message (signer ≠ actor).
+    let edited = ws.run(&["verify"]);
+    assert_eq!(edited.code, 1, "{}", edited.stderr);
+    let lines: Vec<&str> = edited
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("error: ") && l.contains("event 4")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0].contains("history chain broken at event 4"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("says signer \"ci@example.com\", the event says \"mallory\""),
+        "{lines:?}"
+    );
 
     let (_reg2, ws2, _, _) = setup();
     ws2.run(&["sync"]).ok();

@@ -10,6 +10,7 @@ mod drift;
 mod export;
 mod export_safety;
 mod gate;
+mod identity;
 mod promote;
 mod recover;
 mod registry;

@@ -35,4 +35,14 @@ keys_from: string,
 /**
  * The highest event a verified approval's signed chain head vouches for (0: none).
  */
-anchored_seq: number, problems: Array<Problem>, };
+anchored_seq: number, 
+/**
+ * Records, promotions and rollbacks in the report that carry a signed message.
+ */
+signed_events: number, 
+/**
+ * How many of their signatures verified against a workspace's listed identities
+ * (approvers and `[[signers]]`); always 0 against the report's own keys, which list
+ * approvers only.
+ */
+event_signatures_verified: number, problems: Array<Problem>, };

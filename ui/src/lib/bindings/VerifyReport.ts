@@ -11,6 +11,16 @@ export type VerifyReport = { chain: ChainReport,
  */
 approvals: number, 
 /**
+ * Records, promotions and rollbacks whose signature was checked against the keys
+ * tollgate.toml lists for their actor (approvers and `[[signers]]`).
+ */
+signed_events: number, 
+/**
+ * Records, promotions and rollbacks without a signature: written before events were
+ * signed, or a promotion a recovery finished without the actor's key (`data.unsigned`).
+ */
+unsigned_events: number, 
+/**
  * The highest event a signed approval (message version 2) vouches for: events up to it
  * cannot be removed or rewritten without `verify` noticing while that approval survives.
  * Events after it could be removed without a trace (0: nothing is anchored).

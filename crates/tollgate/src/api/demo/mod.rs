@@ -76,7 +76,8 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
                 actor: "ci@example.com".into(),
                 at: None,
             };
-            crate::api::record(&ws, &when(at(start, 1)), record).await?;
+            let none = crate::signing::Sources::default();
+            crate::api::record::record_with(&ws, &when(at(start, 1)), record, &none).await?;
             if v == 3 {
                 continue;
             }
@@ -126,7 +127,8 @@ fn approve(
         note: Some(format!("checked {to} readiness")),
         approver: Some(who.into()),
     };
-    crate::api::approve(ws, ctx, req).map(|_| ())
+    let none = crate::signing::Sources::default();
+    crate::api::approve::approve_with(ws, ctx, req, &none).map(|_| ())
 }
 
 async fn promote(
@@ -145,13 +147,24 @@ async fn promote(
     crate::api::promote(ws, ctx, req, &|_| {}).await.map(|_| ())
 }
 
-/// Fresh Ed25519 keys for the demo approvers in `keys`, and their `[[approvers]]` entries.
+/// The CI identities that record and promote in the demo (`[[signers]]`).
+const DEMO_SIGNERS: [&str; 2] = ["ci@example.com", "release-bot@example.com"];
+
+/// Fresh Ed25519 keys for the demo approvers and CI signers in `keys`, and their
+/// `[[approvers]]` and `[[signers]]` entries.
 fn demo_approvers(keys: &dyn SecretStore) -> Result<String> {
     let mut toml = String::new();
     for (id, role) in [(ALICE, "manager"), (QUINN, "qa")] {
         let key = signing::generate_key(id, keys)?;
         toml.push_str(&format!(
             "\n[[approvers]]\nid = \"{id}\"\nroles = [\"{role}\"]\nkey = \"{}\"\n",
+            key.public_key
+        ));
+    }
+    for id in DEMO_SIGNERS {
+        let key = signing::generate_key(id, keys)?;
+        toml.push_str(&format!(
+            "\n[[signers]]\nid = \"{id}\"\nkey = \"{}\"\n",
             key.public_key
         ));
     }

@@ -10,11 +10,13 @@ mod snippets;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::api::actor::signer_for;
 use crate::api::gate::{self, resolve, PromotionCheck};
 use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
+use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, ROLLBACK_KIND};
 use crate::store::{JournalState, NewPromotion, Promotion, Store};
 use crate::{Error, Result};
 
@@ -174,6 +176,8 @@ async fn run(
             "who is promoting? pass --actor (or set $TOLLGATE_ACTOR)",
         ));
     }
+    // The actor signs the event: refused before anything moves when it has no listed key.
+    signer_for(ws, ctx, actor.trim())?;
     // One promotion at a time into a tag (checked again, atomically, when the entry begins).
     if let Some(open) = store.journal_open_for(&dst_repository, &tag)? {
         return Err(crate::store::journal_busy(&open));
@@ -279,13 +283,55 @@ async fn pushed_anyway(
 /// The history event of a finished promotion. It states the chain head it is appended after
 /// (`head`, `head_seq`: the last event when it was made), so that `tollgate verify` notices
 /// events below it removed or rewritten while it was left as it was.
-fn promotion_event(
+///
+/// It is signed by the actor's listed key (a `tollgate.promotion` or `tollgate.rollback`
+/// message: `data.message`, `data.signature`, `data.fingerprint`, `data.key_source`). A
+/// promotion finished by a recovery on a machine without the actor's key is recorded all the
+/// same (the tag did move) with `data.unsigned` saying why, and `verify` reports it.
+pub(super) fn promotion_event(
+    ws: &Workspace,
+    ctx: &Context,
     store: &Store,
     entry: &Promotion,
     at: chrono::DateTime<chrono::Utc>,
     recovered: bool,
 ) -> Result<NewEvent> {
     let (head_seq, head) = store.chain_head()?;
+    let mut data = serde_json::json!({
+        "from": entry.from_env,
+        "to": entry.to_env,
+        "repository": entry.dst_repository,
+        "source_repository": entry.src_repository,
+        "tag": entry.tag,
+        "previous": entry.previous,
+        "approvals": entry.approvals,
+        "evaluation": entry.evaluation,
+        "journal": entry.id,
+        "recovered": recovered,
+        "head": head,
+        "head_seq": head_seq,
+    });
+    match sign_promotion(
+        ws,
+        ctx,
+        store,
+        entry,
+        at,
+        &Anchor {
+            seq: head_seq,
+            hash: head,
+        },
+    ) {
+        Ok(signed) => {
+            for (k, v) in signed {
+                data[k] = v.into();
+            }
+        }
+        Err(e) => {
+            tracing::warn!(id = entry.id, error = %e.message, "promotion recorded unsigned");
+            data["unsigned"] = e.message.into();
+        }
+    }
     Ok(NewEvent {
         at,
         kind: entry.kind,
@@ -293,19 +339,55 @@ fn promotion_event(
         env: entry.to_env.clone(),
         digest: Some(entry.digest.clone()),
         actor: Some(entry.actor.clone()),
-        data: serde_json::json!({
-            "from": entry.from_env,
-            "to": entry.to_env,
-            "repository": entry.dst_repository,
-            "source_repository": entry.src_repository,
-            "tag": entry.tag,
-            "previous": entry.previous,
-            "approvals": entry.approvals,
-            "evaluation": entry.evaluation,
-            "journal": entry.id,
-            "recovered": recovered,
-            "head": head,
-            "head_seq": head_seq,
-        }),
+        data,
     })
+}
+
+/// The signed message of a finished promotion or rollback and its signature, as event data.
+fn sign_promotion(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &Store,
+    entry: &Promotion,
+    at: chrono::DateTime<chrono::Utc>,
+    head: &Anchor,
+) -> Result<Vec<(&'static str, String)>> {
+    let signer = signer_for(ws, ctx, &entry.actor)?;
+    let mut approvals = Vec::new();
+    for seq in &entry.approvals {
+        let approval = store.event(*seq)?;
+        let message = approval.data["message"]
+            .as_str()
+            .ok_or_else(|| Error::internal(format!("approval {seq} holds no signed message")))?;
+        approvals.push(approval_id(message.as_bytes()));
+    }
+    let (kind, from) = match entry.kind {
+        EventKind::Rollback => (ROLLBACK_KIND, None),
+        _ => (PROMOTION_KIND, Some(entry.from_env.clone())),
+    };
+    let message = EventMessage::new(
+        Move {
+            kind,
+            app: entry.app.clone(),
+            env: entry.to_env.clone(),
+            from,
+            digest: entry.digest.clone(),
+            previous: entry.previous.clone(),
+            repository: entry.dst_repository.clone(),
+            tag: entry.tag.clone(),
+            approvals,
+            deployed_at: None,
+        },
+        signer.id(),
+        at,
+        head,
+    );
+    let bytes = message.to_bytes();
+    let signature = signer.sign(&bytes)?;
+    Ok(vec![
+        ("message", String::from_utf8_lossy(&bytes).into_owned()),
+        ("signature", signature),
+        ("fingerprint", signer.fingerprint()),
+        ("key_source", signer.source().kind().to_string()),
+    ])
 }

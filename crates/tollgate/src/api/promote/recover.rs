@@ -73,7 +73,7 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
 
 /// Read the target tag back; record the promotion if it shows the digest, else fail the entry.
 pub(super) async fn verify_and_record(
-    _ws: &Workspace,
+    ws: &Workspace,
     ctx: &Context,
     store: &mut Store,
     entry: &Promotion,
@@ -113,7 +113,7 @@ pub(super) async fn verify_and_record(
             });
             store.journal_record(
                 entry.id,
-                promotion_event(store, entry, now, recovering)?,
+                promotion_event(ws, ctx, store, entry, now, recovering)?,
                 observation,
             )
         }

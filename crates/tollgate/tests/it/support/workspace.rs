@@ -104,6 +104,14 @@ impl TempWorkspace {
         run_command(cmd, stdin)
     }
 
+    /// [`Self::run`] with extra environment variables (`TOLLGATE_SIGNING_KEY`, `SSH_AUTH_SOCK`…).
+    pub fn run_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command();
+        cmd.arg("--config").arg(self.config()).args(args);
+        cmd.envs(envs.iter().copied());
+        run_command(cmd, None)
+    }
+
     /// Run `tollgate ARGS` in this folder without `--config`.
     pub fn run_bare(&self, args: &[&str]) -> Run {
         let mut cmd = self.command();
@@ -118,6 +126,8 @@ impl TempWorkspace {
             .env("DOCKER_CONFIG", self.dir.path().join("home/.docker"))
             .env_remove("TOLLGATE_CONFIG")
             .env_remove("TOLLGATE_LOG")
+            .env_remove("TOLLGATE_SIGNING_KEY")
+            .env_remove("SSH_AUTH_SOCK")
             .env("TOLLGATE_ACTOR", "ci@example.com");
         cmd
     }
@@ -199,9 +209,11 @@ fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
 }
 
 /// A tollgate.toml: workspace `name`, one registry `local` at `registry_url`, and one app `api`
-/// in `local/payments/api` whose `environments` are the given entries (`{ name = ..., ... }`).
+/// in `local/payments/api` whose `environments` are the given entries (`{ name = ..., ... }`),
+/// and the CI signers ([`super::ci::ci_signers_toml`]) at the end.
 pub fn workspace_toml(name: &str, registry_url: &str, environments: &[&str]) -> String {
     let environments: String = environments.iter().map(|e| format!("  {e},\n")).collect();
+    let signers = super::ci::ci_signers_toml();
     format!(
         r#"[workspace]
 name = "{name}"
@@ -216,7 +228,7 @@ name = "api"
 repository = "local/payments/api"
 environments = [
 {environments}]
-"#
+{signers}"#
     )
 }
 
