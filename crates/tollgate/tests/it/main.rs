@@ -16,4 +16,5 @@ mod registry;
 mod signing;
 mod store;
 mod team;
+mod team_share;
 mod token;

@@ -293,6 +293,14 @@ impl SignedWorkspace {
         Workspace::load(&self.tmp.config(), None).unwrap()
     }
 
+    /// Another desktop of the same team: the same tollgate.toml in another directory, with its
+    /// own database (same registry, same approvers).
+    pub fn desktop(&self) -> (TempWorkspace, Workspace) {
+        let tmp = TempWorkspace::new(&self.toml);
+        let ws = Workspace::load(&tmp.config(), None).unwrap();
+        (tmp, ws)
+    }
+
     /// Write tollgate.toml back as it was built.
     pub fn restore_config(&self) {
         std::fs::write(self.tmp.config(), &self.toml).unwrap();
