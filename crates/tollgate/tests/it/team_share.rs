@@ -13,21 +13,25 @@ use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
 use crate::support::registry::skopeo_raw;
-use crate::support::signed::{at, rt, t0, unique_id, SignedWorkspace};
+use crate::support::signed::{at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
-    let f = SignedWorkspace::builder(
+    team_on(SignedWorkspace::builder(
         "team-share",
         &[
             r#"{ name = "dev", tag = "dev" }"#,
             r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
         ],
-    )
-    .image("dev", "team-share-a")
-    .approver("alice", &["manager"])
-    .approver("quinn", &["qa"])
-    .build();
+    ))
+}
+
+fn team_on(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String, String) {
+    let f = b
+        .image("dev", "team-share-a")
+        .approver("alice", &["manager"])
+        .approver("quinn", &["qa"])
+        .build();
     let a = f.digests[0].clone();
     let [alice, quinn] = <[String; 2]>::try_from(f.approvers.clone()).unwrap();
     (f, a, alice, quinn)
@@ -198,4 +202,44 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
         .expect("the planted artifact is named");
     assert!(line.contains("not the key listed for"), "{line}");
     assert!(!staging_check(&f.ws, 1, &a).evaluation.passed);
+}
+
+#[test]
+fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_shares_it() {
+    let (f, a, _alice, quinn) = team_on(
+        SignedWorkspace::builder(
+            "team-share-denied",
+            &[
+                r#"{ name = "dev", tag = "dev" }"#,
+                r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
+            ],
+        )
+        .token_auth(),
+    );
+    sync(&f.ws, &at(0));
+    // A read-only user: the token service grants pull only.
+    f.reg.set_push_denied(true);
+    let receipt = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    let share = receipt.team.clone().expect("sharing is on by default");
+    assert!(!share.shared);
+    let line = share.unshared.clone().unwrap();
+    assert!(!line.contains('\n'), "{line}");
+    assert!(line.contains(&f.reg.host()), "{line}");
+    assert!(line.contains("push rights on payments/api"), "{line}");
+    let tag = fallback_tag(&Digest::parse(&a).unwrap());
+    assert_eq!(f.tag(&format!("payments/api:{tag}")), None);
+    // It counts on this desktop.
+    assert!(staging_check(&f.ws, 1, &a).evaluation.passed);
+    // Still denied: the sync says so and keeps it unshared.
+    let denied = sync(&f.ws, &at(2));
+    assert_eq!(denied.team.unshared_retried, 0);
+    assert_eq!(denied.team.still_unshared, 1);
+    assert!(denied.team.skipped.contains(&line), "{:?}", denied.team);
+    // Push granted: the next sync publishes it, and the registry lists it.
+    f.reg.set_push_denied(false);
+    let granted = sync(&f.ws, &at(3));
+    assert_eq!(granted.team.unshared_retried, 1, "{:?}", granted.team);
+    assert_eq!(granted.team.still_unshared, 0);
+    assert_eq!(granted.team.imported, 0, "its own approval is not imported");
+    assert_eq!(listed(&f, &a), vec![share.artifact.clone()]);
 }
