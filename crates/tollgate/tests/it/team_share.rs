@@ -243,3 +243,32 @@ fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_share
     assert_eq!(granted.team.imported, 0, "its own approval is not imported");
     assert_eq!(listed(&f, &a), vec![share.artifact.clone()]);
 }
+
+#[test]
+fn an_imported_approval_is_as_old_as_its_signature_for_approval_max_age() {
+    let (f, a, _alice, quinn) = team_on(SignedWorkspace::builder(
+        "team-share-age",
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"], approval_max_age = "2h" } }"#,
+        ],
+    ));
+    let (_b_dir, desktop_b) = f.desktop();
+    sync(&f.ws, &at(0));
+    sync(&desktop_b, &at(0));
+    approve_and_share(&desktop_b, &at(1), &quinn, &a);
+    // Imported five hours after it was signed: appended now, but four hours old.
+    let report = sync(&f.ws, &at(5));
+    assert_eq!(report.team.imported, 1, "{:?}", report.team);
+    let check = staging_check(&f.ws, 5, &a);
+    assert!(!check.evaluation.passed, "{:?}", check.evaluation);
+    assert!(
+        check.evaluation.ignored[0]
+            .reason
+            .contains("older than approval_max_age"),
+        "{:?}",
+        check.evaluation.ignored
+    );
+    // On the desktop that signed it, the same answer.
+    assert!(!staging_check(&desktop_b, 5, &a).evaluation.passed);
+}
