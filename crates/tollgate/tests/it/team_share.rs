@@ -151,6 +151,18 @@ fn an_approval_signed_on_one_desktop_counts_on_another_after_sync() {
     let v = api::verify(desktop_a).unwrap();
     assert!(v.ok(), "{:?}", v.problems);
     assert!(v.approvals >= 1);
+    // So do the report check and the shell recipe of docs/AUDIT-FORMAT.md on an export of A.
+    let path = f.tmp.path().join("team.json");
+    api::export(
+        desktop_a,
+        t0() + chrono::Duration::hours(5),
+        api::ExportRequest::everything(api::ExportFormat::Json, &path),
+    )
+    .unwrap();
+    let check = api::verify_report(&path, None).unwrap();
+    assert!(check.ok(), "{:?}", check.problems);
+    let (code, out) = crate::export::recipe(&path);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
