@@ -214,6 +214,28 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
         .expect("the planted artifact is named");
     assert!(line.contains("not the key listed for"), "{line}");
     assert!(!staging_check(&f.ws, 1, &a).evaluation.passed);
+    // The CLI names it too (forget the index read, so that it is read again).
+    let digest = Digest::parse(&a).unwrap();
+    tollgate::store::Store::open(&f.ws.db_path)
+        .unwrap()
+        .set_team_index_digest("local/payments/api", &digest, None)
+        .unwrap();
+    let out = f.tmp.run(&["sync"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("team: 0 approvals imported, 1 untrusted"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "warning: untrusted approval {} in local/payments/api: signed by key",
+            planted.artifact
+        )),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
