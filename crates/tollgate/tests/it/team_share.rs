@@ -306,3 +306,34 @@ fn an_imported_approval_is_as_old_as_its_signature_for_approval_max_age() {
     // On the desktop that signed it, the same answer.
     assert!(!staging_check(&desktop_b, 5, &a).evaluation.passed);
 }
+
+#[test]
+fn an_approval_the_index_lost_is_listed_again_by_the_next_sync() {
+    let (f, a, _alice, quinn) = team();
+    sync(&f.ws, &at(0));
+    let receipt = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    let artifact = receipt.team.unwrap().artifact;
+    assert_eq!(listed(&f, &a), vec![artifact.clone()]);
+    // Another writer's read-merge-write replaced the index with one that lacks it.
+    let tag = fallback_tag(&Digest::parse(&a).unwrap());
+    let empty = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    rt().block_on(f.reg.client().push_manifest(
+        "payments/api",
+        &tag,
+        empty,
+        tollgate::registry::OCI_INDEX,
+    ))
+    .unwrap();
+    assert!(listed(&f, &a).is_empty());
+    let report = sync(&f.ws, &at(2));
+    assert!(
+        report
+            .team
+            .skipped
+            .iter()
+            .any(|l| l.contains("no longer list 1 event(s)")),
+        "{:?}",
+        report.team
+    );
+    assert_eq!(listed(&f, &a), vec![artifact]);
+}
