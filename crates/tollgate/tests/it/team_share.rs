@@ -251,31 +251,55 @@ fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_share
         .token_auth(),
     );
     sync(&f.ws, &at(0));
-    // A read-only user: the token service grants pull only.
+    // A read-only user: the token service grants pull only. `tollgate approve` keeps the
+    // approval, says why in one line, and exits 0.
     f.reg.set_push_denied(true);
-    let receipt = approve_and_share(&f.ws, &at(1), &quinn, &a);
-    let share = receipt.team.clone().expect("sharing is on by default");
-    assert!(!share.shared);
-    let line = share.unshared.clone().unwrap();
-    assert!(!line.contains('\n'), "{line}");
+    let out = f.tmp.run(&[
+        "approve",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--digest",
+        &a,
+        "--confirm",
+        &a[7..19],
+        "--approver",
+        &quinn,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("not shared yet: "))
+        .unwrap_or_else(|| panic!("{}", out.stdout))
+        .to_string();
     assert!(line.contains(&f.reg.host()), "{line}");
     assert!(line.contains("push rights on payments/api"), "{line}");
     let tag = fallback_tag(&Digest::parse(&a).unwrap());
     assert_eq!(f.tag(&format!("payments/api:{tag}")), None);
+    let unshared = tollgate::store::Store::open(&f.ws.db_path)
+        .unwrap()
+        .unshared_team_artifacts()
+        .unwrap();
+    assert_eq!(unshared.len(), 1);
+    let artifact = unshared[0].digest.to_string();
     // It counts on this desktop.
-    assert!(staging_check(&f.ws, 1, &a).evaluation.passed);
+    let now = chrono::Utc::now();
+    let check = api::check_promotion(&f.ws, now, "api", "staging", &a).unwrap();
+    assert!(check.evaluation.passed, "{:?}", check.evaluation);
     // Still denied: the sync says so and keeps it unshared.
-    let denied = sync(&f.ws, &at(2));
+    let denied = sync(&f.ws, &Context::system());
     assert_eq!(denied.team.unshared_retried, 0);
     assert_eq!(denied.team.still_unshared, 1);
     assert!(denied.team.skipped.contains(&line), "{:?}", denied.team);
     // Push granted: the next sync publishes it, and the registry lists it.
     f.reg.set_push_denied(false);
-    let granted = sync(&f.ws, &at(3));
+    let granted = sync(&f.ws, &Context::system());
     assert_eq!(granted.team.unshared_retried, 1, "{:?}", granted.team);
     assert_eq!(granted.team.still_unshared, 0);
     assert_eq!(granted.team.imported, 0, "its own approval is not imported");
-    assert_eq!(listed(&f, &a), vec![share.artifact.clone()]);
+    assert_eq!(listed(&f, &a), vec![artifact]);
 }
 
 #[test]
