@@ -90,10 +90,13 @@ commands! {
 
     /// Sign an approval with this machine's key (`tollgate approve`). The approver is always the
     /// default one (never named by the page).
+    /// Then publishes it to the team's registry (`[team] share`): the receipt's `team` says what.
     async fn approve(state, req: ApproveRequest) -> ApprovalReceipt {
-        state
-            .blocking(move |ws, ctx| tollgate::api::approve(ws, ctx, ApproveRequest { approver: None, ..req }))
-            .await
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        not_send(move || async move {
+            tollgate::api::approve_and_share(&ws, &ctx, ApproveRequest { approver: None, ..req }).await
+        })
+        .await
     }
 
     /// Promote `digest` into `to` (`tollgate promote`), reporting each journalled step on `on_progress`.

@@ -239,6 +239,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
     })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
+    team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
   };
 }
 
@@ -379,6 +380,7 @@ export function sampleReceipt(app: string, to: string, digest: string): Approval
     fingerprint: signer().key!.fingerprint,
     message: '{"app":"api"}',
     signature: '-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----',
+    team: null,
   };
 }
 
@@ -595,7 +597,7 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 export function promoteData(over: FakeData = {}): FakeData {
   return {
     overview: { cells: [], last_sync: null },
-    sync: { tags: [], new_images: 0, at: '2026-11-02T10:00:00Z' },
+    sync: { tags: [], new_images: 0, at: '2026-11-02T10:00:00Z', team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] } },
     digestDetail: (req) =>
       req.digest === digestA
         ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')

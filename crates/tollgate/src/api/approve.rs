@@ -36,6 +36,25 @@ pub struct ApprovalReceipt {
     pub message: String,
     /// The armored SSHSIG.
     pub signature: String,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
+    /// ([`approve`] alone never does; [`approve_and_share`] does).
+    pub team: Option<crate::api::team_sync::TeamShare>,
+}
+
+/// [`approve`], then publish the approval to the team's registry (`[team] share`). A denied or
+/// failed push keeps it local and unshared (`team.unshared` says why); it counts here anyway.
+#[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
+pub async fn approve_and_share(
+    ws: &Workspace,
+    ctx: &Context,
+    req: ApproveRequest,
+) -> Result<ApprovalReceipt> {
+    let mut receipt = approve(ws, ctx, req)?;
+    let mut store = open::store(ws)?;
+    receipt.team =
+        crate::api::team_sync::publish_approval(ws, ctx, &mut store, &receipt.event).await?;
+    Ok(receipt)
 }
 
 /// Sign the canonical approval message (version 2: with the chain head it is given on) with the
@@ -162,5 +181,6 @@ pub(crate) fn approve_with(
         fingerprint: verified.fingerprint,
         message: message_text,
         signature,
+        team: None,
     })
 }

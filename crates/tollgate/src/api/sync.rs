@@ -3,6 +3,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::open::{self, Registries};
+use crate::api::team_sync::{sync_team, Interest};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
@@ -69,6 +70,9 @@ pub struct SyncReport {
     pub new_images: usize,
     #[ts(type = "string")]
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The team step (`[team] share`): teammates' approvals imported, untrusted ones skipped
+    /// and named, unshared approvals published again.
+    pub team: crate::api::team_sync::TeamSyncReport,
 }
 
 impl SyncReport {
@@ -289,10 +293,25 @@ pub async fn sync(
     }
     store.put_image_infos(&infos)?;
     store.append(events)?;
+    // 4. The team's approvals on every current digest (each also the candidate waiting for the
+    //    next environment).
+    let mut interest: Vec<Interest> = Vec::new();
+    for t in &tags {
+        if let Some(d) = &t.digest {
+            if !interest.iter().any(|i| i.app == t.app && &i.digest == d) {
+                interest.push(Interest {
+                    app: t.app.clone(),
+                    digest: d.clone(),
+                });
+            }
+        }
+    }
+    let team = sync_team(ws, ctx, &mut store, &interest).await?;
     let report = SyncReport {
         tags,
         new_images: infos.len(),
         at: now,
+        team,
     };
     tracing::info!(
         tags = total,

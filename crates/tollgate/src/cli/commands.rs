@@ -145,7 +145,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             approver,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let receipt = api::approve(
+            let receipt = api::approve_and_share(
                 &ws,
                 &ctx,
                 ApproveRequest {
@@ -157,7 +157,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     note,
                     approver,
                 },
-            )?;
+            )
+            .await?;
             println!(
                 "approved {} for {} {} as {} (event {}, key {})",
                 receipt
@@ -172,6 +173,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 receipt.event.seq,
                 receipt.fingerprint
             );
+            match &receipt.team {
+                Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
+                Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
+                None => {}
+            }
             Ok(0)
         }
         Command::Check {

@@ -123,6 +123,16 @@ pub fn sync_report(report: &SyncReport) {
         missing,
         report.new_images
     );
+    let team = &report.team;
+    if team.imported + team.untrusted + team.unshared_retried + team.still_unshared > 0 {
+        println!(
+            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared",
+            team.imported, team.untrusted, team.unshared_retried, team.still_unshared
+        );
+    }
+    for line in &team.skipped {
+        eprintln!("warning: {line}");
+    }
     for t in report.drifted() {
         eprintln!("error: {}", Error::from(t).message);
     }

@@ -257,7 +257,13 @@ fn check(input: &PolicyInput, max_age: &MaxAge, a: &CandidateApproval) -> Result
     if a.consumed {
         return Err(not_for_this("it was already used by a promotion".into()));
     }
-    if let Some(why) = max_age.too_old(a.appended_at, input.now) {
+    // Counted from the earlier of the signing time and the append time: an approval imported
+    // from a teammate is appended late, and must not look younger than it is.
+    let signed = a
+        .message
+        .signed_at()
+        .map_or(a.appended_at, |s| s.min(a.appended_at));
+    if let Some(why) = max_age.too_old(signed, input.now) {
         return Err(not_for_this(why));
     }
     if !holds(approver, &a.role) {

@@ -87,6 +87,9 @@ pub enum AtSeq {
 /// none.
 pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
     match e.kind {
+        // An imported teammate's approval signed the head of ANOTHER machine's chain: it
+        // anchors nothing here (its signature is still verified).
+        EventKind::Approval if e.data.get("imported").is_some() => Ok(None),
         EventKind::Approval => Ok(e
             .data_str("message")
             .and_then(|m| ApprovalMessage::parse(m.as_bytes()).ok())

@@ -17,4 +17,5 @@ mod registry;
 mod signing;
 mod store;
 mod team;
+mod team_share;
 mod token;

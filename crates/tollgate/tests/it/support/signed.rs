@@ -66,9 +66,20 @@ pub struct SignedWorkspaceBuilder {
     environments: Vec<String>,
     images: Vec<(String, String)>,
     approvers: Vec<(String, Vec<String>)>,
+    token_auth: bool,
 }
 
+/// The user and password of a [`SignedWorkspaceBuilder::token_auth`] registry.
+pub const TOKEN_USER: (&str, &str) = ("team", "team-pw");
+
 impl SignedWorkspaceBuilder {
+    /// A registry with the token flow (whose service can be made to deny push:
+    /// [`TestRegistry::set_push_denied`]); its credentials are stored in the OS keychain.
+    pub fn token_auth(mut self) -> Self {
+        self.token_auth = true;
+        self
+    }
+
     /// Push the image made from `content` as `payments/api:{tag}` before the workspace exists.
     pub fn image(mut self, tag: &str, content: &str) -> Self {
         self.images.push((tag.into(), content.into()));
@@ -83,7 +94,19 @@ impl SignedWorkspaceBuilder {
     }
 
     pub fn build(self) -> SignedWorkspace {
-        let reg = TestRegistry::start();
+        let reg = if self.token_auth {
+            let reg = TestRegistry::start_with_token_auth(TOKEN_USER.0, TOKEN_USER.1);
+            tollgate::registry::store_credentials(
+                &reg.host(),
+                TOKEN_USER.0,
+                TOKEN_USER.1,
+                &OsKeychain,
+            )
+            .expect("keychain (run under scripts/with-keychain.sh)");
+            reg
+        } else {
+            TestRegistry::start()
+        };
         let digests = self
             .images
             .iter()
@@ -143,6 +166,7 @@ impl SignedWorkspace {
             environments: environments.iter().map(|e| e.to_string()).collect(),
             images: Vec::new(),
             approvers: Vec::new(),
+            token_auth: false,
         }
     }
 
@@ -291,6 +315,14 @@ impl SignedWorkspace {
         };
         std::fs::write(self.tmp.config(), self.toml.replace(&old_line, &new_lines)).unwrap();
         Workspace::load(&self.tmp.config(), None).unwrap()
+    }
+
+    /// Another desktop of the same team: the same tollgate.toml in another directory, with its
+    /// own database (same registry, same approvers).
+    pub fn desktop(&self) -> (TempWorkspace, Workspace) {
+        let tmp = TempWorkspace::new(&self.toml);
+        let ws = Workspace::load(&tmp.config(), None).unwrap();
+        (tmp, ws)
     }
 
     /// Write tollgate.toml back as it was built.
