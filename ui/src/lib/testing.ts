@@ -597,7 +597,12 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 export function promoteData(over: FakeData = {}): FakeData {
   return {
     overview: { cells: [], last_sync: null },
-    sync: { tags: [], new_images: 0, at: '2026-11-02T10:00:00Z', team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] } },
+    sync: {
+      tags: [],
+      new_images: 0,
+      at: '2026-11-02T10:00:00Z',
+      team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+    },
     digestDetail: (req) =>
       req.digest === digestA
         ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')
