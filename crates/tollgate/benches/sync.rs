@@ -157,8 +157,9 @@ async fn populate(reg: &TestRegistry, apps: usize, distinct: usize) -> Vec<Vec<D
     digests
 }
 
-fn write_workspace(dir: &Path, registry_url: &str, apps: usize) -> Workspace {
-    let mut toml = format!("[workspace]\nname = \"bench\"\ndatabase = \"tollgate.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"{registry_url}\"\n");
+/// The bench workspace; `share`: its `[team] share` (team history in the registry).
+fn write_workspace(dir: &Path, registry_url: &str, apps: usize, share: bool) -> Workspace {
+    let mut toml = format!("[workspace]\nname = \"bench\"\ndatabase = \"tollgate.db\"\n\n[team]\nshare = {share}\n\n[[registries]]\nname = \"local\"\nurl = \"{registry_url}\"\n");
     for i in 0..apps {
         toml.push_str(&format!(
             "\n[[apps]]\nname = \"app{i:03}\"\nrepository = \"local/{}\"\nenvironments = [\n",
@@ -254,7 +255,8 @@ fn main() {
     let digests = runtime.block_on(populate(&reg, apps, distinct));
     println!("pushed {n_tags} tags in {:.1} s (tollgate push_manifest; blobs mounted across repositories)", started.elapsed().as_secs_f64());
 
-    let ws = write_workspace(dir.path(), &reg.url(), apps);
+    // (a)–(d) measure sync itself, with team sharing off; (e) the same repeat sync with it on.
+    let ws = write_workspace(dir.path(), &reg.url(), apps, false);
     let ctx = Context {
         clock: Arc::new(SystemClock),
         secrets: Arc::new(MemoryKeychain::default()),
@@ -320,6 +322,24 @@ fn main() {
         assert_eq!(report.drifted().count(), 0);
     }
     let repeat = median(repeats);
+
+    // (e) repeat sync with team sharing on (nothing shared yet: every digest's fallback index is
+    // asked for and absent), after one warm-up sync that probes each repository once.
+    let shared_ws = write_workspace(dir.path(), &reg.url(), apps, true);
+    let sync_shared = || {
+        runtime
+            .block_on(api::sync(&shared_ws, &ctx, None, &|_| {}))
+            .expect("repeat sync, sharing on")
+    };
+    sync_shared();
+    let mut shared_repeats = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let report = sync_shared();
+        shared_repeats.push(started.elapsed());
+        assert_eq!(report.drifted().count(), 0);
+    }
+    let shared_repeat = median(shared_repeats);
 
     // (d') the registry's share of a repeat sync: every tag resolved, 32 at a time.
     let resolve_only = {
@@ -404,5 +424,12 @@ fn main() {
         "| (d') registry share of (d): resolve all, 32 at a time, warm connections (median of {RUNS}) | {:.0} | {:.3} | | |",
         resolve_only.as_secs_f64() * 1000.0,
         ms_per_tag(resolve_only, n_tags)
+    );
+    let shared_ratio = shared_repeat.as_secs_f64() / repeat.as_secs_f64();
+    println!(
+        "| (e) repeat sync with `[team] share = true`, nothing shared (median of {RUNS}) | {:.0} | {:.3} | ≤ 1.5× (d) | {shared_ratio:.2}× (d): {} |",
+        shared_repeat.as_secs_f64() * 1000.0,
+        ms_per_tag(shared_repeat, n_tags),
+        if shared_ratio <= 1.5 { "MET" } else { "NOT MET" }
     );
 }
