@@ -49,6 +49,25 @@ pub fn at(hours: i64) -> Context {
     }
 }
 
+/// The arguments of `tollgate approve` of `digest` (`sha256:…`) of app `api` into `staging` as
+/// `approver`, confirmed with the first 12 hex digits of the digest.
+pub fn approve_staging_args<'a>(digest: &'a str, approver: &'a str) -> [&'a str; 11] {
+    let short = &digest["sha256:".len()..][..12];
+    [
+        "approve",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--digest",
+        digest,
+        "--confirm",
+        short,
+        "--approver",
+        approver,
+    ]
+}
+
 /// `{name}-{pid}-{n}@example.com`: an approver id no other test of any run uses, since the
 /// keychain is shared by all of them.
 pub fn unique_id(name: &str) -> String {
