@@ -16,6 +16,7 @@ use tollgate::team::{
     TeamRegistry,
 };
 
+use crate::support::docs::fenced_block;
 use crate::support::registry::{
     fast_options, make_image, push, run, skopeo_digest, skopeo_raw, FaultProxy, TestRegistry,
 };
@@ -644,21 +645,11 @@ fn the_readme_recipe_verifies_published_approvals() {
     ] {
         publish(&rt, &t, e);
     }
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
-    )
-    .unwrap();
-    let start = readme
-        .find("<!-- team-recipe:begin -->")
-        .expect("begin marker");
-    let end = readme.find("<!-- team-recipe:end -->").expect("end marker");
-    let script: String = readme[start..end]
-        .lines()
-        .skip_while(|l| !l.starts_with("```"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("```"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let script = fenced_block(
+        "README.md",
+        "<!-- team-recipe:begin -->",
+        "<!-- team-recipe:end -->",
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("recipe.sh"), &script).unwrap();
     let host = reg.host();
