@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::{rfc3339, ApprovalInfo, Item, Summary, SummaryBuilder};
+use super::{rfc3339, ApprovalInfo, Item, Summary, Tally};
 use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
@@ -46,8 +46,7 @@ fn csv_error(e: ::csv::Error) -> Error {
 /// then [`finish`](Self::finish).
 pub struct CsvWriter<W: Write> {
     out: ::csv::Writer<W>,
-    approvals: HashMap<i64, ApprovalInfo>,
-    summary: SummaryBuilder,
+    tally: Tally,
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -58,29 +57,16 @@ impl<W: Write> CsvWriter<W> {
         out.write_record(COLUMNS).map_err(csv_error)?;
         Ok(CsvWriter {
             out,
-            approvals: HashMap::new(),
-            summary: SummaryBuilder::default(),
+            tally: Tally::default(),
         })
     }
 
     pub fn item(&mut self, item: &Item) -> Result<()> {
-        let (event, in_filter, unapproved) = match item {
-            Item::Event {
-                event,
-                in_filter,
-                unapproved,
-            } => (event, *in_filter, *unapproved),
-            Item::Stub { .. } => {
-                self.summary.stub();
-                return Ok(());
-            }
+        let Some((event, in_filter, unapproved)) = self.tally.take(item) else {
+            return Ok(());
         };
-        self.summary.event(event);
-        if let Some(info) = ApprovalInfo::of(event) {
-            self.approvals.insert(event.seq, info);
-        }
         if in_filter {
-            let row = row(event, &self.approvals, unapproved)
+            let row = row(event, &self.tally.approvals, unapproved)
                 .into_iter()
                 .map(spreadsheet_safe);
             self.out.write_record(row).map_err(csv_error)?;
@@ -93,7 +79,7 @@ impl<W: Write> CsvWriter<W> {
             .out
             .into_inner()
             .map_err(|e| Error::internal(format!("cannot write the CSV report: {}", e.error())))?;
-        Ok((self.summary.finish(), out))
+        Ok((self.tally.summary.finish(), out))
     }
 }
 

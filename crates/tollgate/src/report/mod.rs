@@ -23,7 +23,7 @@ pub mod output;
 pub mod pdf;
 mod select;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -249,6 +249,37 @@ pub struct ApproverSummary {
     pub roles: Vec<String>,
     #[ts(type = "number")]
     pub approvals: u64,
+}
+
+/// What the CSV and PDF writers keep from the items they are given, in order: the summary so
+/// far and every approval met so far, by `seq`.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub approvals: HashMap<i64, ApprovalInfo>,
+    pub summary: SummaryBuilder,
+}
+
+impl Tally {
+    /// Count `item`. An event comes back with its `in_filter` and `unapproved` flags; a stub is
+    /// counted and gives `None`.
+    pub fn take<'a>(&mut self, item: &'a Item) -> Option<(&'a Event, bool, bool)> {
+        let (event, in_filter, unapproved) = match item {
+            Item::Event {
+                event,
+                in_filter,
+                unapproved,
+            } => (event, *in_filter, *unapproved),
+            Item::Stub { .. } => {
+                self.summary.stub();
+                return None;
+            }
+        };
+        self.summary.event(event);
+        if let Some(info) = ApprovalInfo::of(event) {
+            self.approvals.insert(event.seq, info);
+        }
+        Some((event, in_filter, unapproved))
+    }
 }
 
 /// Builds a [`Summary`] from the items of a report, in order.

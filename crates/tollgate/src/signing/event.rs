@@ -2,14 +2,15 @@
 //! promotion or a rollback (docs/AUDIT-FORMAT.md, "Signed events").
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
-use super::message::{is_hash, Anchor};
+use super::message::{
+    fresh_nonce, is_hash, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+};
 use crate::domain::{canonical_json, parse_time, Digest};
-use crate::{Code, Error, Result};
+use crate::Result;
 
 /// `v` of every event message this version writes.
 pub const EVENT_VERSION: u32 = 1;
@@ -87,8 +88,6 @@ pub struct Move {
 impl EventMessage {
     /// A new message for `m`, signed by `signer` at `at` on top of the chain head `head`.
     pub fn new(m: Move, signer: &str, at: DateTime<Utc>, head: &Anchor) -> Self {
-        let mut nonce = [0u8; 16];
-        OsRng.fill_bytes(&mut nonce);
         let mut approvals = m.approvals;
         approvals.sort();
         EventMessage {
@@ -105,11 +104,11 @@ impl EventMessage {
             head: head.hash.clone(),
             head_seq: head.seq,
             signer: signer.to_string(),
-            at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            at: signing_time(at),
             deployed_at: m
                 .deployed_at
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-            nonce: hex::encode(nonce),
+            nonce: fresh_nonce(),
         }
     }
 
@@ -119,14 +118,9 @@ impl EventMessage {
     }
 
     /// Read signed bytes back: an event message of this version in canonical form, else a
-    /// [`Code::SignatureInvalid`] error saying why.
+    /// [`Code::SignatureInvalid`](crate::Code::SignatureInvalid) error saying why.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let bad = |why: String| {
-            Error::new(
-                Code::SignatureInvalid,
-                format!("not a Tollgate event message: {why}; the stored event was altered or made by another tool"),
-            )
-        };
+        let bad = |why: String| not_a_message("event", why);
         let m: EventMessage = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
         if m.v != EVENT_VERSION {
             return Err(bad(format!(
@@ -142,14 +136,11 @@ impl EventMessage {
                 "'head' is not 64 lower-case hex digits or 'head_seq' is negative".into(),
             ));
         }
-        match parse_time(&m.at) {
-            Ok(t) if t.to_rfc3339_opts(SecondsFormat::Secs, true) == m.at => {}
-            _ => return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at))),
+        if !is_signing_time(&m.at) {
+            return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
         }
         if m.to_bytes() != bytes {
-            return Err(bad(
-                "not in canonical form (sorted keys, no white space)".into()
-            ));
+            return Err(bad(NOT_CANONICAL.into()));
         }
         Ok(m)
     }
@@ -163,6 +154,7 @@ impl EventMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Code;
 
     fn sample() -> EventMessage {
         let digest: Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();

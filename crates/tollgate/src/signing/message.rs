@@ -95,8 +95,6 @@ impl ApprovalMessage {
         note: Option<&str>,
         head: &Anchor,
     ) -> Self {
-        let mut nonce = [0u8; 16];
-        OsRng.fill_bytes(&mut nonce);
         ApprovalMessage {
             v: VERSION,
             kind: KIND.to_string(),
@@ -106,8 +104,8 @@ impl ApprovalMessage {
             to: target.to.clone(),
             approver: approver.to_string(),
             role: role.to_string(),
-            at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            nonce: hex::encode(nonce),
+            at: signing_time(at),
+            nonce: fresh_nonce(),
             note: note.unwrap_or("").to_string(),
             head: Some(head.hash.clone()),
             head_seq: Some(head.seq),
@@ -122,12 +120,7 @@ impl ApprovalMessage {
     /// Read signed bytes back. Refuses anything that is not an approval message of this version
     /// in canonical form, so that the bytes checked are always the bytes that were signed.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let bad = |why: String| {
-            Error::new(
-                Code::SignatureInvalid,
-                format!("not a Tollgate approval message: {why}; the stored approval was altered or made by another tool"),
-            )
-        };
+        let bad = |why: String| not_a_message("approval", why);
         let m: ApprovalMessage = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
         match (m.v, &m.head, m.head_seq) {
             (VERSION_1, None, None) => {}
@@ -155,22 +148,17 @@ impl ApprovalMessage {
         if m.kind != KIND {
             return Err(bad(format!("kind {:?}, expected {KIND:?}", m.kind)));
         }
-        match parse_time(&m.at) {
-            Ok(t) if t.to_rfc3339_opts(SecondsFormat::Secs, true) == m.at => {}
-            _ => {
-                return Err(bad(format!(
-                    "'at' {:?} is not an RFC 3339 UTC time like 2026-11-25T08:00:00Z",
-                    m.at
-                )))
-            }
+        if !is_signing_time(&m.at) {
+            return Err(bad(format!(
+                "'at' {:?} is not an RFC 3339 UTC time like 2026-11-25T08:00:00Z",
+                m.at
+            )));
         }
         if m.nonce.len() != 32 || !is_lower_hex(&m.nonce) {
             return Err(bad("'nonce' is not 32 lower-case hex digits".into()));
         }
         if m.to_bytes() != bytes {
-            return Err(bad(
-                "not in canonical form (sorted keys, no white space)".into()
-            ));
+            return Err(bad(NOT_CANONICAL.into()));
         }
         Ok(m)
     }
@@ -207,6 +195,35 @@ fn is_lower_hex(s: &str) -> bool {
 /// 64 lower-case hex digits: a chain hash.
 pub fn is_hash(s: &str) -> bool {
     s.len() == 64 && is_lower_hex(s)
+}
+
+/// 16 random bytes, lower-case hex: the nonce of a new signed message.
+pub(super) fn fresh_nonce() -> String {
+    let mut nonce = [0u8; 16];
+    OsRng.fill_bytes(&mut nonce);
+    hex::encode(nonce)
+}
+
+/// The `at` of a signed message: RFC 3339, UTC, whole seconds.
+pub(super) fn signing_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Whether `s` is an `at` in the exact form [`signing_time`] writes.
+pub(super) fn is_signing_time(s: &str) -> bool {
+    matches!(parse_time(s), Ok(t) if signing_time(t) == s)
+}
+
+/// Why a signed message's bytes are refused when they are not the canonical JSON of what they
+/// hold.
+pub(super) const NOT_CANONICAL: &str = "not in canonical form (sorted keys, no white space)";
+
+/// The error for signed bytes that are not a Tollgate `what` message (`"approval"`, `"event"`).
+pub(super) fn not_a_message(what: &str, why: String) -> Error {
+    Error::new(
+        Code::SignatureInvalid,
+        format!("not a Tollgate {what} message: {why}; the stored {what} was altered or made by another tool"),
+    )
 }
 
 #[cfg(test)]

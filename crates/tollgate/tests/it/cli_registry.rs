@@ -39,18 +39,6 @@ fn seg_vias(ws: &TempWorkspace, env: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn row(ws: &TempWorkspace, env: &str) -> serde_json::Value {
-    let st = ws.run(&["status", "--json"]);
-    st.ok();
-    st.json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["env"] == env)
-        .cloned()
-        .unwrap()
-}
-
 /// A registry with dev = image A and staging = image B in payments/api, nothing in production.
 fn setup() -> (TestRegistry, TempWorkspace, String, String) {
     let reg = TestRegistry::start();
@@ -120,10 +108,10 @@ fn a_tag_moved_outside_tollgate_is_drift() {
     assert_eq!(skopeo_digest(&reg, "payments/api:staging"), a);
     let out = ws.run(&["sync"]);
     out.fails_with(1, &["drift", "api staging", &a, &b]);
-    let staging = row(&ws, "staging");
+    let staging = ws.status_row("staging");
     assert_eq!(staging["drift"], true);
     assert_eq!(staging["digest"], a.as_str());
-    assert_eq!(row(&ws, "dev")["drift"], false);
+    assert_eq!(ws.status_row("dev")["drift"], false);
     assert_eq!(
         seg_vias(&ws, "staging"),
         vec![(b, "observed".into()), (a.clone(), "drift".into())]
@@ -131,7 +119,7 @@ fn a_tag_moved_outside_tollgate_is_drift() {
     // Still drift on the next sync, until someone records (acknowledges) it.
     ws.run(&["sync"]).fails_with(1, &["drift"]);
     record(&ws, "staging", &a, &[]).ok();
-    assert_eq!(row(&ws, "staging")["drift"], false);
+    assert_eq!(ws.status_row("staging")["drift"], false);
     ws.run(&["sync"]).ok();
 }
 
@@ -142,7 +130,7 @@ fn a_recorded_deployment_explains_a_moved_tag() {
     record(&ws, "staging", &a, &["--actor", "deployer@example.com"]).ok();
     skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
     ws.run(&["sync"]).ok();
-    assert_eq!(row(&ws, "staging")["drift"], false);
+    assert_eq!(ws.status_row("staging")["drift"], false);
     assert_eq!(
         seg_vias(&ws, "staging"),
         vec![(b, "observed".into()), (a, "record".into())]
@@ -232,7 +220,7 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
     right.ok();
     assert!(!right.stdout.contains("s3cret-pass") && !right.stderr.contains("s3cret-pass"));
     ws.run(&["sync"]).ok();
-    assert_eq!(row(&ws, "dev")["digest"], a.as_str());
+    assert_eq!(ws.status_row("dev")["digest"], a.as_str());
     let db = std::fs::read(ws.db()).unwrap();
     assert!(
         !db.windows(11).any(|w| w == b"s3cret-pass"),
@@ -252,7 +240,7 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
     )
     .unwrap();
     ws2.run(&["sync"]).ok();
-    assert_eq!(row(&ws2, "dev")["digest"], a.as_str());
+    assert_eq!(ws2.status_row("dev")["digest"], a.as_str());
 }
 
 #[test]

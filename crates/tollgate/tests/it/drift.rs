@@ -30,18 +30,6 @@ fn setup(name: &str) -> (TestRegistry, TempWorkspace, String, String) {
     (reg, ws, a, b)
 }
 
-fn row(ws: &TempWorkspace, env: &str) -> serde_json::Value {
-    let st = ws.run(&["status", "--json"]);
-    st.ok();
-    st.json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["env"] == env)
-        .cloned()
-        .unwrap()
-}
-
 fn timeline(ws: &TempWorkspace, env: &str) -> Vec<serde_json::Value> {
     let tl = ws.run(&["timeline", "--app", "api", "--env", env, "--json"]);
     tl.ok();
@@ -93,7 +81,7 @@ fn a_tag_reset_after_a_promotion_is_drift_even_when_the_last_sync_saw_that_diges
         ],
     );
     assert!(!line.contains("nobody has acknowledged"), "{line}");
-    let staging = row(&ws, "staging");
+    let staging = ws.status_row("staging");
     assert_eq!(staging["drift"], true);
     assert_eq!(staging["digest"], b.as_str());
     assert_eq!(staging["via"], "drift");
@@ -142,7 +130,7 @@ fn a_missing_tag_where_the_history_says_a_digest_runs_is_drift() {
             &format!("the history says {p} runs there"),
         ],
     );
-    let prod = row(&ws, "production");
+    let prod = ws.status_row("production");
     assert!(
         prod["digest"].is_null(),
         "status shows the tag as it is: {prod}"
@@ -175,7 +163,7 @@ fn a_missing_tag_where_the_history_says_a_digest_runs_is_drift() {
         &image,
     ])
     .ok();
-    assert_eq!(row(&ws, "production")["drift"], false);
+    assert_eq!(ws.status_row("production")["drift"], false);
     ws.run(&["sync"]).ok();
     verify_ok(&ws);
 }
@@ -195,7 +183,7 @@ fn a_record_the_registry_contradicts_is_drift_on_the_next_sync() {
             &format!("the history says {a} runs there"),
         ],
     );
-    let staging = row(&ws, "staging");
+    let staging = ws.status_row("staging");
     assert_eq!(
         (staging["drift"].clone(), staging["digest"].clone()),
         (true.into(), b.as_str().into())
@@ -217,8 +205,8 @@ fn a_record_the_registry_contradicts_is_drift_on_the_next_sync() {
     fresh
         .run(&["sync"])
         .fails_with(1, &["drift", "api staging", &b, &a]);
-    assert_eq!(row(&fresh, "dev")["drift"], false);
-    assert_eq!(row(&fresh, "production")["drift"], false);
+    assert_eq!(fresh.status_row("dev")["drift"], false);
+    assert_eq!(fresh.status_row("production")["drift"], false);
 }
 
 #[test]
@@ -254,10 +242,10 @@ fn a_record_into_an_environment_with_a_policy_is_unapproved_until_an_approved_pr
     assert_eq!(dev.stderr.trim(), "", "no warning for dev");
 
     ws.run(&["sync"]).ok(); // the registry agrees with the record: no drift
-    let staging = row(ws, "staging");
+    let staging = ws.status_row("staging");
     assert_eq!(staging["unapproved"], true, "{staging}");
     assert_eq!(staging["drift"], false);
-    assert_eq!(row(ws, "dev")["unapproved"], false);
+    assert_eq!(ws.status_row("dev")["unapproved"], false);
     let table = ws.run(&["status"]);
     table.ok();
     let line = table
@@ -282,7 +270,7 @@ fn a_record_into_an_environment_with_a_policy_is_unapproved_until_an_approved_pr
         .unwrap();
     f.promote(&Context::system(), "staging", &a, "release-bot")
         .unwrap();
-    assert_eq!(row(ws, "staging")["unapproved"], false);
+    assert_eq!(ws.status_row("staging")["unapproved"], false);
     assert_eq!(timeline(ws, "staging")[0]["unapproved"], false);
     // CI reporting the promoted deployment is no unapproved deployment.
     let again = record(ws, "staging", &a);
@@ -292,7 +280,7 @@ fn a_record_into_an_environment_with_a_policy_is_unapproved_until_an_approved_pr
         "",
         "no warning after an approved promotion"
     );
-    assert_eq!(row(ws, "staging")["unapproved"], false);
+    assert_eq!(ws.status_row("staging")["unapproved"], false);
     let after = exports(ws, "after");
     assert_eq!(
         after.unapproved_records,
@@ -393,7 +381,7 @@ fn a_failed_promotion_that_lands_late_is_named_by_the_drift() {
         ws.sqlite("SELECT json_extract(data, '$.late_promotion.journal'), json_extract(data, '$.late_promotion.actor') FROM events WHERE kind = 'drift'"),
         "1|release-bot"
     );
-    assert_eq!(row(&ws, "staging")["drift"], true);
+    assert_eq!(ws.status_row("staging")["drift"], true);
     verify_ok(&ws);
 }
 
@@ -437,7 +425,7 @@ fn a_tag_moved_by_a_promotion_still_running_is_not_drift() {
     // The next command finishes the promotion; the history and the registry agree.
     ws.run(&["sync"]).ok();
     assert_eq!(ws.sqlite("SELECT state FROM promotions"), "recorded");
-    assert_eq!(row(&ws, "staging")["via"], "promotion");
-    assert_eq!(row(&ws, "staging")["drift"], false);
+    assert_eq!(ws.status_row("staging")["via"], "promotion");
+    assert_eq!(ws.status_row("staging")["drift"], false);
     verify_ok(&ws);
 }

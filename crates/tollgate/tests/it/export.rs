@@ -13,6 +13,7 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Digest, Event, EventKind, NewEvent};
 use tollgate::store::{EventFilter, Store};
 
+use crate::support::docs::fenced_block;
 use crate::support::workspace::{sqlite3, workspace_toml, Run, TempWorkspace};
 
 /// A demo workspace (`tollgate demo`): records, approvals, promotions and a drift.
@@ -550,20 +551,11 @@ fn filtered_reports_keep_the_chain_checkable() {
 
 /// The recipe of docs/AUDIT-FORMAT.md, between its marker comments, run with bash.
 pub(crate) fn recipe(report: &Path) -> (i32, String) {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/AUDIT-FORMAT.md"),
-    )
-    .unwrap();
-    let start = doc.find("<!-- recipe:begin -->").expect("begin marker");
-    let end = doc.find("<!-- recipe:end -->").expect("end marker");
-    let block = &doc[start..end];
-    let script: String = block
-        .lines()
-        .skip_while(|l| !l.starts_with("```"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("```"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let script = fenced_block(
+        "docs/AUDIT-FORMAT.md",
+        "<!-- recipe:begin -->",
+        "<!-- recipe:end -->",
+    );
     assert!(script.contains("ssh-keygen -Y verify"));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("verify-report.sh");

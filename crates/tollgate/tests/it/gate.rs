@@ -8,14 +8,13 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use tollgate::api::{self, Context, RecordRequest};
-use tollgate::config::Workspace;
 use tollgate::domain::{Event, Via};
 use tollgate::keychain::OsKeychain;
 use tollgate::policy::{Rule, RuleResult};
 use tollgate::Code;
 
 use crate::support::registry::{make_image, push, run, skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, rt, t0, unique_id, SignedWorkspace};
+use crate::support::signed::{at, production_check, rt, t0, unique_id, SignedWorkspace};
 use crate::support::workspace::{workspace_toml, Run, TempWorkspace};
 
 /// `dev` → `staging` (no policy) → `production`, which needs one approval, 24 hours in staging
@@ -42,18 +41,6 @@ fn fixture(tag_a: &str, extra: &str) -> (SignedWorkspace, [String; 2], [String; 
     let digests = <[String; 2]>::try_from(f.digests.clone()).unwrap();
     let people = <[String; 3]>::try_from(f.approvers.clone()).unwrap();
     (f, digests, people)
-}
-
-/// The production checklist for `digest`, `hours` after t0.
-fn production_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
-    api::check_promotion(
-        ws,
-        t0() + Duration::hours(hours),
-        "api",
-        "production",
-        digest,
-    )
-    .unwrap()
 }
 
 fn rule(check: &api::PromotionCheck, name: Rule) -> &RuleResult {

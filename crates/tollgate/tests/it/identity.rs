@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use tollgate::keychain::OsKeychain;
 
 use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
-use crate::support::signed::unique_id;
+use crate::support::signed::{approve_staging_args, unique_id};
 use crate::support::workspace::{toml_for, Run, TempWorkspace};
 
 /// A workspace over a real registry with `payments/api:dev` pushed, and `extra` toml appended.
@@ -289,21 +289,8 @@ fn a_record_is_signed_with_the_os_keychain_key_and_strangers_are_refused() {
 fn a_signer_is_never_an_approver() {
     let (_reg, ws, digest) = workspace("");
     record(&ws, &digest, "ci@example.com", &[]).ok();
-    let short = &digest["sha256:".len()..][..12];
-    ws.run(&[
-        "approve",
-        "--app",
-        "api",
-        "--to",
-        "staging",
-        "--digest",
-        &digest,
-        "--confirm",
-        short,
-        "--approver",
-        "ci@example.com",
-    ])
-    .fails_with(1, &["ci@example.com is not an approver"]);
+    ws.run(&approve_staging_args(&digest, "ci@example.com"))
+        .fails_with(1, &["ci@example.com is not an approver"]);
 }
 
 #[test]
@@ -419,20 +406,7 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
         format!("\n[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{public}\"\n");
     let (_reg, ws, digest) = workspace(&approver);
     record(&ws, &digest, "ci@example.com", &[]).ok();
-    let short = &digest["sha256:".len()..][..12];
-    let approve = [
-        "approve",
-        "--app",
-        "api",
-        "--to",
-        "staging",
-        "--digest",
-        &digest,
-        "--confirm",
-        short,
-        "--approver",
-        &id,
-    ];
+    let approve = approve_staging_args(&digest, &id);
     let agent = Agent::start(dir.path());
     agent.add(&file);
     let sock = agent.socket.to_str().unwrap().to_string();

@@ -3,11 +3,10 @@
 
 use chrono::Duration;
 use tollgate::api::{self, ApproveRequest, Context};
-use tollgate::config::Workspace;
 use tollgate::Code;
 
 use crate::support::registry::skopeo_retag;
-use crate::support::signed::{at, t0, SignedWorkspace, APPROVAL_NOTE};
+use crate::support::signed::{at, production_check, t0, SignedWorkspace, APPROVAL_NOTE};
 
 /// What the tests call the digests of images A and B and the approvers (with fresh keys in the
 /// real keychain, unique ids per test).
@@ -17,18 +16,6 @@ struct Names {
     alice: String,
     quinn: String,
     bob: String,
-}
-
-/// `api::check_promotion` of `digest` into production, `hours` after t0.
-fn production_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
-    api::check_promotion(
-        ws,
-        t0() + Duration::hours(hours),
-        "api",
-        "production",
-        digest,
-    )
-    .unwrap()
 }
 
 /// Image A in dev and image B under the tag `old`; staging needs one QA approval, production

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 
 use chrono::Duration;
-use tollgate::api::{self, Context, PromoteRequest};
+use tollgate::api::{self, Context, PromoteRequest, PromotionOutcome};
 use tollgate::config::Workspace;
 use tollgate::domain::Via;
 use tollgate::store::Store;
@@ -295,12 +295,13 @@ fn an_entry_whose_registry_left_tollgate_toml_is_failed_with_the_reason() {
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
 }
 
-/// The manifest PUT reaches the registry but its answer is lost (the proxy closes the
-/// connection): the tag moved, so the promotion is recorded, not failed with its approvals
-/// released and the tag moved behind the history's back.
-#[test]
-fn a_push_whose_answer_was_lost_is_recorded_when_the_tag_moved() {
-    let (f, a, _, quinn, _) = fixture("lost");
+/// The workspace of `f` pointed at the registry through a new fault proxy, synced at hour 0,
+/// with `approver`'s approval of `digest` into staging at hour 1.
+fn approved_behind_a_proxy(
+    f: &SignedWorkspace,
+    digest: &str,
+    approver: &str,
+) -> (FaultProxy, Workspace) {
     let proxy = FaultProxy::start(f.reg.port());
     let toml = std::fs::read_to_string(f.tmp.config()).unwrap();
     std::fs::write(
@@ -311,23 +312,40 @@ fn a_push_whose_answer_was_lost_is_recorded_when_the_tag_moved() {
     let ws = Workspace::load(&f.tmp.config(), None).unwrap();
     rt().block_on(api::sync(&ws, &at(0), None, &|_| {}))
         .unwrap();
-    f.approve_in(&ws, &at(1), &quinn, "staging", &a, None)
+    f.approve_in(&ws, &at(1), approver, "staging", digest, None)
         .unwrap();
+    (proxy, ws)
+}
+
+/// `release-bot` promotes `digest` of api into staging at hour `hours`, through the core API.
+fn promote_to_staging(
+    ws: &Workspace,
+    hours: i64,
+    digest: &str,
+) -> tollgate::Result<PromotionOutcome> {
+    rt().block_on(api::promote(
+        ws,
+        &at(hours),
+        PromoteRequest {
+            app: "api".into(),
+            to: "staging".into(),
+            digest: digest.to_string(),
+            actor: "release-bot".into(),
+        },
+        &|_| {},
+    ))
+}
+
+/// The manifest PUT reaches the registry but its answer is lost (the proxy closes the
+/// connection): the tag moved, so the promotion is recorded, not failed with its approvals
+/// released and the tag moved behind the history's back.
+#[test]
+fn a_push_whose_answer_was_lost_is_recorded_when_the_tag_moved() {
+    let (f, a, _, quinn, _) = fixture("lost");
+    let (proxy, ws) = approved_behind_a_proxy(&f, &a, &quinn);
 
     proxy.lose_answer_to("PUT", "/manifests/staging");
-    let out = rt()
-        .block_on(api::promote(
-            &ws,
-            &at(2),
-            PromoteRequest {
-                app: "api".into(),
-                to: "staging".into(),
-                digest: a.clone(),
-                actor: "release-bot".into(),
-            },
-            &|_| {},
-        ))
-        .unwrap();
+    let out = promote_to_staging(&ws, 2, &a).unwrap();
     let puts = proxy
         .requests()
         .iter()
@@ -349,33 +367,9 @@ fn a_push_whose_answer_was_lost_is_recorded_when_the_tag_moved() {
 #[test]
 fn a_push_lost_on_the_way_fails_the_entry_and_releases_its_approval() {
     let (f, a, _, quinn, _) = fixture("dropped");
-    let proxy = FaultProxy::start(f.reg.port());
-    let toml = std::fs::read_to_string(f.tmp.config()).unwrap();
-    std::fs::write(
-        f.tmp.config(),
-        toml.replace(&f.reg.url(), &format!("http://{}", proxy.host())),
-    )
-    .unwrap();
-    let ws = Workspace::load(&f.tmp.config(), None).unwrap();
-    rt().block_on(api::sync(&ws, &at(0), None, &|_| {}))
-        .unwrap();
-    f.approve_in(&ws, &at(1), &quinn, "staging", &a, None)
-        .unwrap();
-    let promote = |hours: i64| {
-        rt().block_on(api::promote(
-            &ws,
-            &at(hours),
-            PromoteRequest {
-                app: "api".into(),
-                to: "staging".into(),
-                digest: a.clone(),
-                actor: "release-bot".into(),
-            },
-            &|_| {},
-        ))
-    };
+    let (proxy, ws) = approved_behind_a_proxy(&f, &a, &quinn);
     proxy.drop_request_to("PUT", "/manifests/staging");
-    let e = promote(2).unwrap_err();
+    let e = promote_to_staging(&ws, 2, &a).unwrap_err();
     assert!(
         e.message.contains("failed while pushing") && e.message.contains("does not show"),
         "{}",
@@ -390,7 +384,7 @@ fn a_push_lost_on_the_way_fails_the_entry_and_releases_its_approval() {
         f.tmp.sqlite("SELECT count(*) FROM promotion_approvals"),
         "0"
     );
-    promote(3).unwrap();
+    promote_to_staging(&ws, 3, &a).unwrap();
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
 }
 

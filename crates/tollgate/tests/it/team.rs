@@ -16,6 +16,7 @@ use tollgate::team::{
     TeamRegistry,
 };
 
+use crate::support::docs::fenced_block;
 use crate::support::registry::{
     fast_options, make_image, push, run, skopeo_digest, skopeo_raw, FaultProxy, TestRegistry,
 };
@@ -102,6 +103,11 @@ fn shared(p: Publish) -> Published {
     }
 }
 
+/// `e` published to [`REPO`], which must share it.
+fn publish(rt: &tokio::runtime::Runtime, t: &TeamRegistry, e: &TeamEvent) -> Published {
+    shared(rt.block_on(t.publish(REPO, e)).unwrap())
+}
+
 /// The fallback index as skopeo reads it: its media type and `(digest, artifactType)` of each entry.
 fn index_by_skopeo(reg: &TestRegistry, subject: &Digest) -> (String, Vec<(String, String)>) {
     let raw = skopeo_raw(reg, &format!("{REPO}:{}", fallback_tag(subject)));
@@ -172,8 +178,8 @@ fn two_artifacts_for_one_digest_are_both_listed_in_the_fallback_index() {
     let rt = rt();
     let approval = alice.event(ArtifactKind::Approval, &subject, "ok");
     let promotion = alice.event(ArtifactKind::Promotion, &subject, "promoted");
-    let a = shared(rt.block_on(t.publish(REPO, &approval)).unwrap());
-    let b = shared(rt.block_on(t.publish(REPO, &promotion)).unwrap());
+    let a = publish(&rt, &t, &approval);
+    let b = publish(&rt, &t, &promotion);
     assert_eq!(
         t.knows_api(REPO),
         Some(false),
@@ -240,7 +246,7 @@ fn two_artifacts_for_one_digest_are_both_listed_in_the_fallback_index() {
     );
     assert_eq!(found.fetched[0].signature, approval.signature);
 
-    let again = shared(rt.block_on(t.publish(REPO, &approval)).unwrap());
+    let again = publish(&rt, &t, &approval);
     assert_eq!(again.artifact, a.artifact);
     assert!(again.fallback.unwrap().added.is_empty());
     assert_eq!(index_by_skopeo(&reg, &subject.digest).1.len(), 2);
@@ -255,9 +261,10 @@ fn the_signed_layer_fetched_with_curl_verifies_with_ssh_keygen() {
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    let p = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "curl")))
-            .unwrap(),
+    let p = publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Approval, &subject, "curl"),
     );
     let dir = tempfile::tempdir().unwrap();
     let index = curl(&[
@@ -348,7 +355,7 @@ fn concurrent_publishing_ends_with_both_listed_after_a_re_add_pass() {
                     let t = team(client);
                     let rt = rt();
                     barrier.wait();
-                    shared(rt.block_on(t.publish(REPO, e)).unwrap())
+                    publish(&rt, &t, e)
                 })
             })
             .collect();
@@ -389,13 +396,11 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    let a = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "a")))
-            .unwrap(),
-    );
-    let b = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Deployment, &subject, "b")))
-            .unwrap(),
+    let a = publish(&rt, &t, &alice.event(ArtifactKind::Approval, &subject, "a"));
+    let b = publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Deployment, &subject, "b"),
     );
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.db")).unwrap();
@@ -491,9 +496,10 @@ fn planted_foreign_and_malformed_referrers_are_skipped_and_named() {
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    let real = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "real")))
-            .unwrap(),
+    let real = publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Approval, &subject, "real"),
     );
     let raw_real = skopeo_raw(&reg, &format!("{REPO}@{}", real.artifact));
     let mut foreign: serde_json::Value = serde_json::from_slice(&raw_real).unwrap();
@@ -545,12 +551,10 @@ fn planted_foreign_and_malformed_referrers_are_skipped_and_named() {
         "{lines:?}"
     );
     // A later publish keeps the other tool's entry in the index.
-    shared(
-        rt.block_on(t.publish(
-            REPO,
-            &alice.event(ArtifactKind::Rollback, &subject, "later"),
-        ))
-        .unwrap(),
+    publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Rollback, &subject, "later"),
     );
     let listed: Vec<String> = index_by_skopeo(&reg, &subject.digest)
         .1
@@ -595,7 +599,7 @@ fn a_read_only_user_gets_the_denied_answer_and_shares_once_granted() {
 
     reg.set_push_denied(false);
     let t = team(reg.client());
-    let p = shared(rt.block_on(t.publish(REPO, &event)).unwrap());
+    let p = publish(&rt, &t, &event);
     let found = rt
         .block_on(t.discover(REPO, &subject.digest, &Seen::default()))
         .unwrap();
@@ -639,23 +643,13 @@ fn the_readme_recipe_verifies_published_approvals() {
         &alice.event(ArtifactKind::Approval, &subject, "two"),
         &alice.event(ArtifactKind::Promotion, &subject, "promoted"),
     ] {
-        shared(rt.block_on(t.publish(REPO, e)).unwrap());
+        publish(&rt, &t, e);
     }
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
-    )
-    .unwrap();
-    let start = readme
-        .find("<!-- team-recipe:begin -->")
-        .expect("begin marker");
-    let end = readme.find("<!-- team-recipe:end -->").expect("end marker");
-    let script: String = readme[start..end]
-        .lines()
-        .skip_while(|l| !l.starts_with("```"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("```"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let script = fenced_block(
+        "README.md",
+        "<!-- team-recipe:begin -->",
+        "<!-- team-recipe:end -->",
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("recipe.sh"), &script).unwrap();
     let host = reg.host();
@@ -717,10 +711,7 @@ fn fallback_tags_are_never_environment_tags_nor_drift() {
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "s")))
-            .unwrap(),
-    );
+    publish(&rt, &t, &alice.event(ArtifactKind::Approval, &subject, "s"));
     // The fallback tag is there (skopeo reads it as an index).
     let (media_type, _) = index_by_skopeo(&reg, &subject.digest);
     assert_eq!(media_type, "application/vnd.oci.image.index.v1+json");
@@ -766,22 +757,17 @@ fn an_entry_whose_manifest_is_gone_is_left_out_and_named() {
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    let a = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "a")))
-            .unwrap(),
-    );
-    let b = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Approval, &subject, "b")))
-            .unwrap(),
-    );
+    let a = publish(&rt, &t, &alice.event(ArtifactKind::Approval, &subject, "a"));
+    let b = publish(&rt, &t, &alice.event(ArtifactKind::Approval, &subject, "b"));
     curl(&[
         "-X",
         "DELETE",
         &format!("{}/v2/{REPO}/manifests/{}", reg.url(), b.artifact),
     ]);
-    let c = shared(
-        rt.block_on(t.publish(REPO, &alice.event(ArtifactKind::Promotion, &subject, "c")))
-            .unwrap(),
+    let c = publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Promotion, &subject, "c"),
     );
     let w = c.fallback.unwrap();
     assert_eq!(w.dropped, vec![b.artifact.clone()]);
@@ -815,15 +801,13 @@ fn altered_and_oversized_layers_are_skipped_and_named() {
     let alice = Signer::new("alice@example.com");
     let t = team(reg.client());
     let rt = rt();
-    let intact = shared(
-        rt.block_on(t.publish(
-            REPO,
-            &alice.event(ArtifactKind::Approval, &subject, "intact"),
-        ))
-        .unwrap(),
+    let intact = publish(
+        &rt,
+        &t,
+        &alice.event(ArtifactKind::Approval, &subject, "intact"),
     );
     let altered_event = alice.event(ArtifactKind::Approval, &subject, "altered");
-    let altered = shared(rt.block_on(t.publish(REPO, &altered_event)).unwrap());
+    let altered = publish(&rt, &t, &altered_event);
 
     // A Tollgate-typed artifact whose message layer is a real 70,000-byte blob.
     let big = vec![b'x'; 70_000];

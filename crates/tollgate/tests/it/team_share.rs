@@ -13,7 +13,9 @@ use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
 use crate::support::registry::skopeo_raw;
-use crate::support::signed::{at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder};
+use crate::support::signed::{
+    approve_staging_args, at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder,
+};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
@@ -254,19 +256,7 @@ fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_share
     // A read-only user: the token service grants pull only. `tollgate approve` keeps the
     // approval, says why in one line, and exits 0.
     f.reg.set_push_denied(true);
-    let out = f.tmp.run(&[
-        "approve",
-        "--app",
-        "api",
-        "--to",
-        "staging",
-        "--digest",
-        &a,
-        "--confirm",
-        &a[7..19],
-        "--approver",
-        &quinn,
-    ]);
+    let out = f.tmp.run(&approve_staging_args(&a, &quinn));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let line = out
         .stdout

@@ -24,7 +24,7 @@ use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
 use super::check::SignatureCheck;
-use super::{ApprovalInfo, Item, Meta, Selection, Summary, SummaryBuilder};
+use super::{ApprovalInfo, Item, Meta, Selection, Summary, Tally};
 use crate::domain::{Event, EventKind};
 use crate::signing::parse_allowed_signers;
 use canvas::{
@@ -55,38 +55,24 @@ pub fn local(t: DateTime<Utc>) -> String {
 /// Collects the items of a report, then lays the PDF out at [`render`](Self::render).
 pub struct PdfReport {
     meta: Meta,
-    approvals: HashMap<i64, ApprovalInfo>,
     /// Promotions, rollbacks, drift, and unapproved records, with whether each is unapproved.
     rows: Vec<(Event, bool)>,
-    summary: SummaryBuilder,
+    tally: Tally,
 }
 
 impl PdfReport {
     pub fn new(meta: Meta) -> Self {
         PdfReport {
             meta,
-            approvals: HashMap::new(),
             rows: Vec::new(),
-            summary: SummaryBuilder::default(),
+            tally: Tally::default(),
         }
     }
 
     pub fn item(&mut self, item: &Item) {
-        let (event, in_filter, unapproved) = match item {
-            Item::Event {
-                event,
-                in_filter,
-                unapproved,
-            } => (event, *in_filter, *unapproved),
-            Item::Stub { .. } => {
-                self.summary.stub();
-                return;
-            }
+        let Some((event, in_filter, unapproved)) = self.tally.take(item) else {
+            return;
         };
-        self.summary.event(event);
-        if let Some(info) = ApprovalInfo::of(event) {
-            self.approvals.insert(event.seq, info);
-        }
         let listed = unapproved
             || matches!(
                 event.kind,
@@ -99,7 +85,7 @@ impl PdfReport {
 
     /// Lay out and write the PDF; returns the summary and the bytes.
     pub fn render(self, selection: &Selection, signatures: &SignatureCheck) -> (Summary, Vec<u8>) {
-        let summary = self.summary.finish();
+        let summary = self.tally.summary.finish();
         let footer = format!(
             "Tollgate audit report · {} · generated {}",
             self.meta.workspace,
@@ -111,7 +97,7 @@ impl PdfReport {
             c.new_page();
             summary_pages(&mut c, &self.meta, &summary);
             c.new_page();
-            moves_table(&mut c, &self.rows, &self.approvals);
+            moves_table(&mut c, &self.rows, &self.tally.approvals);
             c
         };
         // Laid out once more, with the notice on the title page, if some characters cannot be

@@ -49,6 +49,38 @@ pub fn at(hours: i64) -> Context {
     }
 }
 
+/// The arguments of `tollgate approve` of `digest` (`sha256:…`) of app `api` into `staging` as
+/// `approver`, confirmed with the first 12 hex digits of the digest.
+pub fn approve_staging_args<'a>(digest: &'a str, approver: &'a str) -> [&'a str; 11] {
+    let short = &digest["sha256:".len()..][..12];
+    [
+        "approve",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--digest",
+        digest,
+        "--confirm",
+        short,
+        "--approver",
+        approver,
+    ]
+}
+
+/// `api::check_promotion` of `digest` of app `api` into production, `hours` after [`t0`]: the
+/// production checklist.
+pub fn production_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
+    api::check_promotion(
+        ws,
+        t0() + Duration::hours(hours),
+        "api",
+        "production",
+        digest,
+    )
+    .unwrap()
+}
+
 /// `{name}-{pid}-{n}@example.com`: an approver id no other test of any run uses, since the
 /// keychain is shared by all of them.
 pub fn unique_id(name: &str) -> String {

@@ -132,6 +132,19 @@ impl TempWorkspace {
         cmd
     }
 
+    /// The row of `env` in `tollgate status --json`, which must succeed.
+    pub fn status_row(&self, env: &str) -> serde_json::Value {
+        let st = self.run(&["status", "--json"]);
+        st.ok();
+        st.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["env"] == env)
+            .cloned()
+            .unwrap()
+    }
+
     /// `sqlite3 <db> SQL`, the real tool.
     pub fn sqlite(&self, sql: &str) -> String {
         sqlite3(&self.db(), sql)
