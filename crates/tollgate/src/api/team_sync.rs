@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -163,6 +164,9 @@ pub async fn publish_approval(
     }))
 }
 
+/// How many digests are asked about at once.
+const PARALLEL_PULLS: usize = 32;
+
 /// The digests a sync asks the team about, per app: each environment's current digest, and
 /// (the same set, said otherwise) each candidate waiting in the previous environment.
 pub(crate) struct Interest {
@@ -186,6 +190,8 @@ pub(crate) async fn sync_team(
     let mut registries = Registries::new(ws, ctx);
     let mut teams: HashMap<String, Option<(TeamRegistry, String)>> = HashMap::new();
     retry_unshared(ws, store, &mut registries, &mut teams, &mut report).await?;
+    // 1. Which team repository each digest of interest is asked in, and what was seen there.
+    let mut asks = Vec::with_capacity(interest.len());
     for i in interest {
         let app = ws.app(&i.app)?;
         let repository = repository_for(ws, app).to_string();
@@ -193,14 +199,34 @@ pub(crate) async fn sync_team(
             let t = team_registry(&mut registries, &repository)?;
             teams.insert(repository.clone(), t);
         }
+        if teams.get(&repository).is_some_and(Option::is_some) {
+            let seen = store.team_seen(&repository, &i.digest)?;
+            asks.push((i, repository, seen));
+        }
+    }
+    // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests further).
+    let teams = &teams;
+    let pulls: Vec<_> = stream::iter(asks)
+        .map(|(i, repository, seen)| async move {
+            let (team, path) = teams
+                .get(&repository)
+                .and_then(Option::as_ref)
+                .expect("only repositories that can share are asked");
+            let pulled = team
+                .pull(path, &i.digest, &seen)
+                .await
+                .map_err(|e| e.context(format!("pull the team's events on {}", i.digest)));
+            (i, repository, pulled)
+        })
+        .buffered(PARALLEL_PULLS)
+        .collect()
+        .await;
+    // 3. Verify and import, in the order of `interest`.
+    for (i, repository, pulled) in pulls {
+        let pulled = pulled?;
         let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
             continue;
         };
-        let seen = store.team_seen(&repository, &i.digest)?;
-        let pulled = team
-            .pull(path, &i.digest, &seen)
-            .await
-            .map_err(|e| e.context(format!("pull the team's events on {}", i.digest)))?;
         if let Some(line) = pulled.referrers.lost_line(&repository, &i.digest) {
             report.skipped.push(line);
             let known: Vec<_> = store
