@@ -211,7 +211,7 @@ impl Store {
     }
 
     /// Is there a record, promotion or rollback of `digest` into this app × environment with
-    /// `seq > after_seq`? (What makes a moved tag *not* drift.)
+    /// `seq > after_seq`? The same question as [`last_vouch`](Self::last_vouch), answered yes or no.
     #[tracing::instrument(level = "debug", skip(self), fields(digest = %digest))]
     pub fn explained_since(
         &self,
@@ -220,7 +220,7 @@ impl Store {
         digest: &Digest,
         after_seq: i64,
     ) -> Result<bool> {
-        timeline::explained_since(&self.conn, app, env, digest, after_seq)
+        Ok(events::last_vouch(&self.conn, app, env, digest, after_seq, None)?.is_some())
     }
 
     /// Segments of one app (one environment, or all), oldest first. The rules are in

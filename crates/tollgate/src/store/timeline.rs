@@ -533,22 +533,6 @@ pub(super) fn last_observation(conn: &Connection, app: &str, env: &str) -> Resul
         .transpose()
 }
 
-/// Is there a record, promotion or rollback of `digest` into app × environment after `after_seq`?
-pub(super) fn explained_since(
-    conn: &Connection,
-    app: &str,
-    env: &str,
-    digest: &Digest,
-    after_seq: i64,
-) -> Result<bool> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM events
-          WHERE app = ?1 AND env = ?2 AND kind IN ('record', 'promotion', 'rollback')
-            AND seq > ?3 AND digest = ?4)",
-    )?;
-    Ok(stmt.query_row(params![app, env, after_seq, digest.as_str()], |r| r.get(0))?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
