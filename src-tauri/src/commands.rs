@@ -9,10 +9,12 @@ use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
     KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep,
-    RegistryView, RollbackRequest, SignerStatus, SyncProgress, SyncReport,
+    RegistryView, RejectRequest, RejectionReceipt, RollbackRequest, SignerStatus, SyncProgress,
+    SyncReport,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{Segment, StatusRow};
+use tollgate::policy::Rejection;
 use tollgate::signing::PublicKeyInfo;
 use tollgate::{Code, Error};
 use ts_rs::TS;
@@ -111,6 +113,22 @@ commands! {
         let ws = state.workspace()?;
         let req = RollbackRequest { actor: actor(&state).await?, ..req };
         tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_progress.send(s)).await
+    }
+
+    /// Sign a rejection of a digest with this machine's key (`tollgate reject`); the approver is
+    /// always the default one (never named by the page).
+    async fn reject(state, req: RejectRequest) -> RejectionReceipt {
+        state.blocking(move |ws, ctx| tollgate::api::reject(ws, ctx, RejectRequest { approver: None, ..req })).await
+    }
+
+    /// Lift the rejection of exactly this scope (`tollgate unreject`), signed the same way.
+    async fn unreject(state, req: RejectRequest) -> RejectionReceipt {
+        state.blocking(move |ws, ctx| tollgate::api::unreject(ws, ctx, RejectRequest { approver: None, ..req })).await
+    }
+
+    /// Every rejection and unrejection of one app's digests, verified, with which are in force.
+    async fn rejections(state, req: AppRequest) -> Vec<Rejection> {
+        state.blocking(move |ws, _| tollgate::api::rejections(ws, &req.app, None)).await
     }
 
     /// Who this machine signs as, with which key and roles, and why it cannot sign if it cannot.

@@ -30,6 +30,8 @@ import type { PromotionStep } from './bindings/PromotionStep';
 import type { KeyRotation } from './bindings/KeyRotation';
 import type { PublicKeyInfo } from './bindings/PublicKeyInfo';
 import type { RegistryView } from './bindings/RegistryView';
+import type { Rejection } from './bindings/Rejection';
+import type { RejectionReceipt } from './bindings/RejectionReceipt';
 import type { Segment } from './bindings/Segment';
 import type { SignerStatus } from './bindings/SignerStatus';
 import type { StatusRow } from './bindings/StatusRow';
@@ -134,6 +136,9 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     login: method('login', () => 'registry.example.com'),
     openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
     openDemo: method('openDemo', () => sampleWorkspace),
+    reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
+    unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
+    rejections: method('rejections', () => []),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
 }
@@ -320,7 +325,51 @@ export function sampleDetail(
         },
       },
     ],
+    rejections: [],
+    environments: ['dev', 'staging', 'production'],
     ...over,
+  };
+}
+
+/** A verified rejection of `digestA` of api for staging and later by quinn (not in force unless `active`). */
+export function rejection(over: Partial<Rejection> = {}): Rejection {
+  return {
+    seq: 12,
+    kind: 'rejection',
+    app: 'api',
+    digest: digestA,
+    env: 'staging',
+    by: 'quinn@example.com',
+    role: 'qa',
+    reason: 'crashes on start (INC-42)',
+    at: '2026-11-02T11:00:00.000Z',
+    fingerprint: quinnKey.fingerprint,
+    verified: true,
+    problem: null,
+    active: false,
+    ...over,
+  };
+}
+
+/** What `reject` / `unreject` answer for `r`. */
+export function rejectionReceipt(r: Rejection): RejectionReceipt {
+  return {
+    event: {
+      seq: r.seq,
+      at: r.at,
+      kind: r.kind,
+      app: r.app,
+      env: r.env ?? '',
+      digest: r.digest,
+      actor: r.by,
+      data: { reason: r.reason, role: r.role },
+      prev_hash: '0'.repeat(64),
+      hash: '2'.repeat(64),
+    },
+    rejection: r,
+    fingerprint: r.fingerprint,
+    message: '{}',
+    signature: '-----BEGIN SSH SIGNATURE-----',
   };
 }
 

@@ -26,9 +26,15 @@ const RULE_NAMES: Record<Rule, string> = {
   four_eyes: 'four eyes',
   provenance: 'provenance',
   signatures: 'signatures',
+  rejected: 'rejected',
 };
 
 /** The blocking rules that fail, in people's words. */
 export function blockers(e: Evaluation): string[] {
   return e.rules.filter((r) => r.blocking && !r.passed).map((r) => RULE_NAMES[r.rule] ?? r.rule);
+}
+
+/** The failed `rejected` rule of an evaluation (the candidate was said no to), if any. */
+export function rejectedRule(e: Evaluation): string | null {
+  return e.rules.find((r) => r.rule === 'rejected' && !r.passed)?.reason ?? null;
 }

@@ -25,6 +25,11 @@ pub struct DigestDetail {
     pub approvals: Vec<ApprovalView>,
     /// Deploy snippets pinned by digest, per environment repository it ran in.
     pub snippets: Vec<EnvSnippets>,
+    /// Every rejection and unrejection of this digest, oldest first, verified, with which are
+    /// in force (`active`).
+    pub rejections: Vec<crate::policy::Rejection>,
+    /// The app's environments in order (the scopes a rejection may name).
+    pub environments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -121,6 +126,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         }
     }
     approvals.sort_by_key(|a| a.seq);
+    let rejections = crate::api::reject::rejections_of(ws, &store, a, Some(&digest))?;
     Ok(DigestDetail {
         app: app.to_string(),
         digest,
@@ -129,5 +135,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         tags,
         approvals,
         snippets,
+        rejections,
+        environments: a.environments.iter().map(|e| e.name.clone()).collect(),
     })
 }

@@ -170,7 +170,7 @@ pub(crate) fn evaluate(
         from: from.name.clone(),
         to: to.name.clone(),
     };
-    let evaluation = policy::evaluate(&PolicyInput {
+    let mut evaluation = policy::evaluate(&PolicyInput {
         policy: to.policy.as_ref(),
         now,
         approvers: &ws.config.approvers,
@@ -182,6 +182,12 @@ pub(crate) fn evaluate(
         earlier_stays: source.earlier,
         returning,
     });
+    // A digest rejected for the target (or an earlier environment, or every one) is refused
+    // whatever the other rules say: the `rejected` rule comes first.
+    if let Some(rule) = crate::api::reject::rejected_rule(ws, store, app, &to.name, digest)? {
+        evaluation.rules.insert(0, rule);
+        evaluation.passed = false;
+    }
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
     Ok(PromotionCheck {
         app: app.name.clone(),

@@ -18,6 +18,7 @@ mod overview;
 mod promote;
 mod record;
 mod registries;
+mod reject;
 mod signer;
 mod status;
 mod sync;
@@ -42,6 +43,7 @@ pub use promote::{
 };
 pub use record::{record, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
+pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};

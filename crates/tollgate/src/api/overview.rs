@@ -17,6 +17,11 @@ pub struct OverviewCell {
     /// The digest in the previous environment that this one does not run yet, and whether it
     /// may come in now. `None` for the first environment, or when both run the same digest.
     pub candidate: Option<PromotionCheck>,
+    /// The rejection in force (the newest) that covers this environment for the digest it runs
+    /// now; absent when there is none. (A rejected candidate shows as its failed `rejected` rule.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rejection: Option<crate::policy::Rejection>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -34,6 +39,7 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
     let rows = status(ws, None)?;
     let store = open::store(ws)?;
     let mut cells = Vec::with_capacity(rows.len());
+    let mut rejections = std::collections::HashMap::new();
     for row in &rows {
         let app = ws.app(&row.app)?;
         let candidate = match ws.previous_env(app, &row.env) {
@@ -50,9 +56,25 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
             }
             None => None,
         };
+        if !rejections.contains_key(&app.name) {
+            let list = crate::api::reject::rejections_of(ws, &store, app, None)?;
+            rejections.insert(app.name.clone(), list);
+        }
+        let order: Vec<&str> = app.environments.iter().map(|e| e.name.as_str()).collect();
+        let rejection = row.digest.as_ref().and_then(|d| {
+            let of_digest: Vec<_> = rejections[&app.name]
+                .iter()
+                .filter(|r| &r.digest == d)
+                .cloned()
+                .collect();
+            crate::policy::rejected::covering(&of_digest, &order, &row.env)
+                .pop()
+                .cloned()
+        });
         cells.push(OverviewCell {
             status: row.clone(),
             candidate,
+            rejection,
         });
     }
     let last_sync = rows.iter().filter_map(|r| r.last_observed).max();

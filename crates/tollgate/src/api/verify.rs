@@ -10,7 +10,8 @@ use crate::config::Workspace;
 use crate::domain::EventKind;
 use crate::report::check::{check_report_bytes, ReportKeys};
 use crate::report::crosscheck::{
-    check_anchor, signed_statement, stated_anchor, AppendOrder, AtSeq, Consumption,
+    check_anchor, rejection_statement, signed_statement, stated_anchor, AppendOrder, AtSeq,
+    Consumption,
 };
 use crate::signing::{self, Anchor};
 use crate::store::{ChainReport, EventFilter};
@@ -34,6 +35,10 @@ pub struct VerifyReport {
     /// signed, or a promotion a recovery finished without the actor's key (`data.unsigned`).
     #[ts(type = "number")]
     pub unsigned_events: u64,
+    /// Rejections and unrejections whose signature was checked against the keys tollgate.toml
+    /// lists for their signer (approvers only: CI identities may not reject).
+    #[ts(type = "number")]
+    pub rejections: u64,
     /// The highest event a signed approval (message version 2) vouches for: events up to it
     /// cannot be removed or rewritten without `verify` noticing while that approval survives.
     /// Events after it could be removed without a trace (0: nothing is anchored).
@@ -53,7 +58,8 @@ impl VerifyReport {
 
 /// Walk the database's hash chain and check, from the chained events alone:
 /// - every approval's signature against the keys tollgate.toml lists (a previous key only for
-///   what the history appended by its `until`);
+///   what the history appended by its `until`), and every rejection's and unrejection's the
+///   same way (approvers only), with its message saying what its event says;
 /// - every promotion and rollback: the approvals it counted are earlier approvals signed for
 ///   its app, digest and move, none counted twice;
 /// - every anchor (the head an approval signed, the head a promotion states): an earlier event
@@ -75,6 +81,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     let identities = signing::TrustedKeys::from_approvers(&ws.config.identities());
     let mut events: Vec<(i64, String, String, String)> = Vec::new();
+    let mut rejections: Vec<(i64, String, String, String)> = Vec::new();
     let mut unsigned_events = 0;
     store.for_each_event(&EventFilter::default(), |e| {
         let appended = order.event(&e);
@@ -111,6 +118,24 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             Ok(None) if matches!(e.kind, EventKind::Record | EventKind::Promotion | EventKind::Rollback) => {
                 unsigned_events += 1;
             }
+            Ok(None) => {}
+            Err(why) => problems.push(Problem::new(Some(e.seq), why)),
+        }
+        match rejection_statement(&e) {
+            Ok(Some((m, message, signature))) => match trusted.of(&m.signer) {
+                Some(_) => match trusted.key_for(&m.signer, appended, &signature) {
+                    Ok(key) => rejections.push((e.seq, message, signature, key)),
+                    Err(reason) => problems.push(Problem::new(Some(e.seq), reason)),
+                },
+                None => problems.push(Problem::new(
+                    Some(e.seq),
+                    format!(
+                        "{} signed by {}, who is not an approver in tollgate.toml",
+                        e.kind.as_str(),
+                        m.signer
+                    ),
+                )),
+            },
             Ok(None) => {}
             Err(why) => problems.push(Problem::new(Some(e.seq), why)),
         }
@@ -153,6 +178,18 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             problems.push(Problem::new(Some(*seq), e.message));
         }
     }
+    let items: Vec<(&[u8], &str, &str)> = rejections
+        .iter()
+        .map(|(_, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+        .collect();
+    for ((seq, ..), result) in rejections.iter().zip(signing::verify_many(&items)) {
+        match result {
+            Ok(_) => {
+                verified.insert(*seq);
+            }
+            Err(e) => problems.push(Problem::new(Some(*seq), e.message)),
+        }
+    }
     let mut anchored_seq = 0;
     for (seq, kind, anchor) in &anchors {
         let at = match store.hash_at(anchor.seq)? {
@@ -185,6 +222,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         approvals: signed.len() as u64,
         signed_events: events.len() as u64,
         unsigned_events,
+        rejections: rejections.len() as u64,
         chain,
         anchored_seq,
         problems,

@@ -143,6 +143,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign that a digest must not be promoted into ENV or any later environment (every one without --env)
+    Reject {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+    },
+    /// Lift the rejection of exactly this scope (same --env, or none), with a reason
+    Unreject {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+    },
     /// Write an audit report: PDF for people, CSV for spreadsheets, JSON for tools (checkable offline)
     Export {
         #[arg(long, value_parser = ["pdf", "csv", "json"])]
@@ -171,6 +181,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The arguments of `reject` and `unreject`.
+#[derive(Debug, clap::Args)]
+pub struct VerdictArgs {
+    #[arg(long)]
+    pub app: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// The first 12 hex digits of the digest, typed to confirm
+    #[arg(long)]
+    pub confirm: String,
+    /// Why, in one line (required, at most 500 characters; signed and shown in every checklist)
+    #[arg(long)]
+    pub reason: String,
+    /// The first environment it covers (and every later one); default: every environment
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Approver id (default: $TOLLGATE_APPROVER, then the id of `key init`)
+    #[arg(long)]
+    pub approver: Option<String>,
+    /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,13 @@
 use std::io::{IsTerminal, Read};
 
 use tollgate::api::{
-    self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest,
+    self, ApproveRequest, Context, PromoteRequest, RecordRequest, RejectRequest, RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::parse_time;
 use tollgate::{Error, Result};
 
-use super::args::{Cli, Command, KeyCommand};
+use super::args::{Cli, Command, KeyCommand, VerdictArgs};
 use super::output;
 
 /// Run one command; `Ok(status)` is the exit status of a command that ran to its end
@@ -270,6 +270,20 @@ pub async fn run(cli: Cli) -> Result<i32> {
             output::export_summary(&summary, json)?;
             Ok(if summary.clean() { 0 } else { 1 })
         }
+        Command::Reject { verdict } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let (json, req) = verdict_request(verdict);
+            let receipt = api::reject(&ws, &ctx, req)?;
+            output::show(json, &receipt, output::rejection)?;
+            Ok(0)
+        }
+        Command::Unreject { verdict } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let (json, req) = verdict_request(verdict);
+            let receipt = api::unreject(&ws, &ctx, req)?;
+            output::show(json, &receipt, output::rejection)?;
+            Ok(0)
+        }
         Command::Verify {
             file: Some(file),
             json,
@@ -303,6 +317,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     report.unsigned_events,
                     report.chain.head
                 );
+                if report.rejections > 0 {
+                    println!(
+                        "{} rejection/unrejection signatures verify",
+                        report.rejections
+                    );
+                }
                 println!(
                     "{}",
                     anchored_line(report.anchored_seq, report.chain.events)
@@ -311,6 +331,21 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(if report.ok() { 0 } else { 1 })
         }
     }
+}
+
+/// `--json` and the request of `reject` / `unreject`.
+fn verdict_request(v: VerdictArgs) -> (bool, RejectRequest) {
+    (
+        v.json,
+        RejectRequest {
+            app: v.app,
+            digest: v.digest,
+            confirm: v.confirm,
+            reason: v.reason,
+            env: v.env,
+            approver: v.approver,
+        },
+    )
 }
 
 /// What the signed chain heads vouch for, in one line.

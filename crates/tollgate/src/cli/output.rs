@@ -316,3 +316,19 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
     }
     Ok(())
 }
+
+/// What `reject` / `unreject` print: what was signed, by whom, with which key.
+pub fn rejection(r: &tollgate::api::RejectionReceipt) {
+    let x = &r.rejection;
+    let scope = x.scope();
+    let what = if x.kind == tollgate::domain::EventKind::Rejection {
+        format!("rejected {} for {scope}", x.digest)
+    } else {
+        format!("lifted the rejection of {} for {scope}", x.digest)
+    };
+    println!(
+        "{what} in {} as {} ({}) (event {}, key {})",
+        x.app, x.by, x.role, r.event.seq, r.fingerprint
+    );
+    println!("reason: {}", x.reason);
+}

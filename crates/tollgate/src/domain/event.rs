@@ -21,6 +21,11 @@ pub enum EventKind {
     Rollback,
     /// A tag moved outside Tollgate to a digest nothing explains.
     Drift,
+    /// A signed "never this digest" into an environment and the later ones (`env` empty: every
+    /// environment). Never starts a segment.
+    Rejection,
+    /// A signed lifting of the rejection of the same digest and scope. Never starts a segment.
+    Unrejection,
 }
 
 impl EventKind {
@@ -32,6 +37,8 @@ impl EventKind {
             EventKind::Promotion => "promotion",
             EventKind::Rollback => "rollback",
             EventKind::Drift => "drift",
+            EventKind::Rejection => "rejection",
+            EventKind::Unrejection => "unrejection",
         }
     }
 
@@ -43,6 +50,8 @@ impl EventKind {
             "promotion" => EventKind::Promotion,
             "rollback" => EventKind::Rollback,
             "drift" => EventKind::Drift,
+            "rejection" => EventKind::Rejection,
+            "unrejection" => EventKind::Unrejection,
             _ => return None,
         })
     }

@@ -9,6 +9,7 @@
 
 mod evaluate;
 pub mod identity;
+pub mod rejected;
 mod rules;
 
 use chrono::{DateTime, Duration, Utc};
@@ -21,6 +22,7 @@ use crate::signing::{self, ApprovalMessage};
 use crate::Result;
 
 pub use evaluate::evaluate;
+pub use rejected::Rejection;
 pub use signing::Target;
 
 /// Everything [`evaluate`] looks at.
@@ -156,6 +158,9 @@ pub enum Rule {
     Provenance,
     /// Advisory: approvals whose record, signature or key disagree.
     Signatures,
+    /// Someone with a role rejected this digest for the target (or an earlier environment, or
+    /// every one) and nobody lifted it. Shown only when it fails.
+    Rejected,
 }
 
 impl Rule {
@@ -169,6 +174,7 @@ impl Rule {
             Rule::FourEyes => "four_eyes",
             Rule::Provenance => "provenance",
             Rule::Signatures => "signatures",
+            Rule::Rejected => "rejected",
         }
     }
 }

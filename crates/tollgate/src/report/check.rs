@@ -31,7 +31,8 @@ use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
 use super::crosscheck::{
-    check_anchor, signed_statement, stated_anchor, AppendOrder, AtSeq, Consumption,
+    check_anchor, rejection_statement, signed_statement, stated_anchor, AppendOrder, AtSeq,
+    Consumption,
 };
 use super::{Filters, Item, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Digest, Event, EventKind};
@@ -81,6 +82,12 @@ pub struct ReportVerification {
     /// approvers only.
     #[ts(type = "number")]
     pub event_signatures_verified: u64,
+    /// Rejections and unrejections in the report, and how many of their signatures verified
+    /// (against the same keys as approvals: approvers only).
+    #[ts(type = "number")]
+    pub rejections: u64,
+    #[ts(type = "number")]
+    pub rejection_signatures_verified: u64,
     pub problems: Vec<Problem>,
 }
 
@@ -271,7 +278,9 @@ impl<'a> Checker<'a> {
         for w in wholes.values() {
             self.check_content(w);
         }
-        let (approvals, verified, signed_ok) = self.check_approvals(&wholes);
+        let (approvals, verified, mut signed_ok) = self.check_approvals(&wholes);
+        let (rejections, rejections_verified, rejections_ok) = self.check_rejections(&wholes);
+        signed_ok.extend(rejections_ok);
         let (signed_events, event_signatures_verified) = self.check_event_signatures(&wholes);
         self.check_moves(&wholes);
         let anchored_seq = self.check_anchors(&entries, &wholes, &signed_ok);
@@ -305,6 +314,8 @@ impl<'a> Checker<'a> {
             anchored_seq,
             signed_events,
             event_signatures_verified,
+            rejections,
+            rejection_signatures_verified: rejections_verified,
             problems: self.problems,
         }
     }
@@ -693,6 +704,86 @@ impl<'a> Checker<'a> {
         (approvals, verified, verified_seqs)
     }
 
+    /// Rejections and unrejections: each message says what its event says
+    /// ([`rejection_statement`]) and its signature verifies against the keys approvals are
+    /// checked against ([`ReportKeys`]). Returns how many there are, how many verified, and the
+    /// seqs of those.
+    fn check_rejections(
+        &mut self,
+        wholes: &BTreeMap<i64, &Whole>,
+    ) -> (u64, u64, std::collections::HashSet<i64>) {
+        let (signers, where_keys) = match &self.keys {
+            ReportKeys::Report => (
+                parse_allowed_signers(
+                    self.top
+                        .get("allowed_signers")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+                .0,
+                "the report's allowed_signers".to_string(),
+            ),
+            ReportKeys::Workspace { keys, from, .. } => (keys.clone(), from.clone()),
+        };
+        let mut order = AppendOrder::default();
+        let mut checks: Vec<(i64, String, String, String, String)> = Vec::new();
+        let mut count = 0;
+        for (&seq, w) in wholes {
+            let appended = order.event(&w.event);
+            let (m, message, signature) = match rejection_statement(&w.event) {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(why) => {
+                    count += 1;
+                    self.problem(Some(seq), why);
+                    continue;
+                }
+            };
+            count += 1;
+            if signers.of(&m.signer).is_none() {
+                self.problem(
+                    Some(seq),
+                    format!(
+                        "{} {} has no key in {where_keys} (namespace {NAMESPACE}): the signature cannot be checked",
+                        w.event.kind.as_str(),
+                        m.signer
+                    ),
+                );
+                continue;
+            }
+            match signers.key_for(&m.signer, appended, &signature) {
+                Ok(key) => checks.push((seq, m.signer.clone(), message, signature, key)),
+                Err(why) => self.problem(
+                    Some(seq),
+                    format!(
+                        "the signature of {} does not verify against {where_keys}: {why}",
+                        m.signer
+                    ),
+                ),
+            }
+        }
+        let items: Vec<(&[u8], &str, &str)> = checks
+            .iter()
+            .map(|(_, _, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+            .collect();
+        let mut ok = std::collections::HashSet::new();
+        for ((seq, signer, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
+            match result {
+                Ok(_) => {
+                    ok.insert(*seq);
+                }
+                Err(err) => self.problem(
+                    Some(*seq),
+                    format!(
+                        "the signature of {signer} does not verify against {where_keys}: {}",
+                        err.message
+                    ),
+                ),
+            }
+        }
+        (count, ok.len() as u64, ok)
+    }
+
     /// Each approval a promotion or rollback counted is in the report, before it, signed for
     /// the same app, digest and move, and counted once ([`super::crosscheck::Consumption`]).
     fn check_moves(&mut self, wholes: &BTreeMap<i64, &Whole>) {
@@ -934,6 +1025,9 @@ pub struct ApprovalSignatures {
     order: AppendOrder,
     /// `(seq, appended at, approver, message, signature)`
     items: Vec<(i64, DateTime<Utc>, String, String, String)>,
+    /// The same for rejections and unrejections (signed by approvers too); their failures are
+    /// problems, and they are not counted as approvals.
+    rejections: Vec<(i64, DateTime<Utc>, String, String, String)>,
 }
 
 /// How the approvals of a report fared against its `allowed_signers`.
@@ -953,20 +1047,25 @@ impl ApprovalSignatures {
             return;
         };
         let appended = self.order.event(event);
-        if event.kind != EventKind::Approval {
-            return;
-        }
+        let list = match event.kind {
+            EventKind::Approval => &mut self.items,
+            EventKind::Rejection | EventKind::Unrejection => &mut self.rejections,
+            _ => return,
+        };
         let s = |k: &str| event.data_str(k).unwrap_or_default().to_string();
         let approver = event.actor.clone().unwrap_or_default();
-        self.items
-            .push((event.seq, appended, approver, s("message"), s("signature")));
+        list.push((event.seq, appended, approver, s("message"), s("signature")));
     }
 
     pub fn check(&self, allowed_signers: &str) -> SignatureCheck {
         let (keys, _) = parse_allowed_signers(allowed_signers);
         let mut problems = Vec::new();
         let mut checks = Vec::new();
-        for (seq, at, approver, message, signature) in &self.items {
+        let approvals = self.items.len();
+        // Approvals first, then rejections: `i < approvals` tells them apart.
+        for (i, (seq, at, approver, message, signature)) in
+            self.items.iter().chain(&self.rejections).enumerate()
+        {
             if keys.of(approver).is_none() {
                 problems.push(Problem::new(
                     Some(*seq),
@@ -975,7 +1074,7 @@ impl ApprovalSignatures {
                 continue;
             }
             match keys.key_for(approver, *at, signature) {
-                Ok(key) => checks.push((*seq, approver, message, signature, key)),
+                Ok(key) => checks.push((*seq, i < approvals, approver, message, signature, key)),
                 Err(why) => problems.push(Problem::new(
                     Some(*seq),
                     format!("the signature of {approver} does not verify: {why}"),
@@ -984,12 +1083,15 @@ impl ApprovalSignatures {
         }
         let items: Vec<(&[u8], &str, &str)> = checks
             .iter()
-            .map(|(_, _, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
+            .map(|(_, _, _, m, s, k)| (m.as_bytes(), s.as_str(), k.as_str()))
             .collect();
         let mut verified = 0;
-        for ((seq, approver, ..), result) in checks.iter().zip(signing::verify_many(&items)) {
+        for ((seq, approval, approver, ..), result) in
+            checks.iter().zip(signing::verify_many(&items))
+        {
             match result {
-                Ok(_) => verified += 1,
+                Ok(_) if *approval => verified += 1,
+                Ok(_) => {}
                 Err(e) => problems.push(Problem::new(
                     Some(*seq),
                     format!("the signature of {approver} does not verify: {}", e.message),
@@ -998,7 +1100,7 @@ impl ApprovalSignatures {
         }
         problems.sort_by_key(|p| p.seq);
         SignatureCheck {
-            approvals: self.items.len() as u64,
+            approvals: approvals as u64,
             verified,
             problems,
         }

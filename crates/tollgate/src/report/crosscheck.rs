@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Event, EventKind};
 use crate::signing::{
-    is_hash, Anchor, ApprovalMessage, EventMessage, Target, DEPLOYMENT_KIND, PROMOTION_KIND,
-    ROLLBACK_KIND,
+    is_hash, Anchor, ApprovalMessage, EventMessage, RejectionMessage, Target, DEPLOYMENT_KIND,
+    PROMOTION_KIND, REJECTION_KIND, ROLLBACK_KIND, UNREJECTION_KIND,
 };
 use crate::store::chain::GENESIS;
 
@@ -70,6 +70,59 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
     Ok(Some((message.to_string(), signature.to_string())))
 }
 
+/// The signed message (parsed and as text) and armored signature of a rejection or
+/// unrejection, checked to state what the event says: its kind, app, digest, scope (`env`: the
+/// event's `env`, empty for every environment, is the message's `env`, `null` for every
+/// environment), the actor as `signer`, and `data.reason` and `data.role`. `Ok(None)` for other
+/// kinds; `Err` says what is missing or disagrees. Whether the signature holds, and for whose
+/// key, is for the caller.
+pub fn rejection_statement(
+    e: &Event,
+) -> Result<Option<(RejectionMessage, String, String)>, String> {
+    let kind = match e.kind {
+        EventKind::Rejection => REJECTION_KIND,
+        EventKind::Unrejection => UNREJECTION_KIND,
+        _ => return Ok(None),
+    };
+    let what = e.kind.as_str();
+    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
+        return Err(format!("the {what} holds no signed message and signature"));
+    };
+    let m = RejectionMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
+    let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+    let signed_digest = m.digest.to_string();
+    let scope = m.env.clone().unwrap_or_default();
+    let disagree = [
+        ("kind", m.kind.as_str(), kind),
+        ("app", m.app.as_str(), e.app.as_str()),
+        ("env", scope.as_str(), e.env.as_str()),
+        ("digest", signed_digest.as_str(), digest.as_str()),
+        (
+            "signer",
+            m.signer.as_str(),
+            e.actor.as_deref().unwrap_or_default(),
+        ),
+        (
+            "reason",
+            m.reason.as_str(),
+            e.data_str("reason").unwrap_or_default(),
+        ),
+        (
+            "role",
+            m.role.as_str(),
+            e.data_str("role").unwrap_or_default(),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, signed, stored)| signed != stored);
+    if let Some((field, signed, stored)) = disagree {
+        return Err(format!(
+            "the {what}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
+        ));
+    }
+    Ok(Some((m, message.to_string(), signature.to_string())))
+}
+
 /// What the chain holds at a `seq` an anchor names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AtSeq {
@@ -94,6 +147,11 @@ pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
             .data_str("message")
             .and_then(|m| ApprovalMessage::parse(m.as_bytes()).ok())
             .and_then(|m| m.anchor())),
+        // A rejection signs the head it was given on, like an approval.
+        EventKind::Rejection | EventKind::Unrejection => Ok(e
+            .data_str("message")
+            .and_then(|m| RejectionMessage::parse(m.as_bytes()).ok())
+            .map(|m| m.anchor())),
         EventKind::Promotion | EventKind::Rollback => {
             let seq = e.data.get("head_seq");
             let hash = e.data.get("head");
@@ -119,6 +177,7 @@ pub fn check_anchor(seq: i64, kind: EventKind, anchor: &Anchor, at: AtSeq) -> Op
     let (n, short) = (anchor.seq, &anchor.hash[..12.min(anchor.hash.len())]);
     let whose = match kind {
         EventKind::Approval => "the chain head this approval signed",
+        EventKind::Rejection | EventKind::Unrejection => "the chain head this rejection signed",
         _ => "the chain head this event states it was appended after",
     };
     if n >= seq {

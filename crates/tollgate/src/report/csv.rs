@@ -12,7 +12,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 23] = [
+pub const COLUMNS: [&str; 24] = [
     "seq",
     "at",
     "kind",
@@ -36,6 +36,7 @@ pub const COLUMNS: [&str; 23] = [
     "prev_hash",
     "hash",
     "unapproved",
+    "reason",
 ];
 
 fn csv_error(e: ::csv::Error) -> Error {
@@ -174,6 +175,7 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         event.prev_hash.clone(),
         event.hash.clone(),
         unapproved.to_string(),
+        text("reason"),
     ]
 }
 

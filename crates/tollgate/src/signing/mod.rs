@@ -10,6 +10,7 @@
 //! - [`source`]: where the key that signs for an identity is: `TOLLGATE_SIGNING_KEY`, ssh-agent
 //!   ([`agent`]: the two requests of its protocol), or the OS keychain.
 //! - [`event`]: the signed message of a record, promotion or rollback.
+//! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -22,6 +23,7 @@ mod allowed_signers;
 mod event;
 mod key;
 mod message;
+mod rejection;
 mod source;
 mod sshsig;
 mod trust;
@@ -37,6 +39,10 @@ pub use key::{
     validate_approver_id, PublicKeyInfo,
 };
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
+pub use rejection::{
+    check_reason, Rejecting, RejectionMessage, Verdict, REASON_MAX_CHARS, REJECTION_KIND,
+    REJECTION_VERSION, UNREJECTION_KIND,
+};
 pub use source::{identity_in_sources, KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};

@@ -16,6 +16,7 @@ mod events;
 mod images;
 mod journal;
 pub mod migrations;
+mod rejections;
 mod team;
 pub mod timeline;
 

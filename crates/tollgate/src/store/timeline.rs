@@ -5,7 +5,8 @@
 //!   differs from the current segment's digest (or when there is no segment yet);
 //! - the *first* observation starts a segment only if none exists yet: the baseline
 //!   (`via = observed`); later observations never start one;
-//! - approvals never start a segment, nor does any event without a digest (a missing tag);
+//! - approvals, rejections and unrejections never start a segment, nor does any event without a
+//!   digest (a missing tag);
 //! - a segment lasts until the next one's `from`; the current one has no `until`.
 //!
 //! The head of an app × environment is drifting when the newest of its record, promotion,
@@ -44,8 +45,8 @@ pub fn via(kind: EventKind) -> Via {
         EventKind::Promotion => Via::Promotion,
         EventKind::Rollback => Via::Rollback,
         EventKind::Drift => Via::Drift,
-        // Never starts a segment; kept total for safety.
-        EventKind::Approval => Via::Record,
+        // Never start a segment; kept total for safety.
+        EventKind::Approval | EventKind::Rejection | EventKind::Unrejection => Via::Record,
     }
 }
 
@@ -67,7 +68,8 @@ impl HeadState {
     /// Take the next event of this app × environment into account; `true` when it starts a segment.
     pub fn apply(&mut self, seq: i64, kind: EventKind, digest: Option<&str>) -> bool {
         let starts = match (kind, digest) {
-            (_, None) | (EventKind::Approval, _) => false,
+            (_, None)
+            | (EventKind::Approval | EventKind::Rejection | EventKind::Unrejection, _) => false,
             (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
             (_, Some(d)) => self.segment_digest.as_deref() != Some(d),
         };
@@ -77,7 +79,7 @@ impl HeadState {
                 self.last_change_seq = Some(seq);
                 self.drift = kind == EventKind::Drift;
             }
-            EventKind::Approval => {}
+            EventKind::Approval | EventKind::Rejection | EventKind::Unrejection => {}
         }
         if starts {
             self.segment_seq = Some(seq);

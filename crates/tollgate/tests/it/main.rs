@@ -14,6 +14,7 @@ mod identity;
 mod promote;
 mod recover;
 mod registry;
+mod reject;
 mod signing;
 mod store;
 mod team;

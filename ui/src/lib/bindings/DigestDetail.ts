@@ -2,6 +2,7 @@
 import type { ApprovalView } from "./ApprovalView";
 import type { EnvSnippets } from "./EnvSnippets";
 import type { ImageInfo } from "./ImageInfo";
+import type { Rejection } from "./Rejection";
 import type { Segment } from "./Segment";
 
 /**
@@ -27,4 +28,13 @@ approvals: Array<ApprovalView>,
 /**
  * Deploy snippets pinned by digest, per environment repository it ran in.
  */
-snippets: Array<EnvSnippets>, };
+snippets: Array<EnvSnippets>, 
+/**
+ * Every rejection and unrejection of this digest, oldest first, verified, with which are
+ * in force (`active`).
+ */
+rejections: Array<Rejection>, 
+/**
+ * The app's environments in order (the scopes a rejection may name).
+ */
+environments: Array<string>, };

@@ -45,4 +45,9 @@ signed_events: number,
  * (approvers and `[[signers]]`); always 0 against the report's own keys, which list
  * approvers only.
  */
-event_signatures_verified: number, problems: Array<Problem>, };
+event_signatures_verified: number, 
+/**
+ * Rejections and unrejections in the report, and how many of their signatures verified
+ * (against the same keys as approvals: approvers only).
+ */
+rejections: number, rejection_signatures_verified: number, problems: Array<Problem>, };

@@ -21,6 +21,11 @@ signed_events: number,
  */
 unsigned_events: number, 
 /**
+ * Rejections and unrejections whose signature was checked against the keys tollgate.toml
+ * lists for their signer (approvers only: CI identities may not reject).
+ */
+rejections: number, 
+/**
  * The highest event a signed approval (message version 2) vouches for: events up to it
  * cannot be removed or rewritten without `verify` noticing while that approval survives.
  * Events after it could be removed without a trace (0: nothing is anchored).

@@ -171,6 +171,25 @@ async fn run(
     actor: String,
     progress: &(dyn Fn(PromotionStep) + Send + Sync),
 ) -> Result<PromotionOutcome> {
+    // A rejected digest is refused first, in one line: nothing else matters until it is lifted.
+    if let Some(r) = check
+        .evaluation
+        .rules
+        .iter()
+        .find(|r| r.rule == crate::policy::Rule::Rejected && !r.passed)
+    {
+        return Err(Error::refused(format!(
+            "{} {} {}: {}",
+            if kind == EventKind::Rollback {
+                "rollback of"
+            } else {
+                "promotion of"
+            },
+            check.digest,
+            format_args!("into {} {}", check.app, check.to),
+            r.reason
+        )));
+    }
     if actor.trim().is_empty() {
         return Err(Error::bad_input(
             "who is promoting? pass --actor (or set $TOLLGATE_ACTOR)",

@@ -57,6 +57,8 @@ pub struct PdfReport {
     meta: Meta,
     /// Promotions, rollbacks, drift, and unapproved records, with whether each is unapproved.
     rows: Vec<(Event, bool)>,
+    /// Rejections and unrejections, for "Rejected digests".
+    rejections: Vec<Event>,
     tally: Tally,
 }
 
@@ -65,6 +67,7 @@ impl PdfReport {
         PdfReport {
             meta,
             rows: Vec::new(),
+            rejections: Vec::new(),
             tally: Tally::default(),
         }
     }
@@ -80,6 +83,9 @@ impl PdfReport {
             );
         if in_filter && listed {
             self.rows.push((event.clone(), unapproved));
+        }
+        if in_filter && matches!(event.kind, EventKind::Rejection | EventKind::Unrejection) {
+            self.rejections.push(event.clone());
         }
     }
 
@@ -98,6 +104,8 @@ impl PdfReport {
             summary_pages(&mut c, &self.meta, &summary);
             c.new_page();
             moves_table(&mut c, &self.rows, &self.tally.approvals);
+            c.y -= 22.0;
+            rejections_table(&mut c, &self.rejections);
             c
         };
         // Laid out once more, with the notice on the title page, if some characters cannot be
@@ -562,6 +570,76 @@ fn moves_table(c: &mut Canvas, rows: &[(Event, bool)], approvals: &HashMap<i64, 
             _ => (move_cells(e, approvals), None),
         };
         table_row(c, cols, &cells, bg);
+    }
+}
+
+/// "Rejected digests": every rejection and unrejection in the period, who signed it (role,
+/// key), its scope and its reason; rejections are highlighted.
+fn rejections_table(c: &mut Canvas, rows: &[Event]) {
+    heading(c, "Rejected digests");
+    c.paras(
+        MARGIN_X,
+        BODY_W,
+        &[Para::new(
+            "Every signed rejection (this digest must not be promoted into the environment named or any later one, or into any environment) and every unrejection that lifted one, in the period. A rejection stays in force until an unrejection of the same scope.",
+            SMALL_MUTED,
+        )],
+    );
+    c.y -= 6.0;
+    let cols: Columns<'_> = &[
+        ("Event", 74.0),
+        ("App, digest and scope", 190.0),
+        ("Signed by (role, key)", 122.0),
+        ("Reason", BODY_W - 386.0),
+    ];
+    table_header(c, cols);
+    if rows.is_empty() {
+        table_row(
+            c,
+            cols,
+            &[vec![Para::new(
+                "No digest was rejected or unrejected in this period.",
+                SMALL_MUTED,
+            )]],
+            None,
+        );
+    }
+    for e in rows {
+        let rejected = e.kind == EventKind::Rejection;
+        let when = when_cell(
+            e,
+            if rejected { "REJECTED" } else { "LIFTED" },
+            if rejected { BAD } else { GOOD },
+        );
+        let scope = if e.env.is_empty() {
+            "every environment".to_string()
+        } else {
+            format!("{} and later", e.env)
+        };
+        let what = vec![
+            Para::new(e.app.clone(), Style::new(Font::Bold, 8.5, INK)),
+            Para::new(digest_of(e), MONO).gap(2.0),
+            Para::new(
+                format!(
+                    "{} for {scope}",
+                    if rejected { "rejected" } else { "unrejected" }
+                ),
+                SMALL,
+            )
+            .gap(2.0),
+        ];
+        let who = vec![
+            Para::new(e.actor.clone().unwrap_or_default(), SMALL_BOLD),
+            Para::new(e.data_str("role").unwrap_or_default(), SMALL).gap(1.0),
+            Para::new(e.data_str("fingerprint").unwrap_or_default(), MONO_MUTED).gap(1.0),
+        ];
+        let reason = vec![Para::new(e.data_str("reason").unwrap_or_default(), SMALL)];
+        table_row(
+            c,
+            cols,
+            &[when, what, who, reason],
+            rejected.then_some(DRIFT_BG),
+        );
     }
 }
 
