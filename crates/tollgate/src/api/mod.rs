@@ -40,7 +40,7 @@ pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
 };
-pub use record::{record, RecordRequest};
+pub use record::{record, record_and_share, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};

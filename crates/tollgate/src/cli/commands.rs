@@ -88,7 +88,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let at = at.as_deref().map(parse_time).transpose()?;
-            let event = api::record(
+            let receipt = api::record_and_share(
                 &ws,
                 &ctx,
                 RecordRequest {
@@ -100,6 +100,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 },
             )
             .await?;
+            let event = receipt.event;
             println!(
                 "recorded {} in {} {} (event {})",
                 event
@@ -111,6 +112,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 event.env,
                 event.seq
             );
+            output::team_share(receipt.team.as_ref());
             if api::record_is_unapproved(&ws, &event)? {
                 eprintln!("warning: {} {} has a policy and this record skipped its approvals: it is flagged UNAPPROVED until an approved promotion of that digest replaces it", event.app, event.env);
             }
@@ -173,11 +175,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 receipt.event.seq,
                 receipt.fingerprint
             );
-            match &receipt.team {
-                Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
-                Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
-                None => {}
-            }
+            output::team_share(receipt.team.as_ref());
             Ok(0)
         }
         Command::Check {

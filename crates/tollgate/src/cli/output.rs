@@ -124,10 +124,16 @@ pub fn sync_report(report: &SyncReport) {
         report.new_images
     );
     let team = &report.team;
-    if team.imported + team.untrusted + team.unshared_retried + team.still_unshared > 0 {
+    if team.imported
+        + team.imported_events
+        + team.untrusted
+        + team.unshared_retried
+        + team.still_unshared
+        > 0
+    {
         println!(
-            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared",
-            team.imported, team.untrusted, team.unshared_retried, team.still_unshared
+            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported",
+            team.imported, team.untrusted, team.unshared_retried, team.still_unshared, team.imported_events
         );
     }
     for line in &team.skipped {
@@ -239,6 +245,17 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     );
     println!("  {}", outcome.snippets.kubectl);
     println!("  {}", outcome.snippets.compose);
+    team_share(outcome.team.as_ref());
+}
+
+/// What was published of an event: `shared as ARTIFACT in REPOSITORY`, or the one line saying
+/// why not yet; nothing when sharing is off.
+pub fn team_share(team: Option<&tollgate::api::TeamShare>) {
+    match team {
+        Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
+        Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
+        None => {}
+    }
 }
 
 /// What `export` wrote; a broken chain or a failed signature is a warning line each.

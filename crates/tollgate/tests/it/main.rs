@@ -17,5 +17,6 @@ mod registry;
 mod signing;
 mod store;
 mod team;
+mod team_events;
 mod team_share;
 mod token;

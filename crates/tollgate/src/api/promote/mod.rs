@@ -13,7 +13,7 @@ use ts_rs::TS;
 use crate::api::actor::signer_for;
 use crate::api::gate::{self, resolve, PromotionCheck};
 use crate::api::open::{self, Registries};
-use crate::api::Context;
+use crate::api::{team_sync, Context};
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
 use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, ROLLBACK_KIND};
@@ -66,6 +66,9 @@ pub struct PromotionOutcome {
     pub event: Event,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off or the registry is an OCI layout.
+    pub team: Option<team_sync::TeamShare>,
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -85,6 +88,8 @@ pub async fn promote(
             app.name, source.name
         )));
     }
+    // Teammates' approvals, and the promotions that consumed some, as the registry has them now.
+    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
@@ -139,6 +144,7 @@ pub async fn rollback(
             app.name, env.name
         ))
     })?;
+    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
@@ -237,11 +243,13 @@ async fn run(
     progress(PromotionStep::Recorded);
     let promotion = store.journal_get(entry.id)?;
     let snippets = DeploySnippets::new(ws, &check.app, &dst_repository, &check.digest)?;
+    let team = team_sync::publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion,
         event,
         check,
         snippets,
+        team,
     })
 }
 

@@ -60,6 +60,12 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
             }
             Err(e) => Err(e),
         };
+        // A promotion recovery finished is shared like any other (unless recorded unsigned).
+        if let Ok(event) = &outcome {
+            if let Err(e) = crate::api::team_sync::publish_event(ws, ctx, &mut store, event).await {
+                tracing::warn!(id = entry.id, error = %e.message, "recovered promotion not published");
+            }
+        }
         let mut now = store.journal_get(entry.id)?;
         if let (Err(e), JournalState::Intended | JournalState::Pushed | JournalState::Verified) =
             (&outcome, now.state)
