@@ -156,6 +156,7 @@ pub async fn publish_approval(
     };
     row.shared = unshared.is_none();
     store.put_team_artifact(&row)?;
+    store.set_team_unshared_reason(&row.digest, unshared.as_deref(), ctx.clock.now())?;
     Ok(Some(TeamShare {
         repository,
         artifact: row.digest.to_string(),
@@ -189,7 +190,7 @@ pub(crate) async fn sync_team(
     }
     let mut registries = Registries::new(ws, ctx);
     let mut teams: HashMap<String, Option<(TeamRegistry, String)>> = HashMap::new();
-    retry_unshared(ws, store, &mut registries, &mut teams, &mut report).await?;
+    retry_unshared(ws, ctx, store, &mut registries, &mut teams, &mut report).await?;
     // 1. Which team repository each digest of interest is asked in, and what was seen there.
     let mut asks = Vec::with_capacity(interest.len());
     for i in interest {
@@ -222,6 +223,7 @@ pub(crate) async fn sync_team(
         .collect()
         .await;
     // 3. Verify and import, in the order of `interest`.
+    let asked = pulls.len();
     for (i, repository, pulled) in pulls {
         let pulled = pulled?;
         let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
@@ -265,6 +267,9 @@ pub(crate) async fn sync_team(
                 }
                 Err(why) => {
                     report.untrusted += 1;
+                    let kind = f.manifest.kind.as_str();
+                    let (artifact, now) = (&f.manifest.digest, ctx.clock.now());
+                    store.note_team_untrusted(artifact, &repository, &i.digest, kind, &why, now)?;
                     report.skipped.push(format!(
                         "untrusted approval {} in {repository}: {why}; it is ignored by the policy",
                         f.manifest.digest
@@ -279,12 +284,14 @@ pub(crate) async fn sync_team(
         )?;
     }
     report.still_unshared = store.unshared_team_artifacts()?.len();
+    store.set_team_last_pull(ctx.clock.now(), asked, report.imported, report.untrusted)?;
     Ok(report)
 }
 
 /// Publish again every approval whose push was denied (or did not get through).
 async fn retry_unshared(
     ws: &Workspace,
+    ctx: &Context,
     store: &mut Store,
     registries: &mut Registries<'_>,
     teams: &mut HashMap<String, Option<(TeamRegistry, String)>>,
@@ -315,9 +322,13 @@ async fn retry_unshared(
                     )));
                 }
                 store.set_team_artifact_shared(&a.digest)?;
+                store.set_team_unshared_reason(&a.digest, None, ctx.clock.now())?;
                 report.unshared_retried += 1;
             }
-            Publish::Denied(d) => report.skipped.push(d.line),
+            Publish::Denied(d) => {
+                store.set_team_unshared_reason(&a.digest, Some(&d.line), ctx.clock.now())?;
+                report.skipped.push(d.line)
+            }
         }
     }
     Ok(())

@@ -18,4 +18,5 @@ mod signing;
 mod store;
 mod team;
 mod team_share;
+mod team_status;
 mod token;
