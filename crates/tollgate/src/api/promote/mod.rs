@@ -66,6 +66,9 @@ pub struct PromotionOutcome {
     pub event: Event,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off or the promotion is not published (not yet built).
+    pub shared: Option<crate::api::TeamShare>,
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -242,6 +245,7 @@ async fn run(
         event,
         check,
         snippets,
+        shared: None,
     })
 }
 
