@@ -24,6 +24,7 @@ fn main() {
         "signer",
         "export_report",
         "choose_export_path",
+        "team_status",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

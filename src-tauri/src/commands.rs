@@ -9,7 +9,7 @@ use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
     KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep,
-    RegistryView, RollbackRequest, SignerStatus, SyncProgress, SyncReport,
+    RegistryView, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{Segment, StatusRow};
@@ -183,6 +183,12 @@ commands! {
             })
         })
         .await
+    }
+
+    /// Sharing on or off, the team repositories, the last pull, unshared and untrusted events
+    /// (`tollgate team status`).
+    async fn team_status(state, req: ()) -> TeamStatus {
+        state.blocking(tollgate::api::team_status).await
     }
 }
 

@@ -36,6 +36,10 @@ import type { StatusRow } from './bindings/StatusRow';
 import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
+import type { TeamShare } from './bindings/TeamShare';
+import type { TeamStatus } from './bindings/TeamStatus';
+import type { WaitingApproval } from './bindings/WaitingApproval';
+import type { WaitingForYou } from './bindings/WaitingForYou';
 
 import type { ExportTarget } from './bindings/ExportTarget';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
@@ -93,9 +97,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
   const backend = {
     workspaceInfo: method('workspaceInfo', () => sampleWorkspace),
     status: method('status', () => []),
-    overview: method('overview', () =>
-      sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
-    ),
+    overview: method('overview', () => sampleOverview(statusRows().map((status) => cell(status)))),
     sync: method(
       'sync',
       () => sampleSyncReport(statusRows()),
@@ -134,6 +136,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     login: method('login', () => 'registry.example.com'),
     openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
     openDemo: method('openDemo', () => sampleWorkspace),
+    teamStatus: method('teamStatus', () => teamStatus()),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
 }
@@ -213,15 +216,62 @@ export function sampleCheck(
   });
 }
 
-export function cell(status: StatusRow, candidate: PromotionCheck | null = null): OverviewCell {
-  return { status, candidate };
+export function cell(
+  status: StatusRow,
+  candidate: PromotionCheck | null = null,
+  approvals: WaitingApproval[] = [],
+): OverviewCell {
+  return { status, candidate, approvals };
 }
+
+/** Nothing waits for this machine's approver (none is listed). */
+export const nothingWaiting: WaitingForYou = { approver: null, digests: [] };
 
 export function sampleOverview(
   cells: OverviewCell[],
   lastSync: string | null = '2025-11-25T08:00:00Z',
+  waitingForYou: WaitingForYou = nothingWaiting,
 ): Overview {
-  return { cells, last_sync: lastSync };
+  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou };
+}
+
+/** An approval of a waiting digest, as the overview lists it: alice's, local, shared, counted. */
+export function waitingApproval(over: Partial<WaitingApproval> = {}): WaitingApproval {
+  return {
+    seq: 7,
+    approver: 'alice@example.com',
+    role: 'manager',
+    at: '2025-11-24T10:00:00Z',
+    counted: true,
+    imported_from: null,
+    not_shared: null,
+    ...over,
+  };
+}
+
+/** Settings → Team of a workspace sharing through each app's repository, pulled once, clean. */
+export function teamStatus(over: Partial<TeamStatus> = {}): TeamStatus {
+  return {
+    sharing: true,
+    change: 'to turn sharing off, write `share = false` under `[team]` in /home/ci/payments/tollgate.toml',
+    ledger: null,
+    repositories: [{ app: 'api', repository: 'local/payments/api', can_share: true }],
+    last_pull: { at: '2025-11-25T09:00:00Z', digests: 3, imported: 1, untrusted: 0 },
+    unshared: [],
+    untrusted: [],
+    ...over,
+  };
+}
+
+/** What publishing to the team's registry answered: shared to local/payments/api. */
+export function teamShare(over: Partial<TeamShare> = {}): TeamShare {
+  return {
+    repository: 'local/payments/api',
+    artifact: `sha256:${'5a'.repeat(32)}`,
+    shared: true,
+    unshared: null,
+    ...over,
+  };
 }
 
 export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
@@ -268,6 +318,8 @@ export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
     verified: true,
     problem: null,
     consumed: false,
+    imported_from: null,
+    not_shared: null,
     ...over,
   };
 }
@@ -407,6 +459,8 @@ export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
     listed: true,
     roles: ['qa'],
     problem: null,
+    ci_signer: false,
+    signers: [],
     ...over,
   };
 }
@@ -540,6 +594,7 @@ export function outcome(digest = digestA): PromotionOutcome {
       kubectl: `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digest}`,
       compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
     },
+    shared: null,
   };
 }
 
@@ -596,7 +651,7 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
   return {
-    overview: { cells: [], last_sync: null },
+    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting },
     sync: {
       tags: [],
       new_images: 0,

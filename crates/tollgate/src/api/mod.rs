@@ -15,12 +15,14 @@ mod key;
 mod login;
 mod open;
 mod overview;
+mod overview_team;
 mod promote;
 mod record;
 mod registries;
 mod signer;
 mod status;
 mod sync;
+mod team_status;
 mod team_sync;
 mod timeline;
 mod verify;
@@ -36,6 +38,7 @@ pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
+pub use overview_team::{WaitingApproval, WaitingDigest, WaitingForYou};
 pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
@@ -45,6 +48,9 @@ pub use registries::{registries, RegistryKind, RegistryView};
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
+pub use team_status::{
+    team_status, TeamPull, TeamRepository, TeamStatus, UnsharedEvent, UntrustedEvent,
+};
 pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};

@@ -3,7 +3,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::gate::{self, PromotionCheck};
-use crate::api::{open, status};
+use crate::api::overview_team::{self, WaitingApproval, WaitingForYou};
+use crate::api::{open, status, Context};
 use crate::config::Workspace;
 use crate::domain::StatusRow;
 use crate::Result;
@@ -17,6 +18,9 @@ pub struct OverviewCell {
     /// The digest in the previous environment that this one does not run yet, and whether it
     /// may come in now. `None` for the first environment, or when both run the same digest.
     pub candidate: Option<PromotionCheck>,
+    /// The approvals of the candidate, oldest first (teammates' ones imported through the
+    /// registry, this desktop's shared or not yet); empty without a candidate.
+    pub approvals: Vec<WaitingApproval>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -26,13 +30,19 @@ pub struct Overview {
     /// The newest observation of any tag: when sync last ran.
     #[ts(type = "string | null")]
     pub last_sync: Option<DateTime<Utc>>,
+    /// The waiting digests this machine's approver may approve and has not.
+    pub waiting_for_you: WaitingForYou,
 }
 
-/// Status of every app and environment plus what is waiting to be promoted where.
-#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
-pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
+/// Status of every app and environment plus what is waiting to be promoted where, the
+/// approvals on each waiting digest, and what waits for this machine's approver.
+#[tracing::instrument(skip(ws, ctx), fields(workspace = %ws.config.workspace.name))]
+pub fn overview(ws: &Workspace, ctx: &Context) -> Result<Overview> {
+    let now = ctx.clock.now();
     let rows = status(ws, None)?;
     let store = open::store(ws)?;
+    let unshared = store.unshared_events()?;
+    let in_use = store.approvals_in_use()?;
     let mut cells = Vec::with_capacity(rows.len());
     for row in &rows {
         let app = ws.app(&row.app)?;
@@ -50,11 +60,25 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
             }
             None => None,
         };
+        let approvals = match &candidate {
+            Some(c) => overview_team::waiting_approvals(&store, c, &unshared, &in_use)?,
+            None => Vec::new(),
+        };
         cells.push(OverviewCell {
             status: row.clone(),
             candidate,
+            approvals,
         });
     }
     let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
-    Ok(Overview { cells, last_sync })
+    let candidates: Vec<_> = cells
+        .iter()
+        .filter_map(|c| Some((c.candidate.as_ref()?, c.approvals.as_slice())))
+        .collect();
+    let waiting_for_you = overview_team::waiting_for_you(ws, ctx, &candidates);
+    Ok(Overview {
+        cells,
+        last_sync,
+        waiting_for_you,
+    })
 }

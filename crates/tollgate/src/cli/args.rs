@@ -171,6 +171,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The team's history in the registry, as this desktop knows it
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +197,15 @@ pub enum KeyCommand {
         #[arg(long)]
         id: Option<String>,
         /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Sharing on or off, the repositories, the last pull, unshared and untrusted events
+    Status {
         #[arg(long)]
         json: bool,
     },

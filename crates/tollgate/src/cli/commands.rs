@@ -7,7 +7,7 @@ use tollgate::config::Workspace;
 use tollgate::domain::parse_time;
 use tollgate::{Error, Result};
 
-use super::args::{Cli, Command, KeyCommand};
+use super::args::{Cli, Command, KeyCommand, TeamCommand};
 use super::output;
 
 /// Run one command; `Ok(status)` is the exit status of a command that ran to its end
@@ -307,6 +307,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 );
             }
             Ok(if report.ok() { 0 } else { 1 })
+        }
+        Command::Team {
+            command: TeamCommand::Status { json },
+        } => {
+            let status = api::team_status(&load()?, &ctx)?;
+            output::show(json, &status, super::team::status)?;
+            Ok(0)
         }
     }
 }

@@ -245,7 +245,7 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     );
     println!("  {}", outcome.snippets.kubectl);
     println!("  {}", outcome.snippets.compose);
-    team_share(outcome.team.as_ref());
+    team_share(outcome.shared.as_ref());
 }
 
 /// What was published of an event: `shared as ARTIFACT in REPOSITORY`, or the one line saying

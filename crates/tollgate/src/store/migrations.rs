@@ -18,6 +18,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("migrations/0004_promotions.sql")),
     (5, include_str!("migrations/0005_journal_owner.sql")),
     (6, include_str!("migrations/0006_team.sql")),
+    (9, include_str!("migrations/0009_team_status.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

@@ -10,6 +10,7 @@
 //!   `heads` tables in the same transaction as each append.
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
+//! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
 
 pub mod chain;
 mod events;
@@ -17,6 +18,7 @@ mod images;
 mod journal;
 pub mod migrations;
 mod team;
+mod team_status;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +34,7 @@ use crate::{Error, Result};
 pub use chain::event_hash;
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
 pub use team::TeamArtifact;
+pub use team_status::{TeamPullRow, UntrustedRow};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

@@ -19,4 +19,5 @@ mod store;
 mod team;
 mod team_events;
 mod team_share;
+mod team_status;
 mod token;

@@ -121,7 +121,7 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
     assert!(out.snippets.compose.starts_with("image: ") && out.snippets.compose.ends_with(&n.a));
 
     // The overview shows A waiting for production, with nobody's approval yet.
-    let overview = api::overview(&f.ws, t0() + Duration::hours(3)).unwrap();
+    let overview = api::overview(&f.ws, &at(3)).unwrap();
     let prod = overview
         .cells
         .iter()

@@ -143,7 +143,7 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
     sync(&desktop_b, &at(0));
     approve(&f.ws, &at(1), &quinn, &a);
     let outcome = promote(&f.ws, &at(2), &a, &alice).unwrap();
-    let share = outcome.team.clone().expect("sharing is on by default");
+    let share = outcome.shared.clone().expect("sharing is on by default");
     assert!(share.shared, "{share:?}");
     assert!(listed(&f, &a).contains(&(
         share.artifact.clone(),

@@ -27,6 +27,7 @@ import type { SignerStatus } from "./SignerStatus";
 import type { StatusRow } from "./StatusRow";
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
+import type { TeamStatus } from "./TeamStatus";
 import type { WorkspaceInfo } from "./WorkspaceInfo";
 
 /** Every command the app declares: its request, what it reports while it runs (if anything) and what it resolves to. */
@@ -52,6 +53,7 @@ export type Commands = {
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
   open_demo: { args: null; result: WorkspaceInfo };
   reveal_file: { args: RevealRequest; result: null };
+  team_status: { args: null; result: TeamStatus };
 };
 
 /** The declared command names, in declaration order (the UI builds its backend from them). */
@@ -77,4 +79,5 @@ export const COMMAND_NAMES = [
   "open_workspace",
   "open_demo",
   "reveal_file",
+  "team_status",
 ] as const satisfies readonly (keyof Commands)[];

@@ -68,7 +68,7 @@ pub struct PromotionOutcome {
     pub snippets: DeploySnippets,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off or the registry is an OCI layout.
-    pub team: Option<team_sync::TeamShare>,
+    pub shared: Option<team_sync::TeamShare>,
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -249,7 +249,7 @@ async fn run(
         event,
         check,
         snippets,
-        team,
+        shared: team,
     })
 }
 

@@ -153,6 +153,7 @@ pub(crate) async fn publish_event(
     };
     row.shared = unshared.is_none();
     store.put_team_artifact(&row)?;
+    store.set_team_unshared_reason(&row.digest, unshared.as_deref(), ctx.clock.now())?;
     Ok(Some(TeamShare {
         repository,
         artifact: row.digest.to_string(),
@@ -164,6 +165,7 @@ pub(crate) async fn publish_event(
 /// Publish again every event whose push was denied (or did not get through).
 pub(super) async fn retry_unshared(
     ws: &Workspace,
+    ctx: &Context,
     store: &mut Store,
     registries: &mut Registries<'_>,
     teams: &mut Teams,
@@ -191,9 +193,13 @@ pub(super) async fn retry_unshared(
                     )));
                 }
                 store.set_team_artifact_shared(&a.digest)?;
+                store.set_team_unshared_reason(&a.digest, None, ctx.clock.now())?;
                 report.unshared_retried += 1;
             }
-            Publish::Denied(d) => report.skipped.push(d.line),
+            Publish::Denied(d) => {
+                store.set_team_unshared_reason(&a.digest, Some(&d.line), ctx.clock.now())?;
+                report.skipped.push(d.line)
+            }
         }
     }
     Ok(())

@@ -44,6 +44,8 @@ pub(crate) struct TeamStep {
     pending: Vec<Pending>,
     /// The index digest read per (repository, subject), stored by [`Self::finish`].
     indexes: Vec<(String, Digest, Option<Digest>)>,
+    /// How many digests were asked about (shown as the last pull in Settings → Team).
+    asked: usize,
 }
 
 impl TeamStep {
@@ -53,6 +55,7 @@ impl TeamStep {
             report: TeamSyncReport::default(),
             pending: Vec::new(),
             indexes: Vec::new(),
+            asked: 0,
         }
     }
 
@@ -74,7 +77,7 @@ impl TeamStep {
         let mut registries = Registries::new(ws, ctx);
         let mut teams: Teams = Teams::new();
         if retry {
-            retry_unshared(ws, store, &mut registries, &mut teams, report).await?;
+            retry_unshared(ws, ctx, store, &mut registries, &mut teams, report).await?;
         }
         // 1. Which team repository each digest of interest is asked in, and what was seen there.
         let mut asks = Vec::with_capacity(interest.len());
@@ -108,6 +111,7 @@ impl TeamStep {
             .await;
         // 3. Verify, in the order of `interest`; import approvals now, moves where they fit.
         let now = ctx.clock.now();
+        step.asked = pulls.len();
         for (i, repository, pulled) in pulls {
             let pulled = pulled?;
             let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
@@ -157,6 +161,9 @@ impl TeamStep {
                     },
                     Err(why) => {
                         report.untrusted += 1;
+                        let kind = f.manifest.kind.as_str();
+                        let (artifact, now) = (&f.manifest.digest, ctx.clock.now());
+                        store.note_team_untrusted(artifact, &repository, &i.digest, kind, &why, now)?;
                         report.skipped.push(format!(
                             "untrusted {} {} in {repository}: {why}; it is ignored by the policy and explains no tag move",
                             f.manifest.kind.as_str(),
@@ -240,6 +247,8 @@ impl TeamStep {
             }
         }
         self.report.still_unshared = store.unshared_team_artifacts()?.len();
+        let r = &self.report;
+        store.set_team_last_pull(ctx.clock.now(), self.asked, r.imported, r.untrusted)?;
         Ok(self.report)
     }
 }
