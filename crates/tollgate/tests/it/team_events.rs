@@ -223,9 +223,9 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
         ))
         .unwrap();
     assert!(
-        rolled.team.as_ref().is_some_and(|t| t.shared),
+        rolled.shared.as_ref().is_some_and(|t| t.shared),
         "{:?}",
-        rolled.team
+        rolled.shared
     );
     let report = sync(&desktop_b, &at(6));
     assert_eq!(report.drifted().count(), 0, "{:?}", report.tags);

@@ -163,7 +163,14 @@ impl TeamStep {
                         report.untrusted += 1;
                         let kind = f.manifest.kind.as_str();
                         let (artifact, now) = (&f.manifest.digest, ctx.clock.now());
-                        store.note_team_untrusted(artifact, &repository, &i.digest, kind, &why, now)?;
+                        store.note_team_untrusted(
+                            artifact,
+                            &repository,
+                            &i.digest,
+                            kind,
+                            &why,
+                            now,
+                        )?;
                         report.skipped.push(format!(
                             "untrusted {} {} in {repository}: {why}; it is ignored by the policy and explains no tag move",
                             f.manifest.kind.as_str(),
