@@ -239,7 +239,14 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
     })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
-    team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+    team: {
+      imported: 0,
+      imported_events: 0,
+      untrusted: 0,
+      unshared_retried: 0,
+      still_unshared: 0,
+      skipped: [],
+    },
   };
 }
 
@@ -540,6 +547,7 @@ export function outcome(digest = digestA): PromotionOutcome {
       kubectl: `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digest}`,
       compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
     },
+    team: null,
   };
 }
 
@@ -601,7 +609,14 @@ export function promoteData(over: FakeData = {}): FakeData {
       tags: [],
       new_images: 0,
       at: '2026-11-02T10:00:00Z',
-      team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+      team: {
+        imported: 0,
+        imported_events: 0,
+        untrusted: 0,
+        unshared_retried: 0,
+        still_unshared: 0,
+        skipped: [],
+      },
     },
     digestDetail: (req) =>
       req.digest === digestA

@@ -68,12 +68,12 @@ pub(super) fn team_in<'t>(
 /// The image manifest descriptor of `digest`: from the image info sync cached, else one GET
 /// of the manifest in `repository` (where the event's image is).
 async fn subject_of(
-    store: &Store,
+    cached: Option<crate::domain::ImageInfo>,
     registries: &mut Registries<'_>,
     repository: &str,
     digest: &Digest,
 ) -> Result<Descriptor> {
-    if let Some(info) = store.image_info(digest)? {
+    if let Some(info) = cached {
         return Ok(Descriptor {
             media_type: info.media_type,
             digest: digest.clone(),
@@ -121,8 +121,9 @@ pub(crate) async fn publish_event(
     let Some((team, path)) = team_registry(&mut registries, &repository)? else {
         return Ok(None);
     };
+    let cached = store.image_info(&digest)?;
     let subject = subject_of(
-        store,
+        cached,
         &mut registries,
         image_repository(ws, event)?,
         &digest,
@@ -175,8 +176,14 @@ pub(super) async fn retry_unshared(
         let Some((team, path)) = team_in(teams, registries, &a.repository)? else {
             continue;
         };
-        let subject =
-            subject_of(store, registries, image_repository(ws, &event)?, &a.subject).await?;
+        let cached = store.image_info(&a.subject)?;
+        let subject = subject_of(
+            cached,
+            registries,
+            image_repository(ws, &event)?,
+            &a.subject,
+        )
+        .await?;
         let Some(artifact) = artifact(&event, subject) else {
             continue;
         };
