@@ -289,7 +289,14 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
     })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
-    team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+    team: {
+      imported: 0,
+      imported_events: 0,
+      untrusted: 0,
+      unshared_retried: 0,
+      still_unshared: 0,
+      skipped: [],
+    },
   };
 }
 
@@ -656,7 +663,14 @@ export function promoteData(over: FakeData = {}): FakeData {
       tags: [],
       new_images: 0,
       at: '2026-11-02T10:00:00Z',
-      team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+      team: {
+        imported: 0,
+        imported_events: 0,
+        untrusted: 0,
+        unshared_retried: 0,
+        still_unshared: 0,
+        skipped: [],
+      },
     },
     digestDetail: (req) =>
       req.digest === digestA

@@ -230,10 +230,7 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
     let report = sync(&desktop_b, &at(6));
     assert_eq!(report.drifted().count(), 0, "{:?}", report.tags);
     explained(&b_dir, "staging", &a, "rollback", &alice);
-    let vias: Vec<_> = segments(&b_dir, "staging")
-        .into_iter()
-        .map(|(d, via, who)| (d, via, who))
-        .collect();
+    let vias = segments(&b_dir, "staging");
     assert_eq!(
         vias,
         vec![

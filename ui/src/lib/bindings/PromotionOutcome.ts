@@ -8,6 +8,6 @@ import type { TeamShare } from "./TeamShare";
 export type PromotionOutcome = { promotion: Promotion, event: Event, check: PromotionCheck, snippets: DeploySnippets, 
 /**
  * What was published to the team's registry: the artifact, or why it is not shared yet;
- * `null` when sharing is off or the promotion is not published (not yet built).
+ * `null` when sharing is off or the registry is an OCI layout.
  */
 shared: TeamShare | null, };

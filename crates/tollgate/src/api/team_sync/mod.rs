@@ -88,6 +88,7 @@ pub struct TeamSyncReport {
 
 /// A digest the team is asked about: each environment's current digest (which is also each
 /// candidate waiting for the next environment, and each digest a tag moved to in this sync).
+#[derive(Debug, Clone)]
 pub(crate) struct Interest {
     pub app: String,
     pub digest: Digest,

@@ -68,17 +68,16 @@ pub(super) fn team_in<'t>(
 /// The image manifest descriptor of `digest`: from the image info sync cached, else one GET
 /// of the manifest in `repository` (where the event's image is).
 async fn subject_of(
-    cached: Option<(String, u64)>,
+    cached: Option<crate::domain::ImageInfo>,
     registries: &mut Registries<'_>,
     repository: &str,
     digest: &Digest,
 ) -> Result<Descriptor> {
-    // What sync cached is read before any await: a `&Store` held across one is not `Send`.
-    if let Some((media_type, size)) = cached {
+    if let Some(info) = cached {
         return Ok(Descriptor {
-            media_type,
+            media_type: info.media_type,
             digest: digest.clone(),
-            size,
+            size: info.size,
         });
     }
     let (registry, path) = registries.get(repository)?;
@@ -122,7 +121,7 @@ pub(crate) async fn publish_event(
     let Some((team, path)) = team_registry(&mut registries, &repository)? else {
         return Ok(None);
     };
-    let cached = store.image_info(&digest)?.map(|i| (i.media_type, i.size));
+    let cached = store.image_info(&digest)?;
     let subject = subject_of(
         cached,
         &mut registries,
@@ -179,9 +178,7 @@ pub(super) async fn retry_unshared(
         let Some((team, path)) = team_in(teams, registries, &a.repository)? else {
             continue;
         };
-        let cached = store
-            .image_info(&a.subject)?
-            .map(|i| (i.media_type, i.size));
+        let cached = store.image_info(&a.subject)?;
         let subject = subject_of(
             cached,
             registries,

@@ -86,7 +86,7 @@ impl TeamStep {
             let repository = repository_for(ws, app).to_string();
             if team_in(&mut teams, &mut registries, &repository)?.is_some() {
                 let seen = store.team_seen(&repository, &i.digest)?;
-                asks.push((i, repository, seen));
+                asks.push((i.clone(), repository, seen));
             }
         }
         // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests further).
