@@ -18,7 +18,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("migrations/0004_promotions.sql")),
     (5, include_str!("migrations/0005_journal_owner.sql")),
     (6, include_str!("migrations/0006_team.sql")),
-    (9, include_str!("migrations/0009_team_status.sql")),
+    (7, include_str!("migrations/0007_team_status.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
@@ -128,12 +128,12 @@ mod tests {
     #[test]
     fn newer_schema_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("PRAGMA user_version = 7").unwrap();
+        conn.execute_batch("PRAGMA user_version = 8").unwrap();
         let err = migrate(&mut conn, Path::new("h.db")).unwrap_err();
         assert_eq!(err.code, Code::SchemaTooNew);
         assert_eq!(
             err.message,
-            format!("history database h.db was written by a newer Tollgate (schema 7, this build knows {SCHEMA_VERSION}): upgrade Tollgate")
+            format!("history database h.db was written by a newer Tollgate (schema 8, this build knows {SCHEMA_VERSION}): upgrade Tollgate")
         );
     }
 }

@@ -1,5 +1,5 @@
 //! What the team step of a sync leaves for Settings → Team and `tollgate team status`
-//! (migration 0009): the last pull, why unshared artifacts are not shared yet, and the
+//! (migration 0007): the last pull, why unshared artifacts are not shared yet, and the
 //! untrusted artifacts seen. Not part of the hash chain.
 
 use std::collections::HashMap;
