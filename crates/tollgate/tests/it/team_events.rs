@@ -8,7 +8,7 @@
 
 use std::process::Stdio;
 
-use tollgate::api::{self, ApprovalReceipt, ApproveRequest, Context, SyncReport};
+use tollgate::api::{self, Context};
 use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
@@ -18,6 +18,7 @@ use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent,
 use crate::identity::{keygen, Agent};
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, skopeo_retag};
 use crate::support::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
+use crate::support::team::{approve_and_share, sync};
 use crate::support::workspace::TempWorkspace;
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
@@ -36,28 +37,6 @@ fn team(name: &str) -> (SignedWorkspace, String, String, String) {
     let a = f.digests[0].clone();
     let [alice, quinn] = <[String; 2]>::try_from(f.approvers.clone()).unwrap();
     (f, a, alice, quinn)
-}
-
-fn sync(ws: &Workspace, ctx: &Context) -> SyncReport {
-    rt().block_on(api::sync(ws, ctx, None, &|_| {})).unwrap()
-}
-
-/// `who` approves `digest` for staging on desktop `ws` and publishes it.
-fn approve(ws: &Workspace, ctx: &Context, who: &str, digest: &str) -> ApprovalReceipt {
-    rt().block_on(api::approve_and_share(
-        ws,
-        ctx,
-        ApproveRequest {
-            app: "api".into(),
-            to: "staging".into(),
-            digest: digest.into(),
-            confirm: digest[7..19].into(),
-            role: None,
-            note: Some("verified in staging".into()),
-            approver: Some(who.into()),
-        },
-    ))
-    .unwrap()
 }
 
 fn promote(
@@ -141,7 +120,7 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    approve(&f.ws, &at(1), &quinn, &a);
+    approve_and_share(&f.ws, &at(1), &quinn, &a);
     let outcome = promote(&f.ws, &at(2), &a, &alice).unwrap();
     let share = outcome.shared.clone().expect("sharing is on by default");
     assert!(share.shared, "{share:?}");
@@ -184,7 +163,7 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    approve(&f.ws, &at(1), &quinn, &a);
+    approve_and_share(&f.ws, &at(1), &quinn, &a);
     promote(&f.ws, &at(1), &a, &alice).unwrap();
     explained(&b_dir, "staging", &a, "promotion", &alice);
     // Image B goes to dev (CI records it) and on to staging.
@@ -202,13 +181,13 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
         },
     ))
     .unwrap();
-    approve(&f.ws, &at(2), &quinn, &b);
+    approve_and_share(&f.ws, &at(2), &quinn, &b);
     promote(&f.ws, &at(3), &b, &alice).unwrap();
     let report = sync(&desktop_b, &at(3));
     assert_eq!(report.drifted().count(), 0, "{:?}", report.tags);
     explained(&b_dir, "staging", &b, "promotion", &alice);
     // Alice rolls staging back to A (a fresh QA approval: the first one was consumed).
-    approve(&f.ws, &at(4), &quinn, &a);
+    approve_and_share(&f.ws, &at(4), &quinn, &a);
     let rolled = rt()
         .block_on(api::rollback(
             &f.ws,
@@ -377,7 +356,7 @@ fn an_approval_consumed_by_a_promotion_on_one_desktop_does_not_count_on_another(
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
     // Quinn approves on desktop B; B's own history counts it.
-    approve(&desktop_b, &at(1), &quinn, &a);
+    approve_and_share(&desktop_b, &at(1), &quinn, &a);
     let check = api::check_promotion(&desktop_b, at(1).clock.now(), "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
     // Alice promotes on desktop A with it (A pulls it just before promoting).
@@ -408,7 +387,7 @@ fn the_manager_promotes_with_qas_approval_from_another_desktop_and_qa_sees_it_wi
     sync(&f.ws, &at(0));
     sync(&qa_desktop, &at(0));
     // QA signs "verified in staging" on their laptop.
-    let receipt = approve(&qa_desktop, &at(1), &quinn, &a);
+    let receipt = approve_and_share(&qa_desktop, &at(1), &quinn, &a);
     assert!(receipt.team.as_ref().is_some_and(|t| t.shared));
     // The manager promotes without a sync: the promotion pulls the digest's referrers first.
     let outcome = promote(&f.ws, &at(2), &a, &alice).unwrap();

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tollgate::api::{self, ApproveRequest, Context};
-use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
@@ -17,6 +16,7 @@ use crate::support::registry::skopeo_raw;
 use crate::support::signed::{
     approve_staging_args, at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder,
 };
+use crate::support::team::{not_shared_line, sync};
 use crate::support::workspace::TempWorkspace;
 
 const ENVS: [&str; 2] = [
@@ -33,10 +33,6 @@ fn team(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String) {
     let a = f.digests[0].clone();
     let quinn = f.approvers[1].clone();
     (f, a, quinn)
-}
-
-fn sync(ws: &Workspace, ctx: &Context) -> api::SyncReport {
-    rt().block_on(api::sync(ws, ctx, None, &|_| {})).unwrap()
 }
 
 /// `tollgate team status --json` of the workspace, which must succeed.
@@ -104,12 +100,7 @@ fn an_approval_whose_push_was_denied_is_listed_with_its_line_until_shared() {
     f.reg.set_push_denied(true);
     let out = f.tmp.run(&approve_staging_args(&a, &quinn));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let line = out
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("not shared yet: "))
-        .unwrap_or_else(|| panic!("{}", out.stdout))
-        .to_string();
+    let line = not_shared_line(&out);
 
     let s = status_json(&f.tmp);
     let unshared = s["unshared"].as_array().unwrap();
