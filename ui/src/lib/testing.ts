@@ -38,6 +38,7 @@ import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
 
 import type { ExportTarget } from './bindings/ExportTarget';
+import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
 import sentences from './bindings/sentences.json';
 type Answer<T> = T | TollgateError;
@@ -110,6 +111,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     timeline: method('timeline', () => []),
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
     checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
+    releaseDiff: method('releaseDiff', (req) => sampleDiff(req)),
     signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(
