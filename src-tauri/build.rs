@@ -10,6 +10,7 @@ fn main() {
         "timeline",
         "digest_detail",
         "check_promotion",
+        "release_diff",
         "approve",
         "promote",
         "rollback",

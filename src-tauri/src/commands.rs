@@ -12,6 +12,7 @@ use tollgate::api::{
     RegistryView, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
+use tollgate::diff::ReleaseDiff;
 use tollgate::domain::{Segment, StatusRow};
 use tollgate::signing::PublicKeyInfo;
 use tollgate::{Code, Error};
@@ -86,6 +87,16 @@ commands! {
         state
             .blocking(move |ws, ctx| tollgate::api::check_promotion(ws, ctx.clock.now(), &req.app, &req.to, &req.digest))
             .await
+    }
+
+    /// What changes if `digest` replaces what `to` runs now (`tollgate diff`): read from the registry.
+    async fn release_diff(state, req: CheckRequest) -> ReleaseDiff {
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        let digest = tollgate::domain::Digest::parse(&req.digest)?;
+        not_send(move || async move {
+            tollgate::api::diff(&ws, &ctx, &req.app, &req.to, Some(digest)).await
+        })
+        .await
     }
 
     /// Sign an approval with this machine's key (`tollgate approve`). The approver is always the

@@ -42,6 +42,7 @@ import type { WaitingApproval } from './bindings/WaitingApproval';
 import type { WaitingForYou } from './bindings/WaitingForYou';
 
 import type { ExportTarget } from './bindings/ExportTarget';
+import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
 import sentences from './bindings/sentences.json';
 type Answer<T> = T | TollgateError;
@@ -112,6 +113,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     timeline: method('timeline', () => []),
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
     checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
+    releaseDiff: method('releaseDiff', (req) => sampleDiff(req)),
     signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(

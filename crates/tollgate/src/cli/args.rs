@@ -143,6 +143,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What changes if the candidate is promoted: revisions, base image, platforms, layers, run-time config, risk flags
+    Diff {
+        #[arg(long)]
+        app: String,
+        /// Target environment
+        #[arg(long)]
+        to: String,
+        /// sha256:HEX of the candidate (default: what the environment before --to runs)
+        #[arg(long)]
+        digest: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write an audit report: PDF for people, CSV for spreadsheets, JSON for tools (checkable offline)
     Export {
         #[arg(long, value_parser = ["pdf", "csv", "json"])]

@@ -4,7 +4,7 @@ use tollgate::api::{
     self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest,
 };
 use tollgate::config::Workspace;
-use tollgate::domain::parse_time;
+use tollgate::domain::{parse_time, Digest};
 use tollgate::{Error, Result};
 
 use super::args::{Cli, Command, KeyCommand, TeamCommand};
@@ -186,7 +186,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
-            output::show(json, &check, output::checklist)?;
+            // The checklist does not depend on the registry; the diff does, and says why not.
+            let diff = match api::diff(&ws, &ctx, &app, &to, Some(check.digest.clone())).await {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    eprintln!("warning: no release diff: {}", e.message);
+                    None
+                }
+            };
+            let shown = output::CheckWithDiff {
+                check: &check,
+                diff: diff.as_ref(),
+            };
+            output::show(json, &shown, output::checklist_with_diff)?;
             Ok(if check.evaluation.passed { 0 } else { 1 })
         }
         Command::Promote {
@@ -235,6 +247,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
             )
             .await?;
             output::show(json, &outcome, output::promotion)?;
+            Ok(0)
+        }
+        Command::Diff {
+            app,
+            to,
+            digest,
+            json,
+        } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let digest = digest.as_deref().map(Digest::parse).transpose()?;
+            let diff = api::diff(&ws, &ctx, &app, &to, digest).await?;
+            output::show(json, &diff, output::release_diff)?;
             Ok(0)
         }
         Command::Export {

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod diff_text;
 mod output;
 mod team;
 

@@ -9,6 +9,8 @@ use tollgate::api::SyncReport;
 use tollgate::domain::{Segment, StatusRow, Via};
 use tollgate::{Error, Result};
 
+pub use super::diff_text::{checklist_with_diff, release_diff, CheckWithDiff};
+
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;

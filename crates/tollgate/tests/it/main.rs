@@ -6,6 +6,7 @@ mod support;
 mod anchor;
 mod cli;
 mod cli_registry;
+mod diff;
 mod drift;
 mod export;
 mod export_safety;

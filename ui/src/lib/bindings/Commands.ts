@@ -20,6 +20,7 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RegistryView } from "./RegistryView";
+import type { ReleaseDiff } from "./ReleaseDiff";
 import type { RevealRequest } from "./RevealRequest";
 import type { RollbackRequest } from "./RollbackRequest";
 import type { Segment } from "./Segment";
@@ -39,6 +40,7 @@ export type Commands = {
   timeline: { args: AppRequest; result: Array<Segment> };
   digest_detail: { args: DigestRequest; result: DigestDetail };
   check_promotion: { args: CheckRequest; result: PromotionCheck };
+  release_diff: { args: CheckRequest; result: ReleaseDiff };
   approve: { args: ApproveRequest; result: ApprovalReceipt };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome };
@@ -65,6 +67,7 @@ export const COMMAND_NAMES = [
   "timeline",
   "digest_detail",
   "check_promotion",
+  "release_diff",
   "approve",
   "promote",
   "rollback",

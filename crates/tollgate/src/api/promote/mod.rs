@@ -195,6 +195,16 @@ async fn run(
     let (src, src_path) = registries.get(&src_repository)?;
     let (dst, dst_path) = registries.get(&dst_repository)?;
     let previous = dst.resolve_tag(&dst_path, &tag).await?;
+    // What the approver's move changes, kept in the event for the reports (best effort).
+    let diff = crate::api::diff::summary_for_promotion(
+        (&src, &src_path),
+        (&dst, &dst_path),
+        &check.app,
+        &check.to,
+        &check.digest,
+        previous.as_ref(),
+    )
+    .await;
 
     let entry = store.journal_begin(&NewPromotion {
         kind,
@@ -238,7 +248,17 @@ async fn run(
     progress(PromotionStep::Pushed);
     fault::point("pushed");
 
-    let event = recover::verify_and_record(ws, ctx, store, &entry, &dst, &dst_path, false).await?;
+    let event = recover::verify_and_record(
+        ws,
+        ctx,
+        store,
+        &entry,
+        &dst,
+        &dst_path,
+        false,
+        diff.as_ref(),
+    )
+    .await?;
     progress(PromotionStep::Verified);
     progress(PromotionStep::Recorded);
     let promotion = store.journal_get(entry.id)?;
@@ -296,6 +316,9 @@ async fn pushed_anyway(
 /// message: `data.message`, `data.signature`, `data.fingerprint`, `data.key_source`). A
 /// promotion finished by a recovery on a machine without the actor's key is recorded all the
 /// same (the tag did move) with `data.unsigned` saying why, and `verify` reports it.
+///
+/// `data.diff` (when the release diff could be read at promote time) holds its revision range
+/// and risk flags ([`crate::diff::DiffSummary`]); it is not part of the signed message.
 pub(super) fn promotion_event(
     ws: &Workspace,
     ctx: &Context,
@@ -303,6 +326,7 @@ pub(super) fn promotion_event(
     entry: &Promotion,
     at: chrono::DateTime<chrono::Utc>,
     recovered: bool,
+    diff: Option<&crate::diff::DiffSummary>,
 ) -> Result<NewEvent> {
     let (head_seq, head) = store.chain_head()?;
     let mut data = serde_json::json!({
@@ -319,6 +343,10 @@ pub(super) fn promotion_event(
         "head": head,
         "head_seq": head_seq,
     });
+    // The revision range and risk flags of the release diff, for the reports (not signed).
+    if let Some(d) = diff {
+        data["diff"] = serde_json::to_value(d).map_err(|e| Error::internal(e.to_string()))?;
+    }
     match sign_promotion(
         ws,
         ctx,

@@ -1,7 +1,8 @@
 //! The PDF report, for people: a title page (workspace, period, filters, when it was made, the
 //! chain head and what the checks found), a summary per app, the approvers' key fingerprints,
 //! and a table of every promotion, rollback and drift in the period with the digest, the move,
-//! when, who approved (role and key fingerprint) and the policy checklist as it was evaluated.
+//! when, who approved (role and key fingerprint), the revision range and risk flags of its
+//! release diff (kept in the event at promote time) and the policy checklist as it was evaluated.
 //! Drift rows are highlighted, and so are unapproved deployments (a `record` into an environment
 //! with a policy that no approved promotion had put there). Times are shown in the exporting machine's time zone with their
 //! UTC offset.
@@ -17,6 +18,7 @@
 
 mod canvas;
 mod fonts;
+mod release_diff;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -607,6 +609,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
         what.push(Para::new("replaced", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
     }
+    what.extend(release_diff::paras(e));
 
     let counted = e.counted_approvals();
     let mut who = Vec::new();
