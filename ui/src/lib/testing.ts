@@ -168,6 +168,10 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     via: 'promotion',
     last_observed: '2025-11-25T08:00:00Z',
     unapproved: false,
+    at: null,
+    actor: 'ci',
+    until: null,
+    before_history: false,
     ...over,
   };
 }
@@ -221,7 +225,7 @@ export function sampleOverview(
   cells: OverviewCell[],
   lastSync: string | null = '2025-11-25T08:00:00Z',
 ): Overview {
-  return { cells, last_sync: lastSync };
+  return { cells, last_sync: lastSync, at: null };
 }
 
 export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {

@@ -26,12 +26,45 @@ pub struct Overview {
     /// The newest observation of any tag: when sync last ran.
     #[ts(type = "string | null")]
     pub last_sync: Option<DateTime<Utc>>,
+    /// The moment the grid shows ("as of"); `None` for now. With a moment, each cell's status
+    /// is as of then (`status --at`) and no cell has a candidate.
+    #[ts(type = "string | null")]
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
-/// Status of every app and environment plus what is waiting to be promoted where.
-#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
+/// Status of every app and environment plus what is waiting to be promoted where:
+/// [`overview_at`] now.
 pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
+    overview_at(ws, now, None)
+}
+
+/// The overview now (`at` = `None`), or the grid as of a moment: every cell's status at `at`
+/// (see [`status::status_at`]), with no candidates (what waited then, and whether it could
+/// come in, depends on approvals and soak as they were, which the grid does not replay);
+/// `last_sync` stays the newest observation of any tag.
+#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
+pub fn overview_at(
+    ws: &Workspace,
+    now: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
+) -> Result<Overview> {
     let rows = status(ws, None)?;
+    if let Some(t) = at {
+        let cells = status::status_at(ws, None, Some(t))?
+            .into_iter()
+            .map(|status| OverviewCell {
+                status,
+                candidate: None,
+            })
+            .collect();
+        let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
+        return Ok(Overview {
+            cells,
+            last_sync,
+            at: Some(t),
+        });
+    }
     let store = open::store(ws)?;
     let mut cells = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -56,5 +89,9 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
         });
     }
     let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
-    Ok(Overview { cells, last_sync })
+    Ok(Overview {
+        cells,
+        last_sync,
+        at: None,
+    })
 }

@@ -5,4 +5,9 @@ export type Overview = { cells: Array<OverviewCell>,
 /**
  * The newest observation of any tag: when sync last ran.
  */
-last_sync: string | null, };
+last_sync: string | null, 
+/**
+ * The moment the grid shows ("as of"); `None` for now. With a moment, each cell's status
+ * is as of then (`status --at`) and no cell has a candidate.
+ */
+at: string | null, };
