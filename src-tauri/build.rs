@@ -24,6 +24,7 @@ fn main() {
         "signer",
         "export_report",
         "choose_export_path",
+        "overview_at",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -134,6 +134,12 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     login: method('login', () => 'registry.example.com'),
     openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
     openDemo: method('openDemo', () => sampleWorkspace),
+    overviewAt: method('overviewAt', (req) => ({
+      ...sampleOverview(
+        statusRows().map((status) => ({ status: { ...status, at: req.at }, candidate: null })),
+      ),
+      at: req.at,
+    })),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
 }
@@ -600,7 +606,7 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
   return {
-    overview: { cells: [], last_sync: null },
+    overview: { cells: [], last_sync: null, at: null },
     sync: {
       tags: [],
       new_images: 0,
