@@ -11,6 +11,7 @@ mod export;
 mod export_safety;
 mod gate;
 mod identity;
+mod point_in_time;
 mod promote;
 mod recover;
 mod registry;
