@@ -26,6 +26,7 @@ fn main() {
         "export_report",
         "choose_export_path",
         "team_status",
+        "overview_at",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -20,6 +20,7 @@ use ts_rs::TS;
 
 use crate::dialogs::Dialogs;
 use crate::ipc::commands;
+use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportReportRequest,
     ExportTarget, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
@@ -200,6 +201,17 @@ commands! {
     /// (`tollgate team status`).
     async fn team_status(state, req: ()) -> TeamStatus {
         state.blocking(tollgate::api::team_status).await
+    }
+
+    /// The overview as of a moment (`tollgate status --at T`): `at` is RFC 3339 or before now
+    /// (`-3h`, `-2d`), as on the command line.
+    async fn overview_at(state, req: AtRequest) -> Overview {
+        state
+            .blocking(move |ws, ctx| {
+                let now = ctx.clock.now();
+                tollgate::api::overview_at(ws, ctx, Some(tollgate::domain::parse_at(&req.at, now)?))
+            })
+            .await
     }
 }
 

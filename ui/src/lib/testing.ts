@@ -139,6 +139,12 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
     openDemo: method('openDemo', () => sampleWorkspace),
     teamStatus: method('teamStatus', () => teamStatus()),
+    overviewAt: method('overviewAt', (req) => ({
+      ...sampleOverview(
+        statusRows().map((status) => ({ status: { ...status, at: req.at }, candidate: null, approvals: [] })),
+      ),
+      at: req.at,
+    })),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
 }
@@ -173,6 +179,10 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     via: 'promotion',
     last_observed: '2025-11-25T08:00:00Z',
     unapproved: false,
+    at: null,
+    actor: 'ci',
+    until: null,
+    before_history: false,
     ...over,
   };
 }
@@ -234,7 +244,7 @@ export function sampleOverview(
   lastSync: string | null = '2025-11-25T08:00:00Z',
   waitingForYou: WaitingForYou = nothingWaiting,
 ): Overview {
-  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou };
+  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou, at: null };
 }
 
 /** An approval of a waiting digest, as the overview lists it: alice's, local, shared, counted. */
@@ -660,7 +670,7 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
   return {
-    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting },
+    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting, at: null },
     sync: {
       tags: [],
       new_images: 0,

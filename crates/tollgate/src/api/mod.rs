@@ -56,3 +56,8 @@ pub use team_status::{
 pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};
+
+// Point in time (`status --at`, `timeline --at`, the overview as of a moment).
+pub use overview::overview_at;
+pub use status::status_at;
+pub use timeline::{timeline_at, SegmentAt};

@@ -30,16 +30,48 @@ pub struct Overview {
     /// The newest observation of any tag: when sync last ran.
     #[ts(type = "string | null")]
     pub last_sync: Option<DateTime<Utc>>,
-    /// The waiting digests this machine's approver may approve and has not.
+    /// The waiting digests this machine's approver may approve and has not (none as of a
+    /// moment).
     pub waiting_for_you: WaitingForYou,
+    /// The moment the grid shows ("as of"); `None` for now. With a moment, each cell's status
+    /// is as of then (`status --at`) and no cell has a candidate.
+    #[ts(type = "string | null")]
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Status of every app and environment plus what is waiting to be promoted where, the
-/// approvals on each waiting digest, and what waits for this machine's approver.
-#[tracing::instrument(skip(ws, ctx), fields(workspace = %ws.config.workspace.name))]
+/// approvals on each waiting digest, and what waits for this machine's approver:
+/// [`overview_at`] now.
 pub fn overview(ws: &Workspace, ctx: &Context) -> Result<Overview> {
+    overview_at(ws, ctx, None)
+}
+
+/// The overview now (`at` = `None`), or the grid as of a moment: every cell's status at `at`
+/// (see [`status::status_at`]), with no candidates (what waited then, and whether it could
+/// come in, depends on approvals and soak as they were, which the grid does not replay);
+/// `last_sync` stays the newest observation of any tag.
+#[tracing::instrument(skip(ws, ctx), fields(workspace = %ws.config.workspace.name))]
+pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> Result<Overview> {
     let now = ctx.clock.now();
     let rows = status(ws, None)?;
+    if let Some(t) = at {
+        let cells = status::status_at(ws, None, Some(t))?
+            .into_iter()
+            .map(|status| OverviewCell {
+                status,
+                candidate: None,
+                approvals: Vec::new(),
+            })
+            .collect();
+        let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
+        return Ok(Overview {
+            cells,
+            last_sync,
+            waiting_for_you: WaitingForYou::default(),
+            at: Some(t),
+        });
+    }
     let store = open::store(ws)?;
     let unshared = store.unshared_events()?;
     let in_use = store.approvals_in_use()?;
@@ -80,5 +112,6 @@ pub fn overview(ws: &Workspace, ctx: &Context) -> Result<Overview> {
         cells,
         last_sync,
         waiting_for_you,
+        at: None,
     })
 }

@@ -48,6 +48,9 @@ pub enum Command {
         app: Option<String>,
         #[arg(long)]
         json: bool,
+        /// What ran at that moment instead: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
+        at: Option<String>,
     },
     /// What ran where and when: digest, from, until, how it got there
     Timeline {
@@ -57,6 +60,9 @@ pub enum Command {
         env: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Only what ran at that moment: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
+        at: Option<String>,
     },
     /// Record a deployment of an exact digest
     Record {

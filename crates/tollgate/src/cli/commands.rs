@@ -4,7 +4,7 @@ use tollgate::api::{
     self, ApproveRequest, Context, PromoteRequest, RecordRequest, RollbackRequest,
 };
 use tollgate::config::Workspace;
-use tollgate::domain::{parse_time, Digest};
+use tollgate::domain::{parse_at, parse_time, Digest};
 use tollgate::{Error, Result};
 
 use super::args::{Cli, Command, KeyCommand, TeamCommand};
@@ -67,15 +67,55 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 0
             })
         }
-        Command::Status { app, json } => {
+        Command::Status {
+            app,
+            json,
+            at: None,
+        } => {
             let rows = api::status(&load_and_recover(&load, &ctx).await?, app.as_deref())?;
             output::show(json, rows.as_slice(), output::status_table)?;
             Ok(0)
         }
-        Command::Timeline { app, env, json } => {
+        Command::Status {
+            app,
+            json,
+            at: Some(at),
+        } => {
+            let at = parse_at(&at, ctx.clock.now())?;
+            let ws = load_and_recover(&load, &ctx).await?;
+            let rows = api::status_at(&ws, app.as_deref(), Some(at))?;
+            output::show(json, rows.as_slice(), |rows| {
+                output::status_at_table(rows, at)
+            })?;
+            Ok(0)
+        }
+        Command::Timeline {
+            app,
+            env,
+            json,
+            at: None,
+        } => {
             let segments =
                 api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
             output::show(json, segments.as_slice(), output::timeline_table)?;
+            Ok(0)
+        }
+        Command::Timeline {
+            app,
+            env,
+            json,
+            at: Some(at),
+        } => {
+            let at = parse_at(&at, ctx.clock.now())?;
+            let ws = load_and_recover(&load, &ctx).await?;
+            let segments = api::timeline_at(&ws, &app, env.as_deref(), at)?;
+            let envs: Vec<&str> = (ws.app(&app)?.environments.iter())
+                .map(|e| e.name.as_str())
+                .filter(|e| env.as_deref().is_none_or(|n| n == *e))
+                .collect();
+            output::show(json, segments.as_slice(), |s| {
+                output::timeline_at_table(s, &app, &envs, at)
+            })?;
             Ok(0)
         }
         Command::Record {

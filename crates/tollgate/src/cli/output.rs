@@ -335,3 +335,80 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
     }
     Ok(())
 }
+
+/// `status --at T`: one line saying the moment, then each app × environment as of then (or one
+/// line when the moment is before the history's first event).
+pub fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>) {
+    if rows.iter().any(|r| r.before_history) {
+        println!(
+            "nothing had happened yet at {}: it is before the first event in the history",
+            time(&at)
+        );
+        return;
+    }
+    println!("as of {}", time(&at));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.app.clone(),
+                r.env.clone(),
+                r.digest
+                    .as_ref()
+                    .map_or("(nothing yet)".into(), |d| d.to_string()),
+                r.since.as_ref().map_or(String::new(), time),
+                match (&r.digest, &r.until) {
+                    (None, _) => String::new(),
+                    (Some(_), None) => "now".into(),
+                    (Some(_), Some(u)) => time(u),
+                },
+                r.via.map_or(String::new(), |v| via(v).into()),
+                r.actor.clone().unwrap_or_default(),
+                flags(r.drift, r.unapproved),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "APP", "ENV", "DIGEST", "SINCE", "UNTIL", "VIA", "ACTOR", "FLAGS",
+        ],
+        rows,
+    );
+}
+
+/// `timeline --app A --at T`: the segment each environment was in at T (and a line for each
+/// environment where nothing had begun yet).
+pub fn timeline_at_table(
+    segments: &[tollgate::api::SegmentAt],
+    app: &str,
+    envs: &[&str],
+    at: DateTime<Utc>,
+) {
+    println!("{app} as of {}", time(&at));
+    let rows = segments
+        .iter()
+        .map(|s| {
+            let seg = &s.segment;
+            vec![
+                seg.env.clone(),
+                seg.digest.to_string(),
+                time(&seg.from),
+                seg.until.as_ref().map_or("now".into(), time),
+                via(seg.via).into(),
+                seg.actor.clone().unwrap_or_default(),
+                flags(s.drift, seg.unapproved),
+            ]
+        })
+        .collect();
+    if !segments.is_empty() {
+        print_table(
+            &["ENV", "DIGEST", "FROM", "UNTIL", "VIA", "ACTOR", "FLAGS"],
+            rows,
+        );
+    }
+    for env in envs {
+        if !segments.iter().any(|s| s.segment.env == *env) {
+            println!("nothing had run in {env} yet at that time, as far as the history knows");
+        }
+    }
+}

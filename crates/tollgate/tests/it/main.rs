@@ -12,6 +12,7 @@ mod export;
 mod export_safety;
 mod gate;
 mod identity;
+mod point_in_time;
 mod promote;
 mod recover;
 mod registry;

@@ -2,6 +2,7 @@
 import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { ApproveRequest } from "./ApproveRequest";
+import type { AtRequest } from "./AtRequest";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { DigestDetail } from "./DigestDetail";
@@ -56,6 +57,7 @@ export type Commands = {
   open_demo: { args: null; result: WorkspaceInfo };
   reveal_file: { args: RevealRequest; result: null };
   team_status: { args: null; result: TeamStatus };
+  overview_at: { args: AtRequest; result: Overview };
 };
 
 /** The declared command names, in declaration order (the UI builds its backend from them). */
@@ -83,4 +85,5 @@ export const COMMAND_NAMES = [
   "open_demo",
   "reveal_file",
   "team_status",
+  "overview_at",
 ] as const satisfies readonly (keyof Commands)[];

@@ -8,6 +8,12 @@ export type Overview = { cells: Array<OverviewCell>,
  */
 last_sync: string | null, 
 /**
- * The waiting digests this machine's approver may approve and has not.
+ * The waiting digests this machine's approver may approve and has not (none as of a
+ * moment).
  */
-waiting_for_you: WaitingForYou, };
+waiting_for_you: WaitingForYou, 
+/**
+ * The moment the grid shows ("as of"); `None` for now. With a moment, each cell's status
+ * is as of then (`status --at`) and no cell has a candidate.
+ */
+at: string | null, };

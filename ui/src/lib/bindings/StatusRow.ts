@@ -31,4 +31,25 @@ last_observed: string | null,
  * The current stay is an unapproved deployment (see [`Segment::unapproved`]): a `record`
  * into an environment with a policy that no approved promotion or rollback has replaced.
  */
-unapproved: boolean, };
+unapproved: boolean, 
+/**
+ * The moment this row describes (`status --at T`); `None` for now. With a moment, every
+ * field is as of then: `digest` is what the history says ran there (not a tag read),
+ * `drift` means the stay began with drift nobody had acknowledged yet, `last_observed` is
+ * `None`.
+ */
+at: string | null, 
+/**
+ * Who put the digest there: the actor of the event that began the stay.
+ */
+actor: string | null, 
+/**
+ * With a moment (`at`): when that stay ended, i.e. the next one began; `None` when it
+ * still runs (and always for now).
+ */
+until: string | null, 
+/**
+ * The moment (`at`) is before the first event of the history: nothing had happened yet,
+ * as far as Tollgate knows.
+ */
+before_history: boolean, };
