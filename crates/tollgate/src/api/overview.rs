@@ -26,6 +26,9 @@ pub struct Overview {
     /// The newest observation of any tag: when sync last ran.
     #[ts(type = "string | null")]
     pub last_sync: Option<DateTime<Utc>>,
+    /// The team conflicts of the history (every app and environment), detected and never
+    /// resolved: the banner above the grid.
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
 /// Status of every app and environment plus what is waiting to be promoted where.
@@ -56,5 +59,10 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
         });
     }
     let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
-    Ok(Overview { cells, last_sync })
+    let conflicts = store.conflicts(None)?;
+    Ok(Overview {
+        cells,
+        last_sync,
+        conflicts,
+    })
 }

@@ -3,7 +3,8 @@ use crate::domain::{Event, StatusRow};
 use crate::store::Store;
 use crate::Result;
 
-/// Current digest per app and environment, with drift and unapproved flags (`status --json`).
+/// Current digest per app and environment, with drift and unapproved flags and the team
+/// conflicts of each (`status --json`).
 #[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
 pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     if let Some(a) = app {
@@ -11,6 +12,7 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     }
     let store = Store::open(&ws.db_path)?;
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
+    let conflicts = store.conflicts(app)?;
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -38,6 +40,11 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
                 via: seg.map(|s| s.via),
                 last_observed: head.last_observation.as_ref().map(|o| o.at),
                 unapproved: seg.is_some_and(|s| s.unapproved),
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.app == a.name && c.env == e.name)
+                    .cloned()
+                    .collect(),
             });
         }
     }

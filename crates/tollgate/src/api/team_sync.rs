@@ -16,7 +16,7 @@ use crate::domain::{Digest, Event, EventKind, NewEvent};
 use crate::signing::{self, ApprovalMessage};
 use crate::store::{Store, TeamArtifact};
 use crate::team::{
-    known_entry, repository_for, ArtifactKind, Descriptor, Fetched, Publish, TeamEvent,
+    known_entry, repository_for, ArtifactKind, Descriptor, Fallbacks, Fetched, Publish, TeamEvent,
     TeamRegistry,
 };
 use crate::{Error, Result};
@@ -204,16 +204,19 @@ pub(crate) async fn sync_team(
             asks.push((i, repository, seen));
         }
     }
-    // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests further).
+    // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests further),
+    //    after one probe and one tag list per repository (which fallback tags exist).
     let teams = &teams;
+    let fallbacks = &fallbacks_of(teams, &asks).await?;
     let pulls: Vec<_> = stream::iter(asks)
         .map(|(i, repository, seen)| async move {
             let (team, path) = teams
                 .get(&repository)
                 .and_then(Option::as_ref)
                 .expect("only repositories that can share are asked");
+            let known = fallbacks.get(&repository).unwrap_or(&Fallbacks::Unknown);
             let pulled = team
-                .pull(path, &i.digest, &seen)
+                .pull_in(path, &i.digest, &seen, known)
                 .await
                 .map_err(|e| e.context(format!("pull the team's events on {}", i.digest)));
             (i, repository, pulled)
@@ -280,6 +283,30 @@ pub(crate) async fn sync_team(
     }
     report.still_unshared = store.unshared_team_artifacts()?.len();
     Ok(report)
+}
+
+/// What each team repository asked about says of its fallback tags
+/// ([`TeamRegistry::fallbacks`], probed with its first digest of interest), PARALLEL_PULLS at a
+/// time.
+async fn fallbacks_of(
+    teams: &HashMap<String, Option<(TeamRegistry, String)>>,
+    asks: &[(&Interest, String, crate::team::Seen)],
+) -> Result<HashMap<String, Fallbacks>> {
+    let mut probes: Vec<(&str, &Digest)> = Vec::new();
+    for (i, repository, _) in asks {
+        if !probes.iter().any(|(r, _)| r == repository) {
+            probes.push((repository, &i.digest));
+        }
+    }
+    let found: Vec<_> = stream::iter(probes)
+        .filter_map(|(repository, probe)| async move {
+            let (team, path) = teams.get(repository).and_then(Option::as_ref)?;
+            Some(async move { (repository.to_string(), team.fallbacks(path, probe).await) })
+        })
+        .buffer_unordered(PARALLEL_PULLS)
+        .collect()
+        .await;
+    found.into_iter().map(|(r, f)| f.map(|f| (r, f))).collect()
 }
 
 /// Publish again every approval whose push was denied (or did not get through).

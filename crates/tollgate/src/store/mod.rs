@@ -10,8 +10,10 @@
 //!   `heads` tables in the same transaction as each append.
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
+//! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
 
 pub mod chain;
+mod conflicts;
 mod events;
 mod images;
 mod journal;

@@ -17,5 +17,7 @@ mod registry;
 mod signing;
 mod store;
 mod team;
+mod team_conflicts;
 mod team_share;
+mod team_sync_cost;
 mod token;
