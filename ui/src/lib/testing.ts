@@ -18,6 +18,7 @@ import { vi, type Mock } from 'vitest';
 import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { ApprovalView } from './bindings/ApprovalView';
+import type { Conflict } from './bindings/Conflict';
 import type { DigestDetail } from './bindings/DigestDetail';
 import type { Evaluation } from './bindings/Evaluation';
 import type { Event } from './bindings/Event';
@@ -183,6 +184,7 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     actor: 'ci',
     until: null,
     before_history: false,
+    conflicts: [],
     ...over,
   };
 }
@@ -243,8 +245,9 @@ export function sampleOverview(
   cells: OverviewCell[],
   lastSync: string | null = '2025-11-25T08:00:00Z',
   waitingForYou: WaitingForYou = nothingWaiting,
+  conflicts: Conflict[] = [],
 ): Overview {
-  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou, at: null };
+  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou, at: null, conflicts };
 }
 
 /** An approval of a waiting digest, as the overview lists it: alice's, local, shared, counted. */
@@ -282,6 +285,22 @@ export function teamShare(over: Partial<TeamShare> = {}): TeamShare {
     artifact: `sha256:${'5a'.repeat(32)}`,
     shared: true,
     unshared: null,
+    ...over,
+  };
+}
+
+/** A team conflict as the core reports it: two promotions of api production from one digest. */
+export function conflict(over: Partial<Conflict> = {}): Conflict {
+  return {
+    kind: 'fork',
+    app: 'api',
+    env: 'production',
+    events: [
+      { seq: 9, kind: 'promotion', actor: 'alice@example.com', imported: false },
+      { seq: 12, kind: 'promotion', actor: 'bob@example.com', imported: true },
+    ],
+    description:
+      'api production: 2 moves from the same previous digest sha256:a1b2c3d4e5f6 to different digests: promotion 9 by alice@example.com to sha256:0f1e2d3c4b5a, promotion 12 by bob@example.com (imported) to sha256:77aa88bb99cc',
     ...over,
   };
 }
@@ -645,6 +664,7 @@ export function exportSummary(path: string, format: ExportSummary['format'] = 'p
       broken: null,
     },
     signatures: { approvals: 6, verified: 6, problems: [] },
+    conflicts: [],
     summary: {
       events: 122,
       stubs: 0,
@@ -670,7 +690,7 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
   return {
-    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting, at: null },
+    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting, at: null, conflicts: [] },
     sync: {
       tags: [],
       new_images: 0,

@@ -38,6 +38,9 @@ pub struct Overview {
     #[ts(type = "string | null")]
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// The team conflicts of the history (every app and environment), detected and never
+    /// resolved: the banner above the grid.
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
 /// Status of every app and environment plus what is waiting to be promoted where, the
@@ -70,6 +73,7 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
             last_sync,
             waiting_for_you: WaitingForYou::default(),
             at: Some(t),
+            conflicts: open::store(ws)?.conflicts(None)?,
         });
     }
     let store = open::store(ws)?;
@@ -107,11 +111,13 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
         .iter()
         .filter_map(|c| Some((c.candidate.as_ref()?, c.approvals.as_slice())))
         .collect();
+    let conflicts = store.conflicts(None)?;
     let waiting_for_you = overview_team::waiting_for_you(ws, ctx, &candidates);
     Ok(Overview {
         cells,
         last_sync,
         waiting_for_you,
         at: None,
+        conflicts,
     })
 }

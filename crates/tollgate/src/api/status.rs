@@ -5,8 +5,8 @@ use crate::domain::{Event, StatusRow};
 use crate::store::Store;
 use crate::Result;
 
-/// Current digest per app and environment, with drift and unapproved flags (`status --json`):
-/// [`status_at`] of now.
+/// Current digest per app and environment, with drift and unapproved flags and the team
+/// conflicts of each (`status --json`): [`status_at`] of now.
 pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
     status_at(ws, app, None)
 }
@@ -29,6 +29,7 @@ pub fn status_at(
         return rows_at(ws, &store, app, t);
     }
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
+    let conflicts = store.conflicts(app)?;
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -60,6 +61,11 @@ pub fn status_at(
                 actor: seg.and_then(|s| s.actor.clone()),
                 until: None,
                 before_history: false,
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.app == a.name && c.env == e.name)
+                    .cloned()
+                    .collect(),
             });
         }
     }
@@ -74,6 +80,7 @@ fn rows_at(
     t: DateTime<Utc>,
 ) -> Result<Vec<StatusRow>> {
     let before_history = store.first_event_at()?.is_none_or(|first| t < first);
+    let conflicts = store.conflicts(app)?;
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -102,6 +109,11 @@ fn rows_at(
                 actor: seg.and_then(|s| s.actor.clone()),
                 until: seg.and_then(|s| s.until),
                 before_history,
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.app == a.name && c.env == e.name)
+                    .cloned()
+                    .collect(),
             });
         }
     }

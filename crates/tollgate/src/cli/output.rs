@@ -65,8 +65,8 @@ fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
-pub fn status_table(rows: &[StatusRow]) {
-    let rows = rows
+pub fn status_table(rows_in: &[StatusRow]) {
+    let rows = rows_in
         .iter()
         .map(|r| {
             vec![
@@ -77,21 +77,35 @@ pub fn status_table(rows: &[StatusRow]) {
                     .as_ref()
                     .map_or("(no tag)".into(), |d| d.to_string()),
                 r.since.as_ref().map_or(String::new(), time),
-                flags(r.drift, r.unapproved),
+                flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
             ]
         })
         .collect();
     print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
+    for c in rows_conflicts(rows_in) {
+        println!("CONFLICT {} {}", c.kind.as_str(), c.description);
+    }
 }
 
-/// `DRIFT`, `UNAPPROVED`, both (space-separated) or nothing.
-fn flags(drift: bool, unapproved: bool) -> String {
-    [(drift, "DRIFT"), (unapproved, "UNAPPROVED")]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| *name)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The conflicts of the rows, each once, in row order.
+fn rows_conflicts(
+    rows: &[StatusRow],
+) -> impl Iterator<Item = &tollgate::report::conflicts::Conflict> {
+    rows.iter().flat_map(|r| r.conflicts.iter())
+}
+
+/// `DRIFT`, `UNAPPROVED`, `CONFLICT` (space-separated) or nothing.
+fn flags(drift: bool, unapproved: bool, conflict: bool) -> String {
+    [
+        (drift, "DRIFT"),
+        (unapproved, "UNAPPROVED"),
+        (conflict, "CONFLICT"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 pub fn timeline_table(segments: &[Segment]) {
@@ -291,6 +305,9 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
     for p in &s.signatures.problems {
         eprintln!("warning: {}", p.message);
     }
+    for c in &s.conflicts {
+        eprintln!("warning: conflict: {}; the report lists it", c.description);
+    }
     Ok(())
 }
 
@@ -364,7 +381,7 @@ pub fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>) {
                 },
                 r.via.map_or(String::new(), |v| via(v).into()),
                 r.actor.clone().unwrap_or_default(),
-                flags(r.drift, r.unapproved),
+                flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
             ]
         })
         .collect();
@@ -396,7 +413,7 @@ pub fn timeline_at_table(
                 seg.until.as_ref().map_or("now".into(), time),
                 via(seg.via).into(),
                 seg.actor.clone().unwrap_or_default(),
-                flags(s.drift, seg.unapproved),
+                flags(s.drift, seg.unapproved, false),
             ]
         })
         .collect();

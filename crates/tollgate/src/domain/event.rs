@@ -196,6 +196,11 @@ pub struct StatusRow {
     /// as far as Tollgate knows.
     #[serde(default)]
     pub before_history: bool,
+    /// The team conflicts of this app × environment (two promotions from one previous digest,
+    /// one approval consumed twice, a move no sync saw): detected, never resolved. Empty when
+    /// there are none.
+    #[serde(default)]
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -12,8 +12,10 @@
 //! - `point_in_time`: the segment that covers a moment (`status --at`), by two index seeks.
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
 //! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
+//! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
 
 pub mod chain;
+mod conflicts;
 mod events;
 mod images;
 mod journal;

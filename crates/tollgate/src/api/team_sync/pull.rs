@@ -3,7 +3,7 @@
 //! history: before a sync decides drift ([`TeamStep::begin`]), so that the move they explain
 //! is no drift, and after its observations ([`TeamStep::finish`]) for moves already there.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 
@@ -17,7 +17,7 @@ use crate::config::Workspace;
 use crate::domain::Digest;
 use crate::signing::EventMessage;
 use crate::store::Store;
-use crate::team::{known_entry, repository_for};
+use crate::team::{known_entry, repository_for, Fallbacks, Seen};
 use crate::{Error, Result};
 
 /// How many digests are asked about at once.
@@ -89,21 +89,28 @@ impl TeamStep {
                 asks.push((i.clone(), repository, seen));
             }
         }
-        // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests further).
+        // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests
+        //    further), after one probe and one tag list per repository (which fallback tags
+        //    exist).
         let teams = &teams;
+        let fallbacks = &fallbacks_of(teams, &asks).await;
         let pulls: Vec<_> = stream::iter(asks)
             .map(|(i, repository, seen)| async move {
                 let (team, path) = teams
                     .get(&repository)
                     .and_then(Option::as_ref)
                     .expect("only repositories that can share are asked");
-                let pulled = team.pull(path, &i.digest, &seen).await.map_err(|e| {
-                    e.context(format!(
-                        "pull the team's events on {} from {repository} (registry {})",
-                        i.digest,
-                        team.registry().display_name()
-                    ))
-                });
+                let known = fallbacks.get(&repository).unwrap_or(&Fallbacks::Unknown);
+                let pulled = team
+                    .pull_in(path, &i.digest, &seen, known)
+                    .await
+                    .map_err(|e| {
+                        e.context(format!(
+                            "pull the team's events on {} from {repository} (registry {})",
+                            i.digest,
+                            team.registry().display_name()
+                        ))
+                    });
                 (i, repository, pulled)
             })
             .buffered(PARALLEL_PULLS)
@@ -287,4 +294,39 @@ pub(crate) async fn pull_digest(
             ))
         })?;
     step.finish(ws, ctx, store)
+}
+
+/// What each team repository asked about says of its fallback tags
+/// ([`crate::team::TeamRegistry::fallbacks`], probed with its first digest of interest), all
+/// repositories at once (the registry handle bounds requests). A repository whose tags cannot
+/// be listed is `Unknown`: each of its digests is then asked about on its own, as without the
+/// list (the pull reports any error). Built with a loop, not a stream closure over borrows,
+/// so that the future stays `Send` for the desktop's commands.
+async fn fallbacks_of(
+    teams: &Teams,
+    asks: &[(Interest, String, Seen)],
+) -> HashMap<String, Fallbacks> {
+    let mut repositories: Vec<&str> = Vec::new();
+    let mut probes = Vec::new();
+    for (i, repository, _) in asks {
+        if repositories.contains(&repository.as_str()) {
+            continue;
+        }
+        if let Some((team, path)) = teams.get(repository).and_then(Option::as_ref) {
+            repositories.push(repository);
+            probes.push(team.fallbacks(path, &i.digest));
+        }
+    }
+    let found = futures::future::join_all(probes).await;
+    repositories
+        .into_iter()
+        .zip(found)
+        .map(|(repository, found)| {
+            let found = found.unwrap_or_else(|e| {
+                tracing::debug!(repository, error = %e.message, "tags not listed");
+                Fallbacks::Unknown
+            });
+            (repository.to_string(), found)
+        })
+        .collect()
 }
