@@ -10,6 +10,7 @@ fn main() {
         "timeline",
         "digest_detail",
         "check_promotion",
+        "release_diff",
         "approve",
         "promote",
         "rollback",
@@ -27,6 +28,8 @@ fn main() {
         "reject",
         "unreject",
         "rejections",
+        "team_status",
+        "overview_at",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -10,9 +10,10 @@ use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
     KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep,
     RegistryView, RejectRequest, RejectionReceipt, RollbackRequest, SignerStatus, SyncProgress,
-    SyncReport,
+    SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
+use tollgate::diff::ReleaseDiff;
 use tollgate::domain::{Segment, StatusRow};
 use tollgate::policy::Rejection;
 use tollgate::signing::PublicKeyInfo;
@@ -21,6 +22,7 @@ use ts_rs::TS;
 
 use crate::dialogs::Dialogs;
 use crate::ipc::commands;
+use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportReportRequest,
     ExportTarget, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
@@ -88,6 +90,16 @@ commands! {
         state
             .blocking(move |ws, ctx| tollgate::api::check_promotion(ws, ctx.clock.now(), &req.app, &req.to, &req.digest))
             .await
+    }
+
+    /// What changes if `digest` replaces what `to` runs now (`tollgate diff`): read from the registry.
+    async fn release_diff(state, req: CheckRequest) -> ReleaseDiff {
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        let digest = tollgate::domain::Digest::parse(&req.digest)?;
+        not_send(move || async move {
+            tollgate::api::diff(&ws, &ctx, &req.app, &req.to, Some(digest)).await
+        })
+        .await
     }
 
     /// Sign an approval with this machine's key (`tollgate approve`). The approver is always the
@@ -201,6 +213,23 @@ commands! {
             })
         })
         .await
+    }
+
+    /// Sharing on or off, the team repositories, the last pull, unshared and untrusted events
+    /// (`tollgate team status`).
+    async fn team_status(state, req: ()) -> TeamStatus {
+        state.blocking(tollgate::api::team_status).await
+    }
+
+    /// The overview as of a moment (`tollgate status --at T`): `at` is RFC 3339 or before now
+    /// (`-3h`, `-2d`), as on the command line.
+    async fn overview_at(state, req: AtRequest) -> Overview {
+        state
+            .blocking(move |ws, ctx| {
+                let now = ctx.clock.now();
+                tollgate::api::overview_at(ws, ctx, Some(tollgate::domain::parse_at(&req.at, now)?))
+            })
+            .await
     }
 }
 

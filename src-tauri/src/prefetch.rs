@@ -32,9 +32,8 @@ impl Prefetch {
     /// Start computing the overview of `workspace` now, on the blocking pool.
     pub fn start(&self, workspace: Arc<Workspace>, ctx: tollgate::api::Context) {
         let ws = workspace.clone();
-        let result = tauri::async_runtime::spawn_blocking(move || {
-            tollgate::api::overview(&ws, ctx.clock.now())
-        });
+        let result =
+            tauri::async_runtime::spawn_blocking(move || tollgate::api::overview(&ws, &ctx));
         *self.slot() = Some(Pending {
             workspace,
             started: Instant::now(),

@@ -95,3 +95,11 @@ pub struct ExportReportRequest {
     #[ts(type = "string | null")]
     pub until: Option<DateTime<Utc>>,
 }
+
+/// A moment (`overview_at`): RFC 3339 (`2026-11-25T08:00:00Z`) or before now (`-3h`, `-2d`),
+/// as `tollgate status --at` takes it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct AtRequest {
+    pub at: String,
+}

@@ -82,8 +82,7 @@ impl AppState {
         if let Some(overview) = self.prefetched.take(&ws).await {
             return Ok(overview);
         }
-        self.blocking(|ws, ctx| tollgate::api::overview(ws, ctx.clock.now()))
-            .await
+        self.blocking(tollgate::api::overview).await
     }
 
     pub fn workspace(&self) -> Result<Arc<Workspace>> {

@@ -2,8 +2,8 @@
 //!
 //! Builds a history of 1,000,000 events (100 apps × 4 environments; mostly observations, with
 //! records, approvals, promotions, rollbacks and drift) in a temporary folder, then times the
-//! queries behind `timeline`, `status` and `verify` (median of several runs) and prints them
-//! against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
+//! queries behind `timeline`, `status`, `status --at` and `verify` (median of several runs)
+//! and prints them against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -187,6 +187,26 @@ fn main() {
         drifting
     });
 
+    // status --at: the stay covering a moment of every app × environment, in the middle of the
+    // history and near its end (production gated, as a policy would make it).
+    let first = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let span = chrono::Duration::seconds(total as i64 * 30);
+    let status_at = |at: chrono::DateTime<Utc>| {
+        let mut found = 0;
+        for a in 0..APPS {
+            for e in ENVS {
+                let stay = store
+                    .stay_at(&format!("app{a:03}"), e, at, e == "production")
+                    .expect("stay_at");
+                found += usize::from(stay.is_some());
+            }
+        }
+        found
+    };
+    let middle = first + span / 2;
+    let status_at_middle = time(21, || status_at(middle));
+    let status_at_recent = time(21, || status_at(first + span - chrono::Duration::hours(3)));
+
     // What sync asks for each environment.
     let some = Digest::of(b"image 12345");
     let explained = time(51, || {
@@ -255,6 +275,24 @@ fn main() {
         ms(status),
         "< 50 ms",
         status < Duration::from_millis(50),
+    );
+    row(
+        format!(
+            "status --at (middle of the history): stay_at() of {} app × envs",
+            APPS * ENVS.len()
+        ),
+        ms(status_at_middle),
+        "< 20 ms",
+        status_at_middle < Duration::from_millis(20),
+    );
+    row(
+        format!(
+            "status --at (3 h before the last event): stay_at() of {} app × envs",
+            APPS * ENVS.len()
+        ),
+        ms(status_at_recent),
+        "< 20 ms",
+        status_at_recent < Duration::from_millis(20),
     );
     row(
         "explained_since (one app × env)".into(),

@@ -2,6 +2,7 @@
 //!
 //! - [`api`]: one public function per use case; the CLI and the Tauri commands call only these.
 //! - [`config`]: the `tollgate.toml` workspace file.
+//! - [`diff`]: the release diff: what changes if a candidate digest replaces what runs now.
 //! - [`domain`]: digests, references, events, segments: the vocabulary.
 //! - [`registry`]: OCI Distribution registries and local OCI image-layout folders.
 //! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod config;
+pub mod diff;
 pub mod domain;
 pub mod error;
 pub mod keychain;

@@ -12,6 +12,11 @@ use tollgate_e2e::registry::Registry;
 use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
 
+#[path = "app/diff.rs"]
+mod diff;
+#[path = "app/team.rs"]
+mod team;
+
 const WAIT: Duration = Duration::from_secs(30);
 /// The keys that press a native confirmation's OK button (the dialog opens with it focused? see
 /// `answer_dialog`).

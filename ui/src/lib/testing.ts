@@ -18,6 +18,7 @@ import { vi, type Mock } from 'vitest';
 import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { ApprovalView } from './bindings/ApprovalView';
+import type { Conflict } from './bindings/Conflict';
 import type { DigestDetail } from './bindings/DigestDetail';
 import type { Evaluation } from './bindings/Evaluation';
 import type { Event } from './bindings/Event';
@@ -38,8 +39,13 @@ import type { StatusRow } from './bindings/StatusRow';
 import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { WorkspaceInfo } from './bindings/WorkspaceInfo';
+import type { TeamShare } from './bindings/TeamShare';
+import type { TeamStatus } from './bindings/TeamStatus';
+import type { WaitingApproval } from './bindings/WaitingApproval';
+import type { WaitingForYou } from './bindings/WaitingForYou';
 
 import type { ExportTarget } from './bindings/ExportTarget';
+import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
 import sentences from './bindings/sentences.json';
 type Answer<T> = T | TollgateError;
@@ -95,9 +101,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
   const backend = {
     workspaceInfo: method('workspaceInfo', () => sampleWorkspace),
     status: method('status', () => []),
-    overview: method('overview', () =>
-      sampleOverview(statusRows().map((status) => ({ status, candidate: null }))),
-    ),
+    overview: method('overview', () => sampleOverview(statusRows().map((status) => cell(status)))),
     sync: method(
       'sync',
       () => sampleSyncReport(statusRows()),
@@ -112,6 +116,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     timeline: method('timeline', () => []),
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
     checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
+    releaseDiff: method('releaseDiff', (req) => sampleDiff(req)),
     signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(
@@ -139,6 +144,13 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
     unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
     rejections: method('rejections', () => []),
+    teamStatus: method('teamStatus', () => teamStatus()),
+    overviewAt: method('overviewAt', (req) => ({
+      ...sampleOverview(
+        statusRows().map((status) => ({ status: { ...status, at: req.at }, candidate: null, approvals: [] })),
+      ),
+      at: req.at,
+    })),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
 }
@@ -173,6 +185,11 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     via: 'promotion',
     last_observed: '2025-11-25T08:00:00Z',
     unapproved: false,
+    at: null,
+    actor: 'ci',
+    until: null,
+    before_history: false,
+    conflicts: [],
     ...over,
   };
 }
@@ -218,15 +235,79 @@ export function sampleCheck(
   });
 }
 
-export function cell(status: StatusRow, candidate: PromotionCheck | null = null): OverviewCell {
-  return { status, candidate };
+export function cell(
+  status: StatusRow,
+  candidate: PromotionCheck | null = null,
+  approvals: WaitingApproval[] = [],
+): OverviewCell {
+  return { status, candidate, approvals };
 }
+
+/** Nothing waits for this machine's approver (none is listed). */
+export const nothingWaiting: WaitingForYou = { approver: null, digests: [] };
 
 export function sampleOverview(
   cells: OverviewCell[],
   lastSync: string | null = '2025-11-25T08:00:00Z',
+  waitingForYou: WaitingForYou = nothingWaiting,
+  conflicts: Conflict[] = [],
 ): Overview {
-  return { cells, last_sync: lastSync };
+  return { cells, last_sync: lastSync, waiting_for_you: waitingForYou, at: null, conflicts };
+}
+
+/** An approval of a waiting digest, as the overview lists it: alice's, local, shared, counted. */
+export function waitingApproval(over: Partial<WaitingApproval> = {}): WaitingApproval {
+  return {
+    seq: 7,
+    approver: 'alice@example.com',
+    role: 'manager',
+    at: '2025-11-24T10:00:00Z',
+    counted: true,
+    imported_from: null,
+    not_shared: null,
+    ...over,
+  };
+}
+
+/** Settings → Team of a workspace sharing through each app's repository, pulled once, clean. */
+export function teamStatus(over: Partial<TeamStatus> = {}): TeamStatus {
+  return {
+    sharing: true,
+    change: 'to turn sharing off, write `share = false` under `[team]` in /home/ci/payments/tollgate.toml',
+    ledger: null,
+    repositories: [{ app: 'api', repository: 'local/payments/api', can_share: true }],
+    last_pull: { at: '2025-11-25T09:00:00Z', digests: 3, imported: 1, untrusted: 0 },
+    unshared: [],
+    untrusted: [],
+    ...over,
+  };
+}
+
+/** What publishing to the team's registry answered: shared to local/payments/api. */
+export function teamShare(over: Partial<TeamShare> = {}): TeamShare {
+  return {
+    repository: 'local/payments/api',
+    artifact: `sha256:${'5a'.repeat(32)}`,
+    shared: true,
+    unshared: null,
+    ...over,
+  };
+}
+
+/** A team conflict as the core reports it: two promotions of api production from one digest. */
+export function conflict(over: Partial<Conflict> = {}): Conflict {
+  return {
+    kind: 'fork',
+    app: 'api',
+    env: 'production',
+    events: [
+      { seq: 9, kind: 'promotion', actor: 'alice@example.com', imported: false },
+      { seq: 12, kind: 'promotion', actor: 'bob@example.com', imported: true },
+    ],
+    description:
+      'api production: 2 moves from the same previous digest sha256:a1b2c3d4e5f6 to different digests: promotion 9 by alice@example.com to sha256:0f1e2d3c4b5a, promotion 12 by bob@example.com (imported) to sha256:77aa88bb99cc',
+    ...over,
+  };
 }
 
 export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
@@ -244,7 +325,14 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
     })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
-    team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+    team: {
+      imported: 0,
+      imported_events: 0,
+      untrusted: 0,
+      unshared_retried: 0,
+      still_unshared: 0,
+      skipped: [],
+    },
   };
 }
 
@@ -273,6 +361,8 @@ export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
     verified: true,
     problem: null,
     consumed: false,
+    imported_from: null,
+    not_shared: null,
     ...over,
   };
 }
@@ -456,6 +546,8 @@ export function signer(over: Partial<SignerStatus> = {}): SignerStatus {
     listed: true,
     roles: ['qa'],
     problem: null,
+    ci_signer: false,
+    signers: [],
     ...over,
   };
 }
@@ -589,6 +681,7 @@ export function outcome(digest = digestA): PromotionOutcome {
       kubectl: `kubectl set image deployment/api api=127.0.0.1:5000/payments/api@${digest}`,
       compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
     },
+    shared: null,
   };
 }
 
@@ -620,6 +713,7 @@ export function exportSummary(path: string, format: ExportSummary['format'] = 'p
       broken: null,
     },
     signatures: { approvals: 6, verified: 6, problems: [] },
+    conflicts: [],
     summary: {
       events: 122,
       stubs: 0,
@@ -645,12 +739,19 @@ export const rotation: KeyRotation = keyRotation('quinn@example.com');
 /** The promote, rollback, export, settings and first-start views' workspace (see the top). */
 export function promoteData(over: FakeData = {}): FakeData {
   return {
-    overview: { cells: [], last_sync: null },
+    overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting, at: null, conflicts: [] },
     sync: {
       tags: [],
       new_images: 0,
       at: '2026-11-02T10:00:00Z',
-      team: { imported: 0, untrusted: 0, unshared_retried: 0, still_unshared: 0, skipped: [] },
+      team: {
+        imported: 0,
+        imported_events: 0,
+        untrusted: 0,
+        unshared_retried: 0,
+        still_unshared: 0,
+        skipped: [],
+      },
     },
     digestDetail: (req) =>
       req.digest === digestA

@@ -98,6 +98,8 @@ describe('PromoteView', () => {
             verified: true,
             problem: null,
             consumed: false,
+            imported_from: null,
+            not_shared: null,
           },
         ];
         return d;

@@ -12,6 +12,25 @@ use crate::{Error, Result};
 /// Environment variable naming who acts (CI sets it).
 pub const ACTOR_ENV: &str = "TOLLGATE_ACTOR";
 
+tokio::task_local! {
+    /// Key sources that stand in for the environment's inside [`with_sources`].
+    static SOURCES: Sources;
+}
+
+/// Run `f` with `sources` instead of `TOLLGATE_SIGNING_KEY` and `SSH_AUTH_SOCK` for every
+/// event it signs through [`signer_for`] (the demo passes none: it signs with its in-memory
+/// keychain, whatever the environment holds).
+pub(crate) async fn with_sources<F: std::future::Future>(sources: Sources, f: F) -> F::Output {
+    SOURCES.scope(sources, f).await
+}
+
+/// The key sources in effect: those of [`with_sources`], else the process environment's.
+fn sources() -> Sources {
+    SOURCES
+        .try_with(Sources::clone)
+        .unwrap_or_else(|_| Sources::from_env())
+}
+
 /// Who is acting, as an identity. The first of: `explicit` (`--actor`), `$TOLLGATE_ACTOR`,
 /// the listed identity whose key is in `TOLLGATE_SIGNING_KEY` or (the only one) in ssh-agent,
 /// this machine's signing identity (the approver id `tollgate key init` remembered in the
@@ -26,7 +45,7 @@ pub fn resolve_actor(ws: &Workspace, ctx: &Context, explicit: Option<&str>) -> R
         explicit,
         var(ACTOR_ENV),
         || {
-            signing::identity_in_sources(&ws.config.identities(), &Sources::from_env())
+            signing::identity_in_sources(&ws.config.identities(), &sources())
                 .or_else(|| machine_identity(ws, ctx))
         },
         var("USER").or_else(|| var("USERNAME")),
@@ -85,7 +104,7 @@ fn machine_identity(ws: &Workspace, ctx: &Context) -> Option<String> {
 /// key must be in `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain
 /// ([`Signer::resolve`]). Refused with one line saying how to get one otherwise.
 pub fn signer_for(ws: &Workspace, ctx: &Context, actor: &str) -> Result<Signer> {
-    signer_from(ws, ctx, actor, &Sources::from_env())
+    signer_from(ws, ctx, actor, &sources())
 }
 
 /// [`signer_for`] with the key file and agent given (the demo passes none: it signs with its

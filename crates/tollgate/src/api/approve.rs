@@ -50,10 +50,15 @@ pub async fn approve_and_share(
     ctx: &Context,
     req: ApproveRequest,
 ) -> Result<ApprovalReceipt> {
+    // Teammates' events on this digest first (one pull): what the approval is given on.
+    if let Ok((app, _, _, digest)) = resolve(ws, &req.app, &req.to, &req.digest) {
+        let mut store = open::store(ws)?;
+        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+    }
     let mut receipt = approve(ws, ctx, req)?;
     let mut store = open::store(ws)?;
     receipt.team =
-        crate::api::team_sync::publish_approval(ws, ctx, &mut store, &receipt.event).await?;
+        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
     Ok(receipt)
 }
 

@@ -60,6 +60,10 @@ pub struct ApprovalView {
     pub problem: Option<String>,
     /// Used by a promotion (or reserved by one in flight).
     pub consumed: bool,
+    /// A teammate's, pulled from the registry: the repository it was imported from.
+    pub imported_from: Option<String>,
+    /// This desktop's, not in the registry yet: why, in one line ("not shared yet: …").
+    pub not_shared: Option<String>,
 }
 
 /// The digest detail of `digest` in `app`.
@@ -75,6 +79,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         .filter(|s| s.digest == digest)
         .collect();
     let in_use = store.approvals_in_use()?;
+    let unshared = store.unshared_events()?;
     let mut tags = Vec::new();
     let mut approvals = Vec::new();
     let mut snippets = Vec::new();
@@ -121,6 +126,16 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
                 verified: check.is_ok(),
                 problem: check.err().map(|e| e.message),
                 consumed: in_use.contains(&e.seq),
+                imported_from: e
+                    .data
+                    .get("imported")
+                    .and_then(|i| i.get("repository"))
+                    .and_then(|r| r.as_str())
+                    .map(str::to_string),
+                not_shared: unshared.get(&e.seq).map(|why| {
+                    why.clone()
+                        .unwrap_or_else(|| "not shared yet: the next sync publishes it".into())
+                }),
                 approver,
             });
         }

@@ -10,6 +10,7 @@ use ts_rs::TS;
 use crate::api::open;
 use crate::config::Workspace;
 use crate::report::check::ApprovalSignatures;
+use crate::report::conflicts::Conflict;
 use crate::report::csv::CsvWriter;
 use crate::report::json::JsonWriter;
 use crate::report::output::{check_target, AtomicFile};
@@ -80,6 +81,9 @@ pub struct ExportSummary {
     /// The report's approvals against the approvers' keys.
     pub signatures: SignatureCheck,
     pub summary: Summary,
+    /// The team conflicts the report states (section "Conflicts", key `conflicts`, column
+    /// `conflicts`). Stated, not a failure of the export.
+    pub conflicts: Vec<Conflict>,
 }
 
 impl ExportSummary {
@@ -136,13 +140,14 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         allowed_signers: signing::allowed_signers(&ws.config.approvers),
     };
 
+    let conflicts = conflicts_in(&store, &filters)?;
     let gated = |app: &str, env: &str| crate::api::status::gated(ws, app, env);
     let mut file = AtomicFile::create(&req.out)?;
     let mut sigs = ApprovalSignatures::default();
     let mut pdf = None;
     let (selection, summary) = match req.format {
         report::ExportFormat::Json => {
-            let mut w = JsonWriter::start(&mut file, &meta)?;
+            let mut w = JsonWriter::start(&mut file, &meta)?.with_conflicts(conflicts.clone());
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)
@@ -151,7 +156,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
             (sel, summary)
         }
         report::ExportFormat::Csv => {
-            let mut w = CsvWriter::start(&mut file)?;
+            let mut w = CsvWriter::start(&mut file)?.with_conflicts(&conflicts);
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)
@@ -160,7 +165,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
             (sel, summary)
         }
         report::ExportFormat::Pdf => {
-            let mut p = PdfReport::new(meta.clone());
+            let mut p = PdfReport::new(meta.clone()).with_conflicts(conflicts.clone());
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 p.item(&item);
@@ -202,7 +207,28 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         database,
         signatures,
         summary,
+        conflicts,
     })
+}
+
+/// The team conflicts a report states: those of its app and environment filters with at least
+/// one event involved in its period.
+fn conflicts_in(store: &Store, filters: &Filters) -> Result<Vec<Conflict>> {
+    let mut out = Vec::new();
+    for c in store.conflicts(filters.app.as_deref())? {
+        if filters.env.as_deref().is_some_and(|e| e != c.env) {
+            continue;
+        }
+        let mut in_period = false;
+        for e in &c.events {
+            let at = store.event(e.seq)?.at;
+            in_period |= filters.matches(&c.app, &c.env, at);
+        }
+        if in_period {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// Never write a report over the history database, its companion files (`-wal`, `-shm`,

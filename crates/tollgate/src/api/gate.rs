@@ -73,15 +73,19 @@ pub(crate) fn candidates(
     digest: &Digest,
 ) -> Result<Vec<CandidateApproval>> {
     let in_use = store.approvals_in_use()?;
+    // Consumed by a promotion this history knows, local or a teammate's (by its signed bytes).
+    let consumed = store.consumed_approval_ids(app)?;
     let mut out = Vec::new();
     for e in store.approval_events(app, to, digest)? {
         let message = e.data_str("message").unwrap_or_default();
         let signature = e.data_str("signature").unwrap_or_default();
+        let used = in_use.contains(&e.seq)
+            || consumed.contains(&crate::signing::approval_id(message.as_bytes()));
         match CandidateApproval::from_signed(
             e.seq,
             message.as_bytes(),
             signature,
-            in_use.contains(&e.seq),
+            used,
             store.approval_appended_at(&e)?,
         ) {
             Ok(c) => out.push(c),

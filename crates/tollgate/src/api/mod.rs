@@ -8,6 +8,7 @@ mod approve;
 mod context;
 mod demo;
 mod detail;
+mod diff;
 mod export;
 mod gate;
 mod init;
@@ -15,6 +16,7 @@ mod key;
 mod login;
 mod open;
 mod overview;
+mod overview_team;
 mod promote;
 mod record;
 mod registries;
@@ -22,6 +24,7 @@ mod reject;
 mod signer;
 mod status;
 mod sync;
+mod team_status;
 mod team_sync;
 mod timeline;
 mod verify;
@@ -31,22 +34,32 @@ pub use approve::{approve, approve_and_share, ApprovalReceipt, ApproveRequest};
 pub use context::Context;
 pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
+pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check_promotion, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
+pub use overview_team::{WaitingApproval, WaitingDigest, WaitingForYou};
 pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
 };
-pub use record::{record, RecordRequest};
+pub use record::{record, record_and_share, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
 pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
+pub use team_status::{
+    team_status, TeamPull, TeamRepository, TeamStatus, UnsharedEvent, UntrustedEvent,
+};
 pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};
+
+// Point in time (`status --at`, `timeline --at`, the overview as of a moment).
+pub use overview::overview_at;
+pub use status::status_at;
+pub use timeline::{timeline_at, SegmentAt};

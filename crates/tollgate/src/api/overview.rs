@@ -3,7 +3,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::gate::{self, PromotionCheck};
-use crate::api::{open, status};
+use crate::api::overview_team::{self, WaitingApproval, WaitingForYou};
+use crate::api::{open, status, Context};
 use crate::config::Workspace;
 use crate::domain::StatusRow;
 use crate::Result;
@@ -17,6 +18,9 @@ pub struct OverviewCell {
     /// The digest in the previous environment that this one does not run yet, and whether it
     /// may come in now. `None` for the first environment, or when both run the same digest.
     pub candidate: Option<PromotionCheck>,
+    /// The approvals of the candidate, oldest first (teammates' ones imported through the
+    /// registry, this desktop's shared or not yet); empty without a candidate.
+    pub approvals: Vec<WaitingApproval>,
     /// The rejection in force (the newest) that covers this environment for the digest it runs
     /// now; absent when there is none. (A rejected candidate shows as its failed `rejected` rule.)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,13 +35,56 @@ pub struct Overview {
     /// The newest observation of any tag: when sync last ran.
     #[ts(type = "string | null")]
     pub last_sync: Option<DateTime<Utc>>,
+    /// The waiting digests this machine's approver may approve and has not (none as of a
+    /// moment).
+    pub waiting_for_you: WaitingForYou,
+    /// The moment the grid shows ("as of"); `None` for now. With a moment, each cell's status
+    /// is as of then (`status --at`) and no cell has a candidate.
+    #[ts(type = "string | null")]
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// The team conflicts of the history (every app and environment), detected and never
+    /// resolved: the banner above the grid.
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
-/// Status of every app and environment plus what is waiting to be promoted where.
-#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
-pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
+/// Status of every app and environment plus what is waiting to be promoted where, the
+/// approvals on each waiting digest, and what waits for this machine's approver:
+/// [`overview_at`] now.
+pub fn overview(ws: &Workspace, ctx: &Context) -> Result<Overview> {
+    overview_at(ws, ctx, None)
+}
+
+/// The overview now (`at` = `None`), or the grid as of a moment: every cell's status at `at`
+/// (see [`status::status_at`]), with no candidates (what waited then, and whether it could
+/// come in, depends on approvals and soak as they were, which the grid does not replay);
+/// `last_sync` stays the newest observation of any tag.
+#[tracing::instrument(skip(ws, ctx), fields(workspace = %ws.config.workspace.name))]
+pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> Result<Overview> {
+    let now = ctx.clock.now();
     let rows = status(ws, None)?;
+    if let Some(t) = at {
+        let cells = status::status_at(ws, None, Some(t))?
+            .into_iter()
+            .map(|status| OverviewCell {
+                status,
+                candidate: None,
+                approvals: Vec::new(),
+                rejection: None,
+            })
+            .collect();
+        let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
+        return Ok(Overview {
+            cells,
+            last_sync,
+            waiting_for_you: WaitingForYou::default(),
+            at: Some(t),
+            conflicts: open::store(ws)?.conflicts(None)?,
+        });
+    }
     let store = open::store(ws)?;
+    let unshared = store.unshared_events()?;
+    let in_use = store.approvals_in_use()?;
     let mut cells = Vec::with_capacity(rows.len());
     let mut rejections = std::collections::HashMap::new();
     for row in &rows {
@@ -71,12 +118,29 @@ pub fn overview(ws: &Workspace, now: DateTime<Utc>) -> Result<Overview> {
                 .pop()
                 .cloned()
         });
+        let approvals = match &candidate {
+            Some(c) => overview_team::waiting_approvals(&store, c, &unshared, &in_use)?,
+            None => Vec::new(),
+        };
         cells.push(OverviewCell {
             status: row.clone(),
             candidate,
+            approvals,
             rejection,
         });
     }
     let last_sync = rows.iter().filter_map(|r| r.last_observed).max();
-    Ok(Overview { cells, last_sync })
+    let candidates: Vec<_> = cells
+        .iter()
+        .filter_map(|c| Some((c.candidate.as_ref()?, c.approvals.as_slice())))
+        .collect();
+    let conflicts = store.conflicts(None)?;
+    let waiting_for_you = overview_team::waiting_for_you(ws, ctx, &candidates);
+    Ok(Overview {
+        cells,
+        last_sync,
+        waiting_for_you,
+        at: None,
+        conflicts,
+    })
 }

@@ -1,4 +1,6 @@
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
 
 use crate::api::actor::{identity, signer_from};
 use crate::api::open::{self, Registries};
@@ -38,6 +40,31 @@ pub struct RecordRequest {
 /// with no usable listed key is refused ([`crate::api::signer_for`]).
 pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result<Event> {
     record_with(ws, ctx, req, &Sources::from_env()).await
+}
+
+/// A recorded deployment and what was published of it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RecordReceipt {
+    pub event: Event,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off or the registry is an OCI layout.
+    pub team: Option<crate::api::team_sync::TeamShare>,
+}
+
+/// [`record`], then publish the record to the team's registry (`[team] share`), so that every
+/// desktop's sync sees it explain the tag's move. A denied or failed push keeps it local and
+/// unshared (`team.unshared` says why; the next sync retries).
+#[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
+pub async fn record_and_share(
+    ws: &Workspace,
+    ctx: &Context,
+    req: RecordRequest,
+) -> Result<RecordReceipt> {
+    let event = record(ws, ctx, req).await?;
+    let mut store = open::store(ws)?;
+    let team = crate::api::team_sync::publish_event(ws, ctx, &mut store, &event).await?;
+    Ok(RecordReceipt { event, team })
 }
 
 /// [`record`] with the key sources given.

@@ -1,16 +1,35 @@
+use chrono::{DateTime, Utc};
+
 use crate::config::Workspace;
 use crate::domain::{Event, StatusRow};
 use crate::store::Store;
 use crate::Result;
 
-/// Current digest per app and environment, with drift and unapproved flags (`status --json`).
-#[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
+/// Current digest per app and environment, with drift and unapproved flags and the team
+/// conflicts of each (`status --json`): [`status_at`] of now.
 pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
+    status_at(ws, app, None)
+}
+
+/// Digest per app and environment now (`at` = `None`), or at a moment (`status --at T`): what
+/// the history says ran there then and how it got there (the newest segment that began at or
+/// before T; see `store::point_in_time`), each row carrying `at`. A moment before the first
+/// event of the history gives rows without digests, flagged `before_history`.
+#[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
+pub fn status_at(
+    ws: &Workspace,
+    app: Option<&str>,
+    at: Option<DateTime<Utc>>,
+) -> Result<Vec<StatusRow>> {
     if let Some(a) = app {
         ws.app(a)?;
     }
     let store = Store::open(&ws.db_path)?;
+    if let Some(t) = at {
+        return rows_at(ws, &store, app, t);
+    }
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
+    let conflicts = store.conflicts(app)?;
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -38,6 +57,63 @@ pub fn status(ws: &Workspace, app: Option<&str>) -> Result<Vec<StatusRow>> {
                 via: seg.map(|s| s.via),
                 last_observed: head.last_observation.as_ref().map(|o| o.at),
                 unapproved: seg.is_some_and(|s| s.unapproved),
+                at: None,
+                actor: seg.and_then(|s| s.actor.clone()),
+                until: None,
+                before_history: false,
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.app == a.name && c.env == e.name)
+                    .cloned()
+                    .collect(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows of [`status_at`] at moment `t`: one stay lookup per app × environment.
+fn rows_at(
+    ws: &Workspace,
+    store: &Store,
+    app: Option<&str>,
+    t: DateTime<Utc>,
+) -> Result<Vec<StatusRow>> {
+    let before_history = store.first_event_at()?.is_none_or(|first| t < first);
+    let conflicts = store.conflicts(app)?;
+    let mut rows = Vec::new();
+    for a in ws
+        .config
+        .apps
+        .iter()
+        .filter(|a| app.is_none_or(|n| n == a.name))
+    {
+        for e in &a.environments {
+            let stay = match before_history {
+                true => None,
+                false => store.stay_at(&a.name, &e.name, t, e.policy.is_some())?,
+            };
+            let seg = stay.as_ref().map(|s| &s.segment);
+            rows.push(StatusRow {
+                app: a.name.clone(),
+                env: e.name.clone(),
+                repository: ws.env_repository(a, e).to_string(),
+                tag: e.tag.clone(),
+                digest: seg.map(|s| s.digest.clone()),
+                since: seg.map(|s| s.from),
+                drift: stay.as_ref().is_some_and(|s| s.drift),
+                via: seg.map(|s| s.via),
+                last_observed: None,
+                unapproved: seg.is_some_and(|s| s.unapproved),
+                at: Some(t),
+                actor: seg.and_then(|s| s.actor.clone()),
+                until: seg.and_then(|s| s.until),
+                before_history,
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.app == a.name && c.env == e.name)
+                    .cloned()
+                    .collect(),
             });
         }
     }

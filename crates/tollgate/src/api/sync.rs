@@ -3,7 +3,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::open::{self, Registries};
-use crate::api::team_sync::{sync_team, Interest};
+use crate::api::team_sync::{Interest, TeamStep};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
@@ -70,8 +70,8 @@ pub struct SyncReport {
     pub new_images: usize,
     #[ts(type = "string")]
     pub at: chrono::DateTime<chrono::Utc>,
-    /// The team step (`[team] share`): teammates' approvals imported, untrusted ones skipped
-    /// and named, unshared approvals published again.
+    /// The team step (`[team] share`): teammates' events imported, untrusted ones skipped
+    /// and named, unshared events published again.
     pub team: crate::api::team_sync::TeamSyncReport,
 }
 
@@ -217,7 +217,25 @@ pub async fn sync(
         .await;
     let infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
 
-    // 3. Decide observation / drift per tag against what the history says runs there (the
+    // 3. The team's events on every digest a tag points to now (each environment's current
+    //    digest, each candidate waiting for the next environment, each digest a tag moved to),
+    //    pulled BEFORE drift is decided: a teammate's trusted promotion, rollback or record that
+    //    continues the lane is imported first, so the move it explains is no drift.
+    let mut interest: Vec<Interest> = Vec::new();
+    for (t, d) in targets.iter().zip(&digests) {
+        if let Some(d) = d {
+            if !interest.iter().any(|i| i.app == t.app && &i.digest == d) {
+                interest.push(Interest {
+                    app: t.app.clone(),
+                    digest: d.clone(),
+                });
+            }
+        }
+    }
+    store.put_image_infos(&infos)?;
+    let team = TeamStep::begin(ws, ctx, &mut store, &interest, true).await?;
+
+    // 4. Decide observation / drift per tag against what the history says runs there (the
     //    current segment; see store::timeline::decide_drift), then write everything in one
     //    transaction.
     let now = ctx.clock.now();
@@ -291,22 +309,10 @@ pub async fn sync(
             late_promotion,
         });
     }
-    store.put_image_infos(&infos)?;
     store.append(events)?;
-    // 4. The team's approvals on every current digest (each also the candidate waiting for the
-    //    next environment).
-    let mut interest: Vec<Interest> = Vec::new();
-    for t in &tags {
-        if let Some(d) = &t.digest {
-            if !interest.iter().any(|i| i.app == t.app && &i.digest == d) {
-                interest.push(Interest {
-                    app: t.app.clone(),
-                    digest: d.clone(),
-                });
-            }
-        }
-    }
-    let team = sync_team(ws, ctx, &mut store, &interest).await?;
+    // 5. Teammates' moves that are there already (now that the tags are read), and the index
+    //    digests read.
+    let team = team.finish(ws, ctx, &mut store)?;
     let report = SyncReport {
         tags,
         new_images: infos.len(),

@@ -1,3 +1,7 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
 use crate::api::open;
 use crate::api::status::gated;
 use crate::config::Workspace;
@@ -17,4 +21,52 @@ pub fn timeline(ws: &Workspace, app: &str, env: Option<&str>) -> Result<Vec<Segm
     let mut segments = store.timeline(app, env)?;
     store.flag_unapproved(&mut segments, &|a, e| gated(ws, a, e))?;
     Ok(segments)
+}
+
+/// What one environment ran at a moment (`timeline --at T`): the segment covering it, as
+/// `timeline --json` shows segments, plus the moment and whether the stay was drifting then.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SegmentAt {
+    #[serde(flatten)]
+    pub segment: Segment,
+    /// The moment asked about.
+    #[ts(type = "string")]
+    pub at: DateTime<Utc>,
+    /// The stay began with drift and nobody had acknowledged it (record, promotion or
+    /// rollback of its digest) by then.
+    pub drift: bool,
+}
+
+/// What every environment of one app (or one environment) ran at moment `at` and how it got
+/// there: for each, in the workspace's order, the newest segment that began at or before `at`
+/// (see `store::point_in_time`), with `until` the start of the next one. Environments where
+/// nothing had begun by then are left out.
+#[tracing::instrument(skip(ws), fields(workspace = %ws.config.workspace.name))]
+pub fn timeline_at(
+    ws: &Workspace,
+    app: &str,
+    env: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<SegmentAt>> {
+    let a = ws.app(app)?;
+    if let Some(e) = env {
+        ws.env(a, e)?;
+    }
+    let store = open::store(ws)?;
+    let mut out = Vec::new();
+    for e in a
+        .environments
+        .iter()
+        .filter(|e| env.is_none_or(|n| n == e.name))
+    {
+        if let Some(stay) = store.stay_at(app, &e.name, at, e.policy.is_some())? {
+            out.push(SegmentAt {
+                segment: stay.segment,
+                at,
+                drift: stay.drift,
+            });
+        }
+    }
+    Ok(out)
 }

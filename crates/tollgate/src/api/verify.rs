@@ -48,6 +48,10 @@ pub struct VerifyReport {
     /// approvals are not for its move or were used twice, a chain head signed by an approval
     /// or stated by a promotion that the chain no longer has. Empty when all holds.
     pub problems: Vec<Problem>,
+    /// The team conflicts of the history (`report::conflicts`): each is also one problem
+    /// (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
+    /// the chain: two signed statements that cannot both be right, which people resolve.
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
 impl VerifyReport {
@@ -65,7 +69,8 @@ impl VerifyReport {
 /// - every anchor (the head an approval signed, the head a promotion states): an earlier event
 ///   of the chain with that hash;
 /// - a witness outside the chain: every promotion the (unchained) journal marks recorded is in
-///   the chain, which catches a cut tail as long as the journal was left alone.
+///   the chain, which catches a cut tail as long as the journal was left alone;
+/// - the team conflicts (`report::conflicts`): one problem each.
 ///
 /// An approval's append time is the later of its `at` and the latest before it
 /// ([`AppendOrder`]): a previous key cannot gain by setting an approval's `at` back.
@@ -217,8 +222,16 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
         ));
     }
+    let conflicts = store.conflicts(None)?;
+    for c in &conflicts {
+        problems.push(Problem::new(
+            c.events.first().map(|e| e.seq),
+            format!("conflict: {}", c.description),
+        ));
+    }
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
+        conflicts,
         approvals: signed.len() as u64,
         signed_events: events.len() as u64,
         unsigned_events,

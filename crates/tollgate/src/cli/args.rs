@@ -48,6 +48,9 @@ pub enum Command {
         app: Option<String>,
         #[arg(long)]
         json: bool,
+        /// What ran at that moment instead: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
+        at: Option<String>,
     },
     /// What ran where and when: digest, from, until, how it got there
     Timeline {
@@ -57,6 +60,9 @@ pub enum Command {
         env: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Only what ran at that moment: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
+        at: Option<String>,
     },
     /// Record a deployment of an exact digest
     Record {
@@ -153,6 +159,19 @@ pub enum Command {
         #[command(flatten)]
         verdict: VerdictArgs,
     },
+    /// What changes if the candidate is promoted: revisions, base image, platforms, layers, run-time config, risk flags
+    Diff {
+        #[arg(long)]
+        app: String,
+        /// Target environment
+        #[arg(long)]
+        to: String,
+        /// sha256:HEX of the candidate (default: what the environment before --to runs)
+        #[arg(long)]
+        digest: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write an audit report: PDF for people, CSV for spreadsheets, JSON for tools (checkable offline)
     Export {
         #[arg(long, value_parser = ["pdf", "csv", "json"])]
@@ -180,6 +199,11 @@ pub enum Command {
         file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// The team's history in the registry, as this desktop knows it
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
     },
 }
 
@@ -227,6 +251,15 @@ pub enum KeyCommand {
         #[arg(long)]
         id: Option<String>,
         /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Sharing on or off, the repositories, the last pull, unshared and untrusted events
+    Status {
         #[arg(long)]
         json: bool,
     },

@@ -4,10 +4,10 @@ use tollgate::api::{
     self, ApproveRequest, Context, PromoteRequest, RecordRequest, RejectRequest, RollbackRequest,
 };
 use tollgate::config::Workspace;
-use tollgate::domain::parse_time;
+use tollgate::domain::{parse_at, parse_time, Digest};
 use tollgate::{Error, Result};
 
-use super::args::{Cli, Command, KeyCommand, VerdictArgs};
+use super::args::{Cli, Command, KeyCommand, TeamCommand, VerdictArgs};
 use super::output;
 
 /// Run one command; `Ok(status)` is the exit status of a command that ran to its end
@@ -67,15 +67,55 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 0
             })
         }
-        Command::Status { app, json } => {
+        Command::Status {
+            app,
+            json,
+            at: None,
+        } => {
             let rows = api::status(&load_and_recover(&load, &ctx).await?, app.as_deref())?;
             output::show(json, rows.as_slice(), output::status_table)?;
             Ok(0)
         }
-        Command::Timeline { app, env, json } => {
+        Command::Status {
+            app,
+            json,
+            at: Some(at),
+        } => {
+            let at = parse_at(&at, ctx.clock.now())?;
+            let ws = load_and_recover(&load, &ctx).await?;
+            let rows = api::status_at(&ws, app.as_deref(), Some(at))?;
+            output::show(json, rows.as_slice(), |rows| {
+                output::status_at_table(rows, at)
+            })?;
+            Ok(0)
+        }
+        Command::Timeline {
+            app,
+            env,
+            json,
+            at: None,
+        } => {
             let segments =
                 api::timeline(&load_and_recover(&load, &ctx).await?, &app, env.as_deref())?;
             output::show(json, segments.as_slice(), output::timeline_table)?;
+            Ok(0)
+        }
+        Command::Timeline {
+            app,
+            env,
+            json,
+            at: Some(at),
+        } => {
+            let at = parse_at(&at, ctx.clock.now())?;
+            let ws = load_and_recover(&load, &ctx).await?;
+            let segments = api::timeline_at(&ws, &app, env.as_deref(), at)?;
+            let envs: Vec<&str> = (ws.app(&app)?.environments.iter())
+                .map(|e| e.name.as_str())
+                .filter(|e| env.as_deref().is_none_or(|n| n == *e))
+                .collect();
+            output::show(json, segments.as_slice(), |s| {
+                output::timeline_at_table(s, &app, &envs, at)
+            })?;
             Ok(0)
         }
         Command::Record {
@@ -88,7 +128,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let at = at.as_deref().map(parse_time).transpose()?;
-            let event = api::record(
+            let receipt = api::record_and_share(
                 &ws,
                 &ctx,
                 RecordRequest {
@@ -100,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 },
             )
             .await?;
+            let event = receipt.event;
             println!(
                 "recorded {} in {} {} (event {})",
                 event
@@ -111,6 +152,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 event.env,
                 event.seq
             );
+            output::team_share(receipt.team.as_ref());
             if api::record_is_unapproved(&ws, &event)? {
                 eprintln!("warning: {} {} has a policy and this record skipped its approvals: it is flagged UNAPPROVED until an approved promotion of that digest replaces it", event.app, event.env);
             }
@@ -173,11 +215,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 receipt.event.seq,
                 receipt.fingerprint
             );
-            match &receipt.team {
-                Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
-                Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
-                None => {}
-            }
+            output::team_share(receipt.team.as_ref());
             Ok(0)
         }
         Command::Check {
@@ -188,7 +226,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
-            output::show(json, &check, output::checklist)?;
+            // The checklist does not depend on the registry; the diff does, and says why not.
+            let diff = match api::diff(&ws, &ctx, &app, &to, Some(check.digest.clone())).await {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    eprintln!("warning: no release diff: {}", e.message);
+                    None
+                }
+            };
+            let shown = output::CheckWithDiff {
+                check: &check,
+                diff: diff.as_ref(),
+            };
+            output::show(json, &shown, output::checklist_with_diff)?;
             Ok(if check.evaluation.passed { 0 } else { 1 })
         }
         Command::Promote {
@@ -237,6 +287,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
             )
             .await?;
             output::show(json, &outcome, output::promotion)?;
+            Ok(0)
+        }
+        Command::Diff {
+            app,
+            to,
+            digest,
+            json,
+        } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let digest = digest.as_deref().map(Digest::parse).transpose()?;
+            let diff = api::diff(&ws, &ctx, &app, &to, digest).await?;
+            output::show(json, &diff, output::release_diff)?;
             Ok(0)
         }
         Command::Export {
@@ -329,6 +391,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 );
             }
             Ok(if report.ok() { 0 } else { 1 })
+        }
+        Command::Team {
+            command: TeamCommand::Status { json },
+        } => {
+            let status = api::team_status(&load()?, &ctx)?;
+            output::show(json, &status, super::team::status)?;
+            Ok(0)
         }
     }
 }

@@ -3,7 +3,9 @@
 
 mod args;
 mod commands;
+mod diff_text;
 mod output;
+mod team;
 
 use clap::Parser;
 

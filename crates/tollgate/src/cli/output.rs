@@ -9,6 +9,8 @@ use tollgate::api::SyncReport;
 use tollgate::domain::{Segment, StatusRow, Via};
 use tollgate::{Error, Result};
 
+pub use super::diff_text::{checklist_with_diff, release_diff, CheckWithDiff};
+
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
@@ -63,8 +65,8 @@ fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
     }
 }
 
-pub fn status_table(rows: &[StatusRow]) {
-    let rows = rows
+pub fn status_table(rows_in: &[StatusRow]) {
+    let rows = rows_in
         .iter()
         .map(|r| {
             vec![
@@ -75,21 +77,35 @@ pub fn status_table(rows: &[StatusRow]) {
                     .as_ref()
                     .map_or("(no tag)".into(), |d| d.to_string()),
                 r.since.as_ref().map_or(String::new(), time),
-                flags(r.drift, r.unapproved),
+                flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
             ]
         })
         .collect();
     print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
+    for c in rows_conflicts(rows_in) {
+        println!("CONFLICT {} {}", c.kind.as_str(), c.description);
+    }
 }
 
-/// `DRIFT`, `UNAPPROVED`, both (space-separated) or nothing.
-fn flags(drift: bool, unapproved: bool) -> String {
-    [(drift, "DRIFT"), (unapproved, "UNAPPROVED")]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| *name)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The conflicts of the rows, each once, in row order.
+fn rows_conflicts(
+    rows: &[StatusRow],
+) -> impl Iterator<Item = &tollgate::report::conflicts::Conflict> {
+    rows.iter().flat_map(|r| r.conflicts.iter())
+}
+
+/// `DRIFT`, `UNAPPROVED`, `CONFLICT` (space-separated) or nothing.
+fn flags(drift: bool, unapproved: bool, conflict: bool) -> String {
+    [
+        (drift, "DRIFT"),
+        (unapproved, "UNAPPROVED"),
+        (conflict, "CONFLICT"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 pub fn timeline_table(segments: &[Segment]) {
@@ -124,10 +140,16 @@ pub fn sync_report(report: &SyncReport) {
         report.new_images
     );
     let team = &report.team;
-    if team.imported + team.untrusted + team.unshared_retried + team.still_unshared > 0 {
+    if team.imported
+        + team.imported_events
+        + team.untrusted
+        + team.unshared_retried
+        + team.still_unshared
+        > 0
+    {
         println!(
-            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared",
-            team.imported, team.untrusted, team.unshared_retried, team.still_unshared
+            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported",
+            team.imported, team.untrusted, team.unshared_retried, team.still_unshared, team.imported_events
         );
     }
     for line in &team.skipped {
@@ -239,6 +261,17 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     );
     println!("  {}", outcome.snippets.kubectl);
     println!("  {}", outcome.snippets.compose);
+    team_share(outcome.shared.as_ref());
+}
+
+/// What was published of an event: `shared as ARTIFACT in REPOSITORY`, or the one line saying
+/// why not yet; nothing when sharing is off.
+pub fn team_share(team: Option<&tollgate::api::TeamShare>) {
+    match team {
+        Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
+        Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
+        None => {}
+    }
 }
 
 /// What `export` wrote; a broken chain or a failed signature is a warning line each.
@@ -271,6 +304,9 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
     }
     for p in &s.signatures.problems {
         eprintln!("warning: {}", p.message);
+    }
+    for c in &s.conflicts {
+        eprintln!("warning: conflict: {}; the report lists it", c.description);
     }
     Ok(())
 }
@@ -331,4 +367,81 @@ pub fn rejection(r: &tollgate::api::RejectionReceipt) {
         x.app, x.by, x.role, r.event.seq, r.fingerprint
     );
     println!("reason: {}", x.reason);
+}
+
+/// `status --at T`: one line saying the moment, then each app × environment as of then (or one
+/// line when the moment is before the history's first event).
+pub fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>) {
+    if rows.iter().any(|r| r.before_history) {
+        println!(
+            "nothing had happened yet at {}: it is before the first event in the history",
+            time(&at)
+        );
+        return;
+    }
+    println!("as of {}", time(&at));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.app.clone(),
+                r.env.clone(),
+                r.digest
+                    .as_ref()
+                    .map_or("(nothing yet)".into(), |d| d.to_string()),
+                r.since.as_ref().map_or(String::new(), time),
+                match (&r.digest, &r.until) {
+                    (None, _) => String::new(),
+                    (Some(_), None) => "now".into(),
+                    (Some(_), Some(u)) => time(u),
+                },
+                r.via.map_or(String::new(), |v| via(v).into()),
+                r.actor.clone().unwrap_or_default(),
+                flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "APP", "ENV", "DIGEST", "SINCE", "UNTIL", "VIA", "ACTOR", "FLAGS",
+        ],
+        rows,
+    );
+}
+
+/// `timeline --app A --at T`: the segment each environment was in at T (and a line for each
+/// environment where nothing had begun yet).
+pub fn timeline_at_table(
+    segments: &[tollgate::api::SegmentAt],
+    app: &str,
+    envs: &[&str],
+    at: DateTime<Utc>,
+) {
+    println!("{app} as of {}", time(&at));
+    let rows = segments
+        .iter()
+        .map(|s| {
+            let seg = &s.segment;
+            vec![
+                seg.env.clone(),
+                seg.digest.to_string(),
+                time(&seg.from),
+                seg.until.as_ref().map_or("now".into(), time),
+                via(seg.via).into(),
+                seg.actor.clone().unwrap_or_default(),
+                flags(s.drift, seg.unapproved, false),
+            ]
+        })
+        .collect();
+    if !segments.is_empty() {
+        print_table(
+            &["ENV", "DIGEST", "FROM", "UNTIL", "VIA", "ACTOR", "FLAGS"],
+            rows,
+        );
+    }
+    for env in envs {
+        if !segments.iter().any(|s| s.segment.env == *env) {
+            println!("nothing had run in {env} yet at that time, as far as the history knows");
+        }
+    }
 }

@@ -186,6 +186,30 @@ pub struct StatusRow {
     /// into an environment with a policy that no approved promotion or rollback has replaced.
     #[serde(default)]
     pub unapproved: bool,
+    /// The moment this row describes (`status --at T`); `None` for now. With a moment, every
+    /// field is as of then: `digest` is what the history says ran there (not a tag read),
+    /// `drift` means the stay began with drift nobody had acknowledged yet, `last_observed` is
+    /// `None`.
+    #[ts(type = "string | null")]
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// Who put the digest there: the actor of the event that began the stay.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// With a moment (`at`): when that stay ended, i.e. the next one began; `None` when it
+    /// still runs (and always for now).
+    #[ts(type = "string | null")]
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+    /// The moment (`at`) is before the first event of the history: nothing had happened yet,
+    /// as far as Tollgate knows.
+    #[serde(default)]
+    pub before_history: bool,
+    /// The team conflicts of this app × environment (two promotions from one previous digest,
+    /// one approval consumed twice, a move no sync saw): detected, never resolved. Empty when
+    /// there are none.
+    #[serde(default)]
+    pub conflicts: Vec<crate::report::conflicts::Conflict>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

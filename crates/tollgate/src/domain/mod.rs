@@ -5,6 +5,7 @@ mod clock;
 mod digest;
 mod event;
 mod image;
+mod point_in_time;
 pub(crate) mod reference;
 
 pub use canonical::canonical_json;
@@ -12,4 +13,5 @@ pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
 pub use digest::Digest;
 pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
 pub use image::ImageInfo;
+pub use point_in_time::parse_at;
 pub use reference::ImageRef;

@@ -5,11 +5,13 @@
 //!   Basic/Bearer auth, a [`Code`] for every failure).
 //! - `layout`: a folder holding one OCI image layout per repository path, read and written.
 //! - `credentials`: the OS keychain, then the docker config, then anonymous.
+//! - `facts`: what a release diff compares (each platform's manifest and config).
 //! - `media`: manifest media types; what a manifest references; config labels.
 //! - `retry`: backoff and `Retry-After`.
 
 mod auth;
 mod credentials;
+mod facts;
 mod layout;
 mod media;
 mod remote;
@@ -29,6 +31,7 @@ use crate::{Code, Error, Result};
 pub use credentials::{
     credential_host, credentials_for, has_stored_credentials, store_credentials,
 };
+pub use facts::MAX_DIFF_PLATFORMS;
 pub use media::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
 pub use retry::RetryPolicy;
 

@@ -7,12 +7,13 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use super::conflicts::Conflict;
 use super::{rfc3339, ApprovalInfo, Item, Summary, Tally};
 use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 24] = [
+pub const COLUMNS: [&str; 25] = [
     "seq",
     "at",
     "kind",
@@ -37,6 +38,7 @@ pub const COLUMNS: [&str; 24] = [
     "hash",
     "unapproved",
     "reason",
+    "conflicts",
 ];
 
 fn csv_error(e: ::csv::Error) -> Error {
@@ -48,6 +50,8 @@ fn csv_error(e: ::csv::Error) -> Error {
 pub struct CsvWriter<W: Write> {
     out: ::csv::Writer<W>,
     tally: Tally,
+    /// The descriptions of the team conflicts each event is part of, by `seq`.
+    conflicts: HashMap<i64, Vec<String>>,
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -59,7 +63,22 @@ impl<W: Write> CsvWriter<W> {
         Ok(CsvWriter {
             out,
             tally: Tally::default(),
+            conflicts: HashMap::new(),
         })
+    }
+
+    /// Fill the `conflicts` column of the events these conflicts involve.
+    pub fn with_conflicts(mut self, conflicts: &[Conflict]) -> Self {
+        for c in conflicts {
+            for e in &c.events {
+                self.conflicts.entry(e.seq).or_default().push(format!(
+                    "{}: {}",
+                    c.kind.as_str(),
+                    c.description
+                ));
+            }
+        }
+        self
     }
 
     pub fn item(&mut self, item: &Item) -> Result<()> {
@@ -67,9 +86,11 @@ impl<W: Write> CsvWriter<W> {
             return Ok(());
         };
         if in_filter {
-            let row = row(event, &self.tally.approvals, unapproved)
-                .into_iter()
-                .map(spreadsheet_safe);
+            let mut row = row(event, &self.tally.approvals, unapproved);
+            if let (Some(last), Some(c)) = (row.last_mut(), self.conflicts.get(&event.seq)) {
+                *last = c.join(" | ");
+            }
+            let row = row.into_iter().map(spreadsheet_safe);
             self.out.write_record(row).map_err(csv_error)?;
         }
         Ok(())
@@ -176,6 +197,8 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         event.hash.clone(),
         unapproved.to_string(),
         text("reason"),
+        // `conflicts`: filled by the writer (`CsvWriter::with_conflicts`).
+        String::new(),
     ]
 }
 

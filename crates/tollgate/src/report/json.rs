@@ -11,13 +11,15 @@
 //! …
 //! ],
 //! "range":{"first_seq":1,"last_seq":2,"start_prev_hash":"…","end_hash":"…"},
-//! "summary":{…}}
+//! "summary":{…},
+//! "conflicts":[…]}
 //! ```
 
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
+use super::conflicts::Conflict;
 use super::{rfc3339, Item, Meta, Selection, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Event};
 use crate::store::chain::{format_at, Hashed};
@@ -86,6 +88,7 @@ pub struct JsonWriter<W: Write> {
     out: W,
     first: bool,
     summary: SummaryBuilder,
+    conflicts: Vec<Conflict>,
 }
 
 fn io(e: std::io::Error) -> Error {
@@ -118,7 +121,14 @@ impl<W: Write> JsonWriter<W> {
             out,
             first: true,
             summary: SummaryBuilder::default(),
+            conflicts: Vec::new(),
         })
+    }
+
+    /// The team conflicts the report states (after the summary, key `conflicts`).
+    pub fn with_conflicts(mut self, conflicts: Vec<Conflict>) -> Self {
+        self.conflicts = conflicts;
+        self
     }
 
     pub fn item(&mut self, item: &Item) -> Result<()> {
@@ -175,9 +185,10 @@ impl<W: Write> JsonWriter<W> {
         let summary = self.summary.finish();
         write!(
             self.out,
-            "\n],\n\"range\":{},\n\"summary\":{}}}\n",
+            "\n],\n\"range\":{},\n\"summary\":{},\n\"conflicts\":{}}}\n",
             to_json(&Range::from(selection))?,
-            to_json(&summary)?
+            to_json(&summary)?,
+            to_json(&self.conflicts)?
         )
         .map_err(io)?;
         self.out.flush().map_err(io)?;

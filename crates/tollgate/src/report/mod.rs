@@ -11,11 +11,13 @@
 //! - [`check`]: `tollgate verify FILE`, checking a JSON report with nothing but the file.
 //! - [`crosscheck`]: what chained events must say of each other (anchors, consumed approvals),
 //!   for both `tollgate verify` and `tollgate verify FILE`.
+//! - [`conflicts`]: what two desktops did that cannot both be right (detected, never resolved).
 //! - [`output`]: writing a report atomically (temporary file in the same folder, then rename).
 //!
 //! Domain code: no clock (the generation time is passed in), no configuration file reading.
 
 pub mod check;
+pub mod conflicts;
 pub mod crosscheck;
 pub mod csv;
 pub mod json;

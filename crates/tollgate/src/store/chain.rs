@@ -285,6 +285,10 @@ fn missing_triggers(conn: &Connection) -> Result<Vec<String>> {
         .collect())
 }
 
+/// A stored segment's start as `verify` reads it: its time matches its event's, its lane, its
+/// time, its `backdated` flag.
+type StoredStart = (bool, (String, String), String, bool);
+
 /// The timeline tables recomputed from the events during the walk, to compare with the stored ones.
 #[derive(Default)]
 struct Derived {
@@ -325,28 +329,48 @@ impl Derived {
             })
         };
         let mut stmt = conn.prepare(
-            "SELECT s.seq, e.seq IS NOT NULL AND s.app = e.app AND s.env = e.env
+            "SELECT s.seq, e.seq IS NOT NULL AND s.app = e.app AND s.env = e.env,
+                    s.at IS e.at, s.app, s.env, s.at, s.backdated
              FROM segments s LEFT JOIN events e ON e.seq = s.seq ORDER BY s.seq",
         )?;
         let mut rows = stmt.query([])?;
         let mut expected = self.segments.iter();
+        // The latest start time so far in each lane, for the `backdated` flags.
+        let mut latest: HashMap<(String, String), String> = HashMap::new();
         loop {
-            let stored: Option<(i64, bool)> = match rows.next()? {
-                Some(r) => Some((r.get(0)?, r.get(1)?)),
+            let stored: Option<(i64, bool, StoredStart)> = match rows.next()? {
+                Some(r) => Some((
+                    r.get(0)?,
+                    r.get(1)?,
+                    (r.get(2)?, (r.get(3)?, r.get(4)?), r.get(5)?, r.get(6)?),
+                )),
                 None => None,
             };
             match (expected.next(), stored) {
                 (None, None) => break,
-                (Some(&e), Some((s, ok))) if e == s => {
+                (Some(&e), Some((s, ok, start))) if e == s => {
                     if !ok {
                         return Ok(altered(
                             s,
                             "a segment is filed under the wrong app or environment",
                         ));
                     }
+                    let (time_ok, lane, at, backdated) = start;
+                    if !time_ok {
+                        return Ok(altered(s, "a segment has the wrong start time"));
+                    }
+                    let before = latest.entry(lane).or_default();
+                    if backdated != (*before > at) {
+                        return Ok(altered(s, "a segment's backdated flag is wrong"));
+                    }
+                    if at > *before {
+                        *before = at;
+                    }
                 }
-                (Some(&e), Some((s, _))) if e < s => return Ok(altered(e, "a segment is missing")),
-                (_, Some((s, _))) => return Ok(altered(s, "a segment no event starts")),
+                (Some(&e), Some((s, _, _))) if e < s => {
+                    return Ok(altered(e, "a segment is missing"))
+                }
+                (_, Some((s, _, _))) => return Ok(altered(s, "a segment no event starts")),
                 (Some(&e), None) => return Ok(altered(e, "a segment is missing")),
             }
         }

@@ -93,7 +93,7 @@ pub(super) fn append(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<Eve
             .expect("inserted above")
             .apply(seq, e.kind, digest)
         {
-            insert_segment(conn, &e.app, &e.env, seq)?;
+            insert_segment(conn, &e.app, &e.env, seq, &at)?;
         }
 
         let stored_at = parse_time(seq, &at)?;

@@ -9,15 +9,21 @@
 //! - [`timeline`]: the segment and drift rules, kept incrementally in the `segments` and
 //!   `heads` tables in the same transaction as each append.
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
+//! - `point_in_time`: the segment that covers a moment (`status --at`), by two index seeks.
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
+//! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
+//! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
 
 pub mod chain;
+mod conflicts;
 mod events;
 mod images;
 mod journal;
 pub mod migrations;
+mod point_in_time;
 mod rejections;
 mod team;
+mod team_status;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -32,7 +38,9 @@ use crate::{Error, Result};
 
 pub use chain::event_hash;
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
+pub use point_in_time::StayAt;
 pub use team::TeamArtifact;
+pub use team_status::{TeamPullRow, UntrustedRow};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.
@@ -235,6 +243,26 @@ impl Store {
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn head(&self, app: &str, env: &str) -> Result<Head> {
         timeline::head(&self.conn, app, env)
+    }
+
+    /// What this app × environment ran at `at` and how it got there: the newest segment that
+    /// began at or before `at` (the rule is in `point_in_time`), as of that moment; `None` when none had
+    /// begun. `gated`: the environment has a policy (for [`Segment::unapproved`]).
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn stay_at(
+        &self,
+        app: &str,
+        env: &str,
+        at: DateTime<Utc>,
+        gated: bool,
+    ) -> Result<Option<StayAt>> {
+        point_in_time::stay_at(&self.conn, app, env, at, gated)
+    }
+
+    /// The time of the earliest event in the history; `None` when it has none.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn first_event_at(&self) -> Result<Option<DateTime<Utc>>> {
+        point_in_time::first_event_at(&self.conn)
     }
 
     /// Fill in [`Segment::unapproved`] for the segments of environments where `gated(app, env)`

@@ -157,6 +157,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The approvals consumed by every promotion and rollback of `app` this history knows
+    /// (local or imported): the `approvals` their signed messages list, each the sha256 of an
+    /// approval's signed bytes ([`crate::signing::approval_id`]). An approval in it never
+    /// counts again, whichever desktop consumed it.
+    pub fn consumed_approval_ids(&self, app: &str) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json_extract(data, '$.message') FROM events
+              WHERE app = ?1 AND kind IN ('promotion', 'rollback')
+                AND json_extract(data, '$.message') IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([app], |r| r.get::<_, String>(0))?;
+        let mut out = std::collections::HashSet::new();
+        for text in rows {
+            let text = text?;
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            for a in v["approvals"].as_array().into_iter().flatten() {
+                if let Some(id) = a.as_str() {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -294,11 +294,22 @@ pub(super) fn save_head(conn: &Connection, app: &str, env: &str, h: &HeadState) 
     Ok(())
 }
 
-/// Record that event `seq` starts a segment of app × environment.
-pub(super) fn insert_segment(conn: &Connection, app: &str, env: &str, seq: i64) -> Result<()> {
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO segments (app, env, seq) VALUES (?1, ?2, ?3)")?;
-    stmt.execute(params![app, env, seq])?;
+/// Record that event `seq`, stored with time `at` (as the `events` row has it), starts a segment
+/// of app × environment; it is `backdated` when an earlier segment of the lane began later.
+/// Segments are inserted in `seq` order.
+pub(super) fn insert_segment(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    seq: i64,
+    at: &str,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO segments (app, env, seq, at, backdated)
+         VALUES (?1, ?2, ?3, ?4,
+                 coalesce((SELECT max(at) FROM segments WHERE app = ?1 AND env = ?2) > ?4, 0))",
+    )?;
+    stmt.execute(params![app, env, seq, at])?;
     Ok(())
 }
 
@@ -306,7 +317,8 @@ pub(super) fn insert_segment(conn: &Connection, app: &str, env: &str, seq: i64) 
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM segments; DELETE FROM heads;")?;
     let mut heads: HashMap<(String, String), HeadState> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT seq, kind, app, env, digest FROM events ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, kind, app, env, digest, at FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -321,7 +333,8 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
             .or_default()
             .apply(seq, kind, digest.as_deref())
         {
-            insert_segment(conn, &key.0, &key.1, seq)?;
+            let at: String = r.get(5)?;
+            insert_segment(conn, &key.0, &key.1, seq, &at)?;
         }
     }
     for ((app, env), state) in &heads {

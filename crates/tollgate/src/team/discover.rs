@@ -2,11 +2,24 @@
 //! else the fallback tag. An unchanged index costs one request (a HEAD of the fallback tag
 //! compared with the index digest seen last); an index that lists fewer of the artifacts this
 //! desktop knows is reported (`lost`), never read as "nothing exists".
+//!
+//! A sync asks about many digests of one repository: [`TeamRegistry::fallbacks`] lists the
+//! repository's tags once (`GET /v2/<name>/tags/list`, paged) when it has no referrers API, and
+//! [`TeamRegistry::pull_in`] then asks nothing about a digest whose fallback tag is absent from
+//! that list and was absent before. A digest with a fallback tag costs what it did (one HEAD
+//! when it was read before, else one GET); one whose tag is absent now but whose index was read
+//! before is asked for as before, so an index that disappeared is reported as lost, never read
+//! as "nothing exists". The answer "no referrers API" is remembered by the process for
+//! [`NO_API_MEMORY`] (the probe is one request per repository).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::artifact::{
     self, ArtifactManifest, MAX_ARTIFACT_MANIFEST_BYTES, MAX_MESSAGE_BYTES, MAX_SIGNATURE_BYTES,
 };
-use super::index::{self, fallback_tag, Listing, Skipped};
+use super::index::{self, fallback_tag, is_fallback_tag, Listing, Skipped};
 use super::TeamRegistry;
 use crate::domain::Digest;
 use crate::{Code, Result};
@@ -75,7 +88,68 @@ pub struct Pulled {
     pub skipped: Vec<Skipped>,
 }
 
+/// How long this process remembers that a repository has no referrers API.
+pub const NO_API_MEMORY: Duration = Duration::from_secs(600);
+
+/// What one sync knows of a repository's fallback tags ([`TeamRegistry::fallbacks`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallbacks {
+    /// Not listed: every subject's fallback tag is asked for.
+    Unknown,
+    /// The repository has the referrers API; `answer` is the probe's answer about `probe`.
+    Api { probe: Digest, answer: Vec<u8> },
+    /// The repository has no referrers API; these are its `sha256-<hex>` tags, as listed.
+    Listed(HashSet<String>),
+}
+
+/// Repositories found to have no referrers API, by registry and repository, with when.
+fn no_api_memory() -> &'static Mutex<HashMap<String, Instant>> {
+    static MEMORY: OnceLock<Mutex<HashMap<String, Instant>>> = OnceLock::new();
+    MEMORY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
 impl TeamRegistry {
+    fn memory_key(&self, repository: &str) -> String {
+        format!("{:?} {repository}", self.registry.location())
+    }
+
+    /// Once per repository per sync: probe the referrers API (with `probe`, a subject the sync
+    /// asks about; the answer "none" is remembered for [`NO_API_MEMORY`]) and, when there is
+    /// none, list the repository's tags once to learn which fallback tags exist. A tag list the
+    /// registry refuses (or that fails) gives [`Fallbacks::Unknown`]: every digest is asked, as
+    /// before; a repository that does not exist yet has no fallback tags.
+    #[tracing::instrument(level = "debug", skip(self), fields(probe = %probe))]
+    pub async fn fallbacks(&self, repository: &str, probe: &Digest) -> Result<Fallbacks> {
+        let key = self.memory_key(repository);
+        let remembered = no_api_memory()
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .is_some_and(|at| at.elapsed() < NO_API_MEMORY);
+        if remembered {
+            if let Ok(mut map) = self.has_api.lock() {
+                map.insert(repository.to_string(), false);
+            }
+        } else if let Some(answer) = self.api_listing(repository, probe).await? {
+            return Ok(Fallbacks::Api {
+                probe: probe.clone(),
+                answer,
+            });
+        } else if let Ok(mut m) = no_api_memory().lock() {
+            m.insert(key, Instant::now());
+        }
+        match self.registry.list_tags(repository).await {
+            Ok(tags) => Ok(Fallbacks::Listed(
+                tags.into_iter().filter(|t| is_fallback_tag(t)).collect(),
+            )),
+            Err(e) if e.code == Code::NotFound => Ok(Fallbacks::Listed(HashSet::new())),
+            Err(e) => {
+                tracing::warn!(repository, error = %e.message, "cannot list the tags: every fallback index is asked for");
+                Ok(Fallbacks::Unknown)
+            }
+        }
+    }
+
     /// The referrers of `subject` in `repository`.
     #[tracing::instrument(level = "debug", skip(self, seen), fields(subject = %subject))]
     pub async fn discover(
@@ -84,9 +158,40 @@ impl TeamRegistry {
         subject: &Digest,
         seen: &Seen,
     ) -> Result<Referrers> {
+        self.discover_in(repository, subject, seen, &Fallbacks::Unknown)
+            .await
+    }
+
+    /// [`Self::discover`] with what [`Self::fallbacks`] learned of the repository this sync:
+    /// no request at all for a subject whose fallback tag is not listed and was not there
+    /// before.
+    #[tracing::instrument(level = "debug", skip(self, seen, fallbacks), fields(subject = %subject))]
+    pub async fn discover_in(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        seen: &Seen,
+        fallbacks: &Fallbacks,
+    ) -> Result<Referrers> {
         let tag = fallback_tag(subject);
+        if let Fallbacks::Listed(tags) = fallbacks {
+            if seen.index_digest.is_none() && !tags.contains(&tag) {
+                return Ok(Referrers {
+                    source: Source::FallbackTag,
+                    index_digest: None,
+                    unchanged: true,
+                    listing: Listing::default(),
+                    lost: Vec::new(),
+                });
+            }
+        }
         let what = format!("the referrers index {repository}:{tag}");
-        let (source, index_digest, listing) = match self.api_listing(repository, subject).await? {
+        let api = match fallbacks {
+            Fallbacks::Api { probe, answer } if probe == subject => Some(answer.clone()),
+            Fallbacks::Listed(_) => None,
+            _ => self.api_listing(repository, subject).await?,
+        };
+        let (source, index_digest, listing) = match api {
             Some(bytes) => {
                 let d = Digest::of(&bytes);
                 if seen.index_digest.as_ref() == Some(&d) {
@@ -204,9 +309,23 @@ impl TeamRegistry {
     }
 
     /// [`Self::discover`], then [`Self::fetch`] of every listed artifact not in `seen.known`.
-    #[tracing::instrument(level = "debug", skip(self, seen), fields(subject = %subject))]
     pub async fn pull(&self, repository: &str, subject: &Digest, seen: &Seen) -> Result<Pulled> {
-        let referrers = self.discover(repository, subject, seen).await?;
+        self.pull_in(repository, subject, seen, &Fallbacks::Unknown)
+            .await
+    }
+
+    /// [`Self::pull`] with what [`Self::fallbacks`] learned of the repository this sync.
+    #[tracing::instrument(level = "debug", skip(self, seen, fallbacks), fields(subject = %subject))]
+    pub async fn pull_in(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        seen: &Seen,
+        fallbacks: &Fallbacks,
+    ) -> Result<Pulled> {
+        let referrers = self
+            .discover_in(repository, subject, seen, fallbacks)
+            .await?;
         let mut skipped = referrers.listing.skipped.clone();
         let mut fetched = Vec::new();
         for entry in &referrers.listing.entries {

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub use artifact::{ArtifactKind, ArtifactManifest, Descriptor, TeamEvent};
-pub use discover::{Fetched, Pulled, Referrers, Seen, Source};
+pub use discover::{Fallbacks, Fetched, Pulled, Referrers, Seen, Source, NO_API_MEMORY};
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
 pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};
 

@@ -14,6 +14,10 @@ use crate::{Code, Error, Result};
 /// Rounds of read-merge-write-read-back on the fallback index before giving up.
 pub const MAX_INDEX_ATTEMPTS: u32 = 8;
 
+/// How long a publish waits after its read-back before reading the fallback index once more:
+/// longer than the read-to-write gap of another writer's read-merge-write.
+pub const SETTLE: Duration = Duration::from_millis(250);
+
 /// What publishing an event came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Publish {
@@ -130,7 +134,7 @@ impl TeamRegistry {
         let fallback = match self.api_listing(repository, &event.subject.digest).await? {
             Some(_) => None,
             None => match self
-                .add_to_fallback(repository, &event.subject.digest, &[entry])
+                .add_to_fallback_settled(repository, &event.subject.digest, &[entry])
                 .await
             {
                 Ok(w) => Some(w),
@@ -184,6 +188,41 @@ impl TeamRegistry {
         }
         let w = self.add_to_fallback(repository, subject, known).await?;
         Ok((!w.added.is_empty() || !w.dropped.is_empty()).then_some(w))
+    }
+
+    /// [`Self::add_to_fallback`], then, after [`SETTLE`], read the index once more and merge
+    /// again if a concurrent writer (whose read came before our write and whose write came after
+    /// our read-back) replaced it: so that when two desktops publish at the same moment, both
+    /// entries are listed once both have returned, and either desktop's next sync sees both.
+    async fn add_to_fallback_settled(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        add: &[Entry],
+    ) -> Result<FallbackWrite> {
+        let mut w = self.add_to_fallback(repository, subject, add).await?;
+        let tag = fallback_tag(subject);
+        let what = format!("the referrers index {repository}:{tag}");
+        for _ in 0..MAX_INDEX_ATTEMPTS {
+            tokio::time::sleep(SETTLE + backoff(1)).await;
+            let Some(now) = self.registry.fetch_tag(repository, &tag).await? else {
+                break;
+            };
+            let listing = index::read(&now.bytes, &what)?;
+            let kept = add
+                .iter()
+                .filter(|e| !w.dropped.contains(&e.digest))
+                .all(|e| listing.contains(&e.digest));
+            if kept {
+                w.index = now.digest;
+                return Ok(w);
+            }
+            tracing::debug!(%tag, "a concurrent writer replaced the referrers index after our read-back; merging again");
+            let again = self.add_to_fallback(repository, subject, add).await?;
+            w.attempts += again.attempts;
+            w.index = again.index;
+        }
+        Ok(w)
     }
 
     /// Read-merge-write the fallback index of `subject` until a read back lists every entry

@@ -31,7 +31,7 @@ fn record(ws: &TempWorkspace, digest: &str, actor: &str, envs: &[(&str, &str)]) 
 }
 
 /// `ssh-keygen -t ed25519 -N '' -f DIR/NAME`: the private key file and its public line.
-fn keygen(dir: &Path, name: &str, comment: &str) -> (PathBuf, String) {
+pub(crate) fn keygen(dir: &Path, name: &str, comment: &str) -> (PathBuf, String) {
     let file = dir.join(name);
     let out = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
@@ -171,13 +171,13 @@ fn a_key_file_that_is_encrypted_or_not_the_listed_key_is_refused() {
 }
 
 /// A real `ssh-agent` on a socket of its own, killed (by its pid) when dropped.
-struct Agent {
-    socket: PathBuf,
+pub(crate) struct Agent {
+    pub(crate) socket: PathBuf,
     pid: i32,
 }
 
 impl Agent {
-    fn start(dir: &Path) -> Agent {
+    pub(crate) fn start(dir: &Path) -> Agent {
         let socket = dir.join("agent.sock");
         // Without -D the agent forks and its first process exits once the socket is bound.
         let out = Command::new("ssh-agent")
@@ -196,7 +196,7 @@ impl Agent {
         Agent { socket, pid }
     }
 
-    fn add(&self, key: &Path) {
+    pub(crate) fn add(&self, key: &Path) {
         let out = Command::new("ssh-add")
             .arg(key)
             .env("SSH_AUTH_SOCK", &self.socket)

@@ -1,12 +1,11 @@
 //! Signed approvals, policy gates, promotion and rollback against a real registry and the real
 //! OS keychain. Library-level tests pass the clock in; CLI-level tests kill -9 the real binary.
 
-use chrono::Duration;
 use tollgate::api::{self, ApproveRequest, Context};
 use tollgate::Code;
 
 use crate::support::registry::skopeo_retag;
-use crate::support::signed::{at, production_check, t0, SignedWorkspace, APPROVAL_NOTE};
+use crate::support::signed::{at, production_check, SignedWorkspace, APPROVAL_NOTE};
 
 /// What the tests call the digests of images A and B and the approvers (with fresh keys in the
 /// real keychain, unique ids per test).
@@ -121,7 +120,7 @@ fn dev_to_staging_to_production_with_roles_and_soak() {
     assert!(out.snippets.compose.starts_with("image: ") && out.snippets.compose.ends_with(&n.a));
 
     // The overview shows A waiting for production, with nobody's approval yet.
-    let overview = api::overview(&f.ws, t0() + Duration::hours(3)).unwrap();
+    let overview = api::overview(&f.ws, &at(3)).unwrap();
     let prod = overview
         .cells
         .iter()

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use tollgate::api::{self, ApprovalReceipt, ApproveRequest, Context};
+use tollgate::api::{self, Context};
 use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
@@ -16,6 +16,7 @@ use crate::support::registry::skopeo_raw;
 use crate::support::signed::{
     approve_staging_args, at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder,
 };
+use crate::support::team::{approve_and_share, not_shared_line, sync};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
@@ -37,28 +38,6 @@ fn team_on(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String, Strin
     let a = f.digests[0].clone();
     let [alice, quinn] = <[String; 2]>::try_from(f.approvers.clone()).unwrap();
     (f, a, alice, quinn)
-}
-
-/// `who` approves `digest` for staging on desktop `ws` and publishes it.
-fn approve_and_share(ws: &Workspace, ctx: &Context, who: &str, digest: &str) -> ApprovalReceipt {
-    rt().block_on(api::approve_and_share(
-        ws,
-        ctx,
-        ApproveRequest {
-            app: "api".into(),
-            to: "staging".into(),
-            digest: digest.into(),
-            confirm: digest[7..19].into(),
-            role: None,
-            note: Some("verified in staging".into()),
-            approver: Some(who.into()),
-        },
-    ))
-    .unwrap()
-}
-
-fn sync(ws: &Workspace, ctx: &Context) -> api::SyncReport {
-    rt().block_on(api::sync(ws, ctx, None, &|_| {})).unwrap()
 }
 
 fn staging_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
@@ -258,12 +237,7 @@ fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_share
     f.reg.set_push_denied(true);
     let out = f.tmp.run(&approve_staging_args(&a, &quinn));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let line = out
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("not shared yet: "))
-        .unwrap_or_else(|| panic!("{}", out.stdout))
-        .to_string();
+    let line = not_shared_line(&out);
     assert!(line.contains(&f.reg.host()), "{line}");
     assert!(line.contains("push rights on payments/api"), "{line}");
     let tag = fallback_tag(&Digest::parse(&a).unwrap());

@@ -19,4 +19,12 @@ problem: string | null,
 /**
  * Used by a promotion (or reserved by one in flight).
  */
-consumed: boolean, };
+consumed: boolean, 
+/**
+ * A teammate's, pulled from the registry: the repository it was imported from.
+ */
+imported_from: string | null, 
+/**
+ * This desktop's, not in the registry yet: why, in one line ("not shared yet: …").
+ */
+not_shared: string | null, };

@@ -2,6 +2,7 @@
 import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { ApproveRequest } from "./ApproveRequest";
+import type { AtRequest } from "./AtRequest";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { DigestDetail } from "./DigestDetail";
@@ -20,6 +21,7 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RegistryView } from "./RegistryView";
+import type { ReleaseDiff } from "./ReleaseDiff";
 import type { RevealRequest } from "./RevealRequest";
 import type { RollbackRequest } from "./RollbackRequest";
 import type { Segment } from "./Segment";
@@ -27,6 +29,7 @@ import type { SignerStatus } from "./SignerStatus";
 import type { StatusRow } from "./StatusRow";
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
+import type { TeamStatus } from "./TeamStatus";
 import type { WorkspaceInfo } from "./WorkspaceInfo";
 
 /** Every command the app declares: its request, what it reports while it runs (if anything) and what it resolves to. */
@@ -38,6 +41,7 @@ export type Commands = {
   timeline: { args: AppRequest; result: Array<Segment> };
   digest_detail: { args: DigestRequest; result: DigestDetail };
   check_promotion: { args: CheckRequest; result: PromotionCheck };
+  release_diff: { args: CheckRequest; result: ReleaseDiff };
   approve: { args: ApproveRequest; result: ApprovalReceipt };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome };
@@ -52,6 +56,8 @@ export type Commands = {
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
   open_demo: { args: null; result: WorkspaceInfo };
   reveal_file: { args: RevealRequest; result: null };
+  team_status: { args: null; result: TeamStatus };
+  overview_at: { args: AtRequest; result: Overview };
 };
 
 /** The declared command names, in declaration order (the UI builds its backend from them). */
@@ -63,6 +69,7 @@ export const COMMAND_NAMES = [
   "timeline",
   "digest_detail",
   "check_promotion",
+  "release_diff",
   "approve",
   "promote",
   "rollback",
@@ -77,4 +84,6 @@ export const COMMAND_NAMES = [
   "open_workspace",
   "open_demo",
   "reveal_file",
+  "team_status",
+  "overview_at",
 ] as const satisfies readonly (keyof Commands)[];

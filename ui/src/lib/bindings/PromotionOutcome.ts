@@ -3,5 +3,11 @@ import type { DeploySnippets } from "./DeploySnippets";
 import type { Event } from "./Event";
 import type { Promotion } from "./Promotion";
 import type { PromotionCheck } from "./PromotionCheck";
+import type { TeamShare } from "./TeamShare";
 
-export type PromotionOutcome = { promotion: Promotion, event: Event, check: PromotionCheck, snippets: DeploySnippets, };
+export type PromotionOutcome = { promotion: Promotion, event: Event, check: PromotionCheck, snippets: DeploySnippets, 
+/**
+ * What was published to the team's registry: the artifact, or why it is not shared yet;
+ * `null` when sharing is off or the registry is an OCI layout.
+ */
+shared: TeamShare | null, };

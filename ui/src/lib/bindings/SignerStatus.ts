@@ -25,4 +25,14 @@ roles: Array<string>,
  * Why this machine cannot sign approvals, in one sentence that says what to do; `None`
  * when it can.
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * This machine's identity is a `[[signers]]` entry (a CI identity): it signs records,
+ * promotions and rollbacks, never approvals. `listed` then says whether its key is the
+ * listed one.
+ */
+ci_signer: boolean, 
+/**
+ * The CI identities tollgate.toml lists under `[[signers]]` (they never count as approvers).
+ */
+signers: Array<string>, };

@@ -8,7 +8,7 @@ export type SyncReport = { tags: Array<SyncedTag>,
  */
 new_images: number, at: string, 
 /**
- * The team step (`[team] share`): teammates' approvals imported, untrusted ones skipped
- * and named, unshared approvals published again.
+ * The team step (`[team] share`): teammates' events imported, untrusted ones skipped
+ * and named, unshared events published again.
  */
 team: TeamSyncReport, };

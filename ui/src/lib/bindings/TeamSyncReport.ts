@@ -9,19 +9,24 @@ export type TeamSyncReport = {
  */
 imported: number, 
 /**
- * Pulled approvals that did not verify against tollgate.toml (skipped, named in `skipped`).
+ * Teammates' promotions, rollbacks and deployment records verified and appended (each
+ * explains a move of its environment's tag: the timeline names the teammate).
+ */
+imported_events: number, 
+/**
+ * Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
  */
 untrusted: number, 
 /**
- * Unshared local approvals published in this sync.
+ * Unshared local events published in this sync.
  */
 unshared_retried: number, 
 /**
- * Local approvals still unshared after this sync.
+ * Local events still unshared after this sync.
  */
 still_unshared: number, 
 /**
- * One line per referrer skipped (untrusted, altered, not a Tollgate artifact), per lost
- * index entry, and per push still denied.
+ * One line per referrer skipped (untrusted, altered, not a Tollgate artifact, a trusted
+ * move this history does not show), per lost index entry, and per push still denied.
  */
 skipped: Array<string>, };

@@ -144,7 +144,12 @@ async fn promote(
         digest: digest.to_string(),
         actor: "release-bot@example.com".into(),
     };
-    crate::api::promote(ws, ctx, req, &|_| {}).await.map(|_| ())
+    // Signed by the demo's CI signer from the in-memory keychain, even when the environment
+    // names a key file or an agent (`TOLLGATE_SIGNING_KEY`, `SSH_AUTH_SOCK`).
+    let none = crate::signing::Sources::default();
+    crate::api::actor::with_sources(none, crate::api::promote(ws, ctx, req, &|_| {}))
+        .await
+        .map(|_| ())
 }
 
 /// The CI identities that record and promote in the demo (`[[signers]]`).

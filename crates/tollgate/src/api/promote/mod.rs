@@ -13,7 +13,7 @@ use ts_rs::TS;
 use crate::api::actor::signer_for;
 use crate::api::gate::{self, resolve, PromotionCheck};
 use crate::api::open::{self, Registries};
-use crate::api::Context;
+use crate::api::{team_sync, Context};
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
 use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, ROLLBACK_KIND};
@@ -66,6 +66,9 @@ pub struct PromotionOutcome {
     pub event: Event,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off or the registry is an OCI layout.
+    pub shared: Option<team_sync::TeamShare>,
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -85,6 +88,8 @@ pub async fn promote(
             app.name, source.name
         )));
     }
+    // Teammates' approvals, and the promotions that consumed some, as the registry has them now.
+    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
@@ -139,6 +144,7 @@ pub async fn rollback(
             app.name, env.name
         ))
     })?;
+    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
@@ -208,6 +214,16 @@ async fn run(
     let (src, src_path) = registries.get(&src_repository)?;
     let (dst, dst_path) = registries.get(&dst_repository)?;
     let previous = dst.resolve_tag(&dst_path, &tag).await?;
+    // What the approver's move changes, kept in the event for the reports (best effort).
+    let diff = crate::api::diff::summary_for_promotion(
+        (&src, &src_path),
+        (&dst, &dst_path),
+        &check.app,
+        &check.to,
+        &check.digest,
+        previous.as_ref(),
+    )
+    .await;
 
     let entry = store.journal_begin(&NewPromotion {
         kind,
@@ -251,16 +267,28 @@ async fn run(
     progress(PromotionStep::Pushed);
     fault::point("pushed");
 
-    let event = recover::verify_and_record(ws, ctx, store, &entry, &dst, &dst_path, false).await?;
+    let event = recover::verify_and_record(
+        ws,
+        ctx,
+        store,
+        &entry,
+        &dst,
+        &dst_path,
+        false,
+        diff.as_ref(),
+    )
+    .await?;
     progress(PromotionStep::Verified);
     progress(PromotionStep::Recorded);
     let promotion = store.journal_get(entry.id)?;
     let snippets = DeploySnippets::new(ws, &check.app, &dst_repository, &check.digest)?;
+    let team = team_sync::publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion,
         event,
         check,
         snippets,
+        shared: team,
     })
 }
 
@@ -307,6 +335,9 @@ async fn pushed_anyway(
 /// message: `data.message`, `data.signature`, `data.fingerprint`, `data.key_source`). A
 /// promotion finished by a recovery on a machine without the actor's key is recorded all the
 /// same (the tag did move) with `data.unsigned` saying why, and `verify` reports it.
+///
+/// `data.diff` (when the release diff could be read at promote time) holds its revision range
+/// and risk flags ([`crate::diff::DiffSummary`]); it is not part of the signed message.
 pub(super) fn promotion_event(
     ws: &Workspace,
     ctx: &Context,
@@ -314,6 +345,7 @@ pub(super) fn promotion_event(
     entry: &Promotion,
     at: chrono::DateTime<chrono::Utc>,
     recovered: bool,
+    diff: Option<&crate::diff::DiffSummary>,
 ) -> Result<NewEvent> {
     let (head_seq, head) = store.chain_head()?;
     let mut data = serde_json::json!({
@@ -330,6 +362,10 @@ pub(super) fn promotion_event(
         "head": head,
         "head_seq": head_seq,
     });
+    // The revision range and risk flags of the release diff, for the reports (not signed).
+    if let Some(d) = diff {
+        data["diff"] = serde_json::to_value(d).map_err(|e| Error::internal(e.to_string()))?;
+    }
     match sign_promotion(
         ws,
         ctx,

@@ -56,10 +56,16 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
         }
         let outcome = match registries.get(&entry.dst_repository) {
             Ok((dst, path)) => {
-                verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true).await
+                verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true, None).await
             }
             Err(e) => Err(e),
         };
+        // A promotion recovery finished is shared like any other (unless recorded unsigned).
+        if let Ok(event) = &outcome {
+            if let Err(e) = crate::api::team_sync::publish_event(ws, ctx, &mut store, event).await {
+                tracing::warn!(id = entry.id, error = %e.message, "recovered promotion not published");
+            }
+        }
         let mut now = store.journal_get(entry.id)?;
         if let (Err(e), JournalState::Intended | JournalState::Pushed | JournalState::Verified) =
             (&outcome, now.state)
@@ -72,6 +78,8 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
 }
 
 /// Read the target tag back; record the promotion if it shows the digest, else fail the entry.
+/// `diff`: the release diff summary read at promote time (`None` when recovering).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn verify_and_record(
     ws: &Workspace,
     ctx: &Context,
@@ -80,6 +88,7 @@ pub(super) async fn verify_and_record(
     dst: &Registry,
     path: &str,
     recovering: bool,
+    diff: Option<&crate::diff::DiffSummary>,
 ) -> Result<Event> {
     let seen = dst.resolve_tag(path, &entry.tag).await?;
     let shows_digest = seen.as_ref() == Some(&entry.digest);
@@ -113,7 +122,7 @@ pub(super) async fn verify_and_record(
             });
             store.journal_record(
                 entry.id,
-                promotion_event(ws, ctx, store, entry, now, recovering)?,
+                promotion_event(ws, ctx, store, entry, now, recovering, diff)?,
                 observation,
             )
         }

@@ -1,7 +1,9 @@
 //! The PDF report, for people: a title page (workspace, period, filters, when it was made, the
 //! chain head and what the checks found), a summary per app, the approvers' key fingerprints,
-//! and a table of every promotion, rollback and drift in the period with the digest, the move,
-//! when, who approved (role and key fingerprint) and the policy checklist as it was evaluated.
+//! a table of every promotion, rollback and drift in the period with the digest, the move,
+//! when, who approved (role and key fingerprint), the revision range and risk flags of its
+//! release diff (kept in the event at promote time) and the policy checklist as it was evaluated,
+//! and the team conflicts (section "Conflicts").
 //! Drift rows are highlighted, and so are unapproved deployments (a `record` into an environment
 //! with a policy that no approved promotion had put there). Times are shown in the exporting machine's time zone with their
 //! UTC offset.
@@ -17,6 +19,7 @@
 
 mod canvas;
 mod fonts;
+mod release_diff;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -24,6 +27,7 @@ use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
 use super::check::SignatureCheck;
+use super::conflicts::Conflict;
 use super::{ApprovalInfo, Item, Meta, Selection, Summary, Tally};
 use crate::domain::{Event, EventKind};
 use crate::signing::parse_allowed_signers;
@@ -60,6 +64,7 @@ pub struct PdfReport {
     /// Rejections and unrejections, for "Rejected digests".
     rejections: Vec<Event>,
     tally: Tally,
+    conflicts: Vec<Conflict>,
 }
 
 impl PdfReport {
@@ -69,7 +74,14 @@ impl PdfReport {
             rows: Vec::new(),
             rejections: Vec::new(),
             tally: Tally::default(),
+            conflicts: Vec::new(),
         }
+    }
+
+    /// The team conflicts the report lists (section "Conflicts").
+    pub fn with_conflicts(mut self, conflicts: Vec<Conflict>) -> Self {
+        self.conflicts = conflicts;
+        self
     }
 
     pub fn item(&mut self, item: &Item) {
@@ -106,6 +118,8 @@ impl PdfReport {
             moves_table(&mut c, &self.rows, &self.tally.approvals);
             c.y -= 22.0;
             rejections_table(&mut c, &self.rejections);
+            c.y -= 22.0;
+            conflicts_table(&mut c, &self.conflicts);
             c
         };
         // Laid out once more, with the notice on the title page, if some characters cannot be
@@ -573,6 +587,61 @@ fn moves_table(c: &mut Canvas, rows: &[(Event, bool)], approvals: &HashMap<i64, 
     }
 }
 
+/// Section "Conflicts": what two desktops did that cannot both be right, one row each.
+fn conflicts_table(c: &mut Canvas, conflicts: &[Conflict]) {
+    heading(c, "Conflicts");
+    c.paras(
+        MARGIN_X,
+        BODY_W,
+        &[Para::new(
+            "Team conflicts detected in the history (registries have no compare-and-swap, so they are detected, not prevented, and never resolved silently): two promotions from the same previous digest to different digests, one approval consumed by two promotions, a promotion whose tag move no sync saw.",
+            SMALL_MUTED,
+        )],
+    );
+    c.y -= 6.0;
+    let cols: Columns<'_> = &[
+        ("Kind", 96.0),
+        ("Events (actor)", 140.0),
+        ("What", BODY_W - 236.0),
+    ];
+    table_header(c, cols);
+    if conflicts.is_empty() {
+        table_row(
+            c,
+            cols,
+            &[vec![Para::new("No conflicts detected.", SMALL_MUTED)]],
+            None,
+        );
+    }
+    for x in conflicts {
+        let events: Vec<Para> = x
+            .events
+            .iter()
+            .map(|e| {
+                Para::new(
+                    format!(
+                        "{} {} ({})",
+                        e.kind.as_str(),
+                        e.seq,
+                        e.actor.as_deref().unwrap_or("-")
+                    ),
+                    SMALL,
+                )
+            })
+            .collect();
+        table_row(
+            c,
+            cols,
+            &[
+                vec![Para::new(x.kind.as_str(), SMALL_BOLD)],
+                events,
+                vec![Para::new(x.description.as_str(), SMALL)],
+            ],
+            Some(DRIFT_BG),
+        );
+    }
+}
+
 /// "Rejected digests": every rejection and unrejection in the period, who signed it (role,
 /// key), its scope and its reason; rejections are highlighted.
 fn rejections_table(c: &mut Canvas, rows: &[Event]) {
@@ -685,6 +754,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
         what.push(Para::new("replaced", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
     }
+    what.extend(release_diff::paras(e));
 
     let counted = e.counted_approvals();
     let mut who = Vec::new();

@@ -1,5 +1,5 @@
 //! Test harness: temp workspaces and the `tollgate` binary (workspace.rs), real registries and
-//! images (registry.rs), workspaces with approvers whose keys are in the OS keychain (signed.rs), the CI signers every
+//! images (registry.rs), what team-sharing tests do on each desktop (team.rs), workspaces with approvers whose keys are in the OS keychain (signed.rs), the CI signers every
 //! workspace lists (ci.rs), and the recipes the documentation shows (docs.rs).
 #![allow(dead_code)]
 
@@ -7,4 +7,5 @@ pub mod ci;
 pub mod docs;
 pub mod registry;
 pub mod signed;
+pub mod team;
 pub mod workspace;

@@ -119,7 +119,9 @@ impl TempWorkspace {
         run_command(cmd, None)
     }
 
-    fn command(&self) -> Command {
+    /// The `tollgate` command as [`Self::run`] starts it (HOME and docker config isolated),
+    /// for a test that starts processes itself.
+    pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
         cmd.current_dir(self.dir.path())
             .env("HOME", self.dir.path().join("home"))

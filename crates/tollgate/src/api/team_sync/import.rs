@@ -1,0 +1,200 @@
+//! Import: a verified teammate's event appended to this history once (idempotent by artifact
+//! digest), like a local one plus `data.imported`, keeping the original signed message and
+//! signature. A promotion, rollback or record changes the timeline, so it is appended only
+//! where it fits this history's lane ([`fits`]); one that does not is named and left out.
+
+use chrono::{DateTime, Utc};
+
+use super::trust::{Verified, What};
+use crate::config::Workspace;
+use crate::domain::{Digest, EventKind, NewEvent, Via};
+use crate::signing::{approval_id, EventMessage};
+use crate::store::{Store, TeamArtifact};
+use crate::team::ArtifactKind;
+use crate::{Error, Result};
+
+/// Where a pulled artifact was found: its repository, its subject, its manifest's size and
+/// digest.
+#[derive(Debug, Clone)]
+pub(super) struct Found {
+    pub repository: String,
+    pub subject: Digest,
+    pub size: u64,
+    pub artifact: Digest,
+    pub kind: ArtifactKind,
+}
+
+/// Whether a teammate's move fits this history's lane (its app × environment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Fit {
+    /// Its previous digest is what this history says runs there: it is the next move (the one
+    /// a sync sees as the tag's move, which it then explains).
+    Continues,
+    /// Its digest is what runs there already, and the lane is not drifting, or drifted to it
+    /// from the digest the move names as previous (a late explanation of that drift).
+    AlreadyThere,
+    /// Neither: why, in words.
+    No(String),
+}
+
+fn short(d: Option<&Digest>) -> String {
+    d.map_or("nothing".to_string(), |d| d.short().to_string())
+}
+
+/// Does move `m` fit its lane now? `Continues` is only asked before a sync's observations
+/// (`continuing`): afterwards the tag has been read, and a move to another digest would claim
+/// what the registry does not show.
+pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<Fit> {
+    let head = store.head(&m.app, &m.env)?;
+    let previous = m.previous.as_deref().map(Digest::parse).transpose()?;
+    if continuing && head.expected == previous {
+        return Ok(Fit::Continues);
+    }
+    if let Some(s) = &head.segment {
+        if s.digest == m.digest {
+            if !head.drift {
+                return Ok(Fit::AlreadyThere);
+            }
+            if s.via == Via::Drift {
+                let drift = store.event(s.seq)?;
+                let expected = drift.data.get("expected").and_then(|v| v.as_str());
+                if expected == m.previous.as_deref() && previous.is_some() {
+                    return Ok(Fit::AlreadyThere);
+                }
+            }
+        }
+    }
+    Ok(Fit::No(format!(
+        "it moves {} {} from {} to {}, but this history has {} there{}",
+        m.app,
+        m.env,
+        short(previous.as_ref()),
+        m.digest.short(),
+        short(head.expected.as_ref()),
+        if head.drift { " (drifted)" } else { "" }
+    )))
+}
+
+/// Append verified event `v` found at `found` to this history, and remember its artifact.
+pub(super) fn import(
+    ws: &Workspace,
+    store: &mut Store,
+    found: &Found,
+    v: &Verified,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let imported = serde_json::json!({
+        "artifact": found.artifact.as_str(),
+        "repository": found.repository,
+    });
+    let event = match &v.what {
+        What::Approval(m) => NewEvent {
+            at: now,
+            kind: EventKind::Approval,
+            app: m.app.clone(),
+            env: m.to.clone(),
+            digest: Some(m.digest.clone()),
+            actor: Some(m.approver.clone()),
+            data: serde_json::json!({
+                "from": m.from,
+                "to": m.to,
+                "role": m.role,
+                "note": m.note,
+                "message": v.text,
+                "signature": v.signature,
+                "fingerprint": v.fingerprint,
+                "imported": imported,
+            }),
+        },
+        What::Move(m) => move_event(ws, store, m, v, imported, now)?,
+    };
+    let event = store
+        .append(vec![event])?
+        .pop()
+        .ok_or_else(|| Error::internal("append returned no event"))?;
+    store.put_team_artifact(&TeamArtifact {
+        digest: found.artifact.clone(),
+        subject: found.subject.clone(),
+        repository: found.repository.clone(),
+        kind: found.kind.as_str().into(),
+        size: found.size,
+        shared: true,
+        event_seq: Some(event.seq),
+    })?;
+    tracing::info!(seq = event.seq, kind = event.kind.as_str(), artifact = %found.artifact, "imported a teammate's event");
+    Ok(())
+}
+
+/// The history event of a teammate's promotion, rollback or record: the data a local one has
+/// (what it can be known from the signed message), the local chain head it is appended after,
+/// the local approvals its message names, and `imported`.
+fn move_event(
+    ws: &Workspace,
+    store: &Store,
+    m: &EventMessage,
+    v: &Verified,
+    imported: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<NewEvent> {
+    let data = match v.kind {
+        EventKind::Record => {
+            let mut data = serde_json::json!({
+                "repository": m.repository,
+                "image": format!("{}@{}", m.repository, m.digest),
+                "message": v.text,
+                "signature": v.signature,
+                "fingerprint": v.fingerprint,
+                "imported": imported,
+            });
+            if let Some(t) = &m.deployed_at {
+                data["deployed_at"] = t.clone().into();
+            }
+            data
+        }
+        _ => {
+            let app = ws.app(&m.app)?;
+            let from = match &m.from {
+                Some(f) => f.clone(),
+                // A rollback passes the gate of a promotion from the previous environment (or
+                // from itself when it is the first).
+                None => ws
+                    .previous_env(app, &m.env)
+                    .map_or_else(|| m.env.clone(), |e| e.name.clone()),
+            };
+            let mut approvals = Vec::new();
+            if !m.approvals.is_empty() {
+                for e in store.approval_events(&m.app, &m.env, &m.digest)? {
+                    let id = e.data_str("message").map(|s| approval_id(s.as_bytes()));
+                    if id.is_some_and(|id| m.approvals.contains(&id)) {
+                        approvals.push(e.seq);
+                    }
+                }
+            }
+            let (head_seq, head) = store.chain_head()?;
+            serde_json::json!({
+                "from": from,
+                "to": m.env,
+                "repository": m.repository,
+                "tag": m.tag,
+                "previous": m.previous,
+                "approvals": approvals,
+                "recovered": false,
+                "head": head,
+                "head_seq": head_seq,
+                "message": v.text,
+                "signature": v.signature,
+                "fingerprint": v.fingerprint,
+                "imported": imported,
+            })
+        }
+    };
+    Ok(NewEvent {
+        at: now,
+        kind: v.kind,
+        app: m.app.clone(),
+        env: m.env.clone(),
+        digest: Some(m.digest.clone()),
+        actor: Some(m.signer.clone()),
+        data,
+    })
+}

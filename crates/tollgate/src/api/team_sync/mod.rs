@@ -1,0 +1,95 @@
+//! Team sharing of every authored event (DESIGN.md, "Team history in the registry"): approvals,
+//! promotions, rollbacks and deployment records are published as artifacts attached to their
+//! image digest right after they are appended here; `sync` (and `promote`/`approve`, for the
+//! one digest they act on) pulls, verifies and imports teammates' events, retries events whose
+//! push was denied, and re-lists artifacts an index lost.
+//!
+//! - `publish`: one artifact builder and one retry loop for every kind ([`SHARED_KINDS`]).
+//! - `pull`: the referrers of every digest of interest, 32 at a time.
+//! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move).
+//! - `import`: verified events appended once; a teammate's promotion, rollback or record only
+//!   where it continues this history's lane (so it explains the tag move, and there is no drift).
+//!
+//! Adding a kind (e.g. a rejection) is one line in [`SHARED_KINDS`] to publish it, and one arm
+//! in `trust::check` to import it.
+
+mod import;
+mod publish;
+mod pull;
+mod trust;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::domain::{Digest, EventKind};
+use crate::team::ArtifactKind;
+
+pub(crate) use publish::publish_event;
+pub(crate) use pull::{pull_digest, TeamStep};
+
+/// The authored events shared through the registry, and the artifact kind each is published as.
+pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
+    (EventKind::Approval, ArtifactKind::Approval),
+    (EventKind::Promotion, ArtifactKind::Promotion),
+    (EventKind::Rollback, ArtifactKind::Rollback),
+    (EventKind::Record, ArtifactKind::Deployment),
+];
+
+/// The artifact kind an event of `kind` is published as; `None`: not shared.
+pub(crate) fn artifact_kind(kind: EventKind) -> Option<ArtifactKind> {
+    SHARED_KINDS
+        .iter()
+        .find(|(e, _)| *e == kind)
+        .map(|(_, a)| *a)
+}
+
+/// The event kind an artifact of `kind` is imported as; `None`: not imported.
+pub(crate) fn event_kind(kind: ArtifactKind) -> Option<EventKind> {
+    SHARED_KINDS
+        .iter()
+        .find(|(_, a)| *a == kind)
+        .map(|(e, _)| *e)
+}
+
+/// What became of publishing one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TeamShare {
+    /// `<registry name>/<path>` of the repository it goes to.
+    pub repository: String,
+    /// The artifact's digest (also when not shared yet: it is the same once it is).
+    pub artifact: String,
+    /// In the registry and listed among the image's referrers.
+    pub shared: bool,
+    /// Why not, in one line (which registry, what right to ask for); `null` when shared.
+    pub unshared: Option<String>,
+}
+
+/// What the team step of a sync did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct TeamSyncReport {
+    /// Teammates' approvals verified and appended to this history in this sync.
+    pub imported: usize,
+    /// Teammates' promotions, rollbacks and deployment records verified and appended (each
+    /// explains a move of its environment's tag: the timeline names the teammate).
+    #[serde(default)]
+    pub imported_events: usize,
+    /// Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
+    pub untrusted: usize,
+    /// Unshared local events published in this sync.
+    pub unshared_retried: usize,
+    /// Local events still unshared after this sync.
+    pub still_unshared: usize,
+    /// One line per referrer skipped (untrusted, altered, not a Tollgate artifact, a trusted
+    /// move this history does not show), per lost index entry, and per push still denied.
+    pub skipped: Vec<String>,
+}
+
+/// A digest the team is asked about: each environment's current digest (which is also each
+/// candidate waiting for the next environment, and each digest a tag moved to in this sync).
+#[derive(Debug, Clone)]
+pub(crate) struct Interest {
+    pub app: String,
+    pub digest: Digest,
+}

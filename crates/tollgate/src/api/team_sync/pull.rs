@@ -1,0 +1,332 @@
+//! Pulling: the referrers of every digest of interest, 32 at a time; verified approvals are
+//! imported at once, verified moves (promotions, rollbacks, records) where they fit this
+//! history: before a sync decides drift ([`TeamStep::begin`]), so that the move they explain
+//! is no drift, and after its observations ([`TeamStep::finish`]) for moves already there.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::stream::{self, StreamExt};
+
+use super::import::{fits, import, Fit, Found};
+use super::publish::{retry_unshared, team_in, Teams};
+use super::trust::{check, Verified, What};
+use super::{Interest, TeamSyncReport};
+use crate::api::open::Registries;
+use crate::api::Context;
+use crate::config::Workspace;
+use crate::domain::Digest;
+use crate::signing::EventMessage;
+use crate::store::Store;
+use crate::team::{known_entry, repository_for, Fallbacks, Seen};
+use crate::{Error, Result};
+
+/// How many digests are asked about at once.
+const PARALLEL_PULLS: usize = 32;
+
+/// A verified move that did not fit yet.
+struct Pending {
+    found: Found,
+    verified: Verified,
+}
+
+impl Pending {
+    fn message(&self) -> &EventMessage {
+        match &self.verified.what {
+            What::Move(m) => m,
+            What::Approval(_) => unreachable!("only moves wait"),
+        }
+    }
+}
+
+/// The team step of one sync (or of one digest before a promotion), between its two halves.
+pub(crate) struct TeamStep {
+    report: TeamSyncReport,
+    pending: Vec<Pending>,
+    /// The index digest read per (repository, subject), stored by [`Self::finish`].
+    indexes: Vec<(String, Digest, Option<Digest>)>,
+    /// How many digests were asked about (shown as the last pull in Settings → Team).
+    asked: usize,
+}
+
+impl TeamStep {
+    /// Nothing to do (`[team] share = false`).
+    pub(crate) fn off() -> Self {
+        TeamStep {
+            report: TeamSyncReport::default(),
+            pending: Vec::new(),
+            indexes: Vec::new(),
+            asked: 0,
+        }
+    }
+
+    /// Retry unshared events, pull the referrers of every digest of interest, import verified
+    /// approvals and every verified move that continues its lane. Call before deciding drift.
+    #[tracing::instrument(skip_all, fields(digests = interest.len()))]
+    pub(crate) async fn begin(
+        ws: &Workspace,
+        ctx: &Context,
+        store: &mut Store,
+        interest: &[Interest],
+        retry: bool,
+    ) -> Result<TeamStep> {
+        let mut step = TeamStep::off();
+        if !ws.config.team.share {
+            return Ok(step);
+        }
+        let report = &mut step.report;
+        let mut registries = Registries::new(ws, ctx);
+        let mut teams: Teams = Teams::new();
+        if retry {
+            retry_unshared(ws, ctx, store, &mut registries, &mut teams, report).await?;
+        }
+        // 1. Which team repository each digest of interest is asked in, and what was seen there.
+        let mut asks = Vec::with_capacity(interest.len());
+        for i in interest {
+            let app = ws.app(&i.app)?;
+            let repository = repository_for(ws, app).to_string();
+            if team_in(&mut teams, &mut registries, &repository)?.is_some() {
+                let seen = store.team_seen(&repository, &i.digest)?;
+                asks.push((i.clone(), repository, seen));
+            }
+        }
+        // 2. Pull them all, PARALLEL_PULLS at a time (the registry handle bounds requests
+        //    further), after one probe and one tag list per repository (which fallback tags
+        //    exist).
+        let teams = &teams;
+        let fallbacks = &fallbacks_of(teams, &asks).await;
+        let pulls: Vec<_> = stream::iter(asks)
+            .map(|(i, repository, seen)| async move {
+                let (team, path) = teams
+                    .get(&repository)
+                    .and_then(Option::as_ref)
+                    .expect("only repositories that can share are asked");
+                let known = fallbacks.get(&repository).unwrap_or(&Fallbacks::Unknown);
+                let pulled = team
+                    .pull_in(path, &i.digest, &seen, known)
+                    .await
+                    .map_err(|e| {
+                        e.context(format!(
+                            "pull the team's events on {} from {repository} (registry {})",
+                            i.digest,
+                            team.registry().display_name()
+                        ))
+                    });
+                (i, repository, pulled)
+            })
+            .buffered(PARALLEL_PULLS)
+            .collect()
+            .await;
+        // 3. Verify, in the order of `interest`; import approvals now, moves where they fit.
+        let now = ctx.clock.now();
+        step.asked = pulls.len();
+        for (i, repository, pulled) in pulls {
+            let pulled = pulled?;
+            let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
+                continue;
+            };
+            if let Some(line) = pulled.referrers.lost_line(&repository, &i.digest) {
+                report.skipped.push(line);
+                let known: Vec<_> = store
+                    .team_artifacts(&repository, &i.digest)?
+                    .iter()
+                    .filter(|a| a.shared && pulled.referrers.lost.contains(&a.digest))
+                    .filter_map(known_entry)
+                    .collect();
+                team.ensure_listed(path, &i.digest, &known).await?;
+            }
+            for s in &pulled.skipped {
+                report.skipped.push(s.line(&repository));
+            }
+            for f in &pulled.fetched {
+                if store
+                    .team_artifact(&f.manifest.digest)?
+                    .is_some_and(|a| a.event_seq.is_some())
+                {
+                    continue;
+                }
+                let size = pulled
+                    .referrers
+                    .listing
+                    .entries
+                    .iter()
+                    .find(|e| e.digest == f.manifest.digest)
+                    .map_or(0, |e| e.size);
+                let found = Found {
+                    repository: repository.clone(),
+                    subject: i.digest.clone(),
+                    size,
+                    artifact: f.manifest.digest.clone(),
+                    kind: f.manifest.kind,
+                };
+                match check(ws, &i.app, &i.digest, f, now) {
+                    Ok(verified) => match verified.what {
+                        What::Approval(_) => {
+                            import(ws, store, &found, &verified, now)?;
+                            report.imported += 1;
+                        }
+                        What::Move(_) => step.pending.push(Pending { found, verified }),
+                    },
+                    Err(why) => {
+                        report.untrusted += 1;
+                        let kind = f.manifest.kind.as_str();
+                        let (artifact, now) = (&f.manifest.digest, ctx.clock.now());
+                        store.note_team_untrusted(
+                            artifact,
+                            &repository,
+                            &i.digest,
+                            kind,
+                            &why,
+                            now,
+                        )?;
+                        report.skipped.push(format!(
+                            "untrusted {} {} in {repository}: {why}; it is ignored by the policy and explains no tag move",
+                            f.manifest.kind.as_str(),
+                            f.manifest.digest
+                        ));
+                    }
+                }
+            }
+            step.indexes.push((
+                repository.clone(),
+                i.digest.clone(),
+                pulled.referrers.index_digest.clone(),
+            ));
+        }
+        // 4. Moves in the order they were signed; each one imported may make the next fit.
+        step.pending.sort_by(|a, b| {
+            (&a.message().at, &a.found.artifact).cmp(&(&b.message().at, &b.found.artifact))
+        });
+        step.apply(ws, store, now, true)?;
+        Ok(step)
+    }
+
+    /// Import every pending move that fits (`continuing`: see [`fits`]), until none does.
+    fn apply(
+        &mut self,
+        ws: &Workspace,
+        store: &mut Store,
+        now: chrono::DateTime<chrono::Utc>,
+        continuing: bool,
+    ) -> Result<()> {
+        loop {
+            let mut imported = false;
+            let mut i = 0;
+            while i < self.pending.len() {
+                if let Fit::No(_) = fits(store, self.pending[i].message(), continuing)? {
+                    i += 1;
+                    continue;
+                }
+                let p = self.pending.remove(i);
+                import(ws, store, &p.found, &p.verified, now)?;
+                self.report.imported_events += 1;
+                imported = true;
+            }
+            if !imported {
+                return Ok(());
+            }
+        }
+    }
+
+    /// After the sync's observations: import the moves that are there already, name the ones
+    /// that fit nowhere, and remember the index digests read (not for a subject that still
+    /// holds such a move, so that it is read again next time).
+    pub(crate) fn finish(
+        mut self,
+        ws: &Workspace,
+        ctx: &Context,
+        store: &mut Store,
+    ) -> Result<TeamSyncReport> {
+        if !ws.config.team.share {
+            return Ok(self.report);
+        }
+        self.apply(ws, store, ctx.clock.now(), false)?;
+        let mut again: HashSet<(String, Digest)> = HashSet::new();
+        for p in &self.pending {
+            let why = match fits(store, p.message(), false)? {
+                Fit::No(why) => why,
+                _ => continue,
+            };
+            self.report.skipped.push(format!(
+                "not imported: {} {} in {} signed by {}: {why}; it explains no tag move here",
+                p.found.kind.as_str(),
+                p.found.artifact,
+                p.found.repository,
+                p.message().signer
+            ));
+            again.insert((p.found.repository.clone(), p.found.subject.clone()));
+        }
+        for (repository, subject, index) in &self.indexes {
+            if !again.contains(&(repository.clone(), subject.clone())) {
+                store.set_team_index_digest(repository, subject, index.as_ref())?;
+            }
+        }
+        self.report.still_unshared = store.unshared_team_artifacts()?.len();
+        let r = &self.report;
+        store.set_team_last_pull(ctx.clock.now(), self.asked, r.imported, r.untrusted)?;
+        Ok(self.report)
+    }
+}
+
+/// Before promoting or approving `digest` of `app`: pull its referrers afresh (one pull), so
+/// that teammates' approvals and the approvals their promotions consumed are known. Nothing
+/// when sharing is off. A pull that fails refuses, naming the registry.
+#[tracing::instrument(skip(ws, ctx, store))]
+pub(crate) async fn pull_digest(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    app: &str,
+    digest: &Digest,
+) -> Result<TeamSyncReport> {
+    if !ws.config.team.share {
+        return Ok(TeamSyncReport::default());
+    }
+    let interest = [Interest {
+        app: app.to_string(),
+        digest: digest.clone(),
+    }];
+    let step = TeamStep::begin(ws, ctx, store, &interest, false)
+        .await
+        .map_err(|e| {
+            Error::refused(format!(
+                "cannot {}; a teammate may have used or given approvals there that this desktop does not know yet: try again when the registry answers, or turn sharing off with [team] share = false in tollgate.toml",
+                e.message
+            ))
+        })?;
+    step.finish(ws, ctx, store)
+}
+
+/// What each team repository asked about says of its fallback tags
+/// ([`crate::team::TeamRegistry::fallbacks`], probed with its first digest of interest), all
+/// repositories at once (the registry handle bounds requests). A repository whose tags cannot
+/// be listed is `Unknown`: each of its digests is then asked about on its own, as without the
+/// list (the pull reports any error). Built with a loop, not a stream closure over borrows,
+/// so that the future stays `Send` for the desktop's commands.
+async fn fallbacks_of(
+    teams: &Teams,
+    asks: &[(Interest, String, Seen)],
+) -> HashMap<String, Fallbacks> {
+    let mut repositories: Vec<&str> = Vec::new();
+    let mut probes = Vec::new();
+    for (i, repository, _) in asks {
+        if repositories.contains(&repository.as_str()) {
+            continue;
+        }
+        if let Some((team, path)) = teams.get(repository).and_then(Option::as_ref) {
+            repositories.push(repository);
+            probes.push(team.fallbacks(path, &i.digest));
+        }
+    }
+    let found = futures::future::join_all(probes).await;
+    repositories
+        .into_iter()
+        .zip(found)
+        .map(|(repository, found)| {
+            let found = found.unwrap_or_else(|e| {
+                tracing::debug!(repository, error = %e.message, "tags not listed");
+                Fallbacks::Unknown
+            });
+            (repository.to_string(), found)
+        })
+        .collect()
+}
