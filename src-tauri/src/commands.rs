@@ -130,12 +130,22 @@ commands! {
     /// Sign a rejection of a digest with this machine's key (`tollgate reject`); the approver is
     /// always the default one (never named by the page).
     async fn reject(state, req: RejectRequest) -> RejectionReceipt {
-        state.blocking(move |ws, ctx| tollgate::api::reject(ws, ctx, RejectRequest { approver: None, ..req })).await
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        not_send(move || async move {
+            let req = RejectRequest { approver: None, ..req };
+            tollgate::api::reject_and_share(&ws, &ctx, req, tollgate::signing::Verdict::Reject).await
+        })
+        .await
     }
 
     /// Lift the rejection of exactly this scope (`tollgate unreject`), signed the same way.
     async fn unreject(state, req: RejectRequest) -> RejectionReceipt {
-        state.blocking(move |ws, ctx| tollgate::api::unreject(ws, ctx, RejectRequest { approver: None, ..req })).await
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        not_send(move || async move {
+            let req = RejectRequest { approver: None, ..req };
+            tollgate::api::reject_and_share(&ws, &ctx, req, tollgate::signing::Verdict::Unreject).await
+        })
+        .await
     }
 
     /// Every rejection and unrejection of one app's digests, verified, with which are in force.

@@ -48,7 +48,7 @@ pub use promote::{
 };
 pub use record::{record, record_and_share, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
-pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
+pub use reject::{reject, reject_and_share, rejections, unreject, RejectRequest, RejectionReceipt};
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};

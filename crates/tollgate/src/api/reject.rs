@@ -50,6 +50,10 @@ pub struct RejectionReceipt {
     pub message: String,
     /// The armored SSHSIG.
     pub signature: String,
+    /// What was published to the team's registry: the artifact, or why it is not shared yet;
+    /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
+    /// ([`reject`] alone never does; [`reject_and_share`] does).
+    pub team: Option<crate::api::team_sync::TeamShare>,
 }
 
 /// Sign that `digest` of `app` must not be promoted into `env` or any later environment (into
@@ -67,6 +71,28 @@ pub fn reject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<Rejec
 #[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env))]
 pub fn unreject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<RejectionReceipt> {
     sign_verdict(ws, ctx, req, Verdict::Unreject, &Sources::from_env())
+}
+
+/// [`reject`] or [`unreject`] as a teammate sees it (the CLI's and the desktop's): the digest's
+/// teammates' events are pulled first (a rejection or unrejection signed elsewhere decides
+/// what this one may do), then it is signed, appended and published to the team's registry
+/// like an approval (`team`: shared, or the one line saying why not yet).
+#[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env, ?verdict))]
+pub async fn reject_and_share(
+    ws: &Workspace,
+    ctx: &Context,
+    req: RejectRequest,
+    verdict: Verdict,
+) -> Result<RejectionReceipt> {
+    if let (Ok(app), Ok(digest)) = (ws.app(&req.app), Digest::parse(&req.digest)) {
+        let mut store = open::store(ws)?;
+        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+    }
+    let mut receipt = sign_verdict(ws, ctx, req, verdict, &Sources::from_env())?;
+    let mut store = open::store(ws)?;
+    receipt.team =
+        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
+    Ok(receipt)
 }
 
 /// Every rejection and unrejection of `app`'s digests (or of one digest), oldest first, each
@@ -210,6 +236,7 @@ fn sign_verdict(
         fingerprint: verified.fingerprint,
         message: message_text,
         signature,
+        team: None,
     })
 }
 

@@ -5,6 +5,7 @@ use tollgate::api::{
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{parse_at, parse_time, Digest};
+use tollgate::signing::Verdict;
 use tollgate::{Error, Result};
 
 use super::args::{Cli, Command, KeyCommand, TeamCommand, VerdictArgs};
@@ -335,14 +336,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Reject { verdict } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let (json, req) = verdict_request(verdict);
-            let receipt = api::reject(&ws, &ctx, req)?;
+            let receipt = api::reject_and_share(&ws, &ctx, req, Verdict::Reject).await?;
             output::show(json, &receipt, output::rejection)?;
             Ok(0)
         }
         Command::Unreject { verdict } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let (json, req) = verdict_request(verdict);
-            let receipt = api::unreject(&ws, &ctx, req)?;
+            let receipt = api::reject_and_share(&ws, &ctx, req, Verdict::Unreject).await?;
             output::show(json, &receipt, output::rejection)?;
             Ok(0)
         }

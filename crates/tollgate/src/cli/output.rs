@@ -367,6 +367,7 @@ pub fn rejection(r: &tollgate::api::RejectionReceipt) {
         x.app, x.by, x.role, r.event.seq, r.fingerprint
     );
     println!("reason: {}", x.reason);
+    team_share(r.team.as_ref());
 }
 
 /// `status --at T`: one line saying the moment, then each app × environment as of then (or one

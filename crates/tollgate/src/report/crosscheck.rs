@@ -140,9 +140,14 @@ pub enum AtSeq {
 /// none.
 pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
     match e.kind {
-        // An imported teammate's approval signed the head of ANOTHER machine's chain: it
-        // anchors nothing here (its signature is still verified).
-        EventKind::Approval if e.data.get("imported").is_some() => Ok(None),
+        // An imported teammate's approval or rejection signed the head of ANOTHER machine's
+        // chain: it anchors nothing here (its signature is still verified). An imported move
+        // states this history's head it was appended after, like a local one.
+        EventKind::Approval | EventKind::Rejection | EventKind::Unrejection
+            if e.data.get("imported").is_some() =>
+        {
+            Ok(None)
+        }
         EventKind::Approval => Ok(e
             .data_str("message")
             .and_then(|m| ApprovalMessage::parse(m.as_bytes()).ok())

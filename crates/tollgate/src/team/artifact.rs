@@ -40,15 +40,19 @@ pub enum ArtifactKind {
     Rollback,
     Deployment,
     Rejection,
+    /// The lifting of a rejection (its own type, so that a registry filter by type finds
+    /// either).
+    Unrejection,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 5] = [
+    pub const ALL: [ArtifactKind; 6] = [
         ArtifactKind::Approval,
         ArtifactKind::Promotion,
         ArtifactKind::Rollback,
         ArtifactKind::Deployment,
         ArtifactKind::Rejection,
+        ArtifactKind::Unrejection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +62,7 @@ impl ArtifactKind {
             ArtifactKind::Rollback => "rollback",
             ArtifactKind::Deployment => "deployment",
             ArtifactKind::Rejection => "rejection",
+            ArtifactKind::Unrejection => "unrejection",
         }
     }
 

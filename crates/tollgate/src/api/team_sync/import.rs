@@ -107,6 +107,23 @@ pub(super) fn import(
             }),
         },
         What::Move(m) => move_event(ws, store, m, v, imported, now)?,
+        What::Verdict(m) => NewEvent {
+            at: now,
+            kind: v.kind,
+            app: m.app.clone(),
+            env: m.env.clone().unwrap_or_default(),
+            digest: Some(m.digest.clone()),
+            actor: Some(m.signer.clone()),
+            data: serde_json::json!({
+                "env": m.env,
+                "reason": m.reason,
+                "role": m.role,
+                "message": v.text,
+                "signature": v.signature,
+                "fingerprint": v.fingerprint,
+                "imported": imported,
+            }),
+        },
     };
     let event = store
         .append(vec![event])?

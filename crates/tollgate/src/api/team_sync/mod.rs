@@ -1,5 +1,5 @@
 //! Team sharing of every authored event (DESIGN.md, "Team history in the registry"): approvals,
-//! promotions, rollbacks and deployment records are published as artifacts attached to their
+//! promotions, rollbacks, deployment records, rejections and unrejections are published as artifacts attached to their
 //! image digest right after they are appended here; `sync` (and `promote`/`approve`, for the
 //! one digest they act on) pulls, verifies and imports teammates' events, retries events whose
 //! push was denied, and re-lists artifacts an index lost.
@@ -10,8 +10,8 @@
 //! - `import`: verified events appended once; a teammate's promotion, rollback or record only
 //!   where it continues this history's lane (so it explains the tag move, and there is no drift).
 //!
-//! Adding a kind (e.g. a rejection) is one line in [`SHARED_KINDS`] to publish it, and one arm
-//! in `trust::check` to import it.
+//! Adding a kind is one line in [`SHARED_KINDS`] to publish it, one arm in `trust::check` to
+//! verify it and one in `import::import` to append it.
 
 mod import;
 mod publish;
@@ -33,6 +33,8 @@ pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
     (EventKind::Promotion, ArtifactKind::Promotion),
     (EventKind::Rollback, ArtifactKind::Rollback),
     (EventKind::Record, ArtifactKind::Deployment),
+    (EventKind::Rejection, ArtifactKind::Rejection),
+    (EventKind::Unrejection, ArtifactKind::Unrejection),
 ];
 
 /// The artifact kind an event of `kind` is published as; `None`: not shared.
@@ -75,6 +77,10 @@ pub struct TeamSyncReport {
     /// explains a move of its environment's tag: the timeline names the teammate).
     #[serde(default)]
     pub imported_events: usize,
+    /// Teammates' rejections and unrejections verified and appended (the `rejected` rule of
+    /// every checklist reads them).
+    #[serde(default)]
+    pub imported_rejections: usize,
     /// Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
     pub untrusted: usize,
     /// Unshared local events published in this sync.

@@ -33,7 +33,7 @@ impl Pending {
     fn message(&self) -> &EventMessage {
         match &self.verified.what {
             What::Move(m) => m,
-            What::Approval(_) => unreachable!("only moves wait"),
+            What::Approval(_) | What::Verdict(_) => unreachable!("only moves wait"),
         }
     }
 }
@@ -119,6 +119,7 @@ impl TeamStep {
         // 3. Verify, in the order of `interest`; import approvals now, moves where they fit.
         let now = ctx.clock.now();
         step.asked = pulls.len();
+        let mut verdicts = Vec::new();
         for (i, repository, pulled) in pulls {
             let pulled = pulled?;
             let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
@@ -165,6 +166,7 @@ impl TeamStep {
                             report.imported += 1;
                         }
                         What::Move(_) => step.pending.push(Pending { found, verified }),
+                        What::Verdict(_) => verdicts.push((found, verified)),
                     },
                     Err(why) => {
                         report.untrusted += 1;
@@ -192,7 +194,20 @@ impl TeamStep {
                 pulled.referrers.index_digest.clone(),
             ));
         }
-        // 4. Moves in the order they were signed; each one imported may make the next fit.
+        // 4. Rejections and unrejections in the order they were signed (an unrejection lifts
+        //    the rejection before it in the history), then moves in the order they were
+        //    signed; each move imported may make the next fit.
+        verdicts.sort_by(|(fa, a), (fb, b)| {
+            let at = |v: &Verified| match &v.what {
+                What::Verdict(m) => m.at.clone(),
+                _ => String::new(),
+            };
+            (at(a), &fa.artifact).cmp(&(at(b), &fb.artifact))
+        });
+        for (found, verified) in &verdicts {
+            import(ws, store, found, verified, now)?;
+            report.imported_rejections += 1;
+        }
         step.pending.sort_by(|a, b| {
             (&a.message().at, &a.found.artifact).cmp(&(&b.message().at, &b.found.artifact))
         });

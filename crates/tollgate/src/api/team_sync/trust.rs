@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind};
-use crate::signing::{self, ApprovalMessage, EventMessage};
+use crate::signing::{self, ApprovalMessage, EventMessage, RejectionMessage, Verdict};
 use crate::team::{ArtifactKind, Fetched};
 
 /// A pulled event that verified.
@@ -26,6 +26,8 @@ pub(super) enum What {
     Approval(ApprovalMessage),
     /// A promotion, rollback or deployment record.
     Move(EventMessage),
+    /// A rejection or the unrejection that lifts one.
+    Verdict(RejectionMessage),
 }
 
 /// Check `f`, attached to `subject`, for `app`. `Err` says why not, in one line.
@@ -51,16 +53,22 @@ pub(super) fn check(
             let signer = m.signer.clone();
             (What::Move(m), signer)
         }
-        ArtifactKind::Rejection => {
-            return Err("this Tollgate does not import rejection artifacts".into())
+        ArtifactKind::Rejection | ArtifactKind::Unrejection => {
+            let m = verdict(ws, app, subject, kind, &f.message)?;
+            let signer = m.signer.clone();
+            (What::Verdict(m), signer)
         }
     };
     let identity = match &what {
-        What::Approval(_) => ws.config.approvers.iter().find(|x| x.id == signer).cloned(),
+        What::Approval(_) | What::Verdict(_) => {
+            ws.config.approvers.iter().find(|x| x.id == signer).cloned()
+        }
         What::Move(_) => ws.config.identity(&signer),
     }
     .ok_or_else(|| match &what {
-        What::Approval(_) => format!("its signer '{signer}' is not an approver in tollgate.toml"),
+        What::Approval(_) | What::Verdict(_) => {
+            format!("its signer '{signer}' is not an approver in tollgate.toml")
+        }
         What::Move(_) => {
             format!("its signer '{signer}' is not an approver or signer in tollgate.toml")
         }
@@ -175,6 +183,46 @@ fn event_move(
     if let Some(p) = &m.previous {
         Digest::parse(p)
             .map_err(|_| format!("its previous digest {p:?} is not a sha256 digest"))?;
+    }
+    Ok(m)
+}
+
+/// A rejection or unrejection message about `app` and `subject`, of the artifact's kind, whose
+/// first covered environment (if any) is one of the app's. Whether its signer's role may say
+/// no there is the `rejected` rule's business (it verifies every rejection it reads).
+fn verdict(
+    ws: &Workspace,
+    app: &str,
+    subject: &Digest,
+    kind: ArtifactKind,
+    bytes: &[u8],
+) -> Result<RejectionMessage, String> {
+    let m = RejectionMessage::parse(bytes).map_err(|e| e.message)?;
+    let expected = match kind {
+        ArtifactKind::Rejection => Verdict::Reject,
+        _ => Verdict::Unreject,
+    };
+    if m.verdict() != Some(expected) {
+        return Err(format!(
+            "its artifactType says {}, but its signed message is a {}",
+            kind.as_str(),
+            m.kind
+        ));
+    }
+    if m.app != app {
+        return Err(format!("it is about app '{}', not '{app}'", m.app));
+    }
+    if &m.digest != subject {
+        return Err(format!(
+            "it is about {}, not the image it is attached to ({subject})",
+            m.digest
+        ));
+    }
+    let a = ws.app(app).map_err(|e| e.message)?;
+    if let Some(env) = &m.env {
+        if !a.environments.iter().any(|e| &e.name == env) {
+            return Err(format!("{app} has no environment '{env}'"));
+        }
     }
     Ok(m)
 }
