@@ -328,6 +328,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
     team: {
       imported: 0,
       imported_events: 0,
+      imported_rejections: 0,
       untrusted: 0,
       unshared_retried: 0,
       still_unshared: 0,
@@ -442,7 +443,7 @@ export function rejection(over: Partial<Rejection> = {}): Rejection {
 }
 
 /** What `reject` / `unreject` answer for `r`. */
-export function rejectionReceipt(r: Rejection): RejectionReceipt {
+export function rejectionReceipt(r: Rejection, team: TeamShare | null = teamShare()): RejectionReceipt {
   return {
     event: {
       seq: r.seq,
@@ -460,6 +461,7 @@ export function rejectionReceipt(r: Rejection): RejectionReceipt {
     fingerprint: r.fingerprint,
     message: '{}',
     signature: '-----BEGIN SSH SIGNATURE-----',
+    team,
   };
 }
 
@@ -747,6 +749,7 @@ export function promoteData(over: FakeData = {}): FakeData {
       team: {
         imported: 0,
         imported_events: 0,
+        imported_rejections: 0,
         untrusted: 0,
         unshared_retried: 0,
         still_unshared: 0,

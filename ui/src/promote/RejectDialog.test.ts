@@ -49,7 +49,9 @@ describe('RejectDialog', () => {
     await fireEvent.input(dialog.querySelector('input[name=reason]')!, { target: { value: ' crashes ' } });
     expect((submit as HTMLButtonElement).disabled).toBe(true);
     expect(within(dialog).getByText(`Type ${short} to confirm this exact digest.`)).toBeTruthy();
-    await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: 'a1b2c3d4e5f7' } });
+    await fireEvent.input(dialog.querySelector('input[name=confirm]')!, {
+      target: { value: 'a1b2c3d4e5f7' },
+    });
     expect((submit as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: short } });
     expect((submit as HTMLButtonElement).disabled).toBe(false);
@@ -64,6 +66,10 @@ describe('RejectDialog', () => {
       env: 'staging',
     });
     expect(screen.queryByRole('dialog')).toBeNull();
+    // What it published to the team's registry.
+    expect(screen.getByTestId('team-share').textContent).toContain(
+      'Shared with the team: local/payments/api',
+    );
   });
 
   it('rejects for every environment when that scope is chosen', async () => {
@@ -75,12 +81,15 @@ describe('RejectDialog', () => {
     await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: short } });
     await fireEvent.click(within(dialog).getByRole('button', { name: `Reject ${short}` }));
     await waitFor(() => expect(backend.reject).toHaveBeenCalled());
-    expect(vi.mocked(backend.reject).mock.calls[0][0].env).toBeNull();
+    expect(vi.mocked(backend.reject).mock.calls[0]![0].env).toBeNull();
   });
 
   it("shows the core's refusal in place and keeps the dialog open", async () => {
     const backend = fakeBackend({
-      reject: { code: 'refused', message: 'dave@example.com holds no role that the policies of staging name' },
+      reject: {
+        code: 'refused',
+        message: 'dave@example.com holds no role that the policies of staging name',
+      },
     });
     showDialog(backend);
     await fireEvent.click(screen.getByRole('button', { name: 'Reject…' }));
@@ -101,14 +110,15 @@ describe('RejectDialog', () => {
     await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: short } });
     await fireEvent.click(within(dialog).getByRole('button', { name: `Lift ${short}` }));
     await waitFor(() => expect(backend.unreject).toHaveBeenCalled());
-    expect(vi.mocked(backend.unreject).mock.calls[0][0]).toMatchObject({ env: 'staging', reason: 'fixed' });
+    expect(vi.mocked(backend.unreject).mock.calls[0]![0]).toMatchObject({ env: 'staging', reason: 'fixed' });
     expect(backend.reject).not.toHaveBeenCalled();
   });
 });
 
 describe('rejected digests in the views', () => {
   it('the promote view shows the failed rejected rule and offers Reject… for the target', async () => {
-    const reason = 'rejected for staging and later by quinn@example.com (qa) at 2026-11-02T11:00:00Z: crashes';
+    const reason =
+      'rejected for staging and later by quinn@example.com (qa) at 2026-11-02T11:00:00Z: crashes';
     const backend = promoteBackend({
       checkPromotion: check({
         evaluation: evaluation({
@@ -140,7 +150,14 @@ describe('rejected digests in the views', () => {
         environments: ['dev', 'staging', 'production'],
         rejections: [
           rejection({ seq: 3, env: null, reason: 'old news' }),
-          rejection({ seq: 4, kind: 'unrejection', env: null, by: 'alice@example.com', role: 'manager' }),
+          rejection({
+            seq: 4,
+            kind: 'unrejection',
+            env: null,
+            by: 'alice@example.com',
+            role: 'manager',
+            reason: 'fixed',
+          }),
           rejection({ seq: 9, active: true }),
         ],
         onchanged,
@@ -161,7 +178,10 @@ describe('rejected digests in the views', () => {
       digestDetail: sampleDetail({ app: 'api', digest: digestA, rejections: [rejection({ active: true })] }),
     });
     const { default: DigestDetailView } = await import('../detail/DigestDetailView.svelte');
-    render(DigestDetailView, { props: { app: 'api', digest: digestA }, context: backendContext(backend as Backend) });
+    render(DigestDetailView, {
+      props: { app: 'api', digest: digestA },
+      context: backendContext(backend as Backend),
+    });
     const card = await screen.findByRole('region', { name: /Rejections/ });
     expect(card.getAttribute('data-rejected')).toBe('true');
   });
@@ -178,10 +198,14 @@ describe('rejected digests in the views', () => {
     const candidate = check({
       evaluation: evaluation({
         passed: false,
-        rules: [{ rule: 'rejected', passed: false, reason: 'rejected for every environment by x', blocking: true }],
+        rules: [
+          { rule: 'rejected', passed: false, reason: 'rejected for every environment by x', blocking: true },
+        ],
       }),
     });
-    const waiting = render(OverviewCell, { props: { cell: cell(row({ app: 'api', env: 'staging' }), candidate), now: Date.now() } });
+    const waiting = render(OverviewCell, {
+      props: { cell: cell(row({ app: 'api', env: 'staging' }), candidate), now: Date.now() },
+    });
     const state = waiting.container.querySelector('.candidate [data-rejected]')!;
     expect(state.textContent).toBe('Rejected');
     expect(waiting.container.querySelector('.candidate .state.ok')).toBeNull();

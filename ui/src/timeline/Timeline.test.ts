@@ -97,7 +97,7 @@ describe('Timeline', () => {
     ]);
     expect(segs(container)).toHaveLength(8);
     expect(segs(container, '[data-env="production"]')).toHaveLength(3);
-    expect(backend.calls.map((c) => c.method)).toEqual(['timeline', 'status']);
+    expect(backend.calls.map((c) => c.method)).toEqual(['timeline', 'status', 'rejections']);
   });
 
   it('gives a digest the same colour in every lane, and other digests other colours', async () => {

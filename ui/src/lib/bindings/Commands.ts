@@ -21,6 +21,9 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RegistryView } from "./RegistryView";
+import type { RejectRequest } from "./RejectRequest";
+import type { Rejection } from "./Rejection";
+import type { RejectionReceipt } from "./RejectionReceipt";
 import type { ReleaseDiff } from "./ReleaseDiff";
 import type { RevealRequest } from "./RevealRequest";
 import type { RollbackRequest } from "./RollbackRequest";
@@ -45,6 +48,9 @@ export type Commands = {
   approve: { args: ApproveRequest; result: ApprovalReceipt };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome };
+  reject: { args: RejectRequest; result: RejectionReceipt };
+  unreject: { args: RejectRequest; result: RejectionReceipt };
+  rejections: { args: AppRequest; result: Array<Rejection> };
   signer: { args: null; result: SignerStatus };
   choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };
   export_report: { args: ExportReportRequest; result: ExportSummary };
@@ -73,6 +79,9 @@ export const COMMAND_NAMES = [
   "approve",
   "promote",
   "rollback",
+  "reject",
+  "unreject",
+  "rejections",
   "signer",
   "choose_export_path",
   "export_report",

@@ -14,6 +14,11 @@ imported: number,
  */
 imported_events: number, 
 /**
+ * Teammates' rejections and unrejections verified and appended (the `rejected` rule of
+ * every checklist reads them).
+ */
+imported_rejections: number, 
+/**
  * Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
  */
 untrusted: number, 
