@@ -14,6 +14,8 @@ use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
 
 #[path = "app/diff.rs"]
 mod diff;
+#[path = "app/reject.rs"]
+mod reject;
 #[path = "app/team.rs"]
 mod team;
 
