@@ -12,6 +12,8 @@ use tollgate_e2e::registry::Registry;
 use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
 
+#[path = "app/as_of.rs"]
+mod as_of;
 #[path = "app/diff.rs"]
 mod diff;
 #[path = "app/reject.rs"]
