@@ -9,7 +9,6 @@
 use std::process::Stdio;
 
 use tollgate::api::{self, Context};
-use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing::{self, Anchor, EventMessage, Move, PROMOTION_KIND};
@@ -18,45 +17,8 @@ use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent,
 use crate::identity::{keygen, Agent};
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, skopeo_retag};
 use crate::support::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, sync};
+use crate::support::team::{approve_and_share, promote_staging, qa_team, sync};
 use crate::support::workspace::TempWorkspace;
-
-/// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
-fn team(name: &str) -> (SignedWorkspace, String, String, String) {
-    let f = SignedWorkspace::builder(
-        name,
-        &[
-            r#"{ name = "dev", tag = "dev" }"#,
-            r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
-        ],
-    )
-    .image("dev", &format!("{name}-a"))
-    .approver("alice", &["manager"])
-    .approver("quinn", &["qa"])
-    .build();
-    let a = f.digests[0].clone();
-    let [alice, quinn] = <[String; 2]>::try_from(f.approvers.clone()).unwrap();
-    (f, a, alice, quinn)
-}
-
-fn promote(
-    ws: &Workspace,
-    ctx: &Context,
-    digest: &str,
-    who: &str,
-) -> tollgate::Result<api::PromotionOutcome> {
-    rt().block_on(api::promote(
-        ws,
-        ctx,
-        api::PromoteRequest {
-            app: "api".into(),
-            to: "staging".into(),
-            digest: digest.into(),
-            actor: who.into(),
-        },
-        &|_| {},
-    ))
-}
 
 /// The segments of `env` as `tollgate timeline --json` prints them on desktop `dir`.
 fn timeline(dir: &TempWorkspace, env: &str) -> Vec<serde_json::Value> {
@@ -116,12 +78,12 @@ fn listed(f: &SignedWorkspace, digest: &str) -> Vec<(String, String)> {
 
 #[test]
 fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
-    let (f, a, alice, quinn) = team("events-promo");
+    let (f, a, alice, quinn) = qa_team("events-promo");
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
     approve_and_share(&f.ws, &at(1), &quinn, &a);
-    let outcome = promote(&f.ws, &at(2), &a, &alice).unwrap();
+    let outcome = promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
     let share = outcome.shared.clone().expect("sharing is on by default");
     assert!(share.shared, "{share:?}");
     assert!(listed(&f, &a).contains(&(
@@ -159,12 +121,12 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
 
 #[test]
 fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
-    let (f, a, alice, quinn) = team("events-rollback");
+    let (f, a, alice, quinn) = qa_team("events-rollback");
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
     approve_and_share(&f.ws, &at(1), &quinn, &a);
-    promote(&f.ws, &at(1), &a, &alice).unwrap();
+    promote_staging(&f.ws, &at(1), &a, &alice).unwrap();
     explained(&b_dir, "staging", &a, "promotion", &alice);
     // Image B goes to dev (CI records it) and on to staging.
     push(&make_image("events-rollback-b"), &f.reg, "payments/api:dev");
@@ -182,7 +144,7 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
     ))
     .unwrap();
     approve_and_share(&f.ws, &at(2), &quinn, &b);
-    promote(&f.ws, &at(3), &b, &alice).unwrap();
+    promote_staging(&f.ws, &at(3), &b, &alice).unwrap();
     let report = sync(&desktop_b, &at(3));
     assert_eq!(report.drifted().count(), 0, "{:?}", report.tags);
     explained(&b_dir, "staging", &b, "promotion", &alice);
@@ -222,7 +184,7 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
 
 #[test]
 fn a_ci_record_signed_through_the_real_ssh_agent_reaches_both_desktops() {
-    let (f, a, _alice, _quinn) = team("events-ci");
+    let (f, a, _alice, _quinn) = qa_team("events-ci");
     // CI's identity: a key only in the real ssh-agent, listed under [[signers]].
     let keys = tempfile::tempdir().unwrap();
     let ci = unique_id("ci-runner");
@@ -289,7 +251,7 @@ fn promotion_message(digest: &str, signer: &str) -> EventMessage {
 #[test]
 fn forged_and_altered_promotions_planted_in_the_registry_are_ignored_named_and_the_move_stays_drift(
 ) {
-    let (f, a, alice, _quinn) = team("events-forged");
+    let (f, a, alice, _quinn) = qa_team("events-forged");
     sync(&f.ws, &at(0));
     // Someone moves staging outside Tollgate and plants "alice promoted it": one signed with a
     // key of their own, one signed by Alice's key over other bytes and then altered.
@@ -351,7 +313,7 @@ fn forged_and_altered_promotions_planted_in_the_registry_are_ignored_named_and_t
 
 #[test]
 fn an_approval_consumed_by_a_promotion_on_one_desktop_does_not_count_on_another() {
-    let (f, a, alice, quinn) = team("events-consumed");
+    let (f, a, alice, quinn) = qa_team("events-consumed");
     let (_b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
@@ -360,7 +322,7 @@ fn an_approval_consumed_by_a_promotion_on_one_desktop_does_not_count_on_another(
     let check = api::check_promotion(&desktop_b, at(1).clock.now(), "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
     // Alice promotes on desktop A with it (A pulls it just before promoting).
-    promote(&f.ws, &at(2), &a, &alice).unwrap();
+    promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
     // B syncs: Alice's promotion lists Quinn's approval as consumed: it no longer counts on B.
     let report = sync(&desktop_b, &at(3));
     assert_eq!(report.team.imported_events, 1, "{:?}", report.team);
@@ -376,13 +338,13 @@ fn an_approval_consumed_by_a_promotion_on_one_desktop_does_not_count_on_another(
         check.evaluation.ignored
     );
     // And B cannot promote with it.
-    let e = promote(&desktop_b, &at(3), &a, &alice).unwrap_err();
+    let e = promote_staging(&desktop_b, &at(3), &a, &alice).unwrap_err();
     assert!(e.message.contains("qa"), "{}", e.message);
 }
 
 #[test]
 fn the_manager_promotes_with_qas_approval_from_another_desktop_and_qa_sees_it_without_drift() {
-    let (f, a, alice, quinn) = team("events-manager");
+    let (f, a, alice, quinn) = qa_team("events-manager");
     let (qa_dir, qa_desktop) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&qa_desktop, &at(0));
@@ -390,7 +352,7 @@ fn the_manager_promotes_with_qas_approval_from_another_desktop_and_qa_sees_it_wi
     let receipt = approve_and_share(&qa_desktop, &at(1), &quinn, &a);
     assert!(receipt.team.as_ref().is_some_and(|t| t.shared));
     // The manager promotes without a sync: the promotion pulls the digest's referrers first.
-    let outcome = promote(&f.ws, &at(2), &a, &alice).unwrap();
+    let outcome = promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
     assert_eq!(outcome.check.evaluation.approvers, vec![quinn.clone()]);
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
     // QA's next sync: staging via the manager's promotion, no drift.

@@ -13,25 +13,7 @@ use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent,
 
 use crate::support::registry::skopeo_raw;
 use crate::support::signed::{at, rt, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, sync};
-
-/// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
-fn team(name: &str) -> (SignedWorkspace, String, String, String) {
-    let f = SignedWorkspace::builder(
-        name,
-        &[
-            r#"{ name = "dev", tag = "dev" }"#,
-            r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
-        ],
-    )
-    .image("dev", &format!("{name}-a"))
-    .approver("alice", &["manager"])
-    .approver("quinn", &["qa"])
-    .build();
-    let a = f.digests[0].clone();
-    let [alice, quinn] = <[String; 2]>::try_from(f.approvers.clone()).unwrap();
-    (f, a, alice, quinn)
-}
+use crate::support::team::{approve_and_share, promote_staging, qa_team, sync};
 
 fn say(
     ws: &Workspace,
@@ -53,21 +35,6 @@ fn say(
         .unwrap()
 }
 
-fn promote(ws: &Workspace, ctx: &Context, digest: &str, who: &str) -> tollgate::Result<()> {
-    rt().block_on(api::promote(
-        ws,
-        ctx,
-        api::PromoteRequest {
-            app: "api".into(),
-            to: "staging".into(),
-            digest: digest.into(),
-            actor: who.into(),
-        },
-        &|_| {},
-    ))
-    .map(|_| ())
-}
-
 /// The artifact types the fallback index of `digest` lists, as skopeo reads it.
 fn listed_types(f: &SignedWorkspace, digest: &str) -> Vec<String> {
     let tag = fallback_tag(&Digest::parse(digest).unwrap());
@@ -83,7 +50,7 @@ fn listed_types(f: &SignedWorkspace, digest: &str) -> Vec<String> {
 
 #[test]
 fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted() {
-    let (f, a, alice, quinn) = team("team-reject");
+    let (f, a, alice, quinn) = qa_team("team-reject");
     let (_qa_dir, qa) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&qa, &at(0));
@@ -106,7 +73,7 @@ fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted(
     );
 
     // The manager promotes without syncing: the pull before promoting brings QA's "no".
-    let e = promote(&f.ws, &at(3), &a, &alice).unwrap_err();
+    let e = promote_staging(&f.ws, &at(3), &a, &alice).unwrap_err();
     assert!(!e.message.contains('\n'), "one line: {}", e.message);
     assert!(
         e.message.contains("crashes on start (INC-9)") && e.message.contains(&quinn),
@@ -142,7 +109,7 @@ fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted(
         "fixed in config, not the image",
     );
     assert!(lifted.team.as_ref().is_some_and(|t| t.shared));
-    promote(&f.ws, &at(5), &a, &alice).unwrap();
+    promote_staging(&f.ws, &at(5), &a, &alice).unwrap();
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
     let v = api::verify(&f.ws).unwrap();
     assert!(v.ok(), "{:?}", v.problems);
@@ -155,7 +122,7 @@ fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted(
 
 #[test]
 fn a_rejection_signed_by_a_key_tollgate_toml_does_not_list_is_ignored_and_named() {
-    let (f, a, alice, quinn) = team("team-reject-forged");
+    let (f, a, alice, quinn) = qa_team("team-reject-forged");
     sync(&f.ws, &at(0));
     approve_and_share(&f.ws, &at(1), &quinn, &a);
     // Someone with push rights plants a rejection "by quinn", signed with a key of their own.
@@ -214,5 +181,5 @@ fn a_rejection_signed_by_a_key_tollgate_toml_does_not_list_is_ignored_and_named(
         report.team.skipped
     );
     // It does not count: the promotion goes through.
-    promote(&f.ws, &at(3), &a, &alice).unwrap();
+    promote_staging(&f.ws, &at(3), &a, &alice).unwrap();
 }
