@@ -91,6 +91,21 @@ impl Store {
             .optional()?)
     }
 
+    /// The `seq` of the `unplaced` event kept for teammate artifact `artifact` (a move this
+    /// history does not place), if one was appended. No `team_artifacts` row is written for
+    /// such a move, so that later syncs still fetch it and import it once it fits.
+    pub fn unplaced_event(&self, artifact: &Digest) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq FROM events WHERE kind = 'unplaced'
+                   AND json_extract(data, '$.imported.artifact') = ?1 ORDER BY seq LIMIT 1",
+                [artifact.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The artifacts known for `subject` in `repository`, by digest.
     pub fn team_artifacts(&self, repository: &str, subject: &Digest) -> Result<Vec<TeamArtifact>> {
         let mut stmt = self.conn.prepare_cached(&format!(
