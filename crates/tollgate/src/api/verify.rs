@@ -27,8 +27,9 @@ pub struct VerifyReport {
     /// Approval events whose signature was checked against tollgate.toml's keys.
     #[ts(type = "number")]
     pub approvals: u64,
-    /// Records, promotions and rollbacks whose signature was checked against the keys
-    /// tollgate.toml lists for their actor (approvers and `[[signers]]`).
+    /// Records, promotions and rollbacks (and teammates' `unplaced` ones) whose signature was
+    /// checked against the keys tollgate.toml lists for their actor (approvers and
+    /// `[[signers]]`).
     #[ts(type = "number")]
     pub signed_events: u64,
     /// Records, promotions and rollbacks without a signature: written before events were
@@ -64,6 +65,9 @@ impl VerifyReport {
 /// - every approval's signature against the keys tollgate.toml lists (a previous key only for
 ///   what the history appended by its `until`), and every rejection's and unrejection's the
 ///   same way (approvers only), with its message saying what its event says;
+/// - every signed record, promotion and rollback, and every `unplaced` event (a teammate's move
+///   this history does not place): its signed message says what its event says, and its
+///   signature verifies against the keys tollgate.toml lists for its signer;
 /// - every promotion and rollback: the approvals it counted are earlier approvals signed for
 ///   its app, digest and move, none counted twice;
 /// - every anchor (the head an approval signed, the head a promotion states): an earlier event

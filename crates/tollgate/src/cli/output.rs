@@ -145,10 +145,17 @@ pub fn sync_report(report: &SyncReport) {
         + team.untrusted
         + team.unshared_retried
         + team.still_unshared
+        + team.unplaced
         > 0
     {
+        // Teammates' moves kept unplaced: said only when there are some (each is also a
+        // `warning: not imported: …` line below).
+        let unplaced = match team.unplaced {
+            0 => String::new(),
+            n => format!(", {n} kept unplaced (not placed in this history; checked for conflicts)"),
+        };
         println!(
-            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported",
+            "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported{unplaced}",
             team.imported, team.untrusted, team.unshared_retried, team.still_unshared, team.imported_events
         );
     }

@@ -26,6 +26,11 @@ pub enum EventKind {
     Rejection,
     /// A signed lifting of the rejection of the same digest and scope. Never starts a segment.
     Unrejection,
+    /// A teammate's verified promotion, rollback or record that this history does not place
+    /// (it fits nowhere in its lane: `data.moved` is its signed kind, `data.why` says why).
+    /// Kept, once, so that the conflict rules see it; never starts a segment and explains no
+    /// tag move.
+    Unplaced,
 }
 
 impl EventKind {
@@ -39,6 +44,7 @@ impl EventKind {
             EventKind::Drift => "drift",
             EventKind::Rejection => "rejection",
             EventKind::Unrejection => "unrejection",
+            EventKind::Unplaced => "unplaced",
         }
     }
 
@@ -52,6 +58,7 @@ impl EventKind {
             "drift" => EventKind::Drift,
             "rejection" => EventKind::Rejection,
             "unrejection" => EventKind::Unrejection,
+            "unplaced" => EventKind::Unplaced,
             _ => return None,
         })
     }

@@ -14,6 +14,12 @@
 //!   moved on from that digest. A move this desktop made is appended only after its tag PUT
 //!   succeeded (or the tag was read back showing it), so it is not checked.
 //!
+//! A teammate's move this history does not place (an `unplaced` event, read as a move of its
+//! signed kind, imported) counts in every rule like an imported one, with one exception: when
+//! it is part of a fork it is not also a move not seen. The fork already names it and says only
+//! one of the moves can be what the tag shows; that the tag shows the other one is the same
+//! conflict, not a second. An unplaced move in no fork is checked like any imported move.
+//!
 //! The store gathers the facts (`store::conflicts`); this module decides. No clock, no I/O.
 
 use std::collections::{BTreeMap, HashMap};
@@ -101,26 +107,37 @@ pub struct MoveFacts {
     pub id: String,
     /// What the syncs saw of its tag (only asked for imported promotions and rollbacks).
     pub landing: Landing,
+    /// An `unplaced` event: a teammate's move this history does not place (`kind` is its
+    /// signed kind).
+    pub unplaced: bool,
 }
 
 impl MoveFacts {
-    fn is_move(&self) -> bool {
+    /// A promotion or rollback (placed or not).
+    pub fn is_move(&self) -> bool {
         matches!(self.kind, EventKind::Promotion | EventKind::Rollback)
     }
 
+    /// The event as a conflict names it: its own kind (`unplaced` for an unplaced move).
     fn event(&self) -> ConflictEvent {
         ConflictEvent {
             seq: self.seq,
-            kind: self.kind,
+            kind: if self.unplaced {
+                EventKind::Unplaced
+            } else {
+                self.kind
+            },
             actor: self.actor.clone(),
             imported: self.imported,
         }
     }
 
-    /// `promotion 9 by alice@example.com (imported)`
+    /// `promotion 9 by alice@example.com (imported)`, `unplaced promotion 12 by bob@example.com
+    /// (imported)`
     fn name(&self) -> String {
         format!(
-            "{} {} by {}{}",
+            "{}{} {} by {}{}",
+            if self.unplaced { "unplaced " } else { "" },
             self.kind.as_str(),
             self.seq,
             self.actor.as_deref().unwrap_or("an unknown actor"),
@@ -167,9 +184,12 @@ pub fn detect(facts: &[MoveFacts], approvals: &HashMap<String, ApprovalFacts>) -
     }
     let mut out = Vec::new();
     for ((app, env), lane) in lanes {
-        out.extend(forks(app, env, &lane));
+        let forks = forks(app, env, &lane);
+        // An unplaced move in a fork is not also a move not seen (see the module's notes).
+        let in_fork: Vec<i64> = forks.iter().flat_map(Conflict::seqs).collect();
         out.extend(reused(app, env, &lane, approvals));
-        out.extend(not_seen(app, env, &lane));
+        out.extend(not_seen(app, env, &lane, &in_fork));
+        out.extend(forks);
     }
     out.sort_by_key(|c| {
         (
@@ -293,10 +313,14 @@ fn reused(
     out
 }
 
-/// Imported moves whose tag change no sync saw.
-fn not_seen(app: &str, env: &str, lane: &[&MoveFacts]) -> Vec<Conflict> {
+/// Imported moves whose tag change no sync saw (not an unplaced one whose `seq` is in
+/// `in_fork`).
+fn not_seen(app: &str, env: &str, lane: &[&MoveFacts], in_fork: &[i64]) -> Vec<Conflict> {
     let mut out = Vec::new();
     for m in lane.iter().filter(|f| f.is_move() && f.imported) {
+        if m.unplaced && in_fork.contains(&m.seq) {
+            continue;
+        }
         let Some((obs_seq, observed)) = &m.landing.first_sync_after else {
             continue;
         };
@@ -362,6 +386,7 @@ mod tests {
             imported: false,
             id: format!("seq:{seq}"),
             landing: Landing::default(),
+            unplaced: false,
         }
     }
 
@@ -384,5 +409,25 @@ mod tests {
         let mut twice = facts[0].clone();
         twice.seq = 9;
         assert!(detect(&[facts[0].clone(), twice], &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn an_unplaced_move_in_a_fork_is_not_also_a_move_not_seen() {
+        let unseen = Landing {
+            first_sync_after: Some((9, Some(d(2)))),
+            seen: false,
+        };
+        let mut theirs = mv(5, EventKind::Promotion, Some(1), 3, 1);
+        (theirs.imported, theirs.unplaced, theirs.landing) = (true, true, unseen.clone());
+        let facts = vec![mv(2, EventKind::Promotion, Some(1), 2, 0), theirs.clone()];
+        let c = detect(&facts, &HashMap::new());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].kind, ConflictKind::Fork);
+        assert_eq!(c[0].events[1].kind, EventKind::Unplaced);
+        // A placed imported move in the same fork is still checked (as before).
+        theirs.unplaced = false;
+        let c = detect(&[facts[0].clone(), theirs], &HashMap::new());
+        let kinds: Vec<_> = c.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, vec![ConflictKind::Fork, ConflictKind::MoveNotSeen]);
     }
 }

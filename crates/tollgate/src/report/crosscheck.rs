@@ -32,14 +32,31 @@ use crate::store::chain::GENESIS;
 /// state what the event does (kind, app, environment, digest, signer = actor). `Ok(None)` for
 /// other kinds and for events written unsigned (before signed events, or a promotion finished
 /// by a recovery without the actor's key: `data.unsigned`); `Err` says what disagrees.
+///
+/// An `unplaced` event (a teammate's move this history does not place) is checked like the
+/// move it keeps: its signed kind is `data.moved`, and it must hold its message and signature;
+/// its `data.previous` must also be the message's.
 pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
     let kind = match e.kind {
         EventKind::Record => DEPLOYMENT_KIND,
         EventKind::Promotion => PROMOTION_KIND,
         EventKind::Rollback => ROLLBACK_KIND,
+        EventKind::Unplaced => match e.data_str("moved").and_then(EventKind::parse) {
+            Some(EventKind::Record) => DEPLOYMENT_KIND,
+            Some(EventKind::Promotion) => PROMOTION_KIND,
+            Some(EventKind::Rollback) => ROLLBACK_KIND,
+            _ => {
+                return Err(
+                    "the unplaced event's data.moved is not promotion, rollback or record".into(),
+                )
+            }
+        },
         _ => return Ok(None),
     };
     let (Some(message), signature) = (e.data_str("message"), e.data_str("signature")) else {
+        if e.kind == EventKind::Unplaced {
+            return Err("the unplaced event holds no signed message".into());
+        }
         return Ok(None);
     };
     let Some(signature) = signature else {
@@ -66,6 +83,15 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
             "the {}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered",
             e.kind.as_str()
         ));
+    }
+    if e.kind == EventKind::Unplaced {
+        let signed = m.previous.as_deref().unwrap_or_default();
+        let stored = e.data_str("previous").unwrap_or_default();
+        if signed != stored {
+            return Err(format!(
+                "the unplaced event's signed message says previous {signed:?}, the event says {stored:?}: it was altered"
+            ));
+        }
     }
     Ok(Some((message.to_string(), signature.to_string())))
 }
@@ -349,6 +375,66 @@ mod tests {
             None
         );
         assert!(check_anchor(3, EventKind::Approval, &anchor(0, &h), AtSeq::Missing).is_some());
+    }
+
+    #[test]
+    fn an_unplaced_event_states_the_move_it_keeps() {
+        use crate::signing::{EventMessage, Move};
+        let (x, w) = (Digest::of(b"x"), Digest::of(b"w"));
+        let m = EventMessage::new(
+            Move {
+                kind: PROMOTION_KIND,
+                app: "api".into(),
+                env: "staging".into(),
+                from: Some("dev".into()),
+                digest: w.clone(),
+                previous: Some(x.clone()),
+                repository: "local/payments/api".into(),
+                tag: "staging".into(),
+                approvals: Vec::new(),
+                deployed_at: None,
+            },
+            "bob@example.com",
+            "2026-11-25T08:00:00Z".parse().unwrap(),
+            &Anchor::genesis(),
+        );
+        let message = String::from_utf8(m.to_bytes()).unwrap();
+        let mut e = Event {
+            seq: 9,
+            at: "2026-11-25T09:00:00Z".parse().unwrap(),
+            kind: EventKind::Unplaced,
+            app: "api".into(),
+            env: "staging".into(),
+            digest: Some(w),
+            actor: Some("bob@example.com".into()),
+            data: serde_json::json!({
+                "moved": "promotion",
+                "previous": x.as_str(),
+                "message": message,
+                "signature": "-----BEGIN SSH SIGNATURE-----",
+                "imported": { "artifact": Digest::of(b"a").as_str() },
+            }),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        assert_eq!(
+            signed_statement(&e).unwrap().map(|(m, _)| m),
+            Some(message.clone())
+        );
+        assert_eq!(stated_anchor(&e), Ok(None), "it anchors nothing here");
+        // Its kind, its previous digest and its message must agree.
+        e.data["moved"] = "rollback".into();
+        assert!(signed_statement(&e).unwrap_err().contains("kind"));
+        e.data["moved"] = "approval".into();
+        assert!(signed_statement(&e).unwrap_err().contains("data.moved"));
+        e.data["moved"] = "promotion".into();
+        e.data["previous"] = Digest::of(b"y").as_str().into();
+        assert!(signed_statement(&e).unwrap_err().contains("previous"));
+        e.data["previous"] = x.as_str().into();
+        e.data.as_object_mut().unwrap().remove("message");
+        assert!(signed_statement(&e)
+            .unwrap_err()
+            .contains("no signed message"));
     }
 
     #[test]

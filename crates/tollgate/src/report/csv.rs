@@ -196,7 +196,12 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         event.prev_hash.clone(),
         event.hash.clone(),
         unapproved.to_string(),
-        text("reason"),
+        // An unplaced move's reason is why this history does not place it.
+        if event.kind == EventKind::Unplaced {
+            text("why")
+        } else {
+            text("reason")
+        },
         // `conflicts`: filled by the writer (`CsvWriter::with_conflicts`).
         String::new(),
     ]

@@ -306,9 +306,9 @@ impl SummaryBuilder {
             EventKind::Drift => app.drift += 1,
             EventKind::Record => app.records += 1,
             EventKind::Observation => app.observations += 1,
-            // Listed in the PDF's "Rejected digests"; not counted in the summary, whose
-            // fields are the report format's.
-            EventKind::Rejection | EventKind::Unrejection => {}
+            // Listed in the PDF's "Rejected digests" (an unplaced move: in its conflicts); not
+            // counted in the summary, whose fields are the report format's.
+            EventKind::Rejection | EventKind::Unrejection | EventKind::Unplaced => {}
             EventKind::Approval => {
                 app.approvals += 1;
                 if let Some(info) = ApprovalInfo::of(event) {

@@ -3,10 +3,16 @@
 //! previous digest and the approvals consumed), records and drift (which put a digest back),
 //! approvals (by the sha256 of their signed message) and observations (what syncs saw).
 //!
+//! A teammate's move this history does not place (an `unplaced` event: `data.moved` is its
+//! signed kind) is read as a move of that kind, imported, and deduplicated by its signed
+//! message against a placed copy of it (a later sync may import it once it fits): the placed
+//! one is kept. So a fork between this desktop's promotion and a teammate's that did not fit is
+//! detected, even though the teammate's never entered the timeline.
+//!
 //! Only app × environments with at least one imported promotion or rollback (`data.imported`)
-//! are read in full: on one desktop the promotion journal serializes moves and approvals are
-//! reserved, so every conflict involves a teammate's event. That keeps `status` cheap on a
-//! large history without any team events.
+//! or unplaced event are read in full: on one desktop the promotion journal serializes moves
+//! and approvals are reserved, so every conflict involves a teammate's event. That keeps
+//! `status` cheap on a large history without any team events.
 
 use std::collections::HashMap;
 
@@ -32,7 +38,7 @@ impl Store {
     }
 }
 
-/// The app × environments with an imported promotion or rollback.
+/// The app × environments with an imported promotion or rollback, or an unplaced event.
 fn lanes_with_imported_moves(
     conn: &Connection,
     app: Option<&str>,
@@ -42,8 +48,9 @@ fn lanes_with_imported_moves(
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut any = conn.prepare_cached(
-        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind IN ('promotion', 'rollback')
-           AND json_extract(data, '$.imported') IS NOT NULL LIMIT 1",
+        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2
+           AND (kind = 'unplaced' OR (kind IN ('promotion', 'rollback')
+                AND json_extract(data, '$.imported') IS NOT NULL)) LIMIT 1",
     )?;
     let mut out = Vec::new();
     for (a, e) in lanes {
@@ -72,7 +79,8 @@ fn lane_facts(
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM events WHERE app = ?1 AND env = ?2
-           AND kind IN ('approval', 'promotion', 'rollback', 'record', 'drift') ORDER BY seq"
+           AND kind IN ('approval', 'promotion', 'rollback', 'record', 'drift', 'unplaced')
+         ORDER BY seq"
     ))?;
     let mut rows = stmt.query(params![app, env])?;
     let mut events = Vec::new();
@@ -91,13 +99,22 @@ fn lane_facts(
             });
         }
     }
+    let mut unplaced = Vec::new();
     for e in events.iter().filter(|e| e.kind != EventKind::Approval) {
         let Some(digest) = e.digest.clone() else {
             continue;
         };
+        // An unplaced event is read as the move it keeps (its signed kind).
+        let kind = match e.kind {
+            EventKind::Unplaced => match e.data_str("moved").and_then(EventKind::parse) {
+                Some(k @ (EventKind::Promotion | EventKind::Rollback | EventKind::Record)) => k,
+                _ => continue,
+            },
+            k => k,
+        };
         let mut f = MoveFacts {
             seq: e.seq,
-            kind: e.kind,
+            kind,
             app: e.app.clone(),
             env: e.env.clone(),
             digest,
@@ -112,6 +129,7 @@ fn lane_facts(
             imported: e.data.get("imported").is_some_and(|v| !v.is_null()),
             id: format!("seq:{}", e.seq),
             landing: Landing::default(),
+            unplaced: e.kind == EventKind::Unplaced,
         };
         if let Some(text) = e.data_str("message") {
             if let Ok(m) = EventMessage::parse(text.as_bytes()) {
@@ -124,11 +142,22 @@ fn lane_facts(
                 }
             }
         }
-        if f.imported && matches!(e.kind, EventKind::Promotion | EventKind::Rollback) {
+        if f.imported && f.is_move() {
             f.landing = landing(conn, e, &f)?;
         }
-        facts.push(f);
+        if f.unplaced {
+            unplaced.push(f);
+        } else {
+            facts.push(f);
+        }
     }
+    // The same move placed (imported once it fitted) and kept unplaced before: the placed one.
+    let placed: std::collections::HashSet<String> = facts
+        .iter()
+        .filter(|f| f.app == app && f.env == env)
+        .map(|f| f.id.clone())
+        .collect();
+    facts.extend(unplaced.into_iter().filter(|f| !placed.contains(&f.id)));
     Ok(())
 }
 
@@ -248,6 +277,28 @@ mod tests {
         }
     }
 
+    /// Imported promotion `p` (from `previous`) kept as an `unplaced` event instead (this
+    /// history does not place it).
+    fn unplaced(p: &NewEvent, previous: &str) -> NewEvent {
+        let p = p.clone();
+        NewEvent {
+            at: p.at + Duration::hours(1),
+            kind: EventKind::Unplaced,
+            actor: p.actor,
+            app: p.app,
+            env: p.env,
+            digest: p.digest,
+            data: serde_json::json!({
+                "moved": "promotion",
+                "previous": d(previous).as_str(),
+                "why": "it moves api production from X to W, but this history has Y there",
+                "message": p.data["message"],
+                "signature": p.data["signature"],
+                "imported": p.data["imported"],
+            }),
+        }
+    }
+
     fn observation(digest: &str, h: i64) -> NewEvent {
         NewEvent {
             at: t(h),
@@ -307,6 +358,68 @@ mod tests {
             ])
             .unwrap();
         assert!(local.conflicts(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unplaced_teammate_promotion_forks_with_a_local_one_and_counts_once() {
+        // Alice promoted X→Y here; Bob's X→W fitted nowhere (the tag showed W: drift) and was
+        // kept unplaced. No imported promotion at all: the lane is read for the unplaced one.
+        let (_dir, mut s) = store();
+        let mut drift = observation("W", 3);
+        drift.kind = EventKind::Drift;
+        let bobs = promotion("bob", "X", "W", 2, &[], true);
+        s.append(vec![
+            observation("X", 0),
+            promotion("alice", "X", "Y", 1, &[], false),
+            observation("Y", 1),
+            drift,
+            observation("W", 3),
+            unplaced(&bobs, "X"),
+        ])
+        .unwrap();
+        let c = s.conflicts(None).unwrap();
+        assert_eq!(c.len(), 1, "one fork, not also a move not seen: {c:?}");
+        assert_eq!(c[0].kind, ConflictKind::Fork);
+        assert_eq!(c[0].seqs(), vec![2, 6]);
+        assert_eq!(c[0].events[1].kind, EventKind::Unplaced);
+        assert!(c[0].events[1].imported);
+        let actors: Vec<_> = c[0].events.iter().map(|e| e.actor.clone()).collect();
+        assert_eq!(actors, vec![Some("alice".into()), Some("bob".into())]);
+        assert!(
+            c[0].description
+                .contains("unplaced promotion 6 by bob (imported)"),
+            "{}",
+            c[0].description
+        );
+        // The timeline did not move for it: W runs by the drift, not by Bob's promotion.
+        let head = s.head("api", "production").unwrap();
+        assert_eq!(head.segment.unwrap().seq, 4);
+
+        // Imported later (it came to fit), the same move is one move: the placed copy is named.
+        s.append(vec![bobs]).unwrap();
+        let c = s.conflicts(None).unwrap();
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].seqs(), vec![2, 7]);
+        assert_eq!(c[0].events[1].kind, EventKind::Promotion);
+    }
+
+    #[test]
+    fn an_unplaced_move_no_sync_saw_and_in_no_fork_is_a_move_not_seen() {
+        // This history only observed X (no move from X here); Bob's X→W is unplaced, and the
+        // sync after it still sees X.
+        let (_dir, mut s) = store();
+        s.append(vec![
+            observation("X", 0),
+            observation("X", 4),
+            unplaced(&promotion("bob", "X", "W", 2, &[], true), "X"),
+        ])
+        .unwrap();
+        assert!(s.conflicts(None).unwrap().is_empty(), "not judged yet");
+        s.append(vec![observation("X", 5)]).unwrap();
+        let c = s.conflicts(None).unwrap();
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].kind, ConflictKind::MoveNotSeen);
+        assert_eq!(c[0].seqs(), vec![3, 4]);
     }
 
     #[test]

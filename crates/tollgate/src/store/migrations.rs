@@ -20,6 +20,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, include_str!("migrations/0006_team.sql")),
     (7, include_str!("migrations/0007_team_status.sql")),
     (8, include_str!("migrations/0008_segment_times.sql")),
+    (9, include_str!("migrations/0009_unplaced.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

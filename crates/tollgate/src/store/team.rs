@@ -91,6 +91,21 @@ impl Store {
             .optional()?)
     }
 
+    /// The `seq` of the `unplaced` event kept for teammate artifact `artifact` (a move this
+    /// history does not place), if one was appended. No `team_artifacts` row is written for
+    /// such a move, so that later syncs still fetch it and import it once it fits.
+    pub fn unplaced_event(&self, artifact: &Digest) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq FROM events WHERE kind = 'unplaced'
+                   AND json_extract(data, '$.imported.artifact') = ?1 ORDER BY seq LIMIT 1",
+                [artifact.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The artifacts known for `subject` in `repository`, by digest.
     pub fn team_artifacts(&self, repository: &str, subject: &Digest) -> Result<Vec<TeamArtifact>> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -159,13 +174,14 @@ impl Store {
 
 impl Store {
     /// The approvals consumed by every promotion and rollback of `app` this history knows
-    /// (local or imported): the `approvals` their signed messages list, each the sha256 of an
+    /// (local, imported, or a teammate's kept `unplaced`: it was signed, verified and may well
+    /// have moved the tag): the `approvals` their signed messages list, each the sha256 of an
     /// approval's signed bytes ([`crate::signing::approval_id`]). An approval in it never
     /// counts again, whichever desktop consumed it.
     pub fn consumed_approval_ids(&self, app: &str) -> Result<std::collections::HashSet<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT json_extract(data, '$.message') FROM events
-              WHERE app = ?1 AND kind IN ('promotion', 'rollback')
+              WHERE app = ?1 AND kind IN ('promotion', 'rollback', 'unplaced')
                 AND json_extract(data, '$.message') IS NOT NULL",
         )?;
         let rows = stmt.query_map([app], |r| r.get::<_, String>(0))?;
@@ -188,6 +204,34 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unplaced_move_consumed_its_approvals_and_is_found_by_artifact() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let artifact = Digest::of(b"artifact");
+        assert_eq!(s.unplaced_event(&artifact).unwrap(), None);
+        let message = serde_json::json!({ "approvals": ["ab12"] }).to_string();
+        s.append(vec![crate::domain::NewEvent {
+            at: "2026-11-25T08:00:00Z".parse().unwrap(),
+            kind: crate::domain::EventKind::Unplaced,
+            app: "api".into(),
+            env: "staging".into(),
+            digest: Some(Digest::of(b"w")),
+            actor: Some("bob@example.com".into()),
+            data: serde_json::json!({
+                "moved": "promotion",
+                "message": message,
+                "imported": { "artifact": artifact.as_str(), "repository": "local/p/api" },
+            }),
+        }])
+        .unwrap();
+        assert_eq!(s.unplaced_event(&artifact).unwrap(), Some(1));
+        assert_eq!(s.unplaced_event(&Digest::of(b"other")).unwrap(), None);
+        assert!(s.consumed_approval_ids("api").unwrap().contains("ab12"));
+        // It changed no timeline.
+        assert!(s.head("api", "staging").unwrap().segment.is_none());
+    }
 
     #[test]
     fn artifacts_and_index_digests() {

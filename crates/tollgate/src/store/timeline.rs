@@ -46,7 +46,10 @@ pub fn via(kind: EventKind) -> Via {
         EventKind::Rollback => Via::Rollback,
         EventKind::Drift => Via::Drift,
         // Never start a segment; kept total for safety.
-        EventKind::Approval | EventKind::Rejection | EventKind::Unrejection => Via::Record,
+        EventKind::Approval
+        | EventKind::Rejection
+        | EventKind::Unrejection
+        | EventKind::Unplaced => Via::Record,
     }
 }
 
@@ -69,7 +72,13 @@ impl HeadState {
     pub fn apply(&mut self, seq: i64, kind: EventKind, digest: Option<&str>) -> bool {
         let starts = match (kind, digest) {
             (_, None)
-            | (EventKind::Approval | EventKind::Rejection | EventKind::Unrejection, _) => false,
+            | (
+                EventKind::Approval
+                | EventKind::Rejection
+                | EventKind::Unrejection
+                | EventKind::Unplaced,
+                _,
+            ) => false,
             (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
             (_, Some(d)) => self.segment_digest.as_deref() != Some(d),
         };
@@ -79,7 +88,10 @@ impl HeadState {
                 self.last_change_seq = Some(seq);
                 self.drift = kind == EventKind::Drift;
             }
-            EventKind::Approval | EventKind::Rejection | EventKind::Unrejection => {}
+            EventKind::Approval
+            | EventKind::Rejection
+            | EventKind::Unrejection
+            | EventKind::Unplaced => {}
         }
         if starts {
             self.segment_seq = Some(seq);

@@ -26,4 +26,5 @@ mod team_rejections;
 mod team_share;
 mod team_status;
 mod team_sync_cost;
+mod team_unplaced;
 mod token;

@@ -19,6 +19,12 @@ imported_events: number,
  */
 imported_rejections: number, 
 /**
+ * Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
+ * kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
+ * timeline, and the conflict rules see them.
+ */
+unplaced: number, 
+/**
  * Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
  */
 untrusted: number, 

@@ -12,8 +12,9 @@ export type VerifyReport = { chain: ChainReport,
  */
 approvals: number, 
 /**
- * Records, promotions and rollbacks whose signature was checked against the keys
- * tollgate.toml lists for their actor (approvers and `[[signers]]`).
+ * Records, promotions and rollbacks (and teammates' `unplaced` ones) whose signature was
+ * checked against the keys tollgate.toml lists for their actor (approvers and
+ * `[[signers]]`).
  */
 signed_events: number, 
 /**

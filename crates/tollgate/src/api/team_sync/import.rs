@@ -1,7 +1,9 @@
 //! Import: a verified teammate's event appended to this history once (idempotent by artifact
 //! digest), like a local one plus `data.imported`, keeping the original signed message and
 //! signature. A promotion, rollback or record changes the timeline, so it is appended only
-//! where it fits this history's lane ([`fits`]); one that does not is named and left out.
+//! where it fits this history's lane ([`fits`]); one that does not is named and kept once as an
+//! `unplaced` event ([`keep_unplaced`]), which changes no timeline but lets the conflict rules
+//! see it (a fork between this desktop's move and a teammate's is otherwise never detected).
 
 use chrono::{DateTime, Utc};
 
@@ -214,4 +216,51 @@ fn move_event(
         actor: Some(m.signer.clone()),
         data,
     })
+}
+
+/// Keep verified move `v` found at `found`, which fits nowhere in this history (`why`: the line
+/// [`fits`] gave), as an `unplaced` event: its signed message and signature, what it moved
+/// (`moved`: promotion, rollback or record) and from what (`previous`), signer as actor. Once
+/// per artifact: `None` when it is kept already. No `team_artifacts` row is written (its
+/// `event_seq` stays unknown), so a later sync fetches it again and imports it normally if it
+/// comes to fit; the conflict rules then count the two as one move (same signed message).
+pub(super) fn keep_unplaced(
+    store: &mut Store,
+    found: &Found,
+    v: &Verified,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let What::Move(m) = &v.what else {
+        return Err(Error::internal("only a move can be unplaced"));
+    };
+    if store.unplaced_event(&found.artifact)?.is_some() {
+        return Ok(None);
+    }
+    let event = NewEvent {
+        at: now,
+        kind: EventKind::Unplaced,
+        app: m.app.clone(),
+        env: m.env.clone(),
+        digest: Some(m.digest.clone()),
+        actor: Some(m.signer.clone()),
+        data: serde_json::json!({
+            "moved": v.kind.as_str(),
+            "previous": m.previous,
+            "why": why,
+            "message": v.text,
+            "signature": v.signature,
+            "fingerprint": v.fingerprint,
+            "imported": {
+                "artifact": found.artifact.as_str(),
+                "repository": found.repository,
+            },
+        }),
+    };
+    let event = store
+        .append(vec![event])?
+        .pop()
+        .ok_or_else(|| Error::internal("append returned no event"))?;
+    tracing::info!(seq = event.seq, moved = v.kind.as_str(), artifact = %found.artifact, "kept a teammate's move this history does not place");
+    Ok(Some(event.seq))
 }

@@ -8,7 +8,8 @@
 //! - `pull`: the referrers of every digest of interest, 32 at a time.
 //! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move).
 //! - `import`: verified events appended once; a teammate's promotion, rollback or record only
-//!   where it continues this history's lane (so it explains the tag move, and there is no drift).
+//!   where it continues this history's lane (so it explains the tag move, and there is no drift),
+//!   else kept once as an `unplaced` event that explains nothing but is checked for conflicts.
 //!
 //! Adding a kind is one line in [`SHARED_KINDS`] to publish it, one arm in `trust::check` to
 //! verify it and one in `import::import` to append it.
@@ -81,6 +82,11 @@ pub struct TeamSyncReport {
     /// every checklist reads them).
     #[serde(default)]
     pub imported_rejections: usize,
+    /// Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
+    /// kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
+    /// timeline, and the conflict rules see them.
+    #[serde(default)]
+    pub unplaced: usize,
     /// Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
     pub untrusted: usize,
     /// Unshared local events published in this sync.

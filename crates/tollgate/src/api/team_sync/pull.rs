@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 
-use super::import::{fits, import, Fit, Found};
+use super::import::{fits, import, keep_unplaced, Fit, Found};
 use super::publish::{retry_unshared, team_in, Teams};
 use super::trust::{check, Verified, What};
 use super::{Interest, TeamSyncReport};
@@ -243,8 +243,9 @@ impl TeamStep {
     }
 
     /// After the sync's observations: import the moves that are there already, name the ones
-    /// that fit nowhere, and remember the index digests read (not for a subject that still
-    /// holds such a move, so that it is read again next time).
+    /// that fit nowhere and keep each once as an `unplaced` event (so that the conflict rules
+    /// see it), and remember the index digests read (not for a subject that still holds such a
+    /// move, so that it is read again next time and imported if it comes to fit).
     pub(crate) fn finish(
         mut self,
         ws: &Workspace,
@@ -254,15 +255,23 @@ impl TeamStep {
         if !ws.config.team.share {
             return Ok(self.report);
         }
-        self.apply(ws, store, ctx.clock.now(), false)?;
+        let now = ctx.clock.now();
+        self.apply(ws, store, now, false)?;
         let mut again: HashSet<(String, Digest)> = HashSet::new();
         for p in &self.pending {
             let why = match fits(store, p.message(), false)? {
                 Fit::No(why) => why,
                 _ => continue,
             };
+            let kept = match keep_unplaced(store, &p.found, &p.verified, &why, now)? {
+                Some(seq) => {
+                    self.report.unplaced += 1;
+                    format!("kept as unplaced event {seq}")
+                }
+                None => "kept as an unplaced event already".to_string(),
+            };
             self.report.skipped.push(format!(
-                "not imported: {} {} in {} signed by {}: {why}; it explains no tag move here",
+                "not imported: {} {} in {} signed by {}: {why}; it explains no tag move here ({kept}: conflicts are checked against it)",
                 p.found.kind.as_str(),
                 p.found.artifact,
                 p.found.repository,
