@@ -10,16 +10,23 @@
 //! - (c'') the registry's own CPU time while serving (c), divided by the cores: the fastest any
 //!   first sync can be on this machine (and (c''') Tollgate's own CPU time in (c)),
 //! - (d) a repeat sync with no change (HEAD requests only),
+//! - (e) the same repeat sync with `[team] share = true`, nothing shared,
+//! - (f) with 1,000 teammates' approvals published as OCI artifacts (10 approvers × 100
+//!   digests, one per app, each a current environment digest; published during setup, not
+//!   timed), the first sync of a fresh desktop (a new database, `share = true`) that pulls,
+//!   verifies and imports all of them, and (f') the repeat sync after it (nothing new),
 //!
 //! and prints ms per tag with the ratios against the targets: first sync at least 20× faster
-//! than (a), repeat sync no slower than (b).
+//! than (a), repeat sync no slower than (b), (e) at most 1.5× (d); (f) is measured and reported.
 //!
 //! `TOLLGATE_BENCH_APPS=N` (default 100), `TOLLGATE_BENCH_SKOPEO_SAMPLE=N` (default 50; 0 = all),
-//! `TOLLGATE_BENCH_DISTINCT=N` (distinct digests per app, 1..=5, default 5).
+//! `TOLLGATE_BENCH_DISTINCT=N` (distinct digests per app, 1..=5, default 5),
+//! `TOLLGATE_BENCH_APPROVERS=N` (teammates approving each app's digest in (f), default 10).
 
 #[path = "../tests/it/support/registry.rs"]
 mod registry_support;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -35,6 +42,8 @@ use tollgate::config::{RegistryLocation, Workspace};
 use tollgate::domain::{Digest, SystemClock};
 use tollgate::keychain::MemoryKeychain;
 use tollgate::registry::{Credentials, Registry};
+use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
+use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
 const ENVS: [&str; 5] = ["dev", "qa", "staging", "preprod", "production"];
 const RUNS: usize = 3;
@@ -78,9 +87,14 @@ fn ms_per_tag(d: Duration, tags: usize) -> f64 {
     d.as_secs_f64() * 1000.0 / tags as f64
 }
 
+/// What [`populate`] pushed: per app, per environment, the image manifest's descriptor.
+struct Pushed {
+    images: Vec<Vec<Descriptor>>,
+}
+
 /// 100 repositories × 5 tags. Blobs go up once (from a umoci layout) and are mounted into the
 /// other repositories; each distinct image gets its own config (a revision label) and manifest.
-async fn populate(reg: &TestRegistry, apps: usize, distinct: usize) -> Vec<Vec<Digest>> {
+async fn populate(reg: &TestRegistry, apps: usize, distinct: usize) -> Pushed {
     let image = make_image("sync bench");
     let layout_root = image.dir.parent().expect("layout parent");
     let layout_repo = image
@@ -145,20 +159,30 @@ async fn populate(reg: &TestRegistry, apps: usize, distinct: usize) -> Vec<Vec<D
             value["config"]["size"] = serde_json::json!(config.len());
             value["annotations"] = serde_json::json!({ "bench.build": build });
             let bytes = serde_json::to_vec(&value).expect("json");
-            per_env.push(
-                remote
-                    .push_manifest(&repo(i), env, &bytes, &manifest.media_type)
-                    .await
-                    .expect("push manifest"),
-            );
+            let digest = remote
+                .push_manifest(&repo(i), env, &bytes, &manifest.media_type)
+                .await
+                .expect("push manifest");
+            per_env.push(Descriptor {
+                media_type: manifest.media_type.clone(),
+                digest,
+                size: bytes.len() as u64,
+            });
         }
         digests.push(per_env);
     }
-    digests
+    Pushed { images: digests }
 }
 
-/// The bench workspace; `share`: its `[team] share` (team history in the registry).
-fn write_workspace(dir: &Path, registry_url: &str, apps: usize, share: bool) -> Workspace {
+/// The bench workspace in `dir`; `share`: its `[team] share` (team history in the registry);
+/// `approvers`: `(id, public key)` of the `[[approvers]]` listed (role `qa`).
+fn write_workspace(
+    dir: &Path,
+    registry_url: &str,
+    apps: usize,
+    share: bool,
+    approvers: &[(String, String)],
+) -> Workspace {
     let mut toml = format!("[workspace]\nname = \"bench\"\ndatabase = \"tollgate.db\"\n\n[team]\nshare = {share}\n\n[[registries]]\nname = \"local\"\nurl = \"{registry_url}\"\n");
     for i in 0..apps {
         toml.push_str(&format!(
@@ -170,9 +194,95 @@ fn write_workspace(dir: &Path, registry_url: &str, apps: usize, share: bool) -> 
         }
         toml.push_str("]\n");
     }
+    for (id, key) in approvers {
+        toml.push_str(&format!(
+            "\n[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{key}\"\n"
+        ));
+    }
+    std::fs::create_dir_all(dir).expect("workspace dir");
     let path = dir.join("tollgate.toml");
     std::fs::write(&path, toml).expect("write tollgate.toml");
     Workspace::load(&path, None).expect("load workspace")
+}
+
+/// (f)'s setup, not timed: `approvers` teammates (keys in their own in-memory keychain, listed
+/// as approvers in the pulling desktop's tollgate.toml) each sign one approval per app, for the
+/// step from environment `i % 4` to the next, on that environment's current digest, and publish
+/// it as an OCI artifact attached to the digest (`TeamRegistry::publish`: the fallback index
+/// `sha256-<hex>`, which waits `SETTLE` after each write). Each digest's approvals go one after
+/// another (they read-merge-write one fallback index); 32 digests at a time. Returns the
+/// approvers' `(id, public key)` and how many approvals were published.
+async fn publish_approvals(
+    reg: &TestRegistry,
+    pushed: &Pushed,
+    approvers: usize,
+) -> (Vec<(String, String)>, usize) {
+    let keychain = MemoryKeychain::default();
+    let ids: Vec<(String, String)> = (0..approvers)
+        .map(|k| {
+            let id = format!("teammate{k:02}@example.com");
+            let key = signing::generate_key(&id, &keychain)
+                .expect("teammate key")
+                .public_key;
+            (id, key)
+        })
+        .collect();
+    let at = chrono::Utc::now() - chrono::Duration::hours(1);
+    let batches: Vec<(String, Vec<TeamEvent>)> = pushed
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, per_env)| {
+            let e = i % (ENVS.len() - 1);
+            let subject = per_env[e].clone();
+            let target = Target {
+                app: format!("app{i:03}"),
+                digest: subject.digest.clone(),
+                from: ENVS[e].into(),
+                to: ENVS[e + 1].into(),
+            };
+            let events = ids
+                .iter()
+                .map(|(id, _)| {
+                    let message =
+                        ApprovalMessage::new(&target, id, "qa", at, None, &Anchor::genesis())
+                            .to_bytes();
+                    let signature = signing::sign(id, &message, &keychain).expect("sign");
+                    TeamEvent {
+                        kind: ArtifactKind::Approval,
+                        message,
+                        signature,
+                        subject: subject.clone(),
+                        created: at,
+                        annotations: BTreeMap::from([
+                            ("dev.tollgate.app".to_string(), target.app.clone()),
+                            ("dev.tollgate.env".to_string(), target.to.clone()),
+                            ("dev.tollgate.actor".to_string(), id.clone()),
+                        ]),
+                    }
+                })
+                .collect();
+            (repo(i), events)
+        })
+        .collect();
+    let team = TeamRegistry::new(reg.client()).expect("team registry");
+    let team = &team;
+    let published: usize = futures::stream::iter(batches)
+        .map(|(repository, events)| async move {
+            for event in &events {
+                match team.publish(&repository, event).await.expect("publish") {
+                    Publish::Shared(_) => {}
+                    Publish::Denied(d) => panic!("publish denied: {}", d.line),
+                }
+            }
+            events.len()
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .sum();
+    (ids, published)
 }
 
 fn remove_db(ws: &Workspace) {
@@ -237,6 +347,7 @@ fn main() {
     let apps = env_usize("TOLLGATE_BENCH_APPS", 100);
     let sample = env_usize("TOLLGATE_BENCH_SKOPEO_SAMPLE", 50);
     let distinct = env_usize("TOLLGATE_BENCH_DISTINCT", 5).clamp(1, 5);
+    let teammates = env_usize("TOLLGATE_BENCH_APPROVERS", 10).max(1);
     let n_tags = apps * ENVS.len();
 
     // No credentials from this machine: an empty docker config and an in-memory keychain.
@@ -252,11 +363,11 @@ fn main() {
     println!("registry {} (docker-registry), {apps} repositories × {} tags = {n_tags} tags, {distinct} distinct digest(s) per app", reg.host(), ENVS.len());
 
     let started = Instant::now();
-    let digests = runtime.block_on(populate(&reg, apps, distinct));
+    let pushed = runtime.block_on(populate(&reg, apps, distinct));
     println!("pushed {n_tags} tags in {:.1} s (tollgate push_manifest; blobs mounted across repositories)", started.elapsed().as_secs_f64());
 
     // (a)–(d) measure sync itself, with team sharing off; (e) the same repeat sync with it on.
-    let ws = write_workspace(dir.path(), &reg.url(), apps, false);
+    let ws = write_workspace(dir.path(), &reg.url(), apps, false, &[]);
     let ctx = Context {
         clock: Arc::new(SystemClock),
         secrets: Arc::new(MemoryKeychain::default()),
@@ -301,7 +412,7 @@ fn main() {
         for (t, i) in report.tags.iter().zip(0..) {
             assert_eq!(
                 t.digest.as_ref(),
-                Some(&digests[i / ENVS.len()][i % ENVS.len()]),
+                Some(&pushed.images[i / ENVS.len()][i % ENVS.len()].digest),
                 "{} {}",
                 t.app,
                 t.env
@@ -323,9 +434,10 @@ fn main() {
     }
     let repeat = median(repeats);
 
-    // (e) repeat sync with team sharing on (nothing shared yet: every digest's fallback index is
-    // asked for and absent), after one warm-up sync that probes each repository once.
-    let shared_ws = write_workspace(dir.path(), &reg.url(), apps, true);
+    // (e) repeat sync with team sharing on, nothing shared yet: one tag list per repository
+    // (`TeamRegistry::fallbacks`) shows no fallback tag, so no digest costs a request; after one
+    // warm-up sync that probes each repository's referrers API once (remembered by the process).
+    let shared_ws = write_workspace(dir.path(), &reg.url(), apps, true, &[]);
     let sync_shared = || {
         runtime
             .block_on(api::sync(&shared_ws, &ctx, None, &|_| {}))
@@ -381,6 +493,58 @@ fn main() {
         )
     };
 
+    // (f) 1,000 teammates' approvals in the registry (published now, after (e), so that (e)
+    // still finds nothing shared; not timed), then the first sync of a fresh desktop that pulls,
+    // verifies and imports them all (median of RUNS, a fresh database each time), and (f') the
+    // repeat sync after it, nothing new (median of RUNS).
+    let started = Instant::now();
+    let (approvers, approvals) = runtime.block_on(publish_approvals(&reg, &pushed, teammates));
+    println!(
+        "published {approvals} approvals ({teammates} teammates × {apps} digests) in {:.1} s (setup, not timed)",
+        started.elapsed().as_secs_f64()
+    );
+    let team_ws = write_workspace(
+        &dir.path().join("desktop-f"),
+        &reg.url(),
+        apps,
+        true,
+        &approvers,
+    );
+    let sync_team = || {
+        runtime
+            .block_on(api::sync(&team_ws, &ctx, None, &|_| {}))
+            .expect("sync with teammates' approvals")
+    };
+    let (mut team_firsts, mut team_registry_cpu, mut team_own_cpu) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        remove_db(&team_ws);
+        let (reg_cpu, own_cpu) = (cpu_ms(&reg_pid), cpu_ms("self"));
+        let started = Instant::now();
+        let report = sync_team();
+        team_firsts.push(started.elapsed());
+        team_registry_cpu.push(cpu_ms(&reg_pid) - reg_cpu);
+        team_own_cpu.push(cpu_ms("self") - own_cpu);
+        assert_eq!(report.new_images, apps * distinct);
+        assert_eq!(report.team.imported, approvals, "{:?}", report.team.skipped);
+        assert_eq!(report.team.untrusted, 0, "{:?}", report.team.skipped);
+        assert!(report.team.skipped.is_empty(), "{:?}", report.team.skipped);
+    }
+    let team_first = median(team_firsts);
+    let team_registry_cpu = median_f64(team_registry_cpu);
+    let team_own_cpu = median_f64(team_own_cpu);
+    let mut team_repeats = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let report = sync_team();
+        team_repeats.push(started.elapsed());
+        assert_eq!(report.new_images, 0);
+        assert_eq!(report.team.imported, 0);
+        assert_eq!(report.team.untrusted, 0);
+        assert_eq!(report.drifted().count(), 0);
+    }
+    let team_repeat = median(team_repeats);
+
     let first_per_tag = ms_per_tag(first, n_tags);
     let repeat_per_tag = ms_per_tag(repeat, n_tags);
     let skopeo_total_ms = skopeo_per_tag * n_tags as f64;
@@ -431,5 +595,23 @@ fn main() {
         shared_repeat.as_secs_f64() * 1000.0,
         ms_per_tag(shared_repeat, n_tags),
         if shared_ratio <= 1.5 { "MET" } else { "NOT MET" }
+    );
+    let team_extra = team_first.as_secs_f64() - first.as_secs_f64();
+    println!(
+        "| (f) first sync of a fresh desktop, `share = true`, importing {approvals} teammates' approvals on {apps} digests (median of {RUNS}) | {:.0} | {:.3} | measured | {approvals} imported; {:.0} ms more than (c), {:.2} ms per approval; registry CPU {:.0} ms (÷ {cores} cores: {:.0}), Tollgate's own CPU {:.0} ms |",
+        team_first.as_secs_f64() * 1000.0,
+        ms_per_tag(team_first, n_tags),
+        team_extra * 1000.0,
+        team_extra * 1000.0 / approvals as f64,
+        team_registry_cpu,
+        team_registry_cpu / cores as f64,
+        team_own_cpu
+    );
+    println!(
+        "| (f') repeat sync after (f), nothing new (median of {RUNS}) | {:.0} | {:.3} | measured | {:.2}× (d), {:.2}× (e) |",
+        team_repeat.as_secs_f64() * 1000.0,
+        ms_per_tag(team_repeat, n_tags),
+        team_repeat.as_secs_f64() / repeat.as_secs_f64(),
+        team_repeat.as_secs_f64() / shared_repeat.as_secs_f64()
     );
 }
