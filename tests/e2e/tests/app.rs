@@ -199,6 +199,43 @@ fn open_window(home: &Path, config: &Path, name: &str) -> Result<Window> {
     })
 }
 
+/// The approval workspace (`fixture::approval_workspace`) with a fresh keychain key as its QA
+/// approver, open in a window after the sync click: dev shows A, staging B. Bind every field
+/// (`_tmp` too): the workspace directory and the registry live as long as they do.
+struct Synced {
+    w: Window,
+    ws: fixture::ApprovalWorkspace,
+    key: fixture::KeyInfo,
+    registry: Registry,
+    _tmp: tempfile::TempDir,
+}
+
+fn synced_window(qa: &str, name: &str) -> Result<Synced> {
+    let tmp = tempfile::tempdir()?;
+    let cli = cli_binary();
+    let registry = Registry::start()?;
+    let key =
+        fixture::key_init(&cli, qa).context("the keychain (run under scripts/with-keychain.sh)")?;
+    let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
+    let w = open_window(tmp.path(), &ws.config, name)?;
+    w.wait_for("table.overview-grid", WAIT)?;
+    let sync = w.wait_for("button.sync-button", WAIT)?;
+    w.click(&sync[0])?;
+    for (env, digest) in [("dev", &ws.a), ("staging", &ws.b)] {
+        w.wait_for(
+            &format!("[data-app=\"api\"][data-env=\"{env}\"] [data-digest=\"{digest}\"]"),
+            WAIT,
+        )?;
+    }
+    Ok(Synced {
+        w,
+        ws,
+        key,
+        registry,
+        _tmp: tmp,
+    })
+}
+
 /// `skopeo inspect` of the staging tag: the registry's truth, not the app's.
 fn staging(registry: &Registry) -> Result<String> {
     registry.digest("payments/api:staging")

@@ -3,11 +3,9 @@
 //! real CLI), with a banner and a one-click return to now; a moment the core cannot read is
 //! one line under the field.
 
-use anyhow::{ensure, Context, Result};
-use tollgate_e2e::registry::Registry;
-use tollgate_e2e::{cli_binary, fixture};
+use anyhow::{ensure, Result};
 
-use super::{open_window, WAIT};
+use super::{synced_window, Synced, WAIT};
 
 /// The cell of `env` showing `digest`.
 fn cell(env: &str, digest: &str) -> String {
@@ -17,18 +15,14 @@ fn cell(env: &str, digest: &str) -> String {
 #[test]
 #[ignore = "needs Xvfb, tauri-driver, docker-registry, the keychain and the app: run scripts/e2e.sh"]
 fn the_overview_as_of_a_moment_shows_what_ran_then_and_returns_to_now() -> Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let cli = cli_binary();
-    let registry = Registry::start()?;
-    let key = fixture::key_init(&cli, "qa-as-of-e2e@example.com")
-        .context("the keychain (run under scripts/with-keychain.sh)")?;
     // History: dev ran B from 2026-01-03, staging B from 01-04, dev A from 01-05.
-    let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
-    let w = open_window(tmp.path(), &ws.config, "as-of")?;
-    w.wait_for("table.overview-grid", WAIT)?;
-    let sync = w.wait_for("button.sync-button", WAIT)?;
-    w.click(&sync[0])?;
-    w.wait_for(&cell("dev", &ws.a), WAIT)?;
+    let Synced {
+        w,
+        ws,
+        key: _key,
+        registry: _registry,
+        _tmp,
+    } = synced_window("qa-as-of-e2e@example.com", "as-of")?;
 
     // A moment the core cannot read: one line under the field, the grid stays as it is.
     let input = w.wait_for("#as-of-input", WAIT)?;

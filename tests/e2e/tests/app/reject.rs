@@ -5,36 +5,24 @@
 
 use std::process::Command;
 
-use anyhow::{ensure, Context, Result};
-use tollgate_e2e::registry::Registry;
-use tollgate_e2e::{cli_binary, fixture};
+use anyhow::{ensure, Result};
+use tollgate_e2e::cli_binary;
 
-use super::{open_window, staging, WAIT};
+use super::{staging, synced_window, Synced, WAIT};
 
 const REASON: &str = "crashes on start, see INC-77";
 
 #[test]
 #[ignore = "needs Xvfb, tauri-driver, docker-registry, the keychain and the app: run scripts/e2e.sh"]
 fn qa_rejects_the_candidate_in_the_window_and_its_promotion_is_refused() -> Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let cli = cli_binary();
-    let registry = Registry::start()?;
-    let key = fixture::key_init(&cli, "qa-reject-e2e@example.com")
-        .context("the keychain (run under scripts/with-keychain.sh)")?;
-    let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
+    let Synced {
+        w,
+        ws,
+        key,
+        registry,
+        _tmp,
+    } = synced_window("qa-reject-e2e@example.com", "reject")?;
     let short_a = &ws.a["sha256:".len()..][..12];
-    let w = open_window(tmp.path(), &ws.config, "reject")?;
-
-    w.wait_for("table.overview-grid", WAIT)?;
-    let sync = w.wait_for("button.sync-button", WAIT)?;
-    w.click(&sync[0])?;
-    w.wait_for(
-        &format!(
-            "[data-app=\"api\"][data-env=\"dev\"] [data-digest=\"{}\"]",
-            ws.a
-        ),
-        WAIT,
-    )?;
 
     // The promote view of the candidate: Reject… beside the checklist.
     w.route(&format!("#/promote/api/staging/{}", ws.a))?;
@@ -68,7 +56,7 @@ fn qa_rejects_the_candidate_in_the_window_and_its_promotion_is_refused() -> Resu
     w.shot("promote-rejected")?;
 
     // The same core refuses the CLI's promotion, with one line, and nothing moves.
-    let out = Command::new(&cli)
+    let out = Command::new(cli_binary())
         .arg("--config")
         .arg(&ws.config)
         .args([

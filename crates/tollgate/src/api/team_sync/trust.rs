@@ -130,22 +130,14 @@ fn event_move(
         ArtifactKind::Rollback => signing::ROLLBACK_KIND,
         _ => signing::DEPLOYMENT_KIND,
     };
-    if m.kind != expected {
-        return Err(format!(
-            "its artifactType says {}, but its signed message is a {}",
-            kind.as_str(),
-            m.kind
-        ));
-    }
-    if m.app != app {
-        return Err(format!("it is about app '{}', not '{app}'", m.app));
-    }
-    if &m.digest != subject {
-        return Err(format!(
-            "it moves {}, not the image it is attached to ({subject})",
-            m.digest
-        ));
-    }
+    same_statement(
+        kind,
+        m.kind == expected,
+        &m.kind,
+        (app, subject),
+        (&m.app, &m.digest),
+        "moves",
+    )?;
     let a = ws.app(app).map_err(|e| e.message)?;
     let env = a
         .environments
@@ -202,22 +194,14 @@ fn verdict(
         ArtifactKind::Rejection => Verdict::Reject,
         _ => Verdict::Unreject,
     };
-    if m.verdict() != Some(expected) {
-        return Err(format!(
-            "its artifactType says {}, but its signed message is a {}",
-            kind.as_str(),
-            m.kind
-        ));
-    }
-    if m.app != app {
-        return Err(format!("it is about app '{}', not '{app}'", m.app));
-    }
-    if &m.digest != subject {
-        return Err(format!(
-            "it is about {}, not the image it is attached to ({subject})",
-            m.digest
-        ));
-    }
+    same_statement(
+        kind,
+        m.verdict() == Some(expected),
+        &m.kind,
+        (app, subject),
+        (&m.app, &m.digest),
+        "is about",
+    )?;
     let a = ws.app(app).map_err(|e| e.message)?;
     if let Some(env) = &m.env {
         if !a.environments.iter().any(|e| &e.name == env) {
@@ -225,4 +209,33 @@ fn verdict(
         }
     }
     Ok(m)
+}
+
+/// The checks every pulled move and verdict share: its signed kind is the artifact's
+/// (`kind_ok`, the message saying `signed_kind`), and it is about the app and image (`expected`:
+/// app, subject) it was asked for and is attached to (`stated`); `verb` says what it does to
+/// the digest in the line ("moves", "is about").
+fn same_statement(
+    kind: ArtifactKind,
+    kind_ok: bool,
+    signed_kind: &str,
+    (app, subject): (&str, &Digest),
+    (stated_app, stated_digest): (&str, &Digest),
+    verb: &str,
+) -> Result<(), String> {
+    if !kind_ok {
+        return Err(format!(
+            "its artifactType says {}, but its signed message is a {signed_kind}",
+            kind.as_str()
+        ));
+    }
+    if stated_app != app {
+        return Err(format!("it is about app '{stated_app}', not '{app}'"));
+    }
+    if stated_digest != subject {
+        return Err(format!(
+            "it {verb} {stated_digest}, not the image it is attached to ({subject})"
+        ));
+    }
+    Ok(())
 }
