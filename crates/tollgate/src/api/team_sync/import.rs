@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::trust::{Verified, What};
 use crate::config::Workspace;
+use crate::diff::DiffSummary;
 use crate::domain::{Digest, EventKind, NewEvent, Via};
 use crate::signing::{approval_id, EventMessage};
 use crate::store::{Store, TeamArtifact};
@@ -78,11 +79,14 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
 }
 
 /// Append verified event `v` found at `found` to this history, and remember its artifact.
+/// `diff`: a promotion's or rollback's release diff, kept in its data as a local one's is (not
+/// signed: derived here from the registry by digest).
 pub(super) fn import(
     ws: &Workspace,
     store: &mut Store,
     found: &Found,
     v: &Verified,
+    diff: Option<&DiffSummary>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let imported = serde_json::json!({
@@ -108,7 +112,14 @@ pub(super) fn import(
                 "imported": imported,
             }),
         },
-        What::Move(m) => move_event(ws, store, m, v, imported, now)?,
+        What::Move(m) => {
+            let mut event = move_event(ws, store, m, v, imported, now)?;
+            if let Some(d) = diff {
+                event.data["diff"] =
+                    serde_json::to_value(d).map_err(|e| Error::internal(e.to_string()))?;
+            }
+            event
+        }
         What::Verdict(m) => NewEvent {
             at: now,
             kind: v.kind,

@@ -14,6 +14,7 @@ use super::{Interest, TeamSyncReport};
 use crate::api::open::Registries;
 use crate::api::Context;
 use crate::config::Workspace;
+use crate::diff::DiffSummary;
 use crate::domain::Digest;
 use crate::signing::EventMessage;
 use crate::store::Store;
@@ -23,10 +24,11 @@ use crate::{Error, Result};
 /// How many digests are asked about at once.
 const PARALLEL_PULLS: usize = 32;
 
-/// A verified move that did not fit yet.
+/// A verified move that did not fit yet, with the release diff of a promotion or rollback.
 struct Pending {
     found: Found,
     verified: Verified,
+    diff: Option<DiffSummary>,
 }
 
 impl Pending {
@@ -162,10 +164,14 @@ impl TeamStep {
                 match check(ws, &i.app, &i.digest, f, now) {
                     Ok(verified) => match verified.what {
                         What::Approval(_) => {
-                            import(ws, store, &found, &verified, now)?;
+                            import(ws, store, &found, &verified, None, now)?;
                             report.imported += 1;
                         }
-                        What::Move(_) => step.pending.push(Pending { found, verified }),
+                        What::Move(_) => step.pending.push(Pending {
+                            found,
+                            verified,
+                            diff: None,
+                        }),
                         What::Verdict(_) => verdicts.push((found, verified)),
                     },
                     Err(why) => {
@@ -205,8 +211,14 @@ impl TeamStep {
             (at(a), &fa.artifact).cmp(&(at(b), &fb.artifact))
         });
         for (found, verified) in &verdicts {
-            import(ws, store, found, verified, now)?;
+            import(ws, store, found, verified, None, now)?;
             report.imported_rejections += 1;
+        }
+        // 5. What each teammate's promotion or rollback changes, read from the registry as a
+        //    local promotion reads it (by digest: as sound as one made here; best effort), for
+        //    the reports' revision range and risk flags.
+        for p in &mut step.pending {
+            p.diff = release_diff(ws, &mut registries, p.message()).await;
         }
         step.pending.sort_by(|a, b| {
             (&a.message().at, &a.found.artifact).cmp(&(&b.message().at, &b.found.artifact))
@@ -232,7 +244,7 @@ impl TeamStep {
                     continue;
                 }
                 let p = self.pending.remove(i);
-                import(ws, store, &p.found, &p.verified, now)?;
+                import(ws, store, &p.found, &p.verified, p.diff.as_ref(), now)?;
                 self.report.imported_events += 1;
                 imported = true;
             }
@@ -353,4 +365,44 @@ async fn fallbacks_of(
             (repository.to_string(), found)
         })
         .collect()
+}
+
+/// The release diff of teammate's move `m` (a promotion: its source environment's repository
+/// against the target's previous digest; a rollback: within the target's repository); `None`
+/// for a record, or when the registry cannot say (logged).
+async fn release_diff(
+    ws: &Workspace,
+    registries: &mut Registries<'_>,
+    m: &EventMessage,
+) -> Option<DiffSummary> {
+    if m.kind == crate::signing::DEPLOYMENT_KIND {
+        return None;
+    }
+    let app = ws.app(&m.app).ok()?;
+    let target = ws.env(app, &m.env).ok()?;
+    let source = match &m.from {
+        Some(from) => ws.env(app, from).ok()?,
+        None => target,
+    };
+    let mut open = || -> Result<_> {
+        let src = registries.get(ws.env_repository(app, source))?;
+        Ok((src, registries.get(ws.env_repository(app, target))?))
+    };
+    let ((src, src_path), (dst, dst_path)) = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(digest = %m.digest, error = %e.message, "no release diff for a teammate's move");
+            return None;
+        }
+    };
+    let previous = m.previous.as_deref().and_then(|p| Digest::parse(p).ok());
+    crate::api::diff::summary_for_promotion(
+        (&src, &src_path),
+        (&dst, &dst_path),
+        &m.app,
+        &m.env,
+        &m.digest,
+        previous.as_ref(),
+    )
+    .await
 }
