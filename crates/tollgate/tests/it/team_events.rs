@@ -114,7 +114,11 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
         outcome.event.data_str("message")
     );
     // The release diff the reports show, read on B from the registry: what A's event keeps.
-    assert!(outcome.event.data["diff"].is_object(), "{}", outcome.event.data);
+    assert!(
+        outcome.event.data["diff"].is_object(),
+        "{}",
+        outcome.event.data
+    );
     assert_eq!(promotions[0].data["diff"], outcome.event.data["diff"]);
     drop(store);
     let v = api::verify(&desktop_b).unwrap();
