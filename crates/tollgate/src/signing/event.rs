@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
 use super::message::{
-    fresh_nonce, is_hash, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+    check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::Result;
@@ -131,11 +131,7 @@ impl EventMessage {
         if ![DEPLOYMENT_KIND, PROMOTION_KIND, ROLLBACK_KIND].contains(&m.kind.as_str()) {
             return Err(bad(format!("kind {:?}", m.kind)));
         }
-        if !is_hash(&m.head) || m.head_seq < 0 {
-            return Err(bad(
-                "'head' is not 64 lower-case hex digits or 'head_seq' is negative".into(),
-            ));
-        }
+        check_anchor(&m.head, m.head_seq).map_err(bad)?;
         if !is_signing_time(&m.at) {
             return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
         }

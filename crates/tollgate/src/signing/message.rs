@@ -127,13 +127,7 @@ impl ApprovalMessage {
             (VERSION_1, _, _) => {
                 return Err(bad("a version 1 message has no 'head' or 'head_seq'".into()))
             }
-            (VERSION, Some(head), Some(seq)) => {
-                if !is_hash(head) || seq < 0 {
-                    return Err(bad(
-                        "'head' is not 64 lower-case hex digits or 'head_seq' is negative".into(),
-                    ));
-                }
-            }
+            (VERSION, Some(head), Some(seq)) => check_anchor(head, seq).map_err(bad)?,
             (VERSION, _, _) => {
                 return Err(bad(
                     "a version 2 message needs both 'head' and 'head_seq'".into()
@@ -212,6 +206,15 @@ pub(super) fn signing_time(at: DateTime<Utc>) -> String {
 /// Whether `s` is an `at` in the exact form [`signing_time`] writes.
 pub(super) fn is_signing_time(s: &str) -> bool {
     matches!(parse_time(s), Ok(t) if signing_time(t) == s)
+}
+
+/// A signed message's chain anchor: `head` 64 lower-case hex digits, `head_seq` not negative;
+/// `Err` says why not (for [`not_a_message`]).
+pub(super) fn check_anchor(head: &str, head_seq: i64) -> std::result::Result<(), String> {
+    if !is_hash(head) || head_seq < 0 {
+        return Err("'head' is not 64 lower-case hex digits or 'head_seq' is negative".into());
+    }
+    Ok(())
 }
 
 /// Why a signed message's bytes are refused when they are not the canonical JSON of what they

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::message::{
-    fresh_nonce, is_hash, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+    check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::{Error, Result};
@@ -144,11 +144,7 @@ impl RejectionMessage {
         if m.verdict().is_none() {
             return Err(bad(format!("kind {:?}", m.kind)));
         }
-        if !is_hash(&m.head) || m.head_seq < 0 {
-            return Err(bad(
-                "'head' is not 64 lower-case hex digits or 'head_seq' is negative".into(),
-            ));
-        }
+        check_anchor(&m.head, m.head_seq).map_err(bad)?;
         if !is_signing_time(&m.at) {
             return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
         }
