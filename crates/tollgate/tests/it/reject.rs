@@ -343,53 +343,26 @@ fn a_reason_and_a_role_are_required_and_ci_may_not_reject() {
     assert_eq!(f.tmp.event_count(), before, "nothing was appended");
 
     // The CLI: one line, exit 2 without a reason; exit 1 without a role.
-    let short = &n.a[7..19];
-    f.tmp
-        .run(&[
+    let cli_reject = |reason: &str, who: &str, more: &[&str]| {
+        let mut args = vec![
             "reject",
             "--app",
             "api",
             "--digest",
             &n.a,
             "--confirm",
-            short,
+            &n.a[7..19],
             "--reason",
-            "",
+            reason,
             "--approver",
-            &n.quinn,
-        ])
-        .fails_with(2, &["reason is empty"]);
-    f.tmp
-        .run(&[
-            "reject",
-            "--app",
-            "api",
-            "--digest",
-            &n.a,
-            "--confirm",
-            short,
-            "--reason",
-            "no",
-            "--approver",
-            &n.dave,
-        ])
-        .fails_with(1, &["holds no role"]);
-    let run = f.tmp.run(&[
-        "reject",
-        "--app",
-        "api",
-        "--digest",
-        &n.a,
-        "--confirm",
-        short,
-        "--reason",
-        "broken",
-        "--env",
-        "staging",
-        "--approver",
-        &n.quinn,
-        "--json",
-    ]);
+            who,
+        ];
+        args.extend_from_slice(more);
+        f.tmp.run(&args)
+    };
+    cli_reject("", &n.quinn, &[]).fails_with(2, &["reason is empty"]);
+    cli_reject("no", &n.dave, &[]).fails_with(1, &["holds no role"]);
+    let run = cli_reject("broken", &n.quinn, &["--env", "staging", "--json"]);
     run.ok();
     assert_eq!(run.json()["rejection"]["env"], "staging");
     // Twice the same scope is refused.

@@ -12,12 +12,14 @@ use tollgate::api::{self, Context};
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing::{self, Anchor, EventMessage, Move, PROMOTION_KIND};
-use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
+use tollgate::team::{fallback_tag, ArtifactKind};
 
 use crate::identity::{keygen, Agent};
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, skopeo_retag};
 use crate::support::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, promote_staging, qa_team, sync};
+use crate::support::team::{
+    approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
+};
 use crate::support::workspace::TempWorkspace;
 
 /// The segments of `env` as `tollgate timeline --json` prints them on desktop `dir`.
@@ -263,42 +265,20 @@ fn forged_and_altered_promotions_planted_in_the_registry_are_ignored_named_and_t
     // Someone moves staging outside Tollgate and plants "alice promoted it": one signed with a
     // key of their own, one signed by Alice's key over other bytes and then altered.
     skopeo_retag(&f.reg, "payments/api:dev", "payments/api:staging");
-    let mallory = unique_id("mallory");
-    signing::generate_key(&mallory, &OsKeychain).unwrap();
     let forged = promotion_message(&a, &alice).to_bytes();
-    let forged_sig = signing::sign(&mallory, &forged, &OsKeychain).unwrap();
+    let forged_sig = sign_as_stranger(&forged);
     let honest = promotion_message(&a, &alice).to_bytes();
     let honest_sig = signing::sign(&alice, &honest, &OsKeychain).unwrap();
     let altered = String::from_utf8(honest)
         .unwrap()
         .replace("\"previous\":null", &format!("\"previous\":\"{a}\""))
         .into_bytes();
-    let raw = skopeo_raw(&f.reg, &format!("payments/api@{a}"));
-    let team = TeamRegistry::new(f.reg.client()).unwrap();
-    let mut planted = Vec::new();
-    for (message, signature) in [(forged, forged_sig), (altered, honest_sig)] {
-        let p = rt()
-            .block_on(team.publish(
-                "payments/api",
-                &TeamEvent {
-                    kind: ArtifactKind::Promotion,
-                    message,
-                    signature,
-                    subject: Descriptor {
-                        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-                        digest: Digest::parse(&a).unwrap(),
-                        size: raw.len() as u64,
-                    },
-                    created: crate::support::signed::t0(),
-                    annotations: Default::default(),
-                },
-            ))
-            .unwrap();
-        let Publish::Shared(p) = p else {
-            panic!("the planted artifact was pushed")
-        };
-        planted.push(p.artifact.to_string());
-    }
+    let planted: Vec<String> = [(forged, forged_sig), (altered, honest_sig)]
+        .into_iter()
+        .map(|(message, signature)| {
+            plant(&f, ArtifactKind::Promotion, &a, message, signature).to_string()
+        })
+        .collect();
     let report = sync(&f.ws, &at(1));
     assert_eq!(report.team.imported_events, 0, "{:?}", report.team);
     assert_eq!(report.team.untrusted, 2, "{:?}", report.team);

@@ -7,13 +7,14 @@
 use tollgate::api::{self, Context, RejectRequest, RejectionReceipt};
 use tollgate::config::Workspace;
 use tollgate::domain::{Digest, EventKind};
-use tollgate::keychain::OsKeychain;
-use tollgate::signing::{self, Anchor, Rejecting, RejectionMessage, Verdict};
-use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
+use tollgate::signing::{Anchor, Rejecting, RejectionMessage, Verdict};
+use tollgate::team::{fallback_tag, ArtifactKind};
 
 use crate::support::registry::skopeo_raw;
-use crate::support::signed::{at, rt, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, promote_staging, qa_team, sync};
+use crate::support::signed::{at, rt, SignedWorkspace};
+use crate::support::team::{
+    approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
+};
 
 fn say(
     ws: &Workspace,
@@ -141,32 +142,8 @@ fn a_rejection_signed_by_a_key_tollgate_toml_does_not_list_is_ignored_and_named(
         &Anchor::genesis(),
     );
     let bytes = message.to_bytes();
-    let mallory = unique_id("mallory");
-    signing::generate_key(&mallory, &OsKeychain).unwrap();
-    let signature = signing::sign(&mallory, &bytes, &OsKeychain).unwrap();
-    let raw = skopeo_raw(&f.reg, &format!("payments/api@{a}"));
-    let team = TeamRegistry::new(f.reg.client()).unwrap();
-    let planted = rt()
-        .block_on(team.publish(
-            "payments/api",
-            &TeamEvent {
-                kind: ArtifactKind::Rejection,
-                message: bytes,
-                signature,
-                subject: Descriptor {
-                    media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-                    digest: digest.clone(),
-                    size: raw.len() as u64,
-                },
-                created: crate::support::signed::t0(),
-                annotations: Default::default(),
-            },
-        ))
-        .unwrap();
-    let Publish::Shared(planted) = planted else {
-        panic!("the planted artifact was pushed")
-    };
-    let planted = planted.artifact.to_string();
+    let signature = sign_as_stranger(&bytes);
+    let planted = plant(&f, ArtifactKind::Rejection, &a, bytes, signature).to_string();
 
     let report = sync(&f.ws, &at(2));
     assert_eq!(report.team.imported_rejections, 0, "{:?}", report.team);

@@ -3,20 +3,17 @@
 //! desktop A's sync imports it and the policy counts it; untrusted artifacts are skipped and
 //! named.
 
-use std::collections::BTreeMap;
-
 use tollgate::api::{self, Context};
 use tollgate::config::Workspace;
 use tollgate::domain::Digest;
-use tollgate::keychain::OsKeychain;
-use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
-use tollgate::team::{fallback_tag, ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
+use tollgate::signing::{Anchor, ApprovalMessage, Target};
+use tollgate::team::{fallback_tag, ArtifactKind};
 
 use crate::support::registry::skopeo_raw;
 use crate::support::signed::{
-    approve_staging_args, at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder,
+    approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
-use crate::support::team::{approve_and_share, not_shared_line, sync};
+use crate::support::team::{approve_and_share, not_shared_line, plant, sign_as_stranger, sync};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
@@ -151,8 +148,6 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
     let (f, a, _alice, quinn) = team();
     sync(&f.ws, &at(0));
     // Someone signs "quinn approves A" with a key of their own and plants it in the registry.
-    let mallory = unique_id("mallory");
-    signing::generate_key(&mallory, &OsKeychain).unwrap();
     let target = Target {
         app: "api".into(),
         digest: Digest::parse(&a).unwrap(),
@@ -161,29 +156,8 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
     };
     let message =
         ApprovalMessage::new(&target, &quinn, "qa", t0(), None, &Anchor::genesis()).to_bytes();
-    let signature = signing::sign(&mallory, &message, &OsKeychain).unwrap();
-    let raw = skopeo_raw(&f.reg, &format!("payments/api@{a}"));
-    let team = TeamRegistry::new(f.reg.client()).unwrap();
-    let planted = rt()
-        .block_on(team.publish(
-            "payments/api",
-            &TeamEvent {
-                kind: ArtifactKind::Approval,
-                message,
-                signature,
-                subject: Descriptor {
-                    media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-                    digest: Digest::parse(&a).unwrap(),
-                    size: raw.len() as u64,
-                },
-                created: t0(),
-                annotations: BTreeMap::new(),
-            },
-        ))
-        .unwrap();
-    let Publish::Shared(planted) = planted else {
-        panic!("the planted artifact was pushed")
-    };
+    let signature = sign_as_stranger(&message);
+    let planted = plant(&f, ArtifactKind::Approval, &a, message, signature);
     let report = sync(&f.ws, &at(1));
     assert_eq!(report.team.imported, 0);
     assert_eq!(report.team.untrusted, 1, "{:?}", report.team);
@@ -191,7 +165,7 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
         .team
         .skipped
         .iter()
-        .find(|l| l.contains(planted.artifact.as_str()))
+        .find(|l| l.contains(planted.as_str()))
         .expect("the planted artifact is named");
     assert!(line.contains("not the key listed for"), "{line}");
     assert!(!staging_check(&f.ws, 1, &a).evaluation.passed);
@@ -212,7 +186,7 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
     assert!(
         out.stderr.contains(&format!(
             "warning: untrusted approval {} in local/payments/api: signed by key",
-            planted.artifact
+            planted
         )),
         "{}",
         out.stderr

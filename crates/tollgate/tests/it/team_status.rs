@@ -3,20 +3,16 @@
 //! answered, untrusted artifacts seen once each; and the loose ends of the desktop's team view
 //! (`tollgate demo` with `TOLLGATE_SIGNING_KEY` set).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 use tollgate::api::{self, ApproveRequest, Context};
 use tollgate::domain::Digest;
-use tollgate::keychain::OsKeychain;
-use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
-use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
+use tollgate::signing::{Anchor, ApprovalMessage, Target};
+use tollgate::team::ArtifactKind;
 
-use crate::support::registry::skopeo_raw;
 use crate::support::signed::{
-    approve_staging_args, at, rt, t0, unique_id, SignedWorkspace, SignedWorkspaceBuilder,
+    approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
-use crate::support::team::{not_shared_line, sync};
+use crate::support::team::{not_shared_line, plant, sign_as_stranger, sync};
 use crate::support::workspace::TempWorkspace;
 
 const ENVS: [&str; 2] = [
@@ -128,8 +124,6 @@ fn an_untrusted_artifact_is_listed_once_with_when_it_was_first_and_last_seen() {
     let (f, a, quinn) = team(SignedWorkspace::builder("team-status-untrusted", &ENVS));
     sync(&f.ws, &at(0));
     // "quinn approves A", signed with someone else's key, planted in the registry.
-    let mallory = unique_id("mallory");
-    signing::generate_key(&mallory, &OsKeychain).unwrap();
     let digest = Digest::parse(&a).unwrap();
     let target = Target {
         app: "api".into(),
@@ -139,29 +133,8 @@ fn an_untrusted_artifact_is_listed_once_with_when_it_was_first_and_last_seen() {
     };
     let message =
         ApprovalMessage::new(&target, &quinn, "qa", t0(), None, &Anchor::genesis()).to_bytes();
-    let signature = signing::sign(&mallory, &message, &OsKeychain).unwrap();
-    let raw = skopeo_raw(&f.reg, &format!("payments/api@{a}"));
-    let team = TeamRegistry::new(f.reg.client()).unwrap();
-    let Publish::Shared(planted) = rt()
-        .block_on(team.publish(
-            "payments/api",
-            &TeamEvent {
-                kind: ArtifactKind::Approval,
-                message,
-                signature,
-                subject: Descriptor {
-                    media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-                    digest: digest.clone(),
-                    size: raw.len() as u64,
-                },
-                created: t0(),
-                annotations: BTreeMap::new(),
-            },
-        ))
-        .unwrap()
-    else {
-        panic!("the planted artifact was pushed")
-    };
+    let signature = sign_as_stranger(&message);
+    let planted = plant(&f, ArtifactKind::Approval, &a, message, signature);
     assert_eq!(sync(&f.ws, &at(1)).team.untrusted, 1);
     // Read the index again (forget its digest): seen a second time, still one entry.
     let forget = || {
@@ -176,7 +149,7 @@ fn an_untrusted_artifact_is_listed_once_with_when_it_was_first_and_last_seen() {
     let s = api::team_status(&f.ws, &at(3)).unwrap();
     assert_eq!(s.untrusted.len(), 1, "{:?}", s.untrusted);
     let u = &s.untrusted[0];
-    assert_eq!(u.artifact, planted.artifact.to_string());
+    assert_eq!(u.artifact, planted.to_string());
     assert_eq!(u.repository, "local/payments/api");
     assert_eq!(u.subject, a);
     assert_eq!(u.kind, "approval");
@@ -186,7 +159,7 @@ fn an_untrusted_artifact_is_listed_once_with_when_it_was_first_and_last_seen() {
     assert_eq!(s.last_pull.unwrap().untrusted, 1);
     let human = f.tmp.run(&["team", "status"]).stdout;
     assert!(human.contains("untrusted events seen: 1"), "{human}");
-    assert!(human.contains(planted.artifact.as_str()), "{human}");
+    assert!(human.contains(planted.as_str()), "{human}");
 }
 
 #[test]

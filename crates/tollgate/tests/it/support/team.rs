@@ -1,11 +1,17 @@
 //! What the team-sharing tests (team_share, team_events, team_rejections, team_status) do on
-//! each desktop: the two-person team, sync, approve and publish, promote into staging, and read
-//! the one line a denied push prints.
+//! each desktop: the two-person team, sync, approve and publish, promote into staging, plant an
+//! artifact in the registry as someone with push rights could, and read the one line a denied
+//! push prints.
 
 use tollgate::api::{self, ApprovalReceipt, ApproveRequest, Context, SyncReport};
 use tollgate::config::Workspace;
+use tollgate::domain::Digest;
+use tollgate::keychain::OsKeychain;
+use tollgate::signing;
+use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
-use super::signed::{rt, SignedWorkspace};
+use super::registry::skopeo_raw;
+use super::signed::{rt, t0, unique_id, SignedWorkspace};
 use super::workspace::Run;
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA. Returns
@@ -83,4 +89,45 @@ pub fn not_shared_line(out: &Run) -> String {
         .find(|l| l.starts_with("not shared yet: "))
         .unwrap_or_else(|| panic!("{}", out.stdout))
         .to_string()
+}
+
+/// `message` signed with a fresh key of someone tollgate.toml does not list ("mallory").
+pub fn sign_as_stranger(message: &[u8]) -> String {
+    let mallory = unique_id("mallory");
+    signing::generate_key(&mallory, &OsKeychain).unwrap();
+    signing::sign(&mallory, message, &OsKeychain).unwrap()
+}
+
+/// Push `message` and `signature` as a `kind` artifact attached to image `digest` of
+/// payments/api, as anyone with push rights could, bypassing Tollgate; the artifact's digest.
+pub fn plant(
+    f: &SignedWorkspace,
+    kind: ArtifactKind,
+    digest: &str,
+    message: Vec<u8>,
+    signature: String,
+) -> Digest {
+    let raw = skopeo_raw(&f.reg, &format!("payments/api@{digest}"));
+    let team = TeamRegistry::new(f.reg.client()).unwrap();
+    let published = rt()
+        .block_on(team.publish(
+            "payments/api",
+            &TeamEvent {
+                kind,
+                message,
+                signature,
+                subject: Descriptor {
+                    media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+                    digest: Digest::parse(digest).unwrap(),
+                    size: raw.len() as u64,
+                },
+                created: t0(),
+                annotations: Default::default(),
+            },
+        ))
+        .unwrap();
+    let Publish::Shared(p) = published else {
+        panic!("the planted artifact was pushed")
+    };
+    p.artifact
 }
