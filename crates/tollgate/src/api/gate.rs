@@ -76,9 +76,16 @@ pub(crate) fn candidates(
     // Consumed by a promotion this history knows, local or a teammate's (by its signed bytes).
     let consumed = store.consumed_approval_ids(app)?;
     let mut out = Vec::new();
+    // A signed statement counts once: a copy of an approval already on record (imported again
+    // before replays were refused) is not a second approval.
+    let mut seen = std::collections::HashSet::new();
     for e in store.approval_events(app, to, digest)? {
         let message = e.data_str("message").unwrap_or_default();
         let signature = e.data_str("signature").unwrap_or_default();
+        if !message.is_empty() && !seen.insert(crate::signing::approval_id(message.as_bytes())) {
+            tracing::warn!(seq = e.seq, "a replayed approval is not counted");
+            continue;
+        }
         let used = in_use.contains(&e.seq)
             || consumed.contains(&crate::signing::approval_id(message.as_bytes()));
         match CandidateApproval::from_signed(

@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::api::key::default_approver;
 use crate::api::{open, Context};
 use crate::config::{AppConfig, ApproverConfig, Workspace};
+use crate::domain::statement::message_sha256;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
 use crate::policy::rejected::{self, Rejection};
 use crate::policy::RuleResult;
@@ -66,8 +67,9 @@ pub fn reject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<Rejec
     sign_verdict(ws, ctx, req, Verdict::Reject, &Sources::from_env())
 }
 
-/// Lift the rejection of exactly this scope (same `env`, or none for every environment), with
-/// a reason, signed the same way. The history keeps both.
+/// Lift the rejection in force of exactly this scope (same `env`, or none for every
+/// environment), with a reason, signed the same way: the unrejection names that rejection (the
+/// sha256 of its signed message) and lifts only it. The history keeps both.
 #[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env))]
 pub fn unreject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<RejectionReceipt> {
     sign_verdict(ws, ctx, req, Verdict::Unreject, &Sources::from_env())
@@ -142,6 +144,8 @@ fn sign_verdict(
     }
     let existing = rejections_of(ws, &store, app, Some(&digest))?;
     let same_scope = existing.iter().rev().find(|r| r.active && r.env == env);
+    // An unrejection names the one rejection it lifts (message version 2).
+    let lifted = same_scope.map(|r| r.sha256.clone());
     let scope = match &env {
         Some(e) => format!("{e} and later"),
         None => "every environment".into(),
@@ -197,6 +201,10 @@ fn sign_verdict(
             hash: head,
         },
     );
+    let message = match (verdict, lifted) {
+        (Verdict::Unreject, Some(sha)) => message.lifting(&sha),
+        _ => message,
+    };
     let bytes = message.to_bytes();
     let signature = signer.sign(&bytes)?;
     let verified = signing::verify_approval(&bytes, &signature, approver, now)?;
@@ -338,18 +346,23 @@ pub(crate) fn rejections_of(
         let Some(d) = e.digest.clone() else { continue };
         let text = |k: &str| e.data_str(k).unwrap_or_default().to_string();
         let by = e.actor.clone().unwrap_or_default();
+        let (mut signed_at, mut sha256, mut lifts) = (e.at, String::new(), None);
         let check = match rejection_statement(&e) {
-            Ok(Some((_, message, signature))) => {
-                match ws.config.approvers.iter().find(|a| a.id == by) {
-                    Some(cfg) => signing::verify_approval(
+            Ok(Some((m, message, signature))) => {
+                signed_at = m.signed_at().unwrap_or(e.at);
+                sha256 = message_sha256(message.as_bytes());
+                lifts = m.lifts.clone();
+                let cfg = ws.config.approvers.iter().find(|a| a.id == by);
+                match rejected::may_say(cfg, &by, app, m.env.as_deref(), &m.role) {
+                    Err(why) => Err(why),
+                    Ok(()) => signing::verify_approval(
                         message.as_bytes(),
                         &signature,
-                        cfg,
+                        cfg.expect("may_say found the approver"),
                         store.approval_appended_at(&e)?,
                     )
                     .map(|_| ())
                     .map_err(|err| err.message),
-                    None => Err(format!("{by} is not an approver in tollgate.toml")),
                 }
             }
             Ok(None) => Err("not a rejection".to_string()),
@@ -365,6 +378,9 @@ pub(crate) fn rejections_of(
             role: text("role"),
             reason: text("reason"),
             at: e.at,
+            signed_at,
+            sha256,
+            lifts,
             fingerprint: text("fingerprint"),
             verified: check.is_ok(),
             problem: check.err(),

@@ -27,7 +27,9 @@ pub struct TeamStatus {
     pub last_pull: Option<TeamPull>,
     /// This desktop's events that are not in the registry yet (every sync tries again).
     pub unshared: Vec<UnsharedEvent>,
-    /// Artifacts pulled that did not verify against tollgate.toml: ignored by the policy.
+    /// Artifacts pulled that do not count (each with its `class`): untrusted, replayed, of a
+    /// message version that needs a newer Tollgate, or signed ahead of time. Ignored by the
+    /// policy; they explain no tag move.
     pub untrusted: Vec<UntrustedEvent>,
 }
 
@@ -88,6 +90,10 @@ pub struct UntrustedEvent {
     pub kind: String,
     /// Why it does not count, in one line.
     pub reason: String,
+    /// `untrusted` (does not verify against tollgate.toml), `replayed` (its signed message is
+    /// in this history already), `newer` (a message version that needs a newer Tollgate),
+    /// `ahead` (signed more than 5 minutes after the moment it was pulled).
+    pub class: String,
     #[ts(type = "string")]
     pub first_seen: DateTime<Utc>,
     #[ts(type = "string")]
@@ -153,6 +159,7 @@ pub fn team_status(ws: &Workspace, _ctx: &Context) -> Result<TeamStatus> {
             subject: u.subject.to_string(),
             kind: u.kind,
             reason: u.reason,
+            class: u.class,
             first_seen: u.first_seen,
             last_seen: u.last_seen,
         })

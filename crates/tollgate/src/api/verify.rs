@@ -7,7 +7,9 @@ use ts_rs::TS;
 
 use crate::api::open;
 use crate::config::Workspace;
-use crate::domain::EventKind;
+use crate::domain::statement::{message_sha256, signed_ahead, Replays};
+use crate::domain::{Event, EventKind};
+use crate::policy::rejected::may_say;
 use crate::report::check::{check_report_bytes, ReportKeys};
 use crate::report::crosscheck::{
     check_anchor, rejection_statement, signed_statement, stated_anchor, AppendOrder, AtSeq,
@@ -92,8 +94,12 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut events: Vec<(i64, String, String, String)> = Vec::new();
     let mut rejections: Vec<(i64, String, String, String)> = Vec::new();
     let mut unsigned_events = 0;
+    let mut replays = Replays::default();
     store.for_each_event(&EventFilter::default(), |e| {
         let appended = order.event(&e);
+        for why in statement_problems(ws, &mut replays, &e) {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
         match stated_anchor(&e) {
             Ok(Some(a)) => anchors.push((e.seq, e.kind, a)),
             Ok(None) => {}
@@ -244,6 +250,46 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
         anchored_seq,
         problems,
     })
+}
+
+/// What the rules of a signed statement (`domain::statement`) find wrong with event `e`: a
+/// copy of an earlier event's signed message (a replay: it counts for nothing), a message
+/// signed more than 5 minutes after the history appended it, and a rejection or unrejection
+/// whose signer holds no role a covered policy names (`policy::rejected::may_say`).
+fn statement_problems(ws: &Workspace, replays: &mut Replays, e: &Event) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(text) = e.data_str("message") else {
+        return out;
+    };
+    let sha = message_sha256(text.as_bytes());
+    if let Some(first) = replays.see(e.seq, e.kind, Some(&sha)) {
+        if e.kind != EventKind::Unplaced {
+            out.push(format!(
+                "the {} replays event {first} (the same signed message, sha256 {}): a signed statement counts once, so it counts for nothing and explains no tag move",
+                e.kind.as_str(),
+                &sha[..12]
+            ));
+        }
+    }
+    let signed_at = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("at").and_then(|a| a.as_str()).map(str::to_string))
+        .and_then(|a| crate::domain::parse_time(&a).ok());
+    if let Some(why) = signed_at.and_then(|s| signed_ahead(s, e.at)) {
+        out.push(format!(
+            "the {}'s signed message is dated ahead of the history: {why}",
+            e.kind.as_str()
+        ));
+    }
+    if let (Ok(Some((m, _, _))), Ok(app)) = (rejection_statement(e), ws.app(&e.app)) {
+        let approver = ws.config.approvers.iter().find(|a| a.id == m.signer);
+        if let Err(why) = may_say(approver, &m.signer, app, m.env.as_deref(), &m.role) {
+            if approver.is_some() {
+                out.push(format!("the {} does not count: {why}", e.kind.as_str()));
+            }
+        }
+    }
+    out
 }
 
 /// Check an exported JSON report offline: chain links, content hashes, the range without gaps,

@@ -146,14 +146,25 @@ pub fn sync_report(report: &SyncReport) {
         + team.unshared_retried
         + team.still_unshared
         + team.unplaced
+        + team.replayed
+        + team.needs_newer
         > 0
     {
-        // Teammates' moves kept unplaced: said only when there are some (each is also a
-        // `warning: not imported: …` line below).
-        let unplaced = match team.unplaced {
+        // Teammates' moves kept unplaced, replayed copies and newer message versions: said only
+        // when there are some (each is also a `warning: …` line below).
+        let mut unplaced = match team.unplaced {
             0 => String::new(),
             n => format!(", {n} kept unplaced (not placed in this history; checked for conflicts)"),
         };
+        if team.replayed > 0 {
+            unplaced.push_str(&format!(
+                ", {} replayed (a signed statement already in this history, not imported)",
+                team.replayed
+            ));
+        }
+        if team.needs_newer > 0 {
+            unplaced.push_str(&format!(", {} need a newer Tollgate", team.needs_newer));
+        }
         println!(
             "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported{unplaced}",
             team.imported, team.untrusted, team.unshared_retried, team.still_unshared, team.imported_events

@@ -7,6 +7,7 @@ mod event;
 mod image;
 mod point_in_time;
 pub(crate) mod reference;
+pub mod statement;
 
 pub use canonical::canonical_json;
 pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};

@@ -11,6 +11,7 @@
 //!   ([`agent`]: the two requests of its protocol), or the OS keychain.
 //! - [`event`]: the signed message of a record, promotion or rollback.
 //! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
+//! - [`versions`]: the newest `v` of each kind this build reads; newer ones need a newer Tollgate.
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -27,6 +28,7 @@ mod rejection;
 mod source;
 mod sshsig;
 mod trust;
+mod versions;
 
 pub use allowed_signers::{
     allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
@@ -41,11 +43,12 @@ pub use key::{
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
 pub use rejection::{
     check_reason, Rejecting, RejectionMessage, Verdict, REASON_MAX_CHARS, REJECTION_KIND,
-    REJECTION_VERSION, UNREJECTION_KIND,
+    REJECTION_VERSION, UNREJECTION_KIND, UNREJECTION_VERSION,
 };
 pub use source::{identity_in_sources, KeySource, Signer, Sources, SIGNING_KEY_ENV};
 pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
+pub use versions::{needs_newer, KNOWN_VERSIONS};
 
 /// The SSHSIG namespace of every approval signature (`ssh-keygen -Y verify -n tollgate-approval`).
 pub const NAMESPACE: &str = "tollgate-approval";

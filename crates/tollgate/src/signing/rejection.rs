@@ -11,8 +11,13 @@ use super::message::{
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::{Error, Result};
 
-/// `v` of every rejection message this version writes.
+/// `v` of every rejection message this version writes (and of an unrejection of version 1).
 pub const REJECTION_VERSION: u32 = 1;
+/// `v` of every unrejection message this version writes: version 2 names the rejection it
+/// lifts (`lifts`, the sha256 of that rejection's signed message) and lifts only that one. A
+/// version 1 unrejection keeps its meaning: it lifts the rejections of exactly its scope signed
+/// before it.
+pub const UNREJECTION_VERSION: u32 = 2;
 /// `kind` of a rejection's message.
 pub const REJECTION_KIND: &str = "tollgate.rejection";
 /// `kind` of an unrejection's message.
@@ -28,7 +33,8 @@ pub const REASON_MAX_CHARS: usize = 500;
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct RejectionMessage {
-    /// [`REJECTION_VERSION`] (1).
+    /// [`REJECTION_VERSION`] (1) for a rejection; [`UNREJECTION_VERSION`] (2), or 1 for one
+    /// signed before version 2, for an unrejection.
     pub v: u32,
     /// [`REJECTION_KIND`] or [`UNREJECTION_KIND`].
     pub kind: String,
@@ -52,6 +58,11 @@ pub struct RejectionMessage {
     pub head_seq: i64,
     /// 16 random bytes, lower-case hex.
     pub nonce: String,
+    /// An unrejection of version 2: the sha256 (lower-case hex) of the signed message of the
+    /// one rejection it lifts. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lifts: Option<String>,
 }
 
 /// Whether a rejection or the unrejection that lifts one.
@@ -122,7 +133,16 @@ impl RejectionMessage {
             head: head.hash.clone(),
             head_seq: head.seq,
             nonce: fresh_nonce(),
+            lifts: None,
         }
+    }
+
+    /// This unrejection as a version 2 message that lifts only the rejection whose signed
+    /// message has sha256 `rejection` (lower-case hex).
+    pub fn lifting(mut self, rejection: &str) -> Self {
+        self.v = UNREJECTION_VERSION;
+        self.lifts = Some(rejection.to_string());
+        self
     }
 
     /// The exact bytes that are signed.
@@ -135,14 +155,28 @@ impl RejectionMessage {
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let bad = |why: String| not_a_message("rejection", why);
         let m: RejectionMessage = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-        if m.v != REJECTION_VERSION {
-            return Err(bad(format!(
-                "version {} (this Tollgate reads version {REJECTION_VERSION})",
-                m.v
-            )));
-        }
-        if m.verdict().is_none() {
-            return Err(bad(format!("kind {:?}", m.kind)));
+        match (m.verdict(), m.v, &m.lifts) {
+            (None, ..) => return Err(bad(format!("kind {:?}", m.kind))),
+            (Some(_), REJECTION_VERSION, None) => {}
+            (Some(Verdict::Unreject), UNREJECTION_VERSION, Some(l)) if super::is_hash(l) => {}
+            (Some(Verdict::Unreject), UNREJECTION_VERSION, _) => {
+                return Err(bad(
+                    "a version 2 unrejection needs 'lifts', 64 lower-case hex digits".into(),
+                ))
+            }
+            (Some(_), REJECTION_VERSION, Some(_)) => {
+                return Err(bad("only a version 2 unrejection has 'lifts'".into()))
+            }
+            (Some(v), n, _) => {
+                let newest = match v {
+                    Verdict::Reject => REJECTION_VERSION,
+                    Verdict::Unreject => UNREJECTION_VERSION,
+                };
+                return Err(bad(format!(
+                    "version {n} (this Tollgate reads {} versions up to {newest})",
+                    m.kind
+                )));
+            }
         }
         check_anchor(&m.head, m.head_seq).map_err(bad)?;
         if !is_signing_time(&m.at) {
@@ -235,6 +269,31 @@ mod tests {
             good.replace("crashes on start (INC-42)", " padded"),
             good.replace(r#""v":1"#, r#""v":2"#),
             good.replacen('{', r#"{"extra":1,"#, 1),
+            good.replacen('{', &format!(r#"{{"lifts":"{}","#, "a".repeat(64)), 1),
+        ] {
+            let e = RejectionMessage::parse(bad.as_bytes()).unwrap_err();
+            assert_eq!(e.code, Code::SignatureInvalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_version_2_unrejection_names_the_rejection_it_lifts() {
+        let lifted = "ab".repeat(32);
+        let m = sample(Verdict::Unreject, Some("staging")).lifting(&lifted);
+        let text = String::from_utf8(m.to_bytes()).unwrap();
+        assert!(text.contains(&format!(r#""lifts":"{lifted}""#)), "{text}");
+        assert!(text.contains(r#""v":2"#), "{text}");
+        assert_eq!(RejectionMessage::parse(text.as_bytes()).unwrap(), m);
+        // Version 1 unrejections still read, without `lifts`.
+        let v1 = sample(Verdict::Unreject, Some("staging"));
+        assert_eq!(v1.v, 1);
+        let v1_text = String::from_utf8(v1.to_bytes()).unwrap();
+        assert!(!v1_text.contains("lifts"), "{v1_text}");
+        assert_eq!(RejectionMessage::parse(v1_text.as_bytes()).unwrap(), v1);
+        for bad in [
+            text.replace(&lifted, "abab"),
+            text.replace(r#""v":2"#, r#""v":3"#),
+            v1_text.replace(r#""v":1"#, r#""v":2"#),
         ] {
             let e = RejectionMessage::parse(bad.as_bytes()).unwrap_err();
             assert_eq!(e.code, Code::SignatureInvalid, "{bad}");

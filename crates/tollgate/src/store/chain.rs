@@ -12,6 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::timeline::HeadState;
 use super::{BrokenLink, ChainReport};
+use crate::domain::statement::Replays;
 use crate::domain::{Event, EventKind};
 use crate::Result;
 
@@ -238,7 +239,8 @@ fn check_row(
     if event_hash(prev_hash, &fields) != req(9) {
         return Ok(Some(edited(seq, "its content no longer produces its hash")));
     }
-    derived.apply(seq, kind, app, env, digest);
+    let sha = super::messages::data_sha256(&data);
+    derived.apply(seq, kind, app, env, digest, sha.as_deref());
     Ok(None)
 }
 
@@ -294,14 +296,25 @@ type StoredStart = (bool, (String, String), String, bool);
 struct Derived {
     heads: HashMap<String, HashMap<String, HeadState>>,
     segments: Vec<i64>,
+    /// Which events replay an earlier signed statement (recomputed from the events' data).
+    replays: Replays,
 }
 
 impl Derived {
-    fn apply(&mut self, seq: i64, kind: &str, app: &str, env: &str, digest: Option<&str>) {
+    fn apply(
+        &mut self,
+        seq: i64,
+        kind: &str,
+        app: &str,
+        env: &str,
+        digest: Option<&str>,
+        sha256: Option<&str>,
+    ) {
         // A kind this build does not know takes no part in the timeline.
         let Some(kind) = EventKind::parse(kind) else {
             return;
         };
+        let replayed = self.replays.see(seq, kind, sha256).is_some();
         if !self.heads.contains_key(app) {
             self.heads.insert(app.to_string(), HashMap::new());
         }
@@ -312,7 +325,7 @@ impl Derived {
         if envs
             .get_mut(env)
             .expect("inserted above")
-            .apply(seq, kind, digest)
+            .apply_statement(seq, kind, digest, replayed)
         {
             self.segments.push(seq);
         }

@@ -7,6 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::chain::{event_hash, format_at, Hashed, GENESIS};
+use super::messages::NOT_REPLAYED;
 use super::timeline::{insert_segment, load_head, save_head, HeadState};
 use super::EventFilter;
 use crate::domain::{canonical_json, Digest, Event, EventKind, NewEvent};
@@ -88,10 +89,11 @@ pub(super) fn append(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<Eve
         if !envs.contains_key(&e.env) {
             envs.insert(e.env.clone(), load_head(conn, &e.app, &e.env)?);
         }
+        let replayed = super::messages::note(conn, seq, e.kind, &data)?.is_some();
         if envs
             .get_mut(&e.env)
             .expect("inserted above")
-            .apply(seq, e.kind, digest)
+            .apply_statement(seq, e.kind, digest, replayed)
         {
             insert_segment(conn, &e.app, &e.env, seq, &at)?;
         }
@@ -169,7 +171,8 @@ pub(super) fn event_by_seq(conn: &Connection, seq: i64) -> Result<Event> {
 }
 
 /// The newest record, promotion or rollback of `digest` into this app × environment with
-/// `after < seq < before` (no upper bound when `before` is `None`): who vouched for a stay.
+/// `after < seq < before` (no upper bound when `before` is `None`): who vouched for a stay. A
+/// replayed statement vouches for nothing.
 pub(super) fn last_vouch(
     conn: &Connection,
     app: &str,
@@ -181,7 +184,7 @@ pub(super) fn last_vouch(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM events
           WHERE app = ?1 AND env = ?2 AND kind IN ('record', 'promotion', 'rollback')
-            AND digest = ?3 AND seq > ?4 AND seq < ?5
+            AND digest = ?3 AND seq > ?4 AND seq < ?5 AND {NOT_REPLAYED}
           ORDER BY seq DESC LIMIT 1"
     ))?;
     let mut rows = stmt.query(params![

@@ -21,11 +21,16 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("migrations/0007_team_status.sql")),
     (8, include_str!("migrations/0008_segment_times.sql")),
     (9, include_str!("migrations/0009_unplaced.sql")),
+    (10, include_str!("migrations/0010_signed_messages.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
 /// are recomputed from the events in the same transaction (a no-op on a new database).
-const REBUILD_TIMELINE_AFTER: &[u32] = &[2, 8];
+const REBUILD_TIMELINE_AFTER: &[u32] = &[2, 8, 10];
+
+/// Migrations after which the `signed_messages` table is filled from the events (before the
+/// timeline is rebuilt: a replayed move is drift there).
+const FILL_MESSAGES_AFTER: &[u32] = &[10];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -74,6 +79,9 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<Vec<u32>> {
             ))
         })?;
         applied.push(version);
+    }
+    if applied.iter().any(|v| FILL_MESSAGES_AFTER.contains(v)) {
+        super::messages::fill(&tx)?;
     }
     if applied.iter().any(|v| REBUILD_TIMELINE_AFTER.contains(v)) {
         super::timeline::rebuild(&tx)?;

@@ -13,12 +13,15 @@
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
 //! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
 //! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
+//! - `messages`: signed statements by the sha256 of their message bytes, and which events
+//!   replay an earlier one (`domain::statement`).
 
 pub mod chain;
 mod conflicts;
 mod events;
 mod images;
 mod journal;
+mod messages;
 pub mod migrations;
 mod point_in_time;
 mod rejections;
@@ -38,6 +41,7 @@ use crate::{Error, Result};
 
 pub use chain::event_hash;
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
+pub use messages::HeldStatement;
 pub use point_in_time::StayAt;
 pub use team::TeamArtifact;
 pub use team_status::{TeamPullRow, UntrustedRow};

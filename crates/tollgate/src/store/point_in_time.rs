@@ -16,7 +16,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::chain::format_at;
 use super::events::{event_by_seq, parse_time};
-use super::timeline::via;
+use super::messages::NOT_REPLAYED;
+use super::timeline::via_of;
 use crate::domain::{Segment, Via};
 use crate::{Error, Result};
 
@@ -78,13 +79,13 @@ fn stay_so_far(
     until_seq: Option<i64>,
     at: &str,
 ) -> Result<(bool, bool)> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT
            EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind = 'record'
-                     AND seq >= ?3 AND seq < ?4 AND at <= ?5),
+                     AND seq >= ?3 AND seq < ?4 AND at <= ?5 AND {NOT_REPLAYED}),
            EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind IN ('promotion', 'rollback')
-                     AND seq >= ?3 AND seq < ?4 AND at <= ?5)",
-    )?;
+                     AND seq >= ?3 AND seq < ?4 AND at <= ?5 AND {NOT_REPLAYED})",
+    ))?;
     let until = until_seq.unwrap_or(i64::MAX);
     Ok(stmt.query_row(params![app, env, from_seq, until, at], |r| {
         Ok((r.get(0)?, r.get(1)?))
@@ -111,7 +112,7 @@ pub(super) fn stay_at(
         ))
     })?;
     let next = next_segment(conn, app, env, seq)?;
-    let via = via(e.kind);
+    let via = via_of(e.kind, super::messages::replay_of(conn, seq)?.is_some());
     let needs_stay = gated || via == Via::Drift;
     let (recorded, approved) = if needs_stay {
         stay_so_far(conn, app, env, seq, next.map(|(s, _)| s), &t)?

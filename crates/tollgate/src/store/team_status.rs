@@ -37,6 +37,10 @@ pub struct UntrustedRow {
     pub reason: String,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
+    /// Why it was skipped: `untrusted`, `replayed` (its signed message is in the history
+    /// already), `newer` (needs a newer Tollgate), `ahead` (signed after the moment it was
+    /// pulled).
+    pub class: String,
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -70,6 +74,7 @@ fn untrusted_row(r: &Row<'_>) -> rusqlite::Result<UntrustedRow> {
         reason: r.get(4)?,
         first_seen: time(r.get(5)?)?,
         last_seen: time(r.get(6)?)?,
+        class: r.get(7)?,
     })
 }
 
@@ -152,11 +157,29 @@ impl Store {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.note_team_skipped(artifact, repository, subject, kind, "untrusted", reason, at)
+    }
+
+    /// Remember an artifact skipped now, filed under `class` (`untrusted`, `replayed`, `newer`,
+    /// `ahead`): once per artifact digest, keeping when it was first seen and the latest class
+    /// and reason.
+    #[allow(clippy::too_many_arguments)]
+    pub fn note_team_skipped(
+        &mut self,
+        artifact: &Digest,
+        repository: &str,
+        subject: &Digest,
+        kind: &str,
+        class: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO team_untrusted (artifact, repository, subject, kind, reason, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+            "INSERT INTO team_untrusted (artifact, repository, subject, kind, reason, first_seen, last_seen, class)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
              ON CONFLICT (artifact) DO UPDATE SET
                  reason = excluded.reason,
+                 class = excluded.class,
                  last_seen = max(last_seen, excluded.last_seen)",
             params![
                 artifact.as_str(),
@@ -164,7 +187,8 @@ impl Store {
                 subject.as_str(),
                 kind,
                 reason,
-                stamp(at)
+                stamp(at),
+                class
             ],
         )?;
         Ok(())
@@ -173,7 +197,7 @@ impl Store {
     /// Every untrusted artifact seen, the most recently seen first.
     pub fn team_untrusted(&self) -> Result<Vec<UntrustedRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT artifact, repository, subject, kind, reason, first_seen, last_seen
+            "SELECT artifact, repository, subject, kind, reason, first_seen, last_seen, class
              FROM team_untrusted ORDER BY last_seen DESC, artifact",
         )?;
         let rows = stmt.query_map([], untrusted_row)?;

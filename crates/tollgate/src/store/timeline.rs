@@ -33,9 +33,21 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::{event_by_seq, parse_time};
+use super::messages::{self, NOT_REPLAYED};
 use super::Head;
+use crate::domain::statement::{self, Replays};
 use crate::domain::{Digest, Event, EventKind, Segment, Via};
 use crate::{Error, Result};
+
+/// How an event that starts a segment got its digest there; a replayed move that starts one
+/// is drift.
+pub fn via_of(kind: EventKind, replayed: bool) -> Via {
+    if replayed {
+        Via::Drift
+    } else {
+        via(kind)
+    }
+}
 
 /// How an event that starts a segment got its digest there.
 pub fn via(kind: EventKind) -> Via {
@@ -98,6 +110,23 @@ impl HeadState {
             self.segment_digest = digest.map(str::to_owned);
         }
         starts
+    }
+
+    /// [`apply`](Self::apply) for an event that may replay an earlier signed statement
+    /// (`replayed`): a replayed move that would begin a stay is drift, any other replay changes
+    /// nothing ([`statement::counts_as`]).
+    pub fn apply_statement(
+        &mut self,
+        seq: i64,
+        kind: EventKind,
+        digest: Option<&str>,
+        replayed: bool,
+    ) -> bool {
+        let begins = digest.is_some_and(|d| self.segment_digest.as_deref() != Some(d));
+        match statement::counts_as(kind, replayed, begins) {
+            Some(k) => self.apply(seq, k, digest),
+            None => false,
+        }
     }
 
     /// The newest event this state refers to (0 if none).
@@ -179,6 +208,12 @@ pub fn derive_unapproved<'a>(
 ) {
     let mut events: Vec<&Event> = events.into_iter().collect();
     events.sort_by_key(|e| e.seq);
+    // A replayed statement vouches for no stay.
+    let mut replays = Replays::default();
+    events.retain(|e| {
+        let sha = messages::data_sha256(&e.data);
+        replays.see(e.seq, e.kind, sha.as_deref()).is_none()
+    });
     for (i, until) in next_in_lane(segments).into_iter().enumerate() {
         let s = &segments[i];
         let mut stay = StayApproval::default();
@@ -207,18 +242,22 @@ pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<S
     let mut events: Vec<&Event> = events.into_iter().collect();
     events.sort_by_key(|e| e.seq);
     let mut heads: HashMap<(&str, &str), HeadState> = HashMap::new();
+    let mut replays = Replays::default();
     let mut starts = Vec::new();
     for e in events {
         let digest = e.digest.as_ref().map(Digest::as_str);
+        let sha = messages::data_sha256(&e.data);
+        let replayed = replays.see(e.seq, e.kind, sha.as_deref()).is_some();
         if heads
             .entry((&e.app, &e.env))
             .or_default()
-            .apply(e.seq, e.kind, digest)
+            .apply_statement(e.seq, e.kind, digest, replayed)
         {
             starts.push(Start {
                 env: e.env.clone(),
                 seq: e.seq,
                 kind: e.kind,
+                replayed,
                 at: e.at,
                 digest: e
                     .digest
@@ -238,6 +277,8 @@ struct Start {
     env: String,
     seq: i64,
     kind: EventKind,
+    /// It replays an earlier signed statement (its stay began by drift).
+    replayed: bool,
     at: chrono::DateTime<chrono::Utc>,
     digest: Digest,
     actor: Option<String>,
@@ -259,7 +300,7 @@ fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             digest: s.digest,
             from: s.at,
             until: None,
-            via: via(s.kind),
+            via: via_of(s.kind, s.replayed),
             actor: s.actor,
             seq: s.seq,
             unapproved: false,
@@ -329,8 +370,10 @@ pub(super) fn insert_segment(
 pub(super) fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM segments; DELETE FROM heads;")?;
     let mut heads: HashMap<(String, String), HeadState> = HashMap::new();
-    let mut stmt =
-        conn.prepare("SELECT seq, kind, app, env, digest, at FROM events ORDER BY seq")?;
+    let mut stmt = conn.prepare(
+        "SELECT e.seq, e.kind, e.app, e.env, e.digest, e.at, m.replay_of IS NOT NULL
+           FROM events e LEFT JOIN signed_messages m ON m.seq = e.seq ORDER BY e.seq",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -340,11 +383,13 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
         };
         let key: (String, String) = (r.get(2)?, r.get(3)?);
         let digest: Option<String> = r.get(4)?;
-        if heads
-            .entry(key.clone())
-            .or_default()
-            .apply(seq, kind, digest.as_deref())
-        {
+        let replayed: bool = r.get(6)?;
+        if heads.entry(key.clone()).or_default().apply_statement(
+            seq,
+            kind,
+            digest.as_deref(),
+            replayed,
+        ) {
             let at: String = r.get(5)?;
             insert_segment(conn, &key.0, &key.1, seq, &at)?;
         }
@@ -358,10 +403,14 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
 
 /// Segments of one app (one environment, or all), oldest first.
 pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
-    const BY_APP: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor
-        FROM segments s JOIN events e ON e.seq = s.seq WHERE s.app = ?1 ORDER BY s.seq";
-    const BY_APP_ENV: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor
-        FROM segments s JOIN events e ON e.seq = s.seq WHERE s.app = ?1 AND s.env = ?2 ORDER BY s.seq";
+    const BY_APP: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
+        m.replay_of IS NOT NULL
+        FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
+        WHERE s.app = ?1 ORDER BY s.seq";
+    const BY_APP_ENV: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
+        m.replay_of IS NOT NULL
+        FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
+        WHERE s.app = ?1 AND s.env = ?2 ORDER BY s.seq";
     let mut stmt = conn.prepare_cached(if env.is_some() { BY_APP_ENV } else { BY_APP })?;
     let mut rows = match env {
         Some(env) => stmt.query(params![app, env])?,
@@ -388,6 +437,7 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
             digest: Digest::parse(digest.as_deref().ok_or_else(|| bad("has no digest"))?)
                 .map_err(|_| bad("its digest is malformed"))?,
             actor: r.get(6)?,
+            replayed: r.get(7)?,
         });
     }
     Ok(close_segments(starts))
@@ -410,7 +460,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 digest,
                 from: e.at,
                 until: None,
-                via: via(e.kind),
+                via: via_of(e.kind, messages::replay_of(conn, seq)?.is_some()),
                 actor: e.actor,
                 seq,
                 unapproved: false,
@@ -444,13 +494,13 @@ fn stay_approval(
     from_seq: i64,
     until_seq: Option<i64>,
 ) -> Result<StayApproval> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT
            EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind = 'record'
-                     AND seq >= ?3 AND seq < ?4),
+                     AND seq >= ?3 AND seq < ?4 AND {NOT_REPLAYED}),
            EXISTS (SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind IN ('promotion', 'rollback')
-                     AND seq >= ?3 AND seq < ?4)",
-    )?;
+                     AND seq >= ?3 AND seq < ?4 AND {NOT_REPLAYED})",
+    ))?;
     let until = until_seq.unwrap_or(i64::MAX);
     Ok(stmt.query_row(params![app, env, from_seq, until], |r| {
         Ok(StayApproval {

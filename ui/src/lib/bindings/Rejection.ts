@@ -30,6 +30,18 @@ role: string, reason: string,
  */
 at: string, 
 /**
+ * When it was signed (its signed message's `at`; the append time when unreadable).
+ */
+signed_at: string, 
+/**
+ * The sha256 of its signed message: its name (a copy of the same bytes counts once).
+ */
+sha256: string, 
+/**
+ * An unrejection of version 2: the sha256 of the one rejection it lifts.
+ */
+lifts: string | null, 
+/**
  * `SHA256:…` of the key that signed, as recorded.
  */
 fingerprint: string, 

@@ -8,7 +8,8 @@
  */
 export type RejectionMessage = { 
 /**
- * [`REJECTION_VERSION`] (1).
+ * [`REJECTION_VERSION`] (1) for a rejection; [`UNREJECTION_VERSION`] (2), or 1 for one
+ * signed before version 2, for an unrejection.
  */
 v: number, 
 /**
@@ -46,4 +47,9 @@ head_seq: number,
 /**
  * 16 random bytes, lower-case hex.
  */
-nonce: string, };
+nonce: string, 
+/**
+ * An unrejection of version 2: the sha256 (lower-case hex) of the signed message of the
+ * one rejection it lifts. Absent otherwise.
+ */
+lifts?: string, };

@@ -33,6 +33,8 @@ last_pull: TeamPull | null,
  */
 unshared: Array<UnsharedEvent>, 
 /**
- * Artifacts pulled that did not verify against tollgate.toml: ignored by the policy.
+ * Artifacts pulled that do not count (each with its `class`): untrusted, replayed, of a
+ * message version that needs a newer Tollgate, or signed ahead of time. Ignored by the
+ * policy; they explain no tag move.
  */
 untrusted: Array<UntrustedEvent>, };

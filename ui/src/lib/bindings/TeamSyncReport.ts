@@ -25,9 +25,21 @@ imported_rejections: number,
  */
 unplaced: number, 
 /**
- * Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
+ * Pulled events that did not verify against tollgate.toml, or signed more than 5 minutes
+ * after this desktop's time (skipped, named in `skipped`).
  */
 untrusted: number, 
+/**
+ * Pulled events whose signed message this history holds already (a copy re-listed under a
+ * new artifact): not imported, named in `skipped` as replayed; the move one would explain
+ * is drift.
+ */
+replayed: number, 
+/**
+ * Pulled events in a message version this Tollgate does not read yet (named in `skipped`:
+ * "needs a newer Tollgate").
+ */
+needs_newer: number, 
 /**
  * Unshared local events published in this sync.
  */
@@ -37,7 +49,8 @@ unshared_retried: number,
  */
 still_unshared: number, 
 /**
- * One line per referrer skipped (untrusted, altered, not a Tollgate artifact, a trusted
- * move this history does not show), per lost index entry, and per push still denied.
+ * One line per referrer skipped (untrusted, altered, replayed, of a newer message version,
+ * not a Tollgate artifact, a trusted move this history does not show), per lost index
+ * entry, and per push still denied.
  */
 skipped: Array<string>, };

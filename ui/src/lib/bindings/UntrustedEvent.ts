@@ -11,4 +11,10 @@ subject: string, kind: string,
 /**
  * Why it does not count, in one line.
  */
-reason: string, first_seen: string, last_seen: string, };
+reason: string, 
+/**
+ * `untrusted` (does not verify against tollgate.toml), `replayed` (its signed message is
+ * in this history already), `newer` (a message version that needs a newer Tollgate),
+ * `ahead` (signed more than 5 minutes after the moment it was pulled).
+ */
+class: string, first_seen: string, last_seen: string, };

@@ -7,9 +7,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::trust::{Verified, What};
+use super::trust::{replayed, Skip, Verified, What};
 use crate::config::Workspace;
 use crate::diff::DiffSummary;
+use crate::domain::statement::{signed_before_stay, stay_began};
 use crate::domain::{Digest, EventKind, NewEvent, Via};
 use crate::signing::{approval_id, EventMessage};
 use crate::store::{Store, TeamArtifact};
@@ -51,6 +52,18 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
     let head = store.head(&m.app, &m.env)?;
     let previous = m.previous.as_deref().map(Digest::parse).transpose()?;
     if continuing && head.expected == previous {
+        // The stay of `previous` it ends: the current one, when it is of that digest.
+        let stay = head
+            .segment
+            .as_ref()
+            .filter(|s| Some(&s.digest) == previous.as_ref());
+        if let Some(why) = stay
+            .map(|s| too_old(store, m, s.seq))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(Fit::No(why));
+        }
         return Ok(Fit::Continues);
     }
     if let Some(s) = &head.segment {
@@ -62,6 +75,19 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
                 let drift = store.event(s.seq)?;
                 let expected = drift.data.get("expected").and_then(|v| v.as_str());
                 if expected == m.previous.as_deref() && previous.is_some() {
+                    // A late explanation of that drift: signed during the stay it ended.
+                    let before = store
+                        .timeline(&m.app, Some(&m.env))?
+                        .into_iter()
+                        .rev()
+                        .find(|p| p.seq < s.seq);
+                    if let Some(why) = before
+                        .map(|p| too_old(store, m, p.seq))
+                        .transpose()?
+                        .flatten()
+                    {
+                        return Ok(Fit::No(why));
+                    }
                     return Ok(Fit::AlreadyThere);
                 }
             }
@@ -78,6 +104,33 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
     )))
 }
 
+/// Why move `m` cannot end the stay begun by event `seq` of its lane: it was signed before
+/// that stay began (allowing 5 minutes of clock skew), so it was made for an earlier stay of the
+/// same digest (a replay of a move rolled back since). A stay begun by a signed event began at
+/// the earlier of its append and signing times.
+fn too_old(store: &Store, m: &EventMessage, seq: i64) -> Result<Option<String>> {
+    let Ok(signed) = m.signed_at() else {
+        return Ok(None);
+    };
+    let e = store.event(seq)?;
+    let stay_signed = e
+        .data_str("message")
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .and_then(|v| v.get("at").and_then(|a| a.as_str()).map(str::to_string))
+        .and_then(|a| crate::domain::parse_time(&a).ok());
+    let began = stay_began(e.at, stay_signed);
+    Ok(signed_before_stay(signed, began).then(|| {
+        format!(
+            "it was signed at {}, before the stay of {} in {} {} began here ({}): a move made for an earlier stay fits no later one (a replay)",
+            m.at,
+            short(e.digest.as_ref()),
+            m.app,
+            m.env,
+            began.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    }))
+}
+
 /// Append verified event `v` found at `found` to this history, and remember its artifact.
 /// `diff`: a promotion's or rollback's release diff, kept in its data as a local one's is (not
 /// signed: derived here from the registry by digest).
@@ -88,7 +141,11 @@ pub(super) fn import(
     v: &Verified,
     diff: Option<&DiffSummary>,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Option<Skip>> {
+    // Another copy of the same statement may have been imported earlier in this sync.
+    if let Some(skip) = replayed(store, v.text.as_bytes(), &found.artifact)? {
+        return Ok(Some(skip));
+    }
     let imported = serde_json::json!({
         "artifact": found.artifact.as_str(),
         "repository": found.repository,
@@ -152,7 +209,7 @@ pub(super) fn import(
         event_seq: Some(event.seq),
     })?;
     tracing::info!(seq = event.seq, kind = event.kind.as_str(), artifact = %found.artifact, "imported a teammate's event");
-    Ok(())
+    Ok(None)
 }
 
 /// The history event of a teammate's promotion, rollback or record: the data a local one has
@@ -245,7 +302,9 @@ pub(super) fn keep_unplaced(
     let What::Move(m) = &v.what else {
         return Err(Error::internal("only a move can be unplaced"));
     };
-    if store.unplaced_event(&found.artifact)?.is_some() {
+    if store.unplaced_event(&found.artifact)?.is_some()
+        || replayed(store, v.text.as_bytes(), &found.artifact)?.is_some()
+    {
         return Ok(None);
     }
     let event = NewEvent {

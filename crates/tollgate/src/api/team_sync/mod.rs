@@ -6,7 +6,9 @@
 //!
 //! - `publish`: one artifact builder and one retry loop for every kind ([`SHARED_KINDS`]).
 //! - `pull`: the referrers of every digest of interest, 32 at a time.
-//! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move).
+//! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move, role),
+//!   against the history (a replayed signed message is never imported twice), the clock and
+//!   the message versions this build reads.
 //! - `import`: verified events appended once; a teammate's promotion, rollback or record only
 //!   where it continues this history's lane (so it explains the tag move, and there is no drift),
 //!   else kept once as an `unplaced` event that explains nothing but is checked for conflicts.
@@ -87,14 +89,25 @@ pub struct TeamSyncReport {
     /// timeline, and the conflict rules see them.
     #[serde(default)]
     pub unplaced: usize,
-    /// Pulled events that did not verify against tollgate.toml (skipped, named in `skipped`).
+    /// Pulled events that did not verify against tollgate.toml, or signed more than 5 minutes
+    /// after this desktop's time (skipped, named in `skipped`).
     pub untrusted: usize,
+    /// Pulled events whose signed message this history holds already (a copy re-listed under a
+    /// new artifact): not imported, named in `skipped` as replayed; the move one would explain
+    /// is drift.
+    #[serde(default)]
+    pub replayed: usize,
+    /// Pulled events in a message version this Tollgate does not read yet (named in `skipped`:
+    /// "needs a newer Tollgate").
+    #[serde(default)]
+    pub needs_newer: usize,
     /// Unshared local events published in this sync.
     pub unshared_retried: usize,
     /// Local events still unshared after this sync.
     pub still_unshared: usize,
-    /// One line per referrer skipped (untrusted, altered, not a Tollgate artifact, a trusted
-    /// move this history does not show), per lost index entry, and per push still denied.
+    /// One line per referrer skipped (untrusted, altered, replayed, of a newer message version,
+    /// not a Tollgate artifact, a trusted move this history does not show), per lost index
+    /// entry, and per push still denied.
     pub skipped: Vec<String>,
 }
 

@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 
 use super::import::{fits, import, keep_unplaced, Fit, Found};
 use super::publish::{retry_unshared, team_in, Teams};
-use super::trust::{check, Verified, What};
+use super::trust::{judge, Verified, What};
 use super::{Interest, TeamSyncReport};
 use crate::api::open::Registries;
 use crate::api::Context;
@@ -161,12 +161,13 @@ impl TeamStep {
                     artifact: f.manifest.digest.clone(),
                     kind: f.manifest.kind,
                 };
-                match check(ws, &i.app, &i.digest, f, now) {
+                match judge(ws, store, &i.app, &i.digest, f, now)? {
                     Ok(verified) => match verified.what {
-                        What::Approval(_) => {
-                            import(ws, store, &found, &verified, None, now)?;
-                            report.imported += 1;
-                        }
+                        What::Approval(_) => match import(ws, store, &found, &verified, None, now)?
+                        {
+                            None => report.imported += 1,
+                            Some(skip) => skip.note(store, report, &found, now)?,
+                        },
                         What::Move(_) => step.pending.push(Pending {
                             found,
                             verified,
@@ -174,24 +175,7 @@ impl TeamStep {
                         }),
                         What::Verdict(_) => verdicts.push((found, verified)),
                     },
-                    Err(why) => {
-                        report.untrusted += 1;
-                        let kind = f.manifest.kind.as_str();
-                        let (artifact, now) = (&f.manifest.digest, ctx.clock.now());
-                        store.note_team_untrusted(
-                            artifact,
-                            &repository,
-                            &i.digest,
-                            kind,
-                            &why,
-                            now,
-                        )?;
-                        report.skipped.push(format!(
-                            "untrusted {} {} in {repository}: {why}; it is ignored by the policy and explains no tag move",
-                            f.manifest.kind.as_str(),
-                            f.manifest.digest
-                        ));
-                    }
+                    Err(skip) => skip.note(store, report, &found, now)?,
                 }
             }
             step.indexes.push((
@@ -211,8 +195,10 @@ impl TeamStep {
             (at(a), &fa.artifact).cmp(&(at(b), &fb.artifact))
         });
         for (found, verified) in &verdicts {
-            import(ws, store, found, verified, None, now)?;
-            report.imported_rejections += 1;
+            match import(ws, store, found, verified, None, now)? {
+                None => report.imported_rejections += 1,
+                Some(skip) => skip.note(store, report, found, now)?,
+            }
         }
         // 5. What each teammate's promotion or rollback changes, read from the registry as a
         //    local promotion reads it (by digest: as sound as one made here; best effort), for
@@ -244,8 +230,10 @@ impl TeamStep {
                     continue;
                 }
                 let p = self.pending.remove(i);
-                import(ws, store, &p.found, &p.verified, p.diff.as_ref(), now)?;
-                self.report.imported_events += 1;
+                match import(ws, store, &p.found, &p.verified, p.diff.as_ref(), now)? {
+                    None => self.report.imported_events += 1,
+                    Some(skip) => skip.note(store, &mut self.report, &p.found, now)?,
+                }
                 imported = true;
             }
             if !imported {

@@ -1,14 +1,150 @@
 //! Trust: a pulled artifact counts only if it is a Tollgate message about the image it is
 //! attached to and the workspace's app, signed by a key tollgate.toml lists for its signer
 //! (approvers for approvals; approvers or `[[signers]]` for promotions, rollbacks and records;
-//! key rotation rules as for approvals).
+//! key rotation rules as for approvals; for rejections and unrejections, an approver holding a
+//! role a covered policy names), that this history does not hold already (a replay: the same
+//! signed message, by its sha256), signed no later than 5 minutes after now, in a message
+//! version this Tollgate reads ([`judge`]).
 
 use chrono::{DateTime, Utc};
 
+use super::import::Found;
+use super::TeamSyncReport;
 use crate::config::Workspace;
+use crate::domain::statement::{message_sha256, signed_ahead};
 use crate::domain::{Digest, EventKind};
+use crate::policy::rejected::may_say;
 use crate::signing::{self, ApprovalMessage, EventMessage, RejectionMessage, Verdict};
+use crate::store::Store;
 use crate::team::{ArtifactKind, Fetched};
+use crate::Result;
+
+/// Why a pulled artifact is not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Skip {
+    /// It does not verify against tollgate.toml, or does not say what it is attached to.
+    Untrusted(String),
+    /// Its signed message is in this history already: a copy re-listed under a new artifact.
+    Replayed(String),
+    /// A message version this Tollgate does not read yet.
+    Newer(String),
+    /// Signed more than 5 minutes after the moment it was pulled.
+    Ahead(String),
+}
+
+impl Skip {
+    /// How `team status` files it (`team_untrusted.class`).
+    pub(super) fn class(&self) -> &'static str {
+        match self {
+            Skip::Untrusted(_) => "untrusted",
+            Skip::Replayed(_) => "replayed",
+            Skip::Newer(_) => "newer",
+            Skip::Ahead(_) => "ahead",
+        }
+    }
+
+    /// Why, in one line (as `team status` keeps it).
+    pub(super) fn why(&self) -> String {
+        match self {
+            Skip::Untrusted(why) | Skip::Ahead(why) => why.clone(),
+            Skip::Replayed(why) => format!("replayed: {why}"),
+            Skip::Newer(why) => format!("needs a newer Tollgate: {why}"),
+        }
+    }
+
+    /// Count it in `report`, remember it for `team status`, and name it in the sync's skipped
+    /// lines.
+    pub(super) fn note(
+        &self,
+        store: &mut Store,
+        report: &mut TeamSyncReport,
+        found: &Found,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let kind = found.kind.as_str();
+        let (artifact, repository) = (&found.artifact, &found.repository);
+        store.note_team_skipped(
+            artifact,
+            repository,
+            &found.subject,
+            kind,
+            self.class(),
+            &self.why(),
+            now,
+        )?;
+        report.skipped.push(match self {
+            Skip::Untrusted(why) | Skip::Ahead(why) => {
+                report.untrusted += 1;
+                format!("untrusted {kind} {artifact} in {repository}: {why}; it is ignored by the policy and explains no tag move")
+            }
+            Skip::Replayed(why) => {
+                report.replayed += 1;
+                format!("replayed {kind} {artifact} in {repository}: {why}; it is not imported, counts in no rule and explains no tag move")
+            }
+            Skip::Newer(why) => {
+                report.needs_newer += 1;
+                format!("needs a newer Tollgate: {kind} {artifact} in {repository}: {why}")
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Whether this history holds the signed message `message` already, other than as the
+/// `unplaced` event kept from this very artifact (`artifact`, which may still come to fit):
+/// why it is a replay, naming the event that holds it.
+pub(super) fn replayed(store: &Store, message: &[u8], artifact: &Digest) -> Result<Option<Skip>> {
+    let sha = message_sha256(message);
+    let held = store.statement_events(&sha)?;
+    let Some(h) = held
+        .iter()
+        .find(|h| !(h.kind == EventKind::Unplaced && h.artifact.as_ref() == Some(artifact)))
+    else {
+        return Ok(None);
+    };
+    let from = match &h.artifact {
+        Some(a) => format!(", imported from artifact {a}"),
+        None => ", signed on this desktop".to_string(),
+    };
+    Ok(Some(Skip::Replayed(format!(
+        "its signed message (sha256 {}) is already in this history as event {} ({}{from}); a signed statement counts once",
+        &sha[..12],
+        h.seq,
+        h.kind.as_str()
+    ))))
+}
+
+/// Judge pulled artifact `f`, attached to `subject`, for `app`, at `now`: a message version
+/// this Tollgate reads, not a replay of what the history holds, trusted ([`check`]), and not
+/// signed more than 5 minutes ahead of `now`.
+pub(super) fn judge(
+    ws: &Workspace,
+    store: &Store,
+    app: &str,
+    subject: &Digest,
+    f: &Fetched,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Verified, Skip>> {
+    if let Some(why) = signing::needs_newer(&f.message) {
+        return Ok(Err(Skip::Newer(why)));
+    }
+    if let Some(skip) = replayed(store, &f.message, &f.manifest.digest)? {
+        return Ok(Err(skip));
+    }
+    let verified = match check(ws, app, subject, f, now) {
+        Ok(v) => v,
+        Err(why) => return Ok(Err(Skip::Untrusted(why))),
+    };
+    let signed_at = match &verified.what {
+        What::Approval(m) => m.signed_at(),
+        What::Move(m) => m.signed_at(),
+        What::Verdict(m) => m.signed_at(),
+    };
+    if let Some(why) = signed_at.ok().and_then(|at| signed_ahead(at, now)) {
+        return Ok(Err(Skip::Ahead(why)));
+    }
+    Ok(Ok(verified))
+}
 
 /// A pulled event that verified.
 pub(super) struct Verified {
@@ -180,8 +316,8 @@ fn event_move(
 }
 
 /// A rejection or unrejection message about `app` and `subject`, of the artifact's kind, whose
-/// first covered environment (if any) is one of the app's. Whether its signer's role may say
-/// no there is the `rejected` rule's business (it verifies every rejection it reads).
+/// first covered environment (if any) is one of the app's, signed in a role a covered policy
+/// names by an approver holding it ([`may_say`]; the `rejected` rule checks it again).
 fn verdict(
     ws: &Workspace,
     app: &str,
@@ -208,6 +344,8 @@ fn verdict(
             return Err(format!("{app} has no environment '{env}'"));
         }
     }
+    let approver = ws.config.approvers.iter().find(|x| x.id == m.signer);
+    may_say(approver, &m.signer, a, m.env.as_deref(), &m.role)?;
     Ok(m)
 }
 
