@@ -23,6 +23,7 @@ mod team;
 mod team_conflicts;
 mod team_events;
 mod team_rejections;
+mod team_replay;
 mod team_share;
 mod team_status;
 mod team_sync_cost;

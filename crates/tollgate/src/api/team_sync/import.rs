@@ -58,7 +58,7 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
             .as_ref()
             .filter(|s| Some(&s.digest) == previous.as_ref());
         if let Some(why) = stay
-            .map(|s| too_old(store, m, s.seq))
+            .map(|s| too_old(store, m, s, None))
             .transpose()?
             .flatten()
         {
@@ -82,7 +82,7 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
                         .rev()
                         .find(|p| p.seq < s.seq);
                     if let Some(why) = before
-                        .map(|p| too_old(store, m, p.seq))
+                        .map(|p| too_old(store, m, &p, Some(s.seq)))
                         .transpose()?
                         .flatten()
                     {
@@ -104,15 +104,25 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
     )))
 }
 
-/// Why move `m` cannot end the stay begun by event `seq` of its lane: it was signed before
-/// that stay began (allowing 5 minutes of clock skew), so it was made for an earlier stay of the
-/// same digest (a replay of a move rolled back since). A stay begun by a signed event began at
-/// the earlier of its append and signing times.
-fn too_old(store: &Store, m: &EventMessage, seq: i64) -> Result<Option<String>> {
+/// Why move `m` cannot end stay `stay` of its lane (which lasted until event `until`, if it
+/// ended): it was signed before that stay began (allowing 5 minutes of clock skew), so it was
+/// made for an earlier stay of the same digest (a replay of a move rolled back since). The stay
+/// began as its newest move says (a rollback to a digest that was there before begins its stay
+/// anew), else as the event that began its segment; a signed event at the earlier of its
+/// append and signing times.
+fn too_old(
+    store: &Store,
+    m: &EventMessage,
+    stay: &crate::domain::Segment,
+    until: Option<i64>,
+) -> Result<Option<String>> {
     let Ok(signed) = m.signed_at() else {
         return Ok(None);
     };
-    let e = store.event(seq)?;
+    let e = match store.last_vouch(&m.app, &m.env, &stay.digest, stay.seq - 1, until)? {
+        Some(v) => v,
+        None => store.event(stay.seq)?,
+    };
     let stay_signed = e
         .data_str("message")
         .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())

@@ -107,6 +107,22 @@ pub fn plant(
     message: Vec<u8>,
     signature: String,
 ) -> Digest {
+    plant_copy(f, kind, digest, message, signature, None)
+}
+
+/// [`plant`] with a `dev.tollgate.copy` annotation of `copy` (when given): the same signed
+/// message and signature in a new artifact manifest (a new digest), as a replay would be.
+pub fn plant_copy(
+    f: &SignedWorkspace,
+    kind: ArtifactKind,
+    digest: &str,
+    message: Vec<u8>,
+    signature: String,
+    copy: Option<&str>,
+) -> Digest {
+    let annotations = copy
+        .map(|c| [("dev.tollgate.copy".to_string(), c.to_string())].into())
+        .unwrap_or_default();
     let raw = skopeo_raw(&f.reg, &format!("payments/api@{digest}"));
     let team = TeamRegistry::new(f.reg.client()).unwrap();
     let published = rt()
@@ -122,7 +138,7 @@ pub fn plant(
                     size: raw.len() as u64,
                 },
                 created: t0(),
-                annotations: Default::default(),
+                annotations,
             },
         ))
         .unwrap();
