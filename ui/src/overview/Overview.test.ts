@@ -213,6 +213,7 @@ describe('Overview', () => {
     expect(screen.queryByRole('progressbar')).toBeNull();
     expect(screen.getByRole('status').textContent).toContain('Synced 1 tag, 2 new images.');
     expect(screen.getByText('Drift found.')).toBeTruthy();
+    expect(screen.queryByTestId('replayed-found')).toBeNull();
     expect(screen.getByTestId('drift-banner')).toBeTruthy();
     expect(backend.calls.filter((c) => c.method === 'overview')).toHaveLength(2);
   });

@@ -58,7 +58,19 @@ describe('TeamSettings', () => {
               subject: digestA,
               kind: 'approval',
               reason: 'signed by key SHA256:abc, not the key listed for quinn@example.com',
+              class: 'untrusted',
               first_seen: '2025-11-24T08:00:00Z',
+              last_seen: '2025-11-25T09:00:00Z',
+            },
+            {
+              artifact: `sha256:${'e1'.repeat(32)}`,
+              repository: 'local/tollgate/payments',
+              subject: digestA,
+              kind: 'promotion',
+              reason:
+                'replayed: its signed message (sha256 0123456789ab) is already in this history as event 9',
+              class: 'replayed',
+              first_seen: '2025-11-25T09:00:00Z',
               last_seen: '2025-11-25T09:00:00Z',
             },
           ],
@@ -73,8 +85,12 @@ describe('TeamSettings', () => {
     );
     expect(within(unshared).getByText(DENIED)).toBeTruthy();
     expect(screen.getByText('Every sync tries again.')).toBeTruthy();
-    expect(screen.getByTestId('untrusted-count').textContent).toBe('1');
+    expect(screen.getByTestId('untrusted-count').textContent).toBe('2');
+    const replayed = document.querySelector(`[data-untrusted="sha256:${'e1'.repeat(32)}"]`) as HTMLElement;
+    expect(replayed.querySelector('[data-class="replayed"]')!.textContent).toBe('replayed');
+    expect(within(replayed).getByText(/already in this history as event 9/)).toBeTruthy();
     const untrusted = document.querySelector(`[data-untrusted="${forged}"]`) as HTMLElement;
+    expect(untrusted.querySelector('[data-class]')).toBeNull();
     expect(within(untrusted).getByText(/not the key listed for quinn@example.com/)).toBeTruthy();
     expect(untrusted.textContent!.replace(/\s+/g, ' ')).toContain(
       'first seen 2025-11-24 08:00 UTC, last 2025-11-25 09:00 UTC',
