@@ -292,6 +292,35 @@ fn statement_problems(ws: &Workspace, replays: &mut Replays, e: &Event) -> Vec<S
     out
 }
 
+/// [`statement_problems`] of every whole event of a JSON report, against workspace `ws` (`verify
+/// FILE --config`): replays of a signed message, messages dated ahead of their event, and
+/// rejections signed in a role no covered policy names. A report that does not parse has its
+/// problems named by the report check already.
+fn report_statement_problems(ws: &Workspace, bytes: &[u8]) -> Vec<Problem> {
+    let Ok(report) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Vec::new();
+    };
+    let mut replays = Replays::default();
+    let mut out = Vec::new();
+    for v in report
+        .get("events")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if v.get("stub").is_some() {
+            continue;
+        }
+        let Ok(e) = serde_json::from_value::<Event>(v.clone()) else {
+            continue;
+        };
+        for why in statement_problems(ws, &mut replays, &e) {
+            out.push(Problem::new(Some(e.seq), why));
+        }
+    }
+    out
+}
+
 /// Check an exported JSON report offline: chain links, content hashes, the range without gaps,
 /// anchors, consumed approvals, the filters and the summary, and every approval signature:
 /// against the report's own `allowed_signers` (`keys` `None`: a report forged whole, with its
@@ -300,6 +329,7 @@ fn statement_problems(ws: &Workspace, replays: &mut Replays, e: &Event) -> Vec<S
 /// not a Tollgate report is an error ([`crate::Code::BadInput`]).
 #[tracing::instrument(skip(keys), fields(path = %path.display(), keys = keys.map_or("report", |_| "workspace")))]
 pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVerification> {
+    let workspace = keys;
     let bytes = std::fs::read(path).map_err(|e| {
         Error::bad_input(format!(
             "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
@@ -314,7 +344,13 @@ pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVeri
             from: ws.config_path.display().to_string(),
         },
     };
-    let result = check_report_bytes(&bytes, &path.display().to_string(), keys)?;
+    let mut result = check_report_bytes(&bytes, &path.display().to_string(), keys)?;
+    if let Some(ws) = workspace {
+        result
+            .problems
+            .extend(report_statement_problems(ws, &bytes));
+        result.problems.sort_by_key(|p| p.seq);
+    }
     tracing::info!(
         events = result.events,
         problems = result.problems.len(),

@@ -779,6 +779,74 @@ mod tests {
         assert!(!stay.unapproved(), "a rollback passes the same gate");
     }
 
+    /// A copy of a signed move already in the history (a replay imported before replays were
+    /// refused) explains nothing: where it would begin a stay, the stay begins by drift; where
+    /// it would not, it changes nothing. The store and the reference rules agree.
+    #[test]
+    fn a_replayed_move_begins_its_stay_by_drift() {
+        let mut events = vec![
+            ev(1, Observation, "staging", Some(1)),
+            ev(2, Promotion, "staging", Some(2)),
+            ev(3, Rollback, "staging", Some(1)),
+            ev(4, Promotion, "staging", Some(2)), // a copy of 2
+            ev(5, Rollback, "staging", Some(1)),
+            ev(6, Rollback, "staging", Some(1)), // a copy of 5: same digest, changes nothing
+        ];
+        for (i, m) in [(1, "m2"), (2, "m3"), (3, "m2"), (4, "m5"), (5, "m5")] {
+            events[i].data = serde_json::json!({ "message": m });
+        }
+        let mut expected = derive_timeline(&events);
+        derive_unapproved(&events, &mut expected, &|_, _| true);
+        let got: Vec<(i64, Via)> = expected.iter().map(|s| (s.seq, s.via)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Via::Observed),
+                (2, Via::Promotion),
+                (3, Via::Rollback),
+                (4, Via::Drift),
+                (5, Via::Rollback),
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("t.db")).unwrap();
+        store
+            .append(
+                events
+                    .iter()
+                    .map(|e| crate::domain::NewEvent {
+                        at: e.at,
+                        kind: e.kind,
+                        app: e.app.clone(),
+                        env: e.env.clone(),
+                        digest: e.digest.clone(),
+                        actor: e.actor.clone(),
+                        data: e.data.clone(),
+                    })
+                    .collect(),
+            )
+            .unwrap();
+        let mut stored = store.timeline("api", None).unwrap();
+        store.flag_unapproved(&mut stored, &|_, _| true).unwrap();
+        assert_eq!(stored, expected);
+        let head = store.head("api", "staging").unwrap();
+        assert!(!head.drift, "the rollback after the drift acknowledges it");
+        assert_eq!(store.verify_chain().unwrap().broken, None);
+        // Before the rollback: the replayed promotion is standing drift.
+        let mut h = HeadState::default();
+        for e in &events[..4] {
+            let replayed = e.seq == 4;
+            h.apply_statement(
+                e.seq,
+                e.kind,
+                e.digest.as_ref().map(Digest::as_str),
+                replayed,
+            );
+        }
+        assert!(h.drift);
+        assert_eq!(h.segment_seq, Some(4));
+    }
+
     /// The store's queries (flag_unapproved, record_unapproved, head's expected digest) agree
     /// with the reference rules on a real SQLite file.
     #[test]

@@ -105,7 +105,13 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
     ))
     .unwrap();
     let report = sync(&desktop_b, &at(6));
-    assert_eq!(report.drifted().count(), 0, "{:?} {:?}", report.tags, report.team);
+    assert_eq!(
+        report.drifted().count(),
+        0,
+        "{:?} {:?}",
+        report.tags,
+        report.team
+    );
     // Dev moves on to C: B is nobody's current digest any more.
     push(&make_image("replay-move-c"), &f.reg, "payments/api:dev");
     // Desktop C joins now: it never held the A → B promotion.
@@ -375,6 +381,25 @@ fn a_rejection_signed_in_a_role_no_covered_policy_names_counts_nowhere() {
                     .contains("only a role the policies of staging name (qa)")),
         "{:?}",
         v.problems
+    );
+    // And `verify FILE --config` of an export holding it.
+    let report = f.tmp.path().join("report.json");
+    f.tmp
+        .run(&[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            report.to_str().unwrap(),
+        ])
+        .ok();
+    let checked = api::verify_report(&report, Some(&f.ws)).unwrap();
+    assert!(
+        checked.problems.iter().any(|p| p
+            .reason
+            .contains("only a role the policies of staging name (qa)")),
+        "{:?}",
+        checked.problems
     );
     promote_staging(&f.ws, &at(3), &a, &alice).unwrap();
 }
