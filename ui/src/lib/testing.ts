@@ -279,6 +279,8 @@ export function teamStatus(over: Partial<TeamStatus> = {}): TeamStatus {
     last_pull: { at: '2025-11-25T09:00:00Z', digests: 3, imported: 1, untrusted: 0 },
     unshared: [],
     untrusted: [],
+    problems: [],
+    skipped: [],
     ...over,
   };
 }
