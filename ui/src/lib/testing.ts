@@ -336,6 +336,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
       unshared_retried: 0,
       still_unshared: 0,
       skipped: [],
+      problems: [],
     },
   };
 }
@@ -687,6 +688,7 @@ export function outcome(digest = digestA): PromotionOutcome {
       compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
     },
     shared: null,
+    team_unread: null,
   };
 }
 
@@ -758,6 +760,7 @@ export function promoteData(over: FakeData = {}): FakeData {
         unshared_retried: 0,
         still_unshared: 0,
         skipped: [],
+        problems: [],
       },
     },
     digestDetail: (req) =>

@@ -34,7 +34,9 @@ describe('TeamSettings', () => {
     expect((await screen.findByTestId('problems-count')).textContent).toBe('1');
     const problem = document.querySelector(`[data-problem="${digestA}"]`) as HTMLElement;
     expect(within(problem).getByText(line)).toBeTruthy();
-    expect(problem.textContent!.replace(/\s+/g, ' ')).toContain('first met 2025-11-24 08:00 UTC, last 2025-11-25 09:00 UTC');
+    expect(problem.textContent!.replace(/\s+/g, ' ')).toContain(
+      'first met 2025-11-24 08:00 UTC, last 2025-11-25 09:00 UTC',
+    );
   });
 
   it('shows sharing on with the line that turns it off, the repositories and the last pull', async () => {
