@@ -279,6 +279,8 @@ export function teamStatus(over: Partial<TeamStatus> = {}): TeamStatus {
     last_pull: { at: '2025-11-25T09:00:00Z', digests: 3, imported: 1, untrusted: 0 },
     unshared: [],
     untrusted: [],
+    problems: [],
+    skipped: [],
     ...over,
   };
 }
@@ -336,6 +338,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
       unshared_retried: 0,
       still_unshared: 0,
       skipped: [],
+      problems: [],
     },
   };
 }
@@ -690,6 +693,7 @@ export function outcome(digest = digestA): PromotionOutcome {
       compose: `image: 127.0.0.1:5000/payments/api@${digest}`,
     },
     shared: null,
+    team_unread: null,
   };
 }
 
@@ -763,6 +767,7 @@ export function promoteData(over: FakeData = {}): FakeData {
         unshared_retried: 0,
         still_unshared: 0,
         skipped: [],
+        problems: [],
       },
     },
     digestDetail: (req) =>

@@ -16,6 +16,7 @@ import RollbackView from './RollbackView.svelte';
 
 const digestC = `sha256:${'c0ffee'.repeat(10)}c0ff`;
 const digestD = `sha256:${'d00d'.repeat(16)}`;
+const UNREAD = `the rollback goes on with the history this desktop holds: it could not read the team's events on ${digestC} (not an OCI image index)`;
 
 // staging ran C, then B, then C again, then A (now); dev ran D (never in staging).
 const timeline = [
@@ -49,7 +50,7 @@ describe('RollbackView', () => {
         check({ to, digest, current: digestA, evaluation: passedEvaluation }),
       rollback: async (_req, onStep: (s: PromotionStep) => void) => {
         steps.forEach(onStep);
-        return outcome(digestC);
+        return { ...outcome(digestC), team_unread: UNREAD };
       },
     });
     const { container } = render(RollbackView, {
@@ -74,6 +75,7 @@ describe('RollbackView', () => {
       expect.any(Function),
     );
     await screen.findByText('kubectl');
+    expect(screen.getByTestId('team-unread').textContent).toBe(UNREAD);
     expect(
       [...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done'),
     ).toBe(true);

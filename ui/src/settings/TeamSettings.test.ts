@@ -13,6 +13,32 @@ const DENIED =
   'not shared yet: 127.0.0.1:5000 denied the push to payments/api (HTTP 403); ask for push rights on payments/api, or a [team] ledger you may push to';
 
 describe('TeamSettings', () => {
+  it('shows the team channel problems with their lines, only when there are some', async () => {
+    const line = `team channel: the team's events on api ${digestA} in local/payments/api cannot be read: not an OCI image index`;
+    show(
+      fakeBackend({
+        teamStatus: teamStatus({
+          problems: [
+            {
+              app: 'api',
+              repository: 'local/payments/api',
+              subject: digestA,
+              line,
+              first_seen: '2025-11-24T08:00:00Z',
+              last_seen: '2025-11-25T09:00:00Z',
+            },
+          ],
+        }),
+      }),
+    );
+    expect((await screen.findByTestId('problems-count')).textContent).toBe('1');
+    const problem = document.querySelector(`[data-problem="${digestA}"]`) as HTMLElement;
+    expect(within(problem).getByText(line)).toBeTruthy();
+    expect(problem.textContent!.replace(/\s+/g, ' ')).toContain(
+      'first met 2025-11-24 08:00 UTC, last 2025-11-25 09:00 UTC',
+    );
+  });
+
   it('shows sharing on with the line that turns it off, the repositories and the last pull', async () => {
     const backend = fakeBackend();
     show(backend);
@@ -31,6 +57,7 @@ describe('TeamSettings', () => {
     expect(screen.getByTestId('unshared-count').textContent).toBe('0');
     expect(screen.getByText('Every event of this desktop is in the registry.')).toBeTruthy();
     expect(screen.getByTestId('untrusted-count').textContent).toBe('0');
+    expect(screen.queryByTestId('problems-count')).toBeNull();
   });
 
   it('lists unshared events with why, and untrusted events with when they were seen', async () => {

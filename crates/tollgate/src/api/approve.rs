@@ -53,7 +53,8 @@ pub async fn approve_and_share(
     // Teammates' events on this digest first (one pull): what the approval is given on.
     if let Ok((app, _, _, digest)) = resolve(ws, &req.app, &req.to, &req.digest) {
         let mut store = open::store(ws)?;
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "approve")
+            .await?;
     }
     let mut receipt = approve(ws, ctx, req)?;
     let mut store = open::store(ws)?;

@@ -88,7 +88,11 @@ pub async fn reject_and_share(
 ) -> Result<RejectionReceipt> {
     if let (Ok(app), Ok(digest)) = (ws.app(&req.app), Digest::parse(&req.digest)) {
         let mut store = open::store(ws)?;
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+        let verb = match verdict {
+            Verdict::Reject => "reject",
+            Verdict::Unreject => "unreject",
+        };
+        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, verb).await?;
     }
     let mut receipt = sign_verdict(ws, ctx, req, verdict, &Sources::from_env())?;
     let mut store = open::store(ws)?;

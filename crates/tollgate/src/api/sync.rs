@@ -95,7 +95,8 @@ struct Target {
 
 /// Resolve every environment tag (of one app, or all), record an observation for each, and a
 /// drift event where a tag moved to a digest that no promotion or record explains.
-/// All or nothing: if any tag cannot be read, nothing is written and the first error is returned.
+/// All or nothing for the tags: if any tag cannot be read, nothing is written and the first
+/// error is returned. Never for the team channel: its problems are lines in `team.problems`.
 #[tracing::instrument(skip_all, fields(workspace = %ws.config.workspace.name, app))]
 pub async fn sync(
     ws: &Workspace,
@@ -233,7 +234,16 @@ pub async fn sync(
         }
     }
     store.put_image_infos(&infos)?;
-    let team = TeamStep::begin(ws, ctx, &mut store, &interest, true).await?;
+    // The team channel never stops the tags from being written: a subject it cannot read is
+    // one named line (kept for `team status`) and the others go on; a team step that fails as
+    // a whole is one line too, and the observations and drift below are written all the same.
+    let team = match TeamStep::begin(ws, ctx, &mut store, &interest, true).await {
+        Ok(step) => step,
+        Err(e) => {
+            tracing::warn!(error = %e.message, "the team step failed; sync goes on without it");
+            TeamStep::failed(&e)
+        }
+    };
 
     // 4. Decide observation / drift per tag against what the history says runs there (the
     //    current segment; see store::timeline::decide_drift), then write everything in one
@@ -311,8 +321,19 @@ pub async fn sync(
     }
     store.append(events)?;
     // 5. Teammates' moves that are there already (now that the tags are read), and the index
-    //    digests read.
-    let team = team.finish(ws, ctx, &mut store)?;
+    //    digests read. The observations are written: a failure here is one line, not an error.
+    let team = match team.finish(ws, ctx, &mut store) {
+        Ok(report) => report,
+        Err(e) => {
+            tracing::warn!(error = %e.message, "the team step's second half failed");
+            let mut report = crate::api::team_sync::TeamSyncReport::default();
+            report.problems.push(format!(
+                "team channel: the team step failed after the tags were written: {}; sync again, or set [team] share = false in tollgate.toml",
+                e.message
+            ));
+            report
+        }
+    };
     let report = SyncReport {
         tags,
         new_images: infos.len(),

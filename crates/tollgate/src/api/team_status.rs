@@ -1,6 +1,8 @@
 //! `tollgate team status` and Settings → Team: whether this workspace shares its history
 //! through the registry, where, when this desktop last pulled its teammates' events, which of
-//! its own events are not shared yet (and why), and which untrusted artifacts it has seen.
+//! its own events are not shared yet (and why), which untrusted artifacts it has seen, the team
+//! channel's problems (a subject whose referrers could not be read or kept listed), and the
+//! skipped artifacts it remembers (not fetched again until tollgate.toml's identities change).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -31,6 +33,47 @@ pub struct TeamStatus {
     /// message version that needs a newer Tollgate, or signed ahead of time. Ignored by the
     /// policy; they explain no tag move.
     pub untrusted: Vec<UntrustedEvent>,
+    /// The team channel's problems, as the last sync (or approve, promote) that met each said;
+    /// gone once a pull of that subject succeeds.
+    pub problems: Vec<TeamProblem>,
+    /// Artifacts skipped and remembered (untrusted, malformed, replayed, needing a newer
+    /// Tollgate): not fetched again until tollgate.toml's identities change.
+    pub skipped: Vec<SkippedArtifact>,
+}
+
+/// A subject whose team channel could not be read or kept listed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TeamProblem {
+    pub app: String,
+    pub repository: String,
+    /// The image digest; `null` when the whole team step failed.
+    pub subject: Option<String>,
+    /// The one line sync printed: what is wrong, what was done, what to do.
+    pub line: String,
+    #[ts(type = "string")]
+    pub first_seen: DateTime<Utc>,
+    #[ts(type = "string")]
+    pub last_seen: DateTime<Utc>,
+}
+
+/// A remembered skipped artifact.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SkippedArtifact {
+    pub artifact: String,
+    pub repository: String,
+    pub subject: String,
+    /// `approval`, `promotion`, ..., or `""` when it could not be read.
+    pub kind: String,
+    /// `untrusted`, `malformed`, `replayed` or `newer` (needs a newer Tollgate).
+    pub reason: String,
+    /// The line the pull printed when it skipped it.
+    pub line: String,
+    #[ts(type = "string")]
+    pub first_seen: DateTime<Utc>,
+    #[ts(type = "string")]
+    pub last_seen: DateTime<Utc>,
 }
 
 /// One app's team repository.
@@ -164,6 +207,32 @@ pub fn team_status(ws: &Workspace, _ctx: &Context) -> Result<TeamStatus> {
             last_seen: u.last_seen,
         })
         .collect();
+    let problems = store
+        .team_problems()?
+        .into_iter()
+        .map(|p| TeamProblem {
+            app: p.app,
+            repository: p.repository,
+            subject: p.subject.map(|d| d.to_string()),
+            line: p.line,
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+        })
+        .collect();
+    let skipped = store
+        .team_skipped()?
+        .into_iter()
+        .map(|s| SkippedArtifact {
+            artifact: s.artifact.to_string(),
+            repository: s.repository,
+            subject: s.subject.to_string(),
+            kind: s.kind,
+            reason: s.reason.as_str().to_string(),
+            line: s.line,
+            first_seen: s.first_seen,
+            last_seen: s.last_seen,
+        })
+        .collect();
     Ok(TeamStatus {
         sharing: team.share,
         change,
@@ -172,6 +241,8 @@ pub fn team_status(ws: &Workspace, _ctx: &Context) -> Result<TeamStatus> {
         last_pull,
         unshared,
         untrusted,
+        problems,
+        skipped,
     })
 }
 

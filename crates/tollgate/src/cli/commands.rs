@@ -287,6 +287,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 &output::step,
             )
             .await?;
+            // The team channel did not block it: one warning line of what it could not read.
+            if let Some(line) = &outcome.team_unread {
+                eprintln!("warning: {line}");
+            }
             output::show(json, &outcome, output::promotion)?;
             Ok(0)
         }

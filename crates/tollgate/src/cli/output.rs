@@ -173,6 +173,9 @@ pub fn sync_report(report: &SyncReport) {
     for line in &team.skipped {
         eprintln!("warning: {line}");
     }
+    for line in &team.problems {
+        eprintln!("warning: {line}");
+    }
     for t in report.drifted() {
         eprintln!("error: {}", Error::from(t).message);
     }

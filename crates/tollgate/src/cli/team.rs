@@ -58,4 +58,20 @@ pub fn status(s: &TeamStatus) {
             u.reason
         );
     }
+    println!("team channel problems: {}", s.problems.len());
+    for p in &s.problems {
+        println!(
+            "  {} (first met {}, last {})",
+            p.line,
+            time(&p.first_seen),
+            time(&p.last_seen)
+        );
+    }
+    println!(
+        "skipped artifacts remembered: {} (not fetched again until tollgate.toml's identities change)",
+        s.skipped.len()
+    );
+    for k in &s.skipped {
+        println!("  {} {} {}: {}", k.reason, k.kind, k.artifact, k.line);
+    }
 }

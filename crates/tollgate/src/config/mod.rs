@@ -1,6 +1,7 @@
 //! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation, and the
 //! resolved [`Workspace`] every use case works on.
 
+mod identities;
 mod model;
 mod workspace;
 

@@ -249,6 +249,38 @@ impl Registry {
         }
     }
 
+    /// The tags of `repository` that `keep` accepts, sorted, refused (`Code::TooLarge`) over
+    /// `max`: only those are held in memory while the pages are read.
+    pub async fn list_tags_where(
+        &self,
+        repository: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        max: usize,
+    ) -> Result<Vec<String>> {
+        validate_repository(repository)?;
+        match &self.inner.backend {
+            Backend::Remote(r) => r.list_tags_where(repository, keep, max).await,
+            Backend::Layout(l) => {
+                let tags: Vec<String> = l
+                    .list_tags(repository)
+                    .await?
+                    .into_iter()
+                    .filter(|t| keep(t.as_str()))
+                    .collect();
+                if tags.len() > max {
+                    return Err(Error::new(
+                        Code::TooLarge,
+                        format!(
+                            "{} has more than {max} tags of the kind asked for in {repository}",
+                            self.describe()
+                        ),
+                    ));
+                }
+                Ok(tags)
+            }
+        }
+    }
+
     /// The digest a tag points to now, or `None` when the tag (or repository) does not exist.
     /// On a remote registry this is one HEAD request.
     pub async fn resolve_tag(&self, repository: &str, tag: &str) -> Result<Option<Digest>> {
@@ -324,6 +356,18 @@ impl Registry {
     /// digest is computed from the bytes received, so it cannot disagree with them. Cheaper than
     /// [`Self::resolve_tag`] + [`Self::fetch_manifest`] when the manifest is needed anyway.
     pub async fn fetch_tag(&self, repository: &str, tag: &str) -> Result<Option<Manifest>> {
+        self.fetch_tag_within(repository, tag, MAX_MANIFEST_BYTES)
+            .await
+    }
+
+    /// [`Self::fetch_tag`], refusing (`Code::TooLarge`) a manifest over `limit` bytes without
+    /// holding more than that (a team listing is capped well below the 4 MiB of a manifest).
+    pub async fn fetch_tag_within(
+        &self,
+        repository: &str,
+        tag: &str,
+        limit: usize,
+    ) -> Result<Option<Manifest>> {
         validate_repository(repository)?;
         validate_tag(tag)?;
         let fetched = match &self.inner.backend {
@@ -332,6 +376,7 @@ impl Registry {
                     repository,
                     tag,
                     &format!("reading manifest {repository}:{tag}"),
+                    limit,
                 )
                 .await
             }

@@ -26,6 +26,7 @@ pub mod migrations;
 mod point_in_time;
 mod rejections;
 mod team;
+mod team_skipped;
 mod team_status;
 pub mod timeline;
 
@@ -44,7 +45,8 @@ pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion
 pub use messages::HeldStatement;
 pub use point_in_time::StayAt;
 pub use team::TeamArtifact;
-pub use team_status::{TeamPullRow, UntrustedRow};
+pub use team_skipped::SkippedRow;
+pub use team_status::{ProblemRow, TeamPullRow, UntrustedRow};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

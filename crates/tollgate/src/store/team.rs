@@ -158,15 +158,38 @@ impl Store {
     }
 
     /// What this history saw of `subject`'s referrers in `repository`: the index digest read
-    /// last and the artifacts known to be there (shared ones), for [`crate::team::TeamRegistry::discover`].
-    pub fn team_seen(&self, repository: &str, subject: &Digest) -> Result<crate::team::Seen> {
+    /// last, the artifacts known to be there (shared ones), and those skipped while the
+    /// identities were `identities` ([`crate::config::Config::identities_digest`]), for
+    /// [`crate::team::TeamRegistry::discover`].
+    pub fn team_seen(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        identities: &Digest,
+    ) -> Result<crate::team::Seen> {
+        // Something was skipped here under other identities: read the index again, so that
+        // it is fetched anew (a key added may make an untrusted artifact count).
+        let stale: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM team_skipped
+               WHERE repository = ?1 AND subject = ?2 AND identities <> ?3)",
+            params![repository, subject.as_str(), identities.as_str()],
+            |r| r.get(0),
+        )?;
         Ok(crate::team::Seen {
-            index_digest: self.team_index_digest(repository, subject)?,
+            index_digest: if stale {
+                None
+            } else {
+                self.team_index_digest(repository, subject)?
+            },
             known: self
                 .team_artifacts(repository, subject)?
                 .into_iter()
                 .filter(|a| a.shared)
                 .map(|a| a.digest)
+                .collect(),
+            skipped: self
+                .skipped_artifacts(repository, subject, identities)?
+                .into_keys()
                 .collect(),
         })
     }
@@ -249,8 +272,9 @@ mod tests {
         };
         s.put_team_artifact(&a).unwrap();
         assert_eq!(s.unshared_team_artifacts().unwrap(), vec![a.clone()]);
+        let ids = Digest::of(b"ids");
         assert!(s
-            .team_seen("local/p/api", &subject)
+            .team_seen("local/p/api", &subject, &ids)
             .unwrap()
             .known
             .is_empty());
@@ -262,7 +286,7 @@ mod tests {
         a.shared = true;
         assert_eq!(s.team_artifact(&a.digest).unwrap(), Some(a.clone()));
         assert_eq!(
-            s.team_seen("local/p/api", &subject).unwrap().known,
+            s.team_seen("local/p/api", &subject, &ids).unwrap().known,
             vec![a.digest.clone()]
         );
         let idx = Digest::of(b"index");

@@ -1,6 +1,7 @@
 //! What the team step of a sync leaves for Settings → Team and `tollgate team status`
 //! (migration 0007): the last pull, why unshared artifacts are not shared yet, and the
-//! untrusted artifacts seen. Not part of the hash chain.
+//! untrusted artifacts seen; and (migration 0011) the team channel's problems, one per subject
+//! whose referrers could not be read or kept listed. Not part of the hash chain.
 
 use std::collections::HashMap;
 
@@ -41,6 +42,36 @@ pub struct UntrustedRow {
     /// already), `newer` (needs a newer Tollgate), `ahead` (signed after the moment it was
     /// pulled).
     pub class: String,
+}
+
+/// A subject whose team channel could not be read or kept listed, as the last sync that met it
+/// said (kept until a pull of that subject succeeds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemRow {
+    pub repository: String,
+    /// The image digest; `None` for a problem with the whole repository.
+    pub subject: Option<Digest>,
+    pub app: String,
+    /// The one line sync printed: what is wrong, what was done, what to do.
+    pub line: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+fn problem_row(r: &Row<'_>) -> rusqlite::Result<ProblemRow> {
+    let subject: String = r.get(1)?;
+    Ok(ProblemRow {
+        repository: r.get(0)?,
+        subject: if subject.is_empty() {
+            None
+        } else {
+            Some(digest(subject)?)
+        },
+        app: r.get(2)?,
+        line: r.get(3)?,
+        first_seen: time(r.get(4)?)?,
+        last_seen: time(r.get(5)?)?,
+    })
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -194,6 +225,15 @@ impl Store {
         Ok(())
     }
 
+    /// An untrusted artifact remembered and seen listed again now (not fetched again).
+    pub fn touch_team_untrusted(&mut self, artifact: &Digest, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE team_untrusted SET last_seen = max(last_seen, ?2) WHERE artifact = ?1",
+            params![artifact.as_str(), stamp(at)],
+        )?;
+        Ok(())
+    }
+
     /// Every untrusted artifact seen, the most recently seen first.
     pub fn team_untrusted(&self) -> Result<Vec<UntrustedRow>> {
         let mut stmt = self.conn.prepare_cached(
@@ -203,6 +243,55 @@ impl Store {
         let rows = stmt.query_map([], untrusted_row)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| Error::database(format!("team_untrusted: {e}")))
+    }
+}
+
+impl Store {
+    /// Keep the team channel problem of `subject` in `repository` met now (replacing the line,
+    /// keeping when it was first met).
+    pub fn note_team_problem(
+        &mut self,
+        repository: &str,
+        subject: Option<&Digest>,
+        app: &str,
+        line: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO team_problems (repository, subject, app, line, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (repository, subject) DO UPDATE SET
+                 app = excluded.app, line = excluded.line,
+                 last_seen = max(last_seen, excluded.last_seen)",
+            params![
+                repository,
+                subject.map_or("", Digest::as_str),
+                app,
+                line,
+                stamp(at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The problem of `subject` in `repository` is gone (a pull of it succeeded).
+    pub fn clear_team_problem(&mut self, repository: &str, subject: Option<&Digest>) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM team_problems WHERE repository = ?1 AND subject = ?2",
+            params![repository, subject.map_or("", Digest::as_str)],
+        )?;
+        Ok(())
+    }
+
+    /// Every team channel problem kept, the most recently met first.
+    pub fn team_problems(&self) -> Result<Vec<ProblemRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT repository, subject, app, line, first_seen, last_seen
+             FROM team_problems ORDER BY last_seen DESC, repository, subject",
+        )?;
+        let rows = stmt.query_map([], problem_row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| Error::database(format!("team_problems: {e}")))
     }
 }
 
@@ -268,5 +357,35 @@ mod tests {
         assert_eq!(seen[0].last_seen, t("2026-12-01T12:00:00Z"));
         assert_eq!(seen[0].reason, "signed by key Z");
         assert_eq!(seen[0].subject, subject);
+    }
+
+    #[test]
+    fn problems_are_kept_per_subject_until_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let subject = Digest::of(b"image");
+        for (at, line) in [
+            ("2026-12-01T10:00:00Z", "one"),
+            ("2026-12-01T11:00:00Z", "two"),
+        ] {
+            s.note_team_problem("local/p/api", Some(&subject), "api", line, t(at))
+                .unwrap();
+        }
+        s.note_team_problem(
+            "local/p/api",
+            None,
+            "api",
+            "whole",
+            t("2026-12-01T09:00:00Z"),
+        )
+        .unwrap();
+        let all = s.team_problems().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].subject, Some(subject.clone()));
+        assert_eq!(all[0].line, "two");
+        assert_eq!(all[0].first_seen, t("2026-12-01T10:00:00Z"));
+        assert_eq!(all[1].subject, None);
+        s.clear_team_problem("local/p/api", Some(&subject)).unwrap();
+        assert_eq!(s.team_problems().unwrap().len(), 1);
     }
 }

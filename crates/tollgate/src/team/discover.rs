@@ -11,6 +11,12 @@
 //! before is asked for as before, so an index that disappeared is reported as lost, never read
 //! as "nothing exists". The answer "no referrers API" is remembered by the process for
 //! [`NO_API_MEMORY`] (the probe is one request per repository).
+//!
+//! Bounded whatever the registry serves: a listing (the fallback index, or every page of a
+//! referrers answer together) is read up to [`MAX_LISTING_BYTES`] and may list up to
+//! [`MAX_ENTRIES_PER_SUBJECT`] entries, else the subject is refused in one line (the caller
+//! names it and goes on with the others); a tag list holds only the fallback tags, up to
+//! [`MAX_FALLBACK_TAGS`]; artifacts skipped before (`Seen::skipped`) are not fetched again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
@@ -22,7 +28,7 @@ use super::artifact::{
 use super::index::{self, fallback_tag, is_fallback_tag, Listing, Skipped};
 use super::TeamRegistry;
 use crate::domain::Digest;
-use crate::{Code, Result};
+use crate::{Code, Error, Result};
 
 /// What the caller saw of a subject's referrers before (from its store).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,7 +37,19 @@ pub struct Seen {
     pub index_digest: Option<Digest>,
     /// The artifacts known to be among the referrers (published or imported).
     pub known: Vec<Digest>,
+    /// Artifacts skipped before (untrusted, malformed, replayed, ...) under the identities
+    /// tollgate.toml lists now: listed again, they are not fetched (see [`Pulled::remembered`]).
+    pub skipped: Vec<Digest>,
 }
+
+/// Bytes of one subject's listing read at most: the fallback index, or all pages of a
+/// referrers answer together (1 MiB: some 2,500 entries with their annotations).
+pub const MAX_LISTING_BYTES: usize = 1024 * 1024;
+/// Entries one subject's listing may hold (Tollgate's and other tools' together).
+pub const MAX_ENTRIES_PER_SUBJECT: usize = 1000;
+/// Fallback tags (`sha256-…`) of one repository held from its tag list at most; over it, each
+/// subject's fallback tag is asked for on its own.
+pub const MAX_FALLBACK_TAGS: usize = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -86,6 +104,8 @@ pub struct Pulled {
     pub fetched: Vec<Fetched>,
     /// Entries that are not Tollgate artifacts or are malformed, each named.
     pub skipped: Vec<Skipped>,
+    /// Listed artifacts skipped before (`Seen::skipped`), not fetched again.
+    pub remembered: Vec<Digest>,
 }
 
 /// How long this process remembers that a repository has no referrers API.
@@ -138,7 +158,11 @@ impl TeamRegistry {
         } else if let Ok(mut m) = no_api_memory().lock() {
             m.insert(key, Instant::now());
         }
-        match self.registry.list_tags(repository).await {
+        match self
+            .registry
+            .list_tags_where(repository, &|t| is_fallback_tag(t), MAX_FALLBACK_TAGS)
+            .await
+        {
             Ok(tags) => Ok(Fallbacks::Listed(
                 tags.into_iter().filter(|t| is_fallback_tag(t)).collect(),
             )),
@@ -198,7 +222,11 @@ impl TeamRegistry {
                     return Ok(unchanged(Source::ReferrersApi, d));
                 }
                 let what = format!("the referrers of {repository}@{subject}");
-                (Source::ReferrersApi, Some(d), index::read(&bytes, &what)?)
+                (
+                    Source::ReferrersApi,
+                    Some(d),
+                    within_caps(index::read(&bytes, &what)?, &what)?,
+                )
             }
             None => {
                 if let Some(last) = &seen.index_digest {
@@ -207,11 +235,22 @@ impl TeamRegistry {
                         return Ok(unchanged(Source::FallbackTag, last.clone()));
                     }
                 }
-                match self.registry.fetch_tag(repository, &tag).await? {
+                let fetched = self
+                    .registry
+                    .fetch_tag_within(repository, &tag, MAX_LISTING_BYTES)
+                    .await
+                    .map_err(|e| match e.code {
+                        Code::TooLarge => Error::new(
+                            Code::TooLarge,
+                            format!("{what} is over the cap of {MAX_LISTING_BYTES} bytes (1 MiB) per listing"),
+                        ),
+                        _ => e,
+                    })?;
+                match fetched {
                     Some(m) => (
                         Source::FallbackTag,
                         Some(m.digest.clone()),
-                        index::read(&m.bytes, &what)?,
+                        within_caps(index::read(&m.bytes, &what)?, &what)?,
                     ),
                     None => (Source::FallbackTag, None, Listing::default()),
                 }
@@ -245,11 +284,20 @@ impl TeamRegistry {
             Ok(Err(Skipped {
                 digest: Some(digest.to_string()),
                 reason,
+                lasting: true,
             }))
         };
         let r = &self.registry;
         let manifest = match r.fetch_manifest(repository, digest).await {
             Ok(m) => m,
+            // Listed but not there (yet, or any more): asked again next time.
+            Err(e) if e.code == Code::NotFound => {
+                return Ok(Err(Skipped {
+                    digest: Some(digest.to_string()),
+                    reason: e.message,
+                    lasting: false,
+                }))
+            }
             Err(e) if is_content_error(e.code) => return skip(e.message),
             Err(e) => return Err(e),
         };
@@ -328,8 +376,13 @@ impl TeamRegistry {
             .await?;
         let mut skipped = referrers.listing.skipped.clone();
         let mut fetched = Vec::new();
+        let mut remembered = Vec::new();
         for entry in &referrers.listing.entries {
             if seen.known.contains(&entry.digest) {
+                continue;
+            }
+            if seen.skipped.contains(&entry.digest) {
+                remembered.push(entry.digest.clone());
                 continue;
             }
             match self.fetch(repository, &entry.digest, Some(subject)).await? {
@@ -344,6 +397,7 @@ impl TeamRegistry {
             referrers,
             fetched,
             skipped,
+            remembered,
         })
     }
 }
@@ -357,6 +411,20 @@ impl Skipped {
             self.reason
         )
     }
+}
+
+/// `listing`, unless it holds more than [`MAX_ENTRIES_PER_SUBJECT`] entries.
+fn within_caps(listing: Listing, what: &str) -> Result<Listing> {
+    let n = listing.entries.len() + listing.skipped.len();
+    if n > MAX_ENTRIES_PER_SUBJECT {
+        return Err(Error::new(
+            Code::TooLarge,
+            format!(
+                "{what} lists {n} entries, over the cap of {MAX_ENTRIES_PER_SUBJECT} per subject"
+            ),
+        ));
+    }
+    Ok(listing)
 }
 
 fn unchanged(source: Source, digest: Digest) -> Referrers {

@@ -58,6 +58,9 @@ pub struct Skipped {
     pub digest: Option<String>,
     /// Why, in words: "its artifactType … is not a Tollgate one".
     pub reason: String,
+    /// It stays skipped (remembered, not fetched again); `false` for what may change on its
+    /// own (a listed manifest the registry does not have, yet or any more).
+    pub lasting: bool,
 }
 
 /// A referrers index, split into Tollgate entries and skipped ones.
@@ -78,6 +81,7 @@ fn entry_of(v: &Value) -> std::result::Result<Entry, Skipped> {
     let skip = |reason: String| Skipped {
         digest: raw_digest.clone(),
         reason,
+        lasting: true,
     };
     let digest = raw_digest
         .as_deref()

@@ -15,14 +15,19 @@ pub mod artifact;
 mod discover;
 pub mod index;
 mod publish;
+pub mod skip;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub use artifact::{ArtifactKind, ArtifactManifest, Descriptor, TeamEvent};
-pub use discover::{Fallbacks, Fetched, Pulled, Referrers, Seen, Source, NO_API_MEMORY};
+pub use discover::{
+    Fallbacks, Fetched, Pulled, Referrers, Seen, Source, MAX_ENTRIES_PER_SUBJECT,
+    MAX_FALLBACK_TAGS, MAX_LISTING_BYTES, NO_API_MEMORY,
+};
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
 pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};
+pub use skip::SkipReason;
 
 use crate::config::{AppConfig, Workspace};
 use crate::domain::Digest;
@@ -62,7 +67,16 @@ impl TeamRegistry {
         if self.knows_api(repository) == Some(false) {
             return Ok(None);
         }
-        let answer = self.registry.referrers(repository, subject, None).await?;
+        let answer = self
+            .registry
+            .referrers(
+                repository,
+                subject,
+                None,
+                discover::MAX_LISTING_BYTES,
+                discover::MAX_ENTRIES_PER_SUBJECT,
+            )
+            .await?;
         if let Ok(mut map) = self.has_api.lock() {
             map.insert(repository.to_string(), answer.is_some());
         }

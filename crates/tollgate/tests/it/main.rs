@@ -22,6 +22,7 @@ mod store;
 mod team;
 mod team_conflicts;
 mod team_events;
+mod team_poison;
 mod team_rejections;
 mod team_replay;
 mod team_share;

@@ -440,7 +440,9 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
         &serde_json::to_vec(&v).unwrap(),
     );
 
-    let seen = store.team_seen(STORE_REPO, &subject.digest).unwrap();
+    let seen = store
+        .team_seen(STORE_REPO, &subject.digest, &Digest::of(b"ids"))
+        .unwrap();
     let found = rt
         .block_on(t.discover(REPO, &subject.digest, &seen))
         .unwrap();
@@ -470,7 +472,9 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
     // Through a counting proxy: the unchanged index is one HEAD, after the one-time probe.
     let proxy = FaultProxy::start(reg.port());
     let t = team(proxy.client(Credentials::Anonymous, fast_options()));
-    let seen = store.team_seen(STORE_REPO, &subject.digest).unwrap();
+    let seen = store
+        .team_seen(STORE_REPO, &subject.digest, &Digest::of(b"ids"))
+        .unwrap();
     let first = rt
         .block_on(t.discover(REPO, &subject.digest, &seen))
         .unwrap();

@@ -10,4 +10,9 @@ export type PromotionOutcome = { promotion: Promotion, event: Event, check: Prom
  * What was published to the team's registry: the artifact, or why it is not shared yet;
  * `null` when sharing is off or the registry is an OCI layout.
  */
-shared: TeamShare | null, };
+shared: TeamShare | null, 
+/**
+ * A rollback that went on without reading the team's events on its digest: what it could
+ * not read, in one line (also in the event's `data.team_unread`); `null` otherwise.
+ */
+team_unread: string | null, };

@@ -53,4 +53,11 @@ still_unshared: number,
  * not a Tollgate artifact, a trusted move this history does not show), per lost index
  * entry, and per push still denied.
  */
-skipped: Array<string>, };
+skipped: Array<string>, 
+/**
+ * One line per team channel problem: a subject whose referrers could not be read (a bad
+ * index, a listing over the caps, the registry failing) or kept listed (a re-list the
+ * registry forbids, index write contention after the retries), or the team step failing
+ * as a whole. The sync went on with the others; `team status` keeps them.
+ */
+problems: Array<string>, };

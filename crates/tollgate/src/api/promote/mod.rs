@@ -69,6 +69,9 @@ pub struct PromotionOutcome {
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off or the registry is an OCI layout.
     pub shared: Option<team_sync::TeamShare>,
+    /// A rollback that went on without reading the team's events on its digest: what it could
+    /// not read, in one line (also in the event's `data.team_unread`); `null` otherwise.
+    pub team_unread: Option<String>,
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -89,7 +92,7 @@ pub async fn promote(
         )));
     }
     // Teammates' approvals, and the promotions that consumed some, as the registry has them now.
-    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "promote").await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
@@ -103,6 +106,7 @@ pub async fn promote(
         dst_repository,
         target.tag.clone(),
         req.actor,
+        None,
         progress,
     )
     .await
@@ -144,7 +148,12 @@ pub async fn rollback(
             app.name, env.name
         ))
     })?;
-    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest).await?;
+    // The team channel never blocks a rollback: it goes on with the history held here, and
+    // says (and records) what it could not read.
+    let team_unread = team_sync::pull_for_rollback(ws, ctx, &mut store, &app.name, &digest).await?;
+    if let Some(line) = &team_unread {
+        tracing::warn!(%line, "rollback without the team channel");
+    }
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
@@ -159,6 +168,7 @@ pub async fn rollback(
         repository,
         env.tag.clone(),
         req.actor,
+        team_unread,
         progress,
     )
     .await
@@ -175,6 +185,7 @@ async fn run(
     dst_repository: String,
     tag: String,
     actor: String,
+    team_unread: Option<String>,
     progress: &(dyn Fn(PromotionStep) + Send + Sync),
 ) -> Result<PromotionOutcome> {
     // A rejected digest is refused first, in one line: nothing else matters until it is lifted.
@@ -275,7 +286,10 @@ async fn run(
         &dst,
         &dst_path,
         false,
-        diff.as_ref(),
+        &Notes {
+            diff: diff.as_ref(),
+            team_unread: team_unread.as_deref(),
+        },
     )
     .await?;
     progress(PromotionStep::Verified);
@@ -289,6 +303,7 @@ async fn run(
         check,
         snippets,
         shared: team,
+        team_unread,
     })
 }
 
@@ -327,6 +342,16 @@ async fn pushed_anyway(
     }
 }
 
+/// What a promotion's or rollback's event keeps besides its journal entry (not signed).
+#[derive(Debug, Default)]
+pub(super) struct Notes<'a> {
+    /// The release diff read at promote time, when it could be.
+    pub diff: Option<&'a crate::diff::DiffSummary>,
+    /// A rollback that went on without reading the team's events on its digest: what it could
+    /// not read (`data.team_unread`).
+    pub team_unread: Option<&'a str>,
+}
+
 /// The history event of a finished promotion. It states the chain head it is appended after
 /// (`head`, `head_seq`: the last event when it was made), so that `tollgate verify` notices
 /// events below it removed or rewritten while it was left as it was.
@@ -337,7 +362,8 @@ async fn pushed_anyway(
 /// same (the tag did move) with `data.unsigned` saying why, and `verify` reports it.
 ///
 /// `data.diff` (when the release diff could be read at promote time) holds its revision range
-/// and risk flags ([`crate::diff::DiffSummary`]); it is not part of the signed message.
+/// and risk flags ([`crate::diff::DiffSummary`]); `data.team_unread`, a rollback that went on
+/// without reading the team channel of its digest; neither is part of the signed message.
 pub(super) fn promotion_event(
     ws: &Workspace,
     ctx: &Context,
@@ -345,7 +371,7 @@ pub(super) fn promotion_event(
     entry: &Promotion,
     at: chrono::DateTime<chrono::Utc>,
     recovered: bool,
-    diff: Option<&crate::diff::DiffSummary>,
+    notes: &Notes<'_>,
 ) -> Result<NewEvent> {
     let (head_seq, head) = store.chain_head()?;
     let mut data = serde_json::json!({
@@ -363,8 +389,12 @@ pub(super) fn promotion_event(
         "head_seq": head_seq,
     });
     // The revision range and risk flags of the release diff, for the reports (not signed).
-    if let Some(d) = diff {
+    if let Some(d) = notes.diff {
         data["diff"] = serde_json::to_value(d).map_err(|e| Error::internal(e.to_string()))?;
+    }
+    // A rollback that went on without reading the team channel says so (not signed).
+    if let Some(line) = notes.team_unread {
+        data["team_unread"] = line.into();
     }
     match sign_promotion(
         ws,

@@ -56,7 +56,17 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
         }
         let outcome = match registries.get(&entry.dst_repository) {
             Ok((dst, path)) => {
-                verify_and_record(ws, ctx, &mut store, &entry, &dst, &path, true, None).await
+                verify_and_record(
+                    ws,
+                    ctx,
+                    &mut store,
+                    &entry,
+                    &dst,
+                    &path,
+                    true,
+                    &super::Notes::default(),
+                )
+                .await
             }
             Err(e) => Err(e),
         };
@@ -88,7 +98,7 @@ pub(super) async fn verify_and_record(
     dst: &Registry,
     path: &str,
     recovering: bool,
-    diff: Option<&crate::diff::DiffSummary>,
+    notes: &super::Notes<'_>,
 ) -> Result<Event> {
     let seen = dst.resolve_tag(path, &entry.tag).await?;
     let shows_digest = seen.as_ref() == Some(&entry.digest);
@@ -122,7 +132,7 @@ pub(super) async fn verify_and_record(
             });
             store.journal_record(
                 entry.id,
-                promotion_event(ws, ctx, store, entry, now, recovering, diff)?,
+                promotion_event(ws, ctx, store, entry, now, recovering, notes)?,
                 observation,
             )
         }

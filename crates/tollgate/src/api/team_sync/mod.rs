@@ -16,6 +16,7 @@
 //! Adding a kind is one line in [`SHARED_KINDS`] to publish it, one arm in `trust::check` to
 //! verify it and one in `import::import` to append it.
 
+mod channel;
 mod import;
 mod publish;
 mod pull;
@@ -28,7 +29,7 @@ use crate::domain::{Digest, EventKind};
 use crate::team::ArtifactKind;
 
 pub(crate) use publish::publish_event;
-pub(crate) use pull::{pull_digest, TeamStep};
+pub(crate) use pull::{pull_digest, pull_for_rollback, TeamStep};
 
 /// The authored events shared through the registry, and the artifact kind each is published as.
 pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
@@ -109,6 +110,12 @@ pub struct TeamSyncReport {
     /// not a Tollgate artifact, a trusted move this history does not show), per lost index
     /// entry, and per push still denied.
     pub skipped: Vec<String>,
+    /// One line per team channel problem: a subject whose referrers could not be read (a bad
+    /// index, a listing over the caps, the registry failing) or kept listed (a re-list the
+    /// registry forbids, index write contention after the retries), or the team step failing
+    /// as a whole. The sync went on with the others; `team status` keeps them.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// A digest the team is asked about: each environment's current digest (which is also each

@@ -163,7 +163,8 @@ pub(crate) async fn publish_event(
     }))
 }
 
-/// Publish again every event whose push was denied (or did not get through).
+/// Publish again every event whose push was denied (or did not get through). One that fails
+/// again keeps its line (named in the report and `team status`); the others go on.
 pub(super) async fn retry_unshared(
     ws: &Workspace,
     ctx: &Context,
@@ -179,18 +180,23 @@ pub(super) async fn retry_unshared(
             continue;
         };
         let cached = store.image_info(&a.subject)?;
-        let subject = subject_of(
-            cached,
-            registries,
-            image_repository(ws, &event)?,
-            &a.subject,
-        )
-        .await?;
-        let Some(artifact) = artifact(&event, subject) else {
-            continue;
-        };
-        match team.publish(path, &artifact).await? {
-            Publish::Shared(p) => {
+        let published = async {
+            let subject = subject_of(
+                cached,
+                registries,
+                image_repository(ws, &event)?,
+                &a.subject,
+            )
+            .await?;
+            match artifact(&event, subject) {
+                Some(artifact) => team.publish(path, &artifact).await.map(Some),
+                None => Ok(None),
+            }
+        }
+        .await;
+        match published {
+            Ok(None) => {}
+            Ok(Some(Publish::Shared(p))) => {
                 if p.artifact != a.digest {
                     return Err(Error::internal(format!(
                         "{} {seq} republished as {}, not {}",
@@ -203,9 +209,18 @@ pub(super) async fn retry_unshared(
                 store.set_team_unshared_reason(&a.digest, None, ctx.clock.now())?;
                 report.unshared_retried += 1;
             }
-            Publish::Denied(d) => {
+            Ok(Some(Publish::Denied(d))) => {
                 store.set_team_unshared_reason(&a.digest, Some(&d.line), ctx.clock.now())?;
                 report.skipped.push(d.line)
+            }
+            Err(e) => {
+                let line = format!(
+                    "not shared yet: {}; the {} stays in this history, marked unshared, and the next sync publishes it",
+                    e.message,
+                    event.kind.as_str()
+                );
+                store.set_team_unshared_reason(&a.digest, Some(&line), ctx.clock.now())?;
+                report.skipped.push(line)
             }
         }
     }

@@ -7,9 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 
+use super::channel::{self, Problem};
 use super::import::{fits, import, keep_unplaced, Fit, Found};
 use super::publish::{retry_unshared, team_in, Teams};
-use super::trust::{judge, Verified, What};
+use super::trust::{judge, Skip, Verified, What};
 use super::{Interest, TeamSyncReport};
 use crate::api::open::Registries;
 use crate::api::Context;
@@ -18,7 +19,7 @@ use crate::diff::DiffSummary;
 use crate::domain::Digest;
 use crate::signing::EventMessage;
 use crate::store::Store;
-use crate::team::{known_entry, repository_for, Fallbacks, Seen};
+use crate::team::{known_entry, repository_for, Fallbacks, Seen, SkipReason};
 use crate::{Error, Result};
 
 /// How many digests are asked about at once.
@@ -48,6 +49,8 @@ pub(crate) struct TeamStep {
     indexes: Vec<(String, Digest, Option<Digest>)>,
     /// How many digests were asked about (shown as the last pull in Settings → Team).
     asked: usize,
+    /// The team channel problems met (each kept and said in `report.problems`).
+    problems: Vec<Problem>,
 }
 
 impl TeamStep {
@@ -58,11 +61,45 @@ impl TeamStep {
             pending: Vec::new(),
             indexes: Vec::new(),
             asked: 0,
+            problems: Vec::new(),
         }
+    }
+
+    /// The team step failed as a whole (`e`): named in one line, kept nowhere else; the sync
+    /// goes on without it.
+    pub(crate) fn failed(e: &Error) -> Self {
+        let mut step = TeamStep::off();
+        let problem = Problem::step(&e.message);
+        step.report.problems.push(problem.line.clone());
+        step.problems.push(problem);
+        step
+    }
+
+    /// A problem met: kept, said, and remembered for this step.
+    fn problem(
+        &mut self,
+        store: &mut Store,
+        problem: Problem,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        tracing::warn!(line = %problem.line, "team channel problem");
+        problem.keep(store, &mut self.report, at)?;
+        self.problems.push(problem);
+        Ok(())
+    }
+
+    /// The problem that left `digest`'s referrers unread in this step, if any.
+    fn unread(&self, digest: &Digest) -> Option<&Problem> {
+        self.problems
+            .iter()
+            .find(|p| p.unread && p.subject.as_ref().is_none_or(|s| s == digest))
     }
 
     /// Retry unshared events, pull the referrers of every digest of interest, import verified
     /// approvals and every verified move that continues its lane. Call before deciding drift.
+    /// A subject whose referrers cannot be read (or kept listed) is a [`Problem`]: named, kept,
+    /// and the others go on; an error is only what stops the whole step (the caller names it
+    /// and goes on without the team: [`Self::failed`]).
     #[tracing::instrument(skip_all, fields(digests = interest.len()))]
     pub(crate) async fn begin(
         ws: &Workspace,
@@ -75,19 +112,27 @@ impl TeamStep {
         if !ws.config.team.share {
             return Ok(step);
         }
-        let report = &mut step.report;
         let mut registries = Registries::new(ws, ctx);
         let mut teams: Teams = Teams::new();
         if retry {
-            retry_unshared(ws, ctx, store, &mut registries, &mut teams, report).await?;
+            retry_unshared(
+                ws,
+                ctx,
+                store,
+                &mut registries,
+                &mut teams,
+                &mut step.report,
+            )
+            .await?;
         }
+        let identities = ws.config.identities_digest();
         // 1. Which team repository each digest of interest is asked in, and what was seen there.
         let mut asks = Vec::with_capacity(interest.len());
         for i in interest {
             let app = ws.app(&i.app)?;
             let repository = repository_for(ws, app).to_string();
             if team_in(&mut teams, &mut registries, &repository)?.is_some() {
-                let seen = store.team_seen(&repository, &i.digest)?;
+                let seen = store.team_seen(&repository, &i.digest, &identities)?;
                 asks.push((i.clone(), repository, seen));
             }
         }
@@ -103,16 +148,7 @@ impl TeamStep {
                     .and_then(Option::as_ref)
                     .expect("only repositories that can share are asked");
                 let known = fallbacks.get(&repository).unwrap_or(&Fallbacks::Unknown);
-                let pulled = team
-                    .pull_in(path, &i.digest, &seen, known)
-                    .await
-                    .map_err(|e| {
-                        e.context(format!(
-                            "pull the team's events on {} from {repository} (registry {})",
-                            i.digest,
-                            team.registry().display_name()
-                        ))
-                    });
+                let pulled = team.pull_in(path, &i.digest, &seen, known).await;
                 (i, repository, pulled)
             })
             .buffered(PARALLEL_PULLS)
@@ -123,23 +159,84 @@ impl TeamStep {
         step.asked = pulls.len();
         let mut verdicts = Vec::new();
         for (i, repository, pulled) in pulls {
-            let pulled = pulled?;
+            let pulled = match pulled {
+                Ok(p) => p,
+                Err(e) => {
+                    let registry = teams
+                        .get(&repository)
+                        .and_then(Option::as_ref)
+                        .map_or(String::new(), |(t, _)| t.registry().display_name());
+                    let p = Problem::unread(&i.app, &repository, &registry, &i.digest, &e.message);
+                    step.problem(store, p, now)?;
+                    continue;
+                }
+            };
             let Some((team, path)) = teams.get(&repository).and_then(Option::as_ref) else {
                 continue;
             };
+            let mut relisted = true;
             if let Some(line) = pulled.referrers.lost_line(&repository, &i.digest) {
-                report.skipped.push(line);
+                step.report.skipped.push(line);
                 let known: Vec<_> = store
                     .team_artifacts(&repository, &i.digest)?
                     .iter()
                     .filter(|a| a.shared && pulled.referrers.lost.contains(&a.digest))
                     .filter_map(known_entry)
                     .collect();
-                team.ensure_listed(path, &i.digest, &known).await?;
+                if let Err(e) = team.ensure_listed(path, &i.digest, &known).await {
+                    let lost = pulled.referrers.lost.len();
+                    let p = Problem::relist(&i.app, &repository, &i.digest, lost, &e.message);
+                    step.problem(store, p, now)?;
+                    relisted = false;
+                }
             }
+            if relisted {
+                store.clear_team_problem(&repository, Some(&i.digest))?;
+            }
+            if !pulled.referrers.unchanged {
+                store.forget_stale_skipped(&repository, &i.digest, &identities)?;
+            }
+            let report = &mut step.report;
             for s in &pulled.skipped {
-                report.skipped.push(s.line(&repository));
+                let line = s.line(&repository);
+                // A Tollgate entry whose artifact is not a well-formed one: not fetched again.
+                let listed = s
+                    .digest
+                    .as_deref()
+                    .and_then(|d| Digest::parse(d).ok())
+                    .filter(|d| s.lasting && pulled.referrers.listing.contains(d));
+                if let Some(artifact) = listed {
+                    let kind = pulled
+                        .referrers
+                        .listing
+                        .entries
+                        .iter()
+                        .find(|e| e.digest == artifact)
+                        .and_then(|e| e.kind())
+                        .map_or("", |k| k.as_str());
+                    channel::remember(
+                        store,
+                        &identities,
+                        &repository,
+                        &i.digest,
+                        &artifact,
+                        kind,
+                        SkipReason::Malformed,
+                        &line,
+                        now,
+                    )?;
+                }
+                report.skipped.push(line);
             }
+            channel::repeat_remembered(
+                store,
+                report,
+                &repository,
+                &i.digest,
+                &identities,
+                &pulled.remembered,
+                now,
+            )?;
             for f in &pulled.fetched {
                 if store
                     .team_artifact(&f.manifest.digest)?
@@ -166,7 +263,9 @@ impl TeamStep {
                         What::Approval(_) => match import(ws, store, &found, &verified, None, now)?
                         {
                             None => report.imported += 1,
-                            Some(skip) => skip.note(store, report, &found, now)?,
+                            Some(skip) => {
+                                note_skip(store, report, &identities, &skip, &found, now)?
+                            }
                         },
                         What::Move(_) => step.pending.push(Pending {
                             found,
@@ -175,7 +274,7 @@ impl TeamStep {
                         }),
                         What::Verdict(_) => verdicts.push((found, verified)),
                     },
-                    Err(skip) => skip.note(store, report, &found, now)?,
+                    Err(skip) => note_skip(store, report, &identities, &skip, &found, now)?,
                 }
             }
             step.indexes.push((
@@ -196,8 +295,10 @@ impl TeamStep {
         });
         for (found, verified) in &verdicts {
             match import(ws, store, found, verified, None, now)? {
-                None => report.imported_rejections += 1,
-                Some(skip) => skip.note(store, report, found, now)?,
+                None => step.report.imported_rejections += 1,
+                Some(skip) => {
+                    note_skip(store, &mut step.report, &identities, &skip, found, now)?
+                }
             }
         }
         // 5. What each teammate's promotion or rollback changes, read from the registry as a
@@ -232,7 +333,10 @@ impl TeamStep {
                 let p = self.pending.remove(i);
                 match import(ws, store, &p.found, &p.verified, p.diff.as_ref(), now)? {
                     None => self.report.imported_events += 1,
-                    Some(skip) => skip.note(store, &mut self.report, &p.found, now)?,
+                    Some(skip) => {
+                        let identities = ws.config.identities_digest();
+                        note_skip(store, &mut self.report, &identities, &skip, &p.found, now)?
+                    }
                 }
                 imported = true;
             }
@@ -291,9 +395,10 @@ impl TeamStep {
     }
 }
 
-/// Before promoting or approving `digest` of `app`: pull its referrers afresh (one pull), so
-/// that teammates' approvals and the approvals their promotions consumed are known. Nothing
-/// when sharing is off. A pull that fails refuses, naming the registry.
+/// Before promoting or approving (`verb`) `digest` of `app`: pull its referrers afresh (one
+/// pull), so that teammates' approvals and the approvals their promotions consumed are known.
+/// Nothing when sharing is off. Fails closed: a pull that fails, or a team channel that cannot
+/// be read for this digest, refuses in one line saying why and what to do.
 #[tracing::instrument(skip(ws, ctx, store))]
 pub(crate) async fn pull_digest(
     ws: &Workspace,
@@ -301,6 +406,7 @@ pub(crate) async fn pull_digest(
     store: &mut Store,
     app: &str,
     digest: &Digest,
+    verb: &str,
 ) -> Result<TeamSyncReport> {
     if !ws.config.team.share {
         return Ok(TeamSyncReport::default());
@@ -313,11 +419,48 @@ pub(crate) async fn pull_digest(
         .await
         .map_err(|e| {
             Error::refused(format!(
-                "cannot {}; a teammate may have used or given approvals there that this desktop does not know yet: try again when the registry answers, or turn sharing off with [team] share = false in tollgate.toml",
+                "{verb} refused: cannot pull the team's events on {digest} ({}); a teammate may have used or given approvals there that this desktop does not know yet: try again when the registry answers, or turn sharing off with [team] share = false in tollgate.toml",
                 e.message
             ))
         })?;
+    if let Some(p) = step.unread(digest) {
+        return Err(channel::refusal(verb, digest, p));
+    }
     step.finish(ws, ctx, store)
+}
+
+/// Before a rollback of `digest` of `app`: [`pull_digest`], but the team channel never blocks
+/// it: the rollback goes on with the history this desktop holds. `Some(line)`: what could not
+/// be read, for one warning line and the rollback event's `data.team_unread`.
+#[tracing::instrument(skip(ws, ctx, store))]
+pub(crate) async fn pull_for_rollback(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    app: &str,
+    digest: &Digest,
+) -> Result<Option<String>> {
+    if !ws.config.team.share {
+        return Ok(None);
+    }
+    let interest = [Interest {
+        app: app.to_string(),
+        digest: digest.clone(),
+    }];
+    let unread = |why: &str| {
+        format!(
+            "the rollback goes on with the history this desktop holds: it could not read the team's events on {digest} ({why}); teammates' approvals or moves of it may be missing here"
+        )
+    };
+    let step = match TeamStep::begin(ws, ctx, store, &interest, false).await {
+        Ok(step) => step,
+        Err(e) => return Ok(Some(unread(&e.message))),
+    };
+    let line = step.unread(digest).map(|p| unread(&p.reason));
+    match step.finish(ws, ctx, store) {
+        Ok(_) => Ok(line),
+        Err(e) => Ok(Some(line.unwrap_or_else(|| unread(&e.message)))),
+    }
 }
 
 /// What each team repository asked about says of its fallback tags
@@ -393,4 +536,32 @@ async fn release_diff(
         previous.as_ref(),
     )
     .await
+}
+
+/// Note `skip` of the artifact at `found` (`team status`, the sync's line) and, where fetching
+/// it again cannot change the verdict while the identities stay the same (untrusted, replayed),
+/// remember it so it is not fetched again.
+fn note_skip(
+    store: &mut Store,
+    report: &mut TeamSyncReport,
+    identities: &Digest,
+    skip: &Skip,
+    found: &Found,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let line = skip.note(store, report, found, now)?;
+    if let Some(reason) = skip.remembered_as() {
+        channel::remember(
+            store,
+            identities,
+            &found.repository,
+            &found.subject,
+            &found.artifact,
+            found.kind.as_str(),
+            reason,
+            &line,
+            now,
+        )?;
+    }
+    Ok(())
 }

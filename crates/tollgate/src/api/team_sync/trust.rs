@@ -16,7 +16,7 @@ use crate::domain::{Digest, EventKind};
 use crate::policy::rejected::may_say;
 use crate::signing::{self, ApprovalMessage, EventMessage, RejectionMessage, Verdict};
 use crate::store::Store;
-use crate::team::{ArtifactKind, Fetched};
+use crate::team::{ArtifactKind, Fetched, SkipReason};
 use crate::Result;
 
 /// Why a pulled artifact is not imported.
@@ -52,15 +52,26 @@ impl Skip {
         }
     }
 
+    /// How it is remembered so that it is not fetched again while tollgate.toml's identities
+    /// stay the same; `None` when a later sync may judge it otherwise (a newer Tollgate reads a
+    /// newer version; a message signed ahead comes into its time).
+    pub(super) fn remembered_as(&self) -> Option<SkipReason> {
+        match self {
+            Skip::Untrusted(_) => Some(SkipReason::Untrusted),
+            Skip::Replayed(_) => Some(SkipReason::Replayed),
+            Skip::Newer(_) | Skip::Ahead(_) => None,
+        }
+    }
+
     /// Count it in `report`, remember it for `team status`, and name it in the sync's skipped
-    /// lines.
+    /// lines; the line is returned too.
     pub(super) fn note(
         &self,
         store: &mut Store,
         report: &mut TeamSyncReport,
         found: &Found,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let kind = found.kind.as_str();
         let (artifact, repository) = (&found.artifact, &found.repository);
         store.note_team_skipped(
@@ -72,7 +83,7 @@ impl Skip {
             &self.why(),
             now,
         )?;
-        report.skipped.push(match self {
+        let line = match self {
             Skip::Untrusted(why) | Skip::Ahead(why) => {
                 report.untrusted += 1;
                 format!("untrusted {kind} {artifact} in {repository}: {why}; it is ignored by the policy and explains no tag move")
@@ -85,8 +96,9 @@ impl Skip {
                 report.needs_newer += 1;
                 format!("needs a newer Tollgate: {kind} {artifact} in {repository}: {why}")
             }
-        });
-        Ok(())
+        };
+        report.skipped.push(line.clone());
+        Ok(line)
     }
 }
 

@@ -50,18 +50,25 @@ impl Remote {
         reference: &str,
         what: &str,
     ) -> Result<(Vec<u8>, Option<String>)> {
-        self.get_manifest_claimed(repository, reference, what)
-            .await
-            .map(|(bytes, content_type, _)| (bytes, content_type))
+        self.get_manifest_claimed(
+            repository,
+            reference,
+            what,
+            crate::registry::MAX_MANIFEST_BYTES,
+        )
+        .await
+        .map(|(bytes, content_type, _)| (bytes, content_type))
     }
 
-    /// [`Self::get_manifest`], plus the digest the registry claims for it
-    /// (`Docker-Content-Digest`), for the caller to check against the bytes.
+    /// [`Self::get_manifest`] refusing more than `limit` bytes (read as they come: no more is
+    /// held), plus the digest the registry claims for it (`Docker-Content-Digest`), for the
+    /// caller to check against the bytes.
     pub(crate) async fn get_manifest_claimed(
         &self,
         repository: &str,
         reference: &str,
         what: &str,
+        limit: usize,
     ) -> Result<(Vec<u8>, Option<String>, Option<String>)> {
         let scopes = [Scope::pull(repository)];
         let url = self.url(&format!("v2/{repository}/manifests/{reference}"));
@@ -82,9 +89,7 @@ impl Remote {
             .get(DIGEST_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.trim().to_string());
-        let bytes = self
-            .read_body(reply, crate::registry::MAX_MANIFEST_BYTES, &call)
-            .await?;
+        let bytes = self.read_body(reply, limit, &call).await?;
         Ok((bytes, content_type, claimed))
     }
 

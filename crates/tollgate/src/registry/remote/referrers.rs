@@ -17,11 +17,15 @@ const MAX_REFERRER_PAGES: usize = 100;
 impl Remote {
     /// The referrers of `digest` (every page, merged into one image index), or `None` when the
     /// registry has no referrers API (a plain `404 page not found`, as distribution 2.8 answers).
+    /// Bounded: all pages together are refused (`Code::TooLarge`) over `max_bytes` or
+    /// `max_entries`, and no page is held beyond what is left of `max_bytes`.
     async fn get_referrers(
         &self,
         repository: &str,
         digest: &Digest,
         artifact_type: Option<&str>,
+        max_bytes: usize,
+        max_entries: usize,
     ) -> Result<Option<Vec<u8>>> {
         let what = format!("listing the referrers of {repository}@{digest}");
         let scopes = [Scope::pull(repository)];
@@ -31,6 +35,7 @@ impl Remote {
         }
         let mut manifests: Vec<serde_json::Value> = Vec::new();
         let mut first: Option<serde_json::Value> = None;
+        let mut read = 0usize;
         for _ in 0..MAX_REFERRER_PAGES {
             let call = Call::get(url.clone(), &scopes, &what, repository)
                 .accept("application/vnd.oci.image.index.v1+json");
@@ -55,11 +60,26 @@ impl Remote {
                 return Err(self.status_error(reply, &call).await);
             }
             let next = next_link(reply.resp.headers());
-            let body = self.read_body(reply, MAX_MANIFEST_BYTES, &call).await?;
+            let left = max_bytes.saturating_sub(read).min(MAX_MANIFEST_BYTES);
+            let body = self.read_body(reply, left, &call).await.map_err(|e| {
+                if e.code == Code::TooLarge {
+                    over_cap(&self.host, &what, &format!("more than {max_bytes} bytes"))
+                } else {
+                    e
+                }
+            })?;
+            read += body.len();
             let page: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
                 Error::new(Code::Protocol, format!("registry {} answered {what} with something that is not an image index ({e})", self.host))
             })?;
             if let Some(list) = page.get("manifests").and_then(|m| m.as_array()) {
+                if manifests.len() + list.len() > max_entries {
+                    return Err(over_cap(
+                        &self.host,
+                        &what,
+                        &format!("more than {max_entries} entries"),
+                    ));
+                }
                 manifests.extend(list.iter().cloned());
             }
             if first.is_none() {
@@ -88,6 +108,14 @@ impl Remote {
     }
 }
 
+/// A referrers answer over the caps the caller set.
+fn over_cap(host: &str, what: &str, how: &str) -> Error {
+    Error::new(
+        Code::TooLarge,
+        format!("registry {host} answered {what} with {how}"),
+    )
+}
+
 fn empty_index() -> Vec<u8> {
     format!(
         r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[]}}"#,
@@ -111,16 +139,19 @@ impl Registry {
     }
 
     /// The referrers API answer for `digest` in `repository` (an image index, every page),
-    /// `None` when the registry has no referrers API. One request per page.
+    /// `None` when the registry has no referrers API. One request per page; refused
+    /// (`Code::TooLarge`) over `max_bytes` read or `max_entries` listed, all pages together.
     pub async fn referrers(
         &self,
         repository: &str,
         digest: &Digest,
         artifact_type: Option<&str>,
+        max_bytes: usize,
+        max_entries: usize,
     ) -> Result<Option<Vec<u8>>> {
         validate_repository(repository)?;
         self.remote_for_team()?
-            .get_referrers(repository, digest, artifact_type)
+            .get_referrers(repository, digest, artifact_type, max_bytes, max_entries)
             .await
     }
 

@@ -20,6 +20,19 @@ struct TagList {
 
 impl Remote {
     pub(crate) async fn list_tags(&self, repository: &str) -> Result<Vec<String>> {
+        self.list_tags_where(repository, &|_| true, usize::MAX)
+            .await
+    }
+
+    /// The tags of `repository` that `keep` accepts, sorted: every page is read (each up to
+    /// 16 MiB) but only the kept tags are held, and more than `max` of them is refused
+    /// (`Code::TooLarge`), so memory stays bounded whatever the registry lists.
+    pub(crate) async fn list_tags_where(
+        &self,
+        repository: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        max: usize,
+    ) -> Result<Vec<String>> {
         let what = format!("listing the tags of {repository}");
         let scopes = [Scope::pull(repository)];
         let mut url = self.url(&format!("v2/{repository}/tags/list"));
@@ -28,6 +41,7 @@ impl Remote {
         }
         let mut tags: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut last_page_end: Option<String> = None;
         for _ in 0..MAX_TAG_PAGES {
             let call =
                 Call::get(url.clone(), &scopes, &what, repository).accept("application/json");
@@ -40,14 +54,26 @@ impl Remote {
             let page: TagList = serde_json::from_slice(&body).map_err(|e| {
                 Error::new(Code::Protocol, format!("registry {} answered {what} with something that is not a tag list ({e}); check the url points at an OCI registry", self.host))
             })?;
+            drop(body);
             let page = page.tags.unwrap_or_default();
             let page_len = page.len();
-            let mut new = 0;
+            let page_end = page.last().cloned();
+            // A page that ends where the previous one did brings nothing new: stop.
+            let stalled = page_end.is_none() || page_end == last_page_end;
             for t in page {
-                if seen.insert(t.clone()) {
+                if keep(t.as_str()) && !seen.contains(&t) {
+                    if tags.len() >= max {
+                        return Err(Error::new(
+                            Code::TooLarge,
+                            format!("registry {} answered {what} with more than {max} tags of the kind asked for", self.host),
+                        ));
+                    }
+                    seen.insert(t.clone());
                     tags.push(t);
-                    new += 1;
                 }
+            }
+            if stalled {
+                break;
             }
             url = match next {
                 Some(link) => {
@@ -60,9 +86,9 @@ impl Remote {
                     next
                 }
                 // No Link header: a registry that pages by `n` and `last` only. Ask for the
-                // next page while pages come back full and bring new tags.
-                None => match (self.options.tag_page_size, tags.last()) {
-                    (Some(n), Some(last)) if page_len >= n && new > 0 => {
+                // next page while pages come back full.
+                None => match (self.options.tag_page_size, &page_end) {
+                    (Some(n), Some(last)) if page_len >= n => {
                         let mut u = self.url(&format!("v2/{repository}/tags/list"));
                         u.query_pairs_mut()
                             .append_pair("n", &n.to_string())
@@ -72,9 +98,7 @@ impl Remote {
                     _ => break,
                 },
             };
-            if new == 0 {
-                break;
-            }
+            last_page_end = page_end;
         }
         tags.sort();
         Ok(tags)
