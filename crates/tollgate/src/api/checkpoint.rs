@@ -1,0 +1,502 @@
+//! Signed checkpoints (docs/AUDIT-FORMAT.md, "Checkpoints"): publish this desktop's chain head
+//! at the end of a sync, and check the database (`verify --checkpoints`) or an exported report
+//! (`verify FILE --config`) against the checkpoints the team's registry holds.
+//!
+//! A checkpoint is published when the chain gained an event other than an observation since
+//! the last one this desktop published there (or there is none yet), `[team] share` is on, and
+//! a listed identity can sign here without a prompt (`TOLLGATE_SIGNING_KEY`, an agent holding
+//! the listed key, or the keychain key of this machine's identity). Publishing never fails a
+//! sync: whatever stops it is one line in the sync report and in `team status`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::api::actor::{signer_for, signing_identity};
+use crate::api::open::{self, Registries};
+use crate::api::Context;
+use crate::config::Workspace;
+use crate::signing::{verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_NAMESPACE};
+use crate::store::{PublishedRow, Store};
+use crate::team::{
+    chain_tag_prefix, checkpoint_tag, repository_for, CheckpointPush, TeamRegistry,
+    CHECKPOINT_TAG_PREFIX,
+};
+use crate::{Code, Error, Result};
+
+/// What the checkpoint step of a sync did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct CheckpointSync {
+    /// One line per checkpoint published in this sync (where, which event, signed by whom).
+    pub published: Vec<String>,
+    /// One line per repository where none is published, and why, when that is how this
+    /// desktop is set up (no listed key here, push denied, a local layout): `team status`.
+    pub skipped: Vec<String>,
+    /// One line per repository where publishing failed (the registry could not be reached,
+    /// or the checkpoint there contradicts this history): a warning of the sync.
+    pub problems: Vec<String>,
+}
+
+/// The team repositories checkpoints go to: the `[team] ledger`, else each app's repository.
+fn repositories(ws: &Workspace) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for app in &ws.config.apps {
+        let r = repository_for(ws, app).to_string();
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Publish a signed checkpoint of the chain head to each team repository where it moved since
+/// the last one. Never fails: a problem is a line (also kept for `team status`).
+#[tracing::instrument(skip_all)]
+pub(crate) async fn publish_after_sync(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+) -> Option<CheckpointSync> {
+    if !ws.config.team.share {
+        return None;
+    }
+    match publish(ws, ctx, store).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let line = format!(
+                "checkpoint not published: {}; the next sync tries again",
+                e.message
+            );
+            tracing::warn!(%line);
+            Some(CheckpointSync {
+                problems: vec![line],
+                ..CheckpointSync::default()
+            })
+        }
+    }
+}
+
+async fn publish(ws: &Workspace, ctx: &Context, store: &mut Store) -> Result<CheckpointSync> {
+    let mut out = CheckpointSync::default();
+    let (head_seq, head_hash) = store.chain_head()?;
+    let Some(genesis) = store.hash_at(1)? else {
+        return Ok(out);
+    };
+    let now = ctx.clock.now();
+    let repos = repositories(ws);
+    let skip_all = |store: &mut Store, out: &mut CheckpointSync, line: String| -> Result<()> {
+        for r in &repos {
+            store.set_checkpoint_line(r, &line, now)?;
+        }
+        out.skipped.push(line);
+        Ok(())
+    };
+    let Some(id) = signing_identity(ws, ctx) else {
+        skip_all(store, &mut out, format!(
+            "checkpoint not published: no identity listed in {} can sign on this machine without a prompt; set TOLLGATE_SIGNING_KEY, add the listed key to ssh-agent, or make this machine's key (`tollgate key init --id ID`) and have it listed",
+            ws.config_path.display()
+        ))?;
+        return Ok(out);
+    };
+    let signer = match signer_for(ws, ctx, &id) {
+        Ok(s) => s,
+        Err(e) => {
+            skip_all(
+                store,
+                &mut out,
+                format!("checkpoint not published: {}", e.message),
+            )?;
+            return Ok(out);
+        }
+    };
+    let tag = checkpoint_tag(&genesis, &id);
+    let mut signed: Option<(Vec<u8>, String)> = None;
+    let mut registries = Registries::new(ws, ctx);
+    for repository in &repos {
+        if let Some(last) = store.checkpoint_published(repository)? {
+            let unchanged = last.signer == id
+                && last.tag == tag
+                && last.fingerprint == signer.fingerprint()
+                && store.hash_at(last.seq)?.as_deref() == Some(last.hash.as_str())
+                && !store.authored_after(last.seq)?;
+            if unchanged {
+                continue;
+            }
+        }
+        let (registry, path) = registries.get(repository)?;
+        let Ok(team) = TeamRegistry::new(registry) else {
+            let line = format!("checkpoint not published to {repository}: a local OCI layout cannot hold the team's checkpoints");
+            store.set_checkpoint_line(repository, &line, now)?;
+            out.skipped.push(line);
+            continue;
+        };
+        let fail = |e: Error| {
+            format!(
+                "checkpoint not published to {repository}: {}; the next sync tries again",
+                e.message
+            )
+        };
+        // Never replace a trusted checkpoint this history contradicts: that is the evidence.
+        match team.fetch_checkpoint(&path, &tag).await {
+            Ok(Some(existing)) => {
+                if let Ok((m, s)) = &existing.read {
+                    if let Ok(t) = verify_checkpoint(m, s, &ws.config.identities()) {
+                        let c = &t.message;
+                        let here = store.hash_at(c.seq)?;
+                        if c.genesis == genesis && here.as_deref() != Some(c.hash.as_str()) {
+                            let line = format!(
+                                "checkpoint not published to {repository}: the checkpoint already under {tag} ({} at {}) says event {} has hash {}, which this history {}; it is kept as evidence: run `tollgate verify --checkpoints`",
+                                c.signer, c.at, c.seq, short(&c.hash),
+                                if here.is_none() { "does not reach (its tail was cut?)" } else { "does not have (its past was rewritten?)" }
+                            );
+                            store.set_checkpoint_line(repository, &line, now)?;
+                            out.problems.push(line);
+                            continue;
+                        }
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let line = fail(e);
+                store.set_checkpoint_line(repository, &line, now)?;
+                out.problems.push(line);
+                continue;
+            }
+        }
+        if signed.is_none() {
+            let message = CheckpointMessage::new(&genesis, head_seq, &head_hash, &id, now);
+            let bytes = message.to_bytes();
+            match signer.sign_in(CHECKPOINT_NAMESPACE, &bytes) {
+                Ok(sig) => signed = Some((bytes, sig)),
+                Err(e) => {
+                    skip_all(
+                        store,
+                        &mut out,
+                        format!("checkpoint not published: {}", e.message),
+                    )?;
+                    return Ok(out);
+                }
+            }
+        }
+        let Some((bytes, sig)) = &signed else {
+            continue;
+        };
+        match team.push_checkpoint(&path, &tag, bytes, sig, now).await {
+            Ok(CheckpointPush::Pushed(artifact)) => {
+                let line = format!(
+                    "checkpoint of event {head_seq} ({}) signed by {id} published to {repository}:{tag}",
+                    short(&head_hash)
+                );
+                let row = PublishedRow {
+                    tag: tag.clone(),
+                    signer: id.clone(),
+                    fingerprint: signer.fingerprint(),
+                    seq: head_seq,
+                    hash: head_hash.clone(),
+                    artifact: artifact.to_string(),
+                    at: crate::store::chain::format_at(now),
+                };
+                store.set_checkpoint_published(repository, &row, &line, now)?;
+                tracing::info!(%line);
+                out.published.push(line);
+            }
+            Ok(CheckpointPush::Denied(code)) => {
+                let line = format!(
+                    "checkpoint not published: registry {} does not let you push to {repository} ({}); teammates with push rights publish theirs, and this desktop's history is checked against them (`tollgate verify --checkpoints`)",
+                    team.registry().display_name(),
+                    if code == Code::AuthRequired { "no valid credentials" } else { "pull rights only" }
+                );
+                store.set_checkpoint_line(repository, &line, now)?;
+                out.skipped.push(line);
+            }
+            Err(e) => {
+                let line = fail(e);
+                store.set_checkpoint_line(repository, &line, now)?;
+                out.problems.push(line);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn short(hash: &str) -> String {
+    format!("{}…", hash.get(..12).unwrap_or(hash))
+}
+
+/// A trusted checkpoint found in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointSeen {
+    pub signer: String,
+    pub seq: i64,
+    pub hash: String,
+    /// When it was signed (RFC 3339, UTC).
+    pub at: String,
+    pub genesis: String,
+    /// `<registry name>/<path>` and tag it was read from.
+    pub repository: String,
+    pub tag: String,
+    /// `SHA256:…` of the key that signed it.
+    pub fingerprint: String,
+}
+
+/// What checking a history (or a report) against the registry's checkpoints found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckpointCheck {
+    /// The chain checked: the hash of its event 1; `null` when the report does not hold it.
+    pub genesis: Option<String>,
+    /// The last event of what was checked (the database head, the report's last event).
+    pub end_seq: i64,
+    pub end_hash: String,
+    /// Whether the registry could be read (in at least one team repository).
+    pub checked: bool,
+    /// The trusted checkpoints of this chain, newest first.
+    pub checkpoints: Vec<CheckpointSeen>,
+    /// The newest of them (of the exporting identity, for a report that names it).
+    pub newest: Option<CheckpointSeen>,
+    /// `end_seq` is at or after `newest`'s seq; `null` when there is none.
+    pub at_or_after_newest: Option<bool>,
+    /// Checkpoints the history or report contradicts (a cut tail, a rewritten past): exit 1.
+    pub contradictions: Vec<String>,
+    /// Lines that flag without contradicting (a report older than the newest checkpoint).
+    pub warnings: Vec<String>,
+    /// Checkpoints that do not count (bad signature, unknown signer), named and ignored.
+    pub untrusted: Vec<String>,
+    /// Why some or all of the registry could not be read.
+    pub unread: Vec<String>,
+    /// The identity whose checkpoints a report is compared with (its seal's signer).
+    pub exporter: Option<String>,
+}
+
+impl CheckpointCheck {
+    pub fn ok(&self) -> bool {
+        self.contradictions.is_empty()
+    }
+}
+
+/// The checkpoints under tags starting with `prefix` in every team repository: trusted ones,
+/// and lines for the untrusted and the unreadable.
+async fn read_checkpoints(
+    ws: &Workspace,
+    ctx: &Context,
+    prefix: &str,
+    out: &mut CheckpointCheck,
+) -> Vec<CheckpointSeen> {
+    let identities = ws.config.identities();
+    let mut registries = Registries::new(ws, ctx);
+    let mut seen = Vec::new();
+    for repository in repositories(ws) {
+        let team = match registries.get(&repository).map(|(r, p)| (TeamRegistry::new(r), p)) {
+            Ok((Ok(t), path)) => (t, path),
+            Ok((Err(e), _)) | Err(e) => {
+                out.unread.push(format!("{repository}: {}", e.message));
+                continue;
+            }
+        };
+        let (team, path) = team;
+        let (tags, more) = match team.checkpoint_tags(&path, prefix).await {
+            Ok(t) => t,
+            Err(e) => {
+                out.unread.push(format!("{repository}: {}", e.message));
+                continue;
+            }
+        };
+        out.checked = true;
+        if more > 0 {
+            out.unread.push(format!("{repository}: {more} more checkpoint tags than the {} read were left unread", tags.len()));
+        }
+        for tag in tags {
+            let fetched = match team.fetch_checkpoint(&path, &tag).await {
+                Ok(Some(f)) => f,
+                Ok(None) => continue,
+                Err(e) => {
+                    out.unread.push(format!("{repository}:{tag}: {}", e.message));
+                    continue;
+                }
+            };
+            let trusted: std::result::Result<TrustedCheckpoint, String> = fetched
+                .read
+                .and_then(|(m, s)| verify_checkpoint(&m, &s, &identities));
+            match trusted {
+                Ok(t) => seen.push(CheckpointSeen {
+                    signer: t.message.signer,
+                    seq: t.message.seq,
+                    hash: t.message.hash,
+                    at: t.message.at,
+                    genesis: t.message.genesis,
+                    repository: repository.clone(),
+                    tag,
+                    fingerprint: t.fingerprint,
+                }),
+                Err(why) => out.untrusted.push(format!(
+                    "checkpoint {repository}:{tag} ({}) ignored: {why}",
+                    fetched.artifact.short()
+                )),
+            }
+        }
+    }
+    seen.sort_by(|a, b| b.seq.cmp(&a.seq).then(a.signer.cmp(&b.signer)));
+    seen
+}
+
+/// `tollgate verify --checkpoints`: the database's chain against every trusted checkpoint of
+/// it in the team's registry: each one's event must be in this chain with its hash.
+#[tracing::instrument(skip_all)]
+pub async fn verify_checkpoints(ws: &Workspace, ctx: &Context) -> Result<CheckpointCheck> {
+    let store = open::store(ws)?;
+    let (head_seq, head_hash) = store.chain_head()?;
+    let mut out = CheckpointCheck {
+        end_seq: head_seq,
+        end_hash: head_hash,
+        ..CheckpointCheck::default()
+    };
+    let Some(genesis) = store.hash_at(1)? else {
+        out.warnings
+            .push("the history is empty: there is no chain to check".into());
+        return Ok(out);
+    };
+    out.genesis = Some(genesis.clone());
+    let all = read_checkpoints(ws, ctx, CHECKPOINT_TAG_PREFIX, &mut out).await;
+    let (mine, others): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.genesis == genesis);
+    for c in &mine {
+        match store.hash_at(c.seq)? {
+            None => out.contradictions.push(format!(
+                "{} signed a checkpoint of event {} of this chain at {} ({}:{}), but this history ends at event {head_seq}: events were removed from its end (or this is an older copy)",
+                c.signer, c.seq, c.at, c.repository, c.tag
+            )),
+            Some(h) if h != c.hash => out.contradictions.push(format!(
+                "{} signed a checkpoint of event {} of this chain at {} ({}:{}) with hash {}, but this history's event {} has hash {}: its past was rewritten",
+                c.signer, c.seq, c.at, c.repository, c.tag, short(&c.hash), c.seq, short(&h)
+            )),
+            Some(_) => {}
+        }
+    }
+    if mine.is_empty() && !others.is_empty() && out.checked {
+        let prefixes: std::collections::BTreeSet<String> =
+            others.iter().map(|c| chain_tag_prefix(&c.genesis)).collect();
+        out.warnings.push(format!(
+            "the registry holds checkpoints of {} other chain(s) ({}), none of this one ({}): if this database should continue one of them, its first event was rewritten",
+            prefixes.len(),
+            prefixes.into_iter().collect::<Vec<_>>().join(", "),
+            chain_tag_prefix(&genesis)
+        ));
+    }
+    out.newest = mine.first().cloned();
+    out.at_or_after_newest = out.newest.as_ref().map(|n| head_seq >= n.seq);
+    out.checkpoints = mine;
+    tracing::info!(
+        checkpoints = out.checkpoints.len(),
+        contradictions = out.contradictions.len(),
+        "checkpoints checked"
+    );
+    Ok(out)
+}
+
+/// `verify FILE --config`: an exported JSON report against the trusted checkpoints of its
+/// chain: the report's end is at or after the newest (of the exporting identity when its seal
+/// names one), and every checkpoint whose event the report covers has that event's hash.
+#[tracing::instrument(skip_all, fields(file = %path.display()))]
+pub async fn report_checkpoints(
+    ws: &Workspace,
+    ctx: &Context,
+    path: &std::path::Path,
+) -> Result<CheckpointCheck> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::bad_input(format!("cannot read {}: {e}", path.display()))
+    })?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+        Error::bad_input(format!("{} is not a JSON report", path.display()))
+    })?;
+    let mut hashes: BTreeMap<i64, String> = BTreeMap::new();
+    for e in v["events"].as_array().into_iter().flatten() {
+        if let (Some(seq), Some(hash)) = (e["seq"].as_i64(), e["hash"].as_str()) {
+            hashes.insert(seq, hash.to_string());
+        }
+    }
+    let mut out = CheckpointCheck::default();
+    let (Some((&first, _)), Some((&last, end_hash))) =
+        (hashes.first_key_value(), hashes.last_key_value())
+    else {
+        out.warnings
+            .push("the report holds no events: there is no chain to compare".into());
+        return Ok(out);
+    };
+    out.end_seq = last;
+    out.end_hash = end_hash.clone();
+    out.genesis = hashes.get(&1).cloned();
+    out.exporter = ["signer", "identity", "id"]
+        .iter()
+        .find_map(|k| v["seal"][k].as_str())
+        .map(str::to_string);
+    let generated = v["generated_at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let prefix = out
+        .genesis
+        .as_deref()
+        .map_or_else(|| CHECKPOINT_TAG_PREFIX.to_string(), chain_tag_prefix);
+    let all = read_checkpoints(ws, ctx, &prefix, &mut out).await;
+    // The report's chain: named by its event 1, else tied by a checkpoint inside its range
+    // whose hash it holds.
+    let chains: Vec<String> = match &out.genesis {
+        Some(g) => vec![g.clone()],
+        None => {
+            let mut g: Vec<String> = all
+                .iter()
+                .filter(|c| hashes.get(&c.seq) == Some(&c.hash))
+                .map(|c| c.genesis.clone())
+                .collect();
+            g.sort();
+            g.dedup();
+            if g.is_empty() && out.checked {
+                out.warnings.push(format!(
+                    "the report starts at event {first}, not 1, and no checkpoint in the registry falls within it: it could not be tied to a chain, so its end could not be compared"
+                ));
+            }
+            g
+        }
+    };
+    let mine: Vec<CheckpointSeen> = all
+        .into_iter()
+        .filter(|c| chains.contains(&c.genesis))
+        .collect();
+    for c in &mine {
+        if c.seq < first {
+            continue;
+        }
+        if c.seq <= last {
+            match hashes.get(&c.seq) {
+                Some(h) if *h != c.hash => out.contradictions.push(format!(
+                    "{} signed a checkpoint of event {} at {} ({}:{}) with hash {}, but the report's event {} has hash {}: the history it was exported from was rewritten",
+                    c.signer, c.seq, c.at, c.repository, c.tag, short(&c.hash), c.seq, short(h)
+                )),
+                _ => {}
+            }
+            continue;
+        }
+        let signed = DateTime::parse_from_rfc3339(&c.at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        match (signed, generated) {
+            (Some(s), Some(g)) if s <= g => out.contradictions.push(format!(
+                "the report ends at event {last}, but {} signed a checkpoint of event {} at {} ({}:{}), before the report was generated ({}): its tail was cut",
+                c.signer, c.seq, c.at, c.repository, c.tag, v["generated_at"].as_str().unwrap_or("")
+            )),
+            _ => out.warnings.push(format!(
+                "the report ends at event {last}, before {}'s checkpoint of event {} ({}, {}:{}), which is newer than the report's generated_at ({}): the report is older than that checkpoint, or its tail was cut; export again to cover it",
+                c.signer, c.seq, c.at, c.repository, c.tag, v["generated_at"].as_str().unwrap_or("unknown")
+            )),
+        }
+    }
+    out.newest = match &out.exporter {
+        Some(x) => mine.iter().find(|c| &c.signer == x).cloned(),
+        None => mine.first().cloned(),
+    };
+    out.at_or_after_newest = out.newest.as_ref().map(|n| last >= n.seq);
+    out.checkpoints = mine;
+    Ok(out)
+}
