@@ -18,7 +18,9 @@ use crate::api::actor::{signer_for, signing_identity};
 use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
-use crate::signing::{verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_NAMESPACE};
+use crate::signing::{
+    verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_NAMESPACE,
+};
 use crate::store::{PublishedRow, Store};
 use crate::team::{
     chain_tag_prefix, checkpoint_tag, repository_for, CheckpointPush, TeamRegistry,
@@ -289,7 +291,10 @@ async fn read_checkpoints(
     let mut registries = Registries::new(ws, ctx);
     let mut seen = Vec::new();
     for repository in repositories(ws) {
-        let team = match registries.get(&repository).map(|(r, p)| (TeamRegistry::new(r), p)) {
+        let team = match registries
+            .get(&repository)
+            .map(|(r, p)| (TeamRegistry::new(r), p))
+        {
             Ok((Ok(t), path)) => (t, path),
             Ok((Err(e), _)) | Err(e) => {
                 out.unread.push(format!("{repository}: {}", e.message));
@@ -306,14 +311,18 @@ async fn read_checkpoints(
         };
         out.checked = true;
         if more > 0 {
-            out.unread.push(format!("{repository}: {more} more checkpoint tags than the {} read were left unread", tags.len()));
+            out.unread.push(format!(
+                "{repository}: {more} more checkpoint tags than the {} read were left unread",
+                tags.len()
+            ));
         }
         for tag in tags {
             let fetched = match team.fetch_checkpoint(&path, &tag).await {
                 Ok(Some(f)) => f,
                 Ok(None) => continue,
                 Err(e) => {
-                    out.unread.push(format!("{repository}:{tag}: {}", e.message));
+                    out.unread
+                        .push(format!("{repository}:{tag}: {}", e.message));
                     continue;
                 }
             };
@@ -375,8 +384,10 @@ pub async fn verify_checkpoints(ws: &Workspace, ctx: &Context) -> Result<Checkpo
         }
     }
     if mine.is_empty() && !others.is_empty() && out.checked {
-        let prefixes: std::collections::BTreeSet<String> =
-            others.iter().map(|c| chain_tag_prefix(&c.genesis)).collect();
+        let prefixes: std::collections::BTreeSet<String> = others
+            .iter()
+            .map(|c| chain_tag_prefix(&c.genesis))
+            .collect();
         out.warnings.push(format!(
             "the registry holds checkpoints of {} other chain(s) ({}), none of this one ({}): if this database should continue one of them, its first event was rewritten",
             prefixes.len(),
@@ -404,12 +415,10 @@ pub async fn report_checkpoints(
     ctx: &Context,
     path: &std::path::Path,
 ) -> Result<CheckpointCheck> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::bad_input(format!("cannot read {}: {e}", path.display()))
-    })?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-        Error::bad_input(format!("{} is not a JSON report", path.display()))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", path.display())))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Error::bad_input(format!("{} is not a JSON report", path.display())))?;
     let mut hashes: BTreeMap<i64, String> = BTreeMap::new();
     for e in v["events"].as_array().into_iter().flatten() {
         if let (Some(seq), Some(hash)) = (e["seq"].as_i64(), e["hash"].as_str()) {

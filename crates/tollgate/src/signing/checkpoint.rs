@@ -181,9 +181,8 @@ mod tests {
             "[workspace]\nname = \"t\"\ndatabase = \"t.db\"\n[[registries]]\nname = \"r\"\nurl = \"oci:x\"\n[[signers]]\nid = \"{id}\"\nkey = \"{}\"\n",
             key.public_key().to_openssh().unwrap()
         );
-        let ws =
-            crate::config::Workspace::from_str(&text, std::path::Path::new("t.toml"), None)
-                .unwrap();
+        let ws = crate::config::Workspace::from_str(&text, std::path::Path::new("t.toml"), None)
+            .unwrap();
         ws.config.identity(id).unwrap()
     }
 
@@ -231,9 +230,12 @@ mod tests {
         assert_eq!(ok.message.seq, 12);
         let e = verify_checkpoint(&bytes, &sign(&key, "tollgate-approval"), &listed).unwrap_err();
         assert!(e.contains("namespace"), "{e}");
-        let e = verify_checkpoint(&bytes, &sign(&other, CHECKPOINT_NAMESPACE), &listed)
-            .unwrap_err();
-        assert!(e.contains("not the key tollgate.toml lists for ci@example.com"), "{e}");
+        let e =
+            verify_checkpoint(&bytes, &sign(&other, CHECKPOINT_NAMESPACE), &listed).unwrap_err();
+        assert!(
+            e.contains("not the key tollgate.toml lists for ci@example.com"),
+            "{e}"
+        );
         let e = verify_checkpoint(&bytes, &sign(&key, CHECKPOINT_NAMESPACE), &[]).unwrap_err();
         assert!(e.contains("not an approver or signer"), "{e}");
         let altered = String::from_utf8(bytes.clone())

@@ -44,9 +44,7 @@ pub fn checkpoint_tag(genesis: &str, signer: &str) -> String {
 
 /// The artifact manifest of a checkpoint (keys sorted, compact).
 pub fn checkpoint_manifest(message: &[u8], signature: &str, created: DateTime<Utc>) -> Vec<u8> {
-    let layer = |media: &str, bytes: &[u8]| {
-        json!({"mediaType": media, "digest": Digest::of(bytes).as_str(), "size": bytes.len()})
-    };
+    let layer = |media: &str, bytes: &[u8]| json!({"mediaType": media, "digest": Digest::of(bytes).as_str(), "size": bytes.len()});
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -80,7 +78,9 @@ fn parse_manifest(bytes: &[u8]) -> std::result::Result<[(Digest, u64); 2], Strin
             .as_str()
             .and_then(|d| Digest::parse(d).ok())
             .ok_or(format!("its layer {i} has no sha256 digest"))?;
-        let size = l["size"].as_u64().ok_or(format!("its layer {i} has no size"))?;
+        let size = l["size"]
+            .as_u64()
+            .ok_or(format!("its layer {i} has no size"))?;
         if size > max {
             return Err(format!("its layer {i} is {size} bytes, over {max}"));
         }
@@ -224,7 +224,10 @@ mod tests {
     fn tags_name_the_chain_and_the_signer_and_are_valid_oci_tags() {
         let genesis = "0123456789abcdef".repeat(4);
         let tag = checkpoint_tag(&genesis, "alice@example.com");
-        assert!(tag.starts_with("tollgate-checkpoint-0123456789abcdef-"), "{tag}");
+        assert!(
+            tag.starts_with("tollgate-checkpoint-0123456789abcdef-"),
+            "{tag}"
+        );
         assert_eq!(tag.len(), CHECKPOINT_TAG_PREFIX.len() + 16 + 1 + 16);
         assert!(tag
             .bytes()

@@ -17,7 +17,10 @@ use crate::support::workspace::{Run, TempWorkspace};
 
 /// Image A in dev; Alice is an approver whose key is in the OS keychain.
 fn fixture(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String) {
-    let f = b.image("dev", "checkpoint-a").approver("alice", &["manager"]).build();
+    let f = b
+        .image("dev", "checkpoint-a")
+        .approver("alice", &["manager"])
+        .build();
     let a = f.digests[0].clone();
     let alice = f.approvers[0].clone();
     (f, a, alice)
@@ -49,10 +52,17 @@ fn hash_at(ws: &TempWorkspace, seq: i64) -> String {
 /// A blob of payments/api, read over the registry's HTTP API.
 fn blob(f: &SignedWorkspace, digest: &str) -> Vec<u8> {
     let out = Command::new("curl")
-        .args(["-fsS", &format!("{}/v2/payments/api/blobs/{digest}", f.reg.url())])
+        .args([
+            "-fsS",
+            &format!("{}/v2/payments/api/blobs/{digest}", f.reg.url()),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -63,7 +73,16 @@ fn ssh_keygen_verifies(dir: &Path, id: &str, key: &str, namespace: &str) -> bool
     )
     .unwrap();
     Command::new("ssh-keygen")
-        .args(["-Y", "verify", "-f", "allowed_signers", "-I", id, "-n", namespace])
+        .args([
+            "-Y",
+            "verify",
+            "-f",
+            "allowed_signers",
+            "-I",
+            id,
+            "-n",
+            namespace,
+        ])
         .args(["-s", "msg.sig"])
         .current_dir(dir)
         .stdin(std::fs::File::open(dir.join("msg")).unwrap())
@@ -101,7 +120,10 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
     let m: Value = serde_json::from_slice(&message).unwrap();
     assert_eq!(m["kind"], "tollgate.checkpoint");
     assert_eq!(m["v"], 1);
-    assert_eq!((m["seq"].as_i64(), m["signer"].as_str()), (Some(1), Some(alice.as_str())));
+    assert_eq!(
+        (m["seq"].as_i64(), m["signer"].as_str()),
+        (Some(1), Some(alice.as_str()))
+    );
     assert_eq!(m["hash"], genesis.as_str());
     assert_eq!(m["genesis"], genesis.as_str());
 
@@ -110,13 +132,27 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
     std::fs::write(dir.path().join("msg"), &message).unwrap();
     std::fs::write(dir.path().join("msg.sig"), &signature).unwrap();
     let key = &f.ws.config.identity(&alice).unwrap().key;
-    assert!(ssh_keygen_verifies(dir.path(), &alice, key, "tollgate-checkpoint"));
-    assert!(!ssh_keygen_verifies(dir.path(), &alice, key, "tollgate-approval"));
+    assert!(ssh_keygen_verifies(
+        dir.path(),
+        &alice,
+        key,
+        "tollgate-checkpoint"
+    ));
+    assert!(!ssh_keygen_verifies(
+        dir.path(),
+        &alice,
+        key,
+        "tollgate-approval"
+    ));
 
     // A second sync with nothing but observations publishes nothing new.
     let again = as_id(&f.tmp, &alice, &["sync"]);
     again.ok();
-    assert!(!again.stdout.contains("checkpoint of event"), "{}", again.stdout);
+    assert!(
+        !again.stdout.contains("checkpoint of event"),
+        "{}",
+        again.stdout
+    );
     assert_eq!(skopeo_raw(&f.reg, &format!("payments/api:{tag}")), raw);
 
     // An authored event moves it: the next sync replaces the checkpoint under the same tag.
@@ -125,7 +161,9 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
     moved.ok();
     let head: i64 = f.tmp.sqlite("SELECT max(seq) FROM events").parse().unwrap();
     assert!(
-        moved.stdout.contains(&format!("checkpoint of event {head} ")),
+        moved
+            .stdout
+            .contains(&format!("checkpoint of event {head} ")),
         "{}",
         moved.stdout
     );
@@ -149,7 +187,11 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
         verified.stdout
     );
     assert!(verified.stdout.contains("this history ends at event"));
-    assert!(verified.stdout.contains(": at or after it"), "{}", verified.stdout);
+    assert!(
+        verified.stdout.contains(": at or after it"),
+        "{}",
+        verified.stdout
+    );
 }
 
 /// The report at `from` with its last events cut off so that it ends at `last`: range,
@@ -157,8 +199,9 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
 fn cut_tail(from: &Path, to: &Path, last: i64) {
     let mut r: Value = serde_json::from_slice(&std::fs::read(from).unwrap()).unwrap();
     let events = r["events"].as_array().unwrap().clone();
-    let (kept, cut): (Vec<Value>, Vec<Value>) =
-        events.into_iter().partition(|e| e["seq"].as_i64().unwrap() <= last);
+    let (kept, cut): (Vec<Value>, Vec<Value>) = events
+        .into_iter()
+        .partition(|e| e["seq"].as_i64().unwrap() <= last);
     let end = kept.last().unwrap()["hash"].clone();
     r["range"]["last_seq"] = last.into();
     r["range"]["end_hash"] = end.clone();
@@ -187,25 +230,53 @@ fn a_report_whose_tail_was_cut_is_caught_against_the_registry() {
     let (mut f, a, alice) = fixture(builder("checkpoint-report"));
     as_id(&f.tmp, &alice, &["sync"]).ok();
     let old = f.tmp.path().join("old.json");
-    as_id(&f.tmp, &alice, &["export", "--format", "json", "--out", old.to_str().unwrap()]).ok();
+    as_id(
+        &f.tmp,
+        &alice,
+        &["export", "--format", "json", "--out", old.to_str().unwrap()],
+    )
+    .ok();
     record(&f.tmp, &a, "ci@example.com");
     let synced = as_id(&f.tmp, &alice, &["sync"]);
     synced.ok();
-    assert!(synced.stdout.contains("checkpoint of event 3 "), "{}", synced.stdout);
+    assert!(
+        synced.stdout.contains("checkpoint of event 3 "),
+        "{}",
+        synced.stdout
+    );
     let full = f.tmp.path().join("full.json");
-    as_id(&f.tmp, &alice, &["export", "--format", "json", "--out", full.to_str().unwrap()]).ok();
+    as_id(
+        &f.tmp,
+        &alice,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            full.to_str().unwrap(),
+        ],
+    )
+    .ok();
 
     // The whole report: at the newest checkpoint.
     let ok = as_id(&f.tmp, &alice, &["verify", full.to_str().unwrap()]);
     assert!(
-        ok.stdout
-            .contains(&format!("the newest is event 3 ({}…) signed by {alice}", &hash_at(&f.tmp, 3)[..12])),
+        ok.stdout.contains(&format!(
+            "the newest is event 3 ({}…) signed by {alice}",
+            &hash_at(&f.tmp, 3)[..12]
+        )),
         "{}\n{}",
         ok.stdout,
         ok.stderr
     );
-    assert!(ok.stdout.contains("the report ends at event 3: at or after it"));
-    assert!(!ok.stderr.contains("checkpoint contradicted"), "{}", ok.stderr);
+    assert!(ok
+        .stdout
+        .contains("the report ends at event 3: at or after it"));
+    assert!(
+        !ok.stderr.contains("checkpoint contradicted"),
+        "{}",
+        ok.stderr
+    );
 
     // Its tail cut (the record and the last observation): the checkpoint, signed before the
     // report was generated, says event 3 existed.
@@ -220,7 +291,9 @@ fn a_report_whose_tail_was_cut_is_caught_against_the_registry() {
         "{}",
         caught.stderr
     );
-    assert!(caught.stdout.contains("the report ends at event 1: BEFORE it"));
+    assert!(caught
+        .stdout
+        .contains("the report ends at event 1: BEFORE it"));
 
     // The honest export made before the record: flagged as older than the checkpoint, not
     // contradicted.
@@ -228,11 +301,17 @@ fn a_report_whose_tail_was_cut_is_caught_against_the_registry() {
     assert!(
         older.stderr.contains(&format!(
             "warning: the report ends at event 1, before {alice}'s checkpoint of event 3"
-        )) && older.stderr.contains("the report is older than that checkpoint"),
+        )) && older
+            .stderr
+            .contains("the report is older than that checkpoint"),
         "{}",
         older.stderr
     );
-    assert!(!older.stderr.contains("checkpoint contradicted"), "{}", older.stderr);
+    assert!(
+        !older.stderr.contains("checkpoint contradicted"),
+        "{}",
+        older.stderr
+    );
 
     // Without registry access it says it could not check.
     f.reg.stop();
@@ -253,10 +332,8 @@ fn a_database_copy_whose_history_diverges_is_caught_and_cannot_replace_the_check
     as_id(&f.tmp, &alice, &["sync"]).ok();
     // A copy of the database as it is now, in another folder with the same tollgate.toml.
     let (copy, _) = f.desktop();
-    f.tmp.sqlite(&format!(
-        "VACUUM INTO '{}'",
-        copy.db().to_str().unwrap()
-    ));
+    f.tmp
+        .sqlite(&format!("VACUUM INTO '{}'", copy.db().to_str().unwrap()));
     // The original goes on: a record, and a checkpoint of event 3.
     record(&f.tmp, &a, "ci@example.com");
     as_id(&f.tmp, &alice, &["sync"]).ok();
@@ -268,8 +345,9 @@ fn a_database_copy_whose_history_diverges_is_caught_and_cannot_replace_the_check
     forked.ok();
     assert_ne!(hash_at(&copy, 3), original_3);
     assert!(
-        forked.stderr.contains("warning: checkpoint not published to local/payments/api: the checkpoint already under")
-            && forked.stderr.contains("it is kept as evidence"),
+        forked.stderr.contains(
+            "warning: checkpoint not published to local/payments/api: the checkpoint already under"
+        ) && forked.stderr.contains("it is kept as evidence"),
         "{}",
         forked.stderr
     );
@@ -302,7 +380,9 @@ fn a_database_copy_whose_history_diverges_is_caught_and_cannot_replace_the_check
 fn a_read_only_user_and_a_machine_without_a_listed_key_skip_with_one_line() {
     let (f, _, alice) = fixture(builder("checkpoint-readonly").token_auth());
     // No listed identity on this machine: the sync says nothing, team status says why.
-    let plain = f.tmp.run_env(&["sync"], &[("TOLLGATE_APPROVER", "nobody@example.com")]);
+    let plain = f
+        .tmp
+        .run_env(&["sync"], &[("TOLLGATE_APPROVER", "nobody@example.com")]);
     plain.ok();
     assert!(!plain.stdout.contains("checkpoint"), "{}", plain.stdout);
     let status = f.tmp.run(&["team", "status"]).stdout;
@@ -316,7 +396,11 @@ fn a_read_only_user_and_a_machine_without_a_listed_key_skip_with_one_line() {
     record(&f.tmp, &f.digests[0], "ci@example.com");
     let denied = as_id(&f.tmp, &alice, &["sync"]);
     denied.ok();
-    assert!(!denied.stdout.contains("checkpoint of event"), "{}", denied.stdout);
+    assert!(
+        !denied.stdout.contains("checkpoint of event"),
+        "{}",
+        denied.stdout
+    );
     let json: Value = f.tmp.run(&["team", "status", "--json"]).json();
     let line = json["checkpoints"][0]["line"].as_str().unwrap().to_string();
     assert!(
@@ -331,7 +415,11 @@ fn a_read_only_user_and_a_machine_without_a_listed_key_skip_with_one_line() {
     // Granted: the next sync publishes.
     f.reg.set_push_denied(false);
     let granted = as_id(&f.tmp, &alice, &["sync"]);
-    assert!(granted.stdout.contains("checkpoint of event 4 "), "{}", granted.stdout);
+    assert!(
+        granted.stdout.contains("checkpoint of event 4 "),
+        "{}",
+        granted.stdout
+    );
 }
 
 #[test]
@@ -343,10 +431,15 @@ fn a_checkpoint_signed_by_an_unlisted_key_is_named_and_ignored() {
     // herself and once as Alice, signed with stock ssh-keygen in the checkpoint namespace.
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("mallory");
-    run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key));
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key));
     let team = TeamRegistry::new(f.reg.client()).unwrap();
     let mut tags = Vec::new();
-    for (claimed, tag_of) in [("mallory@example.com", "mallory@example.com"), (alice.as_str(), "impostor")] {
+    for (claimed, tag_of) in [
+        ("mallory@example.com", "mallory@example.com"),
+        (alice.as_str(), "impostor"),
+    ] {
         let message = format!(
             "{{\"at\":\"2026-12-06T21:00:00.000Z\",\"genesis\":\"{genesis}\",\"hash\":\"{}\",\"kind\":\"tollgate.checkpoint\",\"seq\":99,\"signer\":\"{claimed}\",\"v\":1}}",
             "f".repeat(64)
@@ -372,7 +465,11 @@ fn a_checkpoint_signed_by_an_unlisted_key_is_named_and_ignored() {
     }
 
     let out = as_id(&f.tmp, &alice, &["verify", "--checkpoints"]);
-    assert_eq!(out.code, 0, "ignored, so nothing contradicts: {}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "ignored, so nothing contradicts: {}\n{}",
+        out.stdout, out.stderr
+    );
     assert!(
         out.stderr.contains(&format!(
             "warning: checkpoint local/payments/api:{} (",
@@ -384,12 +481,18 @@ fn a_checkpoint_signed_by_an_unlisted_key_is_named_and_ignored() {
         out.stderr
     );
     assert!(
-        out.stderr.contains(&format!("warning: checkpoint local/payments/api:{} (", tags[1]))
-            && out.stderr.contains(&format!(
-                "which is not the key tollgate.toml lists for {alice}"
-            )),
+        out.stderr.contains(&format!(
+            "warning: checkpoint local/payments/api:{} (",
+            tags[1]
+        )) && out.stderr.contains(&format!(
+            "which is not the key tollgate.toml lists for {alice}"
+        )),
         "{}",
         out.stderr
     );
-    assert!(out.stdout.contains("the newest is event 1 ("), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("the newest is event 1 ("),
+        "{}",
+        out.stdout
+    );
 }
