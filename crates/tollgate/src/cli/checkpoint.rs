@@ -16,8 +16,9 @@ pub fn sync_lines(c: Option<&CheckpointSync>) {
 }
 
 /// What a checkpoint check found: problems on stderr (`error:` contradicts, exit 1;
-/// `warning:` flags), the summary on stdout. `what` is "this history" or "the report".
-pub fn check(c: &CheckpointCheck, what: &str) {
+/// `warning:` flags), the summary on stdout unless `json` (stdout then holds the JSON). `what`
+/// is "this history" or "the report".
+pub fn check(c: &CheckpointCheck, what: &str, json: bool) {
     for line in &c.unread {
         eprintln!("warning: could not check checkpoints in {line}");
     }
@@ -29,6 +30,9 @@ pub fn check(c: &CheckpointCheck, what: &str) {
     }
     for line in &c.contradictions {
         eprintln!("error: checkpoint contradicted: {line}");
+    }
+    if json {
+        return;
     }
     if !c.checked {
         println!("checkpoints: could not check: the team's registry could not be read");

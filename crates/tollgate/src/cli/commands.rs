@@ -364,8 +364,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 Some(ws) => Some(api::report_checkpoints(ws, &ctx, &file).await?),
                 None => None,
             };
-            if let (Some(c), false) = (&checkpoints, json) {
-                super::checkpoint::check(c, "the report");
+            if let Some(c) = &checkpoints {
+                super::checkpoint::check(c, "the report", json);
             }
             let contradicted = checkpoints.as_ref().is_some_and(|c| !c.ok());
             Ok(if result.ok() && !contradicted { 0 } else { 1 })
@@ -388,7 +388,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     output::json(&serde_json::json!({ "verify": report, "checkpoints": c }))?
                 }
                 (None, true) => output::json(&report)?,
-                (Some(c), false) => super::checkpoint::check(c, "this history"),
+                (Some(c), false) => super::checkpoint::check(c, "this history", false),
                 (None, false) => {}
             }
             if let Some(b) = &report.chain.broken {
