@@ -261,6 +261,10 @@ pub struct CheckpointCheck {
     pub newest: Option<CheckpointSeen>,
     /// `end_seq` is at or after `newest`'s seq; `null` when there is none.
     pub at_or_after_newest: Option<bool>,
+    /// Whether `newest`'s event is in what was checked with its hash: `true` it is, `false`
+    /// it is not (a contradiction), `null` when it is not covered (past the end, or before a
+    /// report's range) or there is no checkpoint.
+    pub newest_holds: Option<bool>,
     /// Checkpoints the history or report contradicts (a cut tail, a rewritten past): exit 1.
     pub contradictions: Vec<String>,
     /// Lines that flag without contradicting (a report older than the newest checkpoint).
@@ -397,6 +401,12 @@ pub async fn verify_checkpoints(ws: &Workspace, ctx: &Context) -> Result<Checkpo
     }
     out.newest = mine.first().cloned();
     out.at_or_after_newest = out.newest.as_ref().map(|n| head_seq >= n.seq);
+    out.newest_holds = match &out.newest {
+        Some(n) if n.seq <= head_seq => {
+            Some(store.hash_at(n.seq)?.as_deref() == Some(n.hash.as_str()))
+        }
+        _ => None,
+    };
     out.checkpoints = mine;
     tracing::info!(
         checkpoints = out.checkpoints.len(),
@@ -506,6 +516,10 @@ pub async fn report_checkpoints(
         None => mine.first().cloned(),
     };
     out.at_or_after_newest = out.newest.as_ref().map(|n| last >= n.seq);
+    out.newest_holds = out
+        .newest
+        .as_ref()
+        .and_then(|n| hashes.get(&n.seq).map(|h| *h == n.hash));
     out.checkpoints = mine;
     Ok(out)
 }

@@ -52,7 +52,7 @@ pub fn check(c: &CheckpointCheck, what: &str, json: bool) {
             c.checkpoints.len()
         ),
         Some(n) => println!(
-            "checkpoints: {} of this chain; the newest{whose} is event {} ({}…) signed by {} at {}; {what} ends at event {}: {}",
+            "checkpoints: {} of this chain; the newest{whose} is event {} ({}…) signed by {} at {}; {what} ends at event {}: {}{}",
             c.checkpoints.len(),
             n.seq,
             n.hash.get(..12).unwrap_or(&n.hash),
@@ -63,6 +63,11 @@ pub fn check(c: &CheckpointCheck, what: &str, json: bool) {
                 "at or after it"
             } else {
                 "BEFORE it"
+            },
+            match c.newest_holds {
+                Some(true) => format!("; {what} holds its event {} with that hash", n.seq),
+                Some(false) => format!("; {what}'s event {} has ANOTHER hash", n.seq),
+                None => String::new(),
             }
         ),
     }

@@ -188,7 +188,9 @@ fn a_sync_publishes_a_checkpoint_ssh_keygen_verifies_and_a_repeat_publishes_noth
     );
     assert!(verified.stdout.contains("this history ends at event"));
     assert!(
-        verified.stdout.contains(": at or after it"),
+        verified.stdout.contains(&format!(
+            ": at or after it; this history holds its event {head} with that hash"
+        )),
         "{}",
         verified.stdout
     );
@@ -269,9 +271,9 @@ fn a_report_whose_tail_was_cut_is_caught_against_the_registry() {
         ok.stdout,
         ok.stderr
     );
-    assert!(ok
-        .stdout
-        .contains("the report ends at event 3: at or after it"));
+    assert!(ok.stdout.contains(
+        "the report ends at event 3: at or after it; the report holds its event 3 with that hash"
+    ));
     assert!(
         !ok.stderr.contains("checkpoint contradicted"),
         "{}",
