@@ -80,6 +80,15 @@ fn choose(
         })
 }
 
+/// The listed identity this machine signs as without being asked who it is: the one whose key
+/// is in `TOLLGATE_SIGNING_KEY` or (the only one) in ssh-agent, else this machine's keychain
+/// identity when tollgate.toml lists it. `None` when nothing names one (what a checkpoint is
+/// signed as).
+pub(crate) fn signing_identity(ws: &Workspace, ctx: &Context) -> Option<String> {
+    signing::identity_in_sources(&ws.config.identities(), &sources())
+        .or_else(|| machine_identity(ws, ctx))
+}
+
 /// This machine's signing identity, when tollgate.toml lists it as an approver. A keychain
 /// that cannot be read (no Secret Service, as under cron) names nobody; the next source is
 /// asked.

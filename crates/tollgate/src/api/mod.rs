@@ -5,6 +5,7 @@
 
 mod actor;
 mod approve;
+mod checkpoint;
 mod context;
 mod demo;
 mod detail;
@@ -31,6 +32,9 @@ mod verify;
 
 pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
 pub use approve::{approve, approve_and_share, ApprovalReceipt, ApproveRequest};
+pub use checkpoint::{
+    report_checkpoints, verify_checkpoints, CheckpointCheck, CheckpointSeen, CheckpointSync,
+};
 pub use context::Context;
 pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
@@ -53,7 +57,8 @@ pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
 pub use team_status::{
-    team_status, SkippedArtifact, TeamProblem, TeamPull, TeamRepository, TeamStatus, UnsharedEvent,
+    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository, TeamStatus,
+    UnsharedEvent,
     UntrustedEvent,
 };
 pub use team_sync::{TeamShare, TeamSyncReport};

@@ -73,6 +73,11 @@ pub struct SyncReport {
     /// The team step (`[team] share`): teammates' events imported, untrusted ones skipped
     /// and named, unshared events published again.
     pub team: crate::api::team_sync::TeamSyncReport,
+    /// The signed checkpoint step (`api::checkpoint`): published, skipped or failed, one line
+    /// each; absent when `[team] share` is off or the history is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub checkpoint: Option<crate::api::CheckpointSync>,
 }
 
 impl SyncReport {
@@ -334,11 +339,14 @@ pub async fn sync(
             report
         }
     };
+    // 6. A signed checkpoint of the chain head, when it moved (never fails the sync).
+    let checkpoint = crate::api::checkpoint::publish_after_sync(ws, ctx, &mut store).await;
     let report = SyncReport {
         tags,
         new_images: infos.len(),
         at: now,
         team,
+        checkpoint,
     };
     tracing::info!(
         tags = total,

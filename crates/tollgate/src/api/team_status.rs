@@ -39,6 +39,11 @@ pub struct TeamStatus {
     /// Artifacts skipped and remembered (untrusted, malformed, replayed, needing a newer
     /// Tollgate): not fetched again until tollgate.toml's identities change.
     pub skipped: Vec<SkippedArtifact>,
+    /// The signed checkpoints of this desktop's chain head, per team repository: the last
+    /// published and the line the last attempt answered (absent before the first sync).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub checkpoints: Option<Vec<TeamCheckpoint>>,
 }
 
 /// A subject whose team channel could not be read or kept listed.
@@ -74,6 +79,22 @@ pub struct SkippedArtifact {
     pub first_seen: DateTime<Utc>,
     #[ts(type = "string")]
     pub last_seen: DateTime<Utc>,
+}
+
+/// What this desktop last did about checkpoints in one team repository.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TeamCheckpoint {
+    pub repository: String,
+    /// The tag of the last checkpoint published there; `null` before the first.
+    pub tag: Option<String>,
+    /// Its event (`seq`); `null` before the first.
+    #[ts(type = "number | null")]
+    pub seq: Option<i64>,
+    /// When it was published (RFC 3339); `null` before the first.
+    pub published_at: Option<String>,
+    /// The line the last attempt answered: published, or why not.
+    pub line: String,
 }
 
 /// One app's team repository.
@@ -233,7 +254,20 @@ pub fn team_status(ws: &Workspace, _ctx: &Context) -> Result<TeamStatus> {
             last_seen: s.last_seen,
         })
         .collect();
+    let rows = store.checkpoint_rows()?;
+    let checkpoints = (!rows.is_empty()).then(|| {
+        rows.into_iter()
+            .map(|r| TeamCheckpoint {
+                repository: r.repository,
+                tag: r.published.as_ref().map(|p| p.tag.clone()),
+                seq: r.published.as_ref().map(|p| p.seq),
+                published_at: r.published.map(|p| p.at),
+                line: r.line,
+            })
+            .collect()
+    });
     Ok(TeamStatus {
+        checkpoints,
         sharing: team.share,
         change,
         ledger: team.ledger.clone(),

@@ -199,6 +199,9 @@ pub enum Command {
         file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Also check the database against the signed checkpoints in the team's registry
+        #[arg(long, conflicts_with = "file")]
+        checkpoints: bool,
     },
     /// The team's history in the registry, as this desktop knows it
     Team {

@@ -354,6 +354,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Verify {
             file: Some(file),
             json,
+            ..
         } => {
             // The workspace's keys only when --config names one: without it, the report's own.
             let ws = match cli.config.as_deref() {
@@ -362,12 +363,37 @@ pub async fn run(cli: Cli) -> Result<i32> {
             };
             let result = api::verify_report(&file, ws.as_ref())?;
             output::report_verification(&result, json)?;
-            Ok(if result.ok() { 0 } else { 1 })
+            // With a workspace, the report's end against the team's signed checkpoints.
+            let checkpoints = match &ws {
+                Some(ws) => Some(api::report_checkpoints(ws, &ctx, &file).await?),
+                None => None,
+            };
+            if let Some(c) = &checkpoints {
+                super::checkpoint::check(c, "the report", json);
+            }
+            let contradicted = checkpoints.as_ref().is_some_and(|c| !c.ok());
+            Ok(if result.ok() && !contradicted { 0 } else { 1 })
         }
-        Command::Verify { file: None, json } => {
-            let report = api::verify(&load_and_recover(&load, &ctx).await?)?;
-            if json {
-                output::json(&report)?;
+        Command::Verify {
+            file: None,
+            json,
+            checkpoints,
+        } => {
+            let ws = load_and_recover(&load, &ctx).await?;
+            let report = api::verify(&ws)?;
+            let checked = match checkpoints {
+                true => Some(api::verify_checkpoints(&ws, &ctx).await?),
+                false => None,
+            };
+            let contradicted = checked.as_ref().is_some_and(|c| !c.ok());
+            match (&checked, json) {
+                // --checkpoints --json: both checks in one object.
+                (Some(c), true) => {
+                    output::json(&serde_json::json!({ "verify": report, "checkpoints": c }))?
+                }
+                (None, true) => output::json(&report)?,
+                (Some(c), false) => super::checkpoint::check(c, "this history", false),
+                (None, false) => {}
             }
             if let Some(b) = &report.chain.broken {
                 eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
@@ -395,7 +421,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     anchored_line(report.anchored_seq, report.chain.events)
                 );
             }
-            Ok(if report.ok() { 0 } else { 1 })
+            Ok(if report.ok() && !contradicted { 0 } else { 1 })
         }
         Command::Team {
             command: TeamCommand::Status { json },

@@ -2,6 +2,7 @@
 //! every failure prints `error: <what is wrong and what to do>` and exits 1 (refused) or 2 (bad input).
 
 mod args;
+mod checkpoint;
 mod commands;
 mod diff_text;
 mod output;

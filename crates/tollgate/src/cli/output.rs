@@ -176,6 +176,7 @@ pub fn sync_report(report: &SyncReport) {
     for line in &team.problems {
         eprintln!("warning: {line}");
     }
+    super::checkpoint::sync_lines(report.checkpoint.as_ref());
     for t in report.drifted() {
         eprintln!("error: {}", Error::from(t).message);
     }

@@ -74,4 +74,13 @@ pub fn status(s: &TeamStatus) {
     for k in &s.skipped {
         println!("  {} {} {}: {}", k.reason, k.kind, k.artifact, k.line);
     }
+    if let Some(rows) = &s.checkpoints {
+        for c in rows {
+            let last = match (&c.seq, &c.published_at) {
+                (Some(seq), Some(at)) => format!("last published: event {seq} at {at}"),
+                _ => "none published yet".to_string(),
+            };
+            println!("checkpoints in {} ({last}): {}", c.repository, c.line);
+        }
+    }
 }

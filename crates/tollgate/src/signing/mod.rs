@@ -12,6 +12,7 @@
 //! - [`event`]: the signed message of a record, promotion or rollback.
 //! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
 //! - [`versions`]: the newest `v` of each kind this build reads; newer ones need a newer Tollgate.
+//! - `checkpoint`: the signed chain head a desktop publishes (namespace `tollgate-checkpoint`).
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -21,6 +22,7 @@
 
 mod agent;
 mod allowed_signers;
+mod checkpoint;
 mod event;
 mod key;
 mod message;
@@ -32,6 +34,10 @@ mod versions;
 
 pub use allowed_signers::{
     allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
+};
+pub use checkpoint::{
+    verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,
+    CHECKPOINT_VERSION,
 };
 pub use event::{
     approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,

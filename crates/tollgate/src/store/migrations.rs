@@ -23,6 +23,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (9, include_str!("migrations/0009_unplaced.sql")),
     (10, include_str!("migrations/0010_signed_messages.sql")),
     (11, include_str!("migrations/0011_team_channel.sql")),
+    (12, include_str!("migrations/0012_checkpoints.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
@@ -34,6 +35,7 @@ const REBUILD_TIMELINE_AFTER: &[u32] = &[2, 8, 10];
 const FILL_MESSAGES_AFTER: &[u32] = &[10];
 
 /// The schema version this build writes and understands.
+/// The schema version this build writes and understands: the last migration's number.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The schema version stored in the database file.
@@ -102,10 +104,11 @@ mod tests {
     fn versions_are_numbered_in_order() {
         let mut last = 0;
         for (v, sql) in MIGRATIONS {
-            assert!(*v > last, "migration {v} after {last}");
+            assert_eq!(*v, last + 1, "migration {v} after {last}");
             assert!(!sql.trim().is_empty());
             last = *v;
         }
+        assert_eq!(MIGRATIONS[0].0, 1);
     }
 
     #[test]

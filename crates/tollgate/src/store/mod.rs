@@ -12,11 +12,13 @@
 //! - `point_in_time`: the segment that covers a moment (`status --at`), by two index seeks.
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
 //! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
+//! - `checkpoints`: the last signed checkpoint this desktop published per team repository.
 //! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
 //! - `messages`: signed statements by the sha256 of their message bytes, and which events
 //!   replay an earlier one (`domain::statement`).
 
 pub mod chain;
+mod checkpoints;
 mod conflicts;
 mod events;
 mod images;
@@ -41,6 +43,7 @@ use crate::domain::{Digest, Event, ImageInfo, NewEvent, Segment};
 use crate::{Error, Result};
 
 pub use chain::event_hash;
+pub use checkpoints::{CheckpointRow, PublishedRow};
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
 pub use messages::HeldStatement;
 pub use point_in_time::StayAt;

@@ -5,6 +5,7 @@
 //! nothing in this module signs, verifies or imports; `sync` does not call it yet.
 //!
 //! - [`artifact`]: the artifact manifest, built and parsed.
+//! - [`checkpoint`]: a signed checkpoint of a chain as an artifact under its own tag.
 //! - [`index`]: the fallback tag `sha256-<hex>` (an OCI image index), read and merged.
 //! - `publish`: push an artifact, keep the fallback index listing it ([`TeamRegistry::publish`],
 //!   [`TeamRegistry::ensure_listed`]).
@@ -12,6 +13,7 @@
 //!   [`TeamRegistry::fetch`], [`TeamRegistry::pull`]).
 
 pub mod artifact;
+pub mod checkpoint;
 mod discover;
 pub mod index;
 mod publish;
@@ -24,6 +26,10 @@ pub use artifact::{ArtifactKind, ArtifactManifest, Descriptor, TeamEvent};
 pub use discover::{
     Fallbacks, Fetched, Pulled, Referrers, Seen, Source, MAX_ENTRIES_PER_SUBJECT,
     MAX_FALLBACK_TAGS, MAX_LISTING_BYTES, NO_API_MEMORY,
+};
+pub use checkpoint::{
+    chain_tag_prefix, checkpoint_tag, CheckpointPush, FetchedCheckpoint, CHECKPOINT_ARTIFACT_TYPE,
+    CHECKPOINT_TAG_PREFIX,
 };
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
 pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};

@@ -4,6 +4,7 @@
 mod support;
 
 mod anchor;
+mod checkpoint;
 mod cli;
 mod cli_registry;
 mod diff;
