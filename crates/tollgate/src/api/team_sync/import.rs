@@ -107,9 +107,10 @@ pub(super) fn fits(store: &Store, m: &EventMessage, continuing: bool) -> Result<
 /// Why move `m` cannot end stay `stay` of its lane (which lasted until event `until`, if it
 /// ended): it was signed before that stay began (allowing 5 minutes of clock skew), so it was
 /// made for an earlier stay of the same digest (a replay of a move rolled back since). The stay
-/// began as its newest move says (a rollback to a digest that was there before begins its stay
-/// anew), else as the event that began its segment; a signed event at the earlier of its
-/// append and signing times.
+/// began as its newest signed move says (a rollback to a digest that was there before begins its
+/// stay anew), else as the signed event that began its segment, at the earlier of its append and
+/// signing times; a stay begun by an observation or a drift is not judged (it had begun by then,
+/// how long before is unknown).
 fn too_old(
     store: &Store,
     m: &EventMessage,
@@ -123,12 +124,17 @@ fn too_old(
         Some(v) => v,
         None => store.event(stay.seq)?,
     };
-    let stay_signed = e
+    // Only a signed move says when a stay began: an observation (a baseline) or a drift says
+    // only that it had begun by then, perhaps while this very move was being pushed.
+    let Some(stay_signed) = e
         .data_str("message")
         .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
         .and_then(|v| v.get("at").and_then(|a| a.as_str()).map(str::to_string))
-        .and_then(|a| crate::domain::parse_time(&a).ok());
-    let began = stay_began(e.at, stay_signed);
+        .and_then(|a| crate::domain::parse_time(&a).ok())
+    else {
+        return Ok(None);
+    };
+    let began = stay_began(e.at, Some(stay_signed));
     Ok(signed_before_stay(signed, began).then(|| {
         format!(
             "it was signed at {}, before the stay of {} in {} {} began here ({}): a move made for an earlier stay fits no later one (a replay)",
