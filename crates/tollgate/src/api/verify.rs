@@ -53,6 +53,9 @@ pub struct VerifyReport {
     /// (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
     /// the chain: two signed statements that cannot both be right, which people resolve.
     pub conflicts: Vec<crate::report::conflicts::Conflict>,
+    /// Findings that are not failures: a recovery's promotion or rollback without a signature
+    /// in the signed era (with its reason).
+    pub warnings: Vec<Problem>,
 }
 
 impl VerifyReport {
@@ -226,6 +229,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
         ));
     }
+    let warnings = anchoring_markers(&store, &mut problems)?;
     let conflicts = store.conflicts(None)?;
     for c in &conflicts {
         problems.push(Problem::new(
@@ -236,6 +240,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
         conflicts,
+        warnings,
         approvals: signed.len() as u64,
         signed_events: events.len() as u64,
         unsigned_events,
@@ -246,14 +251,48 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     })
 }
 
+/// What anchoring rests on and no signature covers (issue 17): every approval or verdict
+/// marked `imported` names a team artifact this history imported as that event
+/// ([`crate::report::verify::imported`]), and every record, promotion and rollback after the
+/// first signed one carries a signature ([`crate::report::verify::unsigned`]): problems, or
+/// warnings for a recovery's unsigned promotion (returned).
+fn anchoring_markers(store: &crate::store::Store, problems: &mut Vec<Problem>) -> Result<Vec<Problem>> {
+    use crate::report::verify::{imported, unsigned};
+    let mut warnings = Vec::new();
+    let mut era = unsigned::SignedEra::default();
+    store.for_each_event(&EventFilter::default(), |e| {
+        let found = imported::check(&e, |artifact| {
+            Ok(store.team_artifact(artifact)?.map(|a| a.event_seq))
+        })?;
+        if let Some(why) = found {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
+        match era.event(&e) {
+            Some(unsigned::Unsigned::Problem(why)) => problems.push(Problem::new(Some(e.seq), why)),
+            Some(unsigned::Unsigned::Warning(why)) => warnings.push(Problem::new(Some(e.seq), why)),
+            None => {}
+        }
+        Ok(())
+    })?;
+    Ok(warnings)
+}
+
 /// Check an exported JSON report offline: chain links, content hashes, the range without gaps,
 /// anchors, consumed approvals, the filters and the summary, and every approval signature:
 /// against the report's own `allowed_signers` (`keys` `None`: a report forged whole, with its
 /// own keys, passes that), or against the approvers of a workspace's tollgate.toml. The result
 /// says which ([`ReportVerification::keys`]). Problems are listed (one line each); a file that is
 /// not a Tollgate report is an error ([`crate::Code::BadInput`]).
+///
+/// The report's seal must verify (against its own key line, or the key the workspace lists for
+/// its signer); a report without one is a problem unless `allow_unsealed`, which lists what is
+/// then unproven ([`ReportVerification::unproven`]).
 #[tracing::instrument(skip(keys), fields(path = %path.display(), keys = keys.map_or("report", |_| "workspace")))]
-pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVerification> {
+pub fn verify_report(
+    path: &Path,
+    keys: Option<&Workspace>,
+    allow_unsealed: bool,
+) -> Result<ReportVerification> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::bad_input(format!(
             "cannot read {}: {e}; pass the path of a JSON report from `tollgate export --format json`",
@@ -268,7 +307,7 @@ pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVeri
             from: ws.config_path.display().to_string(),
         },
     };
-    let result = check_report_bytes(&bytes, &path.display().to_string(), keys)?;
+    let result = check_report_bytes(&bytes, &path.display().to_string(), keys, allow_unsealed)?;
     tracing::info!(
         events = result.events,
         problems = result.problems.len(),

@@ -320,7 +320,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let until = until.as_deref().map(parse_time).transpose()?;
             let summary = api::export(
                 &load()?,
-                ctx.clock.now(),
+                &ctx,
                 api::ExportRequest {
                     format,
                     app,
@@ -349,6 +349,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Verify {
             file: Some(file),
+            allow_unsealed,
             json,
         } => {
             // The workspace's keys only when --config names one: without it, the report's own.
@@ -356,11 +357,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 Some(_) => Some(load()?),
                 None => None,
             };
-            let result = api::verify_report(&file, ws.as_ref())?;
+            let result = api::verify_report(&file, ws.as_ref(), allow_unsealed)?;
             output::report_verification(&result, json)?;
             Ok(if result.ok() { 0 } else { 1 })
         }
-        Command::Verify { file: None, json } => {
+        Command::Verify {
+            file: None, json, ..
+        } => {
             let report = api::verify(&load_and_recover(&load, &ctx).await?)?;
             if json {
                 output::json(&report)?;
@@ -370,6 +373,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             for p in &report.problems {
                 eprintln!("error: {}", p.message);
+            }
+            for w in &report.warnings {
+                eprintln!("warning: {}", w.message);
             }
             if report.ok() && !json {
                 println!(

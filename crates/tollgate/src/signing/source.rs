@@ -178,6 +178,13 @@ impl Signer {
         &self.source
     }
 
+    /// Its public key in OpenSSH form, without a comment (`ssh-ed25519 AAAA…`).
+    pub fn public_openssh(&self) -> Result<String> {
+        PublicKey::new(self.public.key_data().clone(), "")
+            .to_openssh()
+            .map_err(|e| Error::internal(format!("could not encode a public key: {e}")))
+    }
+
     /// `SHA256:…` of its key.
     pub fn fingerprint(&self) -> String {
         self.public.fingerprint(HashAlg::Sha256).to_string()
@@ -186,17 +193,22 @@ impl Signer {
     /// Sign `message`: the armored SSHSIG (namespace `tollgate-approval`, sha512, LF), the
     /// same bytes `ssh-keygen -Y sign` would make with this key.
     pub fn sign(&self, message: &[u8]) -> Result<String> {
+        self.sign_in(NAMESPACE, message)
+    }
+
+    /// [`sign`](Self::sign) in another SSHSIG namespace (a report's seal: `tollgate-report`).
+    pub fn sign_in(&self, namespace: &str, message: &[u8]) -> Result<String> {
         let sig = match &self.held {
-            Held::Private(key) => key.sign(NAMESPACE, HASH_ALG, message).map_err(|e| {
+            Held::Private(key) => key.sign(namespace, HASH_ALG, message).map_err(|e| {
                 Error::internal(format!("signing with the key of {} failed: {e}", self.id))
             })?,
             Held::Agent(socket) => {
-                let data = SshSig::signed_data(NAMESPACE, HASH_ALG, message)
+                let data = SshSig::signed_data(namespace, HASH_ALG, message)
                     .map_err(|e| Error::internal(format!("could not frame the message: {e}")))?;
                 let signature = agent::sign(socket, &self.public, &data)?;
                 SshSig::new(
                     self.public.key_data().clone(),
-                    NAMESPACE,
+                    namespace,
                     HASH_ALG,
                     signature,
                 )

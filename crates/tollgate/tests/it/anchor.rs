@@ -231,11 +231,11 @@ fn promotions_are_checked_against_the_approvals_they_consumed_in_the_chain() {
     let path = f.tmp.path().join("moves.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    let check = api::verify_report(&path, None).unwrap();
+    let check = api::verify_report(&path, None, true).unwrap();
     let lines: Vec<String> = check.problems.iter().map(|p| p.message.clone()).collect();
     assert!(
         lines.iter().any(|l| l.starts_with(&format!("event {r}: "))
@@ -364,11 +364,11 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
     let path = f.tmp.path().join("backdated.json");
     api::export(
         &kept,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    let check = api::verify_report(&path, None).unwrap();
+    let check = api::verify_report(&path, None, true).unwrap();
     assert!(
         check
             .problems
@@ -477,11 +477,11 @@ fn version_1_approvals_still_verify_and_count() {
     let path = f.tmp.path().join("v1.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    assert!(api::verify_report(&path, None).unwrap().ok());
+    assert!(api::verify_report(&path, None, true).unwrap().ok());
     assert_eq!(crate::export::recipe(&path).0, 0);
 }
 
@@ -556,7 +556,7 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     let genuine = f.tmp.path().join("genuine.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &genuine),
     )
     .unwrap();
@@ -623,7 +623,7 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
             run.stdout
         );
     }
-    let check = api::verify_report(&forged, Some(&f.ws)).unwrap();
+    let check = api::verify_report(&forged, Some(&f.ws), true).unwrap();
     assert_eq!(check.keys, "workspace");
     assert_eq!(check.signatures_verified, 0);
 }
