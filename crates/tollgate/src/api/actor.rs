@@ -134,7 +134,7 @@ pub(crate) fn machine_signer(ws: &Workspace, ctx: &Context) -> std::result::Resu
         .or_else(|| machine_identity(ws, ctx))
         .ok_or_else(|| {
             format!(
-                "this machine has no identity listed in {} with a key at hand (TOLLGATE_SIGNING_KEY, ssh-agent or the keychain)",
+                "no identity listed in {} has its key at hand on this machine: TOLLGATE_SIGNING_KEY, ssh-agent or the keychain",
                 ws.config_path.display()
             )
         })?;

@@ -95,7 +95,9 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut events: Vec<(i64, String, String, String)> = Vec::new();
     let mut rejections: Vec<(i64, String, String, String)> = Vec::new();
     let mut unsigned_events = 0;
+    let mut markers = AnchoringMarkers::default();
     store.for_each_event(&EventFilter::default(), |e| {
+        markers.event(&store, &e, &mut problems)?;
         let appended = order.event(&e);
         match stated_anchor(&e) {
             Ok(Some(a)) => anchors.push((e.seq, e.kind, a)),
@@ -229,7 +231,6 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
         ));
     }
-    let warnings = anchoring_markers(&store, &mut problems)?;
     let conflicts = store.conflicts(None)?;
     for c in &conflicts {
         problems.push(Problem::new(
@@ -240,7 +241,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
         conflicts,
-        warnings,
+        warnings: markers.warnings,
         approvals: signed.len() as u64,
         signed_events: events.len() as u64,
         unsigned_events,
@@ -251,30 +252,39 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     })
 }
 
-/// What anchoring rests on and no signature covers (issue 17): every approval or verdict
-/// marked `imported` names a team artifact this history imported as that event
-/// ([`crate::report::verify::imported`]), and every record, promotion and rollback after the
-/// first signed one carries a signature ([`crate::report::verify::unsigned`]): problems, or
-/// warnings for a recovery's unsigned promotion (returned).
-fn anchoring_markers(store: &crate::store::Store, problems: &mut Vec<Problem>) -> Result<Vec<Problem>> {
-    use crate::report::verify::{imported, unsigned};
-    let mut warnings = Vec::new();
-    let mut era = unsigned::SignedEra::default();
-    store.for_each_event(&EventFilter::default(), |e| {
-        let found = imported::check(&e, |artifact| {
+/// What anchoring rests on and no signature covers (issue 17), checked event by event during
+/// the walk: every approval or verdict marked `imported` names a team artifact this history
+/// imported as that event ([`crate::report::verify::imported`]), and every record, promotion
+/// and rollback after the first signed one carries a signature
+/// ([`crate::report::verify::unsigned`]): problems, or warnings for a recovery's unsigned
+/// promotion or rollback.
+#[derive(Default)]
+struct AnchoringMarkers {
+    era: crate::report::verify::unsigned::SignedEra,
+    warnings: Vec<Problem>,
+}
+
+impl AnchoringMarkers {
+    fn event(
+        &mut self,
+        store: &crate::store::Store,
+        e: &crate::domain::Event,
+        problems: &mut Vec<Problem>,
+    ) -> Result<()> {
+        use crate::report::verify::{imported, unsigned::Unsigned};
+        let found = imported::check(e, |artifact| {
             Ok(store.team_artifact(artifact)?.map(|a| a.event_seq))
         })?;
         if let Some(why) = found {
             problems.push(Problem::new(Some(e.seq), why));
         }
-        match era.event(&e) {
-            Some(unsigned::Unsigned::Problem(why)) => problems.push(Problem::new(Some(e.seq), why)),
-            Some(unsigned::Unsigned::Warning(why)) => warnings.push(Problem::new(Some(e.seq), why)),
+        match self.era.event(e) {
+            Some(Unsigned::Problem(why)) => problems.push(Problem::new(Some(e.seq), why)),
+            Some(Unsigned::Warning(why)) => self.warnings.push(Problem::new(Some(e.seq), why)),
             None => {}
         }
         Ok(())
-    })?;
-    Ok(warnings)
+    }
 }
 
 /// Check an exported JSON report offline: chain links, content hashes, the range without gaps,

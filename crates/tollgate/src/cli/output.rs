@@ -355,10 +355,10 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
     for w in &v.warnings {
         eprintln!("warning: {}", w.message);
     }
-    for u in &v.unproven {
-        eprintln!("unproven: {u}");
-    }
     if !as_json {
+        for u in &v.unproven {
+            println!("unproven: {u}");
+        }
         if let Some(id) = &v.sealed_by {
             println!("sealed by {id}");
         }

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use super::Filters;
 use crate::domain::Event;
-use crate::store::chain::{format_at, formula_of, header_text, Formula, Hashed};
+use crate::store::chain::{event_hash, format_at, header_text, Hashed};
 use crate::store::{EventFilter, Store};
 use crate::{Code, Error, Result};
 
@@ -178,7 +178,7 @@ pub fn select(
 fn left_out(event: Event) -> Item {
     let at = format_at(event.at);
     let fields = Hashed::of(&event, &at);
-    if formula_of(&event.prev_hash, &fields, &event.hash) == Some(Formula::Header) {
+    if event_hash(&event.prev_hash, &fields) == event.hash {
         let hashed = header_text(&fields);
         return Item::Stub {
             seq: event.seq,

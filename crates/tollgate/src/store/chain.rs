@@ -146,6 +146,14 @@ pub fn header_text(fields: &Hashed<'_>) -> String {
 ///   json_object('actor',actor,'app',app,'at',at,'data_sha256','$d','digest',digest,'env',env,
 ///   'kind',kind,'seq',seq) FROM events WHERE seq = 3" | head -c -1 | sha256sum
 /// ```
+///
+/// or from an exported event `$e` (`jq -cS` sorts keys and prints compactly):
+///
+/// ```sh
+/// d=$(jq -jcS .data <<<"$e" | sha256sum | cut -d' ' -f1)
+/// printf '%s\ntollgate.event.v2\n%s' "$(jq -r .prev_hash <<<"$e")" \
+///   "$(jq -cS --arg d "$d" '{seq,at,kind,app,env,digest,actor,data_sha256:$d}' <<<"$e")" | sha256sum
+/// ```
 pub fn event_hash(prev_hash: &str, fields: &Hashed<'_>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
@@ -190,13 +198,26 @@ pub fn event_hash_v1(prev_hash: &str, fields: &Hashed<'_>) -> String {
 
 /// The formula that gives `hash` for these fields after `prev_hash`, if either does.
 pub fn formula_of(prev_hash: &str, fields: &Hashed<'_>, hash: &str) -> Option<Formula> {
-    if event_hash(prev_hash, fields) == hash {
-        Some(Formula::Header)
-    } else if event_hash_v1(prev_hash, fields) == hash {
-        Some(Formula::Whole)
-    } else {
-        None
-    }
+    formula_trying(prev_hash, fields, hash, Formula::Header)
+}
+
+/// [`formula_of`], trying `first` first (a walk of the chain tries the previous event's: a
+/// history switches formula once, so each event costs one hash).
+pub fn formula_trying(
+    prev_hash: &str,
+    fields: &Hashed<'_>,
+    hash: &str,
+    first: Formula,
+) -> Option<Formula> {
+    let gives = |f: Formula| match f {
+        Formula::Header => event_hash(prev_hash, fields) == hash,
+        Formula::Whole => event_hash_v1(prev_hash, fields) == hash,
+    };
+    let second = match first {
+        Formula::Header => Formula::Whole,
+        Formula::Whole => Formula::Header,
+    };
+    [first, second].into_iter().find(|f| gives(*f))
 }
 
 /// The formula a stored event's hash was made with (`None`: its content no longer gives it).
@@ -239,11 +260,12 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
     let mut prev_hash = GENESIS.to_string();
     let mut broken: Option<BrokenLink> = None;
     let mut derived = Derived::default();
+    let mut formula = Formula::Whole;
     while let Some(row) = rows.next()? {
         count += 1;
         let seq: i64 = row.get(0)?;
         if broken.is_none() {
-            broken = check_row(row, seq, expected_seq, &prev_hash, &mut derived)?;
+            broken = check_row(row, seq, expected_seq, &prev_hash, &mut formula, &mut derived)?;
         }
         expected_seq = seq + 1;
         prev_hash.clear();
@@ -287,6 +309,7 @@ fn check_row(
     seq: i64,
     expected_seq: i64,
     prev_hash: &str,
+    formula: &mut Formula,
     derived: &mut Derived,
 ) -> Result<Option<BrokenLink>> {
     if seq != expected_seq {
@@ -340,8 +363,9 @@ fn check_row(
         actor,
         data: &data,
     };
-    if formula_of(prev_hash, &fields, req(9)).is_none() {
-        return Ok(Some(edited(seq, "its content no longer produces its hash")));
+    match formula_trying(prev_hash, &fields, req(9), *formula) {
+        Some(f) => *formula = f,
+        None => return Ok(Some(edited(seq, "its content no longer produces its hash"))),
     }
     derived.apply(seq, kind, app, env, digest);
     Ok(None)

@@ -68,9 +68,10 @@ impl Demo {
         out
     }
 
-    /// `tollgate verify FILE` without `--config`: the report's own keys.
+    /// `tollgate verify FILE` without `--config`: the report's own keys (`--allow-unsealed`: the
+    /// demo's keys are not in this machine's keychain, so its reports are not sealed).
     fn verify(&self, file: &Path) -> Run {
-        self.tmp.run_bare(&["verify", file.to_str().unwrap()])
+        self.tmp.run_bare(&["verify", file.to_str().unwrap(), "--allow-unsealed"])
     }
 }
 
@@ -314,12 +315,22 @@ fn good_report() -> (Demo, PathBuf, Value) {
     let path = demo.export("json", "audit.json", &[]);
     let run = demo.verify(&path);
     run.ok();
-    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
     assert!(run.stdout.starts_with("report intact: "), "{}", run.stdout);
+    // The demo's keys are not in this machine's keychain: its report is not sealed.
     assert!(
         run.stdout
             .lines()
             .nth(1)
+            .unwrap()
+            .starts_with("unproven: the report is not sealed (it was exported unsealed: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .nth(2)
             .unwrap()
             .starts_with("keys: the report's own allowed_signers"),
         "{}",
@@ -339,7 +350,7 @@ fn seq_at(report: &Value, index: usize) -> i64 {
 fn json_report_verifies_and_is_self_contained() {
     let (_demo, path, good) = good_report();
     assert_eq!(good["format"], "tollgate.audit-report");
-    assert_eq!(good["version"], 1);
+    assert_eq!(good["version"], 2);
     // Self-contained: each approval's signed message and armored signature, and the keys.
     let a = &good["events"][nth_of(&good, "approval", 0)];
     assert!(a["data"]["message"]

@@ -440,6 +440,7 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
     let offline = ws.run(&[
         "verify",
         ws.path().join("export.json").to_str().unwrap(),
+        "--allow-unsealed",
         "--config",
         config.to_str().unwrap(),
     ]);

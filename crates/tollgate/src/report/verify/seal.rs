@@ -45,18 +45,18 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
     let seal = top.get("seal").filter(|s| !s.is_null());
     let Some(seal) = seal else {
         let why = if version < 2 {
-            "it is a version 1 report, which has no seal".to_string()
+            "a version 1 report has no seal".to_string()
         } else {
             match top.get("unsealed").and_then(Value::as_str) {
-                Some(w) => format!("it has no seal ({w})"),
+                Some(w) => format!("it was exported unsealed: {w}"),
                 None => "it has no seal".to_string(),
             }
         };
         if allow_unsealed {
-            out.unproven.push(format!("the report is not sealed: {why}; {UNPROVEN}"));
+            out.unproven.push(format!("the report is not sealed ({why}): {UNPROVEN}"));
         } else {
             out.problems.push(format!(
-                "the report is not sealed: {why}; check it with --allow-unsealed to accept that {UNPROVEN}, or export it again where a listed identity's key can sign"
+                "the report is not sealed ({why}): pass --allow-unsealed to check it anyway, its summary, filters, range, database head and policies then unproven, or export it again where a listed identity's key can sign"
             ));
         }
         return out;
