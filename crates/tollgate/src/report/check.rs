@@ -272,7 +272,12 @@ fn is_hash(s: &str) -> bool {
 }
 
 impl<'a> Checker<'a> {
-    fn new(top: &'a Map<String, Value>, keys: ReportKeys, version: u64, allow_unsealed: bool) -> Self {
+    fn new(
+        top: &'a Map<String, Value>,
+        keys: ReportKeys,
+        version: u64,
+        allow_unsealed: bool,
+    ) -> Self {
         Checker {
             top,
             keys,
@@ -396,7 +401,9 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Entry::Whole(w) if w.link => {
-                    if let Some(p) = stubs::check_link(&filters, &w.event.app, &w.event.env, w.event.at) {
+                    if let Some(p) =
+                        stubs::check_link(&filters, &w.event.app, &w.event.env, w.event.at)
+                    {
                         self.problem(Some(w.event.seq), p);
                     }
                 }
@@ -454,7 +461,9 @@ impl<'a> Checker<'a> {
                         Some(unsigned::Unsigned::Warning(why)) => {
                             self.warnings.push(Problem::new(Some(w.event.seq), why))
                         }
-                        Some(unsigned::Unsigned::Problem(why)) => self.problem(Some(w.event.seq), why),
+                        Some(unsigned::Unsigned::Problem(why)) => {
+                            self.problem(Some(w.event.seq), why)
+                        }
                         None => {}
                     }
                 }
@@ -1183,7 +1192,10 @@ fn read_whole(
         hashed: string("hashed")?,
         in_filter: o.get("in_filter").and_then(Value::as_bool).unwrap_or(true),
         link: o.get("link").and_then(Value::as_bool).unwrap_or(false),
-        unapproved: o.get("unapproved").and_then(Value::as_bool).unwrap_or(false),
+        unapproved: o
+            .get("unapproved")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

@@ -152,7 +152,10 @@ mod tests {
             policies: json!({}),
         };
         let m = seal_message(&vals.fields(), "a@example.com");
-        assert!(m.starts_with(r#"{"database":{"head_hash":"h","head_seq":3},"filters""#), "{m}");
+        assert!(
+            m.starts_with(r#"{"database":{"head_hash":"h","head_seq":3},"filters""#),
+            "{m}"
+        );
         assert!(m.contains(r#""kind":"tollgate.report-seal""#));
         let mut edited = vals.clone();
         edited.summary = json!({"events": 2});

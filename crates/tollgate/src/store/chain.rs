@@ -265,7 +265,14 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
         count += 1;
         let seq: i64 = row.get(0)?;
         if broken.is_none() {
-            broken = check_row(row, seq, expected_seq, &prev_hash, &mut formula, &mut derived)?;
+            broken = check_row(
+                row,
+                seq,
+                expected_seq,
+                &prev_hash,
+                &mut formula,
+                &mut derived,
+            )?;
         }
         expected_seq = seq + 1;
         prev_hash.clear();
@@ -621,7 +628,10 @@ mod tests {
         }
     }
 
-    fn every_field_is_covered_by(event_hash: fn(&str, &Hashed<'_>) -> String, data: &serde_json::Value) {
+    fn every_field_is_covered_by(
+        event_hash: fn(&str, &Hashed<'_>) -> String,
+        data: &serde_json::Value,
+    ) {
         let data = data.clone();
         let base = event_hash(GENESIS, &fields(&data));
         let other_data = serde_json::json!({"tag": "prod"});

@@ -564,7 +564,9 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     )
     .unwrap();
     // The genuine report passes both ways, and says which keys it used.
-    let own = f.tmp.run_bare(&["verify", "genuine.json", "--allow-unsealed"]);
+    let own = f
+        .tmp
+        .run_bare(&["verify", "genuine.json", "--allow-unsealed"]);
     own.ok();
     assert!(
         own.stdout
@@ -598,7 +600,9 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     std::fs::write(&forged, serde_json::to_string(&report).unwrap()).unwrap();
 
     // Without --config it is intact as far as its own keys go, and the output says so.
-    let own = f.tmp.run_bare(&["verify", "forged.json", "--allow-unsealed"]);
+    let own = f
+        .tmp
+        .run_bare(&["verify", "forged.json", "--allow-unsealed"]);
     assert_eq!(own.code, 0, "{}{}", own.stdout, own.stderr);
     assert!(own.stdout.starts_with("report intact: "), "{}", own.stdout);
     assert!(
@@ -610,8 +614,13 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     // Against the workspace's keys it fails, with the global flag before or after `verify`.
     for run in [
         f.tmp.run(&["verify", "forged.json", "--allow-unsealed"]),
-        f.tmp
-            .run_bare(&["verify", "forged.json", "--allow-unsealed", "--config", &config]),
+        f.tmp.run_bare(&[
+            "verify",
+            "forged.json",
+            "--allow-unsealed",
+            "--config",
+            &config,
+        ]),
     ] {
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
         assert!(

@@ -71,7 +71,8 @@ impl Demo {
     /// `tollgate verify FILE` without `--config`: the report's own keys (`--allow-unsealed`: the
     /// demo's keys are not in this machine's keychain, so its reports are not sealed).
     fn verify(&self, file: &Path) -> Run {
-        self.tmp.run_bare(&["verify", file.to_str().unwrap(), "--allow-unsealed"])
+        self.tmp
+            .run_bare(&["verify", file.to_str().unwrap(), "--allow-unsealed"])
     }
 }
 
@@ -877,7 +878,12 @@ fn names_pdf(workspace: &str, approver: &str, actor: &str) -> (TempWorkspace, Pa
     drop(store);
     let out = tmp.path().join("names.pdf");
     let request = ExportRequest::everything(ExportFormat::Pdf, &out);
-    api::export(&ws, &crate::support::signed::ctx_at(t0 + Duration::days(1)), request).unwrap();
+    api::export(
+        &ws,
+        &crate::support::signed::ctx_at(t0 + Duration::days(1)),
+        request,
+    )
+    .unwrap();
     (tmp, out)
 }
 
@@ -942,7 +948,12 @@ fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
     let ws = Workspace::load(&tmp.config(), None).unwrap();
     let again = tmp.path().join("again.pdf");
     let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    api::export(&ws, &crate::support::signed::ctx_at(t), ExportRequest::everything(ExportFormat::Pdf, &again)).unwrap();
+    api::export(
+        &ws,
+        &crate::support::signed::ctx_at(t),
+        ExportRequest::everything(ExportFormat::Pdf, &again),
+    )
+    .unwrap();
     assert!(
         first == std::fs::read(&again).unwrap(),
         "the PDF is deterministic"

@@ -50,7 +50,11 @@ fn fixture(name: &str) -> Fixture {
     f.approve(&at(1), &quinn, "staging", &a, None).unwrap();
     f.promote(&at(2), "staging", &a, "release-bot").unwrap();
     f.record(&at(3), "production", &b);
-    push(&make_image(&format!("{name}-c")), &f.reg, "payments/api:dev");
+    push(
+        &make_image(&format!("{name}-c")),
+        &f.reg,
+        "payments/api:dev",
+    );
     f.sync(&at(4));
     api::reject(
         &f.ws,
@@ -138,7 +142,10 @@ fn stub_out(report: &Value, i: usize, header: bool) -> Value {
         "seq": e["seq"], "prev_hash": e["prev_hash"], "hash": e["hash"], "stub": true,
     });
     if header {
-        assert_eq!(e["formula"], 2, "events appended now are hashed with formula 2");
+        assert_eq!(
+            e["formula"], 2,
+            "events appended now are hashed with formula 2"
+        );
         stub["hashed"] = e["hashed"].clone();
     }
     v["events"][i] = stub;
@@ -171,7 +178,10 @@ fn an_unfiltered_report_with_an_event_replaced_by_a_stub_fails_verify() {
     let good = read(&path);
     assert_eq!(good["version"], 2);
     assert_eq!(good["seal"]["signer"], fx.quinn.as_str());
-    assert_eq!(good["summary"]["stubs"], 0, "a report without filters has no stubs");
+    assert_eq!(
+        good["summary"]["stubs"], 0,
+        "a report without filters has no stubs"
+    );
     fx.verify(&path, false, &[]).ok();
     fx.verify(&path, true, &[]).ok();
 
@@ -179,23 +189,36 @@ fn an_unfiltered_report_with_an_event_replaced_by_a_stub_fails_verify() {
     let record = index_of(&good, "record");
     assert_eq!(good["events"][record]["unapproved"], true);
     let rejection = index_of(&good, "rejection");
-    for (i, what) in [(drift, "drift"), (record, "record"), (rejection, "rejection")] {
+    for (i, what) in [
+        (drift, "drift"),
+        (record, "record"),
+        (rejection, "rejection"),
+    ] {
         let seq = good["events"][i]["seq"].as_i64().unwrap();
         for header in [false, true] {
             let forged = stub_out(&good, i, header);
-            let sealed = write(&fx.f.tmp.path().join(format!("{what}-{header}.json")), &forged);
+            let sealed = write(
+                &fx.f.tmp.path().join(format!("{what}-{header}.json")),
+                &forged,
+            );
             // The forger cannot seal again, so they also drop the seal: the report must then be
             // checked with --allow-unsealed, and the stub is still named.
             let mut unsealed = forged.clone();
             unsealed["seal"] = Value::Null;
             let unsealed = write(
-                &fx.f.tmp.path().join(format!("{what}-{header}-unsealed.json")),
+                &fx.f
+                    .tmp
+                    .path()
+                    .join(format!("{what}-{header}-unsealed.json")),
                 &unsealed,
             );
             let line = format!("event {seq}: is left out of a report without filters");
             for config in [false, true] {
                 let out = fx.verify(&sealed, config, &[]).fails(&[&line]);
-                assert!(out.contains("the seal does not cover the report as it is"), "{out}");
+                assert!(
+                    out.contains("the seal does not cover the report as it is"),
+                    "{out}"
+                );
                 fx.verify(&unsealed, config, &["--allow-unsealed"])
                     .fails(&[&line]);
             }
@@ -209,7 +232,10 @@ fn a_filtered_report_proves_its_stubs_and_a_stub_of_an_event_in_the_filters_fail
     let (path, run) = fx.export("production.json", "ci", &["--env", "production"]);
     run.ok();
     let good = read(&path);
-    assert_eq!(good["seal"]["signer"], "ci", "a [[signers]] identity seals too");
+    assert_eq!(
+        good["seal"]["signer"], "ci",
+        "a [[signers]] identity seals too"
+    );
     let stubs: Vec<&Value> = good["events"]
         .as_array()
         .unwrap()
@@ -254,14 +280,16 @@ fn a_filtered_report_proves_its_stubs_and_a_stub_of_an_event_in_the_filters_fail
     assert_ne!(claimed, header);
     forged["events"][i]["hashed"] = Value::from(claimed);
     let forged = write(&fx.f.tmp.path().join("forged-header.json"), &forged);
-    fx.verify(&forged, true, &[])
-        .fails(&[&format!("event {stub_seq}: its hash is not sha256(prev_hash")]);
+    fx.verify(&forged, true, &[]).fails(&[&format!(
+        "event {stub_seq}: its hash is not sha256(prev_hash"
+    )]);
     // A stub without its header (as version 1 wrote them) proves nothing in version 2.
     let mut bare = good.clone();
     bare["events"][i].as_object_mut().unwrap().remove("hashed");
     let bare = write(&fx.f.tmp.path().join("bare.json"), &bare);
-    fx.verify(&bare, false, &[])
-        .fails(&[&format!("event {stub_seq}: is a stub without its hashed header")]);
+    fx.verify(&bare, false, &[]).fails(&[&format!(
+        "event {stub_seq}: is a stub without its hashed header"
+    )]);
 }
 
 #[test]
@@ -274,13 +302,23 @@ fn the_seal_covers_the_summary_and_an_unsealed_report_needs_allow_unsealed() {
     // Stock ssh-keygen verifies the seal over its message, in its own namespace.
     let seal = &good["seal"];
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("signers"), seal["allowed_signers"].as_str().unwrap()).unwrap();
-    std::fs::write(dir.path().join("msg.sig"), seal["signature"].as_str().unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("signers"),
+        seal["allowed_signers"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("msg.sig"),
+        seal["signature"].as_str().unwrap(),
+    )
+    .unwrap();
     let message = seal["message"].as_str().unwrap();
     std::fs::write(dir.path().join("msg"), message).unwrap();
     let keygen = |namespace: &str| {
         Command::new("ssh-keygen")
-            .args(["-Y", "verify", "-f", "signers", "-I", &fx.quinn, "-n", namespace])
+            .args([
+                "-Y", "verify", "-f", "signers", "-I", &fx.quinn, "-n", namespace,
+            ])
             .args(["-s", "msg.sig"])
             .current_dir(dir.path())
             .stdin(std::fs::File::open(dir.path().join("msg")).unwrap())
@@ -306,18 +344,22 @@ fn the_seal_covers_the_summary_and_an_unsealed_report_needs_allow_unsealed() {
     let edited = write(&fx.f.tmp.path().join("edited.json"), &edited);
     for config in [false, true] {
         fx.verify(&edited, config, &[]).fails(&[&format!(
-                "the seal does not cover the report as it is: summary differ from what {} sealed",
-                fx.quinn
-            )]);
+            "the seal does not cover the report as it is: summary differ from what {} sealed",
+            fx.quinn
+        )]);
     }
     let (code, out) = crate::export::recipe_with(&edited, &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("seal: the sealed message is not this report's"), "{out}");
+    assert!(
+        out.contains("seal: the sealed message is not this report's"),
+        "{out}"
+    );
     // Edited policies too: the unapproved flags are re-derived under the sealed ones.
     let mut freed = good.clone();
     freed["policies"]["api"]["production"] = Value::Null;
     let freed = write(&fx.f.tmp.path().join("freed.json"), &freed);
-    fx.verify(&freed, true, &[]).fails(&["policies differ", "unapproved is true in the report"]);
+    fx.verify(&freed, true, &[])
+        .fails(&["policies differ", "unapproved is true in the report"]);
 
     // Exported where no listed identity's key is at hand: unsealed, and the export says so.
     let (unsealed, run) = fx.export("unsealed.json", "nobody@example.com", &[]);
@@ -344,7 +386,10 @@ fn the_seal_covers_the_summary_and_an_unsealed_report_needs_allow_unsealed() {
 /// What an attacker with the file does after editing rows: recompute every `prev_hash` and
 /// `hash` from `from_seq` on, put the append-only triggers back and rebuild the derived tables.
 fn rechain(f: &crate::support::workspace::TempWorkspace, db: &Path, from_seq: i64) {
-    let events = Store::open(db).unwrap().events(&EventFilter::default()).unwrap();
+    let events = Store::open(db)
+        .unwrap()
+        .events(&EventFilter::default())
+        .unwrap();
     let mut prev = chain::GENESIS.to_string();
     let mut sql = String::from("BEGIN;");
     for mut e in events {
@@ -426,7 +471,9 @@ fn an_imported_marker_must_name_the_artifact_this_history_imported() {
     rechain(&b_dir, &desktop_b.db_path, seq);
     let lines = problems(&desktop_b);
     assert!(
-        lines.iter().any(|l| l.contains(&format!("event {seq}: approval marked imported from artifact {made_up}"))),
+        lines.iter().any(|l| l.contains(&format!(
+            "event {seq}: approval marked imported from artifact {made_up}"
+        ))),
         "{lines:?}"
     );
     drop_triggers(&desktop_b.db_path);

@@ -12,7 +12,10 @@ pub type ArtifactEvent = Option<Option<i64>>;
 
 /// The problem with an event's `imported` marker, if it has one and it does not hold.
 /// `lookup(artifact)` reads the team artifacts table.
-pub fn check(e: &Event, lookup: impl FnOnce(&Digest) -> crate::Result<ArtifactEvent>) -> crate::Result<Option<String>> {
+pub fn check(
+    e: &Event,
+    lookup: impl FnOnce(&Digest) -> crate::Result<ArtifactEvent>,
+) -> crate::Result<Option<String>> {
     if !matches!(
         e.kind,
         EventKind::Approval | EventKind::Rejection | EventKind::Unrejection

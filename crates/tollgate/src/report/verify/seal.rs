@@ -53,7 +53,8 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
             }
         };
         if allow_unsealed {
-            out.unproven.push(format!("the report is not sealed ({why}): {UNPROVEN}"));
+            out.unproven
+                .push(format!("the report is not sealed ({why}): {UNPROVEN}"));
         } else {
             out.problems.push(format!(
                 "the report is not sealed ({why}): pass --allow-unsealed to check it anyway, its summary, filters, range, database head and policies then unproven, or export it again where a listed identity's key can sign"
@@ -87,8 +88,9 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
     match serde_json::from_str::<Value>(&seal.message) {
         Ok(signed) if signed == expected => {
             if crate::domain::canonical_json(&signed) != seal.message {
-                out.problems
-                    .push("the sealed message is not canonical JSON (sorted keys, no white space)".into());
+                out.problems.push(
+                    "the sealed message is not canonical JSON (sorted keys, no white space)".into(),
+                );
             }
         }
         Ok(signed) => {
@@ -121,12 +123,10 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
         .unwrap_or_default();
     let key = match keys {
         SealKeys::Report => {
-            let (own, _) = signing::parse_allowed_signers(
-                &seal.allowed_signers.replace(
-                    &format!("namespaces=\"{SEAL_NAMESPACE}\""),
-                    &format!("namespaces=\"{}\"", signing::NAMESPACE),
-                ),
-            );
+            let (own, _) = signing::parse_allowed_signers(&seal.allowed_signers.replace(
+                &format!("namespaces=\"{SEAL_NAMESPACE}\""),
+                &format!("namespaces=\"{}\"", signing::NAMESPACE),
+            ));
             own.key_for(&seal.signer, generated_at, &seal.signature)
         }
         SealKeys::Workspace { identities, from } => match identities.of(&seal.signer) {
@@ -140,20 +140,28 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
     let key = match key {
         Ok(k) => k,
         Err(why) => {
-            out.problems
-                .push(format!("the seal by {} cannot be checked: {why}", seal.signer));
+            out.problems.push(format!(
+                "the seal by {} cannot be checked: {why}",
+                seal.signer
+            ));
             return out;
         }
     };
-    match signing::verify_in(SEAL_NAMESPACE, seal.message.as_bytes(), &seal.signature, &key) {
+    match signing::verify_in(
+        SEAL_NAMESPACE,
+        seal.message.as_bytes(),
+        &seal.signature,
+        &key,
+    ) {
         Ok(v) if v.fingerprint == seal.fingerprint => out.sealed_by = Some(seal.signer),
         Ok(v) => out.problems.push(format!(
             "the seal's recorded fingerprint {} is not the key that signed ({})",
             seal.fingerprint, v.fingerprint
         )),
-        Err(e) => out
-            .problems
-            .push(format!("the seal by {} does not verify: {}", seal.signer, e.message)),
+        Err(e) => out.problems.push(format!(
+            "the seal by {} does not verify: {}",
+            seal.signer, e.message
+        )),
     }
     out
 }

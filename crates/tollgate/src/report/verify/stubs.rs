@@ -50,7 +50,10 @@ pub struct StubCheck {
 
 /// Whether a report's filters select everything.
 pub fn unfiltered(filters: &Filters) -> bool {
-    filters.app.is_none() && filters.env.is_none() && filters.since.is_none() && filters.until.is_none()
+    filters.app.is_none()
+        && filters.env.is_none()
+        && filters.since.is_none()
+        && filters.until.is_none()
 }
 
 const UNFILTERED: &str = "is left out of a report without filters, which holds every event whole: the event was removed from the file and its hash kept so the links still hold";
@@ -79,7 +82,10 @@ pub fn check_stub(
     };
     let preimage = format!("{prev_hash}\n{hashed}");
     if hex::encode(Sha256::digest(preimage.as_bytes())) != hash {
-        out.problems.push("its hash is not sha256(prev_hash + \"\\n\" + hashed): the stub's header was edited".into());
+        out.problems.push(
+            "its hash is not sha256(prev_hash + \"\\n\" + hashed): the stub's header was edited"
+                .into(),
+        );
         return out;
     }
     let header = match read_header(hashed, seq) {
@@ -143,7 +149,9 @@ pub fn read_header(hashed: &str, seq: i64) -> Result<(String, String, DateTime<U
 /// A formula 2 header text as a JSON object: `Err` says what is wrong with it.
 pub fn parse_header(hashed: &str) -> Result<Map<String, Value>, String> {
     let Some(json) = hashed.strip_prefix(FORMULA_2_PREFIX) else {
-        return Err("its hashed header does not start with \"tollgate.event.v2\\n\" (formula 2)".into());
+        return Err(
+            "its hashed header does not start with \"tollgate.event.v2\\n\" (formula 2)".into(),
+        );
     };
     let Ok(Value::Object(header)) = serde_json::from_str::<Value>(json) else {
         return Err("its hashed header is not a JSON object".into());
@@ -171,8 +179,8 @@ fn header_str(hashed: &str, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::chain::{header_text, GENESIS};
     use crate::store::chain::{event_hash, Hashed};
+    use crate::store::chain::{header_text, GENESIS};
 
     fn filters() -> Filters {
         Filters {
@@ -205,11 +213,19 @@ mod tests {
 
         let (hashed, hash) = stub("api");
         let c = check_stub(2, &filters(), 2, GENESIS, &hash, Some(&hashed));
-        assert!(c.problems[0].contains("which the report's filters"), "{:?}", c.problems);
+        assert!(
+            c.problems[0].contains("which the report's filters"),
+            "{:?}",
+            c.problems
+        );
         // A header claiming another app does not give the hash.
         let (other, _) = stub("web");
         let c = check_stub(2, &filters(), 2, GENESIS, &hash, Some(&other));
-        assert!(c.problems[0].contains("header was edited"), "{:?}", c.problems);
+        assert!(
+            c.problems[0].contains("header was edited"),
+            "{:?}",
+            c.problems
+        );
     }
 
     #[test]

@@ -70,7 +70,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ev(seq: i64, kind: EventKind, digest: &'static str, stated: Option<bool>) -> LaneEvent<'static> {
+    fn ev(
+        seq: i64,
+        kind: EventKind,
+        digest: &'static str,
+        stated: Option<bool>,
+    ) -> LaneEvent<'static> {
         LaneEvent {
             seq,
             kind,
