@@ -220,6 +220,7 @@ impl<W: Write> JsonWriter<W> {
             &self.meta.database,
             &self.meta.filters,
             &summary,
+            &self.conflicts,
             &self.meta.policies,
         );
         let (seal, unsealed) = match sealing {

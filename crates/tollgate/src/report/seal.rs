@@ -1,7 +1,7 @@
 //! The seal of a JSON report (format version 2): the exporting identity's SSHSIG, namespace
 //! [`SEAL_NAMESPACE`], over the canonical JSON of what no event hash covers: the report's
-//! version, workspace, generation time, range, database head, filters, summary and the
-//! export-time policies ([`seal_message`]). Editing any of them after the export breaks it.
+//! version, workspace, generation time, range, database head, filters, summary, the team
+//! conflicts it states and the export-time policies ([`seal_message`]). Editing any of them after the export breaks it.
 //!
 //! Domain code: the signature is made by the caller (`api::export`), checked by
 //! [`super::verify::seal`].
@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::conflicts::Conflict;
 use super::json::Range;
 use super::{DatabaseCheck, Filters, Summary};
 use crate::domain::canonical_json;
@@ -50,12 +51,13 @@ pub struct Sealed<'a> {
     pub database: &'a Value,
     pub filters: &'a Value,
     pub summary: &'a Value,
+    pub conflicts: &'a Value,
     pub policies: &'a Value,
 }
 
 /// The sealed text: canonical JSON of `{"v":1,"kind":"tollgate.report-seal","signer",
 /// "version","workspace","generated_at","range","database":{"head_seq","head_hash"},"filters",
-/// "summary","policies"}`.
+/// "summary","conflicts","policies"}`.
 pub fn seal_message(fields: &Sealed<'_>, signer: &str) -> String {
     canonical_json(&sealed_value(fields, signer))
 }
@@ -74,6 +76,7 @@ pub fn sealed_value(f: &Sealed<'_>, signer: &str) -> Value {
         "database": { "head_seq": head("head_seq"), "head_hash": head("head_hash") },
         "filters": f.filters,
         "summary": f.summary,
+        "conflicts": f.conflicts,
         "policies": f.policies,
     })
 }
@@ -88,6 +91,7 @@ pub struct SealedValues {
     pub database: Value,
     pub filters: Value,
     pub summary: Value,
+    pub conflicts: Value,
     pub policies: Value,
 }
 
@@ -101,6 +105,7 @@ impl SealedValues {
         database: &DatabaseCheck,
         filters: &Filters,
         summary: &Summary,
+        conflicts: &[Conflict],
         policies: &Value,
     ) -> Self {
         let v = |x: serde_json::Result<Value>| x.unwrap_or(Value::Null);
@@ -112,6 +117,7 @@ impl SealedValues {
             database: v(serde_json::to_value(database)),
             filters: v(serde_json::to_value(filters)),
             summary: v(serde_json::to_value(summary)),
+            conflicts: v(serde_json::to_value(conflicts)),
             policies: policies.clone(),
         }
     }
@@ -125,6 +131,7 @@ impl SealedValues {
             database: &self.database,
             filters: &self.filters,
             summary: &self.summary,
+            conflicts: &self.conflicts,
             policies: &self.policies,
         }
     }
@@ -149,11 +156,12 @@ mod tests {
             database: json!({"head_seq": 3, "head_hash": "h", "events": 3}),
             filters: json!({"app": null}),
             summary: json!({"events": 3}),
+            conflicts: json!([]),
             policies: json!({}),
         };
         let m = seal_message(&vals.fields(), "a@example.com");
         assert!(
-            m.starts_with(r#"{"database":{"head_hash":"h","head_seq":3},"filters""#),
+            m.starts_with(r#"{"conflicts":[],"database":{"head_hash":"h","head_seq":3},"filters""#),
             "{m}"
         );
         assert!(m.contains(r#""kind":"tollgate.report-seal""#));

@@ -354,6 +354,12 @@ fn the_seal_covers_the_summary_and_an_unsealed_report_needs_allow_unsealed() {
         out.contains("seal: the sealed message is not this report's"),
         "{out}"
     );
+    // The conflicts the report states are sealed too: none can be taken out (or added).
+    let mut conflicts = good.clone();
+    conflicts["conflicts"] = serde_json::json!([{"kind": "fork", "description": "made up"}]);
+    let conflicts = write(&fx.f.tmp.path().join("conflicts.json"), &conflicts);
+    fx.verify(&conflicts, true, &[])
+        .fails(&["conflicts differ from what"]);
     // Edited policies too: the unapproved flags are re-derived under the sealed ones.
     let mut freed = good.clone();
     freed["policies"]["api"]["production"] = Value::Null;

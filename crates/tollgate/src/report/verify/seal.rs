@@ -1,6 +1,6 @@
 //! The seal of a report (format version 2, [`crate::report::seal`]): the sealed text must be
 //! exactly what the report's version, workspace, generation time, range, database head,
-//! filters, summary and policies give, and its SSHSIG (namespace `tollgate-report`) must verify
+//! filters, summary, conflicts and policies give, and its SSHSIG (namespace `tollgate-report`) must verify
 //! against the signer's key: the seal's own `allowed_signers` line (`verify FILE`: a report
 //! forged whole passes that too), or the key the workspace lists for the signer
 //! (`verify FILE --config`). A report without a seal (version 1, or exported where no listed
@@ -81,6 +81,7 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
             database: field("database"),
             filters: field("filters"),
             summary: field("summary"),
+            conflicts: field("conflicts"),
             policies: field("policies"),
         },
         &seal.signer,
