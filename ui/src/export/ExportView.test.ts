@@ -125,7 +125,9 @@ describe('ExportView', () => {
     });
     await fireEvent.click(screen.getByRole('button', { name: 'Export JSON…' }));
     await waitFor(() =>
-      expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('UNSEALED: this machine'),
+      expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain(
+        'UNSEALED: this machine',
+      ),
     );
     expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('--allow-unsealed');
   });
