@@ -275,7 +275,7 @@ async fn export_to_chosen(
         out: out.clone(),
     };
     let summary = state
-        .blocking(move |ws, ctx| tollgate::api::export(ws, ctx.clock.now(), export))
+        .blocking(move |ws, ctx| tollgate::api::export(ws, ctx, export))
         .await?;
     state.exports.remember(out);
     Ok(summary)

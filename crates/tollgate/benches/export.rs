@@ -200,8 +200,15 @@ fn time(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn export(ws: &Workspace, format: ExportFormat, out: &Path) -> api::ExportSummary {
-    let summary =
-        api::export(ws, Utc::now(), ExportRequest::everything(format, out)).expect("export");
+    let summary = api::export(
+        ws,
+        &tollgate::api::Context {
+            clock: std::sync::Arc::new(tollgate::domain::FixedClock(Utc::now())),
+            secrets: std::sync::Arc::new(tollgate::keychain::OsKeychain),
+        },
+        ExportRequest::everything(format, out),
+    )
+    .expect("export");
     assert!(summary.clean(), "{:?}", summary.signatures.problems.first());
     summary
 }
@@ -252,7 +259,7 @@ fn main() {
         &format!("({:.1} MB)", size as f64 / 1e6),
     );
     let took = time(3, || {
-        let v = api::verify_report(&json, None).expect("verify");
+        let v = api::verify_report(&json, None, true).expect("verify");
         assert!(v.ok(), "{:?}", v.problems.first());
     });
     report(

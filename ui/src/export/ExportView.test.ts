@@ -107,6 +107,31 @@ describe('ExportView', () => {
     });
   });
 
+  it('says whether a JSON report is sealed, and why not when it is not', async () => {
+    const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
+    backend.exportReport.mockResolvedValueOnce({ ...exportSummary('/tmp/r.json', 'json') });
+    const { container } = show(backend);
+    await fireEvent.click(await screen.findByRole('radio', { name: /JSON/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Export JSON…' }));
+    await screen.findByText('Report written');
+    const seal = container.querySelector('[data-testid="seal"]')!;
+    expect(seal.textContent).toContain('sealed by quinn@example.com');
+    expect(seal.classList.contains('good')).toBe(true);
+
+    backend.exportReport.mockResolvedValueOnce({
+      ...exportSummary('/tmp/r.json', 'json'),
+      sealed_by: null,
+      unsealed: 'this machine has no identity listed in tollgate.toml with a key at hand',
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export JSON…' }));
+    await waitFor(() =>
+      expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain(
+        'UNSEALED: this machine',
+      ),
+    );
+    expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('--allow-unsealed');
+  });
+
   it('turns the last day picked into an exclusive bound, across month and year ends', () => {
     expect(untilBound('2026-12-31')).toBe('2027-01-01T00:00:00Z');
     expect(untilBound('2028-02-28')).toBe('2028-02-29T00:00:00Z');

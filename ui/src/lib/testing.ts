@@ -726,6 +726,8 @@ export function exportSummary(path: string, format: ExportSummary['format'] = 'p
     },
     signatures: { approvals: 6, verified: 6, problems: [] },
     conflicts: [],
+    sealed_by: format === 'json' ? 'quinn@example.com' : null,
+    unsealed: null,
     summary: {
       events: 122,
       stubs: 0,

@@ -133,6 +133,20 @@ pub(crate) fn signer_from(
     Signer::resolve(&listed, sources, ctx.secrets.as_ref())
 }
 
+/// The key that signs for this machine's listed identity without asking anyone: the identity
+/// whose key is in `TOLLGATE_SIGNING_KEY` or (the only one) in ssh-agent, else this machine's
+/// signing identity (`tollgate key init`) when tollgate.toml lists it, with its listed key in
+/// one of the sources. `Err` says in one line why there is none (a report's seal then says so).
+pub(crate) fn machine_signer(ws: &Workspace, ctx: &Context) -> std::result::Result<Signer, String> {
+    let id = signing_identity(ws, ctx).ok_or_else(|| {
+            format!(
+                "no identity listed in {} has its key at hand on this machine: TOLLGATE_SIGNING_KEY, ssh-agent or the keychain",
+                ws.config_path.display()
+            )
+        })?;
+    signer_for(ws, ctx, &id).map_err(|e| e.message)
+}
+
 /// `actor` as the history records it: the id of the approver it names (`bob`,
 /// `BOB@example.com` → `bob@example.com`), else as given (trimmed). A name several approvers
 /// share is refused: say which one.

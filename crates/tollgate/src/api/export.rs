@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::api::open;
+use crate::api::{open, Context};
 use crate::config::Workspace;
 use crate::report::check::ApprovalSignatures;
 use crate::report::conflicts::Conflict;
 use crate::report::csv::CsvWriter;
-use crate::report::json::JsonWriter;
+use crate::report::json::{JsonWriter, Sealing};
 use crate::report::output::{check_target, AtomicFile};
 use crate::report::pdf::PdfReport;
+use crate::report::seal::{seal_message, seal_signers_line, Seal, SealedValues, SEAL_NAMESPACE};
 use crate::report::{self, BrokenCheck, DatabaseCheck, Filters, Meta, Selection, Summary};
 use crate::signing;
 use crate::store::{EventFilter, Store};
@@ -84,6 +85,11 @@ pub struct ExportSummary {
     /// The team conflicts the report states (section "Conflicts", key `conflicts`, column
     /// `conflicts`). Stated, not a failure of the export.
     pub conflicts: Vec<Conflict>,
+    /// The identity whose key sealed the JSON report (`None` for PDF and CSV, or unsealed).
+    pub sealed_by: Option<String>,
+    /// Why a JSON report is not sealed (no listed identity's key could sign without a prompt):
+    /// it then verifies only with `--allow-unsealed`. `None` when sealed, and for PDF and CSV.
+    pub unsealed: Option<String>,
 }
 
 impl ExportSummary {
@@ -98,8 +104,13 @@ impl ExportSummary {
 /// checked first and the result stated in the report; a broken chain or a signature that does
 /// not verify is reported (see [`ExportSummary::clean`]), not hidden. The file is written
 /// atomically: a failure leaves nothing at `out` (or the previous file there).
-#[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name, format = req.format.as_str(), out = %req.out.display()))]
-pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<ExportSummary> {
+///
+/// A JSON report is sealed ([`crate::report::seal`]) by this machine's listed identity when its
+/// key is at hand without a prompt (`TOLLGATE_SIGNING_KEY`, ssh-agent, the OS keychain); else it
+/// is written unsealed and [`ExportSummary::unsealed`] says why.
+#[tracing::instrument(skip(ws, ctx), fields(workspace = %ws.config.workspace.name, format = req.format.as_str(), out = %req.out.display()))]
+pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<ExportSummary> {
+    let now = ctx.clock.now();
     if let (Some(s), Some(u)) = (req.since, req.until) {
         if s >= u {
             return Err(Error::bad_input(format!(
@@ -138,6 +149,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         filters: filters.clone(),
         database: database.clone(),
         allowed_signers: signing::allowed_signers(&ws.config.approvers),
+        policies: policies(ws),
     };
 
     let conflicts = conflicts_in(&store, &filters)?;
@@ -145,6 +157,7 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
     let mut file = AtomicFile::create(&req.out)?;
     let mut sigs = ApprovalSignatures::default();
     let mut pdf = None;
+    let mut seal = (None, None);
     let (selection, summary) = match req.format {
         report::ExportFormat::Json => {
             let mut w = JsonWriter::start(&mut file, &meta)?.with_conflicts(conflicts.clone());
@@ -152,7 +165,28 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
                 sigs.item(&item);
                 w.item(&item)
             })?;
-            let (summary, _) = w.finish(&sel)?;
+            let signer = crate::api::actor::machine_signer(ws, ctx);
+            let sign = |values: &SealedValues| -> Result<Seal> {
+                let signer = signer.as_ref().map_err(|e| Error::internal(e.clone()))?;
+                let message = seal_message(&values.fields(), signer.id());
+                Ok(Seal {
+                    signer: signer.id().to_string(),
+                    fingerprint: signer.fingerprint(),
+                    allowed_signers: seal_signers_line(signer.id(), &signer.public_openssh()?),
+                    signature: signer.sign_in(SEAL_NAMESPACE, message.as_bytes())?,
+                    message,
+                })
+            };
+            let sealing = match &signer {
+                Ok(_) => Sealing::Sign(&sign),
+                Err(why) => Sealing::Unsealed(why.clone()),
+            };
+            let (summary, sealed, _) = w.finish(&sel, sealing)?;
+            seal = match (sealed, signer) {
+                (Some(s), _) => (Some(s.signer), None),
+                (None, Err(why)) => (None, Some(why)),
+                (None, Ok(_)) => (None, None),
+            };
             (sel, summary)
         }
         report::ExportFormat::Csv => {
@@ -208,7 +242,32 @@ pub fn export(ws: &Workspace, now: DateTime<Utc>, req: ExportRequest) -> Result<
         signatures,
         summary,
         conflicts,
+        sealed_by: seal.0,
+        unsealed: seal.1,
     })
+}
+
+/// The policies of tollgate.toml, as a report states and seals them: `{app: {env: {"approvals",
+/// "roles", "min_soak", "four_eyes", "approval_max_age"} or null}}`.
+fn policies(ws: &Workspace) -> serde_json::Value {
+    let mut apps = serde_json::Map::new();
+    for app in &ws.config.apps {
+        let mut envs = serde_json::Map::new();
+        for env in &app.environments {
+            let policy = env.policy.as_ref().map_or(serde_json::Value::Null, |p| {
+                serde_json::json!({
+                    "approvals": p.approvals,
+                    "roles": p.roles,
+                    "min_soak": p.min_soak,
+                    "four_eyes": p.four_eyes,
+                    "approval_max_age": p.approval_max_age,
+                })
+            });
+            envs.insert(env.name.clone(), policy);
+        }
+        apps.insert(app.name.clone(), serde_json::Value::Object(envs));
+    }
+    serde_json::Value::Object(apps)
 }
 
 /// The team conflicts a report states: those of its app and environment filters with at least

@@ -55,6 +55,9 @@ pub struct VerifyReport {
     /// (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
     /// the chain: two signed statements that cannot both be right, which people resolve.
     pub conflicts: Vec<crate::report::conflicts::Conflict>,
+    /// Findings that are not failures: a recovery's promotion or rollback without a signature
+    /// in the signed era (with its reason).
+    pub warnings: Vec<Problem>,
 }
 
 impl VerifyReport {
@@ -95,7 +98,9 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut rejections: Vec<(i64, String, String, String)> = Vec::new();
     let mut unsigned_events = 0;
     let mut replays = Replays::default();
+    let mut markers = AnchoringMarkers::default();
     store.for_each_event(&EventFilter::default(), |e| {
+        markers.event(&store, &e, &mut problems)?;
         let appended = order.event(&e);
         for why in statement_problems(ws, &mut replays, &e) {
             problems.push(Problem::new(Some(e.seq), why));
@@ -242,6 +247,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     problems.sort_by_key(|p| p.seq);
     Ok(VerifyReport {
         conflicts,
+        warnings: markers.warnings,
         approvals: signed.len() as u64,
         signed_events: events.len() as u64,
         unsigned_events,
@@ -321,14 +327,57 @@ fn report_statement_problems(ws: &Workspace, bytes: &[u8]) -> Vec<Problem> {
     out
 }
 
+/// What anchoring rests on and no signature covers (issue 17), checked event by event during
+/// the walk: every approval or verdict marked `imported` names a team artifact this history
+/// imported as that event ([`crate::report::verify::imported`]), and every record, promotion
+/// and rollback after the first signed one carries a signature
+/// ([`crate::report::verify::unsigned`]): problems, or warnings for a recovery's unsigned
+/// promotion or rollback.
+#[derive(Default)]
+struct AnchoringMarkers {
+    era: crate::report::verify::unsigned::SignedEra,
+    warnings: Vec<Problem>,
+}
+
+impl AnchoringMarkers {
+    fn event(
+        &mut self,
+        store: &crate::store::Store,
+        e: &crate::domain::Event,
+        problems: &mut Vec<Problem>,
+    ) -> Result<()> {
+        use crate::report::verify::{imported, unsigned::Unsigned};
+        let found = imported::check(e, |artifact| {
+            Ok(store.team_artifact(artifact)?.map(|a| a.event_seq))
+        })?;
+        if let Some(why) = found {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
+        match self.era.event(e) {
+            Some(Unsigned::Problem(why)) => problems.push(Problem::new(Some(e.seq), why)),
+            Some(Unsigned::Warning(why)) => self.warnings.push(Problem::new(Some(e.seq), why)),
+            None => {}
+        }
+        Ok(())
+    }
+}
+
 /// Check an exported JSON report offline: chain links, content hashes, the range without gaps,
 /// anchors, consumed approvals, the filters and the summary, and every approval signature:
 /// against the report's own `allowed_signers` (`keys` `None`: a report forged whole, with its
 /// own keys, passes that), or against the approvers of a workspace's tollgate.toml. The result
 /// says which ([`ReportVerification::keys`]). Problems are listed (one line each); a file that is
 /// not a Tollgate report is an error ([`crate::Code::BadInput`]).
+///
+/// The report's seal must verify (against its own key line, or the key the workspace lists for
+/// its signer); a report without one is a problem unless `allow_unsealed`, which lists what is
+/// then unproven ([`ReportVerification::unproven`]).
 #[tracing::instrument(skip(keys), fields(path = %path.display(), keys = keys.map_or("report", |_| "workspace")))]
-pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVerification> {
+pub fn verify_report(
+    path: &Path,
+    keys: Option<&Workspace>,
+    allow_unsealed: bool,
+) -> Result<ReportVerification> {
     let workspace = keys;
     let bytes = std::fs::read(path).map_err(|e| {
         Error::bad_input(format!(
@@ -344,7 +393,7 @@ pub fn verify_report(path: &Path, keys: Option<&Workspace>) -> Result<ReportVeri
             from: ws.config_path.display().to_string(),
         },
     };
-    let mut result = check_report_bytes(&bytes, &path.display().to_string(), keys)?;
+    let mut result = check_report_bytes(&bytes, &path.display().to_string(), keys, allow_unsealed)?;
     if let Some(ws) = workspace {
         result
             .problems

@@ -197,6 +197,10 @@ pub enum Command {
     Verify {
         /// An exported JSON report to verify instead of the database
         file: Option<PathBuf>,
+        /// Check a report that has no seal (version 1, or exported where no listed key could
+        /// sign), and say what that leaves unproven
+        #[arg(long, requires = "file")]
+        allow_unsealed: bool,
         #[arg(long)]
         json: bool,
         /// Also check the database against the signed checkpoints in the team's registry

@@ -324,7 +324,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let until = until.as_deref().map(parse_time).transpose()?;
             let summary = api::export(
                 &load()?,
-                ctx.clock.now(),
+                &ctx,
                 api::ExportRequest {
                     format,
                     app,
@@ -353,6 +353,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Verify {
             file: Some(file),
+            allow_unsealed,
             json,
             ..
         } => {
@@ -361,7 +362,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 Some(_) => Some(load()?),
                 None => None,
             };
-            let result = api::verify_report(&file, ws.as_ref())?;
+            let result = api::verify_report(&file, ws.as_ref(), allow_unsealed)?;
             output::report_verification(&result, json)?;
             // With a workspace, the report's end against the team's signed checkpoints.
             let checkpoints = match &ws {
@@ -378,6 +379,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             file: None,
             json,
             checkpoints,
+            ..
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let report = api::verify(&ws)?;
@@ -400,6 +402,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             for p in &report.problems {
                 eprintln!("error: {}", p.message);
+            }
+            for w in &report.warnings {
+                eprintln!("warning: {}", w.message);
             }
             if report.ok() && !json {
                 println!(

@@ -330,6 +330,9 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
     for c in &s.conflicts {
         eprintln!("warning: conflict: {}; the report lists it", c.description);
     }
+    if let Some(why) = &s.unsealed {
+        eprintln!("warning: the report is not sealed ({why}): it verifies only with `tollgate verify FILE --allow-unsealed`, which cannot prove its summary, filters and range were not edited");
+    }
     Ok(())
 }
 
@@ -364,7 +367,16 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
             eprintln!("error: {}", p.message);
         }
     }
+    for w in &v.warnings {
+        eprintln!("warning: {}", w.message);
+    }
     if !as_json {
+        for u in &v.unproven {
+            println!("unproven: {u}");
+        }
+        if let Some(id) = &v.sealed_by {
+            println!("sealed by {id}");
+        }
         // Said whatever the outcome: what the signatures were checked against.
         let line = match v.keys.as_str() {
             "report" => format!("keys: {}: the signatures are checked against keys the file itself carries, so a report forged whole with its own keys also passes; pass --config tollgate.toml to check them against your workspace's keys", v.keys_from),

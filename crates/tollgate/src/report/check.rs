@@ -18,7 +18,11 @@
 //!   is an earlier event with that hash ([`super::crosscheck`]); an approval's append time is
 //!   the later of its `at` and the latest `at` before it in the report;
 //! - the filters: each whole event matches them, or is an approval a promotion counted;
-//! - the summary: it agrees with the events.
+//! - the summary: it agrees with the events;
+//! - what report version 2 adds ([`super::verify`]): no stub in a report without filters, each
+//!   stub's formula 2 header outside the filters, each link (a formula 1 event included whole)
+//!   outside them, the seal, the `unapproved` flags re-derived under the stated policies, and,
+//!   against a workspace, the signed-era moves that carry no signature.
 //!
 //! A file that is not a Tollgate report is an error ([`Code::BadInput`]), not a problem list.
 
@@ -88,6 +92,16 @@ pub struct ReportVerification {
     pub rejections: u64,
     #[ts(type = "number")]
     pub rejection_signatures_verified: u64,
+    /// Formula 1 events outside the filters, included whole in place of stubs (counted in
+    /// `stubs` too).
+    #[ts(type = "number")]
+    pub links: u64,
+    /// The identity whose seal verified (`None`: unsealed, or the seal failed: see `problems`).
+    pub sealed_by: Option<String>,
+    /// What could not be proven, accepted with `--allow-unsealed` (one line each).
+    pub unproven: Vec<String>,
+    /// Findings that are not failures: a recovery's unsigned promotion (with `--config`).
+    pub warnings: Vec<Problem>,
     pub problems: Vec<Problem>,
 }
 
@@ -151,10 +165,13 @@ impl Problem {
 }
 
 /// Check the bytes of a JSON report. `name` is how the file is called in errors.
+/// `allow_unsealed`: a report without a seal is checked anyway, and what that leaves unproven
+/// is listed ([`ReportVerification::unproven`]) instead of being a problem.
 pub fn check_report_bytes(
     bytes: &[u8],
     name: &str,
     keys: ReportKeys,
+    allow_unsealed: bool,
 ) -> Result<ReportVerification> {
     let not_report = |why: &str| {
         Error::bad_input(format!(
@@ -169,16 +186,16 @@ pub fn check_report_bytes(
     if top.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(not_report(&format!("no \"format\": \"{FORMAT}\"")));
     }
-    match top.get("version").and_then(Value::as_u64) {
-        Some(v) if v == u64::from(VERSION) => {}
+    let version = match top.get("version").and_then(Value::as_u64) {
+        Some(v) if (1..=u64::from(VERSION)).contains(&v) => v,
         Some(v) => {
             return Err(Error::bad_input(format!(
-                "{name} is a version {v} report; this tollgate reads version {VERSION}: verify it with a newer tollgate"
+                "{name} is a version {v} report; this tollgate reads versions 1 to {VERSION}: verify it with a newer tollgate"
             )))
         }
         None => return Err(not_report("no version")),
-    }
-    Ok(Checker::new(top, keys).run())
+    };
+    Ok(Checker::new(top, keys, version, allow_unsealed).run())
 }
 
 /// A whole event, read back from the report.
@@ -188,6 +205,10 @@ struct Whole {
     at: String,
     hashed: String,
     in_filter: bool,
+    /// A formula 1 event outside the filters, included whole in place of a stub.
+    link: bool,
+    /// `unapproved` as the report states it.
+    unapproved: bool,
 }
 
 enum Entry {
@@ -196,6 +217,8 @@ enum Entry {
         seq: i64,
         prev_hash: String,
         hash: String,
+        /// Its formula 2 header text (version 2).
+        hashed: Option<String>,
     },
 }
 
@@ -223,7 +246,11 @@ impl Entry {
 struct Checker<'a> {
     top: &'a Map<String, Value>,
     keys: ReportKeys,
+    version: u64,
+    allow_unsealed: bool,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    unproven: Vec<String>,
 }
 
 fn short(v: &Value) -> String {
@@ -245,11 +272,20 @@ fn is_hash(s: &str) -> bool {
 }
 
 impl<'a> Checker<'a> {
-    fn new(top: &'a Map<String, Value>, keys: ReportKeys) -> Self {
+    fn new(
+        top: &'a Map<String, Value>,
+        keys: ReportKeys,
+        version: u64,
+        allow_unsealed: bool,
+    ) -> Self {
         Checker {
             top,
             keys,
+            version,
+            allow_unsealed,
             problems: Vec::new(),
+            warnings: Vec::new(),
+            unproven: Vec::new(),
         }
     }
 
@@ -271,13 +307,16 @@ impl<'a> Checker<'a> {
         let wholes: BTreeMap<i64, &Whole> = entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Whole(w) => Some((w.event.seq, &**w)),
-                Entry::Stub { .. } => None,
+                Entry::Whole(w) if !w.link => Some((w.event.seq, &**w)),
+                Entry::Whole(_) | Entry::Stub { .. } => None,
             })
             .collect();
-        for w in wholes.values() {
-            self.check_content(w);
+        for e in &entries {
+            if let Entry::Whole(w) = e {
+                self.check_content(w);
+            }
         }
+        let sealed_by = self.check_version_2(&entries);
         let (approvals, verified, mut signed_ok) = self.check_approvals(&wholes);
         let (rejections, rejections_verified, rejections_ok) = self.check_rejections(&wholes);
         signed_ok.extend(rejections_ok);
@@ -288,12 +327,13 @@ impl<'a> Checker<'a> {
         self.check_summary(&entries);
         // One event's problems together, report-wide ones first.
         self.problems.sort_by_key(|p| p.seq.unwrap_or(i64::MIN));
-        let stubs = entries
+        let links = entries
             .iter()
-            .filter(|e| matches!(e, Entry::Stub { .. }))
+            .filter(|e| matches!(e, Entry::Whole(w) if w.link))
             .count() as u64;
+        let stubs = entries.len() as u64 - wholes.len() as u64;
         ReportVerification {
-            version: VERSION,
+            version: self.version as u32,
             workspace: self.text("workspace"),
             generated_at: self.text("generated_at"),
             events: wholes.len() as u64,
@@ -316,8 +356,131 @@ impl<'a> Checker<'a> {
             event_signatures_verified,
             rejections,
             rejection_signatures_verified: rejections_verified,
+            links,
+            sealed_by,
+            unproven: self.unproven,
+            warnings: self.warnings,
             problems: self.problems,
         }
+    }
+
+    /// The checks of [`super::verify`]: stubs and links, the seal, the re-derived `unapproved`
+    /// flags, and (against a workspace) the signed-era moves without a signature. Returns who
+    /// sealed the report, when the seal verified.
+    fn check_version_2(&mut self, entries: &[Entry]) -> Option<String> {
+        use super::verify::{seal, stubs, unapproved, unsigned};
+        let filters: Filters = self
+            .top
+            .get("filters")
+            .and_then(|f| serde_json::from_value(f.clone()).ok())
+            .unwrap_or_default();
+        let mut unproven_stubs = 0;
+        let mut headers: Vec<(i64, stubs::StubHeader)> = Vec::new();
+        for e in entries {
+            match e {
+                Entry::Stub {
+                    seq,
+                    prev_hash,
+                    hash,
+                    hashed,
+                } => {
+                    let c = stubs::check_stub(
+                        self.version,
+                        &filters,
+                        *seq,
+                        prev_hash,
+                        hash,
+                        hashed.as_deref(),
+                    );
+                    for p in c.problems {
+                        self.problem(Some(*seq), p);
+                    }
+                    unproven_stubs += u64::from(c.unproven);
+                    if let Some(h) = c.header {
+                        headers.push((*seq, h));
+                    }
+                }
+                Entry::Whole(w) if w.link => {
+                    if let Some(p) =
+                        stubs::check_link(&filters, &w.event.app, &w.event.env, w.event.at)
+                    {
+                        self.problem(Some(w.event.seq), p);
+                    }
+                }
+                Entry::Whole(_) => {}
+            }
+        }
+        if unproven_stubs > 0 {
+            self.unproven.push(format!(
+                "{unproven_stubs} link stubs of this version 1 report carry no header: nothing shows they were outside the filters"
+            ));
+        }
+        // The unapproved flags, from event 1 on, under the stated policies.
+        let policies = self.top.get("policies").cloned();
+        let starts_at_one = entries.iter().map(Entry::seq).min() == Some(1);
+        if let Some(policies) = policies.as_ref().filter(|_| starts_at_one) {
+            let mut lane: Vec<unapproved::LaneEvent<'_>> = Vec::new();
+            let mut stub_headers = headers.iter().peekable();
+            for e in entries {
+                match e {
+                    Entry::Whole(w) => lane.push(unapproved::LaneEvent {
+                        seq: w.event.seq,
+                        kind: w.event.kind,
+                        app: &w.event.app,
+                        env: &w.event.env,
+                        digest: w.event.digest.as_ref().map(|d| d.as_str()),
+                        stated: (!w.link).then_some(w.unapproved),
+                    }),
+                    Entry::Stub { seq, .. } => {
+                        while stub_headers.next_if(|(s, _)| s < seq).is_some() {}
+                        if let Some((_, h)) = stub_headers.next_if(|(s, _)| s == seq) {
+                            if let Some(kind) = crate::domain::EventKind::parse(&h.kind) {
+                                lane.push(unapproved::LaneEvent {
+                                    seq: *seq,
+                                    kind,
+                                    app: &h.app,
+                                    env: &h.env,
+                                    digest: h.digest.as_deref(),
+                                    stated: None,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            for (seq, why) in unapproved::check(lane, policies) {
+                self.problem(Some(seq), why);
+            }
+        }
+        // Signed-era moves without a signature, against a workspace.
+        if let ReportKeys::Workspace { .. } = self.keys {
+            let mut era = unsigned::SignedEra::default();
+            for e in entries {
+                if let Entry::Whole(w) = e {
+                    match era.event(&w.event) {
+                        Some(unsigned::Unsigned::Warning(why)) => {
+                            self.warnings.push(Problem::new(Some(w.event.seq), why))
+                        }
+                        Some(unsigned::Unsigned::Problem(why)) => {
+                            self.problem(Some(w.event.seq), why)
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        let keys = match &self.keys {
+            ReportKeys::Report => seal::SealKeys::Report,
+            ReportKeys::Workspace {
+                identities, from, ..
+            } => seal::SealKeys::Workspace { identities, from },
+        };
+        let outcome = seal::check(self.top, keys, self.allow_unsealed);
+        for p in outcome.problems {
+            self.problem(None, p);
+        }
+        self.unproven.extend(outcome.unproven);
+        outcome.sealed_by
     }
 
     /// Records, promotions and rollbacks with a signed message: the message must say what the
@@ -403,6 +566,7 @@ impl<'a> Checker<'a> {
                     seq,
                     prev_hash,
                     hash,
+                    hashed: o.get("hashed").and_then(Value::as_str).map(str::to_string),
                 });
                 continue;
             }
@@ -525,14 +689,26 @@ impl<'a> Checker<'a> {
     /// The fields against `hashed`, and `hashed` against `hash`.
     fn check_content(&mut self, w: &Whole) {
         let seq = Some(w.event.seq);
-        let hashed: Value = match serde_json::from_str(&w.hashed) {
+        let formula_2 = w.hashed.starts_with(crate::store::chain::FORMULA_2_PREFIX);
+        let text = w
+            .hashed
+            .strip_prefix(crate::store::chain::FORMULA_2_PREFIX)
+            .unwrap_or(&w.hashed);
+        let hashed: Value = match serde_json::from_str(text) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 self.problem(seq, "its \"hashed\" text is not a JSON object");
                 return;
             }
         };
-        let fields = fields_of(w);
+        let mut fields = fields_of(w);
+        if formula_2 {
+            let data = fields.remove("data").unwrap_or(Value::Null);
+            fields.insert(
+                "data_sha256".into(),
+                Value::from(crate::store::chain::data_sha256(&data)),
+            );
+        }
         let mut differs = false;
         for (k, v) in &fields {
             let h = hashed.get(k).unwrap_or(&Value::Null);
@@ -558,7 +734,7 @@ impl<'a> Checker<'a> {
                 format!("the hashed content has a field {extra:?} that no event has"),
             );
         }
-        if !differs && canonical_json(&hashed) != w.hashed {
+        if !differs && canonical_json(&hashed) != text {
             self.problem(
                 seq,
                 "its \"hashed\" text is not canonical JSON (sorted keys, no white space)",
@@ -876,8 +1052,8 @@ impl<'a> Checker<'a> {
         let mut b = SummaryBuilder::default();
         for e in entries {
             match e {
-                Entry::Whole(w) => b.event(&w.event),
-                Entry::Stub { .. } => b.stub(),
+                Entry::Whole(w) if !w.link => b.event(&w.event),
+                Entry::Whole(_) | Entry::Stub { .. } => b.stub(),
             }
         }
         let actual = b.finish();
@@ -1015,6 +1191,11 @@ fn read_whole(
         at,
         hashed: string("hashed")?,
         in_filter: o.get("in_filter").and_then(Value::as_bool).unwrap_or(true),
+        link: o.get("link").and_then(Value::as_bool).unwrap_or(false),
+        unapproved: o
+            .get("unapproved")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 
@@ -1114,7 +1295,7 @@ mod tests {
     #[test]
     fn not_a_report_is_an_error() {
         for bytes in [&b"not json"[..], b"[]", b"{\"format\":\"x\"}"] {
-            let e = check_report_bytes(bytes, "f.json", ReportKeys::Report).unwrap_err();
+            let e = check_report_bytes(bytes, "f.json", ReportKeys::Report, false).unwrap_err();
             assert_eq!(e.code, crate::Code::BadInput);
             assert!(e
                 .message
@@ -1124,6 +1305,7 @@ mod tests {
             br#"{"format":"tollgate.audit-report","version":9}"#,
             "f.json",
             ReportKeys::Report,
+            false,
         )
         .unwrap_err();
         assert!(e.message.contains("version 9"), "{}", e.message);

@@ -3,16 +3,17 @@
 //!
 //! ```text
 //! {"format":"tollgate.audit-report",
-//! "version":1,
-//! ... (generator, generated_at, workspace, filters, hash_formula, database, allowed_signers)
+//! "version":2,
+//! ... (generator, generated_at, workspace, filters, hash_formula, database, allowed_signers, policies)
 //! "events":[
-//! {"seq":1,"prev_hash":"…","hash":"…","at":"…","kind":"record",…,"data":{…},"hashed":"{…}","in_filter":true},
-//! {"seq":2,"prev_hash":"…","hash":"…","stub":true},
+//! {"seq":1,"prev_hash":"…","hash":"…","at":"…","kind":"record",…,"data":{…},"formula":2,"hashed":"tollgate.event.v2\n{…}","hashed_data":"{…}","in_filter":true},
+//! {"seq":2,"prev_hash":"…","hash":"…","stub":true,"hashed":"tollgate.event.v2\n{…}"},
 //! …
 //! ],
 //! "range":{"first_seq":1,"last_seq":2,"start_prev_hash":"…","end_hash":"…"},
 //! "summary":{…},
-//! "conflicts":[…]}
+//! "conflicts":[…],
+//! "seal":{…} (or null, with "unsealed": why)}
 //! ```
 
 use std::io::Write;
@@ -20,13 +21,14 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::conflicts::Conflict;
+use super::seal::{Seal, SealedValues};
 use super::{rfc3339, Item, Meta, Selection, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::{canonical_json, Event};
-use crate::store::chain::{format_at, Hashed};
+use crate::store::chain::{format_at, formula_of, header_text, Formula, Hashed};
 use crate::{Error, Result};
 
 /// The hash formula, stated in every report (the definition: [`crate::store::chain::event_hash`]).
-pub const HASH_FORMULA: &str = "hash = sha256_hex(prev_hash + \"\\n\" + hashed); hashed = canonical JSON (keys sorted, no white space, UTF-8) of {seq, at, kind, app, env, digest, actor, data}; the first event's prev_hash is 64 zeros";
+pub const HASH_FORMULA: &str = "hash = sha256_hex(prev_hash + \"\\n\" + hashed); formula 2 (\"formula\":2, every stub): hashed = \"tollgate.event.v2\\n\" + canonical JSON (keys sorted, no white space, UTF-8) of {seq, at, kind, app, env, digest, actor, data_sha256}, data_sha256 = sha256_hex(hashed_data), hashed_data = canonical JSON of data; formula 1 (\"formula\":1): hashed = canonical JSON of {seq, at, kind, app, env, digest, actor, data}; the first event's prev_hash is 64 zeros";
 
 /// A whole event as the report writes it.
 #[derive(Debug, Serialize)]
@@ -41,9 +43,17 @@ struct FullEvent<'a> {
     digest: Option<&'a str>,
     actor: Option<&'a str>,
     data: &'a serde_json::Value,
+    /// Which formula `hash` was made with (1 or 2).
+    formula: u8,
     /// The exact string whose hash (after `prev_hash` and a newline) is `hash`.
     hashed: &'a str,
+    /// Formula 2: the canonical JSON of `data`, whose sha256 the header holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hashed_data: Option<&'a str>,
     in_filter: bool,
+    /// A formula 1 event outside the filters, included whole in place of a stub.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    link: bool,
     /// A `record` that skipped a policy's approvals (derived at export time, not hashed).
     unapproved: bool,
 }
@@ -54,6 +64,16 @@ struct StubEvent<'a> {
     prev_hash: &'a str,
     hash: &'a str,
     stub: bool,
+    /// The formula 2 header text its hash covers (which shows it is outside the filters).
+    hashed: &'a str,
+}
+
+/// How the report is sealed at [`JsonWriter::finish`].
+pub enum Sealing<'a> {
+    /// Sign the sealed values (the exporting identity's key).
+    Sign(&'a dyn Fn(&SealedValues) -> Result<Seal>),
+    /// No seal, and why (written as `"unsealed"`).
+    Unsealed(String),
 }
 
 /// The range of the chain a report covers (`null`s when nothing matched).
@@ -76,10 +96,20 @@ impl From<&Selection> for Range {
     }
 }
 
-/// The canonical string an event's hash covers (without `prev_hash`).
-pub fn hashed_string(event: &Event) -> String {
+/// The canonical string an event's hash covers (without `prev_hash`), the formula it uses, and
+/// for formula 2 the canonical data text. An event whose content gives neither hash is written
+/// as formula 1 (the check then names it).
+pub fn hashed_string(event: &Event) -> (Formula, String, Option<String>) {
     let at = format_at(event.at);
-    canonical_json(&Hashed::of(event, &at))
+    let fields = Hashed::of(event, &at);
+    match formula_of(&event.prev_hash, &fields, &event.hash) {
+        Some(Formula::Header) => (
+            Formula::Header,
+            header_text(&fields),
+            Some(canonical_json(&event.data)),
+        ),
+        _ => (Formula::Whole, canonical_json(&fields), None),
+    }
 }
 
 /// Streams a JSON report to `out`: [`start`](Self::start), [`item`](Self::item) for each item in
@@ -89,6 +119,7 @@ pub struct JsonWriter<W: Write> {
     first: bool,
     summary: SummaryBuilder,
     conflicts: Vec<Conflict>,
+    meta: Meta,
 }
 
 fn io(e: std::io::Error) -> Error {
@@ -102,7 +133,7 @@ fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String> {
 impl<W: Write> JsonWriter<W> {
     pub fn start(mut out: W, meta: &Meta) -> Result<Self> {
         let generator = format!("tollgate {}", env!("CARGO_PKG_VERSION"));
-        let fields: [(&str, String); 9] = [
+        let fields: [(&str, String); 10] = [
             ("version", to_json(&VERSION)?),
             ("generator", to_json(&generator)?),
             ("generated_at", to_json(&rfc3339(meta.generated_at))?),
@@ -111,6 +142,7 @@ impl<W: Write> JsonWriter<W> {
             ("hash_formula", to_json(HASH_FORMULA)?),
             ("database", to_json(&meta.database)?),
             ("allowed_signers", to_json(&meta.allowed_signers)?),
+            ("policies", to_json(&meta.policies)?),
             ("events", "[".to_string()),
         ];
         write!(out, "{{\"format\":{}", to_json(FORMAT)?).map_err(io)?;
@@ -122,6 +154,7 @@ impl<W: Write> JsonWriter<W> {
             first: true,
             summary: SummaryBuilder::default(),
             conflicts: Vec::new(),
+            meta: meta.clone(),
         })
     }
 
@@ -139,28 +172,17 @@ impl<W: Write> JsonWriter<W> {
                 unapproved,
             } => {
                 self.summary.event(event);
-                let at = format_at(event.at);
-                let hashed = canonical_json(&Hashed::of(event, &at));
-                to_json(&FullEvent {
-                    seq: event.seq,
-                    prev_hash: &event.prev_hash,
-                    hash: &event.hash,
-                    at: &at,
-                    kind: event.kind.as_str(),
-                    app: &event.app,
-                    env: &event.env,
-                    digest: event.digest.as_ref().map(|d| d.as_str()),
-                    actor: event.actor.as_deref(),
-                    data: &event.data,
-                    hashed: &hashed,
-                    in_filter: *in_filter,
-                    unapproved: *unapproved,
-                })?
+                whole(event, *in_filter, false, *unapproved)?
+            }
+            Item::Link { event } => {
+                self.summary.stub();
+                whole(event, false, true, false)?
             }
             Item::Stub {
                 seq,
                 prev_hash,
                 hash,
+                hashed,
             } => {
                 self.summary.stub();
                 to_json(&StubEvent {
@@ -168,6 +190,7 @@ impl<W: Write> JsonWriter<W> {
                     prev_hash,
                     hash,
                     stub: true,
+                    hashed,
                 })?
             }
         };
@@ -180,18 +203,65 @@ impl<W: Write> JsonWriter<W> {
         self.out.write_all(line.as_bytes()).map_err(io)
     }
 
-    /// Close the events, write the range and the summary; returns the summary and the writer.
-    pub fn finish(mut self, selection: &Selection) -> Result<(Summary, W)> {
+    /// Close the events, write the range, the summary, the conflicts and the seal; returns the
+    /// summary, the seal (`None`: unsealed) and the writer.
+    pub fn finish(
+        mut self,
+        selection: &Selection,
+        sealing: Sealing<'_>,
+    ) -> Result<(Summary, Option<Seal>, W)> {
         let summary = self.summary.finish();
+        let range = Range::from(selection);
+        let values = SealedValues::new(
+            VERSION,
+            &self.meta.workspace,
+            &rfc3339(self.meta.generated_at),
+            &range,
+            &self.meta.database,
+            &self.meta.filters,
+            &summary,
+            &self.conflicts,
+            &self.meta.policies,
+        );
+        let (seal, unsealed) = match sealing {
+            Sealing::Sign(sign) => (Some(sign(&values)?), String::new()),
+            Sealing::Unsealed(why) => (None, format!(",\n\"unsealed\":{}", to_json(&why)?)),
+        };
         write!(
             self.out,
-            "\n],\n\"range\":{},\n\"summary\":{},\n\"conflicts\":{}}}\n",
-            to_json(&Range::from(selection))?,
+            "\n],\n\"range\":{},\n\"summary\":{},\n\"conflicts\":{}{unsealed},\n\"seal\":{}}}\n",
+            to_json(&range)?,
             to_json(&summary)?,
-            to_json(&self.conflicts)?
+            to_json(&self.conflicts)?,
+            to_json(&seal)?
         )
         .map_err(io)?;
         self.out.flush().map_err(io)?;
-        Ok((summary, self.out))
+        Ok((summary, seal, self.out))
     }
+}
+
+/// A whole event's line: in the filters, counted by a promotion (`in_filter` false), or a
+/// formula 1 event in place of a stub (`link`).
+fn whole(event: &Event, in_filter: bool, link: bool, unapproved: bool) -> Result<String> {
+    let at = format_at(event.at);
+    let (formula, hashed, hashed_data) = hashed_string(event);
+    to_json(&FullEvent {
+        seq: event.seq,
+        prev_hash: &event.prev_hash,
+        hash: &event.hash,
+        at: &at,
+        kind: event.kind.as_str(),
+        app: &event.app,
+        env: &event.env,
+        digest: event.digest.as_ref().map(|d| d.as_str()),
+        actor: event.actor.as_deref(),
+        data: &event.data,
+        formula: formula.number(),
+        hashed: &hashed,
+        hashed_data: hashed_data.as_deref(),
+        in_filter,
+        link,
+        unapproved,
+    })
 }

@@ -9,6 +9,9 @@
 //! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.
 //! - [`check`]: `tollgate verify FILE`, checking a JSON report with nothing but the file.
+//! - [`seal`]: the exporting identity's signature over what no event hash covers (version 2).
+//! - [`verify`]: the checks added with report version 2 (stubs, the seal, unsigned moves,
+//!   unapproved records re-derived), each in its own file, called by [`check`].
 //! - [`crosscheck`]: what chained events must say of each other (anchors, consumed approvals),
 //!   for both `tollgate verify` and `tollgate verify FILE`.
 //! - [`conflicts`]: what two desktops did that cannot both be right (detected, never resolved).
@@ -23,7 +26,9 @@ pub mod csv;
 pub mod json;
 pub mod output;
 pub mod pdf;
+pub mod seal;
 mod select;
+pub mod verify;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,8 +43,10 @@ pub use select::{select, Item, Selection};
 
 /// `format` of every JSON report.
 pub const FORMAT: &str = "tollgate.audit-report";
-/// `version` of the JSON report layout this build writes and reads.
-pub const VERSION: u32 = 1;
+/// `version` of the JSON report layout this build writes (it reads 1 and 2): 2 adds formula 2
+/// hashes, stubs that carry their header, formula 1 events included whole as links, the
+/// export-time `policies` and the `seal`.
+pub const VERSION: u32 = 2;
 
 /// The three kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -140,6 +147,8 @@ pub struct Meta {
     pub database: DatabaseCheck,
     /// `allowed_signers` text for the workspace's approvers (ssh-keygen format).
     pub allowed_signers: String,
+    /// The policies of tollgate.toml at export time: `{app: {env: policy or null}}`.
+    pub policies: serde_json::Value,
 }
 
 /// The result of walking the database's chain at export time.
@@ -271,7 +280,7 @@ impl Tally {
                 in_filter,
                 unapproved,
             } => (event, *in_filter, *unapproved),
-            Item::Stub { .. } => {
+            Item::Stub { .. } | Item::Link { .. } => {
                 self.summary.stub();
                 return None;
             }

@@ -5,8 +5,12 @@
 //!    they fall outside the filters (an approval signed before `--since`, say): a report shows
 //!    who approved every promotion in it, with the signature.
 //! 3. For every other event between the first and the last of those, a *link stub*: its `seq`,
-//!    `prev_hash` and `hash` only. The range a report covers is then a contiguous piece of the
-//!    chain, so a reader can check that nothing in it was left out or reordered.
+//!    `prev_hash`, `hash` and, the event being hashed with formula 2, its hashed header (`seq`,
+//!    `at`, `kind`, `app`, `env`, `digest`, `actor`, the sha256 of its data), which proves that
+//!    it is outside the filters. An event hashed with formula 1 cannot prove that without its
+//!    data: it is included whole instead ([`Item::Link`]). The range a report covers is then a
+//!    contiguous piece of the chain, so a reader can check that nothing in it was left out or
+//!    reordered. A report without filters has no stubs: every event is whole.
 //!
 //! Two streaming passes over the store (the filtered events, then the range), holding only the
 //! `seq`s of the matching events and of the counted approvals in memory.
@@ -15,6 +19,7 @@ use std::collections::BTreeSet;
 
 use super::Filters;
 use crate::domain::Event;
+use crate::store::chain::{event_hash, format_at, header_text, Hashed};
 use crate::store::{EventFilter, Store};
 use crate::{Code, Error, Result};
 
@@ -30,18 +35,23 @@ pub enum Item {
         in_filter: bool,
         unapproved: bool,
     },
-    /// An event of the range that the report leaves out: enough to check the links.
+    /// An event of the range that the report leaves out: enough to check the links, and its
+    /// formula 2 header text (`hashed`), which shows that it is outside the filters.
     Stub {
         seq: i64,
         prev_hash: String,
         hash: String,
+        hashed: String,
     },
+    /// An event of the range outside the filters that formula 1 hashed: a stub could not prove
+    /// where it belongs, so it is included whole, as a link (counted as a stub in summaries).
+    Link { event: Event },
 }
 
 impl Item {
     pub fn seq(&self) -> i64 {
         match self {
-            Item::Event { event, .. } => event.seq,
+            Item::Event { event, .. } | Item::Link { event } => event.seq,
             Item::Stub { seq, .. } => *seq,
         }
     }
@@ -60,6 +70,8 @@ pub struct Selection {
     pub matched: u64,
     /// Whole events included only because a promotion counted them.
     pub context: u64,
+    /// Events of the range outside the filters: link stubs, and formula 1 events included
+    /// whole as links.
     pub stubs: u64,
 }
 
@@ -123,17 +135,14 @@ pub fn select(
         while next_match.next_if(|&&m| m < seq).is_some() {}
         let in_filter = unfiltered || next_match.next_if(|&&m| m == seq).is_some();
         if !in_filter && !referenced.contains(&seq) {
-            pending.push(Item::Stub {
-                seq,
-                prev_hash: event.prev_hash,
-                hash: event.hash,
-            });
+            pending.push(left_out(event));
             return Ok(());
         }
         if sel.first_seq.is_none() {
             sel.first_seq = Some(pending.first().map_or(seq, Item::seq));
             sel.start_prev_hash = Some(match pending.first() {
                 Some(Item::Stub { prev_hash, .. }) => prev_hash.clone(),
+                Some(Item::Link { event: first }) => first.prev_hash.clone(),
                 _ => event.prev_hash.clone(),
             });
         }
@@ -162,4 +171,21 @@ pub fn select(
         other => other?,
     }
     Ok(sel)
+}
+
+/// An event of the range outside the filters: a stub with its formula 2 header, or, hashed
+/// with formula 1 (or with a hash its content does not give: never hidden), the whole event.
+fn left_out(event: Event) -> Item {
+    let at = format_at(event.at);
+    let fields = Hashed::of(&event, &at);
+    if event_hash(&event.prev_hash, &fields) == event.hash {
+        let hashed = header_text(&fields);
+        return Item::Stub {
+            seq: event.seq,
+            prev_hash: event.prev_hash,
+            hash: event.hash,
+            hashed,
+        };
+    }
+    Item::Link { event }
 }

@@ -52,7 +52,9 @@ pub use rejection::{
     REJECTION_VERSION, UNREJECTION_KIND, UNREJECTION_VERSION,
 };
 pub use source::{identity_in_sources, KeySource, Signer, Sources, SIGNING_KEY_ENV};
-pub use sshsig::{sign, signer_key, verify, verify_approval, verify_many, VerifiedSignature};
+pub use sshsig::{
+    sign, signer_key, verify, verify_approval, verify_in, verify_many, VerifiedSignature,
+};
 pub use trust::{approver_keys, pick, whole_seconds, TrustedKey, TrustedKeys};
 pub use versions::{needs_newer, KNOWN_VERSIONS};
 

@@ -178,6 +178,13 @@ impl Signer {
         &self.source
     }
 
+    /// Its public key in OpenSSH form, without a comment (`ssh-ed25519 AAAA…`).
+    pub fn public_openssh(&self) -> Result<String> {
+        PublicKey::new(self.public.key_data().clone(), "")
+            .to_openssh()
+            .map_err(|e| Error::internal(format!("could not encode a public key: {e}")))
+    }
+
     /// `SHA256:…` of its key.
     pub fn fingerprint(&self) -> String {
         self.public.fingerprint(HashAlg::Sha256).to_string()
@@ -189,7 +196,8 @@ impl Signer {
         self.sign_in(NAMESPACE, message)
     }
 
-    /// [`Self::sign`] in another SSHSIG namespace (a checkpoint's `tollgate-checkpoint`).
+    /// [`Self::sign`] in another SSHSIG namespace (a checkpoint's `tollgate-checkpoint`, a
+    /// report's seal: `tollgate-report`).
     pub fn sign_in(&self, namespace: &str, message: &[u8]) -> Result<String> {
         let sig = match &self.held {
             Held::Private(key) => key.sign(namespace, HASH_ALG, message).map_err(|e| {

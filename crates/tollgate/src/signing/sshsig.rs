@@ -45,7 +45,24 @@ pub fn verify(
             "the allowed key is not an OpenSSH public key (expected `ssh-ed25519 AAAA…`)",
         )
     })?;
-    check(message, armored, &allowed, None)
+    check(NAMESPACE, message, armored, &allowed, None)
+}
+
+/// [`verify`] in another SSHSIG namespace than approvals' (a report's seal signs in
+/// `tollgate-report`): a signature made for one namespace never verifies in another.
+pub fn verify_in(
+    namespace: &str,
+    message: &[u8],
+    armored: &str,
+    allowed_public_key: &str,
+) -> Result<VerifiedSignature> {
+    let allowed = PublicKey::from_openssh(allowed_public_key.trim()).map_err(|_| {
+        Error::new(
+            Code::SignatureInvalid,
+            "the allowed key is not an OpenSSH public key (expected `ssh-ed25519 AAAA…`)",
+        )
+    })?;
+    check(namespace, message, armored, &allowed, None)
 }
 
 /// [`verify`] for many signatures at once, spread over the machine's cores: what checking a
@@ -102,7 +119,7 @@ pub fn verify_approval(
         }
         Err(_) => current,
     };
-    check(message, armored, &allowed, Some(&approver.id))
+    check(NAMESPACE, message, armored, &allowed, Some(&approver.id))
 }
 
 /// The public key (OpenSSH form, no comment) that made an armored SSHSIG, whether or not the
@@ -123,15 +140,21 @@ fn parse(armored: &str) -> Result<SshSig> {
 }
 
 fn check(
+    namespace: &str,
     message: &[u8],
     armored: &str,
     allowed: &PublicKey,
     approver: Option<&str>,
 ) -> Result<VerifiedSignature> {
     let sig = parse(armored)?;
-    if sig.namespace() != NAMESPACE {
+    if sig.namespace() != namespace {
+        let what = if namespace == NAMESPACE {
+            "a Tollgate approval".to_string()
+        } else {
+            format!("a {namespace} signature")
+        };
         return Err(invalid(format!(
-            "wrong namespace: the signature is for {:?}, not {NAMESPACE:?}, so it is not a Tollgate approval",
+            "wrong namespace: the signature is for {:?}, not {namespace:?}, so it is not {what}",
             sig.namespace()
         )));
     }
@@ -160,7 +183,7 @@ fn check(
             ),
         }));
     }
-    allowed.verify(NAMESPACE, message, &sig).map_err(|_| {
+    allowed.verify(namespace, message, &sig).map_err(|_| {
         invalid("signature does not verify: the message or signature was altered".into())
     })?;
     Ok(VerifiedSignature {

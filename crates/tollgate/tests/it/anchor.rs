@@ -231,11 +231,11 @@ fn promotions_are_checked_against_the_approvals_they_consumed_in_the_chain() {
     let path = f.tmp.path().join("moves.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    let check = api::verify_report(&path, None).unwrap();
+    let check = api::verify_report(&path, None, true).unwrap();
     let lines: Vec<String> = check.problems.iter().map(|p| p.message.clone()).collect();
     assert!(
         lines.iter().any(|l| l.starts_with(&format!("event {r}: "))
@@ -364,11 +364,11 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
     let path = f.tmp.path().join("backdated.json");
     api::export(
         &kept,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    let check = api::verify_report(&path, None).unwrap();
+    let check = api::verify_report(&path, None, true).unwrap();
     assert!(
         check
             .problems
@@ -477,11 +477,11 @@ fn version_1_approvals_still_verify_and_count() {
     let path = f.tmp.path().join("v1.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
-    assert!(api::verify_report(&path, None).unwrap().ok());
+    assert!(api::verify_report(&path, None, true).unwrap().ok());
     assert_eq!(crate::export::recipe(&path).0, 0);
 }
 
@@ -533,6 +533,9 @@ fn forge(report: &mut Value, key: &Path, principal: &str) {
     }
     report["range"]["end_hash"] = Value::from(prev.clone());
     report["database"]["head_hash"] = Value::from(prev);
+    // A seal (when the export had one) no longer covers the forged range: the forger drops it
+    // (the checks below run with --allow-unsealed).
+    report["seal"] = Value::Null;
     let mut parts = public.split_whitespace();
     let (kind, b64) = (parts.next().unwrap(), parts.next().unwrap());
     report["allowed_signers"] = Value::from(format!(
@@ -556,12 +559,14 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     let genuine = f.tmp.path().join("genuine.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::days(1),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &genuine),
     )
     .unwrap();
     // The genuine report passes both ways, and says which keys it used.
-    let own = f.tmp.run_bare(&["verify", "genuine.json"]);
+    let own = f
+        .tmp
+        .run_bare(&["verify", "genuine.json", "--allow-unsealed"]);
     own.ok();
     assert!(
         own.stdout
@@ -570,7 +575,7 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
         own.stdout
     );
     let config = f.tmp.config().display().to_string();
-    let with = f.tmp.run(&["verify", "genuine.json"]);
+    let with = f.tmp.run(&["verify", "genuine.json", "--allow-unsealed"]);
     with.ok();
     assert!(
         with.stdout
@@ -595,7 +600,9 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     std::fs::write(&forged, serde_json::to_string(&report).unwrap()).unwrap();
 
     // Without --config it is intact as far as its own keys go, and the output says so.
-    let own = f.tmp.run_bare(&["verify", "forged.json"]);
+    let own = f
+        .tmp
+        .run_bare(&["verify", "forged.json", "--allow-unsealed"]);
     assert_eq!(own.code, 0, "{}{}", own.stdout, own.stderr);
     assert!(own.stdout.starts_with("report intact: "), "{}", own.stdout);
     assert!(
@@ -606,9 +613,14 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     );
     // Against the workspace's keys it fails, with the global flag before or after `verify`.
     for run in [
-        f.tmp.run(&["verify", "forged.json"]),
-        f.tmp
-            .run_bare(&["verify", "forged.json", "--config", &config]),
+        f.tmp.run(&["verify", "forged.json", "--allow-unsealed"]),
+        f.tmp.run_bare(&[
+            "verify",
+            "forged.json",
+            "--allow-unsealed",
+            "--config",
+            &config,
+        ]),
     ] {
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
         assert!(
@@ -623,7 +635,7 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
             run.stdout
         );
     }
-    let check = api::verify_report(&forged, Some(&f.ws)).unwrap();
+    let check = api::verify_report(&forged, Some(&f.ws), true).unwrap();
     assert_eq!(check.keys, "workspace");
     assert_eq!(check.signatures_verified, 0);
 }

@@ -68,9 +68,11 @@ impl Demo {
         out
     }
 
-    /// `tollgate verify FILE` without `--config`: the report's own keys.
+    /// `tollgate verify FILE` without `--config`: the report's own keys (`--allow-unsealed`: the
+    /// demo's keys are not in this machine's keychain, so its reports are not sealed).
     fn verify(&self, file: &Path) -> Run {
-        self.tmp.run_bare(&["verify", file.to_str().unwrap()])
+        self.tmp
+            .run_bare(&["verify", file.to_str().unwrap(), "--allow-unsealed"])
     }
 }
 
@@ -314,12 +316,22 @@ fn good_report() -> (Demo, PathBuf, Value) {
     let path = demo.export("json", "audit.json", &[]);
     let run = demo.verify(&path);
     run.ok();
-    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
     assert!(run.stdout.starts_with("report intact: "), "{}", run.stdout);
+    // The demo's keys are not in this machine's keychain: its report is not sealed.
     assert!(
         run.stdout
             .lines()
             .nth(1)
+            .unwrap()
+            .starts_with("unproven: the report is not sealed (it was exported unsealed: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .nth(2)
             .unwrap()
             .starts_with("keys: the report's own allowed_signers"),
         "{}",
@@ -339,7 +351,7 @@ fn seq_at(report: &Value, index: usize) -> i64 {
 fn json_report_verifies_and_is_self_contained() {
     let (_demo, path, good) = good_report();
     assert_eq!(good["format"], "tollgate.audit-report");
-    assert_eq!(good["version"], 1);
+    assert_eq!(good["version"], 2);
     // Self-contained: each approval's signed message and armored signature, and the keys.
     let a = &good["events"][nth_of(&good, "approval", 0)];
     assert!(a["data"]["message"]
@@ -550,7 +562,14 @@ fn filtered_reports_keep_the_chain_checkable() {
 }
 
 /// The recipe of docs/AUDIT-FORMAT.md, between its marker comments, run with bash.
+/// The recipe with `--allow-unsealed` (what the reports of the demo and of in-process exports,
+/// which no listed key of this machine may seal, need).
 pub(crate) fn recipe(report: &Path) -> (i32, String) {
+    recipe_with(report, &["--allow-unsealed"])
+}
+
+/// The documented recipe run on `report` with `args` after it: exit status and stdout.
+pub(crate) fn recipe_with(report: &Path, args: &[&str]) -> (i32, String) {
     let script = fenced_block(
         "docs/AUDIT-FORMAT.md",
         "<!-- recipe:begin -->",
@@ -563,6 +582,7 @@ pub(crate) fn recipe(report: &Path) -> (i32, String) {
     let out = Command::new("bash")
         .arg(&file)
         .arg(report)
+        .args(args)
         .output()
         .unwrap();
     (
@@ -773,7 +793,7 @@ fn library_export_of_rollbacks_and_unknown_keys() {
     let export_all = |format: ExportFormat, out: &Path| {
         api::export(
             &ws,
-            t0 + Duration::days(1),
+            &crate::support::signed::ctx_at(t0 + Duration::days(1)),
             ExportRequest::everything(format, out),
         )
         .unwrap()
@@ -813,7 +833,7 @@ fn library_export_of_rollbacks_and_unknown_keys() {
     // The JSON of the same history: the unverifiable approval is named by `verify`.
     let json = tmp.path().join("r.json");
     export_all(ExportFormat::Json, &json);
-    let result = api::verify_report(&json, None).unwrap();
+    let result = api::verify_report(&json, None, true).unwrap();
     assert!(
         result
             .problems
@@ -858,7 +878,12 @@ fn names_pdf(workspace: &str, approver: &str, actor: &str) -> (TempWorkspace, Pa
     drop(store);
     let out = tmp.path().join("names.pdf");
     let request = ExportRequest::everything(ExportFormat::Pdf, &out);
-    api::export(&ws, t0 + Duration::days(1), request).unwrap();
+    api::export(
+        &ws,
+        &crate::support::signed::ctx_at(t0 + Duration::days(1)),
+        request,
+    )
+    .unwrap();
     (tmp, out)
 }
 
@@ -923,7 +948,12 @@ fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
     let ws = Workspace::load(&tmp.config(), None).unwrap();
     let again = tmp.path().join("again.pdf");
     let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    api::export(&ws, t, ExportRequest::everything(ExportFormat::Pdf, &again)).unwrap();
+    api::export(
+        &ws,
+        &crate::support::signed::ctx_at(t),
+        ExportRequest::everything(ExportFormat::Pdf, &again),
+    )
+    .unwrap();
     assert!(
         first == std::fs::read(&again).unwrap(),
         "the PDF is deterministic"
@@ -1010,7 +1040,7 @@ mod real {
     ) -> api::ExportSummary {
         api::export(
             ws,
-            t0() + Duration::days(2),
+            &crate::support::signed::ctx_at(t0() + Duration::days(2)),
             ExportRequest {
                 format,
                 app: Some("api".into()),
@@ -1040,7 +1070,7 @@ mod real {
         assert_eq!(json.signatures.verified, 3);
         assert!(json.stubs > 0, "dev events are link stubs");
         let path = f.tmp.path().join("staging.json");
-        let check = api::verify_report(&path, None).unwrap();
+        let check = api::verify_report(&path, None, true).unwrap();
         assert!(check.ok(), "{:?}", check.problems);
         assert_eq!(check.signatures_verified, 3);
         assert_eq!(
@@ -1069,7 +1099,7 @@ mod real {
         let summary = export(&f, &rotated, ExportFormat::Json, "rotated.json");
         assert!(!summary.clean());
         assert_eq!(summary.signatures.problems.len(), 3);
-        let check = api::verify_report(&f.tmp.path().join("rotated.json"), None).unwrap();
+        let check = api::verify_report(&f.tmp.path().join("rotated.json"), None, true).unwrap();
         assert_eq!(
             check
                 .problems
@@ -1112,7 +1142,7 @@ mod real {
             "{}",
             report["allowed_signers"]
         );
-        let check = api::verify_report(&kept_path, None).unwrap();
+        let check = api::verify_report(&kept_path, None, true).unwrap();
         assert_eq!(check.signatures_verified, 2);
         late(check.problems.into_iter().map(|p| p.message).collect());
         let (code, out) = super::recipe(&kept_path);
@@ -1140,7 +1170,7 @@ mod real {
         assert!(summary.clean(), "{:?}", summary.signatures);
         assert_eq!(summary.signatures.verified, 3);
         let path = f.tmp.path().join("kept-all.json");
-        assert!(api::verify_report(&path, None).unwrap().ok());
+        assert!(api::verify_report(&path, None, true).unwrap().ok());
         assert_eq!(
             super::recipe(&path).0,
             0,

@@ -62,7 +62,7 @@ fn export_refuses_the_databases_wal_shm_and_journal_files() {
         let out = PathBuf::from(name);
         let e = api::export(
             &ws,
-            Utc::now(),
+            &crate::support::signed::ctx_at(Utc::now()),
             ExportRequest::everything(ExportFormat::Csv, &out),
         )
         .unwrap_err();
@@ -92,7 +92,7 @@ fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text
     let csv_path = tmp.path().join("audit.csv");
     api::export(
         &ws,
-        Utc::now(),
+        &crate::support::signed::ctx_at(Utc::now()),
         ExportRequest::everything(ExportFormat::Csv, &csv_path),
     )
     .unwrap();
@@ -119,7 +119,7 @@ fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text
     let json_path = tmp.path().join("audit.json");
     api::export(
         &ws,
-        Utc::now(),
+        &crate::support::signed::ctx_at(Utc::now()),
         ExportRequest::everything(ExportFormat::Json, &json_path),
     )
     .unwrap();
@@ -132,6 +132,6 @@ fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text
         let quoted = serde_json::Value::String(format!("'{actor}")).to_string();
         assert!(!text.contains(&quoted), "{actor:?} not altered");
     }
-    let verified = api::verify_report(&json_path, None).unwrap();
+    let verified = api::verify_report(&json_path, None, true).unwrap();
     assert!(verified.problems.is_empty(), "{:?}", verified.problems);
 }

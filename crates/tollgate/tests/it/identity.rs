@@ -363,7 +363,7 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
     let out = dir.path().join("report.json");
     tollgate::api::export(
         &f.ws,
-        crate::support::signed::t0() + chrono::Duration::hours(3),
+        &crate::support::signed::ctx_at(crate::support::signed::t0() + chrono::Duration::hours(3)),
         tollgate::api::ExportRequest {
             format: tollgate::api::ExportFormat::Json,
             app: None,
@@ -374,13 +374,13 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
         },
     )
     .unwrap();
-    let offline = tollgate::api::verify_report(&out, Some(&f.ws)).unwrap();
+    let offline = tollgate::api::verify_report(&out, Some(&f.ws), true).unwrap();
     assert!(offline.ok(), "{:?}", offline.problems);
     assert_eq!(
         (offline.signed_events, offline.event_signatures_verified),
         (2, 2)
     );
-    let own = tollgate::api::verify_report(&out, None).unwrap();
+    let own = tollgate::api::verify_report(&out, None, true).unwrap();
     assert_eq!((own.signed_events, own.event_signatures_verified), (2, 0));
 
     // A record whose stored signature is altered in the database no longer verifies.
@@ -440,6 +440,7 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
     let offline = ws.run(&[
         "verify",
         ws.path().join("export.json").to_str().unwrap(),
+        "--allow-unsealed",
         "--config",
         config.to_str().unwrap(),
     ]);

@@ -18,6 +18,7 @@ mod promote;
 mod recover;
 mod registry;
 mod reject;
+mod report_tamper;
 mod signing;
 mod store;
 mod team;

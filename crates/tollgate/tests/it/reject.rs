@@ -411,11 +411,11 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let json = f.tmp.path().join("audit.json");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::hours(4),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Json, &json),
     )
     .unwrap();
-    let checked = api::verify_report(&json, None).unwrap();
+    let checked = api::verify_report(&json, None, true).unwrap();
     assert!(checked.ok(), "{:?}", checked.problems);
     assert_eq!(
         (checked.rejections, checked.rejection_signatures_verified),
@@ -478,7 +478,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
         .replace("smoke test fixed", "all fine!!!!!!!");
     let altered = f.tmp.path().join("altered.json");
     std::fs::write(&altered, text).unwrap();
-    let checked = api::verify_report(&altered, None).unwrap();
+    let checked = api::verify_report(&altered, None, true).unwrap();
     assert_eq!(checked.rejection_signatures_verified, 2);
     assert!(
         checked
@@ -493,7 +493,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let csv = f.tmp.path().join("audit.csv");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::hours(4),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Csv, &csv),
     )
     .unwrap();
@@ -515,7 +515,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let pdf = f.tmp.path().join("audit.pdf");
     api::export(
         &f.ws,
-        t0() + chrono::Duration::hours(4),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Pdf, &pdf),
     )
     .unwrap();

@@ -290,9 +290,11 @@ fn hash_recipe_with_sqlite3_and_sha256sum() {
         .unwrap();
     drop(store);
     for e in &stored {
+        // Formula 2: the sha256 of the (canonical) data column, then the prefixed header.
         let script = format!(
-            r#"sqlite3 "$DB" "SELECT prev_hash || char(10) || json_object('actor',actor,'app',app,'at',at,'data',json(data),'digest',digest,'env',env,'kind',kind,'seq',seq) FROM events WHERE seq = {}" | head -c -1 | sha256sum"#,
-            e.seq
+            r#"d=$(sqlite3 "$DB" "SELECT data FROM events WHERE seq = {seq}" | head -c -1 | sha256sum | cut -d' ' -f1)
+sqlite3 "$DB" "SELECT prev_hash || char(10) || 'tollgate.event.v2' || char(10) || json_object('actor',actor,'app',app,'at',at,'data_sha256','$d','digest',digest,'env',env,'kind',kind,'seq',seq) FROM events WHERE seq = {seq}" | head -c -1 | sha256sum"#,
+            seq = e.seq
         );
         assert_eq!(
             shell_hash("sh", &script, "DB", &path),
@@ -314,7 +316,8 @@ fn hash_recipe_with_jq_and_sha256sum() {
     for e in &stored {
         let mut exported = serde_json::to_value(e).unwrap();
         exported["at"] = json!(chain::format_at(e.at));
-        let script = r#"printf '%s\n%s' "$(jq -r .prev_hash <<<"$E")" "$(jq -cS '{seq,at,kind,app,env,digest,actor,data}' <<<"$E")" | sha256sum"#;
+        let script = r#"d=$(jq -jcS .data <<<"$E" | sha256sum | cut -d' ' -f1)
+printf '%s\ntollgate.event.v2\n%s' "$(jq -r .prev_hash <<<"$E")" "$(jq -cS --arg d "$d" '{seq,at,kind,app,env,digest,actor,data_sha256:$d}' <<<"$E")" | sha256sum"#;
         assert_eq!(
             shell_hash("bash", script, "E", exported.to_string()),
             e.hash,

@@ -393,7 +393,7 @@ fn a_rejection_signed_in_a_role_no_covered_policy_names_counts_nowhere() {
             report.to_str().unwrap(),
         ])
         .ok();
-    let checked = api::verify_report(&report, Some(&f.ws)).unwrap();
+    let checked = api::verify_report(&report, Some(&f.ws), true).unwrap();
     assert!(
         checked.problems.iter().any(|p| p
             .reason

@@ -133,11 +133,11 @@ fn an_approval_signed_on_one_desktop_counts_on_another_after_sync() {
     let path = f.tmp.path().join("team.json");
     api::export(
         desktop_a,
-        t0() + chrono::Duration::hours(5),
+        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(5)),
         api::ExportRequest::everything(api::ExportFormat::Json, &path),
     )
     .unwrap();
-    let check = api::verify_report(&path, None).unwrap();
+    let check = api::verify_report(&path, None, true).unwrap();
     assert!(check.ok(), "{:?}", check.problems);
     let (code, out) = crate::export::recipe(&path);
     assert_eq!(code, 0, "{out}");

@@ -219,7 +219,7 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
         .unwrap()
         .iter()
         .any(|e| e["kind"] == "unplaced" && e["seq"] == u.seq));
-    let checked = api::verify_report(&report, Some(&f.ws)).unwrap();
+    let checked = api::verify_report(&report, Some(&f.ws), true).unwrap();
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
     let csv = f.tmp.path().join("report.csv");
     let out = f

@@ -33,4 +33,13 @@ signatures: SignatureCheck, summary: Summary,
  * The team conflicts the report states (section "Conflicts", key `conflicts`, column
  * `conflicts`). Stated, not a failure of the export.
  */
-conflicts: Array<Conflict>, };
+conflicts: Array<Conflict>, 
+/**
+ * The identity whose key sealed the JSON report (`None` for PDF and CSV, or unsealed).
+ */
+sealed_by: string | null, 
+/**
+ * Why a JSON report is not sealed (no listed identity's key could sign without a prompt):
+ * it then verifies only with `--allow-unsealed`. `None` when sealed, and for PDF and CSV.
+ */
+unsealed: string | null, };

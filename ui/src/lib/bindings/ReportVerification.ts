@@ -50,4 +50,21 @@ event_signatures_verified: number,
  * Rejections and unrejections in the report, and how many of their signatures verified
  * (against the same keys as approvals: approvers only).
  */
-rejections: number, rejection_signatures_verified: number, problems: Array<Problem>, };
+rejections: number, rejection_signatures_verified: number, 
+/**
+ * Formula 1 events outside the filters, included whole in place of stubs (counted in
+ * `stubs` too).
+ */
+links: number, 
+/**
+ * The identity whose seal verified (`None`: unsealed, or the seal failed: see `problems`).
+ */
+sealed_by: string | null, 
+/**
+ * What could not be proven, accepted with `--allow-unsealed` (one line each).
+ */
+unproven: Array<string>, 
+/**
+ * Findings that are not failures: a recovery's unsigned promotion (with `--config`).
+ */
+warnings: Array<Problem>, problems: Array<Problem>, };

@@ -44,4 +44,9 @@ problems: Array<Problem>,
  * (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
  * the chain: two signed statements that cannot both be right, which people resolve.
  */
-conflicts: Array<Conflict>, };
+conflicts: Array<Conflict>, 
+/**
+ * Findings that are not failures: a recovery's promotion or rollback without a signature
+ * in the signed era (with its reason).
+ */
+warnings: Array<Problem>, };

@@ -49,6 +49,14 @@ pub fn at(hours: i64) -> Context {
     }
 }
 
+/// A context whose clock stands still at `t`, with the real OS keychain.
+pub fn ctx_at(t: DateTime<Utc>) -> Context {
+    Context {
+        clock: Arc::new(FixedClock(t)),
+        secrets: Arc::new(OsKeychain),
+    }
+}
+
 /// The arguments of `tollgate approve` of `digest` (`sha256:…`) of app `api` into `staging` as
 /// `approver`, confirmed with the first 12 hex digits of the digest.
 pub fn approve_staging_args<'a>(digest: &'a str, approver: &'a str) -> [&'a str; 11] {
