@@ -1,6 +1,9 @@
 //! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation, and the
 //! resolved [`Workspace`] every use case works on.
 
+mod identities;
+#[cfg(test)]
+pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 
