@@ -16,15 +16,17 @@ use crate::domain::escape_controls;
 /// The field formatter of every log layer: `name=value` pairs separated by spaces (the message
 /// bare), as `tracing_subscriber`'s default, with control characters escaped.
 pub fn escaped_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
-    debug_fn(|w: &mut Writer<'_>, field: &Field, value: &dyn fmt::Debug| {
-        let text = format!("{value:?}");
-        let text = escape_controls(&text);
-        if field.name() == "message" {
-            write!(w, "{text}")
-        } else {
-            write!(w, "{}={text}", field.name())
-        }
-    })
+    debug_fn(
+        |w: &mut Writer<'_>, field: &Field, value: &dyn fmt::Debug| {
+            let text = format!("{value:?}");
+            let text = escape_controls(&text);
+            if field.name() == "message" {
+                write!(w, "{text}")
+            } else {
+                write!(w, "{}={text}", field.name())
+            }
+        },
+    )
     .delimited(" ")
 }
 

@@ -80,15 +80,22 @@ pub fn release_diff(d: &ReleaseDiff) {
     match &d.current {
         None => say!(
             "{} {}: nothing runs there yet: first deployment of {}",
-            d.app, d.env, d.candidate.digest
+            d.app,
+            d.env,
+            d.candidate.digest
         ),
         Some(c) if d.same_digest => say!(
             "{} {}: {} runs there already: nothing changes",
-            d.app, d.env, c.digest
+            d.app,
+            d.env,
+            c.digest
         ),
         Some(c) => say!(
             "{} {}: {} replaces {}",
-            d.app, d.env, d.candidate.digest, c.digest
+            d.app,
+            d.env,
+            d.candidate.digest,
+            c.digest
         ),
     }
     for f in &d.risk_flags {

@@ -243,7 +243,9 @@ pub fn checklist(check: &tollgate::api::PromotionCheck) {
     for i in &check.evaluation.ignored {
         say!(
             "  ignored approval {} by {}: {}",
-            i.id, i.approver, i.reason
+            i.id,
+            i.approver,
+            i.reason
         );
     }
 }
@@ -315,7 +317,8 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
     if let Some(b) = &s.database.broken {
         esay!(
             "warning: the history chain is broken at event {}: {}; the report says so",
-            b.seq, b.reason
+            b.seq,
+            b.reason
         );
     }
     for p in &s.signatures.problems {
@@ -380,7 +383,11 @@ pub fn rejection(r: &tollgate::api::RejectionReceipt) {
     };
     say!(
         "{what} in {} as {} ({}) (event {}, key {})",
-        x.app, x.by, x.role, r.event.seq, r.fingerprint
+        x.app,
+        x.by,
+        x.role,
+        r.event.seq,
+        r.fingerprint
     );
     say!("reason: {}", x.reason);
     team_share(r.team.as_ref());

@@ -49,9 +49,7 @@ pub(super) fn same_person(text: &str) -> Option<String> {
     let line = |start: usize| text[..start.min(text.len())].matches('\n').count() + 1;
     let entries: Vec<(String, &IdentityPlace)> = (places.approvers.iter())
         .map(|a| (format!("approver '{}'", a.id.get_ref()), a))
-        .chain(
-            (places.signers.iter()).map(|s| (format!("signer '{}'", s.id.get_ref()), s)),
-        )
+        .chain((places.signers.iter()).map(|s| (format!("signer '{}'", s.id.get_ref()), s)))
         .collect();
 
     for (i, (first, a)) in entries.iter().enumerate() {

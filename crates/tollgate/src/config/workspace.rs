@@ -500,7 +500,8 @@ mod identity_tests {
         );
         let e = load(&text).unwrap_err();
         assert!(
-            e.message.contains("approver 'alice@example.com' (line 16, key)")
+            e.message
+                .contains("approver 'alice@example.com' (line 16, key)")
                 && e.message.contains("signer 'ci@example.com' (line 20, key)")
                 && e.message.contains("same public key"),
             "{}",
@@ -515,7 +516,8 @@ mod identity_tests {
         );
         let e = load(&text).unwrap_err();
         assert!(
-            e.message.contains("approver 'bob@example.com' (line 21, previous_keys #1)"),
+            e.message
+                .contains("approver 'bob@example.com' (line 21, previous_keys #1)"),
             "{}",
             e.message
         );

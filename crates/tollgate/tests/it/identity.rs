@@ -571,7 +571,11 @@ fn one_key_under_two_spellings_of_an_id_is_refused_naming_both_lines() {
     let entry = |id: &str| {
         format!("\n[[approvers]]\nid = \"{id}\"\nroles = [\"manager\"]\nkey = \"{public}\"\n")
     };
-    let extra = format!("{}{}", entry("alice@example.com"), entry("Alice@Example.com"));
+    let extra = format!(
+        "{}{}",
+        entry("alice@example.com"),
+        entry("Alice@Example.com")
+    );
     let (_reg, ws, _) = workspace(&extra);
     let text = std::fs::read_to_string(ws.config()).unwrap();
     let line_of = |needle: &str| {
