@@ -19,6 +19,8 @@ fn main() {
         "key_rotate",
         "registries",
         "login",
+        "choose_workspace",
+        "recent_workspaces",
         "open_workspace",
         "open_demo",
         "reveal_file",

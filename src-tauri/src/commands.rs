@@ -3,8 +3,6 @@
 //! through [`AppState::blocking`](crate::state::AppState::blocking) or [`run_blocking`].
 //! To add one, see CONTRIBUTING.md ("Add a desktop command").
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
@@ -20,6 +18,7 @@ use tollgate::signing::PublicKeyInfo;
 use tollgate::{Code, Error};
 use ts_rs::TS;
 
+use crate::confirm;
 use crate::dialogs::Dialogs;
 use crate::ipc::commands;
 use crate::requests::AtRequest;
@@ -28,6 +27,7 @@ use crate::requests::{
     ExportTarget, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
 };
 use crate::state::{not_send, run_blocking, AppState};
+use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
 
 /// Which workspace the window shows.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -102,48 +102,54 @@ commands! {
         .await
     }
 
-    /// Sign an approval with this machine's key (`tollgate approve`). The approver is always the
-    /// default one (never named by the page).
-    /// Then publishes it to the team's registry (`[team] share`): the receipt's `team` says what.
-    async fn approve(state, req: ApproveRequest) -> ApprovalReceipt {
-        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
-        not_send(move || async move {
-            tollgate::api::approve_and_share(&ws, &ctx, ApproveRequest { approver: None, ..req }).await
-        })
-        .await
+    /// Sign an approval with this machine's key (`tollgate approve`) once the person confirms in
+    /// a native dialog (app, environments, full digest, approver); `null` when they do not. The
+    /// approver is always the default one (never named by the page). Then publishes it to the
+    /// team's registry (`[team] share`): the receipt's `team` says what.
+    async fn approve(state, req: ApproveRequest) -> Option<ApprovalReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
+        not_send(move || async move { confirm::approve_if_confirmed(dialogs.as_ref(), &ws, &ctx, req).await }).await
     }
 
-    /// Promote `digest` into `to` (`tollgate promote`), reporting each journalled step on `on_progress`.
-    async fn promote(state, req: PromoteRequest, on_progress: Channel<PromotionStep>) -> PromotionOutcome {
-        let ws = state.workspace()?;
+    /// Promote `digest` into `to` (`tollgate promote`) once the person confirms in a native dialog
+    /// (`null` when they do not), reporting each journalled step on `on_progress`.
+    async fn promote(state, req: PromoteRequest, on_progress: Channel<PromotionStep>) -> Option<PromotionOutcome> {
+        let (ws, dialogs) = (state.workspace()?, state.dialogs()?);
         let req = PromoteRequest { actor: actor(&state).await?, ..req };
-        tollgate::api::promote(&ws, &state.ctx, req, &|s| on_progress.send(s)).await
+        if !ask(dialogs, confirm::for_promote(&ws, &req)?).await? {
+            return Ok(None);
+        }
+        tollgate::api::promote(&ws, &state.ctx, req, &|s| on_progress.send(s)).await.map(Some)
     }
 
-    /// Put an earlier digest back into `env` (`tollgate rollback`), reporting each step on `on_progress`.
-    async fn rollback(state, req: RollbackRequest, on_progress: Channel<PromotionStep>) -> PromotionOutcome {
-        let ws = state.workspace()?;
+    /// Put an earlier digest back into `env` (`tollgate rollback`) once the person confirms in a
+    /// native dialog (`null` when they do not), reporting each step on `on_progress`.
+    async fn rollback(state, req: RollbackRequest, on_progress: Channel<PromotionStep>) -> Option<PromotionOutcome> {
+        let (ws, dialogs) = (state.workspace()?, state.dialogs()?);
         let req = RollbackRequest { actor: actor(&state).await?, ..req };
-        tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_progress.send(s)).await
+        if !ask(dialogs, confirm::for_rollback(&ws, &req)?).await? {
+            return Ok(None);
+        }
+        tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_progress.send(s)).await.map(Some)
     }
 
-    /// Sign a rejection of a digest with this machine's key (`tollgate reject`); the approver is
-    /// always the default one (never named by the page).
-    async fn reject(state, req: RejectRequest) -> RejectionReceipt {
-        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+    /// Sign a rejection of a digest with this machine's key (`tollgate reject`) once the person
+    /// confirms in a native dialog (`null` when they do not); the approver is always the default
+    /// one (never named by the page).
+    async fn reject(state, req: RejectRequest) -> Option<RejectionReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
         not_send(move || async move {
-            let req = RejectRequest { approver: None, ..req };
-            tollgate::api::reject_and_share(&ws, &ctx, req, tollgate::signing::Verdict::Reject).await
+            confirm::verdict_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, tollgate::signing::Verdict::Reject).await
         })
         .await
     }
 
-    /// Lift the rejection of exactly this scope (`tollgate unreject`), signed the same way.
-    async fn unreject(state, req: RejectRequest) -> RejectionReceipt {
-        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+    /// Lift the rejection of exactly this scope (`tollgate unreject`), confirmed and signed the
+    /// same way.
+    async fn unreject(state, req: RejectRequest) -> Option<RejectionReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
         not_send(move || async move {
-            let req = RejectRequest { approver: None, ..req };
-            tollgate::api::reject_and_share(&ws, &ctx, req, tollgate::signing::Verdict::Unreject).await
+            confirm::verdict_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, tollgate::signing::Verdict::Unreject).await
         })
         .await
     }
@@ -202,9 +208,27 @@ commands! {
             .await
     }
 
-    /// Open the tollgate.toml at `path` (chosen in the native open dialog) and show it.
+    /// Ask which tollgate.toml to open, in a native open dialog opened here; `null` when
+    /// cancelled. The result's token is what `open_workspace` accepts.
+    async fn choose_workspace(state, req: ()) -> Option<ChosenWorkspace> {
+        let dialogs = state.dialogs()?;
+        let chosen = run_blocking(move || {
+            Ok(dialogs.open_file("Open a Tollgate workspace", "Tollgate workspace", "toml"))
+        })
+        .await?;
+        Ok(chosen.map(|path| state.workspaces.issue(path)))
+    }
+
+    /// The workspaces opened before, newest first (at most 10).
+    async fn recent_workspaces(state, req: ()) -> Vec<RecentWorkspace> {
+        Ok(state.workspaces.recent())
+    }
+
+    /// Open the tollgate.toml chosen with `choose_workspace` (its token, once) or a recent one,
+    /// and show it. Any other path is refused (`forbidden`).
     async fn open_workspace(state, req: OpenWorkspaceRequest) -> WorkspaceInfo {
-        let ws = state.open_workspace(PathBuf::from(req.path)).await?;
+        let path = state.workspaces.resolve(&req)?;
+        let ws = state.open_workspace(path).await?;
         Ok(WorkspaceInfo::from(ws.as_ref()))
     }
 
@@ -281,6 +305,14 @@ async fn export_to_chosen(
     Ok(summary)
 }
 
+/// The native confirmation of `signing`, off the async runtime: whether the person said yes.
+async fn ask(
+    dialogs: std::sync::Arc<dyn Dialogs>,
+    signing: confirm::Signing,
+) -> tollgate::Result<bool> {
+    run_blocking(move || Ok(confirm::confirmed(dialogs.as_ref(), &signing))).await
+}
+
 /// `key rotate`, only after the person said yes in a native confirmation.
 fn rotate_if_confirmed(
     dialogs: &dyn Dialogs,
@@ -318,7 +350,10 @@ fn no_key_is_none(r: tollgate::Result<PublicKeyInfo>) -> tollgate::Result<Option
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::dialogs::scripted::Scripted;
 
     /// Writes `Commands.ts` next to the other bindings (`TS_RS_EXPORT_DIR`, set in .cargo/config.toml).
     #[test]
@@ -336,8 +371,10 @@ mod tests {
         for line in [
             "  status: { args: null; result: Array<StatusRow> };",
             "  sync: { args: null; progress: SyncProgress; result: SyncReport };",
-            "  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };",
-            "  approve: { args: ApproveRequest; result: ApprovalReceipt };",
+            "  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome | null };",
+            "  approve: { args: ApproveRequest; result: ApprovalReceipt | null };",
+            "  open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };",
+            "  choose_workspace: { args: null; result: ChosenWorkspace | null };",
             "  key_show: { args: null; result: PublicKeyInfo | null };",
             "  key_rotate: { args: null; result: KeyRotation | null };",
             "  reveal_file: { args: RevealRequest; result: null };",
@@ -384,28 +421,6 @@ mod tests {
             "{}",
             ApproveRequest::decl()
         );
-    }
-
-    /// Dialogs that answer as scripted, and record what they were asked.
-    #[derive(Default)]
-    struct Scripted {
-        save_to: Option<PathBuf>,
-        confirm: bool,
-        asked: std::sync::Mutex<Vec<String>>,
-    }
-
-    impl Dialogs for Scripted {
-        fn save_file(&self, title: &str, suggested: &str, extension: &str) -> Option<PathBuf> {
-            self.asked
-                .lock()
-                .unwrap()
-                .push(format!("{title}: {suggested} (.{extension})"));
-            self.save_to.clone()
-        }
-        fn confirm(&self, title: &str, _message: &str, ok: &str) -> bool {
-            self.asked.lock().unwrap().push(format!("{title}? {ok}"));
-            self.confirm
-        }
     }
 
     fn memory_ctx() -> Context {
@@ -527,9 +542,9 @@ mod tests {
         assert_eq!(e.code, Code::Keychain);
     }
 
-    /// Least privilege: the main window is granted exactly the declared commands, plus the
-    /// native open dialog and core events, and nothing else (no shell, no fs, no opener, no save
-    /// dialog: the export path comes from a dialog the Rust side opens).
+    /// Least privilege: the main window is granted exactly the declared commands and core
+    /// events, and nothing else (no shell, no fs, no opener, no dialog: the open and save dialogs
+    /// and every confirmation are opened by the Rust side).
     #[test]
     fn capability_grants_exactly_the_declared_commands() {
         let text = include_str!("../capabilities/default.json");
@@ -554,7 +569,7 @@ mod tests {
             .filter(|p| !p.starts_with("allow-"))
             .collect();
         others.sort();
-        assert_eq!(others, ["core:event:default", "dialog:allow-open"]);
+        assert_eq!(others, ["core:event:default"]);
         let build_rs = include_str!("../build.rs");
         for name in NAMES {
             assert!(

@@ -8,6 +8,8 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 
 /// Log to stderr and, when the app's log directory is usable, to a daily file there
 /// (`tollgate.YYYY-MM-DD.log`, the last 7 kept). `RUST_LOG` overrides the default `info`.
+/// Field values are written with their control characters escaped (names and reasons may come
+/// from the registry): see [`tollgate::logging`].
 pub fn init(log_dir: Option<PathBuf>) {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let file = log_dir.and_then(|dir| {
@@ -26,11 +28,13 @@ pub fn init(log_dir: Option<PathBuf>) {
     let file_layer = file.map(|f| {
         fmt::layer()
             .with_ansi(false)
+            .fmt_fields(tollgate::logging::escaped_fields())
             .with_writer(f)
             .with_filter(filter())
     });
     let stderr_layer = fmt::layer()
         .with_ansi(std::io::stderr().is_terminal())
+        .fmt_fields(tollgate::logging::escaped_fields())
         .with_writer(std::io::stderr)
         .with_filter(filter());
     // Fails only when a subscriber is already set, which is fine to ignore.

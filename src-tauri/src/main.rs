@@ -4,7 +4,10 @@
 //! - [`commands`]: every command the UI may call, declared once; each is a one-line adapter.
 //! - [`requests`]: the request types of the commands whose core function takes plain arguments.
 //! - [`ipc`]: the `commands!` macro that registers them and writes their TypeScript map.
-//! - [`dialogs`]: the native dialogs the Rust side opens (export save dialog, rotation confirm).
+//! - [`dialogs`]: the native dialogs the Rust side opens (open and save dialogs, confirmations).
+//! - [`confirm`]: the native confirmation before anything is signed.
+//! - [`workspaces`]: which tollgate.toml the page may open (chosen in the dialog, or recent).
+//! - [`dev_server`]: a release build never loads its page from a dev server.
 //! - [`exports`]: the export allow-list (chosen targets, written reports).
 //! - [`prefetch`]: the overview computed while the web view starts.
 //! - [`logging`]: stderr plus a rolling log file in the app's log directory.
@@ -13,6 +16,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod confirm;
+mod dev_server;
 mod dialogs;
 mod exports;
 mod ipc;
@@ -22,6 +27,7 @@ mod requests;
 #[cfg(test)]
 mod sentences;
 mod state;
+mod workspaces;
 
 use std::path::PathBuf;
 
@@ -45,6 +51,21 @@ const SQLITE_CACHE_KIB: u32 = 2_000;
 
 fn main() {
     let args = Args::parse();
+    let context = tauri::generate_context!();
+    let dev_url = context
+        .config()
+        .build
+        .dev_url
+        .as_ref()
+        .map(|u| u.to_string());
+    if let Some(line) = dev_server::refusal(
+        !cfg!(debug_assertions),
+        cfg!(feature = "custom-protocol"),
+        dev_url.as_deref(),
+    ) {
+        eprintln!("{line}");
+        std::process::exit(1);
+    }
     tollgate::store::set_cache_kib(SQLITE_CACHE_KIB);
     #[cfg(target_os = "linux")]
     cpu_rendering_without_gpu();
@@ -66,7 +87,7 @@ fn main() {
             Ok(())
         })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(e) = result {
         eprintln!("tollgate-app: cannot start the window: {e}");
         std::process::exit(1);

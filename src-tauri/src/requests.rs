@@ -47,11 +47,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// A tollgate.toml to open (`open_workspace`), as picked in the native open dialog.
+/// A tollgate.toml to open (`open_workspace`): exactly one of the token `choose_workspace`
+/// issued for the file chosen in the native open dialog (used once), or the `path` of an entry
+/// of `recent_workspaces`. The page never opens a path of its own.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct OpenWorkspaceRequest {
-    pub path: String,
+    pub token: Option<String>,
+    pub recent: Option<String>,
 }
 
 /// A file this window exported, to show in the file manager (`reveal_file`).

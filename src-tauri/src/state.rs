@@ -13,6 +13,7 @@ use tollgate::{Error, Result};
 use crate::dialogs::Dialogs;
 use crate::exports::Exports;
 use crate::prefetch::Prefetch;
+use crate::workspaces::Workspaces;
 
 /// What every command works on: the workspace this window shows (or why there is none; the UI
 /// may open another one at any time), the real clock and keychain, and the app's data folder
@@ -23,6 +24,8 @@ pub struct AppState {
     data_dir: Option<PathBuf>,
     /// Export targets chosen in the save dialog and the reports this window wrote.
     pub exports: Exports,
+    /// Workspace files chosen in the open dialog, and the recent-workspaces list.
+    pub workspaces: Workspaces,
     prefetched: Prefetch,
     /// Set once the window exists (see `main`); tests set their own.
     dialogs: OnceLock<Arc<dyn Dialogs>>,
@@ -41,11 +44,16 @@ impl AppState {
         data_dir: Option<PathBuf>,
     ) -> Self {
         log_opened(&workspace);
+        let workspaces = Workspaces::new(data_dir.as_deref());
+        if let Ok(ws) = &workspace {
+            workspaces.record(ws, ctx.clock.now());
+        }
         AppState {
             workspace: RwLock::new(workspace.map(Arc::new)),
             ctx,
             data_dir,
             exports: Exports::default(),
+            workspaces,
             prefetched: Prefetch::default(),
             dialogs: OnceLock::new(),
         }
@@ -101,13 +109,15 @@ impl AppState {
     }
 
     /// Load the tollgate.toml at `path`, finish what a dead process left open in its history
-    /// (`recover`), and show it. On failure the current workspace stays.
+    /// (`recover`), show it and put it first in the recent list. On failure the current
+    /// workspace stays. Callers pass only paths the person chose (see [`crate::workspaces`]).
     pub async fn open_workspace(&self, path: PathBuf) -> Result<Arc<Workspace>> {
         let ws = run_blocking(move || Workspace::load(&path, None)).await;
         log_opened(&ws);
         let ws = Arc::new(ws?);
         recover(&ws, &self.ctx).await?;
         self.replace(ws.clone());
+        self.workspaces.record(&ws, self.ctx.clock.now());
         Ok(ws)
     }
 

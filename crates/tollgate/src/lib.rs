@@ -11,6 +11,7 @@
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
 //! - [`team`]: team history in the registry: events as OCI artifacts, published and discovered.
 //! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
+//! - [`logging`]: how log fields are written (control characters escaped).
 
 pub mod api;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod diff;
 pub mod domain;
 pub mod error;
 pub mod keychain;
+pub mod logging;
 pub mod policy;
 pub mod registry;
 pub mod report;

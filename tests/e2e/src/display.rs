@@ -47,6 +47,32 @@ impl Xvfb {
     }
 }
 
+/// `xdotool ARGS` on `display`.
+fn xdotool(display: &str, args: &[&str]) -> Result<std::process::Output> {
+    Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .context("run xdotool (install the Debian package xdotool)")
+}
+
+/// The id of the window titled `title` on `display`, once it is shown (within `timeout`).
+fn wait_window(display: &str, title: &str, timeout: std::time::Duration) -> Result<String> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let out = xdotool(display, &["search", "--onlyvisible", "--name", title])?;
+        let found = String::from_utf8_lossy(&out.stdout);
+        if let Some(id) = found.split_whitespace().last() {
+            return Ok(id.to_string());
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("no window titled {title:?} appeared on {display} within {timeout:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// Answer a native dialog of the app (a GTK window, not part of the page, so out of WebDriver's
 /// reach) the way a person at the keyboard would: wait until a window titled `title` is shown on
 /// `display` (within `timeout`), give it the keyboard focus, and type `keys` (xdotool key names,
@@ -57,26 +83,7 @@ pub fn answer_dialog(
     keys: &[&str],
     timeout: std::time::Duration,
 ) -> Result<()> {
-    let xdotool = |args: &[&str]| -> Result<std::process::Output> {
-        Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", display)
-            .stdin(Stdio::null())
-            .output()
-            .context("run xdotool (install the Debian package xdotool)")
-    };
-    let deadline = std::time::Instant::now() + timeout;
-    let window = loop {
-        let out = xdotool(&["search", "--onlyvisible", "--name", title])?;
-        let found = String::from_utf8_lossy(&out.stdout);
-        if let Some(id) = found.split_whitespace().last() {
-            break id.to_string();
-        }
-        if std::time::Instant::now() > deadline {
-            bail!("no window titled {title:?} appeared on {display} within {timeout:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let window = wait_window(display, title, timeout)?;
     let mut args = vec![
         "windowfocus",
         "--sync",
@@ -86,10 +93,37 @@ pub fn answer_dialog(
         "50",
     ];
     args.extend_from_slice(keys);
-    let out = xdotool(&args)?;
+    let out = xdotool(display, &args)?;
     if !out.status.success() {
         bail!(
             "xdotool could not answer the dialog {title:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// A screenshot of the whole `display` (the window and the native dialog over it: WebDriver's
+/// screenshots show the page only), taken once a window titled `title` is shown, written to
+/// `path` as PNG. Uses ImageMagick's `import`.
+pub fn screenshot_dialog(
+    display: &str,
+    title: &str,
+    path: &std::path::Path,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let window = wait_window(display, title, timeout)?;
+    xdotool(display, &["windowfocus", "--sync", window.as_str()])?;
+    let out = Command::new("import")
+        .args(["-window", "root"])
+        .arg(path)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .output()
+        .context("run import (install the Debian package imagemagick)")?;
+    if !out.status.success() {
+        bail!(
+            "import could not take a screenshot of {display}: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }

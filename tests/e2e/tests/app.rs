@@ -243,8 +243,15 @@ fn staging(registry: &Registry) -> Result<String> {
 
 /// Approve and run the promotion (or rollback) on the view that is showing; returns the
 /// fingerprint the window shows for the signature. With `note`, by keyboard: type the note,
-/// Tab to the approve button, Enter.
-fn approve_and_run(w: &Window, note: Option<&str>) -> Result<String> {
+/// Tab to the approve button, Enter. Each signing opens the app's native confirmation (titled
+/// `Sign the approval`, then `run_dialog`), answered as a person would; with `shots`, a
+/// screenshot of the whole display (page and dialog) is taken of each, named `<shots>-…`.
+fn approve_and_run(
+    w: &Window,
+    note: Option<&str>,
+    run_dialog: &str,
+    shots: Option<&str>,
+) -> Result<String> {
     let approve = w.wait_enabled(".approve-button", WAIT)?;
     match note {
         Some(note) => {
@@ -255,9 +262,15 @@ fn approve_and_run(w: &Window, note: Option<&str>) -> Result<String> {
         }
         None => w.click(&approve)?,
     }
+    confirm_natively(
+        w,
+        "Sign the approval",
+        shots.map(|s| format!("{s}-approve")),
+    )?;
     let fingerprint = w.wait_text(".signed .fingerprint", WAIT)?;
     let run = w.wait_enabled(".run-button", WAIT)?;
     w.click(&run)?;
+    confirm_natively(w, run_dialog, shots.map(|s| format!("{s}-run")))?;
     w.wait_for(".outcome .success, .outcome .failed-outcome", WAIT)?;
     if let Some(failed) = w.find_all(".outcome .failed-outcome")?.first() {
         anyhow::bail!("the window shows a failure: {}", w.text(failed)?);
@@ -265,6 +278,16 @@ fn approve_and_run(w: &Window, note: Option<&str>) -> Result<String> {
     let done = w.find_all(".steps .step[data-state=done]")?;
     ensure!(done.len() == 4, "{} of 4 steps done", done.len());
     Ok(fingerprint)
+}
+
+/// Press OK in the app's native confirmation titled `title` (nothing is signed before), after a
+/// screenshot of the display named `shot` (`test-output/e2e/dialog-<shot>.png`) when given.
+fn confirm_natively(w: &Window, title: &str, shot: Option<String>) -> Result<()> {
+    if let Some(name) = shot {
+        let path = output_dir().join(format!("dialog-{name}.png"));
+        tollgate_e2e::display::screenshot_dialog(&w.display, title, &path, WAIT)?;
+    }
+    tollgate_e2e::display::answer_dialog(&w.display, title, &DIALOG_OK, WAIT)
 }
 
 #[test]
@@ -325,7 +348,12 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         "the first 12 hex digits are the emphasised part"
     );
     w.shot("promote-before")?;
-    let fingerprint = approve_and_run(&w, Some("verified in staging by e2e"))?;
+    let fingerprint = approve_and_run(
+        &w,
+        Some("verified in staging by e2e"),
+        "Sign the promotion",
+        Some("promote"),
+    )?;
     assert_eq!(
         fingerprint, key.fingerprint,
         "signed with the keychain's key"
@@ -378,7 +406,7 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     w.wait_for(".checklist", WAIT)?;
     w.wait_enabled(".approve-button", WAIT)?;
     w.shot("rollback")?;
-    approve_and_run(&w, None)?;
+    approve_and_run(&w, None, "Sign the rollback", Some("rollback"))?;
     w.shot("rollback-after")?;
     assert_eq!(staging(&registry)?, ws.b, "skopeo: staging is back on b");
 

@@ -55,7 +55,9 @@ describe('tauriBackend', () => {
     await b.keyRotate();
     await b.registries();
     await b.login({ registry: 'hub', username: 'ci', password: 'pw' });
-    await b.openWorkspace({ path: '/w/tollgate.toml' });
+    await b.chooseWorkspace();
+    await b.recentWorkspaces();
+    await b.openWorkspace({ token: 'workspace-1', recent: null });
     await b.openDemo();
     expect(seen).toEqual([
       ['overview', { req: null }],
@@ -87,7 +89,9 @@ describe('tauriBackend', () => {
       ['key_rotate', { req: null }],
       ['registries', { req: null }],
       ['login', { req: { registry: 'hub', username: 'ci', password: 'pw' } }],
-      ['open_workspace', { req: { path: '/w/tollgate.toml' } }],
+      ['choose_workspace', { req: null }],
+      ['recent_workspaces', { req: null }],
+      ['open_workspace', { req: { token: 'workspace-1', recent: null } }],
       ['open_demo', { req: null }],
     ]);
   });

@@ -6,7 +6,6 @@
 // context (`useBackend`): main.ts mounts the app with `tauriBackend`, tests render components
 // with the fake one (`fakeBackend` in ./testing). Every method rejects only with `{code, message}`.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { open } from '@tauri-apps/plugin-dialog';
 import { getContext, setContext } from 'svelte';
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import { COMMAND_NAMES, type Commands } from './bindings/Commands';
@@ -103,21 +102,6 @@ export function toTollgateError(e: unknown): TollgateError {
     return e as TollgateError;
   }
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-}
-
-/** The native open dialog for a tollgate.toml: its path, or null when cancelled; rejects with `{code, message}`. */
-export async function pickWorkspaceFile(): Promise<string | null> {
-  try {
-    const path = await open({
-      title: 'Open a Tollgate workspace',
-      multiple: false,
-      directory: false,
-      filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }],
-    });
-    return typeof path === 'string' ? path : null;
-  } catch (e) {
-    throw toTollgateError(e);
-  }
 }
 
 const BACKEND = Symbol('tollgate.backend');

@@ -45,6 +45,8 @@ import type { WaitingApproval } from './bindings/WaitingApproval';
 import type { WaitingForYou } from './bindings/WaitingForYou';
 
 import type { ExportTarget } from './bindings/ExportTarget';
+import type { ChosenWorkspace } from './bindings/ChosenWorkspace';
+import type { RecentWorkspace } from './bindings/RecentWorkspace';
 import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
 import sentences from './bindings/sentences.json';
@@ -139,7 +141,12 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     keyRotate: method('keyRotate', () => keyRotation('alice@example.com')),
     registries: method('registries', () => sampleRegistries),
     login: method('login', () => 'registry.example.com'),
-    openWorkspace: method('openWorkspace', (req) => ({ ...sampleWorkspace, config_path: req.path })),
+    chooseWorkspace: method('chooseWorkspace', () => chosenWorkspace('/home/me/payments/tollgate.toml')),
+    recentWorkspaces: method('recentWorkspaces', () => []),
+    openWorkspace: method('openWorkspace', (req) => ({
+      ...sampleWorkspace,
+      config_path: req.recent ?? exportedPath(req.token ?? ''),
+    })),
     openDemo: method('openDemo', () => sampleWorkspace),
     reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
     unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
@@ -153,6 +160,16 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     })),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
+}
+
+/** What `chooseWorkspace` answers: the chosen `path` under the token `token:<path>`. */
+export function chosenWorkspace(path: string): ChosenWorkspace {
+  return { token: `token:${path}`, path };
+}
+
+/** An entry of `recentWorkspaces`. */
+export function recentWorkspace(path: string, name = 'payments'): RecentWorkspace {
+  return { path, name, opened_at: '2025-11-25T08:00:00Z' };
 }
 
 /** What `chooseExportPath` answers: the chosen `path` under the token `token:<path>`. */

@@ -151,6 +151,35 @@ describe('PromoteView', () => {
     expect(((await approveButton()) as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it("signs nothing and shows nothing when the app's own confirmation is cancelled", async () => {
+    const backend = promoteBackend({ approve: null });
+    const { container } = show(backend);
+    const button = await approveButton();
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(button);
+    await waitFor(() => expect(backend.approve).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    expect(container.querySelector('.signed')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(button.textContent).toContain(`Approve ${digestA.slice(7, 19)}`);
+    expect(backend.checkPromotion).toHaveBeenCalledTimes(1);
+  });
+
+  it("a promotion cancelled in the app's own confirmation leaves the view as it was", async () => {
+    const backend = promoteBackend({
+      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      promote: null,
+    });
+    const { container } = show(backend);
+    const button = (await runButton()) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(false));
+    await fireEvent.click(button);
+    await waitFor(() => expect(backend.promote).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(button.disabled).toBe(false));
+    expect(container.querySelector('.outcome .snippets, .failed-outcome')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('shows a refused approval from the core in place', async () => {
     show(
       promoteBackend({

@@ -101,6 +101,25 @@ describe('RejectDialog', () => {
     expect(screen.getByRole('dialog')).toBeTruthy();
   });
 
+  it("does nothing when the app's own confirmation is cancelled: no error, the form stays", async () => {
+    const { backend, onchanged } = showDialog(fakeBackend({ reject: null }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Reject…' }));
+    const dialog = screen.getByRole('dialog');
+    await fireEvent.input(dialog.querySelector('input[name=reason]')!, { target: { value: 'crashes' } });
+    await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: short } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: `Reject ${short}` }));
+    await waitFor(() => expect(backend.reject).toHaveBeenCalled());
+    await waitFor(() =>
+      expect(
+        (within(dialog).getByRole('button', { name: `Reject ${short}` }) as HTMLButtonElement).disabled,
+      ).toBe(false),
+    );
+    expect(onchanged).not.toHaveBeenCalled();
+    expect(screen.getByRole('dialog')).toBeTruthy();
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    expect((dialog.querySelector('input[name=reason]') as HTMLInputElement).value).toBe('crashes');
+  });
+
   it('lifts exactly the scope of a rejection in force (unreject)', async () => {
     const { backend } = showDialog(fakeBackend(), { lift: true, env: 'staging' });
     await fireEvent.click(screen.getByRole('button', { name: 'Lift…' }));

@@ -1,12 +1,9 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
-import { sampleWorkspace } from '../lib/testing';
+import { recentWorkspace, sampleWorkspace } from '../lib/testing';
 import { promoteBackend } from '../lib/testing';
 import NoWorkspace from './NoWorkspace.svelte';
-
-const dialog = vi.hoisted(() => ({ save: vi.fn(), open: vi.fn() }));
-vi.mock('@tauri-apps/plugin-dialog', () => dialog);
 
 const error = {
   code: 'config' as const,
@@ -19,8 +16,6 @@ function show(backend = promoteBackend()) {
   return { backend, onopen };
 }
 
-beforeEach(() => dialog.open.mockReset());
-
 describe('NoWorkspace', () => {
   it('says why, and opens the demo workspace', async () => {
     const { backend, onopen } = show();
@@ -30,33 +25,54 @@ describe('NoWorkspace', () => {
     expect(backend.openDemo).toHaveBeenCalled();
   });
 
-  it('opens a tollgate.toml picked in the native dialog', async () => {
-    dialog.open.mockResolvedValue('/home/me/payments/tollgate.toml');
+  it('opens the tollgate.toml chosen in the native dialog the app opens, by its token', async () => {
     const { backend, onopen } = show();
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));
     await waitFor(() => expect(onopen).toHaveBeenCalled());
-    expect(dialog.open).toHaveBeenCalledWith(
-      expect.objectContaining({ filters: [{ name: 'Tollgate workspace', extensions: ['toml'] }] }),
-    );
-    expect(backend.openWorkspace).toHaveBeenCalledWith({ path: '/home/me/payments/tollgate.toml' });
+    expect(backend.chooseWorkspace).toHaveBeenCalled();
+    // The page never names a path: only the token the app issued for the chosen file.
+    expect(backend.openWorkspace).toHaveBeenCalledWith({
+      token: 'token:/home/me/payments/tollgate.toml',
+      recent: null,
+    });
   });
 
   it('does nothing when the dialog is cancelled, and shows a bad file in place', async () => {
-    dialog.open.mockResolvedValueOnce(null);
     const backend = promoteBackend({
+      chooseWorkspace: null,
       openWorkspace: async () => {
         throw { code: 'config', message: 'unknown key `colour` at line 3 of /x/tollgate.toml: remove it' };
       },
     });
     const { onopen } = show(backend);
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));
-    await waitFor(() => expect(dialog.open).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(backend.chooseWorkspace).toHaveBeenCalledTimes(1));
     expect(backend.openWorkspace).not.toHaveBeenCalled();
 
-    dialog.open.mockResolvedValueOnce('/x/tollgate.toml');
+    backend.chooseWorkspace.mockResolvedValueOnce({ token: 'workspace-2', path: '/x/tollgate.toml' });
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));
     await screen.findByText(/unknown key `colour`/);
     expect(screen.getAllByRole('alert')).toHaveLength(2);
     expect(onopen).not.toHaveBeenCalled();
+  });
+
+  it('lists the recent workspaces, newest first, and opens one from the list', async () => {
+    const backend = promoteBackend({
+      recentWorkspaces: [
+        recentWorkspace('/home/me/payments/tollgate.toml', 'payments'),
+        recentWorkspace('/home/me/shop/tollgate.toml', 'shop'),
+      ],
+    });
+    const { onopen } = show(backend);
+    const buttons = await screen.findAllByRole('button', { name: /^(payments|shop)$/ });
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual(['payments', 'shop']);
+    expect(screen.getByText('/home/me/shop/tollgate.toml')).toBeTruthy();
+    await fireEvent.click(buttons[1]!);
+    await waitFor(() => expect(onopen).toHaveBeenCalled());
+    expect(backend.openWorkspace).toHaveBeenCalledWith({
+      token: null,
+      recent: '/home/me/shop/tollgate.toml',
+    });
+    expect(backend.chooseWorkspace).not.toHaveBeenCalled();
   });
 });

@@ -182,16 +182,14 @@ mod tests {
     use crate::domain::SystemClock;
     use crate::keychain::MemoryKeychain;
 
-    const KEY: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw";
-
     fn workspace(ids: &[&str]) -> Workspace {
         let mut text = String::from(
             "[workspace]\nname = \"t\"\ndatabase = \"t.db\"\n[[registries]]\nname = \"r\"\nurl = \"oci:x\"\n",
         );
-        for id in ids {
+        for (n, id) in ids.iter().enumerate() {
             text.push_str(&format!(
-                "[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{KEY} {id}\"\n"
+                "[[approvers]]\nid = \"{id}\"\nroles = [\"qa\"]\nkey = \"{}\"\n",
+                crate::config::test_key(n as u8, id)
             ));
         }
         Workspace::from_str(&text, Path::new("/w/tollgate.toml"), None).unwrap()

@@ -87,6 +87,7 @@ pub(crate) fn approve_with(
             digest.short()
         )));
     }
+    check_note(req.note.as_deref())?;
     let approver_id = match req.approver.clone() {
         Some(id) => id,
         None => default_approver(ctx.secrets.as_ref())?
@@ -189,4 +190,16 @@ pub(crate) fn approve_with(
         signature,
         team: None,
     })
+}
+
+/// The note is signed and shown in every checklist, export and teammate's history: like a
+/// rejection's reason ([`signing::check_reason`]), it must read as what it says, so a line break
+/// or another control character is refused.
+fn check_note(note: Option<&str>) -> Result<()> {
+    if note.is_some_and(|n| n.chars().any(crate::domain::is_control)) {
+        return Err(Error::bad_input(
+            "the note holds a line break or another control character: say it in one line (--note TEXT)",
+        ));
+    }
+    Ok(())
 }

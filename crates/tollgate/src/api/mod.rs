@@ -57,9 +57,8 @@ pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
 pub use team_status::{
-    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository, TeamStatus,
-    UnsharedEvent,
-    UntrustedEvent,
+    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository,
+    TeamStatus, UnsharedEvent, UntrustedEvent,
 };
 pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;

@@ -8,10 +8,10 @@ use tollgate::api::{CheckpointCheck, CheckpointSync};
 pub fn sync_lines(c: Option<&CheckpointSync>) {
     let Some(c) = c else { return };
     for line in &c.published {
-        println!("{line}");
+        say!("{line}");
     }
     for line in &c.problems {
-        eprintln!("warning: {line}");
+        esay!("warning: {line}");
     }
 }
 
@@ -20,22 +20,22 @@ pub fn sync_lines(c: Option<&CheckpointSync>) {
 /// is "this history" or "the report".
 pub fn check(c: &CheckpointCheck, what: &str, json: bool) {
     for line in &c.unread {
-        eprintln!("warning: could not check checkpoints in {line}");
+        esay!("warning: could not check checkpoints in {line}");
     }
     for line in &c.untrusted {
-        eprintln!("warning: {line}");
+        esay!("warning: {line}");
     }
     for line in &c.warnings {
-        eprintln!("warning: {line}");
+        esay!("warning: {line}");
     }
     for line in &c.contradictions {
-        eprintln!("error: checkpoint contradicted: {line}");
+        esay!("error: checkpoint contradicted: {line}");
     }
     if json {
         return;
     }
     if !c.checked {
-        println!("checkpoints: could not check: the team's registry could not be read");
+        say!("checkpoints: could not check: the team's registry could not be read");
         return;
     }
     let whose = c
@@ -45,13 +45,13 @@ pub fn check(c: &CheckpointCheck, what: &str, json: bool) {
         .unwrap_or_default();
     match &c.newest {
         None if c.checkpoints.is_empty() => {
-            println!("checkpoints: none of this chain in the team's registry");
+            say!("checkpoints: none of this chain in the team's registry");
         }
-        None => println!(
+        None => say!(
             "checkpoints: {} of this chain, none{whose}",
             c.checkpoints.len()
         ),
-        Some(n) => println!(
+        Some(n) => say!(
             "checkpoints: {} of this chain; the newest{whose} is event {} ({}…) signed by {} at {}; {what} ends at event {}: {}{}",
             c.checkpoints.len(),
             n.seq,

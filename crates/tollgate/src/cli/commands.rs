@@ -20,12 +20,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Init => {
             let path = Workspace::locate(cli.config.as_deref());
             api::init(&path)?;
-            println!("wrote {}", path.display());
+            say!("wrote {}", path.display());
             Ok(0)
         }
         Command::Demo { dir } => {
             let path = api::demo(&dir, &ctx).await?;
-            println!("{}", path.display());
+            say!("{}", path.display());
             Ok(0)
         }
         Command::Login {
@@ -47,7 +47,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 &username,
                 password.trim_end_matches(['\n', '\r']),
             )?;
-            println!("stored credentials for {username} at {host} in the OS keychain");
+            say!("stored credentials for {username} at {host} in the OS keychain");
             Ok(0)
         }
         Command::Sync { app } => {
@@ -142,7 +142,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             )
             .await?;
             let event = receipt.event;
-            println!(
+            say!(
                 "recorded {} in {} {} (event {})",
                 event
                     .digest
@@ -155,7 +155,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             );
             output::team_share(receipt.team.as_ref());
             if api::record_is_unapproved(&ws, &event)? {
-                eprintln!("warning: {} {} has a policy and this record skipped its approvals: it is flagged UNAPPROVED until an approved promotion of that digest replaces it", event.app, event.env);
+                esay!("warning: {} {} has a policy and this record skipped its approvals: it is flagged UNAPPROVED until an approved promotion of that digest replaces it", event.app, event.env);
             }
             Ok(0)
         }
@@ -202,7 +202,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 },
             )
             .await?;
-            println!(
+            say!(
                 "approved {} for {} {} as {} (event {}, key {})",
                 receipt
                     .event
@@ -231,7 +231,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let diff = match api::diff(&ws, &ctx, &app, &to, Some(check.digest.clone())).await {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    eprintln!("warning: no release diff: {}", e.message);
+                    esay!("warning: no release diff: {}", e.message);
                     None
                 }
             };
@@ -289,7 +289,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await?;
             // The team channel did not block it: one warning line of what it could not read.
             if let Some(line) = &outcome.team_unread {
-                eprintln!("warning: {line}");
+                esay!("warning: {line}");
             }
             output::show(json, &outcome, output::promotion)?;
             Ok(0)
@@ -398,16 +398,16 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 (None, false) => {}
             }
             if let Some(b) = &report.chain.broken {
-                eprintln!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
+                esay!("error: history chain broken at event {}: {}; the database was altered outside Tollgate, restore it from a backup or an export", b.seq, b.reason);
             }
             for p in &report.problems {
-                eprintln!("error: {}", p.message);
+                esay!("error: {}", p.message);
             }
             for w in &report.warnings {
-                eprintln!("warning: {}", w.message);
+                esay!("warning: {}", w.message);
             }
             if report.ok() && !json {
-                println!(
+                say!(
                     "chain intact: {} events, {} approval signatures verify, {} record/promotion/rollback signatures verify ({} unsigned), head {}",
                     report.chain.events,
                     report.approvals,
@@ -416,12 +416,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     report.chain.head
                 );
                 if report.rejections > 0 {
-                    println!(
+                    say!(
                         "{} rejection/unrejection signatures verify",
                         report.rejections
                     );
                 }
-                println!(
+                say!(
                     "{}",
                     anchored_line(report.anchored_seq, report.chain.events)
                 );
@@ -479,7 +479,7 @@ async fn load_and_recover(
     match api::recover(&ws, ctx).await {
         Ok(touched) => {
             for p in touched {
-                eprintln!(
+                esay!(
                     "note: promotion {} of {} {} → {} left open by a stopped process is now {}{}",
                     p.id,
                     p.app,
@@ -499,7 +499,7 @@ async fn load_and_recover(
         {
             return Err(e)
         }
-        Err(e) => eprintln!(
+        Err(e) => esay!(
             "warning: an interrupted promotion could not be finished yet: {}",
             e.message
         ),

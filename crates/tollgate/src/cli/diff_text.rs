@@ -19,14 +19,14 @@ pub struct CheckWithDiff<'a> {
 pub fn checklist_with_diff(c: &CheckWithDiff<'_>) {
     checklist(c.check);
     if let Some(d) = c.diff {
-        println!();
-        println!("release diff");
+        say!();
+        say!("release diff");
         release_diff(d);
     }
 }
 
 fn row(label: &str, value: impl AsRef<str>) {
-    println!("  {label:<11}{}", value.as_ref());
+    say!("  {label:<11}{}", value.as_ref());
 }
 
 fn or_unknown(v: &Option<String>) -> &str {
@@ -78,21 +78,28 @@ fn bytes(n: i64) -> String {
 
 pub fn release_diff(d: &ReleaseDiff) {
     match &d.current {
-        None => println!(
+        None => say!(
             "{} {}: nothing runs there yet: first deployment of {}",
-            d.app, d.env, d.candidate.digest
+            d.app,
+            d.env,
+            d.candidate.digest
         ),
-        Some(c) if d.same_digest => println!(
+        Some(c) if d.same_digest => say!(
             "{} {}: {} runs there already: nothing changes",
-            d.app, d.env, c.digest
+            d.app,
+            d.env,
+            c.digest
         ),
-        Some(c) => println!(
+        Some(c) => say!(
             "{} {}: {} replaces {}",
-            d.app, d.env, d.candidate.digest, c.digest
+            d.app,
+            d.env,
+            d.candidate.digest,
+            c.digest
         ),
     }
     for f in &d.risk_flags {
-        println!("  RISK {:<21}{}", f.code, f.text);
+        say!("  RISK {:<21}{}", f.code, f.text);
     }
     let s = &d.source;
     row(

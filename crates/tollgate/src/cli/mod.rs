@@ -1,5 +1,26 @@
 //! Argument parsing (clap), one handler per command, and the one-line error convention:
 //! every failure prints `error: <what is wrong and what to do>` and exits 1 (refused) or 2 (bad input).
+//!
+//! Every human line goes through [`say!`] / [`esay!`]: one line, with control characters
+//! escaped (names, notes, reasons and ids may come from the registry or a teammate's signed
+//! message, and must not act on the terminal or forge a line). JSON is escaped by serde.
+
+/// `println!` of one line with its control characters escaped (`\u{1b}`, `\u{a}`).
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", tollgate::domain::escape_controls(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` of one line with its control characters escaped, as [`say!`].
+macro_rules! esay {
+    ($($arg:tt)*) => {
+        eprintln!("{}", tollgate::domain::escape_controls(&format!($($arg)*)))
+    };
+}
 
 mod args;
 mod checkpoint;
@@ -24,7 +45,7 @@ pub fn main() -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            esay!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };
@@ -33,7 +54,7 @@ pub fn main() -> i32 {
         Err(e) => {
             // A refusal may list several unmet rules: one line each.
             for line in e.message.lines() {
-                eprintln!("error: {line}");
+                esay!("error: {line}");
             }
             e.code.exit_status()
         }
@@ -65,7 +86,7 @@ fn clap_error(e: clap::Error) -> i32 {
                 .collect();
             let message = lines.join(" ");
             let message = message.trim_start_matches("error: ");
-            eprintln!("error: {message}; see `tollgate --help`");
+            esay!("error: {message}; see `tollgate --help`");
             2
         }
     }
@@ -77,6 +98,7 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .fmt_fields(tollgate::logging::escaped_fields())
         .with_target(false)
         .try_init();
 }

@@ -14,6 +14,7 @@ pub use super::diff_text::{checklist_with_diff, release_diff, CheckWithDiff};
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::internal(format!("cannot write JSON: {e}")))?;
+    // JSON escapes control characters itself (`\u001b`), and keeps its own line breaks.
     println!("{text}");
     Ok(())
 }
@@ -45,6 +46,14 @@ fn via(v: Via) -> &'static str {
 }
 
 fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    // Cells escaped before they are measured, so the columns line up with what is shown.
+    let rows: Vec<Vec<String>> = (rows.into_iter())
+        .map(|r| {
+            r.iter()
+                .map(|c| tollgate::domain::escape_controls(c).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -57,7 +66,7 @@ fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", s.join("  ").trim_end());
+        say!("{}", s.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for r in rows {
@@ -83,7 +92,7 @@ pub fn status_table(rows_in: &[StatusRow]) {
         .collect();
     print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
     for c in rows_conflicts(rows_in) {
-        println!("CONFLICT {} {}", c.kind.as_str(), c.description);
+        say!("CONFLICT {} {}", c.kind.as_str(), c.description);
     }
 }
 
@@ -132,7 +141,7 @@ pub fn timeline_table(segments: &[Segment]) {
 pub fn sync_report(report: &SyncReport) {
     let moved = report.tags.iter().filter(|t| t.previous.is_some()).count();
     let missing = report.tags.iter().filter(|t| t.digest.is_none()).count();
-    println!(
+    say!(
         "synced {} tags: {} moved, {} missing, {} new images read",
         report.tags.len(),
         moved,
@@ -165,20 +174,20 @@ pub fn sync_report(report: &SyncReport) {
         if team.needs_newer > 0 {
             unplaced.push_str(&format!(", {} need a newer Tollgate", team.needs_newer));
         }
-        println!(
+        say!(
             "team: {} approvals imported, {} untrusted, {} unshared published, {} still unshared, {} promotions/rollbacks/records imported{unplaced}",
             team.imported, team.untrusted, team.unshared_retried, team.still_unshared, team.imported_events
         );
     }
     for line in &team.skipped {
-        eprintln!("warning: {line}");
+        esay!("warning: {line}");
     }
     for line in &team.problems {
-        eprintln!("warning: {line}");
+        esay!("warning: {line}");
     }
     super::checkpoint::sync_lines(report.checkpoint.as_ref());
     for t in report.drifted() {
-        eprintln!("error: {}", Error::from(t).message);
+        esay!("error: {}", Error::from(t).message);
     }
 }
 
@@ -199,32 +208,32 @@ pub fn progress_bar() -> ProgressBar {
 }
 
 pub fn key(info: &tollgate::signing::PublicKeyInfo) {
-    println!("approver:        {}", info.id);
-    println!("fingerprint:     {}", info.fingerprint);
-    println!("public key:      {}", info.public_key);
-    println!("allowed_signers: {}", info.allowed_signers_line);
-    println!("(hand the public key to whoever keeps tollgate.toml: [[approvers]] key = \"...\"; the private key stays in the OS keychain)");
+    say!("approver:        {}", info.id);
+    say!("fingerprint:     {}", info.fingerprint);
+    say!("public key:      {}", info.public_key);
+    say!("allowed_signers: {}", info.allowed_signers_line);
+    say!("(hand the public key to whoever keeps tollgate.toml: [[approvers]] key = \"...\"; the private key stays in the OS keychain)");
 }
 
 pub fn key_rotation(r: &tollgate::api::KeyRotation) {
-    println!(
+    say!(
         "rotated the signing key of {}: {} -> {} (the previous private key is gone from the OS keychain)",
         r.current.id, r.previous.fingerprint, r.current.fingerprint
     );
-    println!("In tollgate.toml, in the [[approvers]] entry of {}, write (add the entry to previous_keys if it already has some):", r.current.id);
-    println!();
+    say!("In tollgate.toml, in the [[approvers]] entry of {}, write (add the entry to previous_keys if it already has some):", r.current.id);
+    say!();
     for line in r.toml.lines() {
-        println!("  {line}");
+        say!("  {line}");
     }
-    println!();
-    println!(
+    say!();
+    say!(
         "Until tollgate.toml lists the new key, approvals by {} are refused.",
         r.current.id
     );
 }
 
 pub fn checklist(check: &tollgate::api::PromotionCheck) {
-    println!(
+    say!(
         "{} {} → {}  {}  {}",
         check.app,
         check.from,
@@ -244,12 +253,14 @@ pub fn checklist(check: &tollgate::api::PromotionCheck) {
         } else {
             "warn"
         };
-        println!("  {mark} {:<10} {}", r.rule, r.reason);
+        say!("  {mark} {:<10} {}", r.rule, r.reason);
     }
     for i in &check.evaluation.ignored {
-        println!(
+        say!(
             "  ignored approval {} by {}: {}",
-            i.id, i.approver, i.reason
+            i.id,
+            i.approver,
+            i.reason
         );
     }
 }
@@ -262,12 +273,12 @@ pub fn step(step: tollgate::api::PromotionStep) {
         Verified => "read the target tag back: it resolves to the approved digest",
         Recorded => "recorded in the history",
     };
-    eprintln!("  {text}");
+    esay!("  {text}");
 }
 
 pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
-    println!(
+    say!(
         "{} {} {} → {} as {} (journal {}, event {})",
         if p.kind == tollgate::domain::EventKind::Rollback {
             "rolled back"
@@ -281,8 +292,8 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
         p.id,
         outcome.event.seq
     );
-    println!("  {}", outcome.snippets.kubectl);
-    println!("  {}", outcome.snippets.compose);
+    say!("  {}", outcome.snippets.kubectl);
+    say!("  {}", outcome.snippets.compose);
     team_share(outcome.shared.as_ref());
 }
 
@@ -290,8 +301,8 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
 /// why not yet; nothing when sharing is off.
 pub fn team_share(team: Option<&tollgate::api::TeamShare>) {
     match team {
-        Some(t) if t.shared => println!("shared as {} in {}", t.artifact, t.repository),
-        Some(t) => println!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
+        Some(t) if t.shared => say!("shared as {} in {}", t.artifact, t.repository),
+        Some(t) => say!("{}", t.unshared.as_deref().unwrap_or("not shared yet")),
         None => {}
     }
 }
@@ -305,7 +316,7 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
             (Some(a), Some(b)) => format!(" (events {a} to {b})"),
             _ => String::new(),
         };
-        println!(
+        say!(
             "wrote {} ({}, {} bytes): {} events{range}, {} approvals counted from outside the filters, {} link stubs; {} of {} approval signatures verify; chain head {}",
             s.path,
             s.format.as_str(),
@@ -319,19 +330,20 @@ pub fn export_summary(s: &tollgate::api::ExportSummary, as_json: bool) -> Result
         );
     }
     if let Some(b) = &s.database.broken {
-        eprintln!(
+        esay!(
             "warning: the history chain is broken at event {}: {}; the report says so",
-            b.seq, b.reason
+            b.seq,
+            b.reason
         );
     }
     for p in &s.signatures.problems {
-        eprintln!("warning: {}", p.message);
+        esay!("warning: {}", p.message);
     }
     for c in &s.conflicts {
-        eprintln!("warning: conflict: {}; the report lists it", c.description);
+        esay!("warning: conflict: {}; the report lists it", c.description);
     }
     if let Some(why) = &s.unsealed {
-        eprintln!("warning: the report is not sealed ({why}): it verifies only with `tollgate verify FILE --allow-unsealed`, which cannot prove its summary, filters and range were not edited");
+        esay!("warning: the report is not sealed ({why}): it verifies only with `tollgate verify FILE --allow-unsealed`, which cannot prove its summary, filters and range were not edited");
     }
     Ok(())
 }
@@ -347,7 +359,7 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
                 (Some(a), Some(b)) => format!("events {a} to {b}"),
                 _ => "no events".to_string(),
             };
-            println!(
+            say!(
                 "report intact: {} events and {} link stubs ({range}), {} of {} approval signatures verify; range ends at hash {}",
                 v.events,
                 v.stubs,
@@ -356,7 +368,7 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
                 v.end_hash.as_deref().unwrap_or("-")
             );
             if v.keys == "workspace" && v.signed_events > 0 {
-                println!(
+                say!(
                     "signed records, promotions and rollbacks: {}, of which {} verify against the listed identities",
                     v.signed_events, v.event_signatures_verified
                 );
@@ -364,25 +376,25 @@ pub fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool)
         }
     } else {
         for p in &v.problems {
-            eprintln!("error: {}", p.message);
+            esay!("error: {}", p.message);
         }
     }
     for w in &v.warnings {
-        eprintln!("warning: {}", w.message);
+        esay!("warning: {}", w.message);
     }
     if !as_json {
         for u in &v.unproven {
-            println!("unproven: {u}");
+            say!("unproven: {u}");
         }
         if let Some(id) = &v.sealed_by {
-            println!("sealed by {id}");
+            say!("sealed by {id}");
         }
         // Said whatever the outcome: what the signatures were checked against.
         let line = match v.keys.as_str() {
             "report" => format!("keys: {}: the signatures are checked against keys the file itself carries, so a report forged whole with its own keys also passes; pass --config tollgate.toml to check them against your workspace's keys", v.keys_from),
             _ => format!("keys: {} (the report's own allowed_signers were not used)", v.keys_from),
         };
-        println!("{line}");
+        say!("{line}");
     }
     Ok(())
 }
@@ -396,11 +408,15 @@ pub fn rejection(r: &tollgate::api::RejectionReceipt) {
     } else {
         format!("lifted the rejection of {} for {scope}", x.digest)
     };
-    println!(
+    say!(
         "{what} in {} as {} ({}) (event {}, key {})",
-        x.app, x.by, x.role, r.event.seq, r.fingerprint
+        x.app,
+        x.by,
+        x.role,
+        r.event.seq,
+        r.fingerprint
     );
-    println!("reason: {}", x.reason);
+    say!("reason: {}", x.reason);
     team_share(r.team.as_ref());
 }
 
@@ -408,13 +424,13 @@ pub fn rejection(r: &tollgate::api::RejectionReceipt) {
 /// line when the moment is before the history's first event).
 pub fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>) {
     if rows.iter().any(|r| r.before_history) {
-        println!(
+        say!(
             "nothing had happened yet at {}: it is before the first event in the history",
             time(&at)
         );
         return;
     }
-    println!("as of {}", time(&at));
+    say!("as of {}", time(&at));
     let rows = rows
         .iter()
         .map(|r| {
@@ -452,7 +468,7 @@ pub fn timeline_at_table(
     envs: &[&str],
     at: DateTime<Utc>,
 ) {
-    println!("{app} as of {}", time(&at));
+    say!("{app} as of {}", time(&at));
     let rows = segments
         .iter()
         .map(|s| {
@@ -476,7 +492,7 @@ pub fn timeline_at_table(
     }
     for env in envs {
         if !segments.iter().any(|s| s.segment.env == *env) {
-            println!("nothing had run in {env} yet at that time, as far as the history knows");
+            say!("nothing had run in {env} yet at that time, as far as the history knows");
         }
     }
 }

@@ -5,14 +5,14 @@ use tollgate::api::TeamStatus;
 use super::output::time;
 
 pub fn status(s: &TeamStatus) {
-    println!(
+    say!(
         "sharing: {} ({})",
         if s.sharing { "on" } else { "off" },
         s.change
     );
     match &s.ledger {
-        Some(ledger) => println!("ledger: {ledger} (every app's events)"),
-        None => println!("ledger: none (each app's events go to its own repository)"),
+        Some(ledger) => say!("ledger: {ledger} (every app's events)"),
+        None => say!("ledger: none (each app's events go to its own repository)"),
     }
     for r in &s.repositories {
         let note = if r.can_share {
@@ -20,22 +20,22 @@ pub fn status(s: &TeamStatus) {
         } else {
             " (a local OCI layout: cannot share)"
         };
-        println!("  {}: {}{note}", r.app, r.repository);
+        say!("  {}: {}{note}", r.app, r.repository);
     }
     match &s.last_pull {
-        Some(p) => println!(
+        Some(p) => say!(
             "last pull: {} ({} digests asked, {} imported, {} untrusted)",
             time(&p.at),
             p.digests,
             p.imported,
             p.untrusted
         ),
-        None if s.sharing => println!("last pull: never (run `tollgate sync`)"),
-        None => println!("last pull: never (sharing is off)"),
+        None if s.sharing => say!("last pull: never (run `tollgate sync`)"),
+        None => say!("last pull: never (sharing is off)"),
     }
-    println!("unshared events: {}", s.unshared.len());
+    say!("unshared events: {}", s.unshared.len());
     for u in &s.unshared {
-        println!(
+        say!(
             "  {} {} {} {} (event {}): {}",
             u.kind,
             u.app,
@@ -45,9 +45,9 @@ pub fn status(s: &TeamStatus) {
             u.reason
         );
     }
-    println!("untrusted events seen: {}", s.untrusted.len());
+    say!("untrusted events seen: {}", s.untrusted.len());
     for u in &s.untrusted {
-        println!(
+        say!(
             "  {} {} in {} on {} (first seen {}, last {}): {}",
             u.kind,
             u.artifact,
@@ -58,21 +58,21 @@ pub fn status(s: &TeamStatus) {
             u.reason
         );
     }
-    println!("team channel problems: {}", s.problems.len());
+    say!("team channel problems: {}", s.problems.len());
     for p in &s.problems {
-        println!(
+        say!(
             "  {} (first met {}, last {})",
             p.line,
             time(&p.first_seen),
             time(&p.last_seen)
         );
     }
-    println!(
+    say!(
         "skipped artifacts remembered: {} (not fetched again until tollgate.toml's identities change)",
         s.skipped.len()
     );
     for k in &s.skipped {
-        println!("  {} {} {}: {}", k.reason, k.kind, k.artifact, k.line);
+        say!("  {} {} {}: {}", k.reason, k.kind, k.artifact, k.line);
     }
     if let Some(rows) = &s.checkpoints {
         for c in rows {
@@ -80,7 +80,7 @@ pub fn status(s: &TeamStatus) {
                 (Some(seq), Some(at)) => format!("last published: event {seq} at {at}"),
                 _ => "none published yet".to_string(),
             };
-            println!("checkpoints in {} ({last}): {}", c.repository, c.line);
+            say!("checkpoints in {} ({last}): {}", c.repository, c.line);
         }
     }
 }

@@ -2,6 +2,9 @@
 //! resolved [`Workspace`] every use case works on.
 
 mod identities;
+mod identities_digest;
+#[cfg(test)]
+pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 

@@ -65,6 +65,12 @@ impl Workspace {
             db_path,
         };
         ws.validate()?;
+        if let Some(why) = super::identities::same_person(text) {
+            return Err(Error::config(format!(
+                "{}: {why}",
+                ws.config_path.display()
+            )));
+        }
         Ok(ws)
     }
 
@@ -405,8 +411,9 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         }
     }
 
+    /// Another key than alice's in GOOD: one key is one person.
     const CI: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw ci";
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f ci";
 
     #[test]
     fn signers_are_identities_without_roles() {
@@ -441,5 +448,86 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         let twice = format!("{GOOD}\n[[signers]]\nid = \"alice@example.com\"\nkey = \"{CI}\"\n");
         let e = Workspace::from_str(&twice, Path::new("t.toml"), None).unwrap_err();
         assert!(e.message.contains("is also an approver"), "{}", e.message);
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    const KEY_A: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWPrFZRPTw a";
+    const KEY_B: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f b";
+
+    fn base() -> String {
+        "[workspace]\nname = \"p\"\ndatabase = \"t.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"http://127.0.0.1:5000\"\n\n[[apps]]\nname = \"api\"\nrepository = \"local/p/api\"\nenvironments = [{ name = \"dev\", tag = \"dev\" }]\n".into()
+    }
+
+    fn entry(table: &str, id: &str, key: &str) -> String {
+        format!("\n[[{table}]]\nid = \"{id}\"\nkey = \"{key}\"\n")
+    }
+
+    fn load(text: &str) -> Result<Workspace> {
+        Workspace::from_str(text, Path::new("t.toml"), None)
+    }
+
+    #[test]
+    fn ids_that_differ_only_in_case_are_refused_with_both_lines() {
+        let text = format!(
+            "{}{}{}",
+            base(),
+            entry("approvers", "alice@example.com", KEY_A),
+            entry("approvers", "Alice@Example.com", KEY_B)
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.code, crate::Code::Config);
+        assert_eq!(
+            e.message.split(": ").nth(1).unwrap(),
+            "approver 'alice@example.com' (line 15) and approver 'Alice@Example.com' (line 19) differ only in letter case, so one person would count twice; keep one entry per person, with one spelling of the id"
+        );
+        assert!(!e.message.contains('\n'));
+    }
+
+    #[test]
+    fn one_key_for_two_identities_is_refused_current_or_previous() {
+        // An approver and a signer sharing a current key.
+        let text = format!(
+            "{}{}{}",
+            base(),
+            entry("approvers", "alice@example.com", KEY_A),
+            entry("signers", "ci@example.com", &KEY_A.replace(" a", " ci"))
+        );
+        let e = load(&text).unwrap_err();
+        assert!(
+            e.message
+                .contains("approver 'alice@example.com' (line 16, key)")
+                && e.message.contains("signer 'ci@example.com' (line 20, key)")
+                && e.message.contains("same public key"),
+            "{}",
+            e.message
+        );
+        // One's retired key is the other's current one.
+        let text = format!(
+            "{}{}{}previous_keys = [{{ key = \"{KEY_A}\", until = \"2026-01-01T00:00:00Z\" }}]\n",
+            base(),
+            entry("approvers", "alice@example.com", KEY_A),
+            entry("approvers", "bob@example.com", KEY_B)
+        );
+        let e = load(&text).unwrap_err();
+        assert!(
+            e.message
+                .contains("approver 'bob@example.com' (line 21, previous_keys #1)"),
+            "{}",
+            e.message
+        );
+        // Distinct ids with distinct keys load.
+        let text = format!(
+            "{}{}{}",
+            base(),
+            entry("approvers", "alice@example.com", KEY_A),
+            entry("approvers", "bob@example.com", KEY_B)
+        );
+        load(&text).unwrap();
     }
 }

@@ -8,6 +8,7 @@ mod image;
 mod point_in_time;
 pub(crate) mod reference;
 pub mod statement;
+mod text;
 
 pub use canonical::canonical_json;
 pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
@@ -16,3 +17,4 @@ pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
 pub use image::ImageInfo;
 pub use point_in_time::parse_at;
 pub use reference::ImageRef;
+pub use text::{escape_controls, escape_controls_keep_lines, is_control};

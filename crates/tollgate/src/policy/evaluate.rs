@@ -61,7 +61,7 @@ pub fn evaluate(input: &PolicyInput) -> Evaluation {
         passed: rules.iter().all(|r| r.passed || !r.blocking),
         rules,
         counted: sorted.valid.iter().map(|a| a.id).collect(),
-        approvers: rules::distinct(sorted.valid.iter().map(|a| a.approver.as_str()))
+        approvers: rules::people(&sorted.valid)
             .into_iter()
             .map(str::to_string)
             .collect(),
@@ -454,6 +454,48 @@ mod tests {
             rule(&e, "approvals").reason,
             "needs 2 distinct approvers, has none"
         );
+    }
+
+    #[test]
+    fn approvals_count_distinct_keys_as_well_as_distinct_ids() {
+        let mut f = Fixture::new();
+        let alice_key = f.approvers[0].key.clone();
+        // One person listed under two ids with one key (tollgate.toml refuses this; the
+        // count must not depend on that).
+        for alias in ["Alice@Example.com", "alias@example.com"] {
+            f.approvers.push(ApproverConfig {
+                id: alias.into(),
+                roles: vec!["manager".into()],
+                key: alice_key.clone(),
+                previous_keys: vec![],
+            });
+        }
+        let by_case = [
+            f.approval(1, ALICE, "manager"),
+            f.approval_by(2, "Alice@Example.com", ALICE, "manager", &f.target),
+        ];
+        let e = f.eval(&two_approvals(), &by_case, None);
+        assert!(!e.passed, "{e:?}");
+        assert_eq!(e.counted, vec![1, 2], "both verify; they are one person");
+        assert_eq!(
+            rule(&e, "approvals").reason,
+            "needs 2 distinct approvers, has 1 (alice@example.com)"
+        );
+        assert_eq!(e.approvers, vec![ALICE.to_string()]);
+
+        let by_key = [
+            f.approval_by(1, "alias@example.com", ALICE, "manager", &f.target),
+            f.approval(2, ALICE, "manager"),
+            f.approval(3, CAROL, "qa"),
+        ];
+        let e = f.eval(&two_approvals(), &by_key, None);
+        assert!(e.passed, "{e:?}");
+        assert_eq!(
+            rule(&e, "approvals").reason,
+            "has 2 distinct approvers (alias@example.com, carol@example.com), needs 2"
+        );
+        let e = f.eval(&two_approvals(), &by_key[..2], None);
+        assert!(!e.passed, "one key is one approver: {e:?}");
     }
 
     #[test]

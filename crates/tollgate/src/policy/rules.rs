@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::evaluate::Sorted;
-use super::{PolicyInput, Rule, RuleResult, Target};
+use super::{CandidateApproval, PolicyInput, Rule, RuleResult, Target};
 use crate::config::PolicyConfig;
 use crate::domain::Via;
 
@@ -14,7 +14,7 @@ pub(super) fn approvals(policy: &PolicyConfig, sorted: &Sorted) -> Option<RuleRe
     if policy.approvals == 0 {
         return None;
     }
-    let approvers = distinct(sorted.valid.iter().map(|a| a.approver.as_str()));
+    let approvers = people(&sorted.valid);
     let (needs, has) = (policy.approvals as usize, approvers.len());
     let passed = has >= needs;
     let listed = if has == 0 {
@@ -251,6 +251,44 @@ pub(super) fn rule(name: Rule, passed: bool, reason: String) -> RuleResult {
 
 pub(super) fn describe(t: &Target) -> String {
     format!("{} {} {} → {}", t.app, t.digest.short(), t.from, t.to)
+}
+
+/// The people behind the approvals that count, each named by the id of their first approval:
+/// approvals by ids that differ only in letter case, or signed with one key, are one person
+/// (tollgate.toml refuses both when it loads; counted here too, so a list that slipped through
+/// still cannot make one key two approvers).
+pub(super) fn people<'a>(valid: &[&'a CandidateApproval]) -> Vec<&'a str> {
+    let keys: Vec<_> = (valid.iter())
+        .map(|a| {
+            ssh_key::PublicKey::from_openssh(a.signer_key.trim())
+                .map(|k| k.key_data().clone())
+                .ok()
+        })
+        .collect();
+    let same = |i: usize, j: usize| {
+        valid[i].approver.eq_ignore_ascii_case(&valid[j].approver)
+            || valid[i].signer_key.trim() == valid[j].signer_key.trim()
+            || (keys[i].is_some() && keys[i] == keys[j])
+    };
+    // Each approval takes the smallest index of anything it is linked to, until nothing
+    // changes: the approvals of one person then share the index of their first one.
+    let mut person: Vec<usize> = (0..valid.len()).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..valid.len() {
+            for j in 0..valid.len() {
+                if person[j] < person[i] && same(i, j) {
+                    person[i] = person[j];
+                    changed = true;
+                }
+            }
+        }
+    }
+    (0..valid.len())
+        .filter(|&i| person[i] == i)
+        .map(|i| valid[i].approver.as_str())
+        .collect()
 }
 
 pub(super) fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {

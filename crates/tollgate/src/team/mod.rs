@@ -23,13 +23,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub use artifact::{ArtifactKind, ArtifactManifest, Descriptor, TeamEvent};
-pub use discover::{
-    Fallbacks, Fetched, Pulled, Referrers, Seen, Source, MAX_ENTRIES_PER_SUBJECT,
-    MAX_FALLBACK_TAGS, MAX_LISTING_BYTES, NO_API_MEMORY,
-};
 pub use checkpoint::{
     chain_tag_prefix, checkpoint_tag, CheckpointPush, FetchedCheckpoint, CHECKPOINT_ARTIFACT_TYPE,
     CHECKPOINT_TAG_PREFIX,
+};
+pub use discover::{
+    Fallbacks, Fetched, Pulled, Referrers, Seen, Source, MAX_ENTRIES_PER_SUBJECT,
+    MAX_FALLBACK_TAGS, MAX_LISTING_BYTES, NO_API_MEMORY,
 };
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
 pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};

@@ -561,3 +561,58 @@ fn a_rollback_is_signed_by_its_actor() {
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.signed_events, 3);
 }
+
+/// One person listed twice, `alice@example.com` and `Alice@Example.com` with the same key
+/// (made by `ssh-keygen`), would be two approvers and satisfy `approvals = 2` alone: the
+/// workspace is refused on load, naming both entries and their lines, before anything runs.
+#[test]
+fn one_key_under_two_spellings_of_an_id_is_refused_naming_both_lines() {
+    let keys = tempfile::tempdir().unwrap();
+    let (_, public) = keygen(keys.path(), "alice", "alice@example.com");
+    let entry = |id: &str| {
+        format!("\n[[approvers]]\nid = \"{id}\"\nroles = [\"manager\"]\nkey = \"{public}\"\n")
+    };
+    let extra = format!(
+        "{}{}",
+        entry("alice@example.com"),
+        entry("Alice@Example.com")
+    );
+    let (_reg, ws, _) = workspace(&extra);
+    let text = std::fs::read_to_string(ws.config()).unwrap();
+    let line_of = |needle: &str| {
+        let at = text.find(needle).unwrap();
+        text[..at].matches('\n').count() + 1
+    };
+    let (first, second) = (
+        line_of("id = \"alice@example.com\""),
+        line_of("id = \"Alice@Example.com\""),
+    );
+    for args in [&["status"][..], &["sync"]] {
+        ws.run(args).fails_with(
+            2,
+            &[
+                "approver 'alice@example.com'",
+                &format!("(line {first})"),
+                "approver 'Alice@Example.com'",
+                &format!("(line {second})"),
+                "letter case",
+            ],
+        );
+    }
+    // One key listed for two ids (here as bob's retired key) is one person too.
+    let (_, other) = keygen(keys.path(), "bob", "bob@example.com");
+    let shared = format!(
+        "{}\n[[approvers]]\nid = \"bob@example.com\"\nroles = [\"manager\"]\nkey = \"{other}\"\nprevious_keys = [{{ key = \"{public}\", until = \"2026-01-01T00:00:00Z\" }}]\n",
+        entry("alice@example.com")
+    );
+    let (_reg, ws, _) = workspace(&shared);
+    ws.run(&["status"]).fails_with(
+        2,
+        &[
+            "approver 'alice@example.com'",
+            "approver 'bob@example.com'",
+            "previous_keys #1",
+            "same public key",
+        ],
+    );
+}

@@ -186,3 +186,65 @@ fn the_demo_signs_with_its_own_keys_when_a_signing_key_file_is_set() {
     assert_eq!(v["unsigned_events"], 0, "{v}");
     assert!(v["signed_events"].as_u64().unwrap() > 0, "{v}");
 }
+
+/// Strings from the registry reach people escaped: an artifact planted with an id and a note
+/// holding terminal escape sequences is shown by `sync`, `team status` and `status` with the
+/// sequences written out (`\u{1b}`), never sent to the terminal; and `approve --note` with a
+/// control character is refused in one line, like a rejection's reason.
+#[test]
+fn planted_escape_sequences_are_printed_escaped_and_a_note_with_one_is_refused() {
+    let (f, a, quinn) = team(SignedWorkspace::builder("team-status-escapes", &ENVS));
+    f.tmp.run(&["sync"]).ok();
+    let digest = Digest::parse(&a).unwrap();
+    let target = Target {
+        app: "api".into(),
+        digest,
+        from: "dev".into(),
+        to: "staging".into(),
+    };
+    let planted_id = "quinn\u{1b}[2J\u{1b}[31m@example.com";
+    let message = ApprovalMessage::new(
+        &target,
+        planted_id,
+        "qa",
+        t0(),
+        Some("fine\r\u{1b}]0;owned\u{7}"),
+        &Anchor::genesis(),
+    )
+    .to_bytes();
+    let signature = sign_as_stranger(&message);
+    plant(&f, ArtifactKind::Approval, &a, message, signature);
+
+    let sync = f.tmp.run(&["sync"]);
+    let team = f.tmp.run(&["team", "status"]);
+    let status = f.tmp.run(&["status"]);
+    let timeline = f.tmp.run(&["timeline", "--app", "api"]);
+    for out in [&sync, &team, &status, &timeline] {
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\r') && !all.contains('\u{7}'),
+            "a control character reached the terminal: {all:?}"
+        );
+    }
+    // The untrusted artifact's line names the signer as written, escaped.
+    assert!(
+        (team.stdout.lines()).any(|l| l.starts_with("  approval ")
+            && l.contains("its signer 'quinn\\u{1b}[2J\\u{1b}[31m@example.com'")),
+        "{}",
+        team.stdout
+    );
+    assert!(
+        sync.stderr.contains("quinn\\u{1b}[2J"),
+        "sync's warning line: {}",
+        sync.stderr
+    );
+
+    // `approve --note` with a control character: one line, exit 2, nothing signed.
+    let events = f.tmp.event_count();
+    let mut args = approve_staging_args(&a, &quinn).to_vec();
+    args.extend(["--note", "ok\u{1b}[2J"]);
+    f.tmp
+        .run(&args)
+        .fails_with(2, &["note", "control character"]);
+    assert_eq!(f.tmp.event_count(), events);
+}

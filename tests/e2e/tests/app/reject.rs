@@ -38,6 +38,8 @@ fn qa_rejects_the_candidate_in_the_window_and_its_promotion_is_refused() -> Resu
     let submit = w.wait_enabled(".reject-dialog button[type=submit]", WAIT)?;
     w.shot("reject-dialog")?;
     w.click(&submit)?;
+    // Nothing is signed until the app's own native confirmation is answered.
+    super::confirm_natively(&w, "Sign the rejection", Some("reject".into()))?;
 
     // The checklist now fails on the rejected rule, naming who and why; Promote stays off.
     let rule = w.wait_text(

@@ -5,6 +5,7 @@ import type { ApproveRequest } from "./ApproveRequest";
 import type { AtRequest } from "./AtRequest";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
+import type { ChosenWorkspace } from "./ChosenWorkspace";
 import type { DigestDetail } from "./DigestDetail";
 import type { DigestRequest } from "./DigestRequest";
 import type { ExportReportRequest } from "./ExportReportRequest";
@@ -20,6 +21,7 @@ import type { PromotionCheck } from "./PromotionCheck";
 import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
+import type { RecentWorkspace } from "./RecentWorkspace";
 import type { RegistryView } from "./RegistryView";
 import type { RejectRequest } from "./RejectRequest";
 import type { Rejection } from "./Rejection";
@@ -45,11 +47,11 @@ export type Commands = {
   digest_detail: { args: DigestRequest; result: DigestDetail };
   check_promotion: { args: CheckRequest; result: PromotionCheck };
   release_diff: { args: CheckRequest; result: ReleaseDiff };
-  approve: { args: ApproveRequest; result: ApprovalReceipt };
-  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome };
-  rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome };
-  reject: { args: RejectRequest; result: RejectionReceipt };
-  unreject: { args: RejectRequest; result: RejectionReceipt };
+  approve: { args: ApproveRequest; result: ApprovalReceipt | null };
+  promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome | null };
+  rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
+  reject: { args: RejectRequest; result: RejectionReceipt | null };
+  unreject: { args: RejectRequest; result: RejectionReceipt | null };
   rejections: { args: AppRequest; result: Array<Rejection> };
   signer: { args: null; result: SignerStatus };
   choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };
@@ -59,6 +61,8 @@ export type Commands = {
   key_rotate: { args: null; result: KeyRotation | null };
   registries: { args: null; result: Array<RegistryView> };
   login: { args: LoginRequest; result: string };
+  choose_workspace: { args: null; result: ChosenWorkspace | null };
+  recent_workspaces: { args: null; result: Array<RecentWorkspace> };
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
   open_demo: { args: null; result: WorkspaceInfo };
   reveal_file: { args: RevealRequest; result: null };
@@ -90,6 +94,8 @@ export const COMMAND_NAMES = [
   "key_rotate",
   "registries",
   "login",
+  "choose_workspace",
+  "recent_workspaces",
   "open_workspace",
   "open_demo",
   "reveal_file",

@@ -296,9 +296,7 @@ impl TeamStep {
         for (found, verified) in &verdicts {
             match import(ws, store, found, verified, None, now)? {
                 None => step.report.imported_rejections += 1,
-                Some(skip) => {
-                    note_skip(store, &mut step.report, &identities, &skip, found, now)?
-                }
+                Some(skip) => note_skip(store, &mut step.report, &identities, &skip, found, now)?,
             }
         }
         // 5. What each teammate's promotion or rollback changes, read from the registry as a

@@ -92,38 +92,39 @@ enum Op {
 }
 
 /// Lines of `text` no wider than `max` points: breaks at spaces, and inside a word only when the
-/// word alone is wider than `max` (a digest), so nothing is ever cut off. `\n` starts a new line.
+/// word alone is wider than `max` (a digest), so nothing is ever cut off. Control characters
+/// (a line break too: names, notes and reasons may come from the registry or a teammate) are
+/// drawn escaped, as `\u{1b}`, never acted on.
 pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
+    let text = crate::domain::escape_controls(text);
     let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if fonts::width(font, size, &candidate) <= max {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            // The word alone: break it by characters if it does not fit.
-            let mut piece = String::new();
-            for c in word.chars() {
-                piece.push(c);
-                if fonts::width(font, size, &piece) > max && piece.chars().count() > 1 {
-                    piece.pop();
-                    lines.push(std::mem::take(&mut piece));
-                    piece.push(c);
-                }
-            }
-            line = piece;
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if fonts::width(font, size, &candidate) <= max {
+            line = candidate;
+            continue;
         }
-        lines.push(line);
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // The word alone: break it by characters if it does not fit.
+        let mut piece = String::new();
+        for c in word.chars() {
+            piece.push(c);
+            if fonts::width(font, size, &piece) > max && piece.chars().count() > 1 {
+                piece.pop();
+                lines.push(std::mem::take(&mut piece));
+                piece.push(c);
+            }
+        }
+        line = piece;
     }
+    lines.push(line);
     lines
 }
 
@@ -172,12 +173,13 @@ impl Canvas {
         self.pages.last_mut().expect("a page").push(op);
     }
 
+    /// Draw one line of `text`, its control characters escaped (see [`wrap`]).
     pub fn text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
         self.op(Op::Text {
             x,
             y: baseline,
             style,
-            text: text.to_string(),
+            text: crate::domain::escape_controls(text).into_owned(),
         });
     }
 
@@ -388,5 +390,20 @@ mod tests {
         let lines = wrap("promoted by alice to production", Font::Regular, 10.0, 80.0);
         assert_eq!(lines.join(" "), "promoted by alice to production");
         assert_eq!(wrap("", Font::Regular, 10.0, 80.0), vec![String::new()]);
+    }
+
+    #[test]
+    fn control_characters_are_drawn_escaped_and_start_no_line() {
+        let planted = "ok\u{1b}[2J\nFAKE";
+        assert_eq!(
+            wrap(planted, Font::Regular, 10.0, 500.0),
+            vec!["ok\\u{1b}[2J\\u{a}FAKE".to_string()]
+        );
+        let mut canvas = Canvas::new(String::new());
+        let style = Style::new(Font::Regular, 10.0, INK);
+        canvas.text(0.0, 0.0, style, planted);
+        let drawn: Vec<&str> = canvas.texts().map(|(_, t)| t).collect();
+        assert_eq!(drawn, ["ok\\u{1b}[2J\\u{a}FAKE"]);
+        assert!(canvas.missing().is_empty(), "{:?}", canvas.missing());
     }
 }
