@@ -444,3 +444,46 @@ fn is_content_error(code: Code) -> bool {
         Code::NotFound | Code::DigestMismatch | Code::TooLarge | Code::Protocol
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::team::index::Entry;
+
+    fn listing(entries: usize, skipped: usize) -> Listing {
+        Listing {
+            entries: (0..entries)
+                .map(|i| Entry {
+                    digest: Digest::of(&i.to_le_bytes()),
+                    size: 500,
+                    media_type: crate::registry::OCI_MANIFEST.into(),
+                    artifact_type: Some(super::super::ArtifactKind::Approval.artifact_type()),
+                    annotations: Default::default(),
+                })
+                .collect(),
+            skipped: (0..skipped)
+                .map(|_| Skipped {
+                    digest: None,
+                    reason: "not a Tollgate one".into(),
+                    lasting: true,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_listing_over_the_entry_cap_is_refused_naming_it() {
+        assert!(within_caps(listing(MAX_ENTRIES_PER_SUBJECT, 0), "x").is_ok());
+        // Other tools' entries count too.
+        let e = within_caps(
+            listing(MAX_ENTRIES_PER_SUBJECT, 1),
+            "the referrers index r:t",
+        )
+        .unwrap_err();
+        assert_eq!(e.code, Code::TooLarge);
+        assert_eq!(
+            e.message,
+            "the referrers index r:t lists 1001 entries, over the cap of 1000 per subject"
+        );
+    }
+}
