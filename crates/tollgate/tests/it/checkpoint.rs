@@ -264,7 +264,7 @@ fn a_report_whose_tail_was_cut_is_caught_against_the_registry() {
     let ok = as_id(&f.tmp, &alice, &["verify", full.to_str().unwrap()]);
     assert!(
         ok.stdout.contains(&format!(
-            "the newest is event 3 ({}…) signed by {alice}",
+            "the newest of {alice} (the exporting identity) is event 3 ({}…) signed by {alice}",
             &hash_at(&f.tmp, 3)[..12]
         )),
         "{}\n{}",
