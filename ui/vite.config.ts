@@ -17,5 +17,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-setup.ts'],
+    // Above the polling ceiling of src/test-setup.ts, so a slow view fails as "not found".
+    testTimeout: 30_000,
   },
 });
