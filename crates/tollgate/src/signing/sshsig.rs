@@ -39,13 +39,7 @@ pub fn verify(
     armored: &str,
     allowed_public_key: &str,
 ) -> Result<VerifiedSignature> {
-    let allowed = PublicKey::from_openssh(allowed_public_key.trim()).map_err(|_| {
-        Error::new(
-            Code::SignatureInvalid,
-            "the allowed key is not an OpenSSH public key (expected `ssh-ed25519 AAAA…`)",
-        )
-    })?;
-    check(NAMESPACE, message, armored, &allowed, None)
+    verify_in(NAMESPACE, message, armored, allowed_public_key)
 }
 
 /// [`verify`] in another SSHSIG namespace than approvals' (a report's seal signs in
