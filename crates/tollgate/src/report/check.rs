@@ -368,7 +368,7 @@ impl<'a> Checker<'a> {
     /// flags, and (against a workspace) the signed-era moves without a signature. Returns who
     /// sealed the report, when the seal verified.
     fn check_version_2(&mut self, entries: &[Entry]) -> Option<String> {
-        use super::verify::{seal, stubs, unapproved, unsigned};
+        use super::verify::{conflicts, seal, stubs, unapproved, unsigned};
         let filters: Filters = self
             .top
             .get("filters")
@@ -450,6 +450,21 @@ impl<'a> Checker<'a> {
             }
             for (seq, why) in unapproved::check(lane, policies) {
                 self.problem(Some(seq), why);
+            }
+        }
+        // The conflicts stated, re-derived from the whole history (a report without stubs from
+        // event 1 on).
+        let whole_history = starts_at_one && entries.iter().all(|e| matches!(e, Entry::Whole(_)));
+        if whole_history {
+            let events: Vec<&crate::domain::Event> = entries
+                .iter()
+                .filter_map(|e| match e {
+                    Entry::Whole(w) => Some(&w.event),
+                    Entry::Stub { .. } => None,
+                })
+                .collect();
+            if let Some(why) = conflicts::check(&events, self.top.get("conflicts")) {
+                self.problem(None, why);
             }
         }
         // Signed-era moves without a signature, against a workspace.

@@ -371,6 +371,25 @@ fn one_approval_consumed_by_two_promotions_is_shown_in_verify_and_the_exports() 
         t.f.tmp
             .run(&["verify", out("json").to_str().unwrap(), "--allow-unsealed"]);
     check.ok();
+    // The same report with the conflict left out (and the seal, which covers the conflicts,
+    // dropped): its events still give the conflict, so it fails.
+    let mut hidden = json.clone();
+    hidden["conflicts"] = serde_json::json!([]);
+    hidden["seal"] = serde_json::Value::Null;
+    hidden["unsealed"] = "no key at hand".into();
+    let hidden_path = t.f.tmp.path().join("hidden.json");
+    std::fs::write(&hidden_path, serde_json::to_vec(&hidden).unwrap()).unwrap();
+    let caught =
+        t.f.tmp
+            .run(&["verify", hidden_path.to_str().unwrap(), "--allow-unsealed"]);
+    assert_eq!(caught.code, 1, "{}\n{}", caught.stdout, caught.stderr);
+    assert!(
+        caught.stderr.contains(
+            "it states the conflicts none, but its events give approval_reused in api staging"
+        ),
+        "{}",
+        caught.stderr
+    );
 
     let mut csv = ::csv::Reader::from_path(out("csv")).unwrap();
     let header = csv.headers().unwrap().clone();

@@ -9,11 +9,15 @@
 //! - [`unapproved`]: the `unapproved` flags re-derived from the events and the sealed policies.
 //! - [`unsigned`]: records, promotions and rollbacks without a signature after the first signed
 //!   one (the signed era).
+//! - [`conflicts`]: the conflicts a report without filters states, re-derived from its events
+//!   (the one check here that writes: a scratch history in a temporary folder).
 //! - [`imported`]: an approval or verdict marked `imported` names a team artifact that this
 //!   history imported as that very event.
 //!
-//! Pure rules: no clock, no I/O (the team artifacts are looked up by the caller's closure).
+//! Pure rules otherwise: no clock, no I/O (the team artifacts are looked up by the caller's
+//! closure).
 
+pub mod conflicts;
 pub mod imported;
 pub mod seal;
 pub mod stubs;
