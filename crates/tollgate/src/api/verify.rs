@@ -348,7 +348,9 @@ impl AnchoringMarkers {
     ) -> Result<()> {
         use crate::report::verify::{imported, unsigned::Unsigned};
         let found = imported::check(e, |artifact| {
-            Ok(store.team_artifact(artifact)?.map(|a| a.event_seq))
+            Ok(store
+                .team_artifact(artifact)?
+                .map(|a| (a.event_seq, a.imported == Some(false))))
         })?;
         if let Some(why) = found {
             problems.push(Problem::new(Some(e.seq), why));

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (10, include_str!("migrations/0010_signed_messages.sql")),
     (11, include_str!("migrations/0011_team_channel.sql")),
     (12, include_str!("migrations/0012_checkpoints.sql")),
+    (13, include_str!("migrations/0013_team_artifact_origin.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

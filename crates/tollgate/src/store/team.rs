@@ -22,6 +22,9 @@ pub struct TeamArtifact {
     pub shared: bool,
     /// Its event in this history, once appended or imported.
     pub event_seq: Option<i64>,
+    /// `Some(true)`: pulled from a teammate (imported); `Some(false)`: this desktop's own event,
+    /// published from here; `None`: not known (a row from before migration 13).
+    pub imported: Option<bool>,
 }
 
 fn digest(s: String) -> rusqlite::Result<Digest> {
@@ -39,24 +42,26 @@ fn row(r: &Row<'_>) -> rusqlite::Result<TeamArtifact> {
         size: r.get::<_, i64>(4)? as u64,
         shared: r.get(5)?,
         event_seq: r.get(6)?,
+        imported: r.get::<_, Option<String>>(7)?.map(|o| o == "imported"),
     })
 }
 
-const COLUMNS: &str = "digest, subject, repository, kind, size, shared, event_seq";
+const COLUMNS: &str = "digest, subject, repository, kind, size, shared, event_seq, origin";
 
 impl Store {
     /// Remember an artifact. Known already: `shared` only goes from false to true, and an
-    /// `event_seq` once set is kept.
+    /// `event_seq` and an origin once set are kept.
     #[tracing::instrument(level = "debug", skip_all, fields(digest = %a.digest))]
     pub fn put_team_artifact(&mut self, a: &TeamArtifact) -> Result<()> {
         let size = i64::try_from(a.size)
             .map_err(|_| Error::bad_input(format!("artifact {} is too large", a.digest)))?;
         self.conn.execute(
-            "INSERT INTO team_artifacts (digest, subject, repository, kind, size, shared, event_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO team_artifacts (digest, subject, repository, kind, size, shared, event_seq, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (digest) DO UPDATE SET
                  shared = max(shared, excluded.shared),
-                 event_seq = coalesce(event_seq, excluded.event_seq)",
+                 event_seq = coalesce(event_seq, excluded.event_seq),
+                 origin = coalesce(origin, excluded.origin)",
             params![
                 a.digest.as_str(),
                 a.subject.as_str(),
@@ -64,7 +69,8 @@ impl Store {
                 a.kind,
                 size,
                 a.shared,
-                a.event_seq
+                a.event_seq,
+                a.imported.map(|i| if i { "imported" } else { "local" })
             ],
         )?;
         Ok(())
@@ -269,6 +275,7 @@ mod tests {
             size: 600,
             shared: false,
             event_seq: Some(3),
+            imported: Some(false),
         };
         s.put_team_artifact(&a).unwrap();
         assert_eq!(s.unshared_team_artifacts().unwrap(), vec![a.clone()]);

@@ -327,6 +327,7 @@ mod tests {
             size: 600,
             shared: false,
             event_seq: Some(7),
+            imported: Some(false),
         };
         s.put_team_artifact(&a).unwrap();
         assert_eq!(s.unshared_events().unwrap(), HashMap::from([(7, None)]));

@@ -468,6 +468,25 @@ fn an_imported_marker_must_name_the_artifact_this_history_imported() {
         "{lines:?}"
     );
 
+    // Or naming the artifact A itself published for that approval (a row of the team
+    // artifacts table, as an imported one has).
+    let own = local
+        .team
+        .as_ref()
+        .expect("the approval was published")
+        .artifact
+        .clone();
+    drop_triggers(&f.ws.db_path);
+    f.tmp.sqlite(&format!(
+        "UPDATE events SET data = json_set(data, '$.imported.artifact', '{own}') WHERE seq = {seq}"
+    ));
+    rechain(&f.tmp, &f.ws.db_path, seq);
+    let lines = problems(&f.ws);
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("event {seq}: approval marked imported from artifact {own}, which this desktop published as its own event"))),
+        "{lines:?}"
+    );
+
     // On B: the imported approval's artifact replaced, then its marker removed.
     let seq = imported.seq;
     drop_triggers(&desktop_b.db_path);

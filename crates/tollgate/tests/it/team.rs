@@ -414,6 +414,7 @@ fn a_shrunk_index_is_reported_and_re_added_and_an_unchanged_one_costs_one_reques
                 size: p.size,
                 shared: true,
                 event_seq: None,
+                imported: Some(false),
             })
             .unwrap();
     }

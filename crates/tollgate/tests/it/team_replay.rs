@@ -515,7 +515,7 @@ fn a_history_that_already_holds_a_replayed_import_shows_its_move_as_drift() {
     // old rules derived it (rebuilt by the migration).
     sqlite3(
         &f.ws.db_path,
-        "DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; PRAGMA user_version = 9;",
+        "ALTER TABLE team_artifacts DROP COLUMN origin; DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; PRAGMA user_version = 9;",
     );
     let store = Store::open(&f.ws.db_path).unwrap();
     let head = store.head("api", "staging").unwrap();

@@ -223,6 +223,7 @@ pub(super) fn import(
         size: found.size,
         shared: true,
         event_seq: Some(event.seq),
+        imported: Some(true),
     })?;
     tracing::info!(seq = event.seq, kind = event.kind.as_str(), artifact = %found.artifact, "imported a teammate's event");
     Ok(None)

@@ -142,6 +142,7 @@ pub(crate) async fn publish_event(
         size: manifest.len() as u64,
         shared: false,
         event_seq: Some(event.seq),
+        imported: Some(false),
     };
     let unshared = match team.publish(&path, &artifact).await {
         Ok(Publish::Shared(_)) => None,

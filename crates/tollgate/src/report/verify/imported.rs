@@ -2,13 +2,16 @@
 //! not compared with this chain's head: the head it signed is another machine's. So the marker
 //! must not be something anyone can add: it must name the team artifact it came from
 //! (`data.imported.artifact`), and that artifact must be one this history imported as this very
-//! event (the `team_artifacts` table, looked up by the caller).
+//! event, not one this desktop published as its own (the `team_artifacts` table, looked up by
+//! the caller; its origin is kept since migration 13).
 
 use crate::domain::{Digest, Event, EventKind};
 
 /// What the `team_artifacts` table says of an artifact: the event it was appended or imported
-/// as (`None`: the artifact is unknown; `Some(None)`: known, no event).
-pub type ArtifactEvent = Option<Option<i64>>;
+/// as, and whether this desktop published it as its own (`None`: the artifact is unknown;
+/// `Some((None, _))`: known, no event; `published_here` is `false` for a row from before its
+/// origin was kept).
+pub type ArtifactEvent = Option<(Option<i64>, bool)>;
 
 /// The problem with an event's `imported` marker, if it has one and it does not hold.
 /// `lookup(artifact)` reads the team artifacts table.
@@ -39,11 +42,14 @@ pub fn check(
         None => Some(format!(
             "{kind} marked imported from artifact {artifact}, which this history never pulled (team artifacts): the marker, which turns off its chain-head check, was forged"
         )),
-        Some(Some(seq)) if seq == e.seq => None,
-        Some(Some(seq)) => Some(format!(
+        Some((Some(_), true)) => Some(format!(
+            "{kind} marked imported from artifact {artifact}, which this desktop published as its own event: the marker, which turns off its chain-head check, was forged"
+        )),
+        Some((Some(seq), false)) if seq == e.seq => None,
+        Some((Some(seq), false)) => Some(format!(
             "{kind} marked imported from artifact {artifact}, which this history imported as event {seq}, not this one: the marker was forged"
         )),
-        Some(None) => Some(format!(
+        Some((None, _)) => Some(format!(
             "{kind} marked imported from artifact {artifact}, which this history never imported as an event: the marker was forged"
         )),
     })
