@@ -9,7 +9,9 @@
 //!   whose channel is poisoned goes on with the history held here, warns in one line and
 //!   records it in the rollback event's data;
 //! - a skipped (untrusted) artifact is fetched once, not again while tollgate.toml's identities
-//!   are the same, and again once an identity is added (counted at a proxy).
+//!   are the same, and again once an identity is added (counted at a proxy);
+//! - an index that lost an entry this desktop knows, where this user may not push: the re-list
+//!   the registry forbids is one line kept by `team status`, and the sync goes on.
 
 use std::process::Command;
 
@@ -20,8 +22,8 @@ use tollgate::store::Store;
 use tollgate::team::{fallback_tag, ArtifactKind, MAX_LISTING_BYTES};
 
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, FaultProxy};
-use crate::support::signed::{approve_staging_args, at, t0, unique_id, SignedWorkspace};
-use crate::support::team::{plant, qa_team, sign_as_stranger, sync};
+use crate::support::signed::{approve_staging_args, at, rt, t0, unique_id, SignedWorkspace};
+use crate::support::team::{approve_and_share, plant, qa_team, sign_as_stranger, sync};
 use crate::support::workspace::TempWorkspace;
 
 /// Move `dev` outside Tollgate to a new image; its digest.
@@ -297,4 +299,60 @@ fn a_skipped_artifact_is_fetched_once_until_an_identity_is_added() {
         2,
         "and remembered again under the new identities"
     );
+}
+
+/// Someone with push rights replaces the fallback index of a digest with one that lists
+/// nothing; this desktop knows the approval it listed, but may only pull now: the re-list is
+/// forbidden. One named line, kept by `team status`; the sync goes on, and the approval still
+/// counts here.
+#[test]
+fn a_relist_the_registry_forbids_is_one_kept_line_and_the_sync_goes_on() {
+    let f = SignedWorkspace::builder(
+        "poison-relist",
+        &[
+            r#"{ name = "dev", tag = "dev" }"#,
+            r#"{ name = "staging", tag = "staging", policy = { approvals = 1, roles = ["qa"] } }"#,
+        ],
+    )
+    .image("dev", "poison-relist-a")
+    .approver("alice", &["manager"])
+    .approver("quinn", &["qa"])
+    .token_auth()
+    .build();
+    let a = f.digests[0].clone();
+    let quinn = f.approvers[1].clone();
+    sync(&f.ws, &at(0));
+    let approval = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    assert!(
+        approval.team.as_ref().is_some_and(|t| t.shared),
+        "{:?}",
+        approval.team
+    );
+    let tag = fallback_tag(&Digest::parse(&a).unwrap());
+    let index = "application/vnd.oci.image.index.v1+json";
+    let empty = format!(r#"{{"schemaVersion":2,"mediaType":"{index}","manifests":[]}}"#);
+    rt().block_on(
+        f.reg
+            .client()
+            .push_manifest("payments/api", &tag, empty.as_bytes(), index),
+    )
+    .unwrap();
+    f.reg.set_push_denied(true);
+
+    let report = sync(&f.ws, &at(2));
+    assert_eq!(report.team.problems.len(), 1, "{:?}", report.team);
+    let line = &report.team.problems[0];
+    assert!(line.contains("could not be listed again"), "{line}");
+    assert!(line.contains(&a), "{line}");
+    let status = f.tmp.run(&["team", "status", "--json"]);
+    status.ok();
+    assert_eq!(status.json()["problems"][0]["line"], line.as_str());
+    // The index still lists nothing: nothing was written.
+    assert_eq!(
+        skopeo_raw(&f.reg, &format!("payments/api:{tag}")),
+        empty.as_bytes()
+    );
+    let now = at(3).clock.now();
+    let check = tollgate::api::check_promotion(&f.ws, now, "api", "staging", &a).unwrap();
+    assert!(check.evaluation.passed, "{:?}", check.evaluation);
 }
