@@ -101,6 +101,20 @@ pub struct Event {
 }
 
 impl Event {
+    /// The same event, to append again elsewhere (a scratch history): the store assigns its
+    /// `seq` and hashes anew.
+    pub fn to_new(&self) -> NewEvent {
+        NewEvent {
+            at: self.at,
+            kind: self.kind,
+            app: self.app.clone(),
+            env: self.env.clone(),
+            digest: self.digest.clone(),
+            actor: self.actor.clone(),
+            data: self.data.clone(),
+        }
+    }
+
     /// A string field of `data` (`None` when it is absent or not a string).
     pub fn data_str(&self, key: &str) -> Option<&str> {
         self.data.get(key).and_then(serde_json::Value::as_str)

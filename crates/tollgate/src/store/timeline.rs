@@ -811,20 +811,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::store::Store::open(&dir.path().join("t.db")).unwrap();
         store
-            .append(
-                events
-                    .iter()
-                    .map(|e| crate::domain::NewEvent {
-                        at: e.at,
-                        kind: e.kind,
-                        app: e.app.clone(),
-                        env: e.env.clone(),
-                        digest: e.digest.clone(),
-                        actor: e.actor.clone(),
-                        data: e.data.clone(),
-                    })
-                    .collect(),
-            )
+            .append(events.iter().map(crate::domain::Event::to_new).collect())
             .unwrap();
         let mut stored = store.timeline("api", None).unwrap();
         store.flag_unapproved(&mut stored, &|_, _| true).unwrap();

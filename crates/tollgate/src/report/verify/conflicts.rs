@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::domain::{Event, EventKind, NewEvent};
+use crate::domain::{Event, EventKind};
 use crate::report::conflicts::Conflict;
 use crate::store::Store;
 
@@ -74,20 +74,7 @@ fn derive(events: &[&Event]) -> Result<Vec<Conflict>, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("no scratch folder: {e}"))?;
     let mut store = Store::open(&dir.path().join("replay.db")).map_err(|e| e.message)?;
     let appended = store
-        .append(
-            events
-                .iter()
-                .map(|e| NewEvent {
-                    at: e.at,
-                    kind: e.kind,
-                    app: e.app.clone(),
-                    env: e.env.clone(),
-                    digest: e.digest.clone(),
-                    actor: e.actor.clone(),
-                    data: e.data.clone(),
-                })
-                .collect(),
-        )
+        .append(events.iter().map(|e| e.to_new()).collect())
         .map_err(|e| e.message)?;
     if appended.iter().zip(events).any(|(a, e)| a.seq != e.seq) {
         return Err("its events are not numbered 1, 2, 3, … without a gap".into());
