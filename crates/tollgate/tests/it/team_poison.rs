@@ -11,7 +11,10 @@
 //! - a skipped (untrusted) artifact is fetched once, not again while tollgate.toml's identities
 //!   are the same, and again once an identity is added (counted at a proxy);
 //! - an index that lost an entry this desktop knows, where this user may not push: the re-list
-//!   the registry forbids is one line kept by `team status`, and the sync goes on.
+//!   the registry forbids is one line kept by `team status`, and the sync goes on;
+//! - a fallback index another writer replaces right after each of this desktop's writes:
+//!   publishing gives up after a bounded number of rounds with one line, the approval counts
+//!   here marked unshared, and the next sync, once the contention is over, lists it.
 
 use std::process::Command;
 
@@ -19,7 +22,7 @@ use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::signing::{Anchor, ApprovalMessage, Target};
 use tollgate::store::Store;
-use tollgate::team::{fallback_tag, ArtifactKind, MAX_LISTING_BYTES};
+use tollgate::team::{fallback_tag, ArtifactKind, MAX_INDEX_ATTEMPTS, MAX_LISTING_BYTES};
 
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, FaultProxy};
 use crate::support::signed::{approve_staging_args, at, rt, t0, unique_id, SignedWorkspace};
@@ -355,4 +358,94 @@ fn a_relist_the_registry_forbids_is_one_kept_line_and_the_sync_goes_on() {
     let now = at(3).clock.now();
     let check = tollgate::api::check_promotion(&f.ws, now, "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
+}
+
+/// The fallback index of A as skopeo reads it: the digests it lists.
+fn listed_by_skopeo(f: &SignedWorkspace, tag: &str) -> Vec<String> {
+    let raw = skopeo_raw(&f.reg, &format!("payments/api:{tag}"));
+    let v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    v["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Another writer replaces the fallback index of A right after each write this desktop makes
+/// (a proxy in front of the registry PUTs an empty index after every PUT of that tag, before
+/// answering: the worst interleaving, every time). Publishing the approval gives up after
+/// [`MAX_INDEX_ATTEMPTS`] rounds with one line; the approval counts here, marked unshared with
+/// that line (`team status`); its artifact is in the registry but not listed. Once the other
+/// writer stops, the next sync lists it, as skopeo reads the index.
+#[test]
+fn an_index_replaced_after_every_write_gives_up_bounded_and_the_next_sync_lists_it() {
+    let (f, a, _alice, quinn) = qa_team("poison-contention");
+    let proxy = FaultProxy::start(f.reg.port());
+    let toml = std::fs::read_to_string(f.tmp.config())
+        .unwrap()
+        .replace(&f.reg.url(), &format!("http://{}", proxy.host()));
+    let desktop = TempWorkspace::new(&toml);
+    let ws = Workspace::load(&desktop.config(), None).unwrap();
+    sync(&ws, &at(0));
+
+    let tag = fallback_tag(&Digest::parse(&a).unwrap());
+    let index = "application/vnd.oci.image.index.v1+json";
+    let empty = format!(r#"{{"schemaVersion":2,"mediaType":"{index}","manifests":[]}}"#);
+    proxy.overwrite_after_put(Some((
+        &format!("/manifests/{tag}"),
+        empty.clone().into_bytes(),
+    )));
+
+    let approval = approve_and_share(&ws, &at(1), &quinn, &a);
+    let share = approval.team.expect("sharing is on");
+    assert!(!share.shared, "{share:?}");
+    let line = share.unshared.clone().expect("a reason");
+    assert!(
+        line.contains(&format!(
+            "kept being replaced by other writers ({MAX_INDEX_ATTEMPTS} attempts)"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("run sync again"), "{line}");
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert_eq!(
+        proxy.overwrites(),
+        MAX_INDEX_ATTEMPTS as usize,
+        "one write per round, bounded"
+    );
+    // Pushed (skopeo reads it by digest), not listed.
+    let artifact: serde_json::Value = serde_json::from_slice(&skopeo_raw(
+        &f.reg,
+        &format!("payments/api@{}", share.artifact),
+    ))
+    .unwrap();
+    assert_eq!(artifact["subject"]["digest"], a.as_str());
+    assert_eq!(listed_by_skopeo(&f, &tag), Vec::<String>::new());
+    assert_eq!(
+        skopeo_raw(&f.reg, &format!("payments/api:{tag}")),
+        empty.as_bytes()
+    );
+
+    let status = desktop.run(&["team", "status", "--json"]);
+    status.ok();
+    let unshared = status.json()["unshared"].clone();
+    assert_eq!(unshared.as_array().map(Vec::len), Some(1), "{unshared}");
+    assert_eq!(unshared[0]["artifact"], share.artifact.as_str());
+    assert_eq!(unshared[0]["reason"], line.as_str());
+    let check =
+        tollgate::api::check_promotion(&ws, at(2).clock.now(), "api", "staging", &a).unwrap();
+    assert!(
+        check.evaluation.passed,
+        "counts here: {:?}",
+        check.evaluation
+    );
+
+    proxy.overwrite_after_put(None);
+    let report = sync(&ws, &at(3));
+    assert_eq!(report.team.unshared_retried, 1, "{:?}", report.team);
+    assert_eq!(listed_by_skopeo(&f, &tag), vec![share.artifact.clone()]);
+    let status = desktop.run(&["team", "status", "--json"]);
+    status.ok();
+    assert_eq!(status.json()["unshared"], serde_json::json!([]));
 }

@@ -711,6 +711,11 @@ struct ProxyState {
     /// `(method, path part, forward)`: the next such request is forwarded (or not), and its
     /// answer is lost (the proxy closes the client connection without a response), once.
     lose_answer: Vec<(String, String, bool)>,
+    /// `(path part, body)`: after every successful PUT whose path contains the part, the
+    /// proxy PUTs `body` to the same path itself (a rival writer that always writes last).
+    overwrite: Option<(String, Vec<u8>)>,
+    /// How many rival writes were made.
+    overwrites: usize,
 }
 
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry. It keeps client connections
@@ -803,6 +808,18 @@ impl FaultProxy {
             path_part.to_string(),
             false,
         ));
+    }
+
+    /// After every successful PUT whose path contains `path_part`, PUT `body` to the same
+    /// path before answering: another writer whose write always lands right after ours.
+    /// `None` stops it.
+    pub fn overwrite_after_put(&self, rival: Option<(&str, Vec<u8>)>) {
+        self.state.lock().unwrap().overwrite = rival.map(|(p, b)| (p.to_string(), b));
+    }
+
+    /// How many rival writes [`Self::overwrite_after_put`] made.
+    pub fn overwrites(&self) -> usize {
+        self.state.lock().unwrap().overwrites
     }
 
     /// `(method, path-and-query)` of every request seen so far.
@@ -982,6 +999,31 @@ fn serve_connection(
                     && resp.start.contains(" 200")
                 {
                     page_tags(&target, &mut resp);
+                }
+                let rival = {
+                    let st = state.lock().unwrap();
+                    st.overwrite
+                        .as_ref()
+                        .filter(|(p, _)| {
+                            method == "PUT"
+                                && target.contains(p.as_str())
+                                && resp.start.contains(" 201")
+                        })
+                        .map(|(_, b)| b.clone())
+                };
+                if let Some(body) = rival {
+                    let write = Message {
+                        start: req.start.clone(),
+                        headers: req.headers.clone(),
+                        body,
+                    };
+                    let answer = forward(&write, upstream_port)?;
+                    assert!(
+                        answer.start.contains(" 201"),
+                        "rival write: {}",
+                        answer.start
+                    );
+                    state.lock().unwrap().overwrites += 1;
                 }
                 resp
             }
