@@ -35,7 +35,6 @@ const REBUILD_TIMELINE_AFTER: &[u32] = &[2, 8, 10];
 /// timeline is rebuilt: a replayed move is drift there).
 const FILL_MESSAGES_AFTER: &[u32] = &[10];
 
-/// The schema version this build writes and understands.
 /// The schema version this build writes and understands: the last migration's number.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
