@@ -39,7 +39,7 @@ pub struct ApprovalReceipt {
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
     /// ([`approve`] alone never does; [`approve_and_share`] does).
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
 /// [`approve`], then publish the approval to the team's registry (`[team] share`). A denied or
@@ -53,13 +53,13 @@ pub async fn approve_and_share(
     // Teammates' events on this digest first (one pull): what the approval is given on.
     if let Ok((app, _, _, digest)) = resolve(ws, &req.app, &req.to, &req.digest) {
         let mut store = open::store(ws)?;
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "approve")
+        crate::api::team::sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "approve")
             .await?;
     }
     let mut receipt = approve(ws, ctx, req)?;
     let mut store = open::store(ws)?;
     receipt.team =
-        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
+        crate::api::team::sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
     Ok(receipt)
 }
 

@@ -17,7 +17,6 @@ mod key;
 mod login;
 mod open;
 mod overview;
-mod overview_team;
 mod promote;
 mod record;
 mod registries;
@@ -25,8 +24,7 @@ mod reject;
 mod signer;
 mod status;
 mod sync;
-mod team_status;
-mod team_sync;
+mod team;
 mod timeline;
 mod verify;
 
@@ -45,7 +43,6 @@ pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
-pub use overview_team::{WaitingApproval, WaitingDigest, WaitingForYou};
 pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
@@ -56,11 +53,11 @@ pub use reject::{reject, reject_and_share, rejections, unreject, RejectRequest, 
 pub use signer::{signer_status, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
-pub use team_status::{
+pub use team::{
     team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository,
-    TeamStatus, UnsharedEvent, UntrustedEvent,
+    TeamShare, TeamStatus, TeamSyncReport, UnsharedEvent, UntrustedEvent, WaitingApproval,
+    WaitingDigest, WaitingForYou,
 };
-pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};
 

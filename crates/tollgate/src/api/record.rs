@@ -49,7 +49,7 @@ pub struct RecordReceipt {
     pub event: Event,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off or the registry is an OCI layout.
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
 /// [`record`], then publish the record to the team's registry (`[team] share`), so that every
@@ -63,7 +63,7 @@ pub async fn record_and_share(
 ) -> Result<RecordReceipt> {
     let event = record(ws, ctx, req).await?;
     let mut store = open::store(ws)?;
-    let team = crate::api::team_sync::publish_event(ws, ctx, &mut store, &event).await?;
+    let team = crate::api::team::sync::publish_event(ws, ctx, &mut store, &event).await?;
     Ok(RecordReceipt { event, team })
 }
 

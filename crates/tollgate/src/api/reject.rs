@@ -54,7 +54,7 @@ pub struct RejectionReceipt {
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
     /// ([`reject`] alone never does; [`reject_and_share`] does).
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
 /// Sign that `digest` of `app` must not be promoted into `env` or any later environment (into
@@ -92,12 +92,12 @@ pub async fn reject_and_share(
             Verdict::Reject => "reject",
             Verdict::Unreject => "unreject",
         };
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, verb).await?;
+        crate::api::team::sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, verb).await?;
     }
     let mut receipt = sign_verdict(ws, ctx, req, verdict, &Sources::from_env())?;
     let mut store = open::store(ws)?;
     receipt.team =
-        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
+        crate::api::team::sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
     Ok(receipt)
 }
 
