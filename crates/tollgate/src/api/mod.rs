@@ -29,7 +29,7 @@ mod timeline;
 mod verify;
 
 pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
-pub use approve::{approve, approve_and_share, ApprovalReceipt, ApproveRequest};
+pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use checkpoint::{
     report_checkpoints, verify_checkpoints, CheckpointCheck, CheckpointSeen, CheckpointSync,
 };
@@ -38,7 +38,7 @@ pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
 pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
-pub use gate::{check_promotion, PromotionCheck};
+pub use gate::{check, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
@@ -47,16 +47,16 @@ pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
 };
-pub use record::{record, record_and_share, RecordReceipt, RecordRequest};
+pub use record::{record, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
-pub use reject::{reject, reject_and_share, rejections, unreject, RejectRequest, RejectionReceipt};
-pub use signer::{signer_status, SignerStatus};
+pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
+pub use signer::{signer, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
 pub use team::{
-    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository,
-    TeamShare, TeamStatus, TeamSyncReport, UnsharedEvent, UntrustedEvent, WaitingApproval,
-    WaitingDigest, WaitingForYou,
+    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository, TeamShare,
+    TeamStatus, TeamSyncReport, UnsharedEvent, UntrustedEvent, WaitingApproval, WaitingDigest,
+    WaitingForYou,
 };
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};

@@ -13,7 +13,7 @@ use ts_rs::TS;
 use crate::api::actor::signer_for;
 use crate::api::gate::{self, resolve, PromotionCheck};
 use crate::api::open::{self, Registries};
-use crate::api::team::sync::{pull_digest, pull_for_rollback, publish_event, TeamShare};
+use crate::api::team::sync::{publish_event, pull_digest, pull_for_rollback, TeamShare};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
