@@ -1,5 +1,8 @@
-//! The use cases: one public function each. The CLI (`src/cli`) and the Tauri commands
-//! (`src-tauri`) are thin adapters over these and hold no logic of their own.
+//! The use cases: one public function each, named as its CLI verb (`check`, `diff`, `export`;
+//! `team status` is `team_status`), as is the Tauri command over it. The CLI (`src/cli`) and
+//! the Tauri commands (`src-tauri`) are thin adapters over these and hold no logic of their own.
+//! A use case that signs also shares (`approve`, `reject`, `unreject`, `record`: pull the
+//! digest's team events, sign and append, publish); the sign-only steps are `pub(crate)`.
 //!
 //! Every function opens a `tracing` span named after the use case.
 
