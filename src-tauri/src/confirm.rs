@@ -120,7 +120,7 @@ pub fn confirmed(dialogs: &dyn Dialogs, signing: &Signing) -> bool {
     yes
 }
 
-/// `approve` (and share), only after the person said yes in the native confirmation; `None`
+/// `approve` (signed and shared), only after the person said yes in the native confirmation; `None`
 /// and nothing signed when they did not. Blocks on the dialog: run it off the async runtime.
 pub async fn approve_if_confirmed(
     dialogs: &dyn Dialogs,
@@ -135,12 +135,10 @@ pub async fn approve_if_confirmed(
     if !confirmed(dialogs, &for_approve(ws, ctx, &req)?) {
         return Ok(None);
     }
-    tollgate::api::approve_and_share(ws, ctx, req)
-        .await
-        .map(Some)
+    tollgate::api::approve(ws, ctx, req).await.map(Some)
 }
 
-/// `reject` / `unreject` (and share), only after the person said yes in the native
+/// `reject` / `unreject` (signed and shared), only after the person said yes in the native
 /// confirmation, as [`approve_if_confirmed`].
 pub async fn verdict_if_confirmed(
     dialogs: &dyn Dialogs,
@@ -156,9 +154,11 @@ pub async fn verdict_if_confirmed(
     if !confirmed(dialogs, &for_verdict(ws, ctx, &req, verdict)?) {
         return Ok(None);
     }
-    tollgate::api::reject_and_share(ws, ctx, req, verdict)
-        .await
-        .map(Some)
+    match verdict {
+        Verdict::Reject => tollgate::api::reject(ws, ctx, req).await,
+        Verdict::Unreject => tollgate::api::unreject(ws, ctx, req).await,
+    }
+    .map(Some)
 }
 
 /// The confirmation of `approve`: from the previous environment to `to`, signed by this
@@ -243,7 +243,7 @@ pub fn for_rollback(ws: &Workspace, req: &RollbackRequest) -> Result<Signing> {
 /// This machine's approver, with its key's fingerprint; or the sentence saying there is none
 /// (signing then fails in the core, after the person saw who would have signed).
 fn approver(ws: &Workspace, ctx: &Context) -> Result<String> {
-    let status = tollgate::api::signer_status(ws, ctx)?;
+    let status = tollgate::api::signer(ws, ctx)?;
     Ok(match (status.approver, status.key) {
         (Some(id), Some(key)) => format!("{id} (key {})", key.fingerprint),
         (Some(id), None) => format!("{id} (no signing key on this machine)"),

@@ -3,7 +3,7 @@
 //!
 //! - A report is written only to a file the person chose in a native save dialog that the Rust
 //!   side opened (`choose_export_path`): the dialog's choice is kept here under an opaque token,
-//!   the page gets the token, and `export_report` accepts a token once, never a path.
+//!   the page gets the token, and `export` accepts a token once, never a path.
 //! - `reveal_file` shows in the file manager only files this window exported.
 
 use std::collections::HashMap;

@@ -4,6 +4,8 @@
 //! - [`commands`]: every command the UI may call, declared once; each is a one-line adapter.
 //! - [`requests`]: the request types of the commands whose core function takes plain arguments.
 //! - [`ipc`]: the `commands!` macro that registers them and writes their TypeScript map.
+//! - `declared`: the command names read from commands.rs's text, for build.rs (Tauri's
+//!   permissions), tested against the macro's own list.
 //! - [`dialogs`]: the native dialogs the Rust side opens (open and save dialogs, confirmations).
 //! - [`confirm`]: the native confirmation before anything is signed.
 //! - [`workspaces`]: which tollgate.toml the page may open (chosen in the dialog, or recent).
@@ -17,6 +19,8 @@
 
 mod commands;
 mod confirm;
+#[cfg(test)]
+mod declared;
 mod dev_server;
 mod dialogs;
 mod exports;

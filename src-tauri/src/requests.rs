@@ -22,7 +22,7 @@ pub struct DigestRequest {
     pub digest: String,
 }
 
-/// One digest of one app moving into environment `to` (`check_promotion`).
+/// One digest of one app moving into environment `to` (`check`, `diff`).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct CheckRequest {
@@ -73,7 +73,7 @@ pub struct ChooseExportRequest {
     pub suggested_name: String,
 }
 
-/// The file the person chose in the native save dialog: `token` is what `export_report`
+/// The file the person chose in the native save dialog: `token` is what `export`
 /// accepts (once), `path` is for showing only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -82,11 +82,11 @@ pub struct ExportTarget {
     pub path: String,
 }
 
-/// What to export (`export_report`): the core's `ExportRequest` without its `out`, which is the
+/// What to export (`export`): the core's `ExportRequest` without its `out`, which is the
 /// file behind `target` (a token `choose_export_path` issued): the page never names a path.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]
-pub struct ExportReportRequest {
+pub struct ExportToChosenRequest {
     pub target: String,
     pub format: ExportFormat,
     pub app: Option<String>,

@@ -53,7 +53,7 @@ fn unapproved_reasons() -> BTreeMap<String, String> {
             data: serde_json::json!({}),
         }])
         .unwrap();
-    let check = tollgate::api::check_promotion(
+    let check = tollgate::api::check(
         &ws,
         at + chrono::Duration::hours(1),
         "api",

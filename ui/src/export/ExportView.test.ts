@@ -23,7 +23,7 @@ describe('ExportView', () => {
       order.push('dialog');
       return exportTarget('/home/me/audit.csv');
     });
-    backend.exportReport.mockImplementation(async (req) => {
+    backend.export.mockImplementation(async (req) => {
       order.push('export');
       return { ...exportSummary(req.target.replace(/^token:/, '')), format: req.format };
     });
@@ -45,7 +45,7 @@ describe('ExportView', () => {
       format: 'csv',
       suggested_name: expect.stringMatching(/^tollgate-audit-api-staging-.*\.csv$/),
     });
-    expect(backend.exportReport).toHaveBeenCalledWith({
+    expect(backend.export).toHaveBeenCalledWith({
       target: 'token:/home/me/audit.csv',
       format: 'csv',
       app: 'api',
@@ -83,13 +83,13 @@ describe('ExportView', () => {
     const { backend } = show(promoteBackend({ chooseExportPath: null }));
     await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
     await waitFor(() => expect(backend.chooseExportPath).toHaveBeenCalled());
-    expect(backend.exportReport).not.toHaveBeenCalled();
+    expect(backend.export).not.toHaveBeenCalled();
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('exports everything with no filters, and shows a failure in place', async () => {
     const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.pdf') });
-    backend.exportReport.mockRejectedValue({
+    backend.export.mockRejectedValue({
       code: 'bad_input',
       message: 'since must be before until: pick an earlier start',
     });
@@ -97,7 +97,7 @@ describe('ExportView', () => {
     await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('bad_input');
-    expect(backend.exportReport).toHaveBeenCalledWith({
+    expect(backend.export).toHaveBeenCalledWith({
       target: 'token:/tmp/r.pdf',
       format: 'pdf',
       app: null,
@@ -109,7 +109,7 @@ describe('ExportView', () => {
 
   it('says whether a JSON report is sealed, and why not when it is not', async () => {
     const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
-    backend.exportReport.mockResolvedValueOnce({ ...exportSummary('/tmp/r.json', 'json') });
+    backend.export.mockResolvedValueOnce({ ...exportSummary('/tmp/r.json', 'json') });
     const { container } = show(backend);
     await fireEvent.click(await screen.findByRole('radio', { name: /JSON/ }));
     await fireEvent.click(screen.getByRole('button', { name: 'Export JSON…' }));
@@ -118,7 +118,7 @@ describe('ExportView', () => {
     expect(seal.textContent).toContain('sealed by quinn@example.com');
     expect(seal.classList.contains('good')).toBe(true);
 
-    backend.exportReport.mockResolvedValueOnce({
+    backend.export.mockResolvedValueOnce({
       ...exportSummary('/tmp/r.json', 'json'),
       sealed_by: null,
       unsealed: 'this machine has no identity listed in tollgate.toml with a key at hand',

@@ -30,7 +30,7 @@ describe('tauriBackend', () => {
     await b.overview();
     await b.timeline({ app: 'api' });
     await b.digestDetail({ app: 'api', digest: digestA });
-    await b.checkPromotion({ app: 'api', to: 'production', digest: digestA });
+    await b.check({ app: 'api', to: 'production', digest: digestA });
     await b.signer();
     await b.approve({
       app: 'api',
@@ -41,7 +41,7 @@ describe('tauriBackend', () => {
       note: 'ok',
     });
     await b.chooseExportPath({ format: 'pdf', suggested_name: 'r.pdf' });
-    await b.exportReport({
+    await b.export({
       target: 'export-1',
       format: 'pdf',
       app: null,
@@ -63,7 +63,7 @@ describe('tauriBackend', () => {
       ['overview', { req: null }],
       ['timeline', { req: { app: 'api' } }],
       ['digest_detail', { req: { app: 'api', digest: digestA } }],
-      ['check_promotion', { req: { app: 'api', to: 'production', digest: digestA } }],
+      ['check', { req: { app: 'api', to: 'production', digest: digestA } }],
       ['signer', { req: null }],
       [
         'approve',
@@ -80,7 +80,7 @@ describe('tauriBackend', () => {
       ],
       ['choose_export_path', { req: { format: 'pdf', suggested_name: 'r.pdf' } }],
       [
-        'export_report',
+        'export',
         { req: { target: 'export-1', format: 'pdf', app: null, env: null, since: null, until: null } },
       ],
       ['reveal_file', { req: { path: '/tmp/r.pdf' } }],

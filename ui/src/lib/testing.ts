@@ -117,8 +117,8 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     ),
     timeline: method('timeline', () => []),
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
-    checkPromotion: method('checkPromotion', (req) => sampleCheck(req)),
-    releaseDiff: method('releaseDiff', (req) => sampleDiff(req)),
+    check: method('check', (req) => sampleCheck(req)),
+    diff: method('diff', (req) => sampleDiff(req)),
     signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(
@@ -134,7 +134,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     chooseExportPath: method('chooseExportPath', (req) =>
       exportTarget(`/home/ci/reports/${req.suggested_name}`),
     ),
-    exportReport: method('exportReport', (req) => exportSummary(exportedPath(req.target), req.format)),
+    export: method('export', (req) => exportSummary(exportedPath(req.target), req.format)),
     revealFile: method('revealFile', () => null),
     keyInit: method('keyInit', (req) => publicKey(req.id)),
     keyShow: method('keyShow', () => null),
@@ -793,11 +793,11 @@ export function promoteData(over: FakeData = {}): FakeData {
       req.digest === digestA
         ? detail(digestA, '2026-11-01T08:00:00Z', 'rev-new')
         : detail(req.digest, '2026-10-01T08:00:00Z', 'rev-old'),
-    checkPromotion: () => check(),
+    check: () => check(),
     signer: () => signer(),
     promote: () => outcome(),
     rollback: () => outcome(),
-    exportReport: (req) => exportSummary(exportedPath(req.target)),
+    export: (req) => exportSummary(exportedPath(req.target)),
     keyInit: () => quinnKey,
     keyShow: () => quinnKey,
     keyRotate: () => rotation,

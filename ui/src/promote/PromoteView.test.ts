@@ -31,7 +31,7 @@ describe('PromoteView', () => {
     const backend = promoteBackend();
     const { container } = show(backend);
     await screen.findByText('needs 1 distinct approver, has none');
-    expect(backend.checkPromotion).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestA });
+    expect(backend.check).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestA });
     const rules = [...container.querySelectorAll('.rule')].map((r) => [
       r.getAttribute('data-rule'),
       r.getAttribute('data-passed'),
@@ -74,7 +74,7 @@ describe('PromoteView', () => {
     });
     await screen.findByText(/^Signed\./);
     expect(container.querySelector('.signed .fingerprint')!.textContent).toBe(quinnKey.fingerprint);
-    await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(backend.check).toHaveBeenCalledTimes(2));
     // One approval per role: the button now says so instead of signing the same thing twice.
     expect(button).toBe(screen.getByRole('button', { name: 'Approved ✓' }));
     expect((button as HTMLButtonElement).disabled).toBe(true);
@@ -124,7 +124,7 @@ describe('PromoteView', () => {
   it('disables approve with the reason when the approver holds no role the policy needs', async () => {
     show(
       promoteBackend({
-        checkPromotion: async () => check({ to: 'production', roles_needed: ['manager'] }),
+        check: async () => check({ to: 'production', roles_needed: ['manager'] }),
         signer: async () => signer({ roles: ['qa'] }),
       }),
     );
@@ -136,7 +136,7 @@ describe('PromoteView', () => {
 
   it('lets the approver pick a role when they hold several that qualify', async () => {
     const backend = promoteBackend({
-      checkPromotion: async () => check({ roles_needed: ['qa', 'manager'] }),
+      check: async () => check({ roles_needed: ['qa', 'manager'] }),
       signer: async () => signer({ roles: ['qa', 'manager', 'dev'] }),
     });
     show(backend);
@@ -162,12 +162,12 @@ describe('PromoteView', () => {
     expect(container.querySelector('.signed')).toBeNull();
     expect(screen.queryByRole('alert')).toBeNull();
     expect(button.textContent).toContain(`Approve ${digestA.slice(7, 19)}`);
-    expect(backend.checkPromotion).toHaveBeenCalledTimes(1);
+    expect(backend.check).toHaveBeenCalledTimes(1);
   });
 
   it("a promotion cancelled in the app's own confirmation leaves the view as it was", async () => {
     const backend = promoteBackend({
-      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      check: async () => check({ evaluation: passedEvaluation }),
       promote: null,
     });
     const { container } = show(backend);
@@ -212,7 +212,7 @@ describe('PromoteView', () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const backend = promoteBackend({
-      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      check: async () => check({ evaluation: passedEvaluation }),
       promote: async (_req, onStep: (s: PromotionStep) => void) => {
         onStep('intended');
         onStep('pushed');
@@ -251,7 +251,7 @@ describe('PromoteView', () => {
 
   it('shows a failed promotion plainly: the failed step and the core error in place', async () => {
     const backend = promoteBackend({
-      checkPromotion: async () => check({ evaluation: passedEvaluation }),
+      check: async () => check({ evaluation: passedEvaluation }),
       promote: async (_req, onStep: (s: PromotionStep) => void) => {
         onStep('intended');
         onStep('pushed');
@@ -273,13 +273,13 @@ describe('PromoteView', () => {
     expect(container.querySelector('[data-step="verified"]')!.getAttribute('data-state')).toBe('failed');
     expect(container.querySelector('[data-snippet]')).toBeNull();
     // The approvals may have been released: the checklist is read again.
-    await waitFor(() => expect(backend.checkPromotion).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(backend.check).toHaveBeenCalledTimes(2));
   });
 
   it('says no approval is needed for an environment without policy', async () => {
     show(
       promoteBackend({
-        checkPromotion: async () =>
+        check: async () =>
           check({
             evaluation: {
               passed: true,
@@ -302,7 +302,7 @@ describe('PromoteView', () => {
   it('shows a failed check in place, with a retry', async () => {
     let calls = 0;
     const backend = promoteBackend({
-      checkPromotion: async () => {
+      check: async () => {
         calls += 1;
         if (calls === 1) throw { code: 'unreachable', message: 'the history database is busy: try again' };
         return check();

@@ -139,7 +139,7 @@ describe('rejected digests in the views', () => {
     const reason =
       'rejected for staging and later by quinn@example.com (qa) at 2026-11-02T11:00:00Z: crashes';
     const backend = promoteBackend({
-      checkPromotion: check({
+      check: check({
         evaluation: evaluation({
           passed: false,
           rules: [{ rule: 'rejected', passed: false, reason, blocking: true }],

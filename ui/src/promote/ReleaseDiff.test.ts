@@ -18,7 +18,7 @@ function show(backend: Backend) {
 describe('ReleaseDiff', () => {
   it('shows the risk flags first, prominently, with their codes', async () => {
     const backend = promoteBackend({
-      releaseDiff: (r) =>
+      diff: (r) =>
         sampleDiff(r, {
           risk_flags: [
             { code: 'user_root', text: 'runs as root now: user app → 0' },
@@ -28,7 +28,7 @@ describe('ReleaseDiff', () => {
     });
     const { container } = show(backend);
     const flags = await screen.findByRole('list', { name: 'Risk flags' });
-    expect(backend.releaseDiff).toHaveBeenCalledWith(req);
+    expect(backend.diff).toHaveBeenCalledWith(req);
     const items = within(flags).getAllByRole('listitem');
     expect(items.map((i) => i.getAttribute('data-code'))).toEqual(['user_root', 'env_names_changed']);
     expect(items[0]!.textContent).toContain('runs as root now: user app → 0');
@@ -51,7 +51,7 @@ describe('ReleaseDiff', () => {
 
   it('says first deployment when nothing runs there', async () => {
     const backend = promoteBackend({
-      releaseDiff: (r) =>
+      diff: (r) =>
         sampleDiff(r, {
           current: null,
           first_deployment: true,
@@ -65,7 +65,7 @@ describe('ReleaseDiff', () => {
 
   it('shows the core error with a retry, without hiding anything else', async () => {
     const backend = promoteBackend({
-      releaseDiff: { code: 'unreachable', message: 'registry 127.0.0.1:5000 cannot be reached' },
+      diff: { code: 'unreachable', message: 'registry 127.0.0.1:5000 cannot be reached' },
     });
     show(backend);
     const alert = await screen.findByRole('alert');
@@ -92,7 +92,7 @@ describe('ReleaseDiff', () => {
     const radios = await screen.findAllByRole('radio');
     await fireEvent.click(radios[0]!);
     await waitFor(() => expect(container.querySelector('.checklist + .release-diff')).toBeTruthy());
-    expect(rollback.releaseDiff).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestC });
+    expect(rollback.diff).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestC });
   });
 });
 

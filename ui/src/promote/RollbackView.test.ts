@@ -46,8 +46,7 @@ describe('RollbackView', () => {
     const steps: PromotionStep[] = ['intended', 'pushed', 'verified', 'recorded'];
     const backend = promoteBackend({
       timeline: async () => timeline,
-      checkPromotion: async ({ to, digest }) =>
-        check({ to, digest, current: digestA, evaluation: passedEvaluation }),
+      check: async ({ to, digest }) => check({ to, digest, current: digestA, evaluation: passedEvaluation }),
       rollback: async (_req, onStep: (s: PromotionStep) => void) => {
         steps.forEach(onStep);
         return { ...outcome(digestC), team_unread: UNREAD };
@@ -66,7 +65,7 @@ describe('RollbackView', () => {
     const run = (await screen.findByRole('button', {
       name: /^Roll back .* to staging$/,
     })) as HTMLButtonElement;
-    expect(backend.checkPromotion).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestC });
+    expect(backend.check).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestC });
     await screen.findByRole('button', { name: /^Approve / });
     await waitFor(() => expect(run.disabled).toBe(false));
     await fireEvent.click(run);

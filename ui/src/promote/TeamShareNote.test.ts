@@ -57,7 +57,7 @@ describe('the approve and promote flows say what they published', () => {
 
   it('after promoting: shared to the repository', async () => {
     const backend = promoteBackend({
-      checkPromotion: () => check({ evaluation: passedEvaluation }),
+      check: () => check({ evaluation: passedEvaluation }),
       promote: () => ({ ...outcome(), shared: teamShare() }),
     });
     show(backend);

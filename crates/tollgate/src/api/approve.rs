@@ -37,15 +37,16 @@ pub struct ApprovalReceipt {
     /// The armored SSHSIG.
     pub signature: String,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
-    /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
-    /// ([`approve`] alone never does; [`approve_and_share`] does).
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    /// `null` when sharing is off or the registry is an OCI layout.
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
-/// [`approve`], then publish the approval to the team's registry (`[team] share`). A denied or
-/// failed push keeps it local and unshared (`team.unshared` says why); it counts here anyway.
+/// Approve one digest for one move: the teammates' events on the digest are pulled first (what
+/// the approval is given on), then the approval is signed with the approver's listed key and
+/// appended (`approve_local`), then published to the team's registry (`[team] share`). A denied
+/// or failed push keeps it local and unshared (`team.unshared` says why); it counts here anyway.
 #[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
-pub async fn approve_and_share(
+pub async fn approve(
     ws: &Workspace,
     ctx: &Context,
     req: ApproveRequest,
@@ -53,27 +54,23 @@ pub async fn approve_and_share(
     // Teammates' events on this digest first (one pull): what the approval is given on.
     if let Ok((app, _, _, digest)) = resolve(ws, &req.app, &req.to, &req.digest) {
         let mut store = open::store(ws)?;
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "approve")
+        crate::api::team::sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "approve")
             .await?;
     }
-    let mut receipt = approve(ws, ctx, req)?;
+    let mut receipt = approve_local(ws, ctx, req, &Sources::from_env())?;
     let mut store = open::store(ws)?;
     receipt.team =
-        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
+        crate::api::team::sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
     Ok(receipt)
 }
 
-/// Sign the canonical approval message (version 2: with the chain head it is given on) with the
-/// approver's listed key (from `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain, see
-/// [`Signer::resolve`]) and append it to the history. Refused unless the approver, key and role
-/// qualify and the digest ran in the source environment.
-pub fn approve(ws: &Workspace, ctx: &Context, req: ApproveRequest) -> Result<ApprovalReceipt> {
-    approve_with(ws, ctx, req, &Sources::from_env())
-}
-
-/// [`approve`] with the key sources given (the demo passes none).
+/// The sign-only step of [`approve`]: sign the canonical approval message (version 2: with the
+/// chain head it is given on) with the approver's listed key (from the key `sources`:
+/// `TOLLGATE_SIGNING_KEY`, ssh-agent; then the OS keychain, see [`Signer::resolve`]; the demo
+/// passes none) and append it to the history, nothing pulled or published. Refused unless the
+/// approver, key and role qualify and the digest ran in the source environment.
 #[tracing::instrument(skip_all, fields(app = %req.app, to = %req.to))]
-pub(crate) fn approve_with(
+pub(crate) fn approve_local(
     ws: &Workspace,
     ctx: &Context,
     req: ApproveRequest,

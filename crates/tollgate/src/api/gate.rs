@@ -214,7 +214,7 @@ pub(crate) fn evaluate(
 
 /// The policy checklist for promoting `digest` of `app` into `to`, before anyone clicks.
 #[tracing::instrument(skip(ws, now), fields(workspace = %ws.config.workspace.name))]
-pub fn check_promotion(
+pub fn check(
     ws: &Workspace,
     now: DateTime<Utc>,
     app: &str,

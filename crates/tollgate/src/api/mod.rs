@@ -1,5 +1,8 @@
-//! The use cases: one public function each. The CLI (`src/cli`) and the Tauri commands
-//! (`src-tauri`) are thin adapters over these and hold no logic of their own.
+//! The use cases: one public function each, named as its CLI verb (`check`, `diff`, `export`;
+//! `team status` is `team_status`), as is the Tauri command over it. The CLI (`src/cli`) and
+//! the Tauri commands (`src-tauri`) are thin adapters over these and hold no logic of their own.
+//! A use case that signs also shares (`approve`, `reject`, `unreject`, `record`: pull the
+//! digest's team events, sign and append, publish); the sign-only steps are `pub(crate)`.
 //!
 //! Every function opens a `tracing` span named after the use case.
 
@@ -17,7 +20,6 @@ mod key;
 mod login;
 mod open;
 mod overview;
-mod overview_team;
 mod promote;
 mod record;
 mod registries;
@@ -25,13 +27,12 @@ mod reject;
 mod signer;
 mod status;
 mod sync;
-mod team_status;
-mod team_sync;
+mod team;
 mod timeline;
 mod verify;
 
 pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
-pub use approve::{approve, approve_and_share, ApprovalReceipt, ApproveRequest};
+pub use approve::{approve, ApprovalReceipt, ApproveRequest};
 pub use checkpoint::{
     report_checkpoints, verify_checkpoints, CheckpointCheck, CheckpointSeen, CheckpointSync,
 };
@@ -40,27 +41,26 @@ pub use demo::demo;
 pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
 pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
-pub use gate::{check_promotion, PromotionCheck};
+pub use gate::{check, PromotionCheck};
 pub use init::init;
 pub use key::{key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
-pub use overview_team::{WaitingApproval, WaitingDigest, WaitingForYou};
 pub use promote::{
     promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
     RollbackRequest,
 };
-pub use record::{record, record_and_share, RecordReceipt, RecordRequest};
+pub use record::{record, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
-pub use reject::{reject, reject_and_share, rejections, unreject, RejectRequest, RejectionReceipt};
-pub use signer::{signer_status, SignerStatus};
+pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
+pub use signer::{signer, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
-pub use team_status::{
-    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository,
-    TeamStatus, UnsharedEvent, UntrustedEvent,
+pub use team::{
+    team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository, TeamShare,
+    TeamStatus, TeamSyncReport, UnsharedEvent, UntrustedEvent, WaitingApproval, WaitingDigest,
+    WaitingForYou,
 };
-pub use team_sync::{TeamShare, TeamSyncReport};
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};
 

@@ -3,7 +3,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::gate::{self, PromotionCheck};
-use crate::api::overview_team::{self, WaitingApproval, WaitingForYou};
+use crate::api::team::waiting::{self, WaitingApproval, WaitingForYou};
 use crate::api::{open, status, Context};
 use crate::config::Workspace;
 use crate::domain::StatusRow;
@@ -119,7 +119,7 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
                 .cloned()
         });
         let approvals = match &candidate {
-            Some(c) => overview_team::waiting_approvals(&store, c, &unshared, &in_use)?,
+            Some(c) => waiting::waiting_approvals(&store, c, &unshared, &in_use)?,
             None => Vec::new(),
         };
         cells.push(OverviewCell {
@@ -135,7 +135,7 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
         .filter_map(|c| Some((c.candidate.as_ref()?, c.approvals.as_slice())))
         .collect();
     let conflicts = store.conflicts(None)?;
-    let waiting_for_you = overview_team::waiting_for_you(ws, ctx, &candidates);
+    let waiting_for_you = waiting::waiting_for_you(ws, ctx, &candidates);
     Ok(Overview {
         cells,
         last_sync,

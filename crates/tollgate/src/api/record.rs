@@ -33,13 +33,20 @@ pub struct RecordRequest {
 /// app × environment began (so a segment never ends before it starts). A record given `at`
 /// also carries `data.appended_at`, the moment the history learned of it: soak counts from
 /// there, so a backdated `at` never shortens a soak.
-#[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
 ///
 /// The record is signed (a `tollgate.deployment` message, see [`EventMessage`]) by the
 /// actor's listed key, from `TOLLGATE_SIGNING_KEY`, ssh-agent or the OS keychain; an actor
 /// with no usable listed key is refused ([`crate::api::signer_for`]).
-pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result<Event> {
-    record_with(ws, ctx, req, &Sources::from_env()).await
+///
+/// Then it is published to the team's registry (`[team] share`), so that every desktop's sync
+/// sees it explain the tag's move. A denied or failed push keeps it local and unshared
+/// (`team.unshared` says why; the next sync retries).
+#[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
+pub async fn record(ws: &Workspace, ctx: &Context, req: RecordRequest) -> Result<RecordReceipt> {
+    let event = record_local(ws, ctx, req, &Sources::from_env()).await?;
+    let mut store = open::store(ws)?;
+    let team = crate::api::team::sync::publish_event(ws, ctx, &mut store, &event).await?;
+    Ok(RecordReceipt { event, team })
 }
 
 /// A recorded deployment and what was published of it.
@@ -49,26 +56,12 @@ pub struct RecordReceipt {
     pub event: Event,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off or the registry is an OCI layout.
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
-/// [`record`], then publish the record to the team's registry (`[team] share`), so that every
-/// desktop's sync sees it explain the tag's move. A denied or failed push keeps it local and
-/// unshared (`team.unshared` says why; the next sync retries).
-#[tracing::instrument(skip_all, fields(app = %req.app, env = %req.env))]
-pub async fn record_and_share(
-    ws: &Workspace,
-    ctx: &Context,
-    req: RecordRequest,
-) -> Result<RecordReceipt> {
-    let event = record(ws, ctx, req).await?;
-    let mut store = open::store(ws)?;
-    let team = crate::api::team_sync::publish_event(ws, ctx, &mut store, &event).await?;
-    Ok(RecordReceipt { event, team })
-}
-
-/// [`record`] with the key sources given.
-pub(crate) async fn record_with(
+/// The sign-only step of [`record`], with the key sources given (the demo passes none): checked,
+/// signed and appended, nothing published.
+pub(crate) async fn record_local(
     ws: &Workspace,
     ctx: &Context,
     req: RecordRequest,

@@ -52,35 +52,38 @@ pub struct RejectionReceipt {
     /// The armored SSHSIG.
     pub signature: String,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
-    /// `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
-    /// ([`reject`] alone never does; [`reject_and_share`] does).
-    pub team: Option<crate::api::team_sync::TeamShare>,
+    /// `null` when sharing is off or the registry is an OCI layout.
+    pub team: Option<crate::api::team::sync::TeamShare>,
 }
 
 /// Sign that `digest` of `app` must not be promoted into `env` or any later environment (into
 /// any environment when `env` is `None`), and append it to the history. Refused unless the
 /// signer is an approver holding a role that the covered environments' policies name, the
 /// reason is one non-empty line, the digest ran in some environment of the app, and it is not
-/// already rejected for exactly that scope.
+/// already rejected for exactly that scope. Shared like an approval (see `share_verdict`).
 #[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env))]
-pub fn reject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<RejectionReceipt> {
-    sign_verdict(ws, ctx, req, Verdict::Reject, &Sources::from_env())
+pub async fn reject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<RejectionReceipt> {
+    share_verdict(ws, ctx, req, Verdict::Reject).await
 }
 
 /// Lift the rejection in force of exactly this scope (same `env`, or none for every
 /// environment), with a reason, signed the same way: the unrejection names that rejection (the
-/// sha256 of its signed message) and lifts only it. The history keeps both.
+/// sha256 of its signed message) and lifts only it. The history keeps both. Shared like an
+/// approval (see `share_verdict`).
 #[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env))]
-pub fn unreject(ws: &Workspace, ctx: &Context, req: RejectRequest) -> Result<RejectionReceipt> {
-    sign_verdict(ws, ctx, req, Verdict::Unreject, &Sources::from_env())
+pub async fn unreject(
+    ws: &Workspace,
+    ctx: &Context,
+    req: RejectRequest,
+) -> Result<RejectionReceipt> {
+    share_verdict(ws, ctx, req, Verdict::Unreject).await
 }
 
-/// [`reject`] or [`unreject`] as a teammate sees it (the CLI's and the desktop's): the digest's
-/// teammates' events are pulled first (a rejection or unrejection signed elsewhere decides
-/// what this one may do), then it is signed, appended and published to the team's registry
-/// like an approval (`team`: shared, or the one line saying why not yet).
-#[tracing::instrument(skip_all, fields(app = %req.app, env = ?req.env, ?verdict))]
-pub async fn reject_and_share(
+/// [`reject`] or [`unreject`] as a teammate sees it: the digest's teammates' events are pulled
+/// first (a rejection or unrejection signed elsewhere decides what this one may do), then it is
+/// signed and appended (`sign_verdict`), and published to the team's registry like an approval
+/// (`team`: shared, or the one line saying why not yet).
+async fn share_verdict(
     ws: &Workspace,
     ctx: &Context,
     req: RejectRequest,
@@ -92,12 +95,12 @@ pub async fn reject_and_share(
             Verdict::Reject => "reject",
             Verdict::Unreject => "unreject",
         };
-        crate::api::team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, verb).await?;
+        crate::api::team::sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, verb).await?;
     }
     let mut receipt = sign_verdict(ws, ctx, req, verdict, &Sources::from_env())?;
     let mut store = open::store(ws)?;
     receipt.team =
-        crate::api::team_sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
+        crate::api::team::sync::publish_event(ws, ctx, &mut store, &receipt.event).await?;
     Ok(receipt)
 }
 
@@ -111,6 +114,8 @@ pub fn rejections(ws: &Workspace, app: &str, digest: Option<&str>) -> Result<Vec
     rejections_of(ws, &store, a, digest.as_ref())
 }
 
+/// The sign-only step of [`reject`] and [`unreject`]: checked, signed with the key from
+/// `sources` and appended, nothing pulled or published.
 fn sign_verdict(
     ws: &Workspace,
     ctx: &Context,

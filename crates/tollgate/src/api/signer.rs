@@ -32,7 +32,7 @@ pub struct SignerStatus {
 
 /// Can this machine sign approvals for this workspace, as whom, in which roles?
 #[tracing::instrument(skip_all)]
-pub fn signer_status(ws: &Workspace, ctx: &Context) -> Result<SignerStatus> {
+pub fn signer(ws: &Workspace, ctx: &Context) -> Result<SignerStatus> {
     let mut status = SignerStatus {
         approver: None,
         key: None,
@@ -123,11 +123,11 @@ mod tests {
             secrets: secrets.clone(),
         };
         let ws = workspace("");
-        let s = signer_status(&ws, &ctx).unwrap();
+        let s = signer(&ws, &ctx).unwrap();
         assert!(s.problem.unwrap().contains("no signing key yet"));
 
         let key = crate::api::key_init(&ctx, "qa@example.com").unwrap();
-        let s = signer_status(&ws, &ctx).unwrap();
+        let s = signer(&ws, &ctx).unwrap();
         assert_eq!(s.approver.as_deref(), Some("qa@example.com"));
         assert!(s.problem.unwrap().contains("not an approver"));
 
@@ -136,14 +136,14 @@ mod tests {
             "[[approvers]]\nid = \"qa@example.com\"\nroles = [\"qa\"]\nkey = \"{}\"\n",
             other.public_key
         );
-        let s = signer_status(&workspace(&listed_other), &ctx).unwrap();
+        let s = signer(&workspace(&listed_other), &ctx).unwrap();
         assert!(!s.listed && s.problem.unwrap().contains("is not the key listed"));
 
         let listed = format!(
             "[[approvers]]\nid = \"qa@example.com\"\nroles = [\"qa\"]\nkey = \"{}\"\n",
             key.public_key
         );
-        let s = signer_status(&workspace(&listed), &ctx).unwrap();
+        let s = signer(&workspace(&listed), &ctx).unwrap();
         assert!(s.listed && s.problem.is_none(), "{:?}", s.problem);
         assert_eq!(s.roles, ["qa"]);
         assert!(!s.ci_signer && s.signers.is_empty());
@@ -164,7 +164,7 @@ mod tests {
                 .unwrap()
                 .public_key
         );
-        let s = signer_status(&workspace(&signers), &ctx).unwrap();
+        let s = signer(&workspace(&signers), &ctx).unwrap();
         assert_eq!(s.signers, ["ci@example.com", "release-bot"]);
         assert!(s.ci_signer && s.listed, "{s:?}");
         assert!(s.roles.is_empty());
@@ -176,7 +176,7 @@ mod tests {
         // Listed with another key: that is what it says.
         let other = signing::generate_key("other", secrets.as_ref()).unwrap();
         let moved = signers.replacen(&key.public_key, &other.public_key, 1);
-        let s = signer_status(&workspace(&moved), &ctx).unwrap();
+        let s = signer(&workspace(&moved), &ctx).unwrap();
         assert!(s.ci_signer && !s.listed);
         assert!(s
             .problem

@@ -3,7 +3,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::open::{self, Registries};
-use crate::api::team_sync::{Interest, TeamStep};
+use crate::api::team::sync::{Interest, TeamStep};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, EventKind, NewEvent};
@@ -72,7 +72,7 @@ pub struct SyncReport {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The team step (`[team] share`): teammates' events imported, untrusted ones skipped
     /// and named, unshared events published again.
-    pub team: crate::api::team_sync::TeamSyncReport,
+    pub team: crate::api::team::sync::TeamSyncReport,
     /// The signed checkpoint step (`api::checkpoint`): published, skipped or failed, one line
     /// each; absent when `[team] share` is off or the history is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -331,7 +331,7 @@ pub async fn sync(
         Ok(report) => report,
         Err(e) => {
             tracing::warn!(error = %e.message, "the team step's second half failed");
-            let mut report = crate::api::team_sync::TeamSyncReport::default();
+            let mut report = crate::api::team::sync::TeamSyncReport::default();
             report.problems.push(format!(
                 "team channel: the team step failed after the tags were written: {}; sync again, or set [team] share = false in tollgate.toml",
                 e.message

@@ -5,7 +5,6 @@ use tollgate::api::{
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{parse_at, parse_time, Digest};
-use tollgate::signing::Verdict;
 use tollgate::{Error, Result};
 
 use super::args::{Cli, Command, KeyCommand, TeamCommand, VerdictArgs};
@@ -129,7 +128,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let ws = load_and_recover(&load, &ctx).await?;
             let actor = api::resolve_actor(&ws, &ctx, actor.as_deref())?;
             let at = at.as_deref().map(parse_time).transpose()?;
-            let receipt = api::record_and_share(
+            let receipt = api::record(
                 &ws,
                 &ctx,
                 RecordRequest {
@@ -188,7 +187,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             approver,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let receipt = api::approve_and_share(
+            let receipt = api::approve(
                 &ws,
                 &ctx,
                 ApproveRequest {
@@ -226,7 +225,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             json,
         } => {
             let ws = load_and_recover(&load, &ctx).await?;
-            let check = api::check_promotion(&ws, ctx.clock.now(), &app, &to, &digest)?;
+            let check = api::check(&ws, ctx.clock.now(), &app, &to, &digest)?;
             // The checklist does not depend on the registry; the diff does, and says why not.
             let diff = match api::diff(&ws, &ctx, &app, &to, Some(check.digest.clone())).await {
                 Ok(d) => Some(d),
@@ -340,14 +339,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Reject { verdict } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let (json, req) = verdict_request(verdict);
-            let receipt = api::reject_and_share(&ws, &ctx, req, Verdict::Reject).await?;
+            let receipt = api::reject(&ws, &ctx, req).await?;
             output::show(json, &receipt, output::rejection)?;
             Ok(0)
         }
         Command::Unreject { verdict } => {
             let ws = load_and_recover(&load, &ctx).await?;
             let (json, req) = verdict_request(verdict);
-            let receipt = api::reject_and_share(&ws, &ctx, req, Verdict::Unreject).await?;
+            let receipt = api::unreject(&ws, &ctx, req).await?;
             output::show(json, &receipt, output::rejection)?;
             Ok(0)
         }

@@ -10,8 +10,10 @@
 //!   `heads` tables in the same transaction as each append.
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
 //! - `point_in_time`: the segment that covers a moment (`status --at`), by two index seeks.
-//! - `team`: the artifacts shared through the registry and the referrers index digests seen.
-//! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
+//! - `team`: the team-sharing tables: the artifacts shared through the registry and the
+//!   referrers index digests seen (`team::artifacts`), what `team status` shows (the last pull,
+//!   why unshared events are not shared, untrusted artifacts, channel problems:
+//!   `team::status`), the skipped artifacts remembered (`team::skipped`).
 //! - `checkpoints`: the last signed checkpoint this desktop published per team repository.
 //! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
 //! - `messages`: signed statements by the sha256 of their message bytes, and which events
@@ -28,8 +30,6 @@ pub mod migrations;
 mod point_in_time;
 mod rejections;
 mod team;
-mod team_skipped;
-mod team_status;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -47,9 +47,7 @@ pub use checkpoints::{CheckpointRow, PublishedRow};
 pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
 pub use messages::HeldStatement;
 pub use point_in_time::StayAt;
-pub use team::TeamArtifact;
-pub use team_skipped::SkippedRow;
-pub use team_status::{ProblemRow, TeamPullRow, UntrustedRow};
+pub use team::{ProblemRow, SkippedRow, TeamArtifact, TeamPullRow, UntrustedRow};
 pub use timeline::derive_timeline;
 
 /// Result of walking the chain.

@@ -332,7 +332,7 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
         "{lines:?}"
     );
     // The gate does not count it.
-    let check = api::check_promotion(
+    let check = api::check(
         &kept,
         t0() + chrono::Duration::hours(6),
         "api",

@@ -72,6 +72,7 @@ fn record_as(
             at: claimed,
         },
     ))
+    .map(|r| r.event)
 }
 
 /// The config's `created` of `REPO:TAG`, as skopeo reads the image config from the registry.

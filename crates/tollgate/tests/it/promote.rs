@@ -211,20 +211,21 @@ fn refusals_each_say_why_and_push_nothing() {
             .code,
         Code::InvalidReference
     );
-    let bad_confirm = api::approve(
-        &f.ws,
-        &at(30),
-        ApproveRequest {
-            app: "api".into(),
-            to: "production".into(),
-            digest: n.a.clone(),
-            confirm: "000000000000".into(),
-            role: None,
-            note: None,
-            approver: Some(n.alice.clone()),
-        },
-    )
-    .unwrap_err();
+    let bad_confirm = crate::support::signed::rt()
+        .block_on(api::approve(
+            &f.ws,
+            &at(30),
+            ApproveRequest {
+                app: "api".into(),
+                to: "production".into(),
+                digest: n.a.clone(),
+                confirm: "000000000000".into(),
+                role: None,
+                note: None,
+                approver: Some(n.alice.clone()),
+            },
+        ))
+        .unwrap_err();
     assert_eq!(bad_confirm.code, Code::BadInput);
     assert!(bad_confirm.message.contains(&n.a[7..19]));
 

@@ -12,7 +12,7 @@ use tollgate::policy::Rule;
 use tollgate::Code;
 
 use crate::support::registry::skopeo_retag;
-use crate::support::signed::{at, t0, SignedWorkspace};
+use crate::support::signed::{at, rt, t0, SignedWorkspace};
 
 /// The ids the tests use, with fresh keys in the keychain.
 struct Names {
@@ -76,7 +76,7 @@ fn reject(
     env: Option<&str>,
     reason: &str,
 ) -> tollgate::Result<api::RejectionReceipt> {
-    api::reject(&f.ws, ctx, request(who, digest, env, reason))
+    rt().block_on(api::reject(&f.ws, ctx, request(who, digest, env, reason)))
 }
 
 fn unreject(
@@ -87,12 +87,12 @@ fn unreject(
     env: Option<&str>,
     reason: &str,
 ) -> tollgate::Result<api::RejectionReceipt> {
-    api::unreject(&f.ws, ctx, request(who, digest, env, reason))
+    rt().block_on(api::unreject(&f.ws, ctx, request(who, digest, env, reason)))
 }
 
 /// The checklist of `digest` into `to`, `hours` after t0.
 fn check(f: &SignedWorkspace, hours: i64, to: &str, digest: &str) -> api::PromotionCheck {
-    api::check_promotion(
+    api::check(
         &f.ws,
         t0() + chrono::Duration::hours(hours),
         "api",
@@ -331,7 +331,9 @@ fn a_reason_and_a_role_are_required_and_ci_may_not_reject() {
     let mut wrong = request(&n.quinn, &n.a, None, "no");
     wrong.confirm = "000000000000".into();
     assert_eq!(
-        api::reject(&f.ws, &at(1), wrong).unwrap_err().code,
+        rt().block_on(api::reject(&f.ws, &at(1), wrong))
+            .unwrap_err()
+            .code,
         Code::BadInput
     );
     // Unknown environment, and a digest the history never saw.

@@ -18,8 +18,8 @@ use tollgate::domain::Digest;
 use tollgate::store::{chain, EventFilter, Store};
 
 use crate::support::registry::{make_image, push};
-use crate::support::signed::{at, SignedWorkspace};
-use crate::support::team::{approve_and_share, qa_team, sync};
+use crate::support::signed::{at, rt, SignedWorkspace};
+use crate::support::team::{approve_staging, qa_team, sync};
 use crate::support::workspace::Run;
 
 /// dev → staging (one QA approval) → production (one QA approval), image A in dev, B and C
@@ -56,7 +56,7 @@ fn fixture(name: &str) -> Fixture {
         "payments/api:dev",
     );
     f.sync(&at(4));
-    api::reject(
+    rt().block_on(api::reject(
         &f.ws,
         &at(5),
         RejectRequest {
@@ -67,7 +67,7 @@ fn fixture(name: &str) -> Fixture {
             env: Some("production".into()),
             approver: Some(quinn.clone()),
         },
-    )
+    ))
     .unwrap();
     Fixture { f, quinn }
 }
@@ -441,7 +441,7 @@ fn an_imported_marker_must_name_the_artifact_this_history_imported() {
     // desktops' histories do.
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(1));
-    let local = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    let local = approve_staging(&f.ws, &at(1), &quinn, &a);
     sync(&desktop_b, &at(2));
     let imported = Store::open(&desktop_b.db_path)
         .unwrap()

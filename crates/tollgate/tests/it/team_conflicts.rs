@@ -75,20 +75,21 @@ fn sync(ws: &Workspace, hours: i64) -> api::SyncReport {
 }
 
 fn approve(ws: &Workspace, hours: i64, who: &str, digest: &str) -> Event {
-    api::approve(
-        ws,
-        &at(hours),
-        api::ApproveRequest {
-            app: "api".into(),
-            to: "staging".into(),
-            digest: digest.into(),
-            confirm: digest[7..19].into(),
-            role: None,
-            note: Some("verified in staging".into()),
-            approver: Some(who.into()),
-        },
-    )
-    .unwrap();
+    crate::support::signed::rt()
+        .block_on(api::approve(
+            ws,
+            &at(hours),
+            api::ApproveRequest {
+                app: "api".into(),
+                to: "staging".into(),
+                digest: digest.into(),
+                confirm: digest[7..19].into(),
+                role: None,
+                note: Some("verified in staging".into()),
+                approver: Some(who.into()),
+            },
+        ))
+        .unwrap();
     last_event(ws, EventKind::Approval)
 }
 

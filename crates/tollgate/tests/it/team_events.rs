@@ -18,7 +18,7 @@ use crate::identity::{keygen, Agent};
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, skopeo_retag};
 use crate::support::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
 use crate::support::team::{
-    approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
+    approve_staging, plant, promote_staging, qa_team, sign_as_stranger, sync,
 };
 use crate::support::workspace::TempWorkspace;
 
@@ -84,7 +84,7 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    approve_and_share(&f.ws, &at(1), &quinn, &a);
+    approve_staging(&f.ws, &at(1), &quinn, &a);
     let outcome = promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
     let share = outcome.shared.clone().expect("sharing is on by default");
     assert!(share.shared, "{share:?}");
@@ -134,13 +134,13 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
     let (b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    approve_and_share(&f.ws, &at(1), &quinn, &a);
+    approve_staging(&f.ws, &at(1), &quinn, &a);
     promote_staging(&f.ws, &at(1), &a, &alice).unwrap();
     explained(&b_dir, "staging", &a, "promotion", &alice);
     // Image B goes to dev (CI records it) and on to staging.
     push(&make_image("events-rollback-b"), &f.reg, "payments/api:dev");
     let b = skopeo_digest(&f.reg, "payments/api:dev");
-    rt().block_on(api::record_and_share(
+    rt().block_on(api::record(
         &f.ws,
         &at(2),
         api::RecordRequest {
@@ -152,13 +152,13 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
         },
     ))
     .unwrap();
-    approve_and_share(&f.ws, &at(2), &quinn, &b);
+    approve_staging(&f.ws, &at(2), &quinn, &b);
     promote_staging(&f.ws, &at(3), &b, &alice).unwrap();
     let report = sync(&desktop_b, &at(3));
     assert_eq!(report.drifted().count(), 0, "{:?}", report.tags);
     explained(&b_dir, "staging", &b, "promotion", &alice);
     // Alice rolls staging back to A (a fresh QA approval: the first one was consumed).
-    approve_and_share(&f.ws, &at(4), &quinn, &a);
+    approve_staging(&f.ws, &at(4), &quinn, &a);
     let rolled = rt()
         .block_on(api::rollback(
             &f.ws,
@@ -305,15 +305,15 @@ fn an_approval_consumed_by_a_promotion_on_one_desktop_does_not_count_on_another(
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
     // Quinn approves on desktop B; B's own history counts it.
-    approve_and_share(&desktop_b, &at(1), &quinn, &a);
-    let check = api::check_promotion(&desktop_b, at(1).clock.now(), "api", "staging", &a).unwrap();
+    approve_staging(&desktop_b, &at(1), &quinn, &a);
+    let check = api::check(&desktop_b, at(1).clock.now(), "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
     // Alice promotes on desktop A with it (A pulls it just before promoting).
     promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
     // B syncs: Alice's promotion lists Quinn's approval as consumed: it no longer counts on B.
     let report = sync(&desktop_b, &at(3));
     assert_eq!(report.team.imported_events, 1, "{:?}", report.team);
-    let check = api::check_promotion(&desktop_b, at(3).clock.now(), "api", "staging", &a).unwrap();
+    let check = api::check(&desktop_b, at(3).clock.now(), "api", "staging", &a).unwrap();
     assert!(!check.evaluation.passed, "{:?}", check.evaluation);
     assert!(
         check
@@ -336,7 +336,7 @@ fn the_manager_promotes_with_qas_approval_from_another_desktop_and_qa_sees_it_wi
     sync(&f.ws, &at(0));
     sync(&qa_desktop, &at(0));
     // QA signs "verified in staging" on their laptop.
-    let receipt = approve_and_share(&qa_desktop, &at(1), &quinn, &a);
+    let receipt = approve_staging(&qa_desktop, &at(1), &quinn, &a);
     assert!(receipt.team.as_ref().is_some_and(|t| t.shared));
     // The manager promotes without a sync: the promotion pulls the digest's referrers first.
     let outcome = promote_staging(&f.ws, &at(2), &a, &alice).unwrap();
@@ -404,7 +404,7 @@ fn two_approve_processes_publishing_at_the_same_moment_both_reach_the_index() {
     // Desktop B's next sync imports A's approval: both count there.
     let report = sync(&desktop_b, &Context::system());
     assert_eq!(report.team.imported, 1, "{:?}", report.team);
-    let check = api::check_promotion(&desktop_b, chrono::Utc::now(), "api", "staging", &a).unwrap();
+    let check = api::check(&desktop_b, chrono::Utc::now(), "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
     let mut approvers = check.evaluation.approvers.clone();
     approvers.sort();

@@ -26,7 +26,7 @@ use tollgate::team::{fallback_tag, ArtifactKind, MAX_INDEX_ATTEMPTS, MAX_LISTING
 
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, FaultProxy};
 use crate::support::signed::{approve_staging_args, at, rt, t0, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, plant, qa_team, sign_as_stranger, sync};
+use crate::support::team::{approve_staging, plant, qa_team, sign_as_stranger, sync};
 use crate::support::workspace::TempWorkspace;
 
 /// Move `dev` outside Tollgate to a new image; its digest.
@@ -325,7 +325,7 @@ fn a_relist_the_registry_forbids_is_one_kept_line_and_the_sync_goes_on() {
     let a = f.digests[0].clone();
     let quinn = f.approvers[1].clone();
     sync(&f.ws, &at(0));
-    let approval = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    let approval = approve_staging(&f.ws, &at(1), &quinn, &a);
     assert!(
         approval.team.as_ref().is_some_and(|t| t.shared),
         "{:?}",
@@ -356,7 +356,7 @@ fn a_relist_the_registry_forbids_is_one_kept_line_and_the_sync_goes_on() {
         empty.as_bytes()
     );
     let now = at(3).clock.now();
-    let check = tollgate::api::check_promotion(&f.ws, now, "api", "staging", &a).unwrap();
+    let check = tollgate::api::check(&f.ws, now, "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
 }
 
@@ -397,7 +397,7 @@ fn an_index_replaced_after_every_write_gives_up_bounded_and_the_next_sync_lists_
         empty.clone().into_bytes(),
     )));
 
-    let approval = approve_and_share(&ws, &at(1), &quinn, &a);
+    let approval = approve_staging(&ws, &at(1), &quinn, &a);
     let share = approval.team.expect("sharing is on");
     assert!(!share.shared, "{share:?}");
     let line = share.unshared.clone().expect("a reason");
@@ -433,8 +433,7 @@ fn an_index_replaced_after_every_write_gives_up_bounded_and_the_next_sync_lists_
     assert_eq!(unshared.as_array().map(Vec::len), Some(1), "{unshared}");
     assert_eq!(unshared[0]["artifact"], share.artifact.as_str());
     assert_eq!(unshared[0]["reason"], line.as_str());
-    let check =
-        tollgate::api::check_promotion(&ws, at(2).clock.now(), "api", "staging", &a).unwrap();
+    let check = tollgate::api::check(&ws, at(2).clock.now(), "api", "staging", &a).unwrap();
     assert!(
         check.evaluation.passed,
         "counts here: {:?}",

@@ -13,7 +13,7 @@ use tollgate::team::{fallback_tag, ArtifactKind};
 use crate::support::registry::skopeo_raw;
 use crate::support::signed::{at, rt, SignedWorkspace};
 use crate::support::team::{
-    approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
+    approve_staging, plant, promote_staging, qa_team, sign_as_stranger, sync,
 };
 
 fn say(
@@ -32,8 +32,13 @@ fn say(
         env: Some("staging".into()),
         approver: Some(who.into()),
     };
-    rt().block_on(api::reject_and_share(ws, ctx, req, verdict))
-        .unwrap()
+    rt().block_on(async {
+        match verdict {
+            Verdict::Reject => api::reject(ws, ctx, req).await,
+            Verdict::Unreject => api::unreject(ws, ctx, req).await,
+        }
+    })
+    .unwrap()
 }
 
 /// The artifact types the fallback index of `digest` lists, as skopeo reads it.
@@ -56,7 +61,7 @@ fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted(
     sync(&f.ws, &at(0));
     sync(&qa, &at(0));
     // QA approved earlier, then found a crash and says no, on their own laptop.
-    approve_and_share(&qa, &at(1), &quinn, &a);
+    approve_staging(&qa, &at(1), &quinn, &a);
     let receipt = say(
         &qa,
         &at(2),
@@ -125,7 +130,7 @@ fn a_rejection_from_qas_desktop_stops_the_managers_promotion_until_it_is_lifted(
 fn a_rejection_signed_by_a_key_tollgate_toml_does_not_list_is_ignored_and_named() {
     let (f, a, alice, quinn) = qa_team("team-reject-forged");
     sync(&f.ws, &at(0));
-    approve_and_share(&f.ws, &at(1), &quinn, &a);
+    approve_staging(&f.ws, &at(1), &quinn, &a);
     // Someone with push rights plants a rejection "by quinn", signed with a key of their own.
     let digest = Digest::parse(&a).unwrap();
     let message = RejectionMessage::new(

@@ -18,7 +18,7 @@ use tollgate::team::ArtifactKind;
 
 use crate::support::registry::{make_image, push, skopeo_digest, skopeo_retag};
 use crate::support::signed::{at, rt, SignedWorkspace};
-use crate::support::team::{approve_and_share, plant, plant_copy, promote_staging, qa_team, sync};
+use crate::support::team::{approve_staging, plant, plant_copy, promote_staging, qa_team, sync};
 use crate::support::workspace::{sqlite3, TempWorkspace};
 
 /// `tollgate sync` then `tollgate status --json` on desktop `dir`: the staging row.
@@ -59,8 +59,13 @@ fn say(
         env: Some("staging".into()),
         approver: Some(who.into()),
     };
-    rt().block_on(api::reject_and_share(ws, ctx, req, verdict))
-        .unwrap()
+    rt().block_on(async {
+        match verdict {
+            Verdict::Reject => api::reject(ws, ctx, req).await,
+            Verdict::Unreject => api::unreject(ws, ctx, req).await,
+        }
+    })
+    .unwrap()
 }
 
 #[test]
@@ -70,12 +75,12 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
     // Staging: A by a signed promotion, then A → B (X → Y), then rolled back B → A.
-    approve_and_share(&f.ws, &at(1), &quinn, &a);
+    approve_staging(&f.ws, &at(1), &quinn, &a);
     promote_staging(&f.ws, &at(1), &a, &alice).unwrap();
     sync(&desktop_b, &at(1));
     push(&make_image("replay-move-b"), &f.reg, "payments/api:dev");
     let b = skopeo_digest(&f.reg, "payments/api:dev");
-    rt().block_on(api::record_and_share(
+    rt().block_on(api::record(
         &f.ws,
         &at(2),
         api::RecordRequest {
@@ -87,11 +92,11 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
         },
     ))
     .unwrap();
-    approve_and_share(&f.ws, &at(2), &quinn, &b);
+    approve_staging(&f.ws, &at(2), &quinn, &b);
     let forward = promote_staging(&f.ws, &at(3), &b, &alice).unwrap();
     let r = sync(&desktop_b, &at(3));
     assert_eq!(r.drifted().count(), 0, "{:?} {:?}", r.tags, r.team);
-    approve_and_share(&f.ws, &at(4), &quinn, &a);
+    approve_staging(&f.ws, &at(4), &quinn, &a);
     rt().block_on(api::rollback(
         &f.ws,
         &at(5),
@@ -212,7 +217,7 @@ fn a_relisted_old_unrejection_or_rejection_changes_no_verdict() {
     let (_qa_dir, qa) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&qa, &at(0));
-    approve_and_share(&qa, &at(1), &quinn, &a);
+    approve_staging(&qa, &at(1), &quinn, &a);
     say(
         &qa,
         &at(2),
@@ -300,7 +305,7 @@ fn a_relisted_old_unrejection_or_rejection_changes_no_verdict() {
 fn a_rejection_signed_in_a_role_no_covered_policy_names_counts_nowhere() {
     let (f, a, alice, quinn) = qa_team("replay-roles");
     sync(&f.ws, &at(0));
-    approve_and_share(&f.ws, &at(1), &quinn, &a);
+    approve_staging(&f.ws, &at(1), &quinn, &a);
     // Alice is listed, with her own key, but as a manager: staging's policy names only qa.
     let digest = Digest::parse(&a).unwrap();
     let message = RejectionMessage::new(

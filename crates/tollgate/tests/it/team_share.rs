@@ -13,7 +13,7 @@ use crate::support::registry::skopeo_raw;
 use crate::support::signed::{
     approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
-use crate::support::team::{approve_and_share, not_shared_line, plant, sign_as_stranger, sync};
+use crate::support::team::{approve_staging, not_shared_line, plant, sign_as_stranger, sync};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
@@ -38,7 +38,7 @@ fn team_on(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String, Strin
 }
 
 fn staging_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
-    api::check_promotion(
+    api::check(
         ws,
         t0() + chrono::Duration::hours(hours),
         "api",
@@ -71,7 +71,7 @@ fn an_approval_signed_on_one_desktop_counts_on_another_after_sync() {
     sync(&desktop_b, &at(1));
 
     // QA approves on desktop B: the approval is published, attached to image A.
-    let receipt = approve_and_share(&desktop_b, &at(1), &quinn, &a);
+    let receipt = approve_staging(&desktop_b, &at(1), &quinn, &a);
     let share = receipt.team.clone().expect("sharing is on by default");
     assert!(share.shared, "{share:?}");
     assert_eq!(share.repository, "local/payments/api");
@@ -224,7 +224,7 @@ fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_share
     let artifact = unshared[0].digest.to_string();
     // It counts on this desktop.
     let now = chrono::Utc::now();
-    let check = api::check_promotion(&f.ws, now, "api", "staging", &a).unwrap();
+    let check = api::check(&f.ws, now, "api", "staging", &a).unwrap();
     assert!(check.evaluation.passed, "{:?}", check.evaluation);
     // Still denied: the sync says so and keeps it unshared.
     let denied = sync(&f.ws, &Context::system());
@@ -252,7 +252,7 @@ fn an_imported_approval_is_as_old_as_its_signature_for_approval_max_age() {
     let (_b_dir, desktop_b) = f.desktop();
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    approve_and_share(&desktop_b, &at(1), &quinn, &a);
+    approve_staging(&desktop_b, &at(1), &quinn, &a);
     // Imported five hours after it was signed: appended now, but four hours old.
     let report = sync(&f.ws, &at(5));
     assert_eq!(report.team.imported, 1, "{:?}", report.team);
@@ -273,7 +273,7 @@ fn an_imported_approval_is_as_old_as_its_signature_for_approval_max_age() {
 fn an_approval_the_index_lost_is_listed_again_by_the_next_sync() {
     let (f, a, _alice, quinn) = team();
     sync(&f.ws, &at(0));
-    let receipt = approve_and_share(&f.ws, &at(1), &quinn, &a);
+    let receipt = approve_staging(&f.ws, &at(1), &quinn, &a);
     let artifact = receipt.team.unwrap().artifact;
     assert_eq!(listed(&f, &a), vec![artifact.clone()]);
     // Another writer's read-merge-write replaced the index with one that lacks it.

@@ -60,7 +60,7 @@ fn the_last_pull_and_a_teammates_import_are_shown() {
 
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
-    rt().block_on(api::approve_and_share(
+    rt().block_on(api::approve(
         &desktop_b,
         &at(1),
         ApproveRequest {

@@ -84,7 +84,7 @@ fn a_repeat_sync_asks_only_for_indexes_that_exist_and_finds_new_ones() {
 
     // A teammate approves image A and shares it (straight to the registry): the next sync
     // lists the new fallback tag and imports the approval.
-    rt().block_on(api::approve_and_share(
+    rt().block_on(api::approve(
         &f.ws,
         &at(2),
         ApproveRequest {

@@ -78,7 +78,7 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
         "payments/api:dev",
     );
     let w = skopeo_digest(&f.reg, "payments/api:dev");
-    rt().block_on(api::record_and_share(
+    rt().block_on(api::record(
         &desktop_b,
         &at(2),
         api::RecordRequest {

@@ -17,7 +17,6 @@ message: string,
 signature: string, 
 /**
  * What was published to the team's registry: the artifact, or why it is not shared yet;
- * `null` when sharing is off, the registry is an OCI layout, or the caller did not publish
- * ([`approve`] alone never does; [`approve_and_share`] does).
+ * `null` when sharing is off or the registry is an OCI layout.
  */
 team: TeamShare | null, };

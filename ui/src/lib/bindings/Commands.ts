@@ -8,9 +8,9 @@ import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { ChosenWorkspace } from "./ChosenWorkspace";
 import type { DigestDetail } from "./DigestDetail";
 import type { DigestRequest } from "./DigestRequest";
-import type { ExportReportRequest } from "./ExportReportRequest";
 import type { ExportSummary } from "./ExportSummary";
 import type { ExportTarget } from "./ExportTarget";
+import type { ExportToChosenRequest } from "./ExportToChosenRequest";
 import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
@@ -45,8 +45,8 @@ export type Commands = {
   sync: { args: null; progress: SyncProgress; result: SyncReport };
   timeline: { args: AppRequest; result: Array<Segment> };
   digest_detail: { args: DigestRequest; result: DigestDetail };
-  check_promotion: { args: CheckRequest; result: PromotionCheck };
-  release_diff: { args: CheckRequest; result: ReleaseDiff };
+  check: { args: CheckRequest; result: PromotionCheck };
+  diff: { args: CheckRequest; result: ReleaseDiff };
   approve: { args: ApproveRequest; result: ApprovalReceipt | null };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome | null };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
@@ -55,7 +55,7 @@ export type Commands = {
   rejections: { args: AppRequest; result: Array<Rejection> };
   signer: { args: null; result: SignerStatus };
   choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };
-  export_report: { args: ExportReportRequest; result: ExportSummary };
+  export: { args: ExportToChosenRequest; result: ExportSummary };
   key_init: { args: KeyInitRequest; result: PublicKeyInfo };
   key_show: { args: null; result: PublicKeyInfo | null };
   key_rotate: { args: null; result: KeyRotation | null };
@@ -78,8 +78,8 @@ export const COMMAND_NAMES = [
   "sync",
   "timeline",
   "digest_detail",
-  "check_promotion",
-  "release_diff",
+  "check",
+  "diff",
   "approve",
   "promote",
   "rollback",
@@ -88,7 +88,7 @@ export const COMMAND_NAMES = [
   "rejections",
   "signer",
   "choose_export_path",
-  "export_report",
+  "export",
   "key_init",
   "key_show",
   "key_rotate",

@@ -77,7 +77,7 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
                 at: None,
             };
             let none = crate::signing::Sources::default();
-            crate::api::record::record_with(&ws, &when(at(start, 1)), record, &none).await?;
+            crate::api::record::record_local(&ws, &when(at(start, 1)), record, &none).await?;
             if v == 3 {
                 continue;
             }
@@ -128,7 +128,7 @@ fn approve(
         approver: Some(who.into()),
     };
     let none = crate::signing::Sources::default();
-    crate::api::approve::approve_with(ws, ctx, req, &none).map(|_| ())
+    crate::api::approve::approve_local(ws, ctx, req, &none).map(|_| ())
 }
 
 async fn promote(

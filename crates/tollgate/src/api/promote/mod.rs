@@ -13,7 +13,8 @@ use ts_rs::TS;
 use crate::api::actor::signer_for;
 use crate::api::gate::{self, resolve, PromotionCheck};
 use crate::api::open::{self, Registries};
-use crate::api::{team_sync, Context};
+use crate::api::team::sync::{publish_event, pull_digest, pull_for_rollback, TeamShare};
+use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
 use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, ROLLBACK_KIND};
@@ -68,7 +69,7 @@ pub struct PromotionOutcome {
     pub snippets: DeploySnippets,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
     /// `null` when sharing is off or the registry is an OCI layout.
-    pub shared: Option<team_sync::TeamShare>,
+    pub shared: Option<TeamShare>,
     /// A rollback that went on without reading the team's events on its digest: what it could
     /// not read, in one line (also in the event's `data.team_unread`); `null` otherwise.
     pub team_unread: Option<String>,
@@ -92,7 +93,7 @@ pub async fn promote(
         )));
     }
     // Teammates' approvals, and the promotions that consumed some, as the registry has them now.
-    team_sync::pull_digest(ws, ctx, &mut store, &app.name, &digest, "promote").await?;
+    pull_digest(ws, ctx, &mut store, &app.name, &digest, "promote").await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
@@ -150,7 +151,7 @@ pub async fn rollback(
     })?;
     // The team channel never blocks a rollback: it goes on with the history held here, and
     // says (and records) what it could not read.
-    let team_unread = team_sync::pull_for_rollback(ws, ctx, &mut store, &app.name, &digest).await?;
+    let team_unread = pull_for_rollback(ws, ctx, &mut store, &app.name, &digest).await?;
     if let Some(line) = &team_unread {
         tracing::warn!(%line, "rollback without the team channel");
     }
@@ -296,7 +297,7 @@ async fn run(
     progress(PromotionStep::Recorded);
     let promotion = store.journal_get(entry.id)?;
     let snippets = DeploySnippets::new(ws, &check.app, &dst_repository, &check.digest)?;
-    let team = team_sync::publish_event(ws, ctx, store, &event).await?;
+    let team = publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion,
         event,

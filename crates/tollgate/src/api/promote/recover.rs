@@ -72,7 +72,8 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
         };
         // A promotion recovery finished is shared like any other (unless recorded unsigned).
         if let Ok(event) = &outcome {
-            if let Err(e) = crate::api::team_sync::publish_event(ws, ctx, &mut store, event).await {
+            if let Err(e) = crate::api::team::sync::publish_event(ws, ctx, &mut store, event).await
+            {
                 tracing::warn!(id = entry.id, error = %e.message, "recovered promotion not published");
             }
         }

@@ -76,10 +76,10 @@ pub fn approve_staging_args<'a>(digest: &'a str, approver: &'a str) -> [&'a str;
     ]
 }
 
-/// `api::check_promotion` of `digest` of app `api` into production, `hours` after [`t0`]: the
+/// `api::check` of `digest` of app `api` into production, `hours` after [`t0`]: the
 /// production checklist.
 pub fn production_check(ws: &Workspace, hours: i64, digest: &str) -> api::PromotionCheck {
-    api::check_promotion(
+    api::check(
         ws,
         t0() + Duration::hours(hours),
         "api",
@@ -239,7 +239,7 @@ impl SignedWorkspace {
         digest: &str,
         role: Option<&str>,
     ) -> tollgate::Result<ApprovalReceipt> {
-        api::approve(
+        rt().block_on(api::approve(
             ws,
             ctx,
             ApproveRequest {
@@ -251,7 +251,7 @@ impl SignedWorkspace {
                 note: Some(APPROVAL_NOTE.into()),
                 approver: Some(who.into()),
             },
-        )
+        ))
     }
 
     /// `api::promote` of `digest` into `to`.
@@ -310,6 +310,7 @@ impl SignedWorkspace {
             },
         ))
         .unwrap()
+        .event
     }
 
     /// The digest skopeo sees for `REPO:TAG` in the registry, `None` when there is no such tag.

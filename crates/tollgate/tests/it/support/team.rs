@@ -59,13 +59,8 @@ pub fn sync(ws: &Workspace, ctx: &Context) -> SyncReport {
 }
 
 /// `who` approves `digest` for staging on desktop `ws` and publishes it.
-pub fn approve_and_share(
-    ws: &Workspace,
-    ctx: &Context,
-    who: &str,
-    digest: &str,
-) -> ApprovalReceipt {
-    rt().block_on(api::approve_and_share(
+pub fn approve_staging(ws: &Workspace, ctx: &Context, who: &str, digest: &str) -> ApprovalReceipt {
+    rt().block_on(api::approve(
         ws,
         ctx,
         ApproveRequest {

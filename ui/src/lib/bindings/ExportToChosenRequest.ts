@@ -2,10 +2,10 @@
 import type { ExportFormat } from "./ExportFormat";
 
 /**
- * What to export (`export_report`): the core's `ExportRequest` without its `out`, which is the
+ * What to export (`export`): the core's `ExportRequest` without its `out`, which is the
  * file behind `target` (a token `choose_export_path` issued): the page never names a path.
  */
-export type ExportReportRequest = { target: string, format: ExportFormat, app: string | null, env: string | null, 
+export type ExportToChosenRequest = { target: string, format: ExportFormat, app: string | null, env: string | null, 
 /**
  * Inclusive.
  */

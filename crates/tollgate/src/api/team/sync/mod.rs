@@ -1,11 +1,14 @@
-//! Team sharing of every authored event (DESIGN.md, "Team history in the registry"): approvals,
-//! promotions, rollbacks, deployment records, rejections and unrejections are published as artifacts attached to their
-//! image digest right after they are appended here; `sync` (and `promote`/`approve`, for the
-//! one digest they act on) pulls, verifies and imports teammates' events, retries events whose
-//! push was denied, and re-lists artifacts an index lost.
+//! Sharing every authored event (DESIGN.md, "Team history in the registry"): approvals,
+//! promotions, rollbacks, deployment records, rejections and unrejections are published as
+//! artifacts attached to their image digest right after they are appended here; `sync` (and
+//! `approve`, `reject`, `unreject`, `promote` and `rollback`, for the one digest they act on)
+//! pulls, verifies and imports teammates' events, retries events whose push was denied, and
+//! re-lists artifacts an index lost.
 //!
 //! - `publish`: one artifact builder and one retry loop for every kind ([`SHARED_KINDS`]).
 //! - `pull`: the referrers of every digest of interest, 32 at a time.
+//! - `channel`: a team channel that fails or misleads: one named line per subject, kept for
+//!   `team status`; skipped artifacts remembered.
 //! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move, role),
 //!   against the history (a replayed signed message is never imported twice), the clock and
 //!   the message versions this build reads.

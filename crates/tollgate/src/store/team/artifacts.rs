@@ -1,5 +1,6 @@
-//! The team-sharing tables (migration 0006): the event artifacts this desktop knows and the
-//! referrers index digest it read last per subject. Not part of the hash chain.
+//! The event artifacts this desktop knows (migration 0006; whether each was published here or
+//! imported, migration 0013), the referrers index digest it read last per subject, and the
+//! approvals the promotions and rollbacks of the history consumed. Not part of the hash chain.
 
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -14,7 +15,7 @@ pub struct TeamArtifact {
     pub subject: Digest,
     /// `<registry name>/<path>` of the repository holding it.
     pub repository: String,
-    /// `approval`, `promotion`, `rollback`, `deployment`, `rejection`.
+    /// `approval`, `promotion`, `rollback`, `deployment`, `rejection`, `unrejection`.
     pub kind: String,
     /// Its manifest's size in bytes.
     pub size: u64,
