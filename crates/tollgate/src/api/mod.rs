@@ -6,6 +6,7 @@
 mod actor;
 mod approve;
 mod checkpoint;
+mod conflicts;
 mod context;
 mod demo;
 mod detail;

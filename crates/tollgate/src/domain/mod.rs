@@ -1,7 +1,10 @@
-//! The vocabulary of Tollgate: digests, image references, history events and timeline segments.
+//! The vocabulary of Tollgate: digests, image references, history events and timeline segments,
+//! and the pure rules over them: team conflicts ([`conflicts`]), when a signed statement counts
+//! ([`statement`]). No clock (one is passed in: [`Clock`]), no I/O.
 
 mod canonical;
 mod clock;
+pub mod conflicts;
 mod digest;
 mod event;
 mod image;

@@ -40,7 +40,8 @@ pub use checkpoint::{
     CHECKPOINT_VERSION,
 };
 pub use event::{
-    approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+    approval_id, signed_move, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND,
+    ROLLBACK_KIND,
 };
 pub use key::{
     fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,

@@ -13,7 +13,7 @@
 //! - `team`: the artifacts shared through the registry and the referrers index digests seen.
 //! - `team_status`: the last pull, why unshared artifacts are not shared, untrusted ones seen.
 //! - `checkpoints`: the last signed checkpoint this desktop published per team repository.
-//! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
+//! - `conflicts`: the events the team-conflict rules (`domain::conflicts`) decide on.
 //! - `messages`: signed statements by the sha256 of their message bytes, and which events
 //!   replay an earlier one (`domain::statement`).
 
