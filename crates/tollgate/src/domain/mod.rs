@@ -12,6 +12,7 @@ mod point_in_time;
 pub(crate) mod reference;
 pub mod statement;
 mod text;
+pub mod timeline;
 
 pub use canonical::canonical_json;
 pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
