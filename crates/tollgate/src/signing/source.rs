@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use super::agent;
-use super::key::{load_private_key, parse_approver_key};
+use super::key::load_private_key;
 use super::{HASH_ALG, NAMESPACE};
-use crate::config::ApproverConfig;
+use crate::config::{parse_approver_key, ApproverConfig};
 use crate::keychain::SecretStore;
 use crate::{Code, Error, Result};
 
