@@ -19,6 +19,10 @@ pub struct Workspace {
 
 impl Workspace {
     /// Find the workspace file: `--config`, then `$TOLLGATE_CONFIG`, then `./tollgate.toml`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "$TOLLGATE_CONFIG names the workspace file"
+    )]
     pub fn locate(explicit: Option<&Path>) -> PathBuf {
         explicit
             .map(Path::to_path_buf)

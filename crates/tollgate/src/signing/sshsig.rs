@@ -225,6 +225,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
     fn sign_verify_round_trip() {
         let (kc, key) = setup();
         let msg = message();
@@ -302,6 +303,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
     fn wrong_key_fails() {
         let (kc, _) = setup();
         let mallory = generate_key("mallory@example.com", &kc).unwrap();
