@@ -22,6 +22,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "typed bindings are up to date"
 scripts/check-bindings.sh
 
+step "no module of the core imports from a layer above it"
+scripts/check-layers.py
+
 step "ui: eslint, prettier, svelte-check and vitest"
 (cd ui && npm run --silent lint && npm run --silent format:check && npm run --silent check && npm test --silent)
 

@@ -357,6 +357,10 @@ mod tests {
 
     /// Writes `Commands.ts` next to the other bindings (`TS_RS_EXPORT_DIR`, set in .cargo/config.toml).
     #[test]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "TS_RS_EXPORT_DIR says where the bindings go"
+    )]
     fn export_bindings_commands() {
         let dir = PathBuf::from(
             std::env::var("TS_RS_EXPORT_DIR").unwrap_or_else(|_| "./bindings".into()),

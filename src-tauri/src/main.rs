@@ -105,6 +105,10 @@ fn main() {
 /// the CPU painting (`WEBKIT_SKIA_ENABLE_CPU_RENDERING`), unless the user set that variable.
 /// Machines with a GPU keep WebKit's default. Runs first in `main`, before any thread exists.
 #[cfg(target_os = "linux")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "WebKit and Mesa are configured through the environment"
+)]
 fn cpu_rendering_without_gpu() {
     const CPU: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
     if std::env::var_os(CPU).is_some() {

@@ -76,6 +76,10 @@ fn unapproved_reasons() -> BTreeMap<String, String> {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "TS_RS_EXPORT_DIR says where the bindings go"
+)]
 fn export_bindings_sentences() {
     let reasons = unapproved_reasons();
     let json = serde_json::json!({ "unapproved": reasons });

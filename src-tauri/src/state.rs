@@ -217,6 +217,10 @@ fn log_opened(workspace: &Result<Workspace>) {
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "$TOLLGATE_CONFIG names the workspace file"
+)]
 fn load(explicit: Option<&Path>) -> Result<Workspace> {
     if explicit.is_none() && std::env::var_os(CONFIG_ENV).is_none() {
         return Err(Error::config(format!(

@@ -143,7 +143,7 @@ fn build_history(store: &mut Store, keys: &MemoryKeychain, total: usize) {
         let at = t0() + chrono::Duration::seconds(i as i64 * 30);
         let app = i % APPS;
         let name = format!("app{app:02}");
-        if i % 100 == 0 && (seq as usize) + 3 <= total {
+        if i.is_multiple_of(100) && (seq as usize) + 3 <= total {
             release += 1;
             let digest = Digest::of(format!("release {release}").as_bytes());
             batch.push(approval(keys, at, &name, &digest, 0));
@@ -199,6 +199,10 @@ fn time(runs: usize, mut f: impl FnMut()) -> Duration {
     )
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "exported at the system time, as the CLI does"
+)]
 fn export(ws: &Workspace, format: ExportFormat, out: &Path) -> api::ExportSummary {
     let summary = api::export(
         ws,
@@ -222,6 +226,10 @@ fn report(what: &str, took: Duration, target: Duration, extra: &str) {
     );
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the bench size comes from the environment"
+)]
 fn main() {
     let total: usize = std::env::var("TOLLGATE_BENCH_EVENTS")
         .ok()

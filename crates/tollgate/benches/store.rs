@@ -121,6 +121,10 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the bench size comes from the environment"
+)]
 fn main() {
     let total: usize = std::env::var("TOLLGATE_BENCH_EVENTS")
         .ok()

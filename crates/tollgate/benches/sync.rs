@@ -48,6 +48,10 @@ use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry}
 const ENVS: [&str; 5] = ["dev", "qa", "staging", "preprod", "production"];
 const RUNS: usize = 3;
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the bench sizes come from the environment"
+)]
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -212,6 +216,10 @@ fn write_workspace(
 /// `sha256-<hex>`, which waits `SETTLE` after each write). Each digest's approvals go one after
 /// another (they read-merge-write one fallback index); 32 digests at a time. Returns the
 /// approvers' `(id, public key)` and how many approvals were published.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the teammates signed an hour before this run"
+)]
 async fn publish_approvals(
     reg: &TestRegistry,
     pushed: &Pushed,

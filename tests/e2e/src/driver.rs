@@ -81,6 +81,10 @@ impl TauriDriver {
 }
 
 /// `$TAURI_DRIVER`, else `tauri-driver` from PATH, else from cargo's bin directory.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the harness finds tauri-driver as a shell would"
+)]
 fn tauri_driver() -> PathBuf {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return p.into();

@@ -32,12 +32,20 @@ pub fn target_dir() -> PathBuf {
         .expect("the test binary runs from target/<profile>/deps")
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "$TOLLGATE_APP names the app binary to test"
+)]
 pub fn app_binary() -> PathBuf {
     std::env::var_os("TOLLGATE_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("tollgate-app"))
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "$TOLLGATE_CLI names the CLI binary to test"
+)]
 pub fn cli_binary() -> PathBuf {
     std::env::var_os("TOLLGATE_CLI")
         .map(PathBuf::from)

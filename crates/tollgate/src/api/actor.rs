@@ -39,6 +39,10 @@ fn sources() -> Sources {
 /// [`crate::policy::identity`]) becomes that approver's id; one that could be several
 /// approvers is refused. With none of them, a bad-input error saying what to set.
 #[tracing::instrument(skip(ws, ctx))]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the actor may be named by $TOLLGATE_ACTOR, $USER or %USERNAME%"
+)]
 pub fn resolve_actor(ws: &Workspace, ctx: &Context, explicit: Option<&str>) -> Result<String> {
     let var = |name: &str| std::env::var(name).ok();
     let chosen = choose(

@@ -9,8 +9,8 @@ use ts_rs::TS;
 
 use crate::api::{open, Context};
 use crate::config::Workspace;
+use crate::domain::conflicts::Conflict;
 use crate::report::check::ApprovalSignatures;
-use crate::report::conflicts::Conflict;
 use crate::report::csv::CsvWriter;
 use crate::report::json::{JsonWriter, Sealing};
 use crate::report::output::{check_target, AtomicFile};
@@ -152,7 +152,7 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
         policies: policies(ws),
     };
 
-    let conflicts = conflicts_in(&store, &filters)?;
+    let conflicts = conflicts_in(&store, &filters, head_seq)?;
     let gated = |app: &str, env: &str| crate::api::status::gated(ws, app, env);
     let mut file = AtomicFile::create(&req.out)?;
     let mut sigs = ApprovalSignatures::default();
@@ -270,11 +270,12 @@ fn policies(ws: &Workspace) -> serde_json::Value {
     serde_json::Value::Object(apps)
 }
 
-/// The team conflicts a report states: those of its app and environment filters with at least
-/// one event involved in its period.
-fn conflicts_in(store: &Store, filters: &Filters) -> Result<Vec<Conflict>> {
+/// The team conflicts a report states: those of the history up to its head (`head_seq`, the
+/// last event it can hold: a sync appending meanwhile adds nothing the report does not hold)
+/// within its app and environment filters, with at least one event involved in its period.
+fn conflicts_in(store: &Store, filters: &Filters, head_seq: i64) -> Result<Vec<Conflict>> {
     let mut out = Vec::new();
-    for c in store.conflicts(filters.app.as_deref())? {
+    for c in super::conflicts::of(store, filters.app.as_deref(), Some(head_seq))? {
         if filters.env.as_deref().is_some_and(|e| e != c.env) {
             continue;
         }

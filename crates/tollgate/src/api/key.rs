@@ -77,6 +77,10 @@ fn approver_or_default(ctx: &Context, id: Option<&str>) -> Result<String> {
 }
 
 /// The approver id this machine signs as: `$TOLLGATE_APPROVER`, else the one `key init` remembered.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "$TOLLGATE_APPROVER names the approver this machine signs as"
+)]
 pub(crate) fn default_approver(secrets: &dyn SecretStore) -> Result<Option<String>> {
     if let Ok(id) = std::env::var("TOLLGATE_APPROVER") {
         if !id.is_empty() {

@@ -9,6 +9,7 @@
 mod actor;
 mod approve;
 mod checkpoint;
+mod conflicts;
 mod context;
 mod demo;
 mod detail;

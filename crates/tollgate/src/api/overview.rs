@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::api::gate::{self, PromotionCheck};
 use crate::api::team::waiting::{self, WaitingApproval, WaitingForYou};
-use crate::api::{open, status, Context};
+use crate::api::{conflicts, open, status, Context};
 use crate::config::Workspace;
 use crate::domain::StatusRow;
 use crate::Result;
@@ -45,7 +45,7 @@ pub struct Overview {
     pub at: Option<DateTime<Utc>>,
     /// The team conflicts of the history (every app and environment), detected and never
     /// resolved: the banner above the grid.
-    pub conflicts: Vec<crate::report::conflicts::Conflict>,
+    pub conflicts: Vec<crate::domain::conflicts::Conflict>,
 }
 
 /// Status of every app and environment plus what is waiting to be promoted where, the
@@ -79,7 +79,7 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
             last_sync,
             waiting_for_you: WaitingForYou::default(),
             at: Some(t),
-            conflicts: open::store(ws)?.conflicts(None)?,
+            conflicts: conflicts::of(&open::store(ws)?, None, None)?,
         });
     }
     let store = open::store(ws)?;
@@ -134,7 +134,7 @@ pub fn overview_at(ws: &Workspace, ctx: &Context, at: Option<DateTime<Utc>>) -> 
         .iter()
         .filter_map(|c| Some((c.candidate.as_ref()?, c.approvals.as_slice())))
         .collect();
-    let conflicts = store.conflicts(None)?;
+    let conflicts = conflicts::of(&store, None, None)?;
     let waiting_for_you = waiting::waiting_for_you(ws, ctx, &candidates);
     Ok(Overview {
         cells,

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use super::conflicts;
 use crate::config::Workspace;
 use crate::domain::{Event, StatusRow};
 use crate::store::Store;
@@ -29,7 +30,7 @@ pub fn status_at(
         return rows_at(ws, &store, app, t);
     }
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
-    let conflicts = store.conflicts(app)?;
+    let conflicts = conflicts::of(&store, app, None)?;
     let mut rows = Vec::new();
     for a in ws
         .config
@@ -80,7 +81,7 @@ fn rows_at(
     t: DateTime<Utc>,
 ) -> Result<Vec<StatusRow>> {
     let before_history = store.first_event_at()?.is_none_or(|first| t < first);
-    let conflicts = store.conflicts(app)?;
+    let conflicts = conflicts::of(store, app, None)?;
     let mut rows = Vec::new();
     for a in ws
         .config

@@ -6,9 +6,10 @@ use crate::api::open::{self, Registries};
 use crate::api::team::sync::{Interest, TeamStep};
 use crate::api::Context;
 use crate::config::Workspace;
+use crate::domain::timeline::{decide_drift, DriftDecision};
 use crate::domain::{Digest, EventKind, NewEvent};
 use crate::registry::{Manifest, Registry};
-use crate::store::timeline::{decide_drift, DriftDecision, JournalOutcome};
+use crate::store::JournalOutcome;
 use crate::{Error, Result};
 
 /// How many tags are resolved at once (the registry handle bounds requests further).
@@ -251,7 +252,7 @@ pub async fn sync(
     };
 
     // 4. Decide observation / drift per tag against what the history says runs there (the
-    //    current segment; see store::timeline::decide_drift), then write everything in one
+    //    current segment; see domain::timeline::decide_drift), then write everything in one
     //    transaction.
     let now = ctx.clock.now();
     let mut events = Vec::new();

@@ -51,10 +51,10 @@ pub struct VerifyReport {
     /// approvals are not for its move or were used twice, a chain head signed by an approval
     /// or stated by a promotion that the chain no longer has. Empty when all holds.
     pub problems: Vec<Problem>,
-    /// The team conflicts of the history (`report::conflicts`): each is also one problem
+    /// The team conflicts of the history (`domain::conflicts`): each is also one problem
     /// (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
     /// the chain: two signed statements that cannot both be right, which people resolve.
-    pub conflicts: Vec<crate::report::conflicts::Conflict>,
+    pub conflicts: Vec<crate::domain::conflicts::Conflict>,
     /// Findings that are not failures: a recovery's promotion or rollback without a signature
     /// in the signed era (with its reason).
     pub warnings: Vec<Problem>,
@@ -79,7 +79,7 @@ impl VerifyReport {
 ///   of the chain with that hash;
 /// - a witness outside the chain: every promotion the (unchained) journal marks recorded is in
 ///   the chain, which catches a cut tail as long as the journal was left alone;
-/// - the team conflicts (`report::conflicts`): one problem each.
+/// - the team conflicts (`domain::conflicts`): one problem each.
 ///
 /// An approval's append time is the later of its `at` and the latest before it
 /// ([`AppendOrder`]): a previous key cannot gain by setting an approval's `at` back.
@@ -237,7 +237,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
             format!("the promotion journal says promotion {id} was recorded as event {seq}, which the chain does not have (or not as that promotion): events were removed or rewritten"),
         ));
     }
-    let conflicts = store.conflicts(None)?;
+    let conflicts = super::conflicts::of(&store, None, None)?;
     for c in &conflicts {
         problems.push(Problem::new(
             c.events.first().map(|e| e.seq),

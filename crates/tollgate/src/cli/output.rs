@@ -99,7 +99,7 @@ pub fn status_table(rows_in: &[StatusRow]) {
 /// The conflicts of the rows, each once, in row order.
 fn rows_conflicts(
     rows: &[StatusRow],
-) -> impl Iterator<Item = &tollgate::report::conflicts::Conflict> {
+) -> impl Iterator<Item = &tollgate::domain::conflicts::Conflict> {
     rows.iter().flat_map(|r| r.conflicts.iter())
 }
 

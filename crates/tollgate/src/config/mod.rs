@@ -1,13 +1,18 @@
-//! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation, and the
-//! resolved [`Workspace`] every use case works on.
+//! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation (the ids and
+//! public keys of approvers and signers: `keys`), and the resolved [`Workspace`] every use case
+//! works on.
 
 mod identities;
 mod identities_digest;
+mod keys;
 #[cfg(test)]
 pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 
+pub use keys::{
+    parse_approver_key, parse_key_text, parse_until, validate_approver, validate_approver_id,
+};
 pub use model::{
     AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, PreviousKeyConfig, RegistryConfig,
     RegistryLocation, SignerConfig, TeamConfig, WorkspaceSection,

@@ -19,6 +19,10 @@ pub struct Workspace {
 
 impl Workspace {
     /// Find the workspace file: `--config`, then `$TOLLGATE_CONFIG`, then `./tollgate.toml`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "$TOLLGATE_CONFIG names the workspace file"
+    )]
     pub fn locate(explicit: Option<&Path>) -> PathBuf {
         explicit
             .map(Path::to_path_buf)
@@ -155,7 +159,7 @@ impl Workspace {
             if !ids.insert(a.id.as_str()) {
                 return bad(format!("approver '{}' is listed twice", a.id));
             }
-            crate::signing::validate_approver(a)
+            super::validate_approver(a)
                 .map_err(|e| as_config(e, format!("approver '{}'", a.id)))?;
         }
         for s in &c.signers {
@@ -165,7 +169,7 @@ impl Workspace {
             if !ids.insert(s.id.as_str()) {
                 return bad(format!("signer '{}' is listed twice", s.id));
             }
-            crate::signing::validate_approver(&s.as_identity()).map_err(|e| {
+            super::validate_approver(&s.as_identity()).map_err(|e| {
                 let e = Error::config(e.message.replacen("approver '", "signer '", 1).replacen(
                     "[[approvers]]",
                     "[[signers]]",

@@ -230,7 +230,7 @@ pub struct StatusRow {
     /// one approval consumed twice, a move no sync saw): detected, never resolved. Empty when
     /// there are none.
     #[serde(default)]
-    pub conflicts: Vec<crate::report::conflicts::Conflict>,
+    pub conflicts: Vec<super::conflicts::Conflict>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -1,7 +1,10 @@
-//! The vocabulary of Tollgate: digests, image references, history events and timeline segments.
+//! The vocabulary of Tollgate: digests, image references, history events and timeline segments,
+//! and the pure rules over them: team conflicts ([`conflicts`]), when a signed statement counts
+//! ([`statement`]). No clock (one is passed in: [`Clock`]), no I/O.
 
 mod canonical;
 mod clock;
+pub mod conflicts;
 mod digest;
 mod event;
 mod image;
@@ -9,6 +12,7 @@ mod point_in_time;
 pub(crate) mod reference;
 pub mod statement;
 mod text;
+pub mod timeline;
 
 pub use canonical::canonical_json;
 pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};

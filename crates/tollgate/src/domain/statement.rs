@@ -30,6 +30,13 @@ pub fn message_sha256(message: &[u8]) -> String {
     hex::encode(Sha256::digest(message))
 }
 
+/// The sha256 of the signed message event data `data` carries (`data.message`), if it carries
+/// one.
+pub fn data_message_sha256(data: &serde_json::Value) -> Option<String> {
+    let message = data.get("message").and_then(|m| m.as_str())?;
+    Some(message_sha256(message.as_bytes()))
+}
+
 fn secs(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -81,9 +81,8 @@ pub struct CandidateApproval {
     pub message: ApprovalMessage,
     /// Already used by a promotion.
     pub consumed: bool,
-    /// When the history appended it (its approval event's place in the chain, see
-    /// [`Store::approval_appended_at`](crate::store::Store::approval_appended_at)): what a
-    /// previous key's `until` is compared with, never the `at` inside the message, which the
+    /// When the history appended it (its approval event's place in the chain, as the store
+    /// reads it: `Store::approval_appended_at`): what a previous key's `until` is compared with, never the `at` inside the message, which the
     /// signer chose; `approval_max_age` is counted from here too.
     pub appended_at: DateTime<Utc>,
 }

@@ -95,6 +95,10 @@ fn from_docker_config(path: &Path, host: &str, helper_dir: Option<&Path>) -> Res
     Ok(found)
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "$DOCKER_CONFIG moves the docker config, as docker reads it"
+)]
 fn docker_config_path() -> Option<PathBuf> {
     match std::env::var_os("DOCKER_CONFIG") {
         Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir).join("config.json")),

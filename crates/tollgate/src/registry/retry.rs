@@ -44,6 +44,10 @@ pub fn is_retryable(status: u16) -> bool {
 }
 
 /// The wait a response asks for in its `Retry-After` header, if any (see [`parse_retry_after`]).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a Retry-After date is relative to the moment the answer arrived"
+)]
 pub fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     resp.headers()
         .get(reqwest::header::RETRY_AFTER)

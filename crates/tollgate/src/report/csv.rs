@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::conflicts::Conflict;
 use super::{rfc3339, ApprovalInfo, Item, Summary, Tally};
+use crate::domain::conflicts::Conflict;
 use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 

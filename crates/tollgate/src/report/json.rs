@@ -20,9 +20,9 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::conflicts::Conflict;
 use super::seal::{Seal, SealedValues};
 use super::{rfc3339, Item, Meta, Selection, Summary, SummaryBuilder, FORMAT, VERSION};
+use crate::domain::conflicts::Conflict;
 use crate::domain::{canonical_json, Event};
 use crate::store::chain::{format_at, formula_of, header_text, Formula, Hashed};
 use crate::{Error, Result};

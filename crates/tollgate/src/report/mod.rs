@@ -14,13 +14,11 @@
 //!   unapproved records re-derived), each in its own file, called by [`check`].
 //! - [`crosscheck`]: what chained events must say of each other (anchors, consumed approvals),
 //!   for both `tollgate verify` and `tollgate verify FILE`.
-//! - [`conflicts`]: what two desktops did that cannot both be right (detected, never resolved).
 //! - [`output`]: writing a report atomically (temporary file in the same folder, then rename).
 //!
 //! Domain code: no clock (the generation time is passed in), no configuration file reading.
 
 pub mod check;
-pub mod conflicts;
 pub mod crosscheck;
 pub mod csv;
 pub mod json;

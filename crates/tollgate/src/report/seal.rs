@@ -9,10 +9,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::conflicts::Conflict;
 use super::json::Range;
 use super::{DatabaseCheck, Filters, Summary};
 use crate::domain::canonical_json;
+use crate::domain::conflicts::Conflict;
 
 /// The SSHSIG namespace of a report's seal (`ssh-keygen -Y verify -n tollgate-report`).
 pub const SEAL_NAMESPACE: &str = "tollgate-report";

@@ -3,23 +3,11 @@
 //! by `tollgate verify FILE`. Times in its options are `YYYYMMDD[HHMM[SS]]Z`, UTC.
 
 use chrono::{DateTime, Utc};
-use ssh_key::PublicKey;
 
-use super::key::{openssh, validate_approver};
+use super::public_key::allowed_signers_line;
 use super::trust::{approver_keys, TrustedKey, TrustedKeys};
 use super::NAMESPACE;
-use crate::config::ApproverConfig;
-use crate::Result;
-
-/// One `allowed_signers` line: `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`
-/// (the key's comment is left out).
-pub fn allowed_signers_line(id: &str, key: &PublicKey) -> Result<String> {
-    let bare = PublicKey::new(key.key_data().clone(), "");
-    Ok(format!(
-        "{id} namespaces=\"{NAMESPACE}\" {}",
-        openssh(&bare)?
-    ))
-}
+use crate::config::{validate_approver, ApproverConfig};
 
 /// The `allowed_signers` file for these approvers, one line each, as
 /// `ssh-keygen -Y verify -f allowed_signers` reads it. An approver whose id or key is not valid

@@ -12,10 +12,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use ssh_key::{Algorithm, HashAlg, PublicKey, SshSig};
 
-use super::key::parse_approver_key;
 use super::message::{is_hash, NOT_CANONICAL};
 use super::HASH_ALG;
-use crate::config::ApproverConfig;
+use crate::config::{parse_approver_key, ApproverConfig};
 use crate::domain::canonical_json;
 
 /// `kind` of a checkpoint message.

@@ -9,6 +9,7 @@ use ts_rs::TS;
 use super::message::{
     check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
+use crate::domain::conflicts::SignedMove;
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::Result;
 
@@ -145,6 +146,20 @@ impl EventMessage {
     pub fn signed_at(&self) -> Result<DateTime<Utc>> {
         parse_time(&self.at)
     }
+}
+
+/// What the signed event message `text` states, as the team-conflict rules read it
+/// (`domain::conflicts::facts`); `None` when it is not an event message of this version in
+/// canonical form.
+pub fn signed_move(text: &str) -> Option<SignedMove> {
+    let m = EventMessage::parse(text.as_bytes()).ok()?;
+    Some(SignedMove {
+        previous: m.previous.as_deref().and_then(|p| Digest::parse(p).ok()),
+        signed_at: m.signed_at().ok(),
+        digest: m.digest,
+        approvals: m.approvals,
+        signer: m.signer,
+    })
 }
 
 #[cfg(test)]

@@ -1,42 +1,13 @@
-//! An approver's Ed25519 key: made and kept in the OS keychain, described by its public half.
+//! An approver's Ed25519 key: made and kept in the OS keychain, read back to sign; described by
+//! its public half (`public_key`).
 
 use rand_core::OsRng;
-use serde::Serialize;
-use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
-use ts_rs::TS;
+use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use super::allowed_signers::allowed_signers_line;
-use crate::config::ApproverConfig;
+use super::public_key::PublicKeyInfo;
+use crate::config::validate_approver_id;
 use crate::keychain::{SecretStore, SIGNING_SERVICE};
 use crate::{Code, Error, Result};
-
-/// The public half of an approver's signing key: what `tollgate key show` prints and what goes
-/// into `tollgate.toml` (`key = "<public_key>"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct PublicKeyInfo {
-    /// The approver id: the keychain account and the key's comment.
-    pub id: String,
-    /// OpenSSH form, `ssh-ed25519 AAAA… <id>`.
-    pub public_key: String,
-    /// `SHA256:…`, as `ssh-keygen -l` prints it.
-    pub fingerprint: String,
-    /// `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`, one line of `allowed_signers`.
-    pub allowed_signers_line: String,
-}
-
-impl PublicKeyInfo {
-    fn new(id: &str, key: &PublicKey) -> Result<Self> {
-        let mut with_comment = key.clone();
-        with_comment.set_comment(id);
-        Ok(PublicKeyInfo {
-            id: id.to_string(),
-            public_key: openssh(&with_comment)?,
-            fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
-            allowed_signers_line: allowed_signers_line(id, key)?,
-        })
-    }
-}
 
 /// Make a new Ed25519 key for approver `id` and store it in the OS keychain.
 /// Refused when the keychain already holds a key for `id`: an existing key is never replaced.
@@ -128,116 +99,14 @@ pub(super) fn load_private_key(id: &str, secrets: &dyn SecretStore) -> Result<Pr
     Ok(key)
 }
 
-/// Check an approver id can be a principal of an `allowed_signers` line: not empty, no white
-/// space or control characters, none of `, " * ? !` (list separators and patterns to
-/// ssh-keygen), and not starting with `#`.
-pub fn validate_approver_id(id: &str) -> Result<()> {
-    let bad = |why: &str| {
-        Error::bad_input(format!(
-            "approver id {id:?} {why}; use an e-mail address such as alice@example.com"
-        ))
-    };
-    if id.is_empty() {
-        return Err(bad("is empty"));
-    }
-    if id.starts_with('#') {
-        return Err(bad("starts with '#'"));
-    }
-    if let Some(c) = id
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || ",\"*?!".contains(*c))
-    {
-        return Err(bad(&format!("contains {c:?}")));
-    }
-    Ok(())
-}
-
-/// Parse the `key` of an approver in `tollgate.toml`: an OpenSSH Ed25519 public key
-/// (`ssh-ed25519 AAAA… comment`). Anything else is a [`Code::Config`] error that names the
-/// approver and never repeats the text (it could be a private key pasted by mistake).
-pub fn parse_approver_key(approver: &ApproverConfig) -> Result<PublicKey> {
-    parse_key_text(&approver.id, &approver.key)
-}
-
-/// [`parse_approver_key`] for any key text of approver `id` (its `key` or a previous one).
-pub(super) fn parse_key_text(id: &str, text: &str) -> Result<PublicKey> {
-    let text = text.trim();
-    let bad = |why: String| {
-        Error::config(format!(
-            "approver '{id}': key {why}; write the line `tollgate key show --id {id}` prints, e.g. key = \"ssh-ed25519 AAAAC3… {id}\""
-        ))
-    };
-    if text.contains("PRIVATE KEY") {
-        return Err(Error::config(format!(
-            "approver '{id}': key holds a PRIVATE key; remove it from tollgate.toml now, treat that key as leaked, and put the public key from `tollgate key show --id {id}` there instead"
-        )));
-    }
-    let algorithm = text.split_whitespace().next().unwrap_or("");
-    if algorithm != Algorithm::Ed25519.as_str() {
-        let shown = match Algorithm::new(algorithm) {
-            Ok(a) if !matches!(a, Algorithm::Other(_)) => {
-                format!("is a {a} key, and Tollgate accepts only ssh-ed25519 keys")
-            }
-            _ if text.is_empty() => "is empty".to_string(),
-            _ => "is not an OpenSSH public key".to_string(),
-        };
-        return Err(bad(shown));
-    }
-    let key = PublicKey::from_openssh(text)
-        .map_err(|_| bad("is not a valid ssh-ed25519 public key (damaged or cut short?)".into()))?;
-    if key.algorithm() != Algorithm::Ed25519 {
-        return Err(bad("is not an Ed25519 key".into()));
-    }
-    Ok(key)
-}
-
-/// Check one `[[approvers]]` entry: a usable id and an Ed25519 public key. Errors are
-/// [`Code::Config`]; config validation calls this for every approver.
-pub fn validate_approver(approver: &ApproverConfig) -> Result<()> {
-    validate_approver_id(&approver.id)
-        .map_err(|e| Error::config(format!("[[approvers]]: {}", e.message)))?;
-    let current = parse_approver_key(approver)?;
-    let id = &approver.id;
-    for (i, previous) in approver.previous_keys.iter().enumerate() {
-        let n = i + 1;
-        let key = parse_key_text(id, &previous.key).map_err(|e| {
-            Error::config(
-                e.message
-                    .replacen(": key ", &format!(": previous_keys #{n}: key "), 1),
-            )
-        })?;
-        if key.key_data() == current.key_data() {
-            return Err(Error::config(format!(
-                "approver '{id}': previous_keys #{n} is the current key; list only keys it no longer signs with"
-            )));
-        }
-        if super::trust::parse_until(&previous.until).is_none() {
-            return Err(Error::config(format!(
-                "approver '{id}': previous_keys #{n}: until {:?} is not an RFC 3339 time; write the moment the key was retired, e.g. until = \"2026-11-01T00:00:00Z\"",
-                previous.until
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The `SHA256:…` fingerprint of an OpenSSH public key, as `ssh-keygen -l` prints it.
-pub fn fingerprint(public_key: &str) -> Result<String> {
-    PublicKey::from_openssh(public_key.trim())
-        .map(|k| k.fingerprint(HashAlg::Sha256).to_string())
-        .map_err(|_| Error::bad_input("not an OpenSSH public key: expected `ssh-ed25519 AAAA…`"))
-}
-
-pub(super) fn openssh(key: &PublicKey) -> Result<String> {
-    key.to_openssh()
-        .map_err(|e| Error::internal(format!("could not encode a public key: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
+    use ssh_key::HashAlg;
+
     use super::*;
+    use crate::config::{parse_approver_key, validate_approver, ApproverConfig};
     use crate::keychain::MemoryKeychain;
-    use crate::signing::allowed_signers;
+    use crate::signing::{allowed_signers, fingerprint};
 
     fn approver(id: &str, key: &str) -> ApproverConfig {
         ApproverConfig {

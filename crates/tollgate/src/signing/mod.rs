@@ -1,7 +1,10 @@
 //! Approval signing: Ed25519 keys kept only in the OS keychain, SSHSIG signatures
 //! (namespace `tollgate-approval`, sha512) over the canonical approval message.
 //!
-//! - [`key`]: make, read and describe an approver's key; parse the keys listed in `tollgate.toml`.
+//! - [`key`]: make an approver's key in the OS keychain, and read it back to sign.
+//! - [`public_key`]: the public half as Tollgate shows it (`key show`), its fingerprint and its
+//!   `allowed_signers` line (a leaf: the keys listed in `tollgate.toml` are parsed by
+//!   `config::keys`).
 //! - [`allowed_signers`]: the `allowed_signers` text that `ssh-keygen -Y verify` reads: written
 //!   into exports, read back from them.
 //! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
@@ -26,26 +29,26 @@ mod checkpoint;
 mod event;
 mod key;
 mod message;
+mod public_key;
 mod rejection;
 mod source;
 mod sshsig;
 mod trust;
 mod versions;
 
-pub use allowed_signers::{
-    allowed_signers, allowed_signers_line, parse_allowed_signers, parse_ssh_time, ssh_time,
-};
+pub use allowed_signers::{allowed_signers, parse_allowed_signers, parse_ssh_time, ssh_time};
 pub use checkpoint::{
     verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,
     CHECKPOINT_VERSION,
 };
 pub use event::{
-    approval_id, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+    approval_id, signed_move, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND,
+    ROLLBACK_KIND,
 };
-pub use key::{
-    fingerprint, generate_key, parse_approver_key, public_key, rotate_key, validate_approver,
-    validate_approver_id, PublicKeyInfo,
-};
+pub use key::{generate_key, public_key, rotate_key};
+pub use public_key::{allowed_signers_line, fingerprint, PublicKeyInfo};
+// The key checks of tollgate.toml (`config::keys`), under the names signing has always had.
+pub use crate::config::{parse_approver_key, validate_approver, validate_approver_id};
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};
 pub use rejection::{
     check_reason, Rejecting, RejectionMessage, Verdict, REASON_MAX_CHARS, REJECTION_KIND,

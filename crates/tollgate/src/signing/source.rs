@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use super::agent;
-use super::key::{load_private_key, parse_approver_key};
+use super::key::load_private_key;
 use super::{HASH_ALG, NAMESPACE};
-use crate::config::ApproverConfig;
+use crate::config::{parse_approver_key, ApproverConfig};
 use crate::keychain::SecretStore;
 use crate::{Code, Error, Result};
 
@@ -63,6 +63,10 @@ pub struct Sources {
 
 impl Sources {
     /// `TOLLGATE_SIGNING_KEY` and `SSH_AUTH_SOCK` as this process sees them (empty = unset).
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the key sources are named by the environment (TOLLGATE_SIGNING_KEY, SSH_AUTH_SOCK)"
+    )]
     pub fn from_env() -> Self {
         let path = |name: &str| {
             std::env::var_os(name)

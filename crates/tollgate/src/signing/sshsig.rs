@@ -5,10 +5,10 @@ use serde::Serialize;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PublicKey, SshSig};
 use ts_rs::TS;
 
-use super::key::{load_private_key, parse_approver_key};
+use super::key::load_private_key;
 use super::trust::{approver_keys, pick};
 use super::{HASH_ALG, NAMESPACE};
-use crate::config::ApproverConfig;
+use crate::config::{parse_approver_key, ApproverConfig};
 use crate::keychain::SecretStore;
 use crate::{Code, Error, Result};
 
@@ -225,6 +225,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
     fn sign_verify_round_trip() {
         let (kc, key) = setup();
         let msg = message();
@@ -302,6 +303,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
     fn wrong_key_fails() {
         let (kc, _) = setup();
         let mallory = generate_key("mallory@example.com", &kc).unwrap();

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use ssh_key::{HashAlg, PublicKey};
 
-use super::key::parse_key_text;
-use crate::config::ApproverConfig;
+use crate::config::{parse_key_text, parse_until, ApproverConfig};
 
 /// One key an approver may sign with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +68,6 @@ pub fn approver_keys(approver: &ApproverConfig) -> Vec<TrustedKey> {
         }
     }
     keys
-}
-
-/// `until` as RFC 3339, cut to whole seconds (what `allowed_signers` can state).
-pub fn parse_until(text: &str) -> Option<DateTime<Utc>> {
-    let t = DateTime::parse_from_rfc3339(text.trim()).ok()?;
-    DateTime::from_timestamp(t.timestamp(), 0)
 }
 
 /// `t` without its fraction of a second.

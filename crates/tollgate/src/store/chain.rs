@@ -12,9 +12,9 @@ use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::timeline::HeadState;
 use super::{BrokenLink, ChainReport};
 use crate::domain::statement::Replays;
+use crate::domain::timeline::HeadState;
 use crate::domain::{Event, EventKind};
 use crate::Result;
 
@@ -375,7 +375,7 @@ fn check_row(
         Some(f) => *formula = f,
         None => return Ok(Some(edited(seq, "its content no longer produces its hash"))),
     }
-    let sha = super::messages::data_sha256(&data);
+    let sha = crate::domain::statement::data_message_sha256(&data);
     derived.apply(seq, kind, app, env, digest, sha.as_deref());
     Ok(None)
 }

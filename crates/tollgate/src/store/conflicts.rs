@@ -1,54 +1,53 @@
-//! The facts the conflict rules (`report::conflicts`) decide on, read from the events of the
-//! history, whatever their origin: promotions and rollbacks (their signed message says the
-//! previous digest and the approvals consumed), records and drift (which put a digest back),
-//! approvals (by the sha256 of their signed message) and observations (what syncs saw).
-//!
-//! A teammate's move this history does not place (an `unplaced` event: `data.moved` is its
-//! signed kind) is read as a move of that kind, imported, and deduplicated by its signed
-//! message against a placed copy of it (a later sync may import it once it fits): the placed
-//! one is kept. So a fork between this desktop's promotion and a teammate's that did not fit is
-//! detected, even though the teammate's never entered the timeline.
+//! The events the team-conflict rules (`domain::conflicts`) decide on, read from the history:
+//! the store returns events, `domain::conflicts::facts` derives the facts and the API calls the
+//! rules.
 //!
 //! Only app × environments with at least one imported promotion or rollback (`data.imported`)
-//! or unplaced event are read in full: on one desktop the promotion journal serializes moves
-//! and approvals are reserved, so every conflict involves a teammate's event. That keeps
-//! `status` cheap on a large history without any team events.
+//! or unplaced event are read (the rules judge no other lane), and of those, all approvals,
+//! promotions, rollbacks, records, drift and unplaced events but only the observations the
+//! landing rule can name: for each team move, the first observation after it, the first of its
+//! digest after it and the latest (by time) of its digest. That keeps `status` cheap on a large
+//! history (without any team events, or with a sync's observation per tag every few minutes),
+//! and the facts are those of the whole lanes.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Params};
 
 use super::events::{read_event, COLUMNS};
 use super::Store;
-use crate::domain::{Digest, Event, EventKind};
-use crate::report::conflicts::{detect, ApprovalFacts, Conflict, Landing, MoveFacts};
-use crate::signing::{approval_id, EventMessage};
+use crate::domain::conflicts::team_move;
+use crate::domain::{Digest, Event};
 use crate::Result;
 
 impl Store {
-    /// The conflicts of one app (or all): see `report::conflicts` for the rules.
+    /// The events the conflict rules need of one app (or all), up to event `upto` (the whole
+    /// history when `None`), in `seq` order: see the module's notes. The conflicts are
+    /// `domain::conflicts::conflicts_of` of them.
     #[tracing::instrument(level = "debug", skip(self))]
-    pub fn conflicts(&self, app: Option<&str>) -> Result<Vec<Conflict>> {
-        let mut facts = Vec::new();
-        let mut approvals = HashMap::new();
-        for (a, e) in lanes_with_imported_moves(&self.conn, app)? {
-            lane_facts(&self.conn, &a, &e, &mut facts, &mut approvals)?;
+    pub fn conflict_events(&self, app: Option<&str>, upto: Option<i64>) -> Result<Vec<Event>> {
+        let upto = upto.unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        for (a, e) in lanes_with_team_moves(&self.conn, app, upto)? {
+            lane_events(&self.conn, &a, &e, upto, &mut out)?;
         }
-        Ok(detect(&facts, &approvals))
+        Ok(out)
     }
 }
 
-/// The app × environments with an imported promotion or rollback, or an unplaced event.
-fn lanes_with_imported_moves(
+/// The app × environments with an imported promotion or rollback, or an unplaced event, at or
+/// below `upto`.
+fn lanes_with_team_moves(
     conn: &Connection,
     app: Option<&str>,
+    upto: i64,
 ) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached("SELECT app, env FROM heads ORDER BY app, env")?;
     let lanes: Vec<(String, String)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut any = conn.prepare_cached(
-        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2
+        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND seq <= ?3
            AND (kind = 'unplaced' OR (kind IN ('promotion', 'rollback')
                 AND json_extract(data, '$.imported') IS NOT NULL)) LIMIT 1",
     )?;
@@ -58,7 +57,7 @@ fn lanes_with_imported_moves(
             continue;
         }
         if any
-            .query_row(params![a, e], |_| Ok(()))
+            .query_row(params![a, e, upto], |_| Ok(()))
             .optional()?
             .is_some()
         {
@@ -68,133 +67,75 @@ fn lanes_with_imported_moves(
     Ok(out)
 }
 
-/// Read one app × environment's moves, records, drift and approvals into `facts` and
-/// `approvals`.
-fn lane_facts(
+/// Append one app × environment's approvals, moves, records, drift and unplaced events, and the
+/// observations the landing rule can name, to `out` (in `seq` order).
+fn lane_events(
     conn: &Connection,
     app: &str,
     env: &str,
-    facts: &mut Vec<MoveFacts>,
-    approvals: &mut HashMap<String, ApprovalFacts>,
+    upto: i64,
+    out: &mut Vec<Event>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM events WHERE app = ?1 AND env = ?2
+        "SELECT {COLUMNS} FROM events WHERE app = ?1 AND env = ?2 AND seq <= ?3
            AND kind IN ('approval', 'promotion', 'rollback', 'record', 'drift', 'unplaced')
          ORDER BY seq"
     ))?;
-    let mut rows = stmt.query(params![app, env])?;
-    let mut events = Vec::new();
+    let mut rows = stmt.query(params![app, env, upto])?;
+    let mut lane = BTreeMap::new();
     while let Some(r) = rows.next()? {
-        events.push(read_event(r)?);
+        let e = read_event(r)?;
+        lane.insert(e.seq, e);
     }
-    // Approvals first: an unsigned move names its approvals by seq.
-    let mut id_of_seq = HashMap::new();
-    for e in events.iter().filter(|e| e.kind == EventKind::Approval) {
-        if let Some(m) = e.data_str("message") {
-            let id = approval_id(m.as_bytes());
-            id_of_seq.insert(e.seq, id.clone());
-            approvals.entry(id).or_insert(ApprovalFacts {
-                seq: e.seq,
-                actor: e.actor.clone(),
-            });
-        }
-    }
-    let mut unplaced = Vec::new();
-    for e in events.iter().filter(|e| e.kind != EventKind::Approval) {
-        let Some(digest) = e.digest.clone() else {
-            continue;
-        };
-        // An unplaced event is read as the move it keeps (its signed kind).
-        let kind = match e.kind {
-            EventKind::Unplaced => match e.data_str("moved").and_then(EventKind::parse) {
-                Some(k @ (EventKind::Promotion | EventKind::Rollback | EventKind::Record)) => k,
-                _ => continue,
-            },
-            k => k,
-        };
-        let mut f = MoveFacts {
-            seq: e.seq,
-            kind,
-            app: e.app.clone(),
-            env: e.env.clone(),
-            digest,
-            previous: e.data_str("previous").and_then(|p| Digest::parse(p).ok()),
-            approvals: e
-                .counted_approvals()
-                .iter()
-                .filter_map(|s| id_of_seq.get(s).cloned())
-                .collect(),
-            at: e.at,
-            actor: e.actor.clone(),
-            imported: e.data.get("imported").is_some_and(|v| !v.is_null()),
-            id: format!("seq:{}", e.seq),
-            landing: Landing::default(),
-            unplaced: e.kind == EventKind::Unplaced,
-        };
-        if let Some(text) = e.data_str("message") {
-            if let Ok(m) = EventMessage::parse(text.as_bytes()) {
-                if m.digest == f.digest {
-                    f.previous = m.previous.as_deref().and_then(|p| Digest::parse(p).ok());
-                    f.approvals = m.approvals.clone();
-                    f.at = m.signed_at().unwrap_or(e.at);
-                    f.actor = Some(m.signer.clone());
-                    f.id = approval_id(text.as_bytes());
-                }
+    let mut observations = BTreeMap::new();
+    for e in lane.values().filter(|e| team_move(e)) {
+        if let Some(digest) = &e.digest {
+            for o in landing_observations(conn, e, digest, upto)? {
+                observations.insert(o.seq, o);
             }
         }
-        if f.imported && f.is_move() {
-            f.landing = landing(conn, e, &f)?;
-        }
-        if f.unplaced {
-            unplaced.push(f);
-        } else {
-            facts.push(f);
-        }
     }
-    // The same move placed (imported once it fitted) and kept unplaced before: the placed one.
-    let placed: std::collections::HashSet<String> = facts
-        .iter()
-        .filter(|f| f.app == app && f.env == env)
-        .map(|f| f.id.clone())
-        .collect();
-    facts.extend(unplaced.into_iter().filter(|f| !placed.contains(&f.id)));
+    lane.extend(observations);
+    out.extend(lane.into_values());
     Ok(())
 }
 
-/// What the syncs saw of move `e`'s tag: the first observation after it is in this history,
-/// and whether any observation after it was signed (or imported) shows its digest.
-fn landing(conn: &Connection, e: &Event, f: &MoveFacts) -> Result<Landing> {
-    let mut first = conn.prepare_cached(
-        "SELECT seq, digest FROM events WHERE app = ?1 AND env = ?2 AND kind = 'observation'
-           AND seq > ?3 ORDER BY seq LIMIT 1",
-    )?;
-    let first_sync_after = first
-        .query_row(params![e.app, e.env, e.seq], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-        .optional()?
-        .map(|(seq, d)| (seq, d.and_then(|d| Digest::parse(&d).ok())));
-    let mut seen = conn.prepare_cached(
-        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND kind = 'observation'
-           AND digest = ?3 AND (seq > ?4 OR at >= ?5) LIMIT 1",
-    )?;
-    let seen = seen
-        .query_row(
-            params![
-                e.app,
-                e.env,
-                f.digest.as_str(),
-                e.seq,
-                super::chain::format_at(f.at)
-            ],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    Ok(Landing {
-        first_sync_after,
-        seen,
-    })
+/// The observations of team move `e` (of `digest`) that the landing rule can name: the first
+/// after it, the first of its digest after it, and the latest (by time) of its digest; all at
+/// or below `upto`.
+fn landing_observations(
+    conn: &Connection,
+    e: &Event,
+    digest: &Digest,
+    upto: i64,
+) -> Result<Vec<Event>> {
+    const OBSERVATIONS: &str = "FROM events WHERE app = ?1 AND env = ?2 AND kind = 'observation'";
+    let mut first = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} {OBSERVATIONS} AND seq > ?3 AND seq <= ?4 ORDER BY seq LIMIT 1"
+    ))?;
+    let mut first_of_digest = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} {OBSERVATIONS} AND seq > ?3 AND seq <= ?4 AND digest = ?5
+         ORDER BY seq LIMIT 1"
+    ))?;
+    let mut latest_of_digest = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} {OBSERVATIONS} AND seq <= ?3 AND digest = ?4
+         ORDER BY at DESC, seq LIMIT 1"
+    ))?;
+    let d = digest.as_str();
+    Ok([
+        one(&mut first, params![e.app, e.env, e.seq, upto])?,
+        one(&mut first_of_digest, params![e.app, e.env, e.seq, upto, d])?,
+        one(&mut latest_of_digest, params![e.app, e.env, upto, d])?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
+}
+
+/// The first row of `stmt` run with `p`, as an event.
+fn one(stmt: &mut CachedStatement<'_>, p: impl Params) -> Result<Option<Event>> {
+    let mut rows = stmt.query(p)?;
+    rows.next()?.map(read_event).transpose()
 }
 
 #[cfg(test)]
@@ -202,9 +143,26 @@ mod tests {
     use chrono::{DateTime, Duration, Utc};
 
     use super::*;
-    use crate::domain::NewEvent;
-    use crate::report::conflicts::ConflictKind;
-    use crate::signing::{Anchor, Move, PROMOTION_KIND};
+    use crate::domain::conflicts::{conflicts_of, Conflict, ConflictKind};
+    use crate::domain::{EventKind, NewEvent};
+    use crate::signing::{approval_id, signed_move, Anchor, EventMessage, Move, PROMOTION_KIND};
+    use crate::store::EventFilter;
+
+    /// The conflicts of `s` (of `app`, or all) as the API derives them: the rules over the
+    /// store's events. Asserts they are those the rules give over the whole history.
+    fn conflicts(s: &Store, app: Option<&str>) -> Vec<Conflict> {
+        let got = conflicts_of(&s.conflict_events(app, None).unwrap(), &signed_move);
+        let all = s.events(&EventFilter::default()).unwrap();
+        let whole = conflicts_of(
+            all.iter().filter(|e| app.is_none_or(|a| a == e.app)),
+            &signed_move,
+        );
+        assert_eq!(
+            got, whole,
+            "the store's events give the whole history's conflicts"
+        );
+        got
+    }
 
     fn t(h: i64) -> DateTime<Utc> {
         "2026-11-25T08:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::hours(h)
@@ -327,7 +285,7 @@ mod tests {
             promotion("bob", "X", "W", 1, &[], true),
         ])
         .unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].kind, ConflictKind::Fork);
         assert_eq!(
@@ -348,7 +306,7 @@ mod tests {
         );
         assert!(!c[0].description.contains('\n'));
         // Another app's question, and a history without imported moves, find nothing.
-        assert!(s.conflicts(Some("web")).unwrap().is_empty());
+        assert!(conflicts(&s, Some("web")).is_empty());
         let (_d2, mut local) = store();
         local
             .append(vec![
@@ -357,7 +315,7 @@ mod tests {
                 promotion("bob", "X", "W", 1, &[], false),
             ])
             .unwrap();
-        assert!(local.conflicts(None).unwrap().is_empty());
+        assert!(conflicts(&local, None).is_empty());
     }
 
     #[test]
@@ -377,7 +335,7 @@ mod tests {
             unplaced(&bobs, "X"),
         ])
         .unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "one fork, not also a move not seen: {c:?}");
         assert_eq!(c[0].kind, ConflictKind::Fork);
         assert_eq!(c[0].seqs(), vec![2, 6]);
@@ -397,7 +355,7 @@ mod tests {
 
         // Imported later (it came to fit), the same move is one move: the placed copy is named.
         s.append(vec![bobs]).unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].seqs(), vec![2, 7]);
         assert_eq!(c[0].events[1].kind, EventKind::Promotion);
@@ -414,9 +372,9 @@ mod tests {
             unplaced(&promotion("bob", "X", "W", 2, &[], true), "X"),
         ])
         .unwrap();
-        assert!(s.conflicts(None).unwrap().is_empty(), "not judged yet");
+        assert!(conflicts(&s, None).is_empty(), "not judged yet");
         s.append(vec![observation("X", 5)]).unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].kind, ConflictKind::MoveNotSeen);
         assert_eq!(c[0].seqs(), vec![3, 4]);
@@ -435,7 +393,7 @@ mod tests {
             observation("Y2", 4),
         ])
         .unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].kind, ConflictKind::ApprovalReused);
         assert_eq!(c[0].seqs(), vec![2, 3, 5], "the approval, then both moves");
@@ -455,15 +413,20 @@ mod tests {
         ])
         .unwrap();
         assert!(
-            s.conflicts(None).unwrap().is_empty(),
+            conflicts(&s, None).is_empty(),
             "not judged before a sync after it"
         );
         s.append(vec![observation("X", 2)]).unwrap();
-        let c = s.conflicts(None).unwrap();
+        let c = conflicts(&s, None);
         assert_eq!(c.len(), 1, "{c:?}");
         assert_eq!(c[0].kind, ConflictKind::MoveNotSeen);
         assert_eq!(c[0].seqs(), vec![2, 3]);
         assert!(c[0].description.contains("event 3"), "{}", c[0].description);
+        // As of event 2 (a report whose head is 2): not judged yet, whatever came after.
+        let upto_2 = s.conflict_events(None, Some(2)).unwrap();
+        assert_eq!(upto_2.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
+        assert!(conflicts_of(&upto_2, &signed_move).is_empty());
+        assert!(s.conflict_events(None, Some(1)).unwrap().is_empty());
 
         // Seen by the sync that imported it (observation before the import, after signing):
         // it landed.
@@ -475,7 +438,7 @@ mod tests {
             observation("X", 3),
         ])
         .unwrap();
-        assert!(s.conflicts(None).unwrap().is_empty());
+        assert!(conflicts(&s, None).is_empty());
 
         // Moved on from W by a later move: it landed, even if no sync saw it.
         let (_d3, mut s) = store();
@@ -486,6 +449,6 @@ mod tests {
             observation("V", 3),
         ])
         .unwrap();
-        assert!(s.conflicts(None).unwrap().is_empty());
+        assert!(conflicts(&s, None).is_empty());
     }
 }

@@ -8,8 +8,9 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::chain::{event_hash, format_at, Hashed, GENESIS};
 use super::messages::NOT_REPLAYED;
-use super::timeline::{insert_segment, load_head, save_head, HeadState};
+use super::timeline::{insert_segment, load_head, save_head};
 use super::EventFilter;
+use crate::domain::timeline::HeadState;
 use crate::domain::{canonical_json, Digest, Event, EventKind, NewEvent};
 use crate::{Error, Result};
 

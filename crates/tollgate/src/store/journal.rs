@@ -484,3 +484,60 @@ impl Store {
         rows.map(|r| r?).collect()
     }
 }
+
+/// Where a promotion journal entry stands, as far as drift is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalOutcome {
+    /// `intended`, `pushed` or `verified`: still running (recovery finishes or fails entries
+    /// whose process is gone before any CLI command, `sync` included).
+    Open,
+    Recorded,
+    Failed,
+}
+
+/// The newest promotion journal entry that targets one tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPromotion {
+    pub journal: i64,
+    pub actor: String,
+    pub digest: Digest,
+    pub outcome: JournalOutcome,
+}
+
+/// The newest journal entry for app × environment and `repository:tag` (read only).
+pub(super) fn newest_promotion(
+    conn: &rusqlite::Connection,
+    app: &str,
+    env: &str,
+    repository: &str,
+    tag: &str,
+) -> Result<Option<TagPromotion>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, actor, state, digest FROM promotions
+          WHERE app = ?1 AND to_env = ?2 AND dst_repository = ?3 AND tag = ?4
+          ORDER BY id DESC LIMIT 1",
+    )?;
+    let newest: Option<(i64, String, String, String)> = stmt
+        .query_row(params![app, env, repository, tag], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((journal, actor, state, digest)) = newest else {
+        return Ok(None);
+    };
+    let digest = Digest::parse(&digest).map_err(|_| {
+        Error::database(format!(
+            "promotion journal entry {journal} holds a malformed digest; run `tollgate verify`"
+        ))
+    })?;
+    Ok(Some(TagPromotion {
+        journal,
+        actor,
+        digest,
+        outcome: match state.as_str() {
+            "recorded" => JournalOutcome::Recorded,
+            "failed" => JournalOutcome::Failed,
+            _ => JournalOutcome::Open,
+        },
+    }))
+}

@@ -5,23 +5,13 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Store;
-use crate::domain::statement::{message_sha256, Replays};
+use crate::domain::statement::{data_message_sha256, Replays};
 use crate::domain::{Digest, EventKind};
 use crate::Result;
 
 /// SQL condition: the event `seq` of the outer query is not a replay.
 pub(super) const NOT_REPLAYED: &str =
     "seq NOT IN (SELECT seq FROM signed_messages WHERE replay_of IS NOT NULL)";
-
-/// The message an event carries (`data.message`), if it carries one.
-fn message(data: &serde_json::Value) -> Option<&str> {
-    data.get("message").and_then(|m| m.as_str())
-}
-
-/// The sha256 of the message event data `data` carries, if it carries one.
-pub(crate) fn data_sha256(data: &serde_json::Value) -> Option<String> {
-    message(data).map(|m| message_sha256(m.as_bytes()))
-}
 
 /// Remember the message of event `seq` (appended now, with `data`); the earlier event it
 /// replays, if it does.
@@ -31,7 +21,7 @@ pub(super) fn note(
     kind: EventKind,
     data: &serde_json::Value,
 ) -> Result<Option<i64>> {
-    let Some(sha) = data_sha256(data) else {
+    let Some(sha) = data_message_sha256(data) else {
         return Ok(None);
     };
     let mut first = conn.prepare_cached(
@@ -62,7 +52,7 @@ pub(super) fn fill(conn: &Connection) -> Result<()> {
         let Ok(data) = serde_json::from_str::<serde_json::Value>(&data) else {
             continue; // `verify` names an unreadable row
         };
-        let Some(sha) = data_sha256(&data) else {
+        let Some(sha) = data_message_sha256(&data) else {
             continue;
         };
         let k = EventKind::parse(&kind).unwrap_or(EventKind::Observation);
@@ -93,7 +83,7 @@ pub struct HeldStatement {
 }
 
 impl Store {
-    /// The events that carry the signed message named `sha256` ([`message_sha256`]), oldest
+    /// The events that carry the signed message named `sha256` ([`crate::domain::statement::message_sha256`]), oldest
     /// first (empty: the history does not hold it).
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn statement_events(&self, sha256: &str) -> Result<Vec<HeldStatement>> {
@@ -130,6 +120,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::statement::message_sha256;
     use crate::domain::NewEvent;
 
     fn ev(kind: EventKind, message: Option<&str>) -> NewEvent {

@@ -6,8 +6,9 @@
 //! - [`migrations`]: numbered `.sql` files, `PRAGMA user_version`, one transaction.
 //! - [`chain`]: the hash formula ([`chain::event_hash`]) and the chain walk behind
 //!   [`Store::verify_chain`].
-//! - [`timeline`]: the segment and drift rules, kept incrementally in the `segments` and
-//!   `heads` tables in the same transaction as each append.
+//! - `timeline`: the segment and drift rules (`domain::timeline`), kept incrementally in the
+//!   `segments` and `heads` tables in the same transaction as each append, and their queries.
+//! - `journal`: the promotion journal (its entries, their owners, the newest entry of a tag).
 //! - `events`: appending and reading rows; `images`: the image metadata cache.
 //! - `point_in_time`: the segment that covers a moment (`status --at`), by two index seeks.
 //! - `team`: the team-sharing tables: the artifacts shared through the registry and the
@@ -15,7 +16,7 @@
 //!   why unshared events are not shared, untrusted artifacts, channel problems:
 //!   `team::status`), the skipped artifacts remembered (`team::skipped`).
 //! - `checkpoints`: the last signed checkpoint this desktop published per team repository.
-//! - `conflicts`: the facts the team-conflict rules (`report::conflicts`) decide on.
+//! - `conflicts`: the events the team-conflict rules (`domain::conflicts`) decide on.
 //! - `messages`: signed statements by the sha256 of their message bytes, and which events
 //!   replay an earlier one (`domain::statement`).
 
@@ -30,7 +31,7 @@ pub mod migrations;
 mod point_in_time;
 mod rejections;
 mod team;
-pub mod timeline;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -44,11 +45,13 @@ use crate::{Error, Result};
 
 pub use chain::event_hash;
 pub use checkpoints::{CheckpointRow, PublishedRow};
-pub use journal::{busy as journal_busy, JournalOwner, JournalState, NewPromotion, Promotion};
+pub use journal::{
+    busy as journal_busy, JournalOutcome, JournalOwner, JournalState, NewPromotion, Promotion,
+    TagPromotion,
+};
 pub use messages::HeldStatement;
 pub use point_in_time::StayAt;
 pub use team::{ProblemRow, SkippedRow, TeamArtifact, TeamPullRow, UntrustedRow};
-pub use timeline::derive_timeline;
 
 /// Result of walking the chain.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -79,7 +82,7 @@ pub struct Head {
     pub segment: Option<Segment>,
     pub drift: bool,
     pub last_observation: Option<Event>,
-    /// What the history says the tag points to now ([`timeline::expected`]): the current
+    /// What the history says the tag points to now: the current
     /// segment's digest, or `None` when there is none or the newest change is a drift to a
     /// missing tag. `sync` compares the registry with this.
     pub expected: Option<Digest>,
@@ -240,7 +243,7 @@ impl Store {
     }
 
     /// Segments of one app (one environment, or all), oldest first. The rules are in
-    /// [`timeline`].
+    /// [`crate::domain::timeline`].
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn timeline(&self, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
         timeline::timeline(&self.conn, app, env)
@@ -302,8 +305,8 @@ impl Store {
         env: &str,
         repository: &str,
         tag: &str,
-    ) -> Result<Option<timeline::TagPromotion>> {
-        timeline::newest_promotion(&self.conn, app, env, repository, tag)
+    ) -> Result<Option<TagPromotion>> {
+        journal::newest_promotion(&self.conn, app, env, repository, tag)
     }
 
     /// The event with this `seq` (a database error when there is none).

@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::chain::format_at;
 use super::events::{event_by_seq, parse_time};
 use super::messages::NOT_REPLAYED;
-use super::timeline::via_of;
+use crate::domain::timeline::via_of;
 use crate::domain::{Segment, Via};
 use crate::{Error, Result};
 
@@ -147,8 +147,9 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
+    use crate::domain::timeline::derive_timeline;
     use crate::domain::{Digest, EventKind, NewEvent};
-    use crate::store::{derive_timeline, Store};
+    use crate::store::Store;
 
     fn t(minutes: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap() + Duration::minutes(minutes)

@@ -237,6 +237,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "any time will do here")]
     fn manifest_round_trip() {
         let sig = "-----BEGIN SSH SIGNATURE-----\nabc\n-----END SSH SIGNATURE-----\n";
         let bytes = checkpoint_manifest(b"{}", sig, Utc::now());

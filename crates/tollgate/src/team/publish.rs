@@ -82,13 +82,14 @@ impl Denied {
     }
 }
 
-/// The index entry that lists an artifact this history knows (for [`TeamRegistry::ensure_listed`]);
-/// `None` when its kind is not one Tollgate publishes.
-pub fn known_entry(a: &crate::store::TeamArtifact) -> Option<Entry> {
-    let kind = super::ArtifactKind::parse(&a.kind)?;
+/// The index entry that lists an artifact this history knows (for [`TeamRegistry::ensure_listed`]):
+/// its manifest's `digest` and `size`, its `kind` (`approval`, `promotion`, ...) as the store
+/// keeps it; `None` when that is not a kind Tollgate publishes.
+pub fn known_entry(digest: &Digest, size: u64, kind: &str) -> Option<Entry> {
+    let kind = super::ArtifactKind::parse(kind)?;
     Some(Entry {
-        digest: a.digest.clone(),
-        size: a.size,
+        digest: digest.clone(),
+        size,
         media_type: OCI_MANIFEST.into(),
         artifact_type: Some(kind.artifact_type()),
         annotations: Default::default(),

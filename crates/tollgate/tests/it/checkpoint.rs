@@ -425,6 +425,10 @@ fn a_read_only_user_and_a_machine_without_a_listed_key_skip_with_one_line() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "any time will do here: the artifact's creation time"
+)]
 fn a_checkpoint_signed_by_an_unlisted_key_is_named_and_ignored() {
     let (f, _, alice) = fixture(builder("checkpoint-stranger"));
     as_id(&f.tmp, &alice, &["sync"]).ok();

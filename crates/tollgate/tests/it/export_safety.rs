@@ -53,6 +53,10 @@ fn hostile_history() -> (TempWorkspace, Workspace) {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "any time will do here: the reports' generation time"
+)]
 fn export_refuses_the_databases_wal_shm_and_journal_files() {
     let (tmp, ws) = hostile_history();
     let before = tmp.sqlite("SELECT count(*) FROM events");
@@ -87,6 +91,10 @@ fn export_refuses_the_databases_wal_shm_and_journal_files() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "any time will do here: the reports' generation time"
+)]
 fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text() {
     let (tmp, ws) = hostile_history();
     let csv_path = tmp.path().join("audit.csv");

@@ -462,6 +462,10 @@ fn an_approval_is_signed_through_ssh_agent_and_a_key_file_too() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "signed now, as the CLI it is compared with signs at the system time"
+)]
 fn an_approval_signed_by_a_signer_only_key_is_ignored_with_a_reason() {
     use tollgate::domain::{Digest, EventKind, NewEvent};
     use tollgate::signing::{Anchor, ApprovalMessage, Target};

@@ -204,6 +204,10 @@ fn a_running_promotion_is_left_alone_and_a_second_one_into_its_tag_is_refused() 
 /// An entry whose owner is gone is recovered; one owned by another host is judged by its
 /// heartbeat: fresh, it is left alone; older than the bound (10 minutes), it is recovered.
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "heartbeats compared with the system time by the recovering process"
+)]
 fn an_abandoned_entry_is_recovered_once_its_owner_is_gone() {
     let (f, a, _, quinn, _) = fixture("abandoned");
     assert!(run(&f, &["sync"]).status.success());

@@ -83,6 +83,7 @@ fn ssh_keygen(dir: &Path, id: &str, msg: &str, sig: &str, extra: &[&str]) -> (bo
 }
 
 #[test]
+#[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
 fn ssh_keygen_verifies_an_approval_signed_with_the_os_keychain_key() {
     let key = KeychainKey::new("alice");
     let info = signing::generate_key(&key.id, &OsKeychain).unwrap();
@@ -186,6 +187,7 @@ fn key_init_never_replaces_a_key_in_the_os_keychain() {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods, reason = "verified now, as signed now")]
 fn tollgate_verifies_a_signature_made_by_ssh_keygen() {
     // A throwaway key of ssh-keygen's own, in its own temp dir: the other direction of interop.
     let dir = tempfile::tempdir().unwrap();

@@ -7,10 +7,9 @@ use std::process::Command;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 use tempfile::TempDir;
+use tollgate::domain::timeline::derive_timeline;
 use tollgate::domain::{Digest, EventKind, ImageInfo, NewEvent, Via};
-use tollgate::store::{
-    chain, derive_timeline, migrations, BrokenLink, ChainReport, EventFilter, Store,
-};
+use tollgate::store::{chain, migrations, BrokenLink, ChainReport, EventFilter, Store};
 use tollgate::Code;
 
 use crate::support::workspace::{sqlite3, sqlite3_fails};

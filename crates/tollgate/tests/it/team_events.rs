@@ -360,6 +360,10 @@ fn spawn_approve(dir: &TempWorkspace, digest: &str, who: &str) -> std::process::
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the approvals were appended at the system time"
+)]
 fn two_approve_processes_publishing_at_the_same_moment_both_reach_the_index() {
     let f = SignedWorkspace::builder(
         "events-race",

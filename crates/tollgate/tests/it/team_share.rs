@@ -194,6 +194,10 @@ fn an_approval_signed_by_a_key_not_listed_is_skipped_and_named() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the approvals were appended at the system time"
+)]
 fn a_denied_push_keeps_the_approval_local_and_the_next_sync_after_granting_shares_it() {
     let (f, a, _alice, quinn) = team_on(
         SignedWorkspace::builder(

@@ -72,6 +72,10 @@ impl Sample {
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "TOLLGATE_BENCH_KEEP keeps the workspaces"
+)]
 fn main() -> Result<()> {
     let mut runs = 5usize;
     let mut events = 1_000_000usize;
@@ -241,6 +245,10 @@ fn measure(xvfb: &Xvfb, work: &Path, s: &Subject, run: usize, idle: Duration) ->
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "TOLLGATE_BENCH_SMAPS asks for the memory map"
+)]
 fn measure_once(
     xvfb: &Xvfb,
     work: &Path,

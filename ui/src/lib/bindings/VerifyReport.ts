@@ -40,7 +40,7 @@ anchored_seq: number,
  */
 problems: Array<Problem>, 
 /**
- * The team conflicts of the history (`report::conflicts`): each is also one problem
+ * The team conflicts of the history (`domain::conflicts`): each is also one problem
  * (`conflict: …`), so `verify` exits 1 while the history holds one. They are not damage to
  * the chain: two signed statements that cannot both be right, which people resolve.
  */

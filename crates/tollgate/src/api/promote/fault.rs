@@ -7,6 +7,10 @@
 //!   that run another process meanwhile.
 
 #[cfg(debug_assertions)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "test fault hooks are set through the environment (debug builds only)"
+)]
 pub(super) fn point(step: &str) {
     if std::env::var("TOLLGATE_TEST_PAUSE_AT").is_ok_and(|s| s == step) {
         eprintln!("paused at {step}");

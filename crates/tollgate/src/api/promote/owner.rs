@@ -88,6 +88,10 @@ const UNKNOWN_HOST: &str = "?";
 
 /// The name of this machine, read once (`?` when it cannot be found: then no entry is
 /// judged by pid, only by heartbeat).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the host name, where /proc does not say it"
+)]
 fn host_name() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();
     HOST.get_or_init(|| {

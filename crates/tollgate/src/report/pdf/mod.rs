@@ -27,8 +27,8 @@ use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
 use super::check::SignatureCheck;
-use super::conflicts::Conflict;
 use super::{ApprovalInfo, Item, Meta, Selection, Summary, Tally};
+use crate::domain::conflicts::Conflict;
 use crate::domain::{Event, EventKind};
 use crate::signing::parse_allowed_signers;
 use canvas::{

@@ -10,11 +10,11 @@
 //! - [`unsigned`]: records, promotions and rollbacks without a signature after the first signed
 //!   one (the signed era).
 //! - [`conflicts`]: the conflicts a report without filters states, re-derived from its events
-//!   (the one check here that writes: a scratch history in a temporary folder).
+//!   by the team conflict rules (`domain::conflicts`).
 //! - [`imported`]: an approval or verdict marked `imported` names a team artifact that this
 //!   history imported as that very event.
 //!
-//! Pure rules otherwise: no clock, no I/O (the team artifacts are looked up by the caller's
+//! Pure rules: no clock, no I/O (the team artifacts are looked up by the caller's
 //! closure).
 
 pub mod conflicts;

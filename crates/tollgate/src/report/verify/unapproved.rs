@@ -2,7 +2,7 @@
 //! the policies it states (sealed in version 2): a `record` into an environment that has a
 //! policy is unapproved when no promotion or rollback into that app × environment happened
 //! between the start of the segment it belongs to and it (the store's rule,
-//! `store::timeline::record_unapproved`). Segments are followed with the store's own
+//! `store::timeline::record_unapproved`). Segments are followed with the timeline rules'
 //! [`HeadState`], from whole events and from stubs' headers alike, so this needs the report to
 //! start at event 1; a report that starts later is named as not re-derivable.
 
@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::domain::timeline::HeadState;
 use crate::domain::EventKind;
-use crate::store::timeline::HeadState;
 
 /// One event of the report, as far as this rule needs it.
 #[derive(Debug, Clone)]

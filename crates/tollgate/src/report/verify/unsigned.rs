@@ -61,6 +61,7 @@ mod tests {
     use chrono::Utc;
     use serde_json::json;
 
+    #[allow(clippy::disallowed_methods, reason = "any time will do here")]
     fn ev(seq: i64, kind: EventKind, data: serde_json::Value) -> Event {
         Event {
             seq,

@@ -181,7 +181,7 @@ impl TeamStep {
                     .team_artifacts(&repository, &i.digest)?
                     .iter()
                     .filter(|a| a.shared && pulled.referrers.lost.contains(&a.digest))
-                    .filter_map(known_entry)
+                    .filter_map(|a| known_entry(&a.digest, a.size, &a.kind))
                     .collect();
                 if let Err(e) = team.ensure_listed(path, &i.digest, &known).await {
                     let lost = pulled.referrers.lost.len();

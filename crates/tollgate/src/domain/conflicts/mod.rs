@@ -20,7 +20,15 @@
 //! one of the moves can be what the tag shows; that the tag shows the other one is the same
 //! conflict, not a second. An unplaced move in no fork is checked like any imported move.
 //!
-//! The store gathers the facts (`store::conflicts`); this module decides. No clock, no I/O.
+//! Only app × environments with a teammate's promotion or rollback (`data.imported`) or an
+//! unplaced event are judged: on one desktop the promotion journal serializes moves and
+//! approvals are reserved, so every conflict involves a teammate's event.
+//!
+//! [`facts`] derives what the rules decide on from the events of the history ([`conflicts_of`]:
+//! both at once); the store only reads those events (`Store::conflict_events`), the API calls
+//! these, and `verify FILE` calls them on a report's events. No clock, no I/O.
+
+mod facts;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +37,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::domain::{Digest, EventKind};
+
+pub use facts::{conflicts_of, facts, team_move, Facts, SignedMove};
 
 /// What kind of conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
