@@ -26,8 +26,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
-use super::check::SignatureCheck;
 use super::conflicts::Conflict;
+use super::signatures::SignatureCheck;
 use super::{ApprovalInfo, Item, Meta, Selection, Summary, Tally};
 use crate::domain::{Event, EventKind};
 use crate::signing::parse_allowed_signers;
