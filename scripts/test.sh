@@ -16,6 +16,9 @@ fi
 step "rustfmt"
 cargo fmt --all --check
 
+step "no non-test source file over 700 lines"
+scripts/check-file-size.sh
+
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -10,18 +10,18 @@ use ts_rs::TS;
 use crate::api::{open, Context};
 use crate::config::Workspace;
 use crate::domain::conflicts::Conflict;
-use crate::report::check::ApprovalSignatures;
 use crate::report::csv::CsvWriter;
 use crate::report::json::{JsonWriter, Sealing};
 use crate::report::output::{check_target, AtomicFile};
 use crate::report::pdf::PdfReport;
 use crate::report::seal::{seal_message, seal_signers_line, Seal, SealedValues, SEAL_NAMESPACE};
+use crate::report::signatures::ApprovalSignatures;
 use crate::report::{self, BrokenCheck, DatabaseCheck, Filters, Meta, Selection, Summary};
 use crate::signing;
 use crate::store::{EventFilter, Store};
 use crate::{Error, Result};
 
-pub use crate::report::check::SignatureCheck;
+pub use crate::report::signatures::SignatureCheck;
 pub use crate::report::ExportFormat;
 
 /// What to export and where.

@@ -10,16 +10,16 @@ use crate::config::Workspace;
 use crate::domain::statement::{message_sha256, signed_ahead, Replays};
 use crate::domain::{Event, EventKind};
 use crate::policy::rejected::may_say;
-use crate::report::check::{check_report_bytes, ReportKeys};
 use crate::report::crosscheck::{
     check_anchor, rejection_statement, signed_statement, stated_anchor, AppendOrder, AtSeq,
     Consumption,
 };
+use crate::report::verify::{check_report_bytes, ReportKeys};
 use crate::signing::{self, Anchor};
 use crate::store::{ChainReport, EventFilter};
 use crate::{Error, Result};
 
-pub use crate::report::check::{Problem, ReportVerification};
+pub use crate::report::verify::{Problem, ReportVerification};
 
 /// What `tollgate verify` found in the database.
 #[derive(Debug, Clone, Serialize, TS)]

@@ -8,17 +8,17 @@
 //! - [`csv`]: one row per event, stable columns ([`csv::COLUMNS`]).
 //! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.
-//! - [`check`]: `tollgate verify FILE`, checking a JSON report with nothing but the file.
+//! - [`signatures`]: the approvals', rejections' and unrejections' signatures of a report being
+//!   written, checked against the `allowed_signers` it carries.
 //! - [`seal`]: the exporting identity's signature over what no event hash covers (version 2).
-//! - [`verify`]: the checks added with report version 2 (stubs, the seal, unsigned moves,
-//!   unapproved records re-derived), each in its own file, called by [`check`].
+//! - [`verify`]: `tollgate verify FILE`, checking a JSON report with nothing but the file, one
+//!   file per check.
 //! - [`crosscheck`]: what chained events must say of each other (anchors, consumed approvals),
 //!   for both `tollgate verify` and `tollgate verify FILE`.
 //! - [`output`]: writing a report atomically (temporary file in the same folder, then rename).
 //!
 //! Domain code: no clock (the generation time is passed in), no configuration file reading.
 
-pub mod check;
 pub mod crosscheck;
 pub mod csv;
 pub mod json;
@@ -26,6 +26,7 @@ pub mod output;
 pub mod pdf;
 pub mod seal;
 mod select;
+pub mod signatures;
 pub mod verify;
 
 use std::collections::{BTreeMap, HashMap};

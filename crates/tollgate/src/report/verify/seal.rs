@@ -166,3 +166,23 @@ pub fn check(top: &Map<String, Value>, keys: SealKeys<'_>, allow_unsealed: bool)
     }
     out
 }
+
+impl super::Checker<'_> {
+    /// The seal, against the keys of [`super::ReportKeys`] ([`check`]). Returns who sealed the
+    /// report, when the seal verified.
+    pub(super) fn check_seal(&mut self) -> Option<String> {
+        use super::ReportKeys;
+        let keys = match &self.keys {
+            ReportKeys::Report => SealKeys::Report,
+            ReportKeys::Workspace {
+                identities, from, ..
+            } => SealKeys::Workspace { identities, from },
+        };
+        let outcome = check(self.top, keys, self.allow_unsealed);
+        for p in outcome.problems {
+            self.problem(None, p);
+        }
+        self.unproven.extend(outcome.unproven);
+        outcome.sealed_by
+    }
+}

@@ -176,6 +176,63 @@ fn header_str(hashed: &str, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+impl super::Checker<'_> {
+    /// Every stub ([`check_stub`]) and link ([`check_link`]) against the report's filters; the
+    /// version 1 stubs, which carry no header, are listed as unproven. Returns the stubs'
+    /// headers, by `seq`.
+    pub(super) fn check_stubs(
+        &mut self,
+        entries: &[super::events::Entry],
+    ) -> Vec<(i64, StubHeader)> {
+        use super::events::Entry;
+        let filters: Filters = self
+            .top
+            .get("filters")
+            .and_then(|f| serde_json::from_value(f.clone()).ok())
+            .unwrap_or_default();
+        let mut unproven_stubs = 0;
+        let mut headers: Vec<(i64, StubHeader)> = Vec::new();
+        for e in entries {
+            match e {
+                Entry::Stub {
+                    seq,
+                    prev_hash,
+                    hash,
+                    hashed,
+                } => {
+                    let c = check_stub(
+                        self.version,
+                        &filters,
+                        *seq,
+                        prev_hash,
+                        hash,
+                        hashed.as_deref(),
+                    );
+                    for p in c.problems {
+                        self.problem(Some(*seq), p);
+                    }
+                    unproven_stubs += u64::from(c.unproven);
+                    if let Some(h) = c.header {
+                        headers.push((*seq, h));
+                    }
+                }
+                Entry::Whole(w) if w.link => {
+                    if let Some(p) = check_link(&filters, &w.event.app, &w.event.env, w.event.at) {
+                        self.problem(Some(w.event.seq), p);
+                    }
+                }
+                Entry::Whole(_) => {}
+            }
+        }
+        if unproven_stubs > 0 {
+            self.unproven.push(format!(
+                "{unproven_stubs} link stubs of this version 1 report carry no header: nothing shows they were outside the filters"
+            ));
+        }
+        headers
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

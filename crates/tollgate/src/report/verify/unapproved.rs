@@ -65,6 +65,56 @@ pub fn check<'a>(
     out
 }
 
+impl super::Checker<'_> {
+    /// The `unapproved` flags, from event 1 on, under the policies the report states ([`check`]);
+    /// stubs take part through their headers (`headers`, by `seq`, from
+    /// [`super::stubs`]). Nothing is checked in a report that starts later or states no
+    /// policies.
+    pub(super) fn check_unapproved(
+        &mut self,
+        entries: &[super::events::Entry],
+        headers: &[(i64, super::stubs::StubHeader)],
+    ) {
+        use super::events::{starts_at_one, Entry};
+        let policies = self.top.get("policies").cloned();
+        let Some(policies) = policies.as_ref().filter(|_| starts_at_one(entries)) else {
+            return;
+        };
+        let mut lane: Vec<LaneEvent<'_>> = Vec::new();
+        let mut stub_headers = headers.iter().peekable();
+        for e in entries {
+            match e {
+                Entry::Whole(w) => lane.push(LaneEvent {
+                    seq: w.event.seq,
+                    kind: w.event.kind,
+                    app: &w.event.app,
+                    env: &w.event.env,
+                    digest: w.event.digest.as_ref().map(|d| d.as_str()),
+                    stated: (!w.link).then_some(w.unapproved),
+                }),
+                Entry::Stub { seq, .. } => {
+                    while stub_headers.next_if(|(s, _)| s < seq).is_some() {}
+                    if let Some((_, h)) = stub_headers.next_if(|(s, _)| s == seq) {
+                        if let Some(kind) = EventKind::parse(&h.kind) {
+                            lane.push(LaneEvent {
+                                seq: *seq,
+                                kind,
+                                app: &h.app,
+                                env: &h.env,
+                                digest: h.digest.as_deref(),
+                                stated: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for (seq, why) in check(lane, policies) {
+            self.problem(Some(seq), why);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,29 @@ impl SignedEra {
     }
 }
 
+impl super::Checker<'_> {
+    /// Against a workspace, the whole events of the signed era that carry no signature
+    /// ([`SignedEra`]): warnings for a recovery's, problems otherwise. Against the report's own
+    /// keys nothing is checked.
+    pub(super) fn check_unsigned(&mut self, entries: &[super::events::Entry]) {
+        use super::events::Entry;
+        if let super::ReportKeys::Workspace { .. } = self.keys {
+            let mut era = SignedEra::default();
+            for e in entries {
+                if let Entry::Whole(w) = e {
+                    match era.event(&w.event) {
+                        Some(Unsigned::Warning(why)) => self
+                            .warnings
+                            .push(super::Problem::new(Some(w.event.seq), why)),
+                        Some(Unsigned::Problem(why)) => self.problem(Some(w.event.seq), why),
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
