@@ -17,7 +17,7 @@ use tollgate::report::ExportFormat;
 use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::store::{chain, EventFilter, Store};
 
-use crate::support::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
 
 /// dev → staging (one QA approval) → production (one QA approval); images A (in dev) and B.
 fn fixture(name: &str) -> (SignedWorkspace, String, String, String) {
@@ -231,7 +231,7 @@ fn promotions_are_checked_against_the_approvals_they_consumed_in_the_chain() {
     let path = f.tmp.path().join("moves.json");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
@@ -364,7 +364,7 @@ fn a_previous_key_cannot_backdate_an_approval_past_its_until() {
     let path = f.tmp.path().join("backdated.json");
     api::export(
         &kept,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
@@ -477,7 +477,7 @@ fn version_1_approvals_still_verify_and_count() {
     let path = f.tmp.path().join("v1.json");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &path),
     )
     .unwrap();
@@ -559,7 +559,7 @@ fn a_report_forged_with_its_own_keys_fails_against_the_workspace_keys() {
     let genuine = f.tmp.path().join("genuine.json");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::days(1)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::days(1)),
         api::ExportRequest::everything(ExportFormat::Json, &genuine),
     )
     .unwrap();

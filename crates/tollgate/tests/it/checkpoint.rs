@@ -11,9 +11,10 @@ use std::process::Command;
 use serde_json::Value;
 use tollgate::team::{checkpoint_tag, TeamRegistry};
 
-use crate::support::registry::{run, skopeo_raw};
-use crate::support::signed::{rt, SignedWorkspace, SignedWorkspaceBuilder};
-use crate::support::workspace::{Run, TempWorkspace};
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::signed::{rt, SignedWorkspace, SignedWorkspaceBuilder};
+use tollgate_testsupport::skopeo::skopeo_raw;
+use tollgate_testsupport::workspace::{Run, TempWorkspace};
 
 /// Image A in dev; Alice is an approver whose key is in the OS keychain.
 fn fixture(b: SignedWorkspaceBuilder) -> (SignedWorkspace, String, String) {

@@ -1,7 +1,7 @@
 //! The `tollgate` binary end to end: its exit codes, its one-line errors, and that a failed
 //! command writes nothing. Registry-backed flows are in `cli_registry.rs`.
 
-use crate::support::workspace::{toml_for, TempWorkspace};
+use tollgate_testsupport::workspace::{toml_for, TempWorkspace};
 
 const DIGEST: &str = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 

@@ -1,11 +1,13 @@
 //! The CLI against a real `docker-registry`: digests cross-checked with skopeo, drift made with
 //! `skopeo copy`, credentials from the real keychain and the docker config, tampering.
 
-use crate::support::registry::{
-    make_image, push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_raw,
-    skopeo_retag, FaultProxy, TestRegistry,
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::proxy::FaultProxy;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::skopeo::{
+    push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_raw, skopeo_retag,
 };
-use crate::support::workspace::{sqlite3_fails, toml_for, Run, TempWorkspace};
+use tollgate_testsupport::workspace::{sqlite3_fails, toml_for, Run, TempWorkspace};
 
 /// `tollgate record --app api --env ENV --image local/payments/api@DIGEST EXTRA...`
 fn record(ws: &TempWorkspace, env: &str, digest: &str, extra: &[&str]) -> Run {

@@ -9,8 +9,10 @@ use std::process::Command;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::support::registry::{run, skopeo_digest, TestRegistry};
-use crate::support::workspace::{Run, TempWorkspace};
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::skopeo::skopeo_digest;
+use tollgate_testsupport::workspace::{Run, TempWorkspace};
 
 /// Env values the images carry: none may appear in any output.
 const SECRETS: [&str; 2] = ["hunter2-never-shown", "old-secret-value"];
@@ -223,7 +225,7 @@ repository = "local/payments/multi"
 environments = [{{ name = "dev", tag = "dev" }}, {{ name = "staging", tag = "staging" }}]
 {}"#,
         registry.url(),
-        crate::support::ci::ci_signers_toml()
+        tollgate_testsupport::keys::ci_signers_toml()
     )
 }
 

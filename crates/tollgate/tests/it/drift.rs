@@ -6,11 +6,12 @@ use std::process::Command;
 
 use tollgate::api::Context;
 
-use crate::support::registry::{
-    make_image, push, run, skopeo_digest, skopeo_find_digest, skopeo_retag, TestRegistry,
-};
-use crate::support::signed::SignedWorkspace;
-use crate::support::workspace::{toml_for, Run, TempWorkspace};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::signed::SignedWorkspace;
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_find_digest, skopeo_retag};
+use tollgate_testsupport::workspace::{toml_for, Run, TempWorkspace};
 
 /// A registry with dev = image A and staging = image B (also tagged `old`) in payments/api,
 /// nothing in production (local/prod/api); no policies.
@@ -404,7 +405,7 @@ fn a_tag_moved_by_a_promotion_still_running_is_not_drift() {
     assert_eq!(skopeo_digest(&reg, "payments/api:staging"), a);
     assert_eq!(ws.sqlite("SELECT state FROM promotions"), "pushed");
     let workspace = tollgate::config::Workspace::load(&ws.config(), None).unwrap();
-    let report = crate::support::signed::rt()
+    let report = tollgate_testsupport::signed::rt()
         .block_on(tollgate::api::sync(
             &workspace,
             &Context::system(),

@@ -13,8 +13,8 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Digest, Event, EventKind, NewEvent};
 use tollgate::store::{EventFilter, Store};
 
-use crate::support::docs::fenced_block;
-use crate::support::workspace::{sqlite3, workspace_toml, Run, TempWorkspace};
+use tollgate_testsupport::docs::fenced_block;
+use tollgate_testsupport::workspace::{sqlite3, workspace_toml, Run, TempWorkspace};
 
 /// A demo workspace (`tollgate demo`): records, approvals, promotions and a drift.
 struct Demo {
@@ -793,7 +793,7 @@ fn library_export_of_rollbacks_and_unknown_keys() {
     let export_all = |format: ExportFormat, out: &Path| {
         api::export(
             &ws,
-            &crate::support::signed::ctx_at(t0 + Duration::days(1)),
+            &tollgate_testsupport::signed::ctx_at(t0 + Duration::days(1)),
             ExportRequest::everything(format, out),
         )
         .unwrap()
@@ -880,7 +880,7 @@ fn names_pdf(workspace: &str, approver: &str, actor: &str) -> (TempWorkspace, Pa
     let request = ExportRequest::everything(ExportFormat::Pdf, &out);
     api::export(
         &ws,
-        &crate::support::signed::ctx_at(t0 + Duration::days(1)),
+        &tollgate_testsupport::signed::ctx_at(t0 + Duration::days(1)),
         request,
     )
     .unwrap();
@@ -950,7 +950,7 @@ fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
     let t = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
     api::export(
         &ws,
-        &crate::support::signed::ctx_at(t),
+        &tollgate_testsupport::signed::ctx_at(t),
         ExportRequest::everything(ExportFormat::Pdf, &again),
     )
     .unwrap();
@@ -1005,7 +1005,7 @@ mod real {
     use tollgate::api::{self, ExportFormat, ExportRequest};
     use tollgate::config::Workspace;
 
-    use crate::support::signed::{at, t0, SignedWorkspace};
+    use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
 
     /// What the test calls the digests of images A and B, and its one approver.
     struct Names {
@@ -1040,7 +1040,7 @@ mod real {
     ) -> api::ExportSummary {
         api::export(
             ws,
-            &crate::support::signed::ctx_at(t0() + Duration::days(2)),
+            &tollgate_testsupport::signed::ctx_at(t0() + Duration::days(2)),
             ExportRequest {
                 format,
                 app: Some("api".into()),

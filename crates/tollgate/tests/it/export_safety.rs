@@ -11,7 +11,7 @@ use tollgate::domain::{Digest, EventKind, NewEvent};
 use tollgate::store::Store;
 use tollgate::Code;
 
-use crate::support::workspace::{sqlite3, workspace_toml, TempWorkspace};
+use tollgate_testsupport::workspace::{sqlite3, workspace_toml, TempWorkspace};
 
 /// Free text a spreadsheet would take for a formula, each as an actor of a record.
 const HOSTILE: [&str; 6] = [
@@ -62,7 +62,7 @@ fn export_refuses_the_databases_wal_shm_and_journal_files() {
         let out = PathBuf::from(name);
         let e = api::export(
             &ws,
-            &crate::support::signed::ctx_at(Utc::now()),
+            &tollgate_testsupport::signed::ctx_at(Utc::now()),
             ExportRequest::everything(ExportFormat::Csv, &out),
         )
         .unwrap_err();
@@ -92,7 +92,7 @@ fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text
     let csv_path = tmp.path().join("audit.csv");
     api::export(
         &ws,
-        &crate::support::signed::ctx_at(Utc::now()),
+        &tollgate_testsupport::signed::ctx_at(Utc::now()),
         ExportRequest::everything(ExportFormat::Csv, &csv_path),
     )
     .unwrap();
@@ -119,7 +119,7 @@ fn csv_cells_that_spreadsheets_would_run_are_neutralised_and_json_keeps_the_text
     let json_path = tmp.path().join("audit.json");
     api::export(
         &ws,
-        &crate::support::signed::ctx_at(Utc::now()),
+        &tollgate_testsupport::signed::ctx_at(Utc::now()),
         ExportRequest::everything(ExportFormat::Json, &json_path),
     )
     .unwrap();

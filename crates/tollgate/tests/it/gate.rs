@@ -13,9 +13,11 @@ use tollgate::keychain::OsKeychain;
 use tollgate::policy::{Rule, RuleResult};
 use tollgate::Code;
 
-use crate::support::registry::{make_image, push, run, skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, production_check, rt, t0, unique_id, SignedWorkspace};
-use crate::support::workspace::{workspace_toml, Run, TempWorkspace};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::signed::{at, production_check, rt, t0, unique_id, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_retag};
+use tollgate_testsupport::workspace::{workspace_toml, Run, TempWorkspace};
 
 /// `dev` → `staging` (no policy) → `production`, which needs one approval, 24 hours in staging
 /// and four eyes (plus `extra` policy keys). Images A (`gate-a`) and B (`gate-b`) are pushed
@@ -398,7 +400,7 @@ fn last_actor(tmp: &TempWorkspace, env: &str) -> String {
 
 #[test]
 fn the_cli_resolves_actors_as_identities_with_the_keychain_identity_before_the_login_name() {
-    let reg = crate::support::registry::TestRegistry::start();
+    let reg = tollgate_testsupport::registry::TestRegistry::start();
     push(&make_image("gate-actor"), &reg, "payments/api:dev");
     let digest = skopeo_digest(&reg, "payments/api:dev");
     let image = format!("local/payments/api@{digest}");

@@ -7,9 +7,11 @@ use std::process::{Command, Stdio};
 
 use tollgate::keychain::OsKeychain;
 
-use crate::support::registry::{make_image, push, skopeo_digest, TestRegistry};
-use crate::support::signed::{approve_staging_args, unique_id};
-use crate::support::workspace::{toml_for, Run, TempWorkspace};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::signed::{approve_staging_args, unique_id};
+use tollgate_testsupport::skopeo::{push, skopeo_digest};
+use tollgate_testsupport::workspace::{toml_for, Run, TempWorkspace};
 
 /// A workspace over a real registry with `payments/api:dev` pushed, and `extra` toml appended.
 fn workspace(extra: &str) -> (TestRegistry, TempWorkspace, String) {
@@ -295,7 +297,7 @@ fn a_signer_is_never_an_approver() {
 
 #[test]
 fn promotions_are_signed_and_verify_checks_every_event_signature() {
-    use crate::support::signed::{at, SignedWorkspace};
+    use tollgate_testsupport::signed::{at, SignedWorkspace};
     let f = SignedWorkspace::builder(
         "signed-events",
         &[
@@ -363,7 +365,9 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
     let out = dir.path().join("report.json");
     tollgate::api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(crate::support::signed::t0() + chrono::Duration::hours(3)),
+        &tollgate_testsupport::signed::ctx_at(
+            tollgate_testsupport::signed::t0() + chrono::Duration::hours(3),
+        ),
         tollgate::api::ExportRequest {
             format: tollgate::api::ExportFormat::Json,
             app: None,
@@ -471,7 +475,7 @@ fn an_approval_signed_by_a_signer_only_key_is_ignored_with_a_reason() {
     push(&make_image("signer approval"), &reg, "payments/api:dev");
     let digest = skopeo_digest(&reg, "payments/api:dev");
     let qa = tollgate::signing::generate_key(&unique_id("qa"), &OsKeychain).unwrap();
-    let toml = crate::support::workspace::workspace_toml(
+    let toml = tollgate_testsupport::workspace::workspace_toml(
         "signer-approval",
         &reg.url(),
         &[r#"{ name = "dev", tag = "dev" }"#, policy],
@@ -531,7 +535,7 @@ fn an_approval_signed_by_a_signer_only_key_is_ignored_with_a_reason() {
 
 #[test]
 fn a_rollback_is_signed_by_its_actor() {
-    use crate::support::signed::{at, SignedWorkspace};
+    use tollgate_testsupport::signed::{at, SignedWorkspace};
     let f = SignedWorkspace::builder("signed-rollback", &[r#"{ name = "dev", tag = "dev" }"#])
         .image("dev", "signed-rollback a")
         .image("old", "signed-rollback b")

@@ -1,7 +1,7 @@
 //! The one integration-test binary of the core crate: real SQLite files, a real
 //! `docker-registry`, real `skopeo`/`umoci`/`ssh-keygen`/`sqlite3`, and the real `tollgate` binary.
-
-mod support;
+//! The helpers (registry, images, skopeo, proxy, keys, workspaces) are the `tollgate-testsupport`
+//! crate's.
 
 mod anchor;
 mod checkpoint;

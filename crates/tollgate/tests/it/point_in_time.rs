@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use tollgate::api;
 use tollgate::domain::{parse_at, StatusRow, Via};
 
-use crate::support::registry::{skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::skopeo::{skopeo_digest, skopeo_retag};
 
 /// `minutes` after [`t0`].
 fn m(minutes: i64) -> DateTime<Utc> {

@@ -4,8 +4,8 @@
 use tollgate::api::{self, ApproveRequest, Context};
 use tollgate::Code;
 
-use crate::support::registry::skopeo_retag;
-use crate::support::signed::{at, production_check, SignedWorkspace, APPROVAL_NOTE};
+use tollgate_testsupport::signed::{at, production_check, SignedWorkspace, APPROVAL_NOTE};
+use tollgate_testsupport::skopeo::skopeo_retag;
 
 /// What the tests call the digests of images A and B and the approvers (with fresh keys in the
 /// real keychain, unique ids per test).

@@ -14,8 +14,9 @@ use tollgate::domain::Via;
 use tollgate::store::Store;
 use tollgate::Code;
 
-use crate::support::registry::{skopeo_retag, FaultProxy};
-use crate::support::signed::{at, rt, t0, SignedWorkspace};
+use tollgate_testsupport::proxy::FaultProxy;
+use tollgate_testsupport::signed::{at, rt, t0, SignedWorkspace};
+use tollgate_testsupport::skopeo::skopeo_retag;
 
 /// dev (A) → staging (one QA approval); image B under the tag `old`; two QA approvers.
 fn fixture(name: &str) -> (SignedWorkspace, String, String, String, String) {

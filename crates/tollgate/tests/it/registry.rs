@@ -13,7 +13,14 @@ use tollgate::registry::{
 };
 use tollgate::Code;
 
-use crate::support::registry::*;
+use tollgate_testsupport::images::{make_image, make_multiarch_image, OciLayoutImage};
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::proxy::{Fault, FaultProxy};
+use tollgate_testsupport::registry::{fast_options, TestRegistry};
+use tollgate_testsupport::skopeo::{
+    push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_pull, skopeo_pull_layout,
+    skopeo_raw,
+};
 
 fn digest(s: &str) -> Digest {
     Digest::parse(s).unwrap()

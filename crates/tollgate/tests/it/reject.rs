@@ -11,8 +11,8 @@ use tollgate::domain::EventKind;
 use tollgate::policy::Rule;
 use tollgate::Code;
 
-use crate::support::registry::skopeo_retag;
-use crate::support::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::skopeo::skopeo_retag;
 
 /// The ids the tests use, with fresh keys in the keychain.
 struct Names {
@@ -411,7 +411,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let json = f.tmp.path().join("audit.json");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Json, &json),
     )
     .unwrap();
@@ -493,7 +493,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let csv = f.tmp.path().join("audit.csv");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Csv, &csv),
     )
     .unwrap();
@@ -515,7 +515,7 @@ fn rejections_verify_with_ssh_keygen_and_in_verify_and_exports() {
     let pdf = f.tmp.path().join("audit.pdf");
     api::export(
         &f.ws,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(4)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::hours(4)),
         ExportRequest::everything(ExportFormat::Pdf, &pdf),
     )
     .unwrap();

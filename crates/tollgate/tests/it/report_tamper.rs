@@ -17,10 +17,11 @@ use tollgate::api::{self, RejectRequest};
 use tollgate::domain::Digest;
 use tollgate::store::{chain, EventFilter, Store};
 
-use crate::support::registry::{make_image, push};
-use crate::support::signed::{at, SignedWorkspace};
-use crate::support::team::{approve_and_share, qa_team, sync};
-use crate::support::workspace::Run;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::signed::{at, SignedWorkspace};
+use tollgate_testsupport::skopeo::push;
+use tollgate_testsupport::team::{approve_and_share, qa_team, sync};
+use tollgate_testsupport::workspace::Run;
 
 /// dev → staging (one QA approval) → production (one QA approval), image A in dev, B and C
 /// pushed later. The history: baseline, an approval and a promotion of A into staging, a CI
@@ -391,7 +392,7 @@ fn the_seal_covers_the_summary_and_an_unsealed_report_needs_allow_unsealed() {
 
 /// What an attacker with the file does after editing rows: recompute every `prev_hash` and
 /// `hash` from `from_seq` on, put the append-only triggers back and rebuild the derived tables.
-fn rechain(f: &crate::support::workspace::TempWorkspace, db: &Path, from_seq: i64) {
+fn rechain(f: &tollgate_testsupport::workspace::TempWorkspace, db: &Path, from_seq: i64) {
     let events = Store::open(db)
         .unwrap()
         .events(&EventFilter::default())
@@ -410,8 +411,8 @@ fn rechain(f: &crate::support::workspace::TempWorkspace, db: &Path, from_seq: i6
         prev = e.hash;
     }
     sql.push_str("COMMIT;");
-    crate::support::workspace::sqlite3(db, &sql);
-    crate::support::workspace::sqlite3(
+    tollgate_testsupport::workspace::sqlite3(db, &sql);
+    tollgate_testsupport::workspace::sqlite3(
         db,
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only: a history row cannot be changed'); END;
          CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only: a history row cannot be deleted'); END;",
@@ -421,7 +422,7 @@ fn rechain(f: &crate::support::workspace::TempWorkspace, db: &Path, from_seq: i6
 }
 
 fn drop_triggers(db: &Path) {
-    crate::support::workspace::sqlite3(
+    tollgate_testsupport::workspace::sqlite3(
         db,
         "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;",
     );

@@ -233,7 +233,7 @@ fn message_at(approver: &str, hour: u32) -> Vec<u8> {
 #[test]
 fn key_rotate_replaces_the_keychain_key_and_keeps_what_the_old_one_signed() {
     let key = KeychainKey::new("rotating");
-    let tmp = crate::support::workspace::TempWorkspace::new("");
+    let tmp = tollgate_testsupport::workspace::TempWorkspace::new("");
     // Nothing to rotate yet: one line, exit 2, nothing made.
     let none = tmp.run_bare(&["key", "rotate", "--id", &key.id]);
     none.fails_with(2, &["tollgate key init --id"]);

@@ -13,7 +13,7 @@ use tollgate::store::{
 };
 use tollgate::Code;
 
-use crate::support::workspace::{sqlite3, sqlite3_fails};
+use tollgate_testsupport::workspace::{sqlite3, sqlite3_fails};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()

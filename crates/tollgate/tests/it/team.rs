@@ -16,11 +16,13 @@ use tollgate::team::{
     TeamRegistry,
 };
 
-use crate::support::docs::fenced_block;
-use crate::support::registry::{
-    fast_options, make_image, push, run, skopeo_digest, skopeo_raw, FaultProxy, TestRegistry,
-};
-use crate::support::signed::rt;
+use tollgate_testsupport::docs::fenced_block;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::proxy::FaultProxy;
+use tollgate_testsupport::registry::{fast_options, TestRegistry};
+use tollgate_testsupport::signed::rt;
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_raw};
 
 const REPO: &str = "payments/api";
 /// The same repository as the history names it (`<registry name>/<path>`).
@@ -708,7 +710,7 @@ fn the_readme_recipe_verifies_published_approvals() {
 /// and a tollgate.toml naming a `sha256-` tag as an environment tag is refused with its line.
 #[test]
 fn fallback_tags_are_never_environment_tags_nor_drift() {
-    use crate::support::workspace::{toml_for, TempWorkspace};
+    use tollgate_testsupport::workspace::{toml_for, TempWorkspace};
     let reg = TestRegistry::start();
     let subject = subject(&reg, "team-sync");
     let ws = TempWorkspace::new(&toml_for(&reg.url()));

@@ -11,9 +11,11 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Digest, Event, EventKind, NewEvent};
 use tollgate::store::Store;
 
-use crate::support::registry::{make_image, push, run, skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, t0, SignedWorkspace};
-use crate::support::workspace::TempWorkspace;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_retag};
+use tollgate_testsupport::workspace::TempWorkspace;
 
 /// A team: image S in staging and A in dev; staging needs one QA approval. Alice and Bob
 /// promote, Quinn is QA. Desktop A is the built workspace, desktop B another one; both with
@@ -69,7 +71,7 @@ fn sharing_off(tmp: &TempWorkspace) -> Workspace {
 }
 
 fn sync(ws: &Workspace, hours: i64) -> api::SyncReport {
-    crate::support::signed::rt()
+    tollgate_testsupport::signed::rt()
         .block_on(api::sync(ws, &at(hours), None, &|_| {}))
         .unwrap()
 }
@@ -93,7 +95,7 @@ fn approve(ws: &Workspace, hours: i64, who: &str, digest: &str) -> Event {
 }
 
 fn promote(ws: &Workspace, hours: i64, who: &str, digest: &str) -> Event {
-    crate::support::signed::rt()
+    tollgate_testsupport::signed::rt()
         .block_on(api::promote(
             ws,
             &at(hours),
@@ -193,7 +195,7 @@ fn two_promotions_from_one_previous_digest_and_a_move_never_seen() {
     );
     push(&make_image("conflict-fork-b"), &t.f.reg, "payments/api:dev");
     let img_b = skopeo_digest(&t.f.reg, "payments/api:dev");
-    crate::support::signed::rt()
+    tollgate_testsupport::signed::rt()
         .block_on(api::record(
             &t.b,
             &at(2),

@@ -15,12 +15,13 @@ use tollgate::signing::{self, Anchor, EventMessage, Move, PROMOTION_KIND};
 use tollgate::team::{fallback_tag, ArtifactKind};
 
 use crate::identity::{keygen, Agent};
-use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, skopeo_retag};
-use crate::support::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
-use crate::support::team::{
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::signed::{approve_staging_args, at, rt, unique_id, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_raw, skopeo_retag};
+use tollgate_testsupport::team::{
     approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
 };
-use crate::support::workspace::TempWorkspace;
+use tollgate_testsupport::workspace::TempWorkspace;
 
 /// The segments of `env` as `tollgate timeline --json` prints them on desktop `dir`.
 fn timeline(dir: &TempWorkspace, env: &str) -> Vec<serde_json::Value> {
@@ -252,7 +253,7 @@ fn promotion_message(digest: &str, signer: &str) -> EventMessage {
             deployed_at: None,
         },
         signer,
-        crate::support::signed::t0(),
+        tollgate_testsupport::signed::t0(),
         &Anchor::genesis(),
     )
 }

@@ -24,10 +24,12 @@ use tollgate::signing::{Anchor, ApprovalMessage, Target};
 use tollgate::store::Store;
 use tollgate::team::{fallback_tag, ArtifactKind, MAX_INDEX_ATTEMPTS, MAX_LISTING_BYTES};
 
-use crate::support::registry::{make_image, push, skopeo_digest, skopeo_raw, FaultProxy};
-use crate::support::signed::{approve_staging_args, at, rt, t0, unique_id, SignedWorkspace};
-use crate::support::team::{approve_and_share, plant, qa_team, sign_as_stranger, sync};
-use crate::support::workspace::TempWorkspace;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::proxy::FaultProxy;
+use tollgate_testsupport::signed::{approve_staging_args, at, rt, t0, unique_id, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_raw};
+use tollgate_testsupport::team::{approve_and_share, plant, qa_team, sign_as_stranger, sync};
+use tollgate_testsupport::workspace::TempWorkspace;
 
 /// Move `dev` outside Tollgate to a new image; its digest.
 fn move_dev(f: &SignedWorkspace, content: &str) -> String {

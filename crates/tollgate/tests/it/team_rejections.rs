@@ -10,9 +10,9 @@ use tollgate::domain::{Digest, EventKind};
 use tollgate::signing::{Anchor, Rejecting, RejectionMessage, Verdict};
 use tollgate::team::{fallback_tag, ArtifactKind};
 
-use crate::support::registry::skopeo_raw;
-use crate::support::signed::{at, rt, SignedWorkspace};
-use crate::support::team::{
+use tollgate_testsupport::signed::{at, rt, SignedWorkspace};
+use tollgate_testsupport::skopeo::skopeo_raw;
+use tollgate_testsupport::team::{
     approve_and_share, plant, promote_staging, qa_team, sign_as_stranger, sync,
 };
 

@@ -16,10 +16,13 @@ use tollgate::signing::{self, Anchor, ApprovalMessage, Rejecting, RejectionMessa
 use tollgate::store::Store;
 use tollgate::team::ArtifactKind;
 
-use crate::support::registry::{make_image, push, skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, rt, SignedWorkspace};
-use crate::support::team::{approve_and_share, plant, plant_copy, promote_staging, qa_team, sync};
-use crate::support::workspace::{sqlite3, TempWorkspace};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::signed::{at, rt, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_retag};
+use tollgate_testsupport::team::{
+    approve_and_share, plant, plant_copy, promote_staging, qa_team, sync,
+};
+use tollgate_testsupport::workspace::{sqlite3, TempWorkspace};
 
 /// `tollgate sync` then `tollgate status --json` on desktop `dir`: the staging row.
 fn staging_after_sync(dir: &TempWorkspace) -> serde_json::Value {

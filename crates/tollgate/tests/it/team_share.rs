@@ -9,11 +9,13 @@ use tollgate::domain::Digest;
 use tollgate::signing::{Anchor, ApprovalMessage, Target};
 use tollgate::team::{fallback_tag, ArtifactKind};
 
-use crate::support::registry::skopeo_raw;
-use crate::support::signed::{
+use tollgate_testsupport::signed::{
     approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
-use crate::support::team::{approve_and_share, not_shared_line, plant, sign_as_stranger, sync};
+use tollgate_testsupport::skopeo::skopeo_raw;
+use tollgate_testsupport::team::{
+    approve_and_share, not_shared_line, plant, sign_as_stranger, sync,
+};
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA.
 fn team() -> (SignedWorkspace, String, String, String) {
@@ -133,7 +135,7 @@ fn an_approval_signed_on_one_desktop_counts_on_another_after_sync() {
     let path = f.tmp.path().join("team.json");
     api::export(
         desktop_a,
-        &crate::support::signed::ctx_at(t0() + chrono::Duration::hours(5)),
+        &tollgate_testsupport::signed::ctx_at(t0() + chrono::Duration::hours(5)),
         api::ExportRequest::everything(api::ExportFormat::Json, &path),
     )
     .unwrap();

@@ -9,11 +9,11 @@ use tollgate::domain::Digest;
 use tollgate::signing::{Anchor, ApprovalMessage, Target};
 use tollgate::team::ArtifactKind;
 
-use crate::support::signed::{
+use tollgate_testsupport::signed::{
     approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
-use crate::support::team::{not_shared_line, plant, sign_as_stranger, sync};
-use crate::support::workspace::TempWorkspace;
+use tollgate_testsupport::team::{not_shared_line, plant, sign_as_stranger, sync};
+use tollgate_testsupport::workspace::TempWorkspace;
 
 const ENVS: [&str; 2] = [
     r#"{ name = "dev", tag = "dev" }"#,

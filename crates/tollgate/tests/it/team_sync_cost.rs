@@ -13,9 +13,11 @@ use tollgate::config::Workspace;
 use tollgate::domain::Digest;
 use tollgate::team::fallback_tag;
 
-use crate::support::registry::{run, skopeo_raw, FaultProxy};
-use crate::support::signed::{at, rt, SignedWorkspace};
-use crate::support::workspace::TempWorkspace;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::proxy::FaultProxy;
+use tollgate_testsupport::signed::{at, rt, SignedWorkspace};
+use tollgate_testsupport::skopeo::skopeo_raw;
+use tollgate_testsupport::workspace::TempWorkspace;
 
 fn sync(ws: &Workspace, hours: i64) -> api::SyncReport {
     rt().block_on(api::sync(ws, &at(hours), None, &|_| {}))

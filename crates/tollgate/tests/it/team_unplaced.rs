@@ -11,9 +11,10 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Event, EventKind};
 use tollgate::store::Store;
 
-use crate::support::registry::{make_image, push, skopeo_digest, skopeo_retag};
-use crate::support::signed::{at, rt, SignedWorkspace};
-use crate::support::team::sync;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::signed::{at, rt, SignedWorkspace};
+use tollgate_testsupport::skopeo::{push, skopeo_digest, skopeo_retag};
+use tollgate_testsupport::team::sync;
 
 fn promote(ws: &Workspace, ctx: &Context, digest: &str, who: &str) -> api::PromotionOutcome {
     rt().block_on(api::promote(

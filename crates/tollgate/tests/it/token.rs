@@ -6,8 +6,11 @@
 use tollgate::registry::{Credentials, Registry};
 use tollgate::Code;
 
-use crate::support::registry::*;
-use crate::support::workspace::{toml_for, TempWorkspace};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::registry::{fast_options, TestRegistry};
+use tollgate_testsupport::skopeo::{push, skopeo_digest};
+use tollgate_testsupport::token::TokenQuirks;
+use tollgate_testsupport::workspace::{toml_for, TempWorkspace};
 
 /// The registry names `http://0.0.0.0:PORT/token` (plain http, not a loopback address) as its
 /// token realm. `sync` with credentials from the docker config refuses to send them there, and

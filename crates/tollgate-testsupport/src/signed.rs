@@ -21,8 +21,10 @@ use tollgate::config::Workspace;
 use tollgate::domain::{Event, FixedClock};
 use tollgate::keychain::OsKeychain;
 
-use super::registry::{make_image, push, skopeo_digest, skopeo_find_digest, TestRegistry};
-use super::workspace::{workspace_toml, TempWorkspace};
+use crate::images::make_image;
+use crate::registry::TestRegistry;
+use crate::skopeo::{push, skopeo_digest, skopeo_find_digest};
+use crate::workspace::{workspace_toml, TempWorkspace};
 
 /// The note every approval made by [`SignedWorkspace::approve`] carries (it is in the signed
 /// message).

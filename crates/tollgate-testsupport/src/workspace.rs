@@ -1,4 +1,5 @@
-//! Temp workspaces and running the real `tollgate` binary.
+//! Temp workspaces (a tollgate.toml, its database, an isolated HOME) and running the real
+//! `tollgate` binary in them; the real `sqlite3` CLI on their database.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -122,7 +123,7 @@ impl TempWorkspace {
     /// The `tollgate` command as [`Self::run`] starts it (HOME and docker config isolated),
     /// for a test that starts processes itself.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        let mut cmd = Command::new(crate::bin::tollgate());
         cmd.current_dir(self.dir.path())
             .env("HOME", self.dir.path().join("home"))
             .env("DOCKER_CONFIG", self.dir.path().join("home/.docker"))
@@ -225,10 +226,10 @@ fn run_command(mut cmd: Command, stdin: Option<&str>) -> Run {
 
 /// A tollgate.toml: workspace `name`, one registry `local` at `registry_url`, and one app `api`
 /// in `local/payments/api` whose `environments` are the given entries (`{ name = ..., ... }`),
-/// and the CI signers ([`super::ci::ci_signers_toml`]) at the end.
+/// and the CI signers ([`crate::keys::ci_signers_toml`]) at the end.
 pub fn workspace_toml(name: &str, registry_url: &str, environments: &[&str]) -> String {
     let environments: String = environments.iter().map(|e| format!("  {e},\n")).collect();
-    let signers = super::ci::ci_signers_toml();
+    let signers = crate::keys::ci_signers_toml();
     format!(
         r#"[workspace]
 name = "{name}"

@@ -10,9 +10,9 @@ use tollgate::keychain::OsKeychain;
 use tollgate::signing;
 use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
-use super::registry::skopeo_raw;
-use super::signed::{rt, t0, unique_id, SignedWorkspace};
-use super::workspace::Run;
+use crate::signed::{rt, t0, unique_id, SignedWorkspace};
+use crate::skopeo::skopeo_raw;
+use crate::workspace::Run;
 
 /// Image A in dev; staging needs one QA approval. Alice is the manager, Quinn is QA. Returns
 /// the workspace, A's digest, Alice's and Quinn's ids.
