@@ -1,29 +1,8 @@
 //! The human form of a release diff (`tollgate diff`, and the diff section of `tollgate check`).
 
-use serde::Serialize;
-
-use tollgate::api::PromotionCheck;
 use tollgate::diff::{LabelsChange, ListChange, ReleaseDiff, SetChange};
 
-use super::output::{checklist, time};
-
-/// `tollgate check --json`: the checklist's fields, and `diff` (`null` when the registry could
-/// not be read; the warning on stderr says why).
-#[derive(Serialize)]
-pub struct CheckWithDiff<'a> {
-    #[serde(flatten)]
-    pub check: &'a PromotionCheck,
-    pub diff: Option<&'a ReleaseDiff>,
-}
-
-pub fn checklist_with_diff(c: &CheckWithDiff<'_>) {
-    checklist(c.check);
-    if let Some(d) = c.diff {
-        say!();
-        say!("release diff");
-        release_diff(d);
-    }
-}
+use super::time;
 
 fn row(label: &str, value: impl AsRef<str>) {
     say!("  {label:<11}{}", value.as_ref());

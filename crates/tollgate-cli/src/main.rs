@@ -1,5 +1,8 @@
-//! Argument parsing (clap), one handler per command, and the one-line error convention:
-//! every failure prints `error: <what is wrong and what to do>` and exits 1 (refused) or 2 (bad input).
+//! The `tollgate` command line: a thin adapter over `tollgate::api`. Arguments (clap) in
+//! [`args`], one file per command under [`commands`] (`tollgate sync` is `commands/sync.rs`,
+//! `tollgate team status` is `commands/team/status.rs`), what several commands print in
+//! [`output`], and the one-line error convention: every failure prints
+//! `error: <what is wrong and what to do>` and exits 1 (refused) or 2 (bad input).
 //!
 //! Every human line goes through [`say!`] / [`esay!`]: one line, with control characters
 //! escaped (names, notes, reasons and ids may come from the registry or a teammate's signed
@@ -23,22 +26,24 @@ macro_rules! esay {
 }
 
 mod args;
-mod checkpoint;
 mod commands;
-mod diff_text;
+mod logging;
 mod output;
-mod team;
 
 use clap::Parser;
 
 use args::Cli;
 
-pub fn main() -> i32 {
+fn main() {
+    std::process::exit(run());
+}
+
+fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
-    init_logging();
+    logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -90,15 +95,4 @@ fn clap_error(e: clap::Error) -> i32 {
             2
         }
     }
-}
-
-fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("TOLLGATE_LOG").unwrap_or_else(|_| EnvFilter::new("off"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .fmt_fields(tollgate::logging::escaped_fields())
-        .with_target(false)
-        .try_init();
 }

@@ -1,5 +1,7 @@
-//! The one integration-test binary of the core crate: real SQLite files, a real
-//! `docker-registry`, real `skopeo`/`umoci`/`ssh-keygen`/`sqlite3`, and the real `tollgate` binary.
+//! The one integration-test binary: real SQLite files, a real `docker-registry`, real
+//! `skopeo`/`umoci`/`ssh-keygen`/`sqlite3`, and the real `tollgate` binary. It lives in the CLI's
+//! package because only the package that has the binary gets it built before its tests; the
+//! core is tested here through the CLI and through its library API.
 //! The helpers (registry, images, skopeo, proxy, keys, workspaces) are the `tollgate-testsupport`
 //! crate's.
 

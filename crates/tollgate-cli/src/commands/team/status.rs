@@ -1,10 +1,19 @@
-//! `tollgate team status` in human form.
+//! `tollgate team status`: sharing on or off, the repositories, the last pull, unshared and
+//! untrusted events, the team channel's problems, skipped artifacts and checkpoints.
 
-use tollgate::api::TeamStatus;
+use tollgate::api::{self, Context, TeamStatus};
+use tollgate::Result;
 
-use super::output::time;
+use crate::commands::Load;
+use crate::output::{self, time};
 
-pub fn status(s: &TeamStatus) {
+pub fn run(load: Load<'_>, ctx: &Context, json: bool) -> Result<i32> {
+    let status = api::team_status(&load()?, ctx)?;
+    output::show(json, &status, print)?;
+    Ok(0)
+}
+
+fn print(s: &TeamStatus) {
     say!(
         "sharing: {} ({})",
         if s.sharing { "on" } else { "off" },
