@@ -19,6 +19,9 @@ cargo fmt --all --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "no unused dependencies (cargo machete)"
+cargo machete
+
 step "typed bindings are up to date"
 scripts/check-bindings.sh
 
