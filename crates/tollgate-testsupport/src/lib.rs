@@ -14,6 +14,8 @@
 //!   calls of a release on it; [`team`]: what team-sharing tests do on each desktop.
 //! - [`docs`]: the recipes the documentation shows, read from the repository's files.
 //! - [`process`]: running a tool, panicking with its output when it fails.
+//! - [`snapshot`]: output with its run-specific parts (digests, times, ports, temp folders)
+//!   replaced, for inline snapshots.
 
 pub mod bin;
 pub mod docs;
@@ -24,6 +26,7 @@ pub mod proxy;
 pub mod registry;
 pub mod signed;
 pub mod skopeo;
+pub mod snapshot;
 pub mod team;
 pub mod token;
 pub mod workspace;

@@ -1,12 +1,14 @@
 //! The CLI against a real `docker-registry`: digests cross-checked with skopeo, drift made with
 //! `skopeo copy`, credentials from the real keychain and the docker config, tampering.
 
+use insta::assert_snapshot;
 use tollgate_testsupport::images::make_image;
 use tollgate_testsupport::proxy::FaultProxy;
 use tollgate_testsupport::registry::TestRegistry;
 use tollgate_testsupport::skopeo::{
     push, push_to_layout, skopeo_digest, skopeo_layout_digest, skopeo_raw, skopeo_retag,
 };
+use tollgate_testsupport::snapshot::normalize;
 use tollgate_testsupport::workspace::{sqlite3_fails, toml_for, Run, TempWorkspace};
 
 /// `tollgate record --app api --env ENV --image local/payments/api@DIGEST EXTRA...`
@@ -58,7 +60,15 @@ fn sync_reports_the_digests_skopeo_sees() {
     let (_reg, ws, a, b) = setup();
     let out = ws.run(&["sync"]);
     out.ok();
-    assert!(out.stdout.contains("synced 3 tags"), "{}", out.stdout);
+    assert_snapshot!(out.stdout, @"synced 3 tags: 0 moved, 1 missing, 2 new images read");
+    let table = ws.run(&["status"]);
+    table.ok();
+    assert_snapshot!(normalize(&table.stdout), @r"
+        APP  ENV         TAG         DIGEST                                                                   SINCE                    FLAGS
+        api  dev         dev         sha256:[DIGEST]  [TIME]
+        api  staging     staging     sha256:[DIGEST]  [TIME]
+        api  production  production  (no tag)
+    ");
     let st = ws.run(&["status", "--json"]);
     st.ok();
     let rows = st.json();

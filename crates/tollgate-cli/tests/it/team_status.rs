@@ -3,6 +3,7 @@
 //! answered, untrusted artifacts seen once each; and the loose ends of the desktop's team view
 //! (`tollgate demo` with `TOLLGATE_SIGNING_KEY` set).
 
+use insta::assert_snapshot;
 use serde_json::Value;
 use tollgate::api::{self, ApproveRequest, Context};
 use tollgate::domain::Digest;
@@ -12,6 +13,7 @@ use tollgate::team::ArtifactKind;
 use tollgate_testsupport::signed::{
     approve_staging_args, at, rt, t0, SignedWorkspace, SignedWorkspaceBuilder,
 };
+use tollgate_testsupport::snapshot::normalize;
 use tollgate_testsupport::team::{not_shared_line, plant, sign_as_stranger, sync};
 use tollgate_testsupport::workspace::TempWorkspace;
 
@@ -50,13 +52,17 @@ fn the_last_pull_and_a_teammates_import_are_shown() {
         serde_json::json!([{ "app": "api", "repository": "local/payments/api", "can_share": true }])
     );
     let human = f.tmp.run(&["team", "status"]);
-    assert!(
-        human
-            .stdout
-            .contains("last pull: never (run `tollgate sync`)"),
-        "{}",
-        human.stdout
-    );
+    human.ok();
+    assert_snapshot!(normalize(&human.stdout), @r"
+        sharing: on (to turn sharing off, write `share = false` under `[team]` in [TEMP]/tollgate.toml)
+        ledger: none (each app's events go to its own repository)
+          api: local/payments/api
+        last pull: never (run `tollgate sync`)
+        unshared events: 0
+        untrusted events seen: 0
+        team channel problems: 0
+        skipped artifacts remembered: 0 (not fetched again until tollgate.toml's identities change)
+    ");
 
     sync(&f.ws, &at(0));
     sync(&desktop_b, &at(0));
