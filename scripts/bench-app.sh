@@ -18,6 +18,6 @@ if [ "${1:-}" = --release ]; then
 fi
 [ -d ui/node_modules ] || npm --prefix ui ci --no-audit --no-fund --loglevel=error
 npm --prefix ui run --silent build
-cargo build -q "${flags[@]}" -p tollgate -p tollgate-app -p tollgate-bare-window -p tollgate-e2e --bins \
+cargo build -q "${flags[@]}" -p tollgate-cli -p tollgate-app -p tollgate-bare-window -p tollgate-e2e --bins \
   --features tollgate-app/custom-protocol,tollgate-bare-window/custom-protocol
 exec "${CARGO_TARGET_DIR:-target}/$profile/startup_bench" "$@"

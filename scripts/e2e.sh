@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${TOLLGATE_KEYCHAIN_READY:-}" != 1 ]; then exec scripts/with-keychain.sh scripts/e2e.sh "$@"; fi
 scripts/build-app.sh
-cargo build -p tollgate --bin tollgate
+cargo build -p tollgate-cli --bin tollgate
 rm -rf test-output/e2e
 # The tests are #[ignore]d so that `cargo test --workspace` never opens windows; run them here,
 # one at a time (each starts its own Xvfb, tauri-driver and app).

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SKIP_SETUP:-}" = 1 ] || scripts/setup.sh
 scripts/build-app.sh
-cargo build -q -p tollgate --bin tollgate
+cargo build -q -p tollgate-cli --bin tollgate
 target=${CARGO_TARGET_DIR:-target}
 config=${1:-}
 if [ -z "$config" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Tollgate needs on a fresh Debian 12 machine (run as root):
-# Debian packages, the WebDriver bridge for end-to-end tests, and the UI's npm packages.
+# Debian packages, the WebDriver bridge for end-to-end tests, cargo-machete, and the UI's npm
+# packages.
 # Safe to run again: every step is an ordinary package-manager install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,8 @@ fi
 
 echo "setup: tauri-driver (WebDriver bridge for the end-to-end tests)"
 cargo install tauri-driver --locked --quiet
+echo "setup: cargo-machete (finds unused dependencies; scripts/test.sh runs it)"
+cargo install cargo-machete --locked --quiet
 
 echo "setup: npm packages for the UI"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)

@@ -22,6 +22,9 @@ scripts/check-file-size.sh
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "no unused dependencies (cargo machete)"
+cargo machete
+
 step "typed bindings are up to date"
 scripts/check-bindings.sh
 

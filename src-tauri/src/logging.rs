@@ -1,7 +1,14 @@
+//! The app's log: standard error and a rolling file in the app's log directory, every field
+//! written with its control characters escaped ([`escaped_fields`]).
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use tracing::field::Field;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::fmt::format::{debug_fn, Writer};
+use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
@@ -28,13 +35,13 @@ pub fn init(log_dir: Option<PathBuf>) {
     let file_layer = file.map(|f| {
         fmt::layer()
             .with_ansi(false)
-            .fmt_fields(tollgate::logging::escaped_fields())
+            .fmt_fields(escaped_fields())
             .with_writer(f)
             .with_filter(filter())
     });
     let stderr_layer = fmt::layer()
         .with_ansi(std::io::stderr().is_terminal())
-        .fmt_fields(tollgate::logging::escaped_fields())
+        .fmt_fields(escaped_fields())
         .with_writer(std::io::stderr)
         .with_filter(filter());
     // Fails only when a subscriber is already set, which is fine to ignore.
@@ -42,4 +49,16 @@ pub fn init(log_dir: Option<PathBuf>) {
         .with(stderr_layer)
         .with(file_layer)
         .try_init();
+}
+
+/// The field formatter of every log layer: `name=value` pairs separated by spaces (the message
+/// bare), as `tracing_subscriber`'s default, each written by [`tollgate::logging::write_field`]
+/// (control characters escaped).
+fn escaped_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
+    debug_fn(
+        |w: &mut Writer<'_>, field: &Field, value: &dyn std::fmt::Debug| {
+            tollgate::logging::write_field(w, field.name(), value)
+        },
+    )
+    .delimited(" ")
 }

@@ -23,9 +23,6 @@
 //! `TOLLGATE_BENCH_DISTINCT=N` (distinct digests per app, 1..=5, default 5),
 //! `TOLLGATE_BENCH_APPROVERS=N` (teammates approving each app's digest in (f), default 10).
 
-#[path = "../tests/it/support/registry.rs"]
-mod registry_support;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -36,7 +33,6 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use registry_support::{make_image, TestRegistry};
 use tollgate::api::{self, Context};
 use tollgate::config::{RegistryLocation, Workspace};
 use tollgate::domain::{Digest, SystemClock};
@@ -44,6 +40,8 @@ use tollgate::keychain::MemoryKeychain;
 use tollgate::registry::{Credentials, Registry};
 use tollgate::signing::{self, Anchor, ApprovalMessage, Target};
 use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::registry::TestRegistry;
 
 const ENVS: [&str; 5] = ["dev", "qa", "staging", "preprod", "production"];
 const RUNS: usize = 3;

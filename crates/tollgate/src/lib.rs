@@ -11,7 +11,8 @@
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
 //! - [`team`]: team history in the registry: events as OCI artifacts, published and discovered.
 //! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
-//! - [`logging`]: how log fields are written (control characters escaped).
+//! - [`logging`]: how log fields are written (control characters escaped); the CLI and the app
+//!   install the subscribers.
 
 pub mod api;
 pub mod config;

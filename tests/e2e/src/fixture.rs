@@ -4,7 +4,11 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::registry::run;
+use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::keys::other_public_key;
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::skopeo::{push, skopeo_digest};
 
 /// A workspace with history, made only through the real CLI: `tollgate demo DIR`; until that
 /// command works, a minimal one (a local OCI image layout made with `umoci`, a tollgate.toml,
@@ -39,8 +43,8 @@ fn minimal(cli: &Path, dir: &Path) -> Result<PathBuf> {
     run(Command::new("umoci")
         .arg("init")
         .arg("--layout")
-        .arg(&layout))?;
-    run(Command::new("umoci").args(["new", "--image", &image]))?;
+        .arg(&layout));
+    run(Command::new("umoci").args(["new", "--image", &image]));
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
     let digest = index["manifests"][0]["digest"]
         .as_str()
@@ -75,7 +79,7 @@ pub fn status(cli: &Path, config: &Path) -> Result<Vec<Value>> {
     let out = run(Command::new(cli)
         .arg("--config")
         .arg(config)
-        .args(["status", "--json"]))?;
+        .args(["status", "--json"]));
     let rows: Vec<Value> =
         serde_json::from_str(&out).context("status --json is not a JSON array")?;
     Ok(rows)
@@ -96,7 +100,7 @@ fn ci_signer(dir: &Path) -> Result<String> {
             "ci@example.com",
             "-f",
         ])
-        .arg(&key))?;
+        .arg(&key));
     let public = std::fs::read_to_string(key.with_extension("pub"))?;
     Ok(format!(
         "\n[[signers]]\nid = \"ci@example.com\"\nkey = \"{}\"\n",
@@ -127,7 +131,8 @@ fn record(cli: &Path, config: &Path, env: &str, digest: &str, at: Option<&str>) 
     command
         .arg("--image")
         .arg(format!("local/payments/api@{digest}"));
-    run(&mut command).map(drop)
+    run(&mut command);
+    Ok(())
 }
 
 /// The public half of a key in the real OS keychain, as `tollgate key init|show` prints it.
@@ -150,7 +155,7 @@ pub fn key_show(cli: &Path, id: &str) -> Result<KeyInfo> {
 }
 
 fn key_info(cli: &Path, command: &str, id: &str) -> Result<KeyInfo> {
-    let out = run(Command::new(cli).args(["key", command, "--id", id]))?;
+    let out = run(Command::new(cli).args(["key", command, "--id", id]));
     let field = |name: &str| -> Result<String> {
         out.lines()
             .find_map(|l| l.strip_prefix(name))
@@ -181,17 +186,17 @@ pub struct ApprovalWorkspace {
 pub fn approval_workspace(
     cli: &Path,
     dir: &Path,
-    registry: &crate::registry::Registry,
+    registry: &TestRegistry,
     qa: &str,
     qa_key: &str,
 ) -> Result<ApprovalWorkspace> {
-    let image_a = registry.image("payments api a")?;
-    let image_b = registry.image("payments api b")?;
-    registry.push(&image_b, "payments/api:staging")?;
-    registry.push(&image_a, "payments/api:dev")?;
-    let a = registry.digest("payments/api:dev")?;
-    let b = registry.digest("payments/api:staging")?;
-    let manager_key = crate::registry::other_public_key(dir, "manager-e2e")?;
+    let image_a = make_image("payments api a");
+    let image_b = make_image("payments api b");
+    push(&image_b, registry, "payments/api:staging");
+    push(&image_a, registry, "payments/api:dev");
+    let a = skopeo_digest(registry, "payments/api:dev");
+    let b = skopeo_digest(registry, "payments/api:staging");
+    let manager_key = other_public_key(dir, "manager-e2e");
     let workspace = dir.join("workspace");
     std::fs::create_dir_all(&workspace)?;
     let config = workspace.join("tollgate.toml");

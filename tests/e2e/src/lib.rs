@@ -11,27 +11,21 @@
 //! - [`webdriver`]: the handful of W3C WebDriver calls the tests need.
 //! - [`fixture`]: a workspace with history, made with the CLI, and what `status --json` says.
 //! - [`process`]: a child process in its own process group, stopped on drop.
-//! - [`registry`]: a real docker-registry, umoci images, skopeo pushes and reads.
+//!
+//! The real registry, its images and skopeo come from the `tollgate-testsupport` crate, as in the
+//! CLI's integration tests.
 
 pub mod display;
 pub mod driver;
 pub mod fixture;
 pub mod process;
-pub mod registry;
 pub mod webdriver;
 
 use std::path::PathBuf;
 
-/// The cargo target profile directory the binaries were built into (`target/debug`): the test
-/// executable itself runs from `<that>/deps/`. `TOLLGATE_APP` / `TOLLGATE_CLI` override the binaries.
-pub fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .map(PathBuf::from)
-        .expect("the test binary runs from target/<profile>/deps")
-}
+pub use tollgate_testsupport::bin::target_dir;
 
+/// The app binary: `$TOLLGATE_APP`, else `tollgate-app` in [`target_dir`].
 #[allow(
     clippy::disallowed_methods,
     reason = "$TOLLGATE_APP names the app binary to test"
@@ -42,14 +36,9 @@ pub fn app_binary() -> PathBuf {
         .unwrap_or_else(|| target_dir().join("tollgate-app"))
 }
 
-#[allow(
-    clippy::disallowed_methods,
-    reason = "$TOLLGATE_CLI names the CLI binary to test"
-)]
+/// The CLI binary: `$TOLLGATE_CLI`, else `tollgate` in [`target_dir`].
 pub fn cli_binary() -> PathBuf {
-    std::env::var_os("TOLLGATE_CLI")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("tollgate"))
+    tollgate_testsupport::bin::tollgate()
 }
 
 /// Where screenshots go: `<repository>/test-output/e2e`.

@@ -8,9 +8,11 @@ use std::time::Duration;
 use anyhow::{ensure, Context, Result};
 use tollgate_e2e::display::Xvfb;
 use tollgate_e2e::driver::TauriDriver;
-use tollgate_e2e::registry::Registry;
 use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{app_binary, cli_binary, fixture, output_dir};
+use tollgate_testsupport::keys::other_public_key;
+use tollgate_testsupport::registry::TestRegistry;
+use tollgate_testsupport::skopeo::skopeo_digest;
 
 #[path = "app/as_of.rs"]
 mod as_of;
@@ -206,14 +208,14 @@ struct Synced {
     w: Window,
     ws: fixture::ApprovalWorkspace,
     key: fixture::KeyInfo,
-    registry: Registry,
+    registry: TestRegistry,
     _tmp: tempfile::TempDir,
 }
 
 fn synced_window(qa: &str, name: &str) -> Result<Synced> {
     let tmp = tempfile::tempdir()?;
     let cli = cli_binary();
-    let registry = Registry::start()?;
+    let registry = TestRegistry::start();
     let key =
         fixture::key_init(&cli, qa).context("the keychain (run under scripts/with-keychain.sh)")?;
     let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
@@ -237,8 +239,8 @@ fn synced_window(qa: &str, name: &str) -> Result<Synced> {
 }
 
 /// `skopeo inspect` of the staging tag: the registry's truth, not the app's.
-fn staging(registry: &Registry) -> Result<String> {
-    registry.digest("payments/api:staging")
+fn staging(registry: &TestRegistry) -> Result<String> {
+    Ok(skopeo_digest(registry, "payments/api:staging"))
 }
 
 /// Approve and run the promotion (or rollback) on the view that is showing; returns the
@@ -295,7 +297,7 @@ fn confirm_natively(w: &Window, title: &str, shot: Option<String>) -> Result<()>
 fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let cli = cli_binary();
-    let registry = Registry::start()?;
+    let registry = TestRegistry::start();
     let key = fixture::key_init(&cli, "qa-e2e@example.com")
         .context("the keychain (run under scripts/with-keychain.sh)")?;
     let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &key.public_key)?;
@@ -487,11 +489,11 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
 fn approve_is_refused_with_its_reason_when_the_key_is_not_the_listed_one() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let cli = cli_binary();
-    let registry = Registry::start()?;
+    let registry = TestRegistry::start();
     let key = fixture::key_init(&cli, "qa-refused@example.com")
         .context("the keychain (run under scripts/with-keychain.sh)")?;
     // tollgate.toml lists this approver with somebody else's key.
-    let other = tollgate_e2e::registry::other_public_key(tmp.path(), "not-qa")?;
+    let other = other_public_key(tmp.path(), "not-qa");
     let ws = fixture::approval_workspace(&cli, tmp.path(), &registry, &key.id, &other)?;
     let w = open_window(tmp.path(), &ws.config, "refused")?;
     w.wait_for("table.overview-grid", WAIT)?;

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
-use tollgate_e2e::registry::{run, Registry};
 use tollgate_e2e::{cli_binary, fixture};
+use tollgate_testsupport::process::run;
+use tollgate_testsupport::registry::TestRegistry;
 
 use super::{open_window, WAIT};
 
@@ -23,7 +24,7 @@ fn tollgate(cli: &Path, config: &Path, db: Option<&Path>, args: &[&str]) -> Resu
         .args(args)
         .env_remove("TOLLGATE_SIGNING_KEY")
         .env_remove("SSH_AUTH_SOCK");
-    run(&mut command)
+    Ok(run(&mut command))
 }
 
 /// Make `manager-e2e@example.com` (listed by the fixture with a key nobody holds) this
@@ -48,7 +49,7 @@ fn manager_is_me(config: &Path, key: &str) -> Result<()> {
 fn a_teammates_approval_shows_on_the_overview_and_settings_shows_the_last_pull() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let cli = cli_binary();
-    let registry = Registry::start()?;
+    let registry = TestRegistry::start();
     // QA's key (the teammate's desktop), then the manager's: `key init` remembers the last one,
     // so this machine signs as the manager.
     let qa = fixture::key_init(&cli, "qa-team-e2e@example.com")

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::domain::statement::Replays;
-use crate::domain::EventKind;
 use crate::domain::timeline::HeadState;
+use crate::domain::EventKind;
 use crate::store::BrokenLink;
 use crate::Result;
 

@@ -1,0 +1,316 @@
+//! The command line's arguments (clap): the commands and their flags.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Tollgate: promote exact image digests between environments, with signed approvals and an
+/// append-only, verifiable history.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, propagate_version = true)]
+pub struct Cli {
+    /// Workspace file (default: $TOLLGATE_CONFIG, then ./tollgate.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// History database (default: [workspace] database, then the platform data dir)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a starter tollgate.toml
+    Init,
+    /// Create a self-contained demo workspace (local OCI layout + history) and print its path
+    Demo(DemoArgs),
+    /// Store registry credentials in the OS keychain
+    Login(LoginArgs),
+    /// Resolve every environment tag, record observations and drift
+    Sync(SyncArgs),
+    /// Current digest per app and environment, with drift flags
+    Status(StatusArgs),
+    /// What ran where and when: digest, from, until, how it got there
+    Timeline(TimelineArgs),
+    /// Record a deployment of an exact digest
+    Record(RecordArgs),
+    /// Signing key in the OS keychain
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign an approval of one digest for one move (needs --confirm with its first 12 hex digits)
+    Approve(ApproveArgs),
+    /// Promote an approved digest into the next environment (same bytes, read back, recorded)
+    Promote(PromoteArgs),
+    /// Put an earlier digest of an environment back, with the same gates
+    Rollback(RollbackArgs),
+    /// Show the policy checklist for a promotion without doing it
+    Check(CheckArgs),
+    /// Sign that a digest must not be promoted into ENV or any later environment (every one without --env)
+    Reject {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+    },
+    /// Lift the rejection of exactly this scope (same --env, or none), with a reason
+    Unreject {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+    },
+    /// What changes if the candidate is promoted: revisions, base image, platforms, layers, run-time config, risk flags
+    Diff(DiffArgs),
+    /// Write an audit report: PDF for people, CSV for spreadsheets, JSON for tools (checkable offline)
+    Export(ExportArgs),
+    /// Check the database's hash chain (or an exported JSON report)
+    Verify(VerifyArgs),
+    /// The team's history in the registry, as this desktop knows it
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+}
+
+// The arguments of each command (`tollgate COMMAND --help` shows the variant's doc comment).
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder to create (must not exist or be empty)
+    #[arg(default_value = "tollgate-demo")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Registry name from tollgate.toml, or a host[:port]
+    pub registry: String,
+    #[arg(long)]
+    pub username: String,
+    /// Read the password from standard input (required: passwords never go on the command line)
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    #[arg(long)]
+    pub app: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[arg(long)]
+    pub app: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// What ran at that moment instead: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TimelineArgs {
+    #[arg(long)]
+    pub app: String,
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Only what ran at that moment: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    #[arg(long)]
+    pub app: String,
+    #[arg(long)]
+    pub env: String,
+    /// REGISTRY/REPOSITORY@sha256:HEX
+    #[arg(long)]
+    pub image: String,
+    /// Who deployed it (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// When it was deployed, RFC 3339, in the past (default: now); soak still counts from now
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    #[arg(long)]
+    pub app: String,
+    /// Target environment
+    #[arg(long)]
+    pub to: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// The first 12 hex digits of the digest, typed to confirm
+    #[arg(long)]
+    pub confirm: String,
+    /// The role you approve in (default: your only role)
+    #[arg(long)]
+    pub role: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Approver id (default: $TOLLGATE_APPROVER, then the id of `key init`)
+    #[arg(long)]
+    pub approver: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    #[arg(long)]
+    pub app: String,
+    /// Target environment
+    #[arg(long)]
+    pub to: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// Who promotes (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
+    #[arg(long)]
+    pub actor: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    #[arg(long)]
+    pub app: String,
+    #[arg(long)]
+    pub env: String,
+    /// sha256:HEX of a digest that ran there before
+    #[arg(long)]
+    pub digest: String,
+    /// Who rolls back (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
+    #[arg(long)]
+    pub actor: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    pub app: String,
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub digest: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    #[arg(long)]
+    pub app: String,
+    /// Target environment
+    #[arg(long)]
+    pub to: String,
+    /// sha256:HEX of the candidate (default: what the environment before --to runs)
+    #[arg(long)]
+    pub digest: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, value_parser = ["pdf", "csv", "json"])]
+    pub format: String,
+    #[arg(long)]
+    pub app: Option<String>,
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Start of the period, RFC 3339, inclusive
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End of the period, RFC 3339, exclusive
+    #[arg(long)]
+    pub until: Option<String>,
+    /// The report file (replaced atomically if it is an existing regular file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print the export summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// An exported JSON report to verify instead of the database
+    pub file: Option<PathBuf>,
+    /// Check a report that has no seal (version 1, or exported where no listed key could
+    /// sign), and say what that leaves unproven
+    #[arg(long, requires = "file")]
+    pub allow_unsealed: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// Also check the database against the signed checkpoints in the team's registry
+    #[arg(long, conflicts_with = "file")]
+    pub checkpoints: bool,
+}
+
+/// The arguments of `reject` and `unreject`.
+#[derive(Debug, clap::Args)]
+pub struct VerdictArgs {
+    #[arg(long)]
+    pub app: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// The first 12 hex digits of the digest, typed to confirm
+    #[arg(long)]
+    pub confirm: String,
+    /// Why, in one line (required, at most 500 characters; signed and shown in every checklist)
+    #[arg(long)]
+    pub reason: String,
+    /// The first environment it covers (and every later one); default: every environment
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Approver id (default: $TOLLGATE_APPROVER, then the id of `key init`)
+    #[arg(long)]
+    pub approver: Option<String>,
+    /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make an Ed25519 signing key, kept only in the OS keychain
+    Init {
+        /// Your approver id, as listed in tollgate.toml (e.g. alice@example.com)
+        #[arg(long)]
+        id: String,
+    },
+    /// Print the public key and the allowed_signers line
+    Show {
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Replace the signing key in the OS keychain with a new one; prints the tollgate.toml lines
+    /// that keep the previous key valid for what it signed until now
+    Rotate {
+        #[arg(long)]
+        id: Option<String>,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Sharing on or off, the repositories, the last pull, unshared and untrusted events
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}

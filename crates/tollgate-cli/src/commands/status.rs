@@ -1,0 +1,99 @@
+//! `tollgate status`: the current digest per app and environment with its flags, or with
+//! `--at T` what ran at that moment.
+
+use chrono::{DateTime, Utc};
+
+use tollgate::api::{self, Context};
+use tollgate::domain::{parse_at, StatusRow};
+use tollgate::Result;
+
+use super::{load_and_recover, Load};
+use crate::args::StatusArgs;
+use crate::output;
+
+pub async fn run(load: Load<'_>, ctx: &Context, args: StatusArgs) -> Result<i32> {
+    let StatusArgs { app, json, at } = args;
+    match at {
+        None => {
+            let rows = api::status(&load_and_recover(load, ctx).await?, app.as_deref())?;
+            output::show(json, rows.as_slice(), status_table)?;
+            Ok(0)
+        }
+        Some(at) => {
+            let at = parse_at(&at, ctx.clock.now())?;
+            let ws = load_and_recover(load, ctx).await?;
+            let rows = api::status_at(&ws, app.as_deref(), Some(at))?;
+            output::show(json, rows.as_slice(), |rows| status_at_table(rows, at))?;
+            Ok(0)
+        }
+    }
+}
+
+fn status_table(rows_in: &[StatusRow]) {
+    let rows = rows_in
+        .iter()
+        .map(|r| {
+            vec![
+                r.app.clone(),
+                r.env.clone(),
+                r.tag.clone(),
+                r.digest
+                    .as_ref()
+                    .map_or("(no tag)".into(), |d| d.to_string()),
+                r.since.as_ref().map_or(String::new(), output::time),
+                output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+            ]
+        })
+        .collect();
+    output::print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
+    for c in rows_conflicts(rows_in) {
+        say!("CONFLICT {} {}", c.kind.as_str(), c.description);
+    }
+}
+
+/// The conflicts of the rows, each once, in row order.
+fn rows_conflicts(
+    rows: &[StatusRow],
+) -> impl Iterator<Item = &tollgate::domain::conflicts::Conflict> {
+    rows.iter().flat_map(|r| r.conflicts.iter())
+}
+
+/// `status --at T`: one line saying the moment, then each app × environment as of then (or one
+/// line when the moment is before the history's first event).
+fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>) {
+    if rows.iter().any(|r| r.before_history) {
+        say!(
+            "nothing had happened yet at {}: it is before the first event in the history",
+            output::time(&at)
+        );
+        return;
+    }
+    say!("as of {}", output::time(&at));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.app.clone(),
+                r.env.clone(),
+                r.digest
+                    .as_ref()
+                    .map_or("(nothing yet)".into(), |d| d.to_string()),
+                r.since.as_ref().map_or(String::new(), output::time),
+                match (&r.digest, &r.until) {
+                    (None, _) => String::new(),
+                    (Some(_), None) => "now".into(),
+                    (Some(_), Some(u)) => output::time(u),
+                },
+                r.via.map_or(String::new(), |v| output::via(v).into()),
+                r.actor.clone().unwrap_or_default(),
+                output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+            ]
+        })
+        .collect();
+    output::print_table(
+        &[
+            "APP", "ENV", "DIGEST", "SINCE", "UNTIL", "VIA", "ACTOR", "FLAGS",
+        ],
+        rows,
+    );
+}
