@@ -101,7 +101,7 @@ pub struct Event {
 }
 
 impl Event {
-    /// The same event, to append again elsewhere (a scratch history): the store assigns its
+    /// The same event, to append again elsewhere (another history): the store assigns its
     /// `seq` and hashes anew.
     pub fn to_new(&self) -> NewEvent {
         NewEvent {

@@ -1,38 +1,84 @@
 //! The events the team-conflict rules (`domain::conflicts`) decide on, read from the history:
 //! the store returns events, `domain::conflicts::facts` derives the facts and the API calls the
-//! rules.
+//! rules (`api::conflicts`).
 //!
 //! Only app × environments with at least one imported promotion or rollback (`data.imported`)
-//! or unplaced event are read (the rules judge no other lane), and of those, all approvals,
-//! promotions, rollbacks, records, drift and unplaced events but only the observations the
-//! landing rule can name: for each team move, the first observation after it, the first of its
-//! digest after it and the latest (by time) of its digest. That keeps `status` cheap on a large
-//! history (without any team events, or with a sync's observation per tag every few minutes),
-//! and the facts are those of the whole lanes.
-
-use std::collections::BTreeMap;
+//! or unplaced event are read (the rules judge no other lane): all their approvals, promotions,
+//! rollbacks, records, drift and unplaced events ([`Store::conflict_events`]), and of their
+//! observations only those that answer the rules' landing queries, two indexed lookups each
+//! ([`Store::landing_observations`]). That keeps `status` cheap on a large history, without any
+//! team events or with a sync's observation of every tag every few minutes, and the facts are
+//! those of the whole lanes.
 
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Params};
 
+use super::chain::format_at;
 use super::events::{read_event, COLUMNS};
 use super::Store;
-use crate::domain::conflicts::team_move;
-use crate::domain::{Digest, Event};
+use crate::domain::conflicts::LandingQuery;
+use crate::domain::Event;
 use crate::Result;
 
 impl Store {
-    /// The events the conflict rules need of one app (or all), up to event `upto` (the whole
-    /// history when `None`), in `seq` order: see the module's notes. The conflicts are
-    /// `domain::conflicts::conflicts_of` of them.
+    /// The approvals, promotions, rollbacks, records, drift and unplaced events of the app ×
+    /// environments of one app (or all) with a teammate's move, up to event `upto` (the whole
+    /// history when `None`), by app × environment, then `seq`.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn conflict_events(&self, app: Option<&str>, upto: Option<i64>) -> Result<Vec<Event>> {
         let upto = upto.unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM events WHERE app = ?1 AND env = ?2 AND seq <= ?3
+               AND kind IN ('approval', 'promotion', 'rollback', 'record', 'drift', 'unplaced')
+             ORDER BY seq"
+        ))?;
         let mut out = Vec::new();
         for (a, e) in lanes_with_team_moves(&self.conn, app, upto)? {
-            lane_events(&self.conn, &a, &e, upto, &mut out)?;
+            let mut rows = stmt.query(params![a, e, upto])?;
+            while let Some(r) = rows.next()? {
+                out.push(read_event(r)?);
+            }
         }
         Ok(out)
     }
+
+    /// The observations that answer `queries` (`domain::conflicts::landing_queries`), up to
+    /// event `upto`: for each, the first observation of its lane after its move, and the first
+    /// that shows its digest and was made after the move or at or after its time. Each at most
+    /// once, in `seq` order.
+    #[tracing::instrument(level = "debug", skip_all, fields(queries = queries.len()))]
+    pub fn landing_observations(
+        &self,
+        queries: &[LandingQuery],
+        upto: Option<i64>,
+    ) -> Result<Vec<Event>> {
+        const OBSERVATIONS: &str =
+            "FROM events WHERE app = ?1 AND env = ?2 AND kind = 'observation' AND seq <= ?4";
+        let mut first = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} {OBSERVATIONS} AND seq > ?3 ORDER BY seq LIMIT 1"
+        ))?;
+        let mut seen = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} {OBSERVATIONS} AND digest = ?5 AND (seq > ?3 OR at >= ?6) LIMIT 1"
+        ))?;
+        let upto = upto.unwrap_or(i64::MAX);
+        let mut out = std::collections::BTreeMap::new();
+        for q in queries {
+            let (digest, at) = (q.digest.as_str(), format_at(q.at));
+            let found = [
+                one(&mut first, params![q.app, q.env, q.seq, upto])?,
+                one(&mut seen, params![q.app, q.env, q.seq, upto, digest, at])?,
+            ];
+            for o in found.into_iter().flatten() {
+                out.insert(o.seq, o);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+}
+
+/// The first row of `stmt` run with `p`, as an event.
+fn one(stmt: &mut CachedStatement<'_>, p: impl Params) -> Result<Option<Event>> {
+    let mut rows = stmt.query(p)?;
+    rows.next()?.map(read_event).transpose()
 }
 
 /// The app × environments with an imported promotion or rollback, or an unplaced event, at or
@@ -67,91 +113,20 @@ fn lanes_with_team_moves(
     Ok(out)
 }
 
-/// Append one app × environment's approvals, moves, records, drift and unplaced events, and the
-/// observations the landing rule can name, to `out` (in `seq` order).
-fn lane_events(
-    conn: &Connection,
-    app: &str,
-    env: &str,
-    upto: i64,
-    out: &mut Vec<Event>,
-) -> Result<()> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM events WHERE app = ?1 AND env = ?2 AND seq <= ?3
-           AND kind IN ('approval', 'promotion', 'rollback', 'record', 'drift', 'unplaced')
-         ORDER BY seq"
-    ))?;
-    let mut rows = stmt.query(params![app, env, upto])?;
-    let mut lane = BTreeMap::new();
-    while let Some(r) = rows.next()? {
-        let e = read_event(r)?;
-        lane.insert(e.seq, e);
-    }
-    let mut observations = BTreeMap::new();
-    for e in lane.values().filter(|e| team_move(e)) {
-        if let Some(digest) = &e.digest {
-            for o in landing_observations(conn, e, digest, upto)? {
-                observations.insert(o.seq, o);
-            }
-        }
-    }
-    lane.extend(observations);
-    out.extend(lane.into_values());
-    Ok(())
-}
-
-/// The observations of team move `e` (of `digest`) that the landing rule can name: the first
-/// after it, the first of its digest after it, and the latest (by time) of its digest; all at
-/// or below `upto`.
-fn landing_observations(
-    conn: &Connection,
-    e: &Event,
-    digest: &Digest,
-    upto: i64,
-) -> Result<Vec<Event>> {
-    const OBSERVATIONS: &str = "FROM events WHERE app = ?1 AND env = ?2 AND kind = 'observation'";
-    let mut first = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} {OBSERVATIONS} AND seq > ?3 AND seq <= ?4 ORDER BY seq LIMIT 1"
-    ))?;
-    let mut first_of_digest = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} {OBSERVATIONS} AND seq > ?3 AND seq <= ?4 AND digest = ?5
-         ORDER BY seq LIMIT 1"
-    ))?;
-    let mut latest_of_digest = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} {OBSERVATIONS} AND seq <= ?3 AND digest = ?4
-         ORDER BY at DESC, seq LIMIT 1"
-    ))?;
-    let d = digest.as_str();
-    Ok([
-        one(&mut first, params![e.app, e.env, e.seq, upto])?,
-        one(&mut first_of_digest, params![e.app, e.env, e.seq, upto, d])?,
-        one(&mut latest_of_digest, params![e.app, e.env, upto, d])?,
-    ]
-    .into_iter()
-    .flatten()
-    .collect())
-}
-
-/// The first row of `stmt` run with `p`, as an event.
-fn one(stmt: &mut CachedStatement<'_>, p: impl Params) -> Result<Option<Event>> {
-    let mut rows = stmt.query(p)?;
-    rows.next()?.map(read_event).transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Duration, Utc};
 
     use super::*;
-    use crate::domain::conflicts::{conflicts_of, Conflict, ConflictKind};
-    use crate::domain::{EventKind, NewEvent};
+    use crate::domain::conflicts::{conflicts_of, landing_queries, Conflict, ConflictKind};
+    use crate::domain::{Digest, EventKind, NewEvent};
     use crate::signing::{approval_id, signed_move, Anchor, EventMessage, Move, PROMOTION_KIND};
     use crate::store::EventFilter;
 
     /// The conflicts of `s` (of `app`, or all) as the API derives them: the rules over the
     /// store's events. Asserts they are those the rules give over the whole history.
     fn conflicts(s: &Store, app: Option<&str>) -> Vec<Conflict> {
-        let got = conflicts_of(&s.conflict_events(app, None).unwrap(), &signed_move);
+        let got = conflicts_of(&events(s, app, None), &signed_move);
         let all = s.events(&EventFilter::default()).unwrap();
         let whole = conflicts_of(
             all.iter().filter(|e| app.is_none_or(|a| a == e.app)),
@@ -162,6 +137,15 @@ mod tests {
             "the store's events give the whole history's conflicts"
         );
         got
+    }
+
+    /// The events the API reads: [`Store::conflict_events`] and the answers to their landing
+    /// queries.
+    fn events(s: &Store, app: Option<&str>, upto: Option<i64>) -> Vec<Event> {
+        let mut events = s.conflict_events(app, upto).unwrap();
+        let queries = landing_queries(&events, &signed_move);
+        events.extend(s.landing_observations(&queries, upto).unwrap());
+        events
     }
 
     fn t(h: i64) -> DateTime<Utc> {
@@ -423,10 +407,13 @@ mod tests {
         assert_eq!(c[0].seqs(), vec![2, 3]);
         assert!(c[0].description.contains("event 3"), "{}", c[0].description);
         // As of event 2 (a report whose head is 2): not judged yet, whatever came after.
-        let upto_2 = s.conflict_events(None, Some(2)).unwrap();
+        let upto_2 = events(&s, None, Some(2));
         assert_eq!(upto_2.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
         assert!(conflicts_of(&upto_2, &signed_move).is_empty());
-        assert!(s.conflict_events(None, Some(1)).unwrap().is_empty());
+        assert!(events(&s, None, Some(1)).is_empty());
+        // The observation that judges it, and no other.
+        let all = events(&s, None, None);
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
 
         // Seen by the sync that imported it (observation before the import, after signing):
         // it landed.

@@ -61,12 +61,45 @@ pub fn conflicts_of<'a>(
     detect(&facts.moves, &facts.approvals)
 }
 
+/// What the landing rule asks of the observations of a teammate's move's lane
+/// ([`landing_queries`]): the first observation after event `seq`, and one that shows `digest`
+/// made after it or at or after `at` (when it was signed, else appended), if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LandingQuery {
+    pub app: String,
+    pub env: String,
+    pub seq: i64,
+    pub digest: Digest,
+    pub at: DateTime<Utc>,
+}
+
+/// The landing queries of the imported moves in the lanes [`facts`] judges among `events`. A
+/// history too large to read whole answers them (two observations each, at most) and adds those
+/// observations to the other events of those lanes: [`facts`] then gives what it gives over the
+/// whole history.
+pub fn landing_queries<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+    read: &dyn Fn(&str) -> Option<SignedMove>,
+) -> Vec<LandingQuery> {
+    facts(events, read)
+        .moves
+        .into_iter()
+        .filter(|f| f.imported && f.is_move())
+        .map(|f| LandingQuery {
+            app: f.app,
+            env: f.env,
+            seq: f.seq,
+            digest: f.digest,
+            at: f.at,
+        })
+        .collect()
+}
+
 /// The facts of the app × environments of `events` that hold a [`team_move`]: their moves,
 /// records and drift (with the [`Landing`] of each imported move), and their approvals. `events`
-/// may be a whole history or, for the lanes judged, any part of it that holds their approvals,
-/// promotions, rollbacks, records, drift and unplaced events and, of their observations, at least
-/// the first after each team move, the first of its digest after it and the latest (by time) of
-/// its digest: the answer is the same.
+/// is a whole history or, for the lanes judged, all their approvals, promotions, rollbacks,
+/// records, drift and unplaced events and, of their observations, at least the answers to their
+/// [`landing_queries`]: the facts are the same.
 pub fn facts<'a>(
     events: impl IntoIterator<Item = &'a Event>,
     read: &dyn Fn(&str) -> Option<SignedMove>,
@@ -282,6 +315,17 @@ mod tests {
             }
         );
         assert_eq!(f.moves[0].at, t(5), "the signing time");
+        assert_eq!(
+            landing_queries(&events, &read),
+            vec![LandingQuery {
+                app: "api".into(),
+                env: "production".into(),
+                seq: 3,
+                digest: d("W"),
+                at: t(5),
+            }],
+            "what a store asks of the observations for it"
+        );
         assert_eq!(f.moves[0].id, message_sha256(b"W X 5"));
         assert!(conflicts_of(&events, &read).is_empty());
         // Seen before it was signed only: not seen, and no sync after it saw it either.

@@ -25,8 +25,9 @@
 //! approvals are reserved, so every conflict involves a teammate's event.
 //!
 //! [`facts`] derives what the rules decide on from the events of the history ([`conflicts_of`]:
-//! both at once); the store only reads those events (`Store::conflict_events`), the API calls
-//! these, and `verify FILE` calls them on a report's events. No clock, no I/O.
+//! both at once); the store only reads those events (`Store::conflict_events`, and the
+//! observations that answer the [`landing_queries`]), the API calls these, and `verify FILE`
+//! calls them on a report's events. No clock, no I/O.
 
 mod facts;
 
@@ -38,7 +39,7 @@ use ts_rs::TS;
 
 use crate::domain::{Digest, EventKind};
 
-pub use facts::{conflicts_of, facts, team_move, Facts, SignedMove};
+pub use facts::{conflicts_of, facts, landing_queries, team_move, Facts, LandingQuery, SignedMove};
 
 /// What kind of conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
