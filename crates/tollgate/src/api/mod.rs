@@ -1,6 +1,7 @@
 //! The use cases: one public function each, named as its CLI verb (`check`, `diff`, `export`;
-//! `team status` is `team_status`), as is the Tauri command over it. The CLI (`src/cli`) and
-//! the Tauri commands (`src-tauri`) are thin adapters over these and hold no logic of their own.
+//! `team status` is `team_status`), as is the Tauri command over it. The CLI
+//! (`crates/tollgate-cli`) and the Tauri commands (`src-tauri`) are thin adapters over these and
+//! hold no logic of their own.
 //! A use case that signs also shares (`approve`, `reject`, `unreject`, `record`: pull the
 //! digest's team events, sign and append, publish); the sign-only steps are `pub(crate)`.
 //!
