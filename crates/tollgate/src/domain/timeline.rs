@@ -306,15 +306,17 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
 
-    fn d(n: u8) -> Digest {
+    /// A digest made from one byte.
+    pub(crate) fn d(n: u8) -> Digest {
         Digest::of(&[n])
     }
 
-    fn ev(seq: i64, kind: EventKind, env: &str, digest: Option<u8>) -> Event {
+    /// Event `seq` of app `api` in `env`, one minute after the previous, by `actor<seq>`.
+    pub(crate) fn ev(seq: i64, kind: EventKind, env: &str, digest: Option<u8>) -> Event {
         Event {
             seq,
             at: Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()

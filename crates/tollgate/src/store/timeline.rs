@@ -263,31 +263,11 @@ pub(super) fn last_observation(conn: &Connection, app: &str, env: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::timeline::tests::{d, ev};
     use crate::domain::timeline::{
         decide_drift, derive_timeline, derive_unapproved, DriftDecision,
     };
     use crate::domain::Via;
-    use chrono::{TimeZone, Utc};
-
-    fn d(n: u8) -> Digest {
-        Digest::of(&[n])
-    }
-
-    fn ev(seq: i64, kind: EventKind, env: &str, digest: Option<u8>) -> Event {
-        Event {
-            seq,
-            at: Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap()
-                + chrono::Duration::minutes(seq),
-            kind,
-            app: "api".into(),
-            env: env.into(),
-            digest: digest.map(d),
-            actor: Some(format!("actor{seq}")),
-            data: serde_json::json!({}),
-            prev_hash: String::new(),
-            hash: String::new(),
-        }
-    }
 
     use EventKind::*;
 
