@@ -24,7 +24,9 @@ pub struct BareRepo {
 
 impl std::fmt::Debug for BareRepo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BareRepo").field("path", &self.path).finish()
+        f.debug_struct("BareRepo")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -293,21 +295,20 @@ fn branch_ref(branch: &str) -> Result<String> {
 }
 
 fn object_id(id: &str) -> Result<ObjectId> {
-    let ok = id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    ok.then(|| ObjectId::from_hex(id.as_bytes()).ok())
-        .flatten()
-        .ok_or_else(|| {
-            Error::bad_input(format!(
-                "{id:?} is not a git commit id (40 hex digits)"
-            ))
-        })
+    let bad = || Error::bad_input(format!("{id:?} is not a git commit id (40 hex digits)"));
+    if id.len() != 40 {
+        return Err(bad());
+    }
+    ObjectId::from_hex(id.as_bytes()).map_err(|_| bad())
 }
 
 /// A path inside the repository: relative, `/`-separated, without empty, `.` or `..` parts.
 fn check_path(file: &str) -> Result<()> {
     let ok = !file.is_empty()
         && !file.contains(['\\', '\0', '\n'])
-        && file.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+        && file
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
     if ok {
         Ok(())
     } else {

@@ -109,8 +109,9 @@ pub fn sign_commit(fields: &CommitFields, signer: &Signer) -> Result<Vec<u8>> {
 /// Insert `armored` into the unsigned commit object as git does (`do_sign_commit`): a `gpgsig`
 /// header at the end of the headers, every further line of the signature prefixed by a space.
 pub fn insert_signature(unsigned: &[u8], armored: &str) -> Result<Vec<u8>> {
-    let end = header_end(unsigned)
-        .ok_or_else(|| Error::internal("a commit object without the blank line after its headers"))?;
+    let end = header_end(unsigned).ok_or_else(|| {
+        Error::internal("a commit object without the blank line after its headers")
+    })?;
     if armored.is_empty() || armored.contains('\r') {
         return Err(Error::internal(
             "a commit signature must be non-empty text with LF line endings",
@@ -260,7 +261,10 @@ pub fn verify_commit(
     let Some(armored) = split.signature else {
         return Err(Unverified::Unsigned);
     };
-    if !armored.trim_start().starts_with("-----BEGIN SSH SIGNATURE-----") {
+    if !armored
+        .trim_start()
+        .starts_with("-----BEGIN SSH SIGNATURE-----")
+    {
         return Err(Unverified::NotSsh);
     }
     let sig = SshSig::from_pem(armored.trim().as_bytes())
@@ -302,7 +306,11 @@ fn header_end(object: &[u8]) -> Option<usize> {
 }
 
 fn check_object_id(what: &str, id: &str) -> Result<()> {
-    if id.len() == 40 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if id.len() == 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
         Err(Error::bad_input(format!(
@@ -371,7 +379,10 @@ pub(crate) mod tests {
     fn fields_git_cannot_write_are_refused() {
         let mut f = fields();
         f.author.email = "a>b".into();
-        assert!(commit_bytes(&f).unwrap_err().message.contains("commit email"));
+        assert!(commit_bytes(&f)
+            .unwrap_err()
+            .message
+            .contains("commit email"));
         let mut f = fields();
         f.committer.name = "Eve\nparent x".into();
         assert!(commit_bytes(&f).is_err());

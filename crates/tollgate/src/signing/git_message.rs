@@ -74,13 +74,16 @@ impl PromotionTrailers {
     /// trailers (`Co-authored-by`) and unknown `Tollgate-` keys are ignored.
     pub fn parse(message: &str) -> Result<Option<PromotionTrailers>> {
         let message = message.replace("\r\n", "\n");
-        let Some(block) = message.split("\n\n").rev().find_map(|p| {
+        let Some(block) = message.rsplit("\n\n").find_map(|p| {
             let lines: Vec<(&str, &str)> = p
                 .trim_matches('\n')
                 .lines()
                 .map(trailer)
                 .collect::<Option<_>>()?;
-            lines.iter().any(|(k, _)| k.starts_with("Tollgate-")).then_some(lines)
+            lines
+                .iter()
+                .any(|(k, _)| k.starts_with("Tollgate-"))
+                .then_some(lines)
         }) else {
             return Ok(None);
         };
@@ -97,8 +100,12 @@ impl PromotionTrailers {
         };
         let app = needed(APP)?;
         let env = needed(ENV)?;
-        let digest = Digest::parse(&needed(DIGEST)?)
-            .map_err(|e| bad(format!("the trailer {DIGEST} is not a digest: {}", e.message)))?;
+        let digest = Digest::parse(&needed(DIGEST)?).map_err(|e| {
+            bad(format!(
+                "the trailer {DIGEST} is not a digest: {}",
+                e.message
+            ))
+        })?;
         let from = one(FROM)?;
         let mut approvals = Vec::new();
         for (_, v) in block.iter().filter(|(k, _)| *k == APPROVAL) {
@@ -138,7 +145,9 @@ fn check_value(key: &str, value: &str) -> Result<()> {
 }
 
 fn bad(message: String) -> Error {
-    Error::bad_input(format!("the commit's Tollgate trailers are not readable: {message}"))
+    Error::bad_input(format!(
+        "the commit's Tollgate trailers are not readable: {message}"
+    ))
 }
 
 #[cfg(test)]
@@ -176,7 +185,10 @@ mod tests {
             ..p
         };
         let text = rollback.message().unwrap();
-        assert!(!text.contains("Tollgate-From") && !text.contains("Approval"), "{text}");
+        assert!(
+            !text.contains("Tollgate-From") && !text.contains("Approval"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -193,10 +205,7 @@ mod tests {
             "Promote api to production (#12)\n\n* {}\n\nCo-authored-by: Bob <bob@example.com>\n",
             p.message().unwrap()
         );
-        assert_eq!(
-            PromotionTrailers::parse(&squashed).unwrap(),
-            Some(expected)
-        );
+        assert_eq!(PromotionTrailers::parse(&squashed).unwrap(), Some(expected));
     }
 
     #[test]

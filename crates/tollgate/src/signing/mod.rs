@@ -41,7 +41,9 @@ mod sshsig;
 mod trust;
 mod versions;
 
-pub use allowed_signers::{allowed_signers, allowed_signers_in, parse_allowed_signers, parse_ssh_time, ssh_time};
+pub use allowed_signers::{
+    allowed_signers, allowed_signers_in, parse_allowed_signers, parse_ssh_time, ssh_time,
+};
 pub use checkpoint::{
     verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,
     CHECKPOINT_VERSION,
@@ -50,14 +52,14 @@ pub use event::{
     approval_id, signed_move, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND,
     ROLLBACK_KIND,
 };
+/// A test key in a memory keychain and its [`Signer`], for the tests of the layers above.
+#[cfg(test)]
+pub(crate) use git_commit::tests as git_commit_tests;
 pub use git_commit::{
     commit_bytes, insert_signature, sign_commit, split_signature, verify_commit, CommitFields,
     CommitSigner, GitPerson, SplitCommit, Unverified, GIT_NAMESPACE,
 };
 pub use git_message::PromotionTrailers;
-/// A test key in a memory keychain and its [`Signer`], for the tests of the layers above.
-#[cfg(test)]
-pub(crate) use git_commit::tests as git_commit_tests;
 pub use key::{generate_key, public_key, rotate_key};
 pub use public_key::{allowed_signers_line, allowed_signers_line_in, fingerprint, PublicKeyInfo};
 // The key checks of tollgate.toml (`config::keys`), under the names signing has always had.

@@ -9,8 +9,8 @@ use super::*;
 use crate::config::ApproverConfig;
 use crate::domain::Digest;
 use crate::signing::{
-    allowed_signers_in, split_signature, verify_commit, PromotionTrailers, TrustedKeys,
-    Unverified, GIT_NAMESPACE,
+    allowed_signers_in, split_signature, verify_commit, PromotionTrailers, TrustedKeys, Unverified,
+    GIT_NAMESPACE,
 };
 
 const FILE: &str = "apps/api/production/deployment.yaml";
@@ -109,7 +109,10 @@ fn a_promotion_commit_is_what_stock_git_verifies() {
     let repo = BareRepo::open(&bare).unwrap();
     let tip = repo.branch_tip("main").unwrap().unwrap();
     assert_eq!(tip, git_ok(&bare, &["rev-parse", "main"]).trim());
-    assert_eq!(repo.file_at(&tip, FILE).unwrap().unwrap(), BEFORE.as_bytes());
+    assert_eq!(
+        repo.file_at(&tip, FILE).unwrap().unwrap(),
+        BEFORE.as_bytes()
+    );
     assert_eq!(repo.file_at(&tip, "apps/none.yaml").unwrap(), None);
     assert_eq!(repo.branch_tip("nope").unwrap(), None);
 
@@ -332,14 +335,8 @@ fn the_branch_moves_only_from_the_tip_the_change_was_made_on() {
         repo.commit_file(&escape, &alice).unwrap_err().code,
         Code::BadInput
     );
-    assert_eq!(
-        repo.branch_tip("main..x").unwrap_err().code,
-        Code::BadInput
-    );
-    assert_eq!(
-        repo.file_at("HEAD", FILE).unwrap_err().code,
-        Code::BadInput
-    );
+    assert_eq!(repo.branch_tip("main..x").unwrap_err().code, Code::BadInput);
+    assert_eq!(repo.file_at("HEAD", FILE).unwrap_err().code, Code::BadInput);
     let e = BareRepo::open(&tmp.path().join("nothing")).unwrap_err();
     assert_eq!(e.code, Code::NotFound);
 }
