@@ -103,7 +103,7 @@ fn a_promotion_commit_is_what_stock_git_verifies() {
     let tmp = tempfile::tempdir().unwrap();
     let bare = bare_repo(tmp.path());
     let (alice, alice_listed) = crate::signing::git_commit_tests::signer("alice@example.com");
-    let allowed = allowed_signers_file(tmp.path(), &[alice_listed.clone()]);
+    let allowed = allowed_signers_file(tmp.path(), std::slice::from_ref(&alice_listed));
     let allowed_arg = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
 
     let repo = BareRepo::open(&bare).unwrap();
@@ -197,7 +197,7 @@ fn a_commit_by_another_key_fails_in_git_and_here() {
     let bare = bare_repo(tmp.path());
     let (_, alice_listed) = crate::signing::git_commit_tests::signer("alice@example.com");
     let (mallory, _) = crate::signing::git_commit_tests::signer("mallory@example.com");
-    let allowed = allowed_signers_file(tmp.path(), &[alice_listed.clone()]);
+    let allowed = allowed_signers_file(tmp.path(), std::slice::from_ref(&alice_listed));
     let allowed_arg = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
 
     let repo = BareRepo::open(&bare).unwrap();
