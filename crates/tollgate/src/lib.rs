@@ -7,6 +7,8 @@
 //! - [`registry`]: OCI Distribution registries and local OCI image-layout folders.
 //! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
 //! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
+//! - [`gitops`]: deployment repositories: a bare clone read and written with `gix` (files at a
+//!   commit, the signed promotion commit).
 //! - [`policy`]: the per-environment gates a promotion must pass.
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
 //! - [`team`]: team history in the registry: events as OCI artifacts, published and discovered.
@@ -19,6 +21,7 @@ pub mod config;
 pub mod diff;
 pub mod domain;
 pub mod error;
+pub mod gitops;
 pub mod keychain;
 pub mod logging;
 pub mod policy;

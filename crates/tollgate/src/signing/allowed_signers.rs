@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::public_key::allowed_signers_line;
+use super::public_key::allowed_signers_line_in;
 use super::trust::{approver_keys, TrustedKey, TrustedKeys};
 use super::NAMESPACE;
 use crate::config::{validate_approver, ApproverConfig};
@@ -16,18 +16,24 @@ use crate::config::{validate_approver, ApproverConfig};
 /// A previous key (`previous_keys`) becomes a line with `valid-before="<until>"`, so that
 /// `ssh-keygen -Y verify -Overify-time=<signed at>` accepts it only for what it signed in time.
 pub fn allowed_signers(approvers: &[ApproverConfig]) -> String {
+    allowed_signers_in(NAMESPACE, approvers)
+}
+
+/// [`allowed_signers`] for another SSHSIG namespace: with `git`, the file
+/// `git -c gpg.ssh.allowedSignersFile=FILE verify-commit` checks promotion commits with.
+pub fn allowed_signers_in(namespace: &str, approvers: &[ApproverConfig]) -> String {
     let mut out = String::new();
     for a in approvers {
         let line = validate_approver(a).and_then(|()| {
             let mut lines = Vec::new();
             for k in approver_keys(a) {
-                let line = allowed_signers_line(&a.id, &k.key)?;
+                let line = allowed_signers_line_in(namespace, &a.id, &k.key)?;
                 lines.push(match k.valid_before {
                     None => line,
                     Some(until) => line.replacen(
-                        &format!("namespaces=\"{NAMESPACE}\""),
+                        &format!("namespaces=\"{namespace}\""),
                         &format!(
-                            "namespaces=\"{NAMESPACE}\",valid-before=\"{}\"",
+                            "namespaces=\"{namespace}\",valid-before=\"{}\"",
                             ssh_time(until)
                         ),
                         1,

@@ -16,6 +16,9 @@
 //! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
 //! - [`versions`]: the newest `v` of each kind this build reads; newer ones need a newer Tollgate.
 //! - `checkpoint`: the signed chain head a desktop publishes (namespace `tollgate-checkpoint`).
+//! - [`git_commit`]: git commit objects signed in git's SSH form (namespace `git`, a `gpgsig`
+//!   header) by the same keys, and their check against the listed keys.
+//! - [`git_message`]: the promotion commit's subject and `Tollgate-*` trailers, written and read.
 //!
 //! A private key exists only as the keychain secret (service [`SIGNING_SERVICE`], account = the
 //! approver id) and, briefly, in memory while signing. It is never written to a file, the
@@ -27,6 +30,8 @@ mod agent;
 mod allowed_signers;
 mod checkpoint;
 mod event;
+mod git_commit;
+mod git_message;
 mod key;
 mod message;
 mod public_key;
@@ -36,7 +41,9 @@ mod sshsig;
 mod trust;
 mod versions;
 
-pub use allowed_signers::{allowed_signers, parse_allowed_signers, parse_ssh_time, ssh_time};
+pub use allowed_signers::{
+    allowed_signers, allowed_signers_in, parse_allowed_signers, parse_ssh_time, ssh_time,
+};
 pub use checkpoint::{
     verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,
     CHECKPOINT_VERSION,
@@ -45,8 +52,16 @@ pub use event::{
     approval_id, signed_move, EventMessage, Move, DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND,
     ROLLBACK_KIND,
 };
+/// A test key in a memory keychain and its [`Signer`], for the tests of the layers above.
+#[cfg(test)]
+pub(crate) use git_commit::tests as git_commit_tests;
+pub use git_commit::{
+    commit_bytes, insert_signature, sign_commit, split_signature, verify_commit, CommitFields,
+    CommitSigner, GitPerson, SplitCommit, Unverified, GIT_NAMESPACE,
+};
+pub use git_message::PromotionTrailers;
 pub use key::{generate_key, public_key, rotate_key};
-pub use public_key::{allowed_signers_line, fingerprint, PublicKeyInfo};
+pub use public_key::{allowed_signers_line, allowed_signers_line_in, fingerprint, PublicKeyInfo};
 // The key checks of tollgate.toml (`config::keys`), under the names signing has always had.
 pub use crate::config::{parse_approver_key, validate_approver, validate_approver_id};
 pub use message::{is_hash, Anchor, ApprovalMessage, Target, KIND, VERSION, VERSION_1};

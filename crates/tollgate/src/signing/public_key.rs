@@ -41,9 +41,15 @@ impl PublicKeyInfo {
 /// One `allowed_signers` line: `<id> namespaces="tollgate-approval" ssh-ed25519 AAAA…`
 /// (the key's comment is left out).
 pub fn allowed_signers_line(id: &str, key: &PublicKey) -> Result<String> {
+    allowed_signers_line_in(NAMESPACE, id, key)
+}
+
+/// [`allowed_signers_line`] for another SSHSIG namespace: `namespaces="git"` is the line
+/// `git verify-commit` (`gpg.ssh.allowedSignersFile`) accepts for commit signatures.
+pub fn allowed_signers_line_in(namespace: &str, id: &str, key: &PublicKey) -> Result<String> {
     let bare = PublicKey::new(key.key_data().clone(), "");
     Ok(format!(
-        "{id} namespaces=\"{NAMESPACE}\" {}",
+        "{id} namespaces=\"{namespace}\" {}",
         openssh(&bare)?
     ))
 }
