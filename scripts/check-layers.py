@@ -28,6 +28,7 @@ ORDER = [
     "diff",
     "registry",
     "signing",
+    "gitops",
     "team",
     "policy",
     "store",

@@ -6,6 +6,8 @@
 //! - [`domain`]: digests, references, events, segments: the vocabulary.
 //! - [`registry`]: OCI Distribution registries and local OCI image-layout folders.
 //! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
+//! - [`gitops`]: deployment repositories: the image values of a deployment file and their
+//!   lossless edit.
 //! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
 //! - [`policy`]: the per-environment gates a promotion must pass.
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
@@ -19,6 +21,7 @@ pub mod config;
 pub mod diff;
 pub mod domain;
 pub mod error;
+pub mod gitops;
 pub mod keychain;
 pub mod logging;
 pub mod policy;
