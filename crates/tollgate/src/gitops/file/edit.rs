@@ -102,8 +102,14 @@ fn quoted(value: &str, quote: Quote) -> String {
 
 /// The changed lines, from the edits (sorted by position; each within one line, or adding one).
 fn line_changes(before: &str, after: &str, edits: &[(usize, usize, String)]) -> Vec<LineChange> {
-    let old_lines: Vec<&str> = before.split('\n').collect();
-    let new_lines: Vec<&str> = after.split('\n').collect();
+    let old_lines: Vec<&str> = before
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let new_lines: Vec<&str> = after
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let mut changes: Vec<LineChange> = Vec::new();
     let mut added = 0;
     for (start, end, replacement) in edits {

@@ -606,3 +606,19 @@ fn references_parse_as_runtimes_read_them() {
     assert!(RepositoryMatcher::new("https://ghcr.io", "acme/api").is_err());
     assert!(RepositoryMatcher::new("ghcr.io", "Acme/api").is_err());
 }
+
+#[test]
+fn anchors_quoted_keys_crlf_flow_style_and_no_final_newline_keep_every_other_byte() {
+    let (old, new) = (d('a'), d('b'));
+    for text in [
+        format!("services:\n  api:\n    image: &img ghcr.io/acme/api@{old}\n  worker:\n    image: *img\n"),
+        format!("---\nservices:\n  api:\n    \"image\": ghcr.io/acme/api@{old}\n...\n"),
+        format!("services:\r\n  api:\r\n    image: ghcr.io/acme/api@{old}\r\n  db:\r\n    image: x\r\n"),
+        format!("services:\n  api:\n    image: ghcr.io/acme/api@{old}"),
+        format!("services: {{api: {{image: ghcr.io/acme/api@{old}}}, db: {{image: x}}}}\n"),
+    ] {
+        let out = pin("f.yaml", &text, &app(), None, &new).unwrap();
+        assert_eq!(out.text, text.replace(old.as_str(), new.as_str()), "{text:?}");
+        assert_eq!(out.changes.len(), 1, "{text:?}");
+    }
+}
