@@ -58,8 +58,8 @@ pub(crate) fn references(
                 };
                 let digest =
                     Digest::parse(&s.as_string()).map_err(|e| unparsable(file, &location, &e))?;
-                let site = replace_site(file, text, &location, s)?;
-                let line = tree::line_of(text, tree::span(s).0);
+                let site = replace_site(file, text, &location, &s)?;
+                let line = tree::line_of(text, tree::span(&s).0);
                 let pinned = Pinned::Digest {
                     digest,
                     tag: tag.clone(),
@@ -105,7 +105,7 @@ fn insert_site(text: &str, mapping: &yaml_edit::Mapping) -> (Site, usize) {
     for (key, value) in mapping.iter() {
         for node in [key, value] {
             if let Some(s) = tree::scalar(&node) {
-                last = last.max(tree::span(s).1);
+                last = last.max(tree::span(&s).1);
             }
         }
     }

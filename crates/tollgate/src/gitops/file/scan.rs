@@ -16,7 +16,7 @@ pub(crate) fn replace_site(
     location: &Location,
     s: &Scalar,
 ) -> Result<Site> {
-    let (start, end) = tree::span(s);
+    let (start, end) = tree::span(&s);
     let raw = text.get(start..end).unwrap_or_default();
     if raw.is_empty() || raw.contains('\n') {
         return Err(Error::bad_input(format!(
@@ -53,8 +53,8 @@ pub(crate) fn reference_at(
     if !matcher.matches(&reference) {
         return Ok(None);
     }
-    let (start, _) = tree::span(s);
-    let site = replace_site(file, text, &location, s)?;
+    let (start, _) = tree::span(&s);
+    let site = replace_site(file, text, &location, &s)?;
     Ok(Some(FoundReference {
         line: tree::line_of(text, start),
         location,

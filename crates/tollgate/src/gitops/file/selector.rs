@@ -79,8 +79,8 @@ pub(crate) fn references(
             ));
         };
         let value = s.as_string();
-        let site = replace_site(file, text, &location, s)?;
-        let line = tree::line_of(text, tree::span(s).0);
+        let site = replace_site(file, text, &location, &s)?;
+        let line = tree::line_of(text, tree::span(&s).0);
         let (form, pinned, reference) = if value.starts_with("sha256:") {
             let digest = Digest::parse(&value).map_err(|e| unparsable(file, &location, &e))?;
             let pinned = Pinned::Digest { digest, tag: None };

@@ -608,13 +608,14 @@ fn references_parse_as_runtimes_read_them() {
 }
 
 #[test]
-fn anchors_quoted_keys_crlf_flow_style_and_no_final_newline_keep_every_other_byte() {
+fn anchors_quoted_keys_crlf_tags_flow_style_and_no_final_newline_keep_every_other_byte() {
     let (old, new) = (d('a'), d('b'));
     for text in [
         format!("services:\n  api:\n    image: &img ghcr.io/acme/api@{old}\n  worker:\n    image: *img\n"),
         format!("---\nservices:\n  api:\n    \"image\": ghcr.io/acme/api@{old}\n...\n"),
         format!("services:\r\n  api:\r\n    image: ghcr.io/acme/api@{old}\r\n  db:\r\n    image: x\r\n"),
         format!("services:\n  api:\n    image: ghcr.io/acme/api@{old}"),
+        format!("services:\n  api:\n    image: !!str 'ghcr.io/acme/api@{old}'\n"),
         format!("services: {{api: {{image: ghcr.io/acme/api@{old}}}, db: {{image: x}}}}\n"),
     ] {
         let out = pin("f.yaml", &text, &app(), None, &new).unwrap();

@@ -118,10 +118,18 @@ pub(crate) fn items(node: &YamlNode) -> Vec<YamlNode> {
     }
 }
 
-/// The scalar's value as YAML reads it, if `node` is a scalar.
-pub(crate) fn scalar(node: &YamlNode) -> Option<&Scalar> {
+/// The scalar `node` is, or holds under an explicit string tag (`!!str value`).
+pub(crate) fn scalar(node: &YamlNode) -> Option<Scalar> {
     match node {
-        YamlNode::Scalar(s) => Some(s),
+        YamlNode::Scalar(s) => Some(s.clone()),
+        YamlNode::TaggedNode(t)
+            if matches!(
+                t.tag().as_deref(),
+                Some("!!str" | "!<tag:yaml.org,2002:str>")
+            ) =>
+        {
+            t.value()
+        }
         _ => None,
     }
 }
@@ -131,7 +139,7 @@ pub(crate) fn get_string(node: &YamlNode, key: &str) -> Option<String> {
     get(node, key)
         .as_ref()
         .and_then(scalar)
-        .map(Scalar::as_string)
+        .map(|s| s.as_string())
 }
 
 /// The node at `path` from a document's root.
