@@ -16,7 +16,7 @@ pub(crate) fn replace_site(
     location: &Location,
     s: &Scalar,
 ) -> Result<Site> {
-    let (start, end) = tree::span(&s);
+    let (start, end) = tree::span(s);
     let raw = text.get(start..end).unwrap_or_default();
     if raw.is_empty() || raw.contains('\n') {
         return Err(Error::bad_input(format!(
