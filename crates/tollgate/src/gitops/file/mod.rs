@@ -5,6 +5,9 @@
 //! quoting, blank lines) is in the tree, so the position of each value is known exactly and an
 //! edit replaces those bytes alone. After an edit the result is parsed again and compared with
 //! the original, the edited values masked ([`check_edit`]): any other difference refuses it.
+//! `yaml-edit` reports unclosed brackets and quotes as errors but recovers silently from some
+//! other malformed YAML (`a: b: c`); such a file is read as it recovers it, and the references
+//! found must still parse and agree.
 //!
 //! Which values ([`find`]): with an [`ImageSelector`] (`image = "api.image"`), exactly that
 //! value, holding a full reference or a bare `sha256:` digest (Helm values); otherwise every
