@@ -6,6 +6,8 @@
 //! - [`domain`]: digests, references, events, segments: the vocabulary.
 //! - [`registry`]: OCI Distribution registries and local OCI image-layout folders.
 //! - [`store`]: the SQLite history: append-only hash-chained events and timeline queries.
+//! - [`gitops`]: deployment repositories: the image values of a deployment file and their
+//!   lossless edit.
 //! - [`signing`]: Ed25519 keys in the OS keychain and SSHSIG approvals.
 //! - [`gitops`]: deployment repositories: a bare clone read and written with `gix` (files at a
 //!   commit, the signed promotion commit).

@@ -1,10 +1,14 @@
-//! Deployment repositories (GitOps): git repositories whose files pin images by digest.
+//! Environments that live in a deployment repository (GitOps): a file in a git repository pins
+//! the image by digest, and promotion is a commit that changes exactly that digest.
 //!
+//! - [`file`]: the pure rules of the deployment file: which values are the app's image
+//!   references, what they pin, and the lossless edit that pins a new digest. No git, no I/O.
 //! - [`repo`]: a bare repository on this machine, through `gix`: a file at a branch's tip, a
 //!   signed commit that changes that one file, the branch moved only from the tip it was read
 //!   at. Cloning, fetching and pushing run the `git` executable (later parts), so users' SSH
 //!   config, agents and credential helpers work as in their shell.
 
+pub mod file;
 pub mod repo;
 
 pub use repo::{BareRepo, FileCommit, WrittenCommit};
