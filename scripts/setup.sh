@@ -14,7 +14,7 @@ APT_PACKAGES=(
   docker-registry skopeo umoci apache2-utils gnome-keyring dbus dbus-x11 xvfb xauth
   webkit2gtk-driver imagemagick xdotool
   # tools the tests check Tollgate's output with
-  sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine
+  sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine git
 )
 echo "setup: apt packages"
 apt-get update -qq
