@@ -2,7 +2,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::config::{AppConfig, Config, EnvConfig, RegistryConfig, RegistryLocation};
-use crate::domain::reference::split_repository;
+use crate::domain::reference::{is_tag, split_repository};
 use crate::{Error, Result};
 
 pub const DEFAULT_CONFIG: &str = "tollgate.toml";
@@ -116,7 +116,7 @@ impl Workspace {
                         app.name, env.name
                     ));
                 }
-                if !valid_tag(&env.tag) {
+                if !is_tag(&env.tag) {
                     return bad(format!("app '{}', environment '{}': '{}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name, env.tag));
                 }
                 let repo = env.repository.as_deref().unwrap_or(&app.repository);
@@ -250,15 +250,6 @@ fn as_config(e: Error, place: String) -> Error {
         return Error::config(e.message);
     }
     Error::config(format!("{place}: {}", e.message))
-}
-
-fn valid_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.len() <= 128
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
-        && !tag.starts_with(['.', '-'])
 }
 
 fn absolute(p: &Path) -> PathBuf {

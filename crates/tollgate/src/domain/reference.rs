@@ -51,24 +51,31 @@ pub fn split_repository(s: &str) -> Result<(String, String)> {
             "it contains ':' (a tag or a port); tags are not part of a repository",
         ));
     }
-    for component in path.split('/') {
-        let ok = !component.is_empty()
-            && component
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-            && component
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric())
-            && component
-                .bytes()
-                .last()
-                .is_some_and(|b| b.is_ascii_alphanumeric());
-        if !ok {
-            return Err(bad(&format!("path component '{component}' must be lower-case letters and digits, with . _ - only inside")));
-        }
+    if let Some(component) = path.split('/').find(|c| !is_path_component(c)) {
+        return Err(bad(&format!("path component '{component}' must be lower-case letters and digits, with . _ - only inside")));
     }
     Ok((registry.to_string(), path.to_string()))
+}
+
+/// One component of a repository path, as the OCI distribution grammar has it: lower-case
+/// letters and digits, with `.`, `_`, `-` only inside (never first or last).
+pub fn is_path_component(c: &str) -> bool {
+    c.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// A tag, as the OCI distribution grammar has it: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn is_tag(tag: &str) -> bool {
+    tag.len() <= 128
+        && tag
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
 impl fmt::Display for ImageRef {

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::RegistryLocation;
+use crate::domain::reference::{is_path_component, is_tag};
 use crate::domain::{Digest, ImageInfo};
 use crate::{Code, Error, Result};
 
@@ -148,13 +149,7 @@ impl std::fmt::Debug for Registry {
 fn validate_repository(repository: &str) -> Result<()> {
     let ok = !repository.is_empty()
         && repository.len() <= 255
-        && repository.split('/').all(|c| {
-            !c.is_empty()
-                && c.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-                && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
-        });
+        && repository.split('/').all(is_path_component);
     if ok {
         Ok(())
     } else {
@@ -167,16 +162,7 @@ fn validate_repository(repository: &str) -> Result<()> {
 
 /// Check a tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
 fn validate_tag(tag: &str) -> Result<()> {
-    let ok = !tag.is_empty()
-        && tag.len() <= 128
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
-        && tag
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ok {
+    if is_tag(tag) {
         Ok(())
     } else {
         Err(Error::new(

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::domain::reference::{is_path_component, is_tag};
 use crate::domain::Digest;
 use crate::{Code, Error, Result};
 
@@ -58,16 +59,7 @@ impl FileReference {
             _ => (name_tag, None),
         };
         if let Some(tag) = &tag {
-            let ok = !tag.is_empty()
-                && tag.len() <= 128
-                && tag
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && tag
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-            if !ok {
+            if !is_tag(tag) {
                 return Err(bad(&format!(
                     "tag '{tag}' must be letters, digits, '_', '.' and '-' (at most 128)"
                 )));
@@ -137,26 +129,12 @@ fn check_host(host: &str) -> std::result::Result<(), String> {
 }
 
 fn check_path(path: &str) -> std::result::Result<(), String> {
-    for component in path.split('/') {
-        let ok = !component.is_empty()
-            && component
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-            && component
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric())
-            && component
-                .bytes()
-                .last()
-                .is_some_and(|b| b.is_ascii_alphanumeric());
-        if !ok {
-            return Err(format!(
-                "path component '{component}' must be lower-case letters and digits, with . _ - only inside"
-            ));
-        }
+    match path.split('/').find(|c| !is_path_component(c)) {
+        Some(component) => Err(format!(
+            "path component '{component}' must be lower-case letters and digits, with . _ - only inside"
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The app's repository as deployment files name it: a registry `host[:port]` (the app's
