@@ -331,17 +331,19 @@ export function conflict(over: Partial<Conflict> = {}): Conflict {
 
 export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
   return {
-    tags: rows.map((r) => ({
-      app: r.app,
-      env: r.env,
-      repository: r.repository,
-      tag: r.tag,
-      digest: r.digest,
-      previous: null,
-      drift: r.drift,
-      expected: r.digest,
-      late_promotion: null,
-    })),
+    tags: rows
+      .flatMap((r) => (r.tag === null ? [] : [{ ...r, tag: r.tag }]))
+      .map((r) => ({
+        app: r.app,
+        env: r.env,
+        repository: r.repository,
+        tag: r.tag,
+        digest: r.digest,
+        previous: null,
+        drift: r.drift,
+        expected: r.digest,
+        late_promotion: null,
+      })),
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
     team: {

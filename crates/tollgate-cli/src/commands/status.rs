@@ -36,10 +36,16 @@ fn status_table(rows_in: &[StatusRow]) {
             vec![
                 r.app.clone(),
                 r.env.clone(),
-                r.tag.clone(),
-                r.digest
-                    .as_ref()
-                    .map_or("(no tag)".into(), |d| d.to_string()),
+                place(r),
+                r.digest.as_ref().map_or(
+                    if r.tag.is_some() {
+                        "(no tag)"
+                    } else {
+                        "(none)"
+                    }
+                    .into(),
+                    |d| d.to_string(),
+                ),
                 r.since.as_ref().map_or(String::new(), output::time),
                 output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
             ]
@@ -48,6 +54,15 @@ fn status_table(rows_in: &[StatusRow]) {
     output::print_table(&["APP", "ENV", "TAG", "DIGEST", "SINCE", "FLAGS"], rows);
     for c in rows_conflicts(rows_in) {
         say!("CONFLICT {} {}", c.kind.as_str(), c.description);
+    }
+}
+
+/// Where the row's digest is read: its tag, or `git:file` for a deployment repository.
+fn place(r: &StatusRow) -> String {
+    match (&r.tag, &r.git, &r.file) {
+        (Some(tag), _, _) => tag.clone(),
+        (None, Some(git), Some(file)) => format!("{git}:{file}"),
+        _ => String::new(),
     }
 }
 

@@ -91,7 +91,10 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
             .and_then(|o| o.digest.as_ref())
             == Some(&digest)
         {
-            tags.push(format!("{}:{}", ws.env_repository(a, env), env.tag));
+            tags.push(match env.tag() {
+                Some(tag) => format!("{}:{tag}", ws.env_repository(a, env)),
+                None => env.place(),
+            });
         }
         if stays.iter().any(|s| s.env == env.name) {
             snippets.push(EnvSnippets {

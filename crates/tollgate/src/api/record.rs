@@ -90,6 +90,14 @@ pub(crate) async fn record_local(
     let actor = identity(ws, &req.actor)?;
     let signer = signer_from(ws, ctx, &actor, sources)?;
     let env_config = ws.env(app, &req.env)?;
+    let Some(tag) = env_config.tag() else {
+        return Err(Error::bad_input(format!(
+            "{} {} lives in {}: its deployments are the file's commits, not records; commit the digest there signed with a listed key (git commit -S with gpg.format=ssh) and `tollgate sync` reads it as a signed deployment",
+            app.name,
+            req.env,
+            env_config.place()
+        )));
+    };
     let now = ctx.clock.now();
     let at = req.at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
@@ -129,7 +137,7 @@ pub(crate) async fn record_local(
             digest: image.digest.clone(),
             previous,
             repository: repository.clone(),
-            tag: env_config.tag.clone(),
+            tag: tag.to_string(),
             approvals: Vec::new(),
             deployed_at: req.at,
         },

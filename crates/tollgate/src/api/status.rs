@@ -47,7 +47,10 @@ pub fn status_at(
                 app: a.name.clone(),
                 env: e.name.clone(),
                 repository: ws.env_repository(a, e).to_string(),
-                tag: e.tag.clone(),
+                tag: e.tag().map(str::to_string),
+                git: e.git_target().map(|g| g.git.clone()),
+                file: e.git_target().map(|g| g.file.clone()),
+                commit: None,
                 // The tag is the label sync last read; before any sync, the recorded digest.
                 digest: match &head.last_observation {
                     Some(o) => o.digest.clone(),
@@ -99,7 +102,10 @@ fn rows_at(
                 app: a.name.clone(),
                 env: e.name.clone(),
                 repository: ws.env_repository(a, e).to_string(),
-                tag: e.tag.clone(),
+                tag: e.tag().map(str::to_string),
+                git: e.git_target().map(|g| g.git.clone()),
+                file: e.git_target().map(|g| g.file.clone()),
+                commit: None,
                 digest: seg.map(|s| s.digest.clone()),
                 since: seg.map(|s| s.from),
                 drift: stay.as_ref().is_some_and(|s| s.drift),

@@ -121,14 +121,17 @@ pub async fn sync(
         .iter()
         .filter(|a| app.is_none_or(|n| n == a.name))
     {
+        // Environments in a deployment repository are read from their file's history (the
+        // next part of issue 19), not here.
         for e in &a.environments {
+            let Some(tag) = e.tag() else { continue };
             let repository = ws.env_repository(a, e).to_string();
             let (registry, path) = registries.get(&repository)?;
             targets.push(Target {
                 app: a.name.clone(),
                 env: e.name.clone(),
                 repository,
-                tag: e.tag.clone(),
+                tag: tag.to_string(),
                 registry,
                 path,
             });

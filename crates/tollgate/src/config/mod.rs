@@ -2,6 +2,7 @@
 //! public keys of approvers and signers: `keys`), and the resolved [`Workspace`] every use case
 //! works on.
 
+mod git;
 mod identities;
 mod identities_digest;
 mod keys;
@@ -10,11 +11,13 @@ pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 
+pub use git::{redact_url, GitConfig, GitLocation, PushMode};
 pub use keys::{
     parse_approver_key, parse_key_text, parse_until, validate_approver, validate_approver_id,
 };
 pub use model::{
-    AppConfig, ApproverConfig, Config, EnvConfig, PolicyConfig, PreviousKeyConfig, RegistryConfig,
-    RegistryLocation, SignerConfig, TeamConfig, WorkspaceSection,
+    AppConfig, ApproverConfig, Config, EnvConfig, EnvTarget, GitTarget, PolicyConfig,
+    PreviousKeyConfig, RegistryConfig, RegistryLocation, SignerConfig, TeamConfig,
+    WorkspaceSection,
 };
 pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

@@ -22,6 +22,9 @@ pub struct Config {
     /// count as approvers.
     #[serde(default)]
     pub signers: Vec<SignerConfig>,
+    /// Deployment repositories (`[[git]]`) whose files are environments.
+    #[serde(default)]
+    pub git: Vec<super::GitConfig>,
 }
 
 impl Config {
@@ -114,7 +117,7 @@ impl RegistryConfig {
     }
 }
 
-fn is_loopback(host_port: &str) -> bool {
+pub(super) fn is_loopback(host_port: &str) -> bool {
     let host = if let Some(rest) = host_port.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
@@ -135,16 +138,121 @@ pub struct AppConfig {
     pub environments: Vec<EnvConfig>,
 }
 
+/// One environment: a registry tag (`tag`), or a file in a deployment repository (`git` +
+/// `file`, optionally `image`), never both: [`EnvConfig::target`] says which.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawEnvConfig")]
 pub struct EnvConfig {
     pub name: String,
-    /// Never `sha256-*`: those are the fallback tags of team sharing.
-    #[serde(deserialize_with = "environment_tag")]
-    pub tag: String,
+    pub target: EnvTarget,
     /// Overrides the app's repository for this environment.
     pub repository: Option<String>,
     pub policy: Option<PolicyConfig>,
+}
+
+/// Where an environment's digest lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvTarget {
+    /// A registry tag in the environment's repository. Never `sha256-*`: those are the
+    /// fallback tags of team sharing.
+    Tag(String),
+    /// A file in a deployment repository.
+    Git(GitTarget),
+}
+
+/// An environment that lives in a deployment repository's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitTarget {
+    /// The `[[git]]` entry's name.
+    pub git: String,
+    /// The file's path inside the repository (`apps/api/production/deployment.yaml`).
+    pub file: String,
+    /// The dotted path of the one value that is the image (Helm values: `api.image`); without
+    /// it, every reference to the app's repository in the file.
+    pub image: Option<String>,
+}
+
+/// `environments = [{ ... }]` as written; [`EnvConfig`] once it names one target.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvConfig {
+    name: String,
+    #[serde(default, deserialize_with = "environment_tag")]
+    tag: Option<String>,
+    #[serde(default)]
+    git: Option<String>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    image: Option<String>,
+    repository: Option<String>,
+    policy: Option<PolicyConfig>,
+}
+
+impl TryFrom<RawEnvConfig> for EnvConfig {
+    type Error = String;
+
+    fn try_from(raw: RawEnvConfig) -> std::result::Result<Self, String> {
+        let name = &raw.name;
+        let target = match (raw.tag, raw.git, raw.file) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(format!("environment '{name}' has both `tag` and `git`/`file`; an environment is a registry tag or a file in a deployment repository, never both: keep one"));
+            }
+            (Some(tag), None, None) => {
+                if raw.image.is_some() {
+                    return Err(format!("environment '{name}': `image` selects a value in a deployment file and needs `git` and `file`; remove it from a tag environment"));
+                }
+                EnvTarget::Tag(tag)
+            }
+            (None, Some(git), Some(file)) => EnvTarget::Git(GitTarget {
+                git,
+                file,
+                image: raw.image,
+            }),
+            (None, Some(_), None) => {
+                return Err(format!("environment '{name}' names `git` but no `file`; add the deployment file's path in the repository (file = \"apps/api/deployment.yaml\")"));
+            }
+            (None, None, Some(_)) => {
+                return Err(format!("environment '{name}' names `file` but no `git`; add the [[git]] entry's name (git = \"deploy\")"));
+            }
+            (None, None, None) => {
+                return Err(format!("environment '{name}' names no target; add `tag = \"...\"` (a registry tag) or `git` + `file` (a file in a deployment repository)"));
+            }
+        };
+        Ok(EnvConfig {
+            name: raw.name,
+            target,
+            repository: raw.repository,
+            policy: raw.policy,
+        })
+    }
+}
+
+impl EnvConfig {
+    /// The registry tag, for an environment that is one.
+    pub fn tag(&self) -> Option<&str> {
+        match &self.target {
+            EnvTarget::Tag(t) => Some(t),
+            EnvTarget::Git(_) => None,
+        }
+    }
+
+    /// The deployment file, for an environment that lives in a git repository.
+    pub fn git_target(&self) -> Option<&GitTarget> {
+        match &self.target {
+            EnvTarget::Git(g) => Some(g),
+            EnvTarget::Tag(_) => None,
+        }
+    }
+
+    /// How a person names where this environment lives: `tag production` or
+    /// `deploy:apps/api/production/deployment.yaml`.
+    pub fn place(&self) -> String {
+        match &self.target {
+            EnvTarget::Tag(t) => format!("tag {t}"),
+            EnvTarget::Git(g) => format!("{}:{}", g.git, g.file),
+        }
+    }
 }
 
 // ----- [team]: team history in the registry -----
@@ -175,14 +283,16 @@ fn share_default() -> bool {
 }
 
 /// An environment tag, refused when it is a fallback tag of team sharing (`sha256-…`).
-fn environment_tag<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+fn environment_tag<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
     let tag = String::deserialize(d)?;
     if tag.starts_with("sha256-") {
         return Err(D::Error::custom(format!(
             "tag '{tag}': tags starting with sha256- hold the registry's list of signed events of a digest (team sharing) and are never environment tags; choose another tag"
         )));
     }
-    Ok(tag)
+    Ok(Some(tag))
 }
 
 #[cfg(test)]

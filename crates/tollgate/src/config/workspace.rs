@@ -1,7 +1,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::config::{AppConfig, Config, EnvConfig, RegistryConfig, RegistryLocation};
+use crate::config::{
+    AppConfig, Config, EnvConfig, EnvTarget, GitConfig, RegistryConfig, RegistryLocation,
+};
 use crate::domain::reference::{is_tag, split_repository};
 use crate::{Error, Result};
 
@@ -100,6 +102,15 @@ impl Workspace {
             }
             r.location(self.dir())?;
         }
+        let mut gits = HashSet::new();
+        for g in &c.git {
+            if !gits.insert(g.name.as_str()) {
+                return bad(format!("git '{}' is defined twice", g.name));
+            }
+            g.check(self.dir()).map_err(|e| {
+                Error::config(format!("{}: {}", self.config_path.display(), e.message))
+            })?;
+        }
         let mut apps = HashSet::new();
         for app in &c.apps {
             if !apps.insert(app.name.as_str()) {
@@ -116,15 +127,36 @@ impl Workspace {
                         app.name, env.name
                     ));
                 }
-                if !is_tag(&env.tag) {
-                    return bad(format!("app '{}', environment '{}': '{}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name, env.tag));
-                }
                 let repo = env.repository.as_deref().unwrap_or(&app.repository);
                 let (registry, _) = split_repository(repo).map_err(|e| {
                     as_config(e, format!("app '{}', environment '{}'", app.name, env.name))
                 })?;
-                if !c.registries.iter().any(|r| r.name == registry) {
+                let Some(registry) = c.registries.iter().find(|r| r.name == registry) else {
                     return bad(format!("app '{}', environment '{}': repository '{repo}' names registry '{registry}', which is not in [[registries]]", app.name, env.name));
+                };
+                match &env.target {
+                    EnvTarget::Tag(tag) => {
+                        if !is_tag(tag) {
+                            return bad(format!("app '{}', environment '{}': '{tag}' is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)", app.name, env.name));
+                        }
+                    }
+                    EnvTarget::Git(g) => {
+                        let place = format!("app '{}', environment '{}'", app.name, env.name);
+                        super::git::check_target(g, &c.git).map_err(|m| {
+                            Error::config(format!("{}: {place}: {m}", self.config_path.display()))
+                        })?;
+                        if let RegistryLocation::Layout { .. } = registry.location(self.dir())? {
+                            return bad(format!("{place}: lives in a deployment file, which names images by registry host, but registry '{}' is a local OCI layout (oci:) with no host; give the app a registry with a host", registry.name));
+                        }
+                        let twin = app
+                            .environments
+                            .iter()
+                            .take_while(|e| e.name != env.name)
+                            .find(|e| e.git_target() == Some(g));
+                        if let Some(twin) = twin {
+                            return bad(format!("{place}: the same value of {}:{} is environment '{}' already; set `image` to tell them apart, or use another file", g.git, g.file, twin.name));
+                        }
+                    }
                 }
                 if let Some(p) = &env.policy {
                     let place = |key: &str| {
@@ -214,6 +246,28 @@ impl Workspace {
     pub fn previous_env<'a>(&'a self, app: &'a AppConfig, env: &str) -> Option<&'a EnvConfig> {
         let i = app.environments.iter().position(|e| e.name == env)?;
         i.checked_sub(1).map(|p| &app.environments[p])
+    }
+
+    /// The `[[git]]` entry named `name`.
+    pub fn git(&self, name: &str) -> Result<&GitConfig> {
+        self.config
+            .git
+            .iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "no [[git]] entry '{name}' in {}; add it, or correct the environment's `git`",
+                    self.config_path.display()
+                ))
+            })
+    }
+
+    /// Where this history's bare clone of the `[[git]]` entry `name` lives: beside the
+    /// database (`<db>.gitops/<name>.git`), so two databases never share a clone.
+    pub fn git_clone_dir(&self, name: &str) -> PathBuf {
+        let mut dir = self.db_path.clone().into_os_string();
+        dir.push(".gitops");
+        PathBuf::from(dir).join(format!("{name}.git"))
     }
 
     /// `<registry name>/<path>` of an environment.

@@ -187,7 +187,21 @@ pub struct StatusRow {
     pub app: String,
     pub env: String,
     pub repository: String,
-    pub tag: String,
+    /// The environment's registry tag; `null` for an environment in a deployment repository.
+    #[ts(type = "string | null")]
+    pub tag: Option<String>,
+    /// For an environment in a deployment repository: the `[[git]]` entry's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub git: Option<String>,
+    /// For an environment in a deployment repository: the file's path in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub file: Option<String>,
+    /// For an environment in a deployment repository: the commit the digest was read at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub commit: Option<String>,
     /// `None` when the tag does not exist (or was never observed).
     #[ts(type = "string | null")]
     pub digest: Option<Digest>,

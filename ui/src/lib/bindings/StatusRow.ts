@@ -5,7 +5,23 @@ import type { Via } from "./Via";
 /**
  * One app × environment of `status --json`. Field names are the contract.
  */
-export type StatusRow = { app: string, env: string, repository: string, tag: string, 
+export type StatusRow = { app: string, env: string, repository: string, 
+/**
+ * The environment's registry tag; `null` for an environment in a deployment repository.
+ */
+tag: string | null, 
+/**
+ * For an environment in a deployment repository: the `[[git]]` entry's name.
+ */
+git?: string, 
+/**
+ * For an environment in a deployment repository: the file's path in it.
+ */
+file?: string, 
+/**
+ * For an environment in a deployment repository: the commit the digest was read at.
+ */
+commit?: string, 
 /**
  * `None` when the tag does not exist (or was never observed).
  */

@@ -96,6 +96,7 @@ pub async fn promote(
     pull_digest(ws, ctx, &mut store, &app.name, &digest, "promote").await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
+    let tag = registry_tag(app, target)?;
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
     run(
         ws,
@@ -105,7 +106,7 @@ pub async fn promote(
         check,
         src_repository,
         dst_repository,
-        target.tag.clone(),
+        tag,
         req.actor,
         None,
         progress,
@@ -158,6 +159,7 @@ pub async fn rollback(
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
+    let tag = registry_tag(app, env)?;
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
     run(
         ws,
@@ -167,12 +169,25 @@ pub async fn rollback(
         check,
         repository.clone(),
         repository,
-        env.tag.clone(),
+        tag,
         req.actor,
         team_unread,
         progress,
     )
     .await
+}
+
+/// The tag a promotion re-publishes under. Promotion into a deployment repository's file is
+/// the next part of issue 19 (a signed commit): until it lands, one line says so.
+fn registry_tag(app: &crate::config::AppConfig, env: &crate::config::EnvConfig) -> Result<String> {
+    env.tag().map(str::to_string).ok_or_else(|| {
+        Error::bad_input(format!(
+            "{} {} lives in {}: promotion into a deployment repository is not built yet in this version; commit the digest there yourself, signed with your listed key, and `tollgate sync` records it",
+            app.name,
+            env.name,
+            env.place()
+        ))
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

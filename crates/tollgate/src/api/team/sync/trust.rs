@@ -301,10 +301,14 @@ fn event_move(
             .any(|e| ws.env_repository(a, e) == m.repository),
         _ => m.repository == repository,
     };
-    if !repository_ok || m.tag != env.tag {
+    if !repository_ok || env.tag() != Some(m.tag.as_str()) {
+        let place = match env.tag() {
+            Some(tag) => format!("{repository}:{tag}"),
+            None => env.place(),
+        };
         return Err(format!(
-            "it moves {}:{}, but {app} {} is {repository}:{} in tollgate.toml",
-            m.repository, m.tag, m.env, env.tag
+            "it moves {}:{}, but {app} {} is {place} in tollgate.toml",
+            m.repository, m.tag, m.env
         ));
     }
     let from = ws.previous_env(a, &m.env).map(|e| e.name.clone());
