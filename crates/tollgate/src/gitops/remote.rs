@@ -216,7 +216,8 @@ impl RemoteClone {
     }
 
     /// Push `commit` (already in the clone) to the remote's `refs/heads/<branch>`, fast-forward
-    /// only, never forced.
+    /// only, never forced (a branch the remote does not have yet is created). Network, auth,
+    /// hook and protected-branch failures are `Err`, naming the url and git's own error line.
     pub fn push(&self, commit: &str, branch: &str) -> Result<PushOutcome> {
         self.push_to(commit, branch, false)
     }

@@ -429,7 +429,15 @@ fn the_lock_excludes_a_second_opener_in_this_process_and_another() {
 fn a_remote_that_never_answers_is_stopped_at_the_time_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let ssh = tmp.path().join("hanging-ssh");
-    std::fs::write(&ssh, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    let pid_file = tmp.path().join("ssh.pid");
+    std::fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
     Command::new("chmod").arg("+x").arg(&ssh).status().unwrap();
     let options = GitOptions {
         timeout: Duration::from_secs(1),
@@ -447,6 +455,27 @@ fn a_remote_that_never_answers_is_stopped_at_the_time_limit() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(err.code, Code::Unreachable);
     assert!(err.message.contains("did not finish"), "{}", err.message);
+    // The "ssh" git started was ended with it (its process group), not left running.
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let gone = || {
+        !Command::new("kill")
+            .args(["-0", &pid])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    let started = Instant::now();
+    while !gone() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the hanging ssh {pid} outlived git"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
