@@ -250,6 +250,15 @@ impl SshServer {
         ]
     }
 
+    /// The ids of the two processes it started (sshd's listener, the agent): what drop kills.
+    pub fn pids(&self) -> Vec<u32> {
+        self.sshd
+            .iter()
+            .chain(self.agent.iter())
+            .map(Child::id)
+            .collect()
+    }
+
     /// sshd's log so far (for assertions and failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()

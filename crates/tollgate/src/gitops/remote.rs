@@ -159,6 +159,9 @@ impl RemoteClone {
     /// [`Self::fetch`] for several branches in one git run (a second run per branch the remote
     /// does not have); their tips in the order given.
     pub fn fetch_branches(&self, branches: &[&str]) -> Result<Vec<Option<String>>> {
+        if branches.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut wanted: Vec<&str> = Vec::new();
         for branch in branches {
             branch_ref(branch)?;
@@ -331,12 +334,12 @@ impl RemoteClone {
     /// interrupted creation never leaves a half-made clone at `dir`.
     fn create(&self) -> Result<()> {
         let dir = &self.dir;
+        // One fixed name: the lock is held, so a folder found there is a crashed creation's.
         let fresh = dir.with_file_name(format!(
-            ".{}.new-{}",
+            ".{}.new",
             dir.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            std::process::id()
         ));
         let io = |what: &str, e: std::io::Error| {
             Error::internal(format!(

@@ -117,8 +117,14 @@ fn an_empty_remote_gives_an_empty_clone_that_gix_opens() {
     let empty = Upstream::empty(tmp.path());
     let dir = tmp.path().join("db/history.git");
     let url = format!("file://{}", empty.display());
+    // What a crashed creation left beside it is replaced, not used.
+    std::fs::create_dir_all(tmp.path().join("db/.history.git.new/objects")).unwrap();
     let clone = RemoteClone::open_or_create_with(&dir, &url, quick()).unwrap();
     assert_eq!(clone.fetch("main").unwrap(), None);
+    assert_eq!(
+        clone.fetch_branches(&[]).unwrap(),
+        Vec::<Option<String>>::new()
+    );
     assert_eq!(
         BareRepo::open(&dir).unwrap().branch_tip("main").unwrap(),
         None
@@ -513,4 +519,18 @@ fn fetch_and_push_over_ssh_through_the_agent() {
     assert_eq!(err.code, Code::Unreachable);
     assert!(err.message.contains(&url), "{}", err.message);
     assert!(!err.message.contains('\n'), "{}", err.message);
+
+    // Dropping the server ends the two processes it started.
+    let pids = server.pids();
+    assert_eq!(pids.len(), 2);
+    drop(server);
+    for pid in pids {
+        let alive = Command::new("kill")
+            .args(["-0", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(!alive, "process {pid} outlived the SshServer");
+    }
 }
