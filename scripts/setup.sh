@@ -15,6 +15,8 @@ APT_PACKAGES=(
   webkit2gtk-driver imagemagick xdotool
   # tools the tests check Tollgate's output with
   sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine git
+  # an ssh:// deployment repository for the gitops tests (started by the test, never as a service)
+  openssh-server
 )
 echo "setup: apt packages"
 apt-get update -qq

@@ -14,6 +14,8 @@
 //!   calls of a release on it; [`team`]: what team-sharing tests do on each desktop.
 //! - [`docs`]: the recipes the documentation shows, read from the repository's files.
 //! - [`process`]: running a tool, panicking with its output when it fails.
+//! - [`sshd`]: a real `ssh://` git remote: OpenSSH's sshd on 127.0.0.1 and an ssh-agent
+//!   holding the only key it accepts.
 //! - [`snapshot`]: output with its run-specific parts (digests, times, ports, temp folders)
 //!   replaced, for inline snapshots.
 
@@ -27,6 +29,7 @@ pub mod registry;
 pub mod signed;
 pub mod skopeo;
 pub mod snapshot;
+pub mod sshd;
 pub mod team;
 pub mod token;
 pub mod workspace;

@@ -5,10 +5,15 @@
 //!   references, what they pin, and the lossless edit that pins a new digest. No git, no I/O.
 //! - [`repo`]: a bare repository on this machine, through `gix`: a file at a branch's tip, a
 //!   signed commit that changes that one file, the branch moved only from the tip it was read
-//!   at. Cloning, fetching and pushing run the `git` executable (later parts), so users' SSH
-//!   config, agents and credential helpers work as in their shell.
+//!   at.
+//! - [`remote`]: that bare repository as Tollgate's clone of a `[[git]]` url, locked while in
+//!   use, fetched and pushed (fast-forward only) with the `git` executable, so users' SSH
+//!   config, agents and credential helpers work as in their shell. The remote's branches are
+//!   the clone's `refs/heads/*`.
 
 pub mod file;
+pub mod remote;
 pub mod repo;
 
+pub use remote::{GitOptions, PushOutcome, RemoteClone};
 pub use repo::{BareRepo, FileCommit, WrittenCommit};

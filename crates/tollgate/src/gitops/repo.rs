@@ -283,7 +283,7 @@ impl BareRepo {
 }
 
 /// `refs/heads/<branch>`, for a branch name git accepts.
-fn branch_ref(branch: &str) -> Result<String> {
+pub(super) fn branch_ref(branch: &str) -> Result<String> {
     let name = format!("refs/heads/{branch}");
     let valid: std::result::Result<gix::refs::FullName, _> = name.as_str().try_into();
     match valid {
@@ -294,7 +294,7 @@ fn branch_ref(branch: &str) -> Result<String> {
     }
 }
 
-fn object_id(id: &str) -> Result<ObjectId> {
+pub(super) fn object_id(id: &str) -> Result<ObjectId> {
     let bad = || Error::bad_input(format!("{id:?} is not a git commit id (40 hex digits)"));
     if id.len() != 40 {
         return Err(bad());
