@@ -20,6 +20,7 @@
 //!   replaced, for inline snapshots.
 
 pub mod bin;
+pub mod deploy_repo;
 pub mod docs;
 pub mod images;
 pub mod keys;
