@@ -58,7 +58,7 @@ impl GitConfig {
             Error::config(format!(
                 "git '{}': url '{}' {why}; write ssh://host/path.git, https://host/path.git, git@host:path.git, file:///abs/path or a local path",
                 self.name,
-                redact_url(&self.url)
+                crate::domain::redact(&self.url)
             ))
         };
         let url = self.url.trim();
@@ -116,23 +116,6 @@ impl GitConfig {
         Ok(GitLocation::Local {
             path: base_dir.join(url),
         })
-    }
-}
-
-/// A url as it may be shown: a `user:password@` part replaced by `***@`.
-pub fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-            match authority.rsplit_once('@') {
-                Some((user, host)) if user.contains(':') => {
-                    let slash = if rest.contains('/') { "/" } else { "" };
-                    format!("{scheme}://***@{host}{slash}{path}")
-                }
-                _ => url.to_string(),
-            }
-        }
-        None => url.to_string(),
     }
 }
 
@@ -436,7 +419,5 @@ environments = [
             &BASE.replace("deploy.git\"\n", "deploy.git\"\npush = \"force\"\n"),
             "force",
         );
-        assert_eq!(redact_url("https://bob:pw@h/x.git"), "https://***@h/x.git");
-        assert_eq!(redact_url("ssh://git@h/x.git"), "ssh://git@h/x.git");
     }
 }

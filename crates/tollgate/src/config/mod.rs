@@ -11,7 +11,7 @@ pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 
-pub use git::{redact_url, GitConfig, GitLocation, PushMode};
+pub use git::{GitConfig, GitLocation, PushMode};
 pub use keys::{
     parse_approver_key, parse_key_text, parse_until, validate_approver, validate_approver_id,
 };

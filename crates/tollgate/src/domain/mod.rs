@@ -21,4 +21,4 @@ pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
 pub use image::ImageInfo;
 pub use point_in_time::parse_at;
 pub use reference::ImageRef;
-pub use text::{escape_controls, escape_controls_keep_lines, is_control};
+pub use text::{escape_controls, escape_controls_keep_lines, is_control, redact};

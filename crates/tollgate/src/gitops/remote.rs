@@ -37,7 +37,7 @@ use crate::gitops::repo::{branch_ref, object_id};
 use crate::gitops::BareRepo;
 use crate::{Code, Error, Result};
 
-pub use git::redact;
+pub use crate::domain::redact;
 use git::{last_error_line, push_line, Runner};
 
 /// How git is run for a clone.

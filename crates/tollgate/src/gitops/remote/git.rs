@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::domain::redact;
 use crate::{Code, Error, Result};
 
 /// Variables that would point git at another repository, index or object store than the one
@@ -187,48 +188,6 @@ pub(super) fn last_error_line(stderr: &str) -> String {
     redact(line)
 }
 
-/// `text` with the credentials of every url in it removed: an http(s) url loses its whole
-/// user part (`https://TOKEN@host`, `https://user:password@host` become `https://host`); any
-/// other url keeps its user name but loses a password (`ssh://git:pw@host` becomes
-/// `ssh://git@host`).
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (before, after) = rest.split_at(at + 3);
-        out.push_str(before);
-        let scheme: String = before[..at]
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let end = after
-            .find(|c: char| c == '/' || c.is_whitespace() || matches!(c, '\'' | '"' | '>'))
-            .unwrap_or(after.len());
-        let authority = &after[..end];
-        match authority.rfind('@') {
-            Some(user_end) => {
-                let user = &authority[..user_end];
-                let host = &authority[user_end + 1..];
-                let web = matches!(scheme.as_str(), "http" | "https" | "ftp" | "ftps");
-                if !web {
-                    out.push_str(user.split(':').next().unwrap_or(""));
-                    out.push('@');
-                }
-                out.push_str(host);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A push's result for one ref, from `git push --porcelain`: its flag (`' '` fast-forward, `*`
 /// new, `=` up to date, `!` rejected or failed, ...), its summary (`[rejected]`, `[remote
 /// rejected]`, `abc..def`) and the reason in parentheses, if any.
@@ -271,29 +230,6 @@ pub(super) fn push_line(stdout: &str, dst: &str) -> Option<PushLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redact_removes_credentials_and_keeps_the_rest() {
-        assert_eq!(
-            redact("fatal: unable to access 'https://user:s3cret@git.example.com/acme/deploy.git/': 403"),
-            "fatal: unable to access 'https://git.example.com/acme/deploy.git/': 403"
-        );
-        assert_eq!(
-            redact("https://ghp_TOKEN@github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            redact("ssh://git:pw@git.example.com:2222/a.git and ssh://git@h/x"),
-            "ssh://git@git.example.com:2222/a.git and ssh://git@h/x"
-        );
-        assert_eq!(redact("file:///srv/deploy.git"), "file:///srv/deploy.git");
-        assert_eq!(redact("git@github.com:a/b.git"), "git@github.com:a/b.git");
-        assert_eq!(redact("HTTPS://u:p@h"), "HTTPS://h");
-        assert_eq!(
-            redact("x https://a:b@h y https://c:d@i z"),
-            "x https://h y https://i z"
-        );
-    }
 
     #[test]
     fn the_error_line_is_the_fatal_one_and_never_a_hint() {
