@@ -7,8 +7,19 @@
 //!   signed commit that changes that one file, the branch moved only from the tip it was read
 //!   at. Cloning, fetching and pushing run the `git` executable (later parts), so users' SSH
 //!   config, agents and credential helpers work as in their shell.
+//! - [`history`]: the deployment file's history in the bare clone: the commits of the branch's
+//!   first-parent chain that changed the file, what it pinned at each, and which of them are
+//!   deployments.
 
 pub mod file;
+pub mod history;
 pub mod repo;
 
+#[cfg(test)]
+pub(crate) mod testgit;
+
+pub use history::{
+    digest_changes, file_history, image_reader, Deployed, FileChange, FileHistory, FileState,
+    Rewritten,
+};
 pub use repo::{BareRepo, FileCommit, WrittenCommit};
