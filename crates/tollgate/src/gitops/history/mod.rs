@@ -249,24 +249,32 @@ pub fn file_history(
             (chain.len() - 1, Some(stop), None)
         }
         Some(stop) => {
-            // Not on the chain: merged in through another parent, or rewritten. Rare, and
-            // each question is one walk of the graph.
-            let behind = graph.ancestors(stop)?;
-            let fork = chain.iter().position(|l| behind.contains(&l.id));
-            let mut below = behind.clone();
-            below.remove(&stop);
-            let reachable = behind.contains(&stop) && graph.reaches(tip_id, stop, &below)?;
-            if reachable {
-                match fork {
-                    Some(at) => (at, Some(chain[at].id), None),
-                    None => (chain.len(), None, None),
+            // Not on the chain: merged in through another parent, or rewritten. Rare; each
+            // question walks only the commits between `stop` (or the tip) and the chain.
+            let position: HashMap<ObjectId, usize> =
+                chain.iter().enumerate().map(|(at, l)| (l.id, at)).collect();
+            let (reachable, fork) = match graph.down_to_chain(stop, &position)? {
+                None => (false, None),
+                Some((between, fork)) => {
+                    let first_behind = fork.unwrap_or(chain.len());
+                    let behind = |id: &ObjectId| {
+                        *id != stop
+                            && (between.contains(id)
+                                || position.get(id).is_some_and(|&at| at >= first_behind))
+                    };
+                    (graph.reaches(tip_id, stop, &behind)?, fork)
                 }
-            } else {
-                let rewritten = Rewritten {
-                    lost: stop.to_string(),
-                    fork: fork.map(|at| chain[at].id.to_string()),
-                };
-                (chain.len(), None, Some(rewritten))
+            };
+            match (reachable, fork) {
+                (true, Some(at)) => (at, Some(chain[at].id), None),
+                (true, None) => (chain.len(), None, None),
+                (false, fork) => {
+                    let rewritten = Rewritten {
+                        lost: stop.to_string(),
+                        fork: fork.map(|at| chain[at].id.to_string()),
+                    };
+                    (chain.len(), None, Some(rewritten))
+                }
             }
         }
     };

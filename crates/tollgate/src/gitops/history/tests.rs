@@ -252,6 +252,38 @@ fn a_recorded_commit_brought_in_by_a_second_parent_ends_the_walk_at_the_fork() {
 }
 
 #[test]
+fn the_walk_ends_at_the_newest_first_parent_commit_behind_the_recorded_one() {
+    // main: root - b - a, then t = merge(a, S); S = merge(b, side) with side made on a. The
+    // recorded S reaches the chain at b first (its first parent) and at a through side: the
+    // walk ends at a, the newer one.
+    let work = Work::new();
+    work.write(FILE, &pinned(1, "root"));
+    work.commit("root");
+    work.write(FILE, &pinned(2, "b"));
+    let b = work.commit("b");
+    work.write("README.md", "a\n");
+    let a = work.commit("a");
+    work.git(&["checkout", "-q", "-b", "side"]);
+    work.write(FILE, &pinned(3, "side"));
+    work.commit("side");
+    work.git(&["checkout", "-q", "-b", "recorded", &b]);
+    work.git(&["merge", "-q", "--no-ff", "-m", "S", "side"]);
+    work.tick();
+    let recorded = work.head();
+    work.git(&["checkout", "-q", "main"]);
+    work.git(&["merge", "-q", "--no-ff", "-m", "t", "recorded"]);
+    work.tick();
+    let tip = work.head();
+
+    let h = history(&work, &tip, Some(&recorded));
+    assert_eq!(h.rewritten, None);
+    assert_eq!(h.since.as_deref(), Some(a.as_str()));
+    assert_eq!(h.walked, 1);
+    assert_eq!(ids(&h.changes), [&tip]);
+    assert_eq!(h.changes[0].deployed(), Deployed::Digest(digest(3)));
+}
+
+#[test]
 fn a_recorded_commit_no_longer_on_the_branch_is_rewritten_history() {
     let work = Work::new();
     work.write(FILE, &pinned(1, "first"));

@@ -2,7 +2,7 @@
 //! commit is reachable from another, and the tree entry at a path, looked up so that a commit
 //! whose trees along the path are its parent's costs no object read at all.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use gix::objs::Find as _;
 use gix::ObjectId;
@@ -100,34 +100,45 @@ impl<'r> Graph<'r> {
         Ok(chain)
     }
 
-    /// Every commit reachable from `from` through all parents, `from` included; an empty set
-    /// when the repository has no such object. Parents missing from the repository (a shallow
-    /// clone) end the walk there.
-    pub fn ancestors(&mut self, from: ObjectId) -> Result<HashSet<ObjectId>> {
+    /// The ancestors of `from` (through all parents, `from` included) down to the first-parent
+    /// `chain` (`position`: each chain commit's index, newest 0), not below it: nothing below a
+    /// chain commit is a newer chain commit. Returns the commits visited off the chain and the
+    /// newest chain commit reached (the smallest index), or `None` when the repository has no
+    /// commit `from`. Parents missing from the repository (a shallow clone) end the walk there.
+    pub fn down_to_chain(
+        &mut self,
+        from: ObjectId,
+        position: &HashMap<ObjectId, usize>,
+    ) -> Result<Option<(HashSet<ObjectId>, Option<usize>)>> {
+        if self.commit(&from)?.is_none() {
+            return Ok(None);
+        }
         let mut seen = HashSet::new();
+        let mut newest: Option<usize> = None;
         let mut queue = VecDeque::from([from]);
         while let Some(id) = queue.pop_front() {
+            if let Some(&at) = position.get(&id) {
+                newest = Some(newest.map_or(at, |n| n.min(at)));
+                continue;
+            }
             if !seen.insert(id) {
                 continue;
             }
-            match self.commit(&id)? {
-                Some(link) => queue.extend(link.parents.into_iter().filter(|p| !seen.contains(p))),
-                None => {
-                    seen.remove(&id);
-                }
+            if let Some(link) = self.commit(&id)? {
+                queue.extend(link.parents.into_iter().filter(|p| !seen.contains(p)));
             }
         }
-        Ok(seen)
+        Ok(Some((seen, newest)))
     }
 
-    /// Whether `target` is reachable from `from` through all parents. `known` holds commits
-    /// known to be ancestors of `target` other than itself, where the walk needs not go on
-    /// (nothing below them can reach `target`).
+    /// Whether `target` is reachable from `from` through all parents. The walk does not go on
+    /// below a commit for which `behind` is true: one known to be an ancestor of `target`
+    /// other than itself, below which nothing can reach it.
     pub fn reaches(
         &mut self,
         from: ObjectId,
         target: ObjectId,
-        known: &HashSet<ObjectId>,
+        behind: &dyn Fn(&ObjectId) -> bool,
     ) -> Result<bool> {
         let mut seen = HashSet::new();
         let mut queue = VecDeque::from([from]);
@@ -135,7 +146,7 @@ impl<'r> Graph<'r> {
             if id == target {
                 return Ok(true);
             }
-            if known.contains(&id) || !seen.insert(id) {
+            if behind(&id) || !seen.insert(id) {
                 continue;
             }
             if let Some(link) = self.commit(&id)? {
