@@ -442,3 +442,64 @@ fn bad_input_is_one_clear_line() {
     let h = file_history(&repo, &tip, &format!("{FILE}/x"), None, &read).unwrap();
     assert!(h.changes.is_empty());
 }
+
+#[test]
+fn tollgates_own_promotion_commit_reads_back_as_written() {
+    let work = Work::new();
+    work.write(FILE, &pinned(1, "first"));
+    let first = work.commit("deploy 1");
+    let (alice, listed) = crate::signing::git_commit_tests::signer("alice@example.com");
+    let trailers = PromotionTrailers {
+        app: "api".into(),
+        env: "production".into(),
+        digest: digest(2),
+        from: None,
+        approvals: vec![],
+    };
+    let alice_person = GitPerson {
+        name: "Alice Example".into(),
+        email: "alice@example.com".into(),
+        seconds: FIRST_COMMIT + 86_400,
+        offset_minutes: -90,
+    };
+    let content = pinned(2, "first");
+    let written = work
+        .repo()
+        .commit_file(
+            &crate::gitops::FileCommit {
+                branch: "main",
+                expected_tip: &first,
+                file: FILE,
+                content: content.as_bytes(),
+                author: alice_person.clone(),
+                committer: alice_person.clone(),
+                message: trailers.message().unwrap(),
+            },
+            &alice,
+        )
+        .unwrap();
+
+    let h = history(&work, &written.id, Some(&first));
+    assert_eq!(h.changes.len(), 1);
+    let change = &h.changes[0];
+    assert_eq!(change.commit, written.id);
+    assert_eq!(change.raw, written.raw);
+    assert_eq!(
+        (&change.author, &change.committer),
+        (&alice_person, &alice_person)
+    );
+    assert_eq!(change.committed_at.timestamp(), FIRST_COMMIT + 86_400);
+    assert_eq!(change.trailers, Ok(Some(trailers)));
+    let keys = TrustedKeys::from_approvers(&[listed]);
+    assert_eq!(
+        change.verify(&keys, None).unwrap().identity,
+        "alice@example.com"
+    );
+    assert_eq!(
+        refs(&digest_changes(
+            &h.changes,
+            Some(&Deployed::Digest(digest(1)))
+        )),
+        [&written.id]
+    );
+}
