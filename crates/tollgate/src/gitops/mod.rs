@@ -10,10 +10,21 @@
 //!   use, fetched and pushed (fast-forward only) with the `git` executable, so users' SSH
 //!   config, agents and credential helpers work as in their shell. The remote's branches are
 //!   the clone's `refs/heads/*`.
+//! - [`history`]: the deployment file's history in the bare clone: the commits of the branch's
+//!   first-parent chain that changed the file, what it pinned at each, and which of them are
+//!   deployments.
 
 pub mod file;
+pub mod history;
 pub mod remote;
 pub mod repo;
 
+#[cfg(test)]
+pub(crate) mod testgit;
+
+pub use history::{
+    digest_changes, file_history, image_reader, Deployed, FileChange, FileHistory, FileState,
+    Rewritten,
+};
 pub use remote::{GitOptions, PushOutcome, RemoteClone};
 pub use repo::{BareRepo, FileCommit, WrittenCommit};

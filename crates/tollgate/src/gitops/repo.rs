@@ -263,6 +263,16 @@ impl BareRepo {
         Ok(written)
     }
 
+    /// Where the repository is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The `gix` repository, for the history walk ([`super::history`]).
+    pub(super) fn gix(&self) -> &gix::Repository {
+        &self.repo
+    }
+
     fn tree_of(&self, commit: &str) -> Result<ObjectId> {
         let found = self
             .repo
@@ -274,7 +284,7 @@ impl BareRepo {
             .map_err(|e| self.failed(&format!("reading the tree of commit {commit}"), e))
     }
 
-    fn failed(&self, what: &str, e: impl std::fmt::Display) -> Error {
+    pub(super) fn failed(&self, what: &str, e: impl std::fmt::Display) -> Error {
         Error::internal(format!(
             "{what} in the git repository {} failed: {e}",
             self.path.display()
@@ -303,7 +313,7 @@ pub(super) fn object_id(id: &str) -> Result<ObjectId> {
 }
 
 /// A path inside the repository: relative, `/`-separated, without empty, `.` or `..` parts.
-fn check_path(file: &str) -> Result<()> {
+pub(super) fn check_path(file: &str) -> Result<()> {
     let ok = !file.is_empty()
         && !file.contains(['\\', '\0', '\n'])
         && file

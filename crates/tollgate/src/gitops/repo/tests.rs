@@ -3,11 +3,12 @@
 //! allowed_signers file Tollgate writes, `cat-file`, `show`, `log`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use super::*;
 use crate::config::ApproverConfig;
 use crate::domain::Digest;
+use crate::gitops::testgit::{git, git_ok};
 use crate::signing::{
     allowed_signers_in, split_signature, verify_commit, PromotionTrailers, TrustedKeys, Unverified,
     GIT_NAMESPACE,
@@ -15,31 +16,6 @@ use crate::signing::{
 
 const FILE: &str = "apps/api/production/deployment.yaml";
 const BEFORE: &str = "# production\nspec:\n  image: registry.example.com/api@sha256:1111111111111111111111111111111111111111111111111111111111111111 # pinned\n";
-
-/// `git` with no global or system configuration, in `dir`.
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .output()
-        .expect("the git executable runs")
-}
-
-fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let out = git(dir, args);
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A bare repository `deploy.git` whose `main` has one commit made by git (the file at
 /// [`FILE`] and a README), through a temporary work tree.
