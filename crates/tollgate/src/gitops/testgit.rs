@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use super::BareRepo;
 
@@ -12,18 +12,11 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> Output {
     git_with(dir, args, &[])
 }
 
-/// [`git`] with more environment variables.
+/// [`git`] with more environment variables (tollgate-testsupport's git: no global or system
+/// configuration, `Dev <dev@example.com>`).
 pub(crate) fn git_with(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com");
+    let mut command = tollgate_testsupport::deploy_repo::git_command(dir);
+    command.args(args);
     for (key, value) in env {
         command.env(key, value);
     }
