@@ -148,6 +148,12 @@ fn report_verification(v: &tollgate::api::ReportVerification, as_json: bool) -> 
                     v.signed_events, v.event_signatures_verified
                 );
             }
+            if v.git_commits > 0 {
+                say!(
+                    "deployment-repository commits: {}, each the commit it names; {} signed promotions and deployments verify (namespace git)",
+                    v.git_commits, v.git_signatures_verified
+                );
+            }
         }
     } else {
         for p in &v.problems {

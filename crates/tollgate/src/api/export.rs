@@ -149,6 +149,8 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
         filters: filters.clone(),
         database: database.clone(),
         allowed_signers: signing::allowed_signers(&ws.config.approvers),
+        allowed_signers_git: (!ws.config.git.is_empty())
+            .then(|| signing::allowed_signers_in(signing::GIT_NAMESPACE, &ws.config.identities())),
         policies: policies(ws),
     };
 

@@ -27,4 +27,4 @@ pub use history::{
     Rewritten,
 };
 pub use remote::{GitOptions, PushOutcome, RemoteClone};
-pub use repo::{BareRepo, FileCommit, WrittenCommit};
+pub use repo::{commit_id, BareRepo, FileCommit, WrittenCommit};

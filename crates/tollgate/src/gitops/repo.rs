@@ -335,3 +335,17 @@ fn offset(minutes: i32) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The id git gives the commit object `raw`: the SHA-1 of `commit <length>\0` and the bytes
+/// (`git hash-object -t commit`). An auditor recomputes it to know an exported commit object is
+/// the commit the history names.
+pub fn commit_id(raw: &[u8]) -> Result<String> {
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Commit, raw)
+        .map(|id| id.to_string())
+        .map_err(|e| {
+            Error::new(
+                Code::BadInput,
+                format!("cannot hash the commit object: {e}"),
+            )
+        })
+}

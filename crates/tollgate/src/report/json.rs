@@ -133,6 +133,10 @@ fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String> {
 impl<W: Write> JsonWriter<W> {
     pub fn start(mut out: W, meta: &Meta) -> Result<Self> {
         let generator = format!("tollgate {}", env!("CARGO_PKG_VERSION"));
+        let git_signers = match &meta.allowed_signers_git {
+            Some(text) => Some(to_json(text)?),
+            None => None,
+        };
         let fields: [(&str, String); 10] = [
             ("version", to_json(&VERSION)?),
             ("generator", to_json(&generator)?),
@@ -147,6 +151,12 @@ impl<W: Write> JsonWriter<W> {
         ];
         write!(out, "{{\"format\":{}", to_json(FORMAT)?).map_err(io)?;
         for (k, v) in fields {
+            // After allowed_signers: the git namespace's, when the workspace has [[git]].
+            if k == "policies" {
+                if let Some(v) = &git_signers {
+                    write!(out, ",\n\"allowed_signers_git\":{v}").map_err(io)?;
+                }
+            }
             write!(out, ",\n\"{k}\":{v}").map_err(io)?;
         }
         Ok(JsonWriter {

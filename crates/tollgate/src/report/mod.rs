@@ -146,6 +146,10 @@ pub struct Meta {
     pub database: DatabaseCheck,
     /// `allowed_signers` text for the workspace's approvers (ssh-keygen format).
     pub allowed_signers: String,
+    /// For a workspace with deployment repositories (`[[git]]`): `allowed_signers` text for
+    /// every identity (approvers and `[[signers]]`) in namespace `git`, the file
+    /// `git verify-commit` and `ssh-keygen -Y verify -n git` check the commits with.
+    pub allowed_signers_git: Option<String>,
     /// The policies of tollgate.toml at export time: `{app: {env: policy or null}}`.
     pub policies: serde_json::Value,
 }

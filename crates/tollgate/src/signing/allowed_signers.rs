@@ -63,6 +63,12 @@ pub fn ssh_time(t: DateTime<Utc>) -> String {
 /// when a line has it; and the numbers of unreadable lines (a `valid-after` or a time without
 /// `Z` counts as unreadable: Tollgate never writes them and will not guess a time zone).
 pub fn parse_allowed_signers(text: &str) -> (TrustedKeys, Vec<usize>) {
+    parse_allowed_signers_in(NAMESPACE, text)
+}
+
+/// [`parse_allowed_signers`] for the lines whose namespaces include `namespace` (`git`: the
+/// keys of promotion commits).
+pub fn parse_allowed_signers_in(namespace: &str, text: &str) -> (TrustedKeys, Vec<usize>) {
     let mut keys = TrustedKeys::default();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -91,7 +97,7 @@ pub fn parse_allowed_signers(text: &str) -> (TrustedKeys, Vec<usize>) {
         };
         let namespace_ok = match option("namespaces=") {
             None => true,
-            Some(list) => list.split(',').any(|n| n == NAMESPACE),
+            Some(list) => list.split(',').any(|n| n == namespace),
         };
         if !namespace_ok || options.contains("cert-authority") {
             continue;

@@ -42,7 +42,8 @@ mod trust;
 mod versions;
 
 pub use allowed_signers::{
-    allowed_signers, allowed_signers_in, parse_allowed_signers, parse_ssh_time, ssh_time,
+    allowed_signers, allowed_signers_in, parse_allowed_signers, parse_allowed_signers_in,
+    parse_ssh_time, ssh_time,
 };
 pub use checkpoint::{
     verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,

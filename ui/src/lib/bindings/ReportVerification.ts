@@ -52,6 +52,16 @@ event_signatures_verified: number,
  */
 rejections: number, rejection_signatures_verified: number, 
 /**
+ * Events that carry a commit of a deployment repository (`data.raw_commit`), each checked
+ * to hash to the commit it names.
+ */
+git_commits: number, 
+/**
+ * Of those, the promotions, rollbacks and signed deployments whose commit signature
+ * verified against their actor's listed key (namespace `git`).
+ */
+git_signatures_verified: number, 
+/**
  * Formula 1 events outside the filters, included whole in place of stubs (counted in
  * `stubs` too).
  */

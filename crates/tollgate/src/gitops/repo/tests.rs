@@ -316,3 +316,18 @@ fn the_branch_moves_only_from_the_tip_the_change_was_made_on() {
     let e = BareRepo::open(&tmp.path().join("nothing")).unwrap_err();
     assert_eq!(e.code, Code::NotFound);
 }
+
+#[test]
+fn a_commit_objects_id_is_the_one_git_gives_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let gd = format!("--git-dir={}", bare.display());
+    let tip = git_ok(tmp.path(), &[&gd, "rev-parse", "main"])
+        .trim()
+        .to_string();
+    let raw = git(tmp.path(), &[&gd, "cat-file", "commit", &tip]).stdout;
+    assert_eq!(commit_id(&raw).unwrap(), tip);
+    let mut altered = raw.clone();
+    altered.push(b'\n');
+    assert_ne!(commit_id(&altered).unwrap(), tip);
+}

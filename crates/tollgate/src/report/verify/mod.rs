@@ -25,6 +25,9 @@
 //!   signature verifies against the same keys;
 //! - [`signed_events`]: every record, promotion and rollback with a signed message says what its
 //!   event says, and against a workspace its signature verifies;
+//! - [`git_commits`]: every commit object an event carries hashes to the commit it names, and
+//!   a promotion's, rollback's or signed deployment's commit is signed (namespace `git`) by its
+//!   actor's listed key;
 //! - [`moves`]: each approval a promotion or rollback counted is in the report, before it,
 //!   signed for the same app, digest and move, and counted by no other
 //!   ([`super::crosscheck`]);
@@ -46,6 +49,7 @@ mod approvals;
 pub mod conflicts;
 mod events;
 mod filters;
+mod git_commits;
 mod hashes;
 pub mod imported;
 mod moves;
@@ -117,6 +121,14 @@ pub struct ReportVerification {
     pub rejections: u64,
     #[ts(type = "number")]
     pub rejection_signatures_verified: u64,
+    /// Events that carry a commit of a deployment repository (`data.raw_commit`), each checked
+    /// to hash to the commit it names.
+    #[ts(type = "number")]
+    pub git_commits: u64,
+    /// Of those, the promotions, rollbacks and signed deployments whose commit signature
+    /// verified against their actor's listed key (namespace `git`).
+    #[ts(type = "number")]
+    pub git_signatures_verified: u64,
     /// Formula 1 events outside the filters, included whole in place of stubs (counted in
     /// `stubs` too).
     #[ts(type = "number")]
@@ -334,6 +346,7 @@ impl<'a> Checker<'a> {
         let approvals = self.check_approvals(&wholes);
         let rejections = self.check_rejections(&wholes);
         let signed_events = self.check_event_signatures(&wholes);
+        let git = self.check_git_commits(&wholes);
         self.check_moves(&wholes);
         let signed_ok: HashSet<i64> = approvals
             .verified
@@ -374,6 +387,8 @@ impl<'a> Checker<'a> {
             event_signatures_verified: signed_events.verified(),
             rejections: rejections.signed,
             rejection_signatures_verified: rejections.verified(),
+            git_commits: git.commits,
+            git_signatures_verified: git.verified,
             links,
             sealed_by,
             unproven: self.unproven,
