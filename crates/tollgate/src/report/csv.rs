@@ -13,7 +13,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 28] = [
     "seq",
     "at",
     "kind",
@@ -39,7 +39,13 @@ pub const COLUMNS: [&str; 25] = [
     "unapproved",
     "reason",
     "conflicts",
+    "git",
+    "file",
+    "commit",
 ];
+
+/// Where the `conflicts` column is: the writer fills it after the row is made.
+const CONFLICTS: usize = 24;
 
 fn csv_error(e: ::csv::Error) -> Error {
     Error::internal(format!("cannot write the CSV report: {e}"))
@@ -87,8 +93,9 @@ impl<W: Write> CsvWriter<W> {
         };
         if in_filter {
             let mut row = row(event, &self.tally.approvals, unapproved);
-            if let (Some(last), Some(c)) = (row.last_mut(), self.conflicts.get(&event.seq)) {
-                *last = c.join(" | ");
+            if let (Some(cell), Some(c)) = (row.get_mut(CONFLICTS), self.conflicts.get(&event.seq))
+            {
+                *cell = c.join(" | ");
             }
             let row = row.into_iter().map(spreadsheet_safe);
             self.out.write_record(row).map_err(csv_error)?;
@@ -204,12 +211,21 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         },
         // `conflicts`: filled by the writer (`CsvWriter::with_conflicts`).
         String::new(),
+        // An environment in a deployment repository: where, and the commit.
+        text("git"),
+        text("file"),
+        text("commit"),
     ]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_safe;
+    use super::{spreadsheet_safe, COLUMNS, CONFLICTS};
+
+    #[test]
+    fn the_conflicts_column_is_where_the_writer_fills_it() {
+        assert_eq!(COLUMNS[CONFLICTS], "conflicts");
+    }
 
     #[test]
     fn formula_cells_are_neutralised_and_others_kept() {
