@@ -74,6 +74,10 @@ fn record_refuses_bad_references_and_writes_nothing() {
         ),
         (
             format!("other/payments/api@{DIGEST}"),
+            vec!["'other' is neither a registry name nor the host of one"],
+        ),
+        (
+            format!("local/other/api@{DIGEST}"),
             vec!["not a repository of app 'api'"],
         ),
     ] {

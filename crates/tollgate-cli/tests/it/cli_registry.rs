@@ -156,6 +156,56 @@ fn a_recorded_deployment_explains_a_moved_tag() {
 }
 
 #[test]
+fn an_image_is_recorded_by_the_registry_host_as_docker_prints_it() {
+    let (reg, ws, a, _b) = setup();
+    ws.run(&["sync"]).ok();
+    // `host:port/path:tag@digest`, as `docker inspect` prints a RepoDigest with its tag.
+    let typed = format!("{}/payments/api:1.4@{a}", reg.host());
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "staging",
+        "--image",
+        &typed,
+        "--actor",
+        "deployer@example.com",
+    ])
+    .ok();
+    let tl = ws
+        .run(&["timeline", "--app", "api", "--env", "staging", "--json"])
+        .json();
+    let last = tl.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["digest"].as_str(), last["via"].as_str()),
+        (Some(a.as_str()), Some("record"))
+    );
+    // A host no registry has is one line naming the registries; nothing is written.
+    let before = ws.event_count();
+    let unknown = format!("registry.example.com/payments/api@{a}");
+    ws.run(&[
+        "record",
+        "--app",
+        "api",
+        "--env",
+        "staging",
+        "--image",
+        &unknown,
+        "--actor",
+        "deployer@example.com",
+    ])
+    .fails_with(
+        2,
+        &[
+            "'registry.example.com' is neither a registry name nor the host",
+            "names: local",
+        ],
+    );
+    assert_eq!(ws.event_count(), before);
+}
+
+#[test]
 fn record_refuses_a_digest_the_registry_does_not_have() {
     let (_reg, ws, _a, _b) = setup();
     let missing = format!("sha256:{}", "0".repeat(64));

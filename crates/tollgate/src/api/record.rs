@@ -6,7 +6,7 @@ use crate::api::actor::{identity, signer_from};
 use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
-use crate::domain::{Event, EventKind, ImageRef, NewEvent};
+use crate::domain::{Event, EventKind, NewEvent};
 use crate::signing::{Anchor, EventMessage, Move, Sources, DEPLOYMENT_KIND};
 use crate::store::chain::format_at;
 use crate::store::Store;
@@ -69,7 +69,7 @@ pub(crate) async fn record_local(
 ) -> Result<Event> {
     let app = ws.app(&req.app)?;
     ws.env(app, &req.env)?;
-    let image = ImageRef::parse(&req.image)?;
+    let image = ws.image_ref(&req.image)?;
     let repository = format!("{}/{}", image.registry, image.repository);
     let known = app
         .environments

@@ -5,6 +5,7 @@
 mod git;
 mod identities;
 mod identities_digest;
+mod image_ref;
 mod keys;
 #[cfg(test)]
 pub(crate) use identities::test_key;

@@ -31,6 +31,21 @@ impl ImageRef {
     }
 }
 
+/// Docker Hub's canonical host: its aliases are written as this one.
+pub(crate) const DOCKER_HUB: &str = "docker.io";
+
+/// A registry host as references are compared by it: lower case, and Docker Hub's aliases
+/// (`index.docker.io`, `registry-1.docker.io`, `registry.hub.docker.com`) as `docker.io`.
+pub(crate) fn normalize_registry_host(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    match host.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            DOCKER_HUB.to_string()
+        }
+        _ => host,
+    }
+}
+
 /// Split `<registry name>/<repository path>` and check the path follows the OCI distribution
 /// grammar (lower-case components separated by `/`, with `.`, `_`, `__`, `-` inside).
 pub fn split_repository(s: &str) -> Result<(String, String)> {

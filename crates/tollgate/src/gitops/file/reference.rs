@@ -8,7 +8,7 @@ use crate::domain::Digest;
 use crate::{Code, Error, Result};
 
 /// The registry host Docker Hub references mean when they name none (`nginx`, `acme/api`).
-const DOCKER_HUB: &str = "docker.io";
+use crate::domain::reference::DOCKER_HUB;
 
 /// An image reference as a deployment file writes it: `[host[:port]/]path[:tag][@sha256:hex]`.
 ///
@@ -100,13 +100,7 @@ impl FileReference {
 
 /// Docker Hub's aliases are one registry.
 fn normalize_host(host: &str) -> String {
-    let host = host.to_ascii_lowercase();
-    match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            DOCKER_HUB.to_string()
-        }
-        _ => host,
-    }
+    crate::domain::reference::normalize_registry_host(host)
 }
 
 fn check_host(host: &str) -> std::result::Result<(), String> {
