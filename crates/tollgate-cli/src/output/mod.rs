@@ -143,8 +143,25 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
         p.id,
         outcome.event.seq
     );
-    say!("  {}", outcome.snippets.kubectl);
-    say!("  {}", outcome.snippets.compose);
+    match &outcome.git {
+        Some(g) => {
+            say!(
+                "  commit {} on {} of {} ({}), signed by {}",
+                g.commit,
+                g.review_branch.as_deref().unwrap_or(&g.branch),
+                g.git,
+                g.file,
+                p.actor
+            );
+            if let Some(url) = &g.compare_url {
+                say!("  compare: {url}");
+            }
+        }
+        None => {
+            say!("  {}", outcome.snippets.kubectl);
+            say!("  {}", outcome.snippets.compose);
+        }
+    }
     team_share(outcome.shared.as_ref());
 }
 
