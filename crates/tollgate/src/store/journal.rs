@@ -278,7 +278,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 
 fn open_for(conn: &rusqlite::Connection, repository: &str, tag: &str) -> Result<Option<Promotion>> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM promotions WHERE dst_repository = ?1 AND tag = ?2 AND {OPEN} ORDER BY id LIMIT 1"),
+        &format!("SELECT {COLUMNS} FROM promotions WHERE dst_repository = ?1 AND tag = ?2 AND git IS NULL AND {OPEN} ORDER BY id LIMIT 1"),
         params![repository, tag],
         |r| Ok(read(r)),
     )

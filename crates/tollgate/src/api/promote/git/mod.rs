@@ -308,30 +308,42 @@ fn commit_and_push(
             Some(review) => clone.push_new_branch(&written.id, review),
             None => clone.push(&written.id, &place.branch),
         };
-        match pushed {
+        let why = match pushed {
             Ok(PushOutcome::Pushed) => return Ok(written),
-            Ok(PushOutcome::Rejected { why }) if review_branch.is_some() || round >= ROUNDS => {
-                return Err(Failure::Failed(why));
-            }
-            Ok(PushOutcome::Rejected { why }) => {
-                tracing::info!(round, %why, "the branch moved: fetching to decide again");
-                let now = dest.fetch_file(clone)?;
-                if now.digest() != baseline {
-                    let repo = clone.repo()?;
-                    return Err(Failure::Failed(format!(
-                        "{} {} moved while promoting: {} changed {} to {}",
-                        place.git,
-                        place.branch,
-                        dest.changed_by(&repo, &now.tip),
-                        place.file,
-                        now.image.pinned
-                    )));
-                }
-                at = now;
-            }
-            Err(e) => return pushed_anyway(dest, clone, &written, review_branch, e),
+            Ok(PushOutcome::Rejected { why }) => why,
+            // Another push updating the branch at the same moment makes the remote refuse the
+            // ref update ("cannot lock ref"): when the branch did move, that is a moved branch.
+            Err(e) => match pushed_anyway(dest, clone, &written, &at.tip, review_branch, e)? {
+                Landed::Yes => return Ok(written),
+                Landed::Moved(why) => why,
+            },
+        };
+        if review_branch.is_some() || round >= ROUNDS {
+            return Err(Failure::Failed(why));
         }
+        tracing::info!(round, %why, "the branch moved: fetching to decide again");
+        let now = dest.fetch_file(clone)?;
+        if now.digest() != baseline {
+            let repo = clone.repo()?;
+            return Err(Failure::Failed(format!(
+                "{} {} moved while promoting: {} changed {} to {}",
+                place.git,
+                place.branch,
+                dest.changed_by(&repo, &now.tip),
+                place.file,
+                now.image.pinned
+            )));
+        }
+        at = now;
     }
+}
+
+/// What a fetch after a push error showed.
+enum Landed {
+    /// The branch has the commit: the push landed though its answer was an error.
+    Yes,
+    /// The branch moved from the commit's parent to something else: decide again.
+    Moved(String),
 }
 
 /// After a push error: its answer may have been lost though it landed. Fetch and look; the
@@ -341,17 +353,22 @@ fn pushed_anyway(
     dest: &GitDest,
     clone: &RemoteClone,
     written: &WrittenCommit,
+    parent: &str,
     review_branch: Option<&str>,
     e: Error,
-) -> std::result::Result<WrittenCommit, Failure> {
+) -> std::result::Result<Landed, Failure> {
     let branch = review_branch.unwrap_or(&dest.place.branch);
     match clone.fetch(branch) {
         Ok(Some(tip)) if contains(&clone.repo().map_err(Failure::Open)?, &tip, &written.id)
             .unwrap_or(false) =>
         {
             tracing::warn!(error = %e.message, "the push reported an error, but the branch has the commit");
-            Ok(written.clone())
+            Ok(Landed::Yes)
         }
+        Ok(Some(tip)) if review_branch.is_none() && tip != parent => Ok(Landed::Moved(format!(
+            "branch {branch} moved to {tip} during the push ({})",
+            e.message
+        ))),
         Ok(_) => Err(Failure::Failed(e.message)),
         Err(read) => Err(Failure::Open(e.context(format!(
             "the push stopped and {} cannot be read back to tell whether it landed ({}); the promotion stays open and the next tollgate command finishes or fails it",
