@@ -129,20 +129,31 @@ pub fn step(step: tollgate::api::PromotionStep) {
 /// What a promotion or rollback did, and the snippets that deploy the digest.
 pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
-    say!(
-        "{} {} {} → {} as {} (journal {}, event {})",
-        if p.kind == tollgate::domain::EventKind::Rollback {
-            "rolled back"
-        } else {
-            "promoted"
-        },
-        p.app,
-        p.from_env,
-        p.to_env,
-        p.digest,
-        p.id,
-        outcome.event.seq
-    );
+    let what = if p.kind == tollgate::domain::EventKind::Rollback {
+        "rolled back"
+    } else {
+        "promoted"
+    };
+    match &outcome.event {
+        Some(event) => say!(
+            "{what} {} {} → {} as {} (journal {}, event {})",
+            p.app,
+            p.from_env,
+            p.to_env,
+            p.digest,
+            p.id,
+            event.seq
+        ),
+        // Pushed for review (`push = "branch"`): nothing is in the history until it is merged.
+        None => say!(
+            "{what} {} {} → {} as {} for review (journal {}, not recorded until a sync sees it merged)",
+            p.app,
+            p.from_env,
+            p.to_env,
+            p.digest,
+            p.id
+        ),
+    }
     match &outcome.git {
         Some(g) => {
             say!(
@@ -153,6 +164,9 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
                 g.file,
                 p.actor
             );
+            if let Some(review) = &g.review_branch {
+                say!("  review branch: {review} (merge it into {})", g.branch);
+            }
             if let Some(url) = &g.compare_url {
                 say!("  compare: {url}");
             }

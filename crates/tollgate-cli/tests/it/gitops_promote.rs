@@ -30,6 +30,11 @@ struct Fixture {
 
 impl Fixture {
     fn new(name: &str) -> Fixture {
+        Fixture::with_git(name, "")
+    }
+
+    /// [`Fixture::new`] with more lines in the `[[git]]` entry (`push = "branch"`).
+    fn with_git(name: &str, git_lines: &str) -> Fixture {
         let repo = DeployRepo::new();
         let f = SignedWorkspace::builder(
             name,
@@ -43,7 +48,7 @@ impl Fixture {
         .approver("quinn", &["qa"])
         .approver("bob", &["qa"])
         .extra_toml(&format!(
-            "\n[[git]]\nname = \"deploy\"\nurl = \"{}\"\n",
+            "\n[[git]]\nname = \"deploy\"\nurl = \"{}\"\n{git_lines}",
             repo.url()
         ))
         .build();
@@ -640,4 +645,63 @@ fn the_journal_keeps_one_open_entry_per_deployment_file() {
     assert!(store
         .journal_begin(&new(place("apps/api.yaml", None), vec![]))
         .is_ok());
+}
+
+#[test]
+fn push_branch_pushes_the_signed_commit_for_review_and_leaves_main_alone() {
+    let fx = Fixture::with_git("gitops-review", "push = \"branch\"\n");
+    let main = fx.repo.tip();
+    fx.approve(&fx.quinn, &fx.a);
+    let out = fx.run(&promote_args(&fx.a));
+    assert!(out.status.success(), "{}", text(&out));
+    let review = format!("tollgate/api-production-{}", &fx.a[7..19]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("review branch: {review} (merge it into main)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("for review"), "{stdout}");
+
+    assert_eq!(fx.repo.tip(), main, "main is unchanged");
+    let commit = fx.repo.bare_git(&["rev-parse", &review]).trim().to_string();
+    assert_eq!(
+        fx.repo
+            .bare_git(&["rev-parse", &format!("{commit}^")])
+            .trim(),
+        main
+    );
+    assert_eq!(
+        fx.repo
+            .bare_git(&["log", "-1", "--format=%s", &review])
+            .trim(),
+        subject(&fx.a)
+    );
+    assert_eq!(
+        fx.repo.bare_git(&["show", &format!("{review}:{FILE}")]),
+        deployment_yaml(&fx.image(&fx.a))
+    );
+    let signers = fx.allowed_signers();
+    fx.repo.verify_commit(&commit, &signers).unwrap();
+
+    // Pushed for review: not recorded, the approval stays consumed by the signed commit.
+    assert_eq!(
+        fx.f.tmp.sqlite(
+            "SELECT state || ' ' || commit_id || ' ' || review_branch FROM promotions WHERE id = 1"
+        ),
+        format!("review {commit} {review}")
+    );
+    assert!(fx.events(EventKind::Promotion).is_empty());
+    assert_eq!(
+        fx.f.tmp.sqlite("SELECT count(*) FROM promotion_approvals"),
+        "1"
+    );
+    // The file is free for another promotion (the review is not an open entry).
+    let again = fx.run(&promote_args(&fx.a));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.status.success() && !stderr.contains("still moving"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(fx.repo.tip(), main);
 }

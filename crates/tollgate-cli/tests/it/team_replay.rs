@@ -133,11 +133,19 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(b.as_str()));
     let message = forward
         .event
+        .as_ref()
+        .unwrap()
         .data_str("message")
         .unwrap()
         .as_bytes()
         .to_vec();
-    let signature = forward.event.data_str("signature").unwrap().to_string();
+    let signature = forward
+        .event
+        .as_ref()
+        .unwrap()
+        .data_str("signature")
+        .unwrap()
+        .to_string();
     let copy = plant_copy(
         &f,
         ArtifactKind::Promotion,

@@ -68,7 +68,7 @@ pub enum PromotionStep {
 #[ts(export)]
 pub struct PromotionOutcome {
     pub promotion: Promotion,
-    pub event: Event,
+    pub event: Option<Event>,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
@@ -365,7 +365,7 @@ async fn run(
     let team = publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion,
-        event,
+        event: Some(event),
         check,
         snippets,
         shared: team,

@@ -46,7 +46,10 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
             if let Err(e) = super::git::recover_entry(ws, ctx, &mut store, &entry, place) {
                 tracing::warn!(id = entry.id, error = %e.message, "git promotion not recovered");
                 let mut now = store.journal_get(entry.id)?;
-                if !matches!(now.state, JournalState::Recorded | JournalState::Failed) {
+                if matches!(
+                    now.state,
+                    JournalState::Intended | JournalState::Pushed | JournalState::Verified
+                ) {
                     now.error = Some(format!("not finished yet: {}", e.message));
                 }
                 touched.push(now);

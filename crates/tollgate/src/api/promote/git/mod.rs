@@ -86,12 +86,7 @@ pub(super) async fn run(
 ) -> Result<PromotionOutcome> {
     let digest = check.digest.clone();
     let place = dest.place.describe();
-    if dest.push == PushMode::Branch {
-        return Err(Error::bad_input(format!(
-            "[[git]] '{}' has push = \"branch\": promotion to a review branch is not built yet in this version; use push = \"direct\" (the default), or commit the pin yourself on a branch",
-            dest.place.git
-        )));
-    }
+
     let mut registries = Registries::new(ws, ctx);
     let (src, src_path) = registries.get(&src_repository)?;
     let (dst, dst_path) = registries.get(&dst_repository)?;
@@ -169,8 +164,8 @@ pub(super) async fn run(
     fault::point("intended");
 
     let clone = dest.open(ws)?;
-    // `push = "branch"` is refused before the gate (see `promote`): always the branch itself.
-    let review_branch: Option<String> = None;
+    let review_branch = (dest.push == PushMode::Branch)
+        .then(|| format!("tollgate/{}-{}-{}", check.app, check.to, digest.short()));
     let written = match commit_and_push(
         ws,
         ctx,
@@ -207,6 +202,21 @@ pub(super) async fn run(
         review_branch: review_branch.clone(),
         compare_url: compare,
     };
+    if let Some(review) = &review_branch {
+        // The stay begins when a sync sees the commit reach the branch; the approvals stay
+        // consumed by the signed commit that names them.
+        store.journal_review(entry.id, review, ctx.clock.now())?;
+        tracing::info!(id = entry.id, %review, commit = %written.id, "pushed for review");
+        return Ok(PromotionOutcome {
+            promotion: store.journal_get(entry.id)?,
+            event: None,
+            check,
+            snippets,
+            shared: None,
+            team_unread,
+            git: Some(git),
+        });
+    }
     let raw = String::from_utf8_lossy(&written.raw).into_owned();
     let event = verify_and_record(
         ws,
@@ -231,7 +241,7 @@ pub(super) async fn run(
     );
     Ok(PromotionOutcome {
         promotion: store.journal_get(entry.id)?,
-        event,
+        event: Some(event),
         check,
         snippets,
         shared: None,
@@ -513,6 +523,24 @@ pub(super) fn recover_entry(
         }
     };
     let clone = dest.open(ws)?;
+    if let (PushMode::Branch, Some(commit)) = (dest.push, &entry.commit) {
+        // Pushed for review: the review branch holding the commit ends the entry in `review`.
+        let review = format!(
+            "tollgate/{}-{}-{}",
+            entry.app,
+            entry.to_env,
+            entry.digest.short()
+        );
+        if let Some(tip) = clone.fetch(&review)? {
+            if contains(&clone.repo()?, &tip, commit)? {
+                store.journal_review(entry.id, &review, ctx.clock.now())?;
+                return Err(Error::refused(format!(
+                    "promotion {} was pushed for review to {review}; it is recorded when a sync sees it merged",
+                    entry.id
+                )));
+            }
+        }
+    }
     verify_and_record(
         ws,
         ctx,
