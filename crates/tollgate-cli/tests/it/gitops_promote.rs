@@ -35,23 +35,25 @@ impl Fixture {
 
     /// [`Fixture::new`] with more lines in the `[[git]]` entry (`push = "branch"`).
     fn with_git(name: &str, git_lines: &str) -> Fixture {
+        Fixture::build(name, "", git_lines)
+    }
+
+    /// Production with `env_keys` added to its entry (`repository = "..."`, ending in `, `).
+    fn build(name: &str, env_keys: &str, git_lines: &str) -> Fixture {
         let repo = DeployRepo::new();
-        let f = SignedWorkspace::builder(
-            name,
-            &[
-                r#"{ name = "dev", tag = "dev" }"#,
-                r#"{ name = "production", git = "deploy", file = "apps/api/deployment.yaml", policy = { approvals = 1, roles = ["qa"] } }"#,
-            ],
-        )
-        .image("dev", &format!("{name}-a"))
-        .image("old", &format!("{name}-b"))
-        .approver("quinn", &["qa"])
-        .approver("bob", &["qa"])
-        .extra_toml(&format!(
-            "\n[[git]]\nname = \"deploy\"\nurl = \"{}\"\n{git_lines}",
-            repo.url()
-        ))
-        .build();
+        let production = format!(
+            r#"{{ name = "production", {env_keys}git = "deploy", file = "apps/api/deployment.yaml", policy = {{ approvals = 1, roles = ["qa"] }} }}"#
+        );
+        let f = SignedWorkspace::builder(name, &[r#"{ name = "dev", tag = "dev" }"#, &production])
+            .image("dev", &format!("{name}-a"))
+            .image("old", &format!("{name}-b"))
+            .approver("quinn", &["qa"])
+            .approver("bob", &["qa"])
+            .extra_toml(&format!(
+                "\n[[git]]\nname = \"deploy\"\nurl = \"{}\"\n{git_lines}",
+                repo.url()
+            ))
+            .build();
         let (a, b) = (f.digests[0].clone(), f.digests[1].clone());
         let (quinn, bob) = (f.approvers[0].clone(), f.approvers[1].clone());
         let fx = Fixture {
@@ -704,4 +706,27 @@ fn push_branch_pushes_the_signed_commit_for_review_and_leaves_main_alone() {
         text(&again)
     );
     assert_eq!(fx.repo.tip(), main);
+}
+
+/// A production whose file references another repository than dev's: images are not copied
+/// for git environments, so a digest that repository lacks is refused in one line, before
+/// anything is committed.
+#[test]
+fn a_digest_missing_from_the_environments_repository_is_refused_before_any_commit() {
+    let fx = Fixture::build("gitops-elsewhere", "repository = \"local/prod/api\", ", "");
+    // The file references local/prod/api: pin B there by hand (B is not in that repository
+    // either; the file is what it is).
+    let file = deployment_yaml(&format!("{}/prod/api@{}", fx.f.reg.host(), fx.b));
+    fx.repo.commit(FILE, &file, "Reference prod/api");
+    let before = fx.repo.tip();
+    fx.approve(&fx.quinn, &fx.a);
+    let out = fx.run(&promote_args(&fx.a));
+    let line = error_line(&out);
+    assert!(
+        line.contains("is not readable in local/prod/api")
+            && line.contains("copy it there by digest"),
+        "{line}"
+    );
+    assert_eq!(fx.repo.tip(), before, "nothing pushed");
+    assert_eq!(fx.f.tmp.sqlite("SELECT count(*) FROM promotions"), "0");
 }

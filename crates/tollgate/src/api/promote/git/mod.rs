@@ -328,8 +328,13 @@ fn commit_and_push(
                 Landed::Moved(why) => why,
             },
         };
-        if review_branch.is_some() || round >= ROUNDS {
+        if review_branch.is_some() {
             return Err(Failure::Failed(why));
+        }
+        if round >= ROUNDS {
+            return Err(Failure::Failed(format!(
+                "{why} (it moved {ROUNDS} times while promoting: try again when it is quieter)"
+            )));
         }
         tracing::info!(round, %why, "the branch moved: fetching to decide again");
         let now = dest.fetch_file(clone)?;
@@ -551,4 +556,28 @@ pub(super) fn recover_entry(
         true,
         &Notes::default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_promoter_is_author_and_committer_with_an_address_or_a_reserved_one() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let alice = person("alice@example.com", at);
+        assert_eq!(
+            alice.line().unwrap(),
+            format!(
+                "alice@example.com <alice@example.com> {} +0000",
+                at.timestamp()
+            )
+        );
+        let bot = person("release-bot", at);
+        assert_eq!(bot.email, "release-bot@tollgate.invalid");
+        assert_eq!(bot.name, "release-bot");
+        // An id git cannot carry is one clear error, not a broken commit.
+        assert!(person("eve <x>", at).line().is_err());
+    }
 }
