@@ -6,7 +6,12 @@ import type { Promotion } from "./Promotion";
 import type { PromotionCheck } from "./PromotionCheck";
 import type { TeamShare } from "./TeamShare";
 
-export type PromotionOutcome = { promotion: Promotion, event: Event, check: PromotionCheck, snippets: DeploySnippets, 
+export type PromotionOutcome = { promotion: Promotion, 
+/**
+ * The history event; `null` for a commit pushed to a review branch (`push = "branch"`),
+ * which is recorded when a sync sees it reach the branch.
+ */
+event: Event | null, check: PromotionCheck, snippets: DeploySnippets, 
 /**
  * What was published to the team's registry: the artifact, or why it is not shared yet;
  * `null` when sharing is off or the registry is an OCI layout.

@@ -68,6 +68,8 @@ pub enum PromotionStep {
 #[ts(export)]
 pub struct PromotionOutcome {
     pub promotion: Promotion,
+    /// The history event; `null` for a commit pushed to a review branch (`push = "branch"`),
+    /// which is recorded when a sync sees it reach the branch.
     pub event: Option<Event>,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
