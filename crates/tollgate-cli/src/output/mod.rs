@@ -119,8 +119,8 @@ pub fn step(step: tollgate::api::PromotionStep) {
     use tollgate::api::PromotionStep::*;
     let text = match step {
         Intended => "policy holds; intent journalled, approvals reserved",
-        Pushed => "pushed the exact manifest bytes under the target tag",
-        Verified => "read the target tag back: it resolves to the approved digest",
+        Pushed => "pushed the exact manifest bytes under the target tag (a deployment file: the signed commit)",
+        Verified => "read the target back: the tag (or the branch's file) shows the approved digest",
         Recorded => "recorded in the history",
     };
     esay!("  {text}");

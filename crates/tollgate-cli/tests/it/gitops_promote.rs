@@ -518,6 +518,39 @@ fn a_promotion_killed_after_its_push_is_recorded_by_the_next_command() {
         "failed"
     );
     assert_eq!(fx.repo.tip(), commit);
+
+    // Killed after its commit was made but before the push, and the file changed by hand
+    // meanwhile: recovery fails it naming that commit; the made commit never reaches the remote.
+    fx.approve(&fx.quinn, &fx.b);
+    let killed = fx
+        .cli(
+            &promote_args(&fx.b),
+            &[("TOLLGATE_TEST_KILL_AT", "committed")],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "{}", text(&killed));
+    let made =
+        fx.f.tmp
+            .sqlite("SELECT commit_id FROM promotions WHERE id = 3");
+    assert_eq!(made.len(), 40, "{made}");
+    let other = format!("sha256:{}", "2".repeat(64));
+    let by_hand = fx
+        .repo
+        .commit(FILE, &deployment_yaml(&fx.image(&other)), "Pin 222 by hand");
+    let status = fx.run(&["status"]);
+    assert!(status.status.success(), "{}", text(&status));
+    assert_eq!(
+        fx.f.tmp.sqlite("SELECT state FROM promotions WHERE id = 3"),
+        "failed"
+    );
+    let error = fx.f.tmp.sqlite("SELECT error FROM promotions WHERE id = 3");
+    assert!(
+        error.contains("moved past what it evaluated") && error.contains(&by_hand),
+        "{error}"
+    );
+    assert!(fx.repo.log().iter().all(|(id, _)| *id != made));
+    assert_eq!(fx.repo.tip(), by_hand);
 }
 
 #[test]
