@@ -292,8 +292,13 @@ pub enum KeyCommand {
     },
     /// Print the public key and the allowed_signers line
     Show {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "git")]
         id: Option<String>,
+        /// Print the allowed_signers file of every identity tollgate.toml lists, for git
+        /// (namespaces="git"): `git -c gpg.ssh.allowedSignersFile=FILE verify-commit` checks
+        /// promotion commits with it
+        #[arg(long)]
+        git: bool,
     },
     /// Replace the signing key in the OS keychain with a new one; prints the tollgate.toml lines
     /// that keep the previous key valid for what it signed until now

@@ -109,6 +109,7 @@ pub struct SignedWorkspaceBuilder {
     images: Vec<(String, String)>,
     approvers: Vec<(String, Vec<String>)>,
     token_auth: bool,
+    extra: String,
 }
 
 /// The user and password of a [`SignedWorkspaceBuilder::token_auth`] registry.
@@ -119,6 +120,12 @@ impl SignedWorkspaceBuilder {
     /// [`TestRegistry::set_push_denied`]); its credentials are stored in the OS keychain.
     pub fn token_auth(mut self) -> Self {
         self.token_auth = true;
+        self
+    }
+
+    /// TOML appended to tollgate.toml after the approvers (a `[[git]]` entry).
+    pub fn extra_toml(mut self, toml: &str) -> Self {
+        self.extra.push_str(toml);
         self
     }
 
@@ -173,6 +180,7 @@ impl SignedWorkspaceBuilder {
             ));
             approvers.push(id);
         }
+        toml.push_str(&self.extra);
         let tmp = TempWorkspace::new(&toml);
         let ws = Workspace::load(&tmp.config(), None).unwrap();
         SignedWorkspace {
@@ -209,6 +217,7 @@ impl SignedWorkspace {
             images: Vec::new(),
             approvers: Vec::new(),
             token_auth: false,
+            extra: String::new(),
         }
     }
 

@@ -695,6 +695,9 @@ export function outcome(digest = digestA): PromotionOutcome {
       src_repository: 'local/payments/api',
       dst_repository: 'local/payments/api',
       tag: 'staging',
+      git: null,
+      commit: null,
+      review_branch: null,
       approvals: [9],
       evaluation: {},
       actor: 'quinn@example.com',
@@ -713,6 +716,7 @@ export function outcome(digest = digestA): PromotionOutcome {
     },
     shared: null,
     team_unread: null,
+    git: null,
   };
 }
 

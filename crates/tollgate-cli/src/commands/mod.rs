@@ -47,8 +47,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
             command: KeyCommand::Init { id },
         } => key::init::run(&ctx, &id),
         Command::Key {
-            command: KeyCommand::Show { id },
+            command: KeyCommand::Show { id, git: false },
         } => key::show::run(&ctx, id.as_deref()),
+        Command::Key {
+            command: KeyCommand::Show { git: true, .. },
+        } => key::show::run_git(&load),
         Command::Key {
             command: KeyCommand::Rotate { id, json },
         } => key::rotate::run(&ctx, id.as_deref(), json),

@@ -119,8 +119,8 @@ pub fn step(step: tollgate::api::PromotionStep) {
     use tollgate::api::PromotionStep::*;
     let text = match step {
         Intended => "policy holds; intent journalled, approvals reserved",
-        Pushed => "pushed the exact manifest bytes under the target tag",
-        Verified => "read the target tag back: it resolves to the approved digest",
+        Pushed => "pushed the exact manifest bytes under the target tag (a deployment file: the signed commit)",
+        Verified => "read the target back: the tag (or the branch's file) shows the approved digest",
         Recorded => "recorded in the history",
     };
     esay!("  {text}");
@@ -129,22 +129,53 @@ pub fn step(step: tollgate::api::PromotionStep) {
 /// What a promotion or rollback did, and the snippets that deploy the digest.
 pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
-    say!(
-        "{} {} {} → {} as {} (journal {}, event {})",
-        if p.kind == tollgate::domain::EventKind::Rollback {
-            "rolled back"
-        } else {
-            "promoted"
-        },
-        p.app,
-        p.from_env,
-        p.to_env,
-        p.digest,
-        p.id,
-        outcome.event.seq
-    );
-    say!("  {}", outcome.snippets.kubectl);
-    say!("  {}", outcome.snippets.compose);
+    let what = if p.kind == tollgate::domain::EventKind::Rollback {
+        "rolled back"
+    } else {
+        "promoted"
+    };
+    match &outcome.event {
+        Some(event) => say!(
+            "{what} {} {} → {} as {} (journal {}, event {})",
+            p.app,
+            p.from_env,
+            p.to_env,
+            p.digest,
+            p.id,
+            event.seq
+        ),
+        // Pushed for review (`push = "branch"`): nothing is in the history until it is merged.
+        None => say!(
+            "{what} {} {} → {} as {} for review (journal {}, not recorded until a sync sees it merged)",
+            p.app,
+            p.from_env,
+            p.to_env,
+            p.digest,
+            p.id
+        ),
+    }
+    match &outcome.git {
+        Some(g) => {
+            say!(
+                "  commit {} on {} of {} ({}), signed by {}",
+                g.commit,
+                g.review_branch.as_deref().unwrap_or(&g.branch),
+                g.git,
+                g.file,
+                p.actor
+            );
+            if let Some(review) = &g.review_branch {
+                say!("  review branch: {review} (merge it into {})", g.branch);
+            }
+            if let Some(url) = &g.compare_url {
+                say!("  compare: {url}");
+            }
+        }
+        None => {
+            say!("  {}", outcome.snippets.kubectl);
+            say!("  {}", outcome.snippets.compose);
+        }
+    }
     team_share(outcome.shared.as_ref());
 }
 

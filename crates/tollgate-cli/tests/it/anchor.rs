@@ -116,16 +116,19 @@ fn removing_a_promotion_below_a_later_approval_is_detected_even_with_the_chain_r
         &signing::allowed_signers(&f.ws.config.approvers),
     ));
     // The promotion states the head it was appended after.
-    assert_eq!(promoted.event.data["head_seq"], promoted.event.seq - 1);
     assert_eq!(
-        promoted.event.data["head"],
-        promoted.event.prev_hash.as_str()
+        promoted.event.as_ref().unwrap().data["head_seq"],
+        promoted.event.as_ref().unwrap().seq - 1
+    );
+    assert_eq!(
+        promoted.event.as_ref().unwrap().data["head"],
+        promoted.event.as_ref().unwrap().prev_hash.as_str()
     );
     assert!(api::verify(&f.ws).unwrap().ok());
 
     // Truncate the history at the promotion but keep the later approval (a valid signature):
     // delete the rows, move the approval down, recompute the chain, triggers and tables back.
-    let (p, l) = (promoted.event.seq, later.event.seq);
+    let (p, l) = (promoted.event.as_ref().unwrap().seq, later.event.seq);
     f.tmp.drop_append_only_triggers();
     f.tmp.sqlite(&format!(
         "DELETE FROM events WHERE seq >= {p} AND seq < {l}; UPDATE events SET seq = {p} WHERE seq = {l}; DELETE FROM promotion_approvals; DELETE FROM promotions;"
@@ -169,16 +172,16 @@ fn a_cut_tail_is_caught_only_while_the_journal_remembers_it_and_verify_says_how_
     f.tmp.drop_append_only_triggers();
     f.tmp.sqlite(&format!(
         "DELETE FROM events WHERE seq >= {}",
-        promoted.event.seq
+        promoted.event.as_ref().unwrap().seq
     ));
-    rechain(&f, promoted.event.seq);
+    rechain(&f, promoted.event.as_ref().unwrap().seq);
     let report = api::verify(&f.ws).unwrap();
     let lines = problems(&report);
     assert_eq!(
         lines,
         [format!(
             "the promotion journal says promotion {} was recorded as event {}, which the chain does not have (or not as that promotion): events were removed or rewritten",
-            promoted.promotion.id, promoted.event.seq
+            promoted.promotion.id, promoted.event.as_ref().unwrap().seq
         )]
     );
     // Clear the journal as well: nothing surviving vouches for the cut events.
@@ -205,7 +208,12 @@ fn promotions_are_checked_against_the_approvals_they_consumed_in_the_chain() {
 
     // Edit the chained events and recompute the chain: B's promotion claims A's unused
     // production approval; the rollback claims the approval A's first promotion consumed.
-    let (a1, a2, p2, r) = (a1.event.seq, a2.event.seq, p2.event.seq, r.event.seq);
+    let (a1, a2, p2, r) = (
+        a1.event.seq,
+        a2.event.seq,
+        p2.event.as_ref().unwrap().seq,
+        r.event.as_ref().unwrap().seq,
+    );
     f.tmp.drop_append_only_triggers();
     f.tmp.sqlite(&format!(
         "UPDATE events SET data = json_set(data, '$.approvals', json('[{a2}]')) WHERE seq = {p2};

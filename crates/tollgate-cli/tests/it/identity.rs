@@ -325,7 +325,7 @@ fn promotions_are_signed_and_verify_checks_every_event_signature() {
     assert_eq!(f.tag("payments/api:staging"), None, "nothing pushed");
     // An approver signs the promotion it makes: the keychain key listed for quinn.
     let outcome = f.promote(&at(2), "staging", &digest, &quinn).unwrap();
-    let data = &outcome.event.data;
+    let data = &outcome.event.as_ref().unwrap().data;
     assert_eq!(data["key_source"], "keychain");
     let m: serde_json::Value = serde_json::from_str(data["message"].as_str().unwrap()).unwrap();
     assert_eq!(m["kind"], "tollgate.promotion");
@@ -549,7 +549,7 @@ fn a_rollback_is_signed_by_its_actor() {
     f.record(&at(1), "dev", &a);
     let outcome = f.rollback(&at(2), "dev", &b, "ci@example.com").unwrap();
     assert_eq!(f.tag("payments/api:dev").as_deref(), Some(b.as_str()));
-    let data = &outcome.event.data;
+    let data = &outcome.event.as_ref().unwrap().data;
     let m: serde_json::Value = serde_json::from_str(data["message"].as_str().unwrap()).unwrap();
     assert_eq!(m["kind"], "tollgate.rollback");
     assert_eq!(m["from"], serde_json::Value::Null);

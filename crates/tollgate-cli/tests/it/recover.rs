@@ -506,6 +506,7 @@ fn only_the_holder_of_an_entry_refreshes_claims_or_releases_it() {
         src_repository: "local/api".into(),
         dst_repository: "local/api".into(),
         tag: tag.into(),
+        git: None,
         approvals: vec![],
         evaluation: serde_json::json!({}),
         actor: "ci".into(),

@@ -114,15 +114,18 @@ fn a_promotion_from_one_desktop_is_via_promotion_on_another_without_drift() {
     assert_eq!(promotions[0].data["imported"]["artifact"], share.artifact);
     assert_eq!(
         promotions[0].data_str("message"),
-        outcome.event.data_str("message")
+        outcome.event.as_ref().unwrap().data_str("message")
     );
     // The release diff the reports show, read on B from the registry: what A's event keeps.
     assert!(
-        outcome.event.data["diff"].is_object(),
+        outcome.event.as_ref().unwrap().data["diff"].is_object(),
         "{}",
-        outcome.event.data
+        outcome.event.as_ref().unwrap().data
     );
-    assert_eq!(promotions[0].data["diff"], outcome.event.data["diff"]);
+    assert_eq!(
+        promotions[0].data["diff"],
+        outcome.event.as_ref().unwrap().data["diff"]
+    );
     drop(store);
     let v = api::verify(&desktop_b).unwrap();
     assert!(v.ok(), "{:?}", v.problems);

@@ -133,11 +133,19 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(b.as_str()));
     let message = forward
         .event
+        .as_ref()
+        .unwrap()
         .data_str("message")
         .unwrap()
         .as_bytes()
         .to_vec();
-    let signature = forward.event.data_str("signature").unwrap().to_string();
+    let signature = forward
+        .event
+        .as_ref()
+        .unwrap()
+        .data_str("signature")
+        .unwrap()
+        .to_string();
     let copy = plant_copy(
         &f,
         ArtifactKind::Promotion,
@@ -523,7 +531,7 @@ fn a_history_that_already_holds_a_replayed_import_shows_its_move_as_drift() {
     // old rules derived it (rebuilt by the migration).
     sqlite3(
         &f.ws.db_path,
-        "ALTER TABLE team_artifacts DROP COLUMN origin; DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; PRAGMA user_version = 9;",
+        "DROP INDEX promotions_open_git; ALTER TABLE promotions DROP COLUMN git; ALTER TABLE promotions DROP COLUMN file; ALTER TABLE promotions DROP COLUMN image; ALTER TABLE promotions DROP COLUMN branch; ALTER TABLE promotions DROP COLUMN commit_id; ALTER TABLE promotions DROP COLUMN review_branch; ALTER TABLE team_artifacts DROP COLUMN origin; DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; PRAGMA user_version = 9;",
     );
     let store = Store::open(&f.ws.db_path).unwrap();
     let head = store.head("api", "staging").unwrap();

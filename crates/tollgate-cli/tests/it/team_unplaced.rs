@@ -69,7 +69,10 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
         "{:?}",
         a_move.shared
     );
-    assert_eq!(a_move.event.data_str("previous"), Some(s.as_str()));
+    assert_eq!(
+        a_move.event.as_ref().unwrap().data_str("previous"),
+        Some(s.as_str())
+    );
     // B read the tag before A's PUT landed: as far as B's registry reads go, staging is S.
     skopeo_retag(&f.reg, &format!("payments/api@{s}"), "payments/api:staging");
     // Image W goes to dev, recorded (and shared) on desktop B.
@@ -101,7 +104,10 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
         "{:?}",
         b_move.shared
     );
-    assert_eq!(b_move.event.data_str("previous"), Some(s.as_str()));
+    assert_eq!(
+        b_move.event.as_ref().unwrap().data_str("previous"),
+        Some(s.as_str())
+    );
 
     // Desktop A syncs: B's promotion does not fit A's lane (A has X there): kept unplaced.
     // (B's record of W into dev continues A's dev lane: imported as usual.)
@@ -125,8 +131,14 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
     assert_eq!(u.env, "staging");
     assert_eq!(u.data_str("moved"), Some("promotion"));
     assert_eq!(u.data_str("previous"), Some(s.as_str()));
-    assert_eq!(u.data_str("message"), b_move.event.data_str("message"));
-    assert_eq!(u.data_str("signature"), b_move.event.data_str("signature"));
+    assert_eq!(
+        u.data_str("message"),
+        b_move.event.as_ref().unwrap().data_str("message")
+    );
+    assert_eq!(
+        u.data_str("signature"),
+        b_move.event.as_ref().unwrap().data_str("signature")
+    );
     assert!(u
         .data_str("why")
         .is_some_and(|w| w.contains("this history has")));
@@ -160,7 +172,7 @@ fn two_desktops_promote_from_one_previous_digest_and_the_fork_is_detected_after_
         ],
         "{c}"
     );
-    assert_eq!(events[0]["seq"], a_move.event.seq, "{c}");
+    assert_eq!(events[0]["seq"], a_move.event.as_ref().unwrap().seq, "{c}");
     assert_eq!(events[1]["seq"], u.seq, "{c}");
     let description = c["description"].as_str().unwrap();
     assert!(description.contains(&s[7..19]), "{description}");

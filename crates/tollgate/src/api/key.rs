@@ -27,6 +27,14 @@ pub fn key_show(ctx: &Context, id: Option<&str>) -> Result<PublicKeyInfo> {
     signing::public_key(&id, ctx.secrets.as_ref())
 }
 
+/// The `allowed_signers` file of every identity `tollgate.toml` lists (approvers and signers,
+/// previous keys with their `valid-before`), restricted to the `git` namespace: what
+/// `git -c gpg.ssh.allowedSignersFile=FILE verify-commit` checks promotion commits with.
+#[tracing::instrument(skip_all)]
+pub fn git_allowed_signers(ws: &crate::config::Workspace) -> String {
+    signing::allowed_signers_in(signing::GIT_NAMESPACE, &ws.config.identities())
+}
+
 /// What `key rotate` did, and what tollgate.toml needs now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

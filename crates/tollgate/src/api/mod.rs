@@ -45,12 +45,12 @@ pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check, PromotionCheck};
 pub use init::init;
-pub use key::{key_init, key_rotate, key_show, KeyRotation};
+pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
 pub use promote::{
-    promote, recover, rollback, DeploySnippets, PromoteRequest, PromotionOutcome, PromotionStep,
-    RollbackRequest,
+    compare_url, promote, recover, rollback, DeploySnippets, GitOutcome, PromoteRequest,
+    PromotionOutcome, PromotionStep, RollbackRequest,
 };
 pub use record::{record, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};

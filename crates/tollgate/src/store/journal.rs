@@ -4,6 +4,10 @@
 //! Migration 0005 gives each open entry an owner (host, pid, process start, a random token) and
 //! a heartbeat, so that recovery can tell a running promotion from an abandoned one; at most one
 //! entry per target repository and tag is open at a time.
+//! Migration 0014 adds the entries of environments in a deployment repository's file: the
+//! `[[git]]` entry, file, image selector and branch ([`GitPlace`]; at most one open entry per
+//! git, file and selector), the signed commit's id, and the `review` end state of a commit pushed
+//! to a review branch (`push = "branch"`).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -23,6 +27,9 @@ pub enum JournalState {
     Verified,
     Recorded,
     Failed,
+    /// Pushed to a review branch (`push = "branch"`): not open (nothing to recover), not
+    /// recorded (the stay begins when a sync sees the commit reach the branch).
+    Review,
 }
 
 impl JournalState {
@@ -33,6 +40,7 @@ impl JournalState {
             JournalState::Verified => "verified",
             JournalState::Recorded => "recorded",
             JournalState::Failed => "failed",
+            JournalState::Review => "review",
         }
     }
 
@@ -43,6 +51,7 @@ impl JournalState {
             "verified" => JournalState::Verified,
             "recorded" => JournalState::Recorded,
             "failed" => JournalState::Failed,
+            "review" => JournalState::Review,
             other => {
                 return Err(Error::database(format!(
                     "promotion journal holds an unknown state '{other}'"
@@ -67,6 +76,27 @@ pub struct JournalOwner {
     pub token: String,
 }
 
+/// Where a promotion into a deployment repository's file goes: the `[[git]]` entry, the file,
+/// the image selector (`None`: every reference to the app's repository) and the branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct GitPlace {
+    pub git: String,
+    pub file: String,
+    pub image: Option<String>,
+    pub branch: String,
+}
+
+impl GitPlace {
+    /// `deploy:apps/api/deployment.yaml` (and `#api.image` with a selector), for people.
+    pub fn describe(&self) -> String {
+        match &self.image {
+            Some(image) => format!("{}:{}#{image}", self.git, self.file),
+            None => format!("{}:{}", self.git, self.file),
+        }
+    }
+}
+
 /// A promotion (or rollback) about to start.
 #[derive(Debug, Clone)]
 pub struct NewPromotion {
@@ -77,7 +107,10 @@ pub struct NewPromotion {
     pub digest: Digest,
     pub src_repository: String,
     pub dst_repository: String,
+    /// The tag moved; `""` for an environment in a deployment repository (`git` is set).
     pub tag: String,
+    /// The deployment file, for an environment that lives in one.
+    pub git: Option<GitPlace>,
     pub approvals: Vec<i64>,
     pub evaluation: serde_json::Value,
     pub actor: String,
@@ -101,7 +134,14 @@ pub struct Promotion {
     pub digest: Digest,
     pub src_repository: String,
     pub dst_repository: String,
+    /// `""` for an environment in a deployment repository.
     pub tag: String,
+    /// The deployment file, for an environment that lives in one.
+    pub git: Option<GitPlace>,
+    /// The signed commit that pins the digest (git environments; written before its push).
+    pub commit: Option<String>,
+    /// The review branch it was pushed to (`push = "branch"`).
+    pub review_branch: Option<String>,
     #[ts(type = "Array<number>")]
     pub approvals: Vec<i64>,
     #[ts(type = "Record<string, unknown>")]
@@ -125,9 +165,9 @@ pub struct Promotion {
     pub heartbeat_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at";
+const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
 
-const OPEN: &str = "state NOT IN ('recorded', 'failed')";
+const OPEN: &str = "state NOT IN ('recorded', 'failed', 'review')";
 
 fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
     let text = |i: usize| -> Result<String> { Ok(r.get::<_, String>(i)?) };
@@ -173,6 +213,21 @@ fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
             _ => None,
         },
         heartbeat_at: time(21, "heartbeat_at")?,
+        git: match (
+            r.get::<_, Option<String>>(22)?,
+            r.get::<_, Option<String>>(23)?,
+            r.get::<_, Option<String>>(25)?,
+        ) {
+            (Some(git), Some(file), Some(branch)) => Some(GitPlace {
+                git,
+                file,
+                image: r.get(24)?,
+                branch,
+            }),
+            _ => None,
+        },
+        commit: r.get(26)?,
+        review_branch: r.get(27)?,
     })
 }
 
@@ -202,16 +257,18 @@ pub fn busy(open: &Promotion) -> Error {
             "it could not be finished yet (its tag could not be read back) and every tollgate command retries it: check that the registry is reachable and try again",
         ),
     };
+    let target = match &open.git {
+        Some(g) => g.describe(),
+        None => format!("{}:{}", open.dst_repository, open.tag),
+    };
     Error::refused(format!(
-        "promotion {} ({} of {} by {}, {who}, open since {}, now {}{beat}) is still moving {}:{}: {what_to_do}",
+        "promotion {} ({} of {} by {}, {who}, open since {}, now {}{beat}) is still moving {target}: {what_to_do}",
         open.id,
         open.kind.as_str(),
         open.digest,
         open.actor,
         stamp(open.created_at),
         open.state.as_str(),
-        open.dst_repository,
-        open.tag
     ))
 }
 
@@ -221,8 +278,18 @@ fn stamp(t: DateTime<Utc>) -> String {
 
 fn open_for(conn: &rusqlite::Connection, repository: &str, tag: &str) -> Result<Option<Promotion>> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM promotions WHERE dst_repository = ?1 AND tag = ?2 AND {OPEN} ORDER BY id LIMIT 1"),
+        &format!("SELECT {COLUMNS} FROM promotions WHERE dst_repository = ?1 AND tag = ?2 AND git IS NULL AND {OPEN} ORDER BY id LIMIT 1"),
         params![repository, tag],
+        |r| Ok(read(r)),
+    )
+    .optional()?
+    .transpose()
+}
+
+fn open_for_git(conn: &rusqlite::Connection, g: &GitPlace) -> Result<Option<Promotion>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM promotions WHERE git = ?1 AND file = ?2 AND image IS ?3 AND {OPEN} ORDER BY id LIMIT 1"),
+        params![g.git, g.file, g.image],
         |r| Ok(read(r)),
     )
     .optional()?
@@ -254,7 +321,11 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(open) = open_for(&tx, &p.dst_repository, &p.tag)? {
+        let open = match &p.git {
+            Some(g) => open_for_git(&tx, g)?,
+            None => open_for(&tx, &p.dst_repository, &p.tag)?,
+        };
+        if let Some(open) = open {
             return Err(busy(&open));
         }
         for seq in &p.approvals {
@@ -276,8 +347,8 @@ impl Store {
         let evaluation =
             serde_json::to_string(&p.evaluation).map_err(|e| Error::internal(e.to_string()))?;
         tx.execute(
-            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13, ?14, ?15, ?16, ?17, ?13)",
+            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21)",
             params![
                 p.kind.as_str(),
                 p.app,
@@ -296,6 +367,10 @@ impl Store {
                 p.owner.pid,
                 p.owner.started,
                 p.owner.token,
+                p.git.as_ref().map(|g| &g.git),
+                p.git.as_ref().map(|g| &g.file),
+                p.git.as_ref().and_then(|g| g.image.as_ref()),
+                p.git.as_ref().map(|g| &g.branch),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -334,7 +409,7 @@ impl Store {
             )));
         }
         let n = self.conn.execute(
-            "UPDATE promotions SET state = ?2, updated_at = ?3 WHERE id = ?1 AND state NOT IN ('recorded', 'failed')",
+            &format!("UPDATE promotions SET state = ?2, updated_at = ?3 WHERE id = ?1 AND {OPEN}"),
             params![id, state.as_str(), stamp(at)],
         )?;
         if n != 1 {
@@ -383,7 +458,7 @@ impl Store {
             tx.query_row("SELECT state FROM promotions WHERE id = ?1", [id], |r| {
                 r.get(0)
             })?;
-        if state == "recorded" || state == "failed" {
+        if state == "recorded" || state == "failed" || state == "review" {
             return Err(Error::refused(format!("promotion {id} is already {state}")));
         }
         let at = stamp(event.at);
@@ -440,6 +515,42 @@ impl Store {
         Ok(())
     }
 
+    /// The signed commit of an open git entry, written before it is pushed (a compare-and-swap
+    /// retry replaces it with the commit made on the new tip).
+    pub fn journal_set_commit(&mut self, id: i64, commit: &str, at: DateTime<Utc>) -> Result<()> {
+        let n = self.conn.execute(
+            &format!("UPDATE promotions SET commit_id = ?2, updated_at = ?3 WHERE id = ?1 AND git IS NOT NULL AND {OPEN}"),
+            params![id, commit, stamp(at)],
+        )?;
+        if n != 1 {
+            return Err(no_longer_open(&self.conn, id));
+        }
+        Ok(())
+    }
+
+    /// A git entry whose commit was pushed to `review_branch` (`push = "branch"`): it ends in
+    /// `review`, its approvals stay consumed by the signed commit.
+    pub fn journal_review(
+        &mut self,
+        id: i64,
+        review_branch: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let n = self.conn.execute(
+            &format!("UPDATE promotions SET state = 'review', review_branch = ?2, updated_at = ?3 WHERE id = ?1 AND git IS NOT NULL AND commit_id IS NOT NULL AND {OPEN}"),
+            params![id, review_branch, stamp(at)],
+        )?;
+        if n != 1 {
+            return Err(no_longer_open(&self.conn, id));
+        }
+        Ok(())
+    }
+
+    /// The open entry moving the deployment file `place`, if any.
+    pub fn journal_open_for_git(&self, place: &GitPlace) -> Result<Option<Promotion>> {
+        open_for_git(&self.conn, place)
+    }
+
     /// The open entry moving `repository:tag`, if any.
     pub fn journal_open_for(&self, repository: &str, tag: &str) -> Result<Option<Promotion>> {
         open_for(&self.conn, repository, tag)
@@ -447,7 +558,9 @@ impl Store {
 
     /// Entries neither recorded nor failed, oldest first.
     pub fn journal_open(&self) -> Result<Vec<Promotion>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM promotions WHERE state NOT IN ('recorded', 'failed') ORDER BY id"))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM promotions WHERE {OPEN} ORDER BY id"
+        ))?;
         let rows = stmt.query_map([], |r| Ok(read(r)))?;
         rows.map(|r| r?).collect()
     }

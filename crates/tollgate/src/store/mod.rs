@@ -46,8 +46,8 @@ use crate::{Error, Result};
 pub use chain::event_hash;
 pub use checkpoints::{CheckpointRow, PublishedRow};
 pub use journal::{
-    busy as journal_busy, JournalOutcome, JournalOwner, JournalState, NewPromotion, Promotion,
-    TagPromotion,
+    busy as journal_busy, GitPlace, JournalOutcome, JournalOwner, JournalState, NewPromotion,
+    Promotion, TagPromotion,
 };
 pub use messages::HeldStatement;
 pub use point_in_time::StayAt;

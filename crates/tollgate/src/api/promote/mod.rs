@@ -1,8 +1,11 @@
 //! Promotion and rollback: re-publish the exact manifest bytes of an approved digest under the
 //! target environment's tag, read the tag back, and record it — as a journalled state machine
 //! (intended → pushed → verified → recorded) that survives the process dying at any step.
+//! An environment that lives in a deployment repository's file is promoted into by a signed
+//! commit that pins the digest, through the same gate and journal ([`git`]).
 
 mod fault;
+mod git;
 mod owner;
 mod recover;
 mod snippets;
@@ -21,6 +24,7 @@ use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, RO
 use crate::store::{JournalState, NewPromotion, Promotion, Store};
 use crate::{Error, Result};
 
+pub use git::{compare_url, GitOutcome};
 pub use recover::recover;
 pub use snippets::DeploySnippets;
 
@@ -64,7 +68,9 @@ pub enum PromotionStep {
 #[ts(export)]
 pub struct PromotionOutcome {
     pub promotion: Promotion,
-    pub event: Event,
+    /// The history event; `null` for a commit pushed to a review branch (`push = "branch"`),
+    /// which is recorded when a sync sees it reach the branch.
+    pub event: Option<Event>,
     pub check: PromotionCheck,
     pub snippets: DeploySnippets,
     /// What was published to the team's registry: the artifact, or why it is not shared yet;
@@ -73,6 +79,39 @@ pub struct PromotionOutcome {
     /// A rollback that went on without reading the team's events on its digest: what it could
     /// not read, in one line (also in the event's `data.team_unread`); `null` otherwise.
     pub team_unread: Option<String>,
+    /// The signed commit of a promotion into a deployment repository's file; `null` for a tag.
+    pub git: Option<GitOutcome>,
+}
+
+/// Where a promotion goes: a registry tag, or a deployment repository's file.
+enum Dest {
+    Tag(String),
+    Git(git::GitDest),
+}
+
+impl Dest {
+    fn of(ws: &Workspace, env: &crate::config::EnvConfig, repository: &str) -> Result<Dest> {
+        match (env.tag(), env.git_target()) {
+            (Some(tag), _) => Ok(Dest::Tag(tag.to_string())),
+            (None, Some(t)) => {
+                let git = ws.git(&t.git)?;
+                Ok(Dest::Git(git::GitDest::new(
+                    ws,
+                    crate::store::GitPlace {
+                        git: t.git.clone(),
+                        file: t.file.clone(),
+                        image: t.image.clone(),
+                        branch: git.branch.clone(),
+                    },
+                    repository,
+                )?))
+            }
+            (None, None) => Err(Error::internal(format!(
+                "environment {} has no target",
+                env.name
+            ))),
+        }
+    }
 }
 
 /// Promote `digest` of `app` from the previous environment into `to`.
@@ -96,7 +135,7 @@ pub async fn promote(
     pull_digest(ws, ctx, &mut store, &app.name, &digest, "promote").await?;
     let src_repository = ws.env_repository(app, source).to_string();
     let dst_repository = ws.env_repository(app, target).to_string();
-    let tag = registry_tag(app, target)?;
+    let dest = Dest::of(ws, target, &dst_repository)?;
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, target, &digest)?;
     run(
         ws,
@@ -106,7 +145,7 @@ pub async fn promote(
         check,
         src_repository,
         dst_repository,
-        tag,
+        dest,
         req.actor,
         None,
         progress,
@@ -159,7 +198,7 @@ pub async fn rollback(
     // Same gates as promoting into `env`: from the previous environment, or from `env` itself
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
-    let tag = registry_tag(app, env)?;
+    let dest = Dest::of(ws, env, &repository)?;
     let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
     run(
         ws,
@@ -169,25 +208,12 @@ pub async fn rollback(
         check,
         repository.clone(),
         repository,
-        tag,
+        dest,
         req.actor,
         team_unread,
         progress,
     )
     .await
-}
-
-/// The tag a promotion re-publishes under. Promotion into a deployment repository's file is
-/// the next part of issue 19 (a signed commit): until it lands, one line says so.
-fn registry_tag(app: &crate::config::AppConfig, env: &crate::config::EnvConfig) -> Result<String> {
-    env.tag().map(str::to_string).ok_or_else(|| {
-        Error::bad_input(format!(
-            "{} {} lives in {}: promotion into a deployment repository is not built yet in this version; commit the digest there yourself, signed with your listed key, and `tollgate sync` records it",
-            app.name,
-            env.name,
-            env.place()
-        ))
-    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -199,7 +225,7 @@ async fn run(
     check: PromotionCheck,
     src_repository: String,
     dst_repository: String,
-    tag: String,
+    dest: Dest,
     actor: String,
     team_unread: Option<String>,
     progress: &(dyn Fn(PromotionStep) + Send + Sync),
@@ -230,13 +256,37 @@ async fn run(
     }
     // The actor signs the event: refused before anything moves when it has no listed key.
     signer_for(ws, ctx, actor.trim())?;
-    // One promotion at a time into a tag (checked again, atomically, when the entry begins).
-    if let Some(open) = store.journal_open_for(&dst_repository, &tag)? {
+    // One promotion at a time into a tag or file (checked again, atomically, when the entry
+    // begins).
+    let open = match &dest {
+        Dest::Tag(tag) => store.journal_open_for(&dst_repository, tag)?,
+        Dest::Git(g) => store.journal_open_for_git(&g.place)?,
+    };
+    if let Some(open) = open {
         return Err(crate::store::journal_busy(&open));
     }
     if !check.evaluation.passed {
         return Err(Error::refused(gate::unmet(&check).join("\n")));
     }
+    let tag = match dest {
+        Dest::Tag(tag) => tag,
+        Dest::Git(g) => {
+            return git::run(
+                ws,
+                ctx,
+                store,
+                kind,
+                check,
+                src_repository,
+                dst_repository,
+                g,
+                actor,
+                team_unread,
+                progress,
+            )
+            .await
+        }
+    };
     let mut registries = Registries::new(ws, ctx);
     let (src, src_path) = registries.get(&src_repository)?;
     let (dst, dst_path) = registries.get(&dst_repository)?;
@@ -261,6 +311,7 @@ async fn run(
         src_repository: src_repository.clone(),
         dst_repository: dst_repository.clone(),
         tag: tag.clone(),
+        git: None,
         approvals: check.evaluation.counted.clone(),
         evaluation: serde_json::to_value(&check.evaluation)
             .map_err(|e| Error::internal(e.to_string()))?,
@@ -305,6 +356,7 @@ async fn run(
         &Notes {
             diff: diff.as_ref(),
             team_unread: team_unread.as_deref(),
+            raw_commit: None,
         },
     )
     .await?;
@@ -315,11 +367,12 @@ async fn run(
     let team = publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion,
-        event,
+        event: Some(event),
         check,
         snippets,
         shared: team,
         team_unread,
+        git: None,
     })
 }
 
@@ -366,6 +419,8 @@ pub(super) struct Notes<'a> {
     /// A rollback that went on without reading the team's events on its digest: what it could
     /// not read (`data.team_unread`).
     pub team_unread: Option<&'a str>,
+    /// The signed commit object of a promotion into a deployment file (`data.raw_commit`).
+    pub raw_commit: Option<&'a str>,
 }
 
 /// The history event of a finished promotion. It states the chain head it is appended after
@@ -380,6 +435,11 @@ pub(super) struct Notes<'a> {
 /// `data.diff` (when the release diff could be read at promote time) holds its revision range
 /// and risk flags ([`crate::diff::DiffSummary`]); `data.team_unread`, a rollback that went on
 /// without reading the team channel of its digest; neither is part of the signed message.
+///
+/// A promotion into a deployment repository's file has no `tag`; it has `git`, `file`,
+/// `branch` (and `image`, the selector, when there is one), `commit` (the signed commit's id,
+/// hex) and `raw_commit` (the exact commit object, `gpgsig` included, as UTF-8 text: what
+/// `git cat-file commit` prints). Sync recognises Tollgate's own commits by `data.commit`.
 pub(super) fn promotion_event(
     ws: &Workspace,
     ctx: &Context,
@@ -404,6 +464,20 @@ pub(super) fn promotion_event(
         "head": head,
         "head_seq": head_seq,
     });
+    if let (Some(g), Some(map)) = (&entry.git, data.as_object_mut()) {
+        map.remove("tag");
+        map.insert("git".into(), g.git.clone().into());
+        map.insert("file".into(), g.file.clone().into());
+        map.insert("branch".into(), g.branch.clone().into());
+        if let Some(image) = &g.image {
+            map.insert("image".into(), image.clone().into());
+        }
+        map.insert("commit".into(), entry.commit.clone().into());
+        map.insert(
+            "raw_commit".into(),
+            notes.raw_commit.unwrap_or_default().into(),
+        );
+    }
     // The revision range and risk flags of the release diff, for the reports (not signed).
     if let Some(d) = notes.diff {
         data["diff"] = serde_json::to_value(d).map_err(|e| Error::internal(e.to_string()))?;
@@ -454,14 +528,7 @@ fn sign_promotion(
     head: &Anchor,
 ) -> Result<Vec<(&'static str, String)>> {
     let signer = signer_for(ws, ctx, &entry.actor)?;
-    let mut approvals = Vec::new();
-    for seq in &entry.approvals {
-        let approval = store.event(*seq)?;
-        let message = approval.data["message"]
-            .as_str()
-            .ok_or_else(|| Error::internal(format!("approval {seq} holds no signed message")))?;
-        approvals.push(approval_id(message.as_bytes()));
-    }
+    let approvals = approval_ids(store, entry)?;
     let (kind, from) = match entry.kind {
         EventKind::Rollback => (ROLLBACK_KIND, None),
         _ => (PROMOTION_KIND, Some(entry.from_env.clone())),
@@ -475,7 +542,12 @@ fn sign_promotion(
             digest: entry.digest.clone(),
             previous: entry.previous.clone(),
             repository: entry.dst_repository.clone(),
-            tag: entry.tag.clone(),
+            // The message (this version) needs a tag; a deployment file has none, so it states
+            // the environment's place there (`deploy:apps/api/deployment.yaml`), never a tag.
+            tag: match &entry.git {
+                Some(g) => format!("{}:{}", g.git, g.file),
+                None => entry.tag.clone(),
+            },
             approvals,
             deployed_at: None,
         },
@@ -491,4 +563,18 @@ fn sign_promotion(
         ("fingerprint", signer.fingerprint()),
         ("key_source", signer.source().kind().to_string()),
     ])
+}
+
+/// The sha256 of each approval's signed message that `entry` consumes (the promotion message's
+/// and the commit trailers' `approvals`).
+fn approval_ids(store: &Store, entry: &Promotion) -> Result<Vec<String>> {
+    let mut approvals = Vec::new();
+    for seq in &entry.approvals {
+        let approval = store.event(*seq)?;
+        let message = approval.data["message"]
+            .as_str()
+            .ok_or_else(|| Error::internal(format!("approval {seq} holds no signed message")))?;
+        approvals.push(approval_id(message.as_bytes()));
+    }
+    Ok(approvals)
 }

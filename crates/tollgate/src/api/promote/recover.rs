@@ -41,6 +41,23 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
             why,
             "recovering promotion"
         );
+        if let Some(place) = &entry.git {
+            // A deployment file: the commit on the branch is recorded, else the entry fails.
+            if let Err(e) = super::git::recover_entry(ws, ctx, &mut store, &entry, place) {
+                tracing::warn!(id = entry.id, error = %e.message, "git promotion not recovered");
+                let mut now = store.journal_get(entry.id)?;
+                if matches!(
+                    now.state,
+                    JournalState::Intended | JournalState::Pushed | JournalState::Verified
+                ) {
+                    now.error = Some(format!("not finished yet: {}", e.message));
+                }
+                touched.push(now);
+            } else {
+                touched.push(store.journal_get(entry.id)?);
+            }
+            continue;
+        }
         if let Err(e) = ws.resolve_repository(&entry.dst_repository) {
             let reason = format!(
                 "cannot be recovered: {}; whether its push landed is unknown, check the tag and `tollgate sync`",
@@ -105,11 +122,13 @@ pub(super) async fn verify_and_record(
     let shows_digest = seen.as_ref() == Some(&entry.digest);
     let state = store.journal_get(entry.id)?.state;
     match (state, shows_digest) {
-        (JournalState::Recorded | JournalState::Failed, _) => Err(Error::refused(format!(
-            "promotion {} is already {}",
-            entry.id,
-            state.as_str()
-        ))),
+        (JournalState::Recorded | JournalState::Failed | JournalState::Review, _) => {
+            Err(Error::refused(format!(
+                "promotion {} is already {}",
+                entry.id,
+                state.as_str()
+            )))
+        }
         (JournalState::Verified, _) | (JournalState::Intended | JournalState::Pushed, true) => {
             if state != JournalState::Verified {
                 store.journal_advance(entry.id, JournalState::Verified, ctx.clock.now())?;

@@ -1,0 +1,273 @@
+//! Reading the deployment repository for a promotion: the clone of a `[[git]]` entry, the file
+//! at a commit and what it pins, whether a branch contains a commit, which commit last changed
+//! what the file pins, and the forge's compare page of a review branch.
+
+use std::collections::{HashSet, VecDeque};
+
+use crate::config::{GitLocation, PushMode, RegistryLocation, Workspace};
+use crate::domain::Digest;
+use crate::gitops::file::{read_image, FileImage, ImageSelector, RepositoryMatcher};
+use crate::gitops::{BareRepo, RemoteClone};
+use crate::store::GitPlace;
+use crate::{Code, Error, Result};
+
+/// The most commits a walk reads (ancestry, the commit that changed the file).
+const WALK_LIMIT: usize = 10_000;
+
+/// Where a promotion into a deployment file goes, understood: the place, how it is pushed, the
+/// clone's url, and which values of the file are the environment's image.
+#[derive(Debug, Clone)]
+pub(crate) struct GitDest {
+    pub place: GitPlace,
+    pub push: PushMode,
+    pub url: String,
+    pub matcher: RepositoryMatcher,
+    pub selector: Option<ImageSelector>,
+}
+
+impl GitDest {
+    /// The destination of `place` in `ws`, whose file references images of `repository`
+    /// (`<registry name>/<path>`, the environment's repository): its `[[registries]]` host and
+    /// path are what the file's references are matched against.
+    pub fn new(ws: &Workspace, place: GitPlace, repository: &str) -> Result<GitDest> {
+        let git = ws.git(&place.git)?;
+        let url = clone_url(ws, &place.git)?;
+        let (_, location, path) = ws.resolve_repository(repository)?;
+        let host = match location {
+            RegistryLocation::Remote { host, .. } => host,
+            RegistryLocation::Layout { root } => {
+                return Err(Error::config(format!(
+                    "{repository} is an OCI layout folder ({}): a deployment file cannot reference it; give the environment a repository in a registry",
+                    root.display()
+                )))
+            }
+        };
+        let matcher = RepositoryMatcher::new(&host, &path)?;
+        let selector = place
+            .image
+            .as_deref()
+            .map(ImageSelector::parse)
+            .transpose()?;
+        Ok(GitDest {
+            push: git.push,
+            place,
+            url,
+            matcher,
+            selector,
+        })
+    }
+
+    /// Lock and open this history's clone of the repository (created on first use).
+    pub fn open(&self, ws: &Workspace) -> Result<RemoteClone> {
+        RemoteClone::open_or_create(&ws.git_clone_dir(&self.place.git), &self.url)
+    }
+
+    /// Fetch the branch and read the file at its new tip.
+    pub fn fetch_file(&self, clone: &RemoteClone) -> Result<FileAt> {
+        let branch = &self.place.branch;
+        let tip = clone.fetch(branch)?.ok_or_else(|| {
+            Error::new(
+                Code::NotFound,
+                format!(
+                    "{} has no branch {branch}; check [[git]] '{}' branch in tollgate.toml",
+                    crate::gitops::remote::redact(&self.url),
+                    self.place.git
+                ),
+            )
+        })?;
+        self.file_at(&clone.repo()?, &tip)
+    }
+
+    /// The file at `commit`, and what it pins.
+    pub fn file_at(&self, repo: &BareRepo, commit: &str) -> Result<FileAt> {
+        let file = &self.place.file;
+        let bytes = repo.file_at(commit, file)?.ok_or_else(|| {
+            Error::new(
+                Code::NotFound,
+                format!(
+                    "{file} is not in commit {commit} of {} {}: check the environment's `file` in tollgate.toml",
+                    self.place.git, self.place.branch
+                ),
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::bad_input(format!(
+                "{file} at commit {commit} is not UTF-8 text; Tollgate edits YAML files only"
+            ))
+        })?;
+        let image = read_image(file, &text, &self.matcher, self.selector.as_ref())?;
+        Ok(FileAt {
+            tip: commit.to_string(),
+            text,
+            image,
+        })
+    }
+
+    /// One line naming the newest commit at or below `tip` (first parents) that changed what
+    /// the file pins: `commit <id> ("<subject>")`.
+    pub fn changed_by(&self, repo: &BareRepo, tip: &str) -> String {
+        let pinned = |c: &str| -> Option<String> {
+            self.file_at(repo, c)
+                .ok()
+                .map(|f| f.image.pinned.to_string())
+        };
+        let here = pinned(tip);
+        let mut commit = tip.to_string();
+        for _ in 0..WALK_LIMIT {
+            let Ok(raw) = repo.raw_commit(&commit) else {
+                break;
+            };
+            let Some(parent) = parents(&raw).into_iter().next() else {
+                break;
+            };
+            if pinned(&parent) != here {
+                break;
+            }
+            commit = parent;
+        }
+        let subject = repo
+            .raw_commit(&commit)
+            .ok()
+            .map(|raw| subject(&raw))
+            .unwrap_or_default();
+        format!("commit {commit} (\"{subject}\")")
+    }
+}
+
+/// The file at a commit, and what it pins.
+#[derive(Debug, Clone)]
+pub(crate) struct FileAt {
+    /// The commit it was read at.
+    pub tip: String,
+    pub text: String,
+    pub image: FileImage,
+}
+
+impl FileAt {
+    pub fn digest(&self) -> Option<&Digest> {
+        self.image.digest()
+    }
+}
+
+/// The url the clone of `[[git]]` `name` is made from: the url as written for a remote, the
+/// absolute path for a repository on this machine (`file://` or a path). Every user of the
+/// clone must give the same (the clone refuses another url).
+pub(crate) fn clone_url(ws: &Workspace, name: &str) -> Result<String> {
+    Ok(match ws.git(name)?.location(ws.dir())? {
+        GitLocation::Remote { url } => url,
+        GitLocation::Local { path } => path.to_string_lossy().into_owned(),
+    })
+}
+
+/// Whether `commit` is `tip` or one of its ancestors (any parent; at most [`WALK_LIMIT`]
+/// commits read).
+pub(crate) fn contains(repo: &BareRepo, tip: &str, commit: &str) -> Result<bool> {
+    let mut seen = HashSet::new();
+    let mut queue = VecDeque::from([tip.to_string()]);
+    while let Some(c) = queue.pop_front() {
+        if c == commit {
+            return Ok(true);
+        }
+        if seen.len() >= WALK_LIMIT || !seen.insert(c.clone()) {
+            continue;
+        }
+        queue.extend(parents(&repo.raw_commit(&c)?));
+    }
+    Ok(false)
+}
+
+/// The `parent` ids of a raw commit object, in order.
+pub(crate) fn parents(raw: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("parent "))
+        .map(|p| p.trim().to_string())
+        .collect()
+}
+
+/// The first line of a raw commit object's message.
+fn subject(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    text.split_once("\n\n")
+        .and_then(|(_, message)| message.lines().next())
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// The forge's page comparing `base` with `branch`, for a remote on a known forge shape:
+/// GitHub, Gitea and Forgejo `https://host/owner/repo/compare/base...branch`, GitLab
+/// `https://host/group/repo/-/compare/base...branch` (a host whose name has `gitlab`); from
+/// `https://`, `ssh://` and scp-like (`git@host:owner/repo.git`) urls. `None` for a local
+/// repository or a url it cannot read.
+pub fn compare_url(url: &str, base: &str, branch: &str) -> Option<String> {
+    let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
+        if !matches!(scheme, "https" | "ssh" | "http") {
+            return None;
+        }
+        let (authority, path) = rest.split_once('/')?;
+        let host = authority.rsplit('@').next()?;
+        // ssh://git@host:2222/…: the port is ssh's, not the web's.
+        let host = if scheme == "ssh" {
+            host.split(':').next()?
+        } else {
+            host
+        };
+        (host.to_string(), path.to_string())
+    } else {
+        let (user_host, path) = url.split_once(':')?;
+        if user_host.contains('/') || user_host.is_empty() {
+            return None;
+        }
+        (user_host.rsplit('@').next()?.to_string(), path.to_string())
+    };
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    if host.is_empty() || path.split('/').filter(|p| !p.is_empty()).count() < 2 {
+        return None;
+    }
+    let compare = if host.contains("gitlab") {
+        "-/compare"
+    } else {
+        "compare"
+    };
+    Some(format!("https://{host}/{path}/{compare}/{base}...{branch}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_urls_of_known_forges() {
+        let b = "tollgate/api-production-0123456789ab";
+        assert_eq!(
+            compare_url("https://github.com/acme/deploy.git", "main", b).as_deref(),
+            Some("https://github.com/acme/deploy/compare/main...tollgate/api-production-0123456789ab")
+        );
+        assert_eq!(
+            compare_url("git@github.com:acme/deploy.git", "main", b).as_deref(),
+            Some("https://github.com/acme/deploy/compare/main...tollgate/api-production-0123456789ab")
+        );
+        assert_eq!(
+            compare_url("ssh://git@gitlab.example.com:2222/group/sub/deploy.git", "main", b)
+                .as_deref(),
+            Some("https://gitlab.example.com/group/sub/deploy/-/compare/main...tollgate/api-production-0123456789ab")
+        );
+        assert_eq!(
+            compare_url("https://codeberg.org/acme/deploy", "prod", b).as_deref(),
+            Some("https://codeberg.org/acme/deploy/compare/prod...tollgate/api-production-0123456789ab")
+        );
+        assert_eq!(compare_url("/srv/git/deploy.git", "main", b), None);
+        assert_eq!(compare_url("file:///srv/git/deploy.git", "main", b), None);
+        assert_eq!(compare_url("https://host/deploy.git", "main", b), None);
+    }
+
+    #[test]
+    fn parents_and_subject_of_a_raw_commit() {
+        let raw = b"tree 1111111111111111111111111111111111111111\nparent aaaa\nparent bbbb\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\ngpgsig -----BEGIN SSH SIGNATURE-----\n parent cccc\n -----END SSH SIGNATURE-----\n\nPromote api sha256:0123 to production\n\nparent dddd\n";
+        assert_eq!(parents(raw), vec!["aaaa".to_string(), "bbbb".to_string()]);
+        assert_eq!(subject(raw), "Promote api sha256:0123 to production");
+    }
+}
