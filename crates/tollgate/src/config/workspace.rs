@@ -270,6 +270,16 @@ impl Workspace {
         PathBuf::from(dir).join(format!("{name}.git"))
     }
 
+    /// The url this history's clone of the `[[git]]` entry `name` is made from: the url as
+    /// written for a remote, the absolute path for a repository on this machine (`file://` or a
+    /// path). Sync and promote both open the clone with it (the clone refuses another url).
+    pub fn git_clone_url(&self, name: &str) -> Result<String> {
+        Ok(match self.git(name)?.location(self.dir())? {
+            crate::config::GitLocation::Remote { url } => url,
+            crate::config::GitLocation::Local { path } => path.to_string_lossy().into_owned(),
+        })
+    }
+
     /// `<registry name>/<path>` of an environment.
     pub fn env_repository<'a>(&self, app: &'a AppConfig, env: &'a EnvConfig) -> &'a str {
         env.repository.as_deref().unwrap_or(&app.repository)

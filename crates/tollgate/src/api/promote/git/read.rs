@@ -4,7 +4,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::config::{GitLocation, PushMode, RegistryLocation, Workspace};
+use crate::config::{PushMode, RegistryLocation, Workspace};
 use crate::domain::Digest;
 use crate::gitops::file::{read_image, FileImage, ImageSelector, RepositoryMatcher};
 use crate::gitops::{BareRepo, RemoteClone};
@@ -31,7 +31,7 @@ impl GitDest {
     /// path are what the file's references are matched against.
     pub fn new(ws: &Workspace, place: GitPlace, repository: &str) -> Result<GitDest> {
         let git = ws.git(&place.git)?;
-        let url = clone_url(ws, &place.git)?;
+        let url = ws.git_clone_url(&place.git)?;
         let (_, location, path) = ws.resolve_repository(repository)?;
         let host = match location {
             RegistryLocation::Remote { host, .. } => host,
@@ -147,16 +147,6 @@ impl FileAt {
     pub fn digest(&self) -> Option<&Digest> {
         self.image.digest()
     }
-}
-
-/// The url the clone of `[[git]]` `name` is made from: the url as written for a remote, the
-/// absolute path for a repository on this machine (`file://` or a path). Every user of the
-/// clone must give the same (the clone refuses another url).
-pub(crate) fn clone_url(ws: &Workspace, name: &str) -> Result<String> {
-    Ok(match ws.git(name)?.location(ws.dir())? {
-        GitLocation::Remote { url } => url,
-        GitLocation::Local { path } => path.to_string_lossy().into_owned(),
-    })
 }
 
 /// Whether `commit` is `tip` or one of its ancestors (any parent; at most [`WALK_LIMIT`]
