@@ -23,8 +23,8 @@ pub mod repo;
 pub(crate) mod testgit;
 
 pub use history::{
-    digest_changes, file_history, image_reader, Deployed, FileChange, FileHistory, FileState,
-    Rewritten,
+    contains, digest_changes, file_history, image_reader, Deployed, FileChange, FileHistory,
+    FileState, Rewritten,
 };
 pub use remote::{GitOptions, PushOutcome, RemoteClone};
 pub use repo::{commit_id, BareRepo, FileCommit, WrittenCommit};

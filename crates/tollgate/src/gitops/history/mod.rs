@@ -217,6 +217,17 @@ pub fn image_reader<'a>(
     }
 }
 
+/// Whether `commit` is `tip` or one of its ancestors (through every parent): a branch whose
+/// tip is `tip` contains it. `false` when `commit` is not in the repository at all.
+pub fn contains(repo: &BareRepo, tip: &str, commit: &str) -> Result<bool> {
+    let (tip, commit) = (object_id(tip)?, object_id(commit)?);
+    let mut graph = Graph::new(repo);
+    if graph.commit(&commit)?.is_none() {
+        return Ok(false);
+    }
+    graph.reaches(tip, commit, &|_| false)
+}
+
 /// The history of `file` on the first-parent chain of commit `tip`, oldest change first.
 ///
 /// The walk goes back to the root commit, or, with `stop` (the last commit the history

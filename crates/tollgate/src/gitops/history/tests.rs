@@ -503,3 +503,30 @@ fn tollgates_own_promotion_commit_reads_back_as_written() {
         [&written.id]
     );
 }
+
+#[test]
+fn a_branch_contains_its_commits_through_every_parent_and_nothing_else() {
+    let work = Work::new();
+    work.write(FILE, "a: 1\n");
+    let first = work.commit("first");
+    work.git(&["checkout", "-q", "-b", "side"]);
+    work.write("other.txt", "x\n");
+    let side = work.commit("side");
+    work.git(&["checkout", "-q", "main"]);
+    work.write(FILE, "a: 2\n");
+    work.commit("second");
+    work.git(&["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+    let merge = work.head();
+    let repo = work.repo();
+    assert!(contains(&repo, &merge, &merge).unwrap());
+    assert!(contains(&repo, &merge, &first).unwrap());
+    assert!(
+        contains(&repo, &merge, &side).unwrap(),
+        "through the second parent"
+    );
+    assert!(!contains(&repo, &first, &merge).unwrap());
+    assert!(
+        !contains(&repo, &merge, &"0".repeat(40)).unwrap(),
+        "not in the repository"
+    );
+}

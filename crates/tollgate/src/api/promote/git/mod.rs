@@ -31,8 +31,9 @@
 
 mod read;
 
+pub(crate) use crate::gitops::contains;
 pub use read::compare_url;
-pub(crate) use read::{contains, GitDest};
+pub(crate) use read::GitDest;
 
 use crate::api::actor::signer_for;
 use crate::api::gate::PromotionCheck;

@@ -2,17 +2,12 @@
 //! at a commit and what it pins, whether a branch contains a commit, which commit last changed
 //! what the file pins, and the forge's compare page of a review branch.
 
-use std::collections::{HashSet, VecDeque};
-
 use crate::config::{PushMode, RegistryLocation, Workspace};
 use crate::domain::Digest;
 use crate::gitops::file::{read_image, FileImage, ImageSelector, RepositoryMatcher};
-use crate::gitops::{BareRepo, RemoteClone};
+use crate::gitops::{digest_changes, file_history, image_reader, BareRepo, RemoteClone};
 use crate::store::GitPlace;
 use crate::{Code, Error, Result};
-
-/// The most commits a walk reads (ancestry, the commit that changed the file).
-const WALK_LIMIT: usize = 10_000;
 
 /// Where a promotion into a deployment file goes, understood: the place, how it is pushed, the
 /// clone's url, and which values of the file are the environment's image.
@@ -106,31 +101,18 @@ impl GitDest {
     /// One line naming the newest commit at or below `tip` (first parents) that changed what
     /// the file pins: `commit <id> ("<subject>")`.
     pub fn changed_by(&self, repo: &BareRepo, tip: &str) -> String {
-        let pinned = |c: &str| -> Option<String> {
-            self.file_at(repo, c)
-                .ok()
-                .map(|f| f.image.pinned.to_string())
-        };
-        let here = pinned(tip);
-        let mut commit = tip.to_string();
-        for _ in 0..WALK_LIMIT {
-            let Ok(raw) = repo.raw_commit(&commit) else {
-                break;
-            };
-            let Some(parent) = parents(&raw).into_iter().next() else {
-                break;
-            };
-            if pinned(&parent) != here {
-                break;
-            }
-            commit = parent;
-        }
-        let subject = repo
-            .raw_commit(&commit)
+        let read = image_reader(&self.place.file, &self.matcher, self.selector.as_ref());
+        let newest = file_history(repo, tip, &self.place.file, None, &read)
             .ok()
-            .map(|raw| subject(&raw))
-            .unwrap_or_default();
-        format!("commit {commit} (\"{subject}\")")
+            .and_then(|h| {
+                digest_changes(&h.changes, None)
+                    .last()
+                    .map(|c| (c.commit.clone(), c.subject.clone()))
+            });
+        match newest {
+            Some((commit, subject)) => format!("commit {commit} (\"{subject}\")"),
+            None => format!("commit {tip}"),
+        }
     }
 }
 
@@ -147,43 +129,6 @@ impl FileAt {
     pub fn digest(&self) -> Option<&Digest> {
         self.image.digest()
     }
-}
-
-/// Whether `commit` is `tip` or one of its ancestors (any parent; at most [`WALK_LIMIT`]
-/// commits read).
-pub(crate) fn contains(repo: &BareRepo, tip: &str, commit: &str) -> Result<bool> {
-    let mut seen = HashSet::new();
-    let mut queue = VecDeque::from([tip.to_string()]);
-    while let Some(c) = queue.pop_front() {
-        if c == commit {
-            return Ok(true);
-        }
-        if seen.len() >= WALK_LIMIT || !seen.insert(c.clone()) {
-            continue;
-        }
-        queue.extend(parents(&repo.raw_commit(&c)?));
-    }
-    Ok(false)
-}
-
-/// The `parent` ids of a raw commit object, in order.
-pub(crate) fn parents(raw: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(raw);
-    text.lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.strip_prefix("parent "))
-        .map(|p| p.trim().to_string())
-        .collect()
-}
-
-/// The first line of a raw commit object's message.
-fn subject(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    text.split_once("\n\n")
-        .and_then(|(_, message)| message.lines().next())
-        .unwrap_or_default()
-        .trim()
-        .to_string()
 }
 
 /// The forge's page comparing `base` with `branch`, for a remote on a known forge shape:
@@ -252,12 +197,5 @@ mod tests {
         assert_eq!(compare_url("/srv/git/deploy.git", "main", b), None);
         assert_eq!(compare_url("file:///srv/git/deploy.git", "main", b), None);
         assert_eq!(compare_url("https://host/deploy.git", "main", b), None);
-    }
-
-    #[test]
-    fn parents_and_subject_of_a_raw_commit() {
-        let raw = b"tree 1111111111111111111111111111111111111111\nparent aaaa\nparent bbbb\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\ngpgsig -----BEGIN SSH SIGNATURE-----\n parent cccc\n -----END SSH SIGNATURE-----\n\nPromote api sha256:0123 to production\n\nparent dddd\n";
-        assert_eq!(parents(raw), vec!["aaaa".to_string(), "bbbb".to_string()]);
-        assert_eq!(subject(raw), "Promote api sha256:0123 to production");
     }
 }
