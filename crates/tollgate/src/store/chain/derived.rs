@@ -33,6 +33,7 @@ impl Derived {
         env: &str,
         digest: Option<&str>,
         sha256: Option<&str>,
+        baseline: bool,
     ) {
         // A kind this build does not know takes no part in the timeline.
         let Some(kind) = EventKind::parse(kind) else {
@@ -49,7 +50,7 @@ impl Derived {
         if envs
             .get_mut(env)
             .expect("inserted above")
-            .apply_statement(seq, kind, digest, replayed)
+            .apply_event(seq, kind, digest, replayed, baseline)
         {
             self.segments.push(seq);
         }

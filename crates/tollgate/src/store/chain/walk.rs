@@ -142,7 +142,8 @@ fn check_row(
         None => return Ok(Some(edited(seq, "its content no longer produces its hash"))),
     }
     let sha = crate::domain::statement::data_message_sha256(&data);
-    derived.apply(seq, kind, app, env, digest, sha.as_deref());
+    let baseline = crate::domain::timeline::is_baseline(&data);
+    derived.apply(seq, kind, app, env, digest, sha.as_deref(), baseline);
     Ok(None)
 }
 
