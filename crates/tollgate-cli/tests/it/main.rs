@@ -14,6 +14,7 @@ mod drift;
 mod export;
 mod export_safety;
 mod gate;
+mod gitops_sync;
 mod identity;
 mod point_in_time;
 mod promote;

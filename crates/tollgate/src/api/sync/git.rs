@@ -596,9 +596,14 @@ impl From<&SyncedGitEnv> for Error {
                 c.author,
                 c.why.as_deref().unwrap_or("nothing explains it")
             ),
-            None => match g.problems.first() {
-                Some(p) if g.expected != g.digest => format!(
-                    "at commit {} pins {now}, but the history says {} runs there ({p})",
+            None => match (&g.digest, &g.deployed_by_tag) {
+                (None, Some(tag)) => format!(
+                    "at commit {} pins no digest (deployed by tag {tag}, not pinned), but the history says {} runs there",
+                    g.commit,
+                    g.expected.as_ref().map_or("nothing", |d| d.as_str())
+                ),
+                (None, None) if g.expected.is_some() => format!(
+                    "at commit {} pins no digest (the file is gone or cannot be read), but the history says {} runs there",
                     g.commit,
                     g.expected.as_ref().map_or("nothing", |d| d.as_str())
                 ),
