@@ -32,9 +32,11 @@ impl Derived {
         app: &str,
         env: &str,
         digest: Option<&str>,
-        sha256: Option<&str>,
-        baseline: bool,
+        data: &serde_json::Value,
     ) {
+        let sha256 = crate::domain::statement::data_message_sha256(data);
+        let sha256 = sha256.as_deref();
+        let baseline = crate::domain::timeline::is_baseline(data);
         // A kind this build does not know takes no part in the timeline.
         let Some(kind) = EventKind::parse(kind) else {
             return;

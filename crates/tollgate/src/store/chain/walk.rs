@@ -141,9 +141,7 @@ fn check_row(
         Some(f) => *formula = f,
         None => return Ok(Some(edited(seq, "its content no longer produces its hash"))),
     }
-    let sha = crate::domain::statement::data_message_sha256(&data);
-    let baseline = crate::domain::timeline::is_baseline(&data);
-    derived.apply(seq, kind, app, env, digest, sha.as_deref(), baseline);
+    derived.apply(seq, kind, app, env, digest, &data);
     Ok(None)
 }
 
