@@ -413,38 +413,57 @@ fn an_ssh_remote_syncs_like_a_file_one() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), c2);
 }
 
-/// Tollgate's own promotion commit (its event names the commit, as the promote step writes it)
-/// is explained when sync finds it on the branch: no drift, no second event.
+/// Tollgate's own promotion commits (their events name the commits, as the promote step writes
+/// them) are explained when sync finds them on the branch, also the older of two promotions
+/// made since the last sync: no drift, no event but the tip's observation.
 #[test]
-fn a_commit_a_promotion_event_names_is_already_explained() {
+fn commits_that_promotion_events_name_are_already_explained() {
     let (reg, d) = images("explained");
     let repo = DeployRepo::new();
     repo.commit(FILE, &pinned(&reg, &d[0]), "first");
     let ws = workspace(&reg, &repo.url(), false, "");
     ws.run(&["sync"]).ok();
-    // An unsigned commit that a promotion event names (written as the promote step would).
-    let c2 = repo.commit(FILE, &pinned(&reg, &d[1]), "Promote api to production");
+    // Unsigned commits that promotion events name (written as the promote step would).
+    let c2 = repo.commit(FILE, &pinned(&reg, &d[1]), "Promote api b to production");
+    let c3 = repo.commit(FILE, &pinned(&reg, &d[2]), "Promote api c to production");
     let mut store = tollgate::store::Store::open(&ws.db()).unwrap();
+    let promotion = |commit: &str, digest: &str| tollgate::domain::NewEvent {
+        at: chrono::Utc::now(),
+        kind: tollgate::domain::EventKind::Promotion,
+        app: "api".into(),
+        env: "production".into(),
+        digest: Some(tollgate::domain::Digest::parse(digest).unwrap()),
+        actor: Some("ci@example.com".into()),
+        data: serde_json::json!({
+            "repository": "local/payments/api", "git": "deploy", "file": FILE,
+            "branch": "main", "commit": commit, "raw_commit": repo.raw_commit(commit),
+        }),
+    };
     store
-        .append(vec![tollgate::domain::NewEvent {
-            at: chrono::Utc::now(),
-            kind: tollgate::domain::EventKind::Promotion,
-            app: "api".into(),
-            env: "production".into(),
-            digest: Some(tollgate::domain::Digest::parse(&d[1]).unwrap()),
-            actor: Some("ci@example.com".into()),
-            data: serde_json::json!({
-                "repository": "local/payments/api", "git": "deploy", "file": FILE,
-                "branch": "main", "commit": c2, "raw_commit": repo.raw_commit(&c2),
-            }),
-        }])
+        .append(vec![promotion(&c2, &d[1]), promotion(&c3, &d[2])])
         .unwrap();
     drop(store);
     let before = ws.event_count();
     ws.run(&["sync"]).ok();
     assert_eq!(ws.event_count(), before + 1, "only the tip's observation");
-    let last = timeline(&ws).last().unwrap().clone();
-    assert_eq!(last["via"], "promotion");
-    assert_eq!(last["commit"], c2.as_str());
-    assert_eq!(ws.status_row("production")["drift"], false);
+    let vias: Vec<(String, String)> = timeline(&ws)
+        .iter()
+        .map(|s| {
+            (
+                s["via"].as_str().unwrap().to_string(),
+                s["commit"].as_str().unwrap().to_string(),
+            )
+        })
+        .skip(1)
+        .collect();
+    assert_eq!(
+        vias,
+        vec![
+            ("promotion".into(), c2.clone()),
+            ("promotion".into(), c3.clone())
+        ]
+    );
+    let row = ws.status_row("production");
+    assert_eq!(row["drift"], false);
+    assert_eq!(row["commit"], c3.as_str());
 }

@@ -460,12 +460,14 @@ pub(super) fn decide(
                 changes.push(change);
                 continue;
             };
-            if expected.as_ref() == Some(&d) {
+            // Tollgate's own commit first: its event placed it already (perhaps followed by
+            // another promotion, so the history's digest is no longer this one).
+            let explained = store.move_of_commit(&e.app, &e.env, &c.commit)?.is_some();
+            if !explained && expected.as_ref() == Some(&d) {
                 change.outcome = "unchanged".into();
                 changes.push(change);
                 continue;
             }
-            let explained = store.move_of_commit(&e.app, &e.env, &c.commit)?.is_some();
             let in_flight = in_flight_promotion(store, &e.app, &e.env, &c.commit)?;
             match judge_commit(explained, in_flight, signer.is_some()) {
                 CommitVerdict::Explained => change.outcome = "promotion".into(),
