@@ -157,6 +157,14 @@ fn the_first_sync_backfills_each_digest_change_of_the_file_as_a_baseline_stay() 
         "Dev <dev@example.com>|the commit is not signed"
     );
 
+    // The image the tip pins was read from the registry (its manifest and config).
+    assert_eq!(
+        ws.sqlite(&format!(
+            "SELECT count(*) FROM image_info WHERE digest = '{}'",
+            d[2]
+        )),
+        "1"
+    );
     let row = ws.status_row("production");
     assert_eq!(row["digest"], d[2].as_str());
     assert_eq!(row["commit"], repo.tip().as_str());
@@ -466,4 +474,29 @@ fn commits_that_promotion_events_name_are_already_explained() {
     let row = ws.status_row("production");
     assert_eq!(row["drift"], false);
     assert_eq!(row["commit"], c3.as_str());
+}
+
+/// A file that pins a digest the registry does not have: the sync goes on (the history says
+/// what the file says) and names it in one line.
+#[test]
+fn a_pinned_digest_the_registry_lacks_is_one_line() {
+    let (reg, _d) = images("lacks");
+    let repo = DeployRepo::new();
+    let absent = format!("sha256:{}", "ab".repeat(32));
+    let c1 = repo.commit(FILE, &pinned(&reg, &absent), "first");
+    let ws = workspace(&reg, &repo.url(), false, "");
+    let run = ws.run(&["sync"]);
+    run.ok();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: ") && l.contains(&absent))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains(&c1) && lines[0].contains("cannot be read"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(ws.status_row("production")["digest"], absent.as_str());
 }

@@ -128,6 +128,15 @@ pub(super) struct GitRead {
     pub first: bool,
     /// Each change's signature status, in `history.changes` order.
     pub signatures: Vec<std::result::Result<CommitSigner, Unverified>>,
+    /// Lines found after reading (an image the registry does not have), for the report.
+    pub problems: Vec<String>,
+}
+
+impl GitRead {
+    /// The digest the file pins at the tip, when it pins one.
+    pub fn tip_digest(&self) -> Option<Digest> {
+        digest_of(&self.tip_state)
+    }
 }
 
 /// The git environments of one app (or all), in the workspace's order.
@@ -278,6 +287,7 @@ pub(super) fn read(
                 before,
                 last,
                 signatures,
+                problems: Vec::new(),
             });
         }
     }
@@ -389,7 +399,7 @@ pub(super) fn decide(
         let known = head.segment.is_some() || r.last.is_some();
         let mut expected = head.expected.clone();
         let mut drifting = head.drift;
-        let mut problems = Vec::new();
+        let mut problems = r.problems.clone();
         let mut changes = Vec::new();
         let branch = format!("{}/{}", e.git, e.branch);
         if let Some(rw) = &r.history.rewritten {

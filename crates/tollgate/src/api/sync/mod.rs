@@ -237,13 +237,29 @@ pub async fn sync(
         .buffer_unordered(PARALLEL_TAGS)
         .collect()
         .await;
-    let infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
 
     // 2b. The environments in a deployment repository: one fetch per [[git]], each file's
     //     history walked from the last recorded commit (nothing written yet: all or nothing).
     let git_envs = git::targets(ws, app)?;
     let keys = crate::signing::TrustedKeys::from_approvers(&ws.config.identities());
-    let git_reads = git::read(ws, &store, git_envs, &keys, ctx.clock.now())?;
+    let mut git_reads = git::read(ws, &store, git_envs, &keys, ctx.clock.now())?;
+    // The image each file pins at its tip, read once per digest never seen (best effort: a
+    // digest the registry does not have is a line of that environment, not a failed sync).
+    for r in git_reads.iter_mut() {
+        let Some(d) = r.tip_digest() else { continue };
+        if infos.iter().any(|i| i.digest == d) || store.image_info(&d)?.is_some() {
+            continue;
+        }
+        let (registry, path) = registries.get(&r.env.repository)?;
+        match registry.image_info(&path, &d).await {
+            Ok(info) => infos.push(info),
+            Err(e) => r.problems.push(format!(
+                "{} {} {}:{} at commit {} pins {d}, which cannot be read from {}: {}; check that the digest was pushed to the registry",
+                r.env.app, r.env.env, r.env.git, r.env.file, r.tip, r.env.repository, e.message
+            )),
+        }
+    }
 
     // 3. The team's events on every digest a tag points to now (each environment's current
     //    digest, each candidate waiting for the next environment, each digest a tag moved to),
