@@ -436,7 +436,7 @@ fn commits_that_promotion_events_name_are_already_explained() {
     let c3 = repo.commit(FILE, &pinned(&reg, &d[2]), "Promote api c to production");
     let mut store = tollgate::store::Store::open(&ws.db()).unwrap();
     let promotion = |commit: &str, digest: &str| tollgate::domain::NewEvent {
-        at: chrono::Utc::now(),
+        at: committed_at(&repo, commit) + chrono::Duration::minutes(5),
         kind: tollgate::domain::EventKind::Promotion,
         app: "api".into(),
         env: "production".into(),
