@@ -476,6 +476,44 @@ fn commits_that_promotion_events_name_are_already_explained() {
     assert_eq!(row["commit"], c3.as_str());
 }
 
+/// A lane that has a stay before the file's first sync (a promotion reached the file first)
+/// keeps it: the file's earlier commits are not replayed over it as baseline stays.
+#[test]
+fn a_first_sync_into_a_lane_with_stays_does_not_replay_the_file_over_them() {
+    let (reg, d) = images("known");
+    let repo = DeployRepo::new();
+    repo.commit(FILE, &pinned(&reg, &d[0]), "first");
+    let c2 = repo.commit(FILE, &pinned(&reg, &d[1]), "Promote api b to production");
+    let ws = workspace(&reg, &repo.url(), false, "");
+    ws.run(&["status"]).ok();
+    let mut store = tollgate::store::Store::open(&ws.db()).unwrap();
+    store
+        .append(vec![tollgate::domain::NewEvent {
+            at: committed_at(&repo, &c2) + chrono::Duration::minutes(5),
+            kind: tollgate::domain::EventKind::Promotion,
+            app: "api".into(),
+            env: "production".into(),
+            digest: Some(tollgate::domain::Digest::parse(&d[1]).unwrap()),
+            actor: Some("ci@example.com".into()),
+            data: serde_json::json!({
+                "repository": "local/payments/api", "git": "deploy", "file": FILE,
+                "branch": "main", "commit": c2, "raw_commit": repo.raw_commit(&c2),
+            }),
+        }])
+        .unwrap();
+    drop(store);
+    ws.run(&["sync"]).ok();
+    assert_eq!(
+        ws.event_count(),
+        2,
+        "the promotion and the tip's observation"
+    );
+    let segments = timeline(&ws);
+    assert_eq!(segments.len(), 1);
+    assert_eq!(segments[0]["via"], "promotion");
+    assert_eq!(ws.status_row("production")["drift"], false);
+}
+
 /// A file that pins a digest the registry does not have: the sync goes on (the history says
 /// what the file says) and names it in one line.
 #[test]

@@ -19,7 +19,9 @@ digest: string | null,
 /**
  * What it became: `baseline` (first sync), `promotion` (Tollgate's own, explained),
  * `in_flight`, `record` (signed by a listed identity), `drift`, `unchanged` (the digest the
- * history already says), or `problem` (no digest to judge: see `why`).
+ * history already says), `problem` (no digest to judge: see `why`), `rewritten` (walked
+ * after a rewrite: never accepted, the tip is judged instead) or `before_history` (a first
+ * read of a file whose lane had stays already: not replayed over them).
  */
 outcome: string, 
 /**

@@ -92,7 +92,9 @@ pub struct GitChange {
     pub digest: Option<Digest>,
     /// What it became: `baseline` (first sync), `promotion` (Tollgate's own, explained),
     /// `in_flight`, `record` (signed by a listed identity), `drift`, `unchanged` (the digest the
-    /// history already says), or `problem` (no digest to judge: see `why`).
+    /// history already says), `problem` (no digest to judge: see `why`), `rewritten` (walked
+    /// after a rewrite: never accepted, the tip is judged instead) or `before_history` (a first
+    /// read of a file whose lane had stays already: not replayed over them).
     pub outcome: String,
     /// The identity whose listed key signed it.
     pub signer: Option<String>,
@@ -402,12 +404,17 @@ pub(super) fn decide(
         let mut problems = r.problems.clone();
         let mut changes = Vec::new();
         let branch = format!("{}/{}", e.git, e.branch);
+        // The backfill is for a lane the history knows nothing of. One that has stays already
+        // (it was a tag environment, or a promotion reached the file before its first sync)
+        // keeps them: the file's earlier commits are not replayed over them, and the tip is
+        // judged like any later sync's.
+        let backfill = r.first && head.segment.is_none();
         if let Some(rw) = &r.history.rewritten {
             problems.push(format!("{} {}: {}", e.app, e.env, rw.message(&branch)));
         }
         let deployed = digest_changes(&r.history.changes, r.before.as_ref());
         let committed: Vec<DateTime<Utc>> = deployed.iter().map(|c| c.committed_at).collect();
-        let floor = if r.first {
+        let floor = if backfill {
             None
         } else {
             head.segment.as_ref().map(|s| s.from)
@@ -436,7 +443,12 @@ pub(super) fn decide(
             };
             let mut data = commit_data(e, c, signed);
             data["appended_at"] = appended.clone().into();
-            if r.first {
+            if r.first && !backfill {
+                change.outcome = "before_history".into();
+                changes.push(change);
+                continue;
+            }
+            if backfill {
                 // The baseline: what ran, from the first day; never drift.
                 data[BASELINE_KEY] = true.into();
                 if let Some(p) = &problem {
@@ -531,7 +543,7 @@ pub(super) fn decide(
                 problems.push(p.clone());
             }
         }
-        let decision = if r.first {
+        let decision = if backfill {
             DriftDecision::Clean
         } else {
             decide_drift(known, expected.as_ref(), drifting, digest.as_ref())
