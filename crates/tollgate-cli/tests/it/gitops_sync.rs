@@ -260,8 +260,16 @@ fn later_commits_signed_by_a_listed_key_are_records_and_any_other_is_drift() {
     assert_eq!(row["digest"], d[2].as_str());
     assert_eq!(row["commit"], c3.as_str());
     // Standing on the next sync, with no second drift event.
-    ws.run(&["sync"])
-        .fails_with(1, &["drift", "nobody has acknowledged"]);
+    ws.run(&["sync"]).fails_with(
+        1,
+        &[
+            "drift",
+            "nobody has acknowledged",
+            &format!(
+                "put there by commit {c3} by Dev <dev@example.com> (the commit is not signed)"
+            ),
+        ],
+    );
     assert_eq!(
         ws.sqlite("SELECT count(*) FROM events WHERE kind = 'drift'"),
         "1"
@@ -317,7 +325,13 @@ fn a_rewritten_branch_is_named_kept_and_its_tip_judged_like_drift() {
     assert_eq!(row["commit"], c1.as_str());
     // The next sync walks from the new tip: no second rewrite line.
     let again = ws.run(&["sync"]);
-    assert!(!again.stderr.contains("rewritten"), "{}", again.stderr);
+    assert!(
+        !again.stderr.lines().any(|l| l.starts_with("warning: ")),
+        "{}",
+        again.stderr
+    );
+    // The drift stands, named by what began it.
+    again.fails_with(1, &["drift", "nobody has acknowledged", &named]);
 }
 
 #[test]

@@ -21,4 +21,14 @@ impl Store {
             .optional()?;
         seq.map(|s| event_by_seq(&self.conn, s)).transpose()
     }
+
+    /// The newest drift event of this app × environment.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn last_drift(&self, app: &str, env: &str) -> Result<Option<Event>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT max(seq) FROM events WHERE app = ?1 AND env = ?2 AND kind = 'drift'",
+        )?;
+        let seq: Option<i64> = stmt.query_row(params![app, env], |r| r.get(0))?;
+        seq.map(|s| event_by_seq(&self.conn, s)).transpose()
+    }
 }

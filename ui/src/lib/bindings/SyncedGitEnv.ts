@@ -44,6 +44,11 @@ deployed_by_tag?: string,
  */
 changes: Array<GitChange>, 
 /**
+ * For a drift that stands from an earlier sync (nobody has acknowledged it): the commit
+ * that began it, as that drift event names it (its `why`; its digest).
+ */
+standing?: GitChange, 
+/**
  * One line each: a rewritten branch, a file gone, a reference that does not parse,
  * references that disagree, a reference by tag only.
  */

@@ -72,6 +72,11 @@ pub struct SyncedGitEnv {
     pub deployed_by_tag: Option<String>,
     /// The commits of this sync that changed the digest, oldest first, and what each became.
     pub changes: Vec<GitChange>,
+    /// For a drift that stands from an earlier sync (nobody has acknowledged it): the commit
+    /// that began it, as that drift event names it (its `why`; its digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub standing: Option<GitChange>,
     /// One line each: a rewritten branch, a file gone, a reference that does not parse,
     /// references that disagree, a reference by tag only.
     pub problems: Vec<String>,
@@ -589,6 +594,18 @@ pub(super) fn decide(
             data,
         });
         let previous = r.last.as_ref().and_then(|o| o.digest.clone());
+        let standing = match decision {
+            DriftDecision::Standing => store.last_drift(&e.app, &e.env)?.map(|d| GitChange {
+                commit: d.data_str("commit").unwrap_or_default().to_string(),
+                author: d.data_str("author").unwrap_or_default().to_string(),
+                committed_at: d.at,
+                digest: d.digest.clone(),
+                outcome: "drift".into(),
+                signer: None,
+                why: d.data_str("why").map(str::to_owned),
+            }),
+            _ => None,
+        };
         rows.push(SyncedGitEnv {
             app: e.app.clone(),
             env: e.env.clone(),
@@ -603,6 +620,7 @@ pub(super) fn decide(
             digest,
             deployed_by_tag,
             changes,
+            standing,
             problems,
         });
     }
@@ -636,10 +654,22 @@ impl From<&SyncedGitEnv> for Error {
                     g.commit,
                     g.expected.as_ref().map_or("nothing", |d| d.as_str())
                 ),
-                _ => format!(
-                    "at commit {} still pins {now}, which a commit nothing explains put there, and nobody has acknowledged it",
-                    g.commit
-                ),
+                _ => match &g.standing {
+                    Some(s) => format!(
+                        "at commit {} still pins {now}, put there by commit {}{} ({}), and nobody has acknowledged it",
+                        g.commit,
+                        s.commit,
+                        match s.author.as_str() {
+                            "" => String::new(),
+                            a => format!(" by {a}"),
+                        },
+                        s.why.as_deref().unwrap_or("nothing explains it")
+                    ),
+                    None => format!(
+                        "at commit {} still pins {now}, which a commit nothing explains put there, and nobody has acknowledged it",
+                        g.commit
+                    ),
+                },
             },
         };
         Error::refused(format!(
