@@ -21,10 +21,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{json, Value};
-use ts_rs::TS;
 
+use super::git_report::{GitChange, SyncedGitEnv};
 use crate::config::{GitLocation, RegistryLocation, Workspace};
 use crate::domain::git_history::{claimed_times, judge_commit, CommitVerdict};
 use crate::domain::timeline::{decide_drift, DriftDecision, BASELINE_KEY};
@@ -38,74 +37,6 @@ use crate::signing::{CommitSigner, TrustedKeys, Unverified};
 use crate::store::chain::format_at;
 use crate::store::Store;
 use crate::{Error, Result};
-
-/// What one environment in a deployment repository looked like during this sync.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct SyncedGitEnv {
-    pub app: String,
-    pub env: String,
-    /// The app's registry repository (`registry/path`) the file's references are matched to.
-    pub repository: String,
-    /// The `[[git]]` entry's name.
-    pub git: String,
-    pub file: String,
-    pub branch: String,
-    /// The branch tip the file was read at.
-    pub commit: String,
-    /// What the file pins at the tip; `null` when it is gone, unreadable or pins by tag only.
-    #[ts(type = "string | null")]
-    pub digest: Option<Digest>,
-    /// The digest the previous sync saw, when it differs from `digest`.
-    #[ts(type = "string | null")]
-    pub previous: Option<Digest>,
-    /// What the history says runs there before this sync (the current segment's digest).
-    #[ts(type = "string | null")]
-    pub expected: Option<Digest>,
-    /// After this sync the environment is drifting: a commit nothing explains changed its
-    /// digest (now or earlier, not acknowledged since), or the tip of a rewritten branch pins
-    /// something other than what the history says.
-    pub drift: bool,
-    /// The file references the image by tag only: the tag (`latest` when none is written).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub deployed_by_tag: Option<String>,
-    /// The commits of this sync that changed the digest, oldest first, and what each became.
-    pub changes: Vec<GitChange>,
-    /// For a drift that stands from an earlier sync (nobody has acknowledged it): the commit
-    /// that began it, as that drift event names it (its `why`; its digest).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub standing: Option<GitChange>,
-    /// One line each: a rewritten branch, a file gone, a reference that does not parse,
-    /// references that disagree, a reference by tag only.
-    pub problems: Vec<String>,
-}
-
-/// One commit that changed a git environment's digest, as this sync read it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct GitChange {
-    pub commit: String,
-    /// `Name <email>` of the commit's author.
-    pub author: String,
-    /// The committer time the commit claims.
-    #[ts(type = "string")]
-    pub committed_at: DateTime<Utc>,
-    /// What the file pins after it (`null`: gone, unreadable, or by tag only).
-    #[ts(type = "string | null")]
-    pub digest: Option<Digest>,
-    /// What it became: `baseline` (first sync), `promotion` (Tollgate's own, explained),
-    /// `in_flight`, `record` (signed by a listed identity), `drift`, `unchanged` (the digest the
-    /// history already says), `problem` (no digest to judge: see `why`), `rewritten` (walked
-    /// after a rewrite: never accepted, the tip is judged instead) or `before_history` (a first
-    /// read of a file whose lane had stays already: not replayed over them).
-    pub outcome: String,
-    /// The identity whose listed key signed it.
-    pub signer: Option<String>,
-    /// Why it is drift or a problem (the signature status, what is wrong with the file).
-    pub why: Option<String>,
-}
 
 /// A git environment to read: its place and how its file names the app's image.
 pub(super) struct GitEnv {
@@ -625,55 +556,4 @@ pub(super) fn decide(
         });
     }
     Ok((events, rows))
-}
-
-impl From<&SyncedGitEnv> for Error {
-    fn from(g: &SyncedGitEnv) -> Error {
-        let place = format!("{} {} {}:{}", g.app, g.env, g.git, g.file);
-        let now = g.digest.as_ref().map_or("nothing", |d| d.as_str());
-        let how = match g.changes.iter().rev().find(|c| c.outcome == "drift") {
-            Some(c) => format!(
-                "commit {} by {} changed it to {now}: {}",
-                c.commit,
-                c.author,
-                c.why.as_deref().unwrap_or("nothing explains it")
-            ),
-            None => match (&g.digest, &g.deployed_by_tag) {
-                (None, Some(tag)) => format!(
-                    "at commit {} pins no digest (deployed by tag {tag}, not pinned), but the history says {} runs there",
-                    g.commit,
-                    g.expected.as_ref().map_or("nothing", |d| d.as_str())
-                ),
-                (None, None) if g.expected.is_some() => format!(
-                    "at commit {} pins no digest (the file is gone or cannot be read), but the history says {} runs there",
-                    g.commit,
-                    g.expected.as_ref().map_or("nothing", |d| d.as_str())
-                ),
-                _ if g.expected != g.digest => format!(
-                    "at commit {} pins {now}, but the history says {} runs there",
-                    g.commit,
-                    g.expected.as_ref().map_or("nothing", |d| d.as_str())
-                ),
-                _ => match &g.standing {
-                    Some(s) => format!(
-                        "at commit {} still pins {now}, put there by commit {}{} ({}), and nobody has acknowledged it",
-                        g.commit,
-                        s.commit,
-                        match s.author.as_str() {
-                            "" => String::new(),
-                            a => format!(" by {a}"),
-                        },
-                        s.why.as_deref().unwrap_or("nothing explains it")
-                    ),
-                    None => format!(
-                        "at commit {} still pins {now}, which a commit nothing explains put there, and nobody has acknowledged it",
-                        g.commit
-                    ),
-                },
-            },
-        };
-        Error::refused(format!(
-            "drift: {place} {how}; find out who changed the file, then promote the right digest with Tollgate (or commit it signed with a listed key)"
-        ))
-    }
 }

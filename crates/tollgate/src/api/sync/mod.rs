@@ -1,6 +1,7 @@
 mod git;
+mod git_report;
 
-pub use git::{GitChange, SyncedGitEnv};
+pub use git_report::{GitChange, SyncedGitEnv};
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
