@@ -360,6 +360,24 @@ fn a_file_pinned_by_tag_or_removed_is_one_line_and_never_a_guessed_digest() {
     table.ok();
     assert!(table.stdout.contains("BY-TAG:1.2"), "{}", table.stdout);
 
+    // Two references that disagree (the init container pins another digest): one line.
+    let disagree = pinned(&reg, &d[0]).replacen(&d[0], &d[1], 1);
+    let c_two = repo.commit(FILE, &disagree, "two digests");
+    let run = ws.run(&["sync"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains(&c_two) && lines[0].contains(&d[0]) && lines[0].contains(&d[1]),
+        "{}",
+        lines[0]
+    );
+    assert!(ws.status_row("production")["digest"].is_null());
+
     // The file removed: one line naming the commit; the digest null.
     repo.pull();
     repo.work_git(&["rm", "-q", FILE]);
