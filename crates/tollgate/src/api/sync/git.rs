@@ -122,10 +122,10 @@ pub(super) fn targets(ws: &Workspace, app: Option<&str>) -> Result<Vec<GitEnv>> 
     Ok(out)
 }
 
-/// Fetch each `[[git]]` repository once (every branch its environments need, in one git run),
-/// then walk each environment's file from the commit its newest observation recorded. Writes
-/// nothing to the history; the first failure is the error.
-pub(super) fn read(
+/// Fetch each `[[git]]` repository once (every branch its environments need, in one git run, on
+/// a blocking thread: it is network), then walk each environment's file from the commit its
+/// newest observation recorded. Writes nothing to the history; the first failure is the error.
+pub(super) async fn read(
     ws: &Workspace,
     store: &Store,
     envs: Vec<GitEnv>,
@@ -146,18 +146,25 @@ pub(super) fn read(
             GitLocation::Local { path } => path.display().to_string(),
         };
         let shown = redact(&config.url);
-        let clone = RemoteClone::open_or_create(&ws.git_clone_dir(&name), &url)
-            .map_err(|e| e.context(format!("sync git '{name}' ({shown})")))?;
         let mut branches: Vec<String> = Vec::new();
         for e in &envs {
             if !branches.contains(&e.branch) {
                 branches.push(e.branch.clone());
             }
         }
-        let wanted: Vec<&str> = branches.iter().map(String::as_str).collect();
-        let tips = clone
-            .fetch_branches(&wanted)
-            .map_err(|e| e.context(format!("sync git '{name}'")))?;
+        let (dir, wanted, git) = (ws.git_clone_dir(&name), branches.clone(), name.clone());
+        let (clone, tips) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let clone = RemoteClone::open_or_create(&dir, &url)
+                .map_err(|e| e.context(format!("sync git '{git}' ({shown})")))?;
+            let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let tips = clone
+                .fetch_branches(&wanted)
+                .map_err(|e| e.context(format!("sync git '{git}'")))?;
+            Ok((clone, tips))
+        })
+        .await
+        .map_err(|e| Error::internal(format!("the git fetch of '{name}' stopped: {e}")))??;
+        let shown = redact(&config.url);
         let repo = clone.repo()?;
         for e in envs {
             let tip = branches

@@ -244,7 +244,7 @@ pub async fn sync(
     //     history walked from the last recorded commit (nothing written yet: all or nothing).
     let git_envs = git::targets(ws, app)?;
     let keys = crate::signing::TrustedKeys::from_approvers(&ws.config.identities());
-    let mut git_reads = git::read(ws, &store, git_envs, &keys, ctx.clock.now())?;
+    let mut git_reads = git::read(ws, &store, git_envs, &keys, ctx.clock.now()).await?;
     // The image each file pins at its tip, read once per digest never seen (best effort: a
     // digest the registry does not have is a line of that environment, not a failed sync).
     for r in git_reads.iter_mut() {
