@@ -344,6 +344,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
         expected: r.digest,
         late_promotion: null,
       })),
+    git: [],
     new_images: 0,
     at: '2025-11-25T09:00:00Z',
     team: {
@@ -779,6 +780,7 @@ export function promoteData(over: FakeData = {}): FakeData {
     overview: { cells: [], last_sync: null, waiting_for_you: nothingWaiting, at: null, conflicts: [] },
     sync: {
       tags: [],
+      git: [],
       new_images: 0,
       at: '2026-11-02T10:00:00Z',
       team: {

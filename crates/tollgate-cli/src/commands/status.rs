@@ -47,7 +47,7 @@ fn status_table(rows_in: &[StatusRow]) {
                     |d| d.to_string(),
                 ),
                 r.since.as_ref().map_or(String::new(), output::time),
-                output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+                row_flags(r),
             ]
         })
         .collect();
@@ -57,11 +57,25 @@ fn status_table(rows_in: &[StatusRow]) {
     }
 }
 
+/// The FLAGS cell of a row now: drift, unapproved, conflict, and "BY-TAG:<tag>" when the file
+/// references the image by tag only (deployed by tag, not pinned).
+fn row_flags(r: &StatusRow) -> String {
+    let flags = output::flags(r.drift, r.unapproved, !r.conflicts.is_empty());
+    match &r.deployed_by_tag {
+        Some(tag) if flags.is_empty() => format!("BY-TAG:{tag}"),
+        Some(tag) => format!("{flags} BY-TAG:{tag}"),
+        None => flags,
+    }
+}
+
 /// Where the row's digest is read: its tag, or `git:file` for a deployment repository.
 fn place(r: &StatusRow) -> String {
     match (&r.tag, &r.git, &r.file) {
         (Some(tag), _, _) => tag.clone(),
-        (None, Some(git), Some(file)) => format!("{git}:{file}"),
+        (None, Some(git), Some(file)) => match &r.commit {
+            Some(c) => format!("{git}:{file}@{}", &c[..c.len().min(12)]),
+            None => format!("{git}:{file}"),
+        },
         _ => String::new(),
     }
 }

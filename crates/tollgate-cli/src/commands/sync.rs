@@ -20,11 +20,13 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: SyncArgs) -> Result<i32> {
     bar.finish_and_clear();
     let report = report?;
     sync_report(&report);
-    Ok(if report.drifted().next().is_some() {
-        1
-    } else {
-        0
-    })
+    Ok(
+        if report.drifted().next().is_some() || report.drifted_git().next().is_some() {
+            1
+        } else {
+            0
+        },
+    )
 }
 
 fn sync_report(report: &SyncReport) {
@@ -37,6 +39,25 @@ fn sync_report(report: &SyncReport) {
         missing,
         report.new_images
     );
+    if !report.git.is_empty() {
+        let changed: usize = report
+            .git
+            .iter()
+            .map(|g| {
+                g.changes
+                    .iter()
+                    .filter(|c| c.outcome != "unchanged")
+                    .count()
+            })
+            .sum();
+        let missing = report.git.iter().filter(|g| g.digest.is_none()).count();
+        say!(
+            "synced {} git environments: {} commits changed a digest, {} without a pinned digest",
+            report.git.len(),
+            changed,
+            missing
+        );
+    }
     let team = &report.team;
     if team.imported
         + team.imported_events
@@ -75,7 +96,15 @@ fn sync_report(report: &SyncReport) {
         esay!("warning: {line}");
     }
     output::checkpoint::sync_lines(report.checkpoint.as_ref());
+    for g in &report.git {
+        for line in &g.problems {
+            esay!("warning: {line}");
+        }
+    }
     for t in report.drifted() {
         esay!("error: {}", Error::from(t).message);
+    }
+    for g in report.drifted_git() {
+        esay!("error: {}", Error::from(g).message);
     }
 }

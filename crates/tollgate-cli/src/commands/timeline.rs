@@ -45,10 +45,17 @@ fn timeline_table(segments: &[Segment]) {
                 s.digest.to_string(),
                 output::time(&s.from),
                 s.until.as_ref().map_or("now".into(), output::time),
-                if s.unapproved {
-                    format!("{} UNAPPROVED", output::via(s.via))
-                } else {
-                    output::via(s.via).into()
+                {
+                    let via = if s.unapproved {
+                        format!("{} UNAPPROVED", output::via(s.via))
+                    } else {
+                        output::via(s.via).into()
+                    };
+                    // A stay in a deployment repository names the commit that began it.
+                    match &s.commit {
+                        Some(c) => format!("{via} @{}", &c[..c.len().min(12)]),
+                        None => via,
+                    }
                 },
                 s.actor.clone().unwrap_or_default(),
             ]

@@ -15,6 +15,7 @@ mod export;
 mod export_safety;
 mod gate;
 mod gitops_promote;
+mod gitops_sync;
 mod identity;
 mod point_in_time;
 mod promote;

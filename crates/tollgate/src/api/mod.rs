@@ -57,7 +57,7 @@ pub use registries::{registries, RegistryKind, RegistryView};
 pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
 pub use signer::{signer, SignerStatus};
 pub use status::{record_is_unapproved, status};
-pub use sync::{sync, LatePromotion, SyncProgress, SyncReport, SyncedTag};
+pub use sync::{sync, GitChange, LatePromotion, SyncProgress, SyncReport, SyncedGitEnv, SyncedTag};
 pub use team::{
     team_status, SkippedArtifact, TeamCheckpoint, TeamProblem, TeamPull, TeamRepository, TeamShare,
     TeamStatus, TeamSyncReport, UnsharedEvent, UntrustedEvent, WaitingApproval, WaitingDigest,

@@ -50,7 +50,16 @@ pub fn status_at(
                 tag: e.tag().map(str::to_string),
                 git: e.git_target().map(|g| g.git.clone()),
                 file: e.git_target().map(|g| g.file.clone()),
-                commit: None,
+                commit: head
+                    .last_observation
+                    .as_ref()
+                    .and_then(|o| o.data_str("commit"))
+                    .map(str::to_owned),
+                deployed_by_tag: head
+                    .last_observation
+                    .as_ref()
+                    .and_then(|o| o.data_str("deployed_by_tag"))
+                    .map(str::to_owned),
                 // The tag is the label sync last read; before any sync, the recorded digest.
                 digest: match &head.last_observation {
                     Some(o) => o.digest.clone(),
@@ -105,7 +114,8 @@ fn rows_at(
                 tag: e.tag().map(str::to_string),
                 git: e.git_target().map(|g| g.git.clone()),
                 file: e.git_target().map(|g| g.file.clone()),
-                commit: None,
+                commit: seg.and_then(|s| s.commit.clone()),
+                deployed_by_tag: None,
                 digest: seg.map(|s| s.digest.clone()),
                 since: seg.map(|s| s.from),
                 drift: stay.as_ref().is_some_and(|s| s.drift),

@@ -178,6 +178,19 @@ pub struct Segment {
     /// deployment that skipped the approvals. Decided with tollgate.toml's current policies.
     #[serde(default)]
     pub unapproved: bool,
+    /// For an environment in a deployment repository: the `[[git]]` entry's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub git: Option<String>,
+    /// For an environment in a deployment repository: the file's path in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub file: Option<String>,
+    /// For an environment in a deployment repository: the commit that began this stay (the
+    /// commit the starting event read the digest at).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub commit: Option<String>,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.
@@ -202,6 +215,11 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub commit: Option<String>,
+    /// The file references the image by tag only ("deployed by tag, not pinned", a risk flag):
+    /// the tag (`latest` when none is written); the digest is then `null`, never a guess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub deployed_by_tag: Option<String>,
     /// `None` when the tag does not exist (or was never observed).
     #[ts(type = "string | null")]
     pub digest: Option<Digest>,

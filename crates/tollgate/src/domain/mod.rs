@@ -7,6 +7,7 @@ mod clock;
 pub mod conflicts;
 mod digest;
 mod event;
+pub mod git_history;
 mod image;
 mod point_in_time;
 pub(crate) mod reference;

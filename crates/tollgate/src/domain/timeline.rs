@@ -125,6 +125,30 @@ impl HeadState {
         }
     }
 
+    /// [`apply_statement`](Self::apply_statement) for any stored event, `baseline` being
+    /// [`is_baseline`] of its data: a baseline observation (a stay read out of a deployment
+    /// file's history on the environment's first sync) starts a segment whenever its digest
+    /// differs from the current segment's, as a record would, but changes no drift state.
+    pub fn apply_event(
+        &mut self,
+        seq: i64,
+        kind: EventKind,
+        digest: Option<&str>,
+        replayed: bool,
+        baseline: bool,
+    ) -> bool {
+        if kind != EventKind::Observation || !baseline {
+            return self.apply_statement(seq, kind, digest, replayed);
+        }
+        let starts = digest.is_some_and(|d| self.segment_digest.as_deref() != Some(d));
+        self.last_observation_seq = Some(seq);
+        if starts {
+            self.segment_seq = Some(seq);
+            self.segment_digest = digest.map(str::to_owned);
+        }
+        starts
+    }
+
     /// The newest event this state refers to (0 if none).
     pub fn last_seq(&self) -> i64 {
         [
@@ -244,11 +268,13 @@ pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<S
         let digest = e.digest.as_ref().map(Digest::as_str);
         let sha = data_message_sha256(&e.data);
         let replayed = replays.see(e.seq, e.kind, sha.as_deref()).is_some();
-        if heads
-            .entry((&e.app, &e.env))
-            .or_default()
-            .apply_statement(e.seq, e.kind, digest, replayed)
-        {
+        if heads.entry((&e.app, &e.env)).or_default().apply_event(
+            e.seq,
+            e.kind,
+            digest,
+            replayed,
+            is_baseline(&e.data),
+        ) {
             starts.push(Start {
                 env: e.env.clone(),
                 seq: e.seq,
@@ -261,6 +287,7 @@ pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<S
                     .expect("a segment starts only at an event with a digest"),
                 actor: e.actor.clone(),
                 app: e.app.clone(),
+                place: GitPlace::of(&e.data),
             });
         }
     }
@@ -278,6 +305,37 @@ pub(crate) struct Start {
     pub(crate) at: chrono::DateTime<chrono::Utc>,
     pub(crate) digest: Digest,
     pub(crate) actor: Option<String>,
+    /// For an environment in a deployment repository: where the event read its digest.
+    pub(crate) place: GitPlace,
+}
+
+/// The `git`, `file` and `commit` an event of an environment in a deployment repository
+/// carries in its data (all `None` for a tag environment's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitPlace {
+    pub git: Option<String>,
+    pub file: Option<String>,
+    pub commit: Option<String>,
+}
+
+impl GitPlace {
+    /// Read from an event's data (`data.git`, `data.file`, `data.commit`).
+    pub fn of(data: &serde_json::Value) -> GitPlace {
+        let s = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        GitPlace {
+            git: s("git"),
+            file: s("file"),
+            commit: s("commit"),
+        }
+    }
+}
+
+/// The data key that marks a backfilled observation ([`HeadState::apply_event`]).
+pub const BASELINE_KEY: &str = "baseline";
+
+/// Does this event's data mark a baseline observation (`"baseline": true`)?
+pub fn is_baseline(data: &serde_json::Value) -> bool {
+    data.get(BASELINE_KEY).and_then(|v| v.as_bool()) == Some(true)
 }
 
 /// Turn segment starts (in `seq` order) into segments: each lasts until the next one of its
@@ -300,6 +358,9 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             actor: s.actor,
             seq: s.seq,
             unapproved: false,
+            git: s.place.git,
+            file: s.place.file,
+            commit: s.place.commit,
         });
     }
     out
@@ -474,5 +535,60 @@ pub(crate) mod tests {
         assert!(stay.unapproved());
         stay.apply(Rollback);
         assert!(!stay.unapproved(), "a rollback passes the same gate");
+    }
+
+    /// A deployment file's backfilled history: each baseline observation whose digest differs
+    /// begins a stay (`via` observed, naming its commit); a plain observation never does; the
+    /// store (append, rebuild, verify) keeps exactly what the rules say.
+    #[test]
+    fn baseline_observations_begin_stays_and_the_store_agrees() {
+        let baseline = |seq: i64, digest: u8, commit: &str| {
+            let mut e = ev(seq, Observation, "prod", Some(digest));
+            e.data = serde_json::json!({
+                "git": "deploy", "file": "api.yaml", "commit": commit, BASELINE_KEY: true,
+            });
+            e
+        };
+        let mut tip = ev(5, Observation, "prod", Some(4));
+        tip.data = serde_json::json!({ "git": "deploy", "file": "api.yaml", "commit": "c4" });
+        let events = vec![
+            baseline(1, 1, "c1"),
+            baseline(2, 2, "c2"),
+            baseline(3, 2, "c3"), // same digest: the stay goes on
+            baseline(4, 3, "c4"),
+            tip, // a later digest in a plain observation begins nothing
+        ];
+        assert!(is_baseline(&events[0].data) && !is_baseline(&events[4].data));
+        let segs = derive_timeline(&events);
+        let got: Vec<(i64, Via, Option<&str>)> = segs
+            .iter()
+            .map(|s| (s.seq, s.via, s.commit.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Via::Observed, Some("c1")),
+                (2, Via::Observed, Some("c2")),
+                (4, Via::Observed, Some("c4")),
+            ]
+        );
+        assert_eq!(segs[0].git.as_deref(), Some("deploy"));
+        assert_eq!(segs[0].until, Some(events[1].at));
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("t.db")).unwrap();
+        store
+            .append(events.iter().map(Event::to_new).collect())
+            .unwrap();
+        assert_eq!(store.timeline("api", None).unwrap(), segs);
+        let head = store.head("api", "prod").unwrap();
+        assert_eq!(head.segment.as_ref().map(|s| s.seq), Some(4));
+        assert!(!head.drift, "a baseline is never drift");
+        assert_eq!(store.verify_chain().unwrap().broken, None);
+        store.rebuild_timeline().unwrap();
+        assert_eq!(store.timeline("api", None).unwrap(), segs);
+        let at = events[1].at + chrono::Duration::seconds(30);
+        let stay = store.stay_at("api", "prod", at, false).unwrap().unwrap();
+        assert_eq!(stay.segment.commit.as_deref(), Some("c2"));
     }
 }

@@ -91,11 +91,13 @@ pub(super) fn append(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<Eve
             envs.insert(e.env.clone(), load_head(conn, &e.app, &e.env)?);
         }
         let replayed = super::messages::note(conn, seq, e.kind, &data)?.is_some();
-        if envs
-            .get_mut(&e.env)
-            .expect("inserted above")
-            .apply_statement(seq, e.kind, digest, replayed)
-        {
+        if envs.get_mut(&e.env).expect("inserted above").apply_event(
+            seq,
+            e.kind,
+            digest,
+            replayed,
+            crate::domain::timeline::is_baseline(&data),
+        ) {
             insert_segment(conn, &e.app, &e.env, seq, &at)?;
         }
 

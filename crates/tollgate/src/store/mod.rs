@@ -24,6 +24,7 @@ pub mod chain;
 mod checkpoints;
 mod conflicts;
 mod events;
+mod git_commits;
 mod images;
 mod journal;
 mod messages;

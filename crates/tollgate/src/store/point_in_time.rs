@@ -119,6 +119,7 @@ pub(super) fn stay_at(
     } else {
         (false, false)
     };
+    let place = crate::domain::timeline::GitPlace::of(&e.data);
     Ok(Some(StayAt {
         drift: via == Via::Drift && !recorded && !approved,
         segment: Segment {
@@ -131,6 +132,9 @@ pub(super) fn stay_at(
             actor: e.actor,
             seq,
             unapproved: gated && recorded && !approved,
+            git: place.git,
+            file: place.file,
+            commit: place.commit,
         },
     }))
 }

@@ -11,7 +11,7 @@ use super::events::{event_by_seq, parse_time};
 use super::messages::{self, NOT_REPLAYED};
 use super::Head;
 use crate::domain::timeline::{
-    close_segments, next_in_lane, via_of, HeadState, Start, StayApproval,
+    close_segments, next_in_lane, via_of, GitPlace, HeadState, Start, StayApproval,
 };
 use crate::domain::{Digest, Event, EventKind, Segment};
 use crate::{Error, Result};
@@ -78,7 +78,8 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM segments; DELETE FROM heads;")?;
     let mut heads: HashMap<(String, String), HeadState> = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT e.seq, e.kind, e.app, e.env, e.digest, e.at, m.replay_of IS NOT NULL
+        "SELECT e.seq, e.kind, e.app, e.env, e.digest, e.at, m.replay_of IS NOT NULL,
+                  json_extract(e.data, '$.baseline') IS 1
            FROM events e LEFT JOIN signed_messages m ON m.seq = e.seq ORDER BY e.seq",
     )?;
     let mut rows = stmt.query([])?;
@@ -91,11 +92,13 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
         let key: (String, String) = (r.get(2)?, r.get(3)?);
         let digest: Option<String> = r.get(4)?;
         let replayed: bool = r.get(6)?;
-        if heads.entry(key.clone()).or_default().apply_statement(
+        let baseline: bool = r.get(7)?;
+        if heads.entry(key.clone()).or_default().apply_event(
             seq,
             kind,
             digest.as_deref(),
             replayed,
+            baseline,
         ) {
             let at: String = r.get(5)?;
             insert_segment(conn, &key.0, &key.1, seq, &at)?;
@@ -111,11 +114,13 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
 /// Segments of one app (one environment, or all), oldest first.
 pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
     const BY_APP: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
-        m.replay_of IS NOT NULL
+        m.replay_of IS NOT NULL, json_extract(e.data, '$.git'), json_extract(e.data, '$.file'),
+        json_extract(e.data, '$.commit')
         FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
         WHERE s.app = ?1 ORDER BY s.seq";
     const BY_APP_ENV: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
-        m.replay_of IS NOT NULL
+        m.replay_of IS NOT NULL, json_extract(e.data, '$.git'), json_extract(e.data, '$.file'),
+        json_extract(e.data, '$.commit')
         FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
         WHERE s.app = ?1 AND s.env = ?2 ORDER BY s.seq";
     let mut stmt = conn.prepare_cached(if env.is_some() { BY_APP_ENV } else { BY_APP })?;
@@ -145,6 +150,11 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
                 .map_err(|_| bad("its digest is malformed"))?,
             actor: r.get(6)?,
             replayed: r.get(7)?,
+            place: GitPlace {
+                git: r.get(8)?,
+                file: r.get(9)?,
+                commit: r.get(10)?,
+            },
         });
     }
     Ok(close_segments(starts))
@@ -156,6 +166,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
     let segment = match state.segment_seq {
         Some(seq) => {
             let e = event_by_seq(conn, seq)?;
+            let place = GitPlace::of(&e.data);
             let digest = e.digest.ok_or_else(|| {
                 Error::database(format!(
                     "event {seq} starts the current segment of {app}/{env} but has no digest; run `tollgate verify`"
@@ -171,6 +182,9 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 actor: e.actor,
                 seq,
                 unapproved: false,
+                git: place.git,
+                file: place.file,
+                commit: place.commit,
             })
         }
         None => None,

@@ -24,4 +24,17 @@ seq: number,
  * `record`, with no promotion or rollback of its digest into it during the stay: a
  * deployment that skipped the approvals. Decided with tollgate.toml's current policies.
  */
-unapproved: boolean, };
+unapproved: boolean, 
+/**
+ * For an environment in a deployment repository: the `[[git]]` entry's name.
+ */
+git?: string, 
+/**
+ * For an environment in a deployment repository: the file's path in it.
+ */
+file?: string, 
+/**
+ * For an environment in a deployment repository: the commit that began this stay (the
+ * commit the starting event read the digest at).
+ */
+commit?: string, };

@@ -23,6 +23,11 @@ file?: string,
  */
 commit?: string, 
 /**
+ * The file references the image by tag only ("deployed by tag, not pinned", a risk flag):
+ * the tag (`latest` when none is written); the digest is then `null`, never a guess.
+ */
+deployed_by_tag?: string, 
+/**
  * `None` when the tag does not exist (or was never observed).
  */
 digest: string | null, 

@@ -33,7 +33,11 @@ impl SignedEra {
         ) {
             return None;
         }
-        let signed = e.data_str("message").is_some() || e.data_str("signature").is_some();
+        // A deployment repository's commit signed by a listed key (a signed deployment read by
+        // sync, or Tollgate's own promotion commit) carries the commit object and its signer.
+        let signed = e.data_str("message").is_some()
+            || e.data_str("signature").is_some()
+            || (e.data_str("raw_commit").is_some() && e.data_str("signer").is_some());
         let Some(first) = self.first_signed else {
             if signed {
                 self.first_signed = Some(e.seq);
@@ -115,5 +119,11 @@ mod tests {
             Some(Unsigned::Problem(p)) if p.contains("after event 2")
         ));
         assert_eq!(era.event(&ev(5, EventKind::Drift, json!({}))), None);
+        let commit = json!({"raw_commit": "tree …", "signer": "alice@example.com"});
+        assert_eq!(era.event(&ev(6, EventKind::Record, commit)), None);
+        let unsigned_commit = json!({"raw_commit": "tree …", "unverified": "not signed"});
+        assert!(era
+            .event(&ev(7, EventKind::Record, unsigned_commit))
+            .is_some());
     }
 }

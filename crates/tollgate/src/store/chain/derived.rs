@@ -32,8 +32,11 @@ impl Derived {
         app: &str,
         env: &str,
         digest: Option<&str>,
-        sha256: Option<&str>,
+        data: &serde_json::Value,
     ) {
+        let sha256 = crate::domain::statement::data_message_sha256(data);
+        let sha256 = sha256.as_deref();
+        let baseline = crate::domain::timeline::is_baseline(data);
         // A kind this build does not know takes no part in the timeline.
         let Some(kind) = EventKind::parse(kind) else {
             return;
@@ -49,7 +52,7 @@ impl Derived {
         if envs
             .get_mut(env)
             .expect("inserted above")
-            .apply_statement(seq, kind, digest, replayed)
+            .apply_event(seq, kind, digest, replayed, baseline)
         {
             self.segments.push(seq);
         }

@@ -141,8 +141,7 @@ fn check_row(
         Some(f) => *formula = f,
         None => return Ok(Some(edited(seq, "its content no longer produces its hash"))),
     }
-    let sha = crate::domain::statement::data_message_sha256(&data);
-    derived.apply(seq, kind, app, env, digest, sha.as_deref());
+    derived.apply(seq, kind, app, env, digest, &data);
     Ok(None)
 }
 

@@ -1,3 +1,8 @@
+mod git;
+mod git_report;
+
+pub use git_report::{GitChange, SyncedGitEnv};
+
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use ts_rs::TS;
@@ -67,6 +72,9 @@ pub struct LatePromotion {
 #[ts(export)]
 pub struct SyncReport {
     pub tags: Vec<SyncedTag>,
+    /// The environments in a deployment repository's file (`git` + `file`), in the workspace's
+    /// order.
+    pub git: Vec<SyncedGitEnv>,
     /// Digests whose manifest and config were read for the first time.
     pub new_images: usize,
     #[ts(type = "string")]
@@ -84,6 +92,11 @@ pub struct SyncReport {
 impl SyncReport {
     pub fn drifted(&self) -> impl Iterator<Item = &SyncedTag> {
         self.tags.iter().filter(|t| t.drift)
+    }
+
+    /// The git environments drifting after this sync.
+    pub fn drifted_git(&self) -> impl Iterator<Item = &SyncedGitEnv> {
+        self.git.iter().filter(|g| g.drift)
     }
 }
 
@@ -121,8 +134,8 @@ pub async fn sync(
         .iter()
         .filter(|a| app.is_none_or(|n| n == a.name))
     {
-        // Environments in a deployment repository are read from their file's history (the
-        // next part of issue 19), not here.
+        // Environments in a deployment repository are read from their file's history
+        // (`git`), not here.
         for e in &a.environments {
             let Some(tag) = e.tag() else { continue };
             let repository = ws.env_repository(a, e).to_string();
@@ -225,7 +238,29 @@ pub async fn sync(
         .buffer_unordered(PARALLEL_TAGS)
         .collect()
         .await;
-    let infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut infos = infos.into_iter().collect::<Result<Vec<_>>>()?;
+
+    // 2b. The environments in a deployment repository: one fetch per [[git]], each file's
+    //     history walked from the last recorded commit (nothing written yet: all or nothing).
+    let git_envs = git::targets(ws, app)?;
+    let keys = crate::signing::TrustedKeys::from_approvers(&ws.config.identities());
+    let mut git_reads = git::read(ws, &store, git_envs, &keys, ctx.clock.now()).await?;
+    // The image each file pins at its tip, read once per digest never seen (best effort: a
+    // digest the registry does not have is a line of that environment, not a failed sync).
+    for r in git_reads.iter_mut() {
+        let Some(d) = r.tip_digest() else { continue };
+        if infos.iter().any(|i| i.digest == d) || store.image_info(&d)?.is_some() {
+            continue;
+        }
+        let (registry, path) = registries.get(&r.env.repository)?;
+        match registry.image_info(&path, &d).await {
+            Ok(info) => infos.push(info),
+            Err(e) => r.problems.push(format!(
+                "{} {} {}:{} at commit {} pins {d}, which cannot be read from {}: {}; check that the digest was pushed to the registry",
+                r.env.app, r.env.env, r.env.git, r.env.file, r.tip, r.env.repository, e.message
+            )),
+        }
+    }
 
     // 3. The team's events on every digest a tag points to now (each environment's current
     //    digest, each candidate waiting for the next environment, each digest a tag moved to),
@@ -238,6 +273,24 @@ pub async fn sync(
                 interest.push(Interest {
                     app: t.app.clone(),
                     digest: d.clone(),
+                });
+            }
+        }
+    }
+    for r in &git_reads {
+        let digests = r
+            .history
+            .changes
+            .iter()
+            .filter_map(|c| match c.state.deployed() {
+                crate::gitops::Deployed::Digest(d) => Some(d),
+                _ => None,
+            });
+        for d in digests {
+            if !interest.iter().any(|i| i.app == r.env.app && i.digest == d) {
+                interest.push(Interest {
+                    app: r.env.app.clone(),
+                    digest: d,
                 });
             }
         }
@@ -328,6 +381,8 @@ pub async fn sync(
             late_promotion,
         });
     }
+    let (git_events, git) = git::decide(&store, &git_reads, now)?;
+    events.extend(git_events);
     store.append(events)?;
     // 5. Teammates' moves that are there already (now that the tags are read), and the index
     //    digests read. The observations are written: a failure here is one line, not an error.
@@ -347,6 +402,7 @@ pub async fn sync(
     let checkpoint = crate::api::checkpoint::publish_after_sync(ws, ctx, &mut store).await;
     let report = SyncReport {
         tags,
+        git,
         new_images: infos.len(),
         at: now,
         team,
@@ -355,7 +411,8 @@ pub async fn sync(
     tracing::info!(
         tags = total,
         new_images = report.new_images,
-        drift = report.drifted().count(),
+        git = report.git.len(),
+        drift = report.drifted().count() + report.drifted_git().count(),
         "sync done"
     );
     Ok(report)
