@@ -359,6 +359,23 @@ fn a_file_pinned_by_tag_or_removed_is_one_line_and_never_a_guessed_digest() {
     let table = ws.run(&["status"]);
     table.ok();
     assert!(table.stdout.contains("BY-TAG:1.2"), "{}", table.stdout);
+    // The PDF lists it once (a second sync that still reads the tag adds no row), with the
+    // commit; read back with pdftotext.
+    ws.run(&["sync"]);
+    let pdf = ws.path().join("report.pdf");
+    ws.run(&["export", "--format", "pdf", "--out", pdf.to_str().unwrap()])
+        .ok();
+    let text = tollgate_testsupport::process::run(
+        std::process::Command::new("pdftotext").arg(&pdf).arg("-"),
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        flat.matches("production deployed by tag, not pinned")
+            .count(),
+        1,
+        "{flat}"
+    );
+    assert!(flat.contains(&format!("commit {c2}")), "{flat}");
 
     // Two references that disagree (the init container pins another digest): one line.
     let disagree = pinned(&reg, &d[0]).replacen(&d[0], &d[1], 1);

@@ -65,8 +65,12 @@ pub fn local(t: DateTime<Utc>) -> String {
 /// Collects the items of a report, then lays the PDF out at [`render`](Self::render).
 pub struct PdfReport {
     meta: Meta,
-    /// Promotions, rollbacks, drift, and unapproved records, with whether each is unapproved.
+    /// Promotions, rollbacks, drift, unapproved records, and deployment files that start to
+    /// reference the image by tag only, with whether each is unapproved.
     rows: Vec<(Event, bool)>,
+    /// The app × environments whose latest observation read a file pinned by tag only, so
+    /// that a run of such observations is listed once.
+    by_tag: std::collections::HashSet<(String, String)>,
     /// Rejections and unrejections, for "Rejected digests".
     rejections: Vec<Event>,
     tally: Tally,
@@ -78,6 +82,7 @@ impl PdfReport {
         PdfReport {
             meta,
             rows: Vec::new(),
+            by_tag: std::collections::HashSet::new(),
             rejections: Vec::new(),
             tally: Tally::default(),
             conflicts: Vec::new(),
@@ -94,7 +99,18 @@ impl PdfReport {
         let Some((event, in_filter, unapproved)) = self.tally.take(item) else {
             return;
         };
+        // A file that starts to reference the image by tag only: listed once per run.
+        let by_tag = event.kind == EventKind::Observation && {
+            let key = (event.app.clone(), event.env.clone());
+            if event.data_str("deployed_by_tag").is_some() {
+                self.by_tag.insert(key)
+            } else {
+                self.by_tag.remove(&key);
+                false
+            }
+        };
         let listed = unapproved
+            || by_tag
             || matches!(
                 event.kind,
                 EventKind::Promotion | EventKind::Rollback | EventKind::Drift

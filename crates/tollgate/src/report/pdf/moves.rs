@@ -23,7 +23,7 @@ pub(super) fn table(
         MARGIN_X,
         BODY_W,
         &[Para::new(
-            "Every promotion and rollback in the period, with the approvals it counted and the policy checklist as it was evaluated at the time; drift (a tag moved outside Tollgate) and unapproved deployments (a record into an environment with a policy, with no approved promotion) are highlighted.",
+            "Every promotion and rollback in the period, with the approvals it counted and the policy checklist as it was evaluated at the time; drift (a tag moved, or a deployment file changed, outside Tollgate), unapproved deployments (a record into an environment with a policy, with no approved promotion) and deployment files that reference the image by tag only are highlighted.",
             SMALL_MUTED,
         )],
     );
@@ -50,6 +50,7 @@ pub(super) fn table(
         let (cells, bg) = match e.kind {
             EventKind::Drift => (drift_cells(e), Some(DRIFT_BG)),
             EventKind::Record if *unapproved => (unapproved_cells(e), Some(DRIFT_BG)),
+            EventKind::Observation => (by_tag_cells(e), Some(DRIFT_BG)),
             _ => (move_cells(e, approvals), None),
         };
         row(c, cols, &cells, bg);
@@ -77,6 +78,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
     if let (Some(tag), Some(repo)) = (e.data_str("tag"), e.data_str("repository")) {
         what.push(Para::new(format!("tag {tag} in {repo}"), SMALL_MUTED));
     }
+    what.extend(git_paras(e));
     if let Some(prev) = e.data_str("previous") {
         what.push(Para::new("replaced", SMALL_MUTED).gap(2.0));
         what.push(Para::new(prev, MONO_MUTED));
@@ -157,17 +159,27 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
 
 fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
     let when = when_cell(e, "DRIFT", BAD);
-    let tag = e.data_str("tag").unwrap_or(&e.env);
+    let moved = match (e.data_str("git"), e.data_str("file")) {
+        (Some(git), Some(file)) => format!("{git}:{file} changed outside Tollgate to"),
+        _ => format!(
+            "tag {} moved outside Tollgate to",
+            e.data_str("tag").unwrap_or(&e.env)
+        ),
+    };
     let mut what = vec![
         Para::new(
             format!("{}: {}", e.app, e.env),
             Style::new(Font::Bold, 8.5, BAD),
         ),
-        Para::new(format!("tag {tag} moved outside Tollgate to"), SMALL).gap(1.0),
+        Para::new(moved, SMALL).gap(1.0),
         Para::new(digest_of(e), MONO).gap(1.0),
     ];
     if let Some(repo) = e.data_str("repository") {
         what.push(Para::new(format!("in {repo}"), SMALL_MUTED));
+    }
+    what.extend(git_paras(e));
+    if let Some(why) = e.data_str("why") {
+        what.push(Para::new(why, SMALL_MUTED).gap(2.0));
     }
     if let Some(prev) = e.data_str("previous") {
         what.push(Para::new("previously", SMALL_MUTED).gap(2.0));
@@ -200,6 +212,54 @@ fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
         )],
         vec![Para::new(
             "not evaluated: the tag was moved without Tollgate",
+            SMALL_MUTED,
+        )],
+    ]
+}
+
+/// For an event of an environment in a deployment repository: the commit it was made from
+/// (and, for a commit by hand, its author and who signed it).
+fn git_paras(e: &Event) -> Vec<Para> {
+    let (Some(git), Some(file), Some(commit)) =
+        (e.data_str("git"), e.data_str("file"), e.data_str("commit"))
+    else {
+        return Vec::new();
+    };
+    let mut paras = vec![Para::new(format!("{git}:{file}"), SMALL_MUTED).gap(2.0)];
+    paras.push(Para::new(format!("commit {commit}"), MONO_MUTED));
+    if let Some(review) = e.data_str("review_commit") {
+        paras.push(Para::new(format!("signed as {review}"), MONO_MUTED));
+    }
+    if let Some(author) = e.data_str("author") {
+        paras.push(Para::new(format!("author {author}"), SMALL_MUTED));
+    }
+    if let Some(signer) = e.data_str("signer") {
+        paras.push(Para::new(format!("signed by {signer}"), SMALL_MUTED));
+    }
+    paras
+}
+
+/// A deployment file that references the image by tag only: what runs there is not pinned.
+pub(super) fn by_tag_cells(e: &Event) -> Vec<Vec<Para>> {
+    let when = when_cell(e, "BY TAG", BAD);
+    let tag = e.data_str("deployed_by_tag").unwrap_or("latest");
+    let mut what = vec![
+        Para::new(
+            format!("{}: {} deployed by tag, not pinned", e.app, e.env),
+            Style::new(Font::Bold, 8.5, BAD),
+        ),
+        Para::new(format!("the file references :{tag}, no digest"), SMALL).gap(1.0),
+    ];
+    what.extend(git_paras(e));
+    vec![
+        when,
+        what,
+        vec![Para::new(
+            "none: a tag is a label; what ran cannot be proven",
+            Style::new(Font::Regular, 7.5, BAD),
+        )],
+        vec![Para::new(
+            "not evaluated: pin the image by digest (promote through Tollgate writes the digest)",
             SMALL_MUTED,
         )],
     ]
