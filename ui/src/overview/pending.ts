@@ -27,6 +27,7 @@ const RULE_NAMES: Record<Rule, string> = {
   provenance: 'provenance',
   signatures: 'signatures',
   rejected: 'rejected',
+  pinned: 'pinned by digest',
 };
 
 /** The blocking rules that fail, in people's words. */

@@ -587,3 +587,60 @@ fn a_pinned_digest_the_registry_lacks_is_one_line() {
     );
     assert_eq!(ws.status_row("production")["digest"], absent.as_str());
 }
+
+#[test]
+fn the_checklist_says_when_the_target_file_is_deployed_by_tag() {
+    let (reg, d) = images("pinned-rule");
+    tollgate_testsupport::skopeo::skopeo_retag(&reg, "payments/api:a", "payments/api:staging");
+    let repo = DeployRepo::new();
+    repo.commit(
+        FILE,
+        &deployment_yaml(&format!("{}/payments/api:1.2", reg.host())),
+        "by tag",
+    );
+    let ws = workspace(&reg, &repo.url(), true, "");
+    ws.run(&["sync"]);
+    let check = ws.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &d[0],
+        "--json",
+    ]);
+    let json = check.json();
+    let rules = json["evaluation"]["rules"].as_array().unwrap();
+    let notes: Vec<_> = rules.iter().filter(|r| r["rule"] == "pinned").collect();
+    assert_eq!(notes.len(), 1, "{json}");
+    assert_eq!(notes[0]["blocking"], false);
+    let reason = notes[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("deploy:{FILE}")) && reason.contains("by tag 1.2"),
+        "{reason}"
+    );
+    // Pinned by digest: no such line.
+    repo.commit(FILE, &pinned(&reg, &d[1]), "pin it");
+    ws.run(&["sync"]);
+    let json = ws
+        .run(&[
+            "check",
+            "--app",
+            "api",
+            "--to",
+            "production",
+            "--digest",
+            &d[0],
+            "--json",
+        ])
+        .json();
+    assert!(
+        json["evaluation"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["rule"] != "pinned"),
+        "{json}"
+    );
+}

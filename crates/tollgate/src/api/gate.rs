@@ -199,6 +199,25 @@ pub(crate) fn evaluate(
         evaluation.rules.insert(0, rule);
         evaluation.passed = false;
     }
+    // A deployment file that references the image by tag only: said, never blocking (the
+    // promotion is what pins it).
+    if let (Some(place), Some(tag)) = (
+        to.git_target(),
+        store
+            .last_observation(&app.name, &to.name)?
+            .as_ref()
+            .and_then(|o| o.data_str("deployed_by_tag").map(str::to_string)),
+    ) {
+        evaluation.rules.push(crate::policy::RuleResult {
+            rule: crate::policy::Rule::Pinned,
+            passed: false,
+            reason: format!(
+                "{}:{} deploys {} by tag {tag}, not pinned by digest: what runs there cannot be proven; this promotion pins it by digest",
+                place.git, place.file, app.name
+            ),
+            blocking: false,
+        });
+    }
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
     Ok(PromotionCheck {
         app: app.name.clone(),

@@ -160,6 +160,9 @@ pub enum Rule {
     /// Someone with a role rejected this digest for the target (or an earlier environment, or
     /// every one) and nobody lifted it. Shown only when it fails.
     Rejected,
+    /// Advisory: the target's deployment file references the image by tag only (what runs
+    /// there is not pinned); this promotion pins it by digest. Shown only then.
+    Pinned,
 }
 
 impl Rule {
@@ -174,6 +177,7 @@ impl Rule {
             Rule::Provenance => "provenance",
             Rule::Signatures => "signatures",
             Rule::Rejected => "rejected",
+            Rule::Pinned => "pinned",
         }
     }
 }
