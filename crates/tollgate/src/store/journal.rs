@@ -165,11 +165,11 @@ pub struct Promotion {
     pub heartbeat_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
+pub(super) const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
 
 const OPEN: &str = "state NOT IN ('recorded', 'failed', 'review')";
 
-fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
+pub(super) fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
     let text = |i: usize| -> Result<String> { Ok(r.get::<_, String>(i)?) };
     let time = |i: usize, what: &str| time_at(r, i, what);
     let kind = text(1)?;
@@ -272,7 +272,7 @@ pub fn busy(open: &Promotion) -> Error {
     ))
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -544,54 +544,6 @@ impl Store {
             return Err(no_longer_open(&self.conn, id));
         }
         Ok(())
-    }
-
-    /// The git entries of app × environment pushed for review (`review`, with their commit),
-    /// oldest first: a sync records each when it sees its commit reach the branch.
-    pub fn journal_in_review(&self, app: &str, env: &str) -> Result<Vec<Promotion>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM promotions WHERE app = ?1 AND to_env = ?2 AND state = 'review' AND git IS NOT NULL AND commit_id IS NOT NULL ORDER BY id"
-        ))?;
-        let rows = stmt.query_map(params![app, env], |r| Ok(read(r)))?;
-        rows.map(|r| r?).collect()
-    }
-
-    /// Append `events` and mark each entry of `landed` (in `review`) recorded by its promotion
-    /// or rollback event among them (the one whose `data.journal` is its id), in one
-    /// transaction. Refused, with nothing written, when such an entry is no longer in review
-    /// (another sync recorded it meanwhile) or has no event among `events`.
-    pub fn append_landing(&mut self, events: Vec<NewEvent>, landed: &[i64]) -> Result<Vec<Event>> {
-        if landed.is_empty() {
-            return self.append(events);
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored = super::events::append(&tx, events)?;
-        for id in landed {
-            let event = stored
-                .iter()
-                .find(|e| {
-                    matches!(e.kind, EventKind::Promotion | EventKind::Rollback)
-                        && e.data.get("journal").and_then(serde_json::Value::as_i64) == Some(*id)
-                })
-                .ok_or_else(|| {
-                    Error::internal(format!(
-                        "promotion {id} landed, but no event of it was made"
-                    ))
-                })?;
-            let n = tx.execute(
-                "UPDATE promotions SET state = 'recorded', event_seq = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'review'",
-                params![id, event.seq, stamp(event.appended_at())],
-            )?;
-            if n != 1 {
-                return Err(Error::refused(format!(
-                    "promotion {id} is no longer in review (another sync recorded it meanwhile); nothing was written: run `tollgate sync` again"
-                )));
-            }
-        }
-        tx.commit()?;
-        Ok(stored)
     }
 
     /// The open entry moving the deployment file `place`, if any.
