@@ -394,7 +394,9 @@ pub(super) fn decide(
         };
         let times = claimed_times(&committed, floor, now);
         let appended = format_at(now);
+        let mut after: Option<DateTime<Utc>> = None;
         for (c, at) in deployed.into_iter().zip(times) {
+            let at = after.map_or(at, |a| at.max(a));
             let i = r
                 .history
                 .changes
@@ -466,7 +468,10 @@ pub(super) fn decide(
             // A promotion pushed for review that this commit brought onto the branch: recorded
             // from its journal entry (see git_review).
             if let Some(l) = r.landings.iter().find(|l| l.change == i) {
-                events.push(landed_event(ws, ctx, store, l, c, at, &appended)?);
+                events.push(landed_event(ws, ctx, store, l, c, now)?);
+                // The stay begins now (when a sync saw it land): later commits of this sync
+                // are placed after it.
+                after = Some(now);
                 landed.push(l.entry.id);
                 expected = Some(d);
                 drifting = false;
@@ -487,7 +492,12 @@ pub(super) fn decide(
             let in_flight = in_flight_promotion(store, &e.app, &e.env, &c.commit)?;
             match judge_commit(explained, in_flight, signer.is_some()) {
                 CommitVerdict::Explained => change.outcome = "promotion".into(),
-                CommitVerdict::InFlight => change.outcome = "in_flight".into(),
+                CommitVerdict::InFlight => {
+                    // Its promotion records the move when it finishes: until then the tip
+                    // pinning its digest is no drift.
+                    expected = Some(d);
+                    change.outcome = "in_flight".into();
+                }
                 CommitVerdict::Signed => {
                     events.push(NewEvent {
                         at,

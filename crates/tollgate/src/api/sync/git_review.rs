@@ -193,17 +193,16 @@ fn one_line(repo: &BareRepo, env: &GitEnv, c: &FileChange, digest: &Digest) -> b
         .is_ok_and(|p| p.text.as_bytes() == now.as_slice())
 }
 
-/// The promotion (or rollback) event of a landed entry: the promote code's event, signed now
-/// by the actor (unsigned, with why, on a machine without the key), placed at `at` (the landing
-/// commit's claimed time) with `appended_at`.
+/// The promotion (or rollback) event of a landed entry: the promote code's event, signed at
+/// `now` by the actor (unsigned, with why, on a machine without the key). The stay begins when
+/// the sync sees the commit land (`now`), as a tag promotion's begins when it is recorded.
 pub(super) fn landed_event(
     ws: &Workspace,
     ctx: &Context,
     store: &Store,
     l: &Landing,
     c: &FileChange,
-    at: chrono::DateTime<chrono::Utc>,
-    appended: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<NewEvent> {
     let signed = l.entry.commit.clone().unwrap_or_default();
     let mut entry = l.entry.clone();
@@ -213,18 +212,9 @@ pub(super) fn landed_event(
         raw_commit: Some(&raw),
         ..Default::default()
     };
-    let mut event = crate::api::promote::promotion_event(
-        ws,
-        ctx,
-        store,
-        &entry,
-        ctx.clock.now(),
-        false,
-        &notes,
-    )?;
-    event.at = at;
+    let mut event =
+        crate::api::promote::promotion_event(ws, ctx, store, &entry, now, false, &notes)?;
     let data = &mut event.data;
-    data["appended_at"] = appended.into();
     data["landed"] = l.how.as_str().into();
     data["author"] = format!("{} <{}>", c.author.name, c.author.email).into();
     if let Some(b) = &l.entry.review_branch {
