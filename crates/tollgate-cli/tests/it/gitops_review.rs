@@ -151,6 +151,13 @@ fn a_review_branch_merged_with_a_merge_commit_is_the_promotion() {
 
     let out = fx.run(&["sync"]);
     assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "api production: recorded promotion 1 by {PROMOTER}, pushed for review to {review} (merged), at commit {merge} on main"
+        )),
+        "{stdout}"
+    );
     let p = assert_landed(&fx, &merge);
     assert_eq!(p.data["landed"], "merged");
     assert_eq!(p.data["review_commit"], signed.as_str());
