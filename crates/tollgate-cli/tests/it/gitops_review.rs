@@ -330,3 +330,21 @@ fn a_sync_while_a_promotion_is_between_push_and_record_is_no_drift() {
     assert_eq!(last["via"], "promotion");
     assert_eq!(last["commit"], commit.as_str());
 }
+
+/// Merged fast-forward: the branch now holds the signed commit itself; the event names it alone
+/// (no review commit apart).
+#[test]
+fn a_review_branch_merged_fast_forward_is_the_promotion_of_the_signed_commit() {
+    let fx = Fixture::with_git("gitops-ff", "push = \"branch\"\n");
+    let (review, signed) = push_for_review(&fx);
+    fetch_review(&fx, &review);
+    fx.repo
+        .work_git(&["merge", "-q", "--ff-only", "FETCH_HEAD"]);
+    assert_eq!(push_main(&fx), signed);
+    let out = fx.run(&["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let p = assert_landed(&fx, &signed);
+    assert_eq!(p.data["landed"], "fast_forward");
+    assert!(p.data.get("review_commit").is_none(), "{}", p.data);
+    assert!(p.data.get("raw_review_commit").is_none(), "{}", p.data);
+}
