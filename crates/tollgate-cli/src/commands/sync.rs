@@ -57,6 +57,20 @@ fn sync_report(report: &SyncReport) {
             changed,
             missing
         );
+        // Promotions pushed for review that reached the branch: recorded by this sync.
+        for g in &report.git {
+            for c in g.changes.iter().filter(|c| c.outcome == "promotion") {
+                if let Some(why) = &c.why {
+                    say!(
+                        "{} {}: recorded {why}, at commit {} on {}",
+                        g.app,
+                        g.env,
+                        c.commit,
+                        g.branch
+                    );
+                }
+            }
+        }
     }
     let team = &report.team;
     if team.imported

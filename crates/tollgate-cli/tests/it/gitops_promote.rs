@@ -14,27 +14,27 @@ use tollgate::store::Store;
 use tollgate_testsupport::deploy_repo::{deployment_yaml, DeployRepo};
 use tollgate_testsupport::signed::SignedWorkspace;
 
-const FILE: &str = "apps/api/deployment.yaml";
-const PROMOTER: &str = "release-bot";
+pub(crate) const FILE: &str = "apps/api/deployment.yaml";
+pub(crate) const PROMOTER: &str = "release-bot";
 
 /// dev (image A) → production, a file in the deployment repository that pins image B (an
 /// image committed by hand), one QA approval; quinn and bob are QA.
-struct Fixture {
-    f: SignedWorkspace,
-    repo: DeployRepo,
-    a: String,
-    b: String,
-    quinn: String,
-    bob: String,
+pub(crate) struct Fixture {
+    pub(crate) f: SignedWorkspace,
+    pub(crate) repo: DeployRepo,
+    pub(crate) a: String,
+    pub(crate) b: String,
+    pub(crate) quinn: String,
+    pub(crate) bob: String,
 }
 
 impl Fixture {
-    fn new(name: &str) -> Fixture {
+    pub(crate) fn new(name: &str) -> Fixture {
         Fixture::with_git(name, "")
     }
 
     /// [`Fixture::new`] with more lines in the `[[git]]` entry (`push = "branch"`).
-    fn with_git(name: &str, git_lines: &str) -> Fixture {
+    pub(crate) fn with_git(name: &str, git_lines: &str) -> Fixture {
         Fixture::build(name, "", git_lines)
     }
 
@@ -72,26 +72,26 @@ impl Fixture {
     }
 
     /// The reference the file holds for `digest`.
-    fn image(&self, digest: &str) -> String {
+    pub(crate) fn image(&self, digest: &str) -> String {
         format!("{}/payments/api@{digest}", self.f.reg.host())
     }
 
-    fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+    pub(crate) fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         cli_in(&self.f.tmp.config(), args, env)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cli(args, &[]).output().unwrap()
     }
 
-    fn approve(&self, who: &str, digest: &str) {
+    pub(crate) fn approve(&self, who: &str, digest: &str) {
         self.f
             .approve(&Context::system(), who, "production", digest, None)
             .unwrap();
     }
 
     /// `tollgate key show --git`, written to a file for `gpg.ssh.allowedSignersFile`.
-    fn allowed_signers(&self) -> std::path::PathBuf {
+    pub(crate) fn allowed_signers(&self) -> std::path::PathBuf {
         let out = self.run(&["key", "show", "--git"]);
         assert!(out.status.success(), "{}", text(&out));
         let path = self.repo.dir().join("allowed_signers");
@@ -104,7 +104,7 @@ impl Fixture {
         self.repo.log().into_iter().map(|(_, s)| s).collect()
     }
 
-    fn events(&self, kind: EventKind) -> Vec<tollgate::domain::Event> {
+    pub(crate) fn events(&self, kind: EventKind) -> Vec<tollgate::domain::Event> {
         Store::open(&self.f.ws.db_path)
             .unwrap()
             .events(&Default::default())
@@ -115,7 +115,7 @@ impl Fixture {
     }
 }
 
-fn cli_in(config: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+pub(crate) fn cli_in(config: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.arg("--config")
         .arg(config)
@@ -129,7 +129,7 @@ fn cli_in(config: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Comm
     cmd
 }
 
-fn promote_args(digest: &str) -> Vec<&str> {
+pub(crate) fn promote_args(digest: &str) -> Vec<&str> {
     vec![
         "promote",
         "--app",
@@ -145,7 +145,7 @@ fn subject(digest: &str) -> String {
     format!("Promote api sha256:{} to production", &digest[7..19])
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout: {}\nstderr: {}",
         out.status.code(),
@@ -155,7 +155,7 @@ fn text(out: &Output) -> String {
 }
 
 /// The one `error: ` line of a failed run.
-fn error_line(out: &Output) -> String {
+pub(crate) fn error_line(out: &Output) -> String {
     assert!(!out.status.success(), "{}", text(out));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let lines: Vec<&str> = stderr
@@ -167,12 +167,12 @@ fn error_line(out: &Output) -> String {
 }
 
 /// A running `tollgate promote` stopped right after `step`.
-struct Paused {
+pub(crate) struct Paused {
     child: Child,
     stderr: BufReader<std::process::ChildStderr>,
 }
 
-fn paused(mut cmd: Command, step: &str) -> Paused {
+pub(crate) fn paused(mut cmd: Command, step: &str) -> Paused {
     let mut child = cmd
         .env("TOLLGATE_TEST_PAUSE_AT", step)
         .stdin(Stdio::piped())
@@ -195,11 +195,11 @@ fn paused(mut cmd: Command, step: &str) -> Paused {
     Paused { child, stderr }
 }
 
-fn resume(p: &mut Paused) {
+pub(crate) fn resume(p: &mut Paused) {
     p.child.stdin.take().unwrap().write_all(b"\n").unwrap();
 }
 
-fn finish(mut p: Paused) -> Output {
+pub(crate) fn finish(mut p: Paused) -> Output {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut p.stderr, &mut rest).unwrap();
     let mut out = p.child.wait_with_output().unwrap();

@@ -165,11 +165,11 @@ pub struct Promotion {
     pub heartbeat_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
+pub(super) const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
 
 const OPEN: &str = "state NOT IN ('recorded', 'failed', 'review')";
 
-fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
+pub(super) fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
     let text = |i: usize| -> Result<String> { Ok(r.get::<_, String>(i)?) };
     let time = |i: usize, what: &str| time_at(r, i, what);
     let kind = text(1)?;
@@ -272,7 +272,7 @@ pub fn busy(open: &Promotion) -> Error {
     ))
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

@@ -27,6 +27,7 @@ mod events;
 mod git_commits;
 mod images;
 mod journal;
+mod journal_review;
 mod messages;
 pub mod migrations;
 mod point_in_time;

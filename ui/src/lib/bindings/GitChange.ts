@@ -29,6 +29,7 @@ outcome: string,
  */
 signer: string | null, 
 /**
- * Why it is drift or a problem (the signature status, what is wrong with the file).
+ * Why it is drift or a problem (the signature status, what is wrong with the file); for
+ * a `promotion` pushed for review, which one it landed and how.
  */
 why: string | null, };

@@ -24,6 +24,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::git_report::{GitChange, SyncedGitEnv};
+use super::git_review::{landed_event, landings, Landing};
+use crate::api::Context;
 use crate::config::{GitLocation, RegistryLocation, Workspace};
 use crate::domain::git_history::{claimed_times, judge_commit, CommitVerdict};
 use crate::domain::timeline::{decide_drift, DriftDecision, BASELINE_KEY};
@@ -50,6 +52,18 @@ pub(super) struct GitEnv {
     selector: Option<ImageSelector>,
 }
 
+impl GitEnv {
+    /// How the file names the app's repository.
+    pub fn matcher(&self) -> &RepositoryMatcher {
+        &self.matcher
+    }
+
+    /// The environment's `image` selector, when it has one.
+    pub fn selector(&self) -> Option<&ImageSelector> {
+        self.selector.as_ref()
+    }
+}
+
 /// What [`read`] found for one environment.
 pub(super) struct GitRead {
     pub env: GitEnv,
@@ -68,6 +82,8 @@ pub(super) struct GitRead {
     pub signatures: Vec<std::result::Result<CommitSigner, Unverified>>,
     /// Lines found after reading (an image the registry does not have), for the report.
     pub problems: Vec<String>,
+    /// Promotions pushed for review that a change of `history` brought onto the branch.
+    pub landings: Vec<Landing>,
 }
 
 impl GitRead {
@@ -223,6 +239,8 @@ pub(super) async fn read(
                 .iter()
                 .map(|c| c.verify(keys, Some(now)))
                 .collect();
+            let mut problems = Vec::new();
+            let landed = landings(store, &repo, &e, &history, &mut problems)?;
             out.push(GitRead {
                 first: stop.is_none(),
                 env: e,
@@ -232,7 +250,8 @@ pub(super) async fn read(
                 before,
                 last,
                 signatures,
-                problems: Vec::new(),
+                problems,
+                landings: landed,
             });
         }
     }
@@ -331,15 +350,24 @@ fn commit_data(
     data
 }
 
+/// What [`decide`] found: the events, the report rows, and the journal entries in `review`
+/// whose promotion event is among the events (to be marked recorded with them:
+/// [`Store::append_landing`]).
+pub(super) type Decided = (Vec<NewEvent>, Vec<SyncedGitEnv>, Vec<i64>);
+
 /// The events of one sync for the git environments read, and the report rows. `known`
-/// questions go to `store` (nothing is written here).
+/// questions go to `store` (nothing is written here); a promotion pushed for review that landed
+/// is signed now by its actor (`ws`, `ctx`: the key sources).
 pub(super) fn decide(
+    ws: &Workspace,
+    ctx: &Context,
     store: &Store,
     reads: &[GitRead],
     now: DateTime<Utc>,
-) -> Result<(Vec<NewEvent>, Vec<SyncedGitEnv>)> {
+) -> Result<Decided> {
     let mut events = Vec::new();
     let mut rows = Vec::new();
+    let mut landed = Vec::new();
     for r in reads {
         let e = &r.env;
         let head = store.head(&e.app, &e.env)?;
@@ -366,7 +394,9 @@ pub(super) fn decide(
         };
         let times = claimed_times(&committed, floor, now);
         let appended = format_at(now);
+        let mut after: Option<DateTime<Utc>> = None;
         for (c, at) in deployed.into_iter().zip(times) {
+            let at = after.map_or(at, |a| at.max(a));
             let i = r
                 .history
                 .changes
@@ -435,10 +465,39 @@ pub(super) fn decide(
                 changes.push(change);
                 continue;
             }
+            // A promotion pushed for review that this commit brought onto the branch: recorded
+            // from its journal entry (see git_review).
+            if let Some(l) = r.landings.iter().find(|l| l.change == i) {
+                events.push(landed_event(ws, ctx, store, l, c, now)?);
+                // The stay begins now (when a sync saw it land): later commits of this sync
+                // are placed after it.
+                after = Some(now);
+                landed.push(l.entry.id);
+                expected = Some(d);
+                drifting = false;
+                change.outcome = "promotion".into();
+                change.why = Some(format!(
+                    "promotion {} by {}, pushed for review to {} ({})",
+                    l.entry.id,
+                    l.entry.actor,
+                    l.entry
+                        .review_branch
+                        .as_deref()
+                        .unwrap_or("a review branch"),
+                    l.how.as_str().replace('_', "-")
+                ));
+                changes.push(change);
+                continue;
+            }
             let in_flight = in_flight_promotion(store, &e.app, &e.env, &c.commit)?;
             match judge_commit(explained, in_flight, signer.is_some()) {
                 CommitVerdict::Explained => change.outcome = "promotion".into(),
-                CommitVerdict::InFlight => change.outcome = "in_flight".into(),
+                CommitVerdict::InFlight => {
+                    // Its promotion records the move when it finishes: until then the tip
+                    // pinning its digest is no drift.
+                    expected = Some(d);
+                    change.outcome = "in_flight".into();
+                }
                 CommitVerdict::Signed => {
                     events.push(NewEvent {
                         at,
@@ -564,5 +623,5 @@ pub(super) fn decide(
             problems,
         });
     }
-    Ok((events, rows))
+    Ok((events, rows, landed))
 }

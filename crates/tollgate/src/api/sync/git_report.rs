@@ -72,7 +72,8 @@ pub struct GitChange {
     pub outcome: String,
     /// The identity whose listed key signed it.
     pub signer: Option<String>,
-    /// Why it is drift or a problem (the signature status, what is wrong with the file).
+    /// Why it is drift or a problem (the signature status, what is wrong with the file); for
+    /// a `promotion` pushed for review, which one it landed and how.
     pub why: Option<String>,
 }
 

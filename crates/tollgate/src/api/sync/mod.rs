@@ -1,5 +1,6 @@
 mod git;
 mod git_report;
+mod git_review;
 
 pub use git_report::{GitChange, SyncedGitEnv};
 
@@ -381,9 +382,9 @@ pub async fn sync(
             late_promotion,
         });
     }
-    let (git_events, git) = git::decide(&store, &git_reads, now)?;
+    let (git_events, git, landed) = git::decide(ws, ctx, &store, &git_reads, now)?;
     events.extend(git_events);
-    store.append(events)?;
+    store.append_landing(events, &landed)?;
     // 5. Teammates' moves that are there already (now that the tags are read), and the index
     //    digests read. The observations are written: a failure here is one line, not an error.
     let team = match team.finish(ws, ctx, &mut store) {

@@ -3,7 +3,10 @@
 //! report cannot swap in another commit), and a promotion, rollback or signed deployment's
 //! commit must be SSH-signed (namespace `git`) by the event's actor, with a key listed for it:
 //! a workspace's identities (`verify FILE --config`), else the report's own
-//! `allowed_signers_git` when it has one. An auditor does the same with stock tools (see
+//! `allowed_signers_git` when it has one. A promotion pushed for review and merged or squashed
+//! by a forge names the signed commit apart (`data.review_commit`, `data.raw_review_commit`):
+//! that object must hash to that id and carry the actor's signature, and `raw_commit` (the
+//! forge's merge or squash commit, signed by the forge or not at all) is only hash-checked. An auditor does the same with stock tools (see
 //! docs/AUDIT-FORMAT.md): `git hash-object -t commit`, and `ssh-keygen -Y verify -n git`.
 
 use std::collections::BTreeMap;
@@ -52,20 +55,28 @@ impl Checker<'_> {
                 );
                 continue;
             };
-            match commit_id(raw.as_bytes()) {
-                Ok(id) if id == named => {}
-                Ok(id) => {
-                    self.problem(
-                        Some(seq),
-                        format!("its commit object hashes to {id}, not to the commit {named} it names: the object or the id was altered"),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    self.problem(Some(seq), e.message);
-                    continue;
-                }
+            if let Some(why) = hash_problem(raw, named, "commit") {
+                self.problem(Some(seq), why);
+                continue;
             }
+            // Pushed for review and merged by a forge: the actor signed the review commit.
+            let (raw, named) = match w.event.data_str("review_commit") {
+                None => (raw, named),
+                Some(review) => {
+                    let Some(raw) = w.event.data_str("raw_review_commit") else {
+                        self.problem(
+                            Some(seq),
+                            format!("it names the review commit {review} but carries no object of it (data.raw_review_commit)"),
+                        );
+                        continue;
+                    };
+                    if let Some(why) = hash_problem(raw, review, "review commit") {
+                        self.problem(Some(seq), why);
+                        continue;
+                    }
+                    (raw, review)
+                }
+            };
             let claims_signer = matches!(
                 w.event.kind,
                 EventKind::Promotion | EventKind::Rollback | EventKind::Record
@@ -91,6 +102,15 @@ impl Checker<'_> {
             }
         }
         counted
+    }
+}
+
+/// Why the object `raw` is not the commit `named` (`what`: "commit", "review commit"), if so.
+fn hash_problem(raw: &str, named: &str, what: &str) -> Option<String> {
+    match commit_id(raw.as_bytes()) {
+        Ok(id) if id == named => None,
+        Ok(id) => Some(format!("its {what} object hashes to {id}, not to the {what} {named} it names: the object or the id was altered")),
+        Err(e) => Some(e.message),
     }
 }
 

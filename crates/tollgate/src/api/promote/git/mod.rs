@@ -20,9 +20,10 @@
 //! - **Who commits.** Author and committer are the promoter: the name is the identity id, the
 //!   email the id when it is an address, else `<id>@tollgate.invalid` (a reserved domain: never
 //!   a real mailbox); the time is the context's clock, in UTC.
-//! - **The lock.** The clone's lock is held while reading, and again while committing and
-//!   pushing; not in between, so two promotions of one history never wait on each other for
-//!   long (the journal keeps one open entry per file).
+//! - **The lock.** The clone's lock is held while reading, again while committing and
+//!   pushing, and again for the read-back; not in between (a sync of another process meanwhile
+//!   sees the pushed commit in flight: its journal entry is open), so two promotions of one
+//!   history never wait on each other for long (the journal keeps one open entry per file).
 //! - **Team sharing.** The signed `tollgate.promotion` message keeps its format; its `tag` is
 //!   the environment's place (`deploy:apps/api/deployment.yaml`), as the message needs one and a
 //!   git environment has none. Such events are not published to the team's registry yet (a
@@ -188,6 +189,9 @@ pub(super) async fn run(
             )));
         }
     };
+    // The clone is free again until the read-back: a sync meanwhile (another process) reads
+    // the branch and finds the commit in flight.
+    drop(clone);
     store.journal_advance(entry.id, JournalState::Pushed, ctx.clock.now())?;
     progress(PromotionStep::Pushed);
     fault::point("pushed");
@@ -219,6 +223,7 @@ pub(super) async fn run(
         });
     }
     let raw = String::from_utf8_lossy(&written.raw).into_owned();
+    let clone = dest.open(ws)?;
     let event = verify_and_record(
         ws,
         ctx,
