@@ -16,6 +16,7 @@ mod export_safety;
 mod gate;
 mod gitops_promote;
 mod gitops_sync;
+mod gitops_team;
 mod identity;
 mod point_in_time;
 mod promote;
