@@ -22,7 +22,7 @@ use tollgate_testsupport::workspace::TempWorkspace;
 const FILE: &str = "apps/api/deployment.yaml";
 
 /// dev (image A) → production (the file, pinning image B committed by hand); one QA approval.
-/// Quinn is QA, Alice the manager who promotes.
+/// Quinn and Bob are QA, Alice the manager who promotes.
 struct Team {
     f: SignedWorkspace,
     repo: DeployRepo,
@@ -30,6 +30,7 @@ struct Team {
     b: String,
     quinn: String,
     alice: String,
+    bob: String,
     /// The commit by hand that pins B.
     base: String,
 }
@@ -48,13 +49,18 @@ impl Team {
         .image("old", &format!("{name}-b"))
         .approver("quinn", &["qa"])
         .approver("alice", &["manager"])
+        .approver("bob", &["qa"])
         .extra_toml(&format!(
             "\n[[git]]\nname = \"deploy\"\nurl = \"{}\"\n",
             repo.url()
         ))
         .build();
         let (a, b) = (f.digests[0].clone(), f.digests[1].clone());
-        let (quinn, alice) = (f.approvers[0].clone(), f.approvers[1].clone());
+        let (quinn, alice, bob) = (
+            f.approvers[0].clone(),
+            f.approvers[1].clone(),
+            f.approvers[2].clone(),
+        );
         let base = repo.commit(
             FILE,
             &deployment_yaml(&format!("{}/payments/api@{b}", f.reg.host())),
@@ -67,6 +73,7 @@ impl Team {
             b,
             quinn,
             alice,
+            bob,
             base,
         }
     }
@@ -200,9 +207,41 @@ fn a_git_promotion_on_one_desktop_is_imported_and_its_commit_explained_on_anothe
     assert_eq!(status["drift"], false, "{status}");
     assert_eq!(status["commit"], commit.as_str(), "{status}");
 
+    // On A: B runs in dev (recorded), goes on to production, and production rolls back to A
+    // (a fresh QA approval of A): each a signed commit, each published; on B the last one is
+    // via rollback, Alice, at the branch tip, no drift.
+    t.f.record(&at(4), "dev", &t.b);
+    t.f.approve(&at(4), &t.quinn, "production", &t.b, None)
+        .unwrap();
+    t.f.promote(&at(4), "production", &t.b, &t.alice).unwrap();
+    t.f.approve(&at(5), &t.bob, "production", &t.a, None)
+        .unwrap();
+    let back = t.f.rollback(&at(5), "production", &t.a, &t.alice).unwrap();
+    let back_commit = back.git.as_ref().expect("a git rollback").commit.clone();
+    assert!(
+        back.shared.as_ref().is_some_and(|s| s.shared),
+        "{:?}",
+        back.shared
+    );
+    assert_eq!(t.repo.tip(), back_commit);
+    let report = sync(&desktop_b, &at(6));
+    assert!(report.team.imported_events >= 2, "{:?}", report.team);
+    assert_eq!(report.team.unplaced, 0, "{:?}", report.team);
+    assert!(!report.git[0].drift, "{:?}", report.git[0]);
+    assert_eq!(report.git[0].commit, back_commit);
+    let last = timeline(&b_dir).pop().expect("a segment");
+    assert_eq!(last["digest"], t.a.as_str(), "{last}");
+    assert_eq!(last["via"], "rollback", "{last}");
+    assert_eq!(last["actor"], t.alice.as_str(), "{last}");
+    assert_eq!(last["commit"], back_commit.as_str(), "{last}");
+    assert_eq!(events(&desktop_b, EventKind::Rollback).len(), 1);
+    assert!(events(&desktop_b, EventKind::Drift)
+        .iter()
+        .all(|d| d.env != "production"));
+
     let v = api::verify(&desktop_b).unwrap();
     assert!(v.ok(), "{:?}", v.problems);
-    assert!(v.signed_events >= 1);
+    assert!(v.signed_events >= 2);
 }
 
 #[test]
