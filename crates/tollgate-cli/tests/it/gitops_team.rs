@@ -85,6 +85,17 @@ impl Team {
     /// A promotion message into production of `digest` naming `commit`, signed with Alice's
     /// listed key (valid: what someone holding her key, or a buggy client, could publish).
     fn signed_by_alice(&self, digest: &str, commit: &str, hours: i64) -> (Vec<u8>, String) {
+        self.signed_by_alice_in(FILE, digest, commit, hours)
+    }
+
+    /// [`Self::signed_by_alice`] naming `file` of the deployment repository.
+    fn signed_by_alice_in(
+        &self,
+        file: &str,
+        digest: &str,
+        commit: &str,
+        hours: i64,
+    ) -> (Vec<u8>, String) {
         let m = EventMessage::new(
             Move {
                 kind: PROMOTION_KIND,
@@ -96,7 +107,7 @@ impl Team {
                 repository: "local/payments/api".into(),
                 place: MovePlace::Git {
                     git: "deploy".into(),
-                    file: FILE.into(),
+                    file: file.into(),
                     commit: commit.into(),
                 },
                 approvals: Vec::new(),
@@ -261,9 +272,14 @@ fn a_signed_git_move_the_repository_does_not_show_is_unplaced_and_the_file_is_ju
     let (bytes, signature) = t.signed_by_alice(&t.a, &"f".repeat(40), 1);
     let not_on_branch = plant(&t.f, ArtifactKind::Promotion, &t.a, bytes, signature).to_string();
 
+    // And one naming another file: not this environment's place (untrusted, as a wrong tag).
+    let (bytes, signature) = t.signed_by_alice_in("other.yaml", &t.a, &t.base, 1);
+    let other_file = plant(&t.f, ArtifactKind::Promotion, &t.a, bytes, signature).to_string();
+
     let report = sync(&desktop_b, &at(2));
     assert_eq!(report.team.imported_events, 0, "{:?}", report.team);
     assert_eq!(report.team.unplaced, 2, "{:?}", report.team);
+    assert_eq!(report.team.untrusted, 1, "{:?}", report.team);
     let line = |artifact: &str| {
         report
             .team
@@ -280,6 +296,12 @@ fn a_signed_git_move_the_repository_does_not_show_is_unplaced_and_the_file_is_ju
         "{pins}"
     );
     assert!(pins.contains("disagree"), "{pins}");
+    let elsewhere = line(&other_file);
+    assert!(
+        elsewhere.starts_with("untrusted promotion")
+            && elsewhere.contains("in deploy:other.yaml, but api production is"),
+        "{elsewhere}"
+    );
     let absent = line(&not_on_branch);
     assert!(absent.contains("is not on deploy/main"), "{absent}");
 
