@@ -18,6 +18,7 @@ mod gitops_audit;
 mod gitops_promote;
 mod gitops_review;
 mod gitops_sync;
+mod gitops_team;
 mod identity;
 mod point_in_time;
 mod promote;

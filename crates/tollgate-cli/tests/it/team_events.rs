@@ -11,7 +11,7 @@ use std::process::Stdio;
 use tollgate::api::{self, Context};
 use tollgate::domain::Digest;
 use tollgate::keychain::OsKeychain;
-use tollgate::signing::{self, Anchor, EventMessage, Move, PROMOTION_KIND};
+use tollgate::signing::{self, Anchor, EventMessage, Move, MovePlace, PROMOTION_KIND};
 use tollgate::team::{fallback_tag, ArtifactKind};
 
 use crate::identity::{keygen, Agent};
@@ -251,7 +251,7 @@ fn promotion_message(digest: &str, signer: &str) -> EventMessage {
             digest: Digest::parse(digest).unwrap(),
             previous: None,
             repository: "local/payments/api".into(),
-            tag: "staging".into(),
+            place: MovePlace::Tag("staging".into()),
             approvals: Vec::new(),
             deployed_at: None,
         },

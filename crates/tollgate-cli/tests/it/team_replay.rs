@@ -452,9 +452,10 @@ fn a_message_signed_ahead_of_time_or_in_a_newer_version_is_named_and_not_importe
         .unwrap_or_else(|| panic!("{listed:?}"));
     assert!(why.contains("more than 5 minutes after"), "{why}");
 
-    // A promotion message of version 2, signed by a listed key: needs a newer Tollgate.
+    // A promotion message of version 3 (this build reads up to 2: version 2 names a deployment
+    // file's commit), signed by a listed key: needs a newer Tollgate.
     let newer = format!(
-        r#"{{"app":"api","digest":"{a}","env":"staging","kind":"tollgate.promotion","v":2}}"#
+        r#"{{"app":"api","digest":"{a}","env":"staging","kind":"tollgate.promotion","v":3}}"#
     );
     let signature = signing::sign(&alice, newer.as_bytes(), &OsKeychain).unwrap();
     let planted = plant(
@@ -474,7 +475,7 @@ fn a_message_signed_ahead_of_time_or_in_a_newer_version_is_named_and_not_importe
             .iter()
             .any(|s| s.starts_with("needs a newer Tollgate: promotion")
                 && s.contains(&planted)
-                && s.contains("version 2, and this Tollgate reads up to version 1")),
+                && s.contains("version 3, and this Tollgate reads up to version 2")),
         "{:?}",
         report.team.skipped
     );

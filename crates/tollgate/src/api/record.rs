@@ -7,7 +7,7 @@ use crate::api::open::{self, Registries};
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Event, EventKind, NewEvent};
-use crate::signing::{Anchor, EventMessage, Move, Sources, DEPLOYMENT_KIND};
+use crate::signing::{Anchor, EventMessage, Move, MovePlace, Sources, DEPLOYMENT_KIND};
 use crate::store::chain::format_at;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -137,7 +137,7 @@ pub(crate) async fn record_local(
             digest: image.digest.clone(),
             previous,
             repository: repository.clone(),
-            tag: tag.to_string(),
+            place: MovePlace::Tag(tag.to_string()),
             approvals: Vec::new(),
             deployed_at: req.at,
         },

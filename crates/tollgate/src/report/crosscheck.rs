@@ -84,6 +84,16 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
             e.kind.as_str()
         ));
     }
+    // A move into a deployment file (version 2) names its signed commit: the event's.
+    if let (Some(signed), true) = (m.git_commit(), e.kind != EventKind::Unplaced) {
+        let stored = e.data_str("commit").unwrap_or_default();
+        if signed != stored {
+            return Err(format!(
+                "the {}'s signed message says commit {signed:?}, the event says {stored:?}: it was altered",
+                e.kind.as_str()
+            ));
+        }
+    }
     if e.kind == EventKind::Unplaced {
         let signed = m.previous.as_deref().unwrap_or_default();
         let stored = e.data_str("previous").unwrap_or_default();
@@ -379,7 +389,7 @@ mod tests {
 
     #[test]
     fn an_unplaced_event_states_the_move_it_keeps() {
-        use crate::signing::{EventMessage, Move};
+        use crate::signing::{EventMessage, Move, MovePlace};
         let (x, w) = (Digest::of(b"x"), Digest::of(b"w"));
         let m = EventMessage::new(
             Move {
@@ -390,7 +400,7 @@ mod tests {
                 digest: w.clone(),
                 previous: Some(x.clone()),
                 repository: "local/payments/api".into(),
-                tag: "staging".into(),
+                place: MovePlace::Tag("staging".into()),
                 approvals: Vec::new(),
                 deployed_at: None,
             },

@@ -13,8 +13,16 @@ use crate::domain::conflicts::SignedMove;
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::Result;
 
-/// `v` of every event message this version writes.
-pub const EVENT_VERSION: u32 = 1;
+/// The newest `v` of an event message this version reads (and writes, for a move into a
+/// deployment repository's file: [`GIT_EVENT_VERSION`]).
+pub const EVENT_VERSION: u32 = GIT_EVENT_VERSION;
+/// `v` of a message about a move of an environment tag (`tag`): still written, so that a
+/// desktop that reads only version 1 keeps reading every tag move.
+pub const TAG_EVENT_VERSION: u32 = 1;
+/// `v` of a message about a move into an environment that lives in a deployment repository's
+/// file: it names `git`, `file` and `commit` instead of `tag` (version 1 stays readable; a
+/// desktop that reads only version 1 says it "needs a newer Tollgate").
+pub const GIT_EVENT_VERSION: u32 = 2;
 /// `kind` of a deployment record's message.
 pub const DEPLOYMENT_KIND: &str = "tollgate.deployment";
 /// `kind` of a promotion's message.
@@ -28,7 +36,8 @@ pub const ROLLBACK_KIND: &str = "tollgate.rollback";
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct EventMessage {
-    /// [`EVENT_VERSION`] (1).
+    /// [`TAG_EVENT_VERSION`] (1: a tag move) or [`GIT_EVENT_VERSION`] (2: a move into a
+    /// deployment repository's file).
     pub v: u32,
     /// [`DEPLOYMENT_KIND`], [`PROMOTION_KIND`] or [`ROLLBACK_KIND`].
     pub kind: String,
@@ -43,8 +52,23 @@ pub struct EventMessage {
     pub previous: Option<String>,
     /// `<registry>/<repository>` of the environment.
     pub repository: String,
-    /// The environment's tag.
-    pub tag: String,
+    /// The environment's tag (version 1); absent in version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tag: Option<String>,
+    /// Version 2: the `[[git]]` entry's name of the environment's deployment repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub git: Option<String>,
+    /// Version 2: the environment's file in that repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub file: Option<String>,
+    /// Version 2: the signed commit (hex id) that pins `digest` in `file`: a teammate checks
+    /// that the commit on the branch is the one signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub commit: Option<String>,
     /// The approvals a promotion consumed: the sha256 (lower-case hex) of each approval's
     /// signed message bytes, sorted; empty for records and rollbacks.
     pub approvals: Vec<String>,
@@ -80,10 +104,26 @@ pub struct Move {
     pub digest: Digest,
     pub previous: Option<Digest>,
     pub repository: String,
-    pub tag: String,
+    /// Where in `repository`'s environment the digest goes: a tag, or a deployment file's
+    /// commit.
+    pub place: MovePlace,
     pub approvals: Vec<String>,
     /// A record's claimed deployment time (`--at`).
     pub deployed_at: Option<DateTime<Utc>>,
+}
+
+/// Where a move puts its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MovePlace {
+    /// An environment tag (a version 1 message).
+    Tag(String),
+    /// The signed commit `commit` of `[[git]]` `git` that pins the digest in `file` (a version 2
+    /// message).
+    Git {
+        git: String,
+        file: String,
+        commit: String,
+    },
 }
 
 impl EventMessage {
@@ -91,8 +131,14 @@ impl EventMessage {
     pub fn new(m: Move, signer: &str, at: DateTime<Utc>, head: &Anchor) -> Self {
         let mut approvals = m.approvals;
         approvals.sort();
+        let (v, tag, git, file, commit) = match m.place {
+            MovePlace::Tag(tag) => (TAG_EVENT_VERSION, Some(tag), None, None, None),
+            MovePlace::Git { git, file, commit } => {
+                (GIT_EVENT_VERSION, None, Some(git), Some(file), Some(commit))
+            }
+        };
         EventMessage {
-            v: EVENT_VERSION,
+            v,
             kind: m.kind.to_string(),
             app: m.app,
             env: m.env,
@@ -100,7 +146,10 @@ impl EventMessage {
             digest: m.digest,
             previous: m.previous.map(|d| d.to_string()),
             repository: m.repository,
-            tag: m.tag,
+            tag,
+            git,
+            file,
+            commit,
             approvals,
             head: head.hash.clone(),
             head_seq: head.seq,
@@ -123,12 +172,13 @@ impl EventMessage {
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let bad = |why: String| not_a_message("event", why);
         let m: EventMessage = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-        if m.v != EVENT_VERSION {
+        if !(TAG_EVENT_VERSION..=EVENT_VERSION).contains(&m.v) {
             return Err(bad(format!(
-                "version {} (this Tollgate reads version {EVENT_VERSION})",
+                "version {} (this Tollgate reads versions {TAG_EVENT_VERSION} to {EVENT_VERSION})",
                 m.v
             )));
         }
+        m.place().map_err(bad)?;
         if ![DEPLOYMENT_KIND, PROMOTION_KIND, ROLLBACK_KIND].contains(&m.kind.as_str()) {
             return Err(bad(format!("kind {:?}", m.kind)));
         }
@@ -140,6 +190,62 @@ impl EventMessage {
             return Err(bad(NOT_CANONICAL.into()));
         }
         Ok(m)
+    }
+
+    /// Where the move puts its digest, as its version states it: version 1 a `tag` (and no
+    /// `git`, `file` or `commit`), version 2 `git`, `file` and `commit` (a lower-case hex commit
+    /// id of 40 or 64 digits; no `tag`). `Err` says what is missing or extra.
+    pub fn place(&self) -> std::result::Result<MovePlace, String> {
+        let git_fields = [
+            ("git", &self.git),
+            ("file", &self.file),
+            ("commit", &self.commit),
+        ];
+        match self.v {
+            TAG_EVENT_VERSION => {
+                if let Some((name, _)) = git_fields.iter().find(|(_, f)| f.is_some()) {
+                    return Err(format!("a version 1 message has no '{name}'"));
+                }
+                let tag = self
+                    .tag
+                    .clone()
+                    .ok_or_else(|| "a version 1 message names a 'tag'".to_string())?;
+                Ok(MovePlace::Tag(tag))
+            }
+            _ => {
+                if self.tag.is_some() {
+                    return Err(format!(
+                        "a version {} message names 'git', 'file' and 'commit', not a 'tag'",
+                        self.v
+                    ));
+                }
+                if let Some((name, _)) = git_fields.iter().find(|(_, f)| f.is_none()) {
+                    return Err(format!("a version {} message names a '{name}'", self.v));
+                }
+                let (git, file, commit) = (
+                    self.git.clone().unwrap_or_default(),
+                    self.file.clone().unwrap_or_default(),
+                    self.commit.clone().unwrap_or_default(),
+                );
+                if git.is_empty() || file.is_empty() {
+                    return Err("its 'git' and 'file' are empty".into());
+                }
+                let hex = commit
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !(hex && matches!(commit.len(), 40 | 64)) {
+                    return Err(format!(
+                        "its 'commit' {commit:?} is not a git commit id (40 or 64 lower-case hex digits)"
+                    ));
+                }
+                Ok(MovePlace::Git { git, file, commit })
+            }
+        }
+    }
+
+    /// The commit a version 2 message names (`None` for a tag move).
+    pub fn git_commit(&self) -> Option<&str> {
+        self.commit.as_deref()
     }
 
     /// When it was signed.
@@ -178,7 +284,7 @@ mod tests {
                 digest,
                 previous: None,
                 repository: "local/payments/api".into(),
-                tag: "dev".into(),
+                place: MovePlace::Tag("dev".into()),
                 approvals: vec!["b".repeat(64), "a".repeat(64)],
                 deployed_at: None,
             },
@@ -206,5 +312,93 @@ mod tests {
         let other = text.replace("tollgate.deployment", "tollgate.approval");
         let e = EventMessage::parse(other.as_bytes()).unwrap_err();
         assert_eq!(e.code, Code::SignatureInvalid);
+    }
+
+    fn git_sample() -> EventMessage {
+        let mut m = sample();
+        m.v = GIT_EVENT_VERSION;
+        m.kind = PROMOTION_KIND.into();
+        m.from = Some("staging".into());
+        m.tag = None;
+        m.git = Some("deploy".into());
+        m.file = Some("apps/api/deployment.yaml".into());
+        m.commit = Some("c".repeat(40));
+        m
+    }
+
+    #[test]
+    fn version_2_names_git_file_and_commit_instead_of_a_tag() {
+        let digest: Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        let m = EventMessage::new(
+            Move {
+                kind: PROMOTION_KIND,
+                app: "api".into(),
+                env: "production".into(),
+                from: Some("staging".into()),
+                digest,
+                previous: None,
+                repository: "local/payments/api".into(),
+                place: MovePlace::Git {
+                    git: "deploy".into(),
+                    file: "apps/api/deployment.yaml".into(),
+                    commit: "c".repeat(40),
+                },
+                approvals: Vec::new(),
+                deployed_at: None,
+            },
+            "alice@example.com",
+            "2026-11-25T08:00:00Z".parse().unwrap(),
+            &Anchor::genesis(),
+        );
+        assert_eq!(m.v, 2);
+        let text = String::from_utf8(m.to_bytes()).unwrap();
+        assert!(!text.contains("\"tag\""), "{text}");
+        assert!(
+            text.contains(&format!("\"commit\":\"{}\"", "c".repeat(40)))
+                && text.contains("\"file\":\"apps/api/deployment.yaml\"")
+                && text.contains("\"git\":\"deploy\""),
+            "{text}"
+        );
+        let back = EventMessage::parse(text.as_bytes()).unwrap();
+        assert_eq!(back.git_commit(), Some("c".repeat(40).as_str()));
+        assert!(matches!(back.place(), Ok(MovePlace::Git { .. })));
+        // Version 1 stays readable, and names its tag.
+        let v1 = sample();
+        assert_eq!(v1.v, 1);
+        assert_eq!(
+            EventMessage::parse(&v1.to_bytes()).unwrap().place(),
+            Ok(MovePlace::Tag("dev".into()))
+        );
+    }
+
+    #[test]
+    fn each_version_has_its_own_place_fields() {
+        let reject = |m: EventMessage, says: &str| {
+            let e = EventMessage::parse(&m.to_bytes()).unwrap_err();
+            assert_eq!(e.code, Code::SignatureInvalid);
+            assert!(e.message.contains(says), "{}", e.message);
+        };
+        let mut m = git_sample();
+        m.tag = Some("production".into());
+        reject(m, "not a 'tag'");
+        let mut m = git_sample();
+        m.commit = None;
+        reject(m, "names a 'commit'");
+        let mut m = git_sample();
+        m.commit = Some("C".repeat(40));
+        reject(m, "not a git commit id");
+        let mut m = git_sample();
+        m.commit = Some("c".repeat(12));
+        reject(m, "not a git commit id");
+        let mut m = sample();
+        m.commit = Some("c".repeat(40));
+        reject(m, "a version 1 message has no 'commit'");
+        let mut m = sample();
+        m.tag = None;
+        reject(m, "names a 'tag'");
+        let mut m = git_sample();
+        m.v = 3;
+        reject(m, "version 3");
+        assert!(EventMessage::parse(&git_sample().to_bytes()).is_ok());
     }
 }

@@ -44,13 +44,17 @@ mod tests {
 
     #[test]
     fn a_newer_version_of_a_known_kind_needs_a_newer_tollgate() {
-        let why = needs_newer(br#"{"kind":"tollgate.promotion","v":2,"app":"api"}"#).unwrap();
+        let why = needs_newer(br#"{"kind":"tollgate.promotion","v":3,"app":"api"}"#).unwrap();
         assert!(
-            why.contains("tollgate.promotion message of version 2")
+            why.contains("tollgate.promotion message of version 3")
                 && why.contains("needs a newer Tollgate"),
             "{why}"
         );
         assert!(needs_newer(br#"{"kind":"tollgate.promotion","v":1}"#).is_none());
+        // Version 2 (a move into a deployment repository's file) is read by this build; a
+        // build that reads only version 1 names it as needing a newer Tollgate.
+        assert!(needs_newer(br#"{"kind":"tollgate.promotion","v":2}"#).is_none());
+        assert!(needs_newer(br#"{"kind":"tollgate.rollback","v":2}"#).is_none());
         assert!(needs_newer(br#"{"kind":"tollgate.unrejection","v":2}"#).is_none());
         assert!(needs_newer(br#"{"kind":"tollgate.unrejection","v":3}"#).is_some());
         assert!(needs_newer(br#"{"kind":"tollgate.approval","v":3}"#).is_some());

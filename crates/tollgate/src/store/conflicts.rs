@@ -120,7 +120,9 @@ mod tests {
     use super::*;
     use crate::domain::conflicts::{conflicts_of, landing_queries, Conflict, ConflictKind};
     use crate::domain::{Digest, EventKind, NewEvent};
-    use crate::signing::{approval_id, signed_move, Anchor, EventMessage, Move, PROMOTION_KIND};
+    use crate::signing::{
+        approval_id, signed_move, Anchor, EventMessage, Move, MovePlace, PROMOTION_KIND,
+    };
     use crate::store::EventFilter;
 
     /// The conflicts of `s` (of `app`, or all) as the API derives them: the rules over the
@@ -188,7 +190,7 @@ mod tests {
                 digest: d(to),
                 previous: Some(d(previous)),
                 repository: "local/payments/api".into(),
-                tag: "production".into(),
+                place: MovePlace::Tag("production".into()),
                 approvals: approvals
                     .iter()
                     .map(|a| approval_id(format!("{{\"approval\":\"{a}\"}}").as_bytes()))

@@ -6,7 +6,8 @@
  */
 export type EventMessage = { 
 /**
- * [`EVENT_VERSION`] (1).
+ * [`TAG_EVENT_VERSION`] (1: a tag move) or [`GIT_EVENT_VERSION`] (2: a move into a
+ * deployment repository's file).
  */
 v: number, 
 /**
@@ -30,9 +31,22 @@ previous: string | null,
  */
 repository: string, 
 /**
- * The environment's tag.
+ * The environment's tag (version 1); absent in version 2.
  */
-tag: string, 
+tag?: string, 
+/**
+ * Version 2: the `[[git]]` entry's name of the environment's deployment repository.
+ */
+git?: string, 
+/**
+ * Version 2: the environment's file in that repository.
+ */
+file?: string, 
+/**
+ * Version 2: the signed commit (hex id) that pins `digest` in `file`: a teammate checks
+ * that the commit on the branch is the one signed.
+ */
+commit?: string, 
 /**
  * The approvals a promotion consumed: the sha256 (lower-case hex) of each approval's
  * signed message bytes, sorted; empty for records and rollbacks.

@@ -20,10 +20,13 @@ use crate::api::team::sync::{publish_event, pull_digest, pull_for_rollback, Team
 use crate::api::Context;
 use crate::config::Workspace;
 use crate::domain::{Digest, Event, EventKind, NewEvent};
-use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, ROLLBACK_KIND};
+use crate::signing::{
+    approval_id, Anchor, EventMessage, Move, MovePlace, PROMOTION_KIND, ROLLBACK_KIND,
+};
 use crate::store::{JournalState, NewPromotion, Promotion, Store};
 use crate::{Error, Result};
 
+pub(crate) use git::GitDest;
 pub use git::{compare_url, GitOutcome};
 pub use recover::recover;
 pub use snippets::DeploySnippets;
@@ -542,11 +545,21 @@ fn sign_promotion(
             digest: entry.digest.clone(),
             previous: entry.previous.clone(),
             repository: entry.dst_repository.clone(),
-            // The message (this version) needs a tag; a deployment file has none, so it states
-            // the environment's place there (`deploy:apps/api/deployment.yaml`), never a tag.
-            tag: match &entry.git {
-                Some(g) => format!("{}:{}", g.git, g.file),
-                None => entry.tag.clone(),
+            // A deployment file has no tag: its message (version 2) names the `[[git]]`, the
+            // file and the signed commit, so a teammate checks the commit on the branch.
+            place: match &entry.git {
+                Some(g) => MovePlace::Git {
+                    git: g.git.clone(),
+                    file: g.file.clone(),
+                    commit: entry.commit.clone().ok_or_else(|| {
+                        Error::internal(format!(
+                            "promotion {} into {} has no commit to sign",
+                            entry.id,
+                            g.describe()
+                        ))
+                    })?,
+                },
+                None => MovePlace::Tag(entry.tag.clone()),
             },
             approvals,
             deployed_at: None,

@@ -24,11 +24,11 @@
 //!   pushing, and again for the read-back; not in between (a sync of another process meanwhile
 //!   sees the pushed commit in flight: its journal entry is open), so two promotions of one
 //!   history never wait on each other for long (the journal keeps one open entry per file).
-//! - **Team sharing.** The signed `tollgate.promotion` message keeps its format; its `tag` is
-//!   the environment's place (`deploy:apps/api/deployment.yaml`), as the message needs one and a
-//!   git environment has none. Such events are not published to the team's registry yet (a
-//!   message version naming git, file and commit is a later part): a teammate sees the commit on
-//!   its next sync of the file.
+//! - **Team sharing.** The signed `tollgate.promotion` (or `tollgate.rollback`) message is of
+//!   version 2: it names `git`, `file` and `commit` (the signed commit) instead of `tag`. It is
+//!   published to the team's registry like a tag's move; a teammate imports it only where the
+//!   commit, on its own fetch, is on the branch and pins the signed digest in that file
+//!   (`api::team::sync::agree`), so its sync then finds the commit explained.
 
 mod read;
 
@@ -241,16 +241,15 @@ pub(super) async fn run(
     drop(clone);
     progress(PromotionStep::Verified);
     progress(PromotionStep::Recorded);
-    tracing::info!(
-        seq = event.seq,
-        "a promotion into a deployment file is not published to the team's registry yet; teammates see its commit on their next sync"
-    );
+    // Shared like a tag's move (a version 2 message naming git, file and commit): a teammate
+    // imports it and finds the commit on its own next fetch of the branch.
+    let team = super::publish_event(ws, ctx, store, &event).await?;
     Ok(PromotionOutcome {
         promotion: store.journal_get(entry.id)?,
         event: Some(event),
         check,
         snippets,
-        shared: None,
+        shared: team,
         team_unread,
         git: Some(git),
     })

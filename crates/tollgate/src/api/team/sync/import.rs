@@ -12,7 +12,7 @@ use crate::config::Workspace;
 use crate::diff::DiffSummary;
 use crate::domain::statement::{signed_before_stay, stay_began};
 use crate::domain::{Digest, EventKind, NewEvent, Via};
-use crate::signing::{approval_id, EventMessage};
+use crate::signing::{approval_id, EventMessage, MovePlace};
 use crate::store::{Store, TeamArtifact};
 use crate::team::ArtifactKind;
 use crate::{Error, Result};
@@ -275,7 +275,7 @@ fn move_event(
                 }
             }
             let (head_seq, head) = store.chain_head()?;
-            serde_json::json!({
+            let mut data = serde_json::json!({
                 "from": from,
                 "to": m.env,
                 "repository": m.repository,
@@ -289,7 +289,23 @@ fn move_event(
                 "signature": v.signature,
                 "fingerprint": v.fingerprint,
                 "imported": imported,
-            })
+            });
+            // A move into a deployment file (version 2): the data of a local one, so that this
+            // desktop's sync finds its commit explained (`Store::move_of_commit`).
+            if let (MovePlace::Git { git, file, commit }, Some(map)) =
+                (m.place().map_err(Error::internal)?, data.as_object_mut())
+            {
+                map.remove("tag");
+                let target = ws.env(app, &m.env)?.git_target();
+                map.insert("git".into(), git.clone().into());
+                map.insert("file".into(), file.into());
+                map.insert("branch".into(), ws.git(&git)?.branch.clone().into());
+                if let Some(image) = target.and_then(|t| t.image.clone()) {
+                    map.insert("image".into(), image.into());
+                }
+                map.insert("commit".into(), commit.into());
+            }
+            data
         }
     };
     Ok(NewEvent {

@@ -12,6 +12,9 @@
 //! - `trust`: a pulled artifact checked against tollgate.toml (signer, key, app, move, role),
 //!   against the history (a replayed signed message is never imported twice), the clock and
 //!   the message versions this build reads.
+//! - `agree`: a teammate's move into a deployment repository's file (a version 2 message naming
+//!   `git`, `file` and `commit`) counts only where this desktop's own clone shows that commit on
+//!   the branch pinning the signed digest; otherwise it is kept as `unplaced`, with why.
 //! - `import`: verified events appended once; a teammate's promotion, rollback or record only
 //!   where it continues this history's lane (so it explains the tag move, and there is no drift),
 //!   else kept once as an `unplaced` event that explains nothing but is checked for conflicts.
@@ -19,6 +22,7 @@
 //! Adding a kind is one line in [`SHARED_KINDS`] to publish it, one arm in `trust::check` to
 //! verify it and one in `import::import` to append it.
 
+mod agree;
 mod channel;
 mod import;
 mod publish;

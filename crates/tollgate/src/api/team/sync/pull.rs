@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 
+use super::agree;
 use super::channel::{self, Problem};
 use super::import::{fits, import, keep_unplaced, Fit, Found};
 use super::publish::{retry_unshared, team_in, Teams};
@@ -30,6 +31,9 @@ struct Pending {
     found: Found,
     verified: Verified,
     diff: Option<DiffSummary>,
+    /// A move into a deployment file whose commit this desktop's clone does not show on the
+    /// branch pinning the signed digest: why ([`agree::disagreement`]); never imported.
+    disagrees: Option<String>,
 }
 
 impl Pending {
@@ -271,6 +275,7 @@ impl TeamStep {
                             found,
                             verified,
                             diff: None,
+                            disagrees: None,
                         }),
                         What::Verdict(_) => verdicts.push((found, verified)),
                     },
@@ -302,8 +307,16 @@ impl TeamStep {
         // 5. What each teammate's promotion or rollback changes, read from the registry as a
         //    local promotion reads it (by digest: as sound as one made here; best effort), for
         //    the reports' revision range and risk flags.
+        //    A move into a deployment file is checked against this desktop's clone of the
+        //    repository (the two must agree: `agree`).
         for p in &mut step.pending {
             p.diff = release_diff(ws, &mut registries, p.message()).await;
+            p.disagrees = agree::disagreement(ws, p.message()).unwrap_or_else(|e| {
+                Some(format!(
+                    "its signed commit cannot be checked against this desktop's clone of the repository ({}); it counts for nothing here until it can",
+                    e.message
+                ))
+            });
         }
         step.pending.sort_by(|a, b| {
             (&a.message().at, &a.found.artifact).cmp(&(&b.message().at, &b.found.artifact))
@@ -324,6 +337,10 @@ impl TeamStep {
             let mut imported = false;
             let mut i = 0;
             while i < self.pending.len() {
+                if self.pending[i].disagrees.is_some() {
+                    i += 1;
+                    continue;
+                }
                 if let Fit::No(_) = fits(store, self.pending[i].message(), continuing)? {
                     i += 1;
                     continue;
@@ -361,8 +378,9 @@ impl TeamStep {
         self.apply(ws, store, now, false)?;
         let mut again: HashSet<(String, Digest)> = HashSet::new();
         for p in &self.pending {
-            let why = match fits(store, p.message(), false)? {
-                Fit::No(why) => why,
+            let why = match (&p.disagrees, fits(store, p.message(), false)?) {
+                (Some(why), _) => why.clone(),
+                (None, Fit::No(why)) => why,
                 _ => continue,
             };
             let kept = match keep_unplaced(store, &p.found, &p.verified, &why, now)? {

@@ -14,7 +14,7 @@ use crate::config::Workspace;
 use crate::domain::statement::{message_sha256, signed_ahead};
 use crate::domain::{Digest, EventKind};
 use crate::policy::rejected::may_say;
-use crate::signing::{self, ApprovalMessage, EventMessage, RejectionMessage, Verdict};
+use crate::signing::{self, ApprovalMessage, EventMessage, MovePlace, RejectionMessage, Verdict};
 use crate::store::Store;
 use crate::team::{ArtifactKind, Fetched, SkipReason};
 use crate::Result;
@@ -301,15 +301,30 @@ fn event_move(
             .any(|e| ws.env_repository(a, e) == m.repository),
         _ => m.repository == repository,
     };
-    if !repository_ok || env.tag() != Some(m.tag.as_str()) {
+    // A tag move (version 1) names the environment's tag; a move into a deployment file
+    // (version 2) its `[[git]]` name and file.
+    let place_ok = match m.place()? {
+        MovePlace::Tag(tag) => env.tag() == Some(tag.as_str()),
+        MovePlace::Git { git, file, .. } => env
+            .git_target()
+            .is_some_and(|g| g.git == git && g.file == file),
+    };
+    if !repository_ok || !place_ok {
         let place = match env.tag() {
             Some(tag) => format!("{repository}:{tag}"),
-            None => env.place(),
+            None => format!("{repository} in {}", env.place()),
+        };
+        let moved = match m.place()? {
+            MovePlace::Tag(tag) => format!("{}:{tag}", m.repository),
+            MovePlace::Git { git, file, .. } => format!("{} in {git}:{file}", m.repository),
         };
         return Err(format!(
-            "it moves {}:{}, but {app} {} is {place} in tollgate.toml",
-            m.repository, m.tag, m.env
+            "it moves {moved}, but {app} {} is {place} in tollgate.toml",
+            m.env
         ));
+    }
+    if kind == ArtifactKind::Deployment && m.git_commit().is_some() {
+        return Err("a signed deployment into a deployment file is its signed commit, which each desktop reads on its own fetch; a deployment message naming a commit is not imported".into());
     }
     let from = ws.previous_env(a, &m.env).map(|e| e.name.clone());
     match kind {
