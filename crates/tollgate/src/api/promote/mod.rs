@@ -24,7 +24,8 @@ use crate::signing::{approval_id, Anchor, EventMessage, Move, PROMOTION_KIND, RO
 use crate::store::{JournalState, NewPromotion, Promotion, Store};
 use crate::{Error, Result};
 
-pub use git::{compare_url, GitOutcome};
+pub(crate) use git::forge_commit_url;
+pub use git::{commit_url, compare_url, git_preview, FileLineChange, GitOutcome, GitPreview};
 pub use recover::recover;
 pub use snippets::DeploySnippets;
 
