@@ -30,10 +30,7 @@ describe('DeployCommits', () => {
   it('lists each commit that deployed the digest, its file, how and the forge link to copy', () => {
     const { container } = render(DeployCommits, {
       props: {
-        commits: [
-          commit(),
-          commit({ commit: c2, commit_url: url2, via: 'promotion', actor: 'release-bot' }),
-        ],
+        commits: [commit(), commit({ commit: c2, commit_url: url2, via: 'promotion', actor: 'release-bot' })],
       },
     });
     const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
@@ -88,7 +85,11 @@ describe('commits of git environments elsewhere', () => {
 
   it('a tag segment has no commit line', () => {
     const { container } = render(SegmentDetails, {
-      props: { app: 'api', now: 0, segment: segment({ env: 'staging', digest: digestA, from: '2026-11-02T09:00:00Z' }) },
+      props: {
+        app: 'api',
+        now: 0,
+        segment: segment({ env: 'staging', digest: digestA, from: '2026-11-02T09:00:00Z' }),
+      },
     });
     expect(container.querySelector('.git-commit')).toBeNull();
   });

@@ -40,7 +40,9 @@ describe('FileDiff', () => {
 
   it('names the review branch for push = "branch", and says when nothing changes', async () => {
     const review = show(
-      promoteBackend({ gitPreview: () => samplePreview({ review_branch: 'tollgate/api-production-a1b2c3d4e5f6' }) }),
+      promoteBackend({
+        gitPreview: () => samplePreview({ review_branch: 'tollgate/api-production-a1b2c3d4e5f6' }),
+      }),
     );
     await waitFor(() =>
       expect(review.container.querySelector('.note')?.textContent).toContain(
@@ -91,6 +93,9 @@ describe('FileDiff', () => {
     await waitFor(() => expect(promote.container.querySelector('.checklist + .file-diff')).toBeTruthy());
     expect(promote.container.querySelector('#run-why')!.textContent).toContain(
       'Commits apps/api/deployment.yaml pinning',
+    );
+    expect(promote.container.querySelector('[data-step=pushed] .what')!.textContent).toBe(
+      'signed commit pinning the digest in apps/api/deployment.yaml pushed to main',
     );
     promote.unmount();
 
