@@ -6,9 +6,9 @@
 use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
-    KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep,
-    RegistryView, RejectRequest, RejectionReceipt, RollbackRequest, SignerStatus, SyncProgress,
-    SyncReport, TeamStatus,
+    GitPreview, KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome,
+    PromotionStep, RegistryView, RejectRequest, RejectionReceipt, RollbackRequest, SignerStatus,
+    SyncProgress, SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
@@ -100,6 +100,12 @@ commands! {
             tollgate::api::diff(&ws, &ctx, &req.app, &req.to, Some(digest)).await
         })
         .await
+    }
+
+    /// The edit of the deployment file that promoting (or rolling back) `digest` into `to` would
+    /// commit, read at the branch's tip now; `null` for an environment with a registry tag.
+    async fn git_preview(state, req: CheckRequest) -> Option<GitPreview> {
+        state.blocking(move |ws, _| tollgate::api::git_preview(ws, &req.app, &req.to, &req.digest)).await
     }
 
     /// Sign an approval with this machine's key (`tollgate approve`) once the person confirms in

@@ -248,3 +248,82 @@ key = "{manager_key}"
     }
     Ok(ApprovalWorkspace { config, a, b })
 }
+
+/// A workspace whose production lives in a deployment repository's file: app `api` with dev
+/// (a registry tag) and production (`apps/api/deployment.yaml` in `repo`, branch `main`, one qa
+/// approval); approver `qa` with `qa_key`. CI recorded dev running `b` then `a` (the tag agrees);
+/// the file pins `b`, committed by hand.
+pub struct GitWorkspace {
+    pub config: PathBuf,
+    /// Runs in dev; the candidate for production.
+    pub a: String,
+    /// Pinned by production's file.
+    pub b: String,
+    pub repo: tollgate_testsupport::deploy_repo::DeployRepo,
+}
+
+/// The deployment file of [`GitWorkspace`].
+pub const DEPLOY_FILE: &str = "apps/api/deployment.yaml";
+
+/// See [`GitWorkspace`].
+pub fn git_workspace(
+    cli: &Path,
+    dir: &Path,
+    registry: &TestRegistry,
+    qa: &str,
+    qa_key: &str,
+) -> Result<GitWorkspace> {
+    use tollgate_testsupport::deploy_repo::{deployment_yaml, DeployRepo};
+    let image_a = make_image("gitops api a");
+    let image_b = make_image("gitops api b");
+    push(&image_b, registry, "payments/api:old");
+    push(&image_a, registry, "payments/api:dev");
+    let a = skopeo_digest(registry, "payments/api:dev");
+    let b = skopeo_digest(registry, "payments/api:old");
+    let repo = DeployRepo::new();
+    repo.commit(
+        DEPLOY_FILE,
+        &deployment_yaml(&format!("{}/payments/api@{b}", registry.host())),
+        "Deploy B by hand",
+    );
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace)?;
+    let config = workspace.join("tollgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[workspace]
+name = "gitops-e2e"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "http://{host}"
+
+[[git]]
+name = "deploy"
+url = "{url}"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  {{ name = "dev", tag = "dev" }},
+  {{ name = "production", git = "deploy", file = "{DEPLOY_FILE}", policy = {{ approvals = 1, roles = ["qa"] }} }},
+]
+
+[[approvers]]
+id = "{qa}"
+roles = ["qa"]
+key = "{qa_key}"
+{signers}"#,
+            host = registry.host(),
+            url = repo.url(),
+            signers = ci_signer(&workspace)?,
+        ),
+    )?;
+    for (digest, at) in [(&b, "2026-01-03T09:00:00Z"), (&a, "2026-01-05T09:00:00Z")] {
+        record(cli, &config, "dev", digest, Some(at))?;
+    }
+    Ok(GitWorkspace { config, a, b, repo })
+}

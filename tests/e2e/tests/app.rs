@@ -18,6 +18,8 @@ use tollgate_testsupport::skopeo::skopeo_digest;
 mod as_of;
 #[path = "app/diff.rs"]
 mod diff;
+#[path = "app/gitops.rs"]
+mod gitops;
 #[path = "app/reject.rs"]
 mod reject;
 #[path = "app/team.rs"]

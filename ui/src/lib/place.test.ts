@@ -19,8 +19,8 @@ describe('placeOf', () => {
         commit: '0123456789abcdef0123456789abcdef01234567',
       }),
     ).toEqual({
-      label: 'apps/api/prod.yaml @ 0123456789ab',
-      title: 'deploy:apps/api/prod.yaml @ 0123456789ab',
+      label: 'deploy:apps/api/prod.yaml @ 0123456789ab',
+      title: 'deploy:apps/api/prod.yaml @ 0123456789abcdef0123456789abcdef01234567',
     });
   });
 });

@@ -2,6 +2,7 @@
 // only by tests (through ./testing).
 import type { ReleaseDiff } from './bindings/ReleaseDiff';
 import type { RiskFlag } from './bindings/RiskFlag';
+import type { GitPreview } from './bindings/GitPreview';
 
 const unchangedRuntime = (): ReleaseDiff['runtime'] => ({
   user: { from: 'app', to: 'app', changed: false },
@@ -54,6 +55,25 @@ export function sampleDiff(
     runtime: unchangedRuntime(),
     per_platform: [],
     risk_flags: [] as RiskFlag[],
+    ...over,
+  };
+}
+
+/** What `gitPreview` answers for an environment in a deployment file: two image lines change. */
+export function samplePreview(over: Partial<GitPreview> = {}): GitPreview {
+  const old = 'registry.example.com/payments/api@sha256:' + 'b'.repeat(64);
+  const next = 'registry.example.com/payments/api@sha256:' + 'a'.repeat(64);
+  return {
+    git: 'deploy',
+    file: 'apps/api/deployment.yaml',
+    branch: 'main',
+    tip: '0123456789abcdef0123456789abcdef01234567',
+    pinned: 'sha256:' + 'b'.repeat(64),
+    changes: [
+      { line: 12, before: `          image: ${old} # api`, after: `          image: ${next} # api` },
+      { line: 20, before: `          image: "${old}"`, after: `          image: "${next}"` },
+    ],
+    review_branch: null,
     ...over,
   };
 }

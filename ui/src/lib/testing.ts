@@ -119,6 +119,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     digestDetail: method('digestDetail', (req) => sampleDetail(req)),
     check: method('check', (req) => sampleCheck(req)),
     diff: method('diff', (req) => sampleDiff(req)),
+    gitPreview: method('gitPreview', () => null),
     signer: method('signer', () => signer()),
     approve: method('approve', (req) => sampleReceipt(req.app, req.to, req.digest)),
     promote: method(
@@ -444,6 +445,7 @@ export function sampleDetail(
     ],
     rejections: [],
     environments: ['dev', 'staging', 'production'],
+    commits: [],
     ...over,
   };
 }

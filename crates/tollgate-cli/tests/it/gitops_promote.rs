@@ -763,3 +763,65 @@ fn a_digest_missing_from_the_environments_repository_is_refused_before_any_commi
     assert_eq!(fx.repo.tip(), before, "nothing pushed");
     assert_eq!(fx.f.tmp.sqlite("SELECT count(*) FROM promotions"), "0");
 }
+
+/// The desktop's file diff (`api::git_preview`) is the edit the promotion then commits: the
+/// same lines, read at the tip the commit is built on; nothing is written by reading it; a tag
+/// environment has none; an unreachable remote is one error.
+#[test]
+fn the_preview_shows_the_lines_the_promotion_commits() {
+    let fx = Fixture::new("gitops-preview");
+    let before = fx.repo.tip();
+    let preview = tollgate::api::git_preview(&fx.f.ws, "api", "production", &fx.a)
+        .unwrap()
+        .expect("production lives in a deployment file");
+    assert_eq!(
+        (
+            preview.git.as_str(),
+            preview.file.as_str(),
+            preview.branch.as_str()
+        ),
+        ("deploy", FILE, "main")
+    );
+    assert_eq!(preview.tip, before);
+    assert_eq!(preview.pinned, fx.b);
+    assert_eq!(preview.review_branch, None);
+    assert_eq!(fx.repo.tip(), before, "reading commits nothing");
+    assert_eq!(fx.f.tmp.sqlite("SELECT count(*) FROM promotions"), "0");
+
+    fx.approve(&fx.quinn, &fx.a);
+    let out = fx.run(&promote_args(&fx.a));
+    assert!(out.status.success(), "{}", text(&out));
+    let (minus, plus) = changed_lines(&fx.repo, &fx.repo.tip());
+    let before_lines: Vec<String> = preview
+        .changes
+        .iter()
+        .filter_map(|c| c.before.clone())
+        .collect();
+    let after_lines: Vec<String> = preview.changes.iter().map(|c| c.after.clone()).collect();
+    assert_eq!(before_lines, minus);
+    assert_eq!(after_lines, plus);
+    let text_now = fx.repo.file_at_tip(FILE);
+    for c in &preview.changes {
+        assert_eq!(text_now.lines().nth(c.line - 1), Some(c.after.as_str()));
+    }
+
+    // Now the file pins A: promoting A again changes nothing.
+    let again = tollgate::api::git_preview(&fx.f.ws, "api", "production", &fx.a)
+        .unwrap()
+        .unwrap();
+    assert!(again.changes.is_empty(), "{again:?}");
+    assert_eq!(again.pinned, fx.a);
+
+    assert_eq!(
+        tollgate::api::git_preview(&fx.f.ws, "api", "dev", &fx.a).unwrap(),
+        None
+    );
+    let e = tollgate::api::git_preview(&fx.f.ws, "api", "production", "sha256:nope").unwrap_err();
+    assert_eq!(e.code, tollgate::Code::InvalidReference, "{e:?}");
+
+    // The remote gone: one error naming it, and nothing else happens.
+    std::fs::rename(fx.repo.bare(), fx.repo.dir().join("moved.git")).unwrap();
+    let e = tollgate::api::git_preview(&fx.f.ws, "api", "production", &fx.b).unwrap_err();
+    assert!(!e.message.contains('\n'), "{}", e.message);
+    assert_eq!(fx.f.tmp.sqlite("SELECT count(*) FROM promotions"), "1");
+}

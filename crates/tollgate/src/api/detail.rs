@@ -2,10 +2,12 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::open;
+use crate::api::promote::forge_commit_url;
 use crate::api::DeploySnippets;
 use crate::config::Workspace;
-use crate::domain::{Digest, ImageInfo, Segment};
+use crate::domain::{Digest, Event, EventKind, ImageInfo, Segment};
 use crate::signing;
+use crate::store::EventFilter;
 use crate::Result;
 
 /// Everything known about one digest of one app: for the digest detail view.
@@ -30,6 +32,70 @@ pub struct DigestDetail {
     pub rejections: Vec<crate::policy::Rejection>,
     /// The app's environments in order (the scopes a rejection may name).
     pub environments: Vec<String>,
+    /// The commits of deployment repositories that deployed it, oldest first: each commit once
+    /// per environment, from the first event that names it.
+    pub commits: Vec<DeployCommit>,
+}
+
+/// A commit of a deployment repository's file that deployed the digest into an environment.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct DeployCommit {
+    pub env: String,
+    /// The `[[git]]` entry and the file in it.
+    pub git: String,
+    pub file: String,
+    pub commit: String,
+    /// The forge's page of the commit, where the repository's url is a known forge.
+    pub commit_url: Option<String>,
+    /// The event that named it: a promotion or rollback by Tollgate, a record, or a commit
+    /// sync read (`observation`, `drift`).
+    pub via: EventKind,
+    pub actor: Option<String>,
+    #[ts(type = "string")]
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// [`DeployCommit`]s of `digest` in `events` (one app's, in `seq` order); `link` gives the
+/// forge's page of a commit of a `[[git]]` entry.
+fn deploy_commits(
+    events: &[Event],
+    digest: &Digest,
+    link: &dyn Fn(&str, &str) -> Option<String>,
+) -> Vec<DeployCommit> {
+    let mut out: Vec<DeployCommit> = Vec::new();
+    for e in events {
+        let deploys = matches!(
+            e.kind,
+            EventKind::Promotion
+                | EventKind::Rollback
+                | EventKind::Record
+                | EventKind::Observation
+                | EventKind::Drift
+        );
+        if !deploys || e.digest.as_ref() != Some(digest) {
+            continue;
+        }
+        let (Some(git), Some(file), Some(commit)) =
+            (e.data_str("git"), e.data_str("file"), e.data_str("commit"))
+        else {
+            continue;
+        };
+        if out.iter().any(|c| c.env == e.env && c.commit == commit) {
+            continue;
+        }
+        out.push(DeployCommit {
+            env: e.env.clone(),
+            git: git.to_string(),
+            file: file.to_string(),
+            commit: commit.to_string(),
+            commit_url: link(git, commit),
+            via: e.kind,
+            actor: e.actor.clone(),
+            at: e.at,
+        });
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -77,6 +143,10 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         .timeline(app, None)?
         .into_iter()
         .filter(|s| s.digest == digest)
+        .map(|mut s| {
+            crate::api::timeline::link_commit(ws, &mut s);
+            s
+        })
         .collect();
     let in_use = store.approvals_in_use()?;
     let unshared = store.unshared_events()?;
@@ -145,6 +215,13 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
     }
     approvals.sort_by_key(|a| a.seq);
     let rejections = crate::api::reject::rejections_of(ws, &store, a, Some(&digest))?;
+    let events = store.events(&EventFilter {
+        app: Some(app.to_string()),
+        ..Default::default()
+    })?;
+    let commits = deploy_commits(&events, &digest, &|git, commit| {
+        forge_commit_url(ws, git, commit)
+    });
     Ok(DigestDetail {
         app: app.to_string(),
         digest,
@@ -155,5 +232,79 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         snippets,
         rejections,
         environments: a.environments.iter().map(|e| e.name.clone()).collect(),
+        commits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event(
+        seq: i64,
+        kind: EventKind,
+        env: &str,
+        digest: &Digest,
+        data: serde_json::Value,
+    ) -> Event {
+        Event {
+            seq,
+            at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 2, 9, 0, seq as u32)
+                .unwrap(),
+            kind,
+            app: "api".into(),
+            env: env.into(),
+            digest: Some(digest.clone()),
+            actor: Some("alice".into()),
+            data,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_commits_that_deployed_a_digest_once_per_environment_oldest_first() {
+        let a = Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap();
+        let b = Digest::parse(&format!("sha256:{}", "b".repeat(64))).unwrap();
+        let git = |commit: &str| serde_json::json!({"git": "deploy", "file": "api.yaml", "commit": commit});
+        let events = vec![
+            event(1, EventKind::Observation, "production", &a, git("c1")),
+            // The same commit read again by a later sync: listed once.
+            event(2, EventKind::Observation, "production", &a, git("c1")),
+            // Another digest, an approval and a tag observation: not commits that deployed A.
+            event(3, EventKind::Promotion, "production", &b, git("c2")),
+            event(4, EventKind::Approval, "production", &a, git("c3")),
+            event(
+                5,
+                EventKind::Observation,
+                "staging",
+                &a,
+                serde_json::json!({"tag": "staging"}),
+            ),
+            event(6, EventKind::Rollback, "production", &a, git("c4")),
+            event(7, EventKind::Promotion, "canary", &a, git("c1")),
+        ];
+        let link = |git: &str, commit: &str| Some(format!("https://forge/{git}/commit/{commit}"));
+        let commits = deploy_commits(&events, &a, &link);
+        let got: Vec<(&str, &str, EventKind)> = commits
+            .iter()
+            .map(|c| (c.env.as_str(), c.commit.as_str(), c.via))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("production", "c1", EventKind::Observation),
+                ("production", "c4", EventKind::Rollback),
+                ("canary", "c1", EventKind::Promotion),
+            ]
+        );
+        assert_eq!(
+            commits[1].commit_url.as_deref(),
+            Some("https://forge/deploy/commit/c4")
+        );
+        assert_eq!(commits[1].file, "api.yaml");
+        assert_eq!(commits[1].actor.as_deref(), Some("alice"));
+    }
 }

@@ -40,7 +40,7 @@ pub use checkpoint::{
 };
 pub use context::Context;
 pub use demo::demo;
-pub use detail::{digest_detail, ApprovalView, DigestDetail, EnvSnippets};
+pub use detail::{digest_detail, ApprovalView, DeployCommit, DigestDetail, EnvSnippets};
 pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check, PromotionCheck};
@@ -49,8 +49,9 @@ pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};
 pub use promote::{
-    compare_url, promote, recover, rollback, DeploySnippets, GitOutcome, PromoteRequest,
-    PromotionOutcome, PromotionStep, RollbackRequest,
+    commit_url, compare_url, git_preview, promote, recover, rollback, DeploySnippets,
+    FileLineChange, GitOutcome, GitPreview, PromoteRequest, PromotionOutcome, PromotionStep,
+    RollbackRequest,
 };
 pub use record::{record, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use super::conflicts;
+use super::promote::forge_commit_url;
 use crate::config::Workspace;
 use crate::domain::{Event, StatusRow};
 use crate::store::Store;
@@ -27,7 +28,7 @@ pub fn status_at(
     }
     let store = Store::open(&ws.db_path)?;
     if let Some(t) = at {
-        return rows_at(ws, &store, app, t);
+        return rows_at(ws, &store, app, t).map(|rows| linked(ws, rows));
     }
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
     let conflicts = conflicts::of(&store, app, None)?;
@@ -55,6 +56,7 @@ pub fn status_at(
                     .as_ref()
                     .and_then(|o| o.data_str("commit"))
                     .map(str::to_owned),
+                commit_url: None,
                 deployed_by_tag: head
                     .last_observation
                     .as_ref()
@@ -82,7 +84,17 @@ pub fn status_at(
             });
         }
     }
-    Ok(rows)
+    Ok(linked(ws, rows))
+}
+
+/// `rows` with the forge's page of each git environment's commit (`commit_url`).
+fn linked(ws: &Workspace, mut rows: Vec<StatusRow>) -> Vec<StatusRow> {
+    for r in &mut rows {
+        if let (Some(git), Some(commit)) = (&r.git, &r.commit) {
+            r.commit_url = forge_commit_url(ws, git, commit);
+        }
+    }
+    rows
 }
 
 /// The rows of [`status_at`] at moment `t`: one stay lookup per app × environment.
@@ -115,6 +127,7 @@ fn rows_at(
                 git: e.git_target().map(|g| g.git.clone()),
                 file: e.git_target().map(|g| g.file.clone()),
                 commit: seg.and_then(|s| s.commit.clone()),
+                commit_url: None,
                 deployed_by_tag: None,
                 digest: seg.map(|s| s.digest.clone()),
                 since: seg.map(|s| s.from),

@@ -3,6 +3,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::open;
+use crate::api::promote::forge_commit_url;
 use crate::api::status::gated;
 use crate::config::Workspace;
 use crate::domain::Segment;
@@ -20,7 +21,17 @@ pub fn timeline(ws: &Workspace, app: &str, env: Option<&str>) -> Result<Vec<Segm
     let store = open::store(ws)?;
     let mut segments = store.timeline(app, env)?;
     store.flag_unapproved(&mut segments, &|a, e| gated(ws, a, e))?;
+    for s in &mut segments {
+        link_commit(ws, s);
+    }
     Ok(segments)
+}
+
+/// Set the forge's page of a git environment segment's commit (`commit_url`).
+pub(crate) fn link_commit(ws: &Workspace, s: &mut Segment) {
+    if let (Some(git), Some(commit)) = (&s.git, &s.commit) {
+        s.commit_url = forge_commit_url(ws, git, commit);
+    }
 }
 
 /// What one environment ran at a moment (`timeline --at T`): the segment covering it, as
@@ -60,7 +71,8 @@ pub fn timeline_at(
         .iter()
         .filter(|e| env.is_none_or(|n| n == e.name))
     {
-        if let Some(stay) = store.stay_at(app, &e.name, at, e.policy.is_some())? {
+        if let Some(mut stay) = store.stay_at(app, &e.name, at, e.policy.is_some())? {
+            link_commit(ws, &mut stay.segment);
             out.push(SegmentAt {
                 segment: stay.segment,
                 at,

@@ -191,6 +191,11 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub commit: Option<String>,
+    /// The forge's page of `commit`, where the repository's url is a known forge (set by the
+    /// api from the `[[git]]` entry; never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub commit_url: Option<String>,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.
@@ -215,6 +220,10 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub commit: Option<String>,
+    /// The forge's page of `commit`, where the repository's url is a known forge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub commit_url: Option<String>,
     /// The file references the image by tag only ("deployed by tag, not pinned", a risk flag):
     /// the tag (`latest` when none is written); the digest is then `null`, never a guess.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -361,6 +361,7 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             git: s.place.git,
             file: s.place.file,
             commit: s.place.commit,
+            commit_url: None,
         });
     }
     out

@@ -135,6 +135,7 @@ pub(super) fn stay_at(
             git: place.git,
             file: place.file,
             commit: place.commit,
+            commit_url: None,
         },
     }))
 }

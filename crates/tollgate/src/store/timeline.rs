@@ -185,6 +185,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 git: place.git,
                 file: place.file,
                 commit: place.commit,
+                commit_url: None,
             })
         }
         None => None,

@@ -11,6 +11,7 @@ import type { DigestRequest } from "./DigestRequest";
 import type { ExportSummary } from "./ExportSummary";
 import type { ExportTarget } from "./ExportTarget";
 import type { ExportToChosenRequest } from "./ExportToChosenRequest";
+import type { GitPreview } from "./GitPreview";
 import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
@@ -47,6 +48,7 @@ export type Commands = {
   digest_detail: { args: DigestRequest; result: DigestDetail };
   check: { args: CheckRequest; result: PromotionCheck };
   diff: { args: CheckRequest; result: ReleaseDiff };
+  git_preview: { args: CheckRequest; result: GitPreview | null };
   approve: { args: ApproveRequest; result: ApprovalReceipt | null };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome | null };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
@@ -80,6 +82,7 @@ export const COMMAND_NAMES = [
   "digest_detail",
   "check",
   "diff",
+  "git_preview",
   "approve",
   "promote",
   "rollback",

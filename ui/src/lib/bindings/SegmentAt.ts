@@ -37,4 +37,9 @@ file?: string,
  * For an environment in a deployment repository: the commit that began this stay (the
  * commit the starting event read the digest at).
  */
-commit?: string, };
+commit?: string, 
+/**
+ * The forge's page of `commit`, where the repository's url is a known forge (set by the
+ * api from the `[[git]]` entry; never stored).
+ */
+commit_url?: string, };

@@ -23,6 +23,10 @@ file?: string,
  */
 commit?: string, 
 /**
+ * The forge's page of `commit`, where the repository's url is a known forge.
+ */
+commit_url?: string, 
+/**
  * The file references the image by tag only ("deployed by tag, not pinned", a risk flag):
  * the tag (`latest` when none is written); the digest is then `null`, never a guess.
  */

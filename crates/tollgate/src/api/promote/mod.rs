@@ -26,8 +26,8 @@ use crate::signing::{
 use crate::store::{JournalState, NewPromotion, Promotion, Store};
 use crate::{Error, Result};
 
-pub(crate) use git::GitDest;
-pub use git::{compare_url, GitOutcome};
+pub use git::{commit_url, compare_url, git_preview, FileLineChange, GitOutcome, GitPreview};
+pub(crate) use git::{forge_commit_url, GitDest};
 pub use recover::recover;
 pub use snippets::DeploySnippets;
 

@@ -30,11 +30,14 @@
 //!   commit, on its own fetch, is on the branch and pins the signed digest in that file
 //!   (`api::team::sync::agree`), so its sync then finds the commit explained.
 
+mod preview;
 mod read;
 
 pub(crate) use crate::gitops::contains;
-pub use read::compare_url;
+pub use preview::{git_preview, FileLineChange, GitPreview};
+pub(crate) use read::forge_commit_url;
 pub(crate) use read::GitDest;
+pub use read::{commit_url, compare_url};
 
 use crate::api::actor::signer_for;
 use crate::api::gate::PromotionCheck;
@@ -166,8 +169,8 @@ pub(super) async fn run(
     fault::point("intended");
 
     let clone = dest.open(ws)?;
-    let review_branch = (dest.push == PushMode::Branch)
-        .then(|| format!("tollgate/{}-{}-{}", check.app, check.to, digest.short()));
+    let review_branch =
+        (dest.push == PushMode::Branch).then(|| review_branch(&check.app, &check.to, &digest));
     let written = match commit_and_push(
         ws,
         ctx,
@@ -398,6 +401,12 @@ fn pushed_anyway(
     }
 }
 
+/// The branch a `push = "branch"` promotion of `digest` into `app` `env` is pushed to for
+/// review: `tollgate/<app>-<env>-<digest12>`.
+pub(super) fn review_branch(app: &str, env: &str, digest: &Digest) -> String {
+    format!("tollgate/{app}-{env}-{}", digest.short())
+}
+
 /// Author and committer of a promotion commit (see the module docs).
 fn person(actor: &str, at: chrono::DateTime<chrono::Utc>) -> GitPerson {
     let email = if actor.contains('@') {
@@ -535,12 +544,7 @@ pub(super) fn recover_entry(
     let clone = dest.open(ws)?;
     if let (PushMode::Branch, Some(commit)) = (dest.push, &entry.commit) {
         // Pushed for review: the review branch holding the commit ends the entry in `review`.
-        let review = format!(
-            "tollgate/{}-{}-{}",
-            entry.app,
-            entry.to_env,
-            entry.digest.short()
-        );
+        let review = review_branch(&entry.app, &entry.to_env, &entry.digest);
         if let Some(tip) = clone.fetch(&review)? {
             if contains(&clone.repo()?, &tip, commit)? {
                 store.journal_review(entry.id, &review, ctx.clock.now())?;

@@ -137,6 +137,33 @@ impl FileAt {
 /// `https://`, `ssh://` and scp-like (`git@host:owner/repo.git`) urls. `None` for a local
 /// repository or a url it cannot read.
 pub fn compare_url(url: &str, base: &str, branch: &str) -> Option<String> {
+    let (page, gitlab) = forge_page(url)?;
+    let compare = if gitlab { "-/compare" } else { "compare" };
+    Some(format!("{page}/{compare}/{base}...{branch}"))
+}
+
+/// The forge's page of `commit`, for a remote on a known forge shape (as [`compare_url`]):
+/// GitHub, Gitea and Forgejo `https://host/owner/repo/commit/<id>`, GitLab
+/// `https://host/group/repo/-/commit/<id>`. `None` for a local repository, a url it cannot
+/// read, or a commit id that is not hexadecimal.
+pub fn commit_url(url: &str, commit: &str) -> Option<String> {
+    if commit.is_empty() || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let (page, gitlab) = forge_page(url)?;
+    let path = if gitlab { "-/commit" } else { "commit" };
+    Some(format!("{page}/{path}/{commit}"))
+}
+
+/// [`commit_url`] of `commit` in the `[[git]]` entry `git` of `ws` (`None` as there, or for an
+/// entry that is no longer configured).
+pub(crate) fn forge_commit_url(ws: &Workspace, git: &str, commit: &str) -> Option<String> {
+    commit_url(&ws.git_clone_url(git).ok()?, commit)
+}
+
+/// The repository's web page (`https://host/owner/repo`) of a remote url, and whether the host
+/// is a GitLab (its pages are under `/-/`).
+fn forge_page(url: &str) -> Option<(String, bool)> {
     let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
         if !matches!(scheme, "https" | "ssh" | "http") {
             return None;
@@ -162,12 +189,7 @@ pub fn compare_url(url: &str, base: &str, branch: &str) -> Option<String> {
     if host.is_empty() || path.split('/').filter(|p| !p.is_empty()).count() < 2 {
         return None;
     }
-    let compare = if host.contains("gitlab") {
-        "-/compare"
-    } else {
-        "compare"
-    };
-    Some(format!("https://{host}/{path}/{compare}/{base}...{branch}"))
+    Some((format!("https://{host}/{path}"), host.contains("gitlab")))
 }
 
 #[cfg(test)]
@@ -197,5 +219,32 @@ mod tests {
         assert_eq!(compare_url("/srv/git/deploy.git", "main", b), None);
         assert_eq!(compare_url("file:///srv/git/deploy.git", "main", b), None);
         assert_eq!(compare_url("https://host/deploy.git", "main", b), None);
+    }
+
+    #[test]
+    fn commit_urls_of_known_forges() {
+        let c = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            commit_url("git@github.com:acme/deploy.git", c).as_deref(),
+            Some("https://github.com/acme/deploy/commit/0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(
+            commit_url("ssh://git@gitlab.example.com:2222/group/sub/deploy.git", c).as_deref(),
+            Some("https://gitlab.example.com/group/sub/deploy/-/commit/0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(
+            commit_url("https://codeberg.org/acme/deploy/", c).as_deref(),
+            Some(
+                "https://codeberg.org/acme/deploy/commit/0123456789abcdef0123456789abcdef01234567"
+            )
+        );
+        assert_eq!(commit_url("/srv/git/deploy.git", c), None);
+        assert_eq!(commit_url("file:///srv/git/deploy.git", c), None);
+        assert_eq!(commit_url("https://github.com/acme/deploy.git", ""), None);
+        // Never a path or a query smuggled in by the id.
+        assert_eq!(
+            commit_url("https://github.com/acme/deploy.git", "../../x?y"),
+            None
+        );
     }
 }
