@@ -325,16 +325,7 @@ async fn run(
     })?;
     // Keeps the entry marked as running; dropped on any return, it releases an entry left
     // undecided to the next recovery.
-    let _heartbeat = owner::Heartbeat::start(
-        store.path(),
-        entry.id,
-        entry
-            .owner
-            .as_ref()
-            .map(|o| o.token.clone())
-            .unwrap_or_default(),
-        ctx.clock.clone(),
-    );
+    let _heartbeat = owner::Heartbeat::for_entry(store, &entry, ctx.clock.clone());
     progress(PromotionStep::Intended);
     fault::point("intended");
 

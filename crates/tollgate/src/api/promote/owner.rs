@@ -190,6 +190,17 @@ pub(super) struct Heartbeat {
 }
 
 impl Heartbeat {
+    /// The heartbeat of a journal entry this process just began (its owner token), beating in
+    /// the history database `store` is open on.
+    pub(super) fn for_entry(store: &Store, entry: &Promotion, clock: Arc<dyn Clock>) -> Heartbeat {
+        let token = entry
+            .owner
+            .as_ref()
+            .map(|o| o.token.clone())
+            .unwrap_or_default();
+        Heartbeat::start(store.path(), entry.id, token, clock)
+    }
+
     pub(super) fn start(db: &Path, id: i64, token: String, clock: Arc<dyn Clock>) -> Heartbeat {
         let (stop, stopped) = mpsc::channel::<()>();
         let db: PathBuf = db.to_path_buf();

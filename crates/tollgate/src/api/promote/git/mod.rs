@@ -155,16 +155,7 @@ pub(super) async fn run(
         at: ctx.clock.now(),
         owner: owner::this_process(),
     })?;
-    let _heartbeat = owner::Heartbeat::start(
-        store.path(),
-        entry.id,
-        entry
-            .owner
-            .as_ref()
-            .map(|o| o.token.clone())
-            .unwrap_or_default(),
-        ctx.clock.clone(),
-    );
+    let _heartbeat = owner::Heartbeat::for_entry(store, &entry, ctx.clock.clone());
     progress(PromotionStep::Intended);
     fault::point("intended");
 
