@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use super::git_report::{GitChange, SyncedGitEnv};
 use super::git_review::{landed_event, landings, Landing};
 use crate::api::Context;
-use crate::config::{GitLocation, RegistryLocation, Workspace};
+use crate::config::Workspace;
 use crate::domain::git_history::{claimed_times, judge_commit, CommitVerdict};
 use crate::domain::timeline::{decide_drift, DriftDecision, BASELINE_KEY};
 use crate::domain::{redact, Digest, Event, EventKind, NewEvent};
@@ -106,17 +106,8 @@ pub(super) fn targets(ws: &Workspace, app: Option<&str>) -> Result<Vec<GitEnv>> 
             let Some(g) = e.git_target() else { continue };
             let git = ws.git(&g.git)?;
             let repository = ws.env_repository(a, e).to_string();
-            let (_, location, path) = ws.resolve_repository(&repository)?;
-            let host = match location {
-                RegistryLocation::Remote { host, .. } => host,
-                RegistryLocation::Layout { .. } => {
-                    return Err(Error::config(format!(
-                        "{} {} lives in {}:{}, but its repository {repository} is an OCI layout folder, which deployment files cannot name; put the app's repository in a [[registries]] entry with an https:// url",
-                        a.name, e.name, g.git, g.file
-                    )))
-                }
-            };
-            let matcher = RepositoryMatcher::new(&host, &path)?;
+            let matcher = RepositoryMatcher::for_repository(ws, &repository)
+                .map_err(|err| err.context(format!("{} {}", a.name, e.name)))?;
             let selector = g
                 .image
                 .as_deref()
@@ -157,10 +148,7 @@ pub(super) async fn read(
     let mut out = Vec::new();
     for (name, envs) in by_git {
         let config = ws.git(&name)?;
-        let url = match config.location(ws.dir())? {
-            GitLocation::Remote { url } => url,
-            GitLocation::Local { path } => path.display().to_string(),
-        };
+        let url = ws.git_clone_url(&name)?;
         let shown = redact(&config.url);
         let mut branches: Vec<String> = Vec::new();
         for e in &envs {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::config::{RegistryLocation, Workspace};
 use crate::domain::reference::{is_path_component, is_tag};
 use crate::domain::Digest;
 use crate::{Code, Error, Result};
@@ -161,6 +162,20 @@ impl RepositoryMatcher {
             host,
             path: path.to_string(),
         })
+    }
+
+    /// The references to `repository` (`<registry name>/<path>` in `ws`): its `[[registries]]`
+    /// entry's host and the path. A registry without a host (an `oci:` layout folder) is
+    /// refused: no deployment file can name it (tollgate.toml's checks refuse it too).
+    pub fn for_repository(ws: &Workspace, repository: &str) -> Result<Self> {
+        let (_, location, path) = ws.resolve_repository(repository)?;
+        match location {
+            RegistryLocation::Remote { host, .. } => RepositoryMatcher::new(&host, &path),
+            RegistryLocation::Layout { root } => Err(Error::config(format!(
+                "{repository} is an OCI layout folder ({}): a deployment file cannot reference it; put the app's repository in a [[registries]] entry with an https:// url",
+                root.display()
+            ))),
+        }
     }
 
     /// Whether `reference` names this repository (same host and port, same path).

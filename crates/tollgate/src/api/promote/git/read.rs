@@ -2,7 +2,7 @@
 //! at a commit and what it pins, whether a branch contains a commit, which commit last changed
 //! what the file pins, and the forge's compare page of a review branch.
 
-use crate::config::{PushMode, RegistryLocation, Workspace};
+use crate::config::{PushMode, Workspace};
 use crate::domain::Digest;
 use crate::gitops::file::{read_image, FileImage, ImageSelector, RepositoryMatcher};
 use crate::gitops::{digest_changes, file_history, image_reader, BareRepo, RemoteClone};
@@ -27,17 +27,7 @@ impl GitDest {
     pub fn new(ws: &Workspace, place: GitPlace, repository: &str) -> Result<GitDest> {
         let git = ws.git(&place.git)?;
         let url = ws.git_clone_url(&place.git)?;
-        let (_, location, path) = ws.resolve_repository(repository)?;
-        let host = match location {
-            RegistryLocation::Remote { host, .. } => host,
-            RegistryLocation::Layout { root } => {
-                return Err(Error::config(format!(
-                    "{repository} is an OCI layout folder ({}): a deployment file cannot reference it; give the environment a repository in a registry",
-                    root.display()
-                )))
-            }
-        };
-        let matcher = RepositoryMatcher::new(&host, &path)?;
+        let matcher = RepositoryMatcher::for_repository(ws, repository)?;
         let selector = place
             .image
             .as_deref()
