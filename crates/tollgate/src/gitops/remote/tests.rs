@@ -82,11 +82,22 @@ fn commit_in_clone(clone: &RemoteClone, parent: &str, subject: &str) -> String {
     )
 }
 
+/// Options for the tests. The lock is waited for a little: a git child another test thread is
+/// spawning holds a copy of every open descriptor between its fork and exec (close-on-exec
+/// closes it only at exec), so a lock just released can read as held for that moment.
 fn quick() -> GitOptions {
     GitOptions {
         timeout: Duration::from_secs(60),
-        lock_wait: Duration::ZERO,
+        lock_wait: Duration::from_secs(10),
         env: Vec::new(),
+    }
+}
+
+/// [`quick`] without any wait for the lock: for the openers that must be refused at once.
+fn no_wait() -> GitOptions {
+    GitOptions {
+        lock_wait: Duration::ZERO,
+        ..quick()
     }
 }
 
@@ -358,7 +369,7 @@ fn the_lock_excludes_a_second_opener_in_this_process_and_another() {
     let up = Upstream::new(tmp.path());
     let dir = tmp.path().join("c.git");
     let first = RemoteClone::open_or_create_with(&dir, &up.url(), quick()).unwrap();
-    let err = RemoteClone::open_or_create_with(&dir, &up.url(), quick()).unwrap_err();
+    let err = RemoteClone::open_or_create_with(&dir, &up.url(), no_wait()).unwrap_err();
     assert_eq!(err.code, Code::Refused);
     assert!(
         err.message
@@ -403,7 +414,7 @@ fn the_lock_excludes_a_second_opener_in_this_process_and_another() {
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line.trim(), "held");
-    let err = RemoteClone::open_or_create_with(&dir, &up.url(), quick()).unwrap_err();
+    let err = RemoteClone::open_or_create_with(&dir, &up.url(), no_wait()).unwrap_err();
     assert_eq!(err.code, Code::Refused, "{}", err.message);
     holder.stdin.take().unwrap().write_all(b"\n").unwrap();
     assert!(holder.wait().unwrap().success());
