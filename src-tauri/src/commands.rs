@@ -24,7 +24,8 @@ use crate::ipc::commands;
 use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
-    ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenWorkspaceRequest, RevealRequest,
+    ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest, OpenWorkspaceRequest,
+    RevealRequest,
 };
 use crate::state::{not_send, run_blocking, AppState};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
@@ -250,6 +251,18 @@ commands! {
         run_blocking(move || {
             tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| {
                 Error::internal(format!("cannot show {} in the file manager: {e}; open its folder yourself", path.display()))
+            })
+        })
+        .await
+    }
+
+    /// Open a forge or source page (a commit, a compare view) in the default browser: web
+    /// pages only (`links::web_page`). A desktop without an opener is an error naming the link.
+    async fn open_link(state, req: OpenLinkRequest) -> () {
+        let url = crate::links::web_page(&req.url)?;
+        run_blocking(move || {
+            tauri_plugin_opener::open_url(url.as_str(), None::<&str>).map_err(|e| {
+                Error::new(Code::Unreachable, format!("the desktop could not open {url} ({e}); copy the link and open it in your browser"))
             })
         })
         .await

@@ -25,6 +25,7 @@ mod dev_server;
 mod dialogs;
 mod exports;
 mod ipc;
+mod links;
 mod logging;
 mod prefetch;
 mod requests;

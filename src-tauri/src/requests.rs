@@ -64,6 +64,13 @@ pub struct RevealRequest {
     pub path: String,
 }
 
+/// A forge or source page to open in the default browser (`open_link`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct OpenLinkRequest {
+    pub url: String,
+}
+
 /// What the native save dialog offers (`choose_export_path`): the format's file type and a
 /// suggested file name (the person may pick any other).
 #[derive(Debug, Clone, Deserialize, TS)]

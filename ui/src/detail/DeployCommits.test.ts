@@ -38,11 +38,11 @@ describe('DeployCommits', () => {
     expect(rows[0]!.textContent).toContain('0123456789ab');
     expect(rows[0]!.textContent).toContain('deploy:apps/api/deployment.yaml');
     expect(rows[0]!.textContent).toContain('read by sync');
-    expect(rows[0]!.querySelector('.commit-url')).toBeNull();
+    expect(rows[0]!.querySelector('.url')).toBeNull();
     expect(rows[1]!.getAttribute('data-via')).toBe('promotion');
     expect(rows[1]!.textContent).toContain('promoted by Tollgate · release-bot');
-    expect(rows[1]!.querySelector('.commit-url')!.textContent).toBe(url2);
-    expect(within(rows[1]!).getByRole('button', { name: /Copy commit link/ })).toBeTruthy();
+    expect(rows[1]!.querySelector('.url')!.textContent).toBe(url2);
+    expect(within(rows[1]!).getByRole('button', { name: /Copy commit page/ })).toBeTruthy();
     // Shown to copy, never a link the window would follow.
     expect(container.querySelector('a')).toBeNull();
   });
@@ -80,7 +80,7 @@ describe('commits of git environments elsewhere', () => {
     const dd = container.querySelector('.git-commit')!;
     expect(dd.textContent).toContain('fedcba987654');
     expect(dd.textContent).toContain('in deploy:apps/api/deployment.yaml');
-    expect(dd.querySelector('.commit-url')!.textContent).toBe(url2);
+    expect(dd.querySelector('.url')!.textContent).toBe(url2);
   });
 
   it('a tag segment has no commit line', () => {

@@ -112,6 +112,11 @@ export function useBackend(): Backend {
   return backend;
 }
 
+/** The backend in context, or `undefined` where there is none (a component rendered alone). */
+export function backendIfAny(): Backend | undefined {
+  return getContext<Backend | undefined>(BACKEND);
+}
+
 /** Give the components below this one `backend` (App wraps the one it was mounted with). */
 export function provideBackend(backend: Backend): void {
   setContext(BACKEND, backend);

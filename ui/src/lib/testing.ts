@@ -137,6 +137,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     ),
     export: method('export', (req) => exportSummary(exportedPath(req.target), req.format)),
     revealFile: method('revealFile', () => null),
+    openLink: method('openLink', () => null),
     keyInit: method('keyInit', (req) => publicKey(req.id)),
     keyShow: method('keyShow', () => null),
     keyRotate: method('keyRotate', () => keyRotation('alice@example.com')),

@@ -208,6 +208,33 @@ describe('PromoteView', () => {
     expect(backend.promote).not.toHaveBeenCalled();
   });
 
+  it('a commit pushed for review says nothing runs yet, and opens the review compare view', async () => {
+    const compare = 'https://github.com/acme/deploy/compare/main...tollgate/api-staging-a1b2c3d4e5f6';
+    const pushed = outcome();
+    pushed.event = null;
+    pushed.git = {
+      git: 'deploy',
+      file: 'apps/api/staging.yaml',
+      branch: 'main',
+      commit: 'c'.repeat(40),
+      review_branch: 'tollgate/api-staging-a1b2c3d4e5f6',
+      compare_url: compare,
+    };
+    const backend = promoteBackend({
+      check: async () => check({ evaluation: passedEvaluation }),
+      promote: async () => pushed,
+    });
+    show(backend);
+    const button = (await runButton()) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(false));
+    await fireEvent.click(button);
+    const headline = await screen.findByTestId('pushed-for-review');
+    expect(headline.textContent).toContain('once tollgate/api-staging-a1b2c3d4e5f6 is merged');
+    expect(headline.textContent).not.toContain('now runs');
+    await fireEvent.click(screen.getByRole('button', { name: 'Open review compare view in the browser' }));
+    expect(backend.openLink).toHaveBeenCalledWith({ url: compare });
+  });
+
   it('promotes with every step visible, then shows the snippets with copy buttons', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));

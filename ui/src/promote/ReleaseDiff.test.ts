@@ -12,7 +12,7 @@ import { backendContext } from '../lib/backend';
 const req = { app: 'api', to: 'staging', digest: digestA };
 
 function show(backend: Backend) {
-  return render(ReleaseDiff, { props: { backend, ...req } });
+  return render(ReleaseDiff, { props: { backend, ...req }, context: backendContext(backend) });
 }
 
 describe('ReleaseDiff', () => {
@@ -37,14 +37,19 @@ describe('ReleaseDiff', () => {
     expect(section.firstElementChild!.nextElementSibling!.classList.contains('risk-flags')).toBe(true);
   });
 
-  it('shows the revision range, the compare link to copy (not a link to follow) and the rest', async () => {
-    const { container } = show(promoteBackend());
+  it('shows the revision range, the compare view to open or copy (no link followed in the window) and the rest', async () => {
+    const backend = promoteBackend();
+    const { container } = show(backend);
     await screen.findByText('No risk flags.');
     expect(container.querySelector('.revisions')!.textContent!.trim()).toBe('rev-old → rev-new');
-    const url = container.querySelector('.compare-url')!;
+    const url = container.querySelector('.compare .url')!;
     expect(url.textContent).toBe('https://github.com/acme/api/compare/rev-old...rev-new');
     expect(container.querySelector('.release-diff a')).toBeNull();
-    expect(screen.getByRole('button', { name: /Copy compare link/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: /Copy compare view/ })).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Open compare view in the browser' }));
+    expect(backend.openLink).toHaveBeenCalledWith({
+      url: 'https://github.com/acme/api/compare/rev-old...rev-new',
+    });
     expect(container.querySelector('.layers')!.textContent).toContain('2 shared, 1 added, 1 removed');
     expect(container.querySelector('.layers')!.textContent).toContain('+1.0 KiB');
   });

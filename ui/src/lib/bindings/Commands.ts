@@ -15,6 +15,7 @@ import type { GitPreview } from "./GitPreview";
 import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
+import type { OpenLinkRequest } from "./OpenLinkRequest";
 import type { OpenWorkspaceRequest } from "./OpenWorkspaceRequest";
 import type { Overview } from "./Overview";
 import type { PromoteRequest } from "./PromoteRequest";
@@ -68,6 +69,7 @@ export type Commands = {
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
   open_demo: { args: null; result: WorkspaceInfo };
   reveal_file: { args: RevealRequest; result: null };
+  open_link: { args: OpenLinkRequest; result: null };
   team_status: { args: null; result: TeamStatus };
   overview_at: { args: AtRequest; result: Overview };
 };
@@ -102,6 +104,7 @@ export const COMMAND_NAMES = [
   "open_workspace",
   "open_demo",
   "reveal_file",
+  "open_link",
   "team_status",
   "overview_at",
 ] as const satisfies readonly (keyof Commands)[];
