@@ -184,3 +184,34 @@ pub fn release_diff(d: &ReleaseDiff) {
     row("volumes", set(&r.volumes));
     row("labels", labels(&r.labels));
 }
+
+/// The deployment file's edit that promoting the candidate would commit (`git_preview`), or
+/// why it could not be read; nothing for an environment with a registry tag.
+pub fn file_edit(preview: Option<&tollgate::api::GitPreview>, error: Option<&str>) {
+    if let Some(e) = error {
+        row("file", format!("not read: {e}"));
+        return;
+    }
+    let Some(p) = preview else { return };
+    let tip: String = p.tip.chars().take(12).collect();
+    row(
+        "file",
+        format!(
+            "{}:{} on {} at {tip} (pins {})",
+            p.git, p.file, p.branch, p.pinned
+        ),
+    );
+    if p.changes.is_empty() {
+        say!("             pins the candidate already: nothing to commit");
+    }
+    for c in &p.changes {
+        if let Some(before) = &c.before {
+            say!("  {:>9} - {before}", c.line);
+        }
+        say!("  {:>9} + {}", c.line, c.after);
+    }
+    match &p.review_branch {
+        Some(b) => row("commit", format!("signed, pushed for review to {b}")),
+        None => row("commit", format!("signed, pushed onto {}", p.branch)),
+    }
+}

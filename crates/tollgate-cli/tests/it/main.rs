@@ -15,6 +15,7 @@ mod export;
 mod export_safety;
 mod gate;
 mod gitops_audit;
+mod gitops_diff;
 mod gitops_promote;
 mod gitops_review;
 mod gitops_sync;
