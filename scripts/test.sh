@@ -40,4 +40,7 @@ scripts/with-keychain.sh cargo test --workspace --locked --exclude tollgate-e2e
 step "end to end: the real app under Xvfb over WebDriver"
 scripts/with-keychain.sh scripts/e2e.sh
 
+step "packages: build the .deb and .rpm, install the .deb, start the installed app"
+scripts/with-keychain.sh scripts/package-test.sh
+
 step "all tests passed"

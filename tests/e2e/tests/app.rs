@@ -20,6 +20,8 @@ mod as_of;
 mod diff;
 #[path = "app/gitops.rs"]
 mod gitops;
+#[path = "app/installed.rs"]
+mod installed;
 #[path = "app/reject.rs"]
 mod reject;
 #[path = "app/team.rs"]
