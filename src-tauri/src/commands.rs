@@ -39,6 +39,9 @@ pub struct WorkspaceInfo {
     pub config_path: String,
     /// The history database it uses.
     pub db_path: String,
+    /// One line about how it was opened, to show once: for the demo, as whom this machine
+    /// signs in it, or why signing is not offered; `null` otherwise.
+    pub note: Option<String>,
 }
 
 impl From<&Workspace> for WorkspaceInfo {
@@ -47,6 +50,7 @@ impl From<&Workspace> for WorkspaceInfo {
             name: ws.config.workspace.name.clone(),
             config_path: ws.config_path.display().to_string(),
             db_path: ws.db_path.display().to_string(),
+            note: None,
         }
     }
 }
@@ -239,10 +243,19 @@ commands! {
         Ok(WorkspaceInfo::from(ws.as_ref()))
     }
 
-    /// Create a demo workspace in the app's data folder and show it.
+    /// Create a demo workspace in the app's data folder and show it, with this machine's
+    /// identity as one of its approvers (a native confirmation first when a key is created).
     async fn open_demo(state, req: ()) -> WorkspaceInfo {
-        let ws = state.open_demo().await?;
-        Ok(WorkspaceInfo::from(ws.as_ref()))
+        let (ws, signing) = state.open_demo().await?;
+        let note = match (&signing.approver, signing.problem) {
+            (Some(id), _) => format!("You approve in the demo as {id} ({}).", signing.roles.join(", ")),
+            (None, Some(why)) => {
+                let mut chars = why.chars();
+                chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".").unwrap_or_default()
+            }
+            (None, None) => String::new(),
+        };
+        Ok(WorkspaceInfo { note: (!note.is_empty()).then_some(note), ..WorkspaceInfo::from(ws.as_ref()) })
     }
 
     /// Show a report this window exported in the file manager. Any other path is refused.

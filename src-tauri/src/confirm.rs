@@ -9,8 +9,8 @@
 //! it without a window, with the scripted [`Dialogs`] of `dialogs::scripted`.
 
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, Context, PromoteRequest, RejectRequest, RejectionReceipt,
-    RollbackRequest,
+    ApprovalReceipt, ApproveRequest, Context, DemoSignerPlan, PromoteRequest, RejectRequest,
+    RejectionReceipt, RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{escape_controls, Digest};
@@ -249,6 +249,30 @@ fn approver(ws: &Workspace, ctx: &Context) -> Result<String> {
         (Some(id), None) => format!("{id} (no signing key on this machine)"),
         (None, _) => "nobody: this machine has no signing identity".to_string(),
     })
+}
+
+/// The confirmation before the demo creates a signing key in the keychain (title, message,
+/// button): for which identity, that it stays, and why; `new_id` names a new identity.
+pub fn demo_key(
+    plan: &DemoSignerPlan,
+    new_id: &str,
+    roles: &str,
+) -> (&'static str, String, &'static str) {
+    let message = match plan {
+        DemoSignerPlan::CreateKey { id } => {
+            let id = escape_controls(id);
+            format!(
+            "This machine signs as {id}, but the keychain holds no key for it. Tollgate creates one there (it stays; Settings shows its public key) and lists {id} as an approver ({roles}) of the demo, so that you can approve and promote in it.\n\nCancel: the demo opens without you as an approver."
+            )
+        }
+        _ => {
+            let new_id = escape_controls(new_id);
+            format!(
+            "This machine has no signing key yet. Tollgate creates one for {new_id} in the keychain (it stays and becomes this machine's identity; Settings shows its public key) and lists {new_id} as an approver ({roles}) of the demo, so that you can approve and promote in it.\n\nCancel: the demo opens without you as an approver."
+            )
+        }
+    };
+    ("Sign in the demo", message, "Create key")
 }
 
 #[cfg(test)]

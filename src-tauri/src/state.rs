@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
-use tollgate::api::Overview;
+use tollgate::api::{DemoSigner, DemoSignerPlan, DemoSigning, Overview, DEMO_ROLES};
 use tollgate::config::{Workspace, CONFIG_ENV};
 use tollgate::{Error, Result};
 
@@ -122,16 +122,43 @@ impl AppState {
     }
 
     /// Create the demo workspace in a new folder of the app's data folder (`demo`, else
-    /// `demo-2`, ...) and open it.
-    pub async fn open_demo(&self) -> Result<Arc<Workspace>> {
+    /// `demo-2`, ...) and open it. This machine's identity is listed as an approver of the demo
+    /// so that the person can sign in it; when a key has to be created for that, a native
+    /// confirmation says so first (no: the demo is made without it).
+    pub async fn open_demo(&self) -> Result<(Arc<Workspace>, DemoSigning)> {
         let base = self.data_dir.as_ref().ok_or_else(|| {
             Error::internal("the app has no data folder to create the demo in; create one with `tollgate demo DIR` and open its tollgate.toml")
         })?;
         let dir = fresh_dir(base, "demo");
         tracing::info!(dir = %dir.display(), "creating the demo workspace");
         let ctx = self.ctx.clone();
-        let config = not_send(move || async move { tollgate::api::demo(&dir, &ctx).await }).await?;
-        self.open_workspace(config).await
+        let dialogs = self.dialogs();
+        let made = not_send(move || async move {
+            let plan = tollgate::api::demo_signer_plan(&ctx);
+            let new_id = tollgate::api::proposed_identity();
+            let agreed = match (&plan, &dialogs) {
+                (DemoSignerPlan::Existing { .. } | DemoSignerPlan::Unavailable { .. }, _) => true,
+                (_, Ok(dialogs)) => {
+                    let (title, message, ok) =
+                        crate::confirm::demo_key(&plan, &new_id, DEMO_ROLES.join(", ").as_str());
+                    let dialogs = dialogs.clone();
+                    run_blocking(move || Ok(dialogs.confirm(title, &message, ok))).await?
+                }
+                (_, Err(_)) => false,
+            };
+            let signer = if agreed {
+                DemoSigner::Machine {
+                    plan: &plan,
+                    new_id: &new_id,
+                }
+            } else {
+                DemoSigner::Nobody
+            };
+            tollgate::api::demo(&dir, &ctx, signer).await
+        })
+        .await?;
+        let ws = self.open_workspace(made.config_path).await?;
+        Ok((ws, made.signing))
     }
 
     /// Run blocking core work on the open workspace (see [`run_blocking`]).
@@ -322,9 +349,9 @@ environments = [{ name = "dev", tag = "dev" }]
             test_ctx(),
             Some(data.path().to_path_buf()),
         );
-        let ws = tauri::async_runtime::block_on(state.open_demo()).unwrap();
+        let (ws, _) = tauri::async_runtime::block_on(state.open_demo()).unwrap();
         assert_eq!(ws.config_path, data.path().join("demo/tollgate.toml"));
-        let ws = tauri::async_runtime::block_on(state.open_demo()).unwrap();
+        let (ws, _) = tauri::async_runtime::block_on(state.open_demo()).unwrap();
         assert_eq!(ws.config_path, data.path().join("demo-2/tollgate.toml"));
         let rows =
             tauri::async_runtime::block_on(state.blocking(|ws, _| tollgate::api::status(ws, None)))

@@ -105,6 +105,7 @@ describe('App', () => {
       name: 'demo-payments',
       config_path: '/data/demo/tollgate.toml',
       db_path: '/data/demo/tollgate.db',
+      note: null,
     };
     let open = false;
     const backend = fakeBackend({

@@ -78,6 +78,12 @@ pub struct DemoArgs {
     /// Folder to create (must not exist or be empty)
     #[arg(default_value = "tollgate-demo")]
     pub dir: PathBuf,
+    /// The identity to create a key for when this machine has none (default: USER@HOST)
+    #[arg(long = "as", value_name = "ID")]
+    pub r#as: Option<String>,
+    /// Do not list this machine's identity as an approver of the demo (no key is created)
+    #[arg(long)]
+    pub without_signing: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -113,6 +113,16 @@ impl TempWorkspace {
         run_command(cmd, None)
     }
 
+    /// [`Self::run_bare`] as a person at this machine would run it: no `$TOLLGATE_ACTOR`, and
+    /// this machine's signing identity `$TOLLGATE_APPROVER` = `approver`.
+    pub fn run_bare_as(&self, args: &[&str], approver: &str) -> Run {
+        let mut cmd = self.command();
+        cmd.env_remove("TOLLGATE_ACTOR")
+            .env("TOLLGATE_APPROVER", approver)
+            .args(args);
+        run_command(cmd, None)
+    }
+
     /// Run `tollgate ARGS` in this folder without `--config`.
     pub fn run_bare(&self, args: &[&str]) -> Run {
         let mut cmd = self.command();

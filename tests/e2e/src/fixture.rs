@@ -18,6 +18,7 @@ pub fn workspace(cli: &Path, dir: &Path) -> Result<PathBuf> {
     let out = Command::new(cli)
         .arg("demo")
         .arg(&demo)
+        .arg("--without-signing")
         .output()
         .with_context(|| format!("cannot run {}", cli.display()))?;
     if out.status.success() {

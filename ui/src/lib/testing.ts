@@ -188,6 +188,7 @@ export const sampleWorkspace: WorkspaceInfo = {
   name: 'payments',
   config_path: '/home/ci/payments/tollgate.toml',
   db_path: '/home/ci/payments/tollgate.db',
+  note: null,
 };
 
 export const digestA = `sha256:${'a1b2c3d4e5f6'.repeat(5)}a1b2`;

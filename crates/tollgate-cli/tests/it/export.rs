@@ -25,7 +25,7 @@ struct Demo {
 impl Demo {
     fn new() -> Demo {
         let tmp = TempWorkspace::empty();
-        let run = tmp.run_bare(&["demo", "demo"]);
+        let run = tmp.run_bare(&["demo", "demo", "--without-signing"]);
         run.ok();
         let config = PathBuf::from(run.stdout.trim());
         let config = if config.is_absolute() {

@@ -9,6 +9,7 @@ mod anchor;
 mod checkpoint;
 mod cli;
 mod cli_registry;
+mod demo;
 mod diff;
 mod drift;
 mod export;

@@ -180,7 +180,7 @@ fn the_demo_signs_with_its_own_keys_when_a_signing_key_file_is_set() {
         .unwrap();
     assert!(made.success());
     let out = tmp.run_env(
-        &["demo", "demo"],
+        &["demo", "demo", "--without-signing"],
         &[("TOLLGATE_SIGNING_KEY", key.to_str().unwrap())],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);

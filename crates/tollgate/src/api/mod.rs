@@ -39,7 +39,10 @@ pub use checkpoint::{
     report_checkpoints, verify_checkpoints, CheckpointCheck, CheckpointSeen, CheckpointSync,
 };
 pub use context::Context;
-pub use demo::demo;
+pub use demo::{
+    demo, demo_signer_plan, proposed_identity, DemoSigner, DemoSignerPlan, DemoSigning,
+    DemoWorkspace, DEMO_ROLES,
+};
 pub use detail::{digest_detail, ApprovalView, DeployCommit, DigestDetail, EnvSnippets};
 pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};

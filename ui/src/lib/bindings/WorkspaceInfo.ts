@@ -11,4 +11,9 @@ config_path: string,
 /**
  * The history database it uses.
  */
-db_path: string, };
+db_path: string, 
+/**
+ * One line about how it was opened, to show once: for the demo, as whom this machine
+ * signs in it, or why signing is not offered; `null` otherwise.
+ */
+note: string | null, };

@@ -2,6 +2,9 @@
 //! images, a tollgate.toml, and a month of history made through the real use cases.
 
 mod images;
+mod signer;
+
+pub use signer::{demo_signer_plan, proposed_identity, DemoSignerPlan, DemoSigning, DEMO_ROLES};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,10 +24,32 @@ use images::DemoImage;
 const APPS: [&str; 3] = ["api", "web", "worker"];
 const VERSIONS: [&str; 4] = ["1.4.0", "1.5.0", "1.6.0", "1.7.0"];
 
-/// Create the demo workspace in `dir` (which must not exist or be empty) and return the path
-/// of its tollgate.toml.
+/// Who may sign in a new demo besides its own throwaway identities.
+#[derive(Debug, Clone, Copy)]
+pub enum DemoSigner<'a> {
+    /// This machine's identity, as `plan` (from [`demo_signer_plan`], shown to the person
+    /// first) says; `new_id` names it when the machine has none yet.
+    Machine {
+        plan: &'a DemoSignerPlan,
+        new_id: &'a str,
+    },
+    /// Nobody: the person chose to look without signing.
+    Nobody,
+}
+
+/// A demo workspace that was made.
+#[derive(Debug, Clone)]
+pub struct DemoWorkspace {
+    /// Its tollgate.toml.
+    pub config_path: PathBuf,
+    /// Whether this machine's identity can sign in it, and as whom.
+    pub signing: DemoSigning,
+}
+
+/// Create the demo workspace in `dir` (which must not exist or be empty), with `signer` listed
+/// as an approver where it can be.
 #[tracing::instrument(skip(ctx))]
-pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
+pub async fn demo(dir: &Path, ctx: &Context, signer: DemoSigner<'_>) -> Result<DemoWorkspace> {
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -41,10 +66,16 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
     // The demo approvers' keys live in a throwaway in-memory keychain: their signatures in the
     // history are real (ssh-keygen verifies them), and nobody can sign as them afterwards.
     let keys: Arc<dyn SecretStore> = Arc::new(MemoryKeychain::default());
-    std::fs::write(
-        &config_path,
-        workspace_toml(&demo_approvers(keys.as_ref())?),
-    )?;
+    let reserved = [ALICE, QUINN, DEMO_SIGNERS[0], DEMO_SIGNERS[1]];
+    let (signing, you) = match signer {
+        DemoSigner::Machine { plan, new_id } => signer::carry_out(ctx, plan, new_id, &reserved),
+        DemoSigner::Nobody => (DemoSigning::not_asked(), None),
+    };
+    let mut approvers = demo_approvers(keys.as_ref())?;
+    if let (Some(id), Some(key)) = (&signing.approver, &you) {
+        approvers.push_str(&signer::approver_toml(id, key));
+    }
+    std::fs::write(&config_path, workspace_toml(&approvers))?;
     let ws = Workspace::load(&config_path, None)?;
     let now = ctx.clock.now();
     let at = |days: i64, hours: i64| now - Duration::days(days) + Duration::hours(hours);
@@ -104,7 +135,11 @@ pub async fn demo(dir: &Path, ctx: &Context) -> Result<PathBuf> {
     };
     images::push(&registry, &path, "staging", &hotfix).await?;
     crate::api::sync(&ws, &when(now), None, &|_| {}).await?;
-    Ok(config_path)
+    tracing::info!(approver = ?signing.approver, problem = ?signing.problem, "demo made");
+    Ok(DemoWorkspace {
+        config_path,
+        signing,
+    })
 }
 
 const ALICE: &str = "alice@example.com";
