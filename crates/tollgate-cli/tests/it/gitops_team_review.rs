@@ -339,8 +339,11 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
     assert_eq!(last["digest"], t.a.as_str(), "{last}");
     assert_eq!(last["via"], "promotion", "{last}");
     assert_eq!(last["actor"], t.alice.as_str(), "{last}");
+    // Status: the stay is Alice's promotion; `digest` and `commit` stay what B's last sync read
+    // until the next one (as for a tag).
     let status = b_dir.status_row("staging");
-    assert_eq!(status["digest"], t.a.as_str(), "{status}");
+    assert_eq!(status["via"], "promotion", "{status}");
+    assert_eq!(status["actor"], t.alice.as_str(), "{status}");
     assert_eq!(status["drift"], false, "{status}");
 
     // B's next sync finds the commit explained: no drift, nothing more imported or unplaced.
@@ -357,6 +360,10 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
     assert_eq!(report.team.unplaced, 0, "{:?}", report.team);
     assert!(events(&desktop_b, EventKind::Drift).is_empty());
     assert_eq!(events(&desktop_b, EventKind::Promotion).len(), 1);
+    let status = b_dir.status_row("staging");
+    assert_eq!(status["digest"], t.a.as_str(), "{status}");
+    assert_eq!(status["commit"], commit.as_str(), "{status}");
+    assert_eq!(status["via"], "promotion", "{status}");
     b_dir.run(&["verify"]).ok();
 }
 
