@@ -314,7 +314,12 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
 
     // Alice promotes A into staging on desktop A: a signed commit on main, published.
     let outcome = t.f.promote(&at(1), "staging", &t.a, &t.alice).unwrap();
-    let commit = outcome.git.as_ref().expect("a git promotion").commit.clone();
+    let commit = outcome
+        .git
+        .as_ref()
+        .expect("a git promotion")
+        .commit
+        .clone();
     assert_eq!(t.repo.tip(), commit);
     assert!(
         outcome.shared.as_ref().is_some_and(|s| s.shared),
@@ -325,10 +330,9 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
     // On desktop B, with no sync since: Quinn approves A for production. The pull before the
     // approval fetches the deployment repository, so Alice's promotion is imported (its commit
     // is on the branch, pinning A) and A ran in staging: the approval is given.
-    let receipt = t
-        .f
-        .approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
-        .unwrap();
+    let receipt =
+        t.f.approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
+            .unwrap();
     assert_eq!(receipt.event.env, "production");
     assert!(events(&desktop_b, EventKind::Unplaced).is_empty());
     let imported = events(&desktop_b, EventKind::Promotion);
