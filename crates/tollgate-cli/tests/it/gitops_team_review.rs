@@ -417,3 +417,54 @@ fn a_git_promotion_killed_after_its_push_is_recovered_and_published_to_the_team(
     assert_eq!(last["actor"], PROMOTER, "{last}");
     assert_eq!(last["commit"], commit.as_str(), "{last}");
 }
+
+/// The teammate syncs after the merge but before the promoter's sync published the promotion:
+/// the forge's merge commit is drift there (nothing explains it yet). Once the promoter's sync
+/// publishes it, the teammate's next sync imports it as the late explanation of that drift.
+#[test]
+fn a_teammate_who_saw_the_merge_first_has_its_drift_explained_when_the_promotion_is_published() {
+    let now = Context::system();
+    let t = Team::for_review("gitrev-late");
+    let (b_dir, desktop_b) = t.f.desktop();
+    sync(&t.f.ws, &now);
+    sync(&desktop_b, &now);
+    let review = t.promote_for_review(&now);
+    let merge = t.merge(&review);
+
+    let early = sync(&desktop_b, &now);
+    assert!(early.git[0].drift, "{:?}", early.git[0]);
+    assert_eq!(b_dir.status_row("production")["drift"], true);
+
+    let shared = sync(&t.f.ws, &now);
+    let landed = shared.git[0]
+        .changes
+        .iter()
+        .find(|c| c.commit == merge)
+        .unwrap_or_else(|| panic!("{:?}", shared.git[0]));
+    assert_eq!(landed.outcome, "promotion");
+    assert!(
+        landed.shared.as_ref().is_some_and(|s| s.shared),
+        "{landed:?}"
+    );
+
+    let report = sync(&desktop_b, &now);
+    assert_eq!(report.team.imported_events, 1, "{:?}", report.team);
+    assert_eq!(report.team.unplaced, 0, "{:?}", report.team);
+    assert!(!report.git[0].drift, "{:?}", report.git[0]);
+    let imported = events(&desktop_b, EventKind::Promotion);
+    assert_eq!(imported.len(), 1, "{imported:?}");
+    assert_eq!(imported[0].actor.as_deref(), Some(t.alice.as_str()));
+    assert_eq!(imported[0].data["commit"], merge.as_str());
+    // The drift is explained (no longer drifting); the stay still began as it was seen, by the
+    // merge commit (a later move of the same digest does not restart a stay, as for a tag).
+    let status = b_dir.status_row("production");
+    assert_eq!(status["drift"], false, "{status}");
+    assert_eq!(status["digest"], t.a.as_str(), "{status}");
+    let last = last_segment(&b_dir, "production");
+    assert_eq!(last["digest"], t.a.as_str(), "{last}");
+    assert_eq!(last["commit"], merge.as_str(), "{last}");
+    let again = b_dir.run(&["sync"]);
+    again.ok();
+    assert!(!again.stderr.contains("drift"), "{}", again.stderr);
+    b_dir.run(&["verify"]).ok();
+}
