@@ -296,11 +296,12 @@ fn a_review_promotion_that_lands_before_the_first_sync_of_its_environment_is_tha
     t.f.tmp.run(&["verify"]).ok();
 }
 
-#[test]
-fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_counts_at_once() {
-    // dev → staging (the file, no gate) → production (a tag; one QA approval).
+/// dev → staging (the file, no gate) → production (a tag; one QA approval), desktops A and B
+/// both synced, then Alice promotes A into staging on desktop A (a signed commit on main,
+/// published). Desktop B has not synced since. The commit.
+fn staging_promoted_on_a(name: &str) -> (Team, TempWorkspace, Workspace, String) {
     let t = Team::new(
-        "gitrev-pull",
+        name,
         &[
             r#"{ name = "dev", tag = "dev" }"#,
             r#"{ name = "staging", git = "deploy", file = "apps/api/deployment.yaml" }"#,
@@ -311,8 +312,6 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
     let (b_dir, desktop_b) = t.f.desktop();
     sync(&t.f.ws, &at(0));
     sync(&desktop_b, &at(0));
-
-    // Alice promotes A into staging on desktop A: a signed commit on main, published.
     let outcome = t.f.promote(&at(1), "staging", &t.a, &t.alice).unwrap();
     let commit = outcome
         .git
@@ -326,6 +325,12 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
         "{:?}",
         outcome.shared
     );
+    (t, b_dir, desktop_b, commit)
+}
+
+#[test]
+fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_counts_at_once() {
+    let (t, b_dir, desktop_b, commit) = staging_promoted_on_a("gitrev-pull");
 
     // On desktop B, with no sync since: Quinn approves A for production. The pull before the
     // approval fetches the deployment repository, so Alice's promotion is imported (its commit
@@ -369,6 +374,41 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
     assert_eq!(status["commit"], commit.as_str(), "{status}");
     assert_eq!(status["via"], "promotion", "{status}");
     b_dir.run(&["verify"]).ok();
+}
+
+/// The same, with the deployment repository unreachable from B during the pull: the move is
+/// kept `unplaced`, its line naming the failed fetch, and the approval is refused (A never ran
+/// in staging as B knows it). With the repository back, the next pull fetches it and the move
+/// is imported.
+#[test]
+fn a_failed_fetch_before_approve_keeps_the_teammates_git_move_unplaced_and_says_why() {
+    let (t, _b_dir, desktop_b, commit) = staging_promoted_on_a("gitrev-pull-fail");
+    let away = t.repo.dir().join("away.git");
+    std::fs::rename(t.repo.bare(), &away).unwrap();
+    let refused =
+        t.f.approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
+            .unwrap_err();
+    assert!(
+        refused.message.contains("never ran in api staging"),
+        "{}",
+        refused.message
+    );
+    let unplaced = events(&desktop_b, EventKind::Unplaced);
+    assert_eq!(unplaced.len(), 1, "{unplaced:?}");
+    let why = unplaced[0].data_str("why").unwrap();
+    assert!(
+        why.contains(&format!("its signed commit {}", &commit[..12]))
+            && why.contains("fetching git 'deploy' failed"),
+        "{why}"
+    );
+    assert!(events(&desktop_b, EventKind::Promotion).is_empty());
+
+    std::fs::rename(&away, t.repo.bare()).unwrap();
+    t.f.approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
+        .unwrap();
+    let imported = events(&desktop_b, EventKind::Promotion);
+    assert_eq!(imported.len(), 1, "{imported:?}");
+    assert_eq!(imported[0].data["commit"], commit.as_str());
 }
 
 #[test]
