@@ -68,6 +68,8 @@ fn sync_report(report: &SyncReport) {
                         c.commit,
                         g.branch
                     );
+                    // Published to the team's registry like a direct promotion.
+                    output::team_share(c.shared.as_ref());
                 }
             }
         }

@@ -21,6 +21,7 @@ mod gitops_promote;
 mod gitops_review;
 mod gitops_sync;
 mod gitops_team;
+mod gitops_team_review;
 mod identity;
 mod point_in_time;
 mod promote;

@@ -42,19 +42,24 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
             "recovering promotion"
         );
         if let Some(place) = &entry.git {
-            // A deployment file: the commit on the branch is recorded, else the entry fails.
-            if let Err(e) = super::git::recover_entry(ws, ctx, &mut store, &entry, place) {
-                tracing::warn!(id = entry.id, error = %e.message, "git promotion not recovered");
-                let mut now = store.journal_get(entry.id)?;
-                if matches!(
-                    now.state,
-                    JournalState::Intended | JournalState::Pushed | JournalState::Verified
-                ) {
-                    now.error = Some(format!("not finished yet: {}", e.message));
+            // A deployment file: the commit on the branch is recorded (and shared like any
+            // other promotion), else the entry fails.
+            match super::git::recover_entry(ws, ctx, &mut store, &entry, place) {
+                Ok(event) => {
+                    publish_recovered(ws, ctx, &mut store, &entry, &event).await;
+                    touched.push(store.journal_get(entry.id)?);
                 }
-                touched.push(now);
-            } else {
-                touched.push(store.journal_get(entry.id)?);
+                Err(e) => {
+                    tracing::warn!(id = entry.id, error = %e.message, "git promotion not recovered");
+                    let mut now = store.journal_get(entry.id)?;
+                    if matches!(
+                        now.state,
+                        JournalState::Intended | JournalState::Pushed | JournalState::Verified
+                    ) {
+                        now.error = Some(format!("not finished yet: {}", e.message));
+                    }
+                    touched.push(now);
+                }
             }
             continue;
         }
@@ -87,12 +92,8 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
             }
             Err(e) => Err(e),
         };
-        // A promotion recovery finished is shared like any other (unless recorded unsigned).
         if let Ok(event) = &outcome {
-            if let Err(e) = crate::api::team::sync::publish_event(ws, ctx, &mut store, event).await
-            {
-                tracing::warn!(id = entry.id, error = %e.message, "recovered promotion not published");
-            }
+            publish_recovered(ws, ctx, &mut store, &entry, event).await;
         }
         let mut now = store.journal_get(entry.id)?;
         if let (Err(e), JournalState::Intended | JournalState::Pushed | JournalState::Verified) =
@@ -103,6 +104,20 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
         touched.push(now);
     }
     Ok(touched)
+}
+
+/// A promotion recovery finished is shared like any other (unless recorded unsigned); a
+/// publish that fails is logged (a push the registry refuses is kept unshared for the next sync).
+async fn publish_recovered(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    entry: &Promotion,
+    event: &Event,
+) {
+    if let Err(e) = crate::api::team::sync::publish_event(ws, ctx, store, event).await {
+        tracing::warn!(id = entry.id, error = %e.message, "recovered promotion not published");
+    }
 }
 
 /// Read the target tag back; record the promotion if it shows the digest, else fail the entry.

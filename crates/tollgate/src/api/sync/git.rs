@@ -6,7 +6,9 @@
 //! does not have fails the sync before anything is written. Deciding ([`decide`]) turns the
 //! commits that changed the digest into events (the rules: `domain::git_history`):
 //! - first sync: every digest change of the whole history is a baseline stay (an observation
-//!   marked `baseline`, at the commit's claimed time), never drift;
+//!   marked `baseline`, at the commit's claimed time), never drift; but a commit that brought a
+//!   promotion pushed for review onto the branch is that promotion, on a first sync as later
+//!   (`git_review`);
 //! - later: Tollgate's own promotion commit is explained by its event; a commit signed by a
 //!   listed key is a signed deployment (a `record` by that identity); anything else is drift;
 //! - a rewritten branch (the recorded commit is no longer on it) is one line, kept in the
@@ -403,15 +405,19 @@ pub(super) fn decide(
                 outcome: String::new(),
                 signer: signer.clone(),
                 why: None,
+                shared: None,
             };
             let mut data = commit_data(e, c, signed);
             data["appended_at"] = appended.clone().into();
-            if r.first && !backfill {
+            // A promotion pushed for review that this commit brought onto the branch: recorded
+            // from its journal entry (see git_review), by a first sync (the backfill) too.
+            let landing = r.landings.iter().find(|l| l.change == i);
+            if r.first && !backfill && landing.is_none() {
                 change.outcome = "before_history".into();
                 changes.push(change);
                 continue;
             }
-            if backfill {
+            if backfill && landing.is_none() {
                 // The baseline: what ran, from the first day; never drift.
                 data[BASELINE_KEY] = true.into();
                 if let Some(p) = &problem {
@@ -453,9 +459,7 @@ pub(super) fn decide(
                 changes.push(change);
                 continue;
             }
-            // A promotion pushed for review that this commit brought onto the branch: recorded
-            // from its journal entry (see git_review).
-            if let Some(l) = r.landings.iter().find(|l| l.change == i) {
+            if let Some(l) = landing {
                 events.push(landed_event(ws, ctx, store, l, c, now)?);
                 // The stay begins now (when a sync saw it land): later commits of this sync
                 // are placed after it.
@@ -590,6 +594,7 @@ pub(super) fn decide(
                 outcome: "drift".into(),
                 signer: None,
                 why: d.data_str("why").map(str::to_owned),
+                shared: None,
             }),
             _ => None,
         };

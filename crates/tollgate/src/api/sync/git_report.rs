@@ -75,6 +75,12 @@ pub struct GitChange {
     /// Why it is drift or a problem (the signature status, what is wrong with the file); for
     /// a `promotion` pushed for review, which one it landed and how.
     pub why: Option<String>,
+    /// A promotion pushed for review that this sync recorded: what was published to the
+    /// team's registry (the artifact, or why it is not shared yet), as `promote` reports a
+    /// direct one; absent otherwise, and when sharing is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub shared: Option<crate::api::team::sync::TeamShare>,
 }
 
 impl From<&SyncedGitEnv> for Error {
@@ -161,6 +167,7 @@ mod tests {
             outcome: outcome.into(),
             signer: None,
             why: Some("the commit is not signed".into()),
+            shared: None,
         }
     }
 

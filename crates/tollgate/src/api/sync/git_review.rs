@@ -16,13 +16,19 @@
 //! (the signed commit's id) and `data.raw_review_commit` (its object, signed by the actor):
 //! `tollgate verify` then checks the actor's signature on the review commit and only the hash of
 //! C (a forge's merge or squash commit is signed by the forge, or not at all).
+//!
+//! A landing is recorded on the environment's first sync too: the backfill attributes C to the
+//! promotion instead of taking it as a baseline stay. Once appended, the event is published to
+//! the team's registry like a direct promotion's ([`publish_landings`]): its signed message
+//! names C, so a teammate imports it where its own fetch shows C on the branch.
 
 use serde_json::Value;
 
 use super::git::GitEnv;
+use super::git_report::SyncedGitEnv;
 use crate::api::Context;
 use crate::config::Workspace;
-use crate::domain::{Digest, NewEvent};
+use crate::domain::{Digest, EventKind, NewEvent};
 use crate::gitops::file::pin;
 use crate::gitops::{BareRepo, FileChange, FileHistory, FileState};
 use crate::signing::PromotionTrailers;
@@ -226,6 +232,57 @@ pub(super) fn landed_event(
             Value::from(String::from_utf8_lossy(&l.signed_raw).into_owned());
     }
     Ok(event)
+}
+
+/// Publish the promotion (or rollback) event of each entry in `landed` among `stored` (just
+/// appended by this sync) to the team's registry, as `promote` publishes a direct one: a
+/// teammate's sync imports it where its own fetch shows the commit on the branch pinning the
+/// digest (`api::team::sync::agree`). What became of each is set on its change row
+/// (`GitChange::shared`); a push the registry refuses keeps the event unshared (the next sync
+/// publishes it). Never fails the sync (its events are written): an error is one line of the
+/// environment's problems.
+pub(super) async fn publish_landings(
+    ws: &Workspace,
+    ctx: &Context,
+    store: &mut Store,
+    stored: &[crate::domain::Event],
+    landed: &[i64],
+    rows: &mut [SyncedGitEnv],
+) {
+    let events = stored.iter().filter(|e| {
+        matches!(e.kind, EventKind::Promotion | EventKind::Rollback)
+            && e.data
+                .get("journal")
+                .and_then(Value::as_i64)
+                .is_some_and(|j| landed.contains(&j))
+    });
+    for event in events {
+        let shared = crate::api::team::sync::publish_event(ws, ctx, store, event).await;
+        let Some(row) = rows
+            .iter_mut()
+            .find(|r| r.app == event.app && r.env == event.env)
+        else {
+            continue;
+        };
+        let commit = event.data_str("commit").unwrap_or_default();
+        match shared {
+            Ok(shared) => {
+                if let Some(c) = row.changes.iter_mut().find(|c| c.commit == commit) {
+                    c.shared = shared;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(seq = event.seq, error = %e.message, "landed promotion not published");
+                row.problems.push(format!(
+                    "{} {}: the {} recorded at commit {commit} could not be shared with the team ({}); it counts here, and a teammate's sync judges the commit on its own",
+                    event.app,
+                    event.env,
+                    event.kind.as_str(),
+                    e.message
+                ));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -300,7 +300,7 @@ pub async fn sync(
     // The team channel never stops the tags from being written: a subject it cannot read is
     // one named line (kept for `team status`) and the others go on; a team step that fails as
     // a whole is one line too, and the observations and drift below are written all the same.
-    let team = match TeamStep::begin(ws, ctx, &mut store, &interest, true).await {
+    let team = match TeamStep::begin(ws, ctx, &mut store, &interest, true, false).await {
         Ok(step) => step,
         Err(e) => {
             tracing::warn!(error = %e.message, "the team step failed; sync goes on without it");
@@ -382,9 +382,11 @@ pub async fn sync(
             late_promotion,
         });
     }
-    let (git_events, git, landed) = git::decide(ws, ctx, &store, &git_reads, now)?;
+    let (git_events, mut git, landed) = git::decide(ws, ctx, &store, &git_reads, now)?;
     events.extend(git_events);
-    store.append_landing(events, &landed)?;
+    let stored = store.append_landing(events, &landed)?;
+    // Promotions pushed for review that landed: shared with the team like direct ones.
+    git_review::publish_landings(ws, ctx, &mut store, &stored, &landed, &mut git).await;
     // 5. Teammates' moves that are there already (now that the tags are read), and the index
     //    digests read. The observations are written: a failure here is one line, not an error.
     let team = match team.finish(ws, ctx, &mut store) {

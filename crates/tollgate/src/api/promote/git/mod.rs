@@ -28,7 +28,9 @@
 //!   version 2: it names `git`, `file` and `commit` (the signed commit) instead of `tag`. It is
 //!   published to the team's registry like a tag's move; a teammate imports it only where the
 //!   commit, on its own fetch, is on the branch and pins the signed digest in that file
-//!   (`api::team::sync::agree`), so its sync then finds the commit explained.
+//!   (`api::team::sync::agree`), so its sync then finds the commit explained. A promotion
+//!   pushed for review has no event yet: the sync that sees it land records and publishes it
+//!   (`api::sync::git_review`); one finished by a recovery is published by the recovery.
 
 mod preview;
 mod read;

@@ -7,13 +7,19 @@
 //! desktop's sync judges the commits of the file on their own (an unexplained change is drift).
 //! A later sync tries it again (an unplaced move is fetched again), so one whose commit arrives
 //! on the branch later is imported then.
+//!
+//! A sync fetches every repository before its team step. The one-digest pull before `approve`,
+//! `reject`, `promote` and `rollback` fetches, once each, the repositories its teammates' moves
+//! name ([`fetch_named`]), so a teammate's git promotion is placed at once there too, not only
+//! on the next sync. A fetch that fails leaves the clone as it was: the check reads it as is and
+//! a disagreement names the failed fetch.
 
 use crate::api::promote::GitDest;
 use crate::config::Workspace;
-use crate::gitops::{contains, BareRepo};
+use crate::gitops::{contains, BareRepo, RemoteClone};
 use crate::signing::{EventMessage, MovePlace};
 use crate::store::GitPlace;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Why teammate's move `m` disagrees with this desktop's clone of its deployment repository,
 /// in one line; `None` when it agrees, or when it is a tag move (nothing to check here).
@@ -70,4 +76,43 @@ pub(super) fn disagreement(ws: &Workspace, m: &EventMessage) -> Result<Option<St
             m.digest, e.message
         ))),
     }
+}
+
+/// Fetch the branch of each `[[git]]` entry in `gits` once (in the given order, duplicates
+/// skipped), on a blocking thread (it is network; the clone's lock is held while fetching).
+/// Returns the entries whose fetch failed, each with why in one line.
+pub(super) async fn fetch_named(ws: &Workspace, gits: &[String]) -> Vec<(String, String)> {
+    let mut failed = Vec::new();
+    let mut done: Vec<&String> = Vec::new();
+    for git in gits {
+        if done.contains(&git) {
+            continue;
+        }
+        done.push(git);
+        let target = ws
+            .git(git)
+            .and_then(|g| Ok((ws.git_clone_url(git)?, g.branch.clone())));
+        let (url, branch) = match target {
+            Ok(t) => t,
+            Err(e) => {
+                failed.push((git.clone(), e.message));
+                continue;
+            }
+        };
+        let dir = ws.git_clone_dir(git);
+        let fetched = tokio::task::spawn_blocking(move || -> Result<Option<String>> {
+            RemoteClone::open_or_create(&dir, &url)?.fetch(&branch)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("the git fetch stopped: {e}")))
+        .and_then(|r| r);
+        match fetched {
+            Ok(tip) => tracing::debug!(git, ?tip, "fetched before checking teammates' moves"),
+            Err(e) => {
+                tracing::warn!(git, error = %e.message, "fetch before checking teammates' moves failed");
+                failed.push((git.clone(), e.message));
+            }
+        }
+    }
+    failed
 }

@@ -18,7 +18,7 @@ use crate::api::Context;
 use crate::config::Workspace;
 use crate::diff::DiffSummary;
 use crate::domain::Digest;
-use crate::signing::EventMessage;
+use crate::signing::{EventMessage, MovePlace};
 use crate::store::Store;
 use crate::team::{known_entry, repository_for, Fallbacks, Seen, SkipReason};
 use crate::{Error, Result};
@@ -41,6 +41,14 @@ impl Pending {
         match &self.verified.what {
             What::Move(m) => m,
             What::Approval(_) | What::Verdict(_) => unreachable!("only moves wait"),
+        }
+    }
+
+    /// The `[[git]]` entry a move into a deployment file names.
+    fn git(&self) -> Option<String> {
+        match self.message().place() {
+            Ok(MovePlace::Git { git, .. }) => Some(git),
+            _ => None,
         }
     }
 }
@@ -92,6 +100,11 @@ impl TeamStep {
         Ok(())
     }
 
+    /// The `[[git]]` entries the pending moves name, in their order.
+    fn pending_gits(&self) -> Vec<String> {
+        self.pending.iter().filter_map(Pending::git).collect()
+    }
+
     /// The problem that left `digest`'s referrers unread in this step, if any.
     fn unread(&self, digest: &Digest) -> Option<&Problem> {
         self.problems
@@ -101,6 +114,8 @@ impl TeamStep {
 
     /// Retry unshared events, pull the referrers of every digest of interest, import verified
     /// approvals and every verified move that continues its lane. Call before deciding drift.
+    /// `fetch_git`: fetch the deployment repositories teammates' moves name before checking
+    /// them (`agree`; a sync has fetched them already).
     /// A subject whose referrers cannot be read (or kept listed) is a [`Problem`]: named, kept,
     /// and the others go on; an error is only what stops the whole step (the caller names it
     /// and goes on without the team: [`Self::failed`]).
@@ -111,6 +126,7 @@ impl TeamStep {
         store: &mut Store,
         interest: &[Interest],
         retry: bool,
+        fetch_git: bool,
     ) -> Result<TeamStep> {
         let mut step = TeamStep::off();
         if !ws.config.team.share {
@@ -308,7 +324,12 @@ impl TeamStep {
         //    local promotion reads it (by digest: as sound as one made here; best effort), for
         //    the reports' revision range and risk flags.
         //    A move into a deployment file is checked against this desktop's clone of the
-        //    repository (the two must agree: `agree`).
+        //    repository (the two must agree: `agree`), fetched first when asked (once each).
+        let failed = if fetch_git {
+            agree::fetch_named(ws, &step.pending_gits()).await
+        } else {
+            Vec::new()
+        };
         for p in &mut step.pending {
             p.diff = release_diff(ws, &mut registries, p.message()).await;
             p.disagrees = agree::disagreement(ws, p.message()).unwrap_or_else(|e| {
@@ -317,6 +338,12 @@ impl TeamStep {
                     e.message
                 ))
             });
+            let git = p.git();
+            if let (Some(why), Some(git)) = (&mut p.disagrees, git) {
+                if let Some((_, e)) = failed.iter().find(|(g, _)| *g == git) {
+                    why.push_str(&format!(" (fetching git '{git}' failed: {e})"));
+                }
+            }
         }
         step.pending.sort_by(|a, b| {
             (&a.message().at, &a.found.artifact).cmp(&(&b.message().at, &b.found.artifact))
@@ -431,7 +458,7 @@ pub(crate) async fn pull_digest(
         app: app.to_string(),
         digest: digest.clone(),
     }];
-    let step = TeamStep::begin(ws, ctx, store, &interest, false)
+    let step = TeamStep::begin(ws, ctx, store, &interest, false, true)
         .await
         .map_err(|e| {
             Error::refused(format!(
@@ -468,7 +495,7 @@ pub(crate) async fn pull_for_rollback(
             "the rollback goes on with the history this desktop holds: it could not read the team's events on {digest} ({why}); teammates' approvals or moves of it may be missing here"
         )
     };
-    let step = match TeamStep::begin(ws, ctx, store, &interest, false).await {
+    let step = match TeamStep::begin(ws, ctx, store, &interest, false, true).await {
         Ok(step) => step,
         Err(e) => return Ok(Some(unread(&e.message))),
     };
