@@ -151,7 +151,7 @@ pub struct ApproveArgs {
     /// Target environment
     #[arg(long)]
     pub to: String,
-    /// sha256:HEX
+    /// sha256:HEX, or a prefix of at least 12 hex digits the history knows
     #[arg(long)]
     pub digest: String,
     /// The first 12 hex digits of the digest, typed to confirm
@@ -174,7 +174,7 @@ pub struct PromoteArgs {
     /// Target environment
     #[arg(long)]
     pub to: String,
-    /// sha256:HEX
+    /// sha256:HEX, or a prefix of at least 12 hex digits the history knows
     #[arg(long)]
     pub digest: String,
     /// Who promotes (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
@@ -190,7 +190,7 @@ pub struct RollbackArgs {
     pub app: String,
     #[arg(long)]
     pub env: String,
-    /// sha256:HEX of a digest that ran there before
+    /// sha256:HEX (or a 12+ hex digit prefix) of a digest that ran there before
     #[arg(long)]
     pub digest: String,
     /// Who rolls back (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
@@ -206,6 +206,7 @@ pub struct CheckArgs {
     pub app: String,
     #[arg(long)]
     pub to: String,
+    /// sha256:HEX, or a prefix of at least 12 hex digits the history knows
     #[arg(long)]
     pub digest: String,
     #[arg(long)]
@@ -219,7 +220,7 @@ pub struct DiffArgs {
     /// Target environment
     #[arg(long)]
     pub to: String,
-    /// sha256:HEX of the candidate (default: what the environment before --to runs)
+    /// sha256:HEX or a 12+ hex digit prefix of the candidate (default: what the environment before --to runs)
     #[arg(long)]
     pub digest: Option<String>,
     #[arg(long)]
@@ -268,7 +269,7 @@ pub struct VerifyArgs {
 pub struct VerdictArgs {
     #[arg(long)]
     pub app: String,
-    /// sha256:HEX
+    /// sha256:HEX, or a prefix of at least 12 hex digits the history knows
     #[arg(long)]
     pub digest: String,
     /// The first 12 hex digits of the digest, typed to confirm

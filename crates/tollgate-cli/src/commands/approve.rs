@@ -19,6 +19,7 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: ApproveArgs) -> Result<i32
         approver,
     } = args;
     let ws = load_and_recover(load, ctx).await?;
+    let digest = api::resolve_digest(&ws, &app, &digest)?;
     let receipt = api::approve(
         &ws,
         ctx,

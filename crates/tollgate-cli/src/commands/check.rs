@@ -19,6 +19,7 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: CheckArgs) -> Result<i32> 
         json,
     } = args;
     let ws = load_and_recover(load, ctx).await?;
+    let digest = api::resolve_digest(&ws, &app, &digest)?;
     let check = api::check(&ws, ctx.clock.now(), &app, &to, &digest)?;
     // The checklist does not depend on the registry; the diff does, and says why not.
     let diff = match api::diff(&ws, ctx, &app, &to, Some(check.digest.clone())).await {

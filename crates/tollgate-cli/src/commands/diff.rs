@@ -32,7 +32,12 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: DiffArgs) -> Result<i32> {
         json,
     } = args;
     let ws = load_and_recover(load, ctx).await?;
-    let digest = digest.as_deref().map(Digest::parse).transpose()?;
+    let digest = digest
+        .map(|d| api::resolve_digest(&ws, &app, &d))
+        .transpose()?
+        .as_deref()
+        .map(Digest::parse)
+        .transpose()?;
     let diff = api::diff(&ws, ctx, &app, &to, digest).await?;
     // The release diff stands on its own: a deployment file that cannot be read (the remote
     // is down) is said beside it, never instead of it.

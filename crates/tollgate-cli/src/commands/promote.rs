@@ -17,6 +17,7 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: PromoteArgs) -> Result<i32
         json,
     } = args;
     let ws = load_and_recover(load, ctx).await?;
+    let digest = api::resolve_digest(&ws, &app, &digest)?;
     let actor = api::resolve_actor(&ws, ctx, actor.as_deref())?;
     let outcome = api::promote(
         &ws,

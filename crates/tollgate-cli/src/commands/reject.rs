@@ -21,7 +21,8 @@ pub(super) async fn sign(
     kind: Verdict,
 ) -> Result<i32> {
     let ws = load_and_recover(load, ctx).await?;
-    let (json, req) = verdict_request(verdict);
+    let (json, mut req) = verdict_request(verdict);
+    req.digest = api::resolve_digest(&ws, &req.app, &req.digest)?;
     let receipt = match kind {
         Verdict::Reject => api::reject(&ws, ctx, req).await?,
         Verdict::Unreject => api::unreject(&ws, ctx, req).await?,

@@ -120,10 +120,20 @@ fn a_newcomer_approves_and_promotes_in_the_demo() {
     let digest = waiting_for_staging(&config, "api");
     let check = tmp.run_bare_as(
         &[
-            "--config", c, "check", "--app", "api", "--to", "staging", "--digest", &digest,
+            "--config",
+            c,
+            "check",
+            "--app",
+            "api",
+            "--to",
+            "staging",
+            "--digest",
+            &digest[7..19],
         ],
         &me,
     );
+    // (A 12 hex digit prefix names the digest, as git takes short ids.)
+    assert!(check.stdout.contains(&digest), "{}", check.stdout);
     assert_eq!(check.code, 1, "not approved yet: {}", check.stdout);
     let approve = tmp.run_bare_as(
         &[
@@ -144,7 +154,15 @@ fn a_newcomer_approves_and_promotes_in_the_demo() {
     assert_eq!(approve.code, 0, "{}", approve.stderr);
     let promote = tmp.run_bare_as(
         &[
-            "--config", c, "promote", "--app", "api", "--to", "staging", "--digest", &digest,
+            "--config",
+            c,
+            "promote",
+            "--app",
+            "api",
+            "--to",
+            "staging",
+            "--digest",
+            &digest[..19],
         ],
         &me,
     );

@@ -15,6 +15,7 @@ mod context;
 mod demo;
 mod detail;
 mod diff;
+mod digest_prefix;
 mod export;
 mod gate;
 mod init;
@@ -45,6 +46,7 @@ pub use demo::{
 };
 pub use detail::{digest_detail, ApprovalView, DeployCommit, DigestDetail, EnvSnippets};
 pub use diff::diff;
+pub use digest_prefix::{resolve_digest, MIN_PREFIX};
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check, PromotionCheck};
 pub use init::init;

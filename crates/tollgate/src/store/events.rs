@@ -17,6 +17,31 @@ use crate::{Error, Result};
 /// The columns of `events`, in the order [`read_event`] expects.
 pub(super) const COLUMNS: &str = "seq, at, kind, app, env, digest, actor, data, prev_hash, hash";
 
+/// See [`super::Store::digests_starting_with`]. The prefix is matched as a range of the
+/// text column (`>= sha256:P` and `< sha256:P` followed by a character above every hex digit),
+/// so no pattern character in it could widen the match.
+pub(super) fn digests_starting_with(
+    conn: &Connection,
+    app: &str,
+    hex_prefix: &str,
+    limit: usize,
+) -> Result<Vec<Digest>> {
+    let low = format!("sha256:{hex_prefix}");
+    let high = format!("sha256:{hex_prefix}~");
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT digest FROM events WHERE app = ?1 AND digest >= ?2 AND digest < ?3 \
+         ORDER BY digest LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![app, low, high, limit as i64], |r| {
+        r.get::<_, String>(0)
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(Digest::parse(&row?)?);
+    }
+    Ok(out)
+}
+
 /// `seq` and `hash` of the last event (`0` and [`GENESIS`] for an empty chain).
 pub(super) fn chain_head(conn: &Connection) -> Result<(i64, String)> {
     let mut stmt = conn.prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")?;

@@ -225,6 +225,18 @@ impl Store {
         events::hash_at(&self.conn, seq)
     }
 
+    /// The distinct digests of `app` in the history whose hex starts with `hex_prefix` (lower-case
+    /// hex digits only), at most `limit`, in hex order.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn digests_starting_with(
+        &self,
+        app: &str,
+        hex_prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<Digest>> {
+        events::digests_starting_with(&self.conn, app, hex_prefix, limit)
+    }
+
     /// The newest observation of this app × environment.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn last_observation(&self, app: &str, env: &str) -> Result<Option<Event>> {
