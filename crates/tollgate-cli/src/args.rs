@@ -112,6 +112,9 @@ pub struct StatusArgs {
     /// What ran at that moment instead: RFC 3339 (2026-11-25T08:00:00Z) or before now (-3h, -2d)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub at: Option<String>,
+    /// Full digests and deployment file paths (the table is then wider than 120 columns)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -235,10 +238,10 @@ pub struct ExportArgs {
     pub app: Option<String>,
     #[arg(long)]
     pub env: Option<String>,
-    /// Start of the period, RFC 3339, inclusive
+    /// Start of the period, inclusive: RFC 3339, or a date alone (midnight UTC)
     #[arg(long)]
     pub since: Option<String>,
-    /// End of the period, RFC 3339, exclusive
+    /// End of the period, exclusive: RFC 3339, or a date alone (midnight UTC)
     #[arg(long)]
     pub until: Option<String>,
     /// The report file (replaced atomically if it is an existing regular file)

@@ -210,6 +210,7 @@ export function row(over: Partial<StatusRow> & Pick<StatusRow, 'app' | 'env'>): 
     until: null,
     before_history: false,
     conflicts: [],
+    version: null,
     ...over,
   };
 }

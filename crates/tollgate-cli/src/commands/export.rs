@@ -2,7 +2,7 @@
 //! covers has a broken chain, a failed signature or a conflict.
 
 use tollgate::api::{self, Context};
-use tollgate::domain::parse_time;
+use tollgate::domain::parse_period_bound;
 use tollgate::Result;
 
 use super::Load;
@@ -24,8 +24,8 @@ pub fn run(load: Load<'_>, ctx: &Context, args: ExportArgs) -> Result<i32> {
         "csv" => api::ExportFormat::Csv,
         _ => api::ExportFormat::Json,
     };
-    let since = since.as_deref().map(parse_time).transpose()?;
-    let until = until.as_deref().map(parse_time).transpose()?;
+    let since = since.as_deref().map(parse_period_bound).transpose()?;
+    let until = until.as_deref().map(parse_period_bound).transpose()?;
     let summary = api::export(
         &load()?,
         ctx,

@@ -253,3 +253,50 @@ fn without_a_keychain_the_demo_is_made_and_says_why_signing_is_not_offered() {
     let v = tmp.run_bare(&["--config", config.to_str().unwrap(), "verify"]);
     assert_eq!(v.code, 0, "{}", v.stdout);
 }
+
+#[test]
+fn status_fits_120_columns_with_versions_and_wide_shows_everything() {
+    let tmp = TempWorkspace::empty();
+    let made = tmp.run_bare(&["demo", "demo", "--without-signing"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let config = config_of(&tmp, &made.stdout);
+    let c = config.to_str().unwrap();
+    let rows = tmp.run_bare(&["--config", c, "status", "--json"]).json();
+    let staging = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["app"] == "api" && r["env"] == "staging")
+        .unwrap()
+        .clone();
+    assert_eq!(staging["version"], "1.6.0", "{staging}");
+    let full = staging["digest"].as_str().unwrap();
+
+    let table = tmp.run_bare(&["--config", c, "status"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    for line in table.stdout.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} columns: {line}",
+            line.len()
+        );
+    }
+    assert!(table.stdout.starts_with("APP "), "{}", table.stdout);
+    assert!(table.stdout.lines().next().unwrap().contains(" VERSION "));
+    let row = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("api ") && l.contains(" staging "))
+        .unwrap();
+    assert!(
+        row.contains(&format!(" {} ", &full[7..19])) && row.contains(" 1.6.0 "),
+        "{row}"
+    );
+    assert!(!table.stdout.contains(full), "{}", table.stdout);
+
+    let wide = tmp.run_bare(&["--config", c, "status", "--wide"]);
+    assert!(wide.stdout.contains(full), "{}", wide.stdout);
+    let at = tmp.run_bare(&["--config", c, "status", "--at", "-1h"]);
+    assert_eq!(at.code, 0, "{}", at.stderr);
+    assert!(!at.stdout.contains(full) && at.stdout.contains(&full[7..19]));
+}

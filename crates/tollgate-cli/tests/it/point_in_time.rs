@@ -318,7 +318,7 @@ fn the_cli_takes_at_as_rfc3339_or_relative_and_refuses_anything_else() {
     for field in ["app", "env", "repository", "tag", "since", "drift", "until"] {
         assert!(staging.get(field).is_some(), "{field} in {staging}");
     }
-    let human = ws.run(&["status", "--at", &rfc3339(m(240))]);
+    let human = ws.run(&["status", "--at", &rfc3339(m(240)), "--wide"]);
     human.ok();
     assert!(human.stdout.starts_with("as of "), "{}", human.stdout);
     assert!(

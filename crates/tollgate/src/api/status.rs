@@ -28,7 +28,7 @@ pub fn status_at(
     }
     let store = Store::open(&ws.db_path)?;
     if let Some(t) = at {
-        return rows_at(ws, &store, app, t).map(|rows| linked(ws, rows));
+        return rows_at(ws, &store, app, t).and_then(|rows| linked(ws, &store, rows));
     }
     let is_gated = |a: &str, e: &str| gated(ws, a, e);
     let conflicts = conflicts::of(&store, app, None)?;
@@ -81,20 +81,25 @@ pub fn status_at(
                     .filter(|c| c.app == a.name && c.env == e.name)
                     .cloned()
                     .collect(),
+                version: None,
             });
         }
     }
-    Ok(linked(ws, rows))
+    linked(ws, &store, rows)
 }
 
-/// `rows` with the forge's page of each git environment's commit (`commit_url`).
-fn linked(ws: &Workspace, mut rows: Vec<StatusRow>) -> Vec<StatusRow> {
+/// `rows` with the forge's page of each git environment's commit (`commit_url`) and the
+/// version of each digest the history has read the image of.
+fn linked(ws: &Workspace, store: &Store, mut rows: Vec<StatusRow>) -> Result<Vec<StatusRow>> {
     for r in &mut rows {
         if let (Some(git), Some(commit)) = (&r.git, &r.commit) {
             r.commit_url = forge_commit_url(ws, git, commit);
         }
+        if let Some(d) = &r.digest {
+            r.version = store.image_info(d)?.and_then(|i| i.version);
+        }
     }
-    rows
+    Ok(rows)
 }
 
 /// The rows of [`status_at`] at moment `t`: one stay lookup per app × environment.
@@ -144,6 +149,7 @@ fn rows_at(
                     .filter(|c| c.app == a.name && c.env == e.name)
                     .cloned()
                     .collect(),
+                version: None,
             });
         }
     }

@@ -39,6 +39,24 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
         })
 }
 
+/// Parse a bound of a period (`export --since/--until`): an RFC 3339 time, or a date alone
+/// (`2026-11-25`), which means midnight UTC at its start.
+pub fn parse_period_bound(s: &str) -> Result<DateTime<Utc>> {
+    let text = s.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if text.len() == 10 {
+            return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            Error::bad_input(format!(
+                "'{s}' is not a time: write a date (2026-11-25, midnight UTC) or an RFC 3339 time (2026-11-25T08:00:00Z)"
+            ))
+        })
+}
+
 /// The longest duration a setting may name: 36500 days (about a hundred years). Anything
 /// longer is a mistake, and would overflow the time arithmetic of the checks.
 pub const MAX_DURATION_DAYS: i64 = 36_500;
@@ -91,6 +109,24 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_bound_may_be_a_date_alone() {
+        let t = |s: &str| parse_period_bound(s).unwrap().to_rfc3339();
+        assert_eq!(t("2026-11-25"), "2026-11-25T00:00:00+00:00");
+        assert_eq!(t(" 2026-11-25 "), "2026-11-25T00:00:00+00:00");
+        assert_eq!(t("2026-11-25T09:00:00+01:00"), "2026-11-25T08:00:00+00:00");
+        for bad in [
+            "2026-11-31",
+            "25.11.2026",
+            "2026-11-25 08:00",
+            "",
+            "2026-1-5",
+        ] {
+            let e = parse_period_bound(bad).unwrap_err();
+            assert!(e.message.contains("write a date"), "{bad}: {}", e.message);
+        }
+    }
 
     #[test]
     fn durations_and_times() {

@@ -272,6 +272,10 @@ pub struct StatusRow {
     /// there are none.
     #[serde(default)]
     pub conflicts: Vec<super::conflicts::Conflict>,
+    /// The image's version (its `org.opencontainers.image.version` label), when the history
+    /// has read it; `None` otherwise.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -16,7 +16,7 @@ mod text;
 pub mod timeline;
 
 pub use canonical::canonical_json;
-pub use clock::{parse_duration, parse_time, Clock, FixedClock, SystemClock};
+pub use clock::{parse_duration, parse_period_bound, parse_time, Clock, FixedClock, SystemClock};
 pub use digest::Digest;
 pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
 pub use image::ImageInfo;

@@ -84,4 +84,9 @@ before_history: boolean,
  * one approval consumed twice, a move no sync saw): detected, never resolved. Empty when
  * there are none.
  */
-conflicts: Array<Conflict>, };
+conflicts: Array<Conflict>, 
+/**
+ * The image's version (its `org.opencontainers.image.version` label), when the history
+ * has read it; `None` otherwise.
+ */
+version: string | null, };
