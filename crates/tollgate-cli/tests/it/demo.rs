@@ -300,3 +300,27 @@ fn status_fits_120_columns_with_versions_and_wide_shows_everything() {
     assert_eq!(at.code, 0, "{}", at.stderr);
     assert!(!at.stdout.contains(full) && at.stdout.contains(&full[7..19]));
 }
+
+#[test]
+fn the_demos_release_diff_links_the_forges_compare_view() {
+    let tmp = TempWorkspace::empty();
+    let made = tmp.run_bare(&["demo", "demo", "--without-signing"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let config = config_of(&tmp, &made.stdout);
+    let diff = tmp.run_bare(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diff",
+        "--app",
+        "api",
+        "--to",
+        "staging",
+        "--json",
+    ]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let text = diff.stdout;
+    assert!(
+        text.contains("https://github.com/tollgate-demo/api/compare/"),
+        "{text}"
+    );
+}

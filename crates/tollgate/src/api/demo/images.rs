@@ -10,6 +10,15 @@ pub(super) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+jso
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
 
+/// The demo's images name their source on GitHub (a known forge: the release diff links the
+/// compare view of two revisions); the organisation is made up.
+const DEMO_ORG: &str = "tollgate-demo";
+
+/// A commit id that looks like one: the first 40 hex digits of the sha256 of `seed`.
+pub(super) fn revision(seed: &str) -> String {
+    Digest::of(seed.as_bytes()).hex()[..40].to_string()
+}
+
 pub(super) struct DemoImage<'a> {
     pub app: &'a str,
     pub version: &'a str,
@@ -35,7 +44,7 @@ pub(super) async fn push(
             "Labels": {
                 "org.opencontainers.image.revision": image.revision,
                 "org.opencontainers.image.version": image.version,
-                "org.opencontainers.image.source": format!("https://git.example.com/payments/{}", image.app),
+                "org.opencontainers.image.source": format!("https://github.com/{DEMO_ORG}/{}", image.app),
                 "org.opencontainers.image.title": image.app,
             }
         },

@@ -87,7 +87,7 @@ pub async fn demo(dir: &Path, ctx: &Context, signer: DemoSigner<'_>) -> Result<D
     // Four releases of each app, 8 days apart, each recorded in dev by CI, then approved and
     // promoted through the real use cases (the newest ones not yet all the way).
     let mut registries = Registries::new(&ws, ctx);
-    for (a, app) in APPS.iter().enumerate() {
+    for app in APPS.iter() {
         let repository = format!("demo/payments/{app}");
         let (registry, path) = registries.get(&repository)?;
         for (v, version) in VERSIONS.iter().enumerate() {
@@ -95,7 +95,7 @@ pub async fn demo(dir: &Path, ctx: &Context, signer: DemoSigner<'_>) -> Result<D
             let image = DemoImage {
                 app,
                 version,
-                revision: format!("{:040x}", (a * 16 + v + 1) * 0x9e3779b1),
+                revision: images::revision(&format!("{app} {version}")),
                 created: at(start, 0),
             };
             let digest = images::push(&registry, &path, "dev", &image).await?;
@@ -130,7 +130,7 @@ pub async fn demo(dir: &Path, ctx: &Context, signer: DemoSigner<'_>) -> Result<D
     let hotfix = DemoImage {
         app: "worker",
         version: "1.6.1-hotfix",
-        revision: format!("{:040x}", 0xbadc0ffeeu64),
+        revision: images::revision("worker 1.6.1-hotfix"),
         created: now - Duration::minutes(40),
     };
     images::push(&registry, &path, "staging", &hotfix).await?;
