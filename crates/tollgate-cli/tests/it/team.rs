@@ -653,7 +653,7 @@ fn the_readme_recipe_verifies_published_approvals() {
         publish(&rt, &t, e);
     }
     let script = fenced_block(
-        "README.md",
+        "docs/src/team/working-as-a-team.md",
         "<!-- team-recipe:begin -->",
         "<!-- team-recipe:end -->",
     );
