@@ -59,7 +59,9 @@ mod tests {
         reason = "UPDATE_CLI_REFERENCE asks the test to rewrite the committed reference"
     )]
     fn the_cli_reference_is_current() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(PATH);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(PATH);
         let want = render();
         if std::env::var_os("UPDATE_CLI_REFERENCE").is_some() {
             std::fs::write(&path, &want).unwrap();
@@ -83,7 +85,13 @@ mod tests {
         ] {
             assert!(text.contains(heading), "no {heading:?} in the reference");
         }
-        assert!(text.contains("--confirm <CONFIRM>"), "approve's flags missing");
-        assert!(!text.contains("## tollgate help"), "clap's help command listed");
+        assert!(
+            text.contains("--confirm <CONFIRM>"),
+            "approve's flags missing"
+        );
+        assert!(
+            !text.contains("## tollgate help"),
+            "clap's help command listed"
+        );
     }
 }
