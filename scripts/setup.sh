@@ -56,6 +56,9 @@ cargo install tauri-driver --locked --quiet
 echo "setup: cargo-machete (finds unused dependencies; scripts/test.sh runs it)"
 cargo install cargo-machete --locked --quiet
 
+echo "setup: mdbook (builds the book under docs/; scripts/test.sh builds it and checks its links)"
+cargo install mdbook --locked --quiet
+
 echo "setup: npm packages for the UI"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 echo "setup: done"

@@ -31,6 +31,10 @@ scripts/check-bindings.sh
 step "no module of the core imports from a layer above it"
 scripts/check-layers.py
 
+step "docs: the book builds, and its links and anchors resolve (the CLI reference is checked by the rust tests)"
+mdbook build docs
+scripts/check-doc-links.py
+
 step "ui: eslint, prettier, svelte-check and vitest"
 (cd ui && npm run --silent lint && npm run --silent format:check && npm run --silent check && npm test --silent)
 

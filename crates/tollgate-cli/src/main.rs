@@ -26,6 +26,8 @@ macro_rules! esay {
 }
 
 mod args;
+#[cfg(test)]
+mod cli_reference;
 mod commands;
 mod logging;
 mod output;

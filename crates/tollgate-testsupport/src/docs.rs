@@ -4,7 +4,7 @@
 use std::path::Path;
 
 /// The first fenced code block between the `begin` and `end` marker comments of `doc` (a path
-/// from the repository root, e.g. `README.md`), its lines each ended with `\n`.
+/// from the repository root, e.g. `docs/src/audit/format.md`), its lines each ended with `\n`.
 pub fn fenced_block(doc: &str, begin: &str, end: &str) -> String {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))

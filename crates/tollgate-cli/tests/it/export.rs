@@ -1,7 +1,7 @@
 //! Audit exports against the demo workspace (real history, real SSHSIG approvals) and a history
 //! built through the store: the PDF read back with `pdftotext` and rendered with `pdftoppm`,
 //! the CSV parsed back, the JSON checked by `tollgate verify` and by the shell recipe of
-//! docs/AUDIT-FORMAT.md (`jq`, `sha256sum`, `ssh-keygen`), intact and tampered.
+//! docs/src/audit/format.md (`jq`, `sha256sum`, `ssh-keygen`), intact and tampered.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -561,7 +561,7 @@ fn filtered_reports_keep_the_chain_checkable() {
     assert_eq!(read_json(&path)["events"].as_array().unwrap().len(), 0);
 }
 
-/// The recipe of docs/AUDIT-FORMAT.md, between its marker comments, run with bash.
+/// The recipe of docs/src/audit/format.md, between its marker comments, run with bash.
 /// The recipe with `--allow-unsealed` (what the reports of the demo and of in-process exports,
 /// which no listed key of this machine may seal, need).
 pub(crate) fn recipe(report: &Path) -> (i32, String) {
@@ -571,7 +571,7 @@ pub(crate) fn recipe(report: &Path) -> (i32, String) {
 /// The documented recipe run on `report` with `args` after it: exit status and stdout.
 pub(crate) fn recipe_with(report: &Path, args: &[&str]) -> (i32, String) {
     let script = fenced_block(
-        "docs/AUDIT-FORMAT.md",
+        "docs/src/audit/format.md",
         "<!-- recipe:begin -->",
         "<!-- recipe:end -->",
     );

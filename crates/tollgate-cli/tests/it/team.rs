@@ -255,7 +255,8 @@ fn two_artifacts_for_one_digest_are_both_listed_in_the_fallback_index() {
 }
 
 /// The signed message layer and the signature layer fetched with curl verify with stock
-/// `ssh-keygen -Y verify` against the signer's allowed_signers line: the README's recipe.
+/// `ssh-keygen -Y verify` against the signer's allowed_signers line: the
+/// recipe of docs/src/team/working-as-a-team.md.
 #[test]
 fn the_signed_layer_fetched_with_curl_verifies_with_ssh_keygen() {
     let reg = TestRegistry::start();
@@ -634,7 +635,8 @@ fn an_oci_layout_is_not_supported_for_team_sharing() {
     let _ = run;
 }
 
-/// The README's "Check it without Tollgate" recipe, between its marker comments, run with bash
+/// The "Check it without Tollgate" recipe of docs/src/team/working-as-a-team.md, between its
+/// marker comments, run with bash
 /// against two approvals and a promotion published for one digest: both approvals verify; with
 /// one approval's message layer altered in storage, the recipe fails.
 #[test]
@@ -653,7 +655,7 @@ fn the_readme_recipe_verifies_published_approvals() {
         publish(&rt, &t, e);
     }
     let script = fenced_block(
-        "README.md",
+        "docs/src/team/working-as-a-team.md",
         "<!-- team-recipe:begin -->",
         "<!-- team-recipe:end -->",
     );

@@ -129,7 +129,7 @@ fn an_approval_signed_on_one_desktop_counts_on_another_after_sync() {
     let v = api::verify(desktop_a).unwrap();
     assert!(v.ok(), "{:?}", v.problems);
     assert!(v.approvals >= 1);
-    // So do the report check and the shell recipe of docs/AUDIT-FORMAT.md on an export of A.
+    // So do the report check and the shell recipe of docs/src/audit/format.md on an export of A.
     let path = f.tmp.path().join("team.json");
     api::export(
         desktop_a,

@@ -1,5 +1,5 @@
-//! `[[git]]`: the deployment repositories whose files are environments (DESIGN.md,
-//! "Environments in a deployment repository").
+//! `[[git]]`: the deployment repositories whose files are environments
+//! (docs/src/contracts/deployment-repositories.md).
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
-//! The workspace file `tollgate.toml` (contract in DESIGN.md): parsing, validation (the ids and
-//! public keys of approvers and signers: `keys`), and the resolved [`Workspace`] every use case
-//! works on.
+//! The workspace file `tollgate.toml` (contract: docs/src/contracts/workspace-file.md):
+//! parsing, validation (the ids and public keys of approvers and signers: `keys`), and the
+//! resolved [`Workspace`] every use case works on.
 
 mod git;
 mod identities;

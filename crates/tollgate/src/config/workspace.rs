@@ -50,7 +50,7 @@ impl Workspace {
                 .map(|s| format!(" line {}", text[..s.start].matches('\n').count() + 1))
                 .unwrap_or_default();
             Error::config(format!(
-                "{}{place}: {}; fix the file (see the tollgate.toml reference in the README)",
+                "{}{place}: {}; fix the file (see the book: docs/src/reference/tollgate-toml.md)",
                 config_path.display(),
                 e.message().trim().replace('\n', " ")
             ))

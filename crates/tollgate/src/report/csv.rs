@@ -1,6 +1,6 @@
 //! The CSV report: one row per event that matches the filters (RFC 4180: comma-separated,
 //! `"`-quoted where needed, CRLF line ends, a header row). The columns are [`COLUMNS`], documented
-//! in `docs/AUDIT-FORMAT.md`; columns may be added at the end, never renamed or reordered.
+//! in `docs/src/audit/format.md`; columns may be added at the end, never renamed or reordered.
 //! A cell that a spreadsheet would run as a formula is written with a leading `'`
 //! ([`spreadsheet_safe`]); the JSON report keeps every text exactly.
 

@@ -1,5 +1,6 @@
 //! The JSON report: self-contained, checkable with `sha256sum` and `ssh-keygen -Y verify`.
-//! The layout is documented in `docs/AUDIT-FORMAT.md`; the writer streams it, one event per line:
+//! The layout is documented in `docs/src/audit/format.md`; the writer streams it, one event per
+//! line:
 //!
 //! ```text
 //! {"format":"tollgate.audit-report",

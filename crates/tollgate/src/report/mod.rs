@@ -4,7 +4,7 @@
 //! - [`select`]: which events a report holds. The events that match the filters, the approvals
 //!   their promotions counted, and *link stubs* (`seq`, `prev_hash`, `hash`) for every other event
 //!   in between, so that the range of the chain a report covers has no gaps.
-//! - [`json`]: the self-contained JSON report (layout: `docs/AUDIT-FORMAT.md`).
+//! - [`json`]: the self-contained JSON report (layout: `docs/src/audit/format.md`).
 //! - [`csv`]: one row per event, stable columns ([`csv::COLUMNS`]).
 //! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.

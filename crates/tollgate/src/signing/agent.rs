@@ -4,7 +4,7 @@
 //!
 //! Each message is a `uint32` length, a type byte and its payload; strings are a `uint32`
 //! length and the bytes. This is small enough to implement here rather than pull in an async
-//! agent crate for two synchronous requests (see the README, "Signing identities").
+//! agent crate for two synchronous requests (docs/src/policies/signing-identities.md).
 
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! The signed checkpoint (docs/AUDIT-FORMAT.md, "Checkpoints"): a listed identity's statement
+//! The signed checkpoint (docs/src/audit/format.md, "Checkpoints"): a listed identity's statement
 //! that its history, the chain named by the hash of its event 1 (`genesis`), had event `seq`
 //! with hash `hash` at `at`. Published to the team's registry by `sync`, read back by `verify
 //! --checkpoints` and `verify FILE --config`, so that a cut tail or a rewritten past of a

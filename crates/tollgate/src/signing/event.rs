@@ -1,5 +1,5 @@
 //! The signed message of an authored event other than an approval: a deployment record, a
-//! promotion or a rollback (docs/AUDIT-FORMAT.md, "Signed events").
+//! promotion or a rollback (docs/src/audit/format.md, "Signed events").
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

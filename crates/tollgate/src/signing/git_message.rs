@@ -1,5 +1,5 @@
-//! The message of Tollgate's promotion commit (DESIGN.md, "Environments in a deployment
-//! repository"): subject `Promote <app> sha256:<hex12> to <env>`, then git trailers
+//! The message of Tollgate's promotion commit (docs/src/contracts/deployment-repositories.md):
+//! subject `Promote <app> sha256:<hex12> to <env>`, then git trailers
 //! `Tollgate-App`, `Tollgate-Env`, `Tollgate-Digest`, `Tollgate-From` (a promotion's source
 //! environment; none for a rollback) and one `Tollgate-Approval: <sha256>` per consumed
 //! approval; and the parser of those trailers from a commit message, for reading history.

@@ -1,4 +1,4 @@
-//! The signed approval message (DESIGN.md, "Approvals — contract").
+//! The signed approval message (docs/src/contracts/signed-messages.md, "Approvals").
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand_core::{OsRng, RngCore};

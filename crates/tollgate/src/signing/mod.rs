@@ -7,7 +7,7 @@
 //!   `config::keys`).
 //! - [`allowed_signers`]: the `allowed_signers` text that `ssh-keygen -Y verify` reads: written
 //!   into exports, read back from them.
-//! - [`message`]: the canonical approval message (DESIGN.md, "Approvals — contract").
+//! - [`message`]: the canonical approval message (docs/src/contracts/signed-messages.md).
 //! - [`sshsig`]: sign with the key in the keychain, verify against the key listed for an approver.
 //! - [`trust`]: which of an approver's keys (current, or previous until a time) verifies what.
 //! - [`source`]: where the key that signs for an identity is: `TOLLGATE_SIGNING_KEY`, ssh-agent

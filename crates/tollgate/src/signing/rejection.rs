@@ -1,5 +1,5 @@
 //! The signed message of a rejection ("never this digest") and of the unrejection that lifts
-//! it (docs/AUDIT-FORMAT.md, "Rejections").
+//! it (docs/src/audit/format.md, "Rejections").
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

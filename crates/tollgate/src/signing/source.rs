@@ -1,6 +1,7 @@
-//! Where the private key that signs for an identity comes from, in the order DESIGN.md fixes:
-//! `TOLLGATE_SIGNING_KEY` (an OpenSSH private key file, for CI), `SSH_AUTH_SOCK` (ssh-agent,
-//! when it holds the listed key), then the OS keychain. A [`Signer`] says which one it used.
+//! Where the private key that signs for an identity comes from, in the order the contract fixes
+//! (docs/src/contracts/signed-messages.md, "Key sources"): `TOLLGATE_SIGNING_KEY` (an OpenSSH
+//! private key file, for CI), `SSH_AUTH_SOCK` (ssh-agent, when it holds the listed key), then
+//! the OS keychain. A [`Signer`] says which one it used.
 //!
 //! The file and the keychain key are read into memory only while signing; an agent key never
 //! leaves the agent. No error message, log line or `Debug` output holds a private key.

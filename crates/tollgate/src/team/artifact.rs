@@ -1,4 +1,4 @@
-//! One Tollgate event as an OCI artifact (DESIGN.md, "Team history in the registry"): an OCI
+//! One Tollgate event as an OCI artifact (docs/src/contracts/team-artifacts.md): an OCI
 //! image manifest with `artifactType` `application/vnd.tollgate.<kind>.v1+json`, the empty
 //! config, layer 0 the exact signed message bytes, layer 1 the armored SSHSIG, `subject` the
 //! image manifest's descriptor, and annotations that are filters only (never trusted).

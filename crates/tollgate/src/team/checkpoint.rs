@@ -1,5 +1,5 @@
 //! A signed checkpoint as an OCI artifact under a tag derived from the chain and the signer
-//! (docs/AUDIT-FORMAT.md, "Checkpoints"): an OCI image manifest with `artifactType`
+//! (docs/src/audit/format.md, "Checkpoints"): an OCI image manifest with `artifactType`
 //! `application/vnd.tollgate.checkpoint.v1+json`, the empty config, layer 0 the exact signed
 //! message bytes, layer 1 the armored SSHSIG, no `subject`. Its tag,
 //! `tollgate-checkpoint-<first 16 hex of the genesis hash>-<first 16 hex of sha256(signer)>`,

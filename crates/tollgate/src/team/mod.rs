@@ -1,4 +1,4 @@
-//! Team history in the registry, the transport (DESIGN.md, "Team history in the registry"):
+//! Team history in the registry, the transport (docs/src/contracts/team-artifacts.md):
 //! events as OCI artifacts attached to an image digest, published to the app's repository or the
 //! `[team] ledger` repository, and discovered through the referrers API or the fallback tag.
 //! Events are given bytes here (a kind, the signed message, the armored signature, the subject):

@@ -1,4 +1,4 @@
-//! Signed checkpoints (docs/AUDIT-FORMAT.md, "Checkpoints"): publish this desktop's chain head
+//! Signed checkpoints (docs/src/audit/format.md, "Checkpoints"): publish this desktop's chain head
 //! at the end of a sync, and check the database (`verify --checkpoints`) or an exported report
 //! (`verify FILE --config`) against the checkpoints the team's registry holds.
 //!

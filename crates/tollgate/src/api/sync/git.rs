@@ -1,5 +1,5 @@
-//! `sync` of the environments that live in a deployment repository's file (DESIGN.md,
-//! "Environments in a deployment repository"): one fetch per `[[git]]` repository, then the
+//! `sync` of the environments that live in a deployment repository's file
+//! (docs/src/contracts/deployment-repositories.md): one fetch per `[[git]]` repository, then the
 //! first-parent history of each environment's file from the last commit the history recorded.
 //!
 //! Reading ([`read`]) is all or nothing, like the tags: an unreachable remote or a branch it

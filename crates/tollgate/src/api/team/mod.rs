@@ -1,4 +1,4 @@
-//! Team sharing, as the use cases see it (DESIGN.md, "Team history in the registry"): every
+//! Team sharing, as the use cases see it (docs/src/contracts/team-artifacts.md): every
 //! authored event published to the registry, teammates' events pulled, verified and imported,
 //! and what the desktop shows of it. The registry transport (artifacts, the fallback index,
 //! discovery) is [`crate::team`]; the tables are [`crate::store`]'s `team` module.

@@ -236,7 +236,7 @@ pub(super) fn page(
         c,
         "Checking it",
         &[Para::new(
-            "Export the same period as JSON (tollgate export --format json with the same filters) and run `tollgate verify FILE`, or check it with only sha256sum and ssh-keygen as docs/AUDIT-FORMAT.md shows. The chain head hash above names exactly which history this report describes: `tollgate verify` on the database prints the same hash.",
+            "Export the same period as JSON (tollgate export --format json with the same filters) and run `tollgate verify FILE`, or check it with only sha256sum and ssh-keygen as docs/src/audit/format.md shows. The chain head hash above names exactly which history this report describes: `tollgate verify` on the database prints the same hash.",
             SMALL,
         )],
     );

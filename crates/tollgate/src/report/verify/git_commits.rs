@@ -7,7 +7,7 @@
 //! by a forge names the signed commit apart (`data.review_commit`, `data.raw_review_commit`):
 //! that object must hash to that id and carry the actor's signature, and `raw_commit` (the
 //! forge's merge or squash commit, signed by the forge or not at all) is only hash-checked. An auditor does the same with stock tools (see
-//! docs/AUDIT-FORMAT.md): `git hash-object -t commit`, and `ssh-keygen -Y verify -n git`.
+//! docs/src/audit/format.md): `git hash-object -t commit`, and `ssh-keygen -Y verify -n git`.
 
 use std::collections::BTreeMap;
 

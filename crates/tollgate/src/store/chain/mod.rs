@@ -1,6 +1,6 @@
 //! The hash chain: how an event's hash is computed ([`event_hash`], formula 2, for every event
 //! appended now; [`event_hash_v1`], formula 1, for events of older histories: the definitions
-//! used by the store, the audit export and `docs/AUDIT-FORMAT.md`), and how the whole chain is
+//! used by the store, the audit export and `docs/src/audit/format.md`), and how the whole chain is
 //! checked ([`verify`]: the walk in [`walk`], the derived timeline tables in [`derived`]).
 
 mod derived;

@@ -1,4 +1,4 @@
-//! Sharing every authored event (DESIGN.md, "Team history in the registry"): approvals,
+//! Sharing every authored event (docs/src/contracts/team-artifacts.md): approvals,
 //! promotions, rollbacks, deployment records, rejections and unrejections are published as
 //! artifacts attached to their image digest right after they are appended here; `sync` (and
 //! `approve`, `reject`, `unreject`, `promote` and `rollback`, for the one digest they act on)
