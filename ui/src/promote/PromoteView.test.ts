@@ -274,6 +274,14 @@ describe('PromoteView', () => {
     expect(screen.getByRole('button', { name: 'Copy kubectl command' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Copy compose line' })).toBeTruthy();
     expect(button.disabled).toBe(true);
+    // The view shows what happened, not the question it answered: no NOW → AFTER, no checklist
+    // saying "met", no Reject… for a digest that already runs there.
+    expect(screen.getByRole('heading', { name: 'What changed in staging' })).toBeTruthy();
+    expect(container.querySelector('.side.current .label')!.textContent).toBe('before');
+    expect(container.querySelector('.side.next .label')!.textContent).toBe('now');
+    expect(container.querySelector('.checklist')).toBeNull();
+    expect(screen.getByTestId('policy-used').textContent).toContain('approvals it counted are consumed');
+    expect(screen.queryByRole('button', { name: /Reject/ })).toBeNull();
   });
 
   it('shows a failed promotion plainly: the failed step and the core error in place', async () => {

@@ -37,24 +37,28 @@ function showDialog(backend = fakeBackend(), props: Record<string, unknown> = {}
 }
 
 describe('RejectDialog', () => {
-  it('needs a reason and the 12 hex digits typed, then signs the rejection of that scope', async () => {
+  it('needs a reason and the 12 hex digits typed, says so when the person acts, then signs that scope', async () => {
     const { backend, onchanged } = showDialog();
     await fireEvent.click(screen.getByRole('button', { name: 'Reject…' }));
     const dialog = screen.getByRole('dialog');
     const submit = within(dialog).getByRole('button', { name: `Reject ${short}` });
-    expect((submit as HTMLButtonElement).disabled).toBe(true);
-    expect(within(dialog).getByText(/Say why/)).toBeTruthy();
+    // Nothing is wrong before the person acts: no "Say why…" on an empty, untouched form.
+    expect(within(dialog).queryByText(/Say why/)).toBeNull();
+    expect(within(dialog).queryByRole('alert')).toBeNull();
     expect((within(dialog).getByLabelText('Scope') as HTMLSelectElement).value).toBe('staging');
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Say why/);
+    expect(backend.reject).not.toHaveBeenCalled();
 
     await fireEvent.input(dialog.querySelector('input[name=reason]')!, { target: { value: ' crashes ' } });
-    expect((submit as HTMLButtonElement).disabled).toBe(true);
     expect(within(dialog).getByText(`Type ${short} to confirm this exact digest.`)).toBeTruthy();
     await fireEvent.input(dialog.querySelector('input[name=confirm]')!, {
       target: { value: 'a1b2c3d4e5f7' },
     });
-    expect((submit as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(submit);
+    expect(backend.reject).not.toHaveBeenCalled();
     await fireEvent.input(dialog.querySelector('input[name=confirm]')!, { target: { value: short } });
-    expect((submit as HTMLButtonElement).disabled).toBe(false);
+    expect(within(dialog).queryByRole('alert')).toBeNull();
     await fireEvent.click(submit);
 
     await waitFor(() => expect(onchanged).toHaveBeenCalled());
