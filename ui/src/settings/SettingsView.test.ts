@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { sampleWorkspace } from '../lib/testing';
-import { promoteBackend, rotation, quinnKey } from '../lib/testing';
+import { promoteBackend, rotation, quinnKey, signer } from '../lib/testing';
 import SettingsView from './SettingsView.svelte';
 
 const SECRET = 'hunter2-s3cret-token';
@@ -21,6 +21,26 @@ describe('SettingsView', () => {
     expect((await screen.findByTestId('public-key')).textContent).toBe(quinnKey.public_key);
     expect(screen.getByTestId('allowed-signers').textContent).toBe(quinnKey.allowed_signers_line);
     expect(container.querySelectorAll('.signing-key .copy-button')).toHaveLength(2);
+    const standing = await screen.findByTestId('approver-standing');
+    expect(standing.dataset.listed).toBe('true');
+    expect(standing.textContent).toContain('An approver of this workspace (qa)');
+  });
+
+  it('says when this machine is not an approver here, and what to hand over, with a copy button', async () => {
+    const problem =
+      'quinn@example.com is not listed in tollgate.toml: ask whoever keeps it to add this key under [[approvers]]';
+    const backend = promoteBackend({
+      signer: async () => signer({ listed: false, roles: [], problem }),
+    });
+    show(backend);
+    const standing = await screen.findByTestId('approver-standing');
+    expect(standing.dataset.listed).toBe('false');
+    expect(standing.textContent).toContain('Not an approver of this workspace yet.');
+    expect(standing.textContent).toContain(problem);
+    const entry = screen.getByTestId('approver-entry').textContent ?? '';
+    expect(entry).toContain('[[approvers]]\nid = "quinn@example.com"');
+    expect(entry).toContain(`key = "${quinnKey.public_key}"`);
+    expect(screen.getByRole('button', { name: 'Copy approvers entry' })).toBeTruthy();
   });
 
   it('sends the password to the core once and never displays or keeps it', async () => {
