@@ -32,7 +32,7 @@ function renderWith(backend: FakeBackend) {
 const threeEnvs = () => [
   cell(row({ app: 'api', env: 'dev', digest: digestC, since: '2025-11-25T07:30:00Z', via: 'record' })),
   cell(
-    row({ app: 'api', env: 'staging', digest: digestB, since: '2025-11-22T06:00:00Z' }),
+    row({ app: 'api', env: 'staging', digest: digestB, since: '2025-11-22T06:00:00Z', version: '1.6.0' }),
     sampleCheck({
       app: 'api',
       from: 'dev',
@@ -73,12 +73,15 @@ describe('Overview', () => {
     const short = within(staging).getByText(digestB.slice(7, 19));
     expect(short.closest('[data-digest]')?.getAttribute('data-digest')).toBe(digestB);
     expect(within(staging).getByText(':staging')).toBeTruthy();
+    // Versions before hex: the image's version beside its short digest (none known: nothing).
+    expect(within(staging).getByTestId('cell-version').textContent).toBe('1.6.0');
     expect(within(staging).getByText('3d 4h').parentElement?.textContent).toContain('for 3d 4h');
     expect(within(staging).getByTitle('since 2025-11-22 06:00 UTC')).toBeTruthy();
     const link = within(staging).getByRole('link', { name: /api staging/ });
     expect(link.getAttribute('href')).toBe(`#/digest/api/${digestB}`);
     const dev = container.querySelector<HTMLElement>('td[data-app="api"][data-env="dev"]')!;
     expect(within(dev).getByText('2h 30m')).toBeTruthy();
+    expect(within(dev).queryByTestId('cell-version')).toBeNull();
     const prod = container.querySelector<HTMLElement>('td[data-app="api"][data-env="production"]')!;
     expect(within(prod).getByText('55d')).toBeTruthy();
   });
