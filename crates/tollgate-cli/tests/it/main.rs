@@ -21,6 +21,7 @@ mod gitops_review;
 mod gitops_sync;
 mod gitops_team;
 mod identity;
+mod incidents;
 mod point_in_time;
 mod promote;
 mod recover;

@@ -17,6 +17,7 @@ mod detail;
 mod diff;
 mod export;
 mod gate;
+mod incident;
 mod init;
 mod key;
 mod login;
@@ -44,6 +45,10 @@ pub use detail::{digest_detail, ApprovalView, DeployCommit, DigestDetail, EnvSni
 pub use diff::diff;
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check, PromotionCheck};
+pub use incident::{
+    incident_close, incident_open, incidents, IncidentCloseRequest, IncidentOpenRequest,
+    IncidentReceipt,
+};
 pub use init::init;
 pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
