@@ -386,6 +386,16 @@ fn an_on_call_bot_opens_an_incident_through_ssh_agent_and_ssh_keygen_verifies_bo
     assert!(text.contains("INC-42,error rate 30%,"), "{text}");
     assert!(text.contains("INC-42,scaled the pool back,"), "{text}");
 
+    // The PDF lists the period's incidents: the open and its close.
+    let pdf = ws.path().join("export.pdf");
+    ws.run(&["export", "--format", "pdf", "--out", pdf.to_str().unwrap()])
+        .ok();
+    let text = tollgate_testsupport::process::run(Command::new("pdftotext").arg(&pdf).arg("-"));
+    assert!(text.contains("Incidents"), "{text}");
+    assert!(text.contains("INC-42 opened in dev"), "{text}");
+    assert!(text.contains("INC-42 closed in dev"), "{text}");
+    assert!(text.contains("error rate 30%") && text.contains("scaled the pool back"));
+
     ws.run(&[
         "check", "--app", "api", "--to", "staging", "--digest", &digest,
     ])
