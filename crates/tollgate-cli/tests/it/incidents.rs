@@ -377,6 +377,23 @@ fn an_on_call_bot_opens_an_incident_through_ssh_agent_and_ssh_keygen_verifies_bo
     let (_, other) = keygen(dir.path(), "other", "other");
     assert!(!ssh_keygen_verifies(dir.path(), &bot, &other, &open_event));
     ws.run(&["verify"]).ok();
+    // The report, against this workspace's keys: both incident signatures verify (they are
+    // counted with the signed events; the sync's observations are not signed).
+    let checked = ws
+        .run(&[
+            "verify",
+            out.to_str().unwrap(),
+            "--allow-unsealed",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(checked["keys"], "workspace", "{checked}");
+    assert_eq!(checked["event_signatures_verified"], 2, "{checked}");
+    assert!(
+        checked["problems"].as_array().unwrap().is_empty(),
+        "{checked}"
+    );
 
     // The CSV rows name the incident.
     let csv = ws.path().join("export.csv");
