@@ -62,60 +62,59 @@ pub struct Incident {
     pub paired: Option<i64>,
 }
 
-/// Mark which incidents are open: walk them in `seq` order; a verified open is open, a
-/// verified close closes the still-open incident whose message it names, of the same app,
+/// Mark which incidents are open: every verified open is open, then each verified close (in
+/// `seq` order) closes the still-open incident whose message it names, of the same app,
 /// environment and digest. Replays (the same signed message as an earlier event) count for
 /// nothing and say so in their `problem`.
 pub fn settle(list: &mut [Incident]) {
     list.sort_by_key(|i| i.seq);
     let mut first: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for i in 0..list.len() {
-        list[i].open = false;
-        list[i].paired = None;
-        if !list[i].sha256.is_empty() {
-            if let Some(&seq) = first.get(&list[i].sha256) {
-                list[i].verified = false;
-                list[i].problem = Some(format!(
+    for i in list.iter_mut() {
+        i.open = false;
+        i.paired = None;
+        if !i.sha256.is_empty() {
+            if let Some(&seq) = first.get(&i.sha256) {
+                i.verified = false;
+                i.problem = Some(format!(
                     "it is the same signed message as event {seq}: a replayed {} counts for nothing",
-                    list[i].kind.as_str()
+                    i.kind.as_str()
                 ));
                 continue;
             }
-            first.insert(list[i].sha256.clone(), list[i].seq);
+            first.insert(i.sha256.clone(), i.seq);
         }
-        if !list[i].verified {
+        i.open = i.verified && i.kind == EventKind::Incident;
+    }
+    // A close names its open's exact message, so it was signed after it, whatever order the
+    // history appended them in (a teammate's close may be imported before its open).
+    for i in 0..list.len() {
+        if !(list[i].verified && list[i].kind == EventKind::IncidentClose) {
             continue;
         }
-        match list[i].kind {
-            EventKind::Incident => list[i].open = true,
-            EventKind::IncidentClose => {
-                let target = (0..i).find(|&j| {
-                    let (o, c) = (&list[j], &list[i]);
-                    o.kind == EventKind::Incident
-                        && o.open
-                        && Some(&o.sha256) == c.closes.as_ref()
-                        && o.app == c.app
-                        && o.env == c.env
-                        && o.digest == c.digest
-                });
-                match target {
-                    Some(j) => {
-                        list[j].open = false;
-                        list[j].paired = Some(list[i].seq);
-                        list[i].paired = Some(list[j].seq);
-                    }
-                    None => {
-                        list[i].problem = Some(format!(
-                            "it closes nothing: no open incident {} of {} {} {} has the signed message it names (not in this history, about another digest or environment, or closed already)",
-                            list[i].id,
-                            list[i].app,
-                            list[i].env,
-                            list[i].digest.short()
-                        ));
-                    }
-                }
+        let target = (0..list.len()).find(|&j| {
+            let (o, c) = (&list[j], &list[i]);
+            o.kind == EventKind::Incident
+                && o.open
+                && Some(&o.sha256) == c.closes.as_ref()
+                && o.app == c.app
+                && o.env == c.env
+                && o.digest == c.digest
+        });
+        match target {
+            Some(j) => {
+                list[j].open = false;
+                list[j].paired = Some(list[i].seq);
+                list[i].paired = Some(list[j].seq);
             }
-            _ => {}
+            None => {
+                list[i].problem = Some(format!(
+                    "it closes nothing: no open incident {} of {} {} {} has the signed message it names (not in this history, about another digest or environment, or closed already)",
+                    list[i].id,
+                    list[i].app,
+                    list[i].env,
+                    list[i].digest.short()
+                ));
+            }
         }
     }
 }
@@ -298,6 +297,18 @@ mod tests {
         );
         assert!(rule(&list, "api", "production", &a).is_none());
         assert!(!rule(&list, "api", "staging", &b).unwrap().passed);
+    }
+
+    #[test]
+    fn a_close_appended_before_its_open_still_closes_it() {
+        let a = Digest::of(b"a");
+        let mut list = vec![
+            close(1, "staging", &a, "c1", "o2"),
+            open(2, "staging", &a, "o2"),
+        ];
+        settle(&mut list);
+        assert!(!list[1].open && list[1].paired == Some(1));
+        assert!(rule(&list, "api", "staging", &a).unwrap().passed);
     }
 
     #[test]
