@@ -6,14 +6,14 @@
 use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
-    GitPreview, KeyRotation, Overview, PromoteRequest, PromotionCheck, PromotionOutcome,
-    PromotionStep, RegistryView, RejectRequest, RejectionReceipt, RollbackRequest, SignerStatus,
-    SyncProgress, SyncReport, TeamStatus,
+    GitPreview, IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt, KeyRotation, Overview,
+    PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep, RegistryView, RejectRequest,
+    RejectionReceipt, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
 use tollgate::domain::{Segment, StatusRow};
-use tollgate::policy::Rejection;
+use tollgate::policy::{Incident, Rejection};
 use tollgate::signing::PublicKeyInfo;
 use tollgate::{Code, Error};
 use ts_rs::TS;
@@ -168,6 +168,30 @@ commands! {
     /// Every rejection and unrejection of one app's digests, verified, with which are in force.
     async fn rejections(state, req: AppRequest) -> Vec<Rejection> {
         state.blocking(move |ws, _| tollgate::api::rejections(ws, &req.app, None)).await
+    }
+
+    /// Sign an incident on a digest in an environment (`tollgate incident open`) as this
+    /// machine's identity once the person confirms in a native dialog (`null` when they do not).
+    async fn incident_open(state, req: IncidentOpenRequest) -> Option<IncidentReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
+        not_send(move || async move {
+            confirm::incident_open_if_confirmed(dialogs.as_ref(), &ws, &ctx, req).await
+        })
+        .await
+    }
+
+    /// Sign the close of an open incident (`tollgate incident close`), confirmed the same way.
+    async fn incident_close(state, req: IncidentCloseRequest) -> Option<IncidentReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
+        not_send(move || async move {
+            confirm::incident_close_if_confirmed(dialogs.as_ref(), &ws, &ctx, req).await
+        })
+        .await
+    }
+
+    /// Every incident open and close of one app's digests, verified, with which are open.
+    async fn incidents(state, req: AppRequest) -> Vec<Incident> {
+        state.blocking(move |ws, _| tollgate::api::incidents(ws, &req.app, None)).await
     }
 
     /// Who this machine signs as, with which key and roles, and why it cannot sign if it cannot.

@@ -9,8 +9,9 @@
 //! it without a window, with the scripted [`Dialogs`] of `dialogs::scripted`.
 
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, Context, DemoSignerPlan, PromoteRequest, RejectRequest,
-    RejectionReceipt, RollbackRequest,
+    ApprovalReceipt, ApproveRequest, Context, DemoSignerPlan, IncidentCloseRequest,
+    IncidentOpenRequest, IncidentReceipt, PromoteRequest, RejectRequest, RejectionReceipt,
+    RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{escape_controls, Digest};
@@ -27,6 +28,8 @@ pub enum Action {
     Unreject,
     Promote,
     Rollback,
+    IncidentOpen,
+    IncidentClose,
 }
 
 impl Action {
@@ -38,6 +41,8 @@ impl Action {
             Action::Unreject => "Sign the unrejection",
             Action::Promote => "Sign the promotion",
             Action::Rollback => "Sign the rollback",
+            Action::IncidentOpen => "Sign the incident",
+            Action::IncidentClose => "Sign the incident's close",
         }
     }
 
@@ -49,6 +54,8 @@ impl Action {
             Action::Unreject => "Sign unrejection",
             Action::Promote => "Sign and promote",
             Action::Rollback => "Sign and roll back",
+            Action::IncidentOpen => "Sign incident",
+            Action::IncidentClose => "Sign close",
         }
     }
 
@@ -59,6 +66,8 @@ impl Action {
             Action::Unreject => "Lift the rejection of this image?",
             Action::Promote => "Promote this image?",
             Action::Rollback => "Roll back to this image?",
+            Action::IncidentOpen => "Open an incident on this image?",
+            Action::IncidentClose => "Close the incident on this image?",
         }
     }
 }
@@ -209,6 +218,66 @@ pub fn for_verdict(
     })
 }
 
+/// `incident open` (signed as this machine's identity, resolved by the core like `record`'s
+/// actor; shared), only after the person said yes in the native confirmation.
+pub async fn incident_open_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ws: &Workspace,
+    ctx: &Context,
+    req: IncidentOpenRequest,
+) -> Result<Option<IncidentReceipt>> {
+    let req = IncidentOpenRequest { actor: None, ..req };
+    let app = ws.app(&req.app)?;
+    let signing = Signing {
+        action: Action::IncidentOpen,
+        app: app.name.clone(),
+        env: ws.env(app, &req.env)?.name.clone(),
+        digest: Digest::parse(&req.digest)?,
+        identity: tollgate::api::resolve_actor(ws, ctx, None)?,
+        text: Some((
+            "Incident",
+            format!("{}: {}", req.id.trim(), req.summary.trim()),
+        )),
+    };
+    if !confirmed(dialogs, &signing) {
+        return Ok(None);
+    }
+    tollgate::api::incident_open(ws, ctx, req).await.map(Some)
+}
+
+/// `incident close` of the open incident `req.id` (its environment and digest shown), only after
+/// the person said yes in the native confirmation.
+pub async fn incident_close_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ws: &Workspace,
+    ctx: &Context,
+    req: IncidentCloseRequest,
+) -> Result<Option<IncidentReceipt>> {
+    let req = IncidentCloseRequest { actor: None, ..req };
+    let open = tollgate::api::incidents(ws, &req.app, None)?
+        .into_iter()
+        .find(|i| i.open && i.id.eq_ignore_ascii_case(req.id.trim()));
+    // No such open incident: the core says so in its own words.
+    let Some(open) = open else {
+        return tollgate::api::incident_close(ws, ctx, req).await.map(Some);
+    };
+    let signing = Signing {
+        action: Action::IncidentClose,
+        app: open.app.clone(),
+        env: open.env.clone(),
+        digest: open.digest.clone(),
+        identity: tollgate::api::resolve_actor(ws, ctx, None)?,
+        text: Some((
+            "Resolution",
+            format!("{}: {}", open.id, req.resolution.trim()),
+        )),
+    };
+    if !confirmed(dialogs, &signing) {
+        return Ok(None);
+    }
+    tollgate::api::incident_close(ws, ctx, req).await.map(Some)
+}
+
 /// The confirmation of `promote`, signed by `req.actor` (resolved by the core, never the page).
 pub fn for_promote(ws: &Workspace, req: &PromoteRequest) -> Result<Signing> {
     let app = ws.app(&req.app)?;
@@ -300,6 +369,38 @@ mod tests {
         )
         .unwrap();
         (Workspace::load(&file, None).unwrap(), ctx)
+    }
+
+    /// An incident's open is signed only after the native confirmation, which shows the
+    /// environment, the full digest, who signs (resolved like `record`'s actor) and the id and
+    /// summary; Cancel returns `None` before the core is reached.
+    #[test]
+    fn an_incident_is_signed_only_after_the_native_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, ctx) = workspace(dir.path());
+        let no = Scripted::default();
+        let req: IncidentOpenRequest = serde_json::from_value(serde_json::json!({
+            "app": "api", "env": "staging", "digest": DIGEST, "id": "INC-42",
+            "summary": "5xx spike",
+        }))
+        .unwrap();
+        let out = tauri::async_runtime::block_on(incident_open_if_confirmed(&no, &ws, &ctx, req))
+            .unwrap();
+        assert!(out.is_none());
+        assert_eq!(no.asked().len(), 1);
+        assert!(
+            no.asked()[0].contains("Sign the incident"),
+            "{:?}",
+            no.asked()
+        );
+        let m = &no.messages()[0];
+        assert!(
+            m.starts_with(
+                "Open an incident on this image?\n\nApp: api\nEnvironment: staging\nDigest: "
+            ) && m.contains(DIGEST)
+                && m.contains("Incident: INC-42: 5xx spike"),
+            "{m}"
+        );
     }
 
     fn approve_request(note: Option<&str>) -> ApproveRequest {

@@ -69,6 +69,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TeamCommand,
     },
+    /// Signed incidents on a digest in an environment: open one (it blocks promoting the digest
+    /// out of there and restarts its soak when closed), or close it
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
 }
 
 // The arguments of each command (`tollgate COMMAND --help` shows the variant's doc comment).
@@ -328,4 +334,54 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Sign that a digest has an incident in an environment (blocks promoting it out of there)
+    Open(IncidentOpenArgs),
+    /// Sign the close of an open incident (its environment and digest are the open one's)
+    Close(IncidentCloseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IncidentOpenArgs {
+    #[arg(long)]
+    pub app: String,
+    /// The environment the digest has the incident in
+    #[arg(long)]
+    pub env: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// Your team's incident id (one word, e.g. INC-42)
+    #[arg(long)]
+    pub id: String,
+    /// What is wrong, in one line (signed and shown in every checklist)
+    #[arg(long)]
+    pub summary: String,
+    /// Who signs (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IncidentCloseArgs {
+    #[arg(long)]
+    pub app: String,
+    /// The id of the open incident
+    #[arg(long)]
+    pub id: String,
+    /// How it was resolved, in one line (signed)
+    #[arg(long)]
+    pub resolution: String,
+    /// Who signs (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
 }

@@ -21,6 +21,8 @@ import type { ApprovalView } from './bindings/ApprovalView';
 import type { Conflict } from './bindings/Conflict';
 import type { DigestDetail } from './bindings/DigestDetail';
 import type { Evaluation } from './bindings/Evaluation';
+import type { Incident } from './bindings/Incident';
+import type { IncidentReceipt } from './bindings/IncidentReceipt';
 import type { Event } from './bindings/Event';
 import type { ExportSummary } from './bindings/ExportSummary';
 import type { Overview } from './bindings/Overview';
@@ -153,6 +155,17 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
     unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
     rejections: method('rejections', () => []),
+    incidentOpen: method('incidentOpen', (req) =>
+      incidentReceipt(
+        incident({ app: req.app, env: req.env, digest: req.digest, id: req.id, text: req.summary }),
+      ),
+    ),
+    incidentClose: method('incidentClose', (req) =>
+      incidentReceipt(
+        incident({ app: req.app, id: req.id, kind: 'incident_close', text: req.resolution, open: false }),
+      ),
+    ),
+    incidents: method('incidents', () => []),
     teamStatus: method('teamStatus', () => teamStatus()),
     overviewAt: method('overviewAt', (req) => ({
       ...sampleOverview(
@@ -355,6 +368,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
       imported: 0,
       imported_events: 0,
       imported_rejections: 0,
+      imported_incidents: 0,
       unplaced: 0,
       untrusted: 0,
       replayed: 0,
@@ -473,6 +487,53 @@ export function rejection(over: Partial<Rejection> = {}): Rejection {
     problem: null,
     active: false,
     ...over,
+  };
+}
+
+/** A verified incident INC-42 opened on `digestA` of api in staging by the on-call bot (open). */
+export function incident(over: Partial<Incident> = {}): Incident {
+  return {
+    seq: 14,
+    kind: 'incident',
+    app: 'api',
+    env: 'staging',
+    digest: digestA,
+    id: 'INC-42',
+    text: '5xx spike after deploy',
+    by: 'oncall-bot',
+    at: '2026-11-02T12:00:00.000Z',
+    signed_at: '2026-11-02T12:00:00Z',
+    sha256: 'd5'.repeat(32),
+    closes: null,
+    fingerprint: quinnKey.fingerprint,
+    verified: true,
+    problem: null,
+    open: true,
+    paired: null,
+    ...over,
+  };
+}
+
+/** What `incidentOpen` / `incidentClose` answer for `i`. */
+export function incidentReceipt(i: Incident, team: TeamShare | null = teamShare()): IncidentReceipt {
+  return {
+    event: {
+      seq: i.seq,
+      at: i.at,
+      kind: i.kind,
+      app: i.app,
+      env: i.env,
+      digest: i.digest,
+      actor: i.by,
+      data: { id: i.id },
+      prev_hash: '0'.repeat(64),
+      hash: '3'.repeat(64),
+    },
+    incident: i,
+    fingerprint: i.fingerprint,
+    message: '{}',
+    signature: '-----BEGIN SSH SIGNATURE-----',
+    team,
   };
 }
 
@@ -792,6 +853,7 @@ export function promoteData(over: FakeData = {}): FakeData {
         imported: 0,
         imported_events: 0,
         imported_rejections: 0,
+        imported_incidents: 0,
         unplaced: 0,
         untrusted: 0,
         replayed: 0,

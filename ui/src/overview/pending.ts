@@ -28,6 +28,7 @@ const RULE_NAMES: Record<Rule, string> = {
   signatures: 'signatures',
   rejected: 'rejected',
   pinned: 'pinned by digest',
+  incidents: 'open incident',
 };
 
 /** The blocking rules that fail, in people's words. */

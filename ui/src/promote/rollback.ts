@@ -20,3 +20,10 @@ export function earlierDigests(segments: Segment[], env: string): RollbackChoice
   }
   return { current, earlier };
 }
+
+/** The ids of the incidents opened on `digest` in `env` during any of its stays there. */
+export function incidentsIn(segments: Segment[], env: string, digest: string): string[] {
+  return segments
+    .filter((s) => s.env === env && s.digest === digest)
+    .flatMap((s) => (s.incidents ?? []).map((i) => i.id));
+}

@@ -7,6 +7,7 @@ mod check;
 mod demo;
 mod diff;
 mod export;
+mod incident;
 mod init;
 mod key;
 mod login;
@@ -25,7 +26,7 @@ use tollgate::api::{self, Context};
 use tollgate::config::Workspace;
 use tollgate::Result;
 
-use crate::args::{Cli, Command, KeyCommand, TeamCommand};
+use crate::args::{Cli, Command, IncidentCommand, KeyCommand, TeamCommand};
 
 /// Reads the workspace the arguments name (`--config`, `--db`).
 pub type Load<'a> = &'a dyn Fn() -> Result<Workspace>;
@@ -67,6 +68,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Team {
             command: TeamCommand::Status { json },
         } => team::status::run(&load, &ctx, json),
+        Command::Incident {
+            command: IncidentCommand::Open(args),
+        } => incident::open(&load, &ctx, args).await,
+        Command::Incident {
+            command: IncidentCommand::Close(args),
+        } => incident::close(&load, &ctx, args).await,
     }
 }
 

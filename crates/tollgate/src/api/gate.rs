@@ -181,18 +181,37 @@ pub(crate) fn evaluate(
         from: from.name.clone(),
         to: to.name.clone(),
     };
+    // Soak counts incident-free time: from the close of the last incident on this digest in
+    // the source environment during the stay, when there was one.
+    let (incident_rule, soak_reset) =
+        crate::api::incident::gate_facts(ws, store, app, &from.name, digest, source.entered)?;
+    let entered_previous = match (&soak_reset, source.entered) {
+        (Some(reset), Some(entered)) => Some(reset.at.max(entered)),
+        _ => source.entered,
+    };
     let mut evaluation = policy::evaluate(&PolicyInput {
         policy: to.policy.as_ref(),
         now,
         approvers: &ws.config.approvers,
         approvals: &approvals,
         target: &target,
-        entered_previous: source.entered,
+        entered_previous,
         previous_actor: source.actor.as_deref(),
         previous_via: source.stay.as_ref().map(|s| s.via),
         earlier_stays: source.earlier,
         returning,
     });
+    if let Some(reset) = &soak_reset {
+        if let Some(r) = (evaluation.rules.iter_mut()).find(|r| r.rule == policy::Rule::MinSoak) {
+            r.reason = format!("{}; {}", r.reason, policy::incidents::soak_note(reset));
+        }
+    }
+    // An incident open on the digest in the source environment blocks it whatever the other
+    // rules say (shown once the digest had an incident there).
+    if let Some(rule) = incident_rule {
+        evaluation.passed &= rule.passed;
+        evaluation.rules.insert(0, rule);
+    }
     // A digest rejected for the target (or an earlier environment, or every one) is refused
     // whatever the other rules say: the `rejected` rule comes first.
     if let Some(rule) = crate::api::reject::rejected_rule(ws, store, app, &to.name, digest)? {

@@ -18,6 +18,7 @@ mod diff;
 mod digest_prefix;
 mod export;
 mod gate;
+mod incident;
 mod init;
 mod key;
 mod login;
@@ -49,6 +50,10 @@ pub use diff::diff;
 pub use digest_prefix::{resolve_digest, MIN_PREFIX};
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
 pub use gate::{check, PromotionCheck};
+pub use incident::{
+    incident_close, incident_open, incidents, IncidentCloseRequest, IncidentOpenRequest,
+    IncidentReceipt,
+};
 pub use init::init;
 pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;

@@ -39,6 +39,7 @@ pub fn status_at(
         .iter()
         .filter(|a| app.is_none_or(|n| n == a.name))
     {
+        let incidents = crate::api::incident::incidents_of(ws, &store, a, None)?;
         for e in &a.environments {
             let head = store.head(&a.name, &e.name)?;
             let mut current: Vec<_> = head.segment.iter().cloned().collect();
@@ -82,6 +83,12 @@ pub fn status_at(
                     .cloned()
                     .collect(),
                 version: None,
+                incidents: match seg {
+                    Some(s) => {
+                        crate::api::incident::marks(&incidents, &e.name, &s.digest, |i| i.open)
+                    }
+                    None => Vec::new(),
+                },
             });
         }
     }
@@ -150,6 +157,7 @@ fn rows_at(
                     .cloned()
                     .collect(),
                 version: None,
+                incidents: Vec::new(),
             });
         }
     }

@@ -31,6 +31,13 @@ pub enum EventKind {
     /// Kept, once, so that the conflict rules see it; never starts a segment and explains no
     /// tag move.
     Unplaced,
+    /// A signed "this digest has an incident in `env`" (`tollgate incident open`): the
+    /// `incidents` rule blocks promoting it out of `env` until it is closed. Never starts a
+    /// segment.
+    Incident,
+    /// A signed close of one open incident (it names the sha256 of the open message). Never
+    /// starts a segment.
+    IncidentClose,
 }
 
 impl EventKind {
@@ -45,6 +52,8 @@ impl EventKind {
             EventKind::Rejection => "rejection",
             EventKind::Unrejection => "unrejection",
             EventKind::Unplaced => "unplaced",
+            EventKind::Incident => "incident",
+            EventKind::IncidentClose => "incident_close",
         }
     }
 
@@ -59,6 +68,8 @@ impl EventKind {
             "rejection" => EventKind::Rejection,
             "unrejection" => EventKind::Unrejection,
             "unplaced" => EventKind::Unplaced,
+            "incident" => EventKind::Incident,
+            "incident_close" => EventKind::IncidentClose,
             _ => return None,
         })
     }
@@ -196,6 +207,11 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub commit_url: Option<String>,
+    /// The incidents opened on this digest in this environment during this stay (`tollgate
+    /// incident open`), open or closed; absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<super::IncidentMark>>", optional)]
+    pub incidents: Vec<super::IncidentMark>,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.
@@ -276,6 +292,11 @@ pub struct StatusRow {
     /// has read it; `None` otherwise.
     #[serde(default)]
     pub version: Option<String>,
+    /// The incidents open now on this row's digest in this environment (`tollgate incident
+    /// open`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<super::IncidentMark>>", optional)]
+    pub incidents: Vec<super::IncidentMark>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

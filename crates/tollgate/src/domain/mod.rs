@@ -9,6 +9,7 @@ mod digest;
 mod event;
 pub mod git_history;
 mod image;
+mod incident_mark;
 mod point_in_time;
 pub(crate) mod reference;
 pub mod statement;
@@ -20,6 +21,7 @@ pub use clock::{parse_duration, parse_period_bound, parse_time, Clock, FixedCloc
 pub use digest::Digest;
 pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};
 pub use image::ImageInfo;
+pub use incident_mark::IncidentMark;
 pub use point_in_time::parse_at;
 pub use reference::ImageRef;
 pub use text::{escape_controls, escape_controls_keep_lines, is_control, redact};

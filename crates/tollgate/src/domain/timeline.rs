@@ -57,7 +57,9 @@ pub fn via(kind: EventKind) -> Via {
         EventKind::Approval
         | EventKind::Rejection
         | EventKind::Unrejection
-        | EventKind::Unplaced => Via::Record,
+        | EventKind::Unplaced
+        | EventKind::Incident
+        | EventKind::IncidentClose => Via::Record,
     }
 }
 
@@ -84,7 +86,9 @@ impl HeadState {
                 EventKind::Approval
                 | EventKind::Rejection
                 | EventKind::Unrejection
-                | EventKind::Unplaced,
+                | EventKind::Unplaced
+                | EventKind::Incident
+                | EventKind::IncidentClose,
                 _,
             ) => false,
             (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
@@ -99,7 +103,9 @@ impl HeadState {
             EventKind::Approval
             | EventKind::Rejection
             | EventKind::Unrejection
-            | EventKind::Unplaced => {}
+            | EventKind::Unplaced
+            | EventKind::Incident
+            | EventKind::IncidentClose => {}
         }
         if starts {
             self.segment_seq = Some(seq);
@@ -362,6 +368,7 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             file: s.place.file,
             commit: s.place.commit,
             commit_url: None,
+            incidents: Vec::new(),
         });
     }
     out

@@ -9,6 +9,7 @@
 
 mod evaluate;
 pub mod identity;
+pub mod incidents;
 pub mod rejected;
 mod rules;
 
@@ -22,6 +23,7 @@ use crate::signing::{self, ApprovalMessage};
 use crate::Result;
 
 pub use evaluate::evaluate;
+pub use incidents::Incident;
 pub use rejected::Rejection;
 pub use signing::Target;
 
@@ -163,6 +165,9 @@ pub enum Rule {
     /// Advisory: the target's deployment file references the image by tag only (what runs
     /// there is not pinned); this promotion pins it by digest. Shown only then.
     Pinned,
+    /// No incident is open on the digest in the source environment (`tollgate incident
+    /// open`). Shown only when the digest had an incident there.
+    Incidents,
 }
 
 impl Rule {
@@ -178,6 +183,7 @@ impl Rule {
             Rule::Signatures => "signatures",
             Rule::Rejected => "rejected",
             Rule::Pinned => "pinned",
+            Rule::Incidents => "incidents",
         }
     }
 }

@@ -23,13 +23,14 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Event, EventKind};
 use crate::signing::{
-    is_hash, Anchor, ApprovalMessage, EventMessage, RejectionMessage, Target, DEPLOYMENT_KIND,
-    PROMOTION_KIND, REJECTION_KIND, ROLLBACK_KIND, UNREJECTION_KIND,
+    is_hash, Anchor, ApprovalMessage, EventMessage, IncidentMessage, RejectionMessage, Target,
+    DEPLOYMENT_KIND, INCIDENT_CLOSE_KIND, INCIDENT_KIND, PROMOTION_KIND, REJECTION_KIND,
+    ROLLBACK_KIND, UNREJECTION_KIND,
 };
 use crate::store::chain::GENESIS;
 
-/// The signed message and armored signature of a record, promotion or rollback, checked to
-/// state what the event does (kind, app, environment, digest, signer = actor). `Ok(None)` for
+/// The signed message and armored signature of a record, promotion or rollback (or an incident
+/// open or close: [`incident_statement`]), checked to state what the event does (kind, app, environment, digest, signer = actor). `Ok(None)` for
 /// other kinds and for events written unsigned (before signed events, or a promotion finished
 /// by a recovery without the actor's key: `data.unsigned`); `Err` says what disagrees.
 ///
@@ -37,6 +38,10 @@ use crate::store::chain::GENESIS;
 /// move it keeps: its signed kind is `data.moved`, and it must hold its message and signature;
 /// its `data.previous` must also be the message's.
 pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
+    // An incident open or close is signed by any listed identity, like a move.
+    if matches!(e.kind, EventKind::Incident | EventKind::IncidentClose) {
+        return incident_statement(e).map(|found| found.map(|(_, m, s)| (m, s)));
+    }
     let kind = match e.kind {
         EventKind::Record => DEPLOYMENT_KIND,
         EventKind::Promotion => PROMOTION_KIND,
@@ -159,6 +164,62 @@ pub fn rejection_statement(
     Ok(Some((m, message.to_string(), signature.to_string())))
 }
 
+/// The signed message (parsed and as text) and armored signature of an incident open or close,
+/// checked to state what the event says: its kind, app, environment, digest, the actor as
+/// `signer`, and `data.id`, `data.summary` (an open) or `data.resolution` and `data.closes` (a
+/// close). `Ok(None)` for other kinds; `Err` says what is missing or disagrees. Whether the
+/// signature holds, and for whose key, is for the caller.
+pub fn incident_statement(e: &Event) -> Result<Option<(IncidentMessage, String, String)>, String> {
+    let kind = match e.kind {
+        EventKind::Incident => INCIDENT_KIND,
+        EventKind::IncidentClose => INCIDENT_CLOSE_KIND,
+        _ => return Ok(None),
+    };
+    let what = e.kind.as_str();
+    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
+        return Err(format!("the {what} holds no signed message and signature"));
+    };
+    let m = IncidentMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
+    let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+    let signed_digest = m.digest.to_string();
+    let data = |k: &str| e.data_str(k).unwrap_or_default();
+    let disagree = [
+        ("kind", m.kind.as_str(), kind),
+        ("app", m.app.as_str(), e.app.as_str()),
+        ("env", m.env.as_str(), e.env.as_str()),
+        ("digest", signed_digest.as_str(), digest.as_str()),
+        (
+            "signer",
+            m.signer.as_str(),
+            e.actor.as_deref().unwrap_or_default(),
+        ),
+        ("id", m.id.as_str(), data("id")),
+        (
+            "summary",
+            m.summary.as_deref().unwrap_or_default(),
+            data("summary"),
+        ),
+        (
+            "resolution",
+            m.resolution.as_deref().unwrap_or_default(),
+            data("resolution"),
+        ),
+        (
+            "closes",
+            m.closes.as_deref().unwrap_or_default(),
+            data("closes"),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, signed, stored)| signed != stored);
+    if let Some((field, signed, stored)) = disagree {
+        return Err(format!(
+            "the {what}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
+        ));
+    }
+    Ok(Some((m, message.to_string(), signature.to_string())))
+}
+
 /// What the chain holds at a `seq` an anchor names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AtSeq {
@@ -179,7 +240,11 @@ pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
         // An imported teammate's approval or rejection signed the head of ANOTHER machine's
         // chain: it anchors nothing here (its signature is still verified). An imported move
         // states this history's head it was appended after, like a local one.
-        EventKind::Approval | EventKind::Rejection | EventKind::Unrejection
+        EventKind::Approval
+        | EventKind::Rejection
+        | EventKind::Unrejection
+        | EventKind::Incident
+        | EventKind::IncidentClose
             if e.data.get("imported").is_some() =>
         {
             Ok(None)
@@ -192,6 +257,11 @@ pub fn stated_anchor(e: &Event) -> Result<Option<Anchor>, String> {
         EventKind::Rejection | EventKind::Unrejection => Ok(e
             .data_str("message")
             .and_then(|m| RejectionMessage::parse(m.as_bytes()).ok())
+            .map(|m| m.anchor())),
+        // An incident open or close signs the head it was given on, like a rejection.
+        EventKind::Incident | EventKind::IncidentClose => Ok(e
+            .data_str("message")
+            .and_then(|m| IncidentMessage::parse(m.as_bytes()).ok())
             .map(|m| m.anchor())),
         EventKind::Promotion | EventKind::Rollback => {
             let seq = e.data.get("head_seq");
@@ -219,6 +289,7 @@ pub fn check_anchor(seq: i64, kind: EventKind, anchor: &Anchor, at: AtSeq) -> Op
     let whose = match kind {
         EventKind::Approval => "the chain head this approval signed",
         EventKind::Rejection | EventKind::Unrejection => "the chain head this rejection signed",
+        EventKind::Incident | EventKind::IncidentClose => "the chain head this incident signed",
         _ => "the chain head this event states it was appended after",
     };
     if n >= seq {

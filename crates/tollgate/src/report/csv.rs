@@ -13,7 +13,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 28] = [
+pub const COLUMNS: [&str; 31] = [
     "seq",
     "at",
     "kind",
@@ -42,6 +42,9 @@ pub const COLUMNS: [&str; 28] = [
     "git",
     "file",
     "commit",
+    "incident",
+    "incident_text",
+    "closes",
 ];
 
 /// Where the `conflicts` column is: the writer fills it after the row is made.
@@ -168,6 +171,7 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         })
         .unwrap_or_default();
     let is_move = matches!(event.kind, EventKind::Promotion | EventKind::Rollback);
+    let incident = matches!(event.kind, EventKind::Incident | EventKind::IncidentClose);
     vec![
         event.seq.to_string(),
         rfc3339(event.at),
@@ -215,6 +219,19 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         text("git"),
         text("file"),
         text("commit"),
+        // An incident open or close: its id, its summary (open) or resolution (close), and
+        // the sha256 of the open message a close closes.
+        if incident { text("id") } else { String::new() },
+        match event.kind {
+            EventKind::Incident => text("summary"),
+            EventKind::IncidentClose => text("resolution"),
+            _ => String::new(),
+        },
+        if incident {
+            text("closes")
+        } else {
+            String::new()
+        },
     ]
 }
 

@@ -14,6 +14,8 @@
 //!   ([`agent`]: the two requests of its protocol), or the OS keychain.
 //! - [`event`]: the signed message of a record, promotion or rollback.
 //! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
+//! - [`incident`]: the signed message of an incident on a digest in an environment, and of its
+//!   close.
 //! - [`versions`]: the newest `v` of each kind this build reads; newer ones need a newer Tollgate.
 //! - `checkpoint`: the signed chain head a desktop publishes (namespace `tollgate-checkpoint`).
 //! - [`git_commit`]: git commit objects signed in git's SSH form (namespace `git`, a `gpgsig`
@@ -32,6 +34,7 @@ mod checkpoint;
 mod event;
 mod git_commit;
 mod git_message;
+mod incident;
 mod key;
 mod message;
 mod public_key;
@@ -61,6 +64,11 @@ pub use git_commit::{
     CommitSigner, GitPerson, SplitCommit, Unverified, GIT_NAMESPACE,
 };
 pub use git_message::PromotionTrailers;
+pub use incident::{
+    check_incident_id, check_incident_text, IncidentMessage, IncidentSays, Incidenting,
+    INCIDENT_CLOSE_KIND, INCIDENT_ID_MAX_CHARS, INCIDENT_KIND, INCIDENT_TEXT_MAX_CHARS,
+    INCIDENT_VERSION,
+};
 pub use key::{generate_key, public_key, rotate_key};
 pub use public_key::{allowed_signers_line, allowed_signers_line_in, fingerprint, PublicKeyInfo};
 // The key checks of tollgate.toml (`config::keys`), under the names signing has always had.

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (12, include_str!("migrations/0012_checkpoints.sql")),
     (13, include_str!("migrations/0013_team_artifact_origin.sql")),
     (14, include_str!("migrations/0014_git_promotions.sql")),
+    (15, include_str!("migrations/0015_incidents.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

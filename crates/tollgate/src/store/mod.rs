@@ -26,6 +26,7 @@ mod conflicts;
 mod events;
 mod git_commits;
 mod images;
+mod incidents;
 mod journal;
 mod journal_review;
 mod messages;

@@ -136,6 +136,7 @@ pub(super) fn stay_at(
             file: place.file,
             commit: place.commit,
             commit_url: None,
+            incidents: Vec::new(),
         },
     }))
 }

@@ -186,6 +186,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 file: place.file,
                 commit: place.commit,
                 commit_url: None,
+                incidents: Vec::new(),
             })
         }
         None => None,

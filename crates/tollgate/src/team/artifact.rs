@@ -43,16 +43,22 @@ pub enum ArtifactKind {
     /// The lifting of a rejection (its own type, so that a registry filter by type finds
     /// either).
     Unrejection,
+    /// An incident opened on the digest in an environment.
+    Incident,
+    /// The close of an incident (`application/vnd.tollgate.incident-close.v1+json`).
+    IncidentClose,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 6] = [
+    pub const ALL: [ArtifactKind; 8] = [
         ArtifactKind::Approval,
         ArtifactKind::Promotion,
         ArtifactKind::Rollback,
         ArtifactKind::Deployment,
         ArtifactKind::Rejection,
         ArtifactKind::Unrejection,
+        ArtifactKind::Incident,
+        ArtifactKind::IncidentClose,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +69,8 @@ impl ArtifactKind {
             ArtifactKind::Deployment => "deployment",
             ArtifactKind::Rejection => "rejection",
             ArtifactKind::Unrejection => "unrejection",
+            ArtifactKind::Incident => "incident",
+            ArtifactKind::IncidentClose => "incident-close",
         }
     }
 

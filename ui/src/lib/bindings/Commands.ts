@@ -12,6 +12,10 @@ import type { ExportSummary } from "./ExportSummary";
 import type { ExportTarget } from "./ExportTarget";
 import type { ExportToChosenRequest } from "./ExportToChosenRequest";
 import type { GitPreview } from "./GitPreview";
+import type { Incident } from "./Incident";
+import type { IncidentCloseRequest } from "./IncidentCloseRequest";
+import type { IncidentOpenRequest } from "./IncidentOpenRequest";
+import type { IncidentReceipt } from "./IncidentReceipt";
 import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
@@ -56,6 +60,9 @@ export type Commands = {
   reject: { args: RejectRequest; result: RejectionReceipt | null };
   unreject: { args: RejectRequest; result: RejectionReceipt | null };
   rejections: { args: AppRequest; result: Array<Rejection> };
+  incident_open: { args: IncidentOpenRequest; result: IncidentReceipt | null };
+  incident_close: { args: IncidentCloseRequest; result: IncidentReceipt | null };
+  incidents: { args: AppRequest; result: Array<Incident> };
   signer: { args: null; result: SignerStatus };
   choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };
   export: { args: ExportToChosenRequest; result: ExportSummary };
@@ -91,6 +98,9 @@ export const COMMAND_NAMES = [
   "reject",
   "unreject",
   "rejections",
+  "incident_open",
+  "incident_close",
+  "incidents",
   "signer",
   "choose_export_path",
   "export",

@@ -19,6 +19,11 @@ imported_events: number,
  */
 imported_rejections: number, 
 /**
+ * Teammates' incident opens and closes verified and appended (the `incidents` rule and
+ * the soak of every checklist read them).
+ */
+imported_incidents: number, 
+/**
  * Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
  * kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
  * timeline, and the conflict rules see them.

@@ -3,14 +3,15 @@
 //! a table of every promotion, rollback and drift in the period with the digest, the move,
 //! when, who approved (role and key fingerprint), the revision range and risk flags of its
 //! release diff (kept in the event at promote time) and the policy checklist as it was evaluated,
-//! the rejected digests, and the team conflicts (section "Conflicts").
+//! the rejected digests, the incidents of the period, and the team conflicts (section
+//! "Conflicts").
 //! Drift rows are highlighted, and so are unapproved deployments (a `record` into an environment
 //! with a policy that no approved promotion had put there). Times are shown in the exporting
 //! machine's time zone with their UTC offset.
 //!
 //! One file per section, in the order [`PdfReport::render`] lays them out: [`title`],
 //! [`summary`], [`approvers`], [`moves`] (with [`release_diff`] under each move's digest),
-//! [`rejections`], [`conflicts`]; [`table`] draws the rows of every table, [`canvas`] the pages.
+//! [`rejections`], [`incidents`], [`conflicts`]; [`table`] draws the rows of every table, [`canvas`] the pages.
 //!
 //! Names and other text in any Latin, Greek or Cyrillic script are drawn as they are, in embedded
 //! DejaVu fonts (see `fonts`); a character the fonts cannot draw is shown as a box and the title
@@ -25,6 +26,7 @@ mod approvers;
 mod canvas;
 mod conflicts;
 mod fonts;
+mod incidents;
 mod moves;
 mod rejections;
 mod release_diff;
@@ -73,6 +75,8 @@ pub struct PdfReport {
     by_tag: std::collections::HashSet<(String, String)>,
     /// Rejections and unrejections, for "Rejected digests".
     rejections: Vec<Event>,
+    /// Incident opens and closes, for "Incidents".
+    incidents: Vec<Event>,
     tally: Tally,
     conflicts: Vec<Conflict>,
 }
@@ -84,6 +88,7 @@ impl PdfReport {
             rows: Vec::new(),
             by_tag: std::collections::HashSet::new(),
             rejections: Vec::new(),
+            incidents: Vec::new(),
             tally: Tally::default(),
             conflicts: Vec::new(),
         }
@@ -121,6 +126,9 @@ impl PdfReport {
         if in_filter && matches!(event.kind, EventKind::Rejection | EventKind::Unrejection) {
             self.rejections.push(event.clone());
         }
+        if in_filter && matches!(event.kind, EventKind::Incident | EventKind::IncidentClose) {
+            self.incidents.push(event.clone());
+        }
     }
 
     /// Lay out and write the PDF; returns the summary and the bytes.
@@ -142,6 +150,8 @@ impl PdfReport {
             moves::table(&mut c, &self.rows, &self.tally.approvals);
             c.y -= 22.0;
             rejections::table(&mut c, &self.rejections);
+            c.y -= 22.0;
+            incidents::table(&mut c, &self.incidents);
             c.y -= 22.0;
             conflicts::table(&mut c, &self.conflicts);
             c

@@ -210,6 +210,29 @@ pub(super) fn import(
                 "imported": imported,
             }),
         },
+        What::Incident(m) => {
+            let mut data = match (&m.summary, &m.resolution, &m.closes) {
+                (Some(summary), ..) => serde_json::json!({ "id": m.id, "summary": summary }),
+                (None, resolution, closes) => serde_json::json!({
+                    "id": m.id,
+                    "resolution": resolution,
+                    "closes": closes,
+                }),
+            };
+            data["message"] = v.text.clone().into();
+            data["signature"] = v.signature.clone().into();
+            data["fingerprint"] = v.fingerprint.clone().into();
+            data["imported"] = imported;
+            NewEvent {
+                at: now,
+                kind: v.kind,
+                app: m.app.clone(),
+                env: m.env.clone(),
+                digest: Some(m.digest.clone()),
+                actor: Some(m.signer.clone()),
+                data,
+            }
+        }
     };
     let event = store
         .append(vec![event])?

@@ -46,6 +46,8 @@ pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
     (EventKind::Record, ArtifactKind::Deployment),
     (EventKind::Rejection, ArtifactKind::Rejection),
     (EventKind::Unrejection, ArtifactKind::Unrejection),
+    (EventKind::Incident, ArtifactKind::Incident),
+    (EventKind::IncidentClose, ArtifactKind::IncidentClose),
 ];
 
 /// The artifact kind an event of `kind` is published as; `None`: not shared.
@@ -92,6 +94,10 @@ pub struct TeamSyncReport {
     /// every checklist reads them).
     #[serde(default)]
     pub imported_rejections: usize,
+    /// Teammates' incident opens and closes verified and appended (the `incidents` rule and
+    /// the soak of every checklist read them).
+    #[serde(default)]
+    pub imported_incidents: usize,
     /// Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
     /// kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
     /// timeline, and the conflict rules see them.

@@ -40,7 +40,9 @@ impl Pending {
     fn message(&self) -> &EventMessage {
         match &self.verified.what {
             What::Move(m) => m,
-            What::Approval(_) | What::Verdict(_) => unreachable!("only moves wait"),
+            What::Approval(_) | What::Verdict(_) | What::Incident(_) => {
+                unreachable!("only moves wait")
+            }
         }
     }
 
@@ -293,7 +295,7 @@ impl TeamStep {
                             diff: None,
                             disagrees: None,
                         }),
-                        What::Verdict(_) => verdicts.push((found, verified)),
+                        What::Verdict(_) | What::Incident(_) => verdicts.push((found, verified)),
                     },
                     Err(skip) => note_skip(store, report, &identities, &skip, &found, now)?,
                 }
@@ -310,12 +312,16 @@ impl TeamStep {
         verdicts.sort_by(|(fa, a), (fb, b)| {
             let at = |v: &Verified| match &v.what {
                 What::Verdict(m) => m.at.clone(),
+                What::Incident(m) => m.at.clone(),
                 _ => String::new(),
             };
             (at(a), &fa.artifact).cmp(&(at(b), &fb.artifact))
         });
         for (found, verified) in &verdicts {
             match import(ws, store, found, verified, None, now)? {
+                None if matches!(verified.what, What::Incident(_)) => {
+                    step.report.imported_incidents += 1
+                }
                 None => step.report.imported_rejections += 1,
                 Some(skip) => note_skip(store, &mut step.report, &identities, &skip, found, now)?,
             }

@@ -14,7 +14,9 @@ use crate::config::Workspace;
 use crate::domain::statement::{message_sha256, signed_ahead};
 use crate::domain::{Digest, EventKind};
 use crate::policy::rejected::may_say;
-use crate::signing::{self, ApprovalMessage, EventMessage, MovePlace, RejectionMessage, Verdict};
+use crate::signing::{
+    self, ApprovalMessage, EventMessage, IncidentMessage, MovePlace, RejectionMessage, Verdict,
+};
 use crate::store::Store;
 use crate::team::{ArtifactKind, Fetched, SkipReason};
 use crate::Result;
@@ -151,6 +153,7 @@ pub(super) fn judge(
         What::Approval(m) => m.signed_at(),
         What::Move(m) => m.signed_at(),
         What::Verdict(m) => m.signed_at(),
+        What::Incident(m) => m.signed_at(),
     };
     if let Some(why) = signed_at.ok().and_then(|at| signed_ahead(at, now)) {
         return Ok(Err(Skip::Ahead(why)));
@@ -176,6 +179,8 @@ pub(super) enum What {
     Move(EventMessage),
     /// A rejection or the unrejection that lifts one.
     Verdict(RejectionMessage),
+    /// An incident open or close.
+    Incident(IncidentMessage),
 }
 
 /// Check `f`, attached to `subject`, for `app`. `Err` says why not, in one line.
@@ -206,18 +211,23 @@ pub(super) fn check(
             let signer = m.signer.clone();
             (What::Verdict(m), signer)
         }
+        ArtifactKind::Incident | ArtifactKind::IncidentClose => {
+            let m = incident(ws, app, subject, kind, &f.message)?;
+            let signer = m.signer.clone();
+            (What::Incident(m), signer)
+        }
     };
     let identity = match &what {
         What::Approval(_) | What::Verdict(_) => {
             ws.config.approvers.iter().find(|x| x.id == signer).cloned()
         }
-        What::Move(_) => ws.config.identity(&signer),
+        What::Move(_) | What::Incident(_) => ws.config.identity(&signer),
     }
     .ok_or_else(|| match &what {
         What::Approval(_) | What::Verdict(_) => {
             format!("its signer '{signer}' is not an approver in tollgate.toml")
         }
-        What::Move(_) => {
+        What::Move(_) | What::Incident(_) => {
             format!("its signer '{signer}' is not an approver or signer in tollgate.toml")
         }
     })?;
@@ -377,6 +387,31 @@ fn verdict(
     }
     let approver = ws.config.approvers.iter().find(|x| x.id == m.signer);
     may_say(approver, &m.signer, a, m.env.as_deref(), &m.role)?;
+    Ok(m)
+}
+
+/// An incident open or close message about `app` and `subject`, of the artifact's kind, in an
+/// environment of the app (its signer may be any listed identity: checked by the caller).
+fn incident(
+    ws: &Workspace,
+    app: &str,
+    subject: &Digest,
+    kind: ArtifactKind,
+    bytes: &[u8],
+) -> Result<IncidentMessage, String> {
+    let m = IncidentMessage::parse(bytes).map_err(|e| e.message)?;
+    same_statement(
+        kind,
+        m.is_close() == (kind == ArtifactKind::IncidentClose),
+        &m.kind,
+        (app, subject),
+        (&m.app, &m.digest),
+        "is about",
+    )?;
+    let a = ws.app(app).map_err(|e| e.message)?;
+    if !a.environments.iter().any(|e| e.name == m.env) {
+        return Err(format!("{app} has no environment '{}'", m.env));
+    }
     Ok(m)
 }
 
