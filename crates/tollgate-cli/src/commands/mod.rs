@@ -3,6 +3,7 @@
 //! the one the arguments name.
 
 mod approve;
+mod attest;
 mod check;
 mod demo;
 mod diff;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Team {
             command: TeamCommand::Status { json },
         } => team::status::run(&load, &ctx, json),
+        Command::Attest(args) => attest::run(&load, &ctx, args).await,
     }
 }
 

@@ -31,6 +31,10 @@ pub enum EventKind {
     /// Kept, once, so that the conflict rules see it; never starts a segment and explains no
     /// tag move.
     Unplaced,
+    /// A signed attestation of a `[[checks]]` check for a digest (`tollgate attest`: pass or
+    /// fail, with a summary, a link and an attached report's hash). `env` is empty. Never starts
+    /// a segment; the `checks` rule reads it.
+    Check,
 }
 
 impl EventKind {
@@ -45,6 +49,7 @@ impl EventKind {
             EventKind::Rejection => "rejection",
             EventKind::Unrejection => "unrejection",
             EventKind::Unplaced => "unplaced",
+            EventKind::Check => "check",
         }
     }
 
@@ -59,6 +64,7 @@ impl EventKind {
             "rejection" => EventKind::Rejection,
             "unrejection" => EventKind::Unrejection,
             "unplaced" => EventKind::Unplaced,
+            "check" => EventKind::Check,
             _ => return None,
         })
     }

@@ -57,7 +57,8 @@ pub fn via(kind: EventKind) -> Via {
         EventKind::Approval
         | EventKind::Rejection
         | EventKind::Unrejection
-        | EventKind::Unplaced => Via::Record,
+        | EventKind::Unplaced
+        | EventKind::Check => Via::Record,
     }
 }
 
@@ -84,7 +85,8 @@ impl HeadState {
                 EventKind::Approval
                 | EventKind::Rejection
                 | EventKind::Unrejection
-                | EventKind::Unplaced,
+                | EventKind::Unplaced
+                | EventKind::Check,
                 _,
             ) => false,
             (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
@@ -99,7 +101,8 @@ impl HeadState {
             EventKind::Approval
             | EventKind::Rejection
             | EventKind::Unrejection
-            | EventKind::Unplaced => {}
+            | EventKind::Unplaced
+            | EventKind::Check => {}
         }
         if starts {
             self.segment_seq = Some(seq);

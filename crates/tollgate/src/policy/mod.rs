@@ -7,6 +7,7 @@
 //! and gets back an [`Evaluation`] whose rules read as sentences. [`identity`] decides when an
 //! actor's name is an approver's id (who is who, for four-eyes and for recording actors).
 
+pub mod checks;
 mod evaluate;
 pub mod identity;
 pub mod rejected;
@@ -21,6 +22,7 @@ use crate::domain::Via;
 use crate::signing::{self, ApprovalMessage};
 use crate::Result;
 
+pub use checks::{Attestation, CheckOutcome};
 pub use evaluate::evaluate;
 pub use rejected::Rejection;
 pub use signing::Target;
@@ -163,6 +165,10 @@ pub enum Rule {
     /// Advisory: the target's deployment file references the image by tag only (what runs
     /// there is not pinned); this promotion pins it by digest. Shown only then.
     Pinned,
+    /// `checks`: each check the policy requires has a passing attestation of the digest by an
+    /// identity its `[[checks]]` entry allows, and no failing one signed after it. One entry
+    /// per required check.
+    Checks,
 }
 
 impl Rule {
@@ -178,6 +184,7 @@ impl Rule {
             Rule::Signatures => "signatures",
             Rule::Rejected => "rejected",
             Rule::Pinned => "pinned",
+            Rule::Checks => "checks",
         }
     }
 }

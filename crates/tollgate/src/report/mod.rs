@@ -320,7 +320,10 @@ impl SummaryBuilder {
             EventKind::Observation => app.observations += 1,
             // Listed in the PDF's "Rejected digests" (an unplaced move: in its conflicts); not
             // counted in the summary, whose fields are the report format's.
-            EventKind::Rejection | EventKind::Unrejection | EventKind::Unplaced => {}
+            EventKind::Rejection
+            | EventKind::Unrejection
+            | EventKind::Unplaced
+            | EventKind::Check => {}
             EventKind::Approval => {
                 app.approvals += 1;
                 if let Some(info) = ApprovalInfo::of(event) {

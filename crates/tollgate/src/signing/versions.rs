@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::check::{CHECK_KIND, CHECK_VERSION};
 use super::event::{DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND};
 use super::message::{KIND, VERSION};
 use super::rejection::{REJECTION_KIND, REJECTION_VERSION, UNREJECTION_KIND, UNREJECTION_VERSION};
@@ -17,6 +18,7 @@ pub const KNOWN_VERSIONS: &[(&str, u32)] = &[
     (ROLLBACK_KIND, EVENT_VERSION),
     (REJECTION_KIND, REJECTION_VERSION),
     (UNREJECTION_KIND, UNREJECTION_VERSION),
+    (CHECK_KIND, CHECK_VERSION),
 ];
 
 #[derive(Deserialize)]

@@ -43,16 +43,19 @@ pub enum ArtifactKind {
     /// The lifting of a rejection (its own type, so that a registry filter by type finds
     /// either).
     Unrejection,
+    /// An attestation of a `[[checks]]` check (`tollgate.check`).
+    Check,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 6] = [
+    pub const ALL: [ArtifactKind; 7] = [
         ArtifactKind::Approval,
         ArtifactKind::Promotion,
         ArtifactKind::Rollback,
         ArtifactKind::Deployment,
         ArtifactKind::Rejection,
         ArtifactKind::Unrejection,
+        ArtifactKind::Check,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl ArtifactKind {
             ArtifactKind::Deployment => "deployment",
             ArtifactKind::Rejection => "rejection",
             ArtifactKind::Unrejection => "unrejection",
+            ArtifactKind::Check => "check",
         }
     }
 

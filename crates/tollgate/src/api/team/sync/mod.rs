@@ -46,6 +46,7 @@ pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
     (EventKind::Record, ArtifactKind::Deployment),
     (EventKind::Rejection, ArtifactKind::Rejection),
     (EventKind::Unrejection, ArtifactKind::Unrejection),
+    (EventKind::Check, ArtifactKind::Check),
 ];
 
 /// The artifact kind an event of `kind` is published as; `None`: not shared.
@@ -92,6 +93,9 @@ pub struct TeamSyncReport {
     /// every checklist reads them).
     #[serde(default)]
     pub imported_rejections: usize,
+    /// Teammates' attestations of checks verified and appended (the `checks` rule reads them).
+    #[serde(default)]
+    pub imported_checks: usize,
     /// Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
     /// kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
     /// timeline, and the conflict rules see them.

@@ -14,7 +14,9 @@ use crate::config::Workspace;
 use crate::domain::statement::{message_sha256, signed_ahead};
 use crate::domain::{Digest, EventKind};
 use crate::policy::rejected::may_say;
-use crate::signing::{self, ApprovalMessage, EventMessage, MovePlace, RejectionMessage, Verdict};
+use crate::signing::{
+    self, ApprovalMessage, CheckMessage, EventMessage, MovePlace, RejectionMessage, Verdict,
+};
 use crate::store::Store;
 use crate::team::{ArtifactKind, Fetched, SkipReason};
 use crate::Result;
@@ -151,6 +153,7 @@ pub(super) fn judge(
         What::Approval(m) => m.signed_at(),
         What::Move(m) => m.signed_at(),
         What::Verdict(m) => m.signed_at(),
+        What::Check(m) => m.signed_at(),
     };
     if let Some(why) = signed_at.ok().and_then(|at| signed_ahead(at, now)) {
         return Ok(Err(Skip::Ahead(why)));
@@ -176,6 +179,9 @@ pub(super) enum What {
     Move(EventMessage),
     /// A rejection or the unrejection that lifts one.
     Verdict(RejectionMessage),
+    /// An attestation of a check (whether its signer may attest that check is the `checks`
+    /// rule's question, asked with the tollgate.toml in force then).
+    Check(CheckMessage),
 }
 
 /// Check `f`, attached to `subject`, for `app`. `Err` says why not, in one line.
@@ -206,18 +212,31 @@ pub(super) fn check(
             let signer = m.signer.clone();
             (What::Verdict(m), signer)
         }
+        ArtifactKind::Check => {
+            let m = CheckMessage::parse(&f.message).map_err(|e| e.message)?;
+            same_statement(
+                kind,
+                m.kind == signing::CHECK_KIND,
+                &m.kind,
+                (app, subject),
+                (&m.app, &m.digest),
+                "attests",
+            )?;
+            let signer = m.signer.clone();
+            (What::Check(m), signer)
+        }
     };
     let identity = match &what {
         What::Approval(_) | What::Verdict(_) => {
             ws.config.approvers.iter().find(|x| x.id == signer).cloned()
         }
-        What::Move(_) => ws.config.identity(&signer),
+        What::Move(_) | What::Check(_) => ws.config.identity(&signer),
     }
     .ok_or_else(|| match &what {
         What::Approval(_) | What::Verdict(_) => {
             format!("its signer '{signer}' is not an approver in tollgate.toml")
         }
-        What::Move(_) => {
+        What::Move(_) | What::Check(_) => {
             format!("its signer '{signer}' is not an approver or signer in tollgate.toml")
         }
     })?;
