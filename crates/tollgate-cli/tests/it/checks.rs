@@ -226,6 +226,82 @@ fn required_checks_gate_the_promotion_by_who_attested_and_in_signing_order() {
     assert!(checks(&f.ws, 3, &a).iter().all(|(p, _)| *p));
     promote(&f.ws, &at(3), &a).unwrap();
     assert_eq!(f.tag("payments/api:staging").as_deref(), Some(a.as_str()));
+
+    // verify checks every attestation's signature; the exports carry them and the evidence.
+    f.tmp.run(&["verify"]).ok();
+    let csv_path = f.tmp.path().join("audit.csv");
+    f.tmp
+        .run(&[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ])
+        .ok();
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let results: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| &r[col("kind")] == "check")
+        .map(|r| (&r[col("check")], &r[col("result")]))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("load-test", "pass"),
+            ("security-review", "pass"),
+            ("load-test", "fail"),
+            ("load-test", "pass")
+        ]
+    );
+    let promotion = rows
+        .iter()
+        .find(|r| &r[col("kind")] == "promotion")
+        .unwrap();
+    let evidence = &promotion[col("evidence")];
+    assert!(
+        evidence.starts_with(
+            "load-test pass by ci@example.com at 2026-11-02T12:00:00Z (message sha256 "
+        ) && evidence.contains(&format!(
+            "; security-review pass by {sam} at 2026-11-02T10:00:00Z"
+        )),
+        "{evidence}"
+    );
+    let json_path = f.tmp.path().join("audit.json");
+    f.tmp
+        .run(&[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            json_path.to_str().unwrap(),
+        ])
+        .ok();
+    let verified = f.tmp.run(&[
+        "verify",
+        json_path.to_str().unwrap(),
+        "--allow-unsealed",
+        "--json",
+    ]);
+    verified.ok();
+    let v = verified.json();
+    assert!(v["problems"].as_array().unwrap().is_empty(), "{v}");
+    // The four attestations and the promotion, each signature checked against tollgate.toml.
+    assert_eq!(v["signed_events"], 5, "{v}");
+    assert_eq!(v["event_signatures_verified"], 5, "{v}");
+    let pdf_path = f.tmp.path().join("audit.pdf");
+    f.tmp
+        .run(&[
+            "export",
+            "--format",
+            "pdf",
+            "--out",
+            pdf_path.to_str().unwrap(),
+        ])
+        .ok();
 }
 
 #[test]
