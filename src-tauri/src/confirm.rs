@@ -9,8 +9,8 @@
 //! it without a window, with the scripted [`Dialogs`] of `dialogs::scripted`.
 
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, Context, PromoteRequest, RejectRequest, RejectionReceipt,
-    RollbackRequest,
+    ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, PromoteRequest,
+    RejectRequest, RejectionReceipt, RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{escape_controls, Digest};
@@ -27,6 +27,7 @@ pub enum Action {
     Unreject,
     Promote,
     Rollback,
+    Attest,
 }
 
 impl Action {
@@ -38,6 +39,7 @@ impl Action {
             Action::Unreject => "Sign the unrejection",
             Action::Promote => "Sign the promotion",
             Action::Rollback => "Sign the rollback",
+            Action::Attest => "Sign the attestation",
         }
     }
 
@@ -49,6 +51,7 @@ impl Action {
             Action::Unreject => "Sign unrejection",
             Action::Promote => "Sign and promote",
             Action::Rollback => "Sign and roll back",
+            Action::Attest => "Sign attestation",
         }
     }
 
@@ -59,6 +62,7 @@ impl Action {
             Action::Unreject => "Lift the rejection of this image?",
             Action::Promote => "Promote this image?",
             Action::Rollback => "Roll back to this image?",
+            Action::Attest => "Attest this check for this image?",
         }
     }
 }
@@ -159,6 +163,41 @@ pub async fn verdict_if_confirmed(
         Verdict::Unreject => tollgate::api::unreject(ws, ctx, req).await,
     }
     .map(Some)
+}
+
+/// `attest` (signed and shared) as `actor` (resolved by the core, never named by the page),
+/// only after the person said yes in the native confirmation, as [`approve_if_confirmed`]. The
+/// desktop attaches no report file (`file` is ignored: the page never names a file to upload).
+pub async fn attest_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ws: &Workspace,
+    ctx: &Context,
+    req: AttestRequest,
+    actor: String,
+) -> Result<Option<AttestReceipt>> {
+    let req = AttestRequest {
+        file: None,
+        actor: Some(actor),
+        ..req
+    };
+    if !confirmed(dialogs, &for_attest(ws, &req)?) {
+        return Ok(None);
+    }
+    tollgate::api::attest(ws, ctx, req).await.map(Some)
+}
+
+/// The confirmation of `attest`: the check and its result in place of an environment, the
+/// summary as its text.
+pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
+    let app = ws.app(&req.app)?;
+    Ok(Signing {
+        action: Action::Attest,
+        app: app.name.clone(),
+        env: format!("check {}: {}", req.check.trim(), req.result.as_str()),
+        digest: Digest::parse(&req.digest)?,
+        identity: req.actor.clone().unwrap_or_default(),
+        text: Some(("Summary", req.summary.trim().to_string())),
+    })
 }
 
 /// The confirmation of `approve`: from the previous environment to `to`, signed by this

@@ -19,6 +19,10 @@ imported_events: number,
  */
 imported_rejections: number, 
 /**
+ * Teammates' attestations of checks verified and appended (the `checks` rule reads them).
+ */
+imported_checks: number, 
+/**
  * Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
  * kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
  * timeline, and the conflict rules see them.
