@@ -367,6 +367,50 @@ mod tests {
         assert_eq!(yes.asked().len(), 2);
     }
 
+    /// An attestation asked from the page names no file: the confirmation shows the check and
+    /// result, the summary escaped and who signs; Cancel signs nothing.
+    #[test]
+    fn an_attestation_is_signed_only_after_the_native_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, ctx) = workspace(dir.path());
+        let req: AttestRequest = serde_json::from_value(serde_json::json!({
+            "app": "api", "digest": DIGEST, "check": "load-test", "result": "pass",
+            "summary": "p99 ok\u{1b}", "url": null, "file": "/etc/shadow",
+        }))
+        .unwrap();
+        let no = Scripted::default();
+        let out = tauri::async_runtime::block_on(attest_if_confirmed(
+            &no,
+            &ws,
+            &ctx,
+            req.clone(),
+            "alice@example.com".into(),
+        ));
+        assert!(out.unwrap().is_none());
+        assert_eq!(no.asked(), ["Sign the attestation? Sign attestation"]);
+        assert_eq!(
+            no.messages(),
+            [format!(
+                "Attest this check for this image?\n\nApp: api\nEnvironment: check load-test: pass\nDigest: {DIGEST}\nSigned by: alice@example.com\nSummary: p99 ok\\u{{1b}}\n\nNothing is signed unless you press \u{201c}Sign attestation\u{201d}."
+            )]
+        );
+        assert!(
+            !ws.db_path.exists(),
+            "cancelled before the history was opened"
+        );
+        // Confirmed: the core decides (no [[checks]] is declared here).
+        let yes = Scripted::confirming();
+        let e = tauri::async_runtime::block_on(attest_if_confirmed(
+            &yes,
+            &ws,
+            &ctx,
+            req,
+            "alice@example.com".into(),
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("no check 'load-test'"), "{}", e.message);
+    }
+
     #[test]
     fn verdicts_promotions_and_rollbacks_show_what_they_sign() {
         let dir = tempfile::tempdir().unwrap();

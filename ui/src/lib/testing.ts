@@ -453,6 +453,7 @@ export function sampleDetail(
     environments: ['dev', 'staging', 'production'],
     commits: [],
     checks: [],
+    declared_checks: [],
     ...over,
   };
 }

@@ -38,6 +38,8 @@ pub struct DigestDetail {
     /// Every attestation of a check for this digest, oldest first, verified. (What other
     /// tools attached to it is read from the registry: [`crate::api::referrers`].)
     pub checks: Vec<crate::policy::Attestation>,
+    /// The `[[checks]]` names tollgate.toml declares (what may be attested), in its order.
+    pub declared_checks: Vec<String>,
 }
 
 /// A commit of a deployment repository's file that deployed the digest into an environment.
@@ -238,6 +240,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         environments: a.environments.iter().map(|e| e.name.clone()).collect(),
         commits,
         checks,
+        declared_checks: ws.config.checks.iter().map(|c| c.name.clone()).collect(),
     })
 }
 

@@ -49,4 +49,8 @@ commits: Array<DeployCommit>,
  * Every attestation of a check for this digest, oldest first, verified. (What other
  * tools attached to it is read from the registry: [`crate::api::referrers`].)
  */
-checks: Array<Attestation>, };
+checks: Array<Attestation>, 
+/**
+ * The `[[checks]]` names tollgate.toml declares (what may be attested), in its order.
+ */
+declared_checks: Array<string>, };
