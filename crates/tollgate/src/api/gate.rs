@@ -11,7 +11,7 @@ use crate::api::{actor, open};
 use crate::config::{AppConfig, EnvConfig, Workspace};
 use crate::domain::{Digest, Segment};
 use crate::policy::{
-    self, Attestation, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Target,
+    self, Attestation, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Rule, Target,
 };
 use crate::store::Store;
 use crate::{Error, Result};
@@ -211,6 +211,16 @@ pub(crate) fn evaluate(
         .map(|p| p.checks.clone())
         .unwrap_or_default();
     let mut evidence = Vec::new();
+    if !required.is_empty() {
+        for r in evaluation
+            .rules
+            .iter_mut()
+            .filter(|r| r.rule == Rule::Policy)
+        {
+            r.reason =
+                "the policy needs no approval: the evidence it requires decides (checks)".into();
+        }
+    }
     for o in crate::api::attest::outcomes(ws, store, app, &required, digest)? {
         evaluation.passed &= o.result.passed;
         evaluation.rules.push(o.result);
