@@ -5,10 +5,11 @@
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, Context, DigestDetail, ExportRequest, ExportSummary,
-    GitPreview, IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt, KeyRotation, Overview,
-    PromoteRequest, PromotionCheck, PromotionOutcome, PromotionStep, RegistryView, RejectRequest,
-    RejectionReceipt, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
+    ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, DigestDetail,
+    ExportRequest, ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
+    IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
+    PromotionOutcome, PromotionStep, RegistryView, RejectRequest, RejectionReceipt,
+    RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
@@ -163,6 +164,22 @@ commands! {
             confirm::verdict_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, tollgate::signing::Verdict::Unreject).await
         })
         .await
+    }
+
+    /// Sign an attestation of a check for a digest (`tollgate attest`, without a report file) as
+    /// this machine's identity once the person confirms in a native dialog (`null` when they do
+    /// not). Then publishes it to the team's registry.
+    async fn attest(state, req: AttestRequest) -> Option<AttestReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
+        let actor = actor(&state).await?;
+        not_send(move || async move { confirm::attest_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, actor).await }).await
+    }
+
+    /// What other tools attached to one digest (cosign signatures, SBOMs, ...), read from the
+    /// registry: listed, not verified, never a gate input.
+    async fn referrers(state, req: DigestRequest) -> OtherReferrers {
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        not_send(move || async move { tollgate::api::referrers(&ws, &ctx, &req.app, &req.digest).await }).await
     }
 
     /// Every rejection and unrejection of one app's digests, verified, with which are in force.

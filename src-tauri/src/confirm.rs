@@ -9,9 +9,9 @@
 //! it without a window, with the scripted [`Dialogs`] of `dialogs::scripted`.
 
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, Context, DemoSignerPlan, IncidentCloseRequest,
-    IncidentOpenRequest, IncidentReceipt, PromoteRequest, RejectRequest, RejectionReceipt,
-    RollbackRequest,
+    ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, DemoSignerPlan,
+    IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt, PromoteRequest, RejectRequest,
+    RejectionReceipt, RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{escape_controls, Digest};
@@ -30,6 +30,7 @@ pub enum Action {
     Rollback,
     IncidentOpen,
     IncidentClose,
+    Attest,
 }
 
 impl Action {
@@ -43,6 +44,7 @@ impl Action {
             Action::Rollback => "Sign the rollback",
             Action::IncidentOpen => "Sign the incident",
             Action::IncidentClose => "Sign the incident's close",
+            Action::Attest => "Sign the attestation",
         }
     }
 
@@ -56,6 +58,7 @@ impl Action {
             Action::Rollback => "Sign and roll back",
             Action::IncidentOpen => "Sign incident",
             Action::IncidentClose => "Sign close",
+            Action::Attest => "Sign attestation",
         }
     }
 
@@ -68,6 +71,7 @@ impl Action {
             Action::Rollback => "Roll back to this image?",
             Action::IncidentOpen => "Open an incident on this image?",
             Action::IncidentClose => "Close the incident on this image?",
+            Action::Attest => "Attest this check for this image?",
         }
     }
 }
@@ -168,6 +172,41 @@ pub async fn verdict_if_confirmed(
         Verdict::Unreject => tollgate::api::unreject(ws, ctx, req).await,
     }
     .map(Some)
+}
+
+/// `attest` (signed and shared) as `actor` (resolved by the core, never named by the page),
+/// only after the person said yes in the native confirmation, as [`approve_if_confirmed`]. The
+/// desktop attaches no report file (`file` is ignored: the page never names a file to upload).
+pub async fn attest_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ws: &Workspace,
+    ctx: &Context,
+    req: AttestRequest,
+    actor: String,
+) -> Result<Option<AttestReceipt>> {
+    let req = AttestRequest {
+        file: None,
+        actor: Some(actor),
+        ..req
+    };
+    if !confirmed(dialogs, &for_attest(ws, &req)?) {
+        return Ok(None);
+    }
+    tollgate::api::attest(ws, ctx, req).await.map(Some)
+}
+
+/// The confirmation of `attest`: the check and its result in place of an environment, the
+/// summary as its text.
+pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
+    let app = ws.app(&req.app)?;
+    Ok(Signing {
+        action: Action::Attest,
+        app: app.name.clone(),
+        env: format!("check {}: {}", req.check.trim(), req.result.as_str()),
+        digest: Digest::parse(&req.digest)?,
+        identity: req.actor.clone().unwrap_or_default(),
+        text: Some(("Summary", req.summary.trim().to_string())),
+    })
 }
 
 /// The confirmation of `approve`: from the previous environment to `to`, signed by this
@@ -451,6 +490,50 @@ mod tests {
         assert_eq!(e.code, tollgate::Code::Refused, "{}", e.message);
         assert!(e.message.contains("never ran in"), "{}", e.message);
         assert_eq!(yes.asked().len(), 2);
+    }
+
+    /// An attestation asked from the page names no file: the confirmation shows the check and
+    /// result, the summary escaped and who signs; Cancel signs nothing.
+    #[test]
+    fn an_attestation_is_signed_only_after_the_native_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, ctx) = workspace(dir.path());
+        let req: AttestRequest = serde_json::from_value(serde_json::json!({
+            "app": "api", "digest": DIGEST, "check": "load-test", "result": "pass",
+            "summary": "p99 ok\u{1b}", "url": null, "file": "/etc/shadow",
+        }))
+        .unwrap();
+        let no = Scripted::default();
+        let out = tauri::async_runtime::block_on(attest_if_confirmed(
+            &no,
+            &ws,
+            &ctx,
+            req.clone(),
+            "alice@example.com".into(),
+        ));
+        assert!(out.unwrap().is_none());
+        assert_eq!(no.asked(), ["Sign the attestation? Sign attestation"]);
+        assert_eq!(
+            no.messages(),
+            [format!(
+                "Attest this check for this image?\n\nApp: api\nEnvironment: check load-test: pass\nDigest: {DIGEST}\nSigned by: alice@example.com\nSummary: p99 ok\\u{{1b}}\n\nNothing is signed unless you press \u{201c}Sign attestation\u{201d}."
+            )]
+        );
+        assert!(
+            !ws.db_path.exists(),
+            "cancelled before the history was opened"
+        );
+        // Confirmed: the core decides (no [[checks]] is declared here).
+        let yes = Scripted::confirming();
+        let e = tauri::async_runtime::block_on(attest_if_confirmed(
+            &yes,
+            &ws,
+            &ctx,
+            req,
+            "alice@example.com".into(),
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("no check 'load-test'"), "{}", e.message);
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// Sign that a [[checks]] check passed or failed for a digest, optionally attaching its report to the image
+    Attest(AttestArgs),
 }
 
 // The arguments of each command (`tollgate COMMAND --help` shows the variant's doc comment).
@@ -271,6 +273,36 @@ pub struct VerifyArgs {
     /// Also check the database against the signed checkpoints in the team's registry
     #[arg(long, conflicts_with = "file")]
     pub checkpoints: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AttestArgs {
+    #[arg(long)]
+    pub app: String,
+    /// sha256:HEX
+    #[arg(long)]
+    pub digest: String,
+    /// The [[checks]] name (e.g. load-test)
+    #[arg(long)]
+    pub check: String,
+    /// pass or fail
+    #[arg(long, value_name = "pass|fail")]
+    pub result: String,
+    /// What was checked and what it showed, in one line (signed; at most 500 characters)
+    #[arg(long)]
+    pub summary: String,
+    /// A link to the run or review (http(s)://)
+    #[arg(long)]
+    pub url: Option<String>,
+    /// A report file to attach to the image in the registry (its sha256, size and media type are signed)
+    #[arg(long, value_name = "REPORT")]
+    pub file: Option<PathBuf>,
+    /// Who attests (default: $TOLLGATE_ACTOR, the identity whose key is in TOLLGATE_SIGNING_KEY or ssh-agent, this machine's identity)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The arguments of `reject` and `unreject`.

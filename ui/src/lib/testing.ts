@@ -19,6 +19,8 @@ import type { Backend, BackendMethod, ResultOf, TollgateError } from './backend'
 import type { ApprovalReceipt } from './bindings/ApprovalReceipt';
 import type { ApprovalView } from './bindings/ApprovalView';
 import type { Conflict } from './bindings/Conflict';
+import type { Attestation } from './bindings/Attestation';
+import type { AttestReceipt } from './bindings/AttestReceipt';
 import type { DigestDetail } from './bindings/DigestDetail';
 import type { Evaluation } from './bindings/Evaluation';
 import type { Incident } from './bindings/Incident';
@@ -166,6 +168,8 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
       ),
     ),
     incidents: method('incidents', () => []),
+    attest: method('attest', (req) => attestReceipt(attestation({ ...req }))),
+    referrers: method('referrers', () => ({ referrers: [], problems: [] })),
     teamStatus: method('teamStatus', () => teamStatus()),
     overviewAt: method('overviewAt', (req) => ({
       ...sampleOverview(
@@ -369,6 +373,7 @@ export function sampleSyncReport(rows: StatusRow[] = []): SyncReport {
       imported_events: 0,
       imported_rejections: 0,
       imported_incidents: 0,
+      imported_checks: 0,
       unplaced: 0,
       untrusted: 0,
       replayed: 0,
@@ -463,6 +468,8 @@ export function sampleDetail(
     rejections: [],
     environments: ['dev', 'staging', 'production'],
     commits: [],
+    checks: [],
+    declared_checks: [],
     ...over,
   };
 }
@@ -662,6 +669,7 @@ export function check({
     current: digestB,
     entered_from: '2026-11-02T09:00:00Z',
     entered_by: 'ci@example.com',
+    evidence: [],
     evaluation: {
       passed: false,
       rules: [
@@ -854,6 +862,7 @@ export function promoteData(over: FakeData = {}): FakeData {
         imported_events: 0,
         imported_rejections: 0,
         imported_incidents: 0,
+        imported_checks: 0,
         unplaced: 0,
         untrusted: 0,
         replayed: 0,
@@ -894,4 +903,51 @@ export function promoteData(over: FakeData = {}): FakeData {
 /** The fake backend over `promoteData`, with `over` answering instead where given. */
 export function promoteBackend(over: FakeData = {}): FakeBackend {
   return fakeBackend(promoteData(over));
+}
+
+/** An attestation of `check` for `digest` (a pass by ci@example.com unless told). */
+export function attestation(over: Partial<Attestation> = {}): Attestation {
+  return {
+    seq: 12,
+    app: 'api',
+    digest: digestA,
+    check: 'load-test',
+    result: 'pass',
+    summary: 'p99 180 ms at 2x peak',
+    url: 'https://ci.example.com/runs/7',
+    report: null,
+    report_artifact: null,
+    by: 'ci@example.com',
+    at: '2026-11-02T10:00:00.000Z',
+    signed_at: '2026-11-02T10:00:00Z',
+    sha256: 'ab'.repeat(32),
+    fingerprint: 'SHA256:ci',
+    verified: true,
+    problem: null,
+    ...over,
+  };
+}
+
+/** What `attest` answers for `a`. */
+export function attestReceipt(a: Attestation): AttestReceipt {
+  return {
+    event: {
+      seq: a.seq,
+      at: a.at,
+      kind: 'check',
+      app: a.app,
+      env: '',
+      digest: a.digest,
+      actor: a.by,
+      data: {},
+      prev_hash: '0'.repeat(64),
+      hash: '1'.repeat(64),
+    },
+    attestation: a,
+    fingerprint: a.fingerprint,
+    message: '{}',
+    signature: '-----BEGIN SSH SIGNATURE-----',
+    report: null,
+    team: null,
+  };
 }

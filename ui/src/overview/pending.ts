@@ -29,11 +29,13 @@ const RULE_NAMES: Record<Rule, string> = {
   rejected: 'rejected',
   pinned: 'pinned by digest',
   incidents: 'open incident',
+  checks: 'evidence',
 };
 
-/** The blocking rules that fail, in people's words. */
+/** The blocking rules that fail, in people's words (each once: `checks` has a rule per check). */
 export function blockers(e: Evaluation): string[] {
-  return e.rules.filter((r) => r.blocking && !r.passed).map((r) => RULE_NAMES[r.rule] ?? r.rule);
+  const names = e.rules.filter((r) => r.blocking && !r.passed).map((r) => RULE_NAMES[r.rule] ?? r.rule);
+  return [...new Set(names)];
 }
 
 /** The failed `rejected` rule of an evaluation (the candidate was said no to), if any. */

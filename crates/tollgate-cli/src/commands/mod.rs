@@ -3,6 +3,7 @@
 //! the one the arguments name.
 
 mod approve;
+mod attest;
 mod check;
 mod demo;
 mod diff;
@@ -74,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Incident {
             command: IncidentCommand::Close(args),
         } => incident::close(&load, &ctx, args).await,
+        Command::Attest(args) => attest::run(&load, &ctx, args).await,
     }
 }
 

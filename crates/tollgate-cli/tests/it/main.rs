@@ -7,6 +7,7 @@
 
 mod anchor;
 mod checkpoint;
+mod checks;
 mod cli;
 mod cli_registry;
 mod demo;

@@ -35,6 +35,11 @@ pub struct DigestDetail {
     /// The commits of deployment repositories that deployed it, oldest first: each commit once
     /// per environment, from the first event that names it.
     pub commits: Vec<DeployCommit>,
+    /// Every attestation of a check for this digest, oldest first, verified. (What other
+    /// tools attached to it is read from the registry: [`crate::api::referrers`].)
+    pub checks: Vec<crate::policy::Attestation>,
+    /// The `[[checks]]` names tollgate.toml declares (what may be attested), in its order.
+    pub declared_checks: Vec<String>,
 }
 
 /// A commit of a deployment repository's file that deployed the digest into an environment.
@@ -222,6 +227,7 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
     let commits = deploy_commits(&events, &digest, &|git, commit| {
         forge_commit_url(ws, git, commit)
     });
+    let checks = crate::api::attest::attestations_of(ws, &store, a, Some(&digest))?;
     Ok(DigestDetail {
         app: app.to_string(),
         digest,
@@ -233,6 +239,8 @@ pub fn digest_detail(ws: &Workspace, app: &str, digest: &str) -> Result<DigestDe
         rejections,
         environments: a.environments.iter().map(|e| e.name.clone()).collect(),
         commits,
+        checks,
+        declared_checks: ws.config.checks.iter().map(|c| c.name.clone()).collect(),
     })
 }
 

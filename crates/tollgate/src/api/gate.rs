@@ -10,7 +10,9 @@ use ts_rs::TS;
 use crate::api::{actor, open};
 use crate::config::{AppConfig, EnvConfig, Workspace};
 use crate::domain::{Digest, Segment};
-use crate::policy::{self, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Target};
+use crate::policy::{
+    self, Attestation, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Rule, Target,
+};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -33,6 +35,9 @@ pub struct PromotionCheck {
     pub entered_from: Option<DateTime<Utc>>,
     pub entered_by: Option<String>,
     pub evaluation: Evaluation,
+    /// The passing attestations the `checks` rule relies on, one per required check that
+    /// passes (in the policy's order).
+    pub evidence: Vec<Attestation>,
 }
 
 /// Parse the digest and find the app, the target environment and its source (the one before).
@@ -218,6 +223,28 @@ pub(crate) fn evaluate(
         evaluation.rules.insert(0, rule);
         evaluation.passed = false;
     }
+    // Evidence the policy requires (`checks`): one rule per check, blocking.
+    let required = to
+        .policy
+        .as_ref()
+        .map(|p| p.checks.clone())
+        .unwrap_or_default();
+    let mut evidence = Vec::new();
+    if !required.is_empty() {
+        for r in evaluation
+            .rules
+            .iter_mut()
+            .filter(|r| r.rule == Rule::Policy)
+        {
+            r.reason =
+                "the policy needs no approval: the evidence it requires decides (checks)".into();
+        }
+    }
+    for o in crate::api::attest::outcomes(ws, store, app, &required, digest)? {
+        evaluation.passed &= o.result.passed;
+        evaluation.rules.push(o.result);
+        evidence.extend(o.passed_by);
+    }
     // A deployment file that references the image by tag only: said, never blocking (the
     // promotion is what pins it).
     if let (Some(place), Some(tag)) = (
@@ -247,6 +274,7 @@ pub(crate) fn evaluate(
         entered_from: source.stay.as_ref().map(|s| s.from),
         entered_by: source.actor,
         evaluation,
+        evidence,
     })
 }
 

@@ -9,6 +9,8 @@
 
 mod actor;
 mod approve;
+mod attached;
+mod attest;
 mod checkpoint;
 mod conflicts;
 mod context;
@@ -37,6 +39,8 @@ mod verify;
 
 pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
 pub use approve::{approve, ApprovalReceipt, ApproveRequest};
+pub use attached::{referrers, OtherReferrer, OtherReferrers};
+pub use attest::{attest, attestations, AttestReceipt, AttestRequest, ReportPlace};
 pub use checkpoint::{
     report_checkpoints, verify_checkpoints, CheckpointCheck, CheckpointSeen, CheckpointSync,
 };

@@ -2,6 +2,7 @@
 //! parsing, validation (the ids and public keys of approvers and signers: `keys`), and the
 //! resolved [`Workspace`] every use case works on.
 
+mod checks;
 mod git;
 mod identities;
 mod identities_digest;
@@ -12,6 +13,7 @@ pub(crate) use identities::test_key;
 mod model;
 mod workspace;
 
+pub use checks::{is_check_name, CheckConfig, CHECK_NAME_MAX};
 pub use git::{GitConfig, GitLocation, PushMode};
 pub use keys::{
     parse_approver_key, parse_key_text, parse_until, validate_approver, validate_approver_id,

@@ -25,6 +25,9 @@ pub struct Config {
     /// Deployment repositories (`[[git]]`) whose files are environments.
     #[serde(default)]
     pub git: Vec<super::GitConfig>,
+    /// Named evidence (`[[checks]]`) a policy may require, and who may attest each.
+    #[serde(default)]
+    pub checks: Vec<super::CheckConfig>,
 }
 
 impl Config {
@@ -364,6 +367,10 @@ pub struct PolicyConfig {
     /// do not count. Checked while loading.
     #[serde(default, deserialize_with = "approval_max_age")]
     pub approval_max_age: Option<String>,
+    /// `[[checks]]` names: each needs a passing attestation of the digest by someone the check
+    /// allows, and no failing one signed after it (rule `checks`).
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 impl PolicyConfig {

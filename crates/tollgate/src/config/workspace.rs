@@ -210,6 +210,12 @@ impl Workspace {
                 as_config(e, format!("signer '{}'", s.id))
             })?;
         }
+        let mistakes = super::checks::mistakes(c);
+        if !mistakes.is_empty() {
+            let path = self.config_path.display();
+            let lines: Vec<String> = mistakes.iter().map(|m| format!("{path}: {m}")).collect();
+            return Err(Error::config(lines.join("\n")));
+        }
         Ok(())
     }
 

@@ -38,6 +38,10 @@ pub enum EventKind {
     /// A signed close of one open incident (it names the sha256 of the open message). Never
     /// starts a segment.
     IncidentClose,
+    /// A signed attestation of a `[[checks]]` check for a digest (`tollgate attest`: pass or
+    /// fail, with a summary, a link and an attached report's hash). `env` is empty. Never starts
+    /// a segment; the `checks` rule reads it.
+    Check,
 }
 
 impl EventKind {
@@ -54,6 +58,7 @@ impl EventKind {
             EventKind::Unplaced => "unplaced",
             EventKind::Incident => "incident",
             EventKind::IncidentClose => "incident_close",
+            EventKind::Check => "check",
         }
     }
 
@@ -70,6 +75,7 @@ impl EventKind {
             "unplaced" => EventKind::Unplaced,
             "incident" => EventKind::Incident,
             "incident_close" => EventKind::IncidentClose,
+            "check" => EventKind::Check,
             _ => return None,
         })
     }

@@ -59,7 +59,8 @@ pub fn via(kind: EventKind) -> Via {
         | EventKind::Unrejection
         | EventKind::Unplaced
         | EventKind::Incident
-        | EventKind::IncidentClose => Via::Record,
+        | EventKind::IncidentClose
+        | EventKind::Check => Via::Record,
     }
 }
 
@@ -88,7 +89,8 @@ impl HeadState {
                 | EventKind::Unrejection
                 | EventKind::Unplaced
                 | EventKind::Incident
-                | EventKind::IncidentClose,
+                | EventKind::IncidentClose
+                | EventKind::Check,
                 _,
             ) => false,
             (EventKind::Observation, Some(_)) => self.segment_seq.is_none(),
@@ -105,7 +107,8 @@ impl HeadState {
             | EventKind::Unrejection
             | EventKind::Unplaced
             | EventKind::Incident
-            | EventKind::IncidentClose => {}
+            | EventKind::IncidentClose
+            | EventKind::Check => {}
         }
         if starts {
             self.segment_seq = Some(seq);

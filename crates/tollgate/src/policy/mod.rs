@@ -7,6 +7,7 @@
 //! and gets back an [`Evaluation`] whose rules read as sentences. [`identity`] decides when an
 //! actor's name is an approver's id (who is who, for four-eyes and for recording actors).
 
+pub mod checks;
 mod evaluate;
 pub mod identity;
 pub mod incidents;
@@ -22,6 +23,7 @@ use crate::domain::Via;
 use crate::signing::{self, ApprovalMessage};
 use crate::Result;
 
+pub use checks::{Attestation, CheckOutcome};
 pub use evaluate::evaluate;
 pub use incidents::Incident;
 pub use rejected::Rejection;
@@ -168,6 +170,10 @@ pub enum Rule {
     /// No incident is open on the digest in the source environment (`tollgate incident
     /// open`). Shown only when the digest had an incident there.
     Incidents,
+    /// `checks`: each check the policy requires has a passing attestation of the digest by an
+    /// identity its `[[checks]]` entry allows, and no failing one signed after it. One entry
+    /// per required check.
+    Checks,
 }
 
 impl Rule {
@@ -184,6 +190,7 @@ impl Rule {
             Rule::Rejected => "rejected",
             Rule::Pinned => "pinned",
             Rule::Incidents => "incidents",
+            Rule::Checks => "checks",
         }
     }
 }

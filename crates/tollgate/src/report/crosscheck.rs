@@ -23,9 +23,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Event, EventKind};
 use crate::signing::{
-    is_hash, Anchor, ApprovalMessage, EventMessage, IncidentMessage, RejectionMessage, Target,
-    DEPLOYMENT_KIND, INCIDENT_CLOSE_KIND, INCIDENT_KIND, PROMOTION_KIND, REJECTION_KIND,
-    ROLLBACK_KIND, UNREJECTION_KIND,
+    is_hash, Anchor, ApprovalMessage, CheckMessage, EventMessage, IncidentMessage,
+    RejectionMessage, Target, DEPLOYMENT_KIND, INCIDENT_CLOSE_KIND, INCIDENT_KIND, PROMOTION_KIND,
+    REJECTION_KIND, ROLLBACK_KIND, UNREJECTION_KIND,
 };
 use crate::store::chain::GENESIS;
 
@@ -41,6 +41,9 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
     // An incident open or close is signed by any listed identity, like a move.
     if matches!(e.kind, EventKind::Incident | EventKind::IncidentClose) {
         return incident_statement(e).map(|found| found.map(|(_, m, s)| (m, s)));
+    }
+    if e.kind == EventKind::Check {
+        return check_statement(e).map(Some);
     }
     let kind = match e.kind {
         EventKind::Record => DEPLOYMENT_KIND,
@@ -109,6 +112,46 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
         }
     }
     Ok(Some((message.to_string(), signature.to_string())))
+}
+
+/// The signed message and armored signature of an attestation (`check` event), checked to
+/// state what the event says: app, digest, the actor as `signer`, no environment, and
+/// `data.check`, `data.result`; a `check` event always carries both.
+fn check_statement(e: &Event) -> Result<(String, String), String> {
+    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
+        return Err("the check holds no signed message and signature".into());
+    };
+    let m = CheckMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
+    let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+    let signed_digest = m.digest.to_string();
+    let disagree = [
+        ("app", m.app.as_str(), e.app.as_str()),
+        ("env", "", e.env.as_str()),
+        ("digest", signed_digest.as_str(), digest.as_str()),
+        (
+            "signer",
+            m.signer.as_str(),
+            e.actor.as_deref().unwrap_or_default(),
+        ),
+        (
+            "check",
+            m.check.as_str(),
+            e.data_str("check").unwrap_or_default(),
+        ),
+        (
+            "result",
+            m.result.as_str(),
+            e.data_str("result").unwrap_or_default(),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, signed, stored)| signed != stored);
+    if let Some((field, signed, stored)) = disagree {
+        return Err(format!(
+            "the check's signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
+        ));
+    }
+    Ok((message.to_string(), signature.to_string()))
 }
 
 /// The signed message (parsed and as text) and armored signature of a rejection or

@@ -13,7 +13,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 31] = [
+pub const COLUMNS: [&str; 37] = [
     "seq",
     "at",
     "kind",
@@ -45,6 +45,12 @@ pub const COLUMNS: [&str; 31] = [
     "incident",
     "incident_text",
     "closes",
+    "check",
+    "result",
+    "summary",
+    "url",
+    "report_sha256",
+    "evidence",
 ];
 
 /// Where the `conflicts` column is: the writer fills it after the row is made.
@@ -232,7 +238,49 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
         } else {
             String::new()
         },
+        // An attestation: the check, its result, summary, link and attached report's sha256.
+        text("check"),
+        text("result"),
+        text("summary"),
+        text("url"),
+        d.get("report")
+            .and_then(|r| r.get("sha256"))
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        // A promotion: the attestations its `checks` rule relied on.
+        evidence(evaluation),
     ]
+}
+
+/// `load-test pass by ci@example.com at T (message sha256 …, report sha256 …)`, one per
+/// attestation a promotion relied on, `; `-separated.
+fn evidence(evaluation: Option<&serde_json::Value>) -> String {
+    let Some(list) = evaluation
+        .and_then(|e| e.get("evidence"))
+        .and_then(|l| l.as_array())
+    else {
+        return String::new();
+    };
+    list.iter()
+        .map(|a| {
+            let s = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("");
+            let mut line = format!(
+                "{} {} by {} at {} (message sha256 {}",
+                s("check"),
+                s("result"),
+                s("by"),
+                s("signed_at"),
+                s("sha256")
+            );
+            if !s("report_sha256").is_empty() {
+                line.push_str(&format!(", report sha256 {}", s("report_sha256")));
+            }
+            line.push(')');
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

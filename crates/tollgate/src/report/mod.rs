@@ -325,7 +325,8 @@ impl SummaryBuilder {
             | EventKind::Unrejection
             | EventKind::Unplaced
             | EventKind::Incident
-            | EventKind::IncidentClose => {}
+            | EventKind::IncidentClose
+            | EventKind::Check => {}
             EventKind::Approval => {
                 app.approvals += 1;
                 if let Some(info) = ApprovalInfo::of(event) {

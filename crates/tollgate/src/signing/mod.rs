@@ -16,6 +16,7 @@
 //! - [`rejection`]: the signed message of a rejection or unrejection of a digest.
 //! - [`incident`]: the signed message of an incident on a digest in an environment, and of its
 //!   close.
+//! - [`check`]: the signed message of an attestation (a check's pass or fail for a digest).
 //! - [`versions`]: the newest `v` of each kind this build reads; newer ones need a newer Tollgate.
 //! - `checkpoint`: the signed chain head a desktop publishes (namespace `tollgate-checkpoint`).
 //! - [`git_commit`]: git commit objects signed in git's SSH form (namespace `git`, a `gpgsig`
@@ -30,6 +31,7 @@
 
 mod agent;
 mod allowed_signers;
+mod check;
 mod checkpoint;
 mod event;
 mod git_commit;
@@ -47,6 +49,10 @@ mod versions;
 pub use allowed_signers::{
     allowed_signers, allowed_signers_in, parse_allowed_signers, parse_allowed_signers_in,
     parse_ssh_time, ssh_time,
+};
+pub use check::{
+    check_summary, check_url, Attesting, CheckMessage, CheckResult, ReportRef, CHECK_KIND,
+    CHECK_VERSION, SUMMARY_MAX_CHARS,
 };
 pub use checkpoint::{
     verify_checkpoint, CheckpointMessage, TrustedCheckpoint, CHECKPOINT_KIND, CHECKPOINT_NAMESPACE,

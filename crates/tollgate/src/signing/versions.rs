@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::check::{CHECK_KIND, CHECK_VERSION};
 use super::event::{DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND};
 use super::incident::{INCIDENT_CLOSE_KIND, INCIDENT_KIND, INCIDENT_VERSION};
 use super::message::{KIND, VERSION};
@@ -20,6 +21,7 @@ pub const KNOWN_VERSIONS: &[(&str, u32)] = &[
     (UNREJECTION_KIND, UNREJECTION_VERSION),
     (INCIDENT_KIND, INCIDENT_VERSION),
     (INCIDENT_CLOSE_KIND, INCIDENT_VERSION),
+    (CHECK_KIND, CHECK_VERSION),
 ];
 
 #[derive(Deserialize)]

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (13, include_str!("migrations/0013_team_artifact_origin.sql")),
     (14, include_str!("migrations/0014_git_promotions.sql")),
     (15, include_str!("migrations/0015_incidents.sql")),
+    (16, include_str!("migrations/0016_checks.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
@@ -106,7 +107,8 @@ mod tests {
     fn versions_are_numbered_in_order() {
         let mut last = 0;
         for (v, sql) in MIGRATIONS {
-            assert_eq!(*v, last + 1, "migration {v} after {last}");
+            // Increasing; a number reserved by a branch not merged yet may be missing.
+            assert!(*v > last, "migration {v} after {last}");
             assert!(!sql.trim().is_empty());
             last = *v;
         }

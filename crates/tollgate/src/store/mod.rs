@@ -22,6 +22,7 @@
 
 pub mod chain;
 mod checkpoints;
+mod checks;
 mod conflicts;
 mod events;
 mod git_commits;

@@ -47,10 +47,12 @@ pub enum ArtifactKind {
     Incident,
     /// The close of an incident (`application/vnd.tollgate.incident-close.v1+json`).
     IncidentClose,
+    /// An attestation of a `[[checks]]` check (`tollgate.check`).
+    Check,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 8] = [
+    pub const ALL: [ArtifactKind; 9] = [
         ArtifactKind::Approval,
         ArtifactKind::Promotion,
         ArtifactKind::Rollback,
@@ -59,6 +61,7 @@ impl ArtifactKind {
         ArtifactKind::Unrejection,
         ArtifactKind::Incident,
         ArtifactKind::IncidentClose,
+        ArtifactKind::Check,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl ArtifactKind {
             ArtifactKind::Unrejection => "unrejection",
             ArtifactKind::Incident => "incident",
             ArtifactKind::IncidentClose => "incident-close",
+            ArtifactKind::Check => "check",
         }
     }
 

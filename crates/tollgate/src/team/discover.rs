@@ -415,7 +415,7 @@ impl Skipped {
 
 /// `listing`, unless it holds more than [`MAX_ENTRIES_PER_SUBJECT`] entries.
 fn within_caps(listing: Listing, what: &str) -> Result<Listing> {
-    let n = listing.entries.len() + listing.skipped.len();
+    let n = listing.entries.len() + listing.skipped.len() + listing.attachments.len();
     if n > MAX_ENTRIES_PER_SUBJECT {
         return Err(Error::new(
             Code::TooLarge,
@@ -468,6 +468,7 @@ mod tests {
                     lasting: true,
                 })
                 .collect(),
+            attachments: Vec::new(),
         }
     }
 

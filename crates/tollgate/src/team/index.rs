@@ -33,6 +33,11 @@ pub struct Entry {
 
 impl Entry {
     /// The Tollgate kind of this entry, when its `artifactType` is one.
+    /// An attached report ([`super::report::REPORT_ARTIFACT_TYPE`]).
+    pub fn is_report(&self) -> bool {
+        self.artifact_type.as_deref() == Some(super::report::REPORT_ARTIFACT_TYPE)
+    }
+
     pub fn kind(&self) -> Option<ArtifactKind> {
         self.artifact_type
             .as_deref()
@@ -68,6 +73,9 @@ pub struct Skipped {
 pub struct Listing {
     pub entries: Vec<Entry>,
     pub skipped: Vec<Skipped>,
+    /// Reports attached to checks ([`super::report::REPORT_ARTIFACT_TYPE`]): Tollgate's, never
+    /// fetched by a sync (the attestation that signs their hash is the event).
+    pub attachments: Vec<Entry>,
 }
 
 impl Listing {
@@ -116,7 +124,7 @@ fn entry_of(v: &Value) -> std::result::Result<Entry, Skipped> {
         artifact_type,
         annotations,
     };
-    if entry.kind().is_none() {
+    if entry.kind().is_none() && !entry.is_report() {
         return Err(skip(format!(
             "its artifactType '{}' is not a Tollgate one",
             entry.artifact_type.as_deref().unwrap_or("")
@@ -153,6 +161,7 @@ pub fn read(bytes: &[u8], what: &str) -> Result<Listing> {
     let mut listing = Listing::default();
     for m in v["manifests"].as_array().into_iter().flatten() {
         match entry_of(m) {
+            Ok(e) if e.is_report() => listing.attachments.push(e),
             Ok(e) => listing.entries.push(e),
             Err(s) => listing.skipped.push(s),
         }

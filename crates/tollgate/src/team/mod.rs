@@ -9,14 +9,17 @@
 //! - [`index`]: the fallback tag `sha256-<hex>` (an OCI image index), read and merged.
 //! - `publish`: push an artifact, keep the fallback index listing it ([`TeamRegistry::publish`],
 //!   [`TeamRegistry::ensure_listed`]).
+//! - [`report`]: a check's attached report, an artifact of one layer (the file).
 //! - `discover`: list, and fetch, the referrers of a digest ([`TeamRegistry::discover`],
 //!   [`TeamRegistry::fetch`], [`TeamRegistry::pull`]).
 
 pub mod artifact;
 pub mod checkpoint;
 mod discover;
+pub mod foreign;
 pub mod index;
 mod publish;
+pub mod report;
 pub mod skip;
 
 use std::collections::HashMap;
@@ -31,8 +34,12 @@ pub use discover::{
     Fallbacks, Fetched, Pulled, Referrers, Seen, Source, MAX_ENTRIES_PER_SUBJECT,
     MAX_FALLBACK_TAGS, MAX_LISTING_BYTES, NO_API_MEMORY,
 };
+pub use foreign::{ForeignReferrer, TOLLGATE_TYPE_PREFIX};
 pub use index::{fallback_tag, is_fallback_tag, Entry, Listing, Skipped};
 pub use publish::{known_entry, Denied, FallbackWrite, Publish, Published, MAX_INDEX_ATTEMPTS};
+pub use report::{
+    media_type_of, AttachedReport, ReportArtifact, MAX_REPORT_BYTES, REPORT_ARTIFACT_TYPE,
+};
 pub use skip::SkipReason;
 
 use crate::config::{AppConfig, Workspace};

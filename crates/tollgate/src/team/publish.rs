@@ -66,7 +66,7 @@ pub struct Denied {
 }
 
 impl Denied {
-    fn new(registry: String, repository: &str, e: &Error) -> Self {
+    pub(super) fn new(registry: String, repository: &str, e: &Error) -> Self {
         let line = format!(
             "not shared yet: registry {registry} does not let you push to {repository} ({}); the event stays in this history, marked unshared, and is published on a later sync once you have push rights on {repository} (ask the registry's admin), or set [team] ledger in tollgate.toml to a repository you may push to",
             match e.code {
@@ -195,7 +195,7 @@ impl TeamRegistry {
     /// again if a concurrent writer (whose read came before our write and whose write came after
     /// our read-back) replaced it: so that when two desktops publish at the same moment, both
     /// entries are listed once both have returned, and either desktop's next sync sees both.
-    async fn add_to_fallback_settled(
+    pub(super) async fn add_to_fallback_settled(
         &self,
         repository: &str,
         subject: &Digest,

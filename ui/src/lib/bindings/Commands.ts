@@ -3,6 +3,8 @@ import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { ApproveRequest } from "./ApproveRequest";
 import type { AtRequest } from "./AtRequest";
+import type { AttestReceipt } from "./AttestReceipt";
+import type { AttestRequest } from "./AttestRequest";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { ChosenWorkspace } from "./ChosenWorkspace";
@@ -21,6 +23,7 @@ import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
 import type { OpenLinkRequest } from "./OpenLinkRequest";
 import type { OpenWorkspaceRequest } from "./OpenWorkspaceRequest";
+import type { OtherReferrers } from "./OtherReferrers";
 import type { Overview } from "./Overview";
 import type { PromoteRequest } from "./PromoteRequest";
 import type { PromotionCheck } from "./PromotionCheck";
@@ -59,6 +62,8 @@ export type Commands = {
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
   reject: { args: RejectRequest; result: RejectionReceipt | null };
   unreject: { args: RejectRequest; result: RejectionReceipt | null };
+  attest: { args: AttestRequest; result: AttestReceipt | null };
+  referrers: { args: DigestRequest; result: OtherReferrers };
   rejections: { args: AppRequest; result: Array<Rejection> };
   incident_open: { args: IncidentOpenRequest; result: IncidentReceipt | null };
   incident_close: { args: IncidentCloseRequest; result: IncidentReceipt | null };
@@ -97,6 +102,8 @@ export const COMMAND_NAMES = [
   "rollback",
   "reject",
   "unreject",
+  "attest",
+  "referrers",
   "rejections",
   "incident_open",
   "incident_close",

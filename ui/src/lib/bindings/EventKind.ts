@@ -3,4 +3,4 @@
 /**
  * What happened. Stored as the lower-case name; kinds may be added, never renamed.
  */
-export type EventKind = "observation" | "record" | "approval" | "promotion" | "rollback" | "drift" | "rejection" | "unrejection" | "unplaced" | "incident" | "incident_close";
+export type EventKind = "observation" | "record" | "approval" | "promotion" | "rollback" | "drift" | "rejection" | "unrejection" | "unplaced" | "incident" | "incident_close" | "check";

@@ -4,4 +4,4 @@
  * The name of a rule of the checklist (serialized as its snake_case name, e.g. `min_soak`).
  * Rules may be added, never renamed.
  */
-export type Rule = "policy" | "approvals" | "roles" | "min_soak" | "four_eyes" | "provenance" | "signatures" | "rejected" | "pinned" | "incidents";
+export type Rule = "policy" | "approvals" | "roles" | "min_soak" | "four_eyes" | "provenance" | "signatures" | "rejected" | "pinned" | "incidents" | "checks";

@@ -24,6 +24,10 @@ imported_rejections: number,
  */
 imported_incidents: number, 
 /**
+ * Teammates' attestations of checks verified and appended (the `checks` rule reads them).
+ */
+imported_checks: number, 
+/**
  * Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
  * kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
  * timeline, and the conflict rules see them.

@@ -316,8 +316,7 @@ async fn run(
         tag: tag.clone(),
         git: None,
         approvals: check.evaluation.counted.clone(),
-        evaluation: serde_json::to_value(&check.evaluation)
-            .map_err(|e| Error::internal(e.to_string()))?,
+        evaluation: crate::api::attest::evaluation_with_evidence(&check)?,
         actor: actor.clone(),
         previous,
         at: ctx.clock.now(),

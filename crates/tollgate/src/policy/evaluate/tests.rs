@@ -518,6 +518,7 @@ fn the_full_production_policy() {
         min_soak: Some("24h".into()),
         four_eyes: true,
         approval_max_age: None,
+        checks: Vec::new(),
     };
     let approvals = [f.approval(1, ALICE, "manager"), f.approval(2, CAROL, "qa")];
     let e = f.eval(&policy, &approvals, Some(BOB));

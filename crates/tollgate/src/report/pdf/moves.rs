@@ -1,6 +1,7 @@
 //! Section "Promotions, rollbacks and drift": every promotion and rollback in the period with
-//! its move, digest, the approvals it counted (role, key) and the policy checklist as it was
-//! evaluated; drift and unapproved deployments highlighted.
+//! its move, digest, the approvals it counted (role, key), the evidence (attestations of checks,
+//! with the hashes of their messages and reports) its checklist relied on and the policy
+//! checklist as it was evaluated; drift and unapproved deployments highlighted.
 
 use std::collections::HashMap;
 
@@ -108,6 +109,39 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
                 format!("approval #{seq}: not in this report"),
                 Style::new(Font::Regular, 7.5, BAD),
             )),
+        }
+    }
+
+    // The attestations the `checks` rule relied on, with the hashes an auditor checks.
+    for a in e
+        .data
+        .get("evaluation")
+        .and_then(|ev| ev.get("evidence"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("");
+        who.push(
+            Para::new(
+                format!("evidence: {} {}", s("check"), s("result")),
+                SMALL_BOLD,
+            )
+            .gap(4.0),
+        );
+        who.push(Para::new(
+            format!("by {} · signed {}", s("by"), s("signed_at")),
+            SMALL_MUTED,
+        ));
+        who.push(Para::new(
+            format!("message sha256 {}", s("sha256")),
+            MONO_MUTED,
+        ));
+        if !s("report_sha256").is_empty() {
+            who.push(Para::new(
+                format!("report sha256 {}", s("report_sha256")),
+                MONO_MUTED,
+            ));
         }
     }
 

@@ -150,8 +150,7 @@ pub(super) async fn run(
         tag: String::new(),
         git: Some(dest.place.clone()),
         approvals: check.evaluation.counted.clone(),
-        evaluation: serde_json::to_value(&check.evaluation)
-            .map_err(|e| Error::internal(e.to_string()))?,
+        evaluation: crate::api::attest::evaluation_with_evidence(&check)?,
         actor: actor.clone(),
         previous: baseline.clone(),
         at: ctx.clock.now(),

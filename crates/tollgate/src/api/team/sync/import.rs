@@ -233,6 +233,25 @@ pub(super) fn import(
                 data,
             }
         }
+        What::Check(m) => NewEvent {
+            at: now,
+            kind: EventKind::Check,
+            app: m.app.clone(),
+            env: String::new(),
+            digest: Some(m.digest.clone()),
+            actor: Some(m.signer.clone()),
+            data: serde_json::json!({
+                "check": m.check,
+                "result": m.result,
+                "summary": m.summary,
+                "url": m.url,
+                "report": m.report,
+                "message": v.text,
+                "signature": v.signature,
+                "fingerprint": v.fingerprint,
+                "imported": imported,
+            }),
+        },
     };
     let event = store
         .append(vec![event])?

@@ -48,6 +48,7 @@ pub(crate) const SHARED_KINDS: &[(EventKind, ArtifactKind)] = &[
     (EventKind::Unrejection, ArtifactKind::Unrejection),
     (EventKind::Incident, ArtifactKind::Incident),
     (EventKind::IncidentClose, ArtifactKind::IncidentClose),
+    (EventKind::Check, ArtifactKind::Check),
 ];
 
 /// The artifact kind an event of `kind` is published as; `None`: not shared.
@@ -98,6 +99,9 @@ pub struct TeamSyncReport {
     /// the soak of every checklist read them).
     #[serde(default)]
     pub imported_incidents: usize,
+    /// Teammates' attestations of checks verified and appended (the `checks` rule reads them).
+    #[serde(default)]
+    pub imported_checks: usize,
     /// Teammates' verified promotions, rollbacks and records that fit nowhere in this history,
     /// kept in this sync as `unplaced` events (once each; named in `skipped`): they change no
     /// timeline, and the conflict rules see them.

@@ -40,7 +40,7 @@ impl Pending {
     fn message(&self) -> &EventMessage {
         match &self.verified.what {
             What::Move(m) => m,
-            What::Approval(_) | What::Verdict(_) | What::Incident(_) => {
+            What::Approval(_) | What::Verdict(_) | What::Incident(_) | What::Check(_) => {
                 unreachable!("only moves wait")
             }
         }
@@ -296,6 +296,12 @@ impl TeamStep {
                             disagrees: None,
                         }),
                         What::Verdict(_) | What::Incident(_) => verdicts.push((found, verified)),
+                        What::Check(_) => match import(ws, store, &found, &verified, None, now)? {
+                            None => report.imported_checks += 1,
+                            Some(skip) => {
+                                note_skip(store, report, &identities, &skip, &found, now)?
+                            }
+                        },
                     },
                     Err(skip) => note_skip(store, report, &identities, &skip, &found, now)?,
                 }

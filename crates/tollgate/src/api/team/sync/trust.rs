@@ -15,7 +15,8 @@ use crate::domain::statement::{message_sha256, signed_ahead};
 use crate::domain::{Digest, EventKind};
 use crate::policy::rejected::may_say;
 use crate::signing::{
-    self, ApprovalMessage, EventMessage, IncidentMessage, MovePlace, RejectionMessage, Verdict,
+    self, ApprovalMessage, CheckMessage, EventMessage, IncidentMessage, MovePlace,
+    RejectionMessage, Verdict,
 };
 use crate::store::Store;
 use crate::team::{ArtifactKind, Fetched, SkipReason};
@@ -154,6 +155,7 @@ pub(super) fn judge(
         What::Move(m) => m.signed_at(),
         What::Verdict(m) => m.signed_at(),
         What::Incident(m) => m.signed_at(),
+        What::Check(m) => m.signed_at(),
     };
     if let Some(why) = signed_at.ok().and_then(|at| signed_ahead(at, now)) {
         return Ok(Err(Skip::Ahead(why)));
@@ -181,6 +183,9 @@ pub(super) enum What {
     Verdict(RejectionMessage),
     /// An incident open or close.
     Incident(IncidentMessage),
+    /// An attestation of a check (whether its signer may attest that check is the `checks`
+    /// rule's question, asked with the tollgate.toml in force then).
+    Check(CheckMessage),
 }
 
 /// Check `f`, attached to `subject`, for `app`. `Err` says why not, in one line.
@@ -216,18 +221,31 @@ pub(super) fn check(
             let signer = m.signer.clone();
             (What::Incident(m), signer)
         }
+        ArtifactKind::Check => {
+            let m = CheckMessage::parse(&f.message).map_err(|e| e.message)?;
+            same_statement(
+                kind,
+                m.kind == signing::CHECK_KIND,
+                &m.kind,
+                (app, subject),
+                (&m.app, &m.digest),
+                "attests",
+            )?;
+            let signer = m.signer.clone();
+            (What::Check(m), signer)
+        }
     };
     let identity = match &what {
         What::Approval(_) | What::Verdict(_) => {
             ws.config.approvers.iter().find(|x| x.id == signer).cloned()
         }
-        What::Move(_) | What::Incident(_) => ws.config.identity(&signer),
+        What::Move(_) | What::Incident(_) | What::Check(_) => ws.config.identity(&signer),
     }
     .ok_or_else(|| match &what {
         What::Approval(_) | What::Verdict(_) => {
             format!("its signer '{signer}' is not an approver in tollgate.toml")
         }
-        What::Move(_) | What::Incident(_) => {
+        What::Move(_) | What::Incident(_) | What::Check(_) => {
             format!("its signer '{signer}' is not an approver or signer in tollgate.toml")
         }
     })?;

@@ -1,0 +1,99 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { backendContext, type Backend } from '../lib/backend';
+import { attestation, digestA, fakeBackend } from '../lib/testing';
+import EvidenceCard from './EvidenceCard.svelte';
+
+function show(backend = fakeBackend(), props: Record<string, unknown> = {}) {
+  const onchanged = vi.fn();
+  render(EvidenceCard, {
+    props: {
+      app: 'api',
+      digest: digestA,
+      checks: [],
+      declared: ['load-test', 'security-review'],
+      onchanged,
+      ...props,
+    },
+    context: backendContext(backend as Backend),
+  });
+  return { backend, onchanged };
+}
+
+describe('EvidenceCard', () => {
+  it('lists each attestation with result, who, summary, link, report hash and a failed verification', async () => {
+    show(fakeBackend(), {
+      checks: [
+        attestation({ report: { sha256: 'cd'.repeat(32), size: 412, media_type: 'application/json' } }),
+        attestation({
+          seq: 13,
+          check: 'security-review',
+          result: 'fail',
+          by: 'sam@example.com',
+          verified: false,
+          problem: 'no key',
+        }),
+      ],
+    });
+    const card = screen.getByRole('region', { name: 'Evidence' });
+    const [first, second] = within(card).getAllByRole('listitem') as [HTMLElement, HTMLElement];
+    expect(first.getAttribute('data-result')).toBe('pass');
+    expect(first.textContent).toContain('load-test: passed');
+    expect(first.textContent).toContain('“p99 180 ms at 2x peak”');
+    expect(first.textContent).toContain('https://ci.example.com/runs/7');
+    expect(first.textContent).toContain(`report sha256:${'cd'.repeat(32)} (412 bytes, application/json)`);
+    expect(second.textContent).toContain('security-review: failed');
+    expect(second.textContent).toContain('✗ does not verify: no key');
+  });
+
+  it('attests a declared check with a summary, and never names a file', async () => {
+    const { backend, onchanged } = show();
+    await fireEvent.click(screen.getByRole('button', { name: 'Attest…' }));
+    const dialog = screen.getByRole('dialog');
+    const submit = within(dialog).getByRole('button', { name: 'Attest' }) as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    await fireEvent.change(within(dialog).getByLabelText('Check'), { target: { value: 'security-review' } });
+    await fireEvent.change(within(dialog).getByLabelText('Result'), { target: { value: 'fail' } });
+    await fireEvent.input(dialog.querySelector('input[name=summary]')!, {
+      target: { value: ' 2 highs open ' },
+    });
+    expect(submit.disabled).toBe(false);
+    await fireEvent.click(submit);
+    await waitFor(() => expect(onchanged).toHaveBeenCalled());
+    expect(backend.attest).toHaveBeenCalledWith({
+      app: 'api',
+      digest: digestA,
+      check: 'security-review',
+      result: 'fail',
+      summary: '2 highs open',
+      url: null,
+      file: null,
+    });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('lists what other tools attached as not verified, and offers no attest without declared checks', async () => {
+    const backend = fakeBackend({
+      referrers: {
+        referrers: [
+          {
+            repository: 'local/payments/api',
+            digest: 'sha256:' + 'ef'.repeat(32),
+            artifact_type: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+            size: 900,
+            created: null,
+            verified: false,
+          },
+        ],
+        problems: [],
+      },
+    });
+    show(backend, { declared: [] });
+    await waitFor(() =>
+      expect(screen.getByText('application/vnd.dev.cosign.artifact.sig.v1+json')).toBeTruthy(),
+    );
+    expect(screen.getByText(/900 bytes · not verified by Tollgate/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Attest…' })).toBeNull();
+    expect(backend.referrers).toHaveBeenCalledWith({ app: 'api', digest: digestA });
+  });
+});
