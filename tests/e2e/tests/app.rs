@@ -22,6 +22,8 @@ mod demo;
 mod diff;
 #[path = "app/gitops.rs"]
 mod gitops;
+#[path = "app/incident.rs"]
+mod incident;
 #[path = "app/installed.rs"]
 mod installed;
 #[path = "app/reject.rs"]

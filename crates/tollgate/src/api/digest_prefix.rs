@@ -26,14 +26,9 @@ pub fn resolve_digest(ws: &Workspace, app: &str, typed: &str) -> Result<String> 
             text.to_string()
         });
     }
-    if hex.len() > 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if hex.len() > 64 || hex.len() < MIN_PREFIX || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(Error::bad_input(format!(
-            "{typed:?} is not a digest: give sha256: and 64 hex digits, or at least {MIN_PREFIX} of them"
-        )));
-    }
-    if hex.len() < MIN_PREFIX {
-        return Err(Error::bad_input(format!(
-            "{typed:?} is too short to name a digest: give at least {MIN_PREFIX} hex digits (sha256: is optional)"
+            "{typed:?} is not a digest: give sha256: and 64 hex digits, or a prefix of at least {MIN_PREFIX} hex digits (sha256: is optional)"
         )));
     }
     let hex = hex.to_ascii_lowercase();
