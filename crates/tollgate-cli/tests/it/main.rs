@@ -23,6 +23,7 @@ mod gitops_sync;
 mod gitops_team;
 mod gitops_team_review;
 mod identity;
+mod init_registry;
 mod point_in_time;
 mod promote;
 mod recover;
