@@ -24,6 +24,8 @@ mod diff;
 mod gitops;
 #[path = "app/installed.rs"]
 mod installed;
+#[path = "app/new_workspace.rs"]
+mod new_workspace;
 #[path = "app/reject.rs"]
 mod reject;
 #[path = "app/team.rs"]
