@@ -1,7 +1,9 @@
 //! A team starts on its own registry: "New workspace…" on the first-start screen walks the real
 //! registry (its catalog), the environments its tags suggest, a preset, this person as the first
 //! approver, and the native save dialog; the written tollgate.toml opens and syncs in the window,
-//! and the CLI reads the same digests skopeo sees from it.
+//! and the CLI reads the same digests skopeo sees from it. Where the registry refuses its
+//! catalog (through the test support's fault proxy, as Docker Hub and GHCR do), the person
+//! types the repositories.
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use tollgate_e2e::driver::TauriDriver;
 use tollgate_e2e::webdriver::Session;
 use tollgate_e2e::{cli_binary, output_dir};
 use tollgate_testsupport::images::make_image;
+use tollgate_testsupport::proxy::FaultProxy;
 use tollgate_testsupport::registry::TestRegistry;
 use tollgate_testsupport::skopeo::{push, skopeo_digest};
 
@@ -24,27 +27,12 @@ fn new_workspace_from_the_registry_catalog_opens_and_syncs() -> Result<()> {
     push(&make_image("wizard-b"), &reg, "payments/api:prod");
     push(&make_image("wizard-a"), &reg, "tools/lint:latest");
     let tmp = tempfile::tempdir()?;
-    let missing = tmp.path().join("nowhere/tollgate.toml");
     let team = tmp.path().join("payments");
     std::fs::create_dir(&team)?;
     let target = team.join("tollgate.toml");
-    let me = format!("wizard-e2e-{}@example.com", std::process::id());
-
-    let xvfb = Xvfb::start()?;
-    let log = output_dir().join("new-workspace.log");
     // This machine signs as `me`, whose key the keychain does not hold yet: the wizard makes it.
-    let env = [("TOLLGATE_APPROVER", Path::new(&me))];
-    let driver = TauriDriver::start(&xvfb.display, tmp.path(), &env, &log)?;
-    let args = ["--workspace", &missing.display().to_string()];
-    let session = Session::start(&driver.url, &app()?, &args)
-        .with_context(|| format!("see {}", log.display()))?;
-    let w = Window {
-        session,
-        log,
-        display: xvfb.display.clone(),
-        _driver: driver,
-        _xvfb: xvfb,
-    };
+    let me = format!("wizard-e2e-{}@example.com", std::process::id());
+    let w = first_start(tmp.path(), &me, "new-workspace")?;
 
     let start = w.wait_for(".no-workspace .new-workspace-start", WAIT)?;
     w.click(&start[0])?;
@@ -108,6 +96,73 @@ fn new_workspace_from_the_registry_catalog_opens_and_syncs() -> Result<()> {
     ensure!(
         dev["digest"] == skopeo_digest(&reg, "payments/api:dev").as_str(),
         "{rows}"
+    );
+    Ok(())
+}
+
+/// The first-start window (no workspace) in a fresh Xvfb, this machine signing as `me`.
+fn first_start(home: &Path, me: &str, name: &str) -> Result<Window> {
+    let missing = home.join("nowhere/tollgate.toml");
+    let xvfb = Xvfb::start()?;
+    let log = output_dir().join(format!("{name}.log"));
+    let env = [("TOLLGATE_APPROVER", Path::new(me))];
+    let driver = TauriDriver::start(&xvfb.display, home, &env, &log)?;
+    let args = ["--workspace", &missing.display().to_string()];
+    let session = Session::start(&driver.url, &app()?, &args)
+        .with_context(|| format!("see {}", log.display()))?;
+    Ok(Window {
+        session,
+        log,
+        display: xvfb.display.clone(),
+        _driver: driver,
+        _xvfb: xvfb,
+    })
+}
+
+#[test]
+#[ignore = "needs Xvfb, tauri-driver, the keychain and the app built with its UI: run scripts/e2e.sh"]
+fn new_workspace_where_the_catalog_is_refused_takes_typed_repositories() -> Result<()> {
+    let reg = TestRegistry::start();
+    push(&make_image("wizard-c"), &reg, "shop/web:dev");
+    push(&make_image("wizard-d"), &reg, "shop/web:staging");
+    let proxy = FaultProxy::start(reg.port());
+    proxy.refuse("/v2/_catalog", 401);
+    let tmp = tempfile::tempdir()?;
+    let target = tmp.path().join("tollgate.toml");
+    let me = format!("wizard-refused-{}@example.com", std::process::id());
+    let w = first_start(tmp.path(), &me, "new-workspace-refused")?;
+
+    w.click(&w.wait_for(".no-workspace .new-workspace-start", WAIT)?[0])?;
+    let url = w.wait_for("input[name=registry-url]", WAIT)?;
+    w.send_keys(&url[0], &format!("http://{}", proxy.host()))?;
+    w.click(&w.wait_for(".new-workspace .connect", WAIT)?[0])?;
+    let refused = w.wait_text(".new-workspace .catalog-refused", WAIT)?;
+    ensure!(refused.contains("refuses its catalog"), "{refused}");
+    let typed = w.wait_for("textarea[name=repositories]", WAIT)?;
+    w.send_keys(&typed[0], "shop/web")?;
+    w.click(&w.wait_enabled(".new-workspace .list-tags", WAIT)?)?;
+    w.wait_for(".new-workspace .env-name", WAIT)?;
+    w.click(&w.wait_for(".new-workspace .to-approver", WAIT)?[0])?;
+    // No approver: a workspace without policies.
+    w.wait_for("input[name=approver]", WAIT)?;
+    w.click(&w.wait_for(".new-workspace .save-workspace", WAIT)?[0])?;
+    save_dialog_as(&w.display, "Save the new workspace", &target, WAIT)?;
+
+    let staging = skopeo_digest(&reg, "shop/web:staging");
+    w.wait_for(
+        &format!("[data-app=\"web\"][data-env=\"staging\"] [data-digest=\"{staging}\"]"),
+        std::time::Duration::from_secs(60),
+    )?;
+    w.shot("new-workspace-refused-opened")?;
+    let text = std::fs::read_to_string(&target)?;
+    ensure!(text.contains("repository = \"main/shop/web\""), "{text}");
+    ensure!(!text.contains("\n[[approvers]]"), "{text}");
+    ensure!(
+        proxy
+            .requests()
+            .iter()
+            .any(|(_, p)| p.starts_with("/v2/_catalog")),
+        "the catalog was asked for"
     );
     Ok(())
 }
