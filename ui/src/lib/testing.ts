@@ -160,6 +160,8 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     registryTags: method('registryTags', (req) =>
       req.repositories.map((repository) => ({
         repository,
+        app: repository.split('/').pop() ?? repository,
+        not_added: null,
         tags: ['dev', 'staging', 'production', '1.0.0'],
         environments: ['dev', 'staging', 'production'].map((name) => ({
           name,

@@ -75,6 +75,26 @@ describe('NewWorkspace', () => {
         catalog_refused: 'registry ghcr.io does not list its repositories (it refuses its catalog)',
         stored_credentials: false,
       },
+      registryTags: [
+        {
+          repository: 'acme/api',
+          app: 'api',
+          tags: ['dev', 'prod'],
+          environments: [
+            { name: 'dev', tag: 'dev', policy: 'none' },
+            { name: 'prod', tag: 'prod', policy: 'none' },
+          ],
+          not_added: null,
+        },
+        {
+          repository: 'acme/web',
+          app: 'web',
+          tags: ['latest'],
+          environments: [],
+          not_added:
+            'acme/web: no tag is named dev, test, qa, staging, prod, production (its tags: latest); add it by hand',
+        },
+      ],
       keyShow: {
         id: 'alice@example.com',
         public_key: 'ssh-ed25519 AAAA alice@example.com',

@@ -4,8 +4,17 @@ import type { EnvPlan } from "./EnvPlan";
 /**
  * The tags of one repository, and the environments their names suggest.
  */
-export type RepositoryTags = { repository: string, tags: Array<string>, 
+export type RepositoryTags = { repository: string, 
+/**
+ * The app name suggested for it: its last path part, or the whole path with `-` for `/`
+ * where two of the repositories asked for end alike.
+ */
+app: string, tags: Array<string>, 
 /**
  * In [`ENVIRONMENT_TAGS`] order, each with no policy.
  */
-environments: Array<EnvPlan>, };
+environments: Array<EnvPlan>, 
+/**
+ * Why it gets no app (no tag suggests an environment), in one line; `None` when it does.
+ */
+not_added: string | null, };

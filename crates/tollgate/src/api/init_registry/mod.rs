@@ -63,9 +63,14 @@ pub struct RegistryProbe {
 #[ts(export)]
 pub struct RepositoryTags {
     pub repository: String,
+    /// The app name suggested for it: its last path part, or the whole path with `-` for `/`
+    /// where two of the repositories asked for end alike.
+    pub app: String,
     pub tags: Vec<String>,
     /// In [`ENVIRONMENT_TAGS`] order, each with no policy.
     pub environments: Vec<EnvPlan>,
+    /// Why it gets no app (no tag suggests an environment), in one line; `None` when it does.
+    pub not_added: Option<String>,
 }
 
 /// A tollgate.toml that was written.
@@ -209,15 +214,24 @@ pub async fn registry_tags(
     repositories: &[String],
 ) -> Result<Vec<RepositoryTags>> {
     let (registry, _) = open(ctx, &normalize_url(url), None)?;
+    let repositories: Vec<String> = repositories
+        .iter()
+        .map(|r| r.trim().trim_matches('/').to_string())
+        .collect();
+    let names = plan::app_names(&repositories);
     let mut out = Vec::with_capacity(repositories.len());
-    for repository in repositories {
-        let repository = repository.trim().trim_matches('/').to_string();
+    for (repository, app) in repositories.into_iter().zip(names) {
         let tags = registry.list_tags(&repository).await?;
         let environments = suggest_environments(&tags, PolicyPreset::None);
+        let not_added = environments
+            .is_empty()
+            .then(|| plan::not_added(&repository, &tags));
         out.push(RepositoryTags {
             repository,
+            app,
             tags,
             environments,
+            not_added,
         });
     }
     Ok(out)

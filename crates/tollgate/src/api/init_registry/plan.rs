@@ -119,15 +119,7 @@ pub fn plan_apps(
     for ((repository, tags), name) in found.iter().zip(names) {
         let environments = suggest_environments(tags, preset);
         if environments.is_empty() {
-            skipped.push(format!(
-                "{repository}: no tag is named {}{}; add it by hand",
-                ENVIRONMENT_TAGS.join(", "),
-                if tags.is_empty() {
-                    " (it has no tags)".to_string()
-                } else {
-                    format!(" (its tags: {})", shorten(tags))
-                }
-            ));
+            skipped.push(not_added(repository, tags));
             continue;
         }
         apps.push(AppPlan {
@@ -137,6 +129,19 @@ pub fn plan_apps(
         });
     }
     (apps, skipped)
+}
+
+/// Why a repository whose tags suggest no environment gets no app, in one line.
+pub fn not_added(repository: &str, tags: &[String]) -> String {
+    format!(
+        "{repository}: no tag is named {}{}; add it by hand",
+        ENVIRONMENT_TAGS.join(", "),
+        if tags.is_empty() {
+            " (it has no tags)".to_string()
+        } else {
+            format!(" (its tags: {})", shorten(tags))
+        }
+    )
 }
 
 fn shorten(tags: &[String]) -> String {
