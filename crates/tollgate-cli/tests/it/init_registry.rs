@@ -292,3 +292,41 @@ fn credentials_go_to_the_keychain_only_once_accepted_and_the_approver_gets_a_key
         key
     );
 }
+
+#[test]
+fn a_token_registry_lists_its_catalog_with_a_catalog_scoped_token() {
+    let reg = TestRegistry::start_with_token_auth("ci", "tok3n-pass");
+    fill(&reg);
+    let ws = TempWorkspace::empty();
+    let made = init(
+        &ws,
+        &[
+            "--registry",
+            &reg.url(),
+            "--username",
+            "ci",
+            "--password-stdin",
+        ],
+        Some("tok3n-pass"),
+    );
+    made.ok();
+    assert!(
+        made.stdout
+            .contains(&format!("registry {} lists 3 repositories", reg.host())),
+        "{}",
+        made.stdout
+    );
+    let asked: Vec<String> = reg.token_requests();
+    assert!(
+        asked
+            .iter()
+            .any(|q| q.contains("scope=registry%3Acatalog%3A%2A")
+                || q.contains("scope=registry:catalog:*")),
+        "{asked:?}"
+    );
+    ws.run(&["sync"]).ok();
+    assert_eq!(
+        status_digest(&ws, "web", "dev"),
+        skopeo_digest(&reg, "shop/web:dev")
+    );
+}
