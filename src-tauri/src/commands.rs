@@ -8,8 +8,9 @@ use tollgate::api::{
     ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, DigestDetail,
     ExportRequest, ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
     IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
-    PromotionOutcome, PromotionStep, RegistryView, RejectRequest, RejectionReceipt,
-    RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
+    PromotionOutcome, PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt,
+    RepositoryTags, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
+    WorkspacePlan,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
@@ -22,11 +23,12 @@ use ts_rs::TS;
 use crate::confirm;
 use crate::dialogs::Dialogs;
 use crate::ipc::commands;
+use crate::new_workspace::new_workspace_at;
 use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
     ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest, OpenWorkspaceRequest,
-    RevealRequest,
+    RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
 };
 use crate::state::{not_send, run_blocking, AppState};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
@@ -258,6 +260,30 @@ commands! {
         state
             .blocking(move |ws, ctx| tollgate::api::login(ws, ctx, &req.registry, &req.username, &req.password))
             .await
+    }
+
+    /// A new workspace, step one: does the registry answer (with these credentials, kept in the
+    /// keychain once it accepted them), and which repositories does its catalog list.
+    async fn registry_probe(state, req: RegistryProbeRequest) -> RegistryProbe {
+        let ctx = state.ctx.clone();
+        not_send(move || async move { tollgate::api::registry_probe(&ctx, &req.url, req.login.as_ref(), None).await }).await
+    }
+
+    /// A new workspace, step two: the tags of each repository and the environments they suggest.
+    async fn registry_tags(state, req: RegistryTagsRequest) -> Vec<RepositoryTags> {
+        let ctx = state.ctx.clone();
+        not_send(move || async move { tollgate::api::registry_tags(&ctx, &req.url, &req.repositories).await }).await
+    }
+
+    /// A new workspace, last step: where its tollgate.toml goes (a native save dialog opened
+    /// here; `null` when cancelled), written from `req` (the approver's key created when
+    /// missing), then opened. The page syncs it next.
+    async fn new_workspace(state, req: WorkspacePlan) -> Option<WorkspaceInfo> {
+        let (dialogs, ctx) = (state.dialogs()?, state.ctx.clone());
+        let written = run_blocking(move || new_workspace_at(dialogs.as_ref(), &ctx, req)).await?;
+        let Some(path) = written else { return Ok(None) };
+        let ws = state.open_workspace(path).await?;
+        Ok(Some(WorkspaceInfo::from(ws.as_ref())))
     }
 
     /// Ask which tollgate.toml to open, in a native open dialog opened here; `null` when

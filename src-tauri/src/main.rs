@@ -27,6 +27,7 @@ mod exports;
 mod ipc;
 mod links;
 mod logging;
+mod new_workspace;
 mod prefetch;
 mod requests;
 #[cfg(test)]

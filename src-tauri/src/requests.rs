@@ -113,3 +113,20 @@ pub struct ExportToChosenRequest {
 pub struct AtRequest {
     pub at: String,
 }
+
+/// The registry a new workspace starts from, and the credentials to try (`registry_probe`):
+/// none for anonymous access or the ones already stored.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RegistryProbeRequest {
+    pub url: String,
+    pub login: Option<tollgate::api::RegistryLogin>,
+}
+
+/// The repositories of a new workspace whose tags to list (`registry_tags`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RegistryTagsRequest {
+    pub url: String,
+    pub repositories: Vec<String>,
+}

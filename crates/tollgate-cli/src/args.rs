@@ -21,8 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write a starter tollgate.toml
-    Init,
+    /// Write a starter tollgate.toml, or (with --registry) one made from what a registry holds
+    Init(InitArgs),
     /// Create a self-contained demo workspace (local OCI layout + history) and print its path
     Demo(DemoArgs),
     /// Store registry credentials in the OS keychain
@@ -92,6 +92,31 @@ pub struct DemoArgs {
     /// Do not list this machine's identity as an approver of the demo (no key is created)
     #[arg(long)]
     pub without_signing: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Make the workspace from this registry (https://host[:port]): its repositories, their
+    /// tags, environments suggested from tag names (dev, test, qa, staging, prod, production)
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// A repository path to add (repeatable); default: every one the registry's catalog lists
+    #[arg(long, value_name = "PATH", requires = "registry")]
+    pub repository: Vec<String>,
+    /// This person's approver id: listed as the first approver (its keychain key created if
+    /// missing), one approval needed into every environment after the first
+    #[arg(long, value_name = "ID", requires = "registry")]
+    pub approver: Option<String>,
+    /// Registry user; the password is read from standard input and kept in the OS keychain
+    /// once the registry accepted it (default: credentials stored by `tollgate login`)
+    #[arg(long, requires_all = ["registry", "password_stdin"])]
+    pub username: Option<String>,
+    /// Read the registry password from standard input (with --username)
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Overwrite an existing file
+    #[arg(long, requires = "registry")]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

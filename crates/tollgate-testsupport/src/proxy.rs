@@ -38,6 +38,8 @@ struct ProxyState {
     overwrite: Option<(String, Vec<u8>)>,
     /// How many rival writes were made.
     overwrites: usize,
+    /// `(path part, status)`: every request whose path contains the part gets this status.
+    refusals: Vec<(String, u16)>,
 }
 
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of a real registry. It keeps client connections
@@ -109,6 +111,17 @@ impl FaultProxy {
             .unwrap()
             .bodies
             .push((path_part.to_string(), body, chunked));
+    }
+
+    /// Answer every request whose path contains `path_part` with `status` (and a registry
+    /// error body) instead of forwarding it: a registry that refuses its catalog, as Docker
+    /// Hub and GHCR do (`refuse("/v2/_catalog", 401)`).
+    pub fn refuse(&self, path_part: &str, status: u16) {
+        self.state
+            .lock()
+            .unwrap()
+            .refusals
+            .push((path_part.to_string(), status));
     }
 
     /// Forward the next `method` request whose path contains `path_part` to the registry, then
@@ -201,10 +214,18 @@ fn serve_connection(
                 .iter()
                 .position(|(m, p, _)| *m == method && target.contains(p.as_str()));
             let lose = lose.map(|i| st.lose_answer.remove(i).2);
+            let refusal = st
+                .refusals
+                .iter()
+                .find(|(p, _)| target.contains(p.as_str()))
+                .map(|(_, status)| Fault {
+                    status: *status,
+                    retry_after: None,
+                });
             let fault = if lose.is_some() {
                 None
             } else {
-                st.faults.pop_front()
+                refusal.or_else(|| st.faults.pop_front())
             };
             (fault, st.page_tags, body, lose)
         };
@@ -228,7 +249,16 @@ fn serve_connection(
                 if let Some(ra) = f.retry_after {
                     headers.push(("Retry-After".to_string(), ra));
                 }
-                let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"injected by the test proxy"}]}"#.to_vec();
+                let code = match f.status {
+                    401 => "UNAUTHORIZED",
+                    403 => "DENIED",
+                    404 => "NAME_UNKNOWN",
+                    _ => "TOOMANYREQUESTS",
+                };
+                let body = format!(
+                    r#"{{"errors":[{{"code":"{code}","message":"injected by the test proxy"}}]}}"#
+                )
+                .into_bytes();
                 Message {
                     start: format!("HTTP/1.1 {} Injected", f.status),
                     headers,

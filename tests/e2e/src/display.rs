@@ -103,6 +103,33 @@ pub fn answer_dialog(
     Ok(())
 }
 
+/// Answer a native save dialog titled `title` on `display` with the file `path`: focus it,
+/// replace the proposed name with the absolute `path` (GTK's name field takes a whole path) and
+/// press Return, as a person typing it would.
+pub fn save_dialog_as(
+    display: &str,
+    title: &str,
+    path: &std::path::Path,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let window = wait_window(display, title, timeout)?;
+    let path = path.display().to_string();
+    for args in [
+        vec!["windowfocus", "--sync", window.as_str(), "key", "ctrl+a"],
+        vec!["type", "--delay", "20", path.as_str()],
+        vec!["key", "--delay", "50", "Return"],
+    ] {
+        let out = xdotool(display, &args)?;
+        if !out.status.success() {
+            bail!(
+                "xdotool could not answer the save dialog {title:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A screenshot of the whole `display` (the window and the native dialog over it: WebDriver's
 /// screenshots show the page only), taken once a window titled `title` is shown, written to
 /// `path` as PNG. Uses ImageMagick's `import`.

@@ -26,6 +26,8 @@ mod gitops;
 mod incident;
 #[path = "app/installed.rs"]
 mod installed;
+#[path = "app/new_workspace.rs"]
+mod new_workspace;
 #[path = "app/reject.rs"]
 mod reject;
 #[path = "app/team.rs"]

@@ -154,6 +154,30 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
       config_path: req.recent ?? exportedPath(req.token ?? ''),
     })),
     openDemo: method('openDemo', () => sampleWorkspace),
+    registryProbe: method('registryProbe', (req) => ({
+      url: req.url,
+      host: req.url.replace(/^https?:\/\//, ''),
+      repositories: ['payments/api', 'payments/worker'],
+      catalog_refused: null,
+      stored_credentials: req.login !== null,
+    })),
+    registryTags: method('registryTags', (req) =>
+      req.repositories.map((repository) => ({
+        repository,
+        app: repository.split('/').pop() ?? repository,
+        not_added: null,
+        tags: ['dev', 'staging', 'production', '1.0.0'],
+        environments: ['dev', 'staging', 'production'].map((name) => ({
+          name,
+          tag: name,
+          policy: 'none' as const,
+        })),
+      })),
+    ),
+    newWorkspace: method('newWorkspace', () => ({
+      ...sampleWorkspace,
+      config_path: '/home/me/payments/tollgate.toml',
+    })),
     reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
     unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
     rejections: method('rejections', () => []),

@@ -25,6 +25,15 @@ describe('NoWorkspace', () => {
     expect(backend.openDemo).toHaveBeenCalled();
   });
 
+  it('offers a new workspace from a registry, and closes the wizard on cancel', async () => {
+    show();
+    expect(screen.queryByLabelText('Registry URL')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'New workspace…' }));
+    expect(screen.getByLabelText('Registry URL')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByLabelText('Registry URL')).toBeNull();
+  });
+
   it('opens the tollgate.toml chosen in the native dialog the app opens, by its token', async () => {
     const { backend, onopen } = show();
     await fireEvent.click(screen.getByRole('button', { name: 'Open tollgate.toml…' }));

@@ -1,14 +1,94 @@
-//! `tollgate init`: write a starter tollgate.toml.
+//! `tollgate init`: write a starter tollgate.toml; with `--registry`, one made from what the
+//! registry holds (`api::init_from_registry`), printing what it found.
 
+use std::io::Read;
 use std::path::Path;
 
-use tollgate::api;
+use tollgate::api::{self, Context, InitFromRegistry, RegistryLogin, REGISTRY_NAME};
 use tollgate::config::Workspace;
-use tollgate::Result;
+use tollgate::{Error, Result};
 
-pub fn run(config: Option<&Path>) -> Result<i32> {
+use crate::args::InitArgs;
+
+pub async fn run(ctx: &Context, config: Option<&Path>, args: InitArgs) -> Result<i32> {
     let path = Workspace::locate(config);
-    api::init(&path)?;
-    say!("wrote {}", path.display());
+    let Some(url) = args.registry else {
+        api::init(&path)?;
+        say!("wrote {}", path.display());
+        return Ok(0);
+    };
+    let login = match args.username {
+        Some(username) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    Error::bad_input(format!("cannot read the password from standard input: {e}"))
+                })?;
+            Some(RegistryLogin {
+                username,
+                password: password.trim_end_matches(['\n', '\r']).to_string(),
+            })
+        }
+        None => None,
+    };
+    let request = InitFromRegistry {
+        url,
+        repositories: args.repository,
+        approver: args.approver,
+        login,
+        ..InitFromRegistry::default()
+    };
+    let report = api::init_from_registry(ctx, &request, &path, args.force).await?;
+    let probe = &report.probe;
+    if probe.stored_credentials {
+        say!(
+            "stored the credentials for {} in the OS keychain",
+            probe.host
+        );
+    }
+    match &probe.catalog_refused {
+        Some(why) => say!("{why}; using the {} named", request.repositories.len()),
+        None => say!(
+            "registry {} lists {} repositories",
+            probe.host,
+            probe.repositories.len()
+        ),
+    }
+    for found in &report.found {
+        let envs: Vec<String> = found.environments.iter().map(|e| e.name.clone()).collect();
+        say!(
+            "  {}: {} tags; environments: {}",
+            found.repository,
+            found.tags.len(),
+            if envs.is_empty() {
+                "none".to_string()
+            } else {
+                envs.join(" → ")
+            }
+        );
+    }
+    for why in &report.plan.skipped {
+        say!("not added: {why}");
+    }
+    let written = &report.written;
+    say!(
+        "wrote {} with {} apps from registry '{REGISTRY_NAME}' ({})",
+        written.config_path,
+        written.apps,
+        probe.url
+    );
+    match &written.approver {
+        Some(id) => say!(
+            "{id} is the first approver (roles manager, qa){}; one approval is needed into every environment after the first",
+            if written.created_key {
+                ", with a new signing key in the OS keychain"
+            } else {
+                ", with its signing key from the OS keychain"
+            }
+        ),
+        None => say!("no approvers and no policies yet: the presets are comments in the file"),
+    }
+    say!("next: tollgate --config {} sync", written.config_path);
     Ok(0)
 }

@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
     let ctx = Context::system();
     let load = || Workspace::load(&Workspace::locate(cli.config.as_deref()), cli.db.as_deref());
     match cli.command {
-        Command::Init => init::run(cli.config.as_deref()),
+        Command::Init(args) => init::run(&ctx, cli.config.as_deref(), args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Login(args) => login::run(&load, &ctx, args),
         Command::Sync(args) => sync::run(&load, &ctx, args).await,

@@ -25,6 +25,7 @@ mod gitops_team;
 mod gitops_team_review;
 mod identity;
 mod incidents;
+mod init_registry;
 mod point_in_time;
 mod promote;
 mod recover;

@@ -22,6 +22,7 @@ mod export;
 mod gate;
 mod incident;
 mod init;
+mod init_registry;
 mod key;
 mod login;
 mod open;
@@ -59,6 +60,12 @@ pub use incident::{
     IncidentReceipt,
 };
 pub use init::init;
+pub use init_registry::{
+    default_workspace_name, init_from_registry, plan_apps, registry_probe, registry_tags, render,
+    write_workspace, AppPlan, EnvPlan, InitFromRegistry, InitReport, PolicyPreset, RegistryLogin,
+    RegistryProbe, RepositoryTags, WorkspacePlan, WrittenWorkspace, ENVIRONMENT_TAGS,
+    REGISTRY_NAME,
+};
 pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
 pub use login::login;
 pub use overview::{overview, Overview, OverviewCell};

@@ -125,9 +125,12 @@ fn parse_params(s: &str) -> (Vec<(String, String)>, &str) {
     }
 }
 
-/// One repository and the actions a request needs on it (`pull` or `pull,push`).
+/// One repository and the actions a request needs on it (`pull` or `pull,push`), or the
+/// registry's catalog (`registry:catalog:*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
+    /// `repository`, or `registry` for the catalog.
+    pub resource: &'static str,
     pub repository: String,
     pub actions: &'static str,
 }
@@ -135,19 +138,29 @@ pub struct Scope {
 impl Scope {
     pub fn pull(repository: &str) -> Self {
         Scope {
+            resource: "repository",
             repository: repository.to_string(),
             actions: "pull",
         }
     }
     pub fn push(repository: &str) -> Self {
         Scope {
+            resource: "repository",
             repository: repository.to_string(),
             actions: "pull,push",
         }
     }
-    /// `repository:<name>:<actions>`, the token service's scope syntax.
+    /// The registry's list of repositories (`GET /v2/_catalog`).
+    pub fn catalog() -> Self {
+        Scope {
+            resource: "registry",
+            repository: "catalog".to_string(),
+            actions: "*",
+        }
+    }
+    /// `repository:<name>:<actions>` (or `registry:catalog:*`), the token service's scope syntax.
     pub fn token_scope(&self) -> String {
-        format!("repository:{}:{}", self.repository, self.actions)
+        format!("{}:{}:{}", self.resource, self.repository, self.actions)
     }
 }
 

@@ -211,6 +211,28 @@ impl Registry {
         }
     }
 
+    /// Whether the registry answers at all with these credentials (`GET /v2/`); a refusal is
+    /// `Code::AuthRequired`. A local folder always does.
+    pub async fn check_access(&self) -> Result<()> {
+        match &self.inner.backend {
+            Backend::Remote(r) => r.check_access().await,
+            Backend::Layout(_) => Ok(()),
+        }
+    }
+
+    /// Every repository the registry's catalog lists (`GET /v2/_catalog`, every page), sorted;
+    /// `page` is the `n` asked for per page. Registries that refuse their catalog (Docker Hub,
+    /// GHCR) answer `Code::AuthRequired`, `Code::Forbidden` or `Code::NotFound`.
+    pub async fn catalog(&self, page: Option<usize>) -> Result<Vec<String>> {
+        match &self.inner.backend {
+            Backend::Remote(r) => r.catalog(page).await,
+            Backend::Layout(l) => Err(Error::bad_input(format!(
+                "{} is a local folder; name its repositories instead",
+                l.root().display()
+            ))),
+        }
+    }
+
     /// All tags of a repository (following pagination), sorted.
     pub async fn list_tags(&self, repository: &str) -> Result<Vec<String>> {
         validate_repository(repository)?;

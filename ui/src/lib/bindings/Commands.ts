@@ -31,11 +31,15 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RecentWorkspace } from "./RecentWorkspace";
+import type { RegistryProbe } from "./RegistryProbe";
+import type { RegistryProbeRequest } from "./RegistryProbeRequest";
+import type { RegistryTagsRequest } from "./RegistryTagsRequest";
 import type { RegistryView } from "./RegistryView";
 import type { RejectRequest } from "./RejectRequest";
 import type { Rejection } from "./Rejection";
 import type { RejectionReceipt } from "./RejectionReceipt";
 import type { ReleaseDiff } from "./ReleaseDiff";
+import type { RepositoryTags } from "./RepositoryTags";
 import type { RevealRequest } from "./RevealRequest";
 import type { RollbackRequest } from "./RollbackRequest";
 import type { Segment } from "./Segment";
@@ -45,6 +49,7 @@ import type { SyncProgress } from "./SyncProgress";
 import type { SyncReport } from "./SyncReport";
 import type { TeamStatus } from "./TeamStatus";
 import type { WorkspaceInfo } from "./WorkspaceInfo";
+import type { WorkspacePlan } from "./WorkspacePlan";
 
 /** Every command the app declares: its request, what it reports while it runs (if anything) and what it resolves to. */
 export type Commands = {
@@ -76,6 +81,9 @@ export type Commands = {
   key_rotate: { args: null; result: KeyRotation | null };
   registries: { args: null; result: Array<RegistryView> };
   login: { args: LoginRequest; result: string };
+  registry_probe: { args: RegistryProbeRequest; result: RegistryProbe };
+  registry_tags: { args: RegistryTagsRequest; result: Array<RepositoryTags> };
+  new_workspace: { args: WorkspacePlan; result: WorkspaceInfo | null };
   choose_workspace: { args: null; result: ChosenWorkspace | null };
   recent_workspaces: { args: null; result: Array<RecentWorkspace> };
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
@@ -116,6 +124,9 @@ export const COMMAND_NAMES = [
   "key_rotate",
   "registries",
   "login",
+  "registry_probe",
+  "registry_tags",
+  "new_workspace",
   "choose_workspace",
   "recent_workspaces",
   "open_workspace",

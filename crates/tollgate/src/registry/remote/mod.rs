@@ -19,6 +19,7 @@ use serde::Deserialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod blobs;
+mod catalog;
 mod errors;
 mod manifests;
 mod referrers;
