@@ -1,6 +1,6 @@
 //! `[[checks]]`: the named pieces of evidence a policy may require (a load test, a reviewed
-//! security scan) and who may attest them, by role or by identity (DESIGN.md, "Incidents and
-//! evidence — contract"):
+//! security scan) and who may attest them, by role or by identity
+//! (docs/src/contracts/incidents-and-evidence.md):
 //!
 //! ```toml
 //! [[checks]]

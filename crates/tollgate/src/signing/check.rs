@@ -1,5 +1,5 @@
 //! The signed message of an attestation: "check NAME passed (or failed) for this digest"
-//! (DESIGN.md, "Incidents and evidence — contract"; docs/AUDIT-FORMAT.md, "Checks").
+//! (docs/src/contracts/incidents-and-evidence.md; docs/src/audit/format.md, "Checks").
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

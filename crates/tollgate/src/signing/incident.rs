@@ -1,6 +1,6 @@
 //! The signed message of an incident on a digest in an environment (`tollgate incident open`)
-//! and of the close that ends it (`tollgate incident close`), docs/AUDIT-FORMAT.md,
-//! "Incidents".
+//! and of the close that ends it (`tollgate incident close`): docs/src/audit/format.md,
+//! "Incidents", and docs/src/contracts/incidents-and-evidence.md.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
-//! A check's attached report as its own artifact (DESIGN.md, "Incidents and evidence —
-//! contract"): an OCI image manifest with `artifactType` [`REPORT_ARTIFACT_TYPE`], the empty
+//! A check's attached report as its own artifact (docs/src/contracts/incidents-and-evidence.md):
+//! an OCI image manifest with `artifactType` [`REPORT_ARTIFACT_TYPE`], the empty
 //! config, one layer (the file's exact bytes, with its media type) and `subject` the image
 //! manifest, so that an auditor fetches it with `skopeo` or `curl` (the blob by digest) and
 //! compares its sha256 with the one the attestation signs. It is listed among the image's
