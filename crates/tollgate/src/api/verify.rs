@@ -91,6 +91,7 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut signed: Vec<(i64, String, String, String)> = Vec::new();
     let mut anchors: Vec<(i64, EventKind, Anchor)> = Vec::new();
     let mut consumption = Consumption::default();
+    let mut evidence = crate::report::evidence::EvidenceLedger::default();
     let mut order = AppendOrder::default();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     let identities = signing::TrustedKeys::from_approvers(&ws.config.identities());
@@ -115,6 +116,14 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
                 "the {} counted event {a}, which is not an approval in the history",
                 e.kind.as_str()
             )
+        }) {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
+        for why in evidence.event(&e, |c| {
+            Some(format!(
+                "the {} relied on attestation {c}, which is not a check in the history before it",
+                e.kind.as_str()
+            ))
         }) {
             problems.push(Problem::new(Some(e.seq), why));
         }

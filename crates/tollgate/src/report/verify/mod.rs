@@ -347,7 +347,13 @@ impl<'a> Checker<'a> {
         let rejections = self.check_rejections(&wholes);
         let signed_events = self.check_event_signatures(&wholes);
         let git = self.check_git_commits(&wholes);
-        self.check_moves(&wholes);
+        let elsewhere: HashSet<i64> = entries
+            .iter()
+            .map(Entry::seq)
+            .filter(|s| !wholes.contains_key(s))
+            .collect();
+        let first = entries.iter().map(Entry::seq).min().unwrap_or(0);
+        self.check_moves(&wholes, &elsewhere, first);
         let signed_ok: HashSet<i64> = approvals
             .verified
             .union(&rejections.verified)
