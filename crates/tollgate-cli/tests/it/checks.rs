@@ -460,6 +460,22 @@ fn an_attestation_made_on_one_desktop_opens_the_gate_on_another_after_its_sync()
     assert_eq!(team.imported_checks, 2, "{:?}", team.skipped);
     let rules = checks(&f.ws, 1, &a);
     assert!(rules.iter().all(|(p, _)| *p), "{rules:?}");
+    // The timeline shows the evidence on the stay of A that was running when it was signed.
+    let segments = tollgate::api::timeline(&f.ws, "api", None).unwrap();
+    let attested: Vec<_> = segments
+        .iter()
+        .filter(|s| s.digest.as_str() == a)
+        .flat_map(|s| {
+            s.checks
+                .iter()
+                .map(|c| (c.check.clone(), c.result.clone(), c.verified))
+        })
+        .collect();
+    assert!(
+        attested.contains(&("load-test".into(), "pass".into(), true))
+            && attested.contains(&("security-review".into(), "pass".into(), true)),
+        "{attested:?}"
+    );
     promote(&f.ws, &at(1), &a).unwrap();
     // Synced again: nothing imported twice.
     let again = f.sync(&at(2)).team;

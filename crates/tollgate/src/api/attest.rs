@@ -404,6 +404,34 @@ pub(crate) fn attestations_of(
         .collect()
 }
 
+/// Each segment's attestations: those of its digest the history appended during the stay.
+pub(crate) fn mark_segments(
+    ws: &Workspace,
+    store: &Store,
+    app: &AppConfig,
+    segments: &mut [crate::domain::Segment],
+) -> Result<()> {
+    let list = attestations_of(ws, store, app, None)?;
+    if list.is_empty() {
+        return Ok(());
+    }
+    for s in segments.iter_mut() {
+        let (from, until) = (s.from, s.until);
+        s.checks = list
+            .iter()
+            .filter(|a| a.digest == s.digest && a.at >= from && until.is_none_or(|u| a.at < u))
+            .map(|a| crate::domain::CheckMark {
+                check: a.check.clone(),
+                result: a.result.as_str().to_string(),
+                by: a.by.clone(),
+                at: a.at,
+                verified: a.verified,
+            })
+            .collect();
+    }
+    Ok(())
+}
+
 /// The `checks` rule's outcome for each check `required` names, for `digest` of `app`.
 pub(crate) fn outcomes(
     ws: &Workspace,

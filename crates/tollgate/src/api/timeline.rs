@@ -22,6 +22,7 @@ pub fn timeline(ws: &Workspace, app: &str, env: Option<&str>) -> Result<Vec<Segm
     let mut segments = store.timeline(app, env)?;
     store.flag_unapproved(&mut segments, &|a, e| gated(ws, a, e))?;
     crate::api::incident::mark_segments(ws, &store, a, &mut segments)?;
+    crate::api::attest::mark_segments(ws, &store, a, &mut segments)?;
     for s in &mut segments {
         link_commit(ws, s);
     }

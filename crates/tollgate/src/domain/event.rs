@@ -218,6 +218,11 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<super::IncidentMark>>", optional)]
     pub incidents: Vec<super::IncidentMark>,
+    /// The attestations of this digest (`tollgate attest`) the history appended during this
+    /// stay, pass or fail; absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<super::CheckMark>>", optional)]
+    pub checks: Vec<super::CheckMark>,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.

@@ -3,6 +3,7 @@
 //! ([`statement`]). No clock (one is passed in: [`Clock`]), no I/O.
 
 mod canonical;
+mod check_mark;
 mod clock;
 pub mod conflicts;
 mod digest;
@@ -17,6 +18,7 @@ mod text;
 pub mod timeline;
 
 pub use canonical::canonical_json;
+pub use check_mark::CheckMark;
 pub use clock::{parse_duration, parse_period_bound, parse_time, Clock, FixedClock, SystemClock};
 pub use digest::Digest;
 pub use event::{Event, EventKind, NewEvent, Segment, StatusRow, Via};

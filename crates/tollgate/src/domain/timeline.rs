@@ -372,6 +372,7 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             commit: s.place.commit,
             commit_url: None,
             incidents: Vec::new(),
+            checks: Vec::new(),
         });
     }
     out

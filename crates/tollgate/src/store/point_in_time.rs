@@ -137,6 +137,7 @@ pub(super) fn stay_at(
             commit: place.commit,
             commit_url: None,
             incidents: Vec::new(),
+            checks: Vec::new(),
         },
     }))
 }

@@ -187,6 +187,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 commit: place.commit,
                 commit_url: None,
                 incidents: Vec::new(),
+                checks: Vec::new(),
             })
         }
         None => None,
