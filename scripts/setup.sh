@@ -57,7 +57,7 @@ echo "setup: cargo-machete (finds unused dependencies; scripts/test.sh runs it)"
 cargo install cargo-machete --locked --quiet
 
 echo "setup: mdbook (builds the book under docs/; scripts/test.sh builds it and checks its links)"
-cargo install mdbook --locked --quiet
+cargo install mdbook --version 0.5.4 --locked --quiet   # book.toml is written for 0.5
 
 echo "setup: npm packages for the UI"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
