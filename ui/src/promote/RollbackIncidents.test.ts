@@ -21,7 +21,7 @@ const timeline = [
     ...laneSegment('staging', digestC, '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z', 2),
     incidents: [mark('INC-9')],
   },
-  laneSegment('staging', digestB, '2026-10-05T00:00:00Z', '2026-10-08T00:00:00Z', 3),
+  { ...laneSegment('staging', digestB, '2026-10-05T00:00:00Z', '2026-10-08T00:00:00Z', 3), version: '1.4.2' },
   laneSegment('staging', digestC, '2026-10-08T00:00:00Z', '2026-10-10T00:00:00Z', 4),
   laneSegment('staging', digestA, '2026-10-10T00:00:00Z', null, 5),
 ];
@@ -44,5 +44,8 @@ describe('the rollback choice and incidents', () => {
     expect(ran(digestC).textContent).toMatch(/ran 2d\b.*had INC-9/s);
     expect(ran(digestC).getAttribute('data-incidents')).toBe('INC-9');
     expect(ran(digestB).textContent).toMatch(/ran 3d\b.*no incidents/s);
+    // Versions before hex: the version beside the short digest where the image has one.
+    expect(container.querySelector(`[data-digest="${digestB}"] [data-version]`)!.textContent).toBe('1.4.2');
+    expect(container.querySelector(`[data-digest="${digestC}"] [data-version]`)).toBeNull();
   });
 });

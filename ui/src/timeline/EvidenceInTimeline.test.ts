@@ -20,6 +20,7 @@ describe('Timeline evidence', () => {
           digest: digestA,
           from: '2025-11-01T09:00:00Z',
           seq: 1,
+          version: '1.7.0',
           checks: [
             {
               check: 'load-test',
@@ -44,7 +45,9 @@ describe('Timeline evidence', () => {
     await screen.findByRole('group', { name: /Timeline chart/ });
     const stay = container.querySelector<SVGGElement>(`g.segment[data-digest="${digestA}"]`)!;
     expect(stay.getAttribute('aria-label')).toContain('evidence: load-test pass, security-review fail');
+    expect(stay.getAttribute('aria-label')).toContain('(1.7.0)');
     await fireEvent.click(stay);
+    expect(container.querySelector('dd[data-version]')!.textContent).toBe('1.7.0');
     const details = container.querySelector('[data-checks]')!;
     const text = (e: Element) => (e.textContent ?? '').replace(/\s+/g, ' ');
     expect(text(details)).toContain('load-test pass by ci@example.com');

@@ -296,6 +296,18 @@ fn status_fits_120_columns_with_versions_and_wide_shows_everything() {
 
     let wide = tmp.run_bare(&["--config", c, "status", "--wide"]);
     assert!(wide.stdout.contains(full), "{}", wide.stdout);
+    // Timeline segments carry the version too.
+    let timeline = tmp
+        .run_bare(&["--config", c, "timeline", "--app", "api", "--json"])
+        .json();
+    let versions: Vec<_> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["env"] == "staging")
+        .map(|s| s["version"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(versions, ["1.4.0", "1.5.0", "1.6.0"], "{timeline}");
     let at = tmp.run_bare(&["--config", c, "status", "--at", "-1h"]);
     assert_eq!(at.code, 0, "{}", at.stderr);
     assert!(!at.stdout.contains(full) && at.stdout.contains(&full[7..19]));

@@ -23,8 +23,14 @@ pub fn timeline(ws: &Workspace, app: &str, env: Option<&str>) -> Result<Vec<Segm
     store.flag_unapproved(&mut segments, &|a, e| gated(ws, a, e))?;
     crate::api::incident::mark_segments(ws, &store, a, &mut segments)?;
     crate::api::attest::mark_segments(ws, &store, a, &mut segments)?;
+    let mut versions = std::collections::HashMap::new();
     for s in &mut segments {
         link_commit(ws, s);
+        if !versions.contains_key(&s.digest) {
+            let v = store.image_info(&s.digest)?.and_then(|i| i.version);
+            versions.insert(s.digest.clone(), v);
+        }
+        s.version = versions[&s.digest].clone();
     }
     Ok(segments)
 }

@@ -223,6 +223,11 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<super::CheckMark>>", optional)]
     pub checks: Vec<super::CheckMark>,
+    /// The image's version (its `org.opencontainers.image.version` label), when the history
+    /// has read it (set by the api; never stored); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub version: Option<String>,
 }
 
 /// One app × environment of `status --json`. Field names are the contract.

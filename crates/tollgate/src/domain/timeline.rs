@@ -373,6 +373,7 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             commit_url: None,
             incidents: Vec::new(),
             checks: Vec::new(),
+            version: None,
         });
     }
     out

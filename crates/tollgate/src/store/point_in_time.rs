@@ -138,6 +138,7 @@ pub(super) fn stay_at(
             commit_url: None,
             incidents: Vec::new(),
             checks: Vec::new(),
+            version: None,
         },
     }))
 }

@@ -188,6 +188,7 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 commit_url: None,
                 incidents: Vec::new(),
                 checks: Vec::new(),
+                version: None,
             })
         }
         None => None,

@@ -54,4 +54,9 @@ incidents?: Array<IncidentMark>,
  * The attestations of this digest (`tollgate attest`) the history appended during this
  * stay, pass or fail; absent when there were none.
  */
-checks?: Array<CheckMark>, };
+checks?: Array<CheckMark>, 
+/**
+ * The image's version (its `org.opencontainers.image.version` label), when the history
+ * has read it (set by the api; never stored); absent otherwise.
+ */
+version?: string, };
