@@ -81,6 +81,9 @@ pub fn timeline_at(
     {
         if let Some(mut stay) = store.stay_at(app, &e.name, at, e.policy.is_some())? {
             link_commit(ws, &mut stay.segment);
+            stay.segment.version = store
+                .image_info(&stay.segment.digest)?
+                .and_then(|i| i.version);
             out.push(SegmentAt {
                 segment: stay.segment,
                 at,
