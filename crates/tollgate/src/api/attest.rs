@@ -416,10 +416,9 @@ pub(crate) fn mark_segments(
         return Ok(());
     }
     for s in segments.iter_mut() {
-        let (from, until) = (s.from, s.until);
         s.checks = list
             .iter()
-            .filter(|a| a.digest == s.digest && a.at >= from && until.is_none_or(|u| a.at < u))
+            .filter(|a| a.digest == s.digest && s.during(a.at))
             .map(|a| crate::domain::CheckMark {
                 check: a.check.clone(),
                 result: a.result.as_str().to_string(),

@@ -448,10 +448,7 @@ pub(crate) fn mark_segments(
         return Ok(());
     }
     for s in segments.iter_mut() {
-        let (from, until) = (s.from, s.until);
-        s.incidents = marks(&list, &s.env, &s.digest, |i| {
-            i.at >= from && until.is_none_or(|u| i.at < u)
-        });
+        s.incidents = marks(&list, &s.env, &s.digest, |i| s.during(i.at));
     }
     Ok(())
 }

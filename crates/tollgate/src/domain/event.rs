@@ -230,6 +230,13 @@ pub struct Segment {
     pub version: Option<String>,
 }
 
+impl Segment {
+    /// Was `at` (an append time) during this stay: at or after its start, before its end?
+    pub fn during(&self, at: DateTime<Utc>) -> bool {
+        at >= self.from && self.until.is_none_or(|u| at < u)
+    }
+}
+
 /// One app × environment of `status --json`. Field names are the contract.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
