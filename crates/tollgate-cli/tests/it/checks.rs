@@ -302,6 +302,48 @@ fn required_checks_gate_the_promotion_by_who_attested_and_in_signing_order() {
             pdf_path.to_str().unwrap(),
         ])
         .ok();
+    // The report states who could attest each required check (sealed with the policies).
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let stated = &report["policies"]["api"]["staging"]["checks"];
+    assert_eq!(stated[0]["name"], "load-test", "{stated}");
+    assert_eq!(
+        stated[0]["attesters"],
+        serde_json::json!(["ci@example.com"])
+    );
+    assert_eq!(stated[1]["attesters"], serde_json::json!([sam]));
+
+    // Under a policy where only the security role attests load-test, the promotion relied on
+    // an attestation by someone it does not allow: verify names it, for the database and for a
+    // report exported under that policy.
+    let strict = std::fs::read_to_string(f.tmp.config()).unwrap().replace(
+        "name = \"load-test\"\nsigners = [\"ci@example.com\"]",
+        "name = \"load-test\"\nroles = [\"security\"]",
+    );
+    std::fs::write(f.tmp.config(), strict).unwrap();
+    let needle = "ci@example.com may not attest load-test under the stated policy of staging (who may: role security)";
+    let db = f.tmp.run(&["verify", "--json"]);
+    let problems = db.json()["problems"].to_string();
+    assert!(db.code == 1 && problems.contains(needle), "{problems}");
+    let strict_path = f.tmp.path().join("strict.json");
+    f.tmp
+        .run(&[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            strict_path.to_str().unwrap(),
+        ])
+        .ok();
+    let checked = f.tmp.run(&[
+        "verify",
+        strict_path.to_str().unwrap(),
+        "--allow-unsealed",
+        "--json",
+    ]);
+    let problems = checked.json()["problems"].to_string();
+    assert!(checked.code == 1 && problems.contains(needle), "{problems}");
+    f.restore_config();
 }
 
 #[test]

@@ -251,19 +251,39 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
 
 /// The policies of tollgate.toml, as a report states and seals them: `{app: {env: {"approvals",
 /// "roles", "min_soak", "four_eyes", "approval_max_age"} or null}}`.
-fn policies(ws: &Workspace) -> serde_json::Value {
+/// The policies a report states (sealed): `{app: {env: policy or null}}`. A policy requiring
+/// checks lists each with who may attest it (`attesters`: the ids allowed when it was
+/// exported), which `verify` holds a promotion's evidence to ([`crate::report::evidence`]).
+pub(crate) fn policies(ws: &Workspace) -> serde_json::Value {
     let mut apps = serde_json::Map::new();
     for app in &ws.config.apps {
         let mut envs = serde_json::Map::new();
         for env in &app.environments {
             let policy = env.policy.as_ref().map_or(serde_json::Value::Null, |p| {
-                serde_json::json!({
+                let mut policy = serde_json::json!({
                     "approvals": p.approvals,
                     "roles": p.roles,
                     "min_soak": p.min_soak,
                     "four_eyes": p.four_eyes,
                     "approval_max_age": p.approval_max_age,
-                })
+                });
+                let checks: Vec<serde_json::Value> = p
+                    .checks
+                    .iter()
+                    .filter_map(|name| ws.config.checks.iter().find(|c| &c.name == name))
+                    .map(|c| {
+                        serde_json::json!({
+                            "name": c.name,
+                            "roles": c.roles,
+                            "signers": c.signers,
+                            "attesters": ws.config.attesters(c),
+                        })
+                    })
+                    .collect();
+                if !checks.is_empty() {
+                    policy["checks"] = serde_json::Value::Array(checks);
+                }
+                policy
             });
             envs.insert(env.name.clone(), policy);
         }

@@ -10,6 +10,7 @@ use ts_rs::TS;
 use crate::api::{actor, open};
 use crate::config::{AppConfig, EnvConfig, Workspace};
 use crate::domain::{Digest, Segment};
+use crate::policy::incidents::Incident;
 use crate::policy::{
     self, Attestation, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Rule, Target,
 };
@@ -121,12 +122,14 @@ struct SourceStay {
 
 /// Read the digest's stays in `env`: each in append time (from when the history learned of it
 /// to when it learned of the next digest there), and who is accountable for the one considered.
+/// A finished stay counts only its incident-free time (`incidents`, the digest's incidents).
 fn source_stay(
     ws: &Workspace,
     store: &Store,
     app: &str,
     env: &str,
     digest: &Digest,
+    incidents: &[Incident],
 ) -> Result<SourceStay> {
     let segments = store.timeline(app, Some(env))?;
     let mut out = SourceStay::default();
@@ -141,7 +144,7 @@ fn source_stay(
         };
         let since = store.event(s.seq)?.appended_at();
         let left = store.event(next.seq)?.appended_at();
-        let length = (left - since).max(chrono::Duration::zero());
+        let length = policy::incidents::incident_free(incidents, env, digest, since, left);
         let longest = out.earlier.map_or(length, |e| e.longest.max(length));
         out.earlier = Some(EarlierStays { longest, left });
     }
@@ -174,7 +177,8 @@ pub(crate) fn evaluate(
     to: &EnvConfig,
     digest: &Digest,
 ) -> Result<PromotionCheck> {
-    let source = source_stay(ws, store, &app.name, &from.name, digest)?;
+    let incidents = crate::api::incident::incidents_of(ws, store, app, Some(digest))?;
+    let source = source_stay(ws, store, &app.name, &from.name, digest, &incidents)?;
     let returning = store
         .timeline(&app.name, Some(&to.name))?
         .iter()
@@ -189,7 +193,7 @@ pub(crate) fn evaluate(
     // Soak counts incident-free time: from the close of the last incident on this digest in
     // the source environment during the stay, when there was one.
     let (incident_rule, soak_reset) =
-        crate::api::incident::gate_facts(ws, store, app, &from.name, digest, source.entered)?;
+        crate::api::incident::gate_facts(&incidents, app, &from.name, digest, source.entered);
     let entered_previous = match (&soak_reset, source.entered) {
         (Some(reset), Some(entered)) => Some(reset.at.max(entered)),
         _ => source.entered,

@@ -385,20 +385,19 @@ pub(crate) fn incidents_of(
 
 /// The `incidents` rule of promoting `digest` out of `from`, and the close that restarted its
 /// soak there (when one was appended since `entered`, the current stay's start).
+/// `list`: the digest's incidents ([`incidents_of`]).
 pub(crate) fn gate_facts(
-    ws: &Workspace,
-    store: &Store,
+    list: &[Incident],
     app: &AppConfig,
     from: &str,
     digest: &Digest,
     entered: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<(Option<RuleResult>, Option<Incident>)> {
-    let list = incidents_of(ws, store, app, Some(digest))?;
-    let rule = incidents::rule(&list, &app.name, from, digest);
+) -> (Option<RuleResult>, Option<Incident>) {
+    let rule = incidents::rule(list, &app.name, from, digest);
     let reset = entered
-        .and_then(|t| incidents::soak_reset(&list, from, digest, t))
+        .and_then(|t| incidents::soak_reset(list, from, digest, t))
         .cloned();
-    Ok((rule, reset))
+    (rule, reset)
 }
 
 fn secs(t: chrono::DateTime<chrono::Utc>) -> String {

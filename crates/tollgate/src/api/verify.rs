@@ -91,7 +91,8 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut signed: Vec<(i64, String, String, String)> = Vec::new();
     let mut anchors: Vec<(i64, EventKind, Anchor)> = Vec::new();
     let mut consumption = Consumption::default();
-    let mut evidence = crate::report::evidence::EvidenceLedger::default();
+    let mut evidence =
+        crate::report::evidence::EvidenceLedger::under(Some(super::export::policies(ws)));
     let mut order = AppendOrder::default();
     let trusted = signing::TrustedKeys::from_approvers(&ws.config.approvers);
     let identities = signing::TrustedKeys::from_approvers(&ws.config.identities());

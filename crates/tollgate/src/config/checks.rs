@@ -56,6 +56,17 @@ impl CheckConfig {
     }
 }
 
+impl Config {
+    /// The ids of every listed identity (approvers, then `[[signers]]`) that may attest `check`.
+    pub fn attesters(&self, check: &CheckConfig) -> Vec<String> {
+        self.identities()
+            .into_iter()
+            .filter(|i| check.allows(i))
+            .map(|i| i.id)
+            .collect()
+    }
+}
+
 /// Whether `name` is a check name: 1 to [`CHECK_NAME_MAX`] ASCII letters, digits, `-`, `_`, `.`,
 /// starting with a letter or digit.
 pub fn is_check_name(name: &str) -> bool {
@@ -159,6 +170,14 @@ mod tests {
         assert!(ws.config.checks[1].allows(&sec) && !ws.config.checks[1].allows(&ci));
         assert_eq!(ws.config.checks[0].who(), "ci@example.com");
         assert_eq!(ws.config.checks[1].who(), "role security");
+        assert_eq!(
+            ws.config.attesters(&ws.config.checks[0]),
+            ["ci@example.com"]
+        );
+        assert_eq!(
+            ws.config.attesters(&ws.config.checks[1]),
+            ["sec@example.com"]
+        );
     }
 
     #[test]

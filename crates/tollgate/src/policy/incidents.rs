@@ -145,6 +145,42 @@ pub fn soak_reset<'a>(
         .max_by_key(|c| (c.at, c.seq))
 }
 
+/// How long a finished stay of `digest` in `env`, from `since` to `left` (append times), ran
+/// without incidents, as `min_soak` counts it: from the later of `since` and the close of the
+/// last incident closed during the stay, to `left` or, when an incident opened since then was
+/// still open as the stay ended, to when the first such one was opened.
+pub fn incident_free(
+    list: &[Incident],
+    env: &str,
+    digest: &Digest,
+    since: DateTime<Utc>,
+    left: DateTime<Utc>,
+) -> chrono::Duration {
+    let here = |i: &&Incident| i.env == env && &i.digest == digest && i.verified;
+    let start = list
+        .iter()
+        .filter(here)
+        .filter(|c| c.kind == EventKind::IncidentClose && c.paired.is_some())
+        .filter(|c| c.at >= since && c.at < left)
+        .map(|c| c.at)
+        .max()
+        .map_or(since, |closed| closed.max(since));
+    let closed_at = |open: &Incident| {
+        open.paired
+            .and_then(|seq| list.iter().find(|c| c.seq == seq))
+            .map(|c| c.at)
+    };
+    let end = list
+        .iter()
+        .filter(here)
+        .filter(|o| o.kind == EventKind::Incident && o.at >= start && o.at < left)
+        .filter(|o| closed_at(o).is_none_or(|c| c >= left))
+        .map(|o| o.at)
+        .min()
+        .unwrap_or(left);
+    (end - start).max(chrono::Duration::zero())
+}
+
 /// The blocking `incidents` rule for promoting `digest` out of `from`: failed while incidents
 /// are open there (naming each, newest last); passed, saying which incident was closed last,
 /// when all are closed; `None` when the digest never had one there (the rule is shown only
@@ -297,6 +333,49 @@ mod tests {
         );
         assert!(rule(&list, "api", "production", &a).is_none());
         assert!(!rule(&list, "api", "staging", &b).unwrap().passed);
+    }
+
+    #[test]
+    fn a_finished_stay_counts_only_its_incident_free_time() {
+        let a = Digest::of(b"a");
+        // A stay from t(0) to t(10): no incidents, all of it.
+        let mut list: Vec<Incident> = Vec::new();
+        assert_eq!(
+            incident_free(&list, "staging", &a, t(0), t(10)),
+            t(10) - t(0)
+        );
+        // An incident opened at t(2), closed at t(4): from t(4).
+        list.push(open(2, "staging", &a, "o2"));
+        list.push(close(4, "staging", &a, "c4", "o2"));
+        settle(&mut list);
+        assert_eq!(
+            incident_free(&list, "staging", &a, t(0), t(10)),
+            t(10) - t(4)
+        );
+        // Another opened at t(7), still open when the stay ended: t(4) to t(7).
+        list.push(open(7, "staging", &a, "o7"));
+        settle(&mut list);
+        assert_eq!(
+            incident_free(&list, "staging", &a, t(0), t(10)),
+            t(7) - t(4)
+        );
+        // Closed only after the stay ended: the same.
+        list.push(close(12, "staging", &a, "c12", "o7"));
+        settle(&mut list);
+        assert_eq!(
+            incident_free(&list, "staging", &a, t(0), t(10)),
+            t(7) - t(4)
+        );
+        // Another environment's or digest's incidents count for nothing here.
+        assert_eq!(
+            incident_free(&list, "production", &a, t(0), t(10)),
+            t(10) - t(0)
+        );
+        let b = Digest::of(b"b");
+        assert_eq!(
+            incident_free(&list, "staging", &b, t(0), t(10)),
+            t(10) - t(0)
+        );
     }
 
     #[test]

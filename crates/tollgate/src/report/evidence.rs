@@ -1,9 +1,12 @@
 //! The evidence a promotion or rollback relied on existed when it was made: each entry of its
 //! `data.evaluation.evidence` names a `check` event appended before it, for the same app and
 //! digest, by the same signer, of the same check and result, whose signed message hashes to the
-//! entry's `sha256` (and whose report hashes to `report_sha256`). A promotion cannot cite an
-//! attestation made later, or one that says something else. `tollgate verify` checks the
-//! database with it, and `verify FILE` a report.
+//! entry's `sha256` (and whose report hashes to `report_sha256`), by an identity the stated
+//! policy of its environment allowed to attest that check (its `checks[].attesters`, when the
+//! policies say). A promotion cannot cite an attestation made later, one that says something
+//! else, or one by someone `[[checks]]` did not name. `tollgate verify` checks the database with
+//! it (under tollgate.toml's policies), and `verify FILE` a report (under the sealed ones it
+//! states).
 
 use std::collections::HashMap;
 
@@ -27,9 +30,48 @@ struct Seen {
 #[derive(Debug, Default)]
 pub struct EvidenceLedger {
     checks: HashMap<i64, Seen>,
+    /// `{app: {env: policy or null}}` as a report states them (`api::export::policies`).
+    policies: Option<Value>,
 }
 
 impl EvidenceLedger {
+    /// A ledger that also holds each cited attester to the `attesters` the policies list for
+    /// the check in the promotion's environment (a check they do not list is not judged).
+    pub fn under(policies: Option<Value>) -> Self {
+        EvidenceLedger {
+            checks: HashMap::new(),
+            policies,
+        }
+    }
+
+    /// Who the stated policy of `app`/`env` lets attest `check`: `None` when it does not say.
+    fn attesters(&self, app: &str, env: &str, check: &str) -> Option<(Vec<&str>, String)> {
+        let stated = self
+            .policies
+            .as_ref()?
+            .get(app)?
+            .get(env)?
+            .get("checks")?
+            .as_array()?
+            .iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(check))?;
+        let list = |k: &str| -> Vec<&str> {
+            stated
+                .get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        let mut who = Vec::new();
+        if !list("roles").is_empty() {
+            who.push(format!("role {}", list("roles").join(", ")));
+        }
+        if !list("signers").is_empty() {
+            who.push(list("signers").join(", "));
+        }
+        Some((list("attesters"), who.join(" or ")))
+    }
+
     /// Take in one event; for a promotion or rollback, what is wrong with the evidence it
     /// relied on (one line each). `absent(seq)` words an entry whose `check` event is not one
     /// seen before it (`None`: say nothing, e.g. a filtered report's stub).
@@ -110,6 +152,17 @@ impl EvidenceLedger {
             if seen.sha256 != field("sha256") {
                 differs.push("its signed message hashes to something else".to_string());
             }
+            if let Some((allowed, who)) = self.attesters(&e.app, &e.env, field("check")) {
+                if !allowed.contains(&field("by")) {
+                    differs.push(format!(
+                        "{} may not attest {} under the stated policy of {} (who may: {})",
+                        field("by"),
+                        field("check"),
+                        e.env,
+                        if who.is_empty() { "nobody" } else { &who }
+                    ));
+                }
+            }
             let cited_report = entry.get("report_sha256").and_then(Value::as_str);
             if cited_report.is_some() && cited_report != seen.report_sha256.as_deref() {
                 differs.push("its report hashes to something else".to_string());
@@ -189,6 +242,27 @@ mod tests {
                 && wrong[0].contains("hashes to something else"),
             "{wrong:?}"
         );
+        // Under policies that let only qa@example.com attest load-test, ci's attestation
+        // cannot carry the promotion; where the policies do not say, it is not judged.
+        let policies = serde_json::json!({"api": {"production": {"approvals": 1, "checks": [
+            {"name": "load-test", "roles": ["qa"], "signers": [], "attesters": ["qa@example.com"]}
+        ]}}});
+        let mut strict = EvidenceLedger::under(Some(policies));
+        assert!(strict.event(&check, absent).is_empty());
+        let not_allowed = strict.event(&promotion(3, 2, &sha, "pass"), absent);
+        assert_eq!(not_allowed.len(), 1);
+        assert!(
+            not_allowed[0].contains(
+                "ci@example.com may not attest load-test under the stated policy of production (who may: role qa)"
+            ),
+            "{not_allowed:?}"
+        );
+        let mut silent =
+            EvidenceLedger::under(Some(serde_json::json!({"api": {"production": null}})));
+        assert!(silent.event(&check, absent).is_empty());
+        assert!(silent
+            .event(&promotion(3, 2, &sha, "pass"), absent)
+            .is_empty());
         // A filtered report's stub says nothing.
         assert!(ledger
             .event(&promotion(5, 9, &sha, "pass"), |_| None)

@@ -21,7 +21,8 @@ impl Checker<'_> {
         first: i64,
     ) {
         let mut consumption = Consumption::default();
-        let mut evidence = EvidenceLedger::default();
+        // Under the policies the report states (sealed in version 2).
+        let mut evidence = EvidenceLedger::under(self.top.get("policies").cloned());
         for (&seq, w) in wholes {
             let e = &w.event;
             let kind = e.kind.as_str();
