@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, DigestDetail,
+    ApprovalReceipt, ApproveRequest, AttestReceipt, Context, DigestDetail,
     ExportRequest, ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
     IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
     PromotionOutcome, PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt,
@@ -26,7 +26,7 @@ use crate::ipc::commands;
 use crate::new_workspace::new_workspace_at;
 use crate::requests::AtRequest;
 use crate::requests::{
-    AppRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
+    AppRequest, AttestInWindowRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
     ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest, OpenWorkspaceRequest,
     RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
 };
@@ -168,13 +168,17 @@ commands! {
         .await
     }
 
-    /// Sign an attestation of a check for a digest (`tollgate attest`, without a report file) as
-    /// this machine's identity once the person confirms in a native dialog (`null` when they do
-    /// not). Then publishes it to the team's registry.
-    async fn attest(state, req: AttestRequest) -> Option<AttestReceipt> {
+    /// Sign an attestation of a check for a digest (`tollgate attest`) as this machine's
+    /// identity once the person confirms in a native dialog (`null` when they do not, or cancel
+    /// choosing the report). With `attach_report`, the report file is chosen in a native open
+    /// dialog and attached to the image first. Then publishes it to the team's registry.
+    async fn attest(state, req: AttestInWindowRequest) -> Option<AttestReceipt> {
         let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
         let actor = actor(&state).await?;
-        not_send(move || async move { confirm::attest_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, actor).await }).await
+        not_send(move || async move {
+            confirm::attest_if_confirmed(dialogs.as_ref(), &ws, &ctx, req.attest, req.attach_report, actor).await
+        })
+        .await
     }
 
     /// What other tools attached to one digest (cosign signatures, SBOMs, ...), read from the

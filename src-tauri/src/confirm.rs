@@ -176,16 +176,26 @@ pub async fn verdict_if_confirmed(
 
 /// `attest` (signed and shared) as `actor` (resolved by the core, never named by the page),
 /// only after the person said yes in the native confirmation, as [`approve_if_confirmed`]. The
-/// desktop attaches no report file (`file` is ignored: the page never names a file to upload).
+/// page never names a file to upload (`file` is ignored): with `attach_report`, the person
+/// chooses the report in a native open dialog first (cancelling it signs nothing), and the
+/// confirmation names it.
 pub async fn attest_if_confirmed(
     dialogs: &dyn Dialogs,
     ws: &Workspace,
     ctx: &Context,
     req: AttestRequest,
+    attach_report: bool,
     actor: String,
 ) -> Result<Option<AttestReceipt>> {
+    let file = match attach_report {
+        false => None,
+        true => match dialogs.open_file("Choose the report to attach", "Report", "") {
+            Some(path) => Some(path),
+            None => return Ok(None),
+        },
+    };
     let req = AttestRequest {
-        file: None,
+        file,
         actor: Some(actor),
         ..req
     };
@@ -199,10 +209,25 @@ pub async fn attest_if_confirmed(
 /// summary as its text.
 pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
     let app = ws.app(&req.app)?;
+    // The report the person chose, named with its size (what the registry will hold).
+    let report = req
+        .file
+        .as_ref()
+        .map(|f| {
+            let name = f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            match std::fs::metadata(f) {
+                Ok(m) => format!(", with the report {name} ({} bytes) attached to the image", m.len()),
+                Err(_) => format!(", with the report {name} attached to the image"),
+            }
+        })
+        .unwrap_or_default();
     Ok(Signing {
         action: Action::Attest,
         app: app.name.clone(),
-        env: format!("check {}: {}", req.check.trim(), req.result.as_str()),
+        env: format!("check {}: {}{report}", req.check.trim(), req.result.as_str()),
         digest: Digest::parse(&req.digest)?,
         identity: req.actor.clone().unwrap_or_default(),
         text: Some(("Summary", req.summary.trim().to_string())),
@@ -509,6 +534,7 @@ mod tests {
             &ws,
             &ctx,
             req.clone(),
+            false,
             "alice@example.com".into(),
         ));
         assert!(out.unwrap().is_none());
@@ -523,6 +549,41 @@ mod tests {
             !ws.db_path.exists(),
             "cancelled before the history was opened"
         );
+        // With a report: the native open dialog chooses it (cancelled: nothing is asked or
+        // signed after it), and the confirmation names it with its size.
+        let cancelled = Scripted::default();
+        let out = tauri::async_runtime::block_on(attest_if_confirmed(
+            &cancelled,
+            &ws,
+            &ctx,
+            req.clone(),
+            true,
+            "alice@example.com".into(),
+        ));
+        assert!(out.unwrap().is_none());
+        assert_eq!(cancelled.asked(), ["Choose the report to attach: Report (.)"]);
+        let report = dir.path().join("load-test.json");
+        std::fs::write(&report, "{\"p99_ms\":180}").unwrap();
+        let chosen = Scripted {
+            open: Some(report),
+            ..Scripted::default()
+        };
+        let out = tauri::async_runtime::block_on(attest_if_confirmed(
+            &chosen,
+            &ws,
+            &ctx,
+            req.clone(),
+            true,
+            "alice@example.com".into(),
+        ));
+        assert!(out.unwrap().is_none());
+        assert!(
+            chosen.messages()[0].contains(
+                "Environment: check load-test: pass, with the report load-test.json (14 bytes) attached to the image\n"
+            ),
+            "{:?}",
+            chosen.messages()
+        );
         // Confirmed: the core decides (no [[checks]] is declared here).
         let yes = Scripted::confirming();
         let e = tauri::async_runtime::block_on(attest_if_confirmed(
@@ -530,6 +591,7 @@ mod tests {
             &ws,
             &ctx,
             req,
+            false,
             "alice@example.com".into(),
         ))
         .unwrap_err();

@@ -13,8 +13,8 @@ pub trait Dialogs: Send + Sync {
     /// The file chosen in a save dialog for a `extension` file named `suggested` by default, or
     /// `None` when the person cancelled.
     fn save_file(&self, title: &str, suggested: &str, extension: &str) -> Option<PathBuf>;
-    /// The existing `extension` file (described as `kind`) chosen in an open dialog, or `None`
-    /// when the person cancelled.
+    /// The existing `extension` file (described as `kind`; any file when `extension` is empty)
+    /// chosen in an open dialog, or `None` when the person cancelled.
     fn open_file(&self, title: &str, kind: &str, extension: &str) -> Option<PathBuf>;
     /// Whether the person pressed `ok` in a confirmation dialog (not Cancel, not closed).
     fn confirm(&self, title: &str, message: &str, ok: &str) -> bool;
@@ -36,13 +36,11 @@ impl Dialogs for Native {
     }
 
     fn open_file(&self, title: &str, kind: &str, extension: &str) -> Option<PathBuf> {
-        self.0
-            .dialog()
-            .file()
-            .set_title(title)
-            .add_filter(kind, &[extension])
-            .blocking_pick_file()
-            .and_then(|p| p.into_path().ok())
+        let mut dialog = self.0.dialog().file().set_title(title);
+        if !extension.is_empty() {
+            dialog = dialog.add_filter(kind, &[extension]);
+        }
+        dialog.blocking_pick_file().and_then(|p| p.into_path().ok())
     }
 
     fn confirm(&self, title: &str, message: &str, ok: &str) -> bool {

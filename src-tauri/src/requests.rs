@@ -130,3 +130,13 @@ pub struct RegistryTagsRequest {
     pub url: String,
     pub repositories: Vec<String>,
 }
+
+/// Attest from the window (`attest`): the attestation, and whether to attach a report file, which
+/// the Rust side then asks for in a native open dialog (the page never names a file to upload).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct AttestInWindowRequest {
+    /// Its `file` is ignored: see `attach_report`.
+    pub attest: tollgate::api::AttestRequest,
+    pub attach_report: bool,
+}

@@ -61,15 +61,33 @@ describe('EvidenceCard', () => {
     await fireEvent.click(submit);
     await waitFor(() => expect(onchanged).toHaveBeenCalled());
     expect(backend.attest).toHaveBeenCalledWith({
-      app: 'api',
-      digest: digestA,
-      check: 'security-review',
-      result: 'fail',
-      summary: '2 highs open',
-      url: null,
-      file: null,
+      attest: {
+        app: 'api',
+        digest: digestA,
+        check: 'security-review',
+        result: 'fail',
+        summary: '2 highs open',
+        url: null,
+        file: null,
+      },
+      attach_report: false,
     });
     expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('asks the app to let the person choose a report file, never naming one itself', async () => {
+    const { backend, onchanged } = show();
+    await fireEvent.click(screen.getByRole('button', { name: 'Attest…' }));
+    const dialog = screen.getByRole('dialog');
+    await fireEvent.input(dialog.querySelector('input[name=summary]')!, {
+      target: { value: 'p99 180 ms at 2x peak' },
+    });
+    await fireEvent.click(within(dialog).getByLabelText(/Attach a report file/));
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Attest' }));
+    await waitFor(() => expect(onchanged).toHaveBeenCalled());
+    const sent = vi.mocked(backend.attest).mock.calls[0]![0];
+    expect(sent.attach_report).toBe(true);
+    expect(sent.attest.file).toBeNull();
   });
 
   it('lists what other tools attached as not verified, and offers no attest without declared checks', async () => {

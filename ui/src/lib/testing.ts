@@ -192,7 +192,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
       ),
     ),
     incidents: method('incidents', () => []),
-    attest: method('attest', (req) => attestReceipt(attestation({ ...req }))),
+    attest: method('attest', (req) => attestReceipt(attestation({ ...req.attest }))),
     referrers: method('referrers', () => ({ referrers: [], problems: [] })),
     teamStatus: method('teamStatus', () => teamStatus()),
     overviewAt: method('overviewAt', (req) => ({

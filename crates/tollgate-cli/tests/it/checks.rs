@@ -302,6 +302,33 @@ fn required_checks_gate_the_promotion_by_who_attested_and_in_signing_order() {
             pdf_path.to_str().unwrap(),
         ])
         .ok();
+    // The documented shell recipe checks the attestations' signatures (CI's by the report's
+    // [[signers]] lines) and finds the promotion's evidence as cited.
+    let (code, said) = crate::export::recipe(&json_path);
+    assert_eq!(code, 0, "{said}");
+    let mut cites_other: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let promotion_seq = {
+        let p = cites_other["events"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|e| e["kind"] == "promotion")
+            .unwrap();
+        p["data"]["evaluation"]["evidence"][0]["sha256"] = "0".repeat(64).into();
+        p["seq"].clone()
+    };
+    let cites_path = f.tmp.path().join("cites-other.json");
+    std::fs::write(&cites_path, cites_other.to_string()).unwrap();
+    let (code, said) = crate::export::recipe(&cites_path);
+    assert!(
+        code == 1
+            && said.contains(&format!(
+                "event {promotion_seq}: the attestation it relied on (event "
+            ))
+            && said.contains("load-test pass by ci@example.com) is not in the report as cited"),
+        "{said}"
+    );
     // The report states who could attest each required check (sealed with the policies).
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();

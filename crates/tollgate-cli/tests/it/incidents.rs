@@ -376,6 +376,29 @@ fn an_on_call_bot_opens_an_incident_through_ssh_agent_and_ssh_keygen_verifies_bo
     assert!(ssh_keygen_verifies(dir.path(), &bot, &public, &close_event));
     let (_, other) = keygen(dir.path(), "other", "other");
     assert!(!ssh_keygen_verifies(dir.path(), &bot, &other, &open_event));
+    // The documented shell recipe checks both signatures against the report's [[signers]]
+    // lines (the bot is no approver); without those lines it cannot, and says which events.
+    let (code, said) = crate::export::recipe(&out);
+    assert_eq!(code, 0, "{said}");
+    assert!(report["allowed_signers_signers"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{bot} namespaces=\"tollgate-approval\"")));
+    let mut keyless = report.clone();
+    keyless.as_object_mut().unwrap().remove("allowed_signers_signers");
+    let keyless_path = ws.path().join("keyless.json");
+    std::fs::write(&keyless_path, keyless.to_string()).unwrap();
+    let (code, said) = crate::export::recipe(&keyless_path);
+    assert_eq!(code, 1, "{said}");
+    for e in [&open_event, &close_event] {
+        assert!(
+            said.contains(&format!(
+                "event {}: the signature of its signed message does not verify",
+                e["seq"]
+            )),
+            "{said}"
+        );
+    }
     ws.run(&["verify"]).ok();
     // The report, against this workspace's keys: both incident signatures verify (they are
     // counted with the signed events; the sync's observations are not signed).

@@ -151,6 +151,10 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
         allowed_signers: signing::allowed_signers(&ws.config.approvers),
         allowed_signers_git: (!ws.config.git.is_empty())
             .then(|| signing::allowed_signers_in(signing::GIT_NAMESPACE, &ws.config.identities())),
+        allowed_signers_signers: (!ws.config.signers.is_empty()).then(|| {
+            let signers: Vec<_> = ws.config.signers.iter().map(|s| s.as_identity()).collect();
+            signing::allowed_signers(&signers)
+        }),
         policies: policies(ws),
     };
 

@@ -138,6 +138,10 @@ impl<W: Write> JsonWriter<W> {
             Some(text) => Some(to_json(text)?),
             None => None,
         };
+        let bot_signers = match &meta.allowed_signers_signers {
+            Some(text) => Some(to_json(text)?),
+            None => None,
+        };
         let fields: [(&str, String); 10] = [
             ("version", to_json(&VERSION)?),
             ("generator", to_json(&generator)?),
@@ -152,10 +156,14 @@ impl<W: Write> JsonWriter<W> {
         ];
         write!(out, "{{\"format\":{}", to_json(FORMAT)?).map_err(io)?;
         for (k, v) in fields {
-            // After allowed_signers: the git namespace's, when the workspace has [[git]].
+            // After allowed_signers: the git namespace's, when the workspace has [[git]], and
+            // the [[signers]]' lines, when it has any.
             if k == "policies" {
                 if let Some(v) = &git_signers {
                     write!(out, ",\n\"allowed_signers_git\":{v}").map_err(io)?;
+                }
+                if let Some(v) = &bot_signers {
+                    write!(out, ",\n\"allowed_signers_signers\":{v}").map_err(io)?;
                 }
             }
             write!(out, ",\n\"{k}\":{v}").map_err(io)?;

@@ -151,6 +151,11 @@ pub struct Meta {
     /// every identity (approvers and `[[signers]]`) in namespace `git`, the file
     /// `git verify-commit` and `ssh-keygen -Y verify -n git` check the commits with.
     pub allowed_signers_git: Option<String>,
+    /// For a workspace with `[[signers]]` (bots that sign records, incidents, attestations):
+    /// their `allowed_signers` lines in namespace `tollgate-approval`. With `allowed_signers`
+    /// (the approvers) they check every authored event's signature; they never count for an
+    /// approval.
+    pub allowed_signers_signers: Option<String>,
     /// The policies of tollgate.toml at export time: `{app: {env: policy or null}}`.
     pub policies: serde_json::Value,
 }

@@ -3,8 +3,8 @@ import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { ApproveRequest } from "./ApproveRequest";
 import type { AtRequest } from "./AtRequest";
+import type { AttestInWindowRequest } from "./AttestInWindowRequest";
 import type { AttestReceipt } from "./AttestReceipt";
-import type { AttestRequest } from "./AttestRequest";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { ChosenWorkspace } from "./ChosenWorkspace";
@@ -67,7 +67,7 @@ export type Commands = {
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
   reject: { args: RejectRequest; result: RejectionReceipt | null };
   unreject: { args: RejectRequest; result: RejectionReceipt | null };
-  attest: { args: AttestRequest; result: AttestReceipt | null };
+  attest: { args: AttestInWindowRequest; result: AttestReceipt | null };
   referrers: { args: DigestRequest; result: OtherReferrers };
   rejections: { args: AppRequest; result: Array<Rejection> };
   incident_open: { args: IncidentOpenRequest; result: IncidentReceipt | null };
