@@ -5,12 +5,11 @@
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, AttestReceipt, Context, DigestDetail,
-    ExportRequest, ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
-    IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
-    PromotionOutcome, PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt,
-    RepositoryTags, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
-    WorkspacePlan,
+    ApprovalReceipt, ApproveRequest, AttestReceipt, Context, DigestDetail, ExportRequest,
+    ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt,
+    KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck, PromotionOutcome,
+    PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt, RepositoryTags,
+    RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus, WorkspacePlan,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
@@ -26,9 +25,9 @@ use crate::ipc::commands;
 use crate::new_workspace::new_workspace_at;
 use crate::requests::AtRequest;
 use crate::requests::{
-    AppRequest, AttestInWindowRequest, CheckRequest, ChooseExportRequest, DigestRequest, ExportTarget,
-    ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest, OpenWorkspaceRequest,
-    RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
+    AppRequest, AttestInWindowRequest, CheckRequest, ChooseExportRequest, DigestRequest,
+    ExportTarget, ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest,
+    OpenWorkspaceRequest, RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
 };
 use crate::state::{not_send, run_blocking, AppState};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};

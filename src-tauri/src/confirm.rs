@@ -219,7 +219,10 @@ pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
                 |n| n.to_string_lossy().into_owned(),
             );
             match std::fs::metadata(f) {
-                Ok(m) => format!(", with the report {name} ({} bytes) attached to the image", m.len()),
+                Ok(m) => format!(
+                    ", with the report {name} ({} bytes) attached to the image",
+                    m.len()
+                ),
                 Err(_) => format!(", with the report {name} attached to the image"),
             }
         })
@@ -227,7 +230,11 @@ pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
     Ok(Signing {
         action: Action::Attest,
         app: app.name.clone(),
-        env: format!("check {}: {}{report}", req.check.trim(), req.result.as_str()),
+        env: format!(
+            "check {}: {}{report}",
+            req.check.trim(),
+            req.result.as_str()
+        ),
         digest: Digest::parse(&req.digest)?,
         identity: req.actor.clone().unwrap_or_default(),
         text: Some(("Summary", req.summary.trim().to_string())),
@@ -561,7 +568,10 @@ mod tests {
             "alice@example.com".into(),
         ));
         assert!(out.unwrap().is_none());
-        assert_eq!(cancelled.asked(), ["Choose the report to attach: Report (.)"]);
+        assert_eq!(
+            cancelled.asked(),
+            ["Choose the report to attach: Report (.)"]
+        );
         let report = dir.path().join("load-test.json");
         std::fs::write(&report, "{\"p99_ms\":180}").unwrap();
         let chosen = Scripted {

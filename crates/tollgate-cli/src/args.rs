@@ -77,6 +77,8 @@ pub enum Command {
     },
     /// Sign that a [[checks]] check passed or failed for a digest, optionally attaching its report to the image
     Attest(AttestArgs),
+    /// Save the report an attestation names (fetched from the registry by its signed sha256 and checked against it)
+    FetchReport(FetchReportArgs),
 }
 
 // The arguments of each command (`tollgate COMMAND --help` shows the variant's doc comment).
@@ -326,6 +328,21 @@ pub struct AttestArgs {
     #[arg(long)]
     pub actor: Option<String>,
     /// Print the receipt as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FetchReportArgs {
+    #[arg(long)]
+    pub app: String,
+    /// The report's sha256 as the attestation states it (sha256: optional)
+    #[arg(long, value_name = "SHA256")]
+    pub report: String,
+    /// File to write (replaced only once the whole report arrived and matched)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print what was written as JSON
     #[arg(long)]
     pub json: bool,
 }

@@ -8,6 +8,7 @@ mod check;
 mod demo;
 mod diff;
 mod export;
+mod fetch_report;
 mod incident;
 mod init;
 mod key;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             command: IncidentCommand::Close(args),
         } => incident::close(&load, &ctx, args).await,
         Command::Attest(args) => attest::run(&load, &ctx, args).await,
+        Command::FetchReport(args) => fetch_report::run(&load, &ctx, args).await,
     }
 }
 

@@ -450,6 +450,50 @@ fn the_attached_report_is_fetched_back_and_the_check_message_verifies_with_ssh_k
     let report_lines = f.sync(&at(0)).team.skipped;
     assert!(report_lines.is_empty(), "{report_lines:?}");
 
+    // A teammate's desktop imports the attestation with its sync and saves the report it
+    // names from the registry: the same bytes, checked against the signed sha256.
+    // (The attestation was signed by the CLI now, so the teammate syncs now too.)
+    let (other, _other_ws) = f.desktop();
+    other.run(&["sync"]).ok();
+    let saved = other.path().join("saved").join("k6.json");
+    std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+    let fetched = other
+        .run(&[
+            "fetch-report",
+            "--app",
+            "api",
+            "--report",
+            &format!("sha256:{sha}"),
+            "--out",
+            saved.to_str().unwrap(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+    assert_eq!(fetched["by"], "ci@example.com");
+    assert_eq!(
+        fetched["source"],
+        format!("local/payments/api@sha256:{sha}")
+    );
+    // A hash no attestation names is refused, and nothing is written.
+    let unknown = other.path().join("unknown.json");
+    other
+        .run(&[
+            "fetch-report",
+            "--app",
+            "api",
+            "--report",
+            &"ab".repeat(32),
+            "--out",
+            unknown.to_str().unwrap(),
+        ])
+        .fails_with(
+            1,
+            &["no verified attestation of api names a report with sha256"],
+        );
+    assert!(!unknown.exists());
+
     // ssh-keygen -Y verify accepts the signed message for the listed key of ci@example.com.
     let ci = f.ws.config.identity("ci@example.com").unwrap();
     let key = signing::parse_approver_key(&ci).unwrap();

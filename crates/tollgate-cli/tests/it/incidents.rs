@@ -385,7 +385,10 @@ fn an_on_call_bot_opens_an_incident_through_ssh_agent_and_ssh_keygen_verifies_bo
         .unwrap()
         .contains(&format!("{bot} namespaces=\"tollgate-approval\"")));
     let mut keyless = report.clone();
-    keyless.as_object_mut().unwrap().remove("allowed_signers_signers");
+    keyless
+        .as_object_mut()
+        .unwrap()
+        .remove("allowed_signers_signers");
     let keyless_path = ws.path().join("keyless.json");
     std::fs::write(&keyless_path, keyless.to_string()).unwrap();
     let (code, said) = crate::export::recipe(&keyless_path);

@@ -31,6 +31,7 @@ mod promote;
 mod record;
 mod registries;
 mod reject;
+mod report_file;
 mod signer;
 mod status;
 mod sync;
@@ -77,6 +78,7 @@ pub use promote::{
 pub use record::{record, RecordReceipt, RecordRequest};
 pub use registries::{registries, RegistryKind, RegistryView};
 pub use reject::{reject, rejections, unreject, RejectRequest, RejectionReceipt};
+pub use report_file::{fetch_report, FetchReportRequest, FetchedReport};
 pub use signer::{signer, SignerStatus};
 pub use status::{record_is_unapproved, status};
 pub use sync::{sync, GitChange, LatePromotion, SyncProgress, SyncReport, SyncedGitEnv, SyncedTag};
