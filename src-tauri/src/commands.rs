@@ -6,10 +6,11 @@
 use serde::Serialize;
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, AttestReceipt, Context, DigestDetail, ExportRequest,
-    ExportSummary, GitPreview, IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt,
-    KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck, PromotionOutcome,
-    PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt, RepositoryTags,
-    RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus, WorkspacePlan,
+    ExportSummary, FetchedReport, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
+    IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
+    PromotionOutcome, PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt,
+    RepositoryTags, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
+    WorkspacePlan,
 };
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
@@ -29,6 +30,7 @@ use crate::requests::{
     ExportTarget, ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest,
     OpenWorkspaceRequest, RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
 };
+use crate::saved_reports::SaveReportRequest;
 use crate::state::{not_send, run_blocking, AppState};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
 
@@ -178,6 +180,12 @@ commands! {
             confirm::attest_if_confirmed(dialogs.as_ref(), &ws, &ctx, req.attest, req.attach_report, actor).await
         })
         .await
+    }
+
+    /// Save the report an attestation names, where the person chooses in a native save dialog
+    /// (`null` when cancelled), checked against its signed sha256 (`tollgate fetch-report`).
+    async fn save_report(state, req: SaveReportRequest) -> Option<FetchedReport> {
+        crate::saved_reports::save_report(&state, state.dialogs()?, req).await
     }
 
     /// What other tools attached to one digest (cosign signatures, SBOMs, ...), read from the

@@ -10,8 +10,8 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 /// What the commands ask the person. Both calls block until the dialog closes: call them off
 /// the async runtime ([`crate::state::run_blocking`]).
 pub trait Dialogs: Send + Sync {
-    /// The file chosen in a save dialog for a `extension` file named `suggested` by default, or
-    /// `None` when the person cancelled.
+    /// The file chosen in a save dialog for a `extension` file (any file when empty) named
+    /// `suggested` by default, or `None` when the person cancelled.
     fn save_file(&self, title: &str, suggested: &str, extension: &str) -> Option<PathBuf>;
     /// The existing `extension` file (described as `kind`; any file when `extension` is empty)
     /// chosen in an open dialog, or `None` when the person cancelled.
@@ -25,14 +25,16 @@ pub struct Native(pub tauri::AppHandle);
 
 impl Dialogs for Native {
     fn save_file(&self, title: &str, suggested: &str, extension: &str) -> Option<PathBuf> {
-        self.0
+        let mut dialog = self
+            .0
             .dialog()
             .file()
             .set_title(title)
-            .set_file_name(suggested)
-            .add_filter(extension.to_uppercase(), &[extension])
-            .blocking_save_file()
-            .and_then(|p| p.into_path().ok())
+            .set_file_name(suggested);
+        if !extension.is_empty() {
+            dialog = dialog.add_filter(extension.to_uppercase(), &[extension]);
+        }
+        dialog.blocking_save_file().and_then(|p| p.into_path().ok())
     }
 
     fn open_file(&self, title: &str, kind: &str, extension: &str) -> Option<PathBuf> {

@@ -30,6 +30,7 @@ mod logging;
 mod new_workspace;
 mod prefetch;
 mod requests;
+mod saved_reports;
 #[cfg(test)]
 mod sentences;
 mod state;

@@ -75,6 +75,22 @@ describe('EvidenceCard', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
+  it('saves an attested report where the person chooses, naming the file it suggests', async () => {
+    const report = { sha256: 'cd'.repeat(32), size: 412, media_type: 'application/json' };
+    const { backend } = show(fakeBackend(), { checks: [attestation({ report })] });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save report…' }));
+    await waitFor(() =>
+      expect(screen.getByText(/Saved to \/home\/me\/load-test-cdcdcdcdcdcd.json/)).toBeTruthy(),
+    );
+    expect(backend.saveReport).toHaveBeenCalledWith({
+      app: 'api',
+      sha256: report.sha256,
+      suggested_name: 'load-test-cdcdcdcdcdcd.json',
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Show in folder' }));
+    expect(backend.revealFile).toHaveBeenCalledWith({ path: '/home/me/load-test-cdcdcdcdcdcd.json' });
+  });
+
   it('asks the app to let the person choose a report file, never naming one itself', async () => {
     const { backend, onchanged } = show();
     await fireEvent.click(screen.getByRole('button', { name: 'Attest…' }));

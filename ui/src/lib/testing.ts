@@ -194,6 +194,16 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     incidents: method('incidents', () => []),
     attest: method('attest', (req) => attestReceipt(attestation({ ...req.attest }))),
     referrers: method('referrers', () => ({ referrers: [], problems: [] })),
+    saveReport: method('saveReport', (req) => ({
+      path: `/home/me/${req.suggested_name}`,
+      sha256: req.sha256,
+      size: 412,
+      media_type: 'application/json',
+      source: `local/payments/api@sha256:${req.sha256}`,
+      check: 'load-test',
+      result: 'pass',
+      by: 'ci@example.com',
+    })),
     teamStatus: method('teamStatus', () => teamStatus()),
     overviewAt: method('overviewAt', (req) => ({
       ...sampleOverview(

@@ -13,6 +13,7 @@ import type { DigestRequest } from "./DigestRequest";
 import type { ExportSummary } from "./ExportSummary";
 import type { ExportTarget } from "./ExportTarget";
 import type { ExportToChosenRequest } from "./ExportToChosenRequest";
+import type { FetchedReport } from "./FetchedReport";
 import type { GitPreview } from "./GitPreview";
 import type { Incident } from "./Incident";
 import type { IncidentCloseRequest } from "./IncidentCloseRequest";
@@ -42,6 +43,7 @@ import type { ReleaseDiff } from "./ReleaseDiff";
 import type { RepositoryTags } from "./RepositoryTags";
 import type { RevealRequest } from "./RevealRequest";
 import type { RollbackRequest } from "./RollbackRequest";
+import type { SaveReportRequest } from "./SaveReportRequest";
 import type { Segment } from "./Segment";
 import type { SignerStatus } from "./SignerStatus";
 import type { StatusRow } from "./StatusRow";
@@ -68,6 +70,7 @@ export type Commands = {
   reject: { args: RejectRequest; result: RejectionReceipt | null };
   unreject: { args: RejectRequest; result: RejectionReceipt | null };
   attest: { args: AttestInWindowRequest; result: AttestReceipt | null };
+  save_report: { args: SaveReportRequest; result: FetchedReport | null };
   referrers: { args: DigestRequest; result: OtherReferrers };
   rejections: { args: AppRequest; result: Array<Rejection> };
   incident_open: { args: IncidentOpenRequest; result: IncidentReceipt | null };
@@ -111,6 +114,7 @@ export const COMMAND_NAMES = [
   "reject",
   "unreject",
   "attest",
+  "save_report",
   "referrers",
   "rejections",
   "incident_open",
