@@ -123,6 +123,30 @@ describe('Overview', () => {
     expect(screen.getByText('2')).toBeTruthy(); // "2 waiting for promotion"
   });
 
+  it('says how much of the evidence the waiting digest needs is attested', async () => {
+    const checks = (loadTest: boolean) =>
+      evaluation({
+        rules: [
+          { rule: 'checks', passed: loadTest, reason: 'load-test: passed by ci@example.com', blocking: true },
+          { rule: 'checks', passed: false, reason: 'security-review: not attested', blocking: true },
+        ],
+      });
+    const cells = [
+      cell(row({ app: 'api', env: 'staging', digest: digestB })),
+      cell(
+        row({ app: 'api', env: 'production', digest: digestA }),
+        sampleCheck({ app: 'api', to: 'production', digest: digestB, evaluation: checks(true) }),
+      ),
+    ];
+    const { container } = renderWith(fakeBackend({ overview: sampleOverview(cells) }));
+    await screen.findByRole('table');
+    const marker = container.querySelector<HTMLElement>('td[data-env="production"] .evidence')!;
+    expect(marker.dataset.evidence).toBe('1/2');
+    expect(marker.textContent).toBe('Evidence 1 of 2');
+    expect(marker.title).toContain('security-review: not attested');
+    expect(container.querySelector('td[data-env="staging"] .evidence')).toBeNull();
+  });
+
   it('marks a drifted environment loudly, and only that one, with a banner naming it', async () => {
     const { container } = renderWith(
       fakeBackend({
