@@ -444,3 +444,52 @@ fn an_on_call_bot_opens_an_incident_through_ssh_agent_and_ssh_keygen_verifies_bo
     ])
     .ok();
 }
+
+/// A rollback counts the digest's earlier stays in the source environment toward `min_soak`,
+/// but only their incident-free time: A ran 44h in staging, yet only the 5h after its incident
+/// was closed count, so rolling production back to A does not pass on soak.
+#[test]
+fn a_rollback_counts_only_the_incident_free_time_of_earlier_stays() {
+    let f = SignedWorkspace::builder(
+        "incident-rollback",
+        &[
+            r#"{ name = "staging", tag = "staging" }"#,
+            r#"{ name = "production", tag = "production", repository = "local/prod/api", policy = { approvals = 1, min_soak = "24h" } }"#,
+        ],
+    )
+    .image("staging", "incident-rollback-a")
+    .image("next", "incident-rollback-b")
+    .approver("alice", &["manager"])
+    .build();
+    let (a, b, alice) = (
+        f.digests[0].clone(),
+        f.digests[1].clone(),
+        f.approvers[0].clone(),
+    );
+    f.sync(&at(0));
+    f.approve(&at(25), &alice, "production", &a, None).unwrap();
+    f.promote(&at(26), "production", &a, "release-bot").unwrap();
+    // An incident on A in staging from hour 27 to hour 40; B replaces A there at hour 45.
+    open(&f.ws, &at(27), "staging", &a, "INC-7", "ci").unwrap();
+    close(&f.ws, &at(40), "INC-7", &alice).unwrap();
+    tollgate_testsupport::skopeo::skopeo_retag(&f.reg, "payments/api:next", "payments/api:staging");
+    f.sync(&at(45));
+    f.record(&at(45), "staging", &b);
+    f.approve(&at(69), &alice, "production", &b, None).unwrap();
+    f.promote(&at(70), "production", &b, "release-bot").unwrap();
+
+    // Rolling production back to A: its stay in staging lasted 44h, 5h of them incident-free.
+    let check = production_check(&f.ws, 71, &a);
+    let soak = check
+        .evaluation
+        .rules
+        .iter()
+        .find(|r| r.rule == Rule::MinSoak)
+        .unwrap();
+    assert!(!soak.passed, "{}", soak.reason);
+    assert!(
+        soak.reason.contains("its longest stay there was 5h"),
+        "{}",
+        soak.reason
+    );
+}
