@@ -169,6 +169,14 @@ fn a_newcomer_approves_and_promotes_in_the_demo() {
     assert_eq!(promote.code, 0, "{}", promote.stderr);
     let layout = config.parent().unwrap().join("registry/payments/api");
     assert_eq!(skopeo_layout_digest(&layout, "staging"), digest);
+    // The deploy snippet names the image where a cluster would pull it, not the local layout.
+    assert!(
+        promote.stdout.contains(&format!(
+            "kubectl set image deployment/api api=registry.example.com/payments/api@{digest}"
+        )) && !promote.stdout.contains("oci:"),
+        "{}",
+        promote.stdout
+    );
 
     // The approval is the newcomer's, and stock ssh-keygen verifies it.
     let store = Store::open(&ws.db_path).unwrap();

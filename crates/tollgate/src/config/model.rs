@@ -64,6 +64,11 @@ pub struct RegistryConfig {
     pub url: String,
     #[serde(default)]
     pub insecure: bool,
+    /// Where deployments pull this registry's images from, when that is not where Tollgate reads
+    /// them (a mirror, a pull-through cache, a local layout copied from a registry):
+    /// `host[:port][/path]`. Deploy snippets name images there (`{pull}/{path}@sha256:…`).
+    #[serde(default)]
+    pub pull: Option<String>,
 }
 
 /// Where a registry lives, once its `url` is understood.
@@ -76,6 +81,33 @@ pub enum RegistryLocation {
 }
 
 impl RegistryConfig {
+    /// `pull` checked: `host[:port][/path]`, no scheme, no tag or digest, no spaces.
+    pub fn check_pull(&self) -> Result<()> {
+        let Some(pull) = &self.pull else {
+            return Ok(());
+        };
+        let host = pull.split('/').next().unwrap_or_default();
+        let ok = !pull.is_empty()
+            && !pull.contains("://")
+            && !pull.ends_with('/')
+            && !host.is_empty()
+            && pull
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._:/".contains(c))
+            && pull
+                .split('/')
+                .skip(1)
+                .all(|p| !p.is_empty() && !p.contains(':'));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::config(format!(
+                "registry '{}': pull '{pull}' is not host[:port][/path]; write where deployments pull from, e.g. registry.example.com or registry.example.com:5000/mirror",
+                self.name
+            )))
+        }
+    }
+
     pub fn location(&self, base_dir: &Path) -> Result<RegistryLocation> {
         let bad = |why: &str| {
             Error::config(format!(

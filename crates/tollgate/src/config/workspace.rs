@@ -101,6 +101,7 @@ impl Workspace {
                 return bad(format!("registry '{}' is defined twice", r.name));
             }
             r.location(self.dir())?;
+            r.check_pull()?;
         }
         let mut gits = HashSet::new();
         for g in &c.git {

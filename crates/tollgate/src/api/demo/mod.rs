@@ -221,6 +221,8 @@ database = "tollgate.db"
 [[registries]]
 name = "demo"
 url = "oci:registry"
+# Where a cluster would pull these images from: the deploy snippets name them there.
+pull = "registry.example.com"
 "#,
     );
     for app in APPS {

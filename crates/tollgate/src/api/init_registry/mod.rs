@@ -124,6 +124,7 @@ fn open(ctx: &Context, url: &str, login: Option<&RegistryLogin>) -> Result<(Regi
         name: REGISTRY_NAME.to_string(),
         url: url.to_string(),
         insecure: false,
+        pull: None,
     };
     let RegistryLocation::Remote { host, plain_http } = config.location(Path::new("."))? else {
         return Err(Error::bad_input(format!(
