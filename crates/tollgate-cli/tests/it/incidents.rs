@@ -185,6 +185,19 @@ fn an_open_incident_blocks_the_promotion_naming_it_and_its_close_restarts_the_so
         Some("rolled back the feature flag")
     );
     assert_eq!(marks[0].closed_at, Some(t0() + Duration::hours(10)));
+    // As of hour 5 (timeline --at) the incident was open; as of hour 2 there was none.
+    let as_of = |h: i64| {
+        api::timeline_at(&f.ws, "api", Some("staging"), t0() + Duration::hours(h))
+            .unwrap()
+            .remove(0)
+            .segment
+            .incidents
+    };
+    let then = as_of(5);
+    assert_eq!((then.len(), then[0].closed_at), (1, None));
+    assert_eq!(then[0].resolution, None);
+    assert_eq!(as_of(12)[0].closed_at, Some(t0() + Duration::hours(10)));
+    assert!(as_of(2).is_empty());
 
     assert!(production_check(&f.ws, 34, &a).evaluation.passed);
     f.promote(&at(34), "production", &a, "release-bot").unwrap();

@@ -91,5 +91,22 @@ pub fn timeline_at(
             });
         }
     }
+    // The stay's incidents and attestations as the history held them at `at`: appended by
+    // then, an incident closed only if its close was.
+    let mut segments: Vec<Segment> = out.iter().map(|s| s.segment.clone()).collect();
+    crate::api::incident::mark_segments(ws, &store, a, &mut segments)?;
+    crate::api::attest::mark_segments(ws, &store, a, &mut segments)?;
+    for (s, mut marked) in out.iter_mut().zip(segments) {
+        marked.incidents.retain(|i| i.opened_at <= at);
+        for i in &mut marked.incidents {
+            if i.closed_at.is_some_and(|c| c > at) {
+                i.closed_at = None;
+                i.resolution = None;
+            }
+        }
+        marked.checks.retain(|c| c.at <= at);
+        s.segment.incidents = marked.incidents;
+        s.segment.checks = marked.checks;
+    }
     Ok(out)
 }
