@@ -2,7 +2,9 @@
 // timeline's zoom and cursor; Escape from every kind of control.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { compile } from 'svelte/compiler';
 import App from './App.svelte';
+import headerSource from './lib/AppHeader.svelte?raw';
 import { backendContext } from './lib/backend';
 import {
   cell,
@@ -130,5 +132,15 @@ describe('Escape', () => {
     // the next Escape (from where focus went) goes back
     await fireEvent.keyDown(document.activeElement ?? window, { key: 'Escape' });
     await waitFor(() => expect(location.hash).toBe('#/'));
+  });
+});
+
+describe('the top navigation', () => {
+  it('stays at the top of the window on long pages (its compiled style is sticky)', () => {
+    // jsdom applies no component styles: read them from the compiled component.
+    const css = compile(headerSource, { filename: 'AppHeader.svelte' }).css?.code ?? '';
+    const rule = /\.app-header\.svelte-[\w-]+\s*\{([^}]*)\}/.exec(css)?.[1] ?? '';
+    expect(rule).toMatch(/position:\s*sticky/);
+    expect(rule).toMatch(/top:\s*0/);
   });
 });
