@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendContext } from '../lib/backend';
 import { digestA, fakeBackend, row, segment, stubResizeObserver } from '../lib/testing';
-import { nowLabel, NOW_MIN_W, sinceText } from './current';
+import { nowLabel, NOW_MIN_W, sinceText, stayLabel } from './current';
 import Timeline from './Timeline.svelte';
 
 const NOW = '2026-12-07T21:00:00Z';
@@ -85,5 +85,11 @@ describe('the current stay', () => {
     expect(nowLabel(seg, now, 1000)).toMatchObject({ text: 'bbdc01234567 1.4.2 since 20:46', inside: true });
     expect(nowLabel(seg, now, 200)).toMatchObject({ text: 'bbdc… 1.4.2 since 20:46', inside: true });
     expect(nowLabel(seg, now, 20)).toMatchObject({ text: 'bbdc… 1.4.2 since 20:46', inside: false });
+    // without room for the version, the digest and since when still fit inside
+    expect(nowLabel(seg, now, 130)).toMatchObject({ text: 'bbdc… since 20:46', inside: true });
+    // a past stay: its short digest, and its version when there is room
+    expect(stayLabel(seg, 1000)).toBe('bbdc01234567 1.4.2');
+    expect(stayLabel(seg, 100)).toBe('bbdc01234567');
+    expect(stayLabel(seg, 40)).toBeNull();
   });
 });

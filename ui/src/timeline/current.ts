@@ -8,7 +8,7 @@ import { clock, DAY } from './scale';
 export const NOW_MIN_W = 8;
 
 /** About how wide one character of a bar's label is (12 px bold monospace). */
-const CHAR_W = 7.4;
+export const CHAR_W = 7.25;
 
 /** `20:46` when the stay began today (UTC), else `3 Dec` (with the year when not this year). */
 export function sinceText(from: number, now: number): string {
@@ -17,9 +17,10 @@ export function sinceText(from: number, now: number): string {
 }
 
 /**
- * What the current stay's bar says, given the room inside it (px): the 12-digit short digest
- * when it fits, else its first 4 digits (`bbdc…`), with the version and "since …"; `inside`
- * when it fits in the bar, else it is drawn beside the bar. `width` is the text's width (px).
+ * What the current stay's bar says, given the room inside it (px): the 12-digit short digest,
+ * the version and "since …" when they fit; else its first 4 digits (`bbdc…`), with the version
+ * if that fits, else without. `inside` when one of those fits in the bar; else the bar is too
+ * thin and the label (with the version) is drawn beside it. `width` is the text's width (px).
  */
 export function nowLabel(
   seg: Segment,
@@ -28,9 +29,26 @@ export function nowLabel(
 ): { text: string; inside: boolean; width: number } {
   const since = `since ${sinceText(Date.parse(seg.from), now)}`;
   const version = seg.version ? ` ${seg.version}` : '';
-  const long = `${shortDigest(seg.digest)}${version} ${since}`;
-  const short = `${hexOf(seg.digest).slice(0, 4)}…${version} ${since}`;
-  const w = (t: string) => t.length * CHAR_W;
-  if (w(long) <= room) return { text: long, inside: true, width: w(long) };
-  return { text: short, inside: w(short) <= room, width: w(short) };
+  const head = `${hexOf(seg.digest).slice(0, 4)}…`;
+  const forms = [
+    `${shortDigest(seg.digest)}${version} ${since}`,
+    `${head}${version} ${since}`,
+    `${head} ${since}`,
+  ];
+  const fits = forms.find((t) => textWidth(t) <= room);
+  const text = fits ?? forms[1]!;
+  return { text, inside: fits !== undefined, width: textWidth(text) };
+}
+
+/** About how wide a bar's label is (px). */
+export function textWidth(text: string): number {
+  return text.length * CHAR_W;
+}
+
+/** A past stay's label: its short digest, and its version when the bar has room for both. */
+export function stayLabel(seg: Segment, room: number): string | null {
+  const short = shortDigest(seg.digest);
+  const withVersion = seg.version ? `${short} ${seg.version}` : short;
+  if (textWidth(withVersion) <= room) return withVersion;
+  return textWidth(short) <= room ? short : null;
 }
