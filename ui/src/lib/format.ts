@@ -18,6 +18,16 @@ export function formatTime(rfc3339: string): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A sentence from the core (a rule's reason, "ready at 2025-11-25T08:23:00Z") with each RFC 3339
+ * time in it written as `formatTime` writes it, so that a view shows one date format.
+ */
+export function withTimes(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (t) =>
+    formatTime(t),
+  );
+}
+
 /** `25 Nov` (or `25 Nov 2025` when `withYear`), UTC. */
 export function formatDay(ms: number, withYear = false): string {
   const d = new Date(ms);
