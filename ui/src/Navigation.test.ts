@@ -129,6 +129,18 @@ describe('Escape', () => {
     expect(document.activeElement).not.toBe(field);
     expect((field as HTMLInputElement).value).toBe('-7d');
     expect(location.hash).toBe('#/export');
+    // the same from a picker and a list
+    for (const control of [
+      screen.getByLabelText('To: pick a date and time (UTC)'),
+      screen.getByLabelText('App'),
+    ]) {
+      control.focus();
+      const e = new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true });
+      control.dispatchEvent(e);
+      expect(e.defaultPrevented).toBe(true);
+      expect(document.activeElement).not.toBe(control);
+      expect(location.hash).toBe('#/export');
+    }
     // the next Escape (from where focus went) goes back
     await fireEvent.keyDown(document.activeElement ?? window, { key: 'Escape' });
     await waitFor(() => expect(location.hash).toBe('#/'));
