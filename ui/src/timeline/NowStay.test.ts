@@ -92,4 +92,18 @@ describe('the current stay', () => {
     expect(stayLabel(seg, 100)).toBe('bbdc01234567');
     expect(stayLabel(seg, 40)).toBeNull();
   });
+
+  it('names its version in the tooltip too', async () => {
+    const backend = fakeBackend({
+      timeline: [
+        segment({ env: 'production', digest: bbdc, from: '2026-12-01T08:00:00Z', version: '1.4.2', seq: 1 }),
+      ],
+      status: [row({ app: 'api', env: 'production' })],
+    });
+    const { container } = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
+    await screen.findByRole('group', { name: /Timeline chart/ });
+    await fireEvent.pointerEnter(current(container));
+    const tip = screen.getByRole('tooltip');
+    expect(tip.textContent).toContain('bbdc01234567 1.4.2 in production');
+  });
 });
