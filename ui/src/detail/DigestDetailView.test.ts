@@ -58,11 +58,21 @@ describe('DigestDetailView', () => {
     renderDetail();
     await screen.findByText('Tags now');
     expect(screen.getByText('local/payments/api:staging')).toBeTruthy();
-    expect(screen.getByText('1.7.0')).toBeTruthy();
+    expect(screen.getByText('1.7.0', { selector: 'dd' })).toBeTruthy();
+    // versions before hex: the version beside the digest in the header too
+    expect(screen.getByTestId('detail-version').textContent).toBe('1.7.0');
     expect(screen.getByText('4f2a9c1')).toBeTruthy();
-    expect(screen.getByText('https://git.example.com/payments/api')).toBeTruthy();
-    expect(screen.getByText('linux/amd64')).toBeTruthy();
-    expect(screen.getByText('linux/arm64')).toBeTruthy();
+    // the source is a link to open (and copy), the platforms are named
+    const source = screen.getByTestId('detail-source');
+    expect(source.querySelector('[data-url]')?.getAttribute('data-url')).toBe(
+      'https://git.example.com/payments/api',
+    );
+    expect(within(source).getByRole('button', { name: /Open source repository/ })).toBeTruthy();
+    const platforms = screen.getByTestId('detail-platforms');
+    expect([...platforms.querySelectorAll('code')].map((c) => c.textContent)).toEqual([
+      'linux/amd64',
+      'linux/arm64',
+    ]);
     expect(screen.getByText('2025-11-18 12:00 UTC', { selector: 'dd' })).toBeTruthy();
     const stays = screen.getByRole('region', { name: 'Where and when it ran' });
     const rows = within(stays).getAllByRole('row').slice(1);

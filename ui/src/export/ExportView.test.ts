@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { exportSummary, exportTarget, promoteBackend, row } from '../lib/testing';
 import ExportView from './ExportView.svelte';
-import { untilBound } from './range';
+import { pickerValue, sinceBound, untilBound } from './range';
 
 function show(backend = promoteBackend()) {
   backend.status.mockResolvedValue([
@@ -136,5 +136,33 @@ describe('ExportView', () => {
     expect(untilBound('2026-12-31')).toBe('2027-01-01T00:00:00Z');
     expect(untilBound('2028-02-28')).toBe('2028-02-29T00:00:00Z');
     expect(untilBound('')).toBeNull();
+  });
+
+  it('takes the range typed (days or moments) or picked with date-time pickers, in UTC', async () => {
+    const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
+    render(ExportView, { context: backendContext(backend) });
+    const since = screen.getByLabelText('From: pick a date and time (UTC)');
+    expect(since.getAttribute('type')).toBe('datetime-local');
+    await fireEvent.change(since, { target: { value: '2026-11-01T08:30' } });
+    // the picked moment is the typed form too
+    expect((screen.getByLabelText('From (inclusive)') as HTMLInputElement).value).toBe(
+      '2026-11-01T08:30:00Z',
+    );
+    await fireEvent.input(screen.getByLabelText('To (inclusive)'), { target: { value: '2026-11-30' } });
+    expect((screen.getByLabelText('To: pick a date and time (UTC)') as HTMLInputElement).value).toBe(
+      '2026-11-30T00:00',
+    );
+    expect(screen.getByText(/Times are UTC/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('radio', { name: /JSON/ }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Export JSON…' }));
+    await waitFor(() =>
+      expect(backend.export).toHaveBeenCalledWith(
+        expect.objectContaining({ since: '2026-11-01T08:30:00Z', until: '2026-12-01T00:00:00Z' }),
+      ),
+    );
+    expect(sinceBound('2026-11-01T08:30')).toBe('2026-11-01T08:30:00Z');
+    expect(untilBound('2026-11-02T10:00:00+02:00')).toBe('2026-11-02T10:00:00+02:00');
+    expect(pickerValue('2026-11-02T10:00:00Z')).toBe('2026-11-02T10:00');
+    expect(pickerValue('-7d')).toBe('');
   });
 });

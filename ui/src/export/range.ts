@@ -1,11 +1,36 @@
-// The export form's dates to the core's RFC 3339 bounds: `since` inclusive (start of that
-// day, UTC), `until` exclusive (start of the day after the last day picked, UTC).
-export function sinceBound(day: string): string | null {
-  return day ? `${day}T00:00:00Z` : null;
+// The export form's range to the core's RFC 3339 bounds. Each end is typed (a UTC day
+// `2026-11-01`, or a moment in RFC 3339) or picked (a date-time picker's `2026-11-01T08:00`,
+// taken as UTC). A day: `since` from its start, `until` to its end (the start of the next
+// day, exclusive); a moment is exact. Anything else goes to the core as typed, which says
+// in one line what is wrong with it.
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const PICKED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+/** A date-time picker's value (`2026-11-01T08:00`, no zone) as the UTC moment it names. */
+export function pickedMoment(value: string): string {
+  if (!PICKED.test(value)) return value;
+  return value.length === 16 ? `${value}:00Z` : `${value}Z`;
 }
 
-export function untilBound(lastDay: string): string | null {
+/** The picker's value for a typed end (a day or a UTC moment), or empty. */
+export function pickerValue(typed: string): string {
+  const t = typed.trim();
+  if (DAY.test(t)) return `${t}T00:00`;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?(\.\d+)?Z$/.exec(t);
+  return m ? m[1]! : '';
+}
+
+export function sinceBound(typed: string): string | null {
+  const t = typed.trim();
+  if (!t) return null;
+  return DAY.test(t) ? `${t}T00:00:00Z` : pickedMoment(t);
+}
+
+export function untilBound(typed: string): string | null {
+  const lastDay = typed.trim();
   if (!lastDay) return null;
+  if (!DAY.test(lastDay)) return pickedMoment(lastDay);
   const d = new Date(`${lastDay}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return null;
   d.setUTCDate(d.getUTCDate() + 1);

@@ -8,6 +8,7 @@ import {
   shortDigest,
   soak,
   uniqueInOrder,
+  withTimes,
 } from './format';
 
 describe('format', () => {
@@ -20,6 +21,16 @@ describe('format', () => {
     expect(formatTime('yesterday')).toBe('yesterday');
     expect(formatDay(Date.parse('2025-11-25T23:30:00Z'))).toBe('25 Nov');
     expect(formatDay(Date.parse('2025-01-02T00:00:00Z'), true)).toBe('2 Jan 2025');
+  });
+
+  it('writes the times in a core sentence the one way the app writes times', () => {
+    expect(withTimes('soaked 3h in staging, needs 24h (ready at 2025-11-26T01:00:00Z)')).toBe(
+      'soaked 3h in staging, needs 24h (ready at 2025-11-26 01:00 UTC)',
+    );
+    expect(withTimes('replaced at 2025-11-25T01:00:00+01:00; closed at 2025-11-25T02:00Z')).toBe(
+      'replaced at 2025-11-25 00:00 UTC; closed at 2025-11-25 02:00 UTC',
+    );
+    expect(withTimes('no time here, sha256:2025')).toBe('no time here, sha256:2025');
   });
 
   it('says durations with two units at most', () => {

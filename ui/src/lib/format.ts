@@ -1,4 +1,5 @@
 // Small, pure display helpers: deterministic (UTC) so tests and screenshots agree everywhere.
+import { PALETTE, preferredIndex, type DigestColour } from './colour';
 
 /** The first 12 hex digits of `sha256:<hex>`: what a person compares and types to confirm. */
 export function shortDigest(digest: string): string {
@@ -15,6 +16,16 @@ export function formatTime(rfc3339: string): string {
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return rfc3339;
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * A sentence from the core (a rule's reason, "ready at 2025-11-25T08:23:00Z") with each RFC 3339
+ * time in it written as `formatTime` writes it, so that a view shows one date format.
+ */
+export function withTimes(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (t) =>
+    formatTime(t),
+  );
 }
 
 /** `25 Nov` (or `25 Nov 2025` when `withYear`), UTC. */
@@ -61,30 +72,13 @@ export function uniqueInOrder<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
 }
 
-/** Hues far from each other and from the red that marks drift. */
-const HUES = [30, 50, 85, 130, 165, 190, 210, 235, 260, 285, 310, 335];
-/** Lightness and text colour of the three tones: dark, middle, light. */
-const TONES = [
-  { s: 60, l: 30, text: '#ffffff' },
-  { s: 55, l: 44, text: '#ffffff' },
-  { s: 70, l: 76, text: '#111827' },
-];
-
 /**
  * The colour of a digest, derived from its hex alone, so that the same digest has the same
- * colour in every lane, view and session. All of the hex is hashed (FNV-1a) into one of 12 hues
- * in 3 tones (dark, middle, light): 36 colours, and digests that merely start alike do not look
- * alike. Bars also print their short digest, so two digests that do share a colour are still
- * told apart.
+ * colour in every lane, view and session (see ./colour: 36 colours, each with a text colour of
+ * WCAG AA contrast). Bars also print their short digest, so two digests that do share a colour
+ * are still told apart; the timeline chart moves a digest off a colour its neighbour has
+ * (`chartColours`).
  */
-export function digestColor(digest: string): { fill: string; text: string } {
-  const hex = hexOf(digest);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < hex.length; i++) {
-    h ^= hex.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  const hue = HUES[(h >>> 3) % HUES.length]!;
-  const tone = TONES[(h >>> 9) % TONES.length]!;
-  return { fill: `hsl(${hue} ${tone.s}% ${tone.l}%)`, text: tone.text };
+export function digestColor(digest: string): DigestColour {
+  return PALETTE[preferredIndex(hexOf(digest))]!;
 }

@@ -62,4 +62,17 @@ describe('the overview as of a moment', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('is not a point in time');
     expect(screen.queryByTestId('as-of-banner')).toBeNull();
   });
+
+  it('takes a moment from the date-time picker, as UTC', async () => {
+    const b = backend();
+    render(Overview, { context: backendContext(b) });
+    await screen.findByRole('table');
+    const picker = screen.getByLabelText('As of: pick a date and time (UTC)');
+    expect(picker.getAttribute('type')).toBe('datetime-local');
+    await fireEvent.change(picker, { target: { value: '2025-11-22T06:00' } });
+    await screen.findByTestId('as-of-banner');
+    expect(b.overviewAt).toHaveBeenCalledWith({ at: '2025-11-22T06:00:00Z' });
+    // what was picked is the typed form too
+    expect((screen.getByLabelText('As of') as HTMLInputElement).value).toBe('2025-11-22T06:00:00Z');
+  });
 });

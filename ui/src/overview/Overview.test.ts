@@ -113,7 +113,7 @@ describe('Overview', () => {
     expect(waiting.dataset.candidate).toBe(digestB);
     expect(within(waiting).getByText('waiting in staging')).toBeTruthy();
     expect(within(waiting).getByText('1 of 2 approvals')).toBeTruthy();
-    expect(within(waiting).getByText('needs approvals')).toBeTruthy();
+    expect(within(waiting).getByText('needs 1 more approval')).toBeTruthy();
     expect(within(waiting).getByRole('link', { name: 'Review & promote' }).getAttribute('href')).toBe(
       `#/promote/api/production/${digestB}`,
     );

@@ -154,7 +154,8 @@ describe('rejected digests in the views', () => {
       props: { app: 'api', to: 'staging', digest: digestA },
       context: backendContext(backend as Backend),
     });
-    await screen.findByText(reason);
+    // the checklist writes the time the one way the app writes times
+    await screen.findByText(reason.replace('2026-11-02T11:00:00Z', '2026-11-02 11:00 UTC'));
     const rule = container.querySelector('.rule[data-rule=rejected]')!;
     expect(rule.getAttribute('data-passed')).toBe('false');
     expect(rule.textContent).toContain('Rejected');

@@ -132,7 +132,7 @@ pub(super) fn min_soak(input: &PolicyInput, policy: &PolicyConfig) -> Option<Rul
     }
     let reason = match input.earlier_stays {
         Some(e) => format!(
-            "this digest is no longer in {from} (another digest replaced it at {}; its longest stay there was {}); min_soak counts only its current stay, which needs {needs}: promote what runs in {from} now",
+            "this digest is no longer in {from} (another digest replaced it at {}; its longest stay there was {}); the soak time counts only its current stay, which needs {needs}: promote what runs in {from} now",
             secs(e.left),
             human(e.longest)
         ),

@@ -556,7 +556,7 @@ fn min_soak_counts_only_the_current_stay() {
     assert!(!e.passed);
     assert_eq!(
         rule(&e, "min_soak").reason,
-        "this digest is no longer in staging (another digest replaced it at 2026-11-25T01:00:00Z; its longest stay there was 1m); min_soak counts only its current stay, which needs 24h: promote what runs in staging now"
+        "this digest is no longer in staging (another digest replaced it at 2026-11-25T01:00:00Z; its longest stay there was 1m); the soak time counts only its current stay, which needs 24h: promote what runs in staging now"
     );
     // Even a long earlier stay does not count for a promotion...
     let long_ago = PolicyInput {
