@@ -5,7 +5,8 @@
 
 use tollgate::api::{self, ApprovalReceipt, ApproveRequest, Context, SyncReport};
 use tollgate::config::Workspace;
-use tollgate::domain::Digest;
+use tollgate::domain::{Digest, Event, EventKind};
+use tollgate::store::Store;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing;
 use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
@@ -141,4 +142,15 @@ pub fn plant_copy(
         panic!("the planted artifact was pushed")
     };
     p.artifact
+}
+
+/// The events of `kind` in desktop `ws`'s history, oldest first.
+pub fn events_of(ws: &Workspace, kind: EventKind) -> Vec<Event> {
+    Store::open(&ws.db_path)
+        .unwrap()
+        .events(&Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
 }

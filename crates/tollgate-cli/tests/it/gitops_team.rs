@@ -8,15 +8,14 @@
 //! sync still reports the file's real state (drift for an unexplained commit).
 
 use tollgate::api;
-use tollgate::domain::{Event, EventKind};
+use tollgate::domain::EventKind;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing::{self, Anchor, EventMessage, Move, MovePlace, PROMOTION_KIND};
-use tollgate::store::Store;
 use tollgate::team::ArtifactKind;
 
 use tollgate_testsupport::deploy_repo::{deployment_yaml, DeployRepo};
 use tollgate_testsupport::signed::{at, t0, SignedWorkspace};
-use tollgate_testsupport::team::{plant, sync};
+use tollgate_testsupport::team::{events_of, plant, sync};
 use tollgate_testsupport::workspace::TempWorkspace;
 
 const FILE: &str = "apps/api/deployment.yaml";
@@ -123,15 +122,6 @@ impl Team {
     }
 }
 
-fn events(ws: &tollgate::config::Workspace, kind: EventKind) -> Vec<Event> {
-    Store::open(&ws.db_path)
-        .unwrap()
-        .events(&Default::default())
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .collect()
-}
 
 fn timeline(dir: &TempWorkspace) -> Vec<serde_json::Value> {
     let run = dir.run(&["timeline", "--app", "api", "--env", "production", "--json"]);
@@ -193,7 +183,7 @@ fn a_git_promotion_on_one_desktop_is_imported_and_its_commit_explained_on_anothe
         .unwrap_or_else(|| panic!("{row:?}"));
     assert_eq!(change.outcome, "promotion", "{row:?}");
     assert_eq!(report.drifted_git().count(), 0);
-    let imported = events(&desktop_b, EventKind::Promotion);
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1);
     assert_eq!(imported[0].data["commit"], commit.as_str());
     assert_eq!(imported[0].data["git"], "deploy");
@@ -203,7 +193,7 @@ fn a_git_promotion_on_one_desktop_is_imported_and_its_commit_explained_on_anothe
         "{}",
         imported[0].data
     );
-    assert!(events(&desktop_b, EventKind::Drift).is_empty());
+    assert!(events_of(&desktop_b, EventKind::Drift).is_empty());
 
     // The CLI on B: the timeline names the promotion, Alice and the commit `git log` shows.
     let last = timeline(&b_dir).pop().expect("a segment");
@@ -245,8 +235,8 @@ fn a_git_promotion_on_one_desktop_is_imported_and_its_commit_explained_on_anothe
     assert_eq!(last["via"], "rollback", "{last}");
     assert_eq!(last["actor"], t.alice.as_str(), "{last}");
     assert_eq!(last["commit"], back_commit.as_str(), "{last}");
-    assert_eq!(events(&desktop_b, EventKind::Rollback).len(), 1);
-    assert!(events(&desktop_b, EventKind::Drift)
+    assert_eq!(events_of(&desktop_b, EventKind::Rollback).len(), 1);
+    assert!(events_of(&desktop_b, EventKind::Drift)
         .iter()
         .all(|d| d.env != "production"));
 
@@ -315,8 +305,8 @@ fn a_signed_git_move_the_repository_does_not_show_is_unplaced_and_the_file_is_ju
             .any(|c| c.commit == by_hand && c.outcome == "drift"),
         "{row:?}"
     );
-    assert!(events(&desktop_b, EventKind::Promotion).is_empty());
-    let unplaced = events(&desktop_b, EventKind::Unplaced);
+    assert!(events_of(&desktop_b, EventKind::Promotion).is_empty());
+    let unplaced = events_of(&desktop_b, EventKind::Unplaced);
     assert_eq!(unplaced.len(), 2);
     assert!(unplaced.iter().all(|u| u
         .data_str("why")

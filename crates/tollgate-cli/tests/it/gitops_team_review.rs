@@ -11,13 +11,12 @@ use serde_json::Value;
 use tollgate::api::Context;
 use tollgate::config::Workspace;
 use tollgate::domain::{Event, EventKind};
-use tollgate::store::Store;
 
 use super::gitops_promote::{promote_args, text, Fixture, PROMOTER};
 use tollgate_testsupport::deploy_repo::{deployment_yaml, DeployRepo};
 use tollgate_testsupport::signed::{at, SignedWorkspace};
 use tollgate_testsupport::skopeo::skopeo_raw;
-use tollgate_testsupport::team::sync;
+use tollgate_testsupport::team::{events_of, sync};
 use tollgate_testsupport::workspace::TempWorkspace;
 
 const FILE: &str = "apps/api/deployment.yaml";
@@ -113,15 +112,6 @@ impl Team {
     }
 }
 
-fn events(ws: &Workspace, kind: EventKind) -> Vec<Event> {
-    Store::open(&ws.db_path)
-        .unwrap()
-        .events(&Default::default())
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .collect()
-}
 
 /// The last segment of `env` in `timeline --json` of the desktop in `dir`.
 fn last_segment(dir: &TempWorkspace, env: &str) -> Value {
@@ -166,7 +156,7 @@ fn a_review_promotion_is_published_when_it_lands_and_a_teammate_imports_it() {
         "{}",
         out.stdout
     );
-    let promotion = events(&t.f.ws, EventKind::Promotion);
+    let promotion = events_of(&t.f.ws, EventKind::Promotion);
     assert_eq!(promotion.len(), 1, "{promotion:?}");
     let artifact = t.f.tmp.sqlite(&format!(
         "SELECT digest || ' ' || shared || ' ' || kind FROM team_artifacts WHERE event_seq = {}",
@@ -197,14 +187,14 @@ fn a_review_promotion_is_published_when_it_lands_and_a_teammate_imports_it() {
             .any(|c| c.commit == merge && c.outcome == "promotion"),
         "{row:?}"
     );
-    let imported = events(&desktop_b, EventKind::Promotion);
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1, "{imported:?}");
     assert_eq!(imported[0].actor.as_deref(), Some(t.alice.as_str()));
     assert_eq!(imported[0].digest.as_ref().unwrap().as_str(), t.a);
     assert_eq!(imported[0].data["commit"], merge.as_str());
     assert_eq!(imported[0].data["imported"]["artifact"], artifact);
-    assert!(events(&desktop_b, EventKind::Drift).is_empty());
-    assert!(events(&desktop_b, EventKind::Unplaced).is_empty());
+    assert!(events_of(&desktop_b, EventKind::Drift).is_empty());
+    assert!(events_of(&desktop_b, EventKind::Unplaced).is_empty());
 
     let status = b_dir.status_row("production");
     assert_eq!(status["digest"], t.a.as_str(), "{status}");
@@ -258,7 +248,7 @@ fn a_review_promotion_that_lands_before_the_first_sync_of_its_environment_is_tha
         landed.shared.as_ref().is_some_and(|s| s.shared),
         "{landed:?}"
     );
-    let promotion = events(&t.f.ws, EventKind::Promotion);
+    let promotion = events_of(&t.f.ws, EventKind::Promotion);
     assert_eq!(promotion.len(), 1, "{promotion:?}");
     assert_eq!(promotion[0].actor.as_deref(), Some(t.alice.as_str()));
     assert_eq!(promotion[0].data["commit"], merge.as_str());
@@ -271,14 +261,14 @@ fn a_review_promotion_that_lands_before_the_first_sync_of_its_environment_is_tha
         format!("recorded {}", promotion[0].seq)
     );
     // The baseline: one observation of B at the hand commit, none at the merge.
-    let baseline: Vec<Event> = events(&t.f.ws, EventKind::Observation)
+    let baseline: Vec<Event> = events_of(&t.f.ws, EventKind::Observation)
         .into_iter()
         .filter(|o| o.env == "production" && o.data.get("baseline").is_some())
         .collect();
     assert_eq!(baseline.len(), 1, "{baseline:?}");
     assert_eq!(baseline[0].digest.as_ref().unwrap().as_str(), t.b);
     assert_eq!(baseline[0].data["commit"], base.as_str());
-    assert!(events(&t.f.ws, EventKind::Drift).is_empty());
+    assert!(events_of(&t.f.ws, EventKind::Drift).is_empty());
 
     let last = last_segment(&t.f.tmp, "production");
     assert_eq!(last["digest"], t.a.as_str(), "{last}");
@@ -292,7 +282,7 @@ fn a_review_promotion_that_lands_before_the_first_sync_of_its_environment_is_tha
     let again = sync(&t.f.ws, &at(3));
     assert!(!again.git[0].drift);
     assert!(again.git[0].changes.is_empty(), "{:?}", again.git[0]);
-    assert_eq!(events(&t.f.ws, EventKind::Promotion).len(), 1);
+    assert_eq!(events_of(&t.f.ws, EventKind::Promotion).len(), 1);
     t.f.tmp.run(&["verify"]).ok();
 }
 
@@ -339,8 +329,8 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
         t.f.approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
             .unwrap();
     assert_eq!(receipt.event.env, "production");
-    assert!(events(&desktop_b, EventKind::Unplaced).is_empty());
-    let imported = events(&desktop_b, EventKind::Promotion);
+    assert!(events_of(&desktop_b, EventKind::Unplaced).is_empty());
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1, "{imported:?}");
     assert_eq!(imported[0].actor.as_deref(), Some(t.alice.as_str()));
     assert_eq!(imported[0].data["commit"], commit.as_str());
@@ -367,8 +357,8 @@ fn the_pull_before_approve_fetches_the_repository_so_a_teammates_git_promotion_c
         "{row:?}"
     );
     assert_eq!(report.team.unplaced, 0, "{:?}", report.team);
-    assert!(events(&desktop_b, EventKind::Drift).is_empty());
-    assert_eq!(events(&desktop_b, EventKind::Promotion).len(), 1);
+    assert!(events_of(&desktop_b, EventKind::Drift).is_empty());
+    assert_eq!(events_of(&desktop_b, EventKind::Promotion).len(), 1);
     let status = b_dir.status_row("staging");
     assert_eq!(status["digest"], t.a.as_str(), "{status}");
     assert_eq!(status["commit"], commit.as_str(), "{status}");
@@ -393,7 +383,7 @@ fn a_failed_fetch_before_approve_keeps_the_teammates_git_move_unplaced_and_says_
         "{}",
         refused.message
     );
-    let unplaced = events(&desktop_b, EventKind::Unplaced);
+    let unplaced = events_of(&desktop_b, EventKind::Unplaced);
     assert_eq!(unplaced.len(), 1, "{unplaced:?}");
     let why = unplaced[0].data_str("why").unwrap();
     assert!(
@@ -401,12 +391,12 @@ fn a_failed_fetch_before_approve_keeps_the_teammates_git_move_unplaced_and_says_
             && why.contains("fetching git 'deploy' failed"),
         "{why}"
     );
-    assert!(events(&desktop_b, EventKind::Promotion).is_empty());
+    assert!(events_of(&desktop_b, EventKind::Promotion).is_empty());
 
     std::fs::rename(&away, t.repo.bare()).unwrap();
     t.f.approve_in(&desktop_b, &at(2), &t.quinn, "production", &t.a, None)
         .unwrap();
-    let imported = events(&desktop_b, EventKind::Promotion);
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1, "{imported:?}");
     assert_eq!(imported[0].data["commit"], commit.as_str());
 }
@@ -447,10 +437,10 @@ fn a_git_promotion_killed_after_its_push_is_recovered_and_published_to_the_team(
     // signed deployment.
     let out = b_dir.run(&["sync"]);
     out.ok();
-    let imported = events(&desktop_b, EventKind::Promotion);
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1, "{imported:?}\n{}", out.stdout);
     assert_eq!(imported[0].data["imported"]["artifact"], artifact);
-    assert!(events(&desktop_b, EventKind::Record).is_empty());
+    assert!(events_of(&desktop_b, EventKind::Record).is_empty());
     let last = last_segment(&b_dir, "production");
     assert_eq!(last["digest"], fx.a.as_str(), "{last}");
     assert_eq!(last["via"], "promotion", "{last}");
@@ -491,7 +481,7 @@ fn a_teammate_who_saw_the_merge_first_has_its_drift_explained_when_the_promotion
     assert_eq!(report.team.imported_events, 1, "{:?}", report.team);
     assert_eq!(report.team.unplaced, 0, "{:?}", report.team);
     assert!(!report.git[0].drift, "{:?}", report.git[0]);
-    let imported = events(&desktop_b, EventKind::Promotion);
+    let imported = events_of(&desktop_b, EventKind::Promotion);
     assert_eq!(imported.len(), 1, "{imported:?}");
     assert_eq!(imported[0].actor.as_deref(), Some(t.alice.as_str()));
     assert_eq!(imported[0].data["commit"], merge.as_str());
