@@ -10,7 +10,10 @@ use tollgate::config::edit::ConfigEdit;
 /// Print the edit's diff; whether to write it (not with `--dry-run`).
 fn show(edit: &ConfigEdit, dry_run: bool) -> bool {
     say!("{}: {}", edit.config_path, edit.summary);
-    print!("{}", edit.diff);
+    print!(
+        "{}",
+        tollgate::domain::escape_controls_keep_lines(&edit.diff)
+    );
     if dry_run {
         say!("(--dry-run: nothing was written)");
     }
