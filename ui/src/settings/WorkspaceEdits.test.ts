@@ -59,7 +59,7 @@ describe('AddRegistry', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Check and add…' }));
     expect(await screen.findByText(unreachable.message, { exact: false })).toBeTruthy();
     expect(screen.queryByText(/Stored|Written/)).toBeNull();
-    expect(backend.registryAdd.mock.calls[0][0].login).toBeNull();
+    expect(backend.registryAdd.mock.calls[0]?.[0].login).toBeNull();
 
     backend.registryAdd.mockResolvedValueOnce(null);
     await fireEvent.click(screen.getByRole('button', { name: 'Check and add…' }));
@@ -76,8 +76,8 @@ describe('AddApp', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Add an environment' }));
     const names = document.querySelectorAll<HTMLInputElement>('[name="env-name"]');
     const tags = document.querySelectorAll<HTMLInputElement>('[name="env-tag"]');
-    await fireEvent.input(names[1], { target: { value: 'prod' } });
-    await fireEvent.input(tags[1], { target: { value: 'production' } });
+    await fireEvent.input(names[1]!, { target: { value: 'prod' } });
+    await fireEvent.input(tags[1]!, { target: { value: 'production' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Add app…' }));
     await waitFor(() => expect(backend.appAdd).toHaveBeenCalledTimes(1));
     expect(backend.appAdd).toHaveBeenCalledWith({
