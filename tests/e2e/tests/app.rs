@@ -32,6 +32,8 @@ mod new_workspace;
 mod reject;
 #[path = "app/team.rs"]
 mod team;
+#[path = "app/workspace_file.rs"]
+mod workspace_file;
 
 const WAIT: Duration = Duration::from_secs(30);
 /// The keys that press a native confirmation's OK button (the dialog opens with it focused? see
