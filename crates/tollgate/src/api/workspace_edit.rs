@@ -197,3 +197,93 @@ fn write_if_confirmed(edit: ConfigEdit, confirm: Confirm<'_>) -> Result<Option<C
     edit.write()?;
     Ok(Some(edit))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::SystemClock;
+    use crate::keychain::MemoryKeychain;
+
+    const FILE: &str = "# ours\n[workspace]\nname = \"payments\"\ndatabase = \"history.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"oci:images\"\n";
+
+    fn setup() -> (tempfile::TempDir, Workspace, Context) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tollgate.toml");
+        std::fs::write(&file, FILE).unwrap();
+        let ws = Workspace::load(&file, None).unwrap();
+        let ctx = Context {
+            clock: Arc::new(SystemClock),
+            secrets: Arc::new(MemoryKeychain::default()),
+        };
+        (dir, ws, ctx)
+    }
+
+    fn folder(name: &str, url: &str) -> RegistryAddRequest {
+        RegistryAddRequest {
+            registry: NewRegistry {
+                name: name.into(),
+                url: url.into(),
+                insecure: false,
+            },
+            login: None,
+        }
+    }
+
+    #[test]
+    fn a_folder_registry_is_written_only_when_it_exists_and_once_confirmed() {
+        let (dir, ws, ctx) = setup();
+        let run = |req, yes: bool| {
+            let asked = std::cell::Cell::new(0);
+            let out = futures::executor::block_on(registry_add(&ws, &ctx, req, &|_| {
+                asked.set(asked.get() + 1);
+                yes
+            }));
+            (out, asked.get())
+        };
+        let (missing, asked) = run(folder("more", "oci:more"), true);
+        assert!(missing.unwrap_err().message.contains("is not a folder"));
+        assert_eq!(asked, 0, "nothing to confirm");
+
+        std::fs::create_dir(dir.path().join("more")).unwrap();
+        let (no, asked) = run(folder("more", "oci:more"), false);
+        assert!(no.unwrap().is_none());
+        assert_eq!(asked, 1);
+        assert_eq!(std::fs::read_to_string(&ws.config_path).unwrap(), FILE);
+
+        let (yes, _) = run(folder("more", "oci:more"), true);
+        let added = yes.unwrap().unwrap();
+        assert_eq!(added.host, None);
+        assert!(!added.stored_credentials);
+        let text = std::fs::read_to_string(&ws.config_path).unwrap();
+        assert_eq!(
+            text,
+            format!("{FILE}\n[[registries]]\nname = \"more\"\nurl = \"oci:more\"\n")
+        );
+    }
+
+    #[test]
+    fn add_me_lists_this_machines_key_with_the_roles_chosen() {
+        let (_dir, ws, ctx) = setup();
+        let mine = crate::api::key_init(&ctx, "quinn@example.com").unwrap();
+        let req = ApproverAddRequest {
+            id: None,
+            roles: vec!["qa".into()],
+            key: None,
+        };
+        let edit = approver_add(&ws, &ctx, &req, &|_| true).unwrap().unwrap();
+        assert_eq!(edit.summary, "add approver 'quinn@example.com' (roles qa)");
+        let again = Workspace::load(&ws.config_path, None).unwrap();
+        assert_eq!(again.config.approvers[0].key, mine.public_key);
+        assert_eq!(again.config.approvers[0].roles, ["qa"]);
+
+        let pasted_without_id = ApproverAddRequest {
+            id: None,
+            roles: vec![],
+            key: Some(mine.public_key),
+        };
+        let e = approver_add(&ws, &ctx, &pasted_without_id, &|_| true).unwrap_err();
+        assert!(e.message.contains("name the approver"), "{}", e.message);
+    }
+}
