@@ -5,13 +5,14 @@
 
 use serde::Serialize;
 use tollgate::api::{
-    ApprovalReceipt, ApproveRequest, AttestReceipt, Context, DigestDetail, ExportRequest,
+    ApprovalReceipt, ApproveRequest, ApproverAddRequest, AttestReceipt, Context, DigestDetail,
     ExportSummary, FetchedReport, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
     IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
-    PromotionOutcome, PromotionStep, RegistryProbe, RegistryView, RejectRequest, RejectionReceipt,
-    RepositoryTags, RollbackRequest, SignerStatus, SyncProgress, SyncReport, TeamStatus,
-    WorkspacePlan,
+    PromotionOutcome, PromotionStep, RegistryAddRequest, RegistryAdded, RegistryProbe,
+    RegistryView, RejectRequest, RejectionReceipt, RepositoryTags, RollbackRequest, SignerStatus,
+    SyncProgress, SyncReport, TeamStatus, WorkspacePlan,
 };
+use tollgate::config::edit::{ConfigEdit, NewApp};
 use tollgate::config::Workspace;
 use tollgate::diff::ReleaseDiff;
 use tollgate::domain::{Segment, StatusRow};
@@ -24,14 +25,16 @@ use crate::confirm;
 use crate::dialogs::Dialogs;
 use crate::ipc::commands;
 use crate::new_workspace::new_workspace_at;
+use crate::reload::ConfigReload;
 use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, AttestInWindowRequest, CheckRequest, ChooseExportRequest, DigestRequest,
-    ExportTarget, ExportToChosenRequest, KeyInitRequest, LoginRequest, OpenLinkRequest,
-    OpenWorkspaceRequest, RegistryProbeRequest, RegistryTagsRequest, RevealRequest,
+    ExportTarget, ExportToChosenRequest, KeyInitRequest, LoginRequest, LogoutRequest,
+    OpenLinkRequest, OpenWorkspaceRequest, RegistryProbeRequest, RegistryTagsRequest,
+    RevealRequest,
 };
 use crate::saved_reports::SaveReportRequest;
-use crate::state::{not_send, run_blocking, AppState};
+use crate::state::{not_send, run_blocking};
 use crate::workspaces::{ChosenWorkspace, RecentWorkspace};
 
 /// Which workspace the window shows.
@@ -232,12 +235,12 @@ commands! {
     /// Ask where to save a report, in a native save dialog opened here; `null` when cancelled.
     /// The result's token is what `export` accepts.
     async fn choose_export_path(state, req: ChooseExportRequest) -> Option<ExportTarget> {
-        choose_export_target(&state, state.dialogs()?, req).await
+        crate::exports::choose_target(&state, state.dialogs()?, req).await
     }
 
     /// Write an audit report (`tollgate export`) to the file chosen with `choose_export_path`.
     async fn export(state, req: ExportToChosenRequest) -> ExportSummary {
-        export_to_chosen(&state, req).await
+        crate::exports::export_to_chosen(&state, req).await
     }
 
     /// Make this machine's signing key for approver `id` (`tollgate key init`).
@@ -268,9 +271,36 @@ commands! {
 
     /// Store registry credentials in the OS keychain (`tollgate login`); returns the host.
     async fn login(state, req: LoginRequest) -> String {
-        state
-            .blocking(move |ws, ctx| tollgate::api::login(ws, ctx, &req.registry, &req.username, &req.password))
-            .await
+        let (ws, ctx) = (state.workspace()?, state.ctx.clone());
+        not_send(move || async move { tollgate::api::login(&ws, &ctx, &req.registry, &req.username, &req.password).await }).await
+    }
+
+    /// Remove a registry's credentials from the OS keychain (`tollgate logout`); whether there
+    /// were any.
+    async fn logout(state, req: LogoutRequest) -> bool {
+        state.blocking(move |ws, ctx| tollgate::api::logout(ws, ctx, &req.registry).map(|(_, had)| had)).await
+    }
+
+    /// Add a registry to tollgate.toml (`tollgate registry add`): tested with the credentials
+    /// given before they are stored, then a native confirmation with the diff (`null`: not written).
+    async fn registry_add(state, req: RegistryAddRequest) -> Option<RegistryAdded> {
+        crate::edits::registry_add(&state, req).await
+    }
+
+    /// Add an app and its environments to tollgate.toml after a native confirmation with the diff.
+    async fn app_add(state, req: NewApp) -> Option<ConfigEdit> {
+        crate::edits::app_add(&state, req).await
+    }
+
+    /// Add an approver (a pasted public key, or this machine's) after a native confirmation.
+    async fn approver_add(state, req: ApproverAddRequest) -> Option<ConfigEdit> {
+        crate::edits::approver_add(&state, req).await
+    }
+
+    /// tollgate.toml changed on disk since it was read: loaded again (or why not); `null` when
+    /// it did not change. The page asks every few seconds.
+    async fn workspace_reload(state, req: ()) -> Option<ConfigReload> {
+        state.reload_if_changed().await
     }
 
     /// A new workspace, step one: does the registry answer (with these credentials, kept in the
@@ -377,44 +407,6 @@ commands! {
     }
 }
 
-/// The native save dialog for a report; what the person chose, kept under a new token.
-async fn choose_export_target(
-    state: &AppState,
-    dialogs: std::sync::Arc<dyn Dialogs>,
-    req: ChooseExportRequest,
-) -> tollgate::Result<Option<ExportTarget>> {
-    let extension = req.format.as_str();
-    let chosen = run_blocking(move || {
-        Ok(dialogs.save_file("Save audit report", &req.suggested_name, extension))
-    })
-    .await?;
-    Ok(chosen.map(|path| ExportTarget {
-        path: path.display().to_string(),
-        token: state.exports.issue(path),
-    }))
-}
-
-/// `export` to the file behind `req.target` (used up), remembered for `reveal_file`.
-async fn export_to_chosen(
-    state: &AppState,
-    req: ExportToChosenRequest,
-) -> tollgate::Result<ExportSummary> {
-    let out = state.exports.take(&req.target)?;
-    let export = ExportRequest {
-        format: req.format,
-        app: req.app,
-        env: req.env,
-        since: req.since,
-        until: req.until,
-        out: out.clone(),
-    };
-    let summary = state
-        .blocking(move |ws, ctx| tollgate::api::export(ws, ctx, export))
-        .await?;
-    state.exports.remember(out);
-    Ok(summary)
-}
-
 /// The native confirmation of `signing`, off the async runtime: whether the person said yes.
 async fn ask(
     dialogs: std::sync::Arc<dyn Dialogs>,
@@ -464,6 +456,8 @@ mod tests {
 
     use super::*;
     use crate::dialogs::scripted::Scripted;
+    use crate::exports::{choose_target as choose_export_target, export_to_chosen};
+    use crate::state::AppState;
 
     /// Writes `Commands.ts` next to the other bindings (`TS_RS_EXPORT_DIR`, set in .cargo/config.toml).
     #[test]

@@ -11,7 +11,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use tollgate::api::{ExportRequest, ExportSummary};
 use tollgate::{Code, Error, Result};
+
+use crate::dialogs::Dialogs;
+use crate::requests::{ChooseExportRequest, ExportTarget, ExportToChosenRequest};
+use crate::state::{run_blocking, AppState};
 
 #[derive(Default)]
 pub struct Exports {
@@ -64,6 +69,44 @@ impl Exports {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The native save dialog for a report; what the person chose, kept under a new token.
+pub async fn choose_target(
+    state: &AppState,
+    dialogs: std::sync::Arc<dyn Dialogs>,
+    req: ChooseExportRequest,
+) -> Result<Option<ExportTarget>> {
+    let extension = req.format.as_str();
+    let chosen = run_blocking(move || {
+        Ok(dialogs.save_file("Save audit report", &req.suggested_name, extension))
+    })
+    .await?;
+    Ok(chosen.map(|path| ExportTarget {
+        path: path.display().to_string(),
+        token: state.exports.issue(path),
+    }))
+}
+
+/// `export` to the file behind `req.target` (used up), remembered for `reveal_file`.
+pub async fn export_to_chosen(
+    state: &AppState,
+    req: ExportToChosenRequest,
+) -> Result<ExportSummary> {
+    let out = state.exports.take(&req.target)?;
+    let export = ExportRequest {
+        format: req.format,
+        app: req.app,
+        env: req.env,
+        since: req.since,
+        until: req.until,
+        out: out.clone(),
+    };
+    let summary = state
+        .blocking(move |ws, ctx| tollgate::api::export(ws, ctx, export))
+        .await?;
+    state.exports.remember(out);
+    Ok(summary)
 }
 
 #[cfg(test)]

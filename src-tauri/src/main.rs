@@ -9,6 +9,8 @@
 //! - [`dialogs`]: the native dialogs the Rust side opens (open and save dialogs, confirmations).
 //! - [`confirm`]: the native confirmation before anything is signed.
 //! - [`workspaces`]: which tollgate.toml the page may open (chosen in the dialog, or recent).
+//! - [`reload`]: tollgate.toml changed on disk, seen and loaded again.
+//! - [`edits`]: edits of tollgate.toml from Settings, each after a native confirmation with its diff.
 //! - [`dev_server`]: a release build never loads its page from a dev server.
 //! - [`exports`]: the export allow-list (chosen targets, written reports).
 //! - [`prefetch`]: the overview computed while the web view starts.
@@ -23,12 +25,14 @@ mod confirm;
 mod declared;
 mod dev_server;
 mod dialogs;
+mod edits;
 mod exports;
 mod ipc;
 mod links;
 mod logging;
 mod new_workspace;
 mod prefetch;
+mod reload;
 mod requests;
 mod saved_reports;
 #[cfg(test)]

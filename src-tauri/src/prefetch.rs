@@ -41,10 +41,11 @@ impl Prefetch {
         });
     }
 
-    /// Command `name` starts: unless it only reads the overview or the workspace, the
+    /// Command `name` starts: unless it only reads the overview or the workspace (or looks
+    /// whether tollgate.toml changed: a reload replaces the workspace, which drops it), the
     /// prefetched overview may be stale and is dropped.
     pub fn command_started(&self, name: &str) {
-        if name != "overview" && name != "workspace_info" {
+        if !matches!(name, "overview" | "workspace_info" | "workspace_reload") {
             self.slot().take();
         }
     }

@@ -47,6 +47,13 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// The registry (name in tollgate.toml, or host) whose keychain credentials go (`logout`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct LogoutRequest {
+    pub registry: String,
+}
+
 /// A tollgate.toml to open (`open_workspace`): exactly one of the token `choose_workspace`
 /// issued for the file chosen in the native open dialog (used once), or the `path` of an entry
 /// of `recent_workspaces`. The page never opens a path of its own.

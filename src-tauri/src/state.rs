@@ -4,7 +4,7 @@
 //! async runtime for blocking work (SQLite, file I/O, the keychain's D-Bus, native dialogs).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use tollgate::api::{DemoSigner, DemoSignerPlan, DemoSigning, Overview, DEMO_ROLES};
 use tollgate::config::{Workspace, CONFIG_ENV};
@@ -13,6 +13,7 @@ use tollgate::{Error, Result};
 use crate::dialogs::Dialogs;
 use crate::exports::Exports;
 use crate::prefetch::Prefetch;
+use crate::reload::{ConfigReload, Stamp};
 use crate::workspaces::Workspaces;
 
 /// What every command works on: the workspace this window shows (or why there is none; the UI
@@ -20,6 +21,8 @@ use crate::workspaces::Workspaces;
 /// (where `openDemo` creates demo workspaces).
 pub struct AppState {
     workspace: RwLock<Result<Arc<Workspace>>>,
+    /// Its tollgate.toml as last read (see [`crate::reload`]).
+    seen: Mutex<Option<Stamp>>,
     pub ctx: tollgate::api::Context,
     data_dir: Option<PathBuf>,
     /// Export targets chosen in the save dialog and the reports this window wrote.
@@ -32,10 +35,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Open `--workspace FILE`, else `$TOLLGATE_CONFIG`. Unlike the CLI there is no
-    /// `./tollgate.toml` fallback: a desktop app's working directory means nothing to its user.
+    /// Open `--workspace FILE`, else `$TOLLGATE_CONFIG`, else the workspace opened last (the
+    /// first of the recent list). Unlike the CLI there is no `./tollgate.toml` fallback: a
+    /// desktop app's working directory means nothing to its user.
     pub fn open(explicit: Option<&Path>, data_dir: Option<PathBuf>) -> Self {
-        Self::with_workspace(load(explicit), tollgate::api::Context::system(), data_dir)
+        let last = Workspaces::new(data_dir.as_deref())
+            .recent()
+            .into_iter()
+            .next()
+            .map(|r| PathBuf::from(r.path));
+        Self::with_workspace(
+            load(explicit, last.as_deref()),
+            tollgate::api::Context::system(),
+            data_dir,
+        )
     }
 
     pub fn with_workspace(
@@ -48,8 +61,13 @@ impl AppState {
         if let Ok(ws) = &workspace {
             workspaces.record(ws, ctx.clock.now());
         }
+        let seen = workspace
+            .as_ref()
+            .ok()
+            .and_then(|ws| Stamp::of(&ws.config_path));
         AppState {
             workspace: RwLock::new(workspace.map(Arc::new)),
+            seen: Mutex::new(seen),
             ctx,
             data_dir,
             exports: Exports::default(),
@@ -102,6 +120,7 @@ impl AppState {
 
     /// Show `workspace` from now on (commands already running finish on the previous one).
     fn replace(&self, workspace: Arc<Workspace>) {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Stamp::of(&workspace.config_path);
         *self
             .workspace
             .write()
@@ -119,6 +138,45 @@ impl AppState {
         self.replace(ws.clone());
         self.workspaces.record(&ws, self.ctx.clock.now());
         Ok(ws)
+    }
+
+    /// Load the open workspace's tollgate.toml again when it changed on disk since it was last
+    /// read (see [`crate::reload`]): `None` when it did not. A change that does not load keeps
+    /// the workspace in use and is reported once.
+    pub async fn reload_if_changed(&self) -> Result<Option<ConfigReload>> {
+        let Ok(ws) = self.workspace() else {
+            return Ok(None);
+        };
+        let path = ws.config_path.clone();
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if seen.as_ref().is_some_and(|s| !s.moved(&path)) {
+            return Ok(None);
+        }
+        let (now, loaded) = run_blocking(move || {
+            let now = Stamp::of(&path);
+            let changed = match (&seen, &now) {
+                (Some(seen), Some(now)) => seen.differs(now),
+                (_, None) => false,
+                (None, Some(_)) => true,
+            };
+            Ok((now, changed.then(|| Workspace::load(&path, None))))
+        })
+        .await?;
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = now;
+        match loaded {
+            None => Ok(None),
+            Some(Ok(new)) => {
+                tracing::info!(config = %new.config_path.display(), "tollgate.toml changed on disk: reloaded");
+                let new = Arc::new(new);
+                recover(&new, &self.ctx).await?;
+                self.replace(new);
+                Ok(Some(ConfigReload::reloaded()))
+            }
+            Some(Err(e)) => {
+                tracing::warn!(code = ?e.code, "tollgate.toml changed on disk and does not load: {}", e.message);
+                Ok(Some(ConfigReload::refused(&e.message)))
+            }
+        }
     }
 
     /// Create the demo workspace in a new folder of the app's data folder (`demo`, else
@@ -248,11 +306,19 @@ fn log_opened(workspace: &Result<Workspace>) {
     clippy::disallowed_methods,
     reason = "$TOLLGATE_CONFIG names the workspace file"
 )]
-fn load(explicit: Option<&Path>) -> Result<Workspace> {
+fn load(explicit: Option<&Path>, last: Option<&Path>) -> Result<Workspace> {
     if explicit.is_none() && std::env::var_os(CONFIG_ENV).is_none() {
-        return Err(Error::config(format!(
-            "no workspace is open: start Tollgate with --workspace FILE or set {CONFIG_ENV} to a tollgate.toml"
-        )));
+        let Some(last) = last else {
+            return Err(Error::config(format!(
+                "no workspace is open: start Tollgate with --workspace FILE or set {CONFIG_ENV} to a tollgate.toml"
+            )));
+        };
+        return Workspace::load(last, None).map_err(|e| {
+            Error::config(format!(
+                "the workspace opened last does not load: {}; open another one",
+                e.message
+            ))
+        });
     }
     Workspace::load(&Workspace::locate(explicit), None)
 }
@@ -316,6 +382,29 @@ environments = [{ name = "dev", tag = "dev" }]
         );
         let e = tauri::async_runtime::block_on(state.blocking(|_, _| Ok(()))).unwrap_err();
         assert_eq!(e.code, tollgate::Code::Config);
+    }
+
+    #[test]
+    fn without_a_named_workspace_the_one_opened_last_reopens() {
+        let data = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_workspace(dir.path(), "payments");
+        drop(AppState::open(Some(&file), Some(data.path().to_path_buf())));
+        let state = AppState::open(None, Some(data.path().to_path_buf()));
+        assert_eq!(state.workspace().unwrap().config_path, file);
+
+        // Gone since: the first-start screen says which one and why.
+        std::fs::remove_file(&file).unwrap();
+        let e = AppState::open(None, Some(data.path().to_path_buf()))
+            .workspace()
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("the workspace opened last does not load: ")
+                && e.message.contains("tollgate.toml"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import { backendContext } from './lib/backend';
 import {
@@ -135,5 +135,39 @@ describe('App', () => {
     expect(toggle.textContent?.trim()).toBe('Theme: dark');
     await fireEvent.click(toggle);
     expect(document.documentElement.dataset.theme).toBeUndefined();
+  });
+
+  it('says when tollgate.toml changed on disk: reloaded (the views start over) or kept (not loadable)', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const backend = fakeBackend({ overview });
+      const refused =
+        'tollgate.toml changed on disk but does not load, so the last good version stays in use: tollgate.toml line 3: invalid table header';
+      backend.workspaceReload
+        .mockResolvedValueOnce({ reloaded: true, message: 'tollgate.toml changed on disk: reloaded' })
+        .mockResolvedValueOnce(null)
+        .mockResolvedValueOnce({ reloaded: false, message: refused });
+      render(App, { context: backendContext(backend) });
+      expect(await screen.findByRole('table')).toBeTruthy();
+      expect(backend.overview).toHaveBeenCalledTimes(1);
+
+      await vi.advanceTimersByTimeAsync(2000);
+      const notice = await screen.findByTestId('reload-notice');
+      expect(notice.textContent).toContain('tollgate.toml changed on disk: reloaded');
+      expect(notice.getAttribute('role')).toBe('status');
+      await waitFor(() => expect(backend.overview).toHaveBeenCalledTimes(2));
+      expect(backend.workspaceInfo).toHaveBeenCalledTimes(2);
+
+      await vi.advanceTimersByTimeAsync(4000);
+      await waitFor(() => expect(screen.getByTestId('reload-notice').textContent).toContain(refused));
+      expect(screen.getByTestId('reload-notice').getAttribute('role')).toBe('alert');
+      expect(backend.overview).toHaveBeenCalledTimes(2);
+      await fireEvent.click(
+        within(screen.getByTestId('reload-notice')).getByRole('button', { name: 'Dismiss' }),
+      );
+      expect(screen.queryByTestId('reload-notice')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -25,8 +25,25 @@ pub enum Command {
     Init(InitArgs),
     /// Create a self-contained demo workspace (local OCI layout + history) and print its path
     Demo(DemoArgs),
-    /// Store registry credentials in the OS keychain
+    /// Store registry credentials in the OS keychain, once the registry accepted them
     Login(LoginArgs),
+    /// Remove a registry's credentials from the OS keychain
+    Logout(LogoutArgs),
+    /// Add a registry to tollgate.toml (tested with its credentials before anything is stored)
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Add an app with its environments to tollgate.toml
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+    /// Add an approver to tollgate.toml: a public key someone handed over, or this machine's
+    Approver {
+        #[command(subcommand)]
+        command: ApproverCommand,
+    },
     /// Resolve every environment tag, record observations and drift
     Sync(SyncArgs),
     /// Current digest per app and environment, with drift flags
@@ -130,6 +147,90 @@ pub struct LoginArgs {
     /// Read the password from standard input (required: passwords never go on the command line)
     #[arg(long, required = true)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// Registry name from tollgate.toml, or a host[:port]
+    pub registry: String,
+}
+
+/// What an edit of tollgate.toml shares: the diff is printed, then the file is written
+/// (comments and order kept) unless --dry-run.
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// Print the diff of tollgate.toml and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Add a [[registries]] entry; the registry must answer (GET /v2/) with the credentials
+    /// given (stored in the OS keychain once it accepted them), or with the stored ones
+    Add(RegistryAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RegistryAddArgs {
+    /// Its name in tollgate.toml (apps' repositories start with it: NAME/team/api)
+    pub name: String,
+    /// https://host[:port] (a bare host means https), http://127.0.0.1:PORT, or oci:PATH
+    pub url: String,
+    /// Allow plain http to a host that is not loopback
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry user; the password is read from standard input
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password from standard input (with --username)
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Add an [[apps]] entry with its environments, in promotion order
+    Add(AppAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AppAddArgs {
+    pub name: String,
+    /// <registry name>/<repository path>
+    #[arg(long)]
+    pub repository: String,
+    /// An environment and its registry tag, NAME=TAG or NAME (tag = name); repeat, in order
+    #[arg(long = "env", value_name = "NAME[=TAG]", required = true)]
+    pub envs: Vec<String>,
+    #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApproverCommand {
+    /// Add an [[approvers]] entry
+    Add(ApproverAddArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApproverAddArgs {
+    /// The approver's id (default with --me: this machine's key id)
+    #[arg(long, required_unless_present = "me")]
+    pub id: Option<String>,
+    /// Their OpenSSH public key line (what their `tollgate key show` prints)
+    #[arg(long, conflicts_with = "me", required_unless_present = "me")]
+    pub key: Option<String>,
+    /// Add this machine's signing key instead of a pasted one
+    #[arg(long)]
+    pub me: bool,
+    /// A role (repeatable)
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    #[command(flatten)]
+    pub edit: EditArgs,
 }
 
 #[derive(Debug, clap::Args)]

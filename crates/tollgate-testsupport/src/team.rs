@@ -6,9 +6,9 @@
 use tollgate::api::{self, ApprovalReceipt, ApproveRequest, Context, SyncReport};
 use tollgate::config::Workspace;
 use tollgate::domain::{Digest, Event, EventKind};
-use tollgate::store::Store;
 use tollgate::keychain::OsKeychain;
 use tollgate::signing;
+use tollgate::store::Store;
 use tollgate::team::{ArtifactKind, Descriptor, Publish, TeamEvent, TeamRegistry};
 
 use crate::signed::{rt, t0, unique_id, SignedWorkspace};

@@ -32,6 +32,8 @@ mod new_workspace;
 mod reject;
 #[path = "app/team.rs"]
 mod team;
+#[path = "app/workspace_file.rs"]
+mod workspace_file;
 
 const WAIT: Duration = Duration::from_secs(30);
 /// The keys that press a native confirmation's OK button (the dialog opens with it focused? see
@@ -433,7 +435,8 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     w.wait_for(".registries table", WAIT)?;
     w.shot("settings")?;
 
-    // Log in to a registry: the password goes to the OS keychain and is never shown again.
+    // Log in to a registry: the registry is asked first, and `private` (127.0.0.1:1) does not
+    // answer, so nothing is stored; the password is cleared and never shown.
     const SECRET: &str = "e2e-s3cret-never-shown";
     w.click(&w.wait_for(".login select[name=registry] option[value=private]", WAIT)?[0])?;
     let user = w.wait_for(".login input[name=username]", WAIT)?;
@@ -441,12 +444,15 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
     let password = w.wait_for(".login input[name=password]", WAIT)?;
     w.send_keys(&password[0], SECRET)?;
     w.click(&w.wait_for(".login button[type=submit]", WAIT)?[0])?;
-    let done = w.wait_text(".login-result .good", WAIT)?;
-    assert_eq!(
-        done,
-        "Stored credentials for 127.0.0.1:1 in the OS keychain."
+    let refused = w.wait_text(".login-result [role=alert]", WAIT)?;
+    ensure!(
+        refused.contains("127.0.0.1:1") && refused.contains("nothing was stored"),
+        "the login says: {refused}"
     );
-    w.wait_for("[data-registry=private] .good", WAIT)?;
+    ensure!(
+        w.find_all("[data-registry=private] .good")?.is_empty(),
+        "credentials shown as stored for a registry that never answered"
+    );
     assert_eq!(
         w.property(&password[0], "value")?.as_str(),
         Some(""),
@@ -456,7 +462,7 @@ fn sync_approve_promote_and_roll_back_against_a_real_registry() -> Result<()> {
         !w.source()?.contains(SECRET),
         "the password is somewhere in the page"
     );
-    w.shot("settings-logged-in")?;
+    w.shot("settings-login-refused")?;
 
     // Rotate the signing key: ask, then confirm in the native dialog the app opens (the page
     // cannot answer it); the keychain now holds a new key (read back with the CLI) and the

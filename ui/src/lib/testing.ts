@@ -50,6 +50,7 @@ import type { WaitingForYou } from './bindings/WaitingForYou';
 
 import type { ExportTarget } from './bindings/ExportTarget';
 import type { ChosenWorkspace } from './bindings/ChosenWorkspace';
+import type { ConfigEdit } from './bindings/ConfigEdit';
 import type { RecentWorkspace } from './bindings/RecentWorkspace';
 import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
@@ -147,6 +148,17 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     keyRotate: method('keyRotate', () => keyRotation('alice@example.com')),
     registries: method('registries', () => sampleRegistries),
     login: method('login', () => 'registry.example.com'),
+    logout: method('logout', () => true),
+    registryAdd: method('registryAdd', (req) => ({
+      edit: configEdit(`add registry '${req.registry.name}' (${req.registry.url})`),
+      host: req.registry.url.replace(/^https?:\/\//, ''),
+      stored_credentials: req.login !== null,
+    })),
+    appAdd: method('appAdd', (req) => configEdit(`add app '${req.name}'`)),
+    approverAdd: method('approverAdd', (req) =>
+      configEdit(`add approver '${req.id ?? 'alice@example.com'}'`),
+    ),
+    workspaceReload: method('workspaceReload', () => null),
     chooseWorkspace: method('chooseWorkspace', () => chosenWorkspace('/home/me/payments/tollgate.toml')),
     recentWorkspaces: method('recentWorkspaces', () => []),
     openWorkspace: method('openWorkspace', (req) => ({
@@ -213,6 +225,11 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
     })),
   } satisfies Backend;
   return { ...backend, calls } as FakeBackend;
+}
+
+/** A written edit of tollgate.toml (what `appAdd` and `approverAdd` answer). */
+export function configEdit(summary: string): ConfigEdit {
+  return { config_path: sampleWorkspace.config_path, summary, diff: `+# ${summary}\n` };
 }
 
 /** What `chooseWorkspace` answers: the chosen `path` under the token `token:<path>`. */

@@ -1,5 +1,5 @@
 //! `tollgate login REGISTRY --username U --password-stdin`: registry credentials into the OS
-//! keychain (the password only ever from standard input).
+//! keychain (the password only ever from standard input), once the registry accepted them.
 
 use std::io::Read;
 
@@ -9,7 +9,7 @@ use tollgate::{Error, Result};
 use super::Load;
 use crate::args::LoginArgs;
 
-pub fn run(load: Load<'_>, ctx: &Context, args: LoginArgs) -> Result<i32> {
+pub async fn run(load: Load<'_>, ctx: &Context, args: LoginArgs) -> Result<i32> {
     let LoginArgs {
         registry,
         username,
@@ -28,7 +28,8 @@ pub fn run(load: Load<'_>, ctx: &Context, args: LoginArgs) -> Result<i32> {
         &registry,
         &username,
         password.trim_end_matches(['\n', '\r']),
-    )?;
+    )
+    .await?;
     say!("stored credentials for {username} at {host} in the OS keychain");
     Ok(0)
 }

@@ -7,12 +7,14 @@ mod attest;
 mod check;
 mod demo;
 mod diff;
+mod edit;
 mod export;
 mod fetch_report;
 mod incident;
 mod init;
 mod key;
 mod login;
+mod logout;
 mod promote;
 mod record;
 mod reject;
@@ -28,7 +30,10 @@ use tollgate::api::{self, Context};
 use tollgate::config::Workspace;
 use tollgate::Result;
 
-use crate::args::{Cli, Command, IncidentCommand, KeyCommand, TeamCommand};
+use crate::args::{
+    AppCommand, ApproverCommand, Cli, Command, IncidentCommand, KeyCommand, RegistryCommand,
+    TeamCommand,
+};
 
 /// Reads the workspace the arguments name (`--config`, `--db`).
 pub type Load<'a> = &'a dyn Fn() -> Result<Workspace>;
@@ -41,7 +46,17 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Init(args) => init::run(&ctx, cli.config.as_deref(), args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
-        Command::Login(args) => login::run(&load, &ctx, args),
+        Command::Login(args) => login::run(&load, &ctx, args).await,
+        Command::Logout(args) => logout::run(&load, &ctx, args),
+        Command::Registry {
+            command: RegistryCommand::Add(args),
+        } => edit::registry_add::run(&load, &ctx, args).await,
+        Command::App {
+            command: AppCommand::Add(args),
+        } => edit::app_add::run(&load, args),
+        Command::Approver {
+            command: ApproverCommand::Add(args),
+        } => edit::approver_add::run(&load, &ctx, args),
         Command::Sync(args) => sync::run(&load, &ctx, args).await,
         Command::Status(args) => status::run(&load, &ctx, args).await,
         Command::Timeline(args) => timeline::run(&load, &ctx, args).await,

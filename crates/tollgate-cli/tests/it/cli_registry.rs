@@ -286,7 +286,8 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
 
     ws.run(&["sync"])
         .fails_with(1, &["credentials", "tollgate login"]);
-    login(&ws, "wrong-pass\n").ok();
+    // Refused by the registry: nothing stored, so sync still has no credentials.
+    login(&ws, "wrong-pass\n").fails_with(1, &["nothing was stored"]);
     ws.run(&["sync"]).fails_with(1, &["credentials"]);
     let right = login(&ws, "s3cret-pass\n");
     right.ok();

@@ -122,7 +122,6 @@ impl Team {
     }
 }
 
-
 fn timeline(dir: &TempWorkspace) -> Vec<serde_json::Value> {
     let run = dir.run(&["timeline", "--app", "api", "--env", "production", "--json"]);
     run.ok();

@@ -112,7 +112,6 @@ impl Team {
     }
 }
 
-
 /// The last segment of `env` in `timeline --json` of the desktop in `dir`.
 fn last_segment(dir: &TempWorkspace, env: &str) -> Value {
     let run = dir.run(&["timeline", "--app", "api", "--env", env, "--json"]);

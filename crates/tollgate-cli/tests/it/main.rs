@@ -45,3 +45,4 @@ mod team_status;
 mod team_sync_cost;
 mod team_unplaced;
 mod token;
+mod workspace_edit;

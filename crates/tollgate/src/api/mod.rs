@@ -38,6 +38,7 @@ mod sync;
 mod team;
 mod timeline;
 mod verify;
+mod workspace_edit;
 
 pub use actor::{resolve_actor, signer_for, ACTOR_ENV};
 pub use approve::{approve, ApprovalReceipt, ApproveRequest};
@@ -68,7 +69,7 @@ pub use init_registry::{
     REGISTRY_NAME,
 };
 pub use key::{git_allowed_signers, key_init, key_rotate, key_show, KeyRotation};
-pub use login::login;
+pub use login::{login, logout};
 pub use overview::{overview, Overview, OverviewCell};
 pub use promote::{
     commit_url, compare_url, git_preview, promote, recover, rollback, DeploySnippets,
@@ -89,6 +90,10 @@ pub use team::{
 };
 pub use timeline::timeline;
 pub use verify::{verify, verify_report, Problem, ReportVerification, VerifyReport};
+pub use workspace_edit::{
+    app_add, approver_add, registry_add, ApproverAddRequest, Confirm, RegistryAddRequest,
+    RegistryAdded,
+};
 
 // Point in time (`status --at`, `timeline --at`, the overview as of a moment).
 pub use overview::overview_at;

@@ -3,6 +3,7 @@
 //! resolved [`Workspace`] every use case works on.
 
 mod checks;
+pub mod edit;
 mod git;
 mod identities;
 mod identities_digest;

@@ -113,6 +113,15 @@ pub fn has_stored_credentials(host: &str, secrets: &dyn SecretStore) -> Result<b
         .is_some())
 }
 
+/// Remove the credentials the OS keychain holds for `host` (`tollgate logout`); whether there
+/// were any. Docker's config.json is not touched.
+pub fn delete_credentials(host: &str, secrets: &dyn SecretStore) -> Result<bool> {
+    let host = normalize_host(host);
+    let had = secrets.get(REGISTRY_SERVICE, &host)?.is_some();
+    secrets.delete(REGISTRY_SERVICE, &host)?;
+    Ok(had)
+}
+
 /// The host credentials are stored and looked up under (see [`normalize_host`]).
 pub fn credential_host(host: &str) -> String {
     normalize_host(host)

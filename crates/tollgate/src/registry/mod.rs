@@ -31,7 +31,7 @@ use crate::domain::{Digest, ImageInfo};
 use crate::{Code, Error, Result};
 
 pub use credentials::{
-    credential_host, credentials_for, has_stored_credentials, store_credentials,
+    credential_host, credentials_for, delete_credentials, has_stored_credentials, store_credentials,
 };
 pub use facts::MAX_DIFF_PLATFORMS;
 pub use media::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};

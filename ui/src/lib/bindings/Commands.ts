@@ -2,12 +2,15 @@
 import type { AppRequest } from "./AppRequest";
 import type { ApprovalReceipt } from "./ApprovalReceipt";
 import type { ApproveRequest } from "./ApproveRequest";
+import type { ApproverAddRequest } from "./ApproverAddRequest";
 import type { AtRequest } from "./AtRequest";
 import type { AttestInWindowRequest } from "./AttestInWindowRequest";
 import type { AttestReceipt } from "./AttestReceipt";
 import type { CheckRequest } from "./CheckRequest";
 import type { ChooseExportRequest } from "./ChooseExportRequest";
 import type { ChosenWorkspace } from "./ChosenWorkspace";
+import type { ConfigEdit } from "./ConfigEdit";
+import type { ConfigReload } from "./ConfigReload";
 import type { DigestDetail } from "./DigestDetail";
 import type { DigestRequest } from "./DigestRequest";
 import type { ExportSummary } from "./ExportSummary";
@@ -22,6 +25,8 @@ import type { IncidentReceipt } from "./IncidentReceipt";
 import type { KeyInitRequest } from "./KeyInitRequest";
 import type { KeyRotation } from "./KeyRotation";
 import type { LoginRequest } from "./LoginRequest";
+import type { LogoutRequest } from "./LogoutRequest";
+import type { NewApp } from "./NewApp";
 import type { OpenLinkRequest } from "./OpenLinkRequest";
 import type { OpenWorkspaceRequest } from "./OpenWorkspaceRequest";
 import type { OtherReferrers } from "./OtherReferrers";
@@ -32,6 +37,8 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RecentWorkspace } from "./RecentWorkspace";
+import type { RegistryAddRequest } from "./RegistryAddRequest";
+import type { RegistryAdded } from "./RegistryAdded";
 import type { RegistryProbe } from "./RegistryProbe";
 import type { RegistryProbeRequest } from "./RegistryProbeRequest";
 import type { RegistryTagsRequest } from "./RegistryTagsRequest";
@@ -84,6 +91,11 @@ export type Commands = {
   key_rotate: { args: null; result: KeyRotation | null };
   registries: { args: null; result: Array<RegistryView> };
   login: { args: LoginRequest; result: string };
+  logout: { args: LogoutRequest; result: boolean };
+  registry_add: { args: RegistryAddRequest; result: RegistryAdded | null };
+  app_add: { args: NewApp; result: ConfigEdit | null };
+  approver_add: { args: ApproverAddRequest; result: ConfigEdit | null };
+  workspace_reload: { args: null; result: ConfigReload | null };
   registry_probe: { args: RegistryProbeRequest; result: RegistryProbe };
   registry_tags: { args: RegistryTagsRequest; result: Array<RepositoryTags> };
   new_workspace: { args: WorkspacePlan; result: WorkspaceInfo | null };
@@ -128,6 +140,11 @@ export const COMMAND_NAMES = [
   "key_rotate",
   "registries",
   "login",
+  "logout",
+  "registry_add",
+  "app_add",
+  "approver_add",
+  "workspace_reload",
   "registry_probe",
   "registry_tags",
   "new_workspace",

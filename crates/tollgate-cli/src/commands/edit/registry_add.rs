@@ -1,0 +1,46 @@
+//! `tollgate registry add NAME URL [--username U --password-stdin]`.
+
+use std::io::Read;
+
+use tollgate::api::{self, Context, RegistryAddRequest, RegistryLogin};
+use tollgate::config::edit::NewRegistry;
+use tollgate::{Error, Result};
+
+use crate::args::RegistryAddArgs;
+use crate::commands::Load;
+
+pub async fn run(load: Load<'_>, ctx: &Context, args: RegistryAddArgs) -> Result<i32> {
+    let ws = load()?;
+    let login = match args.username {
+        Some(username) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    Error::bad_input(format!("cannot read the password from standard input: {e}"))
+                })?;
+            Some(RegistryLogin {
+                username,
+                password: password.trim_end_matches(['\n', '\r']).to_string(),
+            })
+        }
+        None => None,
+    };
+    let req = RegistryAddRequest {
+        registry: NewRegistry {
+            name: args.name,
+            url: args.url,
+            insecure: args.insecure,
+        },
+        login,
+    };
+    let dry_run = args.edit.dry_run;
+    let added = api::registry_add(&ws, ctx, req, &|e| super::show(e, dry_run)).await?;
+    if let Some(added) = added {
+        if let (true, Some(host)) = (added.stored_credentials, &added.host) {
+            say!("stored the credentials for {host} in the OS keychain");
+        }
+        super::done(&added.edit.summary);
+    }
+    Ok(0)
+}
