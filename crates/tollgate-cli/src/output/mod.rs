@@ -129,10 +129,10 @@ pub fn step(step: tollgate::api::PromotionStep) {
 /// What a promotion or rollback did, and the snippets that deploy the digest.
 pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
-    let what = if p.kind == tollgate::domain::EventKind::Rollback {
-        "rolled back"
-    } else {
-        "promoted"
+    let what = match (p.kind, &p.emergency_reason) {
+        (tollgate::domain::EventKind::Rollback, Some(_)) => "EMERGENCY rolled back",
+        (tollgate::domain::EventKind::Rollback, None) => "rolled back",
+        _ => "promoted",
     };
     match &outcome.event {
         Some(event) => say!(
@@ -153,6 +153,14 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
             p.digest,
             p.id
         ),
+    }
+    if let Some(reason) = &p.emergency_reason {
+        say!(
+            "  emergency rollback with {} approval(s) ({}), reason: {}",
+            outcome.check.evaluation.approvers.len(),
+            outcome.check.evaluation.approvers.join(", "),
+            tollgate::domain::escape_controls(reason)
+        );
     }
     match &outcome.git {
         Some(g) => {

@@ -107,6 +107,7 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
             app: "api".into(),
             env: "staging".into(),
             digest: a.clone(),
+            reason: None,
             actor: alice.clone(),
         },
         &|_| {},

@@ -20,6 +20,7 @@ pub use keys::{
 };
 pub use model::{
     AppConfig, ApproverConfig, Config, EnvConfig, EnvTarget, GitTarget, PolicyConfig,
+    RollbackRule,
     PreviousKeyConfig, RegistryConfig, RegistryLocation, SignerConfig, TeamConfig,
     WorkspaceSection,
 };
