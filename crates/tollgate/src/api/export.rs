@@ -250,7 +250,8 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
 }
 
 /// The policies of tollgate.toml, as a report states and seals them: `{app: {env: {"approvals",
-/// "roles", "min_soak", "four_eyes", "approval_max_age"} or null}}`.
+/// "roles", "min_soak", "four_eyes", "approval_max_age", "rollback"} or null}}` (`rollback`:
+/// `{"approvals": N}` or null).
 fn policies(ws: &Workspace) -> serde_json::Value {
     let mut apps = serde_json::Map::new();
     for app in &ws.config.apps {
@@ -263,6 +264,7 @@ fn policies(ws: &Workspace) -> serde_json::Value {
                     "min_soak": p.min_soak,
                     "four_eyes": p.four_eyes,
                     "approval_max_age": p.approval_max_age,
+                    "rollback": p.rollback.map(|r| serde_json::json!({ "approvals": r.approvals })),
                 })
             });
             envs.insert(env.name.clone(), policy);

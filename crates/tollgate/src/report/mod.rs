@@ -21,6 +21,7 @@
 
 pub mod crosscheck;
 pub mod csv;
+pub mod emergency;
 pub mod evidence;
 pub mod json;
 pub mod output;
