@@ -356,7 +356,11 @@ impl Extra {
 
 /// A deployment file that references the image by tag only: said, never blocking (the
 /// promotion is what pins it).
-fn pinned_rule(store: &Store, app: &AppConfig, to: &EnvConfig) -> Result<Option<policy::RuleResult>> {
+fn pinned_rule(
+    store: &Store,
+    app: &AppConfig,
+    to: &EnvConfig,
+) -> Result<Option<policy::RuleResult>> {
     let (Some(place), Some(tag)) = (
         to.git_target(),
         store

@@ -481,9 +481,15 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         }
         // `roles` still apply: N below the number of roles is refused in one line.
         let two_roles = with("approvals = 1")
-            .replace("roles = [\"manager\"], rollback", "roles = [\"manager\", \"qa\"], rollback")
+            .replace(
+                "roles = [\"manager\"], rollback",
+                "roles = [\"manager\", \"qa\"], rollback",
+            )
             .replace("approvals = 2, roles", "approvals = 3, roles")
-            .replace("roles = [\"manager\"]\nkey", "roles = [\"manager\", \"qa\"]\nkey");
+            .replace(
+                "roles = [\"manager\"]\nkey",
+                "roles = [\"manager\", \"qa\"]\nkey",
+            );
         let e = Workspace::from_str(&two_roles, Path::new("t.toml"), None).unwrap_err();
         assert!(
             e.message.contains("policy.rollback")

@@ -66,7 +66,10 @@ impl EmergencyLedger {
             .replays
             .see(e.seq, e.kind, data_message_sha256(&e.data).as_deref())
             .is_some();
-        let lane = self.lanes.entry((e.app.clone(), e.env.clone())).or_default();
+        let lane = self
+            .lanes
+            .entry((e.app.clone(), e.env.clone()))
+            .or_default();
         let digest = e.digest.as_ref().map(|d| d.as_str());
         let baseline = is_baseline(&e.data);
         if lane

@@ -268,8 +268,15 @@ impl EventMessage {
         match tag_move {
             true => {
                 if let Some((name, _)) = git_fields.iter().find(|(_, f)| f.is_some()) {
-                    let which = if self.v == TAG_EVENT_VERSION { "" } else { " naming a 'tag'" };
-                    return Err(format!("a version {} message{which} has no '{name}'", self.v));
+                    let which = if self.v == TAG_EVENT_VERSION {
+                        ""
+                    } else {
+                        " naming a 'tag'"
+                    };
+                    return Err(format!(
+                        "a version {} message{which} has no '{name}'",
+                        self.v
+                    ));
                 }
                 let tag = self
                     .tag
@@ -490,7 +497,12 @@ mod tests {
             Ok(MovePlace::Git { .. })
         ));
         // Versions 1 and 2 carry neither field, and say no emergency.
-        assert_eq!(EventMessage::parse(&rollback.to_bytes()).unwrap().emergency_reason(), None);
+        assert_eq!(
+            EventMessage::parse(&rollback.to_bytes())
+                .unwrap()
+                .emergency_reason(),
+            None
+        );
         let reject = |m: EventMessage, says: &str| {
             let e = EventMessage::parse(&m.to_bytes()).unwrap_err();
             assert_eq!(e.code, Code::SignatureInvalid);

@@ -60,8 +60,8 @@ pub use checkpoint::{
 };
 pub use event::{
     approval_id, signed_move, EventMessage, Move, MovePlace, DEPLOYMENT_KIND,
-    EMERGENCY_EVENT_VERSION, EVENT_VERSION,
-    GIT_EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND, TAG_EVENT_VERSION,
+    EMERGENCY_EVENT_VERSION, EVENT_VERSION, GIT_EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+    TAG_EVENT_VERSION,
 };
 /// A test key in a memory keychain and its [`Signer`], for the tests of the layers above.
 #[cfg(test)]
