@@ -92,6 +92,15 @@ pub fn flags(drift: bool, unapproved: bool, conflict: bool) -> String {
     .join(" ")
 }
 
+/// `flags` with `EMERGENCY` first when an emergency rollback began the stay.
+pub fn with_emergency(emergency: bool, flags: String) -> String {
+    match (emergency, flags.is_empty()) {
+        (false, _) => flags,
+        (true, true) => "EMERGENCY".into(),
+        (true, false) => format!("EMERGENCY {flags}"),
+    }
+}
+
 /// Whether standard error is a terminal (progress bars only there).
 fn interactive() -> bool {
     std::io::stderr().is_terminal()

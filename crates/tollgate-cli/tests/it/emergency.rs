@@ -150,7 +150,27 @@ fn an_emergency_rollback_passes_with_fewer_approvals_and_a_reason_on_the_record(
         event["data"]["signature"].as_str().unwrap()
     ));
 
-    // status and timeline say so.
+    // status and timeline say so, in JSON and to people.
+    let status = f.tmp.run(&["status"]);
+    let line = status
+        .ok()
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("api") && l.contains("production"))
+        .map(str::to_string);
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains("EMERGENCY")),
+        "{}",
+        status.stdout
+    );
+    let human = f
+        .tmp
+        .run(&["timeline", "--app", "api", "--env", "production"]);
+    assert!(
+        human.ok().stdout.contains("rollback EMERGENCY"),
+        "{}",
+        human.stdout
+    );
     let row = f.tmp.status_row("production");
     assert_eq!(
         (&row["emergency"], &row["reason"]),

@@ -138,3 +138,105 @@ impl EmergencyLedger {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::Digest;
+
+    fn ev(seq: i64, kind: EventKind, digest: u8, actor: &str, data: serde_json::Value) -> Event {
+        Event {
+            seq,
+            at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+            kind,
+            app: "api".into(),
+            env: "production".into(),
+            digest: Some(Digest::of(&[digest])),
+            actor: Some(actor.into()),
+            data,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn emergency(seq: i64, digest: u8, approvals: &[i64]) -> Event {
+        ev(
+            seq,
+            EventKind::Rollback,
+            digest,
+            "alice",
+            json!({"emergency": true, "reason": "down", "approvals": approvals}),
+        )
+    }
+
+    const ALLOWED: EnvPolicy = EnvPolicy {
+        gated: true,
+        rollback: Some(1),
+    };
+
+    /// Promotion of 1, an unapproved record of 2, drift to 3, promotion of 4; approval 5 by bob.
+    fn history() -> Vec<Event> {
+        vec![
+            ev(1, EventKind::Promotion, 1, "ci", json!({})),
+            ev(2, EventKind::Record, 2, "ci", json!({})),
+            ev(3, EventKind::Drift, 3, "ci", json!({})),
+            ev(4, EventKind::Promotion, 4, "ci", json!({})),
+            ev(5, EventKind::Approval, 1, "bob", json!({})),
+        ]
+    }
+
+    fn problems(last: Event, policy: EnvPolicy) -> Vec<String> {
+        let mut ledger = EmergencyLedger::new(true);
+        for e in history() {
+            assert!(ledger.event(&e, |_, _| policy).is_empty());
+        }
+        ledger.event(&last, |_, _| policy)
+    }
+
+    #[test]
+    fn allowed_back_to_an_approved_stay_with_enough_approvers_and_a_reason() {
+        assert_eq!(
+            problems(emergency(6, 1, &[5]), ALLOWED),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn refused_back_to_drift_or_an_unapproved_record_or_without_the_rule() {
+        for digest in [2, 3] {
+            let found = problems(emergency(6, digest, &[5]), ALLOWED);
+            assert!(
+                found.len() == 1 && found[0].contains("did not run in api production before"),
+                "{found:?}"
+            );
+        }
+        // Not gated: a record's stay counts.
+        let ungated = EnvPolicy {
+            gated: false,
+            rollback: Some(1),
+        };
+        assert!(problems(emergency(6, 2, &[5]), ungated).is_empty());
+        let none = EnvPolicy {
+            gated: true,
+            rollback: None,
+        };
+        let found = problems(emergency(6, 1, &[5]), none);
+        assert!(found[0].contains("sets no rollback"), "{found:?}");
+        let found = problems(emergency(6, 1, &[]), ALLOWED);
+        assert!(
+            found[0].contains("counted 0 distinct approver"),
+            "{found:?}"
+        );
+        let mut no_reason = emergency(6, 1, &[5]);
+        no_reason.data["reason"] = "".into();
+        let found = problems(no_reason, ALLOWED);
+        assert!(found[0].contains("gives no reason"), "{found:?}");
+        let mut promotion = emergency(6, 1, &[5]);
+        promotion.kind = EventKind::Promotion;
+        let found = problems(promotion, ALLOWED);
+        assert!(found[0].contains("only a rollback"), "{found:?}");
+    }
+}
