@@ -93,6 +93,24 @@ fn an_emergency_rollback_passes_with_fewer_approvals_and_a_reason_on_the_record(
     assert_eq!(emergency.approvals_needed, 1);
     assert!(emergency.evaluation.passed, "{:?}", emergency.evaluation);
 
+    let shown = f.tmp.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &a,
+    ]);
+    assert_eq!(shown.code, 1, "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains(
+            "as a rollback: an emergency rollback (rollback = { approvals = 1 }) would pass"
+        ),
+        "{}",
+        shown.stdout
+    );
+
     // As a rollback it passes only under the emergency rule, so the CLI wants a reason.
     let args = [
         "rollback",
@@ -217,6 +235,31 @@ fn an_emergency_rollback_passes_with_fewer_approvals_and_a_reason_on_the_record(
     assert!(
         rollback_row.ends_with(",true") && rollback_row.contains(REASON),
         "{rollback_row}"
+    );
+
+    // The PDF marks the row and counts it in the summary per app.
+    let pdf = f.tmp.path().join("emergency.pdf");
+    api::export(
+        &f.ws,
+        &ctx_at(t0() + chrono::Duration::days(60)),
+        api::ExportRequest::everything(ExportFormat::Pdf, &pdf),
+    )
+    .unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("EMERGENCY ROLLBACK")
+            && text.contains("1 emergency")
+            && text.contains("checkout is down"),
+        "{text}"
     );
 
     // Claimed where the rule does not allow it: a tollgate.toml without the rollback rule, and

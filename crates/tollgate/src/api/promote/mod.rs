@@ -245,6 +245,11 @@ fn emergency(check: &mut PromotionCheck, reason: Option<&str>) -> Result<()> {
             e.evaluation.approvers.len()
         )));
     };
+    if reason.chars().any(crate::domain::is_control) {
+        return Err(Error::bad_input(
+            "the reason holds a line break or another control character: say it in one line (--reason TEXT)",
+        ));
+    }
     check.evaluation = e.evaluation.clone();
     check.reason = Some(reason.to_string());
     Ok(())
