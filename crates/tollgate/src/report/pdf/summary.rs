@@ -27,10 +27,11 @@ pub(super) fn table(c: &mut Canvas, summary: &Summary) {
     let cols: Columns<'_> = &[
         ("App", 92.0),
         ("Promotions", 58.0),
-        ("Rollbacks", 54.0),
+        // Wide enough for "N emergency" under the count.
+        ("Rollbacks", 64.0),
         ("Drift", 44.0),
         ("Approvals", 54.0),
-        ("Approved by (role, approvals)", BODY_W - 302.0),
+        ("Approved by (role, approvals)", BODY_W - 312.0),
     ];
     header(c, cols);
     if summary.apps.is_empty() {
