@@ -376,7 +376,10 @@ pub fn for_rollback(ws: &Workspace, req: &RollbackRequest) -> Result<Signing> {
         env: ws.env(app, &req.env)?.name.clone(),
         digest: Digest::parse(&req.digest)?,
         identity: req.actor.clone(),
-        text: None,
+        // An emergency rollback's reason is signed with it: the dialog shows it.
+        text: (req.reason.as_deref().map(str::trim))
+            .filter(|r| !r.is_empty())
+            .map(|r| ("Emergency reason", r.to_string())),
     })
 }
 

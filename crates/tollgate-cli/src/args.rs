@@ -332,6 +332,9 @@ pub struct RollbackArgs {
     /// sha256:HEX (or a 12+ hex digit prefix) of a digest that ran there before
     #[arg(long)]
     pub digest: String,
+    /// Why: required (and signed) when the rollback passes only under the policy's `rollback = { approvals = N }` (an emergency rollback)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// Who rolls back (default: $TOLLGATE_ACTOR, this machine's listed signing identity, then $USER)
     #[arg(long)]
     pub actor: Option<String>,

@@ -294,6 +294,18 @@ impl SignedWorkspace {
         digest: &str,
         actor: &str,
     ) -> tollgate::Result<PromotionOutcome> {
+        self.rollback_because(ctx, env, digest, actor, None)
+    }
+
+    /// `api::rollback` of `env` to `digest` with `reason` (`--reason`: an emergency rollback's).
+    pub fn rollback_because(
+        &self,
+        ctx: &Context,
+        env: &str,
+        digest: &str,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> tollgate::Result<PromotionOutcome> {
         rt().block_on(api::rollback(
             &self.ws,
             ctx,
@@ -301,6 +313,7 @@ impl SignedWorkspace {
                 app: "api".into(),
                 env: env.into(),
                 digest: digest.into(),
+                reason: reason.map(str::to_string),
                 actor: actor.into(),
             },
             &|_| {},

@@ -885,6 +885,7 @@ export function exportSummary(path: string, format: ExportSummary['format'] = 'p
           app: 'api',
           promotions: 4,
           rollbacks: 1,
+          emergency_rollbacks: 0,
           drift: 1,
           approvals: 6,
           records: 10,

@@ -189,6 +189,30 @@ describe('Overview', () => {
     expect(container.querySelectorAll('.unapproved-badge')).toHaveLength(1);
   });
 
+  it('marks the cell an emergency rollback put its digest in, with the reason', async () => {
+    const { container } = renderWith(
+      fakeBackend({
+        overview: sampleOverview([
+          cell(row({ app: 'api', env: 'dev', digest: digestA })),
+          cell(
+            row({
+              app: 'api',
+              env: 'production',
+              digest: digestB,
+              via: 'rollback',
+              emergency: true,
+              reason: 'checkout is down',
+            }),
+          ),
+        ]),
+      }),
+    );
+    const badge = await screen.findByText('Emergency', { selector: '.emergency-badge' });
+    expect(badge.closest('td')!.dataset.env).toBe('production');
+    expect(badge.getAttribute('title')).toContain('checkout is down');
+    expect(container.querySelectorAll('.emergency-badge')).toHaveLength(1);
+  });
+
   it('says so when a tag has no image', async () => {
     renderWith(
       fakeBackend({

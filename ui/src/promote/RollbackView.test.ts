@@ -81,6 +81,74 @@ describe('RollbackView', () => {
     expect(backend.promote).not.toHaveBeenCalled();
   });
 
+  it('asks for a reason when only the emergency rule lets the rollback pass, and sends it', async () => {
+    const REASON = 'checkout is down';
+    const usual = check({ to: 'staging', digest: digestC, current: digestA });
+    const backend = promoteBackend({
+      timeline: async () => timeline,
+      check: async ({ to, digest }) =>
+        check({
+          to,
+          digest,
+          current: digestA,
+          evaluation: { ...usual.evaluation, approvals_needed: 2 },
+          emergency: { approvals_needed: 1, evaluation: passedEvaluation },
+        }),
+      rollback: async () => {
+        const o = outcome(digestC);
+        return { ...o, promotion: { ...o.promotion, kind: 'rollback', emergency_reason: REASON } };
+      },
+    });
+    render(RollbackView, {
+      props: { app: 'api', env: 'staging' },
+      context: backendContext(backend as BaseBackend),
+    });
+    const radios = (await screen.findAllByRole('radio')) as HTMLInputElement[];
+    await fireEvent.click(radios[0]!);
+    const panel = await screen.findByTestId('emergency-rollback');
+    expect(panel.querySelector('h3')!.textContent!.trim()).toBe(
+      'Emergency rollback: needs 1 approval and a reason',
+    );
+    const run = (await screen.findByRole('button', {
+      name: /^Roll back .* to staging$/,
+    })) as HTMLButtonElement;
+    await screen.findByRole('button', { name: /^Approve / });
+    // The emergency checklist passes, but nothing runs without a reason.
+    expect(run.disabled).toBe(true);
+    expect(screen.getByText('Give the reason for this emergency rollback.')).toBeTruthy();
+    const input = screen.getByRole('textbox', { name: 'Reason' }) as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: `  ${REASON} ` } });
+    await waitFor(() => expect(run.disabled).toBe(false));
+    await fireEvent.click(run);
+    expect(backend.rollback).toHaveBeenCalledWith(
+      { app: 'api', env: 'staging', digest: digestC, reason: REASON },
+      expect.any(Function),
+    );
+    expect((await screen.findByTestId('emergency-done')).textContent).toContain(REASON);
+    expect(backend.promote).not.toHaveBeenCalled();
+  });
+
+  it('shows no emergency panel when the ordinary checklist passes', async () => {
+    const backend = promoteBackend({
+      timeline: async () => timeline,
+      check: async ({ to, digest }) =>
+        check({
+          to,
+          digest,
+          current: digestA,
+          evaluation: passedEvaluation,
+          emergency: { approvals_needed: 1, evaluation: passedEvaluation },
+        }),
+    });
+    render(RollbackView, {
+      props: { app: 'api', env: 'staging' },
+      context: backendContext(backend as BaseBackend),
+    });
+    await fireEvent.click((await screen.findAllByRole('radio'))[0]!);
+    await screen.findByRole('button', { name: /^Roll back .* to staging$/ });
+    expect(screen.queryByTestId('emergency-rollback')).toBeNull();
+  });
+
   it('says so when there is nothing to roll back to', async () => {
     render(RollbackView, {
       props: { app: 'api', env: 'dev' },

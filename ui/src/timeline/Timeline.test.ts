@@ -189,6 +189,30 @@ describe('Timeline', () => {
     expect(within(details).getByText(/UNAPPROVED: recorded without the policy's approvals/)).toBeTruthy();
   });
 
+  it('shows an emergency rollback as such, in its label and with its reason when selected', async () => {
+    const backend = fakeBackend({
+      timeline: [
+        segment({
+          env: 'production',
+          digest: digestB,
+          from: '2025-11-20T09:00:00Z',
+          via: 'rollback',
+          emergency: true,
+          reason: 'checkout is down',
+          seq: 1,
+        }),
+      ],
+      status: [row({ app: 'api', env: 'production' })],
+    });
+    const { container } = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
+    await screen.findByRole('group', { name: /Timeline chart/ });
+    const seg = segs(container)[0]!;
+    expect(seg.getAttribute('aria-label')).toContain('emergency rollback');
+    await fireEvent.click(seg);
+    const details = await screen.findByRole('region', { name: 'Selected stay' });
+    expect(within(details).getByText(/EMERGENCY ROLLBACK: .*reason: checkout is down/)).toBeTruthy();
+  });
+
   it('has a "Roll back…" link per environment lane', async () => {
     renderTimeline();
     const links = await screen.findAllByRole('link', { name: 'Roll back…' });

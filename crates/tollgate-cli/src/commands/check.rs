@@ -86,4 +86,16 @@ fn checklist(check: &tollgate::api::PromotionCheck) {
             i.reason
         );
     }
+    // A promotion never uses it; `tollgate rollback` does, with --reason.
+    if let Some(e) = &check.emergency {
+        say!(
+            "  as a rollback: an emergency rollback (rollback = {{ approvals = {} }}) {} with a reason (`tollgate rollback ... --reason TEXT`)",
+            e.approvals_needed,
+            if e.evaluation.passed {
+                "would pass"
+            } else {
+                "would not pass either"
+            }
+        );
+    }
 }

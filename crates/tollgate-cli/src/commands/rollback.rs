@@ -13,6 +13,7 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: RollbackArgs) -> Result<i3
         app,
         env,
         digest,
+        reason,
         actor,
         json,
     } = args;
@@ -26,6 +27,7 @@ pub async fn run(load: Load<'_>, ctx: &Context, args: RollbackArgs) -> Result<i3
             app,
             env,
             digest,
+            reason,
             actor,
         },
         &output::step,

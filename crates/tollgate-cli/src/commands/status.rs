@@ -73,7 +73,10 @@ fn status_table(rows_in: &[StatusRow], wide: bool) {
 /// The FLAGS cell of a row now: drift, unapproved, conflict, and "BY-TAG:<tag>" when the file
 /// references the image by tag only (deployed by tag, not pinned).
 fn row_flags(r: &StatusRow) -> String {
-    let flags = output::flags(r.drift, r.unapproved, !r.conflicts.is_empty());
+    let flags = output::with_emergency(
+        r.emergency,
+        output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+    );
     match &r.deployed_by_tag {
         Some(tag) if flags.is_empty() => format!("BY-TAG:{tag}"),
         Some(tag) => format!("{flags} BY-TAG:{tag}"),
@@ -147,7 +150,10 @@ fn status_at_table(rows: &[StatusRow], at: DateTime<Utc>, wide: bool) {
                 },
                 r.via.map_or(String::new(), |v| output::via(v).into()),
                 r.actor.clone().unwrap_or_default(),
-                output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+                output::with_emergency(
+                    r.emergency,
+                    output::flags(r.drift, r.unapproved, !r.conflicts.is_empty()),
+                ),
             ]
         })
         .collect();

@@ -46,11 +46,13 @@ fn timeline_table(segments: &[Segment]) {
                 output::time(&s.from),
                 s.until.as_ref().map_or("now".into(), output::time),
                 {
-                    let via = if s.unapproved {
-                        format!("{} UNAPPROVED", output::via(s.via))
-                    } else {
-                        output::via(s.via).into()
-                    };
+                    let mut via = String::from(output::via(s.via));
+                    if s.emergency {
+                        via.push_str(" EMERGENCY");
+                    }
+                    if s.unapproved {
+                        via.push_str(" UNAPPROVED");
+                    }
                     // A stay in a deployment repository names the commit that began it.
                     match &s.commit {
                         Some(c) => format!("{via} @{}", &c[..c.len().min(12)]),
@@ -84,7 +86,10 @@ fn timeline_at_table(
                 seg.until.as_ref().map_or("now".into(), output::time),
                 output::via(seg.via).into(),
                 seg.actor.clone().unwrap_or_default(),
-                output::flags(s.drift, seg.unapproved, false),
+                output::with_emergency(
+                    seg.emergency,
+                    output::flags(s.drift, seg.unapproved, false),
+                ),
             ]
         })
         .collect();

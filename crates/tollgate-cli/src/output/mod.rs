@@ -92,6 +92,15 @@ pub fn flags(drift: bool, unapproved: bool, conflict: bool) -> String {
     .join(" ")
 }
 
+/// `flags` with `EMERGENCY` first when an emergency rollback began the stay.
+pub fn with_emergency(emergency: bool, flags: String) -> String {
+    match (emergency, flags.is_empty()) {
+        (false, _) => flags,
+        (true, true) => "EMERGENCY".into(),
+        (true, false) => format!("EMERGENCY {flags}"),
+    }
+}
+
 /// Whether standard error is a terminal (progress bars only there).
 fn interactive() -> bool {
     std::io::stderr().is_terminal()
@@ -129,10 +138,10 @@ pub fn step(step: tollgate::api::PromotionStep) {
 /// What a promotion or rollback did, and the snippets that deploy the digest.
 pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
     let p = &outcome.promotion;
-    let what = if p.kind == tollgate::domain::EventKind::Rollback {
-        "rolled back"
-    } else {
-        "promoted"
+    let what = match (p.kind, &p.emergency_reason) {
+        (tollgate::domain::EventKind::Rollback, Some(_)) => "EMERGENCY rolled back",
+        (tollgate::domain::EventKind::Rollback, None) => "rolled back",
+        _ => "promoted",
     };
     match &outcome.event {
         Some(event) => say!(
@@ -153,6 +162,14 @@ pub fn promotion(outcome: &tollgate::api::PromotionOutcome) {
             p.digest,
             p.id
         ),
+    }
+    if let Some(reason) = &p.emergency_reason {
+        say!(
+            "  emergency rollback with {} approval(s) ({}), reason: {}",
+            outcome.check.evaluation.approvers.len(),
+            outcome.check.evaluation.approvers.join(", "),
+            tollgate::domain::escape_controls(reason)
+        );
     }
     match &outcome.git {
         Some(g) => {

@@ -309,9 +309,9 @@ fn exports(ws: &TempWorkspace, name: &str) -> Exports {
     let mut csv = ::csv::Reader::from_path(out("csv")).unwrap();
     let header = csv.headers().unwrap().clone();
     assert_eq!(
-        header.iter().rev().nth(14),
+        header.iter().rev().nth(15),
         Some("unapproved"),
-        "the column is added at the end (before `reason`, `conflicts`, `git`, `file`, `commit`, `incident`, `incident_text`, `closes` and the six of checks, added after it)"
+        "the column is added at the end (before `reason`, `conflicts`, `git`, `file`, `commit`, `incident`, `incident_text`, `closes`, the six of checks and `emergency`, added after it)"
     );
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let rows: Vec<_> = csv.records().map(|r| r.unwrap()).collect();

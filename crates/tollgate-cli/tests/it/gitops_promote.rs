@@ -630,6 +630,7 @@ fn the_journal_keeps_one_open_entry_per_deployment_file() {
             started: None,
             token: "t".into(),
         },
+        emergency_reason: None,
     };
     let first = store
         .journal_begin(&new(place("apps/api.yaml", None), vec![7]))

@@ -13,6 +13,7 @@ mod cli_registry;
 mod demo;
 mod diff;
 mod drift;
+mod emergency;
 mod export;
 mod export_safety;
 mod gate;

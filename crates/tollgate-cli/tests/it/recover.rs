@@ -513,6 +513,7 @@ fn only_the_holder_of_an_entry_refreshes_claims_or_releases_it() {
         previous: None,
         at: t0(),
         owner: owner("first"),
+        emergency_reason: None,
     };
     let entry = store.journal_begin(&new("staging")).unwrap();
     assert_eq!(entry.owner, Some(owner("first")));

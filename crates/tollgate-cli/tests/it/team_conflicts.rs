@@ -399,8 +399,8 @@ fn one_approval_consumed_by_two_promotions_is_shown_in_verify_and_the_exports() 
     let col = header.iter().position(|h| h == "conflicts").unwrap();
     assert_eq!(
         col,
-        header.len() - 13,
-        "added at the end (before git, file, commit, incident, incident_text, closes and the six columns of checks, added after it)"
+        header.len() - 14,
+        "added at the end (before git, file, commit, incident, incident_text, closes, the six columns of checks and emergency, added after it)"
     );
     let with: Vec<i64> = csv
         .records()

@@ -171,6 +171,7 @@ fn a_rollback_from_one_desktop_is_via_rollback_on_another_without_drift() {
                 app: "api".into(),
                 env: "staging".into(),
                 digest: a.clone(),
+                reason: None,
                 actor: alice.clone(),
             },
             &|_| {},

@@ -107,6 +107,7 @@ fn a_replayed_promotion_explains_nothing_and_its_tag_move_is_drift() {
             app: "api".into(),
             env: "staging".into(),
             digest: a.clone(),
+            reason: None,
             actor: alice.clone(),
         },
         &|_| {},
@@ -532,7 +533,7 @@ fn a_history_that_already_holds_a_replayed_import_shows_its_move_as_drift() {
     // old rules derived it (rebuilt by the migration).
     sqlite3(
         &f.ws.db_path,
-        "DROP INDEX promotions_open_git; ALTER TABLE promotions DROP COLUMN git; ALTER TABLE promotions DROP COLUMN file; ALTER TABLE promotions DROP COLUMN image; ALTER TABLE promotions DROP COLUMN branch; ALTER TABLE promotions DROP COLUMN commit_id; ALTER TABLE promotions DROP COLUMN review_branch; ALTER TABLE team_artifacts DROP COLUMN origin; DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; PRAGMA user_version = 9;",
+        "DROP INDEX promotions_open_git; ALTER TABLE promotions DROP COLUMN git; ALTER TABLE promotions DROP COLUMN file; ALTER TABLE promotions DROP COLUMN image; ALTER TABLE promotions DROP COLUMN branch; ALTER TABLE promotions DROP COLUMN commit_id; ALTER TABLE promotions DROP COLUMN review_branch; ALTER TABLE team_artifacts DROP COLUMN origin; DROP TABLE checkpoints; DROP TABLE team_skipped; DROP TABLE team_problems; DROP TABLE signed_messages; ALTER TABLE team_untrusted DROP COLUMN class; ALTER TABLE promotions DROP COLUMN emergency_reason; PRAGMA user_version = 9;",
     );
     let store = Store::open(&f.ws.db_path).unwrap();
     let head = store.head("api", "staging").unwrap();

@@ -254,10 +254,10 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
 }
 
 /// The policies of tollgate.toml, as a report states and seals them: `{app: {env: {"approvals",
-/// "roles", "min_soak", "four_eyes", "approval_max_age"} or null}}`.
-/// The policies a report states (sealed): `{app: {env: policy or null}}`. A policy requiring
-/// checks lists each with who may attest it (`attesters`: the ids allowed when it was
-/// exported), which `verify` holds a promotion's evidence to ([`crate::report::evidence`]).
+/// "roles", "min_soak", "four_eyes", "approval_max_age", "rollback"} or null}}` (`rollback`:
+/// `{"approvals": N}` or null). A policy requiring checks also lists each with who may attest it
+/// (`checks`: `attesters` being the ids allowed when it was exported), which `verify` holds a
+/// promotion's evidence to ([`crate::report::evidence`]).
 pub(crate) fn policies(ws: &Workspace) -> serde_json::Value {
     let mut apps = serde_json::Map::new();
     for app in &ws.config.apps {
@@ -270,6 +270,7 @@ pub(crate) fn policies(ws: &Workspace) -> serde_json::Value {
                     "min_soak": p.min_soak,
                     "four_eyes": p.four_eyes,
                     "approval_max_age": p.approval_max_age,
+                    "rollback": p.rollback.map(|r| serde_json::json!({ "approvals": r.approvals })),
                 });
                 let checks: Vec<serde_json::Value> = p
                     .checks

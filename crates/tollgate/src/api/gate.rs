@@ -8,8 +8,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::api::{actor, open};
-use crate::config::{AppConfig, EnvConfig, Workspace};
-use crate::domain::{Digest, Segment};
+use crate::config::{AppConfig, EnvConfig, PolicyConfig, Workspace};
+use crate::domain::{Digest, Segment, Via};
 use crate::policy::incidents::Incident;
 use crate::policy::{
     self, Attestation, CandidateApproval, EarlierStays, Evaluation, PolicyInput, Rule, Target,
@@ -39,6 +39,28 @@ pub struct PromotionCheck {
     /// The passing attestations the `checks` rule relies on, one per required check that
     /// passes (in the policy's order).
     pub evidence: Vec<Attestation>,
+    /// As a rollback: the checklist under the policy's `rollback = { approvals = N }` (an
+    /// emergency rollback, which also needs a reason). Absent when the policy sets no such
+    /// rule, the ordinary checklist passes, or the digest did not run in `to` before in a stay
+    /// that counts. A promotion never uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub emergency: Option<EmergencyRollback>,
+    /// Set by the rollback use case when it goes on as an emergency rollback: the reason given
+    /// (then `evaluation` is the emergency checklist). Never shown at the boundary.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub reason: Option<String>,
+}
+
+/// The checklist of an emergency rollback.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EmergencyRollback {
+    /// The distinct approvers it needs (`rollback = { approvals = N }`); roles still apply.
+    pub approvals_needed: u32,
+    /// The checklist with `approvals` needing that many; every other rule as for a promotion.
+    pub evaluation: Evaluation,
 }
 
 /// Parse the digest and find the app, the target environment and its source (the one before).
@@ -168,6 +190,10 @@ fn source_stay(
 }
 
 /// Evaluate the target environment's policy for promoting `digest` from `from` into `to`.
+/// When the target's policy sets `rollback = { approvals = N }`, the ordinary checklist fails
+/// and the digest ran in `to` before in a stay that counts ([`emergency_eligible`]), the check
+/// also holds the checklist of an emergency rollback (`emergency`): the rollback use case may
+/// use it, a promotion never does.
 pub(crate) fn evaluate(
     ws: &Workspace,
     store: &Store,
@@ -179,10 +205,8 @@ pub(crate) fn evaluate(
 ) -> Result<PromotionCheck> {
     let incidents = crate::api::incident::incidents_of(ws, store, app, Some(digest))?;
     let source = source_stay(ws, store, &app.name, &from.name, digest, &incidents)?;
-    let returning = store
-        .timeline(&app.name, Some(&to.name))?
-        .iter()
-        .any(|s| &s.digest == digest);
+    let lane = store.timeline(&app.name, Some(&to.name))?;
+    let returning = lane.iter().any(|s| &s.digest == digest);
     let approvals = candidates(store, &app.name, &to.name, digest)?;
     let target = Target {
         app: app.name.clone(),
@@ -198,7 +222,7 @@ pub(crate) fn evaluate(
         (Some(reset), Some(entered)) => Some(reset.at.max(entered)),
         _ => source.entered,
     };
-    let mut evaluation = policy::evaluate(&PolicyInput {
+    let input = PolicyInput {
         policy: to.policy.as_ref(),
         now,
         approvers: &ws.config.approvers,
@@ -209,66 +233,53 @@ pub(crate) fn evaluate(
         previous_via: source.stay.as_ref().map(|s| s.via),
         earlier_stays: source.earlier,
         returning,
-    });
-    if let Some(reset) = &soak_reset {
-        if let Some(r) = (evaluation.rules.iter_mut()).find(|r| r.rule == policy::Rule::MinSoak) {
-            r.reason = format!("{}; {}", r.reason, policy::incidents::soak_note(reset));
-        }
-    }
-    // An incident open on the digest in the source environment blocks it whatever the other
-    // rules say (shown once the digest had an incident there).
-    if let Some(rule) = incident_rule {
-        evaluation.passed &= rule.passed;
-        evaluation.rules.insert(0, rule);
-    }
-    // A digest rejected for the target (or an earlier environment, or every one) is refused
-    // whatever the other rules say: the `rejected` rule comes first.
-    if let Some(rule) = crate::api::reject::rejected_rule(ws, store, app, &to.name, digest)? {
-        evaluation.rules.insert(0, rule);
-        evaluation.passed = false;
-    }
-    // Evidence the policy requires (`checks`): one rule per check, blocking.
-    let required = to
-        .policy
-        .as_ref()
-        .map(|p| p.checks.clone())
-        .unwrap_or_default();
-    let mut evidence = Vec::new();
-    if !required.is_empty() {
-        for r in evaluation
-            .rules
-            .iter_mut()
-            .filter(|r| r.rule == Rule::Policy)
-        {
-            r.reason =
-                "the policy needs no approval: the evidence it requires decides (checks)".into();
-        }
-    }
-    for o in crate::api::attest::outcomes(ws, store, app, &required, digest)? {
-        evaluation.passed &= o.result.passed;
-        evaluation.rules.push(o.result);
-        evidence.extend(o.passed_by);
-    }
-    // A deployment file that references the image by tag only: said, never blocking (the
-    // promotion is what pins it).
-    if let (Some(place), Some(tag)) = (
-        to.git_target(),
-        store
-            .last_observation(&app.name, &to.name)?
-            .as_ref()
-            .and_then(|o| o.data_str("deployed_by_tag").map(str::to_string)),
-    ) {
-        evaluation.rules.push(crate::policy::RuleResult {
-            rule: crate::policy::Rule::Pinned,
-            passed: false,
-            reason: format!(
-                "{}:{} deploys {} by tag {tag}, not pinned by digest: what runs there cannot be proven; this promotion pins it by digest",
-                place.git, place.file, app.name
-            ),
-            blocking: false,
-        });
-    }
+    };
+    let extra = Extra {
+        soak_note: soak_reset.as_ref().map(policy::incidents::soak_note),
+        incident_rule,
+        rejected_rule: crate::api::reject::rejected_rule(ws, store, app, &to.name, digest)?,
+        checks_required: to.policy.as_ref().is_some_and(|p| !p.checks.is_empty()),
+        outcomes: {
+            let required = to
+                .policy
+                .as_ref()
+                .map(|p| p.checks.clone())
+                .unwrap_or_default();
+            crate::api::attest::outcomes(ws, store, app, &required, digest)?
+        },
+        pinned: pinned_rule(store, app, to)?,
+    };
+    let evaluation = extra.apply(policy::evaluate(&input));
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
+    let emergency = match to.policy.as_ref().and_then(|p| Some((p, p.rollback?))) {
+        Some((p, rule)) if !evaluation.passed && current.as_ref() != Some(digest) => {
+            let mut lane = lane;
+            store.flag_unapproved(&mut lane, &|a, e| crate::api::status::gated(ws, a, e))?;
+            if emergency_eligible(&lane, digest) {
+                let relaxed = PolicyConfig {
+                    approvals: rule.approvals,
+                    ..p.clone()
+                };
+                let mut evaluation = extra.apply(policy::evaluate(&PolicyInput {
+                    policy: Some(&relaxed),
+                    ..input
+                }));
+                if let Some(r) = (evaluation.rules.iter_mut()).find(|r| r.rule == Rule::Approvals) {
+                    r.reason = format!(
+                        "{} (an emergency rollback: rollback = {{ approvals = {} }} in the policy)",
+                        r.reason, rule.approvals
+                    );
+                }
+                Some(EmergencyRollback {
+                    approvals_needed: rule.approvals,
+                    evaluation,
+                })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
     Ok(PromotionCheck {
         app: app.name.clone(),
         from: from.name.clone(),
@@ -278,8 +289,100 @@ pub(crate) fn evaluate(
         entered_from: source.stay.as_ref().map(|s| s.from),
         entered_by: source.actor,
         evaluation,
-        evidence,
+        evidence: extra
+            .outcomes
+            .into_iter()
+            .filter_map(|o| o.passed_by)
+            .collect(),
+        emergency,
+        reason: None,
     })
+}
+
+/// May an emergency rollback return to `digest`: it ran in this lane (`lane`: one environment's
+/// segments, oldest first, flagged `unapproved`) in an earlier stay that did not begin by drift
+/// and was not an unapproved record (a sync's baseline counts). The current stay is not one.
+pub(crate) fn emergency_eligible(lane: &[Segment], digest: &Digest) -> bool {
+    let earlier = lane.len().saturating_sub(1);
+    lane[..earlier]
+        .iter()
+        .any(|s| &s.digest == digest && s.via != Via::Drift && !s.unapproved)
+}
+
+/// What the gate adds to the policy's own rules: incidents, rejections, required checks and
+/// the pinned note, the same for the ordinary checklist and an emergency rollback's.
+struct Extra {
+    soak_note: Option<String>,
+    incident_rule: Option<policy::RuleResult>,
+    rejected_rule: Option<policy::RuleResult>,
+    checks_required: bool,
+    outcomes: Vec<policy::CheckOutcome>,
+    pinned: Option<policy::RuleResult>,
+}
+
+impl Extra {
+    fn apply(&self, mut evaluation: Evaluation) -> Evaluation {
+        if let Some(note) = &self.soak_note {
+            if let Some(r) = (evaluation.rules.iter_mut()).find(|r| r.rule == Rule::MinSoak) {
+                r.reason = format!("{}; {note}", r.reason);
+            }
+        }
+        // An incident open on the digest in the source environment blocks it whatever the
+        // other rules say (shown once the digest had an incident there).
+        if let Some(rule) = &self.incident_rule {
+            evaluation.passed &= rule.passed;
+            evaluation.rules.insert(0, rule.clone());
+        }
+        // A digest rejected for the target (or an earlier environment, or every one) is
+        // refused whatever the other rules say: the `rejected` rule comes first.
+        if let Some(rule) = &self.rejected_rule {
+            evaluation.rules.insert(0, rule.clone());
+            evaluation.passed = false;
+        }
+        // Evidence the policy requires (`checks`): one rule per check, blocking.
+        if self.checks_required {
+            for r in (evaluation.rules.iter_mut()).filter(|r| r.rule == Rule::Policy) {
+                r.reason =
+                    "the policy needs no approval: the evidence it requires decides (checks)"
+                        .into();
+            }
+        }
+        for o in &self.outcomes {
+            evaluation.passed &= o.result.passed;
+            evaluation.rules.push(o.result.clone());
+        }
+        if let Some(rule) = &self.pinned {
+            evaluation.rules.push(rule.clone());
+        }
+        evaluation
+    }
+}
+
+/// A deployment file that references the image by tag only: said, never blocking (the
+/// promotion is what pins it).
+fn pinned_rule(
+    store: &Store,
+    app: &AppConfig,
+    to: &EnvConfig,
+) -> Result<Option<policy::RuleResult>> {
+    let (Some(place), Some(tag)) = (
+        to.git_target(),
+        store
+            .last_observation(&app.name, &to.name)?
+            .as_ref()
+            .and_then(|o| o.data_str("deployed_by_tag").map(str::to_string)),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(policy::RuleResult {
+        rule: Rule::Pinned,
+        passed: false,
+        reason: format!(
+            "{}:{} deploys {} by tag {tag}, not pinned by digest: what runs there cannot be proven; this promotion pins it by digest",
+            place.git, place.file, app.name
+        ),
+        blocking: false,
+    }))
 }
 
 /// The policy checklist for promoting `digest` of `app` into `to`, before anyone clicks.

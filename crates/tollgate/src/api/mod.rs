@@ -56,7 +56,7 @@ pub use detail::{digest_detail, ApprovalView, DeployCommit, DigestDetail, EnvSni
 pub use diff::diff;
 pub use digest_prefix::{resolve_digest, MIN_PREFIX};
 pub use export::{export, ExportFormat, ExportRequest, ExportSummary, SignatureCheck};
-pub use gate::{check, PromotionCheck};
+pub use gate::{check, EmergencyRollback, PromotionCheck};
 pub use incident::{
     incident_close, incident_open, incidents, IncidentCloseRequest, IncidentOpenRequest,
     IncidentReceipt,

@@ -101,7 +101,12 @@ pub fn verify(ws: &Workspace) -> Result<VerifyReport> {
     let mut unsigned_events = 0;
     let mut replays = Replays::default();
     let mut markers = AnchoringMarkers::default();
+    let mut emergency = crate::report::emergency::EmergencyLedger::new(true);
     store.for_each_event(&EventFilter::default(), |e| {
+        // An emergency rollback was allowed by tollgate.toml's `rollback = { approvals = N }`.
+        for why in emergency.event(&e, |app, env| env_policy(ws, app, env)) {
+            problems.push(Problem::new(Some(e.seq), why));
+        }
         markers.event(&store, &e, &mut problems)?;
         let appended = order.event(&e);
         for why in statement_problems(ws, &mut replays, &e) {
@@ -371,6 +376,19 @@ impl AnchoringMarkers {
             None => {}
         }
         Ok(())
+    }
+}
+
+/// What tollgate.toml's policy of `app` × `env` says to the emergency rollback rule.
+fn env_policy(ws: &Workspace, app: &str, env: &str) -> crate::report::emergency::EnvPolicy {
+    let policy = ws
+        .app(app)
+        .ok()
+        .and_then(|a| a.environments.iter().find(|e| e.name == env))
+        .and_then(|e| e.policy.as_ref());
+    crate::report::emergency::EnvPolicy {
+        gated: policy.is_some(),
+        rollback: policy.and_then(|p| p.rollback).map(|r| r.approvals),
     }
 }
 

@@ -21,7 +21,7 @@ pub use keys::{
 };
 pub use model::{
     AppConfig, ApproverConfig, Config, EnvConfig, EnvTarget, GitTarget, PolicyConfig,
-    PreviousKeyConfig, RegistryConfig, RegistryLocation, SignerConfig, TeamConfig,
+    PreviousKeyConfig, RegistryConfig, RegistryLocation, RollbackRule, SignerConfig, TeamConfig,
     WorkspaceSection,
 };
 pub use workspace::{Workspace, CONFIG_ENV, DEFAULT_CONFIG};

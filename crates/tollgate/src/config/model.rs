@@ -403,9 +403,47 @@ pub struct PolicyConfig {
     /// allows, and no failing one signed after it (rule `checks`).
     #[serde(default)]
     pub checks: Vec<String>,
+    /// `rollback = { approvals = N }`: an emergency rollback (to a digest that ran in this
+    /// environment before, in a stay that did not begin by drift and was not an unapproved
+    /// record) passes with N approvals and a reason. N is below `approvals` and at least the
+    /// number of `roles` (checked while loading).
+    #[serde(default)]
+    pub rollback: Option<RollbackRule>,
+}
+
+/// A policy's `rollback = { approvals = N }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRule {
+    /// Distinct approvers an emergency rollback needs.
+    pub approvals: u32,
 }
 
 impl PolicyConfig {
+    /// Why `rollback = { approvals = N }` cannot stand in this policy, in one line: N must be
+    /// at least 1, below `approvals`, and (since `roles` still apply) no fewer than the roles.
+    pub fn rollback_problem(&self) -> Option<String> {
+        let n = self.rollback?.approvals;
+        if n == 0 {
+            return Some("approvals = 0: an emergency rollback needs at least 1 approval".into());
+        }
+        if n >= self.approvals {
+            return Some(format!(
+                "approvals = {n} is not below the policy's approvals = {}: an emergency rollback needs fewer approvals than the policy, or remove `rollback`",
+                self.approvals
+            ));
+        }
+        if (n as usize) < self.roles.len() {
+            return Some(format!(
+                "approvals = {n} is below the {} roles the policy needs ({}): an emergency rollback still needs one approval from each, so set it to at least {}",
+                self.roles.len(),
+                self.roles.join(", "),
+                self.roles.len()
+            ));
+        }
+        None
+    }
+
     pub fn min_soak(&self) -> Result<Option<chrono::Duration>> {
         self.min_soak.as_deref().map(parse_duration).transpose()
     }

@@ -174,6 +174,9 @@ impl Workspace {
                             return bad(format!("app '{}', environment '{}': policy needs role '{role}' but no approver has it", app.name, env.name));
                         }
                     }
+                    if let Some(why) = p.rollback_problem() {
+                        return bad(format!("{}: {why}", place("rollback")));
+                    }
                 }
             }
             if app.environments.first().is_some_and(|e| e.policy.is_some()) {
@@ -453,6 +456,49 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         );
         let e = Workspace::from_str(&unknown, Path::new("t.toml"), None).unwrap_err();
         assert!(e.message.contains("approval_max_ages"), "{}", e.message);
+    }
+
+    #[test]
+    fn an_emergency_rollback_rule_needs_fewer_approvals_but_every_role() {
+        let with = |rule: &str| {
+            GOOD.replace(
+                "approvals = 1, roles = [\"manager\"]",
+                &format!("approvals = 2, roles = [\"manager\"], rollback = {{ {rule} }}"),
+            )
+        };
+        let ws = Workspace::from_str(&with("approvals = 1"), Path::new("t.toml"), None).unwrap();
+        let app = ws.app("api").unwrap();
+        let policy = ws.env(app, "production").unwrap().policy.as_ref().unwrap();
+        assert_eq!(policy.rollback.map(|r| r.approvals), Some(1));
+        for (rule, says) in [
+            ("approvals = 2", "not below the policy's approvals = 2"),
+            ("approvals = 0", "at least 1"),
+            ("approvals = 1, soak = \"1h\"", "soak"),
+        ] {
+            let e = Workspace::from_str(&with(rule), Path::new("t.toml"), None).unwrap_err();
+            assert_eq!(e.code, crate::Code::Config, "{rule}: {}", e.message);
+            assert!(e.message.contains(says), "{rule}: {}", e.message);
+            assert!(!e.message.contains('\n'), "{}", e.message);
+        }
+        // `roles` still apply: N below the number of roles is refused in one line.
+        let two_roles = with("approvals = 1")
+            .replace(
+                "roles = [\"manager\"], rollback",
+                "roles = [\"manager\", \"qa\"], rollback",
+            )
+            .replace("approvals = 2, roles", "approvals = 3, roles")
+            .replace(
+                "roles = [\"manager\"]\nkey",
+                "roles = [\"manager\", \"qa\"]\nkey",
+            );
+        let e = Workspace::from_str(&two_roles, Path::new("t.toml"), None).unwrap_err();
+        assert!(
+            e.message.contains("policy.rollback")
+                && e.message.contains("below the 2 roles")
+                && !e.message.contains('\n'),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -228,6 +228,15 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub version: Option<String>,
+    /// `true`: an emergency rollback began this stay (it passed under the policy's
+    /// `rollback = { approvals = N }`, with a reason); absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub emergency: bool,
+    /// The reason an emergency rollback gave; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
 }
 
 impl Segment {
@@ -320,6 +329,15 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<super::IncidentMark>>", optional)]
     pub incidents: Vec<super::IncidentMark>,
+    /// `true`: an emergency rollback began the stay this row describes (see
+    /// [`Segment::emergency`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub emergency: bool,
+    /// The reason that emergency rollback gave; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -297,6 +297,7 @@ pub fn derive_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<S
                 actor: e.actor.clone(),
                 app: e.app.clone(),
                 place: GitPlace::of(&e.data),
+                emergency: emergency_reason(&e.data),
             });
         }
     }
@@ -316,6 +317,19 @@ pub(crate) struct Start {
     pub(crate) actor: Option<String>,
     /// For an environment in a deployment repository: where the event read its digest.
     pub(crate) place: GitPlace,
+    /// An emergency rollback's reason (`data.emergency`, `data.reason`).
+    pub(crate) emergency: Option<String>,
+}
+
+/// The reason of an emergency rollback event (`data.emergency: true`, `data.reason`); `None`
+/// for any other event.
+pub fn emergency_reason(data: &serde_json::Value) -> Option<String> {
+    (data.get("emergency").and_then(|v| v.as_bool()) == Some(true)).then(|| {
+        data.get("reason")
+            .and_then(|r| r.as_str())
+            .unwrap_or_default()
+            .to_string()
+    })
 }
 
 /// The `git`, `file` and `commit` an event of an environment in a deployment repository
@@ -374,6 +388,8 @@ pub(crate) fn close_segments(starts: Vec<Start>) -> Vec<Segment> {
             incidents: Vec::new(),
             checks: Vec::new(),
             version: None,
+            emergency: s.emergency.is_some(),
+            reason: s.emergency,
         });
     }
     out

@@ -102,6 +102,24 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
             ));
         }
     }
+    // An emergency rollback (version 3) is one exactly when its event says so, with the reason
+    // signed.
+    if e.kind != EventKind::Unplaced {
+        let signed = m.emergency_reason();
+        let stored = match e.data.get("emergency") {
+            Some(serde_json::Value::Bool(true)) => Some(e.data_str("reason").unwrap_or_default()),
+            None | Some(serde_json::Value::Bool(false)) => None,
+            Some(other) => Some(other.as_str().unwrap_or("?")),
+        };
+        if signed != stored {
+            return Err(format!(
+                "the {}'s signed message says emergency {}, the event says {}: it was altered",
+                e.kind.as_str(),
+                describe_emergency(signed),
+                describe_emergency(stored)
+            ));
+        }
+    }
     if e.kind == EventKind::Unplaced {
         let signed = m.previous.as_deref().unwrap_or_default();
         let stored = e.data_str("previous").unwrap_or_default();
@@ -112,6 +130,14 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
         }
     }
     Ok(Some((message.to_string(), signature.to_string())))
+}
+
+/// `false`, or `true` with its reason.
+fn describe_emergency(reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => format!("true (reason {r:?})"),
+        None => "false".into(),
+    }
 }
 
 /// The signed message and armored signature of an attestation (`check` event), checked to

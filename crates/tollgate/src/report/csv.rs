@@ -13,7 +13,7 @@ use crate::domain::{Event, EventKind};
 use crate::{Error, Result};
 
 /// The header row.
-pub const COLUMNS: [&str; 37] = [
+pub const COLUMNS: [&str; 38] = [
     "seq",
     "at",
     "kind",
@@ -51,6 +51,7 @@ pub const COLUMNS: [&str; 37] = [
     "url",
     "report_sha256",
     "evidence",
+    "emergency",
 ];
 
 /// Where the `conflicts` column is: the writer fills it after the row is made.
@@ -250,6 +251,10 @@ pub fn row(event: &Event, approvals: &HashMap<i64, ApprovalInfo>, unapproved: bo
             .to_string(),
         // A promotion: the attestations its `checks` rule relied on.
         evidence(evaluation),
+        // An emergency rollback (its reason is in `reason`).
+        (event.kind == EventKind::Rollback
+            && d.get("emergency").and_then(|v| v.as_bool()) == Some(true))
+        .to_string(),
     ]
 }
 

@@ -21,6 +21,7 @@
 
 pub mod crosscheck;
 pub mod csv;
+pub mod emergency;
 pub mod evidence;
 pub mod json;
 pub mod output;
@@ -249,6 +250,11 @@ pub struct AppSummary {
     pub promotions: u64,
     #[ts(type = "number")]
     pub rollbacks: u64,
+    /// Of the rollbacks, the emergency ones (`data.emergency`: fewer approvals under the
+    /// policy's `rollback = { approvals = N }`, with a reason).
+    #[ts(type = "number")]
+    #[serde(default)]
+    pub emergency_rollbacks: u64,
     #[ts(type = "number")]
     pub drift: u64,
     #[ts(type = "number")]
@@ -320,7 +326,12 @@ impl SummaryBuilder {
         let (app, approvers) = self.apps.entry(event.app.clone()).or_default();
         match event.kind {
             EventKind::Promotion => app.promotions += 1,
-            EventKind::Rollback => app.rollbacks += 1,
+            EventKind::Rollback => {
+                app.rollbacks += 1;
+                if crate::domain::timeline::emergency_reason(&event.data).is_some() {
+                    app.emergency_rollbacks += 1;
+                }
+            }
             EventKind::Drift => app.drift += 1,
             EventKind::Record => app.records += 1,
             EventKind::Observation => app.observations += 1,

@@ -13,9 +13,9 @@ use crate::domain::conflicts::SignedMove;
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::Result;
 
-/// The newest `v` of an event message this version reads (and writes, for a move into a
-/// deployment repository's file: [`GIT_EVENT_VERSION`]).
-pub const EVENT_VERSION: u32 = GIT_EVENT_VERSION;
+/// The newest `v` of an event message this version reads (and writes, for an emergency
+/// rollback: [`EMERGENCY_EVENT_VERSION`]).
+pub const EVENT_VERSION: u32 = EMERGENCY_EVENT_VERSION;
 /// `v` of a message about a move of an environment tag (`tag`): still written, so that a
 /// desktop that reads only version 1 keeps reading every tag move.
 pub const TAG_EVENT_VERSION: u32 = 1;
@@ -23,6 +23,11 @@ pub const TAG_EVENT_VERSION: u32 = 1;
 /// file: it names `git`, `file` and `commit` instead of `tag` (version 1 stays readable; a
 /// desktop that reads only version 1 says it "needs a newer Tollgate").
 pub const GIT_EVENT_VERSION: u32 = 2;
+/// `v` of a rollback that passed under the policy's `rollback = { approvals = N }` (an
+/// emergency rollback): the place fields of version 1 (`tag`) or of version 2 (`git`, `file`,
+/// `commit`), plus `"emergency": true` and the `reason` given. Written only for those, so every
+/// other move stays readable by a desktop that reads versions 1 and 2.
+pub const EMERGENCY_EVENT_VERSION: u32 = 3;
 /// `kind` of a deployment record's message.
 pub const DEPLOYMENT_KIND: &str = "tollgate.deployment";
 /// `kind` of a promotion's message.
@@ -36,8 +41,8 @@ pub const ROLLBACK_KIND: &str = "tollgate.rollback";
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct EventMessage {
-    /// [`TAG_EVENT_VERSION`] (1: a tag move) or [`GIT_EVENT_VERSION`] (2: a move into a
-    /// deployment repository's file).
+    /// [`TAG_EVENT_VERSION`] (1: a tag move), [`GIT_EVENT_VERSION`] (2: a move into a
+    /// deployment repository's file) or [`EMERGENCY_EVENT_VERSION`] (3: an emergency rollback).
     pub v: u32,
     /// [`DEPLOYMENT_KIND`], [`PROMOTION_KIND`] or [`ROLLBACK_KIND`].
     pub kind: String,
@@ -69,6 +74,14 @@ pub struct EventMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub commit: Option<String>,
+    /// Version 3: `true`, a rollback that passed under the policy's emergency rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub emergency: Option<bool>,
+    /// Version 3: why the emergency rollback was made, as its actor gave it (`--reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
     /// The approvals a promotion consumed: the sha256 (lower-case hex) of each approval's
     /// signed message bytes, sorted; empty for records and rollbacks.
     pub approvals: Vec<String>,
@@ -150,6 +163,8 @@ impl EventMessage {
             git,
             file,
             commit,
+            emergency: None,
+            reason: None,
             approvals,
             head: head.hash.clone(),
             head_seq: head.seq,
@@ -160,6 +175,22 @@ impl EventMessage {
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
             nonce: fresh_nonce(),
         }
+    }
+
+    /// The same message as an emergency rollback's (version 3): `"emergency": true` and
+    /// `reason`.
+    pub fn emergency(mut self, reason: &str) -> Self {
+        self.v = EMERGENCY_EVENT_VERSION;
+        self.emergency = Some(true);
+        self.reason = Some(reason.to_string());
+        self
+    }
+
+    /// The reason of an emergency rollback (version 3); `None` for any other move.
+    pub fn emergency_reason(&self) -> Option<&str> {
+        (self.emergency == Some(true))
+            .then_some(self.reason.as_deref())
+            .flatten()
     }
 
     /// The exact bytes that are signed.
@@ -182,6 +213,7 @@ impl EventMessage {
         if ![DEPLOYMENT_KIND, PROMOTION_KIND, ROLLBACK_KIND].contains(&m.kind.as_str()) {
             return Err(bad(format!("kind {:?}", m.kind)));
         }
+        m.emergency_fields().map_err(bad)?;
         check_anchor(&m.head, m.head_seq).map_err(bad)?;
         if !is_signing_time(&m.at) {
             return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
@@ -192,19 +224,59 @@ impl EventMessage {
         Ok(m)
     }
 
+    /// Version 3 is a rollback with `"emergency": true` and a non-empty `reason`; versions 1
+    /// and 2 have neither. `Err` says what is wrong.
+    fn emergency_fields(&self) -> std::result::Result<(), String> {
+        if self.v != EMERGENCY_EVENT_VERSION {
+            return match (&self.emergency, &self.reason) {
+                (None, None) => Ok(()),
+                _ => Err(format!(
+                    "a version {} message has no 'emergency' or 'reason'",
+                    self.v
+                )),
+            };
+        }
+        if self.kind != ROLLBACK_KIND {
+            return Err(format!(
+                "a version {} message is an emergency rollback, not a {}",
+                self.v, self.kind
+            ));
+        }
+        if self.emergency != Some(true) {
+            return Err(format!(
+                "a version {} message says \"emergency\": true",
+                self.v
+            ));
+        }
+        if self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(format!("a version {} message gives a 'reason'", self.v));
+        }
+        Ok(())
+    }
+
     /// Where the move puts its digest, as its version states it: version 1 a `tag` (and no
     /// `git`, `file` or `commit`), version 2 `git`, `file` and `commit` (a lower-case hex commit
-    /// id of 40 or 64 digits; no `tag`). `Err` says what is missing or extra.
+    /// id of 40 or 64 digits; no `tag`), version 3 either. `Err` says what is missing or extra.
     pub fn place(&self) -> std::result::Result<MovePlace, String> {
         let git_fields = [
             ("git", &self.git),
             ("file", &self.file),
             ("commit", &self.commit),
         ];
-        match self.v {
-            TAG_EVENT_VERSION => {
+        let tag_move = self.v == TAG_EVENT_VERSION
+            || (self.v == EMERGENCY_EVENT_VERSION && self.tag.is_some());
+        match tag_move {
+            true => {
                 if let Some((name, _)) = git_fields.iter().find(|(_, f)| f.is_some()) {
-                    return Err(format!("a version 1 message has no '{name}'"));
+                    let which = if self.v == TAG_EVENT_VERSION {
+                        ""
+                    } else {
+                        " naming a 'tag'"
+                    };
+                    return Err(format!(
+                        "a version {} message{which} has no '{name}'",
+                        self.v
+                    ));
                 }
                 let tag = self
                     .tag
@@ -212,7 +284,7 @@ impl EventMessage {
                     .ok_or_else(|| "a version 1 message names a 'tag'".to_string())?;
                 Ok(MovePlace::Tag(tag))
             }
-            _ => {
+            false => {
                 if self.tag.is_some() {
                     return Err(format!(
                         "a version {} message names 'git', 'file' and 'commit', not a 'tag'",
@@ -400,5 +472,56 @@ mod tests {
         m.v = 3;
         reject(m, "version 3");
         assert!(EventMessage::parse(&git_sample().to_bytes()).is_ok());
+    }
+
+    #[test]
+    fn version_3_is_an_emergency_rollback_with_a_reason_on_a_tag_or_a_file() {
+        let mut rollback = sample();
+        rollback.kind = ROLLBACK_KIND.into();
+        let tag = rollback.clone().emergency("checkout is down");
+        assert_eq!(tag.v, EMERGENCY_EVENT_VERSION);
+        let text = String::from_utf8(tag.to_bytes()).unwrap();
+        assert!(
+            text.contains("\"emergency\":true") && text.contains("\"reason\":\"checkout is down\""),
+            "{text}"
+        );
+        let back = EventMessage::parse(text.as_bytes()).unwrap();
+        assert_eq!(back.emergency_reason(), Some("checkout is down"));
+        assert_eq!(back.place(), Ok(MovePlace::Tag("dev".into())));
+        let mut git = git_sample();
+        git.kind = ROLLBACK_KIND.into();
+        git.from = None;
+        let git = git.emergency("revert");
+        assert!(matches!(
+            EventMessage::parse(&git.to_bytes()).unwrap().place(),
+            Ok(MovePlace::Git { .. })
+        ));
+        // Versions 1 and 2 carry neither field, and say no emergency.
+        assert_eq!(
+            EventMessage::parse(&rollback.to_bytes())
+                .unwrap()
+                .emergency_reason(),
+            None
+        );
+        let reject = |m: EventMessage, says: &str| {
+            let e = EventMessage::parse(&m.to_bytes()).unwrap_err();
+            assert_eq!(e.code, Code::SignatureInvalid);
+            assert!(e.message.contains(says), "{}", e.message);
+        };
+        let mut m = rollback.clone();
+        m.reason = Some("why".into());
+        reject(m, "a version 1 message has no 'emergency' or 'reason'");
+        let mut m = tag.clone();
+        m.reason = Some(" ".into());
+        reject(m, "gives a 'reason'");
+        let mut m = tag.clone();
+        m.emergency = Some(false);
+        reject(m, "\"emergency\": true");
+        let mut m = sample().emergency("why");
+        m.kind = PROMOTION_KIND.into();
+        reject(m, "not a tollgate.promotion");
+        let mut m = tag.clone();
+        m.git = Some("deploy".into());
+        reject(m, "a version 3 message naming a 'tag' has no 'git'");
     }
 }

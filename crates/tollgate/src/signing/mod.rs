@@ -59,8 +59,9 @@ pub use checkpoint::{
     CHECKPOINT_VERSION,
 };
 pub use event::{
-    approval_id, signed_move, EventMessage, Move, MovePlace, DEPLOYMENT_KIND, EVENT_VERSION,
-    GIT_EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND, TAG_EVENT_VERSION,
+    approval_id, signed_move, EventMessage, Move, MovePlace, DEPLOYMENT_KIND,
+    EMERGENCY_EVENT_VERSION, EVENT_VERSION, GIT_EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+    TAG_EVENT_VERSION,
 };
 /// A test key in a memory keychain and its [`Signer`], for the tests of the layers above.
 #[cfg(test)]

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 
 use super::check::{CHECK_KIND, CHECK_VERSION};
-use super::event::{DEPLOYMENT_KIND, EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND};
+use super::event::{
+    DEPLOYMENT_KIND, EVENT_VERSION, GIT_EVENT_VERSION, PROMOTION_KIND, ROLLBACK_KIND,
+};
 use super::incident::{INCIDENT_CLOSE_KIND, INCIDENT_KIND, INCIDENT_VERSION};
 use super::message::{KIND, VERSION};
 use super::rejection::{REJECTION_KIND, REJECTION_VERSION, UNREJECTION_KIND, UNREJECTION_VERSION};
@@ -14,8 +16,9 @@ use super::rejection::{REJECTION_KIND, REJECTION_VERSION, UNREJECTION_KIND, UNRE
 /// Each message kind this build reads, with the newest `v` it reads.
 pub const KNOWN_VERSIONS: &[(&str, u32)] = &[
     (KIND, VERSION),
-    (DEPLOYMENT_KIND, EVENT_VERSION),
-    (PROMOTION_KIND, EVENT_VERSION),
+    (DEPLOYMENT_KIND, GIT_EVENT_VERSION),
+    (PROMOTION_KIND, GIT_EVENT_VERSION),
+    // Version 3: an emergency rollback (`emergency`, `reason`).
     (ROLLBACK_KIND, EVENT_VERSION),
     (REJECTION_KIND, REJECTION_VERSION),
     (UNREJECTION_KIND, UNREJECTION_VERSION),
@@ -60,6 +63,10 @@ mod tests {
         // build that reads only version 1 names it as needing a newer Tollgate.
         assert!(needs_newer(br#"{"kind":"tollgate.promotion","v":2}"#).is_none());
         assert!(needs_newer(br#"{"kind":"tollgate.rollback","v":2}"#).is_none());
+        // Version 3 is an emergency rollback; no promotion or record has a version 3.
+        assert!(needs_newer(br#"{"kind":"tollgate.rollback","v":3}"#).is_none());
+        assert!(needs_newer(br#"{"kind":"tollgate.rollback","v":4}"#).is_some());
+        assert!(needs_newer(br#"{"kind":"tollgate.deployment","v":3}"#).is_some());
         assert!(needs_newer(br#"{"kind":"tollgate.unrejection","v":2}"#).is_none());
         assert!(needs_newer(br#"{"kind":"tollgate.unrejection","v":3}"#).is_some());
         assert!(needs_newer(br#"{"kind":"tollgate.approval","v":3}"#).is_some());

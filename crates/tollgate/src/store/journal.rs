@@ -118,6 +118,8 @@ pub struct NewPromotion {
     pub at: DateTime<Utc>,
     /// The process running it.
     pub owner: JournalOwner,
+    /// An emergency rollback (`rollback = { approvals = N }`): the reason given.
+    pub emergency_reason: Option<String>,
 }
 
 /// One journal row.
@@ -163,9 +165,14 @@ pub struct Promotion {
     #[serde(skip)]
     #[ts(skip)]
     pub heartbeat_at: Option<DateTime<Utc>>,
+    /// An emergency rollback (it passed under the policy's `rollback = { approvals = N }`):
+    /// the reason its actor gave; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub emergency_reason: Option<String>,
 }
 
-pub(super) const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch";
+pub(super) const COLUMNS: &str = "id, kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, error, event_seq, created_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, commit_id, review_branch, emergency_reason";
 
 const OPEN: &str = "state NOT IN ('recorded', 'failed', 'review')";
 
@@ -228,6 +235,7 @@ pub(super) fn read(r: &rusqlite::Row<'_>) -> Result<Promotion> {
         },
         commit: r.get(26)?,
         review_branch: r.get(27)?,
+        emergency_reason: r.get(28)?,
     })
 }
 
@@ -347,8 +355,8 @@ impl Store {
         let evaluation =
             serde_json::to_string(&p.evaluation).map_err(|e| Error::internal(e.to_string()))?;
         tx.execute(
-            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21)",
+            "INSERT INTO promotions (kind, app, from_env, to_env, digest, src_repository, dst_repository, tag, approvals, evaluation, actor, previous, state, created_at, updated_at, owner_host, owner_pid, owner_started, owner_token, heartbeat_at, git, file, image, branch, emergency_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'intended', ?13, ?13, ?14, ?15, ?16, ?17, ?13, ?18, ?19, ?20, ?21, ?22)",
             params![
                 p.kind.as_str(),
                 p.app,
@@ -371,6 +379,7 @@ impl Store {
                 p.git.as_ref().map(|g| &g.file),
                 p.git.as_ref().and_then(|g| g.image.as_ref()),
                 p.git.as_ref().map(|g| &g.branch),
+                p.emergency_reason,
             ],
         )?;
         let id = tx.last_insert_rowid();

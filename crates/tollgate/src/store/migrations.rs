@@ -28,6 +28,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (14, include_str!("migrations/0014_git_promotions.sql")),
     (15, include_str!("migrations/0015_incidents.sql")),
     (16, include_str!("migrations/0016_checks.sql")),
+    (17, include_str!("migrations/0017_emergency_rollback.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables

@@ -139,6 +139,8 @@ pub(super) fn stay_at(
             incidents: Vec::new(),
             checks: Vec::new(),
             version: None,
+            emergency: e.data.get("emergency").and_then(|v| v.as_bool()) == Some(true),
+            reason: crate::domain::timeline::emergency_reason(&e.data),
         },
     }))
 }

@@ -115,12 +115,14 @@ pub(super) fn rebuild(conn: &Connection) -> Result<()> {
 pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Result<Vec<Segment>> {
     const BY_APP: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
         m.replay_of IS NOT NULL, json_extract(e.data, '$.git'), json_extract(e.data, '$.file'),
-        json_extract(e.data, '$.commit')
+        json_extract(e.data, '$.commit'), json_extract(e.data, '$.emergency') IS 1,
+        json_extract(e.data, '$.reason')
         FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
         WHERE s.app = ?1 ORDER BY s.seq";
     const BY_APP_ENV: &str = "SELECT s.app, s.env, e.seq, e.kind, e.at, e.digest, e.actor,
         m.replay_of IS NOT NULL, json_extract(e.data, '$.git'), json_extract(e.data, '$.file'),
-        json_extract(e.data, '$.commit')
+        json_extract(e.data, '$.commit'), json_extract(e.data, '$.emergency') IS 1,
+        json_extract(e.data, '$.reason')
         FROM segments s JOIN events e ON e.seq = s.seq LEFT JOIN signed_messages m ON m.seq = s.seq
         WHERE s.app = ?1 AND s.env = ?2 ORDER BY s.seq";
     let mut stmt = conn.prepare_cached(if env.is_some() { BY_APP_ENV } else { BY_APP })?;
@@ -154,6 +156,11 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
                 git: r.get(8)?,
                 file: r.get(9)?,
                 commit: r.get(10)?,
+            },
+            emergency: if r.get::<_, bool>(11)? {
+                Some(r.get::<_, Option<String>>(12)?.unwrap_or_default())
+            } else {
+                None
             },
         });
     }
@@ -189,6 +196,8 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
                 incidents: Vec::new(),
                 checks: Vec::new(),
                 version: None,
+                emergency: crate::domain::timeline::emergency_reason(&e.data).is_some(),
+                reason: crate::domain::timeline::emergency_reason(&e.data),
             })
         }
         None => None,

@@ -6,8 +6,8 @@
  */
 export type EventMessage = { 
 /**
- * [`TAG_EVENT_VERSION`] (1: a tag move) or [`GIT_EVENT_VERSION`] (2: a move into a
- * deployment repository's file).
+ * [`TAG_EVENT_VERSION`] (1: a tag move), [`GIT_EVENT_VERSION`] (2: a move into a
+ * deployment repository's file) or [`EMERGENCY_EVENT_VERSION`] (3: an emergency rollback).
  */
 v: number, 
 /**
@@ -47,6 +47,14 @@ file?: string,
  * that the commit on the branch is the one signed.
  */
 commit?: string, 
+/**
+ * Version 3: `true`, a rollback that passed under the policy's emergency rule.
+ */
+emergency?: boolean, 
+/**
+ * Version 3: why the emergency rollback was made, as its actor gave it (`--reason`).
+ */
+reason?: string, 
 /**
  * The approvals a promotion consumed: the sha256 (lower-case hex) of each approval's
  * signed message bytes, sorted; empty for records and rollbacks.

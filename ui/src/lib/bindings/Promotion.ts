@@ -22,4 +22,9 @@ commit: string | null,
 /**
  * The review branch it was pushed to (`push = "branch"`).
  */
-review_branch: string | null, approvals: Array<number>, evaluation: Record<string, unknown>, actor: string, previous: string | null, state: JournalState, error: string | null, event_seq: number | null, created_at: string, };
+review_branch: string | null, approvals: Array<number>, evaluation: Record<string, unknown>, actor: string, previous: string | null, state: JournalState, error: string | null, event_seq: number | null, created_at: string, 
+/**
+ * An emergency rollback (it passed under the policy's `rollback = { approvals = N }`):
+ * the reason its actor gave; absent otherwise.
+ */
+emergency_reason?: string, };

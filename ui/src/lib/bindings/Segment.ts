@@ -50,4 +50,13 @@ checks?: Array<CheckMark>,
  * The image's version (its `org.opencontainers.image.version` label), when the history
  * has read it (set by the api; never stored); absent otherwise.
  */
-version?: string, };
+version?: string, 
+/**
+ * `true`: an emergency rollback began this stay (it passed under the policy's
+ * `rollback = { approvals = N }`, with a reason); absent otherwise.
+ */
+emergency?: boolean, 
+/**
+ * The reason an emergency rollback gave; absent otherwise.
+ */
+reason?: string, };

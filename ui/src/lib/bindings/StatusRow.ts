@@ -95,4 +95,13 @@ version: string | null,
  * The incidents open now on this row's digest in this environment (`tollgate incident
  * open`); absent when there are none.
  */
-incidents?: Array<IncidentMark>, };
+incidents?: Array<IncidentMark>, 
+/**
+ * `true`: an emergency rollback began the stay this row describes (see
+ * [`Segment::emergency`]); absent otherwise.
+ */
+emergency?: boolean, 
+/**
+ * The reason that emergency rollback gave; absent otherwise.
+ */
+reason?: string, };

@@ -48,6 +48,11 @@ pub struct RollbackRequest {
     pub app: String,
     pub env: String,
     pub digest: String,
+    /// Why: required when the rollback passes only under the policy's
+    /// `rollback = { approvals = N }` (an emergency rollback), and then signed with it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
     #[serde(skip)]
     pub actor: String,
 }
@@ -202,7 +207,8 @@ pub async fn rollback(
     // when it is the first one.
     let source = ws.previous_env(app, &env.name).unwrap_or(env);
     let dest = Dest::of(ws, env, &repository)?;
-    let check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
+    let mut check = gate::evaluate(ws, &store, ctx.clock.now(), app, source, env, &digest)?;
+    emergency(&mut check, req.reason.as_deref())?;
     run(
         ws,
         ctx,
@@ -217,6 +223,36 @@ pub async fn rollback(
         progress,
     )
     .await
+}
+
+/// A rollback the ordinary checklist refuses but the policy's `rollback = { approvals = N }`
+/// lets pass goes on as an emergency rollback: with its checklist and the reason given, which
+/// it needs (one line when it is missing). Any other rollback is left as it is.
+fn emergency(check: &mut PromotionCheck, reason: Option<&str>) -> Result<()> {
+    let Some(e) = check.emergency.as_ref().filter(|e| e.evaluation.passed) else {
+        return Ok(());
+    };
+    if check.evaluation.passed {
+        return Ok(());
+    }
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Err(Error::bad_input(format!(
+            "rollback of {} {} to {} passes only as an emergency rollback (rollback = {{ approvals = {} }} in its policy, {} counted): give the reason with --reason TEXT",
+            check.app,
+            check.to,
+            check.digest,
+            e.approvals_needed,
+            e.evaluation.approvers.len()
+        )));
+    };
+    if reason.chars().any(crate::domain::is_control) {
+        return Err(Error::bad_input(
+            "the reason holds a line break or another control character: say it in one line (--reason TEXT)",
+        ));
+    }
+    check.evaluation = e.evaluation.clone();
+    check.reason = Some(reason.to_string());
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -321,6 +357,7 @@ async fn run(
         previous,
         at: ctx.clock.now(),
         owner: owner::this_process(),
+        emergency_reason: check.reason.clone(),
     })?;
     // Keeps the entry marked as running; dropped on any return, it releases an entry left
     // undecided to the next recovery.
@@ -479,6 +516,11 @@ pub(super) fn promotion_event(
     if let Some(line) = notes.team_unread {
         data["team_unread"] = line.into();
     }
+    // An emergency rollback says so, with its reason (both also in the signed message).
+    if let Some(reason) = &entry.emergency_reason {
+        data["emergency"] = true.into();
+        data["reason"] = reason.clone().into();
+    }
     match sign_promotion(
         ws,
         ctx,
@@ -558,6 +600,10 @@ fn sign_promotion(
         at,
         head,
     );
+    let message = match &entry.emergency_reason {
+        Some(reason) => message.emergency(reason),
+        None => message,
+    };
     let bytes = message.to_bytes();
     let signature = signer.sign(&bytes)?;
     Ok(vec![

@@ -286,6 +286,7 @@ mod tests {
             created_at: now,
             owner,
             heartbeat_at: beat_minutes_ago.map(|m| now - chrono::Duration::minutes(m)),
+            emergency_reason: None,
         }
     }
 

@@ -519,6 +519,7 @@ fn the_full_production_policy() {
         four_eyes: true,
         approval_max_age: None,
         checks: Vec::new(),
+        rollback: None,
     };
     let approvals = [f.approval(1, ALICE, "manager"), f.approval(2, CAROL, "qa")];
     let e = f.eval(&policy, &approvals, Some(BOB));

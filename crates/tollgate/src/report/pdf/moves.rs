@@ -60,10 +60,19 @@ pub(super) fn table(
 
 fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para>> {
     let rollback = e.kind == EventKind::Rollback;
+    let emergency = crate::domain::timeline::emergency_reason(&e.data).filter(|_| rollback);
     let when = when_cell(
         e,
-        if rollback { "ROLLBACK" } else { "PROMOTION" },
-        if rollback { Rgb(0.62, 0.35, 0.0) } else { INK },
+        match (rollback, &emergency) {
+            (true, Some(_)) => "EMERGENCY ROLLBACK",
+            (true, None) => "ROLLBACK",
+            _ => "PROMOTION",
+        },
+        match (rollback, &emergency) {
+            (true, Some(_)) => BAD,
+            (true, None) => Rgb(0.62, 0.35, 0.0),
+            _ => INK,
+        },
     );
     let from = e.data_str("from").unwrap_or("?");
     let mut what = vec![
@@ -75,6 +84,16 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
     ];
     if let Some(actor) = &e.actor {
         what.push(Para::new(format!("by {actor}"), SMALL).gap(2.0));
+    }
+    // An emergency rollback: fewer approvals under the policy's rollback rule, and why.
+    if let Some(reason) = &emergency {
+        what.push(
+            Para::new(
+                format!("emergency rollback: {reason}"),
+                Style::new(Font::Bold, 7.5, BAD),
+            )
+            .gap(2.0),
+        );
     }
     if let (Some(tag), Some(repo)) = (e.data_str("tag"), e.data_str("repository")) {
         what.push(Para::new(format!("tag {tag} in {repo}"), SMALL_MUTED));

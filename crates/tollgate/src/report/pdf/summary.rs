@@ -7,15 +7,31 @@ use super::table::{header, row, Columns};
 use super::{heading, SMALL, SMALL_MUTED};
 use crate::report::Summary;
 
+/// The rollbacks of an app, and how many of them were emergency rollbacks (in red).
+fn rollbacks(app: &crate::report::AppSummary) -> Vec<Para> {
+    let mut cell = vec![Para::new(
+        app.rollbacks.to_string(),
+        Style::new(Font::Regular, 8.0, INK),
+    )];
+    if app.emergency_rollbacks > 0 {
+        cell.push(Para::new(
+            format!("{} emergency", app.emergency_rollbacks),
+            Style::new(Font::Bold, 7.5, BAD),
+        ));
+    }
+    cell
+}
+
 pub(super) fn table(c: &mut Canvas, summary: &Summary) {
     heading(c, "Summary per app");
     let cols: Columns<'_> = &[
         ("App", 92.0),
         ("Promotions", 58.0),
-        ("Rollbacks", 54.0),
+        // Wide enough for "N emergency" under the count.
+        ("Rollbacks", 64.0),
         ("Drift", 44.0),
         ("Approvals", 54.0),
-        ("Approved by (role, approvals)", BODY_W - 302.0),
+        ("Approved by (role, approvals)", BODY_W - 312.0),
     ];
     header(c, cols);
     if summary.apps.is_empty() {
@@ -57,7 +73,7 @@ pub(super) fn table(c: &mut Canvas, summary: &Summary) {
             &[
                 vec![Para::new(&app.app, Style::new(Font::Bold, 8.0, INK))],
                 n(app.promotions),
-                n(app.rollbacks),
+                rollbacks(app),
                 vec![Para::new(app.drift.to_string(), drift_style)],
                 n(app.approvals),
                 approvers,

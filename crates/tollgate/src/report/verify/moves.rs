@@ -7,7 +7,21 @@ use std::collections::{BTreeMap, HashSet};
 use super::events::Whole;
 use super::Checker;
 use crate::report::crosscheck::Consumption;
+use crate::report::emergency::{EmergencyLedger, EnvPolicy};
 use crate::report::evidence::EvidenceLedger;
+
+/// The policy a report states for `app` × `env` (`policies`: `{app: {env: policy or null}}`).
+fn stated_policy(policies: &serde_json::Value, app: &str, env: &str) -> EnvPolicy {
+    let p = policies.get(app).and_then(|envs| envs.get(env));
+    EnvPolicy {
+        gated: p.is_some_and(|p| p.is_object()),
+        rollback: p
+            .and_then(|p| p.get("rollback"))
+            .and_then(|r| r.get("approvals"))
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| n as u32),
+    }
+}
 
 impl Checker<'_> {
     /// Each approval a promotion or rollback counted is in the report, before it, signed for
@@ -21,11 +35,18 @@ impl Checker<'_> {
         first: i64,
     ) {
         let mut consumption = Consumption::default();
-        // Under the policies the report states (sealed in version 2).
-        let mut evidence = EvidenceLedger::under(self.top.get("policies").cloned());
+        // Evidence and emergency rollbacks, under the policies the report states (sealed in
+        // version 2); the stays of emergency rollbacks only when the report holds the whole
+        // history.
+        let policies = self.top.get("policies").cloned().unwrap_or_default();
+        let mut evidence = EvidenceLedger::under(Some(policies.clone()));
+        let mut emergency = EmergencyLedger::new(first <= 1 && elsewhere.is_empty());
         for (&seq, w) in wholes {
             let e = &w.event;
             let kind = e.kind.as_str();
+            for why in emergency.event(e, |app, env| stated_policy(&policies, app, env)) {
+                self.problem(Some(seq), why);
+            }
             for why in consumption.event(e, |a| {
                 format!("the {kind} counted approval {a}, which is not in the report (removed, or made a stub)")
             }) {

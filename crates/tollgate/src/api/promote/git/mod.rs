@@ -155,6 +155,7 @@ pub(super) async fn run(
         previous: baseline.clone(),
         at: ctx.clock.now(),
         owner: owner::this_process(),
+        emergency_reason: check.reason.clone(),
     })?;
     let _heartbeat = owner::Heartbeat::for_entry(store, &entry, ctx.clock.clone());
     progress(PromotionStep::Intended);

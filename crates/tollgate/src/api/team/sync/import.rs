@@ -347,6 +347,11 @@ fn move_event(
                 }
                 map.insert("commit".into(), commit.into());
             }
+            // An emergency rollback (version 3) says so, as a local one does.
+            if let Some(reason) = m.emergency_reason() {
+                data["emergency"] = true.into();
+                data["reason"] = reason.into();
+            }
             data
         }
     };
