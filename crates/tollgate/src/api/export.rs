@@ -162,7 +162,9 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
     let mut seal = (None, None);
     let (selection, summary) = match req.format {
         report::ExportFormat::Json => {
-            let mut w = JsonWriter::start(&mut file, &meta)?.with_conflicts(conflicts.clone());
+            let mut w = JsonWriter::start(&mut file, &meta)?
+                .with_conflicts(conflicts.clone())
+                .with_failed(failed_in(&store, &filters)?);
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)

@@ -55,6 +55,8 @@ use canvas::{Canvas, Para, Style, BAD, BODY_W, INK, MARGIN_X, MUTED};
 use fonts::Font;
 use structure::Tag;
 
+pub use checking::AUDITOR_RECIPE;
+
 const H1: Style = Style::new(Font::Bold, 24.0, INK);
 const H2: Style = Style::new(Font::Bold, 15.0, INK);
 const H3: Style = Style::new(Font::Bold, 11.0, INK);
