@@ -939,9 +939,10 @@ fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
             "{name}"
         );
     }
-    // Subsets keep the file small (the three whole fonts are 1.8 MB).
+    // Subsets keep the file small (the three whole fonts are 1.8 MB): with its structure tree
+    // (tagged PDF), the sRGB profile (PDF/A) and the auditor's sections, under 120 kB.
     let size = std::fs::metadata(&pdf).unwrap().len();
-    assert!(size < 80_000, "{size} bytes");
+    assert!(size < 120_000, "{size} bytes");
 
     // The same history gives the same bytes.
     let first = std::fs::read(&pdf).unwrap();

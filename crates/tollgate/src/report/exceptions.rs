@@ -162,7 +162,10 @@ impl ExceptionsBuilder {
             ),
             EventKind::Rollback if is_emergency(e) => (
                 ExceptionKind::EmergencyRollback,
-                format!("emergency rollback from {} by {actor}", s("from")),
+                match e.data_str("reason") {
+                    Some(why) => format!("emergency rollback by {actor}: {why}"),
+                    None => format!("emergency rollback by {actor}"),
+                },
             ),
             EventKind::Rejection => {
                 let scope = if e.env.is_empty() {

@@ -131,7 +131,7 @@ pub(super) fn section(c: &mut Canvas, meta: &Meta, sel: &Selection, summary: &Su
 fn how_to_check(c: &mut Canvas) {
     heading(c, "How to check this report");
     let steps = [
-        "This PDF is the readable copy of the history of the period. The history itself is a chain of events: each event's hash covers its content and the hash of the event before it, so no event can be changed, removed or reordered without breaking every hash after it. The chain head hash on this report's first pages names exactly which history it describes.",
+        "This PDF is the readable copy of the history of the period. The history itself is a chain of events: each event's hash covers its content and the hash of the event before it, so no event can be changed, removed or reordered without breaking every hash after it. The chain head hash on page one and in \"About this report\" names exactly which history it describes.",
         "1. Ask for the same period as a JSON report (the release team exports it with the same filters as this PDF). Its events carry everything this PDF shows, with their hashes and signatures.",
         "2. Check that its chain head (database.head_hash) is the hash printed in \"About this report\" above.",
         "3. Check the JSON report with Tollgate (tollgate verify report.json says OK or names each problem), or without Tollgate, with stock tools only (jq, sha256sum, base64 and OpenSSH's ssh-keygen), with the commands below. They print nothing when every hash, link and approval signature holds, and one line per problem otherwise.",

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use pdf_writer::types::OutputIntentSubtype;
-use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr};
 use sha2::{Digest as _, Sha256};
 
 use super::canvas::{Canvas, Op, Style, BOTTOM, MARGIN_X, MUTED, PAGE_H, PAGE_W, RULE};
@@ -80,7 +80,7 @@ pub fn finish(c: Canvas, title: &str, created: DateTime<Utc>) -> Vec<u8> {
     usage.seal();
     let used: Vec<Font> = usage.fonts().collect();
 
-    let mut pdf = Pdf::new();
+    let mut pdf = Pdf::with_settings(Settings { pretty: false });
     let catalog = Ref::new(1);
     let page_tree = Ref::new(2);
     let info = Ref::new(3);

@@ -68,7 +68,11 @@ fn move_cells(
     let rollback = e.kind == EventKind::Rollback;
     let when = when_cell(
         e,
-        if rollback { "ROLLBACK" } else { "PROMOTION" },
+        match (rollback, crate::report::exceptions::is_emergency(e)) {
+            (true, true) => "EMERGENCY ROLLBACK",
+            (true, false) => "ROLLBACK",
+            _ => "PROMOTION",
+        },
         if rollback { Rgb(0.62, 0.35, 0.0) } else { INK },
     );
     let from = e.data_str("from").unwrap_or("?");

@@ -166,11 +166,23 @@ impl Tree {
                     .table()
                     .scope(TableHeaderScope::Column);
             }
+            // Content on one page only (most elements): the page once, the MCIDs as integers.
+            let mut on = n.kids.iter().filter_map(|k| match k {
+                Kid::Content { page, .. } => Some(*page),
+                Kid::Node(_) => None,
+            });
+            let one_page = on.next().filter(|first| on.all(|p| p == *first));
+            if let Some(page) = one_page {
+                el.page(pages[page]);
+            }
             let mut kids = el.children();
             for k in &n.kids {
                 match k {
                     Kid::Node(c) => {
                         kids.struct_element(node_ref(*c));
+                    }
+                    Kid::Content { mcid, .. } if one_page.is_some() => {
+                        kids.marked_content_id(*mcid);
                     }
                     Kid::Content { page, mcid } => {
                         kids.marked_content_ref()

@@ -8,7 +8,7 @@ use super::canvas::{
 };
 use super::fonts::Font;
 use super::structure::Tag;
-use super::{exceptions, local, BAD_BODY, BODY, H1, LABEL};
+use super::{exceptions, local, BAD_BODY, BODY, H1, LABEL, MONO_BODY};
 use crate::report::exceptions::Exception;
 use crate::report::signatures::SignatureCheck;
 use crate::report::Meta;
@@ -88,8 +88,16 @@ pub(super) fn page(
         "Generated at",
         &[Para::new(local(meta.generated_at), BODY)],
     );
-    // The verification result, in a box.
     let db = &meta.database;
+    key_value(
+        c,
+        "Chain head",
+        &[
+            Para::new(format!("event {}, hash:", db.head_seq), BODY),
+            Para::new(&db.head_hash, MONO_BODY).gap(1.0),
+        ],
+    );
+    // The verification result, in a box.
     let mut lines = Vec::new();
     match &db.broken {
         None if db.intact => lines.push(Para::new(
