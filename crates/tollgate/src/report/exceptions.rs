@@ -261,8 +261,7 @@ impl ExceptionsBuilder {
                 closed_by,
             });
         }
-        self.items
-            .sort_by(|a, b| (a.kind, a.at, a.seq).cmp(&(b.kind, b.at, b.seq)));
+        self.items.sort_by_key(|x| (x.kind, x.at, x.seq));
         self.items
     }
 }

@@ -25,7 +25,7 @@ fn tag_name(tag: Tag) -> &'static [u8] {
         Tag::TH => b"TH",
         Tag::TD => b"TD",
         Tag::Figure => b"Figure",
-        Tag::TOCI => b"TOCI",
+        Tag::Toci => b"TOCI",
         _ => b"P",
     }
 }

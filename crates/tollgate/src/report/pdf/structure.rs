@@ -24,8 +24,8 @@ pub enum Tag {
     TH,
     TD,
     Figure,
-    TOC,
-    TOCI,
+    Toc,
+    Toci,
 }
 
 impl Tag {
@@ -33,7 +33,7 @@ impl Tag {
     pub fn is_leaf(self) -> bool {
         matches!(
             self,
-            Tag::H1 | Tag::H2 | Tag::H3 | Tag::P | Tag::TH | Tag::TD | Tag::Figure | Tag::TOCI
+            Tag::H1 | Tag::H2 | Tag::H3 | Tag::P | Tag::TH | Tag::TD | Tag::Figure | Tag::Toci
         )
     }
 
@@ -49,8 +49,8 @@ impl Tag {
             Tag::TH => StructRole::TH,
             Tag::TD => StructRole::TD,
             Tag::Figure => StructRole::Figure,
-            Tag::TOC => StructRole::TOC,
-            Tag::TOCI => StructRole::TOCI,
+            Tag::Toc => StructRole::TOC,
+            Tag::Toci => StructRole::TOCI,
         }
     }
 }

@@ -19,7 +19,7 @@ pub(super) fn page(c: &mut Canvas, entries: &[Entry]) {
     c.paras(MARGIN_X, BODY_W, &[Para::new("Contents", H2)]);
     c.end();
     c.y -= 10.0;
-    c.begin(Tag::TOC);
+    c.begin(Tag::Toc);
     for (level, text, page) in entries {
         let (style, indent, gap) = match level {
             1 => (Style::new(Font::Bold, 9.5, INK), 0.0, 5.0),
@@ -32,7 +32,7 @@ pub(super) fn page(c: &mut Canvas, entries: &[Entry]) {
         }
         c.y -= gap + style.leading();
         let baseline = c.y + style.leading() * 0.25;
-        c.begin(Tag::TOCI);
+        c.begin(Tag::Toci);
         let width = BODY_W - indent - number_w - 24.0;
         let shown = fit(text, style, width);
         c.text(MARGIN_X + indent, baseline, style, &shown);
