@@ -1441,6 +1441,22 @@ fn pdf_for_an_auditor_page_one_exceptions_contents_timelines_sign_off_tagged_pdf
         said.contains("No syntax or stream encoding errors found"),
         "{said}"
     );
+    // The structure reads in order: page one's counts table row by row, cell by cell.
+    let tagged = tool(Command::new("pdfinfo").arg("-struct-text").arg(&pdf));
+    let texts: Vec<&str> = tagged
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix('"'))
+        .map(str::trim)
+        .collect();
+    assert_eq!(texts[..2], ["TOLLGATE", "Audit report"], "{tagged}");
+    assert!(
+        texts.windows(4).any(|w| w == ["Rejections", "1", "1", "0"]),
+        "{tagged}"
+    );
+    assert!(
+        tagged.contains("H1") && tagged.contains("TH") && tagged.contains("Figure"),
+        "{tagged}"
+    );
     let raw = tool(
         Command::new("qpdf")
             .args(["--qdf", "--object-streams=disable"])

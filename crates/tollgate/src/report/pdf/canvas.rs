@@ -219,15 +219,21 @@ impl Canvas {
         self.pages.last_mut().expect("a page").push(op);
     }
 
-    /// Draw one line of `text`, its control characters escaped (see [`wrap`]).
+    /// Draw one line of `text`, its control characters escaped (see [`wrap`]). A space follows
+    /// it (invisible), so that text extracted through the structure keeps the words of wrapped
+    /// lines and of neighbouring cells apart.
     pub fn text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
         self.in_leaf(|c| {
             let node = if c.artifact { None } else { c.tree.leaf() };
+            let mut text = crate::domain::escape_controls(text).into_owned();
+            if !text.is_empty() && !text.ends_with(' ') {
+                text.push(' ');
+            }
             c.op(Op::Text {
                 x,
                 y: baseline,
                 style,
-                text: crate::domain::escape_controls(text).into_owned(),
+                text,
                 node,
             });
         });
@@ -325,7 +331,7 @@ mod tests {
         let style = Style::new(Font::Regular, 10.0, INK);
         canvas.text(0.0, 0.0, style, planted);
         let drawn: Vec<&str> = canvas.texts().map(|(_, t)| t).collect();
-        assert_eq!(drawn, ["ok\\u{1b}[2J\\u{a}FAKE"]);
+        assert_eq!(drawn, ["ok\\u{1b}[2J\\u{a}FAKE "]);
         assert!(canvas.missing().is_empty(), "{:?}", canvas.missing());
     }
 }
