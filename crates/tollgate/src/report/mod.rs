@@ -9,7 +9,7 @@
 //! - [`exceptions`]: what an auditor asks about first (drift, unapproved records, emergency
 //!   rollbacks, failed promotions, rejections, conflicts), open or closed; the JSON report's
 //!   `exceptions` and the PDF's first page.
-//! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
+//! - [`pdf`]: the report for people: page one with the exceptions, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.
 //! - [`signatures`]: the approvals', rejections' and unrejections' signatures of a report being
 //!   written, checked against the `allowed_signers` it carries.

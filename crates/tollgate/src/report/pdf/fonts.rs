@@ -12,7 +12,7 @@
 //! A character a font does not have (CJK, for example), a control character, or one of a
 //! right-to-left script (which would need reordering and joining that the report does not do)
 //! is drawn as the font's missing-glyph box; it is never replaced silently: the report lists such
-//! characters on its title page ([`missing`]), and its text layer still carries them.
+//! characters on its page one ([`missing`]), and its text layer still carries them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
