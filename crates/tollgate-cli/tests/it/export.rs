@@ -1457,6 +1457,8 @@ fn pdf_for_an_auditor_page_one_exceptions_contents_timelines_sign_off_tagged_pdf
         tagged.contains("H1") && tagged.contains("TH") && tagged.contains("Figure"),
         "{tagged}"
     );
+    // Wrapped words stay apart, a digest broken over lines stays whole.
+    assert!(tagged.contains(&format!("version 1.5.0 {b}")), "{tagged}");
     let raw = tool(
         Command::new("qpdf")
             .args(["--qdf", "--object-streams=disable"])

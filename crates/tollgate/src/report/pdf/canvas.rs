@@ -92,7 +92,10 @@ pub(super) enum Op {
 }
 
 /// Lines of `text` no wider than `max` points: breaks at spaces, and inside a word only when the
-/// word alone is wider than `max` (a digest), so nothing is ever cut off. Control characters
+/// word alone is wider than `max` (a digest), so nothing is ever cut off. A line that ends a
+/// word keeps a space after it (invisible), so that text extracted through the structure keeps
+/// the words of wrapped lines and of neighbouring paragraphs apart; a piece of a broken word
+/// does not, so a digest copied from the text stays whole. Control characters
 /// (a line break too: names, notes and reasons may come from the registry or a teammate) are
 /// drawn escaped, as `\u{1b}`, never acted on.
 pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
@@ -110,6 +113,7 @@ pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
             continue;
         }
         if !line.is_empty() {
+            line.push(' ');
             lines.push(std::mem::take(&mut line));
         }
         // The word alone: break it by characters if it does not fit.
@@ -123,6 +127,9 @@ pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
             }
         }
         line = piece;
+    }
+    if !line.is_empty() {
+        line.push(' ');
     }
     lines.push(line);
     lines
@@ -219,21 +226,15 @@ impl Canvas {
         self.pages.last_mut().expect("a page").push(op);
     }
 
-    /// Draw one line of `text`, its control characters escaped (see [`wrap`]). A space follows
-    /// it (invisible), so that text extracted through the structure keeps the words of wrapped
-    /// lines and of neighbouring cells apart.
+    /// Draw one line of `text`, its control characters escaped (see [`wrap`]).
     pub fn text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
         self.in_leaf(|c| {
             let node = if c.artifact { None } else { c.tree.leaf() };
-            let mut text = crate::domain::escape_controls(text).into_owned();
-            if !text.is_empty() && !text.ends_with(' ') {
-                text.push(' ');
-            }
             c.op(Op::Text {
                 x,
                 y: baseline,
                 style,
-                text,
+                text: crate::domain::escape_controls(text).into_owned(),
                 node,
             });
         });
@@ -311,12 +312,16 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         let lines = wrap(&digest, Font::Mono, 8.0, 150.0);
         assert!(lines.len() > 1);
-        assert_eq!(lines.concat(), digest);
+        assert_eq!(
+            lines.concat(),
+            format!("{digest} "),
+            "no space inside the digest"
+        );
         for l in &lines {
-            assert!(fonts::width(Font::Mono, 8.0, l) <= 150.0);
+            assert!(fonts::width(Font::Mono, 8.0, l.trim_end()) <= 150.0);
         }
         let lines = wrap("promoted by alice to production", Font::Regular, 10.0, 80.0);
-        assert_eq!(lines.join(" "), "promoted by alice to production");
+        assert_eq!(lines.concat(), "promoted by alice to production ");
         assert_eq!(wrap("", Font::Regular, 10.0, 80.0), vec![String::new()]);
     }
 
@@ -325,13 +330,13 @@ mod tests {
         let planted = "ok\u{1b}[2J\nFAKE";
         assert_eq!(
             wrap(planted, Font::Regular, 10.0, 500.0),
-            vec!["ok\\u{1b}[2J\\u{a}FAKE".to_string()]
+            vec!["ok\\u{1b}[2J\\u{a}FAKE ".to_string()]
         );
         let mut canvas = Canvas::new(String::new());
         let style = Style::new(Font::Regular, 10.0, INK);
         canvas.text(0.0, 0.0, style, planted);
         let drawn: Vec<&str> = canvas.texts().map(|(_, t)| t).collect();
-        assert_eq!(drawn, ["ok\\u{1b}[2J\\u{a}FAKE "]);
+        assert_eq!(drawn, ["ok\\u{1b}[2J\\u{a}FAKE"]);
         assert!(canvas.missing().is_empty(), "{:?}", canvas.missing());
     }
 }

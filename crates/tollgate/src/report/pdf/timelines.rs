@@ -117,7 +117,12 @@ fn picture(
     let top = c.y;
     for (i, env) in envs.iter().enumerate() {
         let lane_top = top - i as f32 * (LANE_H + LANE_GAP);
-        c.text(MARGIN_X, lane_top - LANE_H + 6.0, label_style, env);
+        c.text(
+            MARGIN_X,
+            lane_top - LANE_H + 6.0,
+            label_style,
+            &format!("{env} "),
+        );
         c.fill(x0, lane_top, w, LANE_H, Rgb(0.96, 0.97, 0.98));
         let mut described = Vec::new();
         for s in stays.iter().filter(|s| s.env == *env) {
@@ -143,7 +148,12 @@ fn picture(
                 _ => label,
             };
             if fonts::width(bar_style.font, bar_style.size, &label) <= bar_w - 4.0 {
-                c.text(a + 2.0, lane_top - LANE_H + 6.5, bar_style, &label);
+                c.text(
+                    a + 2.0,
+                    lane_top - LANE_H + 6.5,
+                    bar_style,
+                    &format!("{label} "),
+                );
             }
             described.push(format!(
                 "{label} from {}{}",
@@ -160,7 +170,7 @@ fn picture(
     c.hline(x0, x0 + w, axis_y + 2.0, RULE);
     let axis = Style::new(Font::Regular, 6.5, MUTED);
     let (first, last) = (local(from), local(until));
-    c.text(x0, axis_y - 6.0, axis, &first);
+    c.text(x0, axis_y - 6.0, axis, &format!("{first} "));
     let last_w = fonts::width(axis.font, axis.size, &last);
     c.text(x0 + w - last_w, axis_y - 6.0, axis, &last);
     c.end();

@@ -35,7 +35,7 @@ pub(super) fn page(c: &mut Canvas, entries: &[Entry]) {
         c.begin(Tag::Toci);
         let width = BODY_W - indent - number_w - 24.0;
         let shown = fit(text, style, width);
-        c.text(MARGIN_X + indent, baseline, style, &shown);
+        c.text(MARGIN_X + indent, baseline, style, &format!("{shown} "));
         c.text(MARGIN_X + BODY_W - number_w, baseline, style, &number);
         c.end();
         let dots_from = MARGIN_X + indent + fonts::width(style.font, style.size, &shown) + 6.0;
