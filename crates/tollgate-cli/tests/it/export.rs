@@ -1457,6 +1457,19 @@ fn pdf_for_an_auditor_page_one_exceptions_contents_timelines_sign_off_tagged_pdf
         tagged.contains("H1") && tagged.contains("TH") && tagged.contains("Figure"),
         "{tagged}"
     );
+    // Bookmarks: the sections, the sign-off opening the last page.
+    let outlines: Value = serde_json::from_str(&tool(
+        Command::new("qpdf")
+            .args(["--json", "--json-key=outlines"])
+            .arg(&pdf),
+    ))
+    .unwrap();
+    let marks = outlines["outlines"].as_array().unwrap();
+    let sign = marks.iter().find(|m| m["title"] == "Sign-off").unwrap();
+    assert_eq!(sign["destpageposfrom1"], pdfinfo_pages(&pdf));
+    assert!(marks
+        .iter()
+        .any(|m| m["title"] == "Timelines" && m["kids"][0]["title"] == "api"));
     // Wrapped words stay apart, a digest broken over lines stays whole.
     assert!(tagged.contains(&format!("version 1.5.0 {b}")), "{tagged}");
     let raw = tool(

@@ -1,6 +1,6 @@
 //! Writing the laid-out pages as a PDF/A-2b tagged document: the pages with their footers
 //! ("page N of M"), the embedded font subsets, the logical structure (`structure`) with each
-//! text's marked-content sequence, and what PDF/A asks for: XMP metadata that says
+//! text's marked-content sequence, the bookmarks (`outline`), and what PDF/A asks for: XMP metadata that says
 //! `pdfaid:part 2, conformance B` and repeats the document information (title, producer, dates),
 //! an sRGB output intent (the profile in `assets/color/`, Zlib license beside it) for the
 //! device RGB colours, and a file identifier.
@@ -36,6 +36,7 @@ pub fn finish(c: Canvas, title: &str, created: DateTime<Utc>) -> Vec<u8> {
         pages,
         footer_left,
         mut tree,
+        toc,
         ..
     } = c;
     let count = pages.len();
@@ -169,12 +170,15 @@ pub fn finish(c: Canvas, title: &str, created: DateTime<Utc>) -> Vec<u8> {
             .filter(Filter::FlateDecode);
     }
     let pages: Vec<Ref> = (0..count).map(page_ref).collect();
-    tree.write(&mut pdf, struct_root, first_node, &pages);
+    let next = tree.write(&mut pdf, struct_root, first_node, &pages);
+    let outline = Ref::new(next);
+    super::outline::write(&mut pdf, outline, next + 1, &toc, &pages);
 
     let mut cat = pdf.catalog(catalog);
     cat.pages(page_tree)
         .lang(TextStr("en"))
         .metadata(metadata)
+        .outlines(outline)
         .pair(Name(b"StructTreeRoot"), struct_root);
     cat.mark_info().marked(true);
     cat.viewer_preferences().display_doc_title(true);

@@ -30,6 +30,7 @@ mod exceptions;
 mod fonts;
 mod incidents;
 mod moves;
+mod outline;
 mod records;
 mod rejections;
 mod release_diff;
