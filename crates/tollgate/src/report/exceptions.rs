@@ -78,8 +78,9 @@ pub struct Exception {
     /// The environment (`""` for a rejection of every environment).
     pub env: String,
     pub digest: Option<String>,
+    /// When it happened; `None` for a conflict none of whose events the report holds whole.
     #[serde(serialize_with = "millis")]
-    pub at: DateTime<Utc>,
+    pub at: Option<DateTime<Utc>>,
     pub actor: Option<String>,
     /// One line for people: what happened (the digest is in `digest`).
     pub what: String,
@@ -89,8 +90,11 @@ pub struct Exception {
     pub closed_by: Option<i64>,
 }
 
-fn millis<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&rfc3339(*at))
+fn millis<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => s.serialize_str(&rfc3339(*at)),
+        None => s.serialize_none(),
+    }
 }
 
 /// A rollback made as an emergency: its event says `"emergency": true` (rollbacks written
@@ -99,7 +103,8 @@ pub fn is_emergency(e: &Event) -> bool {
     e.kind == EventKind::Rollback && e.data.get("emergency").and_then(Value::as_bool) == Some(true)
 }
 
-/// A promotion, rollback or record seen so far: what can close an exception.
+/// A promotion, rollback, record or unplaced move seen so far: what can close an exception (an
+/// unplaced move closes nothing; it may be a conflict's first event).
 #[derive(Debug)]
 struct Move {
     seq: i64,
@@ -139,7 +144,7 @@ impl ExceptionsBuilder {
                 x.closed_by = Some(e.seq);
             }
         }
-        if is_move || e.kind == EventKind::Record {
+        if is_move || matches!(e.kind, EventKind::Record | EventKind::Unplaced) {
             self.moves.push(Move {
                 seq: e.seq,
                 kind: e.kind,
@@ -187,7 +192,7 @@ impl ExceptionsBuilder {
             app: e.app.clone(),
             env: e.env.clone(),
             digest,
-            at: e.at,
+            at: Some(e.at),
             actor: e.actor.clone(),
             what,
             open: true,
@@ -204,7 +209,7 @@ impl ExceptionsBuilder {
                 .moves
                 .iter()
                 .find(|m| {
-                    m.kind != EventKind::Record
+                    matches!(m.kind, EventKind::Promotion | EventKind::Rollback)
                         && m.app == p.app
                         && m.env == p.to_env
                         && m.digest.as_deref() == Some(digest.as_str())
@@ -218,7 +223,7 @@ impl ExceptionsBuilder {
                 app: p.app.clone(),
                 env: p.to_env.clone(),
                 digest: Some(digest),
-                at: p.created_at,
+                at: Some(p.created_at),
                 actor: Some(p.actor.clone()),
                 what: format!(
                     "{} from {} by {} failed: {}",
@@ -240,13 +245,19 @@ impl ExceptionsBuilder {
             let closed_by = self
                 .moves
                 .iter()
-                .find(|m| m.seq > last && m.app == c.app && m.env == c.env)
+                .find(|m| {
+                    m.seq > last
+                        && m.kind != EventKind::Unplaced
+                        && m.app == c.app
+                        && m.env == c.env
+                })
                 .map(|m| m.seq);
+            let seqs = c.seqs();
             let at = self
                 .moves
                 .iter()
-                .find(|m| m.seq == first)
-                .map_or(DateTime::<Utc>::MIN_UTC, |m| m.at);
+                .find(|m| seqs.contains(&m.seq))
+                .map(|m| m.at);
             self.items.push(Exception {
                 kind: ExceptionKind::Conflict,
                 seq: Some(first),
@@ -369,5 +380,46 @@ mod tests {
             (x[0].kind, x[0].open, x[0].closed_by),
             (ExceptionKind::Rejection, false, Some(3))
         );
+    }
+
+    #[test]
+    fn a_conflict_takes_its_first_event_s_time_and_is_closed_by_a_later_move_there() {
+        use crate::domain::conflicts::{ConflictEvent, ConflictKind};
+        use EventKind::*;
+        let mut b = ExceptionsBuilder::default();
+        b.event(&ev(1, Unplaced, "prod", 1, json!({})), true, false);
+        b.event(
+            &ev(2, Promotion, "prod", 2, json!({"approvals": []})),
+            true,
+            false,
+        );
+        b.event(
+            &ev(3, Promotion, "prod", 3, json!({"approvals": []})),
+            true,
+            false,
+        );
+        let conflict = Conflict {
+            kind: ConflictKind::Fork,
+            app: "api".into(),
+            env: "prod".into(),
+            events: [1, 2]
+                .map(|seq| ConflictEvent {
+                    seq,
+                    kind: Promotion,
+                    actor: Some("bob".into()),
+                    imported: true,
+                })
+                .to_vec(),
+            description: "two promotions from one digest".into(),
+        };
+        let x = b.finish(&[conflict], &[]);
+        assert_eq!(x.len(), 1);
+        assert_eq!(x[0].at, Some(events_at(1)));
+        assert_eq!((x[0].open, x[0].closed_by), (false, Some(3)));
+        assert_eq!(x[0].what, "fork: two promotions from one digest");
+    }
+
+    fn events_at(seq: i64) -> DateTime<Utc> {
+        ev(seq, EventKind::Record, "", 0, json!({})).at
     }
 }

@@ -76,7 +76,10 @@ pub(super) fn section(c: &mut Canvas, list: &[Exception], versions: &HashMap<Str
             },
             Style::new(Font::Bold, 8.0, INK),
         )];
-        when.extend(time_paras(x.at));
+        match x.at {
+            Some(at) => when.extend(time_paras(at)),
+            None => when.push(Para::new("before this report's events", SMALL_MUTED)),
+        }
         let env = if x.env.is_empty() {
             "every environment"
         } else {
