@@ -14,7 +14,7 @@ APT_PACKAGES=(
   docker-registry skopeo umoci apache2-utils gnome-keyring dbus dbus-x11 xvfb xauth
   webkit2gtk-driver imagemagick xdotool
   # tools the tests check Tollgate's output with
-  sqlite3 openssh-client poppler-utils jq curl ca-certificates hyperfine git
+  sqlite3 openssh-client poppler-utils qpdf jq curl ca-certificates hyperfine git
   # an ssh:// deployment repository for the gitops tests (started by the test, never as a service)
   openssh-server
 )

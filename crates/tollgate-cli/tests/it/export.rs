@@ -939,9 +939,10 @@ fn pdf_draws_latin_greek_and_cyrillic_names_with_embedded_fonts() {
             "{name}"
         );
     }
-    // Subsets keep the file small (the three whole fonts are 1.8 MB).
+    // Subsets keep the file small (the three whole fonts are 1.8 MB): with its structure tree
+    // (tagged PDF), the sRGB profile (PDF/A) and the auditor's sections, under 120 kB.
     let size = std::fs::metadata(&pdf).unwrap().len();
-    assert!(size < 80_000, "{size} bytes");
+    assert!(size < 120_000, "{size} bytes");
 
     // The same history gives the same bytes.
     let first = std::fs::read(&pdf).unwrap();
@@ -1199,4 +1200,386 @@ mod real {
             .as_i64()
             .unwrap()
     }
+}
+
+/// The lines of `pdftotext -layout` for page `page` of `pdf`.
+fn layout_page(pdf: &Path, page: usize) -> String {
+    tool(
+        Command::new("pdftotext")
+            .args(["-layout", "-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(pdf)
+            .arg("-"),
+    )
+}
+
+/// A line of `text` whose words are exactly `words` (columns of a table row in `-layout`).
+fn has_row(text: &str, words: &[&str]) -> bool {
+    text.lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>() == words)
+}
+
+/// A history made through the store with one exception of every kind an event can carry (an
+/// unapproved record later replaced by a promotion, drift later acknowledged by a record, an
+/// emergency rollback, a rejection) and a failed promotion journal entry; versions for two
+/// digests. Exported to PDF and JSON with the library.
+#[test]
+fn pdf_for_an_auditor_page_one_exceptions_contents_timelines_sign_off_tagged_pdf_a() {
+    let tmp = TempWorkspace::new(&workspace_toml(
+        "audited",
+        "http://127.0.0.1:9",
+        &[
+            r#"{ name = "staging", tag = "staging" }"#,
+            r#"{ name = "production", tag = "production", policy = { approvals = 1 } }"#,
+        ],
+    ));
+    let ws = Workspace::load(&tmp.config(), None).unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let (a, b, c) = (
+        Digest::of(b"release a"),
+        Digest::of(b"release b"),
+        Digest::of(b"release c"),
+    );
+    let event =
+        |minutes: i64, kind: EventKind, env: &str, digest: &Digest, actor: &str, data: Value| {
+            NewEvent {
+                at: t0 + Duration::minutes(minutes),
+                kind,
+                app: "api".into(),
+                env: env.into(),
+                digest: Some(digest.clone()),
+                actor: Some(actor.into()),
+                data,
+            }
+        };
+    let repo = "local/payments/api";
+    let rec = |d: &Digest| serde_json::json!({"repository": repo, "image": format!("{repo}@{d}")});
+    let evaluation = serde_json::json!({"passed": true, "rules": [
+        {"rule": "min_soak", "passed": true, "reason": "soaked since 2026-03-01T09:00:00.000Z", "blocking": true}
+    ], "counted": [6], "ignored": []});
+    let mut store = Store::open(&ws.db_path).unwrap();
+    store
+        .append(vec![
+            event(0, EventKind::Record, "staging", &a, "ci@example.com", rec(&a)),
+            event(60, EventKind::Record, "production", &a, "ci@example.com", rec(&a)),
+            event(120, EventKind::Drift, "staging", &b, "", serde_json::json!({"tag": "staging", "repository": repo})),
+            event(180, EventKind::Record, "staging", &b, "ci@example.com", rec(&b)),
+            event(200, EventKind::Observation, "staging", &b, "", serde_json::json!({"tag": "staging"})),
+            event(210, EventKind::Approval, "production", &b, "quinn@example.com", serde_json::json!({"from": "staging", "to": "production", "role": "qa", "note": "load test signed off in QA-42", "message": "{}", "signature": "", "fingerprint": "SHA256:q"})),
+            event(240, EventKind::Promotion, "production", &b, "release-bot", serde_json::json!({"from": "staging", "to": "production", "repository": repo, "tag": "production", "previous": a.to_string(), "approvals": [6], "evaluation": evaluation})),
+            event(300, EventKind::Rollback, "production", &a, "release-bot", serde_json::json!({"from": "production", "to": "production", "repository": repo, "tag": "production", "previous": b.to_string(), "approvals": [], "emergency": true})),
+            event(360, EventKind::Rejection, "production", &b, "quinn@example.com", serde_json::json!({"role": "qa", "reason": "CVE-2026-1234 in libfoo", "fingerprint": "SHA256:q"})),
+        ])
+        .unwrap();
+    for (d, v) in [(&a, "1.4.0"), (&b, "1.5.0")] {
+        let info = tollgate::domain::ImageInfo {
+            digest: d.clone(),
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            size: 1,
+            created: None,
+            revision: None,
+            version: Some(v.to_string()),
+            source: None,
+            labels: Default::default(),
+            platforms: vec![],
+        };
+        store.put_image_info(&info).unwrap();
+    }
+    let failed = store
+        .journal_begin(&tollgate::store::NewPromotion {
+            kind: EventKind::Promotion,
+            app: "api".into(),
+            from_env: "staging".into(),
+            to_env: "production".into(),
+            digest: c.clone(),
+            src_repository: repo.into(),
+            dst_repository: repo.into(),
+            tag: "production".into(),
+            git: None,
+            approvals: vec![],
+            evaluation: serde_json::json!({}),
+            actor: "release-bot".into(),
+            previous: Some(a.clone()),
+            emergency_reason: None,
+            at: t0 + Duration::minutes(400),
+            owner: tollgate::store::JournalOwner {
+                host: "h".into(),
+                pid: 1,
+                started: None,
+                token: "t".into(),
+            },
+        })
+        .unwrap();
+    store
+        .journal_fail(
+            failed.id,
+            "the registry refused the tag PUT",
+            t0 + Duration::minutes(401),
+        )
+        .unwrap();
+    drop(store);
+
+    let ctx = tollgate_testsupport::signed::ctx_at(t0 + Duration::days(1));
+    let pdf = tmp.path().join("audit.pdf");
+    api::export(
+        &ws,
+        &ctx,
+        ExportRequest::everything(ExportFormat::Pdf, &pdf),
+    )
+    .unwrap();
+
+    // Page one: the period, the verification result, the exceptions counted (open / closed).
+    let one = layout_page(&pdf, 1);
+    assert!(
+        one.contains("Period") && one.contains("the whole history"),
+        "{one}"
+    );
+    assert!(one.contains("History chain intact"), "{one}");
+    for (kind, n, open, closed) in [
+        (&["Drift"][..], "1", "0", "1"),
+        (&["Unapproved", "records"][..], "1", "0", "1"),
+        (&["Emergency", "rollbacks"][..], "1", "1", "0"),
+        (&["Failed", "promotions"][..], "1", "1", "0"),
+        (&["Rejections"][..], "1", "1", "0"),
+        (&["Conflicts"][..], "0", "0", "0"),
+    ] {
+        let mut row = kind.to_vec();
+        row.extend([n, open, closed]);
+        assert!(has_row(&one, &row), "page one has the row {row:?}: {one}");
+    }
+    // And listed, each open or closed, versions beside short digests.
+    let flat_one = no_space(&one);
+    for words in [
+        "DRIFT",
+        "UNAPPROVEDRECORD",
+        "EMERGENCYROLLBACK",
+        "FAILEDPROMOTION",
+        "REJECTION",
+        "closedby#4",
+        "closedby#7",
+        "OPEN",
+        "1.4.0(sha256:",
+        "registryrefusedthetagPUT",
+        "CVE-2026-1234inlibfoo",
+    ] {
+        assert!(flat_one.contains(words), "page one says {words}: {one}");
+    }
+    assert!(
+        flat_one.contains(&format!("1.5.0(sha256:{})", b.short())),
+        "{one}"
+    );
+
+    // The whole text: contents, timelines, notes, records, vocabulary, sign-off, how to check.
+    let text = tool(Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-"));
+    for heading in [
+        "Contents",
+        "Timelines",
+        "Deployment records",
+        "How to check this report",
+        "Sign-off",
+    ] {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    let contents = layout_page(&pdf, 2);
+    assert!(
+        contents
+            .lines()
+            .any(|l| l.starts_with("Sign-off") && l.trim_end().ends_with(char::is_numeric)),
+        "the contents give the sign-off's page: {contents}"
+    );
+    assert!(
+        text.contains("note: load test signed off in QA-42"),
+        "{text}"
+    );
+    assert!(text.contains("PASS · soak time"), "{text}");
+    assert!(!text.contains("min_soak"), "one vocabulary: {text}");
+    assert!(!text.contains("T09:00:00.000Z"), "one date format: {text}");
+    assert!(text.contains("version 1.5.0"), "{text}");
+    let sign_off = layout_page(&pdf, pdfinfo_pages(&pdf));
+    for field in ["Reviewed by (auditor)", "Name", "Role", "Date", "Signature"] {
+        assert!(sign_off.contains(field), "{field}: {sign_off}");
+    }
+    let how = text
+        .split("How to check this report")
+        .nth(2)
+        .or_else(|| text.split("How to check this report").nth(1))
+        .unwrap()
+        .split("Sign-off")
+        .next()
+        .unwrap();
+    for path in ["docs/src", ".md", "crates/", "src/"] {
+        assert!(
+            !how.contains(path),
+            "no repository path ({path}) for an auditor: {how}"
+        );
+    }
+    assert!(
+        how.contains("ssh-keygen -Y verify") && how.contains("sha256sum"),
+        "{how}"
+    );
+    // A table reads row by row: the stays of production, oldest first, each on its row.
+    let stays = text.split("production: stays").nth(1).unwrap();
+    let first = stays.find("1.4.0").unwrap();
+    let second = stays.find("version 1.5.0").unwrap();
+    assert!(first < second, "{stays}");
+
+    // Tagged, PDF/A-2b metadata, and structurally sound.
+    let info = tool(Command::new("pdfinfo").arg(&pdf));
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    let meta = tool(Command::new("pdfinfo").arg("-meta").arg(&pdf));
+    assert!(
+        meta.contains("<pdfaid:part>2</pdfaid:part>")
+            && meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "{meta}"
+    );
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "qpdf --check: {said}");
+    assert!(
+        said.contains("No syntax or stream encoding errors found"),
+        "{said}"
+    );
+    // The structure reads in order: page one's counts table row by row, cell by cell.
+    let tagged = tool(Command::new("pdfinfo").arg("-struct-text").arg(&pdf));
+    let texts: Vec<&str> = tagged
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix('"'))
+        .map(str::trim)
+        .collect();
+    assert_eq!(texts[..2], ["TOLLGATE", "Audit report"], "{tagged}");
+    assert!(
+        texts.windows(4).any(|w| w == ["Rejections", "1", "1", "0"]),
+        "{tagged}"
+    );
+    assert!(
+        tagged.contains("H1") && tagged.contains("TH") && tagged.contains("Figure"),
+        "{tagged}"
+    );
+    // Bookmarks: the sections, the sign-off opening the last page.
+    let outlines: Value = serde_json::from_str(&tool(
+        Command::new("qpdf")
+            .args(["--json", "--json-key=outlines"])
+            .arg(&pdf),
+    ))
+    .unwrap();
+    let marks = outlines["outlines"].as_array().unwrap();
+    let sign = marks.iter().find(|m| m["title"] == "Sign-off").unwrap();
+    assert_eq!(sign["destpageposfrom1"], pdfinfo_pages(&pdf));
+    assert!(marks
+        .iter()
+        .any(|m| m["title"] == "Timelines" && m["kids"][0]["title"] == "api"));
+    // Wrapped words stay apart, a digest broken over lines stays whole.
+    assert!(tagged.contains(&format!("version 1.5.0 {b}")), "{tagged}");
+    let raw = tool(
+        Command::new("qpdf")
+            .args(["--qdf", "--object-streams=disable"])
+            .arg(&pdf)
+            .arg("-"),
+    );
+    for needle in [
+        "/StructTreeRoot",
+        "/ParentTree",
+        "/MarkInfo",
+        "/OutputIntents",
+        "/GTS_PDFA1",
+        "/MCID",
+        "/S /Table",
+        "/S /TR",
+        "/S /TH",
+        "/S /Figure",
+    ] {
+        assert!(raw.contains(needle), "the PDF has {needle}");
+    }
+    tool(
+        Command::new("pdftoppm")
+            .args(["-r", "100", "-png", "-singlefile", "-f", "1", "-l", "1"])
+            .arg(&pdf)
+            .arg(output_dir().join("auditor-page-1")),
+    );
+
+    // The JSON of the same history carries the same exceptions.
+    let json = tmp.path().join("audit.json");
+    api::export(
+        &ws,
+        &ctx,
+        ExportRequest::everything(ExportFormat::Json, &json),
+    )
+    .unwrap();
+    let report = read_json(&json);
+    let kinds: Vec<(&str, bool)> = report["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["kind"].as_str().unwrap(), x["open"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("drift", false),
+            ("unapproved_record", false),
+            ("emergency_rollback", true),
+            ("failed_promotion", true),
+            ("rejection", true)
+        ]
+    );
+}
+
+fn pdfinfo_pages(pdf: &Path) -> usize {
+    tool(Command::new("pdfinfo").arg(pdf))
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The recipe the PDF prints for an auditor, run on a real report and on a tampered one.
+#[test]
+fn the_pdf_s_stock_tool_recipe_checks_a_real_report_and_names_a_tampered_one() {
+    let (demo, json, good) = good_report();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |report: &Value| {
+        write_json(&dir.path().join("report.json"), report);
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(tollgate::report::pdf::AUDITOR_RECIPE)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = run(&good);
+    let head = good["database"]["head_hash"].as_str().unwrap();
+    assert_eq!(said.trim(), head, "only the chain head: nothing is wrong");
+    let _ = (demo, json);
+
+    let mut changed = good.clone();
+    let i = nth_of(&changed, "promotion", 0);
+    changed["events"][i]["hash"] = Value::from("0".repeat(64));
+    let said = run(&changed);
+    assert!(
+        said.contains("its hash does not match its content"),
+        "{said}"
+    );
+
+    let mut forged = good.clone();
+    let j = nth_of(&forged, "approval", 0);
+    let k = nth_of(&forged, "approval", 1);
+    let other = forged["events"][k]["data"]["signature"].clone();
+    forged["events"][j]["data"]["signature"] = other;
+    let said = run(&forged);
+    let seq = forged["events"][j]["seq"].as_i64().unwrap();
+    assert!(
+        said.contains(&format!("approval {seq}: its signature does not verify")),
+        "{said}"
+    );
 }

@@ -166,7 +166,9 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
     let mut seal = (None, None);
     let (selection, summary) = match req.format {
         report::ExportFormat::Json => {
-            let mut w = JsonWriter::start(&mut file, &meta)?.with_conflicts(conflicts.clone());
+            let mut w = JsonWriter::start(&mut file, &meta)?
+                .with_conflicts(conflicts.clone())
+                .with_failed(failed_in(&store, &filters)?);
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 w.item(&item)
@@ -205,13 +207,27 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
             (sel, summary)
         }
         report::ExportFormat::Pdf => {
-            let mut p = PdfReport::new(meta.clone()).with_conflicts(conflicts.clone());
+            let mut p = PdfReport::new(meta.clone())
+                .with_conflicts(conflicts.clone())
+                .with_failed(failed_in(&store, &filters)?)
+                .with_stays(stays_in(ws, &store, &filters, head_seq, now)?);
             let sel = report::select(&store, &filters, head_seq, &gated, |item| {
                 sigs.item(&item);
                 p.item(&item);
                 Ok(())
             })?;
-            pdf = Some(p);
+            let mut versions = std::collections::HashMap::new();
+            for digest in p.digests() {
+                let parsed = digest.parse().ok();
+                let info = match &parsed {
+                    Some(d) => store.image_info(d)?,
+                    None => None,
+                };
+                if let Some(v) = info.and_then(|i| i.version) {
+                    versions.insert(digest, v);
+                }
+            }
+            pdf = Some(p.with_versions(versions));
             (sel, Summary::default())
         }
     };
@@ -295,6 +311,49 @@ pub(crate) fn policies(ws: &Workspace) -> serde_json::Value {
         apps.insert(app.name.clone(), serde_json::Value::Object(envs));
     }
     serde_json::Value::Object(apps)
+}
+
+/// The failed promotion journal entries a PDF report lists among its exceptions: those of its
+/// apps and environments started in its period (the journal is not part of the chain).
+fn failed_in(store: &Store, filters: &Filters) -> Result<Vec<crate::store::Promotion>> {
+    Ok(store
+        .journal_failed()?
+        .into_iter()
+        .filter(|p| filters.matches(&p.app, &p.to_env, p.created_at))
+        .collect())
+}
+
+/// What ran where during a PDF report's period (its section "Timelines"): the timeline of each
+/// app and environment of its filters, in tollgate.toml's order, the stays that overlap the
+/// period, each flagged unapproved as `timeline` does.
+fn stays_in(
+    ws: &Workspace,
+    store: &Store,
+    filters: &Filters,
+    head_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::domain::Segment>> {
+    let (from, until) = (filters.since, filters.until.unwrap_or(now));
+    let mut out = Vec::new();
+    for app in &ws.config.apps {
+        if filters.app.as_ref().is_some_and(|a| a != &app.name) {
+            continue;
+        }
+        for env in &app.environments {
+            if filters.env.as_ref().is_some_and(|e| e != &env.name) {
+                continue;
+            }
+            let mut segments = store.timeline(&app.name, Some(&env.name))?;
+            store.flag_unapproved(&mut segments, &|a, e| crate::api::status::gated(ws, a, e))?;
+            segments.retain(|s| {
+                s.seq <= head_seq
+                    && s.from < until
+                    && s.until.is_none_or(|u| from.is_none_or(|f| u > f))
+            });
+            out.extend(segments);
+        }
+    }
+    Ok(out)
 }
 
 /// The team conflicts a report states: those of the history up to its head (`head_seq`, the

@@ -14,6 +14,7 @@
 //! "range":{"first_seq":1,"last_seq":2,"start_prev_hash":"…","end_hash":"…"},
 //! "summary":{…},
 //! "conflicts":[…],
+//! "exceptions":[…] (derived from the events, the conflicts and the promotion journal; not sealed),
 //! "seal":{…} (or null, with "unsealed": why)}
 //! ```
 
@@ -21,11 +22,13 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
+use super::exceptions::ExceptionsBuilder;
 use super::seal::{Seal, SealedValues};
 use super::{rfc3339, Item, Meta, Selection, Summary, SummaryBuilder, FORMAT, VERSION};
 use crate::domain::conflicts::Conflict;
 use crate::domain::{canonical_json, Event};
 use crate::store::chain::{format_at, formula_of, header_text, Formula, Hashed};
+use crate::store::Promotion;
 use crate::{Error, Result};
 
 /// The hash formula, stated in every report (the definition: [`crate::store::chain::event_hash`]).
@@ -120,6 +123,8 @@ pub struct JsonWriter<W: Write> {
     first: bool,
     summary: SummaryBuilder,
     conflicts: Vec<Conflict>,
+    exceptions: ExceptionsBuilder,
+    failed: Vec<Promotion>,
     meta: Meta,
 }
 
@@ -173,6 +178,8 @@ impl<W: Write> JsonWriter<W> {
             first: true,
             summary: SummaryBuilder::default(),
             conflicts: Vec::new(),
+            exceptions: ExceptionsBuilder::default(),
+            failed: Vec::new(),
             meta: meta.clone(),
         })
     }
@@ -180,6 +187,12 @@ impl<W: Write> JsonWriter<W> {
     /// The team conflicts the report states (after the summary, key `conflicts`).
     pub fn with_conflicts(mut self, conflicts: Vec<Conflict>) -> Self {
         self.conflicts = conflicts;
+        self
+    }
+
+    /// The failed promotion journal entries of the period (in `exceptions`).
+    pub fn with_failed(mut self, failed: Vec<Promotion>) -> Self {
+        self.failed = failed;
         self
     }
 
@@ -191,6 +204,7 @@ impl<W: Write> JsonWriter<W> {
                 unapproved,
             } => {
                 self.summary.event(event);
+                self.exceptions.event(event, *in_filter, *unapproved);
                 whole(event, *in_filter, false, *unapproved)?
             }
             Item::Link { event } => {
@@ -222,7 +236,7 @@ impl<W: Write> JsonWriter<W> {
         self.out.write_all(line.as_bytes()).map_err(io)
     }
 
-    /// Close the events, write the range, the summary, the conflicts and the seal; returns the
+    /// Close the events, write the range, the summary, the conflicts, the exceptions and the seal; returns the
     /// summary, the seal (`None`: unsealed) and the writer.
     pub fn finish(
         mut self,
@@ -231,6 +245,7 @@ impl<W: Write> JsonWriter<W> {
     ) -> Result<(Summary, Option<Seal>, W)> {
         let summary = self.summary.finish();
         let range = Range::from(selection);
+        let exceptions = std::mem::take(&mut self.exceptions).finish(&self.conflicts, &self.failed);
         let values = SealedValues::new(
             VERSION,
             &self.meta.workspace,
@@ -248,10 +263,11 @@ impl<W: Write> JsonWriter<W> {
         };
         write!(
             self.out,
-            "\n],\n\"range\":{},\n\"summary\":{},\n\"conflicts\":{}{unsealed},\n\"seal\":{}}}\n",
+            "\n],\n\"range\":{},\n\"summary\":{},\n\"conflicts\":{},\n\"exceptions\":{}{unsealed},\n\"seal\":{}}}\n",
             to_json(&range)?,
             to_json(&summary)?,
             to_json(&self.conflicts)?,
+            to_json(&exceptions)?,
             to_json(&seal)?
         )
         .map_err(io)?;

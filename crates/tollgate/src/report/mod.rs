@@ -6,7 +6,10 @@
 //!   in between, so that the range of the chain a report covers has no gaps.
 //! - [`json`]: the self-contained JSON report (layout: `docs/src/audit/format.md`).
 //! - [`csv`]: one row per event, stable columns ([`csv::COLUMNS`]).
-//! - [`pdf`]: the report for people: title page, a summary per app, and every promotion,
+//! - [`exceptions`]: what an auditor asks about first (drift, unapproved records, emergency
+//!   rollbacks, failed promotions, rejections, conflicts), open or closed; the JSON report's
+//!   `exceptions` and the PDF's first page.
+//! - [`pdf`]: the report for people: page one with the exceptions, a summary per app, and every promotion,
 //!   rollback and drift with its digest, approvers and the policy checklist of the time.
 //! - [`signatures`]: the approvals', rejections' and unrejections' signatures of a report being
 //!   written, checked against the `allowed_signers` it carries.
@@ -23,6 +26,7 @@ pub mod crosscheck;
 pub mod csv;
 pub mod emergency;
 pub mod evidence;
+pub mod exceptions;
 pub mod json;
 pub mod output;
 pub mod pdf;
@@ -205,6 +209,8 @@ pub struct ApprovalInfo {
     /// `SHA256:…` of the key that signed, as recorded.
     pub fingerprint: String,
     pub at: DateTime<Utc>,
+    /// The approver's note (`""` when none).
+    pub note: String,
 }
 
 impl ApprovalInfo {
@@ -220,6 +226,7 @@ impl ApprovalInfo {
             role: s("role").to_string(),
             fingerprint: s("fingerprint").to_string(),
             at: event.at,
+            note: s("note").to_string(),
         })
     }
 

@@ -1,5 +1,5 @@
 //! The signatures of a report being written: its approvals, rejections and unrejections, checked
-//! against the `allowed_signers` the report carries (what the title page and the export summary
+//! against the `allowed_signers` the report carries (what the PDF's page one and the export summary
 //! state). `verify FILE` checks them again from the file ([`super::verify`]).
 
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use crate::domain::EventKind;
 use crate::signing::{self, parse_allowed_signers};
 
 /// The approvals of a report being written, gathered to check their signatures against the
-/// `allowed_signers` the report carries (what the title page and the export summary state).
+/// `allowed_signers` the report carries (what the PDF's page one and the export summary state).
 #[derive(Debug, Default)]
 pub struct ApprovalSignatures {
     order: AppendOrder,

@@ -29,6 +29,7 @@ mod git_commits;
 mod images;
 mod incidents;
 mod journal;
+mod journal_failed;
 mod journal_review;
 mod messages;
 pub mod migrations;

@@ -4,7 +4,7 @@
 
 use super::canvas::{Canvas, Para, Style, BODY_W, INK, MARGIN_X};
 use super::fonts::Font;
-use super::table::{header, row, Columns};
+use super::table::{end, row, start, Columns};
 use super::{heading, local, MONO_BODY, SMALL_MUTED};
 use crate::signing::parse_allowed_signers;
 
@@ -24,7 +24,7 @@ pub(super) fn table(c: &mut Canvas, allowed_signers: &str) {
         ("Approver", 200.0),
         ("Key fingerprint (SHA-256)", BODY_W - 200.0),
     ];
-    header(c, cols);
+    start(c, cols);
     let (keys, _) = parse_allowed_signers(allowed_signers);
     let keys = keys.all();
     if keys.is_empty() {
@@ -54,4 +54,5 @@ pub(super) fn table(c: &mut Canvas, allowed_signers: &str) {
             None,
         );
     }
+    end(c);
 }

@@ -4,10 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-
 use super::fonts::{self, Font};
+use super::structure::{Tag, Tree};
 
 pub const PAGE_W: f32 = 595.28;
 pub const PAGE_H: f32 = 841.89;
@@ -68,12 +66,14 @@ impl Para {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Op {
+pub(super) enum Op {
     Text {
         x: f32,
         y: f32,
         style: Style,
         text: String,
+        /// The element the text belongs to; `None`: an artifact (a repeated table header).
+        node: Option<usize>,
     },
     Fill {
         x: f32,
@@ -92,7 +92,10 @@ enum Op {
 }
 
 /// Lines of `text` no wider than `max` points: breaks at spaces, and inside a word only when the
-/// word alone is wider than `max` (a digest), so nothing is ever cut off. Control characters
+/// word alone is wider than `max` (a digest), so nothing is ever cut off. A line that ends a
+/// word keeps a space after it (invisible), so that text extracted through the structure keeps
+/// the words of wrapped lines and of neighbouring paragraphs apart; a piece of a broken word
+/// does not, so a digest copied from the text stays whole. Control characters
 /// (a line break too: names, notes and reasons may come from the registry or a teammate) are
 /// drawn escaped, as `\u{1b}`, never acted on.
 pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
@@ -110,6 +113,7 @@ pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
             continue;
         }
         if !line.is_empty() {
+            line.push(' ');
             lines.push(std::mem::take(&mut line));
         }
         // The word alone: break it by characters if it does not fit.
@@ -123,6 +127,9 @@ pub fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
             }
         }
         line = piece;
+    }
+    if !line.is_empty() {
+        line.push(' ');
     }
     lines.push(line);
     lines
@@ -144,10 +151,16 @@ pub fn lay_out(paras: &[Para], width: f32) -> (Vec<(f32, Style, String)>, f32) {
 
 /// The document being laid out.
 pub struct Canvas {
-    pages: Vec<Vec<Op>>,
+    pub(super) pages: Vec<Vec<Op>>,
     /// The cursor: the top of the next thing drawn.
     pub y: f32,
-    footer_left: String,
+    pub(super) footer_left: String,
+    /// The logical structure, built as the pages are laid out.
+    pub(super) tree: Tree,
+    /// Text drawn now is an artifact (not in the structure).
+    artifact: bool,
+    /// The headings, in order: level (1 for a section, 2 for a subsection), text, page index.
+    pub toc: Vec<(u8, String, usize)>,
 }
 
 impl Canvas {
@@ -156,6 +169,46 @@ impl Canvas {
             pages: vec![Vec::new()],
             y: TOP,
             footer_left,
+            tree: Tree::default(),
+            artifact: false,
+            toc: Vec::new(),
+        }
+    }
+
+    /// The index of the page being laid out.
+    pub fn page(&self) -> usize {
+        self.pages.len() - 1
+    }
+
+    /// Open an element of the structure (closed by [`end`](Self::end)).
+    pub fn begin(&mut self, tag: Tag) -> usize {
+        self.tree.begin(tag)
+    }
+
+    pub fn end(&mut self) {
+        self.tree.end();
+    }
+
+    /// Give element `node` (a figure) its alternate text.
+    pub fn alt(&mut self, node: usize, text: impl Into<String>) {
+        self.tree.nodes[node].alt = Some(text.into());
+    }
+
+    /// Draw with `f` as artifacts: what is drawn is not part of the structure (a repeated header).
+    pub fn artifact(&mut self, f: impl FnOnce(&mut Canvas)) {
+        let was = std::mem::replace(&mut self.artifact, true);
+        f(self);
+        self.artifact = was;
+    }
+
+    /// Run `f` inside a new paragraph unless the innermost open element holds text already.
+    fn in_leaf(&mut self, f: impl FnOnce(&mut Canvas)) {
+        if self.artifact || self.tree.leaf().is_some() {
+            f(self);
+        } else {
+            self.begin(Tag::P);
+            f(self);
+            self.end();
         }
     }
 
@@ -175,11 +228,15 @@ impl Canvas {
 
     /// Draw one line of `text`, its control characters escaped (see [`wrap`]).
     pub fn text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
-        self.op(Op::Text {
-            x,
-            y: baseline,
-            style,
-            text: crate::domain::escape_controls(text).into_owned(),
+        self.in_leaf(|c| {
+            let node = if c.artifact { None } else { c.tree.leaf() };
+            c.op(Op::Text {
+                x,
+                y: baseline,
+                style,
+                text: crate::domain::escape_controls(text).into_owned(),
+                node,
+            });
         });
     }
 
@@ -208,22 +265,26 @@ impl Canvas {
     pub fn paras(&mut self, x: f32, width: f32, paras: &[Para]) {
         for p in paras {
             self.y -= p.space_before;
-            for line in wrap(&p.text, p.style.font, p.style.size, width) {
-                if self.room() < p.style.leading() {
-                    self.new_page();
+            self.in_leaf(|c| {
+                for line in wrap(&p.text, p.style.font, p.style.size, width) {
+                    if c.room() < p.style.leading() {
+                        c.new_page();
+                    }
+                    c.y -= p.style.leading();
+                    c.text(x, c.y + p.style.leading() * 0.25, p.style, &line);
                 }
-                self.y -= p.style.leading();
-                self.text(x, self.y + p.style.leading() * 0.25, p.style, &line);
-            }
+            });
         }
     }
 
     /// Draw laid-out lines with their top at the cursor, from `x` (the cursor does not move).
     pub fn draw_lines(&mut self, x: f32, lines: &[(f32, Style, String)]) {
         let top = self.y;
-        for (dy, style, text) in lines {
-            self.text(x, top - dy, *style, text);
-        }
+        self.in_leaf(|c| {
+            for (dy, style, text) in lines {
+                c.text(x, top - dy, *style, text);
+            }
+        });
     }
 
     /// The characters of the laid-out text, in the font each is drawn in, that the fonts cannot
@@ -234,143 +295,11 @@ impl Canvas {
     }
 
     /// Every text drawn on the pages (not the footers), with its font.
-    fn texts(&self) -> impl Iterator<Item = (Font, &str)> + '_ {
+    pub(super) fn texts(&self) -> impl Iterator<Item = (Font, &str)> + '_ {
         self.pages.iter().flatten().filter_map(|op| match op {
             Op::Text { style, text, .. } => Some((style.font, text.as_str())),
             _ => None,
         })
-    }
-
-    /// Render every page (with the footer) to PDF bytes.
-    pub fn finish(self, title: &str, created: DateTime<Utc>) -> Vec<u8> {
-        let count = self.pages.len();
-        // The footer's font is the one `missing` checks the footer in.
-        let footer = Style::new(Font::Regular, 7.5, MUTED);
-        let footers: Vec<Vec<Op>> = (0..count)
-            .map(|i| {
-                let number = format!("page {} of {count}", i + 1);
-                vec![
-                    Op::Line {
-                        x1: MARGIN_X,
-                        y1: BOTTOM - 18.0,
-                        x2: PAGE_W - MARGIN_X,
-                        y2: BOTTOM - 18.0,
-                        color: RULE,
-                    },
-                    Op::Text {
-                        x: MARGIN_X,
-                        y: BOTTOM - 30.0,
-                        style: footer,
-                        text: self.footer_left.clone(),
-                    },
-                    Op::Text {
-                        x: PAGE_W - MARGIN_X - fonts::width(footer.font, footer.size, &number),
-                        y: BOTTOM - 30.0,
-                        style: footer,
-                        text: number,
-                    },
-                ]
-            })
-            .collect();
-
-        // The characters each font draws: they decide the subsets and the codes.
-        let mut usage = fonts::Usage::default();
-        for op in self.pages.iter().chain(&footers).flatten() {
-            if let Op::Text { style, text, .. } = op {
-                usage.add(style.font, text);
-            }
-        }
-        usage.seal();
-        let used: Vec<Font> = usage.fonts().collect();
-
-        let mut pdf = Pdf::new();
-        let catalog = Ref::new(1);
-        let tree = Ref::new(2);
-        let info = Ref::new(3);
-        let font_ref = |i: usize| Ref::new(4 + fonts::OBJECTS * i as i32);
-        let first_page = 4 + fonts::OBJECTS * used.len() as i32;
-        let page_ref = |i: usize| Ref::new(first_page + 2 * i as i32);
-        let content_ref = |i: usize| Ref::new(first_page + 2 * i as i32 + 1);
-
-        pdf.catalog(catalog).pages(tree);
-        pdf.pages(tree)
-            .kids((0..count).map(page_ref))
-            .count(count as i32);
-        pdf.document_info(info)
-            .title(TextStr(title))
-            .producer(TextStr(concat!("Tollgate ", env!("CARGO_PKG_VERSION"))))
-            .creation_date(
-                Date::new(created.year().clamp(0, 9999) as u16)
-                    .month(created.month() as u8)
-                    .day(created.day() as u8)
-                    .hour(created.hour() as u8)
-                    .minute(created.minute() as u8)
-                    .second(created.second() as u8)
-                    .utc_offset_hour(0),
-            );
-        for (i, font) in used.iter().enumerate() {
-            usage.write(&mut pdf, *font, font_ref(i));
-        }
-        for (i, (ops, footer)) in self.pages.iter().zip(&footers).enumerate() {
-            let mut page = pdf.page(page_ref(i));
-            page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
-                .parent(tree)
-                .contents(content_ref(i));
-            let mut resources = page.resources();
-            let mut dict = resources.fonts();
-            for (j, font) in used.iter().enumerate() {
-                dict.pair(Name(font.resource()), font_ref(j));
-            }
-            dict.finish();
-            resources.finish();
-            page.finish();
-
-            let mut content = Content::new();
-            for op in ops.iter().chain(footer) {
-                draw(&mut content, op, &usage);
-            }
-            let raw = content.finish();
-            pdf.stream(content_ref(i), &fonts::deflate(raw.as_slice()))
-                .filter(Filter::FlateDecode);
-        }
-        pdf.finish()
-    }
-}
-
-fn draw(content: &mut Content, op: &Op, usage: &fonts::Usage) {
-    match op {
-        Op::Fill { x, y, w, h, color } => {
-            content
-                .save_state()
-                .set_fill_rgb(color.0, color.1, color.2)
-                .rect(*x, *y, *w, *h)
-                .fill_nonzero()
-                .restore_state();
-        }
-        Op::Line {
-            x1,
-            y1,
-            x2,
-            y2,
-            color,
-        } => {
-            content
-                .save_state()
-                .set_stroke_rgb(color.0, color.1, color.2)
-                .set_line_width(0.5)
-                .move_to(*x1, *y1)
-                .line_to(*x2, *y2)
-                .stroke()
-                .restore_state();
-        }
-        Op::Text { x, y, style, text } => {
-            content.begin_text();
-            content.set_fill_rgb(style.color.0, style.color.1, style.color.2);
-            content.next_line(*x, *y);
-            content.set_font(Name(style.font.resource()), style.size);
-            content.show(Str(&usage.encode(style.font, text)));
-            content.end_text();
-        }
     }
 }
 
@@ -383,12 +312,16 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         let lines = wrap(&digest, Font::Mono, 8.0, 150.0);
         assert!(lines.len() > 1);
-        assert_eq!(lines.concat(), digest);
+        assert_eq!(
+            lines.concat(),
+            format!("{digest} "),
+            "no space inside the digest"
+        );
         for l in &lines {
-            assert!(fonts::width(Font::Mono, 8.0, l) <= 150.0);
+            assert!(fonts::width(Font::Mono, 8.0, l.trim_end()) <= 150.0);
         }
         let lines = wrap("promoted by alice to production", Font::Regular, 10.0, 80.0);
-        assert_eq!(lines.join(" "), "promoted by alice to production");
+        assert_eq!(lines.concat(), "promoted by alice to production ");
         assert_eq!(wrap("", Font::Regular, 10.0, 80.0), vec![String::new()]);
     }
 
@@ -397,7 +330,7 @@ mod tests {
         let planted = "ok\u{1b}[2J\nFAKE";
         assert_eq!(
             wrap(planted, Font::Regular, 10.0, 500.0),
-            vec!["ok\\u{1b}[2J\\u{a}FAKE".to_string()]
+            vec!["ok\\u{1b}[2J\\u{a}FAKE ".to_string()]
         );
         let mut canvas = Canvas::new(String::new());
         let style = Style::new(Font::Regular, 10.0, INK);

@@ -1,7 +1,7 @@
 //! Section "Conflicts": what two desktops did that cannot both be right, one row each.
 
 use super::canvas::{Canvas, Para, BODY_W, DRIFT_BG, MARGIN_X};
-use super::table::{header, row, Columns};
+use super::table::{end, row, start, Columns};
 use super::{heading, SMALL, SMALL_BOLD, SMALL_MUTED};
 use crate::domain::conflicts::Conflict;
 
@@ -21,7 +21,7 @@ pub(super) fn table(c: &mut Canvas, conflicts: &[Conflict]) {
         ("Events (actor)", 140.0),
         ("What", BODY_W - 236.0),
     ];
-    header(c, cols);
+    start(c, cols);
     if conflicts.is_empty() {
         row(
             c,
@@ -57,4 +57,5 @@ pub(super) fn table(c: &mut Canvas, conflicts: &[Conflict]) {
             Some(DRIFT_BG),
         );
     }
+    end(c);
 }

@@ -12,7 +12,7 @@
 //! A character a font does not have (CJK, for example), a control character, or one of a
 //! right-to-left script (which would need reordering and joining that the report does not do)
 //! is drawn as the font's missing-glyph box; it is never replaced silently: the report lists such
-//! characters on its title page ([`missing`]), and its text layer still carries them.
+//! characters on its page one ([`missing`]), and its text layer still carries them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -262,7 +262,16 @@ impl Usage {
 
         // The subset: the glyphs drawn, numbered in character order.
         let mut remapper = subsetter::GlyphRemapper::new();
-        let glyphs: Vec<u16> = codes.iter().map(|&(c, _)| m.glyph(c)).collect();
+        // A character the font cannot draw is shown as the box `□` (never the font's missing
+        // glyph, which PDF/A forbids showing); its code still stands for the character.
+        let boxed = m.glyph('\u{25a1}');
+        let glyphs: Vec<u16> = codes
+            .iter()
+            .map(|&(c, _)| match m.glyph(c) {
+                0 => boxed,
+                g => g,
+            })
+            .collect();
         for &g in &glyphs {
             remapper.remap(g);
         }

@@ -1,13 +1,15 @@
 //! Section "Incidents": every incident opened or closed in the period, on which digest and in
 //! which environment, who signed it (key), its summary or resolution; opens are highlighted.
 
+use std::collections::HashMap;
+
 use super::canvas::{Canvas, Para, Style, BAD, BODY_W, DRIFT_BG, GOOD, INK, MARGIN_X};
 use super::fonts::Font;
-use super::table::{digest_of, header, row, when_cell, Columns};
-use super::{heading, MONO, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
+use super::table::{digest_paras, end, row, start, when_cell, Columns};
+use super::{heading, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
 use crate::domain::{Event, EventKind};
 
-pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
+pub(super) fn table(c: &mut Canvas, rows: &[Event], versions: &HashMap<String, String>) {
     heading(c, "Incidents");
     c.paras(
         MARGIN_X,
@@ -24,7 +26,7 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
         ("Signed by (key)", 122.0),
         ("Summary or resolution", BODY_W - 386.0),
     ];
-    header(c, cols);
+    start(c, cols);
     if rows.is_empty() {
         row(
             c,
@@ -44,9 +46,9 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
             if opened { BAD } else { GOOD },
         );
         let id = e.data_str("id").unwrap_or_default();
-        let what = vec![
-            Para::new(e.app.clone(), Style::new(Font::Bold, 8.5, INK)),
-            Para::new(digest_of(e), MONO).gap(2.0),
+        let mut what = vec![Para::new(e.app.clone(), Style::new(Font::Bold, 8.5, INK))];
+        what.extend(digest_paras(e, versions));
+        what.push(
             Para::new(
                 format!(
                     "{id} {} in {}",
@@ -56,7 +58,7 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
                 SMALL,
             )
             .gap(2.0),
-        ];
+        );
         let who = vec![
             Para::new(e.actor.clone().unwrap_or_default(), SMALL_BOLD),
             Para::new(e.data_str("fingerprint").unwrap_or_default(), MONO_MUTED).gap(1.0),
@@ -78,4 +80,5 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
             opened.then_some(DRIFT_BG),
         );
     }
+    end(c);
 }

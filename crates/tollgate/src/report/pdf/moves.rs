@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::canvas::{Canvas, Para, Rgb, Style, BAD, BODY_W, DRIFT_BG, GOOD, INK, MARGIN_X, MUTED};
 use super::fonts::Font;
-use super::table::{digest_of, header, row, when_cell, Columns};
-use super::{heading, local, release_diff, MONO, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
+use super::table::{digest_paras, end, row, start, when_cell, Columns};
+use super::{heading, local, release_diff, words, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
 use crate::domain::{Event, EventKind};
 use crate::report::ApprovalInfo;
 
@@ -18,6 +18,7 @@ pub(super) fn table(
     c: &mut Canvas,
     rows: &[(Event, bool)],
     approvals: &HashMap<i64, ApprovalInfo>,
+    versions: &HashMap<String, String>,
 ) {
     heading(c, "Promotions, rollbacks and drift");
     c.paras(
@@ -35,7 +36,7 @@ pub(super) fn table(
         ("Approvals (role, key)", 140.0),
         ("Policy at the time", BODY_W - 386.0),
     ];
-    header(c, cols);
+    start(c, cols);
     if rows.is_empty() {
         row(
             c,
@@ -49,16 +50,21 @@ pub(super) fn table(
     }
     for (e, unapproved) in rows {
         let (cells, bg) = match e.kind {
-            EventKind::Drift => (drift_cells(e), Some(DRIFT_BG)),
-            EventKind::Record if *unapproved => (unapproved_cells(e), Some(DRIFT_BG)),
+            EventKind::Drift => (drift_cells(e, versions), Some(DRIFT_BG)),
+            EventKind::Record if *unapproved => (unapproved_cells(e, versions), Some(DRIFT_BG)),
             EventKind::Observation => (by_tag_cells(e), Some(DRIFT_BG)),
-            _ => (move_cells(e, approvals), None),
+            _ => (move_cells(e, approvals, versions), None),
         };
         row(c, cols, &cells, bg);
     }
+    end(c);
 }
 
-fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para>> {
+fn move_cells(
+    e: &Event,
+    approvals: &HashMap<i64, ApprovalInfo>,
+    versions: &HashMap<String, String>,
+) -> Vec<Vec<Para>> {
     let rollback = e.kind == EventKind::Rollback;
     let emergency = crate::domain::timeline::emergency_reason(&e.data).filter(|_| rollback);
     let when = when_cell(
@@ -75,13 +81,11 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
         },
     );
     let from = e.data_str("from").unwrap_or("?");
-    let mut what = vec![
-        Para::new(
-            format!("{}: {from} → {}", e.app, e.env),
-            Style::new(Font::Bold, 8.5, INK),
-        ),
-        Para::new(digest_of(e), MONO).gap(2.0),
-    ];
+    let mut what = vec![Para::new(
+        format!("{}: {from} → {}", e.app, e.env),
+        Style::new(Font::Bold, 8.5, INK),
+    )];
+    what.extend(digest_paras(e, versions));
     if let Some(actor) = &e.actor {
         what.push(Para::new(format!("by {actor}"), SMALL).gap(2.0));
     }
@@ -123,6 +127,9 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
                     SMALL_MUTED,
                 ));
                 who.push(Para::new(&a.fingerprint, MONO_MUTED));
+                if !a.note.is_empty() {
+                    who.push(Para::new(format!("note: {}", a.note), SMALL).gap(1.0));
+                }
             }
             None => who.push(Para::new(
                 format!("approval #{seq}: not in this report"),
@@ -149,7 +156,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
             .gap(4.0),
         );
         who.push(Para::new(
-            format!("by {} · signed {}", s("by"), s("signed_at")),
+            words::plain(&format!("by {} · signed {}", s("by"), s("signed_at"))),
             SMALL_MUTED,
         ));
         who.push(Para::new(
@@ -188,12 +195,15 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
                 };
                 policy.push(
                     Para::new(
-                        format!("{mark} · {}", s("rule")),
+                        format!("{mark} · {}", words::rule(s("rule"))),
                         Style::new(Font::Bold, 7.0, color),
                     )
                     .gap(3.0),
                 );
-                policy.push(Para::new(s("reason"), Style::new(Font::Regular, 7.0, INK)));
+                policy.push(Para::new(
+                    words::plain(s("reason")),
+                    Style::new(Font::Regular, 7.0, INK),
+                ));
             }
             for i in ev
                 .get("ignored")
@@ -202,6 +212,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
                 .flatten()
             {
                 let reason = i.get("reason").and_then(Value::as_str).unwrap_or("");
+                let reason = words::plain(reason);
                 policy.push(Para::new(format!("ignored: {reason}"), SMALL_MUTED).gap(3.0));
             }
         }
@@ -210,7 +221,7 @@ fn move_cells(e: &Event, approvals: &HashMap<i64, ApprovalInfo>) -> Vec<Vec<Para
     vec![when, what, who, policy]
 }
 
-fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
+fn drift_cells(e: &Event, versions: &HashMap<String, String>) -> Vec<Vec<Para>> {
     let when = when_cell(e, "DRIFT", BAD);
     let moved = match (e.data_str("git"), e.data_str("file")) {
         (Some(git), Some(file)) => format!("{git}:{file} changed outside Tollgate to"),
@@ -225,8 +236,8 @@ fn drift_cells(e: &Event) -> Vec<Vec<Para>> {
             Style::new(Font::Bold, 8.5, BAD),
         ),
         Para::new(moved, SMALL).gap(1.0),
-        Para::new(digest_of(e), MONO).gap(1.0),
     ];
+    what.extend(digest_paras(e, versions));
     if let Some(repo) = e.data_str("repository") {
         what.push(Para::new(format!("in {repo}"), SMALL_MUTED));
     }
@@ -318,15 +329,13 @@ pub(super) fn by_tag_cells(e: &Event) -> Vec<Vec<Para>> {
     ]
 }
 
-fn unapproved_cells(e: &Event) -> Vec<Vec<Para>> {
+fn unapproved_cells(e: &Event, versions: &HashMap<String, String>) -> Vec<Vec<Para>> {
     let when = when_cell(e, "UNAPPROVED", BAD);
-    let mut what = vec![
-        Para::new(
-            format!("{}: recorded in {}", e.app, e.env),
-            Style::new(Font::Bold, 8.5, BAD),
-        ),
-        Para::new(digest_of(e), MONO).gap(2.0),
-    ];
+    let mut what = vec![Para::new(
+        format!("{}: recorded in {}", e.app, e.env),
+        Style::new(Font::Bold, 8.5, BAD),
+    )];
+    what.extend(digest_paras(e, versions));
     if let Some(actor) = &e.actor {
         what.push(Para::new(format!("by {actor}"), SMALL).gap(2.0));
     }

@@ -1,13 +1,15 @@
 //! Section "Rejected digests": every rejection and unrejection in the period, who signed it
 //! (role, key), its scope and its reason; rejections are highlighted.
 
+use std::collections::HashMap;
+
 use super::canvas::{Canvas, Para, Style, BAD, BODY_W, DRIFT_BG, GOOD, INK, MARGIN_X};
 use super::fonts::Font;
-use super::table::{digest_of, header, row, when_cell, Columns};
-use super::{heading, MONO, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
+use super::table::{digest_paras, end, row, start, when_cell, Columns};
+use super::{heading, MONO_MUTED, SMALL, SMALL_BOLD, SMALL_MUTED};
 use crate::domain::{Event, EventKind};
 
-pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
+pub(super) fn table(c: &mut Canvas, rows: &[Event], versions: &HashMap<String, String>) {
     heading(c, "Rejected digests");
     c.paras(
         MARGIN_X,
@@ -24,7 +26,7 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
         ("Signed by (role, key)", 122.0),
         ("Reason", BODY_W - 386.0),
     ];
-    header(c, cols);
+    start(c, cols);
     if rows.is_empty() {
         row(
             c,
@@ -48,9 +50,9 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
         } else {
             format!("{} and later", e.env)
         };
-        let what = vec![
-            Para::new(e.app.clone(), Style::new(Font::Bold, 8.5, INK)),
-            Para::new(digest_of(e), MONO).gap(2.0),
+        let mut what = vec![Para::new(e.app.clone(), Style::new(Font::Bold, 8.5, INK))];
+        what.extend(digest_paras(e, versions));
+        what.push(
             Para::new(
                 format!(
                     "{} for {scope}",
@@ -59,7 +61,7 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
                 SMALL,
             )
             .gap(2.0),
-        ];
+        );
         let who = vec![
             Para::new(e.actor.clone().unwrap_or_default(), SMALL_BOLD),
             Para::new(e.data_str("role").unwrap_or_default(), SMALL).gap(1.0),
@@ -73,4 +75,5 @@ pub(super) fn table(c: &mut Canvas, rows: &[Event]) {
             rejected.then_some(DRIFT_BG),
         );
     }
+    end(c);
 }

@@ -3,7 +3,7 @@
 
 use super::canvas::{Canvas, Para, Style, BAD, BODY_W, INK};
 use super::fonts::Font;
-use super::table::{header, row, Columns};
+use super::table::{end, row, start, Columns};
 use super::{heading, SMALL, SMALL_MUTED};
 use crate::report::Summary;
 
@@ -33,7 +33,7 @@ pub(super) fn table(c: &mut Canvas, summary: &Summary) {
         ("Approvals", 54.0),
         ("Approved by (role, approvals)", BODY_W - 312.0),
     ];
-    header(c, cols);
+    start(c, cols);
     if summary.apps.is_empty() {
         row(
             c,
@@ -81,4 +81,5 @@ pub(super) fn table(c: &mut Canvas, summary: &Summary) {
             None,
         );
     }
+    end(c);
 }

@@ -1,24 +1,25 @@
-//! The title page: workspace, period, filters, when the report was made, the events and the
-//! chain range, the chain head, what the checks found (in a box), the totals, the characters the
-//! fonts cannot draw, and how to check the report.
+//! Page one: workspace, period, filters, when the report was made, what the checks found (in a
+//! box), the characters the fonts cannot draw, and the exceptions, counted and listed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::canvas::{
     lay_out, Canvas, Para, Rgb, Style, BAD, BODY_W, GOOD, INK, MARGIN_X, MUTED, RULE,
 };
 use super::fonts::Font;
-use super::{local, BAD_BODY, BODY, H1, LABEL, MONO_BODY, SMALL, SMALL_MUTED};
+use super::structure::Tag;
+use super::{exceptions, local, BAD_BODY, BODY, H1, LABEL, MONO_BODY};
+use crate::report::exceptions::Exception;
 use crate::report::signatures::SignatureCheck;
-use crate::report::{Meta, Selection, Summary};
+use crate::report::Meta;
 
 /// `1 event`, `2 events`.
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(super) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A label on the left, paragraphs on the right.
-fn key_value(c: &mut Canvas, label: &str, value: &[Para]) {
+pub(super) fn key_value(c: &mut Canvas, label: &str, value: &[Para]) {
     const LABEL_W: f32 = 118.0;
     let (lines, height) = lay_out(value, BODY_W - LABEL_W);
     let (label_lines, label_h) = lay_out(&[Para::new(label, LABEL)], LABEL_W - 8.0);
@@ -26,31 +27,37 @@ fn key_value(c: &mut Canvas, label: &str, value: &[Para]) {
     if c.room() < h {
         c.new_page();
     }
+    c.begin(Tag::P);
     c.draw_lines(MARGIN_X, &label_lines);
     c.draw_lines(MARGIN_X + LABEL_W, &lines);
+    c.end();
     c.y -= h;
 }
 
 pub(super) fn page(
     c: &mut Canvas,
     meta: &Meta,
-    sel: &Selection,
     signatures: &SignatureCheck,
-    summary: &Summary,
+    exceptions: &[Exception],
+    versions: &HashMap<String, String>,
     missing: &BTreeSet<char>,
 ) {
     c.paras(
         MARGIN_X,
         BODY_W,
-        &[
-            Para::new("TOLLGATE", Style::new(Font::Bold, 10.0, MUTED)),
-            Para::new("Audit report", H1).gap(4.0),
-            Para::new(
-                format!("Workspace {}", meta.workspace),
-                Style::new(Font::Regular, 13.0, INK),
-            )
-            .gap(2.0),
-        ],
+        &[Para::new("TOLLGATE", Style::new(Font::Bold, 10.0, MUTED))],
+    );
+    c.begin(Tag::H1);
+    c.paras(MARGIN_X, BODY_W, &[Para::new("Audit report", H1).gap(4.0)]);
+    c.end();
+    c.paras(
+        MARGIN_X,
+        BODY_W,
+        &[Para::new(
+            format!("Workspace {}", meta.workspace),
+            Style::new(Font::Regular, 13.0, INK),
+        )
+        .gap(2.0)],
     );
     c.y -= 12.0;
     c.hline(MARGIN_X, MARGIN_X + BODY_W, c.y, RULE);
@@ -81,72 +88,15 @@ pub(super) fn page(
         "Generated at",
         &[Para::new(local(meta.generated_at), BODY)],
     );
-    let events = match (sel.first_seq, sel.last_seq) {
-        (Some(a), Some(b)) => {
-            let mut paras = vec![Para::new(
-                format!(
-                    "{} matching the filters, in the chain range from event {a} to event {b}.",
-                    plural(sel.matched, "event", "events")
-                ),
-                BODY,
-            )];
-            if sel.context > 0 {
-                paras.push(
-                    Para::new(
-                        format!(
-                            "Also included: {} from outside the filters that promotions in the period counted.",
-                            plural(sel.context, "approval", "approvals")
-                        ),
-                        SMALL_MUTED,
-                    )
-                    .gap(2.0),
-                );
-            }
-            if sel.stubs > 0 {
-                paras.push(
-                    Para::new(
-                        format!(
-                            "{} of the range outside the filters appear in the JSON export as link stubs (seq and hashes only).",
-                            plural(sel.stubs, "other event", "other events")
-                        ),
-                        SMALL_MUTED,
-                    )
-                    .gap(2.0),
-                );
-            }
-            paras
-        }
-        _ => vec![Para::new("No events match the filters.", BODY)],
-    };
-    key_value(c, "Events", &events);
     let db = &meta.database;
     key_value(
         c,
         "Chain head",
         &[
-            Para::new(
-                format!(
-                    "event {} of the history database ({} events), hash:",
-                    db.head_seq, db.events
-                ),
-                BODY,
-            ),
+            Para::new(format!("event {}, hash:", db.head_seq), BODY),
             Para::new(&db.head_hash, MONO_BODY).gap(1.0),
         ],
     );
-    if let (Some(last), Some(end)) = (sel.last_seq, &sel.end_hash) {
-        if last != db.head_seq {
-            key_value(
-                c,
-                "Range ends at",
-                &[
-                    Para::new(format!("event {last}, hash:"), BODY),
-                    Para::new(end, MONO_BODY).gap(1.0),
-                ],
-            );
-        }
-    }
-
     // The verification result, in a box.
     let mut lines = Vec::new();
     match &db.broken {
@@ -202,29 +152,6 @@ pub(super) fn page(
     c.draw_lines(MARGIN_X + 10.0, &laid);
     c.y -= h + 9.0 + 14.0;
 
-    let totals = summary.apps.iter().fold([0u64; 4], |t, a| {
-        [
-            t[0] + a.promotions,
-            t[1] + a.rollbacks,
-            t[2] + a.drift,
-            t[3] + a.approvals,
-        ]
-    });
-    key_value(
-        c,
-        "In this report",
-        &[Para::new(
-            format!(
-                "{}, {}, {}, {}, across {}.",
-                plural(totals[0], "promotion", "promotions"),
-                plural(totals[1], "rollback", "rollbacks"),
-                plural(totals[2], "drift incident", "drift incidents"),
-                plural(totals[3], "approval", "approvals"),
-                plural(summary.apps.len() as u64, "app", "apps")
-            ),
-            BODY,
-        )],
-    );
     if !missing.is_empty() {
         key_value(
             c,
@@ -232,14 +159,7 @@ pub(super) fn page(
             &[Para::new(missing_notice(missing), BAD_BODY)],
         );
     }
-    key_value(
-        c,
-        "Checking it",
-        &[Para::new(
-            "Export the same period as JSON (tollgate export --format json with the same filters) and run `tollgate verify FILE`, or check it with only sha256sum and ssh-keygen as docs/src/audit/format.md shows. The chain head hash above names exactly which history this report describes: `tollgate verify` on the database prints the same hash.",
-            SMALL,
-        )],
-    );
+    exceptions::section(c, exceptions, versions);
 }
 
 /// What the report says when some of its characters cannot be drawn: how many and which (by
