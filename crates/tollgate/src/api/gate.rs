@@ -200,6 +200,7 @@ pub(crate) fn evaluate(
         approvers: &ws.config.approvers,
         approvals: &approvals,
         target: &target,
+        source_repository: ws.env_repository(app, from),
         entered_previous,
         previous_actor: source.actor.as_deref(),
         previous_via: source.stay.as_ref().map(|s| s.via),
@@ -262,6 +263,7 @@ pub(crate) fn evaluate(
                 place.git, place.file, app.name
             ),
             blocking: false,
+            fix: None,
         });
     }
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
@@ -301,4 +303,20 @@ pub(crate) fn unmet(check: &PromotionCheck) -> Vec<String> {
         .filter(|r| r.blocking && !r.passed)
         .map(|r| format!("{}: {}", r.rule, r.reason))
         .collect()
+}
+
+/// The refusal of a promotion whose checklist is not met: one line per unmet blocking rule,
+/// with the fix of the first of them that has one.
+pub(crate) fn refusal(check: &PromotionCheck) -> Error {
+    let error = Error::refused(unmet(check).join("\n"));
+    let fix = check
+        .evaluation
+        .rules
+        .iter()
+        .filter(|r| r.blocking && !r.passed)
+        .find_map(|r| r.fix.clone());
+    match fix {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }
