@@ -10,8 +10,8 @@
 
 use tollgate::api::{
     ApprovalReceipt, ApproveRequest, AttestReceipt, AttestRequest, Context, DemoSignerPlan,
-    IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt, PromoteRequest, RejectRequest,
-    RejectionReceipt, RollbackRequest,
+    IncidentCloseRequest, IncidentOpenRequest, IncidentReceipt, PromoteRequest, RecordReceipt,
+    RecordRequest, RejectRequest, RejectionReceipt, RollbackRequest,
 };
 use tollgate::config::Workspace;
 use tollgate::domain::{escape_controls, Digest};
@@ -19,6 +19,7 @@ use tollgate::signing::Verdict;
 use tollgate::Result;
 
 use crate::dialogs::Dialogs;
+use crate::requests::RecordRunningRequest;
 
 /// The kinds of signing a confirmation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,7 @@ pub enum Action {
     IncidentOpen,
     IncidentClose,
     Attest,
+    Record,
 }
 
 impl Action {
@@ -45,6 +47,7 @@ impl Action {
             Action::IncidentOpen => "Sign the incident",
             Action::IncidentClose => "Sign the incident's close",
             Action::Attest => "Sign the attestation",
+            Action::Record => "Sign the record",
         }
     }
 
@@ -59,6 +62,7 @@ impl Action {
             Action::IncidentOpen => "Sign incident",
             Action::IncidentClose => "Sign close",
             Action::Attest => "Sign attestation",
+            Action::Record => "Sign record",
         }
     }
 
@@ -72,6 +76,7 @@ impl Action {
             Action::IncidentOpen => "Open an incident on this image?",
             Action::IncidentClose => "Close the incident on this image?",
             Action::Attest => "Attest this check for this image?",
+            Action::Record => "Record this image as right where it runs?",
         }
     }
 }
@@ -207,6 +212,44 @@ pub fn for_attest(ws: &Workspace, req: &AttestRequest) -> Result<Signing> {
         identity: req.actor.clone().unwrap_or_default(),
         text: Some(("Summary", req.summary.trim().to_string())),
     })
+}
+
+/// `record` of what runs in an environment now (the drift fix "This is right: record it"),
+/// signed as `actor` (resolved by the core, never named by the page), only after the person
+/// said yes in the native confirmation, as [`approve_if_confirmed`]. The image is the
+/// environment's repository at `req.digest`, built here from tollgate.toml.
+pub async fn record_if_confirmed(
+    dialogs: &dyn Dialogs,
+    ws: &Workspace,
+    ctx: &Context,
+    req: RecordRunningRequest,
+    actor: String,
+) -> Result<Option<RecordReceipt>> {
+    let app = ws.app(&req.app)?;
+    let env = ws.env(app, &req.env)?;
+    let digest = Digest::parse(&req.digest)?;
+    let signing = Signing {
+        action: Action::Record,
+        app: app.name.clone(),
+        env: env.name.clone(),
+        digest: digest.clone(),
+        identity: actor.clone(),
+        text: Some((
+            "Means",
+            "a signed record that this image is right here: it ends the drift".to_string(),
+        )),
+    };
+    if !confirmed(dialogs, &signing) {
+        return Ok(None);
+    }
+    let record = RecordRequest {
+        image: format!("{}@{digest}", ws.env_repository(app, env)),
+        app: app.name.clone(),
+        env: env.name.clone(),
+        actor,
+        at: None,
+    };
+    tollgate::api::record(ws, ctx, record).await.map(Some)
 }
 
 /// The confirmation of `approve`: from the previous environment to `to`, signed by this
@@ -408,6 +451,42 @@ mod tests {
         )
         .unwrap();
         (Workspace::load(&file, None).unwrap(), ctx)
+    }
+
+    /// "This is right: record it" signs nothing until the person says yes: the dialog shows the
+    /// environment, the full digest and who signs; Cancel returns `None` before the core (and
+    /// the registry) is reached.
+    #[test]
+    fn a_record_of_what_runs_is_signed_only_after_the_native_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, ctx) = workspace(dir.path());
+        let no = Scripted::default();
+        let req = RecordRunningRequest {
+            app: "api".into(),
+            env: "staging".into(),
+            digest: DIGEST.into(),
+        };
+        let out = tauri::async_runtime::block_on(record_if_confirmed(
+            &no,
+            &ws,
+            &ctx,
+            req,
+            "alice@example.com".into(),
+        ))
+        .unwrap();
+        assert!(out.is_none());
+        assert!(
+            no.asked()[0].contains("Sign the record"),
+            "{:?}",
+            no.asked()
+        );
+        let m = &no.messages()[0];
+        assert!(
+            m.starts_with("Record this image as right where it runs?\n\nApp: api\nEnvironment: staging\nDigest: ")
+                && m.contains(DIGEST)
+                && m.contains("Signed by: alice@example.com"),
+            "{m}"
+        );
     }
 
     /// An incident's open is signed only after the native confirmation, which shows the

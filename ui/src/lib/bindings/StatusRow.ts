@@ -95,4 +95,10 @@ version: string | null,
  * The incidents open now on this row's digest in this environment (`tollgate incident
  * open`); absent when there are none.
  */
-incidents?: Array<IncidentMark>, };
+incidents?: Array<IncidentMark>, 
+/**
+ * With `drift` (now, not with a moment): the digest the history says ran there before the
+ * tag moved, which a rollback would put back; absent otherwise (or when nothing ran there
+ * before, or the drift is a missing tag).
+ */
+drifted_from?: string, };
