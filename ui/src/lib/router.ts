@@ -3,10 +3,10 @@
 
 export type Route =
   | { name: 'overview' }
-  | { name: 'timeline'; app: string }
+  | { name: 'timeline'; app: string; /** Select the stay running in this environment now. */ env?: string }
   | { name: 'digest'; app: string; digest: string }
   | { name: 'promote'; app: string; to: string; digest: string }
-  | { name: 'rollback'; app: string; env: string }
+  | { name: 'rollback'; app: string; env: string; /** The earlier digest picked already. */ digest?: string }
   | { name: 'export' }
   | { name: 'settings' }
   | { name: 'not-found'; path: string };
@@ -23,6 +23,7 @@ export function parseHash(hash: string): Route {
       break;
     case 'timeline':
       if (rest.length === 1) return { name: 'timeline', app: rest[0]! };
+      if (rest.length === 2) return { name: 'timeline', app: rest[0]!, env: rest[1]! };
       break;
     case 'digest':
       if (rest.length === 2) return { name: 'digest', app: rest[0]!, digest: rest[1]! };
@@ -32,6 +33,7 @@ export function parseHash(hash: string): Route {
       break;
     case 'rollback':
       if (rest.length === 2) return { name: 'rollback', app: rest[0]!, env: rest[1]! };
+      if (rest.length === 3) return { name: 'rollback', app: rest[0]!, env: rest[1]!, digest: rest[2]! };
       break;
     case 'export':
       if (rest.length === 0) return { name: 'export' };
@@ -51,13 +53,15 @@ export function href(route: Route): string {
     case 'overview':
       return '#/';
     case 'timeline':
-      return p('timeline', route.app);
+      return route.env ? p('timeline', route.app, route.env) : p('timeline', route.app);
     case 'digest':
       return p('digest', route.app, route.digest);
     case 'promote':
       return p('promote', route.app, route.to, route.digest);
     case 'rollback':
-      return p('rollback', route.app, route.env);
+      return route.digest
+        ? p('rollback', route.app, route.env, route.digest)
+        : p('rollback', route.app, route.env);
     case 'export':
       return p('export');
     case 'settings':
