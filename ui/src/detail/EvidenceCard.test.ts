@@ -51,7 +51,11 @@ describe('EvidenceCard', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Attest…' }));
     const dialog = screen.getByRole('dialog');
     const submit = within(dialog).getByRole('button', { name: 'Attest' }) as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);
+    // Validation when the person acts, not before.
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Say in a line what was checked/);
+    expect(backend.attest).not.toHaveBeenCalled();
     await fireEvent.change(within(dialog).getByLabelText('Check'), { target: { value: 'security-review' } });
     await fireEvent.change(within(dialog).getByLabelText('Result'), { target: { value: 'fail' } });
     await fireEvent.input(dialog.querySelector('input[name=summary]')!, {

@@ -24,6 +24,8 @@ fn drift_made_outside_tollgate_is_recorded_as_right_in_the_window() -> Result<()
         _tmp,
     } = synced_window("qa-drift-e2e@example.com", "drift")?;
 
+    // The first sync (clicked by `synced_window`) has finished: its result is shown.
+    w.wait_for(".sync-result[role=status]", WAIT)?;
     // Someone moves staging to A by hand: skopeo, not Tollgate.
     skopeo_retag(&registry, "payments/api:dev", "payments/api:staging");
     ensure!(staging(&registry)? == ws.a, "skopeo did not move staging");
