@@ -32,7 +32,10 @@ pub fn words(hint: &Hint) -> String {
         Hint::SignWithKey { id } => format!(
             "make one with `tollgate key init --id {id}` (and list its public key in tollgate.toml), set TOLLGATE_SIGNING_KEY to {id}'s OpenSSH private key file, or add {id}'s key to ssh-agent (`ssh-add`)"
         ),
-        Hint::KeyInit { id } => format!("run `tollgate key init --id {id}`"),
+        Hint::KeyInit { id: Some(id) } => format!("run `tollgate key init --id {id}`"),
+        Hint::KeyInit { id: None } => {
+            "run `tollgate key init --id YOUR-ID` once, or pass --approver ID".to_string()
+        }
         Hint::Login { registry } => format!(
             "run `tollgate login {registry} --username U --password-stdin`, or add them to your docker config"
         ),

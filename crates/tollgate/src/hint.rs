@@ -44,8 +44,9 @@ pub enum Hint {
     /// Give this machine a signing key for `id` (and list its public key in tollgate.toml), or
     /// sign with the listed key another way (a key file, ssh-agent).
     SignWithKey { id: String },
-    /// Make this machine's signing key for `id` (kept in the OS keychain).
-    KeyInit { id: String },
+    /// Make this machine's signing key for `id` (kept in the OS keychain); `None` when nothing
+    /// names the identity yet (the person chooses it).
+    KeyInit { id: Option<String> },
     /// Store credentials for the registry at `registry` (its host).
     Login { registry: String },
     /// Read the environments again.

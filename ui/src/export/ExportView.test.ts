@@ -141,7 +141,7 @@ describe('ExportView', () => {
         'UNSEALED: this machine',
       ),
     );
-    expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('--allow-unsealed');
+    expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('accepts an unsealed report');
   });
 
   it('turns the last day picked into an exclusive bound, across month and year ends', () => {

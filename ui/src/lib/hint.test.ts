@@ -11,7 +11,7 @@ const ALL: Record<Hint['kind'], Hint> = {
   attest: { kind: 'attest', app: 'api', digest: digestA, check: 'load-test' },
   unreject: { kind: 'unreject', app: 'api', digest: digestA, env: 'staging' },
   sign_with_key: { kind: 'sign_with_key', id: 'quinn@example.com' },
-  key_init: { kind: 'key_init', id: 'quinn@example.com' },
+  key_init: { kind: 'key_init', id: null },
   login: { kind: 'login', registry: 'registry.example.com' },
   sync: { kind: 'sync' },
 };

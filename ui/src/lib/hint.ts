@@ -20,7 +20,9 @@ export function hintText(hint: Hint): string {
     case 'sign_with_key':
       return `Create this machine’s signing key for ${hint.id} in Settings → Signing key, and have its public key listed in tollgate.toml.`;
     case 'key_init':
-      return `Create this machine’s signing key for ${hint.id} in Settings → Signing key.`;
+      return hint.id
+        ? `Create this machine’s signing key for ${hint.id} in Settings → Signing key.`
+        : 'Create this machine’s signing key in Settings → Signing key.';
     case 'login':
       return `Store credentials for ${hint.registry} in Settings → Registries and credentials, then try again.`;
     case 'sync':

@@ -77,7 +77,9 @@ pub(super) fn load_private_key(id: &str, secrets: &dyn SecretStore) -> Result<Pr
             Code::NotFound,
             format!("no signing key for {id} in the OS keychain"),
         )
-        .with_hint(crate::Hint::KeyInit { id: id.to_string() }));
+        .with_hint(crate::Hint::KeyInit {
+            id: Some(id.to_string()),
+        }));
     };
     let unusable = |why: &str| {
         Error::new(
@@ -155,7 +157,7 @@ mod tests {
         assert_eq!(
             e.hint,
             Some(crate::Hint::KeyInit {
-                id: "bob@example.com".into()
+                id: Some("bob@example.com".into())
             })
         );
 

@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(
             e.hint,
             Some(crate::Hint::KeyInit {
-                id: "bob@example.com".into()
+                id: Some("bob@example.com".into())
             })
         );
     }
