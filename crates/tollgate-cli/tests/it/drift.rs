@@ -442,7 +442,15 @@ fn the_cli_words_the_provenance_fix_as_a_record_of_the_real_repository() {
     skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
     ws.run(&["sync"]).fails_with(1, &["drift", "api staging"]);
 
-    let check = ws.run(&["check", "--app", "api", "--to", "production", "--digest", &a]);
+    let check = ws.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &a,
+    ]);
     assert_eq!(check.code, 1, "{}\n{}", check.stdout, check.stderr);
     let line = check
         .stdout
@@ -458,7 +466,16 @@ fn the_cli_words_the_provenance_fix_as_a_record_of_the_real_repository() {
     );
 
     let json = ws
-        .run(&["check", "--app", "api", "--to", "production", "--digest", &a, "--json"])
+        .run(&[
+            "check",
+            "--app",
+            "api",
+            "--to",
+            "production",
+            "--digest",
+            &a,
+            "--json",
+        ])
         .json();
     let rule = json["evaluation"]["rules"]
         .as_array()
@@ -477,11 +494,22 @@ fn the_cli_words_the_provenance_fix_as_a_record_of_the_real_repository() {
         })
     );
     let reason = rule["reason"].as_str().unwrap();
-    assert!(!reason.contains("--") && !reason.contains("tollgate record"), "{reason}");
+    assert!(
+        !reason.contains("--") && !reason.contains("tollgate record"),
+        "{reason}"
+    );
 
     // The fix works as worded: the record ends the drift and the rule passes.
     record(&ws, "staging", &a).ok();
-    let after = ws.run(&["check", "--app", "api", "--to", "production", "--digest", &a]);
+    let after = ws.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &a,
+    ]);
     let line = after
         .stdout
         .lines()

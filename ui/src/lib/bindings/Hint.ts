@@ -4,4 +4,4 @@
  * One fix, by its facts. Serialized with a `kind` tag (`snake_case`); kinds may be added,
  * never renamed.
  */
-export type Hint = { "kind": "record", app: string, env: string, image: string, } | { "kind": "record_who", app: string, env: string, image: string, } | { "kind": "close_incident", app: string, id: string, } | { "kind": "attest", app: string, digest: string, check: string, } | { "kind": "unreject", app: string, digest: string, env: string | null, } | { "kind": "sign_with_key", id: string, } | { "kind": "key_init", id: string, } | { "kind": "login", registry: string, } | { "kind": "sync" };
+export type Hint = { "kind": "record", app: string, env: string, image: string, } | { "kind": "record_who", app: string, env: string, image: string, } | { "kind": "close_incident", app: string, id: string, } | { "kind": "attest", app: string, digest: string, check: string, } | { "kind": "unreject", app: string, digest: string, env: string | null, } | { "kind": "sign_with_key", id: string, } | { "kind": "key_init", id: string | null, } | { "kind": "login", registry: string, } | { "kind": "sync" };
