@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { backendContext, type Backend } from '../lib/backend';
-import { attestation, digestA, fakeBackend } from '../lib/testing';
+import { attestation, digestA, fakeBackend, signer } from '../lib/testing';
 import EvidenceCard from './EvidenceCard.svelte';
 
 function show(backend = fakeBackend(), props: Record<string, unknown> = {}) {
@@ -99,5 +99,16 @@ describe('EvidenceCard', () => {
     expect(screen.getByText(/900 bytes · not verified by Tollgate/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Attest…' })).toBeNull();
     expect(backend.referrers).toHaveBeenCalledWith({ app: 'api', digest: digestA });
+  });
+
+  it('disables Attest… with the reason when this machine cannot sign; a listed CI signer may', async () => {
+    show(
+      fakeBackend({ signer: signer({ problem: 'the keychain holds no signing key for quinn@example.com' }) }),
+    );
+    const attest = (await screen.findByRole('button', { name: 'Attest…' })) as HTMLButtonElement;
+    await waitFor(() => expect(attest.disabled).toBe(true));
+    expect(document.getElementById(attest.getAttribute('aria-describedby')!)!.textContent).toBe(
+      'Attesting is signed, and the keychain holds no signing key for quinn@example.com.',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import OverviewCell from '../overview/OverviewCell.svelte';
-import { cell, digestA, digestB, fakeBackend, incident, row } from '../lib/testing';
+import { cell, digestA, digestB, fakeBackend, incident, row, signer } from '../lib/testing';
 import IncidentsCard from './IncidentsCard.svelte';
 
 function showCard(backend = fakeBackend()) {
@@ -122,5 +122,18 @@ describe('OverviewCell incident marker', () => {
     const badge = container.querySelector('[data-incident]')!;
     expect(badge.textContent).toBe('Incident INC-42');
     expect(badge.getAttribute('title')).toContain('INC-42 open since');
+  });
+
+  it('disables Incident… with the reason when this machine cannot sign', async () => {
+    showCard(
+      fakeBackend({
+        signer: signer({ problem: 'this machine has no signing key yet: create one in Settings' }),
+      }),
+    );
+    const open = (await screen.findByRole('button', { name: 'Incident…' })) as HTMLButtonElement;
+    await waitFor(() => expect(open.disabled).toBe(true));
+    expect(document.getElementById(open.getAttribute('aria-describedby')!)!.textContent!.trim()).toBe(
+      'Incidents are signed, and this machine has no signing key yet: create one in Settings.',
+    );
   });
 });

@@ -110,6 +110,23 @@ describe('Drift fixed where it is shown', () => {
     expect(backend.record).not.toHaveBeenCalled();
   });
 
+  it('a CI signer whose key is listed may record (it signs records, never approvals)', async () => {
+    const backend = fakeBackend({
+      overview: sampleOverview([cell(drifted())]),
+      signer: signer({
+        ci_signer: true,
+        listed: true,
+        problem: 'ci@example.com is a CI signer: never approvals',
+      }),
+    });
+    show(backend);
+    const banner = await screen.findByTestId('drift-banner');
+    const button = within(banner).getByRole('button', {
+      name: 'This is right: record it',
+    }) as HTMLButtonElement;
+    await waitFor(() => expect(button.disabled).toBe(false));
+  });
+
   it('shows a failed record where it was asked, in words, with what to do in the window', async () => {
     const backend = fakeBackend({
       overview: sampleOverview([cell(drifted())]),
