@@ -21,6 +21,7 @@ import re
 import sys
 
 ORDER = [
+    "hint",
     "error",
     "domain",
     "keychain",
@@ -39,7 +40,7 @@ ORDER = [
 ]
 RANK = {name: i for i, name in enumerate(ORDER)}
 # Items the crate root re-exports, by the layer that defines them.
-ROOT_ITEMS = {"Result": "error", "Error": "error", "Code": "error"}
+ROOT_ITEMS = {"Result": "error", "Error": "error", "Code": "error", "Hint": "hint"}
 EXEMPT = {"lib.rs", "main.rs"}
 
 

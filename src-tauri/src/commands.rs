@@ -8,9 +8,9 @@ use tollgate::api::{
     ApprovalReceipt, ApproveRequest, ApproverAddRequest, AttestReceipt, Context, DigestDetail,
     ExportSummary, FetchedReport, GitPreview, IncidentCloseRequest, IncidentOpenRequest,
     IncidentReceipt, KeyRotation, OtherReferrers, Overview, PromoteRequest, PromotionCheck,
-    PromotionOutcome, PromotionStep, RegistryAddRequest, RegistryAdded, RegistryProbe,
-    RegistryView, RejectRequest, RejectionReceipt, RepositoryTags, RollbackRequest, SignerStatus,
-    SyncProgress, SyncReport, TeamStatus, WorkspacePlan,
+    PromotionOutcome, PromotionStep, RecordReceipt, RegistryAddRequest, RegistryAdded,
+    RegistryProbe, RegistryView, RejectRequest, RejectionReceipt, RepositoryTags, RollbackRequest,
+    SignerStatus, SyncProgress, SyncReport, TeamStatus, WorkspacePlan,
 };
 use tollgate::config::edit::{ConfigEdit, NewApp};
 use tollgate::config::Workspace;
@@ -30,8 +30,8 @@ use crate::requests::AtRequest;
 use crate::requests::{
     AppRequest, AttestInWindowRequest, CheckRequest, ChooseExportRequest, DigestRequest,
     ExportTarget, ExportToChosenRequest, KeyInitRequest, LoginRequest, LogoutRequest,
-    OpenLinkRequest, OpenWorkspaceRequest, RegistryProbeRequest, RegistryTagsRequest,
-    RevealRequest,
+    OpenLinkRequest, OpenWorkspaceRequest, RecordRunningRequest, RegistryProbeRequest,
+    RegistryTagsRequest, RevealRequest,
 };
 use crate::saved_reports::SaveReportRequest;
 use crate::state::{not_send, run_blocking};
@@ -149,6 +149,14 @@ commands! {
             return Ok(None);
         }
         tollgate::api::rollback(&ws, &state.ctx, req, &|s| on_progress.send(s)).await.map(Some)
+    }
+
+    /// Record what runs in `env` as right (`tollgate record`, the drift fix) as this machine's
+    /// identity once the person confirms in a native dialog (`null` when they do not); shared.
+    async fn record(state, req: RecordRunningRequest) -> Option<RecordReceipt> {
+        let (ws, ctx, dialogs) = (state.workspace()?, state.ctx.clone(), state.dialogs()?);
+        let actor = actor(&state).await?;
+        not_send(move || async move { confirm::record_if_confirmed(dialogs.as_ref(), &ws, &ctx, req, actor).await }).await
     }
 
     /// Sign a rejection of a digest with this machine's key (`tollgate reject`) once the person
@@ -366,15 +374,13 @@ commands! {
         Ok(WorkspaceInfo { note: (!note.is_empty()).then_some(note), ..WorkspaceInfo::from(ws.as_ref()) })
     }
 
-    /// Show a report this window exported in the file manager. Any other path is refused.
-    async fn reveal_file(state, req: RevealRequest) -> () {
+    /// Show a report this window exported in the file manager; `null` when shown, else the
+    /// warning to show (the desktop's file manager or portal failed: the report is fine, here is
+    /// where it is). Any other path is refused.
+    async fn reveal_file(state, req: RevealRequest) -> Option<String> {
         let path = state.exports.written(&req.path)?;
-        run_blocking(move || {
-            tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| {
-                Error::internal(format!("cannot show {} in the file manager: {e}; open its folder yourself", path.display()))
-            })
-        })
-        .await
+        run_blocking(move || Ok(tauri_plugin_opener::reveal_item_in_dir(&path).err().map(|e| crate::links::not_revealed(&path, &e))))
+            .await
     }
 
     /// Open a forge or source page (a commit, a compare view) in the default browser: web
@@ -485,7 +491,8 @@ mod tests {
             "  choose_workspace: { args: null; result: ChosenWorkspace | null };",
             "  key_show: { args: null; result: PublicKeyInfo | null };",
             "  key_rotate: { args: null; result: KeyRotation | null };",
-            "  reveal_file: { args: RevealRequest; result: null };",
+            "  reveal_file: { args: RevealRequest; result: string | null };",
+            "  record: { args: RecordRunningRequest; result: RecordReceipt | null };",
             "  choose_export_path: { args: ChooseExportRequest; result: ExportTarget | null };",
             "  export: { args: ExportToChosenRequest; result: ExportSummary };",
             "  check: { args: CheckRequest; result: PromotionCheck };",

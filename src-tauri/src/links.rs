@@ -7,6 +7,18 @@
 use tauri::Url;
 use tollgate::{Code, Error, Result};
 
+/// The warning when the desktop's file manager (or its portal) could not show a written report:
+/// the report is fine, and this is where it is.
+pub fn not_revealed(path: &std::path::Path, e: &dyn std::fmt::Display) -> String {
+    let folder = path.parent().unwrap_or(path);
+    tracing::warn!(path = %path.display(), error = %e, "the file manager could not show the report");
+    format!(
+        "The report is saved, but the file manager could not show it ({e}). It is {}, in the folder {}.",
+        path.display(),
+        folder.display()
+    )
+}
+
 /// The longest link opened, in bytes.
 const MAX_LINK: usize = 2048;
 
@@ -37,6 +49,17 @@ pub fn web_page(url: &str) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_manager_that_fails_is_a_warning_naming_the_path() {
+        let w = not_revealed(
+            std::path::Path::new("/home/me/audit.pdf"),
+            &"org.freedesktop.portal.Error.Failed",
+        );
+        assert!(w.contains("/home/me/audit.pdf"), "{w}");
+        assert!(w.contains("in the folder /home/me"), "{w}");
+        assert!(!w.to_lowercase().contains("bug"), "{w}");
+    }
 
     #[test]
     fn forge_pages_are_opened() {

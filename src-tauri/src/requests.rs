@@ -31,6 +31,16 @@ pub struct CheckRequest {
     pub digest: String,
 }
 
+/// What runs in an environment, to record as right (`record`: the drift fix): the image is
+/// the environment's repository at `digest`; who signs is this machine's identity.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct RecordRunningRequest {
+    pub app: String,
+    pub env: String,
+    pub digest: String,
+}
+
 /// The approver id a new signing key is for (`key_init`).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]

@@ -29,6 +29,7 @@ mod args;
 #[cfg(test)]
 mod cli_reference;
 mod commands;
+mod hint;
 mod logging;
 mod output;
 
@@ -60,7 +61,7 @@ fn run() -> i32 {
         Ok(status) => status,
         Err(e) => {
             // A refusal may list several unmet rules: one line each.
-            for line in e.message.lines() {
+            for line in hint::error_text(&e).lines() {
                 esay!("error: {line}");
             }
             e.code.exit_status()

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::hint::Hint;
+
 /// What kind of failure this is. Serialized as `snake_case`; codes may be added, never renamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -58,13 +60,20 @@ impl Code {
     }
 }
 
-/// `{code, message}`: what the CLI prints as one line and what the UI receives.
+/// `{code, message, hint}`: what the CLI prints as one line and what the UI receives. The code
+/// is for programs to branch on; the message is the sentence a person reads (what is wrong);
+/// the hint, when there is one, is what to do as facts, which the CLI words with its flags and
+/// the app with its window's actions (so the message names neither).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 #[ts(export)]
 pub struct Error {
     pub code: Code,
     pub message: String,
+    /// What to do next, as facts; absent when the message says it all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hint: Option<Hint>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,6 +83,14 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            hint: None,
+        }
+    }
+    /// The same error with what to do next.
+    pub fn with_hint(self, hint: Hint) -> Self {
+        Error {
+            hint: Some(hint),
+            ..self
         }
     }
     pub fn bad_input(message: impl Into<String>) -> Self {
@@ -91,11 +108,15 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Code::Internal, message)
     }
+    /// The same error with what to do next, when there is something.
+    pub fn with_hint_opt(self, hint: Option<Hint>) -> Self {
+        Error { hint, ..self }
+    }
     /// Prefix the message with where it happened, keeping the code.
     pub fn context(self, what: impl std::fmt::Display) -> Self {
         Error {
-            code: self.code,
             message: format!("{what}: {}", self.message),
+            ..self
         }
     }
 }

@@ -14,6 +14,7 @@
 //! - [`policy`]: the per-environment gates a promotion must pass.
 //! - [`report`]: audit reports (PDF, CSV, JSON) and the offline check of a JSON report.
 //! - [`team`]: team history in the registry: events as OCI artifacts, published and discovered.
+//! - [`hint`]: what to do next, as facts each front end words for itself.
 //! - [`keychain`]: the OS keychain (Secret Service, Keychain, Credential Manager).
 //! - [`logging`]: how log fields are written (control characters escaped); the CLI and the app
 //!   install the subscribers.
@@ -24,6 +25,7 @@ pub mod diff;
 pub mod domain;
 pub mod error;
 pub mod gitops;
+pub mod hint;
 pub mod keychain;
 pub mod logging;
 pub mod policy;
@@ -34,3 +36,4 @@ pub mod store;
 pub mod team;
 
 pub use error::{Code, Error, Result};
+pub use hint::Hint;

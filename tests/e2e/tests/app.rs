@@ -20,6 +20,8 @@ mod as_of;
 mod demo;
 #[path = "app/diff.rs"]
 mod diff;
+#[path = "app/drift.rs"]
+mod drift;
 #[path = "app/gitops.rs"]
 mod gitops;
 #[path = "app/incident.rs"]

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { backendContext, type Backend } from '../lib/backend';
-import { attestation, digestA, fakeBackend } from '../lib/testing';
+import { attestation, digestA, fakeBackend, signer } from '../lib/testing';
 import EvidenceCard from './EvidenceCard.svelte';
 
 function show(backend = fakeBackend(), props: Record<string, unknown> = {}) {
@@ -51,7 +51,11 @@ describe('EvidenceCard', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Attest…' }));
     const dialog = screen.getByRole('dialog');
     const submit = within(dialog).getByRole('button', { name: 'Attest' }) as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);
+    // Validation when the person acts, not before.
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Say in a line what was checked/);
+    expect(backend.attest).not.toHaveBeenCalled();
     await fireEvent.change(within(dialog).getByLabelText('Check'), { target: { value: 'security-review' } });
     await fireEvent.change(within(dialog).getByLabelText('Result'), { target: { value: 'fail' } });
     await fireEvent.input(dialog.querySelector('input[name=summary]')!, {
@@ -129,5 +133,16 @@ describe('EvidenceCard', () => {
     expect(screen.getByText(/900 bytes · not verified by Tollgate/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Attest…' })).toBeNull();
     expect(backend.referrers).toHaveBeenCalledWith({ app: 'api', digest: digestA });
+  });
+
+  it('disables Attest… with the reason when this machine cannot sign; a listed CI signer may', async () => {
+    show(
+      fakeBackend({ signer: signer({ problem: 'the keychain holds no signing key for quinn@example.com' }) }),
+    );
+    const attest = (await screen.findByRole('button', { name: 'Attest…' })) as HTMLButtonElement;
+    await waitFor(() => expect(attest.disabled).toBe(true));
+    expect(document.getElementById(attest.getAttribute('aria-describedby')!)!.textContent).toBe(
+      'Attesting is signed, and the keychain holds no signing key for quinn@example.com.',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import OverviewCell from '../overview/OverviewCell.svelte';
-import { cell, digestA, digestB, fakeBackend, incident, row } from '../lib/testing';
+import { cell, digestA, digestB, fakeBackend, incident, row, signer } from '../lib/testing';
 import IncidentsCard from './IncidentsCard.svelte';
 
 function showCard(backend = fakeBackend()) {
@@ -19,18 +19,23 @@ function showCard(backend = fakeBackend()) {
 }
 
 describe('IncidentsCard', () => {
-  it('needs an id and a summary, then opens the incident in the chosen environment', async () => {
+  it('needs an id and a summary, said when the person acts, then opens the incident in the chosen environment', async () => {
     const { backend, onchanged } = showCard();
     await waitFor(() => expect(screen.getByText('No incident on this digest.')).toBeTruthy());
     await fireEvent.click(screen.getByRole('button', { name: 'Incident…' }));
     const dialog = screen.getByRole('dialog');
     const submit = within(dialog).getByRole('button', { name: 'Open incident' }) as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);
-    expect(within(dialog).getByText(/Give the incident id/)).toBeTruthy();
+    // Nothing is said to be missing before the person acts.
+    expect(within(dialog).queryByText(/Give the incident id/)).toBeNull();
+    expect(within(dialog).queryByRole('alert')).toBeNull();
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Give the incident id/);
     await fireEvent.input(dialog.querySelector('input[name=id]')!, { target: { value: 'INC 42' } });
-    expect(submit.disabled).toBe(true);
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Give the incident id/);
     await fireEvent.input(dialog.querySelector('input[name=id]')!, { target: { value: ' INC-42 ' } });
     expect(within(dialog).getByText(/Say what is wrong/)).toBeTruthy();
+    expect(backend.incidentOpen).not.toHaveBeenCalled();
     await fireEvent.input(dialog.querySelector('input[name=text]')!, { target: { value: ' 5xx spike ' } });
     await fireEvent.change(within(dialog).getByLabelText('Environment'), { target: { value: 'staging' } });
     expect(within(dialog).getByText(/blocks promoting this digest out of staging/)).toBeTruthy();
@@ -71,7 +76,9 @@ describe('IncidentsCard', () => {
     const dialog = screen.getByRole('dialog');
     expect(within(dialog).queryByLabelText('Environment')).toBeNull();
     const submit = within(dialog).getByRole('button', { name: 'Close incident' }) as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);
+    await fireEvent.click(submit);
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/Say how it was resolved/);
+    expect(backend.incidentClose).not.toHaveBeenCalled();
     await fireEvent.input(dialog.querySelector('input[name=text]')!, { target: { value: 'rolled back' } });
     await fireEvent.click(submit);
     await waitFor(() => expect(onchanged).toHaveBeenCalled());
@@ -115,5 +122,18 @@ describe('OverviewCell incident marker', () => {
     const badge = container.querySelector('[data-incident]')!;
     expect(badge.textContent).toBe('Incident INC-42');
     expect(badge.getAttribute('title')).toContain('INC-42 open since');
+  });
+
+  it('disables Incident… with the reason when this machine cannot sign', async () => {
+    showCard(
+      fakeBackend({
+        signer: signer({ problem: 'this machine has no signing key yet: create one in Settings' }),
+      }),
+    );
+    const open = (await screen.findByRole('button', { name: 'Incident…' })) as HTMLButtonElement;
+    await waitFor(() => expect(open.disabled).toBe(true));
+    expect(document.getElementById(open.getAttribute('aria-describedby')!)!.textContent!.trim()).toBe(
+      'Incidents are signed, and this machine has no signing key yet: create one in Settings.',
+    );
   });
 });

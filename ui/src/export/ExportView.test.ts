@@ -63,6 +63,18 @@ describe('ExportView', () => {
     expect(backend.revealFile).toHaveBeenCalledTimes(2);
   });
 
+  it('shows a file manager that cannot show the report as a warning naming the file, not an error', async () => {
+    const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
+    const warning =
+      'The report is saved, but the file manager could not show it (portal failed). It is /tmp/r.json, in the folder /tmp.';
+    backend.revealFile.mockResolvedValue(warning);
+    show(backend);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Export PDF…' }));
+    await screen.findByText('Report written');
+    expect((await screen.findByRole('status')).textContent).toBe(warning);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('does not reveal the file when asked not to, and shows a reveal failure in place', async () => {
     const backend = promoteBackend({ chooseExportPath: exportTarget('/tmp/r.json') });
     backend.revealFile.mockRejectedValue({
@@ -129,7 +141,9 @@ describe('ExportView', () => {
         'UNSEALED: this machine',
       ),
     );
-    expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain('--allow-unsealed');
+    expect(container.querySelector('[data-testid="seal"]')!.textContent).toContain(
+      'accepts an unsealed report',
+    );
   });
 
   it('turns the last day picked into an exclusive bound, across month and year ends', () => {

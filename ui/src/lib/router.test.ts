@@ -19,14 +19,22 @@ describe('router', () => {
     const routes: Route[] = [
       { name: 'overview' },
       { name: 'timeline', app: 'api' },
+      { name: 'timeline', app: 'api', env: 'staging' },
       { name: 'digest', app: 'api', digest },
       { name: 'promote', app: 'api', to: 'production', digest },
       { name: 'rollback', app: 'web app', env: 'staging' },
+      { name: 'rollback', app: 'api', env: 'staging', digest },
       { name: 'export' },
       { name: 'settings' },
     ];
     for (const r of routes) expect(parseHash(href(r))).toEqual(r);
     expect(href({ name: 'digest', app: 'api', digest })).toBe(`#/digest/api/${digest}`);
+    // The drift banner's links: the timeline with the stay in staging selected, and the rollback
+    // with the digest that ran before picked.
+    expect(href({ name: 'timeline', app: 'api', env: 'staging' })).toBe('#/timeline/api/staging');
+    expect(href({ name: 'rollback', app: 'api', env: 'staging', digest })).toBe(
+      `#/rollback/api/staging/${digest}`,
+    );
   });
 
   it('treats an empty hash as the overview and anything unknown as not found', () => {

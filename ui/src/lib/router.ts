@@ -12,10 +12,14 @@ export interface TimelinePlace {
 
 export type Route =
   | { name: 'overview' }
-  | ({ name: 'timeline'; app: string } & TimelinePlace)
+  | ({
+      name: 'timeline';
+      app: string;
+      /** Select the stay running in this environment now. */ env?: string;
+    } & TimelinePlace)
   | { name: 'digest'; app: string; digest: string }
   | { name: 'promote'; app: string; to: string; digest: string }
-  | { name: 'rollback'; app: string; env: string }
+  | { name: 'rollback'; app: string; env: string; /** The earlier digest picked already. */ digest?: string }
   | { name: 'export' }
   | { name: 'settings' }
   | { name: 'not-found'; path: string };
@@ -32,6 +36,7 @@ export function parseHash(hash: string): Route {
       break;
     case 'timeline':
       if (rest.length === 1) return { name: 'timeline', app: rest[0]!, ...placeOf(query) };
+      if (rest.length === 2) return { name: 'timeline', app: rest[0]!, env: rest[1]!, ...placeOf(query) };
       break;
     case 'digest':
       if (rest.length === 2) return { name: 'digest', app: rest[0]!, digest: rest[1]! };
@@ -41,6 +46,7 @@ export function parseHash(hash: string): Route {
       break;
     case 'rollback':
       if (rest.length === 2) return { name: 'rollback', app: rest[0]!, env: rest[1]! };
+      if (rest.length === 3) return { name: 'rollback', app: rest[0]!, env: rest[1]!, digest: rest[2]! };
       break;
     case 'export':
       if (rest.length === 0) return { name: 'export' };
@@ -60,13 +66,15 @@ export function href(route: Route): string {
     case 'overview':
       return '#/';
     case 'timeline':
-      return p('timeline', route.app) + placeQuery(route);
+      return (route.env ? p('timeline', route.app, route.env) : p('timeline', route.app)) + placeQuery(route);
     case 'digest':
       return p('digest', route.app, route.digest);
     case 'promote':
       return p('promote', route.app, route.to, route.digest);
     case 'rollback':
-      return p('rollback', route.app, route.env);
+      return route.digest
+        ? p('rollback', route.app, route.env, route.digest)
+        : p('rollback', route.app, route.env);
     case 'export':
       return p('export');
     case 'settings':

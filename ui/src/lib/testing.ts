@@ -52,6 +52,8 @@ import type { ExportTarget } from './bindings/ExportTarget';
 import type { ChosenWorkspace } from './bindings/ChosenWorkspace';
 import type { ConfigEdit } from './bindings/ConfigEdit';
 import type { RecentWorkspace } from './bindings/RecentWorkspace';
+import type { RecordReceipt } from './bindings/RecordReceipt';
+import type { RecordRunningRequest } from './bindings/RecordRunningRequest';
 import { sampleDiff } from './testing-diff';
 // The core's own reasons for an unapproved digest, written by the core (src-tauri/src/sentences.rs).
 import sentences from './bindings/sentences.json';
@@ -190,6 +192,7 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
       ...sampleWorkspace,
       config_path: '/home/me/payments/tollgate.toml',
     })),
+    record: method('record', (req) => recordReceipt(req)),
     reject: method('reject', (req) => rejectionReceipt(rejection({ ...req, active: true }))),
     unreject: method('unreject', (req) => rejectionReceipt(rejection({ ...req, kind: 'unrejection' }))),
     rejections: method('rejections', () => []),
@@ -230,6 +233,28 @@ export function fakeBackend(data: FakeData = {}): FakeBackend {
 /** A written edit of tollgate.toml (what `appAdd` and `approverAdd` answer). */
 export function configEdit(summary: string): ConfigEdit {
   return { config_path: sampleWorkspace.config_path, summary, diff: `+# ${summary}\n` };
+}
+
+/** What `record` answers: the signed record of `req`'s digest in its environment, shared. */
+export function recordReceipt(
+  req: RecordRunningRequest,
+  team: TeamShare | null = teamShare(),
+): RecordReceipt {
+  return {
+    event: {
+      seq: 42,
+      at: '2026-11-25T10:00:00Z',
+      kind: 'record',
+      app: req.app,
+      env: req.env,
+      digest: req.digest,
+      actor: 'quinn@example.com',
+      data: {},
+      prev_hash: '0'.repeat(64),
+      hash: '1'.repeat(64),
+    },
+    team,
+  };
 }
 
 /** What `chooseWorkspace` answers: the chosen `path` under the token `token:<path>`. */

@@ -164,8 +164,9 @@ describe('Overview', () => {
     expect(container.querySelectorAll('.drift-badge')).toHaveLength(1);
     expect(container.querySelector('td[data-env="dev"]')?.classList.contains('drift')).toBe(false);
     const banner = screen.getByTestId('drift-banner');
+    // The banner's link opens the timeline with the drifted stay selected.
     expect(within(banner).getByRole('link', { name: 'api staging' }).getAttribute('href')).toBe(
-      '#/timeline/api',
+      '#/timeline/api/staging',
     );
     expect(banner.textContent).toContain('local/payments/api:staging');
     expect(screen.getByText('1 drifted')).toBeTruthy();
@@ -370,7 +371,8 @@ describe('Overview', () => {
     );
     const alert = await screen.findByRole('alert');
     expect(alert.dataset.code).toBe('database');
-    expect(within(alert).getByText('database')).toBeTruthy();
+    // The code is for the program (data-code); the person reads words.
+    expect(within(alert).getByText('History database')).toBeTruthy();
     expect(within(alert).getByText('history database error: file is not a database')).toBeTruthy();
     expect(screen.queryByRole('table')).toBeNull();
   });

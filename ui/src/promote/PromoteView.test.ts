@@ -45,6 +45,36 @@ describe('PromoteView', () => {
     expect(screen.getByText(/mallory@example.com ignored: not an approver/)).toBeTruthy();
   });
 
+  it('words a failed rule’s fix as an action in the window, never a command line', async () => {
+    const evaluation = {
+      ...passedEvaluation,
+      passed: false,
+      rules: [
+        {
+          rule: 'incidents' as const,
+          passed: false,
+          blocking: true,
+          reason:
+            'INC-7 is open on 0123456789ab in dev since 2026-11-25T08:00:00Z (opened by quinn: 5xx); close it once it is resolved',
+          fix: { kind: 'close_incident' as const, app: 'api', id: 'INC-7' },
+        },
+      ],
+    };
+    const { container } = show(
+      promoteBackend({ check: async ({ to, digest }) => check({ to, digest, evaluation }) }),
+    );
+    const fix = await waitFor(() => {
+      const f = container.querySelector<HTMLElement>('.rule[data-rule=incidents] .fix');
+      if (!f) throw new Error('no fix shown');
+      return f;
+    });
+    expect(fix.dataset.fix).toBe('close_incident');
+    expect(fix.textContent).toBe(
+      'Close INC-7 (Close… in the Incidents card of the digest’s page) once it is resolved.',
+    );
+    expect(container.querySelector('.checklist')!.textContent).not.toMatch(/--|tollgate incident/);
+  });
+
   it('shows the full digest with its first 12 hex digits emphasised, and what changes', async () => {
     const { container } = show(promoteBackend());
     const head = container.querySelector('.head .digest-text')!;

@@ -79,6 +79,26 @@ describe('RollbackView', () => {
       [...container.querySelectorAll('.step')].every((s) => s.getAttribute('data-state') === 'done'),
     ).toBe(true);
     expect(backend.promote).not.toHaveBeenCalled();
+    // The view shows the new state: C runs in staging now, and there is no picker to pick from.
+    expect(container.querySelector('.head [data-digest]')!.getAttribute('data-digest')).toBe(digestC);
+    expect(screen.getByTestId('rolled-back').textContent).toContain('runs');
+    expect(screen.queryByRole('radio')).toBeNull();
+  });
+
+  it('opens with the digest of the link picked (the drift banner’s “Roll back to …”)', async () => {
+    const backend = promoteBackend({
+      timeline: async () => timeline,
+      check: async ({ to, digest }) => check({ to, digest, current: digestA, evaluation: passedEvaluation }),
+    });
+    render(RollbackView, {
+      props: { app: 'api', env: 'staging', digest: digestB },
+      context: backendContext(backend as BaseBackend),
+    });
+    const radios = (await screen.findAllByRole('radio')) as HTMLInputElement[];
+    await waitFor(() => expect(radios.find((r) => r.value === digestB)!.checked).toBe(true));
+    await waitFor(() =>
+      expect(backend.check).toHaveBeenCalledWith({ app: 'api', to: 'staging', digest: digestB }),
+    );
   });
 
   it('asks for a reason when only the emergency rule lets the rollback pass, and sends it', async () => {

@@ -66,7 +66,7 @@ const history = [
   }),
 ];
 
-function renderTimeline() {
+function renderTimeline(select: string | null = null) {
   const backend = fakeBackend({
     timeline: history,
     status: [
@@ -75,7 +75,7 @@ function renderTimeline() {
       row({ app: 'api', env: 'production' }),
     ],
   });
-  const r = render(Timeline, { props: { app: 'api' }, context: backendContext(backend) });
+  const r = render(Timeline, { props: { app: 'api', select }, context: backendContext(backend) });
   return { ...r, backend };
 }
 
@@ -211,6 +211,20 @@ describe('Timeline', () => {
     await fireEvent.click(seg);
     const details = await screen.findByRole('region', { name: 'Selected stay' });
     expect(within(details).getByText(/EMERGENCY ROLLBACK: .*reason: checkout is down/)).toBeTruthy();
+  });
+
+  it('opens with the stay running in an environment selected (the drift banner’s link)', async () => {
+    renderTimeline('staging');
+    const details = await screen.findByRole('region', { name: 'Selected stay' });
+    expect(details.dataset.digest).toBe(digestC);
+    // A stay that began by drift names the digest expected there (the stay before it) and rolls
+    // back to it, like every other stay links its rollback.
+    expect(details.querySelector<HTMLElement>('[data-expected]')!.dataset.expected).toBe(digestB);
+    expect(
+      within(details)
+        .getByRole('link', { name: `Roll back to ${digestB.slice(7, 19)}…` })
+        .getAttribute('href'),
+    ).toBe(`#/rollback/api/staging/${digestB}`);
   });
 
   it('has a "Roll back…" link per environment lane', async () => {

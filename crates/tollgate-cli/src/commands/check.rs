@@ -76,7 +76,7 @@ fn checklist(check: &tollgate::api::PromotionCheck) {
         } else {
             "warn"
         };
-        say!("  {mark} {:<10} {}", r.rule, r.reason);
+        say!("  {mark} {:<10} {}", r.rule, crate::hint::reason_text(r));
     }
     for i in &check.evaluation.ignored {
         say!(

@@ -430,3 +430,90 @@ fn a_tag_moved_by_a_promotion_still_running_is_not_drift() {
     assert_eq!(ws.status_row("staging")["drift"], false);
     verify_ok(&ws);
 }
+
+/// The checklist's fix is a fact (`fix` in `check --json`: the record of the digest in the
+/// environment it drifted into, naming the real repository), never words in the reason; the
+/// CLI words it with its flags, the app with its window's actions.
+#[test]
+fn the_cli_words_the_provenance_fix_as_a_record_of_the_real_repository() {
+    let (reg, ws, a, _) = setup("hint");
+    ws.run(&["sync"]).ok();
+    // Staging moves to A outside Tollgate: drift.
+    skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
+    ws.run(&["sync"]).fails_with(1, &["drift", "api staging"]);
+
+    let check = ws.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &a,
+    ]);
+    assert_eq!(check.code, 1, "{}\n{}", check.stdout, check.stderr);
+    let line = check
+        .stdout
+        .lines()
+        .find(|l| l.contains("provenance"))
+        .unwrap_or_else(|| panic!("no provenance line: {}", check.stdout));
+    assert!(line.contains("FAIL"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "`tollgate record --app api --env staging --image local/payments/api@{a}`"
+        )),
+        "{line}"
+    );
+
+    let json = ws
+        .run(&[
+            "check",
+            "--app",
+            "api",
+            "--to",
+            "production",
+            "--digest",
+            &a,
+            "--json",
+        ])
+        .json();
+    let rule = json["evaluation"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "provenance")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        rule["fix"],
+        serde_json::json!({
+            "kind": "record",
+            "app": "api",
+            "env": "staging",
+            "image": format!("local/payments/api@{a}"),
+        })
+    );
+    let reason = rule["reason"].as_str().unwrap();
+    assert!(
+        !reason.contains("--") && !reason.contains("tollgate record"),
+        "{reason}"
+    );
+
+    // The fix works as worded: the record ends the drift and the rule passes.
+    record(&ws, "staging", &a).ok();
+    let after = ws.run(&[
+        "check",
+        "--app",
+        "api",
+        "--to",
+        "production",
+        "--digest",
+        &a,
+    ]);
+    let line = after
+        .stdout
+        .lines()
+        .find(|l| l.contains("provenance"))
+        .unwrap();
+    assert!(line.contains("ok"), "{line}");
+}

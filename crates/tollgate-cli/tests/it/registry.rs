@@ -153,9 +153,11 @@ async fn anonymous_is_asked_to_log_in(reg: &TestRegistry) -> (Registry, tollgate
         anonymous.resolve_tag("payments/api", "dev").await,
         Code::AuthRequired,
     );
-    assert!(
-        e.message
-            .contains(&format!("tollgate login {}", reg.host())),
+    assert_eq!(
+        e.hint,
+        Some(tollgate::Hint::Login {
+            registry: reg.host()
+        }),
         "{}",
         e.message
     );

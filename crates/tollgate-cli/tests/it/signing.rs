@@ -172,9 +172,11 @@ fn key_init_never_replaces_a_key_in_the_os_keychain() {
     let key = KeychainKey::new("bob");
     let e = signing::public_key(&key.id, &OsKeychain).unwrap_err();
     assert_eq!(e.code, Code::NotFound);
-    assert!(
-        e.message
-            .contains(&format!("tollgate key init --id {}", key.id)),
+    assert_eq!(
+        e.hint,
+        Some(tollgate::Hint::KeyInit {
+            id: Some(key.id.clone())
+        }),
         "{}",
         e.message
     );

@@ -87,8 +87,10 @@ pub(crate) fn approve_local(
     check_note(req.note.as_deref())?;
     let approver_id = match req.approver.clone() {
         Some(id) => id,
-        None => default_approver(ctx.secrets.as_ref())?
-            .ok_or_else(|| Error::bad_input("who is approving? run `tollgate key init --id YOUR-ID` once, or pass --approver ID"))?,
+        None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
+            Error::bad_input("who is approving? this machine has no signing key yet")
+                .with_hint(crate::Hint::KeyInit { id: None })
+        })?,
     };
     let approver = ws.config.approvers.iter().find(|a| a.id == approver_id).ok_or_else(|| {
         Error::refused(format!(

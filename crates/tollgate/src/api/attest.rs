@@ -444,6 +444,7 @@ pub(crate) fn outcomes(
     }
     let list = attestations_of(ws, store, app, Some(digest))?;
     Ok(checks::decide(
+        &app.name,
         required,
         &ws.config.checks,
         &ws.config.identities(),

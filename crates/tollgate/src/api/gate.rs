@@ -228,6 +228,7 @@ pub(crate) fn evaluate(
         approvers: &ws.config.approvers,
         approvals: &approvals,
         target: &target,
+        source_repository: ws.env_repository(app, from),
         entered_previous,
         previous_actor: source.actor.as_deref(),
         previous_via: source.stay.as_ref().map(|s| s.via),
@@ -382,6 +383,7 @@ fn pinned_rule(
             place.git, place.file, app.name
         ),
         blocking: false,
+        fix: None,
     }))
 }
 
@@ -408,4 +410,20 @@ pub(crate) fn unmet(check: &PromotionCheck) -> Vec<String> {
         .filter(|r| r.blocking && !r.passed)
         .map(|r| format!("{}: {}", r.rule, r.reason))
         .collect()
+}
+
+/// The refusal of a promotion whose checklist is not met: one line per unmet blocking rule,
+/// with the fix of the first of them that has one.
+pub(crate) fn refusal(check: &PromotionCheck) -> Error {
+    let error = Error::refused(unmet(check).join("\n"));
+    let fix = check
+        .evaluation
+        .rules
+        .iter()
+        .filter(|r| r.blocking && !r.passed)
+        .find_map(|r| r.fix.clone());
+    match fix {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }

@@ -271,9 +271,8 @@ fn who<'a>(
         None => match default_approver(ctx.secrets.as_ref())? {
             Some(id) => id,
             None => identity_in_sources(&ws.config.approvers, sources).ok_or_else(|| {
-                Error::bad_input(
-                    "who is rejecting? run `tollgate key init --id YOUR-ID` once, or pass --approver ID",
-                )
+                Error::bad_input("who is rejecting? this machine has no signing key yet")
+                    .with_hint(crate::Hint::KeyInit { id: None })
             })?,
         },
     };

@@ -43,14 +43,16 @@ pub fn signer(ws: &Workspace, ctx: &Context) -> Result<SignerStatus> {
         signers: ws.config.signers.iter().map(|s| s.id.clone()).collect(),
     };
     let Some(id) = default_approver(ctx.secrets.as_ref())? else {
-        status.problem = Some("this machine has no signing key yet: create one in Settings (or `tollgate key init --id YOUR-ID`)".into());
+        status.problem = Some("this machine has no signing key yet: create one in Settings".into());
         return Ok(status);
     };
     status.approver = Some(id.clone());
     match signing::public_key(&id, ctx.secrets.as_ref()) {
         Ok(key) => status.key = Some(key),
         Err(e) if e.code == Code::NotFound => {
-            status.problem = Some(format!("the keychain holds no signing key for {id}: create one in Settings (or `tollgate key init --id {id}`)"));
+            status.problem = Some(format!(
+                "the keychain holds no signing key for {id}: create one in Settings"
+            ));
             return Ok(status);
         }
         Err(e) => return Err(e),

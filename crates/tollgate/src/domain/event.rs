@@ -338,6 +338,12 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
+    /// With `drift` (now, not with a moment): the digest the history says ran there before the
+    /// tag moved, which a rollback would put back; absent otherwise (or when nothing ran there
+    /// before, or the drift is a missing tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<String>", optional)]
+    pub drifted_from: Option<Digest>,
 }
 
 fn millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -12,6 +12,7 @@ use ts_rs::TS;
 use super::{Rule, RuleResult};
 use crate::config::{ApproverConfig, CheckConfig};
 use crate::domain::Digest;
+use crate::hint::Hint;
 use crate::signing::{CheckResult, ReportRef};
 
 /// One attestation as the views and the rule see it: what was signed, by whom, and whether its
@@ -86,8 +87,9 @@ pub struct CheckOutcome {
 
 /// Decide each check of `required` (in that order) for one digest from `attestations` (of that
 /// app and digest, any order). `checks`: the `[[checks]]` entries; `identities`: every listed
-/// approver and signer (for their roles).
+/// approver and signer (for their roles); `app`: whose digest it is (named by a fix).
 pub fn decide(
+    app: &str,
     required: &[String],
     checks: &[CheckConfig],
     identities: &[ApproverConfig],
@@ -96,11 +98,12 @@ pub fn decide(
 ) -> Vec<CheckOutcome> {
     required
         .iter()
-        .map(|name| one(name, checks, identities, attestations, digest))
+        .map(|name| one(app, name, checks, identities, attestations, digest))
         .collect()
 }
 
 fn one(
+    app: &str,
     name: &str,
     checks: &[CheckConfig],
     identities: &[ApproverConfig],
@@ -115,6 +118,7 @@ fn one(
             passed: false,
             reason,
             blocking: true,
+            fix: None,
         },
     };
     let Some(config) = checks.iter().find(|c| c.name == name) else {
@@ -165,6 +169,7 @@ fn one(
                     passed: true,
                     reason: format!("{name} passed: {}: {}", a.who_when(), a.summary),
                     blocking: true,
+                    fix: None,
                 },
             }
         }
@@ -176,11 +181,19 @@ fn one(
                 a.summary
             ))
         }
-        (_, None) => fail(format!(
-            "{name} has no passing attestation for {} by {}: run it, then `tollgate attest --check {name} --result pass`{aside}",
-            digest.short(),
-            config.who()
-        )),
+        (_, None) => {
+            let mut outcome = fail(format!(
+                "{name} has no passing attestation for {} by {}: run it, then attest that it passed{aside}",
+                digest.short(),
+                config.who()
+            ));
+            outcome.result.fix = Some(Hint::Attest {
+                app: app.to_string(),
+                digest: digest.to_string(),
+                check: name.to_string(),
+            });
+            outcome
+        }
     }
 }
 
@@ -237,6 +250,7 @@ mod tests {
     fn run(list: &[Attestation]) -> Vec<CheckOutcome> {
         let ids = [id("ci", &[]), id("sec", &["security"]), id("dev", &["qa"])];
         decide(
+            "api",
             &["load-test".into(), "security-review".into()],
             &checks(),
             &ids,
@@ -260,6 +274,17 @@ mod tests {
             out[0].result.reason
         );
         assert!(out[1].result.reason.contains("by role security"));
+        for o in &out {
+            crate::policy::evaluate::tests::assert_app_facing(&o.result.reason);
+            assert_eq!(
+                o.result.fix,
+                Some(Hint::Attest {
+                    app: "api".into(),
+                    digest: Digest::of(b"img").to_string(),
+                    check: o.check.clone(),
+                })
+            );
+        }
     }
 
     #[test]

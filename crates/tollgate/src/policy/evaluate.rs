@@ -287,4 +287,4 @@ fn holds(approver: &ApproverConfig, role: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

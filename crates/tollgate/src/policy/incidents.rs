@@ -17,6 +17,7 @@ use ts_rs::TS;
 
 use super::{Rule, RuleResult};
 use crate::domain::{Digest, EventKind};
+use crate::hint::Hint;
 
 /// One incident open or close, as the history holds it and the views show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -206,12 +207,15 @@ pub fn rule(list: &[Incident], app: &str, from: &str, digest: &Digest) -> Option
             rule: Rule::Incidents,
             passed: false,
             reason: format!(
-                "{}; close {} with `tollgate incident close --app {app} --id {} --resolution TEXT` once it is resolved",
+                "{}; close {} once it is resolved",
                 named.join("; "),
                 if ids.len() == 1 { "it" } else { "each" },
-                ids[0]
             ),
             blocking: true,
+            fix: Some(Hint::CloseIncident {
+                app: app.to_string(),
+                id: ids[0].to_string(),
+            }),
         });
     }
     let last = list
@@ -235,6 +239,7 @@ pub fn rule(list: &[Incident], app: &str, from: &str, digest: &Digest) -> Option
             last.text
         ),
         blocking: true,
+        fix: None,
     })
 }
 
@@ -309,9 +314,15 @@ mod tests {
         let r = rule(&list, "api", "staging", &a).unwrap();
         assert!(!r.passed && r.blocking);
         assert!(r.reason.starts_with("INC-1 is open on"), "{}", r.reason);
-        assert!(r
-            .reason
-            .contains("tollgate incident close --app api --id INC-1"));
+        assert!(r.reason.contains("close it once it is resolved"));
+        crate::policy::evaluate::tests::assert_app_facing(&r.reason);
+        assert_eq!(
+            r.fix,
+            Some(Hint::CloseIncident {
+                app: "api".into(),
+                id: "INC-1".into()
+            })
+        );
 
         list.push(close(5, "staging", &a, "c5", "o1"));
         // A replay of that close, later: it counts for nothing.

@@ -41,6 +41,9 @@ pub struct PolicyInput<'a> {
     pub approvals: &'a [CandidateApproval],
     /// The promotion being gated.
     pub target: &'a Target,
+    /// The repository the source environment reads (`REGISTRY/PATH`, as tollgate.toml names
+    /// it): where a fix that records the digest finds the image.
+    pub source_repository: &'a str,
     /// When the digest's *current* stay in the source environment (`target.from`) began, as
     /// the history learned of it (the append time of the event that began it, never a
     /// backdated `record --at`); `None` when the digest is not there now.
@@ -56,6 +59,13 @@ pub struct PolicyInput<'a> {
     /// The digest ran in the target environment before (a rollback): its longest finished stay
     /// in the source environment counts toward `min_soak` too.
     pub returning: bool,
+}
+
+impl PolicyInput<'_> {
+    /// The image in the source environment: `REGISTRY/PATH@sha256:HEX`.
+    pub fn source_image(&self) -> String {
+        format!("{}@{}", self.source_repository, self.target.digest)
+    }
 }
 
 /// The finished stays of a digest in an environment, in append time.
@@ -207,11 +217,17 @@ impl std::fmt::Display for Rule {
 pub struct RuleResult {
     pub rule: Rule,
     pub passed: bool,
-    /// One human sentence.
+    /// One human sentence: what is met or missing (never a command line or a button: the fix
+    /// is `fix`).
     pub reason: String,
     /// `false` for a rule that only informs (`signatures`: approvals that were set aside do not
     /// stop a promotion by themselves; the other rules decide whether enough remain).
     pub blocking: bool,
+    /// What to do to meet the rule, as facts each front end words for itself; absent when
+    /// there is nothing to do (or only waiting, or approving, which the checklist says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fix: Option<crate::hint::Hint>,
 }
 
 /// An approval that was set aside.

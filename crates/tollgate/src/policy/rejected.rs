@@ -19,6 +19,7 @@ use super::{Rule, RuleResult};
 use crate::config::{AppConfig, ApproverConfig};
 use crate::domain::statement::CLOCK_SKEW;
 use crate::domain::{Digest, EventKind};
+use crate::hint::Hint;
 
 /// One rejection or unrejection of a digest, as the history holds it and the views show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -212,21 +213,19 @@ pub fn rule(covering: &[&Rejection], app: &str, to: &str) -> Option<RuleResult> 
             .collect();
         reason.push_str(&format!("; also rejected by {}", others.join(", ")));
     }
-    let env = newest
-        .env
-        .as_deref()
-        .map(|e| format!(" --env {e}"))
-        .unwrap_or_default();
     reason.push_str(&format!(
-        "; it is not promoted into {to} until someone with a role lifts it (`tollgate unreject --app {app} --digest {} --confirm {}{env} --reason TEXT`)",
-        newest.digest,
-        newest.digest.short()
+        "; it is not promoted into {to} until someone with a role lifts it"
     ));
     Some(RuleResult {
         rule: Rule::Rejected,
         passed: false,
         reason,
         blocking: true,
+        fix: Some(Hint::Unreject {
+            app: app.to_string(),
+            digest: newest.digest.to_string(),
+            env: newest.env.clone(),
+        }),
     })
 }
 
@@ -409,13 +408,22 @@ mod tests {
         let rule = rule(&c, "api", "production").unwrap();
         assert!(!rule.passed && rule.blocking);
         assert_eq!(rule.rule, Rule::Rejected);
-        for part in [
-            "rejected for staging and later by qa@example.com (qa) at 2026-11-25T08:00:00Z: crashes",
-            "tollgate unreject --app api",
-            "--env staging",
-        ] {
-            assert!(rule.reason.contains(part), "{}", rule.reason);
-        }
+        assert!(
+            rule.reason.contains(
+                "rejected for staging and later by qa@example.com (qa) at 2026-11-25T08:00:00Z: crashes"
+            ),
+            "{}",
+            rule.reason
+        );
+        assert_eq!(
+            rule.fix,
+            Some(Hint::Unreject {
+                app: "api".into(),
+                digest: l[0].digest.to_string(),
+                env: Some("staging".into()),
+            })
+        );
+        crate::policy::evaluate::tests::assert_app_facing(&rule.reason);
         assert!(super::rule(&[], "api", "dev").is_none());
     }
 }

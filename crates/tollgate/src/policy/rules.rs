@@ -8,6 +8,7 @@ use super::evaluate::Sorted;
 use super::{CandidateApproval, PolicyInput, Rule, RuleResult, Target};
 use crate::config::PolicyConfig;
 use crate::domain::Via;
+use crate::hint::Hint;
 
 /// `approvals`: enough distinct approvers among the approvals that count.
 pub(super) fn approvals(policy: &PolicyConfig, sorted: &Sorted) -> Option<RuleResult> {
@@ -182,11 +183,18 @@ pub(super) fn four_eyes(
                 Some(Via::Observed) => ": it was first seen there by a sync and no record names who deployed it",
                 _ => "",
             };
-            rule(
-                Rule::FourEyes,
-                false,
-                format!("no one is known to have put this digest into {from}{how}, so four-eyes cannot tell who may not approve it; say who deployed it with `tollgate record --actor ID`"),
-            )
+            RuleResult {
+                fix: Some(Hint::RecordWho {
+                    app: input.target.app.clone(),
+                    env: from.clone(),
+                    image: input.source_image(),
+                }),
+                ..rule(
+                    Rule::FourEyes,
+                    false,
+                    format!("no one is known to have put this digest into {from}{how}, so four-eyes cannot tell who may not approve it"),
+                )
+            }
         }
     })
 }
@@ -204,14 +212,20 @@ pub(super) fn provenance(input: &PolicyInput) -> Option<RuleResult> {
             true,
             format!("this digest came into {from} by drift; {actor} vouched for it with a record"),
         ),
-        None => rule(
-            Rule::Provenance,
-            false,
-            format!(
-                "this digest came into {from} by drift (the tag moved outside Tollgate) and no record vouches for it; acknowledge it with `tollgate record --app {} --env {from} --image REPOSITORY@{}`, which names who vouched for it, before promoting it",
-                t.app, t.digest
-            ),
-        ),
+        None => RuleResult {
+            fix: Some(Hint::Record {
+                app: t.app.clone(),
+                env: from.clone(),
+                image: input.source_image(),
+            }),
+            ..rule(
+                Rule::Provenance,
+                false,
+                format!(
+                    "this digest came into {from} by drift (the tag moved outside Tollgate) and no record vouches for it yet: it counts once someone records it as right"
+                ),
+            )
+        },
     })
 }
 
@@ -237,6 +251,7 @@ pub(super) fn signatures(input: &PolicyInput, sorted: &Sorted) -> Option<RuleRes
         passed,
         reason,
         blocking: false,
+        fix: None,
     })
 }
 
@@ -246,6 +261,7 @@ pub(super) fn rule(name: Rule, passed: bool, reason: String) -> RuleResult {
         passed,
         reason,
         blocking: true,
+        fix: None,
     }
 }
 

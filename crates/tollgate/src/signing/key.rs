@@ -75,10 +75,11 @@ pub(super) fn load_private_key(id: &str, secrets: &dyn SecretStore) -> Result<Pr
     let Some(pem) = secrets.get(SIGNING_SERVICE, id)? else {
         return Err(Error::new(
             Code::NotFound,
-            format!(
-                "no signing key for {id} in the OS keychain: run `tollgate key init --id {id}`"
-            ),
-        ));
+            format!("no signing key for {id} in the OS keychain"),
+        )
+        .with_hint(crate::Hint::KeyInit {
+            id: Some(id.to_string()),
+        }));
     };
     let unusable = |why: &str| {
         Error::new(
@@ -153,10 +154,11 @@ mod tests {
         let kc = MemoryKeychain::default();
         let e = public_key("bob@example.com", &kc).unwrap_err();
         assert_eq!(e.code, Code::NotFound);
-        assert!(
-            e.message.contains("tollgate key init --id bob@example.com"),
-            "{}",
-            e.message
+        assert_eq!(
+            e.hint,
+            Some(crate::Hint::KeyInit {
+                id: Some("bob@example.com".into())
+            })
         );
 
         kc.set(SIGNING_SERVICE, "bob@example.com", "not a key")

@@ -257,9 +257,8 @@ pub fn identity_in_sources(identities: &[ApproverConfig], sources: &Sources) -> 
 
 /// The one line for an identity with no usable key anywhere.
 fn no_key(id: &str) -> Error {
-    Error::refused(format!(
-        "no key to sign as {id}: make one with `tollgate key init --id {id}` (and list its public key in tollgate.toml), set {SIGNING_KEY_ENV} to {id}'s OpenSSH private key file, or add {id}'s key to ssh-agent (`ssh-add`)"
-    ))
+    Error::refused(format!("no key to sign as {id}"))
+        .with_hint(crate::Hint::SignWithKey { id: id.to_string() })
 }
 
 /// Read the OpenSSH private key file `TOLLGATE_SIGNING_KEY` names: readable by its owner only

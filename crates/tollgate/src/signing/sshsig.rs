@@ -384,6 +384,11 @@ mod tests {
     fn signing_without_a_key_says_how_to_make_one() {
         let e = sign("bob@example.com", b"x", &MemoryKeychain::default()).unwrap_err();
         assert_eq!(e.code, Code::NotFound);
-        assert!(e.message.contains("tollgate key init --id bob@example.com"));
+        assert_eq!(
+            e.hint,
+            Some(crate::Hint::KeyInit {
+                id: Some("bob@example.com".into())
+            })
+        );
     }
 }

@@ -37,6 +37,8 @@ import type { PromotionOutcome } from "./PromotionOutcome";
 import type { PromotionStep } from "./PromotionStep";
 import type { PublicKeyInfo } from "./PublicKeyInfo";
 import type { RecentWorkspace } from "./RecentWorkspace";
+import type { RecordReceipt } from "./RecordReceipt";
+import type { RecordRunningRequest } from "./RecordRunningRequest";
 import type { RegistryAddRequest } from "./RegistryAddRequest";
 import type { RegistryAdded } from "./RegistryAdded";
 import type { RegistryProbe } from "./RegistryProbe";
@@ -74,6 +76,7 @@ export type Commands = {
   approve: { args: ApproveRequest; result: ApprovalReceipt | null };
   promote: { args: PromoteRequest; progress: PromotionStep; result: PromotionOutcome | null };
   rollback: { args: RollbackRequest; progress: PromotionStep; result: PromotionOutcome | null };
+  record: { args: RecordRunningRequest; result: RecordReceipt | null };
   reject: { args: RejectRequest; result: RejectionReceipt | null };
   unreject: { args: RejectRequest; result: RejectionReceipt | null };
   attest: { args: AttestInWindowRequest; result: AttestReceipt | null };
@@ -103,7 +106,7 @@ export type Commands = {
   recent_workspaces: { args: null; result: Array<RecentWorkspace> };
   open_workspace: { args: OpenWorkspaceRequest; result: WorkspaceInfo };
   open_demo: { args: null; result: WorkspaceInfo };
-  reveal_file: { args: RevealRequest; result: null };
+  reveal_file: { args: RevealRequest; result: string | null };
   open_link: { args: OpenLinkRequest; result: null };
   team_status: { args: null; result: TeamStatus };
   overview_at: { args: AtRequest; result: Overview };
@@ -123,6 +126,7 @@ export const COMMAND_NAMES = [
   "approve",
   "promote",
   "rollback",
+  "record",
   "reject",
   "unreject",
   "attest",

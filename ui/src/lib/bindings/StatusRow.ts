@@ -104,4 +104,10 @@ emergency?: boolean,
 /**
  * The reason that emergency rollback gave; absent otherwise.
  */
-reason?: string, };
+reason?: string, 
+/**
+ * With `drift` (now, not with a moment): the digest the history says ran there before the
+ * tag moved, which a rollback would put back; absent otherwise (or when nothing ran there
+ * before, or the drift is a missing tag).
+ */
+drifted_from?: string, };

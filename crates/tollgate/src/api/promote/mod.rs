@@ -286,7 +286,8 @@ async fn run(
             check.digest,
             format_args!("into {} {}", check.app, check.to),
             r.reason
-        )));
+        ))
+        .with_hint_opt(r.fix.clone()));
     }
     if actor.trim().is_empty() {
         return Err(Error::bad_input(
@@ -305,7 +306,7 @@ async fn run(
         return Err(crate::store::journal_busy(&open));
     }
     if !check.evaluation.passed {
-        return Err(Error::refused(gate::unmet(&check).join("\n")));
+        return Err(gate::refusal(&check));
     }
     let tag = match dest {
         Dest::Tag(tag) => tag,

@@ -89,6 +89,7 @@ impl Fixture {
             approvers: &self.approvers,
             approvals,
             target: &self.target,
+            source_repository: "local/payments/api",
             entered_previous: Some(t(0)),
             previous_actor: actor,
             previous_via: Some(Via::Promotion),
@@ -121,6 +122,7 @@ fn no_policy_needs_no_approval() {
         approvers: &f.approvers,
         approvals: &[],
         target: &f.target,
+        source_repository: "local/payments/api",
         entered_previous: None,
         previous_actor: None,
         previous_via: None,
@@ -304,6 +306,7 @@ fn input<'a>(f: &'a Fixture, policy: &'a PolicyConfig) -> PolicyInput<'a> {
         approvers: &f.approvers,
         approvals: &[],
         target: &f.target,
+        source_repository: "local/payments/api",
         entered_previous: Some(t(0)),
         previous_actor: None,
         previous_via: Some(Via::Promotion),
@@ -643,7 +646,15 @@ fn four_eyes_fails_closed_when_nobody_is_known_to_have_put_it_there() {
         assert!(!r.passed && r.blocking);
         assert_eq!(
             r.reason,
-            format!("no one is known to have put this digest into staging{how}, so four-eyes cannot tell who may not approve it; say who deployed it with `tollgate record --actor ID`")
+            format!("no one is known to have put this digest into staging{how}, so four-eyes cannot tell who may not approve it")
+        );
+        assert_eq!(
+            r.fix,
+            Some(crate::Hint::RecordWho {
+                app: "api".into(),
+                env: "staging".into(),
+                image: format!("local/payments/api@{}", f.target.digest),
+            })
         );
     }
     // Once a record names who deployed it, four-eyes holds again.
@@ -697,7 +708,16 @@ fn a_stay_that_began_by_drift_blocks_until_a_record_vouches_for_it() {
     assert!(!r.passed && r.blocking);
     assert_eq!(
         r.reason,
-        format!("this digest came into staging by drift (the tag moved outside Tollgate) and no record vouches for it; acknowledge it with `tollgate record --app api --env staging --image REPOSITORY@{}`, which names who vouched for it, before promoting it", f.target.digest)
+        "this digest came into staging by drift (the tag moved outside Tollgate) and no record vouches for it yet: it counts once someone records it as right"
+    );
+    // The fix names the real repository the source environment reads, never a placeholder.
+    assert_eq!(
+        r.fix,
+        Some(crate::Hint::Record {
+            app: "api".into(),
+            env: "staging".into(),
+            image: format!("local/payments/api@{}", f.target.digest),
+        })
     );
     let names: Vec<&str> = e.rules.iter().map(|r| r.rule.as_str()).collect();
     assert_eq!(names, ["approvals", "provenance", "signatures"]);
@@ -779,4 +799,83 @@ fn durations_read_like_people_write_them() {
     assert_eq!(human(Duration::minutes(150)), "2h30m");
     assert_eq!(human(Duration::hours(24)), "1d");
     assert_eq!(human(Duration::seconds(-5)), "0s");
+}
+
+/// What the app shows of a rule is its reason: a sentence that names no CLI flag, no command
+/// line and no placeholder for the person to fill in. The fix is the rule's `fix`, as facts
+/// each front end words for itself (the CLI with its flags). Every rule, failed and passed, in
+/// every way it can be reached here.
+#[test]
+fn no_rule_reason_names_a_cli_flag_or_a_placeholder() {
+    let f = Fixture::new();
+    let policies = [
+        PolicyConfig::default(),
+        two_approvals(),
+        PolicyConfig {
+            approvals: 1,
+            roles: vec!["manager".into(), "qa".into()],
+            min_soak: Some("24h".into()),
+            four_eyes: true,
+            ..Default::default()
+        },
+        PolicyConfig {
+            min_soak: Some("a day".into()),
+            ..Default::default()
+        },
+    ];
+    let approvals = [
+        f.approval(1, ALICE, "manager"),
+        f.approval(2, CAROL, "qa"),
+        f.approval_by(3, EVE, "mallory@example.com", "qa", &f.target),
+    ];
+    let mut seen = 0;
+    let mut fixes = 0;
+    for policy in &policies {
+        for via in [
+            None,
+            Some(Via::Promotion),
+            Some(Via::Rollback),
+            Some(Via::Record),
+            Some(Via::Observed),
+            Some(Via::Drift),
+        ] {
+            for actor in [None, Some(BOB)] {
+                for approvals in [&approvals[..0], &approvals[..]] {
+                    for entered in [None, Some(t(0)), Some(t(29))] {
+                        let e = evaluate(&PolicyInput {
+                            approvals,
+                            previous_via: via,
+                            previous_actor: actor,
+                            entered_previous: entered,
+                            ..input(&f, policy)
+                        });
+                        for r in &e.rules {
+                            assert_app_facing(&r.reason);
+                            seen += 1;
+                            fixes += usize::from(r.fix.is_some());
+                        }
+                        for i in &e.ignored {
+                            assert_app_facing(&i.reason);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 100 && fixes > 10, "{seen} reasons, {fixes} fixes");
+}
+
+/// A sentence the app may show: no `--flag`, no `tollgate …` command line, no placeholder.
+pub(crate) fn assert_app_facing(text: &str) {
+    for bad in [
+        "--",
+        "`tollgate",
+        "REPOSITORY",
+        " TEXT",
+        " ID",
+        "HEX",
+        "YOUR-ID",
+    ] {
+        assert!(!text.contains(bad), "{bad:?} in: {text}");
+    }
 }

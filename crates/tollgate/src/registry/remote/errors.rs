@@ -87,17 +87,17 @@ impl Remote {
     pub(super) fn auth_required(&self, repository: &str) -> Error {
         let host = &self.host;
         let message = match &self.credentials {
-            Credentials::Anonymous => format!(
-                "registry {host} needs credentials for {repository}: run `tollgate login {host} --username U --password-stdin`, or add them to your docker config"
-            ),
+            Credentials::Anonymous => format!("registry {host} needs credentials for {repository}"),
             Credentials::Basic { username, .. } => format!(
-                "registry {host} rejected the credentials of user '{username}' for {repository}: run `tollgate login {host} --username U --password-stdin` with the right password, or fix your docker config"
+                "registry {host} rejected the credentials of user '{username}' for {repository}"
             ),
             Credentials::Bearer { .. } | Credentials::IdentityToken { .. } => format!(
-                "registry {host} rejected the token from your docker config for {repository}: run `docker login {host}` again, or `tollgate login {host} --username U --password-stdin`"
+                "registry {host} rejected the token from your docker config for {repository}"
             ),
         };
-        Error::new(Code::AuthRequired, message)
+        Error::new(Code::AuthRequired, message).with_hint(crate::Hint::Login {
+            registry: host.to_string(),
+        })
     }
 
     pub(super) fn forbidden(&self, repository: &str, what: &str) -> Error {
