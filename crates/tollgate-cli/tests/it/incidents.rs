@@ -94,6 +94,10 @@ fn an_open_incident_blocks_the_promotion_naming_it_and_its_close_restarts_the_so
         "{}",
         e.message
     );
+    // The sentence names no command line (the app shows it); the fix is a fact each front end
+    // words: a sync.
+    assert!(!e.message.contains("tollgate "), "{}", e.message);
+    assert_eq!(e.hint, Some(tollgate::Hint::Sync));
 
     // The on-call bot (a [[signers]] identity) opens INC-42 on A in staging at hour 3.
     let opened = open(&f.ws, &at(3), "staging", &a, "INC-42", "ci").unwrap();

@@ -7,7 +7,7 @@ use crate::api::{open, Context};
 use crate::config::Workspace;
 use crate::domain::{Event, EventKind, NewEvent};
 use crate::signing::{self, Anchor, ApprovalMessage, Signer, Sources, Target};
-use crate::{Error, Result};
+use crate::{Error, Hint, Result};
 
 /// A person's signed "yes" for one digest moving from one environment to the next.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -136,9 +136,10 @@ pub(crate) fn approve_local(
     let mut store = open::store(ws)?;
     if gate::last_stay(&store, &app.name, &source.name, &digest)?.is_none() {
         return Err(Error::refused(format!(
-            "{digest} never ran in {} {}: approve only what ran in the previous environment (see `tollgate timeline --app {} --env {}`)",
-            app.name, source.name, app.name, source.name
-        )));
+            "{digest} never ran in {} {}: approve only what ran in the previous environment (its timeline lists them)",
+            app.name, source.name
+        ))
+        .with_hint(Hint::Sync));
     }
     let now = ctx.clock.now();
     // The chain head this approval is given on: signed, so that removing or rewriting the

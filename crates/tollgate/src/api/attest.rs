@@ -105,7 +105,7 @@ pub async fn attest(ws: &Workspace, ctx: &Context, req: AttestRequest) -> Result
     };
     if !check.allows(&listed) {
         return Err(Error::refused(format!(
-            "{actor} may not attest check '{}': tollgate.toml allows {}; attest as one of them (--actor), or ask whoever keeps tollgate.toml",
+            "{actor} may not attest check '{}': tollgate.toml allows {}; attest as one of them, or ask whoever keeps tollgate.toml to allow {actor}",
             check.name,
             check.who()
         )));
@@ -242,13 +242,13 @@ fn declared<'a>(ws: &'a Workspace, name: &str) -> Result<&'a CheckConfig> {
 fn read_report(path: &std::path::Path) -> Result<(String, Vec<u8>, String)> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Error::bad_input(format!(
-            "cannot read the report {}: {e}; give the path of the report file with --file",
+            "cannot read the report {}: {e}; choose a report file this machine can read",
             path.display()
         ))
     })?;
     if !meta.is_file() || meta.len() > MAX_REPORT_BYTES {
         return Err(Error::bad_input(format!(
-            "the report {} is not a file of at most {MAX_REPORT_BYTES} bytes (32 MiB); attach a summary and link the full report with --url",
+            "the report {} is not a file of at most {MAX_REPORT_BYTES} bytes (32 MiB); attach a summary of it and give the full report's link instead",
             path.display()
         )));
     }
@@ -314,7 +314,7 @@ async fn attach(
     let (registry, path) = registries.get(&repository)?;
     let team = TeamRegistry::new(registry).map_err(|_| {
         Error::bad_input(format!(
-            "--file attaches the report to the image in the registry, but {repository} is in a local OCI layout (oci:): attest without --file and link the report with --url"
+            "a report file is attached to the image in the registry, but {repository} is in a local OCI layout (oci:): attest without the file and give the report's link instead"
         ))
     })?;
     match team.attach_report(&path, report).await? {
@@ -324,7 +324,7 @@ async fn attach(
             blob: report.layer().digest.to_string(),
         }),
         Publish::Denied(d) => Err(Error::refused(format!(
-            "the report could not be attached, so nothing was signed: registry {} does not let you push to {}; ask for push rights, or attest without --file and link the report with --url",
+            "the report could not be attached, so nothing was signed: registry {} does not let you push to {}; ask for push rights, or attest without the file and give the report's link instead",
             d.registry, d.repository
         ))),
     }

@@ -90,7 +90,7 @@ async fn read(
     Err(Error::new(
         Code::NotFound,
         format!(
-            "{digest} is not in {}: check the digest (`tollgate timeline --app {app}` lists those that ran)",
+            "{digest} is not in {}: check the digest (the timeline of {app} lists those that ran)",
             unique.join(" or ")
         ),
     ))

@@ -19,7 +19,7 @@ use crate::signing::{
     Incidenting,
 };
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Hint, Result};
 
 /// `tollgate incident open`: an incident on one digest running in one environment.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -97,9 +97,10 @@ pub async fn incident_open(
         .any(|s| s.digest == digest);
     if !ran {
         return Err(Error::refused(format!(
-            "{digest} never ran in {} {env}: open an incident on a digest the history shows there (see `tollgate timeline --app {} --env {env}`; run `tollgate sync` first)",
-            app.name, app.name
-        )));
+            "{digest} never ran in {} {env}: open an incident on a digest the history shows there (its timeline lists them; a teammate's moves arrive with a sync)",
+            app.name
+        ))
+        .with_hint(Hint::Sync));
     }
     let list = incidents_of(ws, &store, app, None)?;
     if let Some(i) = list
@@ -156,7 +157,7 @@ pub async fn incident_close(
         [one] => (*one).clone(),
         [] => {
             return Err(Error::refused(format!(
-                "no incident {id} of {} is open{}: see `tollgate status --app {}` (run `tollgate sync` first to learn of teammates' incidents)",
+                "no incident {id} of {} is open{}: the status of {} lists the open ones (a teammate's incidents arrive with a sync)",
                 app.name,
                 if known.is_empty() {
                     String::new()

@@ -18,7 +18,7 @@ use crate::signing::{
     Verdict,
 };
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Hint, Result};
 
 /// A person's signed "no" for one digest (or the lifting of one): `reject` and `unreject`.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -147,9 +147,10 @@ fn sign_verdict(
         .any(|s| s.digest == digest);
     if !known && verdict == Verdict::Reject {
         return Err(Error::refused(format!(
-            "{digest} never ran in any environment of {}: reject a digest the history knows (see `tollgate timeline --app {}`; run `tollgate sync` first)",
-            app.name, app.name
-        )));
+            "{digest} never ran in any environment of {}: reject a digest the history knows (the app's timeline lists them; a teammate's moves arrive with a sync)",
+            app.name
+        ))
+        .with_hint(Hint::Sync));
     }
     let existing = rejections_of(ws, &store, app, Some(&digest))?;
     let same_scope = existing.iter().rev().find(|r| r.active && r.env == env);

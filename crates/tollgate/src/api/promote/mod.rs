@@ -184,8 +184,8 @@ pub async fn rollback(
     }
     if !segments.iter().any(|s| s.digest == digest) {
         return Err(Error::refused(format!(
-            "{digest} never ran in {} {}: a rollback returns to a digest that ran there before (see `tollgate timeline --app {} --env {}`)",
-            app.name, env.name, app.name, env.name
+            "{digest} never ran in {} {}: a rollback returns to a digest that ran there before (its timeline lists them)",
+            app.name, env.name
         )));
     }
     let repository = ws.env_repository(app, env).to_string();
