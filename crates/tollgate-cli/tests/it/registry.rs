@@ -293,7 +293,8 @@ async fn image_info_reads_labels_created_and_platforms() {
         info.source.as_deref(),
         Some("https://git.example.com/payments/api")
     );
-    assert!(info.platforms.is_empty());
+    // A single image names its platform in its config (as umoci wrote it).
+    assert_eq!(info.platforms, ["linux/amd64"]);
 
     let multi = make_multiarch_image("info");
     push(&multi, &reg, "payments/api:multi");

@@ -27,6 +27,7 @@ pub struct ImageInfo {
     pub source: Option<String>,
     /// Every label/annotation found on the config (and manifest annotations).
     pub labels: BTreeMap<String, String>,
-    /// `os/arch[/variant]` of each entry of an index; empty for a single-platform image.
+    /// `os/arch[/variant]` of each entry of an index, or the one a single-platform image's
+    /// config names; empty when unknown (read before this was recorded, or not in the config).
     pub platforms: Vec<String>,
 }

@@ -235,9 +235,42 @@ pub fn config_metadata(bytes: &[u8]) -> (Option<DateTime<Utc>>, BTreeMap<String,
     (created, labels)
 }
 
+/// The `os/architecture[/variant]` an image config names (`linux/amd64`), when it names both.
+pub fn config_platform(bytes: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let part = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let mut platform = format!("{}/{}", part("os")?, part("architecture")?);
+    if let Some(v) = part("variant") {
+        platform.push('/');
+        platform.push_str(v);
+    }
+    Some(platform)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_names_its_platform() {
+        let p = |s: &str| config_platform(s.as_bytes());
+        assert_eq!(
+            p(r#"{"os":"linux","architecture":"amd64"}"#).as_deref(),
+            Some("linux/amd64")
+        );
+        assert_eq!(
+            p(r#"{"os":"linux","architecture":"arm64","variant":"v8"}"#).as_deref(),
+            Some("linux/arm64/v8")
+        );
+        assert_eq!(p(r#"{"architecture":"amd64"}"#), None);
+        assert_eq!(p("not json"), None);
+    }
 
     fn d(n: u8) -> String {
         Digest::of(&[n]).to_string()

@@ -409,7 +409,8 @@ impl Registry {
         }))
     }
 
-    /// Manifest + config metadata: created time, OCI labels, platforms of an index.
+    /// Manifest + config metadata: created time, OCI labels, platforms (of an index's entries,
+    /// or the one a single image's config names).
     /// For an index, `created` and labels come from its first platform's image.
     pub async fn image_info(&self, repository: &str, digest: &Digest) -> Result<ImageInfo> {
         let manifest = self.fetch_manifest(repository, digest).await?;
@@ -451,6 +452,10 @@ impl Registry {
                     let (c, l) = media::config_metadata(&bytes);
                     created = c;
                     labels.extend(l);
+                    // A single-platform image names its platform in its config.
+                    if parsed.kind == Kind::Image {
+                        platforms.extend(media::config_platform(&bytes));
+                    }
                 }
             }
             labels.extend(image.annotations.clone());
