@@ -29,6 +29,7 @@ source: string | null,
  */
 labels: { [key in string]?: string }, 
 /**
- * `os/arch[/variant]` of each entry of an index; empty for a single-platform image.
+ * `os/arch[/variant]` of each entry of an index, or the one a single-platform image's
+ * config names; empty when unknown (read before this was recorded, or not in the config).
  */
 platforms: Array<string>, };
