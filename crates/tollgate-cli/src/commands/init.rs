@@ -1,12 +1,11 @@
 //! `tollgate init`: write a starter tollgate.toml; with `--registry`, one made from what the
 //! registry holds (`api::init_from_registry`), printing what it found.
 
-use std::io::Read;
 use std::path::Path;
 
-use tollgate::api::{self, Context, InitFromRegistry, RegistryLogin, REGISTRY_NAME};
+use tollgate::api::{self, Context, InitFromRegistry, REGISTRY_NAME};
 use tollgate::config::Workspace;
-use tollgate::{Error, Result};
+use tollgate::Result;
 
 use crate::args::InitArgs;
 
@@ -17,21 +16,7 @@ pub async fn run(ctx: &Context, config: Option<&Path>, args: InitArgs) -> Result
         say!("wrote {}", path.display());
         return Ok(0);
     };
-    let login = match args.username {
-        Some(username) => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| {
-                    Error::bad_input(format!("cannot read the password from standard input: {e}"))
-                })?;
-            Some(RegistryLogin {
-                username,
-                password: password.trim_end_matches(['\n', '\r']).to_string(),
-            })
-        }
-        None => None,
-    };
+    let login = crate::commands::password::login_from_stdin(args.username)?;
     let request = InitFromRegistry {
         url,
         repositories: args.repository,

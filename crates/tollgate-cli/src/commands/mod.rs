@@ -15,6 +15,7 @@ mod init;
 mod key;
 mod login;
 mod logout;
+mod password;
 mod promote;
 mod record;
 mod reject;

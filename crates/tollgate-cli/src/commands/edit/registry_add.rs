@@ -1,31 +1,15 @@
 //! `tollgate registry add NAME URL [--username U --password-stdin]`.
 
-use std::io::Read;
-
-use tollgate::api::{self, Context, RegistryAddRequest, RegistryLogin};
+use tollgate::api::{self, Context, RegistryAddRequest};
 use tollgate::config::edit::NewRegistry;
-use tollgate::{Error, Result};
+use tollgate::Result;
 
 use crate::args::RegistryAddArgs;
 use crate::commands::Load;
 
 pub async fn run(load: Load<'_>, ctx: &Context, args: RegistryAddArgs) -> Result<i32> {
     let ws = load()?;
-    let login = match args.username {
-        Some(username) => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| {
-                    Error::bad_input(format!("cannot read the password from standard input: {e}"))
-                })?;
-            Some(RegistryLogin {
-                username,
-                password: password.trim_end_matches(['\n', '\r']).to_string(),
-            })
-        }
-        None => None,
-    };
+    let login = crate::commands::password::login_from_stdin(args.username)?;
     let req = RegistryAddRequest {
         registry: NewRegistry {
             name: args.name,
