@@ -73,7 +73,7 @@ pub fn timeline_at(
         ws.env(a, e)?;
     }
     let store = open::store(ws)?;
-    let mut out = Vec::new();
+    let (mut segments, mut drifts) = (Vec::new(), Vec::new());
     for e in a
         .environments
         .iter()
@@ -84,29 +84,27 @@ pub fn timeline_at(
             stay.segment.version = store
                 .image_info(&stay.segment.digest)?
                 .and_then(|i| i.version);
-            out.push(SegmentAt {
-                segment: stay.segment,
-                at,
-                drift: stay.drift,
-            });
+            segments.push(stay.segment);
+            drifts.push(stay.drift);
         }
     }
     // The stay's incidents and attestations as the history held them at `at`: appended by
     // then, an incident closed only if its close was.
-    let mut segments: Vec<Segment> = out.iter().map(|s| s.segment.clone()).collect();
     crate::api::incident::mark_segments(ws, &store, a, &mut segments)?;
     crate::api::attest::mark_segments(ws, &store, a, &mut segments)?;
-    for (s, mut marked) in out.iter_mut().zip(segments) {
-        marked.incidents.retain(|i| i.opened_at <= at);
-        for i in &mut marked.incidents {
-            if i.closed_at.is_some_and(|c| c > at) {
-                i.closed_at = None;
-                i.resolution = None;
+    Ok(segments
+        .into_iter()
+        .zip(drifts)
+        .map(|(mut segment, drift)| {
+            segment.incidents.retain(|i| i.opened_at <= at);
+            for i in &mut segment.incidents {
+                if i.closed_at.is_some_and(|c| c > at) {
+                    i.closed_at = None;
+                    i.resolution = None;
+                }
             }
-        }
-        marked.checks.retain(|c| c.at <= at);
-        s.segment.incidents = marked.incidents;
-        s.segment.checks = marked.checks;
-    }
-    Ok(out)
+            segment.checks.retain(|c| c.at <= at);
+            SegmentAt { segment, at, drift }
+        })
+        .collect())
 }

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::config::CheckConfig;
 use crate::domain::{Digest, Event, EventKind};
 
 /// What a `check` event attested, as far as evidence refers to it.
@@ -62,14 +63,14 @@ impl EvidenceLedger {
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default()
         };
-        let mut who = Vec::new();
-        if !list("roles").is_empty() {
-            who.push(format!("role {}", list("roles").join(", ")));
-        }
-        if !list("signers").is_empty() {
-            who.push(list("signers").join(", "));
-        }
-        Some((list("attesters"), who.join(" or ")))
+        let owned = |k: &str| list(k).into_iter().map(str::to_string).collect();
+        // Worded as tollgate.toml's entry words it (`CheckConfig::who`).
+        let declared = CheckConfig {
+            name: check.to_string(),
+            roles: owned("roles"),
+            signers: owned("signers"),
+        };
+        Some((list("attesters"), declared.who()))
     }
 
     /// Take in one event; for a promotion or rollback, what is wrong with the evidence it
