@@ -95,6 +95,7 @@ impl TestRegistry {
         for _ in 0..20 {
             reg.port = free_port();
             if reg.spawn() {
+                forget_stored_credentials(&reg.host());
                 return reg;
             }
         }
@@ -290,7 +291,20 @@ impl TestRegistry {
 impl Drop for TestRegistry {
     fn drop(&mut self) {
         self.stop();
+        forget_stored_credentials(&self.host());
     }
+}
+
+/// Remove what the OS keychain holds for `host` (`127.0.0.1:PORT`). Ports are reused between
+/// tests, and credentials are stored by host: a test that logged in to a registry which has since
+/// stopped must not hand its password to the next registry given that port. Done when a registry
+/// starts (a crashed test cleans nothing) and when it is dropped. Without a session bus there is
+/// no keychain to clean (the tests that store credentials run under scripts/with-keychain.sh).
+fn forget_stored_credentials(host: &str) {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return;
+    }
+    let _ = tollgate::registry::delete_credentials(host, &tollgate::keychain::OsKeychain);
 }
 
 /// One HTTP/1.1 request on a fresh connection; the status, or `None` if nothing answers.

@@ -314,6 +314,17 @@ fn basic_auth_from_the_keychain_and_from_docker_config() {
     .unwrap();
     ws2.run(&["sync"]).ok();
     assert_eq!(ws2.status_row("dev")["digest"], a.as_str());
+
+    // A stopped test registry takes its stored login with it: its port will serve another test.
+    let host = reg.host();
+    assert!(
+        tollgate::registry::has_stored_credentials(&host, &tollgate::keychain::OsKeychain).unwrap()
+    );
+    drop(reg);
+    assert!(
+        !tollgate::registry::has_stored_credentials(&host, &tollgate::keychain::OsKeychain)
+            .unwrap()
+    );
 }
 
 #[test]
