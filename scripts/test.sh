@@ -31,6 +31,9 @@ scripts/check-bindings.sh
 step "no module of the core imports from a layer above it"
 scripts/check-layers.py
 
+step "no sentence the app can show names a CLI flag (hints word what to do)"
+scripts/check-app-words.py
+
 step "docs: the book builds, and its links and anchors resolve (the CLI reference is checked by the rust tests)"
 mdbook build docs
 scripts/check-doc-links.py

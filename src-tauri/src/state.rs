@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use tollgate::api::{DemoSigner, DemoSignerPlan, DemoSigning, Overview, DEMO_ROLES};
 use tollgate::config::{Workspace, CONFIG_ENV};
-use tollgate::{Error, Result};
+use tollgate::{Error, Hint, Result};
 
 use crate::dialogs::Dialogs;
 use crate::exports::Exports;
@@ -185,7 +185,7 @@ impl AppState {
     /// confirmation says so first (no: the demo is made without it).
     pub async fn open_demo(&self) -> Result<(Arc<Workspace>, DemoSigning)> {
         let base = self.data_dir.as_ref().ok_or_else(|| {
-            Error::internal("the app has no data folder to create the demo in; create one with `tollgate demo DIR` and open its tollgate.toml")
+            Error::internal("the app has no data folder to create the demo in (is $HOME set?); open a workspace instead")
         })?;
         let dir = fresh_dir(base, "demo");
         tracing::info!(dir = %dir.display(), "creating the demo workspace");
@@ -309,9 +309,7 @@ fn log_opened(workspace: &Result<Workspace>) {
 fn load(explicit: Option<&Path>, last: Option<&Path>) -> Result<Workspace> {
     if explicit.is_none() && std::env::var_os(CONFIG_ENV).is_none() {
         let Some(last) = last else {
-            return Err(Error::config(format!(
-                "no workspace is open: start Tollgate with --workspace FILE or set {CONFIG_ENV} to a tollgate.toml"
-            )));
+            return Err(Error::config("no workspace is open").with_hint(Hint::OpenWorkspace));
         };
         return Workspace::load(last, None).map_err(|e| {
             Error::config(format!(

@@ -40,6 +40,20 @@ pub fn words(hint: &Hint) -> String {
             "run `tollgate login {registry} --username U --password-stdin`, or add them to your docker config"
         ),
         Hint::Sync => "run `tollgate sync`".to_string(),
+        Hint::Verify => "run `tollgate verify` to check the history".to_string(),
+        Hint::HandOverKey { id } => format!(
+            "{id} hands over the line `tollgate key show --id {id}` prints on their machine"
+        ),
+        Hint::ListIdentity { id } => format!(
+            "add a [[signers]] entry for {id} with its public key (`tollgate key init --id {id}`, then `tollgate key show --id {id}`; or the .pub of the key in TOLLGATE_SIGNING_KEY or ssh-agent), or act as a listed identity (--actor, $TOLLGATE_ACTOR)"
+        ),
+        Hint::NameActor => "pass --actor ID, set $TOLLGATE_ACTOR, or make this machine's signing key (`tollgate key init --id ID`) and have it listed in tollgate.toml".to_string(),
+        Hint::GiveReason => "give it with --reason TEXT".to_string(),
+        Hint::ChooseRole { roles } => format!("pass --role (one of {})", roles.join(", ")),
+        Hint::NameDigest => "pass --digest sha256:HEX to compare a digest with what it runs".to_string(),
+        Hint::OpenWorkspace => {
+            "run `tollgate init` to write one, or pass --config FILE".to_string()
+        }
     }
 }
 

@@ -51,4 +51,21 @@ pub enum Hint {
     Login { registry: String },
     /// Read the environments again.
     Sync,
+    /// Check the history's hash chain and signatures before trusting it.
+    Verify,
+    /// `id`'s public key line (from their machine) is what tollgate.toml needs for them.
+    HandOverKey { id: String },
+    /// Have `id` listed in tollgate.toml (an approver or a `[[signers]]` entry with its public
+    /// key), or act as an identity that is listed.
+    ListIdentity { id: String },
+    /// Nothing names who is acting: name them, or give this machine a listed signing key.
+    NameActor,
+    /// A reason is required: say why, in one line.
+    GiveReason,
+    /// The approver holds several roles: choose the one this approval is in.
+    ChooseRole { roles: Vec<String> },
+    /// Open another workspace file, or write a new one.
+    OpenWorkspace,
+    /// Name the digest to compare with what runs (there is no candidate to take).
+    NameDigest,
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backendContext, type Backend as BaseBackend } from '../lib/backend';
 import { exportSummary, exportTarget, promoteBackend, row } from '../lib/testing';
 import ExportView from './ExportView.svelte';
-import { pickerValue, sinceBound, untilBound } from './range';
+import { pickerValue, rangeProblem, sinceBound, untilBound } from './range';
 
 function show(backend = promoteBackend()) {
   backend.status.mockResolvedValue([
@@ -178,5 +178,43 @@ describe('ExportView', () => {
     expect(untilBound('2026-11-02T10:00:00+02:00')).toBe('2026-11-02T10:00:00+02:00');
     expect(pickerValue('2026-11-02T10:00:00Z')).toBe('2026-11-02T10:00');
     expect(pickerValue('-7d')).toBe('');
+  });
+
+  it('names a range it cannot export when the person exports, before any save dialog', async () => {
+    const { backend } = show(promoteBackend({ chooseExportPath: exportTarget('/tmp/r.pdf') }));
+    const from = screen.getByLabelText('From (inclusive)');
+    await fireEvent.input(from, { target: { value: 'last tuesday' } });
+    // nothing is said while typing
+    expect(screen.queryByRole('alert')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'From: “last tuesday” is not a day or a moment; type 2026-11-01 or 2026-11-01T08:00:00Z, or pick one.',
+    );
+    expect(from.getAttribute('aria-invalid')).toBe('true');
+    expect(backend.chooseExportPath).not.toHaveBeenCalled();
+
+    await fireEvent.input(from, { target: { value: '2026-11-30' } });
+    await fireEvent.input(screen.getByLabelText('To (inclusive)'), { target: { value: '2026-11-01' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/^The period is empty/));
+    expect(backend.chooseExportPath).not.toHaveBeenCalled();
+
+    // one whole day is a period; a good range goes on to the save dialog and the core
+    await fireEvent.input(from, { target: { value: '2026-11-01' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export PDF…' }));
+    await waitFor(() => expect(backend.export).toHaveBeenCalled());
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('accepts days, moments with a zone and picked moments, and nothing else', () => {
+    expect(rangeProblem('', '')).toBeNull();
+    expect(rangeProblem('2026-11-01', '2026-11-01')).toBeNull();
+    expect(rangeProblem('2026-11-01T08:00:00Z', '2026-11-01T11:00:00+02:00')).toBeNull();
+    expect(rangeProblem('2026-11-01T08:00', '')).toBeNull();
+    for (const bad of ['-7d', '2026-02-30', '2026-11-01 08:00', 'yesterday', '2026-13-01']) {
+      expect(rangeProblem(bad, ''), bad).toMatch(/^From: /);
+    }
+    expect(rangeProblem('', 'nope')).toMatch(/^To: /);
+    expect(rangeProblem('2026-11-02T00:00:00Z', '2026-11-01')).toMatch(/^The period is empty/);
   });
 });

@@ -14,6 +14,14 @@ const ALL: Record<Hint['kind'], Hint> = {
   key_init: { kind: 'key_init', id: null },
   login: { kind: 'login', registry: 'registry.example.com' },
   sync: { kind: 'sync' },
+  verify: { kind: 'verify' },
+  hand_over_key: { kind: 'hand_over_key', id: 'quinn@example.com' },
+  list_identity: { kind: 'list_identity', id: 'release-bot' },
+  name_actor: { kind: 'name_actor' },
+  give_reason: { kind: 'give_reason' },
+  choose_role: { kind: 'choose_role', roles: ['qa', 'manager'] },
+  open_workspace: { kind: 'open_workspace' },
+  name_digest: { kind: 'name_digest' },
 };
 
 describe('hintText', () => {
@@ -34,5 +42,7 @@ describe('hintText', () => {
       'Store credentials for registry.example.com in Settings → Registries and credentials, then try again.',
     );
     expect(hintText(ALL.unreject)).toContain('for staging and later');
+    expect(hintText(ALL.choose_role)).toContain('(qa, manager)');
+    expect(hintText(ALL.hand_over_key)).toContain('quinn@example.com’s public key line');
   });
 });

@@ -27,6 +27,22 @@ export function hintText(hint: Hint): string {
       return `Store credentials for ${hint.registry} in Settings → Registries and credentials, then try again.`;
     case 'sync':
       return 'Press Sync on the overview.';
+    case 'verify':
+      return 'Do not promote until the history is checked: tell your security contact.';
+    case 'hand_over_key':
+      return `The workspace file needs ${hint.id}’s public key line: they copy it from Settings → Signing key on their machine.`;
+    case 'list_identity':
+      return `Have ${hint.id} listed in tollgate.toml with its public key (Settings → Add an approver; the key line is in Settings → Signing key on that machine).`;
+    case 'name_actor':
+      return 'Create this machine’s signing key in Settings → Signing key, and have it listed in tollgate.toml.';
+    case 'give_reason':
+      return 'Say why, in one line, in the reason field.';
+    case 'choose_role':
+      return `Choose the role you approve in (${hint.roles.join(', ')}).`;
+    case 'name_digest':
+      return 'Choose the digest to compare with what runs there.';
+    case 'open_workspace':
+      return 'Open another workspace, or create one, in Settings → Workspace.';
   }
 }
 

@@ -758,7 +758,8 @@ fn a_digest_missing_from_the_environments_repository_is_refused_before_any_commi
     let line = error_line(&out);
     assert!(
         line.contains("is not readable in local/prod/api")
-            && line.contains("copy it there by digest"),
+            && line.contains("copy it from local/")
+            && line.contains("to local/prod/api by digest"),
         "{line}"
     );
     assert_eq!(fx.repo.tip(), before, "nothing pushed");

@@ -7,7 +7,7 @@ use crate::api::Context;
 use crate::config::Workspace;
 use crate::policy::identity::{identify, Identity};
 use crate::signing::{self, Signer, Sources};
-use crate::{Error, Result};
+use crate::{Error, Hint, Result};
 
 /// Environment variable naming who acts (CI sets it).
 pub const ACTOR_ENV: &str = "TOLLGATE_ACTOR";
@@ -78,9 +78,7 @@ fn choose(
         .or_else(|| given(machine()))
         .or_else(|| given(user))
         .ok_or_else(|| {
-            Error::bad_input(format!(
-                "who is acting? nothing names you: pass --actor ID, set ${ACTOR_ENV}, or make this machine's signing key (`tollgate key init --id ID`) and have it listed in tollgate.toml"
-            ))
+            Error::bad_input("who is acting? nothing names you").with_hint(Hint::NameActor)
         })
 }
 
@@ -130,9 +128,12 @@ pub(crate) fn signer_from(
 ) -> Result<Signer> {
     let Some(listed) = ws.config.identity(actor) else {
         return Err(Error::refused(format!(
-            "{actor} is not an approver or signer in {}: events are signed by a listed identity; add a [[signers]] entry with its public key (`tollgate key init --id {actor}`, then `tollgate key show --id {actor}`; or the .pub of the key in TOLLGATE_SIGNING_KEY or ssh-agent), or act as a listed identity (--actor, $TOLLGATE_ACTOR)",
+            "{actor} is not an approver or signer in {}: events are signed by a listed identity",
             ws.config_path.display()
-        )));
+        ))
+        .with_hint(Hint::ListIdentity {
+            id: actor.to_string(),
+        }));
     };
     Signer::resolve(&listed, sources, ctx.secrets.as_ref())
 }
@@ -221,7 +222,7 @@ mod tests {
         assert_eq!(choose(None, None, none, some("u")).unwrap(), "u");
         let e = choose(None, None, none, None).unwrap_err();
         assert_eq!(e.code, crate::Code::BadInput);
-        assert!(e.message.contains("pass --actor"), "{}", e.message);
+        assert_eq!(e.hint, Some(Hint::NameActor));
         assert!(choose(Some("  "), some("y"), none, None).is_err());
     }
 

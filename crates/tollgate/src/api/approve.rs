@@ -79,7 +79,7 @@ pub(crate) fn approve_local(
     let (app, target, source, digest) = resolve(ws, &req.app, &req.to, &req.digest)?;
     if !req.confirm.eq_ignore_ascii_case(digest.short()) {
         return Err(Error::bad_input(format!(
-            "--confirm {} does not match the digest: type its first 12 hex digits ({}) to confirm you mean this exact image",
+            "the confirmation {} does not match the digest: type its first 12 hex digits ({}) to confirm you mean this exact image",
             req.confirm,
             digest.short()
         )));
@@ -92,12 +92,20 @@ pub(crate) fn approve_local(
                 .with_hint(crate::Hint::KeyInit { id: None })
         })?,
     };
-    let approver = ws.config.approvers.iter().find(|a| a.id == approver_id).ok_or_else(|| {
-        Error::refused(format!(
-            "{approver_id} is not an approver in {}: ask whoever keeps it to add your allowed_signers line (`tollgate key show`)",
+    let approver = ws
+        .config
+        .approvers
+        .iter()
+        .find(|a| a.id == approver_id)
+        .ok_or_else(|| {
+            Error::refused(format!(
+            "{approver_id} is not an approver in {}: whoever keeps it adds your public key line",
             ws.config_path.display()
         ))
-    })?;
+            .with_hint(crate::Hint::HandOverKey {
+                id: approver_id.to_string(),
+            })
+        })?;
     let role = match &req.role {
         Some(r) => r.clone(),
         None => {
@@ -117,9 +125,12 @@ pub(crate) fn approve_local(
                 }
                 _ => {
                     return Err(Error::bad_input(format!(
-                        "{approver_id} holds several roles ({}): pass --role",
+                        "{approver_id} holds several roles ({}): an approval is in one",
                         approver.roles.join(", ")
-                    )))
+                    ))
+                    .with_hint(crate::Hint::ChooseRole {
+                        roles: approver.roles.clone(),
+                    }))
                 }
             }
         }
@@ -198,7 +209,7 @@ pub(crate) fn approve_local(
 fn check_note(note: Option<&str>) -> Result<()> {
     if note.is_some_and(|n| n.chars().any(crate::domain::is_control)) {
         return Err(Error::bad_input(
-            "the note holds a line break or another control character: say it in one line (--note TEXT)",
+            "the note holds a line break or another control character: say it in one line",
         ));
     }
     Ok(())

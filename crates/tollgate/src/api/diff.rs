@@ -30,14 +30,16 @@ pub async fn diff(
         Some(d) => d,
         None => {
             let prev = source.ok_or_else(|| {
-                Error::bad_input(format!("{to_env} is the first environment of {app}: nothing is promoted into it; pass --digest to compare a digest with what it runs"))
+                Error::bad_input(format!("{to_env} is the first environment of {app}: nothing is promoted into it, so there is no candidate"))
+                    .with_hint(crate::Hint::NameDigest)
             })?;
             store
                 .head(app, &prev.name)?
                 .segment
                 .map(|s| s.digest)
                 .ok_or_else(|| {
-                    Error::bad_input(format!("nothing runs in {app} {} yet, so there is no candidate for {to_env}: run `tollgate sync`, or pass --digest", prev.name))
+                    Error::bad_input(format!("nothing runs in {app} {} yet, so there is no candidate for {to_env}: sync first", prev.name))
+                        .with_hint(crate::Hint::NameDigest)
                 })?
         }
     };

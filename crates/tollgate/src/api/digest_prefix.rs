@@ -36,7 +36,7 @@ pub fn resolve_digest(ws: &Workspace, app: &str, typed: &str) -> Result<String> 
     match found.as_slice() {
         [one] => Ok(one.to_string()),
         [] => Err(Error::bad_input(format!(
-            "no digest of {app} in the history starts with {hex}: give the full sha256:… digest, or see `tollgate timeline --app {app}` for the ones it knows"
+            "no digest of {app} in the history starts with {hex}: give the full sha256:… digest; the timeline of {app} lists the ones it knows"
         ))),
         many => Err(Error::bad_input(format!(
             "{hex} is ambiguous for {app}: it starts {}{}; give more hex digits",

@@ -114,7 +114,7 @@ pub fn export(ws: &Workspace, ctx: &Context, req: ExportRequest) -> Result<Expor
     if let (Some(s), Some(u)) = (req.since, req.until) {
         if s >= u {
             return Err(Error::bad_input(format!(
-                "--since {} is not before --until {}: the period would be empty",
+                "the start {} is not before the end {}: the period would be empty",
                 report::rfc3339(s),
                 report::rfc3339(u)
             )));
@@ -403,7 +403,7 @@ fn refuse_own_files(ws: &Workspace, out: &Path) -> Result<()> {
     for (what, path) in own {
         if path.as_ref() == Some(&target) {
             return Err(Error::bad_input(format!(
-                "--out {} is {what}; write the report to another file",
+                "the report file {} is {what}; write the report to another file",
                 out.display()
             )));
         }
@@ -434,7 +434,7 @@ fn check_names(ws: &Workspace, store: &Store, req: &ExportRequest) -> Result<()>
         if !apps.iter().any(|a| &a.name == app) && !any_event(store, Some(app), None)? {
             let known: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
             return Err(Error::bad_input(format!(
-                "no app '{app}' in tollgate.toml or the history (apps: {}); check --app",
+                "no app '{app}' in tollgate.toml or the history (apps: {}); check the app's name",
                 known.join(", ")
             )));
         }
@@ -445,7 +445,7 @@ fn check_names(ws: &Workspace, store: &Store, req: &ExportRequest) -> Result<()>
             .any(|a| a.environments.iter().any(|e| &e.name == env));
         if !known && !any_event(store, None, Some(env))? {
             return Err(Error::bad_input(format!(
-                "no environment '{env}' in tollgate.toml or the history; check --env"
+                "no environment '{env}' in tollgate.toml or the history; check the environment's name"
             )));
         }
     }

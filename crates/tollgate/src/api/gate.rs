@@ -74,7 +74,7 @@ pub(crate) fn resolve<'a>(
     let a = ws.app(app)?;
     let target = ws.env(a, to)?;
     let source = ws.previous_env(a, to).ok_or_else(|| {
-        Error::bad_input(format!("{to} is the first environment of {app}: nothing is promoted into it; record deployments there with `tollgate record`"))
+        Error::bad_input(format!("{to} is the first environment of {app}: nothing is promoted into it; deployments there are recorded"))
     })?;
     Ok((a, target, source, digest))
 }

@@ -89,7 +89,7 @@ pub async fn incident_open(
     let env = ws.env(app, &req.env)?.name.clone();
     let digest = Digest::parse(&req.digest)?;
     let id = check_incident_id(&req.id)?.to_string();
-    let summary = check_incident_text(&req.summary, "--summary")?.to_string();
+    let summary = check_incident_text(&req.summary, "the summary")?.to_string();
     let store = open::store(ws)?;
     let ran = store
         .timeline(&app.name, Some(&env))?
@@ -135,7 +135,7 @@ pub async fn incident_close(
 ) -> Result<IncidentReceipt> {
     let app = ws.app(&req.app)?;
     let id = check_incident_id(&req.id)?.to_string();
-    let resolution = check_incident_text(&req.resolution, "--resolution")?.to_string();
+    let resolution = check_incident_text(&req.resolution, "the resolution")?.to_string();
     let known = {
         let store = open::store(ws)?;
         incidents_of(ws, &store, app, None)?

@@ -79,7 +79,8 @@ fn approver_or_default(ctx: &Context, id: Option<&str>) -> Result<String> {
     match id {
         Some(id) => Ok(id.to_string()),
         None => default_approver(ctx.secrets.as_ref())?.ok_or_else(|| {
-            Error::bad_input("no signing key on this machine yet: run `tollgate key init --id YOUR-ID` (or pass --id)")
+            Error::bad_input("no signing key on this machine yet")
+                .with_hint(crate::Hint::KeyInit { id: None })
         }),
     }
 }

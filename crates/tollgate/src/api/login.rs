@@ -39,7 +39,9 @@ pub async fn login(
 ) -> Result<String> {
     let (host, plain_http) = location(ws, registry_name)?;
     if username.is_empty() {
-        return Err(Error::bad_input("--username is empty"));
+        return Err(Error::bad_input(
+            "the user name is empty: give the one the registry knows you by",
+        ));
     }
     if password.is_empty() {
         return Err(Error::bad_input("the password read from standard input is empty; pipe it in: printf %s \"$PASS\" | tollgate login ..."));

@@ -92,7 +92,7 @@ pub(crate) async fn record_local(
     let env_config = ws.env(app, &req.env)?;
     let Some(tag) = env_config.tag() else {
         return Err(Error::bad_input(format!(
-            "{} {} lives in {}: its deployments are the file's commits, not records; commit the digest there signed with a listed key (git commit -S with gpg.format=ssh) and `tollgate sync` reads it as a signed deployment",
+            "{} {} lives in {}: its deployments are the file's commits, not records; commit the digest there signed with a listed key (git signs commits with an SSH key too) and the next sync reads it as a signed deployment",
             app.name,
             req.env,
             env_config.place()
@@ -102,7 +102,7 @@ pub(crate) async fn record_local(
     let at = req.at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
         return Err(Error::bad_input(format!(
-            "--at {} is in the future; record deployments that happened",
+            "the deployment time {} is in the future; record deployments that happened",
             at.to_rfc3339()
         )));
     }
@@ -118,7 +118,7 @@ pub(crate) async fn record_local(
     if let (Some(_), Some(created)) = (req.at, info.created) {
         if at < created {
             return Err(Error::bad_input(format!(
-                "--at {} is before {} was created ({}, its config's `created`): a deployment cannot predate its image; give the time it was really deployed",
+                "the deployment time {} is before {} was created ({}, its config's `created`): a deployment cannot predate its image; give the time it was really deployed",
                 secs(at),
                 image.digest.short(),
                 secs(created)
@@ -184,7 +184,7 @@ fn not_before_current_stay(store: &Store, app: &str, env: &str, at: DateTime<Utc
     };
     if at < current.from {
         return Err(Error::bad_input(format!(
-            "--at {} is before the current stay in {app} {env} began ({} since {}); a deployment recorded now cannot be placed before it: give a time at or after {}, or leave --at out",
+            "the deployment time {} is before the current stay in {app} {env} began ({} since {}); a deployment recorded now cannot be placed before it: give a time at or after {}, or now",
             secs(at),
             current.digest.short(),
             secs(current.from),

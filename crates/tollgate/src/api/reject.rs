@@ -131,7 +131,7 @@ fn sign_verdict(
     };
     if !req.confirm.trim().eq_ignore_ascii_case(digest.short()) {
         return Err(Error::bad_input(format!(
-            "--confirm {} does not match the digest: type its first 12 hex digits ({}) to confirm you mean this exact image",
+            "the confirmation {} does not match the digest: type its first 12 hex digits ({}) to confirm you mean this exact image",
             req.confirm,
             digest.short()
         )));
@@ -174,8 +174,8 @@ fn sign_verdict(
                 .iter()
                 .filter(|r| r.active)
                 .map(|r| match &r.env {
-                    Some(e) => format!("--env {e}"),
-                    None => "no --env (every environment)".into(),
+                    Some(e) => format!("for {e} and later"),
+                    None => "for every environment".into(),
                 })
                 .collect();
             let hint = if others.is_empty() {

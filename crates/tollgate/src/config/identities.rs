@@ -86,7 +86,7 @@ pub(super) fn same_person(text: &str) -> Option<String> {
         for b in &keys[i + 1..] {
             if a.entry != b.entry && same_key(a.text, b.text) {
                 return Some(format!(
-                    "{} (line {}, {}) and {} (line {}, {}) list the same public key, so one key would count as two people; give each person their own key (`tollgate key init --id ID`) and remove it from the other entry",
+                    "{} (line {}, {}) and {} (line {}, {}) list the same public key, so one key would count as two people; give each person their own key and remove it from the other entry",
                     a.entry, a.line, a.which, b.entry, b.line, b.which
                 ));
             }

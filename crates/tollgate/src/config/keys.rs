@@ -45,13 +45,15 @@ pub fn parse_key_text(id: &str, text: &str) -> Result<PublicKey> {
     let text = text.trim();
     let bad = |why: String| {
         Error::config(format!(
-            "approver '{id}': key {why}; write the line `tollgate key show --id {id}` prints, e.g. key = \"ssh-ed25519 AAAAC3… {id}\""
+            "approver '{id}': key {why}; write {id}'s public key line, e.g. key = \"ssh-ed25519 AAAAC3… {id}\""
         ))
+        .with_hint(crate::Hint::HandOverKey { id: id.to_string() })
     };
     if text.contains("PRIVATE KEY") {
         return Err(Error::config(format!(
-            "approver '{id}': key holds a PRIVATE key; remove it from tollgate.toml now, treat that key as leaked, and put the public key from `tollgate key show --id {id}` there instead"
-        )));
+            "approver '{id}': key holds a PRIVATE key; remove it from tollgate.toml now, treat that key as leaked, and put {id}'s public key there instead"
+        ))
+        .with_hint(crate::Hint::HandOverKey { id: id.to_string() }));
     }
     let algorithm = text.split_whitespace().next().unwrap_or("");
     if algorithm != Algorithm::Ed25519.as_str() {

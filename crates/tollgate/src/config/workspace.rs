@@ -36,9 +36,10 @@ impl Workspace {
     pub fn load(config_path: &Path, db_override: Option<&Path>) -> Result<Self> {
         let text = std::fs::read_to_string(config_path).map_err(|e| {
             Error::config(format!(
-                "cannot read workspace file {}: {e}; run `tollgate init` to write one, or pass --config FILE",
+                "cannot read workspace file {}: {e}",
                 config_path.display()
             ))
+            .with_hint(crate::Hint::OpenWorkspace)
         })?;
         Self::from_str(&text, config_path, db_override)
     }
@@ -331,7 +332,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 fn default_db_path(workspace: &str) -> Result<PathBuf> {
-    let base = dirs::data_dir().ok_or_else(|| Error::config("no data directory for this user (is $HOME set?); set [workspace] database or pass --db FILE"))?;
+    let base = dirs::data_dir().ok_or_else(|| Error::config("no data directory for this user (is $HOME set?); set [workspace] database in tollgate.toml"))?;
     let safe: String = workspace
         .chars()
         .map(|c| {

@@ -18,7 +18,7 @@ impl Digest {
         let Some(hex) = s.strip_prefix("sha256:") else {
             return Err(Error::new(
                 Code::InvalidReference,
-                format!("'{s}' is not a digest: expected sha256:<64 hex digits>, e.g. the output of `skopeo inspect --format '{{{{.Digest}}}}'`"),
+                format!("'{s}' is not a digest: expected sha256:<64 hex digits>, as a registry names an image's manifest"),
             ));
         };
         if hex.len() != 64

@@ -50,8 +50,11 @@ pub fn credentials_for(host: &str, secrets: &dyn SecretStore) -> Result<Credenti
             let stored: StoredCredentials = serde_json::from_str(&secret).map_err(|_| {
                 Error::new(
                     Code::Keychain,
-                    format!("the keychain entry '{REGISTRY_SERVICE}' for {host} is not in Tollgate's format; run `tollgate login {host} --username U --password-stdin` again"),
+                    format!("the keychain entry '{REGISTRY_SERVICE}' for {host} is not in Tollgate's format; store the credentials again"),
                 )
+                .with_hint(crate::Hint::Login {
+                    registry: host.clone(),
+                })
             })?;
             tracing::debug!(%host, username = %stored.username, "registry credentials from the OS keychain");
             return Ok(Credentials::Basic {

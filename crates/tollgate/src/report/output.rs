@@ -26,7 +26,7 @@ pub struct AtomicFile {
 pub fn check_target(target: &Path) -> Result<()> {
     if target.file_name().is_none() {
         return Err(Error::bad_input(format!(
-            "--out {} names no file; give a file name such as audit.pdf",
+            "the report file {} names no file; give a file name such as audit.pdf",
             target.display()
         )));
     }
@@ -35,7 +35,7 @@ pub fn check_target(target: &Path) -> Result<()> {
         Ok(m) if m.is_dir() => {}
         _ => {
             return Err(Error::bad_input(format!(
-                "the folder {} for --out does not exist; create it first or write elsewhere",
+                "the folder {} for the report does not exist; create it first or write elsewhere",
                 parent.display()
             )))
         }
@@ -43,12 +43,12 @@ pub fn check_target(target: &Path) -> Result<()> {
     match std::fs::symlink_metadata(target) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::bad_input(format!(
-            "cannot inspect --out {}: {e}",
+            "cannot inspect the report file {}: {e}",
             target.display()
         ))),
         Ok(m) if m.file_type().is_file() => Ok(()),
         Ok(m) => Err(Error::bad_input(format!(
-            "--out {} is {}, not a regular file; only a new file or an existing report is replaced",
+            "the report file {} is {}, not a regular file; only a new file or an existing report is replaced",
             target.display(),
             if m.file_type().is_dir() {
                 "a folder"

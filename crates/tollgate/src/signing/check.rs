@@ -44,7 +44,7 @@ impl CheckResult {
             "pass" => Ok(CheckResult::Pass),
             "fail" => Ok(CheckResult::Fail),
             other => Err(Error::bad_input(format!(
-                "--result {other:?} is not a result: write pass or fail"
+                "the result {other:?} is not one: write pass or fail"
             ))),
         }
     }
@@ -117,13 +117,13 @@ pub fn check_summary(summary: &str) -> Result<&str> {
     let s = summary.trim();
     if s.is_empty() {
         return Err(Error::bad_input(
-            "the summary is empty: say in a line what was checked and what it showed, with --summary TEXT",
+            "the summary is empty: say in a line what was checked and what it showed",
         ));
     }
     let n = s.chars().count();
     if n > SUMMARY_MAX_CHARS {
         return Err(Error::bad_input(format!(
-            "the summary is {n} characters long, more than {SUMMARY_MAX_CHARS}: say it in one shorter line and link to the details with --url"
+            "the summary is {n} characters long, more than {SUMMARY_MAX_CHARS}: say it in one shorter line and link to the details"
         )));
     }
     if s.chars().any(char::is_control) {
@@ -144,7 +144,7 @@ pub fn check_url(url: &str) -> Result<&str> {
         && !u.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         return Err(Error::bad_input(format!(
-            "--url {u:?} is not a link: give one http(s):// URL of at most {URL_MAX} characters, without spaces"
+            "the link {u:?} is not one: give one http(s):// URL of at most {URL_MAX} characters, without spaces"
         )));
     }
     Ok(u)

@@ -99,35 +99,35 @@ pub fn check_incident_id(id: &str) -> Result<&str> {
     let n = id.chars().count();
     if n == 0 || n > INCIDENT_ID_MAX_CHARS {
         return Err(Error::bad_input(format!(
-            "the incident id {id:?} is empty or longer than {INCIDENT_ID_MAX_CHARS} characters: give your team's id, e.g. --id INC-42"
+            "the incident id {id:?} is empty or longer than {INCIDENT_ID_MAX_CHARS} characters: give your team's id, e.g. INC-42"
         )));
     }
     if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::bad_input(format!(
-            "the incident id {id:?} holds a space or a control character: give one word, e.g. --id INC-42"
+            "the incident id {id:?} holds a space or a control character: give one word, e.g. INC-42"
         )));
     }
     Ok(id)
 }
 
 /// A summary or resolution as it is signed (trimmed), or why it cannot be: empty, longer than
-/// [`INCIDENT_TEXT_MAX_CHARS`] characters, or more than one line. `flag` names the option.
-pub fn check_incident_text<'a>(text: &'a str, flag: &str) -> Result<&'a str> {
+/// [`INCIDENT_TEXT_MAX_CHARS`] characters, or more than one line. `what` names it ("the summary").
+pub fn check_incident_text<'a>(text: &'a str, what: &str) -> Result<&'a str> {
     let t = text.trim();
     if t.is_empty() {
         return Err(Error::bad_input(format!(
-            "{flag} is empty: say it in a line (it is signed and shown in every checklist)"
+            "{what} is empty: say it in a line (it is signed and shown in every checklist)"
         )));
     }
     let n = t.chars().count();
     if n > INCIDENT_TEXT_MAX_CHARS {
         return Err(Error::bad_input(format!(
-            "{flag} is {n} characters long, more than {INCIDENT_TEXT_MAX_CHARS}: say it in one shorter line and link to the details"
+            "{what} is {n} characters long, more than {INCIDENT_TEXT_MAX_CHARS}: say it in one shorter line and link to the details"
         )));
     }
     if t.chars().any(char::is_control) {
         return Err(Error::bad_input(format!(
-            "{flag} holds a line break or another control character: say it in one line"
+            "{what} holds a line break or another control character: say it in one line"
         )));
     }
     Ok(t)
@@ -213,7 +213,7 @@ impl IncidentMessage {
         if check_incident_id(&m.id).map_or(true, |id| id != m.id) {
             return Err(bad("'id' is empty, too long or not one trimmed word".into()));
         }
-        if check_incident_text(m.text(), "text").map_or(true, |t| t != m.text()) {
+        if check_incident_text(m.text(), "the text").map_or(true, |t| t != m.text()) {
             return Err(bad(
                 "its summary or resolution is empty, too long or not one trimmed line".into(),
             ));
@@ -322,10 +322,10 @@ mod tests {
         for bad in ["", "two words", &"x".repeat(INCIDENT_ID_MAX_CHARS + 1)] {
             assert_eq!(check_incident_id(bad).unwrap_err().code, Code::BadInput);
         }
-        assert_eq!(check_incident_text(" ok ", "--summary").unwrap(), "ok");
+        assert_eq!(check_incident_text(" ok ", "the summary").unwrap(), "ok");
         for bad in ["", "a\nb", &"x".repeat(INCIDENT_TEXT_MAX_CHARS + 1)] {
-            let e = check_incident_text(bad, "--summary").unwrap_err();
-            assert!(e.message.starts_with("--summary"), "{}", e.message);
+            let e = check_incident_text(bad, "the summary").unwrap_err();
+            assert!(e.message.starts_with("the summary"), "{}", e.message);
         }
     }
 }

@@ -28,8 +28,11 @@ pub fn rotate_key(id: &str, secrets: &dyn SecretStore) -> Result<(PublicKeyInfo,
     validate_approver_id(id)?;
     let Some(previous_pem) = secrets.get(SIGNING_SERVICE, id)? else {
         return Err(Error::bad_input(format!(
-            "there is no signing key for {id} in the OS keychain to rotate; make one with `tollgate key init --id {id}`"
-        )));
+            "there is no signing key for {id} in the OS keychain to rotate"
+        ))
+        .with_hint(crate::Hint::KeyInit {
+            id: Some(id.to_string()),
+        }));
     };
     let previous = public_key(id, secrets)?;
     match store_new_key(id, secrets) {
@@ -84,8 +87,11 @@ pub(super) fn load_private_key(id: &str, secrets: &dyn SecretStore) -> Result<Pr
     let unusable = |why: &str| {
         Error::new(
             Code::Keychain,
-            format!("the OS keychain entry '{SIGNING_SERVICE}' for {id} {why}; delete that entry and run `tollgate key init --id {id}`"),
+            format!("the OS keychain entry '{SIGNING_SERVICE}' for {id} {why}; delete that entry, then make the key again"),
         )
+        .with_hint(crate::Hint::KeyInit {
+            id: Some(id.to_string()),
+        })
     };
     let key = PrivateKey::from_openssh(pem.as_bytes())
         .map_err(|_| unusable("is not an OpenSSH private key"))?;
@@ -272,11 +278,11 @@ mod tests {
         let kc = MangleOnce::default();
         let e = rotate_key("alice@example.com", &kc).unwrap_err();
         assert_eq!(e.code, Code::BadInput);
-        assert!(
-            e.message
-                .contains("tollgate key init --id alice@example.com"),
-            "{}",
-            e.message
+        assert_eq!(
+            e.hint,
+            Some(crate::Hint::KeyInit {
+                id: Some("alice@example.com".into())
+            })
         );
 
         let first = generate_key("alice@example.com", &kc).unwrap();

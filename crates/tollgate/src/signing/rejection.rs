@@ -100,7 +100,7 @@ pub fn check_reason(reason: &str) -> Result<&str> {
     let r = reason.trim();
     if r.is_empty() {
         return Err(Error::bad_input(
-            "the reason is empty: say why, in a line, with --reason TEXT (it is signed and shown in every checklist)",
+            "the reason is empty: say why, in a line (it is signed and shown in every checklist)",
         ));
     }
     let n = r.chars().count();

@@ -160,11 +160,12 @@ impl Signer {
             return Err(Error::new(
                 Code::SignatureInvalid,
                 format!(
-                    "the key in your keychain ({}) is not the key listed for {id} in tollgate.toml ({}); hand over your allowed_signers line (`tollgate key show --id {id}`), or sign with the listed key through {SIGNING_KEY_ENV} or ssh-agent",
+                    "the key in your keychain ({}) is not the key listed for {id} in tollgate.toml ({}); sign with the listed key through {SIGNING_KEY_ENV} or ssh-agent, or have this key listed",
                     key.public_key().fingerprint(HashAlg::Sha256),
                     listed.fingerprint(HashAlg::Sha256)
                 ),
-            ));
+            )
+            .with_hint(crate::Hint::HandOverKey { id: id.to_string() }));
         }
         Ok(found(
             listed,

@@ -150,20 +150,19 @@ pub(super) fn append(conn: &Connection, events: Vec<NewEvent>) -> Result<Vec<Eve
 
 /// Parse a stored event time.
 pub(super) fn parse_time(seq: i64, at: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(at).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-        Error::database(format!(
-            "event {seq} has an unreadable time '{at}' ({e}); run `tollgate verify` to check the history"
-        ))
-    })
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            Error::database(format!("event {seq} has an unreadable time '{at}' ({e})"))
+                .with_hint(crate::Hint::Verify)
+        })
 }
 
 /// One row of `SELECT {COLUMNS} FROM events` as an [`Event`].
 pub(super) fn read_event(r: &Row<'_>) -> Result<Event> {
     let seq: i64 = r.get(0)?;
     let bad = |what: String| {
-        Error::database(format!(
-            "event {seq} is unreadable: {what}; run `tollgate verify` to check the history"
-        ))
+        Error::database(format!("event {seq} is unreadable: {what}")).with_hint(crate::Hint::Verify)
     };
     let at: String = r.get(1)?;
     let kind: String = r.get(2)?;
@@ -193,8 +192,9 @@ pub(super) fn event_by_seq(conn: &Connection, seq: i64) -> Result<Event> {
     match rows.next()? {
         Some(r) => read_event(r),
         None => Err(Error::database(format!(
-            "event {seq} is referenced by the timeline but missing from the history; run `tollgate verify`"
-        ))),
+            "event {seq} is referenced by the timeline but missing from the history"
+        ))
+        .with_hint(crate::Hint::Verify)),
     }
 }
 

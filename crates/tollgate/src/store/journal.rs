@@ -649,8 +649,9 @@ pub(super) fn newest_promotion(
     };
     let digest = Digest::parse(&digest).map_err(|_| {
         Error::database(format!(
-            "promotion journal entry {journal} holds a malformed digest; run `tollgate verify`"
+            "promotion journal entry {journal} holds a malformed digest"
         ))
+        .with_hint(crate::Hint::Verify)
     })?;
     Ok(Some(TagPromotion {
         journal,

@@ -50,8 +50,9 @@ impl Store {
             )?;
             if n != 1 {
                 return Err(Error::refused(format!(
-                    "promotion {id} is no longer in review (another sync recorded it meanwhile); nothing was written: run `tollgate sync` again"
-                )));
+                    "promotion {id} is no longer in review (another sync recorded it meanwhile); nothing was written"
+                ))
+                .with_hint(crate::Hint::Sync));
             }
         }
         tx.commit()?;

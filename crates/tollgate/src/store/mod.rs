@@ -136,7 +136,7 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 Error::database(format!(
-                    "cannot create the folder {} for the history database: {e}; choose another place with --db",
+                    "cannot create the folder {} for the history database: {e}; choose another place ([workspace] database in tollgate.toml)",
                     parent.display()
                 ))
             })?;
@@ -427,7 +427,7 @@ impl Store {
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => Error::database(format!(
-            "{} is not a Tollgate history database (not an SQLite file): point --db at the right file, or move this one away",
+            "{} is not a Tollgate history database (not an SQLite file): point [workspace] database at the right file, or move this one away",
             path.display()
         )),
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::database(format!(

@@ -108,8 +108,9 @@ pub(super) fn stay_at(
     let e = event_by_seq(conn, seq)?;
     let digest = e.digest.ok_or_else(|| {
         Error::database(format!(
-            "event {seq} starts a segment of {app}/{env} but has no digest; run `tollgate verify`"
+            "event {seq} starts a segment of {app}/{env} but has no digest"
         ))
+        .with_hint(crate::Hint::Verify)
     })?;
     let next = next_segment(conn, app, env, seq)?;
     let via = via_of(e.kind, super::messages::replay_of(conn, seq)?.is_some());

@@ -137,9 +137,8 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
         let at: String = r.get(4)?;
         let digest: Option<String> = r.get(5)?;
         let bad = |what: &str| {
-            Error::database(format!(
-                "event {seq} starts a timeline segment but {what}; run `tollgate verify` to check the history"
-            ))
+            Error::database(format!("event {seq} starts a timeline segment but {what}"))
+                .with_hint(crate::Hint::Verify)
         };
         starts.push(Start {
             app: r.get(0)?,
@@ -176,8 +175,9 @@ pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
             let place = GitPlace::of(&e.data);
             let digest = e.digest.ok_or_else(|| {
                 Error::database(format!(
-                    "event {seq} starts the current segment of {app}/{env} but has no digest; run `tollgate verify`"
+                    "event {seq} starts the current segment of {app}/{env} but has no digest"
                 ))
+                .with_hint(crate::Hint::Verify)
             })?;
             Some(Segment {
                 app: e.app,

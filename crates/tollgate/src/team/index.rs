@@ -143,13 +143,13 @@ fn parse_value(bytes: &[u8], what: &str) -> Result<Value> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
         Error::new(
             crate::Code::Protocol,
-            format!("{what} is not JSON ({e}); it is not an OCI image index: look at it with `skopeo inspect --raw`"),
+            format!("{what} is not JSON ({e}); it is not an OCI image index"),
         )
     })?;
     if !v.get("manifests").is_some_and(Value::is_array) {
         return Err(Error::new(
             crate::Code::Protocol,
-            format!("{what} has no manifests list; it is not an OCI image index: look at it with `skopeo inspect --raw`"),
+            format!("{what} has no manifests list; it is not an OCI image index"),
         ));
     }
     Ok(v)

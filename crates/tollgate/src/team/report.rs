@@ -86,7 +86,7 @@ impl ReportArtifact {
     pub fn manifest(&self) -> Result<Vec<u8>> {
         if self.bytes.len() as u64 > MAX_REPORT_BYTES {
             return Err(Error::bad_input(format!(
-                "the report is {} bytes, over the {MAX_REPORT_BYTES}-byte (32 MiB) limit; attach a summary and link the full report with --url",
+                "the report is {} bytes, over the {MAX_REPORT_BYTES}-byte (32 MiB) limit; attach a summary and link the full report instead",
                 self.bytes.len()
             )));
         }

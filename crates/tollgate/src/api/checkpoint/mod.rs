@@ -97,7 +97,7 @@ async fn publish(ws: &Workspace, ctx: &Context, store: &mut Store) -> Result<Che
     };
     let Some(id) = signing_identity(ws, ctx) else {
         skip_all(store, &mut out, format!(
-            "checkpoint not published: no identity listed in {} can sign on this machine without a prompt; set TOLLGATE_SIGNING_KEY, add the listed key to ssh-agent, or make this machine's key (`tollgate key init --id ID`) and have it listed",
+            "checkpoint not published: no identity listed in {} can sign on this machine without a prompt; set TOLLGATE_SIGNING_KEY, add the listed key to ssh-agent, or make this machine's signing key and have it listed",
             ws.config_path.display()
         ))?;
         return Ok(out);
@@ -149,7 +149,7 @@ async fn publish(ws: &Workspace, ctx: &Context, store: &mut Store) -> Result<Che
                         let here = store.hash_at(c.seq)?;
                         if c.genesis == genesis && here.as_deref() != Some(c.hash.as_str()) {
                             let line = format!(
-                                "checkpoint not published to {repository}: the checkpoint already under {tag} ({} at {}) says event {} has hash {}, which this history {}; it is kept as evidence: run `tollgate verify --checkpoints`",
+                                "checkpoint not published to {repository}: the checkpoint already under {tag} ({} at {}) says event {} has hash {}, which this history {}; it is kept as evidence: verifying the history against the checkpoints names the difference",
                                 c.signer, c.at, c.seq, short(&c.hash),
                                 if here.is_none() { "does not reach (its tail was cut?)" } else { "does not have (its past was rewritten?)" }
                             );
@@ -207,7 +207,7 @@ async fn publish(ws: &Workspace, ctx: &Context, store: &mut Store) -> Result<Che
             }
             Ok(CheckpointPush::Denied(code)) => {
                 let line = format!(
-                    "checkpoint not published: registry {} does not let you push to {repository} ({}); teammates with push rights publish theirs, and this desktop's history is checked against them (`tollgate verify --checkpoints`)",
+                    "checkpoint not published: registry {} does not let you push to {repository} ({}); teammates with push rights publish theirs, and this desktop's history is checked against them when it is verified",
                     team.registry().display_name(),
                     if code == Code::AuthRequired { "no valid credentials" } else { "pull rights only" }
                 );

@@ -143,7 +143,7 @@ pub(super) fn carry_out(
     if reserved.iter().any(|r| r.eq_ignore_ascii_case(id)) {
         return (
             DemoSigning::not_offered(format!(
-                "signing is not offered in the demo: {id} is one of the demo's own identities; sign as another identity (`tollgate key init --id YOUR-ID`)"
+                "signing is not offered in the demo: {id} is one of the demo's own identities; sign as another identity (this machine's signing key made under your own id)"
             )),
             None,
         );

@@ -237,17 +237,18 @@ fn emergency(check: &mut PromotionCheck, reason: Option<&str>) -> Result<()> {
     }
     let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
         return Err(Error::bad_input(format!(
-            "rollback of {} {} to {} passes only as an emergency rollback (rollback = {{ approvals = {} }} in its policy, {} counted): give the reason with --reason TEXT",
+            "rollback of {} {} to {} passes only as an emergency rollback (rollback = {{ approvals = {} }} in its policy, {} counted): say why, in a line (it is signed and marked on every report)",
             check.app,
             check.to,
             check.digest,
             e.approvals_needed,
             e.evaluation.approvers.len()
-        )));
+        ))
+        .with_hint(crate::Hint::GiveReason));
     };
     if reason.chars().any(crate::domain::is_control) {
         return Err(Error::bad_input(
-            "the reason holds a line break or another control character: say it in one line (--reason TEXT)",
+            "the reason holds a line break or another control character: say it in one line",
         ));
     }
     check.evaluation = e.evaluation.clone();
@@ -290,9 +291,8 @@ async fn run(
         .with_hint_opt(r.fix.clone()));
     }
     if actor.trim().is_empty() {
-        return Err(Error::bad_input(
-            "who is promoting? pass --actor (or set $TOLLGATE_ACTOR)",
-        ));
+        return Err(Error::bad_input("who is promoting? nothing names them")
+            .with_hint(crate::Hint::NameActor));
     }
     // The actor signs the event: refused before anything moves when it has no listed key.
     signer_for(ws, ctx, actor.trim())?;

@@ -65,7 +65,7 @@ pub async fn recover(ws: &Workspace, ctx: &Context) -> Result<Vec<Promotion>> {
         }
         if let Err(e) = ws.resolve_repository(&entry.dst_repository) {
             let reason = format!(
-                "cannot be recovered: {}; whether its push landed is unknown, check the tag and `tollgate sync`",
+                "cannot be recovered: {}; whether its push landed is unknown, check the tag, then sync",
                 e.message
             );
             match store.journal_fail(entry.id, &reason, ctx.clock.now()) {

@@ -448,9 +448,15 @@ impl From<&SyncedTag> for Error {
             (None, Some(_), None) if t.expected.is_some() => format!("points to {now}, but {said}"),
             (None, Some(_), None) => format!("appeared outside Tollgate at {now} ({said})"),
         };
+        let fix = t.digest.as_ref().map(|d| crate::Hint::Record {
+            app: t.app.clone(),
+            env: t.env.clone(),
+            image: format!("{}@{d}", t.repository),
+        });
         Error::refused(format!(
-            "drift: {} {} tag {}:{} {how}; find out who moved it, then `tollgate record` that digest or promote the right one",
+            "drift: {} {} tag {}:{} {how}; find out who moved it, then record that digest or promote the right one",
             t.app, t.env, t.repository, t.tag,
         ))
+        .with_hint_opt(fix)
     }
 }

@@ -100,7 +100,7 @@ pub(super) async fn run(
     if let Err(e) = dst.fetch_manifest(&dst_path, &digest).await {
         if src_repository != dst_repository {
             return Err(Error::refused(format!(
-                "{digest} is not readable in {dst_repository}, the repository {place} references ({}): Tollgate copies images only into tag environments; copy it there by digest (`skopeo copy --all docker://…/{src_path}@{digest} docker://…/{dst_path}@{digest}`) and promote again",
+                "{digest} is not readable in {dst_repository}, the repository {place} references ({}): Tollgate copies images only into tag environments; copy it from {src_repository} to {dst_repository} by digest (every platform, e.g. with skopeo) and promote again",
                 e.message
             )));
         }
@@ -113,21 +113,23 @@ pub(super) async fn run(
         Some(current) if first.digest() != Some(current) => {
             let repo = dest.open(ws)?.repo()?;
             return Err(Error::refused(format!(
-                "{place} no longer pins {current}, the digest {} {} has in this history: {} changed it to {}; run `tollgate sync` and check again",
+                "{place} no longer pins {current}, the digest {} {} has in this history: {} changed it to {}; check again once this history has read it",
                 check.app,
                 check.to,
                 dest.changed_by(&repo, &first.tip),
                 first.image.pinned
-            )));
+            ))
+            .with_hint(crate::Hint::Sync));
         }
         Some(current) => Some(current.clone()),
         None => first.digest().cloned(),
     };
     if first.digest() == Some(&digest) {
         return Err(Error::refused(format!(
-            "{place} already pins {digest} at commit {}: nothing to commit; `tollgate sync` records it",
+            "{place} already pins {digest} at commit {}: nothing to commit; the next sync records it",
             first.tip
-        )));
+        ))
+        .with_hint(crate::Hint::Sync));
     }
     let diff = crate::api::diff::summary_for_promotion(
         (&src, &src_path),
@@ -523,7 +525,7 @@ pub(super) fn recover_entry(
         Ok(dest) => dest,
         Err(e) => {
             let reason = format!(
-                "cannot be recovered: {}; whether its commit reached {} is unknown, check the repository and `tollgate sync`",
+                "cannot be recovered: {}; whether its commit reached {} is unknown, check the repository, then sync",
                 e.message,
                 place.describe()
             );

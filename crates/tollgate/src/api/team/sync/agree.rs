@@ -47,7 +47,7 @@ pub(super) fn disagreement(ws: &Workspace, m: &EventMessage) -> Result<Option<St
     let dir = ws.git_clone_dir(&git);
     if !dir.exists() {
         return Ok(Some(format!(
-            "{what} cannot be checked: this desktop has not fetched git '{git}' yet; `tollgate sync` fetches it"
+            "{what} cannot be checked: this desktop has not fetched git '{git}' yet; the next sync fetches it"
         )));
     }
     // The clone's lock is held while reading (a fetch of another process waits).
@@ -55,7 +55,7 @@ pub(super) fn disagreement(ws: &Workspace, m: &EventMessage) -> Result<Option<St
     let repo: BareRepo = clone.repo()?;
     let Some(tip) = repo.branch_tip(&branch)? else {
         return Ok(Some(format!(
-            "{what} cannot be checked: this desktop's clone has no branch {branch} yet; `tollgate sync` fetches it"
+            "{what} cannot be checked: this desktop's clone has no branch {branch} yet; the next sync fetches it"
         )));
     };
     if !contains(&repo, &tip, &commit)? {
