@@ -164,6 +164,13 @@ fn an_emergency_rollback_in_the_window_needs_one_approval_and_a_reason() -> Resu
         format!("Emergency rollback, signed with the reason: {REASON}"),
         "the reason is signed trimmed"
     );
+    let steps = w.find_all(".steps .step[data-state=done]")?;
+    ensure!(steps.len() == 4, "{} of 4 steps done", steps.len());
+    let recorded = w.wait_text(".steps .step[data-step=recorded] .what", WAIT)?;
+    ensure!(
+        recorded.starts_with("rollback appended"),
+        "the last step says: {recorded}"
+    );
     w.shot("emergency-after")?;
 
     // The registry: production is A again.
