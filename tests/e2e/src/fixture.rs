@@ -328,3 +328,120 @@ key = "{qa_key}"
     }
     Ok(GitWorkspace { config, a, b, repo })
 }
+
+/// A workspace over a real registry for the emergency rollback: app `api` with dev (no policy)
+/// and production (`policy = { approvals = 2, rollback = { approvals = 1 } }`); approvers: the
+/// person at this machine (`person`, its key in the keychain) and two colleagues whose keys are
+/// files here, all in role `ops`. Made with the CLI alone: the tags dev and production start on
+/// `a` and `tollgate sync` takes them as the baseline (a stay an emergency rollback may return
+/// to); CI records `b` in dev; both colleagues approve `b` for production, CI promotes it
+/// (`tollgate promote`), and a last sync finds the tags agreeing: dev and production run `b`,
+/// production's stay properly approved, and production ran `a` before.
+pub struct EmergencyWorkspace {
+    pub config: PathBuf,
+    /// Ran in production before `b` (the sync's baseline); runs in dev since.
+    pub a: String,
+    /// Runs in production now, promoted with two approvals.
+    pub b: String,
+}
+
+/// See [`EmergencyWorkspace`].
+pub fn emergency_workspace(
+    cli: &Path,
+    dir: &Path,
+    registry: &TestRegistry,
+    person: &str,
+    person_key: &str,
+) -> Result<EmergencyWorkspace> {
+    let image_a = make_image("emergency api a");
+    let image_b = make_image("emergency api b");
+    push(&image_a, registry, "payments/api:production");
+    push(&image_a, registry, "payments/api:dev");
+    let a = skopeo_digest(registry, "payments/api:production");
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace)?;
+    let colleagues = ["alice-e2e@example.com", "bob-e2e@example.com"];
+    let mut approvers = String::new();
+    for (id, key) in [(person, person_key.to_string())].into_iter().chain(
+        colleagues
+            .iter()
+            .map(|id| (*id, other_public_key(&workspace, id))),
+    ) {
+        approvers +=
+            &format!("\n[[approvers]]\nid = \"{id}\"\nroles = [\"ops\"]\nkey = \"{key}\"\n");
+    }
+    let config = workspace.join("tollgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[workspace]
+name = "emergency-e2e"
+database = "tollgate.db"
+
+[[registries]]
+name = "local"
+url = "http://{host}"
+
+[[apps]]
+name = "api"
+repository = "local/payments/api"
+environments = [
+  {{ name = "dev", tag = "dev" }},
+  {{ name = "production", tag = "production", policy = {{ approvals = 2, rollback = {{ approvals = 1 }} }} }},
+]
+{approvers}{signers}"#,
+            host = registry.host(),
+            signers = ci_signer(&workspace)?,
+        ),
+    )?;
+    let tollgate = |args: &[&str], key: &Path| {
+        run(Command::new(cli)
+            .env("TOLLGATE_SIGNING_KEY", key)
+            .env_remove("TOLLGATE_ACTOR")
+            .arg("--config")
+            .arg(&config)
+            .args(args))
+    };
+    let ci_key = workspace.join(CI_KEY);
+    tollgate(&["sync"], &ci_key);
+    push(&image_b, registry, "payments/api:dev");
+    let b = skopeo_digest(registry, "payments/api:dev");
+    record(cli, &config, "dev", &b, None)?;
+    let short_b = &b["sha256:".len()..][..12];
+    for id in colleagues {
+        tollgate(
+            &[
+                "approve",
+                "--app",
+                "api",
+                "--to",
+                "production",
+                "--digest",
+                &b,
+                "--confirm",
+                short_b,
+                "--approver",
+                id,
+            ],
+            &workspace.join(format!("key-{id}")),
+        );
+    }
+    tollgate(
+        &[
+            "promote",
+            "--app",
+            "api",
+            "--to",
+            "production",
+            "--digest",
+            &b,
+            "--actor",
+            "ci@example.com",
+        ],
+        &ci_key,
+    );
+    // A sync reads the tags again (dev moved to `b` since the first): they agree with the
+    // history, so the window opens on what runs, without drift.
+    tollgate(&["sync"], &ci_key);
+    Ok(EmergencyWorkspace { config, a, b })
+}

@@ -22,6 +22,8 @@ mod demo;
 mod diff;
 #[path = "app/drift.rs"]
 mod drift;
+#[path = "app/emergency.rs"]
+mod emergency;
 #[path = "app/gitops.rs"]
 mod gitops;
 #[path = "app/incident.rs"]
