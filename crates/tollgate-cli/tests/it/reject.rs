@@ -274,7 +274,12 @@ fn a_rejection_covers_its_environment_and_the_later_ones_only() {
     );
     // An unrejection lifts exactly its scope: lifting "every environment" is refused here.
     let e = unreject(&f, &at(6), &n.alice, &n.a, None, "all").unwrap_err();
-    assert!(e.message.contains("--env production"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("it is rejected for production and later"),
+        "{}",
+        e.message
+    );
 
     // Without --env, every environment: dev too, so a rollback of dev to A is refused.
     skopeo_retag(&f.reg, "payments/api:old", "payments/api:dev");

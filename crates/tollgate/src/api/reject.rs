@@ -182,7 +182,7 @@ fn sign_verdict(
                 "it is not rejected at all".to_string()
             } else {
                 format!(
-                    "an unrejection lifts exactly one scope; it is rejected with {}",
+                    "an unrejection lifts exactly one scope; it is rejected {}",
                     others.join(" and ")
                 )
             };
