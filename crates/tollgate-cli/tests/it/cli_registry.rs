@@ -149,9 +149,21 @@ fn a_recorded_deployment_explains_a_moved_tag() {
     let (reg, ws, a, b) = setup();
     ws.run(&["sync"]).ok();
     record(&ws, "staging", &a, &["--actor", "deployer@example.com"]).ok();
+    // Recorded after the last sync: status says what the record says runs and who put it there,
+    // not the digest the tag had when it was last read beside the record's actor.
+    let row = ws.status_row("staging");
+    assert_eq!(
+        (&row["digest"], &row["via"], &row["actor"]),
+        (
+            &serde_json::json!(a),
+            &serde_json::json!("record"),
+            &serde_json::json!("deployer@example.com")
+        )
+    );
     skopeo_retag(&reg, "payments/api:dev", "payments/api:staging");
     ws.run(&["sync"]).ok();
     assert_eq!(ws.status_row("staging")["drift"], false);
+    assert_eq!(ws.status_row("staging")["digest"], a.as_str());
     assert_eq!(
         seg_vias(&ws, "staging"),
         vec![(b, "observed".into()), (a, "record".into())]

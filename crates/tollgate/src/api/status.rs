@@ -63,10 +63,13 @@ pub fn status_at(
                     .as_ref()
                     .and_then(|o| o.data_str("deployed_by_tag"))
                     .map(str::to_owned),
-                // The tag is the label sync last read; before any sync, the recorded digest.
-                digest: match &head.last_observation {
-                    Some(o) => o.digest.clone(),
-                    None => seg.map(|s| s.digest.clone()),
+                // The tag as sync last read it (what drift is about), unless the history
+                // placed a digest there since (a record or a promotion after that sync, not yet
+                // read back): then what the history says runs, beside who put it there.
+                digest: match (&head.last_observation, seg) {
+                    (Some(o), Some(s)) if s.seq > o.seq => Some(s.digest.clone()),
+                    (Some(o), _) => o.digest.clone(),
+                    (None, s) => s.map(|s| s.digest.clone()),
                 },
                 since: seg.map(|s| s.from),
                 drift: head.drift,

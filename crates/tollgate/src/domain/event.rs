@@ -277,6 +277,8 @@ pub struct StatusRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub deployed_by_tag: Option<String>,
+    /// What the tag pointed to when sync last read it, or the digest the history placed there
+    /// since (a record or promotion after that sync); before any sync, the recorded digest.
     /// `None` when the tag does not exist (or was never observed).
     #[ts(type = "string | null")]
     pub digest: Option<Digest>,

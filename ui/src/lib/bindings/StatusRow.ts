@@ -33,6 +33,8 @@ commit_url?: string,
  */
 deployed_by_tag?: string, 
 /**
+ * What the tag pointed to when sync last read it, or the digest the history placed there
+ * since (a record or promotion after that sync); before any sync, the recorded digest.
  * `None` when the tag does not exist (or was never observed).
  */
 digest: string | null, 
