@@ -77,21 +77,16 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
     let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
     let signed_digest = m.digest.to_string();
     let actor = e.actor.as_deref().unwrap_or_default();
-    let disagree = [
+    agree(
+        e.kind.as_str(),
+        &[
         ("kind", m.kind.as_str(), kind),
         ("app", m.app.as_str(), e.app.as_str()),
         ("env", m.env.as_str(), e.env.as_str()),
         ("digest", signed_digest.as_str(), digest.as_str()),
         ("signer", m.signer.as_str(), actor),
-    ]
-    .into_iter()
-    .find(|(_, signed, stored)| signed != stored);
-    if let Some((field, signed, stored)) = disagree {
-        return Err(format!(
-            "the {}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered",
-            e.kind.as_str()
-        ));
-    }
+        ],
+    )?;
     // A move into a deployment file (version 2) names its signed commit: the event's.
     if let (Some(signed), true) = (m.git_commit(), e.kind != EventKind::Unplaced) {
         let stored = e.data_str("commit").unwrap_or_default();
@@ -144,13 +139,13 @@ fn describe_emergency(reason: Option<&str>) -> String {
 /// state what the event says: app, digest, the actor as `signer`, no environment, and
 /// `data.check`, `data.result`; a `check` event always carries both.
 fn check_statement(e: &Event) -> Result<(String, String), String> {
-    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
-        return Err("the check holds no signed message and signature".into());
-    };
+    let (message, signature) = signed_parts(e, "check")?;
     let m = CheckMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
     let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
     let signed_digest = m.digest.to_string();
-    let disagree = [
+    agree(
+        "check",
+        &[
         ("app", m.app.as_str(), e.app.as_str()),
         ("env", "", e.env.as_str()),
         ("digest", signed_digest.as_str(), digest.as_str()),
@@ -169,14 +164,8 @@ fn check_statement(e: &Event) -> Result<(String, String), String> {
             m.result.as_str(),
             e.data_str("result").unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .find(|(_, signed, stored)| signed != stored);
-    if let Some((field, signed, stored)) = disagree {
-        return Err(format!(
-            "the check's signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
-        ));
-    }
+        ],
+    )?;
     Ok((message.to_string(), signature.to_string()))
 }
 
@@ -195,14 +184,14 @@ pub fn rejection_statement(
         _ => return Ok(None),
     };
     let what = e.kind.as_str();
-    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
-        return Err(format!("the {what} holds no signed message and signature"));
-    };
+    let (message, signature) = signed_parts(e, what)?;
     let m = RejectionMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
     let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
     let signed_digest = m.digest.to_string();
     let scope = m.env.clone().unwrap_or_default();
-    let disagree = [
+    agree(
+        what,
+        &[
         ("kind", m.kind.as_str(), kind),
         ("app", m.app.as_str(), e.app.as_str()),
         ("env", scope.as_str(), e.env.as_str()),
@@ -222,14 +211,8 @@ pub fn rejection_statement(
             m.role.as_str(),
             e.data_str("role").unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .find(|(_, signed, stored)| signed != stored);
-    if let Some((field, signed, stored)) = disagree {
-        return Err(format!(
-            "the {what}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
-        ));
-    }
+        ],
+    )?;
     Ok(Some((m, message.to_string(), signature.to_string())))
 }
 
@@ -245,14 +228,14 @@ pub fn incident_statement(e: &Event) -> Result<Option<(IncidentMessage, String, 
         _ => return Ok(None),
     };
     let what = e.kind.as_str();
-    let (Some(message), Some(signature)) = (e.data_str("message"), e.data_str("signature")) else {
-        return Err(format!("the {what} holds no signed message and signature"));
-    };
+    let (message, signature) = signed_parts(e, what)?;
     let m = IncidentMessage::parse(message.as_bytes()).map_err(|err| err.message)?;
     let digest = e.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
     let signed_digest = m.digest.to_string();
     let data = |k: &str| e.data_str(k).unwrap_or_default();
-    let disagree = [
+    agree(
+        what,
+        &[
         ("kind", m.kind.as_str(), kind),
         ("app", m.app.as_str(), e.app.as_str()),
         ("env", m.env.as_str(), e.env.as_str()),
@@ -278,15 +261,28 @@ pub fn incident_statement(e: &Event) -> Result<Option<(IncidentMessage, String, 
             m.closes.as_deref().unwrap_or_default(),
             data("closes"),
         ),
-    ]
-    .into_iter()
-    .find(|(_, signed, stored)| signed != stored);
-    if let Some((field, signed, stored)) = disagree {
-        return Err(format!(
-            "the {what}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
-        ));
-    }
+        ],
+    )?;
     Ok(Some((m, message.to_string(), signature.to_string())))
+}
+
+/// The signed message and armored signature a `what` event holds, or why it holds none.
+fn signed_parts<'e>(e: &'e Event, what: &str) -> Result<(&'e str, &'e str), String> {
+    match (e.data_str("message"), e.data_str("signature")) {
+        (Some(message), Some(signature)) => Ok((message, signature)),
+        _ => Err(format!("the {what} holds no signed message and signature")),
+    }
+}
+
+/// `Ok` when each `(field, signed, stored)` agrees, else the first that does not, named: the
+/// `what` event was altered after its message was signed.
+fn agree(what: &str, fields: &[(&str, &str, &str)]) -> Result<(), String> {
+    match fields.iter().find(|(_, signed, stored)| signed != stored) {
+        Some((field, signed, stored)) => Err(format!(
+            "the {what}'s signed message says {field} {signed:?}, the event says {stored:?}: it was altered"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// What the chain holds at a `seq` an anchor names.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::message::{
-    check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+    check_chain_statement, fresh_nonce, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
 use crate::config::is_check_name;
 use crate::domain::{canonical_json, parse_time, Digest};
@@ -190,10 +190,7 @@ impl CheckMessage {
                 m.v
             )));
         }
-        check_anchor(&m.head, m.head_seq).map_err(bad)?;
-        if !is_signing_time(&m.at) {
-            return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
-        }
+        check_chain_statement(&m.head, m.head_seq, &m.at, &m.nonce).map_err(bad)?;
         if !is_check_name(&m.check) {
             return Err(bad(format!("'check' {:?} is not a check name", m.check)));
         }
@@ -213,9 +210,6 @@ impl CheckMessage {
                     "'report' needs a sha256 (64 lower-case hex digits) and a media type".into(),
                 ));
             }
-        }
-        if m.nonce.len() != 32 || !m.nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("'nonce' is not 32 hex digits".into()));
         }
         if m.to_bytes() != bytes {
             return Err(bad(NOT_CANONICAL.into()));

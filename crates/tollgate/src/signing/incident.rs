@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::message::{
-    check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+    check_chain_statement, fresh_nonce, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::{Error, Result};
@@ -218,13 +218,7 @@ impl IncidentMessage {
                 "its summary or resolution is empty, too long or not one trimmed line".into(),
             ));
         }
-        check_anchor(&m.head, m.head_seq).map_err(bad)?;
-        if !is_signing_time(&m.at) {
-            return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
-        }
-        if m.nonce.len() != 32 || !m.nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("'nonce' is not 32 hex digits".into()));
-        }
+        check_chain_statement(&m.head, m.head_seq, &m.at, &m.nonce).map_err(bad)?;
         if m.to_bytes() != bytes {
             return Err(bad(NOT_CANONICAL.into()));
         }

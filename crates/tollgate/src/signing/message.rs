@@ -208,6 +208,27 @@ pub(super) fn is_signing_time(s: &str) -> bool {
     matches!(parse_time(s), Ok(t) if signing_time(t) == s)
 }
 
+/// What every statement signed on top of the chain carries besides its own words (attestations,
+/// incidents, rejections): the chain head it signed, when, and a nonce of 32 hex digits;
+/// `Err` says which is wrong, in the words of [`not_a_message`]. (Approvals, the first message
+/// kind, hold their nonce to lower-case hex and their head as optional: see
+/// `ApprovalMessage::parse`.)
+pub(super) fn check_chain_statement(
+    head: &str,
+    head_seq: i64,
+    at: &str,
+    nonce: &str,
+) -> std::result::Result<(), String> {
+    check_anchor(head, head_seq)?;
+    if !is_signing_time(at) {
+        return Err(format!("'at' {at:?} is not an RFC 3339 UTC time"));
+    }
+    if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("'nonce' is not 32 hex digits".into());
+    }
+    Ok(())
+}
+
 /// A signed message's chain anchor: `head` 64 lower-case hex digits, `head_seq` not negative;
 /// `Err` says why not (for [`not_a_message`]).
 pub(super) fn check_anchor(head: &str, head_seq: i64) -> std::result::Result<(), String> {

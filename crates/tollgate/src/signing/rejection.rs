@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::message::{
-    check_anchor, fresh_nonce, is_signing_time, not_a_message, signing_time, Anchor, NOT_CANONICAL,
+    check_chain_statement, fresh_nonce, not_a_message, signing_time, Anchor, NOT_CANONICAL,
 };
 use crate::domain::{canonical_json, parse_time, Digest};
 use crate::{Error, Result};
@@ -178,17 +178,11 @@ impl RejectionMessage {
                 )));
             }
         }
-        check_anchor(&m.head, m.head_seq).map_err(bad)?;
-        if !is_signing_time(&m.at) {
-            return Err(bad(format!("'at' {:?} is not an RFC 3339 UTC time", m.at)));
-        }
+        check_chain_statement(&m.head, m.head_seq, &m.at, &m.nonce).map_err(bad)?;
         if check_reason(&m.reason).map_or(true, |r| r != m.reason) {
             return Err(bad(
                 "'reason' is empty, too long or not one trimmed line".into()
             ));
-        }
-        if m.nonce.len() != 32 || !m.nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("'nonce' is not 32 hex digits".into()));
         }
         if m.to_bytes() != bytes {
             return Err(bad(NOT_CANONICAL.into()));
