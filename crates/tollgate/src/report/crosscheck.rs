@@ -80,11 +80,11 @@ pub fn signed_statement(e: &Event) -> Result<Option<(String, String)>, String> {
     agree(
         e.kind.as_str(),
         &[
-        ("kind", m.kind.as_str(), kind),
-        ("app", m.app.as_str(), e.app.as_str()),
-        ("env", m.env.as_str(), e.env.as_str()),
-        ("digest", signed_digest.as_str(), digest.as_str()),
-        ("signer", m.signer.as_str(), actor),
+            ("kind", m.kind.as_str(), kind),
+            ("app", m.app.as_str(), e.app.as_str()),
+            ("env", m.env.as_str(), e.env.as_str()),
+            ("digest", signed_digest.as_str(), digest.as_str()),
+            ("signer", m.signer.as_str(), actor),
         ],
     )?;
     // A move into a deployment file (version 2) names its signed commit: the event's.
@@ -146,24 +146,24 @@ fn check_statement(e: &Event) -> Result<(String, String), String> {
     agree(
         "check",
         &[
-        ("app", m.app.as_str(), e.app.as_str()),
-        ("env", "", e.env.as_str()),
-        ("digest", signed_digest.as_str(), digest.as_str()),
-        (
-            "signer",
-            m.signer.as_str(),
-            e.actor.as_deref().unwrap_or_default(),
-        ),
-        (
-            "check",
-            m.check.as_str(),
-            e.data_str("check").unwrap_or_default(),
-        ),
-        (
-            "result",
-            m.result.as_str(),
-            e.data_str("result").unwrap_or_default(),
-        ),
+            ("app", m.app.as_str(), e.app.as_str()),
+            ("env", "", e.env.as_str()),
+            ("digest", signed_digest.as_str(), digest.as_str()),
+            (
+                "signer",
+                m.signer.as_str(),
+                e.actor.as_deref().unwrap_or_default(),
+            ),
+            (
+                "check",
+                m.check.as_str(),
+                e.data_str("check").unwrap_or_default(),
+            ),
+            (
+                "result",
+                m.result.as_str(),
+                e.data_str("result").unwrap_or_default(),
+            ),
         ],
     )?;
     Ok((message.to_string(), signature.to_string()))
@@ -192,25 +192,25 @@ pub fn rejection_statement(
     agree(
         what,
         &[
-        ("kind", m.kind.as_str(), kind),
-        ("app", m.app.as_str(), e.app.as_str()),
-        ("env", scope.as_str(), e.env.as_str()),
-        ("digest", signed_digest.as_str(), digest.as_str()),
-        (
-            "signer",
-            m.signer.as_str(),
-            e.actor.as_deref().unwrap_or_default(),
-        ),
-        (
-            "reason",
-            m.reason.as_str(),
-            e.data_str("reason").unwrap_or_default(),
-        ),
-        (
-            "role",
-            m.role.as_str(),
-            e.data_str("role").unwrap_or_default(),
-        ),
+            ("kind", m.kind.as_str(), kind),
+            ("app", m.app.as_str(), e.app.as_str()),
+            ("env", scope.as_str(), e.env.as_str()),
+            ("digest", signed_digest.as_str(), digest.as_str()),
+            (
+                "signer",
+                m.signer.as_str(),
+                e.actor.as_deref().unwrap_or_default(),
+            ),
+            (
+                "reason",
+                m.reason.as_str(),
+                e.data_str("reason").unwrap_or_default(),
+            ),
+            (
+                "role",
+                m.role.as_str(),
+                e.data_str("role").unwrap_or_default(),
+            ),
         ],
     )?;
     Ok(Some((m, message.to_string(), signature.to_string())))
@@ -236,31 +236,31 @@ pub fn incident_statement(e: &Event) -> Result<Option<(IncidentMessage, String, 
     agree(
         what,
         &[
-        ("kind", m.kind.as_str(), kind),
-        ("app", m.app.as_str(), e.app.as_str()),
-        ("env", m.env.as_str(), e.env.as_str()),
-        ("digest", signed_digest.as_str(), digest.as_str()),
-        (
-            "signer",
-            m.signer.as_str(),
-            e.actor.as_deref().unwrap_or_default(),
-        ),
-        ("id", m.id.as_str(), data("id")),
-        (
-            "summary",
-            m.summary.as_deref().unwrap_or_default(),
-            data("summary"),
-        ),
-        (
-            "resolution",
-            m.resolution.as_deref().unwrap_or_default(),
-            data("resolution"),
-        ),
-        (
-            "closes",
-            m.closes.as_deref().unwrap_or_default(),
-            data("closes"),
-        ),
+            ("kind", m.kind.as_str(), kind),
+            ("app", m.app.as_str(), e.app.as_str()),
+            ("env", m.env.as_str(), e.env.as_str()),
+            ("digest", signed_digest.as_str(), digest.as_str()),
+            (
+                "signer",
+                m.signer.as_str(),
+                e.actor.as_deref().unwrap_or_default(),
+            ),
+            ("id", m.id.as_str(), data("id")),
+            (
+                "summary",
+                m.summary.as_deref().unwrap_or_default(),
+                data("summary"),
+            ),
+            (
+                "resolution",
+                m.resolution.as_deref().unwrap_or_default(),
+                data("resolution"),
+            ),
+            (
+                "closes",
+                m.closes.as_deref().unwrap_or_default(),
+                data("closes"),
+            ),
         ],
     )?;
     Ok(Some((m, message.to_string(), signature.to_string())))
