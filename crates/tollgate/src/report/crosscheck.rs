@@ -505,6 +505,25 @@ mod tests {
     }
 
     #[test]
+    fn the_first_field_the_event_changed_after_signing_is_named() {
+        assert_eq!(agree("check", &[("app", "api", "api")]), Ok(()));
+        assert_eq!(
+            agree(
+                "incident",
+                &[
+                    ("app", "api", "api"),
+                    ("id", "INC-1", "INC-2"),
+                    ("summary", "a", "b")
+                ]
+            ),
+            Err(
+                "the incident's signed message says id \"INC-1\", the event says \"INC-2\": it was altered"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
     fn an_anchor_must_be_an_earlier_event_with_its_hash() {
         let (h, other) = ("a".repeat(64), "b".repeat(64));
         let ok = |at| check_anchor(10, EventKind::Approval, &anchor(7, &h), at);
