@@ -2,8 +2,10 @@
 //!
 //! Builds a history of 1,000,000 events (100 apps × 4 environments; mostly observations, with
 //! records, approvals, promotions, rollbacks and drift) in a temporary folder, then times the
-//! queries behind `timeline`, `status`, `status --at` and `verify` (median of several runs)
-//! and prints them against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
+//! queries behind `timeline`, `status`, `status --at` and `verify` (median of several runs),
+//! and the whole `status` use case as the CLI and the overview call it (`api::status` over a
+//! tollgate.toml of the same 100 apps: heads, unapproved flags, open incidents, team conflicts,
+//! versions), and prints them against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -211,6 +213,23 @@ fn main() {
     let status_at_middle = time(21, || status_at(middle));
     let status_at_recent = time(21, || status_at(first + span - chrono::Duration::hours(3)));
 
+    // The whole status use case (`tollgate status`, the desktop's overview): a tollgate.toml of
+    // the same apps and environments over this database, production gated.
+    let mut toml = String::from(
+        "[workspace]\nname = \"bench\"\ndatabase = \"history.db\"\n\n[[registries]]\nname = \"local\"\nurl = \"http://127.0.0.1:9\"\n",
+    );
+    for a in 0..APPS {
+        toml.push_str(&format!(
+            "\n[[apps]]\nname = \"app{a:03}\"\nrepository = \"local/bench/app{a:03}\"\nenvironments = [\n  {{ name = \"dev\", tag = \"dev\" }},\n  {{ name = \"staging\", tag = \"staging\" }},\n  {{ name = \"preprod\", tag = \"preprod\" }},\n  {{ name = \"production\", tag = \"production\", policy = {{ approvals = 1 }} }},\n]\n"
+        ));
+    }
+    let config = dir.path().join("tollgate.toml");
+    std::fs::write(&config, toml).expect("write tollgate.toml");
+    let ws = tollgate::config::Workspace::load(&config, None).expect("load tollgate.toml");
+    let rows = tollgate::api::status(&ws, None).expect("status").len();
+    assert_eq!(rows, APPS * ENVS.len());
+    let status_api = time(21, || tollgate::api::status(&ws, None).expect("status"));
+
     // What sync asks for each environment.
     let some = Digest::of(b"image 12345");
     let explained = time(51, || {
@@ -279,6 +298,15 @@ fn main() {
         ms(status),
         "< 50 ms",
         status < Duration::from_millis(50),
+    );
+    row(
+        format!(
+            "`tollgate status` (api::status) of {} app × envs",
+            APPS * ENVS.len()
+        ),
+        ms(status_api),
+        "< 100 ms",
+        status_api < Duration::from_millis(100),
     );
     row(
         format!(

@@ -10,7 +10,7 @@
 //! team events or with a sync's observation of every tag every few minutes, and the facts are
 //! those of the whole lanes.
 
-use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Params};
+use rusqlite::{params, CachedStatement, Connection, Params};
 
 use super::chain::format_at;
 use super::events::{read_event, COLUMNS};
@@ -88,29 +88,19 @@ fn lanes_with_team_moves(
     app: Option<&str>,
     upto: i64,
 ) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT app, env FROM heads ORDER BY app, env")?;
-    let lanes: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut any = conn.prepare_cached(
-        "SELECT 1 FROM events WHERE app = ?1 AND env = ?2 AND seq <= ?3
-           AND (kind = 'unplaced' OR (kind IN ('promotion', 'rollback')
-                AND json_extract(data, '$.imported') IS NOT NULL)) LIMIT 1",
+    // The WHERE is migration 0018's partial index, term for term: one pass over the team's
+    // moves, not over every lane's promotions.
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT app, env FROM events
+          WHERE (kind = 'unplaced'
+                 OR (kind IN ('promotion', 'rollback') AND json_extract(data, '$.imported') IS NOT NULL))
+            AND seq <= ?1 AND (?2 IS NULL OR app = ?2)
+          ORDER BY app, env",
     )?;
-    let mut out = Vec::new();
-    for (a, e) in lanes {
-        if app.is_some_and(|x| x != a) {
-            continue;
-        }
-        if any
-            .query_row(params![a, e, upto], |_| Ok(()))
-            .optional()?
-            .is_some()
-        {
-            out.push((a, e));
-        }
-    }
-    Ok(out)
+    let lanes = stmt
+        .query_map(params![upto, app], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(lanes)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (15, include_str!("migrations/0015_incidents.sql")),
     (16, include_str!("migrations/0016_checks.sql")),
     (17, include_str!("migrations/0017_emergency_rollback.sql")),
+    (18, include_str!("migrations/0018_team_moves.sql")),
 ];
 
 /// Migrations that create or change the derived timeline tables: after any of them, the tables
