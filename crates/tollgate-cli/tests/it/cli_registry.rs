@@ -132,7 +132,10 @@ fn a_tag_moved_outside_tollgate_is_drift() {
     let staging = ws.status_row("staging");
     assert_eq!(staging["drift"], true);
     assert_eq!(staging["digest"], a.as_str());
+    // What ran there before the tag moved: what "Roll back to …" offers.
+    assert_eq!(staging["drifted_from"], b.as_str());
     assert_eq!(ws.status_row("dev")["drift"], false);
+    assert!(ws.status_row("dev").get("drifted_from").is_none());
     assert_eq!(
         seg_vias(&ws, "staging"),
         vec![(b, "observed".into()), (a.clone(), "drift".into())]

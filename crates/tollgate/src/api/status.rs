@@ -95,27 +95,13 @@ pub fn status_at(
                     None => Vec::new(),
                 },
                 drifted_from: match (head.drift, seg) {
-                    (true, Some(s)) => drifted_from(&store, &a.name, &e.name, s.seq)?,
+                    (true, Some(s)) => store.digest_before(&a.name, &e.name, s.seq)?,
                     _ => None,
                 },
             });
         }
     }
     linked(ws, &store, rows)
-}
-
-/// The digest of the stay before the one that began at event `seq` in `app` × `env` (what ran
-/// there before a drift): read only for drifted rows.
-fn drifted_from(
-    store: &Store,
-    app: &str,
-    env: &str,
-    seq: i64,
-) -> Result<Option<crate::domain::Digest>> {
-    let stays = store.timeline(app, Some(env))?;
-    let i = stays.iter().position(|s| s.seq == seq);
-    Ok(i.and_then(|i| i.checked_sub(1))
-        .map(|p| stays[p].digest.clone()))
 }
 
 /// `rows` with the forge's page of each git environment's commit (`commit_url`) and the

@@ -266,6 +266,13 @@ impl Store {
         timeline::timeline(&self.conn, app, env)
     }
 
+    /// The digest of the segment before the one that begins at event `seq` in `app` × `env`
+    /// (what ran there before, e.g. before a drift); `None` for the first. One indexed lookup.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn digest_before(&self, app: &str, env: &str, seq: i64) -> Result<Option<Digest>> {
+        timeline::digest_before(&self.conn, app, env, seq)
+    }
+
     /// Current segment, drift flag and last observation of one app × environment.
     #[tracing::instrument(level = "debug", skip(self))]
     pub fn head(&self, app: &str, env: &str) -> Result<Head> {

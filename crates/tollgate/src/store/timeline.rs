@@ -166,6 +166,36 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
     Ok(close_segments(starts))
 }
 
+/// The digest of the segment before the one that begins at `seq` (see [`timeline`]: one
+/// segment per row of `segments`, each with its start event's digest).
+pub(super) fn digest_before(
+    conn: &Connection,
+    app: &str,
+    env: &str,
+    seq: i64,
+) -> Result<Option<Digest>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.seq, e.digest FROM segments s JOIN events e ON e.seq = s.seq
+          WHERE s.app = ?1 AND s.env = ?2 AND s.seq < ?3 ORDER BY s.seq DESC LIMIT 1",
+    )?;
+    let found: Option<(i64, Option<String>)> = stmt
+        .query_row(params![app, env, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((start, digest)) = found else {
+        return Ok(None);
+    };
+    let bad = |what: &str| {
+        Error::database(format!(
+            "event {start} starts a timeline segment but {what}"
+        ))
+        .with_hint(crate::Hint::Verify)
+    };
+    let digest = digest.ok_or_else(|| bad("has no digest"))?;
+    Digest::parse(&digest)
+        .map(Some)
+        .map_err(|_| bad("its digest is malformed"))
+}
+
 /// Current segment, drift flag and last observation of one app × environment.
 pub(super) fn head(conn: &Connection, app: &str, env: &str) -> Result<Head> {
     let state = load_head(conn, app, env)?;
