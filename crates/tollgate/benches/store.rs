@@ -5,7 +5,8 @@
 //! queries behind `timeline`, `status`, `status --at` and `verify` (median of several runs),
 //! and the whole `status` use case as the CLI and the overview call it (`api::status` over a
 //! tollgate.toml of the same 100 apps: heads, unapproved flags, open incidents, team conflicts,
-//! versions), and prints them against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
+//! versions) and the desktop's overview (`api::overview`: that grid with each environment's
+//! candidate and checklist), and prints them against their targets. `TOLLGATE_BENCH_EVENTS=N` changes the size.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -229,6 +230,13 @@ fn main() {
     let rows = tollgate::api::status(&ws, None).expect("status").len();
     assert_eq!(rows, APPS * ENVS.len());
     let status_api = time(21, || tollgate::api::status(&ws, None).expect("status"));
+    // The desktop's overview: the same grid with each environment's candidate and its checklist.
+    let ctx = tollgate::api::Context {
+        clock: std::sync::Arc::new(tollgate::domain::SystemClock),
+        secrets: std::sync::Arc::new(tollgate::keychain::MemoryKeychain::default()),
+    };
+    tollgate::api::overview(&ws, &ctx).expect("overview");
+    let overview = time(11, || tollgate::api::overview(&ws, &ctx).expect("overview"));
 
     // What sync asks for each environment.
     let some = Digest::of(b"image 12345");
@@ -307,6 +315,15 @@ fn main() {
         ms(status_api),
         "< 100 ms",
         status_api < Duration::from_millis(100),
+    );
+    row(
+        format!(
+            "the desktop's overview (api::overview) of {} app × envs",
+            APPS * ENVS.len()
+        ),
+        ms(overview),
+        "< 500 ms",
+        overview < Duration::from_millis(500),
     );
     row(
         format!(

@@ -100,6 +100,10 @@ pub(crate) fn candidates(
     to: &str,
     digest: &Digest,
 ) -> Result<Vec<CandidateApproval>> {
+    let events = store.approval_events(app, to, digest)?;
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let in_use = store.approvals_in_use()?;
     // Consumed by a promotion this history knows, local or a teammate's (by its signed bytes).
     let consumed = store.consumed_approval_ids(app)?;
@@ -107,7 +111,7 @@ pub(crate) fn candidates(
     // A signed statement counts once: a copy of an approval already on record (imported again
     // before replays were refused) is not a second approval.
     let mut seen = std::collections::HashSet::new();
-    for e in store.approval_events(app, to, digest)? {
+    for e in events {
         let message = e.data_str("message").unwrap_or_default();
         let signature = e.data_str("signature").unwrap_or_default();
         if !message.is_empty() && !seen.insert(crate::signing::approval_id(message.as_bytes())) {
@@ -205,8 +209,7 @@ pub(crate) fn evaluate(
 ) -> Result<PromotionCheck> {
     let incidents = crate::api::incident::incidents_of(ws, store, app, Some(digest))?;
     let source = source_stay(ws, store, &app.name, &from.name, digest, &incidents)?;
-    let lane = store.timeline(&app.name, Some(&to.name))?;
-    let returning = lane.iter().any(|s| &s.digest == digest);
+    let returning = store.ran_in(&app.name, &to.name, digest)?;
     let approvals = candidates(store, &app.name, &to.name, digest)?;
     let target = Target {
         app: app.name.clone(),
@@ -254,7 +257,7 @@ pub(crate) fn evaluate(
     let current = store.head(&app.name, &to.name)?.segment.map(|s| s.digest);
     let emergency = match to.policy.as_ref().and_then(|p| Some((p, p.rollback?))) {
         Some((p, rule)) if !evaluation.passed && current.as_ref() != Some(digest) => {
-            let mut lane = lane;
+            let mut lane = store.timeline(&app.name, Some(&to.name))?;
             store.flag_unapproved(&mut lane, &|a, e| crate::api::status::gated(ws, a, e))?;
             if emergency_eligible(&lane, digest) {
                 let relaxed = PolicyConfig {

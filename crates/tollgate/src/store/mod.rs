@@ -266,6 +266,13 @@ impl Store {
         timeline::timeline(&self.conn, app, env)
     }
 
+    /// Whether `digest` ever began a segment in `app` × `env` (it ran there before, or runs
+    /// there now), without reading the lane's timeline.
+    #[tracing::instrument(level = "debug", skip(self))]
+    pub fn ran_in(&self, app: &str, env: &str, digest: &Digest) -> Result<bool> {
+        timeline::ran_in(&self.conn, app, env, digest)
+    }
+
     /// The digest of the segment before the one that begins at event `seq` in `app` × `env`
     /// (what ran there before, e.g. before a drift); `None` for the first. One indexed lookup.
     #[tracing::instrument(level = "debug", skip(self))]

@@ -166,6 +166,18 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
     Ok(close_segments(starts))
 }
 
+/// Whether a segment of `app` × `env` began with `digest`.
+pub(super) fn ran_in(conn: &Connection, app: &str, env: &str, digest: &Digest) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM segments s JOIN events e ON e.seq = s.seq
+          WHERE s.app = ?1 AND s.env = ?2 AND e.digest = ?3 LIMIT 1",
+    )?;
+    Ok(stmt
+        .query_row(params![app, env, digest.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The digest of the segment before the one that begins at `seq` (see [`timeline`]: one
 /// segment per row of `segments`, each with its start event's digest).
 pub(super) fn digest_before(

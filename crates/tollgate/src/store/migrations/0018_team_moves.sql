@@ -8,3 +8,9 @@
 CREATE INDEX IF NOT EXISTS events_team_moves ON events (app, env, seq)
     WHERE kind = 'unplaced'
        OR (kind IN ('promotion', 'rollback') AND json_extract(data, '$.imported') IS NOT NULL);
+
+-- The approvals an app's promotions, rollbacks and unplaced moves consumed (by their signed
+-- bytes) are read for every checklist: this index holds just those moves of each app, so the
+-- read does not walk every observation of the app. Its WHERE is the query's, term for term.
+CREATE INDEX IF NOT EXISTS events_moves_by_app ON events (app, seq)
+    WHERE kind IN ('promotion', 'rollback', 'unplaced');
