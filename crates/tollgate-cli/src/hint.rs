@@ -42,7 +42,7 @@ pub fn words(hint: &Hint) -> String {
         Hint::Sync => "run `tollgate sync`".to_string(),
         Hint::Verify => "run `tollgate verify` to check the history".to_string(),
         Hint::HandOverKey { id } => format!(
-            "{id} hands over the line `tollgate key show --id {id}` prints on their machine"
+            "the line to hand over is what `tollgate key show --id {id}` prints on {id}'s machine"
         ),
         Hint::ListIdentity { id } => format!(
             "add a [[signers]] entry for {id} with its public key (`tollgate key init --id {id}`, then `tollgate key show --id {id}`; or the .pub of the key in TOLLGATE_SIGNING_KEY or ssh-agent), or act as a listed identity (--actor, $TOLLGATE_ACTOR)"

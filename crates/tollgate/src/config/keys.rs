@@ -88,6 +88,7 @@ pub fn validate_approver(approver: &ApproverConfig) -> Result<()> {
                 e.message
                     .replacen(": key ", &format!(": previous_keys #{n}: key "), 1),
             )
+            .with_hint_opt(e.hint)
         })?;
         if key.key_data() == current.key_data() {
             return Err(Error::config(format!(

@@ -211,7 +211,8 @@ impl Workspace {
                     "[[approvers]]",
                     "[[signers]]",
                     1,
-                ));
+                ))
+                .with_hint_opt(e.hint);
                 as_config(e, format!("signer '{}'", s.id))
             })?;
         }
@@ -320,11 +321,14 @@ impl Workspace {
 /// A problem found inside the workspace file is a config error, whatever found it.
 /// `e` as a config error that names `place` (once: messages that already start with it are
 /// kept as they are).
+/// `e` as a config error placed at `place` (once), its hint kept.
 fn as_config(e: Error, place: String) -> Error {
-    if e.message.starts_with(&format!("{place}:")) {
-        return Error::config(e.message);
-    }
-    Error::config(format!("{place}: {}", e.message))
+    let message = if e.message.starts_with(&format!("{place}:")) {
+        e.message
+    } else {
+        format!("{place}: {}", e.message)
+    };
+    Error::config(message).with_hint_opt(e.hint)
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -383,6 +387,24 @@ key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2TSkf93Y52VOmKohWUzkWP
         assert!(ws.previous_env(app, "dev").is_none());
         let prod = ws.env(app, "production").unwrap();
         assert_eq!(ws.env_repository(app, prod), "local/prod/api");
+    }
+
+    #[test]
+    fn a_damaged_approver_key_says_whose_line_to_hand_over() {
+        let text = GOOD.replace("AAAAC3NzaC1lZDI1NTE5AAAAIKnOtDybtJ1p01A2", "AAAA");
+        let e = Workspace::from_str(&text, Path::new("t.toml"), None).unwrap_err();
+        assert_eq!(e.code, crate::Code::Config);
+        assert!(
+            e.message.starts_with("approver 'alice@example.com': key "),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.hint,
+            Some(crate::Hint::HandOverKey {
+                id: "alice@example.com".into()
+            })
+        );
     }
 
     #[test]
