@@ -52,11 +52,11 @@ export function rangeProblem(since: string, until: string): string | null {
     ['To', until],
   ];
   for (const [label, typed] of ends) {
-    const t = typed.trim();
-    if (!t) continue;
-    const moment = DAY.test(t) ? `${t}T00:00:00Z` : pickedMoment(t);
+    // A typed end as the moment it starts at (a day at midnight UTC, a picked moment in UTC).
+    const moment = sinceBound(typed);
+    if (moment === null) continue;
     if (!MOMENT.test(moment) || Number.isNaN(Date.parse(moment)) || !realDay(moment.slice(0, 10))) {
-      return `${label}: “${t}” is not a day or a moment; type 2026-11-01 or 2026-11-01T08:00:00Z, or pick one.`;
+      return `${label}: “${typed.trim()}” is not a day or a moment; type 2026-11-01 or 2026-11-01T08:00:00Z, or pick one.`;
     }
   }
   const s = sinceBound(since);

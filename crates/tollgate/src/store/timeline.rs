@@ -136,10 +136,7 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
         let kind: String = r.get(3)?;
         let at: String = r.get(4)?;
         let digest: Option<String> = r.get(5)?;
-        let bad = |what: &str| {
-            Error::database(format!("event {seq} starts a timeline segment but {what}"))
-                .with_hint(crate::Hint::Verify)
-        };
+        let bad = |what: &str| bad_segment_start(seq, what);
         starts.push(Start {
             app: r.get(0)?,
             env: r.get(1)?,
@@ -164,6 +161,13 @@ pub(super) fn timeline(conn: &Connection, app: &str, env: Option<&str>) -> Resul
         });
     }
     Ok(close_segments(starts))
+}
+
+/// The history is damaged where event `seq` starts a segment (`what` it lacks): verify says
+/// more.
+fn bad_segment_start(seq: i64, what: &str) -> Error {
+    Error::database(format!("event {seq} starts a timeline segment but {what}"))
+        .with_hint(crate::Hint::Verify)
 }
 
 /// Whether a segment of `app` × `env` began with `digest`.
@@ -196,12 +200,7 @@ pub(super) fn digest_before(
     let Some((start, digest)) = found else {
         return Ok(None);
     };
-    let bad = |what: &str| {
-        Error::database(format!(
-            "event {start} starts a timeline segment but {what}"
-        ))
-        .with_hint(crate::Hint::Verify)
-    };
+    let bad = |what: &str| bad_segment_start(start, what);
     let digest = digest.ok_or_else(|| bad("has no digest"))?;
     Digest::parse(&digest)
         .map(Some)
